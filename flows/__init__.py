@@ -1,0 +1,1 @@
+"""Prefect flows, the HTTP edge and the `copydesk` command line."""
