@@ -1,0 +1,289 @@
+"""The persistent near-duplicate index: LSH band keys in DuckDB, verified pairs, stable cluster ids.
+
+Each run matches only its pending articles (those without a stored signature) against everything
+stored before, through the `lsh_bands` table, so memory does not grow with the store. A cluster's
+id is the article id of its first member, so ids never change when members join; when an article
+bridges two clusters the older (smaller) id wins and the merge is recorded in `cluster_merges`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from extractors.fingerprint import (
+    DedupParams,
+    band_hashes,
+    containment,
+    estimate_jaccard,
+    shingle_hashes,
+    signatures,
+)
+
+# Pending articles are signed and matched this many at a time, which bounds memory per step.
+CHUNK_SIZE = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class DupMatch:
+    """A verified near-duplicate pair: `article_id` (newer) joined the cluster of `matched_article_id`."""
+
+    article_id: int
+    matched_article_id: int
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True, slots=True)
+class DedupResult:
+    """What one dedup pass did."""
+
+    signed: int = 0
+    matches: int = 0
+    merges: int = 0
+    clustered: int = 0
+
+
+def params_key(params: DedupParams) -> str:
+    """A string that identifies signature-compatible parameters."""
+    return f"perm={params.num_perm};shingle={params.shingle_size};seed={params.seed};b={params.bands};r={params.rows}"
+
+
+def assign_clusters(con: duckdb.DuckDBPyConnection, run_id: str, params: DedupParams) -> DedupResult:
+    """Sign every pending article, match it against the index, and give it a cluster id."""
+    _check_params(con, params)
+    total = DedupResult()
+    while True:
+        pending = con.execute(
+            "SELECT article_id, text, cluster_id FROM articles "
+            "WHERE article_id NOT IN (SELECT article_id FROM signatures) ORDER BY article_id LIMIT ?",
+            [CHUNK_SIZE],
+        ).fetchall()
+        if not pending:
+            return total
+        step = _assign_chunk(con, run_id, params, pending)
+        total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
+
+
+def _assign_chunk(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    params: DedupParams,
+    pending: Sequence[tuple[int, str, int | None]],
+) -> DedupResult:
+    ids = [row[0] for row in pending]
+    hashes = [shingle_hashes(row[1], size=params.shingle_size) for row in pending]
+    sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
+    _store_signatures(con, ids, sigs, hashes, params)
+    _store_bands(con, ids, band_hashes(sigs, bands=params.bands, rows=params.rows))
+    matches = _verified_matches(con, ids, sigs, hashes, params)
+    merges = _cluster(con, run_id, pending, matches)
+    if matches:
+        _insert_matches(con, run_id, matches)
+    return DedupResult(signed=len(ids), matches=len(matches), merges=merges, clustered=len(ids))
+
+
+def _store_signatures(
+    con: duckdb.DuckDBPyConnection,
+    ids: Sequence[int],
+    sigs: np.ndarray,
+    hashes: Sequence[np.ndarray],
+    params: DedupParams,
+) -> None:
+    table = pa.table(
+        {
+            "article_id": pa.array(ids, pa.int64()),
+            "params": pa.array([params_key(params)] * len(ids), pa.string()),
+            "minhash": pa.array([_pack(s) for s in sigs], pa.binary()),
+            "shingles": pa.array([_pack(np.sort(h)) for h in hashes], pa.binary()),
+        }
+    )
+    con.register("new_signatures", table)
+    con.execute("INSERT INTO signatures BY NAME SELECT * FROM new_signatures")
+    con.unregister("new_signatures")
+
+
+def _store_bands(con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.ndarray) -> None:
+    n_docs, n_bands = keys.shape
+    table = pa.table(
+        {
+            "band": pa.array(np.tile(np.arange(n_bands, dtype=np.int16), n_docs)),
+            "bucket": pa.array(keys.astype(np.int64).ravel()),
+            "article_id": pa.array(np.repeat(np.asarray(ids, dtype=np.int64), n_bands)),
+        }
+    )
+    con.register("new_bands", table)
+    con.execute("INSERT INTO lsh_bands SELECT band, bucket, article_id FROM new_bands")
+    con.unregister("new_bands")
+
+
+def _verified_matches(
+    con: duckdb.DuckDBPyConnection,
+    ids: Sequence[int],
+    sigs: np.ndarray,
+    hashes: Sequence[np.ndarray],
+    params: DedupParams,
+) -> list[DupMatch]:
+    """LSH candidates of the chunk, kept when estimated Jaccard or containment passes."""
+    candidates = con.execute(
+        """
+        SELECT DISTINCT n.article_id, o.article_id
+        FROM lsh_bands n JOIN lsh_bands o USING (band, bucket)
+        WHERE n.article_id IN (SELECT unnest(?)) AND o.article_id < n.article_id
+        """,
+        [list(ids)],
+    ).fetchall()
+    if not candidates:
+        return []
+    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
+    stored = _load_signatures(con, {old for _, old in candidates if old not in local})
+    matches = []
+    for new, old in sorted(candidates):
+        sig_a, sh_a = local[new]
+        sig_b, sh_b = local[old] if old in local else stored[old]
+        jaccard = estimate_jaccard(sig_a, sig_b)
+        contained = containment(sh_a, sh_b)
+        if params.is_duplicate(jaccard=jaccard, containment=contained, sizes=(len(sh_a), len(sh_b))):
+            matches.append(DupMatch(new, old, jaccard, contained))
+    return matches
+
+
+def _load_signatures(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, minhash, shingles FROM signatures WHERE article_id IN (SELECT unnest(?))", [ids]
+    ).fetchall()
+    return {r[0]: (_unpack(r[1]), _unpack(r[2])) for r in rows}
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pending: Sequence[tuple[int, str, int | None]],
+    matches: Sequence[DupMatch],
+) -> int:
+    """Union the chunk with its matches; older cluster ids win. Returns the number of merges."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for m in matches:
+        parent[find(m.article_id)] = find(m.matched_article_id)
+    members = {row[0] for row in pending} | {m.matched_article_id for m in matches}
+    current = _current_clusters(con, members)
+    components: dict[int, list[int]] = {}
+    for article_id in members:
+        components.setdefault(find(article_id), []).append(article_id)
+
+    assignments: dict[int, int] = {}
+    merged: list[tuple[int, int]] = []
+    for group in components.values():
+        existing = sorted({current[a] for a in group if current.get(a) is not None})
+        keep = existing[0] if existing else min(group)
+        merged += [(keep, old) for old in existing[1:]]
+        assignments.update({a: keep for a in group if current.get(a) != keep})
+    _apply_assignments(con, assignments, merged, run_id)
+    return len(merged)
+
+
+def _current_clusters(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, int | None]:
+    rows = con.execute(
+        "SELECT article_id, cluster_id FROM articles WHERE article_id IN (SELECT unnest(?))", [list(ids)]
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _apply_assignments(
+    con: duckdb.DuckDBPyConnection, assignments: dict[int, int], merged: Sequence[tuple[int, int]], run_id: str
+) -> None:
+    now = datetime.now(UTC)
+    for keep, old in merged:
+        con.execute("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?", [keep, old])
+        con.execute(
+            "INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, keep, old, now]
+        )
+    if assignments:
+        table = pa.table(
+            {
+                "article_id": pa.array(list(assignments), pa.int64()),
+                "cluster_id": pa.array(list(assignments.values()), pa.int64()),
+            }
+        )
+        con.register("new_clusters", table)
+        con.execute(
+            "UPDATE articles SET cluster_id = c.cluster_id FROM new_clusters c "
+            "WHERE articles.article_id = c.article_id"
+        )
+        con.unregister("new_clusters")
+    affected = sorted(set(assignments.values()) | {k for k, _ in merged})
+    mark_canonical(con, affected)
+
+
+def mark_canonical(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -> None:
+    """Per cluster, the earliest published article (then the first stored) is the canonical one."""
+    if not cluster_ids:
+        return
+    con.execute(
+        """
+        UPDATE articles SET is_canonical = ranked.rank = 1
+        FROM (
+            SELECT article_id, row_number() OVER (
+                PARTITION BY cluster_id ORDER BY coalesce(published_at, fetched_at), article_id
+            ) AS rank
+            FROM articles WHERE cluster_id IN (SELECT unnest(?))
+        ) ranked
+        WHERE articles.article_id = ranked.article_id
+        """,
+        [list(cluster_ids)],
+    )
+
+
+def _insert_matches(con: duckdb.DuckDBPyConnection, run_id: str, matches: Sequence[DupMatch]) -> None:
+    table = pa.table(
+        {
+            "article_id": pa.array([m.article_id for m in matches], pa.int64()),
+            "matched_article_id": pa.array([m.matched_article_id for m in matches], pa.int64()),
+            "jaccard": pa.array([m.jaccard for m in matches], pa.float64()),
+            "containment": pa.array([m.containment for m in matches], pa.float64()),
+        }
+    )
+    con.register("new_matches", table)
+    con.execute("INSERT INTO dup_pairs SELECT *, ? AS run_id FROM new_matches", [run_id])
+    con.unregister("new_matches")
+
+
+def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:
+    """Signatures made with other parameters are never compared: refuse to mix them."""
+    key = params_key(params)
+    other = con.execute("SELECT params FROM signatures WHERE params <> ? LIMIT 1", [key]).fetchone()
+    if other:
+        raise ValueError(
+            f"the database holds signatures made with {other[0]!r}, not {key!r}; "
+            "use the same dedup settings or run the rebuild-clusters flow"
+        )
+
+
+def _pack(values: np.ndarray) -> bytes:
+    return np.asarray(values, dtype="<u8").tobytes()
+
+
+def _unpack(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u8")
+
+
+def _astuple(result: DedupResult) -> tuple[int, int, int, int]:
+    return (result.signed, result.matches, result.merges, result.clustered)

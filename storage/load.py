@@ -1,0 +1,247 @@
+"""Loading rows into DuckDB through Arrow (not executemany: ~50x faster), idempotently.
+
+Each function writes one kind of row and expects to run inside the caller's transaction
+(`storage.db.writing`), so a batch lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, SeenRow
+
+_TS = pa.timestamp("us", tz="UTC")
+_CAPTIONS = pa.list_(pa.struct([("text", pa.string()), ("credit", pa.string())]))
+_RELATED = pa.list_(pa.struct([("title", pa.string()), ("url", pa.string())]))
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("text", pa.string()),
+        ("content_hash", pa.string()),
+        ("fetched_at", _TS),
+        ("title", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("published_at", _TS),
+        ("modified_at", _TS),
+        ("language", pa.string()),
+        ("site_name", pa.string()),
+        ("description", pa.string()),
+        ("image_url", pa.string()),
+        ("captions", _CAPTIONS),
+        ("related_links", _RELATED),
+        ("extractor", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+    ]
+)
+FETCH_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("kind", pa.string()),
+        ("started_at", _TS),
+        ("status", pa.int32()),
+        ("error", pa.string()),
+        ("elapsed_ms", pa.int32()),
+        ("bytes", pa.int64()),
+        ("conditional", pa.bool_()),
+    ]
+)
+ERROR_SCHEMA = pa.schema(
+    [
+        ("stage", pa.string()),
+        ("url", pa.string()),
+        ("error_type", pa.string()),
+        ("message", pa.string()),
+        ("occurred_at", _TS),
+    ]
+)
+SEEN_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("outcome", pa.string()),
+        ("last_checked_at", _TS),
+        ("article_url", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("published_at", _TS),
+    ]
+)
+ALIAS_SCHEMA = pa.schema([("alias_url", pa.string()), ("url", pa.string()), ("first_seen_at", _TS)])
+
+# Article columns rewritten when a page's text changed.
+_CONTENT_COLUMNS = [f.name for f in ARTICLE_SCHEMA if f.name not in ("url", "source", "fetched_at")]
+
+
+def to_arrow(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """Dataclass rows -> an Arrow table with the given schema (column names = field names)."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for row in rows:
+        values = dataclasses.asdict(row)
+        for name in schema.names:
+            columns[name].append(values[name])
+    columns = {k: _structs(k, v) for k, v in columns.items()}
+    return pa.table(columns, schema=schema)
+
+
+def _structs(name: str, values: list[Any]) -> list[Any]:
+    """Pairs -> dicts for the list-of-struct columns."""
+    if name == "captions":
+        return [[{"text": t, "credit": c} for t, c in v] for v in values]
+    if name == "related_links":
+        return [[{"title": t, "url": u} for t, u in v] for v in values]
+    return values
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, *, started_at: datetime, params: Mapping[str, Any]) -> None:
+    """Record that a run began (idempotent: a retried flow run keeps its first start time)."""
+    con.execute(
+        "INSERT INTO runs (run_id, started_at, status, params) VALUES (?, ?, 'running', ?) "
+        "ON CONFLICT (run_id) DO UPDATE SET status = 'running'",
+        [run_id, started_at, json.dumps(params, default=str)],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    finished_at: datetime,
+    status: str,
+    counts: Mapping[str, int],
+) -> None:
+    """Record a run's end and its counts."""
+    allowed = {"sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "duplicates", "errors"}
+    unknown = set(counts) - allowed
+    if unknown:
+        raise ValueError(f"unknown run counts: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in counts)
+    con.execute(
+        f"UPDATE runs SET finished_at = ?, status = ?{', ' if counts else ''}{assignments} WHERE run_id = ?",
+        [finished_at, status, *counts.values(), run_id],
+    )
+
+
+def load_fetches(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[FetchRow]) -> None:
+    """Append HTTP attempts."""
+    if rows:
+        _insert(con, "fetches", to_arrow(rows, FETCH_SCHEMA), run_id=run_id)
+
+
+def load_errors(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[ErrorRow]) -> None:
+    """Append per-item failures."""
+    if rows:
+        _insert(con, "errors", to_arrow(rows, ERROR_SCHEMA), run_id=run_id)
+
+
+def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRow]) -> None:
+    """Upsert the crawl memory; validators and the article link survive a 304 or a failed retry."""
+    if not rows:
+        return
+    con.register("incoming_seen", _latest_per_key(to_arrow(rows, SEEN_SCHEMA), "url"))
+    con.execute(
+        """
+        INSERT INTO seen_urls BY NAME
+        SELECT *, ? AS last_run_id FROM incoming_seen
+        ON CONFLICT (url) DO UPDATE SET
+            kind = excluded.kind,
+            source = coalesce(excluded.source, seen_urls.source),
+            outcome = excluded.outcome,
+            article_url = coalesce(excluded.article_url, seen_urls.article_url),
+            etag = coalesce(excluded.etag, seen_urls.etag),
+            last_modified = coalesce(excluded.last_modified, seen_urls.last_modified),
+            published_at = coalesce(excluded.published_at, seen_urls.published_at),
+            last_checked_at = excluded.last_checked_at,
+            last_run_id = excluded.last_run_id
+        """,
+        [run_id],
+    )
+    con.unregister("incoming_seen")
+
+
+def load_aliases(con: duckdb.DuckDBPyConnection, rows: Sequence[AliasRow]) -> None:
+    """Remember other URLs of stored articles; an alias keeps the article it first pointed to."""
+    rows = [r for r in rows if r.alias_url != r.url]
+    if rows:
+        _insert(con, "url_aliases", _latest_per_key(to_arrow(rows, ALIAS_SCHEMA), "alias_url"), ignore_conflicts=True)
+
+
+def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[ArticleRow]) -> LoadResult:
+    """Insert new articles, update changed ones in place, touch unchanged ones; one row per URL."""
+    if not rows:
+        return LoadResult()
+    incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
+    con.register("incoming", incoming)
+    try:
+        changed_ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT a.article_id FROM articles a JOIN incoming i USING (url) "
+                "WHERE a.content_hash <> i.content_hash"
+            ).fetchall()
+        ]
+        (existing,) = con.execute("SELECT count(*) FROM articles JOIN incoming USING (url)").fetchone() or (0,)
+        set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
+        con.execute(
+            f"UPDATE articles SET {set_changed}, fetched_at = i.fetched_at, updated_at = i.fetched_at, "
+            "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
+            [run_id],
+        )
+        con.execute(
+            "UPDATE articles SET fetched_at = i.fetched_at, etag = i.etag, last_modified = i.last_modified, "
+            "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
+            [run_id],
+        )
+        if changed_ids:
+            # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
+            con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
+            con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
+        columns = ", ".join(ARTICLE_SCHEMA.names)
+        con.execute(
+            f"INSERT INTO articles (article_id, {columns}, first_run_id, last_run_id) "
+            f"SELECT nextval('article_ids'), {columns}, ?, ? FROM incoming "
+            "WHERE url NOT IN (SELECT url FROM articles) ORDER BY fetched_at, url",
+            [run_id, run_id],
+        )
+    finally:
+        con.unregister("incoming")
+    new = incoming.num_rows - existing
+    return LoadResult(new=new, updated=len(changed_ids), unchanged=existing - len(changed_ids))
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    rows: pa.Table,
+    *,
+    run_id: str | None = None,
+    ignore_conflicts: bool = False,
+) -> None:
+    """INSERT an Arrow table by column name, with the run id as an extra column when given."""
+    con.register("incoming_rows", rows)
+    try:
+        run_column = ", ? AS run_id" if run_id is not None else ""
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        params = [run_id] if run_id is not None else []
+        con.execute(f"INSERT INTO {table_name} BY NAME SELECT *{run_column} FROM incoming_rows{conflict}", params)
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _latest_per_key(table: pa.Table, key: str) -> pa.Table:
+    """Keep the last row for each key, so one batch never writes a key twice."""
+    keys = table.column(key).to_pylist()
+    last = {k: i for i, k in enumerate(keys)}
+    if len(last) == len(keys):
+        return table
+    return table.take(sorted(last.values()))

@@ -1,0 +1,88 @@
+"""Row types written to DuckDB. The flow converts extractor and fetcher results into these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """One extracted article, ready to load (a row of `articles`, minus ids and clustering)."""
+
+    url: str
+    source: str
+    text: str
+    content_hash: str
+    fetched_at: datetime
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    image_url: str | None = None
+    captions: tuple[tuple[str, str | None], ...] = ()
+    related_links: tuple[tuple[str, str | None], ...] = ()
+    extractor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRow:
+    """One HTTP attempt (a row of `fetches`)."""
+
+    url: str
+    kind: str
+    started_at: datetime
+    status: int | None
+    error: str | None
+    elapsed_ms: int
+    bytes: int
+    conditional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """A per-item failure outside the HTTP attempt (a row of `errors`)."""
+
+    stage: str
+    url: str | None
+    error_type: str
+    message: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRow:
+    """What the last request of a URL returned (a row of `seen_urls`)."""
+
+    url: str
+    kind: str
+    source: str | None
+    outcome: str
+    last_checked_at: datetime
+    article_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRow:
+    """Another URL that leads to a stored article (a row of `url_aliases`)."""
+
+    alias_url: str
+    url: str
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What loading a batch of articles did."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0

@@ -1,0 +1,152 @@
+-- copydesk schema. Applied on every connect; every statement is idempotent.
+-- Timestamps are TIMESTAMPTZ in UTC; ids are *_id.
+
+CREATE SEQUENCE IF NOT EXISTS article_ids START 1;
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       VARCHAR PRIMARY KEY,
+    flow         VARCHAR NOT NULL DEFAULT 'ingest',
+    started_at   TIMESTAMPTZ NOT NULL,
+    finished_at  TIMESTAMPTZ,
+    status       VARCHAR NOT NULL,           -- running | completed | failed
+    sources      INTEGER,
+    discovered   INTEGER,
+    fetched      INTEGER,
+    stored       INTEGER,
+    new          INTEGER,
+    updated      INTEGER,
+    unchanged    INTEGER,
+    duplicates   INTEGER,
+    errors       INTEGER,
+    params       JSON
+);
+
+-- One row per canonical article URL.
+CREATE TABLE IF NOT EXISTS articles (
+    article_id     BIGINT PRIMARY KEY,
+    url            VARCHAR NOT NULL UNIQUE,
+    source         VARCHAR NOT NULL,
+    title          VARCHAR,
+    author         VARCHAR,                  -- authors joined with '; '
+    authors        VARCHAR[],
+    published_at   TIMESTAMPTZ,
+    modified_at    TIMESTAMPTZ,
+    language       VARCHAR,
+    site_name      VARCHAR,
+    description    VARCHAR,
+    image_url      VARCHAR,
+    text           VARCHAR NOT NULL,
+    captions       STRUCT(text VARCHAR, credit VARCHAR)[],
+    related_links  STRUCT(title VARCHAR, url VARCHAR)[],
+    extractor      VARCHAR,
+    fetched_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ,
+    content_hash   VARCHAR NOT NULL,
+    etag           VARCHAR,
+    last_modified  VARCHAR,
+    cluster_id     BIGINT,                   -- NULL until the dedup step has seen the article
+    is_canonical   BOOLEAN,
+    first_run_id   VARCHAR NOT NULL,
+    last_run_id    VARCHAR NOT NULL
+);
+
+-- Other URLs that led to a stored article (tracking variants, redirects, non-canonical paths).
+CREATE TABLE IF NOT EXISTS url_aliases (
+    alias_url      VARCHAR PRIMARY KEY,
+    url            VARCHAR NOT NULL,
+    first_seen_at  TIMESTAMPTZ NOT NULL
+);
+
+-- Every HTTP attempt.
+CREATE TABLE IF NOT EXISTS fetches (
+    run_id       VARCHAR NOT NULL,
+    url          VARCHAR NOT NULL,
+    kind         VARCHAR NOT NULL,           -- article | feed | sitemap | robots | page
+    started_at   TIMESTAMPTZ NOT NULL,
+    status       INTEGER,
+    error        VARCHAR,
+    elapsed_ms   INTEGER,
+    bytes        BIGINT,
+    conditional  BOOLEAN
+);
+
+-- Per-item failures of any stage other than the HTTP attempt itself.
+CREATE TABLE IF NOT EXISTS errors (
+    run_id       VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,           -- discover | fetch | extract | dedupe | load
+    url          VARCHAR,
+    error_type   VARCHAR NOT NULL,
+    message      VARCHAR NOT NULL,
+    occurred_at  TIMESTAMPTZ NOT NULL
+);
+
+-- What we know about every URL we have requested: the incremental-crawl memory.
+CREATE TABLE IF NOT EXISTS seen_urls (
+    url            VARCHAR PRIMARY KEY,      -- as requested (canonicalized discovery URL)
+    kind           VARCHAR NOT NULL,
+    source         VARCHAR,
+    outcome        VARCHAR NOT NULL,         -- ok | not_modified | skipped | failed
+    article_url    VARCHAR,                  -- the canonical article it led to, if any
+    etag           VARCHAR,
+    last_modified  VARCHAR,
+    published_at   TIMESTAMPTZ,
+    last_checked_at TIMESTAMPTZ NOT NULL,
+    last_run_id    VARCHAR NOT NULL
+);
+
+-- MinHash signature of every clustered article (uint32 values packed little-endian).
+CREATE TABLE IF NOT EXISTS signatures (
+    article_id   BIGINT PRIMARY KEY,
+    params       VARCHAR NOT NULL,           -- DedupParams key; signatures of other params are never compared
+    minhash      BLOB NOT NULL,
+    shingles     BLOB NOT NULL               -- sorted unique shingle hashes, for containment checks
+);
+
+-- LSH band keys: articles sharing (band, bucket) are near-duplicate candidates.
+CREATE TABLE IF NOT EXISTS lsh_bands (
+    band        SMALLINT NOT NULL,
+    bucket      BIGINT NOT NULL,
+    article_id  BIGINT NOT NULL
+);
+
+-- Verified near-duplicate pairs: why an article joined its cluster.
+CREATE TABLE IF NOT EXISTS dup_pairs (
+    article_id          BIGINT NOT NULL,
+    matched_article_id  BIGINT NOT NULL,
+    jaccard             DOUBLE NOT NULL,
+    containment         DOUBLE NOT NULL,
+    run_id              VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS cluster_merges (
+    run_id            VARCHAR NOT NULL,
+    kept_cluster_id   BIGINT NOT NULL,
+    merged_cluster_id BIGINT NOT NULL,
+    merged_at         TIMESTAMPTZ NOT NULL
+);
+
+CREATE OR REPLACE VIEW clusters AS
+SELECT
+    a.cluster_id,
+    count(*) AS size,
+    arg_min(a.url, a.article_id) FILTER (WHERE a.is_canonical) AS canonical_url,
+    arg_min(a.title, a.article_id) FILTER (WHERE a.is_canonical) AS canonical_title,
+    list(DISTINCT a.source ORDER BY a.source) AS sources,
+    min(a.fetched_at) AS first_seen_at,
+    max(a.fetched_at) AS last_seen_at
+FROM articles a
+WHERE a.cluster_id IS NOT NULL
+GROUP BY a.cluster_id;
+
+CREATE OR REPLACE VIEW syndication AS
+SELECT
+    a.cluster_id,
+    a.url, a.source, a.title,
+    m.url AS matched_url, m.source AS matched_source, m.title AS matched_title,
+    p.jaccard, p.containment, p.run_id
+FROM dup_pairs p
+JOIN articles a ON a.article_id = p.article_id
+JOIN articles m ON m.article_id = p.matched_article_id;
+
+CREATE OR REPLACE VIEW unique_articles AS
+SELECT * FROM articles WHERE is_canonical OR cluster_id IS NULL;

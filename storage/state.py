@@ -1,0 +1,57 @@
+"""Reading the crawl memory: what we fetched before, with which validators, and what it led to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+
+@dataclass(frozen=True, slots=True)
+class SeenState:
+    """The last outcome of requesting one URL."""
+
+    url: str
+    kind: str
+    outcome: str
+    last_checked_at: datetime
+    article_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    published_at: datetime | None = None
+
+
+def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, SeenState]:
+    """Crawl memory for the given URLs (missing URLs were never requested)."""
+    urls = list(urls)
+    if not urls:
+        return {}
+    rows = con.execute(
+        """
+        SELECT url, kind, outcome, last_checked_at, article_url, etag, last_modified, published_at
+        FROM seen_urls WHERE url IN (SELECT unnest(?))
+        """,
+        [urls],
+    ).fetchall()
+    return {r[0]: SeenState(*r) for r in rows}
+
+
+def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """Sitemaps of a source seen in earlier runs (children of indexes included)."""
+    rows = con.execute(
+        "SELECT url FROM seen_urls WHERE kind = 'sitemap' AND source = ? AND outcome IN ('ok', 'not_modified') "
+        "ORDER BY url",
+        [source],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def recent_articles(con: duckdb.DuckDBPyConnection, *, published_after: datetime) -> list[tuple[str, str]]:
+    """(url, source) of stored articles published after the given time: candidates for an update check."""
+    rows = con.execute(
+        "SELECT url, source FROM articles WHERE coalesce(published_at, fetched_at) >= ? ORDER BY url",
+        [published_after],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
