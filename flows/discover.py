@@ -1,0 +1,121 @@
+"""Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
+
+Async, on the run's shared Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes an
+ErrorRow and the rest of the source goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from extractors.charset import decode_html
+from extractors.feeds import FeedError, parse_feed
+from extractors.links import same_site_links
+from extractors.sitemaps import SitemapError, parse_sitemap
+from extractors.urls import InvalidURLError, canonicalize_url
+from flows.config import Source
+from flows.fetch import Fetched, Fetcher, Validators
+from storage.rows import ErrorRow
+
+# A sitemap index may point at indexes; stop following after this depth and this many files.
+MAX_SITEMAP_DEPTH = 3
+MAX_SITEMAPS_PER_SOURCE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An article URL found by discovery, canonicalized."""
+
+    url: str
+    source: str
+    published_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Discovery:
+    """Everything discovery found and every request it made."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    responses: list[Fetched] = field(default_factory=list)
+    errors: list[ErrorRow] = field(default_factory=list)
+
+
+async def discover_source(
+    fetcher: Fetcher,
+    source: Source,
+    *,
+    validators: Mapping[str, Validators],
+    known_sitemaps: Sequence[str] = (),
+    limit: int = 10_000,
+) -> Discovery:
+    """Candidate article URLs of one source, in discovery order, without duplicates."""
+    found = Discovery()
+    seen: dict[str, Candidate] = {}
+
+    def add(url: str, published_at: datetime | None) -> None:
+        try:
+            canonical = canonicalize_url(url)
+        except InvalidURLError as exc:
+            found.errors.append(_error("discover", url, exc))
+            return
+        if canonical not in seen and len(seen) < limit:
+            seen[canonical] = Candidate(canonical, source.name, published_at)
+
+    feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
+    for response in feeds:
+        found.responses.append(response)
+        if response.ok:
+            try:
+                for entry in parse_feed(response.body, feed_url=response.final_url):
+                    add(entry.url, entry.published_at)
+            except FeedError as exc:
+                found.errors.append(_error("discover", response.url, exc))
+
+    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps)
+
+    if source.discover_links and source.homepage:
+        page = await fetcher.fetch(source.homepage, kind="page")
+        found.responses.append(page)
+        if page.ok:
+            html = decode_html(page.body, content_type=page.content_type)
+            for link in same_site_links(html, page_url=page.final_url):
+                add(link, None)
+    found.candidates = list(seen.values())
+    return found
+
+
+async def _walk_sitemaps(
+    fetcher: Fetcher,
+    source: Source,
+    found: Discovery,
+    add: Callable[[str, datetime | None], None],
+    validators: Mapping[str, Validators],
+    known_sitemaps: Sequence[str],
+) -> None:
+    """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
+    queue = list(dict.fromkeys([*source.sitemaps, *known_sitemaps]))
+    visited: set[str] = set()
+    depth = 0
+    while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE:
+        batch = [u for u in queue if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
+        visited.update(batch)
+        queue = []
+        for response in await fetcher.fetch_all(batch, kind="sitemap", validators=dict(validators)):
+            found.responses.append(response)
+            if not response.ok:
+                continue
+            try:
+                sitemap = parse_sitemap(response.body, sitemap_url=response.final_url)
+            except SitemapError as exc:
+                found.errors.append(_error("discover", response.url, exc))
+                continue
+            for page in sitemap.pages:
+                add(page.url, page.lastmod)
+            queue += sitemap.children
+        depth += 1
+
+
+def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:
+    return ErrorRow(stage, url, type(exc).__name__, str(exc), datetime.now(UTC))

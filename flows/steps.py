@@ -1,0 +1,186 @@
+"""The glue between stages: which URLs to fetch, and fetched pages -> rows to load.
+
+Plain functions with no Prefect, so the flow's tasks stay thin and this logic is unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from extractors.article import Article, ExtractionError, extract_article
+from extractors.charset import decode_html
+from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
+from flows.discover import Candidate
+from flows.fetch import Fetched, Validators
+from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
+from storage.state import SeenState
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFetch:
+    """An article URL to request, conditionally when we hold validators for it."""
+
+    candidate: Candidate
+    validators: Validators | None = None
+
+
+@dataclass(slots=True)
+class BatchRows:
+    """Everything one batch writes, in one transaction."""
+
+    articles: list[ArticleRow] = field(default_factory=list)
+    fetches: list[FetchRow] = field(default_factory=list)
+    seen: list[SeenRow] = field(default_factory=list)
+    aliases: list[AliasRow] = field(default_factory=list)
+    errors: list[ErrorRow] = field(default_factory=list)
+    not_modified: int = 0
+    unexpected: int = 0
+
+    def extend(self, other: BatchRows) -> None:
+        self.articles += other.articles
+        self.fetches += other.fetches
+        self.seen += other.seen
+        self.aliases += other.aliases
+        self.errors += other.errors
+        self.not_modified += other.not_modified
+        self.unexpected += other.unexpected
+
+
+def plan_fetches(
+    candidates: Iterable[Candidate],
+    states: Mapping[str, SeenState],
+    *,
+    now: datetime,
+    refetch_window: timedelta,
+) -> list[PlannedFetch]:
+    """New URLs, URLs that failed before, and recent articles (conditionally, to catch updates)."""
+    planned = []
+    for candidate in candidates:
+        state = states.get(candidate.url)
+        if state is None or state.outcome == "failed":
+            planned.append(PlannedFetch(candidate))
+        elif state.outcome in ("ok", "not_modified"):
+            published = state.published_at or candidate.published_at or state.last_checked_at
+            if now - published <= refetch_window:
+                planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
+        elif now - state.last_checked_at > refetch_window:  # skipped (404, not HTML...): look again later
+            planned.append(PlannedFetch(candidate))
+    return planned
+
+
+def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> BatchRows:
+    """Rows for one article fetch: its attempts, its crawl memory, and the article if there is one."""
+    rows = BatchRows(fetches=fetch_rows([fetched]))
+    if fetched.outcome == "not_modified":
+        rows.not_modified = 1
+        rows.seen.append(seen_row(fetched, candidate.source, now=now))
+        return rows
+    if not fetched.ok:
+        rows.seen.append(seen_row(fetched, candidate.source, now=now))
+        return rows
+    try:
+        article = page_article(fetched)
+    except ExtractionError as exc:
+        rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now))
+        rows.seen.append(seen_row(fetched, candidate.source, now=now, outcome="skipped"))
+        return rows
+    url = article_url(article, fetched)
+    rows.articles.append(article_row(article, url=url, source=candidate.source, fetched=fetched, now=now))
+    rows.aliases += [AliasRow(alias, url, now) for alias in {fetched.url, _canonical(fetched.final_url)} - {url}]
+    published = article.published_at or candidate.published_at
+    rows.seen.append(seen_row(fetched, candidate.source, now=now, article_url=url, published_at=published))
+    return rows
+
+
+def page_article(fetched: Fetched) -> Article:
+    """Decode and extract one fetched HTML page."""
+    html = decode_html(fetched.body, content_type=fetched.content_type)
+    return extract_article(html, url=fetched.final_url)
+
+
+def article_url(article: Article, fetched: Fetched) -> str:
+    """The key of an article: its rel=canonical/og:url when on the same site, else the URL it came from."""
+    final = _canonical(fetched.final_url)
+    if article.canonical_url:
+        try:
+            declared = canonicalize_url(article.canonical_url)
+        except InvalidURLError:
+            return final
+        if is_same_site(declared, final):
+            return declared
+    return final
+
+
+def article_row(article: Article, *, url: str, source: str, fetched: Fetched, now: datetime) -> ArticleRow:
+    """An extracted article as a row of `articles`."""
+    return ArticleRow(
+        url=url,
+        source=source,
+        text=article.text,
+        content_hash=hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
+        fetched_at=now,
+        title=article.title,
+        authors=article.authors,
+        published_at=article.published_at,
+        modified_at=article.modified_at,
+        language=article.language,
+        site_name=article.site_name,
+        description=article.description,
+        image_url=article.image_url,
+        captions=tuple((c.text, c.credit) for c in article.captions),
+        related_links=tuple((r.title, r.url) for r in article.related_links),
+        extractor=article.extractor,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+    )
+
+
+def fetch_rows(responses: Iterable[Fetched]) -> list[FetchRow]:
+    """Every attempt behind the given responses, as rows of `fetches`."""
+    return [
+        FetchRow(a.url, a.kind, a.started_at, a.status, a.error, a.elapsed_ms, a.bytes, a.conditional)
+        for response in responses
+        for a in response.attempts
+    ]
+
+
+def seen_row(
+    fetched: Fetched,
+    source: str | None,
+    *,
+    now: datetime,
+    outcome: str | None = None,
+    article_url: str | None = None,
+    published_at: datetime | None = None,
+) -> SeenRow:
+    """Crawl memory for one requested URL."""
+    return SeenRow(
+        url=fetched.url,
+        kind=fetched.kind,
+        source=source,
+        outcome=outcome or fetched.outcome,
+        last_checked_at=now,
+        article_url=article_url,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        published_at=published_at,
+    )
+
+
+def batches(items: Sequence[PlannedFetch], size: int) -> list[list[PlannedFetch]]:
+    """Consecutive slices of at most `size` items."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonicalize_url(url)
+    except InvalidURLError:
+        return url
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
