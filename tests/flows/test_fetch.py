@@ -1,0 +1,186 @@
+"""The fetcher against real loopback servers that misbehave in each way the web does."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from flows.fetch import Fetcher, FetchPolicy, Validators
+from tests.loopback import Request, gzipped, html, page, serve
+
+ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
+
+
+def policy(**overrides: object) -> FetchPolicy:
+    base = dict(
+        user_agent="copydesk-test/1.0",
+        allow_private=True,
+        per_host_delay=0.0,
+        read_timeout=0.5,
+        total_timeout=2.0,
+        backoff=0.01,
+        retries=2,
+    )
+    return FetchPolicy(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+def fetch(url: str, kind: str = "article", **overrides: object):
+    async def go():
+        async with Fetcher(policy(**overrides)) as fetcher:
+            return await fetcher.fetch(url, kind=kind)  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_html_page_is_fetched_with_attempt_recorded() -> None:
+    with serve({"/a": page(ARTICLE)}) as site:
+        result = fetch(site.base + "/a")
+    assert result.outcome == "ok" and b"harbour reopened" in result.body
+    assert [a.status for a in result.attempts] == [200]
+
+
+def test_transient_503_is_retried_until_it_succeeds() -> None:
+    calls = []
+
+    def flaky(request: Request):
+        calls.append(request)
+        return (503, {}, b"busy") if len(calls) == 1 else (200, {"Content-Type": "text/html"}, ARTICLE.encode())
+
+    with serve({"/a": flaky}) as site:
+        result = fetch(site.base + "/a")
+    assert result.outcome == "ok"
+    assert [a.status for a in result.attempts] == [503, 200]
+
+
+def test_429_waits_at_least_retry_after() -> None:
+    calls: list[float] = []
+
+    def limited(request: Request):
+        calls.append(request.at)
+        if len(calls) == 1:
+            return 429, {"Retry-After": "1"}, b"slow down"
+        return 200, {"Content-Type": "text/html"}, ARTICLE.encode()
+
+    with serve({"/a": limited}) as site:
+        result = fetch(site.base + "/a")
+    assert result.outcome == "ok"
+    assert calls[1] - calls[0] >= 1.0
+
+
+@pytest.mark.parametrize(
+    ("route", "outcome", "message"),
+    [
+        (page("gone", status=404), "skipped", "HTTP 404"),
+        (page(b"%PDF-1.4", content_type="application/pdf"), "skipped", "not HTML"),
+        (page(b""), "skipped", "empty body"),
+        (page(b"x" * 5000), "skipped", "exceeds max_bytes"),
+        (page("boom", status=500), "failed", "HTTP 500"),
+    ],
+)
+def test_bad_responses_end_with_a_clear_outcome(route, outcome: str, message: str) -> None:
+    with serve({"/a": route}) as site:
+        result = fetch(site.base + "/a", max_bytes=4000)
+    assert result.outcome == outcome
+    assert message in (result.error or "")
+
+
+def test_redirect_is_followed_to_the_final_url() -> None:
+    routes = {"/old": lambda r: (301, {"Location": "/new"}, b""), "/new": page(ARTICLE)}
+    with serve(routes) as site:
+        result = fetch(site.base + "/old")
+    assert result.outcome == "ok"
+    assert result.final_url == site.base + "/new"
+
+
+def test_redirect_loop_is_detected() -> None:
+    routes = {"/a": lambda r: (302, {"Location": "/b"}, b""), "/b": lambda r: (302, {"Location": "/a"}, b"")}
+    with serve(routes) as site:
+        result = fetch(site.base + "/a")
+    assert result.outcome == "failed" and "redirect loop" in (result.error or "")
+
+
+def test_slow_server_times_out_instead_of_hanging() -> None:
+    def slow(request: Request):
+        time.sleep(1.5)
+        return 200, {"Content-Type": "text/html"}, ARTICLE.encode()
+
+    with serve({"/a": slow}) as site:
+        result = fetch(site.base + "/a", retries=0)
+    assert result.outcome == "failed"
+    assert "Timeout" in (result.error or "") or "timeout" in (result.error or "")
+
+
+def test_gzip_is_decoded_and_corrupt_gzip_is_an_error() -> None:
+    corrupt = lambda r: (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"\x1f\x8b\x08garbage")  # noqa: E731
+    with serve({"/ok": gzipped(ARTICLE.encode()), "/bad": corrupt}) as site:
+        good, bad = fetch(site.base + "/ok"), fetch(site.base + "/bad")
+    assert good.outcome == "ok" and b"harbour" in good.body
+    assert bad.outcome == "failed" and "Decoding" in (bad.error or "")
+
+
+def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
+    routes = {
+        "/robots.txt": page("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+        "/private/x": page(ARTICLE),
+        "/a": page(ARTICLE),
+    }
+    with serve(routes) as site:
+
+        async def go():
+            async with Fetcher(policy()) as fetcher:
+                return await fetcher.fetch_all([site.base + "/a", site.base + "/private/x"], kind="article")
+
+        ok, blocked = asyncio.run(go())
+    assert ok.outcome == "ok"
+    assert blocked.outcome == "skipped" and "robots.txt" in (blocked.error or "")
+    assert [r.path for r in site.log] == ["/robots.txt", "/a"]
+
+
+def test_crawl_delay_spaces_requests_to_one_host() -> None:
+    routes = {"/robots.txt": page("User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")}
+    routes |= {f"/a{i}": page(ARTICLE) for i in range(4)}
+    with serve(routes) as site:
+
+        async def go():
+            async with Fetcher(policy()) as fetcher:
+                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(4)], kind="article")
+
+        results = asyncio.run(go())
+        times = [r.at for r in site.log if r.path != "/robots.txt"]
+    assert all(r.outcome == "ok" for r in results)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.28
+
+
+def test_loopback_is_refused_unless_allowed() -> None:
+    with serve({"/a": page(ARTICLE)}) as site:
+        result = fetch(site.base + "/a", allow_private=False)
+        assert site.log == []
+    assert result.outcome == "skipped" and "allow-private" in (result.error or "")
+
+
+def test_allow_hosts_network_lets_a_private_address_through() -> None:
+    with serve({"/a": page(ARTICLE)}) as site:
+        result = fetch(site.base + "/a", allow_private=False, allow_hosts=("127.0.0.0/8",))
+    assert result.outcome == "ok"
+
+
+def test_conditional_get_sends_validators_and_reports_not_modified() -> None:
+    def cached(request: Request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "text/html", "ETag": '"v1"'}, ARTICLE.encode()
+
+    with serve({"/a": cached}) as site:
+
+        async def go():
+            async with Fetcher(policy()) as fetcher:
+                first = await fetcher.fetch(site.base + "/a", kind="article")
+                again = await fetcher.fetch(site.base + "/a", kind="article", validators=Validators(first.etag))
+                return first, again
+
+        first, again = asyncio.run(go())
+    assert first.outcome == "ok" and first.etag == '"v1"'
+    assert again.outcome == "not_modified" and again.attempts[0].conditional

@@ -1,0 +1,110 @@
+"""Loading into a real DuckDB file: idempotent, one row per URL, updates in place."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storage.db import DatabaseLockedError, connect, writing
+from storage.load import load_aliases, load_articles, load_seen
+from storage.rows import AliasRow, ArticleRow, SeenRow
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def article(url: str, text: str = "Body text.", **extra: object) -> ArticleRow:
+    return ArticleRow(url=url, source="s", text=text, content_hash=str(hash(text)), fetched_at=NOW, **extra)  # type: ignore[arg-type]
+
+
+def test_loading_twice_adds_no_rows(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    rows = [article("http://a.example/1"), article("http://a.example/2")]
+    with writing(db) as con:
+        first = load_articles(con, "r1", rows)
+    with writing(db) as con:
+        second = load_articles(con, "r2", rows)
+        count = con.execute("SELECT count(*) FROM articles").fetchone()
+    assert (first.new, second.new, second.unchanged) == (2, 0, 2)
+    assert count == (2,)
+
+
+def test_changed_text_updates_the_row_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    with writing(db) as con:
+        load_articles(con, "r1", [article("http://a.example/1", "First version.")])
+    with writing(db) as con:
+        result = load_articles(con, "r2", [article("http://a.example/1", "Second version.")])
+        row = con.execute("SELECT article_id, text, updated_at, first_run_id, last_run_id FROM articles").fetchall()
+    assert result.updated == 1
+    assert row == [(1, "Second version.", NOW, "r1", "r2")]
+
+
+def test_captions_and_related_links_round_trip(tmp_path: Path) -> None:
+    row = article(
+        "http://a.example/1",
+        captions=(("Crowds gather at the quay", "Photo: Reuters"),),
+        related_links=(("Ferry fares rise", "http://a.example/2"),),
+        authors=("Ann Lee", "Bo Chen"),
+    )
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [row])
+        stored = con.execute("SELECT captions, related_links, authors FROM articles").fetchone()
+    assert stored == (
+        [{"text": "Crowds gather at the quay", "credit": "Photo: Reuters"}],
+        [{"title": "Ferry fares rise", "url": "http://a.example/2"}],
+        ["Ann Lee", "Bo Chen"],
+    )
+
+
+def test_a_batch_naming_one_url_twice_stores_it_once(tmp_path: Path) -> None:
+    with writing(tmp_path / "c.duckdb") as con:
+        result = load_articles(con, "r1", [article("http://a.example/1"), article("http://a.example/1", "v2")])
+        texts = con.execute("SELECT text FROM articles").fetchall()
+    assert result.new == 1 and texts == [("v2",)]
+
+
+def test_seen_urls_keep_validators_across_a_304(tmp_path: Path) -> None:
+    with writing(tmp_path / "c.duckdb") as con:
+        load_seen(con, "r1", [SeenRow("http://a.example/1", "article", "s", "ok", NOW, "http://a.example/1", '"e1"')])
+        load_seen(con, "r2", [SeenRow("http://a.example/1", "article", "s", "not_modified", NOW)])
+        row = con.execute("SELECT outcome, etag, article_url, last_run_id FROM seen_urls").fetchone()
+    assert row == ("not_modified", '"e1"', "http://a.example/1", "r2")
+
+
+def test_aliases_keep_their_first_target(tmp_path: Path) -> None:
+    with writing(tmp_path / "c.duckdb") as con:
+        load_aliases(con, [AliasRow("http://a.example/old", "http://a.example/1", NOW)])
+        load_aliases(con, [AliasRow("http://a.example/old", "http://a.example/2", NOW)])
+        rows = con.execute("SELECT alias_url, url FROM url_aliases").fetchall()
+    assert rows == [("http://a.example/old", "http://a.example/1")]
+
+
+def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    with pytest.raises(RuntimeError), writing(db) as con:
+        load_articles(con, "r1", [article("http://a.example/1")])
+        raise RuntimeError("crash mid-batch")
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
+def test_a_locked_file_gives_a_clear_message_naming_the_holder(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    connect(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        with pytest.raises(DatabaseLockedError, match=rf"locked by PID {holder.pid}"):
+            connect(db, read_only=True, wait_seconds=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
