@@ -1,0 +1,147 @@
+"""robots.txt text -> the rules for our crawler, per RFC 9309 (the Robots Exclusion Protocol).
+
+Not a wrapper around urllib.robotparser (3.11): it applies the first matching rule in file order (RFC 9309:
+the longest match wins, Allow on ties), treats "*" and "$" in paths literally, and reads only the first group
+naming our agent (RFC 9309: combine them); tests/extractors/test_robots.py pins each difference.
+Pure: fetching robots.txt, and treating a 4xx as "allow all" and a 5xx as "disallow all"
+(RFC 9309 2.3.1), is the caller's job; the allow_all()/disallow_all() constructors are for that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from extractors.urls import _normalize_percent
+
+# RFC 9309 2.2.2: a rule path is matched against the URL's path and query, percent-encoded.
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?$")
+_PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
+_LINE = re.compile(r"^\s*([A-Za-z_ -]+?)\s*:\s*(.*?)\s*$")
+_USER_AGENT_KEYS = frozenset({"user-agent", "useragent", "user agent"})
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRule:
+    """One Allow or Disallow line: its path pattern ("*" any run of characters, trailing "$" end of URL)."""
+
+    allow: bool
+    pattern: str
+    regex: re.Pattern[str] = field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, *, allow: bool, pattern: str) -> RobotsRule:
+        """A rule with its pattern percent-normalized and compiled."""
+        pattern = _normalize_percent(pattern, _SAFE)
+        anchored = pattern.endswith("$")
+        body = pattern[:-1] if anchored else pattern
+        regex = ".*".join(re.escape(part) for part in body.split("*")) + (r"\Z" if anchored else "")
+        return cls(allow=allow, pattern=pattern, regex=re.compile(regex, re.DOTALL))
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRules:
+    """The rules of one robots.txt that apply to one user agent."""
+
+    rules: tuple[RobotsRule, ...] = ()
+    crawl_delay: float | None = None
+    sitemaps: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str, *, user_agent: str) -> RobotsRules:
+        """The rules for user_agent (a product token such as "copydesk", or a full User-Agent header)."""
+        token = _product_token(user_agent)
+        groups = _groups(text)
+        mine = [group for agents, group in groups if token in agents]
+        if not mine:
+            mine = [group for agents, group in groups if "*" in agents]
+        # RFC 9309 2.2.1: several groups for the same agent are combined into one.
+        rules = tuple(rule for group in mine for rule in group.rules)
+        delay = next((group.crawl_delay for group in mine if group.crawl_delay is not None), None)
+        return cls(rules=rules, crawl_delay=delay, sitemaps=_sitemaps(text))
+
+    @classmethod
+    def allow_all(cls) -> RobotsRules:
+        """No restrictions: for a robots.txt that is missing (4xx)."""
+        return cls()
+
+    @classmethod
+    def disallow_all(cls) -> RobotsRules:
+        """Everything blocked: for a robots.txt that cannot be fetched (5xx, network error)."""
+        return cls(rules=(RobotsRule.of(allow=False, pattern="/"),))
+
+    def allowed(self, url: str) -> bool:
+        """Whether the rules let us fetch url: the longest matching pattern decides, Allow wins a tie."""
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt":
+            return True
+        target = _normalize_percent((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), _SAFE)
+        best: RobotsRule | None = None
+        for rule in self.rules:
+            if rule.regex.match(target) and (
+                best is None
+                or len(rule.pattern) > len(best.pattern)
+                or (len(rule.pattern) == len(best.pattern) and rule.allow)
+            ):
+                best = rule
+        return best is None or best.allow
+
+
+@dataclass(slots=True)
+class _Group:
+    rules: list[RobotsRule] = field(default_factory=list)
+    crawl_delay: float | None = None
+
+
+def _groups(text: str) -> list[tuple[frozenset[str], _Group]]:
+    """(user agents, their rules) for each group, in file order; lines outside any group are dropped."""
+    groups: list[tuple[frozenset[str], _Group]] = []
+    agents: set[str] = set()
+    group: _Group | None = None
+    for key, value in _lines(text):
+        if key in _USER_AGENT_KEYS:
+            if group is not None:  # a user-agent line after rules starts the next group
+                groups.append((frozenset(agents), group))
+                agents, group = set(), None
+            agents.add(_product_token(value) if value != "*" else "*")
+            continue
+        if not agents or key not in ("allow", "disallow", "crawl-delay"):
+            continue  # rules before any user-agent line belong to no group; Sitemap lines to none either
+        group = group or _Group()
+        if key == "crawl-delay":
+            group.crawl_delay = group.crawl_delay if group.crawl_delay is not None else _seconds(value)
+        elif value:  # an empty Disallow allows everything: no rule
+            group.rules.append(RobotsRule.of(allow=key == "allow", pattern=value))
+    if agents:
+        groups.append((frozenset(agents), group or _Group()))
+    return groups
+
+
+def _lines(text: str) -> list[tuple[str, str]]:
+    """(lowercased key, value) of each "key: value" line, comments stripped."""
+    pairs = []
+    for line in text.splitlines():
+        match = _LINE.match(line.split("#", 1)[0])
+        if match:
+            pairs.append((match.group(1).lower(), match.group(2)))
+    return pairs
+
+
+def _sitemaps(text: str) -> tuple[str, ...]:
+    # Sitemap lines belong to no group (RFC 9309 2.2.4): every one counts, whoever we are.
+    return tuple(value for key, value in _lines(text) if key == "sitemap" and value)
+
+
+def _product_token(user_agent: str) -> str:
+    """ "Copydesk/0.1 (+https://...)" -> "copydesk": groups name product tokens, matched caselessly."""
+    match = _PRODUCT_TOKEN.match(user_agent.strip())
+    return match.group(0).lower() if match else user_agent.strip().lower()
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86_400 else None  # rejects nan, inf and nonsense; a day is already absurd

@@ -1,0 +1,158 @@
+"""Canonical URLs: one spelling per page, so an article found via feed, sitemap and home page is one row.
+
+Pure string work (RFC 3986 normalisation plus tracking-parameter removal); no network, no DNS. Raises
+InvalidURLError for anything that is not an absolute http(s) URL with a host.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
+
+
+class InvalidURLError(ValueError):
+    """The string is not an absolute http(s) URL with a host."""
+
+
+# Query parameters that identify a campaign, click or share, never the page. Matched case-insensitively on the
+# decoded parameter name; any name starting with "utm_" (Google Analytics / Urchin) is dropped as well.
+# Kept to names that are tracking-only everywhere: generic names such as "ref", "source" or "id" select
+# content on some sites, so they stay.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        # ad-click ids: Facebook, Google Ads, Microsoft Ads, Yandex, TikTok, X, LinkedIn
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "ttclid", "twclid", "li_fat_id",
+        # Mailchimp, HubSpot, Marketo, Vero, Oracle Eloqua
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "mkt_tok", "vero_id",
+        "elqtrackid",
+        # Google Analytics cross-domain linker and search-result ids; Instagram share id
+        "_ga", "_gl", "srsltid", "igshid",
+        # share/referral markers added by news sites: Twitter ref_src/ref_url, NYT smid/smtyp, Guardian CMP,
+        # Yahoo/AOL ncid, Microsoft Start ocid, Outbrain/Taboola/Piano ids
+        "ref_src", "ref_url", "smid", "smtyp", "cmp", "ncid", "ocid", "obOrigUrl", "tblci", "oly_anon_id",
+        "oly_enc_id",
+    }
+)  # fmt: skip
+_TRACKING_LOWER = frozenset(name.lower() for name in TRACKING_PARAMS)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters left as they are (RFC 3986 pchar plus "/" and "?"); "&", "=" and "+" keep their query meaning.
+_SAFE_PATH = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_SAFE_QUERY = _SAFE_PATH | frozenset("?")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_HOST_CHARS = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
+
+
+def canonicalize_url(url: str) -> str:
+    """The canonical spelling of an http(s) URL: the key that identifies a page."""
+    cleaned = clean_url(url)
+    parts = urlsplit(cleaned)
+    if parts.path == "/" or not parts.path.endswith("/"):
+        return cleaned
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") or "/"))
+
+
+def clean_url(url: str) -> str:
+    """canonicalize_url but keeping a trailing slash: the address to fetch (many servers 404 without it)."""
+    parts = _split(url)
+    return urlunsplit((parts.scheme.lower(), _netloc(parts, url), _path(parts.path), _query(parts.query), ""))
+
+
+def site_key(url: str) -> str:
+    """Host and non-default port without a leading "www.": pages with equal keys are on the same site."""
+    # The port stays in the key: two sites on one host (127.0.0.1:8001, :8002) are different sites.
+    return urlsplit(clean_url(url)).netloc.removeprefix("www.")
+
+
+def is_same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on the same site (see site_key)."""
+    return site_key(a) == site_key(b)
+
+
+def _split(url: str) -> SplitResult:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # e.g. an unbalanced "[" in the host
+        raise InvalidURLError(f"cannot parse URL {url!r}: {exc}") from exc
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        raise InvalidURLError(f"URL {url!r} has scheme {parts.scheme!r}; only http and https are crawled")
+    if not parts.hostname:
+        raise InvalidURLError(f"URL {url!r} has no host")
+    return parts
+
+
+def _netloc(parts: SplitResult, url: str) -> str:
+    host = _host(parts.hostname or "", url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURLError(f"URL {url!r} has an invalid port: {exc}") from exc
+    netloc = host  # user:password@ is dropped: credentials are not part of a page's identity
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme.lower()]:
+        netloc += f":{port}"
+    return netloc
+
+
+def _host(hostname: str, url: str) -> str:
+    host = hostname.rstrip(".")
+    if ":" in host:  # urlsplit strips the brackets of an IPv6 literal
+        host = f"[{host}]"
+    elif not host.isascii():
+        try:
+            # stdlib codec is IDNA 2003 (maps "ß" to "ss"); fine for a key, the fetcher resolves what it gets
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise InvalidURLError(f"URL {url!r} has a host that is not valid IDNA: {exc}") from exc
+    host = host.lower()
+    if not _HOST_CHARS.fullmatch(host):
+        raise InvalidURLError(f"URL {url!r} has an invalid host {host!r}")
+    return host
+
+
+def _path(path: str) -> str:
+    return _remove_dot_segments(_normalize_percent(path, _SAFE_PATH)) or "/"
+
+
+def _query(query: str) -> str:
+    kept = []
+    for pair in query.split("&"):
+        name = unquote_plus(pair.partition("=")[0]).lower()
+        if pair and name not in _TRACKING_LOWER and not name.startswith("utm_"):
+            kept.append(_normalize_percent(pair, _SAFE_QUERY))
+    return "&".join(kept)
+
+
+def _normalize_percent(text: str, safe: frozenset[str]) -> str:
+    """Uppercase %xx escapes, decode escaped unreserved characters, escape what is unsafe (RFC 3986 6.2.2)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        escape = _PERCENT.match(text, i)
+        if escape:
+            char = chr(int(escape.group(1), 16))
+            out.append(char if char in _UNRESERVED else f"%{escape.group(1).upper()}")
+            i += 3
+            continue
+        char = text[i]
+        if char in safe:
+            out.append(char)
+        else:
+            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4, on whole segments: "/a/./b/../c" -> "/a/c"."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for segment in segments[1:] if path.startswith("/") else segments:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    trailing = "/" if segments[-1] in (".", "..") else ""
+    return "/" + "/".join(out) + trailing if out else "/"

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.charset import decode_html, encoding_for_label
+
+WORDS = "Le café était naïve — 5 € "
+CP1252_BODY = f"<html><body><p>{WORDS}</p></body></html>".encode("cp1252")
+
+
+@given(st.binary(max_size=300), st.none() | st.text(max_size=40))
+def test_decode_html_never_raises(body: bytes, content_type: str | None) -> None:
+    assert isinstance(decode_html(body, content_type=content_type), str)
+
+
+@given(st.binary(max_size=200), st.text(max_size=20))
+def test_decode_html_never_raises_on_meta_declarations(body: bytes, label: str) -> None:
+    head = f'<meta charset="{label}"><meta http-equiv="Content-Type" content="text/html; charset={label}">'
+    decode_html(head.encode("utf-8", errors="surrogatepass") + body, content_type=f"text/html; charset={label}")
+
+
+@pytest.mark.parametrize("label", ["windows-1252", "ISO-8859-1", "latin1", "us-ascii", '"cp1252"'])
+def test_cp1252_page_declared_in_header_decodes(label: str) -> None:
+    text = decode_html(CP1252_BODY, content_type=f"text/html; charset={label}")
+    assert "café" in text and "naïve" in text and "€" in text
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        '<meta charset="windows-1252">',
+        "<meta charset=iso-8859-1>",
+        '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=ISO-8859-1">',
+    ],
+)
+def test_cp1252_page_declared_in_meta_decodes(meta: str) -> None:
+    body = f"<html><head>{meta}</head><body><p>{WORDS}</p></body></html>".encode("cp1252")
+    text = decode_html(body, content_type="text/html")
+    assert "café" in text and "naïve" in text and "€" in text
+
+
+def test_undeclared_cp1252_falls_back_to_windows_1252() -> None:
+    assert WORDS in decode_html(CP1252_BODY, content_type=None)
+
+
+def test_undeclared_utf8_is_read_as_utf8() -> None:
+    assert WORDS in decode_html(WORDS.encode("utf-8"), content_type="text/html")
+
+
+def test_bom_wins_over_header_and_meta() -> None:
+    body = codecs.BOM_UTF8 + '<meta charset="windows-1252">café'.encode()
+    assert decode_html(body, content_type="text/html; charset=iso-8859-1").endswith("café")
+    utf16 = codecs.BOM_UTF16_LE + "naïve".encode("utf-16-le")
+    assert decode_html(utf16, content_type="text/html; charset=utf-8") == "naïve"
+
+
+def test_header_wins_over_meta() -> None:
+    body = '<meta charset="windows-1252">café'.encode()
+    assert decode_html(body, content_type="text/html; charset=utf-8").endswith("café")
+
+
+def test_meta_beyond_the_first_4_kb_is_ignored() -> None:
+    body = b" " * 5000 + b'<meta charset="koi8-r">' + "café".encode()
+    assert decode_html(body, content_type=None).endswith("café")
+
+
+def test_unknown_and_non_text_labels_fall_back() -> None:
+    body = "café".encode()
+    for label in ("no-such-charset", "rot13", "base64", "utf-7", "x\x00y"):
+        assert decode_html(body, content_type=f"text/html; charset={label}") == "café"
+
+
+def test_meta_claiming_utf16_means_utf8() -> None:
+    assert decode_html(b'<meta charset="utf-16">caf\xc3\xa9', content_type=None).endswith("café")
+
+
+def test_cp1252_bytes_python_leaves_undefined_map_to_c1_controls() -> None:
+    assert decode_html(b"\x81\x8d\x8f\x90\x9d", content_type="text/html; charset=windows-1252") == (
+        "\x81\x8d\x8f\x90\x9d"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [("ISO-8859-1", "windows-1252"), ("gb2312", "gb18030"), ("Shift_JIS", "cp932"), ("utf8", "utf-8")],
+)
+def test_labels_map_as_browsers_map_them(label: str, codec: str) -> None:
+    assert encoding_for_label(label) == codec

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.links import same_site_links
+
+PAGE = "http://127.0.0.1:8001/"
+HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></head><body>
+<nav><a href="/section/world/">World</a><a href="#main">Skip</a><a href="/">Home</a></nav>
+<a href="/news/a?utm_source=homepage&amp;utm_medium=web">A</a>
+<a href="http://127.0.0.1:8001/news/a#comments">A again</a>
+<a href="/NEWS/b">B</a>
+<a href="HTTP://127.0.0.1:8001/news/c?id=1&amp;fbclid=x">C</a>
+<a href="http://127.0.0.1:8002/news/elsewhere">other site, same host</a>
+<a href="https://www.example.com/x">other site</a>
+<a href="mailto:desk@example.com">mail</a><a href="javascript:void(0)">js</a><a href="tel:+100">tel</a>
+<a href="/img/photo.JPG">photo</a><a href="/files/report.pdf?download=1">pdf</a><a href="/rss.xml">feed</a>
+<a>no href</a><a href="   ">blank</a><a href="http://[::1">broken</a>
+<a href="/private/secret">private</a>
+</body></html>"""
+
+
+def test_same_site_links_are_clean_unique_and_skip_assets_and_other_sites() -> None:
+    assert same_site_links(HOME, page_url=PAGE) == [
+        "http://127.0.0.1:8001/section/world/",
+        "http://127.0.0.1:8001/news/a",
+        "http://127.0.0.1:8001/NEWS/b",
+        "http://127.0.0.1:8001/news/c?id=1",
+        "http://127.0.0.1:8001/private/secret",  # robots.txt is the caller's check
+    ]
+
+
+def test_www_and_bare_host_are_the_same_site() -> None:
+    html = '<a href="https://example.com/a">a</a><a href="https://www.example.com/b">b</a>'
+    assert same_site_links(html, page_url="https://www.example.com/") == [
+        "https://example.com/a",
+        "https://www.example.com/b",
+    ]
+
+
+def test_relative_links_resolve_against_base_href() -> None:
+    html = '<head><base href="/section/"></head><a href="story">s</a><a href="../top">t</a>'
+    assert same_site_links(html, page_url="http://h/index.html") == ["http://h/section/story", "http://h/top"]
+
+
+def test_trailing_slash_variants_count_once() -> None:
+    assert same_site_links('<a href="/a/">1</a><a href="/a">2</a>', page_url="http://h/") == ["http://h/a/"]
+
+
+def test_empty_and_xml_declared_documents() -> None:
+    assert same_site_links("", page_url=PAGE) == []
+    assert same_site_links("   \n", page_url=PAGE) == []
+    xml_declared = '<?xml version="1.0" encoding="iso-8859-1"?><html><a href="/x">x</a></html>'
+    assert same_site_links(xml_declared, page_url=PAGE) == ["http://127.0.0.1:8001/x"]
+
+
+@given(st.text(max_size=300))
+def test_arbitrary_html_never_raises(html: str) -> None:
+    links = same_site_links(html, page_url=PAGE)
+    assert all(link.startswith("http://127.0.0.1:8001/") for link in links)
+
+
+HREFS = st.sampled_from(
+    ["/a", "/a/", "a", "../b", "//127.0.0.1:8001/c", "http://x.org/", "#f", "?q=1", "/img.png", "mailto:x",
+     "http://[", "/%zz", "/é", "javascript:", "/r?utm_source=x", "\x00", ""]
+)  # fmt: skip
+
+
+@given(st.lists(HREFS, max_size=12))
+def test_generated_anchors_give_unique_same_site_links(hrefs: list[str]) -> None:
+    html = "".join(f'<a href="{href}">x</a>' for href in hrefs)
+    links = same_site_links(html, page_url=PAGE + "news/")
+    assert len(set(links)) == len(links)
+    assert all(link.startswith("http://127.0.0.1:8001/") and "utm_" not in link for link in links)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from random import Random
+from urllib.robotparser import RobotFileParser
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.robots import RobotsRules
+
+UA = "copydesk/0.1 (+https://example.com/bot)"
+SEGMENT = st.text(alphabet="abcxyz-_.~", min_size=1, max_size=4)
+PATH = st.lists(SEGMENT, min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
+NEWSROOM = (
+    "User-agent: *\nDisallow: /private/\nDisallow: /r01/private/\nCrawl-delay: 1\nSitemap: http://h/sitemap.xml\n"
+)
+
+
+@given(PATH, st.text(alphabet="abc/-?=&", max_size=6), st.lists(PATH, max_size=4))
+def test_disallow_prefix_blocks_unless_a_longer_allow_matches(disallowed: str, suffix: str, allows: list[str]) -> None:
+    text = "User-agent: *\n" + "".join(f"Allow: {a}\n" for a in allows) + f"Disallow: {disallowed}\n"
+    url = f"http://h{disallowed}{suffix}"
+    rescued = any((disallowed + suffix).startswith(a) and len(a) >= len(disallowed) for a in allows)
+    assert RobotsRules.parse(text, user_agent=UA).allowed(url) == rescued
+
+
+@given(st.lists(st.tuples(st.booleans(), PATH), max_size=6), st.randoms(use_true_random=False), PATH)
+def test_rule_order_does_not_matter(rules: list[tuple[bool, str]], rng: Random, path: str) -> None:
+    shuffled = list(rules)
+    rng.shuffle(shuffled)
+
+    def text(rs: list[tuple[bool, str]]) -> str:
+        return "User-agent: *\n" + "".join(f"{'Allow' if a else 'Disallow'}: {p}\n" for a, p in rs)
+
+    url = f"http://h{path}"
+    assert RobotsRules.parse(text(rules), user_agent=UA).allowed(url) == RobotsRules.parse(
+        text(shuffled), user_agent=UA
+    ).allowed(url)
+
+
+@given(st.text(max_size=300), st.text(max_size=40))
+def test_parse_never_raises(text: str, path: str) -> None:
+    RobotsRules.parse(text, user_agent=UA).allowed("http://h/" + path)
+
+
+def test_newsroom_robots_blocks_private_and_reads_crawl_delay_and_sitemaps() -> None:
+    rules = RobotsRules.parse(NEWSROOM, user_agent=UA)
+    assert not rules.allowed("http://h/private/secret")
+    assert not rules.allowed("http://h/r01/private/x")
+    assert rules.allowed("http://h/news/story?utm_source=x")
+    assert rules.allowed("http://h/privateer")
+    assert rules.crawl_delay == 1.0
+    assert rules.sitemaps == ("http://h/sitemap.xml",)
+
+
+def test_longest_match_wins_where_the_stdlib_takes_the_first() -> None:
+    text = "User-agent: *\nDisallow: /a\nAllow: /a/b\n"
+    stdlib = RobotFileParser()
+    stdlib.parse(text.splitlines())
+    assert not stdlib.can_fetch(UA, "http://h/a/b")  # the stdlib bug this module exists for
+    rules = RobotsRules.parse(text, user_agent=UA)
+    assert rules.allowed("http://h/a/b")
+    assert not rules.allowed("http://h/a/c")
+
+
+def test_allow_wins_a_tie() -> None:
+    assert RobotsRules.parse("User-agent: *\nDisallow: /a\nAllow: /a\n", user_agent=UA).allowed("http://h/a")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "allowed"),
+    [
+        ("/*.pdf$", "/docs/x.pdf", False),
+        ("/*.pdf$", "/docs/x.pdf?download=1", True),
+        ("/*?sessionid=", "/a?sessionid=3", False),
+        ("/news/*/print", "/news/2024/print/", False),
+        ("/exact$", "/exact/more", True),
+        ("/caf%c3%a9", "/café", False),
+        ("/%7Euser", "/~user/x", False),
+        ("/~user", "/%7euser/x", False),
+    ],
+)
+def test_wildcards_anchors_and_percent_encoding(pattern: str, path: str, allowed: bool) -> None:
+    rules = RobotsRules.parse(f"User-agent: *\nDisallow: {pattern}\n", user_agent=UA)
+    assert rules.allowed(f"http://h{path}") is allowed
+
+
+def test_our_group_replaces_the_star_group_and_same_agent_groups_combine() -> None:
+    text = (
+        "User-agent: *\nDisallow: /\n\n"
+        "User-agent: CopyDesk\nDisallow: /x\n\n"
+        "User-agent: other\nUser-agent: copydesk\nDisallow: /y\nCrawl-delay: 2.5\n"
+    )
+    rules = RobotsRules.parse(text, user_agent=UA)
+    assert rules.allowed("http://h/news/a")
+    assert not rules.allowed("http://h/x/1")
+    assert not rules.allowed("http://h/y/1")
+    assert rules.crawl_delay == 2.5
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "allowed"),
+    [
+        ("User-agent: *\nDisallow:\n", "/anything", True),  # empty Disallow: allow everything
+        ("Disallow: /\nUser-agent: *\nAllow: /x\n", "/y", True),  # rules before any user-agent belong to none
+        ("User-agent: *\nDisallow: / # everything\n", "/y", False),
+        ("User-agent: *\nDisallow: /\n", "/robots.txt", True),
+        ("user-agent: *\ndisallow: /a\n", "/a", False),
+    ],
+)
+def test_file_format_edge_cases(text: str, path: str, allowed: bool) -> None:
+    assert RobotsRules.parse(text, user_agent=UA).allowed(f"http://h{path}") is allowed
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", ""])
+def test_unreadable_crawl_delay_is_none(value: str) -> None:
+    assert RobotsRules.parse(f"User-agent: *\nCrawl-delay: {value}\n", user_agent=UA).crawl_delay is None
+
+
+def test_allow_all_and_disallow_all() -> None:
+    assert RobotsRules.allow_all().allowed("http://h/a")
+    assert not RobotsRules.disallow_all().allowed("http://h/a")
+    assert RobotsRules.disallow_all().allowed("http://h/robots.txt")

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import contextlib
+import gzip
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.sitemaps import Sitemap, SitemapEntry, SitemapError, parse_sitemap
+
+BASE = "http://127.0.0.1:8001"
+INDEX = f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{BASE}/sitemap-news.xml</loc><lastmod>2024-03-01</lastmod></sitemap>
+<sitemap><loc>{BASE}/sitemap-pages.xml</loc><lastmod>2024-03-01</lastmod></sitemap>
+<sitemap><loc>{BASE}/sitemap-news.xml</loc></sitemap>
+</sitemapindex>
+""".encode()
+NEWS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{BASE}/news/a</loc><lastmod>2024-03-01T10:00:00Z</lastmod>
+  <news:news><news:publication><news:name>Site</news:name><news:language>en</news:language></news:publication>
+  <news:publication_date>2024-02-29T08:00:00+00:00</news:publication_date><news:title>A &amp; B</news:title>
+  </news:news></url>
+<url><loc>{BASE}/news/b</loc>
+  <news:news><news:publication_date>2024-02-28</news:publication_date><news:title>Only news date</news:title>
+  </news:news></url>
+<url><loc> {BASE}/section/world/ </loc><lastmod>2024-03-01T00:00:00Z</lastmod></url>
+<url><loc>{BASE}/section/world</loc></url>
+<url><lastmod>2024-03-01</lastmod></url>
+<url><loc>mailto:desk@example.com</loc></url>
+</urlset>
+""".encode()
+
+
+def test_sitemap_index_lists_child_sitemaps_once() -> None:
+    sitemap = parse_sitemap(INDEX, sitemap_url=f"{BASE}/sitemap.xml")
+    assert sitemap == Sitemap(pages=[], children=[f"{BASE}/sitemap-news.xml", f"{BASE}/sitemap-pages.xml"])
+
+
+def test_news_sitemap_pages_with_titles_and_lastmod_fallback() -> None:
+    pages = parse_sitemap(NEWS, sitemap_url=f"{BASE}/sitemap-news.xml").pages
+    assert pages == [
+        SitemapEntry(f"{BASE}/news/a", datetime(2024, 3, 1, 10, tzinfo=UTC), "A & B"),
+        SitemapEntry(f"{BASE}/news/b", datetime(2024, 2, 28, tzinfo=UTC), "Only news date"),
+        SitemapEntry(f"{BASE}/section/world/", datetime(2024, 3, 1, tzinfo=UTC), None),
+    ]
+
+
+def test_sitemap_without_namespace_is_read() -> None:
+    sitemap = parse_sitemap(b"<urlset><url><loc>/a</loc></url></urlset>", sitemap_url="http://h/sitemap.xml")
+    assert sitemap.pages == [SitemapEntry("http://h/a")] and sitemap.children == []
+
+
+def test_gzipped_sitemap_is_read_transparently() -> None:
+    url = f"{BASE}/sitemap-news.xml.gz"
+    assert parse_sitemap(gzip.compress(NEWS), sitemap_url=url) == parse_sitemap(NEWS, sitemap_url=url)
+
+
+def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
+    corrupt = gzip.compress(NEWS)[:10] + b"\x00garbage" * 8
+    with pytest.raises(SitemapError, match=r"sitemap 'http://h/s.xml.gz' starts like gzip but is corrupt"):
+        parse_sitemap(corrupt, sitemap_url="http://h/s.xml.gz")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"<urlset><url><loc>http://h/a</loc></url>", "not well-formed XML"),
+        (b"<rss><channel/></rss>", "not <urlset> or <sitemapindex>"),
+        (b"", "not well-formed XML"),
+    ],
+)
+def test_bad_sitemaps_raise(content: bytes, message: str) -> None:
+    with pytest.raises(SitemapError, match=message):
+        parse_sitemap(content, sitemap_url="http://h/sitemap.xml")
+
+
+def test_entity_declarations_are_refused() -> None:
+    xxe = b'<!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/passwd">]><urlset><url><loc>&x;</loc></url></urlset>'
+    with pytest.raises(SitemapError, match="declares XML entities"):
+        parse_sitemap(xxe, sitemap_url="http://h/sitemap.xml")
+
+
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_give_a_sitemap_or_sitemap_error(content: bytes) -> None:
+    with contextlib.suppress(SitemapError):  # the only exception allowed
+        parse_sitemap(content, sitemap_url="http://h/sitemap.xml")
+
+
+FRAGMENTS = st.sampled_from(
+    ["<url>", "</url>", "<sitemap>", "</sitemap>", "<loc>", "</loc>", "<lastmod>", "</lastmod>",
+     "<news:news>", "</news:news>", "<news:title>", "</news:title>", "http://h/", "/a", "ftp://x",
+     "2024-03-01", "2024-99-01", "[", "::", "%", " "]
+)  # fmt: skip
+
+
+@given(st.lists(FRAGMENTS, max_size=30), st.sampled_from(["urlset", "sitemapindex"]))
+def test_sitemap_shaped_noise_gives_a_sitemap_or_sitemap_error(parts: list[str], root: str) -> None:
+    xml = f'<{root} xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{"".join(parts)}</{root}>'
+    try:
+        sitemap = parse_sitemap(xml.encode(), sitemap_url="http://h/sitemap.xml")
+    except SitemapError:
+        return
+    assert all(page.url.startswith("http") for page in sitemap.pages)
+    assert all(child.startswith("http") for child in sitemap.children)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.urls import (
+    TRACKING_PARAMS,
+    InvalidURLError,
+    canonicalize_url,
+    clean_url,
+    is_same_site,
+    site_key,
+)
+
+LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8)
+SEGMENT = st.text(
+    alphabet=st.characters(exclude_characters="/?#\\", exclude_categories=("Zs", "Zl", "Zp", "Cc"), codec="utf-8"),
+    max_size=8,
+)
+PARAM_NAME = st.sampled_from(["id", "page", "q", "a b", "é", "x%20y"]) | st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=6
+)
+# No whitespace: canonicalize_url strips it from the ends of the whole URL, as browsers do.
+PARAM_VALUE = st.text(
+    alphabet=st.characters(exclude_characters="&#", exclude_categories=("Zs", "Zl", "Zp", "Cc"), codec="utf-8"),
+    max_size=8,
+)
+TRACKING = st.sampled_from(sorted(TRACKING_PARAMS) + ["utm_source", "UTM_Medium", "utm_campaign", "utm_"])
+
+
+@st.composite
+def urls(draw: st.DrawFn) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(scheme, host, path, params) of a plausible URL; assembled by _url()."""
+    scheme = draw(st.sampled_from(["http", "https"]))
+    host = ".".join(draw(st.lists(LABEL, min_size=1, max_size=3)))
+    path = "/" + "/".join(draw(st.lists(SEGMENT, max_size=4)))
+    params = draw(st.lists(st.tuples(PARAM_NAME, PARAM_VALUE), max_size=3))
+    return scheme, host, path, params
+
+
+def _url(scheme: str, host: str, path: str, params: list[tuple[str, str]], port: str = "", frag: str = "") -> str:
+    query = "&".join(f"{name}={value}" for name, value in params)
+    return f"{scheme}://{host}{port}{path}" + (f"?{query}" if query else "") + (f"#{frag}" if frag else "")
+
+
+@given(urls())
+def test_canonicalize_url_is_idempotent(parts: tuple[str, str, str, list[tuple[str, str]]]) -> None:
+    once = canonicalize_url(_url(*parts))
+    assert canonicalize_url(once) == once
+    assert clean_url(once) == once
+
+
+@given(st.text(max_size=60))
+def test_arbitrary_text_is_canonical_or_invalid(text: str) -> None:
+    for candidate in (text, "http://" + text, "https://a.example/" + text):
+        try:
+            once = canonicalize_url(candidate)
+        except InvalidURLError:
+            continue
+        assert canonicalize_url(once) == once
+
+
+@given(urls(), st.lists(st.tuples(TRACKING, PARAM_VALUE), min_size=1, max_size=3), st.text(max_size=5))
+def test_result_has_no_tracking_params_or_fragment(
+    parts: tuple[str, str, str, list[tuple[str, str]]], tracking: list[tuple[str, str]], frag: str
+) -> None:
+    scheme, host, path, params = parts
+    result = canonicalize_url(_url(scheme, host, path, tracking + params + tracking, frag=frag))
+    names = [name.lower() for name, _ in parse_qsl(urlsplit(result).query, keep_blank_values=True)]
+    assert "#" not in result
+    assert not any(name.startswith("utm_") or name in {p.lower() for p in TRACKING_PARAMS} for name in names)
+
+
+@given(urls(), st.lists(st.tuples(TRACKING, PARAM_VALUE), max_size=2), st.text(max_size=5), st.booleans())
+def test_tracking_fragment_host_case_and_default_port_do_not_matter(
+    parts: tuple[str, str, str, list[tuple[str, str]]],
+    tracking: list[tuple[str, str]],
+    frag: str,
+    upper: bool,
+) -> None:
+    scheme, host, path, params = parts
+    port = ":80" if scheme == "http" else ":443"
+    variant = _url(scheme.upper(), host.upper() if upper else host.lower(), path, params + tracking, port, frag)
+    assert canonicalize_url(variant) == canonicalize_url(_url(scheme, host, path, params))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "HTTP://WWW.Example.COM:80/News/Story/?utm_source=rss&utm_medium=feed&id=7#top",
+            "http://www.example.com/News/Story?id=7",
+        ),
+        ("https://example.com:443", "https://example.com/"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://example.com/a?fbclid=1&b=2&gclid=3&a=1", "http://example.com/a?b=2&a=1"),
+        ("http://example.com/%7euser/caf%c3%a9", "http://example.com/~user/caf%C3%A9"),
+        ("http://example.com/café story", "http://example.com/caf%C3%A9%20story"),
+        ("http://example.com/a/./b/../c/", "http://example.com/a/c"),
+        ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        ("http://user:secret@example.com/a", "http://example.com/a"),
+        ("  http://example.com./a  ", "http://example.com/a"),
+    ],
+)
+def test_canonicalize_url_examples(url: str, expected: str) -> None:
+    assert canonicalize_url(url) == expected
+
+
+def test_clean_url_keeps_the_trailing_slash_that_canonicalize_url_drops() -> None:
+    url = "http://127.0.0.1:8001/section/world/?utm_source=homepage"
+    assert clean_url(url) == "http://127.0.0.1:8001/section/world/"
+    assert canonicalize_url(url) == "http://127.0.0.1:8001/section/world"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.com/a", "mailto:a@example.com", "javascript:void(0)", "/relative/path", "http:///x", ""],
+)
+def test_non_http_or_hostless_urls_are_rejected(url: str) -> None:
+    with pytest.raises(InvalidURLError, match="URL"):
+        canonicalize_url(url)
+
+
+def test_invalid_port_is_rejected_with_the_url_in_the_message() -> None:
+    with pytest.raises(InvalidURLError, match="http://example.com:99999/"):
+        canonicalize_url("http://example.com:99999/")
+
+
+def test_site_key_drops_www_and_keeps_non_default_ports() -> None:
+    assert site_key("https://WWW.Example.com/a") == "example.com"
+    assert site_key("http://127.0.0.1:8001/") == "127.0.0.1:8001"
+    assert is_same_site("https://www.example.com/a", "http://example.com:80/b")
+    assert not is_same_site("http://127.0.0.1:8001/", "http://127.0.0.1:8002/")
+    assert not is_same_site("https://news.example.com/", "https://example.com/")
