@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import random
+from itertools import combinations
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.fingerprint import (
+    EMPTY_HASH,
+    DedupParams,
+    band_hashes,
+    containment,
+    estimate_jaccard,
+    normalize_text,
+    shingle_hash,
+    shingle_hashes,
+    signatures,
+)
+
+WORDS = st.sampled_from(["the", "Minister", "said", "“quoted”", "—", "über", "ﬁnal", "(Reuters)", "a", "b"])
+TEXTS = st.one_of(st.text(), st.lists(WORDS, max_size=60).map(" ".join))
+
+
+def datasketch_signature(text: str, *, size: int, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """The reference: datasketch fed the shingle strings of our normalized text, one by one."""
+    words = normalize_text(text).split(" ") if normalize_text(text) else []
+    width = min(size, len(words))
+    shingles = [" ".join(words[i : i + width]).encode() for i in range(len(words) - width + 1)] if words else []
+    minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash)
+    minhash.update_batch(shingles)
+    values: np.ndarray = minhash.hashvalues
+    return values
+
+
+def near_copy(rng: random.Random, words: list[str], vocab: list[str]) -> list[str]:
+    """A syndicated-style copy: some words replaced, the tail trimmed by up to 30%."""
+    copy = [rng.choice(vocab) if rng.random() < rng.uniform(0, 0.08) else w for w in words]
+    return copy[: int(len(copy) * rng.uniform(0.7, 1.0))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(TEXTS, min_size=1, max_size=4), size=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_signatures_are_bit_identical_to_datasketch(texts: list[str], size: int, seed: int) -> None:
+    ours = signatures([shingle_hashes(t, size=size) for t in texts], num_perm=64, seed=seed)
+    for text, row in zip(texts, ours, strict=True):
+        assert np.array_equal(row, datasketch_signature(text, size=size, num_perm=64, seed=seed))
+
+
+def test_a_document_larger_than_one_numpy_block_matches_datasketch() -> None:
+    rng = random.Random(3)
+    text = " ".join(rng.choice("abcdefghijklmnopqrstuvwxyz") * rng.randint(1, 4) for _ in range(12_000))
+    ours = signatures([shingle_hashes(text, size=5), shingle_hashes("tiny", size=5)], num_perm=128, seed=1)
+    assert np.array_equal(ours[0], datasketch_signature(text, size=5))
+    assert np.array_equal(ours[1], datasketch_signature("tiny", size=5))
+
+
+def test_empty_document_gets_datasketch_empty_signature() -> None:
+    assert shingle_hashes("  \n ", size=5).size == 0
+    sigs = signatures([np.empty(0, np.uint32)], num_perm=16, seed=1)
+    assert np.array_equal(sigs[0], MinHash(num_perm=16, seed=1).hashvalues)
+    assert (sigs == EMPTY_HASH).all()
+
+
+def test_short_document_is_one_shingle_of_all_its_words() -> None:
+    assert shingle_hashes("Three Short words", size=5).tolist() == [shingle_hash(b"three short words")]
+
+
+def test_shingle_hashes_are_the_hashes_of_each_word_ngram() -> None:
+    words = "a b c d e f g a b c".split()
+    expected = {shingle_hash(" ".join(words[i : i + 3]).encode()) for i in range(len(words) - 2)}
+    assert shingle_hashes(" ".join(words), size=3).tolist() == sorted(expected)
+
+
+@given(st.text())
+def test_normalize_text_is_idempotent(s: str) -> None:
+    once = normalize_text(s)
+    assert normalize_text(once) == once
+
+
+@given(st.lists(st.sampled_from(["LONDON (Reuters) - ", "By Jo Roe\n", "“", "PARIS — ", "ǅ", "ᴬ", "\n", " x"])))
+def test_normalize_text_is_idempotent_on_datelines_and_bylines(parts: list[str]) -> None:
+    once = normalize_text("".join(parts))
+    assert normalize_text(once) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LONDON (Reuters) - Prices rose on Monday.",
+        "NEW YORK, Nov 24 (Reuters) — Prices rose on Monday.",
+        "Gaza City (AFP) – Prices rose on Monday.",
+        "WASHINGTON (AP) — Prices rose on Monday.",
+        "(CNN) - Prices rose on Monday.",
+        "SÃO PAULO — Prices rose on Monday.",
+        "By Jane Doe and John Roe\n\nLONDON (Reuters) - Prices rose on Monday.",
+        "BY JANE DOE\nPrices rose on Monday.",
+    ],
+)
+def test_leading_datelines_and_bylines_are_ignored(text: str) -> None:
+    assert normalize_text(text) == "prices rose on monday."
+
+
+def test_typography_case_and_whitespace_are_normalized() -> None:
+    text = "  “Don’t”\u00a0said  the ﬁrst\u200b MINISTER –\tﬁnally\n"
+    assert normalize_text(text) == '"don\'t" said the first minister - finally'
+
+
+def test_a_sentence_starting_with_by_is_kept() -> None:
+    assert normalize_text("By then, it was over.\nThe end.") == "by then, it was over. the end."
+
+
+def test_minhash_estimates_jaccard_within_0_05_on_200_near_copies() -> None:
+    rng = random.Random(20251125)
+    vocab = [f"w{i}" for i in range(5_000)]
+    errors = []
+    for _ in range(200):
+        words = [rng.choice(vocab) for _ in range(rng.randint(150, 700))]
+        a, b = " ".join(words), " ".join(near_copy(rng, words, vocab))
+        ha, hb = shingle_hashes(a, size=5), shingle_hashes(b, size=5)
+        exact = len(np.intersect1d(ha, hb)) / len(np.union1d(ha, hb))
+        sa, sb = signatures([ha, hb], num_perm=128, seed=1)
+        errors.append(abs(estimate_jaccard(sa, sb) - exact))
+    assert np.mean(errors) < 0.05
+
+
+def test_band_keys_collide_exactly_like_minhashlsh_buckets() -> None:
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(2_000)]
+    texts = []
+    for _ in range(12):
+        base = [rng.choice(vocab) for _ in range(200)]
+        texts += [" ".join(base)] + [" ".join(near_copy(rng, base, vocab)) for _ in range(4)]
+    for bands, rows in [(14, 9), (32, 4), (64, 2), (42, 3)]:
+        sigs = signatures([shingle_hashes(t, size=3) for t in texts], num_perm=128, seed=1)
+        keys = band_hashes(sigs, bands=bands, rows=rows)
+        ours = {(i, j) for i, j in combinations(range(len(texts)), 2) if (keys[i] == keys[j]).any()}
+        lsh = MinHashLSH(num_perm=128, params=(bands, rows))
+        minhashes = [MinHash(num_perm=128, seed=1, hashvalues=s, scheme="affine32") for s in sigs]
+        for i, minhash in enumerate(minhashes):
+            lsh.insert(i, minhash)
+        theirs = {(i, j) for i in range(len(texts)) for j in lsh.query(minhashes[i]) if i < j}
+        assert ours == theirs
+        assert 0 < len(ours) < len(texts) * (len(texts) - 1) // 2  # the data exercises both outcomes
+
+
+@pytest.mark.parametrize("candidate_threshold", [0.2, 0.3, 0.5, 0.7, 0.9])
+def test_bands_and_rows_match_datasketch_optimizer(candidate_threshold: float) -> None:
+    params = DedupParams(candidate_threshold=candidate_threshold, threshold=max(0.5, candidate_threshold))
+    lsh = MinHashLSH(threshold=candidate_threshold, num_perm=params.num_perm)
+    assert (params.bands, params.rows) == (lsh.b, lsh.r)
+
+
+def test_default_params_use_28_bands_of_2_rows() -> None:
+    assert (DedupParams().bands, DedupParams().rows) == (28, 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"threshold": 1.2}, r"threshold=1.2 is outside \(0, 1\); pass a Jaccard similarity such as 0.5"),
+        ({"num_perm": 0}, r"num_perm=0 must be an integer in \[2, 1024\]; 128 is the default"),
+        ({"shingle_size": 0}, r"shingle_size=0 must be an integer in \[1, 32\]"),
+        ({"seed": -1}, r"seed=-1 must be an integer"),
+        (
+            {"candidate_threshold": 0.95, "threshold": 0.95, "num_perm": 16},
+            r"gives 1 LSH band .* raise num_perm",
+        ),
+        ({"candidate_threshold": 0.6, "threshold": 0.5}, r"candidate_threshold=0.6 is above threshold=0.5"),
+    ],
+)
+def test_invalid_params_say_how_to_fix_them(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DedupParams(**kwargs)  # type: ignore[arg-type]
+
+
+def test_trimmed_copy_is_a_duplicate_by_containment() -> None:
+    params = DedupParams()
+    assert params.is_duplicate(jaccard=0.3, containment=0.95, sizes=(300, 700))
+    assert not params.is_duplicate(jaccard=0.3, containment=1.0, sizes=(10, 700))
+    assert params.is_duplicate(jaccard=0.55, containment=0.8, sizes=(10, 700))
+
+
+def test_containment_is_the_share_of_the_smaller_set() -> None:
+    small, large = np.array([1, 2, 3, 4], np.uint32), np.arange(3, 100, dtype=np.uint64)
+    assert containment(small, large) == containment(large, small) == 0.5
+    assert containment(np.empty(0, np.uint32), large) == 0.0
+
+
+def test_estimate_jaccard_refuses_signatures_of_other_sizes() -> None:
+    sigs64, sigs128 = signatures([np.array([1], np.uint32)], num_perm=64), signatures([], num_perm=128)
+    assert sigs128.shape == (0, 128)
+    with pytest.raises(ValueError, match="same DedupParams"):
+        estimate_jaccard(sigs64[0], np.zeros(128, np.uint32))
