@@ -5,10 +5,17 @@ Pure: no network, no database, no Prefect. Raises ExtractionError when a page ho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from extractors._boilerplate import INLINE_TAGS, Removed, clean_text, prune_tree, text_blocks
+from extractors.metadata import Metadata, extract_metadata
 
 
 class ExtractionError(ValueError):
@@ -49,22 +56,136 @@ class Article:
     captions: tuple[Caption, ...] = field(default=())
     related_links: tuple[RelatedLink, ...] = field(default=())
     extractor: str = "trafilatura"
+    gallery_titles: tuple[str, ...] = field(default=())
+
+
+def _parse(html: str, url: str) -> HtmlElement:
+    """Parse once, with trafilatura's own parser and repairs, so the pruned tree is what it expects."""
+    try:
+        tree = load_html(html)
+    except (ValueError, TypeError, etree.LxmlError) as exc:
+        raise ExtractionError(f"unparsable HTML in {url!r}: {exc}") from exc
+    if tree is None or not isinstance(tree, HtmlElement):
+        raise ExtractionError(f"not an HTML document: {url!r} ({len(html):,} characters)")
+    return tree
+
+
+def _trafilatura_text(tree: HtmlElement, url: str) -> str:
+    doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=False)
+    if isinstance(doc, dict):  # only with the deprecated as_dict=True; kept for the type checker
+        return str(doc.get("text") or "")
+    return (doc.text or "") if doc is not None else ""
+
+
+# trafilatura's fast mode falls back to the whole <body> on pages whose story is one short paragraph; below
+# this
+# many characters, or when most of its lines are crumbs of a few words, the dense-block strategy is tried too.
+_SHORT_TEXT = 600
+_MIN_WORDS = 20
+_MIN_PARAGRAPH = 40  # characters of non-link text that make a block a paragraph candidate
+
+
+def _own_text(el: HtmlElement) -> str:
+    """Text of el and its inline children, not of nested blocks; <br> becomes a line break."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag == "br":
+            parts.append("\n")
+        elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _dense_text(tree: HtmlElement) -> str:
+    """Second strategy: the paragraphs of the container with the most non-link text (readability-style)."""
+    body = tree.find(".//body")
+    paras: list[tuple[HtmlElement, str]] = []
+    score: dict[HtmlElement, float] = {}
+    for block in text_blocks(body if body is not None else tree):
+        text = _own_text(block)
+        link = sum(len(a.text_content()) for a in block.iter("a"))
+        size = len(" ".join(text.split()))
+        if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:
+            continue
+        paras.append((block, text))
+        for weight, anc in zip((1.0, 0.5, 0.25), block.iterancestors(), strict=False):
+            score[anc] = score.get(anc, 0.0) + weight * size
+    if not score:
+        return ""
+    best = max(score, key=score.__getitem__)
+    lines = [line for b, t in paras if best in set(b.iterancestors()) for line in t.split("\n")]
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _looks_broken(text: str, title: str | None) -> bool:
+    """trafilatura's output is missing, mostly crumbs of 1-4 words, or short with the headline run in."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return True
+    if sum(len(line.split()) < 5 for line in lines) > 0.5 * len(lines):
+        return True
+    if not title or len(text) >= _SHORT_TEXT:
+        return False
+    return any(title in line and title != line.strip() for line in lines)
+
+
+def _merge(*parts: Removed) -> Removed:
+    return Removed(
+        tuple(dict.fromkeys(c for p in parts for c in p.captions)),
+        tuple(dict.fromkeys(r for p in parts for r in p.related_links)),
+        tuple(dict.fromkeys(t for p in parts for t in p.gallery_titles)),
+    )
+
+
+def _article(url: str, text: str, meta: Metadata, removed: Removed, extractor: str) -> Article:
+    return Article(
+        url=url,
+        text=text,
+        title=meta.title,
+        authors=meta.authors,
+        published_at=meta.published_at,
+        modified_at=meta.modified_at,
+        language=meta.language,
+        site_name=meta.site_name,
+        description=meta.description,
+        image_url=meta.image_url,
+        canonical_url=meta.canonical_url,
+        captions=tuple(Caption(t, c) for t, c in removed.captions),
+        related_links=tuple(RelatedLink(t, u) for t, u in removed.related_links),
+        gallery_titles=removed.gallery_titles,
+        extractor=extractor,
+    )
 
 
 def extract_article(html: str, *, url: str) -> Article:
-    """Main text and metadata of a news page."""
-    doc = trafilatura.bare_extraction(
-        html, url=url, fast=True, include_comments=False, with_metadata=True
-    )
-    if doc is None or not doc.text:
+    """Main text and metadata of a news page, without captions, galleries, related links or promos."""
+    if not isinstance(html, str) or not html.strip():
+        raise ExtractionError(f"empty page {url!r}")
+    tree = _parse(html, url)
+    meta = extract_metadata(tree, url=url)
+    pruned = prune_tree(tree, base_url=url)
+    raw, extractor = _trafilatura_text(tree, url), "trafilatura"
+    if _looks_broken(raw, meta.title):
+        dense = _dense_text(tree)
+        if dense and (not raw or len(dense) < len(raw)):
+            raw, extractor = dense, "dense"
+        elif len(raw.split()) < _MIN_WORDS:  # crumbs only, and no paragraph anywhere: not an article page
+            raw = ""
+    text, cleaned = clean_text(raw, title=meta.title)
+    if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
-    return Article(
-        url=url,
-        text=doc.text,
-        title=doc.title,
-        authors=tuple(a.strip() for a in (doc.author or "").split(";") if a.strip()),
-        language=doc.language,
-        site_name=doc.sitename,
-        description=doc.description,
-        image_url=doc.image,
-    )
+    return _article(url, text, meta, _merge(pruned, cleaned), extractor)
+
+
+_HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|article|div|p|main|section)\b", re.IGNORECASE)
+
+
+def clean_document(content: str, *, url: str | None = None) -> Article:
+    """Clean an HTML page or a plain-text article: text, plus the captions, galleries and links removed."""
+    if _HTML_SNIFF.search(content[:4096]):
+        return extract_article(content, url=url or "about:blank")
+    text, removed = clean_text(content, headlines=True)
+    if not text:
+        raise ExtractionError(f"no article text in {url or 'the input'!r} ({len(content):,} characters)")
+    return _article(url or "", text, Metadata(), removed, "text")

@@ -1,0 +1,568 @@
+"""DOM pruning of what trafilatura leaks: galleries, captions, credits, related links, ads, promos, comments.
+
+Works on an lxml tree parsed once by the caller and prunes it in place (the caller owns that tree), returning
+what it removed as data. Patterns are generic, never a site's class names: semantic tags (figure, figcaption),
+class/id/aria hints split into words, and text shapes that survive hashed class names and <div>-only markup
+("3/11 caption EPA", "11 show all", "Read more:", "(AFP/Getty)", "Advertisement", a form with an e-mail
+field).
+Text-only cleaning lives in extractors/_textclean.py; this module must not parse or fetch anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+# ---- text shapes, shared by the DOM rules and the plain-text cleaner ----
+_I = re.IGNORECASE
+GALLERY_NUMBER = re.compile(r"^\s*(?P<k>\d{1,3})\s*/\s*(?P<n>\d{1,3})\s+(?=\S)")
+GALLERY_COUNT = re.compile(r"^\s*(?P<n>\d{1,3})\s+show all\b\s*(?P<title>.*?)\s*$", _I)
+RELATED_PREFIX = re.compile(
+    r"^\s*(?:read more|more on this(?: story)?|related(?: articles?| stories| story| content"
+    r"| coverage)?|see also"
+    r"|read also|also read|read next|recommended|more from [\w ]{1,30}|don't miss|watch"
+    r"|listen)\s*(?::|»|>>|\|)\s*",
+    _I,
+)
+RELATED_HEADING = re.compile(
+    r"^\s*(?:related(?: articles| stories| content| coverage| news| links| reading| topics)?"
+    r"|more on this(?: story| topic)?"
+    r"|more from [\w ]{1,40}|you (?:may|might) also like|recommended(?: for you| stories| reading)?|read next"
+    r"|most (?:read|popular|viewed|shared)|trending(?: now)?|what to read next|more stories"
+    r"|latest (?:news|stories)"
+    r"|top stories|more news)\s*:?\s*$",
+    _I,
+)
+COMMENTS_HEADING = re.compile(
+    r"^\s*(?:\d+\s+)?comments?(?:\s*\(\d+\))?\s*$|^\s*(?:join|leave|post) (?:the|a) (?:discussion"
+    r"|comment|conversation)",
+    _I,
+)
+AD_LABEL = re.compile(
+    r"^\s*(?:advertisement|advertising|ad|sponsored(?: content)?|promoted"
+    r"|story continues below(?: advertisement)?"
+    r"|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\s*$",
+    _I,
+)
+SHARE_TEXT = re.compile(
+    r"^(?:\W*(?:share|shares|tweet|email|e-mail|print|copy link|facebook|twitter|whatsapp|linkedin"
+    r"|pinterest|reddit"
+    r"|messenger|flipboard|on|via|this|article|story|x)\b)+\W*$",
+    _I,
+)
+COOKIE_TEXT = re.compile(
+    r"\b(?:we|this (?:web)?site|our site) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b", _I
+)
+NEWSLETTER_TEXT = re.compile(
+    r"\bsign up (?:to|for)\b.{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
+    r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter",
+    _I,
+)
+_AGENCY = (
+    r"(?:AFP|AP|EPA(?:-EFE)?|PA(?: Wire| Media| Images)?|Reuters|REUTERS|Getty(?: Images)?"
+    r"|Shutterstock|Alamy|Bloomberg"
+    r"|dpa|DPA|Xinhua|REX|Rex Features|AAP|ANSA|Kyodo|SIPA|NurPhoto|Anadolu|ZUMA|Zuma|Corbis"
+    r"|iStock|Associated Press)"
+)
+_NAME = r"[A-Z][\w.'’-]*"
+_CREDIT_RUN = rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
+_CREDIT_PAREN = re.compile(
+    rf"\s*\((?:(?:photo(?:graph)?s?|image|picture|pic|credit)\s*:\s*(?P<a>[^()]{{1,60}})|(?P<b>{_CREDIT_RUN}))\)\s*$",
+    _I,
+)
+_CREDIT_LABEL = re.compile(
+    r"\s*[-–—|.]?\s*\b(?:photo(?:graph)?s?|image|picture|pic|credit"
+    r"|photo credit)\s*:\s*(?P<a>[^:]{1,60}?)\s*$",
+    _I,
+)
+_CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
+_CREDIT_HINT = re.compile(rf"{_AGENCY}|photo|image|picture|pic\b|credit", _I)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’'»)\]]\s*$")
+
+
+def split_credit(text: str) -> tuple[str, str | None]:
+    """Split a trailing photo credit off a caption: "Crowds (AFP/Getty)" -> ("Crowds", "AFP/Getty")."""
+    text = " ".join(text.split())
+    for rx in (_CREDIT_PAREN, _CREDIT_LABEL):
+        m = rx.search(text)
+        if m:
+            return text[: m.start()].rstrip(" -–—|,"), (m.group("a") or m.groupdict().get("b") or "").strip() or None
+    m = _CREDIT_BARE.search(text)
+    if m and m.start() > 0:
+        return text[: m.start()].rstrip(" -–—|,"), m.group("a")
+    return text, None
+
+
+def has_credit(text: str) -> bool:
+    """True when text ends like a photo caption: "(AFP/Getty)", "Photo: Reuters", or a bare agency name."""
+    text = " ".join(text.split())
+    if _CREDIT_PAREN.search(text) or _CREDIT_LABEL.search(text):
+        return True
+    return bool(_CREDIT_BARE.search(text)) and not text.endswith(".")
+
+
+# Inline tags never own a block of text: a text node inside them belongs to the nearest non-inline ancestor.
+INLINE_TAGS = _INLINE = frozenset(
+    "a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup time u var wbr".split()
+)
+_NEVER_PRUNE = frozenset(["html", "body", "head", "main", "article"])
+_SHORT = 400  # characters: longer blocks are paragraphs, never boilerplate by text shape alone
+_CAPTION_MAX = 500
+# Hint words in class/id/aria-label/role/itemprop, after splitting on non-letters and camelCase.
+_HINTS: dict[str, str] = {
+    **dict.fromkeys("gallery galleries slideshow slides carousel lightbox".split(), "gallery"),
+    **dict.fromkeys("caption figcaption credit credits".split(), "caption"),
+    **dict.fromkeys("related recommended recommendations readmore outbrain taboola".split(), "related"),
+    **dict.fromkeys("newsletter newsletters signup subscribe subscription".split(), "newsletter"),
+    **dict.fromkeys("share sharing sharebar social".split(), "share"),
+    **dict.fromkeys("cookie cookies consent gdpr".split(), "cookie"),
+    **dict.fromkeys("ad ads advert adverts advertisement adslot dfp sponsored promo".split(), "ad"),
+    **dict.fromkeys("comments comment disqus".split(), "comment"),
+}
+# Prefilter: attribute strings (cheap, no element proxies) that contain a hint word somewhere; _hint()
+# decides.
+_HINT_ATTRS = etree.XPath(".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop")
+_HINT_FAST = re.compile("|".join(sorted(_HINTS, key=len, reverse=True)), re.IGNORECASE)
+_WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What prune_tree took out of a page, kept so users can still query it."""
+
+    captions: tuple[tuple[str, str | None], ...] = ()
+    related_links: tuple[tuple[str, str | None], ...] = ()
+    gallery_titles: tuple[str, ...] = ()
+
+
+class _Collector:
+    """Mutable accumulator used only while one tree is pruned."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.captions: list[tuple[str, str | None]] = []
+        self.related: list[tuple[str, str | None]] = []
+        self.titles: list[str] = []
+
+    def link(self, a: HtmlElement) -> None:
+        title = _norm(a.text_content())
+        href = a.get("href")
+        if title:
+            url = urljoin(self.base_url, href) if href and self.base_url else href
+            self.related.append((title, url))
+
+    def frozen(self) -> Removed:
+        titles = {t.casefold() for t in self.titles}  # a gallery's title line is not one of its captions
+        captions = [c for c in self.captions if c[0].casefold() not in titles]
+        return Removed(
+            tuple(dict.fromkeys(captions)),
+            tuple(dict.fromkeys(self.related)),
+            tuple(dict.fromkeys(self.titles)),
+        )
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _drop(el: HtmlElement) -> None:
+    """Remove el but keep its tail text, which belongs to the parent."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def _hint(el: HtmlElement) -> str | None:
+    """Boilerplate kind named by el's class/id/aria-label/role/itemprop words, if any."""
+    attrs = " ".join(
+        filter(None, (el.get("class"), el.get("id"), el.get("aria-label"), el.get("role"), el.get("itemprop")))
+    )
+    if not attrs:
+        return None
+    for word in _WORD_SPLIT.split(attrs):
+        kind = _HINTS.get(word.lower())
+        if kind:
+            return kind
+    return None
+
+
+def _block_of(el: HtmlElement) -> HtmlElement:
+    while el.tag in _INLINE or not isinstance(el.tag, str):
+        parent = el.getparent()
+        if parent is None:
+            break
+        el = parent
+    return el
+
+
+def text_blocks(body: HtmlElement) -> list[HtmlElement]:
+    """Elements that own text directly (after lifting inline tags), in document order."""
+    seen: dict[HtmlElement, None] = {}
+    for node in body.xpath(".//text()[normalize-space()]"):
+        owner = node.getparent()
+        if owner is None:
+            continue
+        if node.is_tail:
+            owner = owner.getparent()
+            if owner is None:
+                continue
+        if owner.tag in ("script", "style", "noscript", "template"):
+            continue
+        seen.setdefault(_block_of(owner), None)
+    return list(seen)
+
+
+def _is_main(el: HtmlElement, total: int) -> bool:
+    """True when el holds story text: much of the page's text, or several real paragraphs."""
+    if el.tag in _NEVER_PRUNE or len(el.text_content()) > max(1500, 0.4 * total):
+        return True
+    # Real paragraphs mark the story even when a class word says "lightbox" or "comments" on its wrapper.
+    long_paras = 0
+    for p in el.iter("p"):
+        if len(p.text_content()) > 120 and not GALLERY_NUMBER.match(p.text_content()):
+            long_paras += 1
+            if long_paras >= 3:
+                return True
+    return False
+
+
+def _caption_of(el: HtmlElement) -> tuple[str, str | None] | None:
+    """(caption, credit) of a figure-like element; the credit may sit in its own trailing element."""
+    text = _norm(GALLERY_NUMBER.sub("", _norm(el.text_content()), count=1))
+    if not text:
+        return None
+    last = el[-1] if len(el) else None
+    if last is not None and last.tail is None or (last is not None and not last.tail.strip()):
+        tail_text = _norm(last.text_content()) if last is not None else ""
+        if tail_text and len(tail_text) <= 40 and text.endswith(tail_text) and len(text) > len(tail_text):
+            return text[: -len(tail_text)].rstrip(" -–—|/"), tail_text
+    return split_credit(text)
+
+
+def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
+    candidates = dict.fromkeys(body.iter("figure", "figcaption"))
+    for value in _HINT_ATTRS(body):
+        if _HINT_FAST.search(value):
+            candidates.setdefault(value.getparent(), None)
+    for el in candidates:
+        if el.tag in _NEVER_PRUNE:
+            continue
+        kind = "caption" if el.tag in ("figure", "figcaption") else _hint(el)
+        if kind is None or _is_main(el, total):
+            continue
+        if kind in ("caption", "gallery"):
+            _record_figure(el, out)
+        elif kind == "related":
+            for a in el.iter("a"):
+                out.link(a)
+        _drop(el)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
+
+
+def _record_figure(el: HtmlElement, out: _Collector) -> None:
+    items = [b for b in text_blocks(el) if GALLERY_NUMBER.match(_norm(b.text_content()))]
+    if len(items) >= 2 or el.xpath(".//img|.//picture") and not items:
+        for item in items:
+            cap = _caption_of(item)
+            if cap:
+                out.captions.append(cap)
+        rest = [b for b in text_blocks(el) if b not in items]
+        for b in rest:
+            _record_loose_text(b, out)
+    else:
+        for b in text_blocks(el) or [el]:
+            _record_loose_text(b, out)
+
+
+def _record_loose_text(b: HtmlElement, out: _Collector) -> None:
+    text = _norm(b.text_content())
+    m = GALLERY_COUNT.match(text)
+    if m:
+        if m.group("title"):
+            out.titles.append(m.group("title"))
+    elif GALLERY_NUMBER.match(text):
+        cap = _caption_of(b)
+        if cap:
+            out.captions.append(cap)
+    elif text and not SHARE_TEXT.match(text):
+        cap = split_credit(text)
+        out.captions.append(cap)
+
+
+def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
+    """Text-shape rules for pages whose markup says nothing (hashed classes, <div> everywhere)."""
+    blocks = text_blocks(body)
+    texts = {b: _norm(b.text_content()) for b in blocks}
+    _prune_galleries(body, blocks, texts, total, out)
+    for b in blocks:
+        text = texts[b]
+        if len(text) > _SHORT:
+            continue
+        target = _classify_short(b, text, out)
+        if target is not None and not _is_main(target, total):
+            _drop(target)
+    _prune_figures(body, total, out)
+
+
+def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement | None:
+    """The element to drop for a short text block, or None to keep it."""
+    if RELATED_PREFIX.match(text) and b.find(".//a") is not None:
+        for a in b.iter("a"):
+            out.link(a)
+        return b
+    if AD_LABEL.match(text) or SHARE_TEXT.match(text):
+        return _widest_same_text(b, text)
+    if COOKIE_TEXT.search(text) or NEWSLETTER_TEXT.search(text):
+        return _widest_same_text(b, text, slack=80)
+    if b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong") and (
+        RELATED_HEADING.match(text) or COMMENTS_HEADING.match(text)
+    ):
+        return _section_after_heading(b, related=bool(RELATED_HEADING.match(text)), out=out)
+    if GALLERY_COUNT.match(text):
+        _record_loose_text(b, out)
+        return b
+    return None
+
+
+def _widest_same_text(b: HtmlElement, text: str, slack: int = 10) -> HtmlElement:
+    """The highest ancestor of b whose text is still (about) b's text: the ad slot, not just its label."""
+    best = b
+    for anc in b.iterancestors():
+        if anc.tag in _NEVER_PRUNE or len(_norm(anc.text_content())) > len(text) + slack:
+            break
+        best = anc
+    return best
+
+
+def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) -> HtmlElement | None:
+    """A "Related stories"/"N comments" heading's container, when the container is mostly that list."""
+    box = h.getparent()
+    if box is None or box.tag in _NEVER_PRUNE:
+        return h
+    links = box.findall(".//a")
+    link_text = sum(len(_norm(a.text_content())) for a in links)
+    box_text = len(_norm(box.text_content()))
+    if related and links and link_text >= 0.6 * (box_text - len(_norm(h.text_content()))):
+        for a in links:
+            out.link(a)
+        return box
+    if not related and box_text < 5000:
+        return box
+    return h
+
+
+def _prune_galleries(
+    body: HtmlElement, blocks: list[HtmlElement], texts: dict[HtmlElement, str], total: int, out: _Collector
+) -> None:
+    """Numbered "k/N caption CREDIT" items: drop them, their shared container when it holds nothing else."""
+    items = [b for b in blocks if GALLERY_NUMBER.match(texts[b]) and len(texts[b]) <= _CAPTION_MAX]
+    if len(items) < 2:
+        return
+    done: set[HtmlElement] = set()
+    for item in items:
+        if item in done:
+            continue
+        box = _common_box(item, items)
+        members = [i for i in items if i is box or box in set(i.iterancestors())]
+        done.update(members)
+        if len(members) < 2:
+            continue
+        box = _widen_to_header(box, total)
+        member_len = sum(len(texts[m]) for m in members)
+        box_len = len(_norm(box.text_content()))
+        if box.tag not in _NEVER_PRUNE and not _is_main(box, total) and box_len - member_len < 300:
+            _record_figure(box, out)
+            _drop(box)
+        else:
+            for m in members:
+                cap = _caption_of(m)
+                if cap:
+                    out.captions.append(cap)
+                _drop(m)
+
+
+# A gallery's header (title, "7 photos | Show all") often sits beside its items' container, not in it.
+_GALLERY_HEADER_MAX = 150
+
+
+def _widen_to_header(box: HtmlElement, total: int) -> HtmlElement:
+    """The gallery box widened to ancestors that add only a short header and no paragraphs."""
+    while True:
+        parent = box.getparent()
+        if parent is None or parent.tag in _NEVER_PRUNE or _is_main(parent, total):
+            return box
+        extra = len(_norm(parent.text_content())) - len(_norm(box.text_content()))
+        has_paragraph = any(p is not box and box not in set(p.iterancestors()) for p in parent.iter("p"))
+        if extra > _GALLERY_HEADER_MAX or has_paragraph:
+            return box
+        box = parent
+
+
+def _common_box(item: HtmlElement, items: Iterable[HtmlElement]) -> HtmlElement:
+    """Nearest ancestor of item that holds at least one other numbered item."""
+    others = [i for i in items if i is not item]
+    for anc in item.iterancestors():
+        if any(anc in set(o.iterancestors()) for o in others[:3]):
+            return anc
+    return item
+
+
+def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
+    """An image with a short text next to it inside a small box is a photo and its caption."""
+    for img in list(body.iter("img")):
+        if "emoji" in (img.get("class") or ""):
+            continue
+        box = img.getparent()
+        if box is None or box.tag in _NEVER_PRUNE or box.tag == "a":
+            box = box.getparent() if box is not None and box.tag == "a" else None
+        if box is None or box.tag in _NEVER_PRUNE:
+            continue
+        text = _norm(box.text_content())
+        if not text or len(text) > _CAPTION_MAX or _is_main(box, total):
+            continue
+        if box.tag == "p" and not split_credit(text)[1]:
+            continue  # an inline picture in a real paragraph; only a credit marks it as a caption
+        out.captions.append(split_credit(GALLERY_NUMBER.sub("", text, count=1).strip()))
+        _drop(box)
+
+
+_BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 figure section article aside ul ol table blockquote form header footer".split()
+)
+
+
+def _repair_unclosed(body: HtmlElement) -> None:
+    """Move blocks out of an <a>, <p> or <span> that swallowed them because a closing tag was missing.
+
+    libxml2 nests everything after an unclosed <a> inside it, so the story looks like one long link to
+    trafilatura's link-density test. A real block link (a teaser card) holds far less text than 300
+    characters.
+    """
+    for el in list(body.iter("a", "p", "span")):
+        first = next((c for c in el if isinstance(c.tag, str) and c.tag in _BLOCK), None)
+        if first is None or el.getparent() is None:
+            continue
+        moved = list(el)[el.index(first) :]
+        if sum(len(c.text_content()) for c in moved) < 300:
+            continue
+        tail, el.tail = el.tail, None
+        pos = el.getparent().index(el)
+        for offset, child in enumerate(moved, start=1):
+            el.getparent().insert(pos + offset, child)
+        if tail and tail.strip():
+            moved[-1].tail = (moved[-1].tail or "") + tail
+
+
+def _unwrap_layout_tables(body: HtmlElement) -> None:
+    """A table of at most 3 rows holding the headline or a long text cell is page layout: make it divs."""
+    for table in list(body.iter("table")):
+        rows = table.xpath("./tr|./tbody/tr|./thead/tr")
+        if len(rows) > 3:
+            continue
+        cells = [c for r in rows for c in r if c.tag in ("td", "th")]
+        if table.find(".//h1") is None and not any(len(c.text_content()) > 1000 for c in cells):
+            continue
+        for el in [table, *table.xpath("./tbody|./thead|./tfoot"), *rows, *cells]:
+            el.tag = "div"
+
+
+def prune_tree(tree: HtmlElement, *, base_url: str | None = None) -> Removed:
+    """Remove galleries, captions, related links, ads, promos and comments from tree in place; return them."""
+    body = tree.find(".//body") if tree.tag != "body" else tree
+    if body is None:
+        body = tree
+    total = sum(len(t) for t in body.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+    out = _Collector(base_url)
+    _repair_unclosed(body)
+    _unwrap_layout_tables(body)
+    _prune_by_hints(body, total, out)
+    _prune_by_text(body, total, out)
+    return out.frozen()
+
+
+def _numbered_lines(lines: list[str]) -> set[int]:
+    """Indexes of "k/N ..." lines forming a gallery: same N, >= min(N, 3) distinct k (not "1/2 cup")."""
+    by_total: dict[int, list[tuple[int, int]]] = {}
+    for i, line in enumerate(lines):
+        m = GALLERY_NUMBER.match(line)
+        if m and 0 < int(m["k"]) <= int(m["n"]) and len(line) <= _CAPTION_MAX:
+            by_total.setdefault(int(m["n"]), []).append((i, int(m["k"])))
+    keep: set[int] = set()
+    for n, hits in by_total.items():
+        if n >= 2 and len({k for _, k in hits}) >= min(n, 3):
+            keep.update(i for i, _ in hits)
+    return keep
+
+
+def _is_headline(lines: list[str], i: int) -> bool:
+    """A lone unpunctuated line of 5-20 words between two finished paragraphs: a related-story headline."""
+    line = lines[i]
+    words = line.split()
+    if not 5 <= len(words) <= 20 or _SENTENCE_END.search(line) or not (0 < i < len(lines) - 1):
+        return False
+    return bool(_SENTENCE_END.search(lines[i - 1])) and len(lines[i + 1].split()) > 20
+
+
+def clean_text(text: str, *, title: str | None = None, headlines: bool = False) -> tuple[str, Removed]:
+    """Drop caption, gallery, related, ad, share, cookie and newsletter lines from plain text; return them.
+
+    Args:
+        title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
+        headlines: also treat a lone unpunctuated line between paragraphs as a related-story headline. Only
+        for
+            plain text, where no markup tells a subheading from a headline.
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    out = _Collector(None)
+    titles = {m["title"].casefold() for line in lines if (m := GALLERY_COUNT.match(line)) and m["title"]}
+    numbered = _numbered_lines(lines)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        folded = line.casefold()
+        if m := GALLERY_COUNT.match(line):
+            out.titles.append(m["title"]) if m["title"] else None
+        elif folded in titles:
+            out.titles.append(line)
+        elif i in numbered:
+            out.captions.append(split_credit(GALLERY_NUMBER.sub("", line, count=1)))
+        elif m := RELATED_PREFIX.match(line):
+            if len(line) <= _SHORT:
+                out.related.append((line[m.end() :].strip(), None))
+            else:
+                kept.append(line)
+        elif title and folded == " ".join(title.split()).casefold():
+            continue
+        elif AD_LABEL.match(line) or SHARE_TEXT.match(line):
+            continue
+        elif len(line) <= _SHORT and (COOKIE_TEXT.search(line) or NEWSLETTER_TEXT.search(line)):
+            continue
+        elif len(line) <= _CAPTION_MAX and _is_caption_line(line):
+            out.captions.append(split_credit(line))
+        elif headlines and _is_headline(lines, i):
+            out.related.append((line, None))
+        else:
+            kept.append(line)
+    return "\n\n".join(_drop_pull_quotes(kept)), out.frozen()
+
+
+def _is_caption_line(line: str) -> bool:
+    """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
+    if not _CREDIT_HINT.search(line[-90:]):
+        return False
+    if _CREDIT_PAREN.search(line) or _CREDIT_LABEL.search(line):
+        return not line.rstrip().endswith((".", "?", "!")) or bool(_CREDIT_LABEL.search(line))
+    return bool(_CREDIT_BARE.search(line)) and not _SENTENCE_END.search(line)
+
+
+def _drop_pull_quotes(paras: list[str]) -> list[str]:
+    """Drop a short paragraph that repeats a sentence of another paragraph verbatim (a pull quote)."""
+    if len(paras) < 3:
+        return paras
+    joined, exact = "\n".join(paras), Counter(paras)
+    # Found more often than it stands alone as a paragraph: it repeats part of a longer one.
+    return [p for p in paras if len(p) >= 300 or len(p) < 20 or joined.count(p) <= exact[p]]

@@ -1,0 +1,220 @@
+"""Page metadata from an lxml tree: title, authors, dates, language, site, description, image, canonical URL.
+
+Sources in order of trust: JSON-LD (schema.org Article types), OpenGraph / article:* / Dublin Core / name=
+meta
+tags, then the markup itself (<h1>, <time datetime>, <html lang>, <title>). Every field falls back to None
+rather
+than failing: a page without metadata still has an article. Pure: reads the tree, never modifies or fetches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+_ARTICLE_TYPES = frozenset(
+    "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BlogPosting"
+    " LiveBlogPosting"
+    " WebPage Report BackgroundNewsArticle ReviewNewsArticle".split()
+)
+# " | Site", " - Site", " — Site": a title suffix naming the outlet.
+_TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·|»)\s+")
+_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Metadata fields of one page; None when the page does not say."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    image_url: str | None = None
+    canonical_url: str | None = None
+
+
+def _clean(s: object) -> str | None:
+    if not isinstance(s, str):
+        return None
+    s = " ".join(s.split())
+    return s or None
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """A timezone-aware datetime from ISO 8601 or RFC 2822 text; naive values are taken as UTC."""
+    s = _clean(value)
+    if s is None:
+        return None
+    dt: datetime | None = None
+    iso = re.sub(r"(\.\d+)?(Z|[+-]\d\d:?\d\d)?$", lambda m: m.group(2) or "", s.replace(" ", "T", 1))
+    try:
+        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:  # not ISO 8601; RFC 2822 ("Tue, 19 Nov 2019 08:43:00 GMT") is the other format pages use
+        try:
+            dt = parsedate_to_datetime(s)
+        except (
+            TypeError,
+            ValueError,
+            IndexError,
+        ):  # neither format: the page's date is unusable, say so with None
+            return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _meta(tree: HtmlElement) -> dict[str, str]:
+    """First content of each <meta property|name|itemprop>, keyed by the lowercased key."""
+    out: dict[str, str] = {}
+    for m in tree.iter("meta"):
+        key = m.get("property") or m.get("name") or m.get("itemprop")
+        content = _clean(m.get("content"))
+        if key and content:
+            out.setdefault(key.strip().lower(), content)
+    return out
+
+
+def _jsonld_objects(tree: HtmlElement) -> Iterator[Mapping[str, object]]:
+    """schema.org objects of an article type from every ld+json block, @graph flattened."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:  # publishers ship broken JSON-LD (trailing commas, raw newlines); other sources remain
+            continue
+        stack = [data]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, list):
+                stack.extend(reversed(obj))
+            elif isinstance(obj, dict):
+                if isinstance(obj.get("@graph"), list):
+                    stack.extend(reversed(obj["@graph"]))
+                types = obj.get("@type")
+                types = types if isinstance(types, list) else [types]
+                if any(t in _ARTICLE_TYPES for t in types if isinstance(t, str)):
+                    yield obj
+
+
+def _names(value: object) -> list[str]:
+    """Person names from a JSON-LD author value or a meta author string."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        text = _clean(name)
+        if text and not text.startswith(("http://", "https://")):
+            names.extend(_BY.sub("", part).strip() for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", text))
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def _image(value: object) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return _clean(value)
+
+
+def clean_title(title: str | None, site_name: str | None) -> str | None:
+    """Title without a " | Site" suffix (or prefix); keeps dashes that belong to the headline."""
+    title = _clean(title)
+    if not title:
+        return None
+    parts = _TITLE_SEP.split(title)
+    if len(parts) < 2:
+        return title
+    site, last = (site_name or "").casefold(), parts[-1].casefold()
+    if site and (last in site or site in last):
+        return title[: title.rfind(parts[-1])].rstrip(" |-–—:·»")
+    if site and parts[0].casefold() == site:
+        return title[len(parts[0]) :].lstrip(" |-–—:·»")
+    if " | " in title:  # a pipe nearly always separates the outlet; the longest part is the headline
+        return max(title.split(" | "), key=len).strip()
+    return title
+
+
+def _first(*values: object) -> str | None:
+    for v in values:
+        c = _clean(v)
+        if c:
+            return c
+    return None
+
+
+def extract_metadata(tree: HtmlElement, *, url: str | None = None) -> Metadata:
+    """Metadata of a parsed page; url resolves relative canonical and image URLs."""
+    meta = _meta(tree)
+    ld: dict[str, object] = {}
+    for obj in _jsonld_objects(tree):
+        for k, v in obj.items():
+            ld.setdefault(k, v)
+    publisher = ld.get("publisher")
+    site_name = _first(
+        meta.get("og:site_name"),
+        publisher.get("name") if isinstance(publisher, dict) else None,
+        meta.get("application-name"),
+    )
+    h1 = tree.find(".//h1")
+    title_tag = tree.find(".//title")
+    raw_title = _first(
+        meta.get("og:title"),
+        ld.get("headline"),
+        meta.get("twitter:title"),
+        h1.text_content() if h1 is not None else None,
+        title_tag.text_content() if title_tag is not None else None,
+    )
+    authors = _names(ld.get("author")) or _names(
+        meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
+    )
+    authors = [a for a in authors if "facebook.com" not in a]
+    time_el = tree.find(".//time[@datetime]")
+    published = parse_datetime(
+        _first(
+            ld.get("datePublished"),
+            meta.get("article:published_time"),
+            meta.get("datepublished"),
+            meta.get("dc.date"),
+            meta.get("date"),
+            meta.get("pubdate"),
+            time_el.get("datetime") if time_el is not None else None,
+        )
+    )
+    modified = parse_datetime(
+        _first(ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"))
+    )
+    html = tree if tree.tag == "html" else tree.getroottree().getroot()
+    lang = _first(html.get("lang"), meta.get("og:locale"), meta.get("content-language"), ld.get("inLanguage"))
+    canonical = next(
+        (link.get("href") for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()),
+        None,
+    )
+    return Metadata(
+        title=clean_title(raw_title, site_name),
+        authors=tuple(authors),
+        published_at=published,
+        modified_at=modified,
+        language=lang.replace("_", "-").split("-")[0].lower() if lang else None,
+        site_name=site_name,
+        description=_first(meta.get("og:description"), meta.get("description"), ld.get("description")),
+        image_url=_absolute(_first(meta.get("og:image"), _image(ld.get("image")), meta.get("twitter:image")), url),
+        canonical_url=_absolute(_first(canonical, meta.get("og:url")), url),
+    )
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    """href resolved against base; None unless the result is an http(s) URL."""
+    if not href:
+        return None
+    full = urljoin(base, href) if base else href
+    return full if urlsplit(full).scheme in ("http", "https") else None

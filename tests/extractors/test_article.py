@@ -1,0 +1,154 @@
+"""extract_article and clean_document on golden pages we wrote, a plain-text story, and arbitrary input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.article import Caption, ExtractionError, RelatedLink, clean_document, extract_article
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+GOLDEN = sorted(p.name.removesuffix(".html.gz") for p in PAGES.glob("*.html.gz"))
+F1_FLOOR = 0.98  # the issue's bar for generated pages; our golden pages are of that kind
+
+
+def shingle_f1(true: str, pred: str, n: int = 4) -> float:
+    """Token F1 over 4-gram shingles of \\w+ tokens (the article-extraction-benchmark method)."""
+
+    def shingles(text: str) -> Counter[tuple[str, ...]]:
+        t = re.findall(r"\w+", text)
+        return Counter(tuple(t[i : i + n]) for i in range(max(1, len(t) - n + 1)) if t[i : i + n])
+
+    ts, ps = shingles(true), shingles(pred)
+    tp = sum((ts & ps).values())
+    p, r = (tp / sum(ps.values()) if ps else 0.0), (tp / sum(ts.values()) if ts else 1.0)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def load(name: str) -> tuple[str, dict]:
+    html = gzip.decompress((PAGES / f"{name}.html.gz").read_bytes()).decode("utf-8")
+    return html, json.loads((PAGES / f"{name}.expect.json").read_text(encoding="utf-8"))
+
+
+def url_of(name: str) -> str:
+    return f"https://{name.split('_')[0]}/news/story"
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden_page_text_and_title(name: str) -> None:
+    html, expect = load(name)
+    article = extract_article(html, url=url_of(name))
+    assert article.title == expect["title"]
+    for sentence in expect["must_contain"]:
+        assert sentence in article.text
+    for leak in expect["must_not_contain"]:
+        assert leak.casefold() not in article.text.casefold()
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden_page_f1_floor(name: str) -> None:
+    html, expect = load(name)
+    assert shingle_f1(expect["body"], extract_article(html, url=url_of(name)).text) >= F1_FLOOR
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_gallery_captions_are_kept_as_data(name: str) -> None:
+    article = extract_article(load(name)[0], url=url_of(name))
+    assert Caption("Protesters gather outside the town hall", "Reuters") in article.captions
+    assert Caption("The mayor speaks to reporters", "EPA") in article.captions
+    assert article.gallery_titles == ("Budget night, in pictures",)
+    assert "Budget night, in pictures" not in [c.text for c in article.captions]
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_related_links_are_kept_with_absolute_urls(name: str) -> None:
+    article = extract_article(load(name)[0], url=url_of(name))
+    host = name.split("_")[0]
+    assert RelatedLink("Library hours to be cut across the district", f"https://{host}/news/library-hours") in (
+        article.related_links
+    )
+    assert RelatedLink("New bus routes announced", f"https://{host}/news/bus") in article.related_links
+
+
+def test_figcaption_credit_is_split_off() -> None:
+    name = "semantic.example_2024-05-02"
+    article = extract_article(load(name)[0], url=url_of(name))
+    assert Caption("Councillors leave the chamber after the vote", "AFP/Getty") in article.captions
+
+
+PLAIN = "\n\n".join(
+    [
+        "The river burst its banks early on Sunday, flooding more than 200 homes in the lower town and"
+        " forcing the closure of the main bridge for most of the day.",
+        "Rescue crews in boats moved residents to a school hall on higher ground (AFP/Getty)",
+        "Emergency services said no one had been seriously hurt, but warned that water levels could rise"
+        " again overnight if the forecast heavy rain arrives.",
+        "Floods in the lower town",
+        "3 show all Floods in the lower town",
+        "1/3 A man wades through water outside his house Reuters",
+        "2/3 Volunteers fill sandbags near the bridge EPA",
+        "3/3 A car stranded on a flooded road Getty",
+        "Engineers will inspect the bridge on Monday before deciding whether it is safe to reopen to"
+        " traffic, the council said in a statement.",
+        "Town braces for second storm in a week",
+        "The council has opened a hotline for residents who need help with cleaning up, and said it would"
+        " waive fees for bulky waste collection.",
+    ]
+)
+
+
+def test_plain_text_is_cleaned_and_removed_pieces_kept() -> None:
+    article = clean_document(PLAIN)
+    paragraphs = [p for p in PLAIN.split("\n\n") if len(p) > 100 and "(AFP/Getty)" not in p]
+    assert article.text == "\n\n".join(paragraphs)
+    assert article.extractor == "text"
+    assert Caption("Rescue crews in boats moved residents to a school hall on higher ground", "AFP/Getty") in (
+        article.captions
+    )
+    assert Caption("A man wades through water outside his house", "Reuters") in article.captions
+    assert len(article.captions) == 4
+    assert article.gallery_titles == ("Floods in the lower town",)
+    assert article.related_links == (RelatedLink("Town braces for second storm in a week", None),)
+
+
+def test_clean_document_detects_html() -> None:
+    name = "hashed.example_2024-05-03"
+    article = clean_document(load(name)[0], url=url_of(name))
+    assert article.extractor != "text"
+    assert article.title == "Council approves budget after late-night vote"
+
+
+def test_recipe_fractions_are_not_a_gallery() -> None:
+    text = "Mix the batter well.\n\n1/2 cup flour, sifted twice\n\n1/2 cup sugar, caster\n\nBake it."
+    assert "1/2 cup flour" in clean_document(text).text
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html></html>", "<html><body><nav>Home</nav></body></html>", "\x00\x01"])
+def test_pages_without_a_story_raise_extraction_error(html: str) -> None:
+    with pytest.raises(ExtractionError):
+        extract_article(html, url="https://example.com/x")
+
+
+TAGS = st.sampled_from(["p", "div", "figure", "figcaption", "a", "span", "table", "td", "h1", "script", "br"])
+FRAGMENT = st.recursive(
+    st.text(max_size=40),
+    lambda inner: st.builds(lambda t, xs: f"<{t}>{''.join(xs)}</{t}>", TAGS, st.lists(inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.text(max_size=300), FRAGMENT.map(lambda f: f"<html><body>{f}</body></html>")))
+def test_extract_article_raises_only_extraction_error(html: str) -> None:
+    try:
+        article = extract_article(html, url="https://example.com/x")
+    except ExtractionError:
+        return
+    assert article.text

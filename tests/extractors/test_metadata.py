@@ -1,0 +1,90 @@
+"""extract_metadata: JSON-LD first, then OpenGraph/meta tags, then markup; every field falls back to None."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import lxml.html
+import pytest
+
+from extractors.metadata import clean_title, extract_metadata, parse_datetime
+
+
+def meta_of(head: str, body: str = "<p>x</p>", url: str = "https://news.example/a/b"):
+    return extract_metadata(
+        lxml.html.document_fromstring(f"<html lang='fr-FR'><head>{head}</head><body>{body}</body></html>"),
+        url=url,
+    )
+
+
+def test_jsonld_wins_over_meta_tags() -> None:
+    m = meta_of(
+        '<script type="application/ld+json">{"@graph":[{"@type":"WebSite","name":"x"},{"@type":"NewsArticle",'
+        '"headline":"From LD","author":[{"name":"A One"},{"name":"B'
+        ' Two"}],"datePublished":"2024-01-02T03:04:05Z",'
+        '"publisher":{"@type":"Organization","name":"LD Times"}}]}</script><meta name="author"'
+        ' content="Meta Person">'
+    )
+    assert m.title == "From LD"
+    assert m.authors == ("A One", "B Two")
+    assert m.published_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert m.site_name == "LD Times"
+
+
+def test_broken_jsonld_falls_back_to_opengraph() -> None:
+    m = meta_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle",}</script>'
+        '<meta property="og:title" content="OG title"><meta property="article:published_time"'
+        ' content="2024-03-01">'
+        '<meta property="og:url" content="/canon"><meta property="og:image" content="//cdn.example/i.jpg">'
+    )
+    assert m.title == "OG title"
+    assert m.published_at == datetime(2024, 3, 1, tzinfo=UTC)
+    assert m.canonical_url == "https://news.example/canon"
+    assert m.image_url == "https://cdn.example/i.jpg"
+    assert m.language == "fr"
+
+
+def test_markup_fallbacks_h1_and_time() -> None:
+    m = meta_of(
+        "<title>Ignored | Site</title>",
+        '<h1>Headline here</h1><time datetime="2024-05-06T07:08:09+02:00">x</time>',
+    )
+    assert m.title == "Headline here"
+    assert m.published_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=2)))
+
+
+def test_canonical_link_is_absolute() -> None:
+    assert meta_of('<link rel="canonical" href="/story/1?x=1">').canonical_url == "https://news.example/story/1?x=1"
+
+
+@pytest.mark.parametrize(
+    ("raw", "site", "clean"),
+    [
+        ("Budget passes | The Courier", None, "Budget passes"),
+        ("Budget passes - The Courier", "The Courier", "Budget passes"),
+        ("The Courier | Budget passes by a wide margin", "The Courier", "Budget passes by a wide margin"),
+        ("Anti-fraud push - what it means", None, "Anti-fraud push - what it means"),
+    ],
+)
+def test_clean_title_removes_site_suffix(raw: str, site: str | None, clean: str) -> None:
+    assert clean_title(raw, site) == clean
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-02T03:04:05Z",
+        "2024-01-02T03:04:05.123+00:00",
+        "2024-01-02 03:04:05",
+        "Tue, 02 Jan 2024 03:04:05 GMT",
+    ],
+)
+def test_dates_are_timezone_aware(value: str) -> None:
+    dt = parse_datetime(value)
+    assert dt is not None and dt.tzinfo is not None
+    assert dt.astimezone(UTC).replace(microsecond=0) == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_unparsable_date_is_none() -> None:
+    assert parse_datetime("last Tuesday") is None
