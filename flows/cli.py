@@ -62,9 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the ingest flow once over a sources file")
     run.add_argument("--sources", required=True, help="sources TOML ([[sources]] and [settings])")
     run.add_argument("--db", help="DuckDB file to write (default: [settings].db)")
-    run.add_argument(
-        "--allow-private", action="store_true", default=None, help="allow private and loopback addresses"
-    )
+    run.add_argument("--allow-private", action="store_true", default=None, help="allow private and loopback addresses")
     run.add_argument("--source", action="append", dest="source_names", help="only this source (repeatable)")
     run.add_argument("--refetch-window-hours", type=float, help="re-check articles published this recently")
     run.set_defaults(command=_cmd_run)
@@ -154,7 +152,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     for title, sql in DEMO_QUERIES:
         print(f"\n-- {title}\n{sql};")
         print_query(db, sql)
-    print(f"\nExplore it yourself: copydesk query --db {db} \"SELECT url, title FROM articles\"")
+    print(f'\nExplore it yourself: copydesk query --db {db} "SELECT url, title FROM articles"')
     return 0
 
 

@@ -54,6 +54,7 @@ class Settings:
     max_retry_after: float = 30.0
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
+    # Estimated Jaccard for "same story"; see extractors.fingerprint.DedupParams for the reasoning.
     dedup_threshold: float = 0.5
     num_perm: int = 128
     shingle_size: int = 5
@@ -72,8 +73,7 @@ class Settings:
                 raise ValueError(f"{name}={getattr(self, name)!r} must not be negative")
         if not 0 < self.dedup_threshold < 1:
             raise ValueError(
-                f"dedup_threshold={self.dedup_threshold} is outside (0, 1); "
-                "pass a Jaccard similarity such as 0.5"
+                f"dedup_threshold={self.dedup_threshold} is outside (0, 1); pass a Jaccard similarity such as 0.5"
             )
         for entry in self.allow_hosts:
             _check_allow_entry(entry)
@@ -144,9 +144,7 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
             f"{where}: nothing to discover articles from; give 'feeds' or 'sitemaps' "
             "(or 'homepage' with discover_links = true)"
         )
-    return Source(
-        name=name.strip(), homepage=homepage, feeds=feeds, sitemaps=sitemaps, discover_links=discover_links
-    )
+    return Source(name=name.strip(), homepage=homepage, feeds=feeds, sitemaps=sitemaps, discover_links=discover_links)
 
 
 def _parse_settings(raw: Any, *, origin: str) -> Settings:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
 from extractors.feeds import FeedError, parse_feed
 from extractors.links import same_site_links
 from extractors.sitemaps import SitemapError, parse_sitemap
-from extractors.urls import InvalidURLError, canonicalize_url
+from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
 from flows.fetch import Fetched, Fetcher, Validators
 from storage.rows import ErrorRow
@@ -26,11 +27,20 @@ MAX_SITEMAPS_PER_SOURCE = 50
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """An article URL found by discovery, canonicalized."""
+    """An article found by discovery: `url` is its key, `fetch_url` the address to request.
+
+    The key is canonical (no tracking parameters, no trailing slash); the fetch URL keeps the path as
+    published, because some servers answer only with their trailing slash.
+    """
 
     url: str
     source: str
     published_at: datetime | None = None
+    fetch_url: str = ""
+
+    @property
+    def address(self) -> str:
+        return self.fetch_url or self.url
 
 
 @dataclass(slots=True)
@@ -56,12 +66,14 @@ async def discover_source(
 
     def add(url: str, published_at: datetime | None) -> None:
         try:
-            canonical = canonicalize_url(url)
+            canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
             found.errors.append(_error("discover", url, exc))
             return
+        if urlsplit(canonical).path in ("", "/"):
+            return  # a site's front page is an index of articles, never one (sitemaps often list it)
         if canonical not in seen and len(seen) < limit:
-            seen[canonical] = Candidate(canonical, source.name, published_at)
+            seen[canonical] = Candidate(canonical, source.name, published_at, address)
 
     feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
     for response in feeds:

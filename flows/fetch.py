@@ -115,7 +115,7 @@ class _Host:
 
     semaphore: asyncio.Semaphore
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    next_start: float = 0.0
+    last_start: float = float("-inf")
     delay: float = 0.0
     robots: RobotsRules | None = None
     robots_loaded: asyncio.Event = field(default_factory=asyncio.Event)
@@ -130,9 +130,7 @@ class Fetcher:
         timeout = httpx.Timeout(
             connect=policy.connect_timeout, read=policy.read_timeout, write=10.0, pool=policy.total_timeout
         )
-        limits = httpx.Limits(
-            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
-        )
+        limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
         self._client = httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
@@ -156,9 +154,7 @@ class Fetcher:
     ) -> list[Fetched]:
         """Fetch many URLs concurrently within the policy's limits; results in input order."""
         validators = validators or {}
-        return list(
-            await asyncio.gather(*(self.fetch(u, kind=kind, validators=validators.get(u)) for u in urls))
-        )
+        return list(await asyncio.gather(*(self.fetch(u, kind=kind, validators=validators.get(u)) for u in urls)))
 
     async def fetch(self, url: str, *, kind: Kind, validators: Validators | None = None) -> Fetched:
         """Fetch one URL: robots check, redirects, retries; never raises for network trouble."""
@@ -182,9 +178,7 @@ class Fetcher:
         except _Failed as exc:
             return Fetched(url, kind, exc.outcome, current, exc.status, error=str(exc), attempts=tuple(attempts))
 
-    def _finish(
-        self, url: str, kind: Kind, final_url: str, response: _Response, attempts: list[Attempt]
-    ) -> Fetched:
+    def _finish(self, url: str, kind: Kind, final_url: str, response: _Response, attempts: list[Attempt]) -> Fetched:
         status = response.status_code
         common = dict(status=status, attempts=tuple(attempts))
         if status == 304:
@@ -250,13 +244,15 @@ class Fetcher:
             return await self._get_once(url, kind, validators, attempts)
 
     async def _wait_turn(self, host: _Host) -> None:
-        """Space requests to one host by the larger of our delay and its Crawl-delay."""
+        """Space request starts to one host by the larger of our delay and its Crawl-delay."""
         async with host.lock:
             now = time.monotonic()
-            wait = host.next_start - now
-            host.next_start = max(now, host.next_start) + host.delay
-        if wait > 0:
-            await asyncio.sleep(wait)
+            # Computed from the previous start with the current delay, so a Crawl-delay learned from
+            # robots.txt already spaces the request that follows robots.txt itself.
+            start = max(now, host.last_start + host.delay)
+            host.last_start = start
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _host_for(self, parts: SplitResult, *, skip_robots: bool) -> _Host:
         key = f"{parts.scheme}://{parts.netloc.lower()}"

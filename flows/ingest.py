@@ -23,10 +23,27 @@ from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.discover import Candidate, Discovery, discover_source
 from flows.fetch import Fetcher, FetchPolicy, Validators
-from flows.steps import BatchRows, PlannedFetch, batches, fetch_rows, plan_fetches, rows_for_page, seen_row, utcnow
+from flows.steps import (
+    BatchRows,
+    PlannedFetch,
+    batches,
+    fetch_rows,
+    plan_fetches,
+    rows_for_page,
+    seen_row,
+    utcnow,
+)
 from storage.db import connect, writing
 from storage.dedup import DedupResult, assign_clusters
-from storage.load import finish_run, load_aliases, load_articles, load_errors, load_fetches, load_seen, start_run
+from storage.load import (
+    finish_run,
+    load_aliases,
+    load_articles,
+    load_errors,
+    load_fetches,
+    load_seen,
+    start_run,
+)
 from storage.rows import ErrorRow, LoadResult
 from storage.state import known_sitemaps, recent_articles, seen_states
 
@@ -50,7 +67,17 @@ class RunSummary:
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        keys = ("sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "duplicates", "errors")
+        keys = (
+            "sources",
+            "discovered",
+            "fetched",
+            "stored",
+            "new",
+            "updated",
+            "unchanged",
+            "duplicates",
+            "errors",
+        )
         return {k: getattr(self, k) for k in keys}
 
 
@@ -105,9 +132,9 @@ async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: 
 async def fetch_and_extract(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> BatchRows:
     """Fetch a batch of article URLs concurrently, then extract each page."""
     responses = await fetcher.fetch_all(
-        [p.candidate.url for p in batch],
+        [p.candidate.address for p in batch],
         kind="article",
-        validators={p.candidate.url: p.validators for p in batch if p.validators},
+        validators={p.candidate.address: p.validators for p in batch if p.validators},
     )
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
@@ -177,7 +204,12 @@ async def ingest(
     result = dedupe(settings.db, run_id, dedup_params(settings))
     summary.duplicates = result.matches
     summary.seconds = (utcnow() - started).total_seconds()
-    log.info("dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges)
+    log.info(
+        "dedupe: %d signed, %d near-duplicate matches, %d merges",
+        result.signed,
+        result.matches,
+        result.merges,
+    )
     status = "failed" if unexpected else "completed"
     with writing(settings.db) as con:
         finish_run(con, run_id, finished_at=utcnow(), status=status, counts=summary.counts())
@@ -199,7 +231,9 @@ async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id
         load(settings.db, run_id, found)
         candidates = _unique_candidates(d.candidates for d in discoveries)
         summary.discovered = len(candidates)
-        summary.errors += len(found.errors) + sum(not r.ok and r.outcome != "not_modified" for d in discoveries for r in d.responses)
+        summary.errors += len(found.errors) + sum(
+            not r.ok and r.outcome != "not_modified" for d in discoveries for r in d.responses
+        )
         log.info("discover: %d article URLs from %d sources", len(candidates), len(sources))
 
         plan = _plan(settings, candidates)
@@ -214,7 +248,12 @@ async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id
             unexpected += rows.unexpected
         log.info(
             "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
-            summary.fetched, summary.stored, summary.new, summary.updated, summary.unchanged, summary.errors,
+            summary.fetched,
+            summary.stored,
+            summary.new,
+            summary.updated,
+            summary.unchanged,
+            summary.errors,
         )
     return unexpected
 
@@ -224,7 +263,10 @@ def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFe
     window = timedelta(hours=settings.refetch_window_hours)
     with connect(settings.db, read_only=True) as con:
         known = {c.url for c in candidates}
-        recent = [Candidate(url, source) for url, source in recent_articles(con, published_after=now - window)]
+        recent = [
+            Candidate(url, source, published, fetch_url or "")
+            for url, source, fetch_url, published in recent_articles(con, published_after=now - window)
+        ]
         every = list(candidates) + [c for c in recent if c.url not in known]
         states = seen_states(con, [c.url for c in every])
     return plan_fetches(every, states, now=now, refetch_window=window)
@@ -254,4 +296,3 @@ def _select(sources: Sequence[Source], names: Sequence[str] | None) -> list[Sour
     if unknown:
         raise ValueError(f"unknown source names {unknown}; the sources file has {[s.name for s in sources]}")
     return [s for s in sources if s.name in names]
-

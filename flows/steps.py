@@ -74,24 +74,25 @@ def plan_fetches(
 def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> BatchRows:
     """Rows for one article fetch: its attempts, its crawl memory, and the article if there is one."""
     rows = BatchRows(fetches=fetch_rows([fetched]))
+    key, source = candidate.url, candidate.source
     if fetched.outcome == "not_modified":
         rows.not_modified = 1
-        rows.seen.append(seen_row(fetched, candidate.source, now=now))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now))
         return rows
     if not fetched.ok:
-        rows.seen.append(seen_row(fetched, candidate.source, now=now))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now))
         return rows
     try:
         article = page_article(fetched)
     except ExtractionError as exc:
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now))
-        rows.seen.append(seen_row(fetched, candidate.source, now=now, outcome="skipped"))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped"))
         return rows
     url = article_url(article, fetched)
-    rows.articles.append(article_row(article, url=url, source=candidate.source, fetched=fetched, now=now))
-    rows.aliases += [AliasRow(alias, url, now) for alias in {fetched.url, _canonical(fetched.final_url)} - {url}]
+    rows.articles.append(article_row(article, url=url, source=source, fetched=fetched, now=now))
+    rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]
     published = article.published_at or candidate.published_at
-    rows.seen.append(seen_row(fetched, candidate.source, now=now, article_url=url, published_at=published))
+    rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=published))
     return rows
 
 
@@ -152,17 +153,19 @@ def seen_row(
     source: str | None,
     *,
     now: datetime,
+    key: str | None = None,
     outcome: str | None = None,
     article_url: str | None = None,
     published_at: datetime | None = None,
 ) -> SeenRow:
-    """Crawl memory for one requested URL."""
+    """Crawl memory for one requested URL (`key`: the URL it is remembered under, if not the one fetched)."""
     return SeenRow(
-        url=fetched.url,
+        url=key or fetched.url,
         kind=fetched.kind,
         source=source,
         outcome=outcome or fetched.outcome,
         last_checked_at=now,
+        fetch_url=fetched.url,
         article_url=article_url,
         etag=fetched.etag,
         last_modified=fetched.last_modified,

@@ -153,9 +153,7 @@ def _verified_matches(
     return matches
 
 
-def _load_signatures(
-    con: duckdb.DuckDBPyConnection, ids: Iterable[int]
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     ids = list(ids)
     if not ids:
         return {}
@@ -208,14 +206,15 @@ def _current_clusters(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dic
 
 
 def _apply_assignments(
-    con: duckdb.DuckDBPyConnection, assignments: dict[int, int], merged: Sequence[tuple[int, int]], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    assignments: dict[int, int],
+    merged: Sequence[tuple[int, int]],
+    run_id: str,
 ) -> None:
     now = datetime.now(UTC)
     for keep, old in merged:
         con.execute("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?", [keep, old])
-        con.execute(
-            "INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, keep, old, now]
-        )
+        con.execute("INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, keep, old, now])
     if assignments:
         table = pa.table(
             {
@@ -225,8 +224,7 @@ def _apply_assignments(
         )
         con.register("new_clusters", table)
         con.execute(
-            "UPDATE articles SET cluster_id = c.cluster_id FROM new_clusters c "
-            "WHERE articles.article_id = c.article_id"
+            "UPDATE articles SET cluster_id = c.cluster_id FROM new_clusters c WHERE articles.article_id = c.article_id"
         )
         con.unregister("new_clusters")
     affected = sorted(set(assignments.values()) | {k for k, _ in merged})
@@ -278,11 +276,11 @@ def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:
 
 
 def _pack(values: np.ndarray) -> bytes:
-    return np.asarray(values, dtype="<u8").tobytes()
+    return np.asarray(values, dtype="<u4").tobytes()
 
 
 def _unpack(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<u8")
+    return np.frombuffer(blob, dtype="<u4")
 
 
 def _astuple(result: DedupResult) -> tuple[int, int, int, int]:

@@ -71,6 +71,7 @@ SEEN_SCHEMA = pa.schema(
         ("source", pa.string()),
         ("outcome", pa.string()),
         ("last_checked_at", _TS),
+        ("fetch_url", pa.string()),
         ("article_url", pa.string()),
         ("etag", pa.string()),
         ("last_modified", pa.string()),
@@ -121,7 +122,17 @@ def finish_run(
     counts: Mapping[str, int],
 ) -> None:
     """Record a run's end and its counts."""
-    allowed = {"sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "duplicates", "errors"}
+    allowed = {
+        "sources",
+        "discovered",
+        "fetched",
+        "stored",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "errors",
+    }
     unknown = set(counts) - allowed
     if unknown:
         raise ValueError(f"unknown run counts: {sorted(unknown)}")
@@ -156,6 +167,7 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
         ON CONFLICT (url) DO UPDATE SET
             kind = excluded.kind,
             source = coalesce(excluded.source, seen_urls.source),
+            fetch_url = coalesce(excluded.fetch_url, seen_urls.fetch_url),
             outcome = excluded.outcome,
             article_url = coalesce(excluded.article_url, seen_urls.article_url),
             etag = coalesce(excluded.etag, seen_urls.etag),
@@ -173,7 +185,12 @@ def load_aliases(con: duckdb.DuckDBPyConnection, rows: Sequence[AliasRow]) -> No
     """Remember other URLs of stored articles; an alias keeps the article it first pointed to."""
     rows = [r for r in rows if r.alias_url != r.url]
     if rows:
-        _insert(con, "url_aliases", _latest_per_key(to_arrow(rows, ALIAS_SCHEMA), "alias_url"), ignore_conflicts=True)
+        _insert(
+            con,
+            "url_aliases",
+            _latest_per_key(to_arrow(rows, ALIAS_SCHEMA), "alias_url"),
+            ignore_conflicts=True,
+        )
 
 
 def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[ArticleRow]) -> LoadResult:
@@ -186,8 +203,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
         changed_ids = [
             r[0]
             for r in con.execute(
-                "SELECT a.article_id FROM articles a JOIN incoming i USING (url) "
-                "WHERE a.content_hash <> i.content_hash"
+                "SELECT a.article_id FROM articles a JOIN incoming i USING (url) WHERE a.content_hash <> i.content_hash"
             ).fetchall()
         ]
         (existing,) = con.execute("SELECT count(*) FROM articles JOIN incoming USING (url)").fetchone() or (0,)

@@ -64,6 +64,7 @@ class SeenRow:
     source: str | None
     outcome: str
     last_checked_at: datetime
+    fetch_url: str | None = None
     article_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None

@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS errors (
 
 -- What we know about every URL we have requested: the incremental-crawl memory.
 CREATE TABLE IF NOT EXISTS seen_urls (
-    url            VARCHAR PRIMARY KEY,      -- as requested (canonicalized discovery URL)
+    url            VARCHAR PRIMARY KEY,      -- canonical key of the discovered URL
+    fetch_url      VARCHAR,                  -- the address last requested (keeps the path as published)
     kind           VARCHAR NOT NULL,
     source         VARCHAR,
     outcome        VARCHAR NOT NULL,         -- ok | not_modified | skipped | failed

@@ -48,10 +48,21 @@ def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def recent_articles(con: duckdb.DuckDBPyConnection, *, published_after: datetime) -> list[tuple[str, str]]:
-    """(url, source) of stored articles published after the given time: candidates for an update check."""
+def recent_articles(
+    con: duckdb.DuckDBPyConnection, *, published_after: datetime
+) -> list[tuple[str, str, str | None, datetime | None]]:
+    """(url, source, fetch_url, published_at) of article URLs published after the given time.
+
+    These are the candidates for an update check even when no feed lists them any more.
+    """
     rows = con.execute(
-        "SELECT url, source FROM articles WHERE coalesce(published_at, fetched_at) >= ? ORDER BY url",
+        """
+        SELECT s.url, s.source, s.fetch_url, coalesce(s.published_at, a.published_at)
+        FROM seen_urls s LEFT JOIN articles a ON a.url = s.article_url
+        WHERE s.kind = 'article' AND s.outcome IN ('ok', 'not_modified')
+          AND coalesce(s.published_at, a.published_at, a.fetched_at) >= ?
+        ORDER BY s.url
+        """,
         [published_after],
     ).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -113,7 +113,9 @@ def test_slow_server_times_out_instead_of_hanging() -> None:
 
 
 def test_gzip_is_decoded_and_corrupt_gzip_is_an_error() -> None:
-    corrupt = lambda r: (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"\x1f\x8b\x08garbage")  # noqa: E731
+    def corrupt(request: Request):
+        return 200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"\x1f\x8b\x08garbage"
+
     with serve({"/ok": gzipped(ARTICLE.encode()), "/bad": corrupt}) as site:
         good, bad = fetch(site.base + "/ok"), fetch(site.base + "/bad")
     assert good.outcome == "ok" and b"harbour" in good.body

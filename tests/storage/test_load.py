@@ -69,7 +69,21 @@ def test_a_batch_naming_one_url_twice_stores_it_once(tmp_path: Path) -> None:
 
 def test_seen_urls_keep_validators_across_a_304(tmp_path: Path) -> None:
     with writing(tmp_path / "c.duckdb") as con:
-        load_seen(con, "r1", [SeenRow("http://a.example/1", "article", "s", "ok", NOW, "http://a.example/1", '"e1"')])
+        load_seen(
+            con,
+            "r1",
+            [
+                SeenRow(
+                    "http://a.example/1",
+                    "article",
+                    "s",
+                    "ok",
+                    NOW,
+                    article_url="http://a.example/1",
+                    etag='"e1"',
+                )
+            ],
+        )
         load_seen(con, "r2", [SeenRow("http://a.example/1", "article", "s", "not_modified", NOW)])
         row = con.execute("SELECT outcome, etag, article_url, last_run_id FROM seen_urls").fetchone()
     assert row == ("not_modified", '"e1"', "http://a.example/1", "r2")
@@ -96,7 +110,11 @@ def test_a_locked_file_gives_a_clear_message_naming_the_holder(tmp_path: Path) -
     db = tmp_path / "c.duckdb"
     connect(db).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -1,0 +1,103 @@
+"""The persistent dedup index on a real DuckDB file: copies cluster, strangers don't, ids stay put."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from extractors.fingerprint import DedupParams
+from storage.db import writing
+from storage.dedup import assign_clusters
+from storage.load import load_articles
+from storage.rows import ArticleRow
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+PARAMS = DedupParams()
+WORDS = "harbour council vote ferry storm budget school rail bridge market river energy police court".split()
+
+
+def story(seed: int, paragraphs: int = 8) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) + str(rng.randint(0, 999)) for _ in range(40)) for _ in range(paragraphs)]
+
+
+def row(url: str, paragraphs: list[str]) -> ArticleRow:
+    text = "\n\n".join(paragraphs)
+    return ArticleRow(url=url, source=url.split("/")[2], text=text, content_hash=str(hash(text)), fetched_at=NOW)
+
+
+def load_and_cluster(db: Path, run_id: str, rows: list[ArticleRow]) -> dict[str, int]:
+    with writing(db) as con:
+        load_articles(con, run_id, rows)
+        assign_clusters(con, run_id, PARAMS)
+        return dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+
+
+def test_edited_copies_share_a_cluster_and_an_unrelated_story_does_not(tmp_path: Path) -> None:
+    wire = story(1)
+    copies = [
+        row("http://a.example/wire", wire),
+        row("http://b.example/copy", ["A local paragraph about the town council meeting today."] + wire),
+        row("http://c.example/copy", wire[:-1] + [wire[-1].replace("harbour", "port")]),
+        row("http://d.example/other", story(2)),
+    ]
+    clusters = load_and_cluster(tmp_path / "c.duckdb", "r1", copies)
+    assert clusters["http://a.example/wire"] == clusters["http://b.example/copy"] == clusters["http://c.example/copy"]
+    assert clusters["http://d.example/other"] != clusters["http://a.example/wire"]
+
+
+def test_a_truncated_copy_joins_by_containment(tmp_path: Path) -> None:
+    wire = story(3, paragraphs=10)
+    clusters = load_and_cluster(
+        tmp_path / "c.duckdb", "r1", [row("http://a.example/w", wire), row("http://b.example/w", wire[:6])]
+    )
+    assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
+
+
+def test_cluster_ids_are_stable_across_runs_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    wire = story(4)
+    first = load_and_cluster(db, "r1", [row("http://a.example/w", wire), row("http://x.example/o", story(5))])
+    second = load_and_cluster(db, "r2", [row("http://b.example/w", wire)])
+    assert second["http://b.example/w"] == first["http://a.example/w"]
+    assert {k: second[k] for k in first} == first
+    again = load_and_cluster(db, "r3", [row("http://b.example/w", wire)])
+    assert again == second
+
+
+def test_an_article_bridging_two_clusters_merges_them_into_the_older_id(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    left, right = story(6, 6), story(7, 6)
+    first = load_and_cluster(db, "r1", [row("http://a.example/l", left), row("http://b.example/r", right)])
+    assert first["http://a.example/l"] != first["http://b.example/r"]
+    merged = load_and_cluster(db, "r2", [row("http://c.example/both", left + right)])
+    older = min(first.values())
+    assert set(merged.values()) == {older}
+    with writing(db) as con:
+        merges = con.execute("SELECT kept_cluster_id, merged_cluster_id FROM cluster_merges").fetchall()
+    assert merges == [(older, max(first.values()))]
+
+
+def test_signatures_made_with_other_params_are_refused(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    load_and_cluster(db, "r1", [row("http://a.example/w", story(8))])
+    with writing(db) as con:
+        load_articles(con, "r2", [row("http://b.example/w", story(9))])
+        with pytest.raises(ValueError, match="signatures made with"):
+            assign_clusters(con, "r2", DedupParams(num_perm=64))
+
+
+def test_each_cluster_has_exactly_one_canonical_article(tmp_path: Path) -> None:
+    wire = story(10)
+    db = tmp_path / "c.duckdb"
+    load_and_cluster(
+        db, "r1", [row(f"http://{s}.example/w", wire) for s in "abc"] + [row("http://z.example/o", story(11))]
+    )
+    with writing(db) as con:
+        counts = con.execute("SELECT cluster_id, count_if(is_canonical) FROM articles GROUP BY ALL").fetchall()
+        view = con.execute("SELECT size FROM clusters ORDER BY size DESC").fetchall()
+    assert all(n == 1 for _, n in counts)
+    assert view == [(3,), (1,)]
