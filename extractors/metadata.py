@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _ARTICLE_TYPES = frozenset(
@@ -218,3 +219,17 @@ def _absolute(href: str | None, base: str | None) -> str | None:
         return None
     full = urljoin(base, href) if base else href
     return full if urlsplit(full).scheme in ("http", "https") else None
+
+
+_ARTICLE_LD_TYPE = re.compile(r'"@type"\s*:\s*(?:\[[^\]]*?)?"(?:News|Blog|Report|Scholarly|Tech)?Article"')
+_ARTICLE_META = etree.XPath(
+    "//meta[@property='article:published_time' or @name='article:published_time'"
+    " or ((@property='og:type' or @name='og:type') and contains(translate(@content, 'ARTICLE', 'article'), 'article'))]"
+)
+
+
+def declares_article(tree: HtmlElement) -> bool:
+    """Whether the page says it is an article: article:published_time, og:type=article or JSON-LD *Article."""
+    if _ARTICLE_META(tree):
+        return True
+    return any(_ARTICLE_LD_TYPE.search(s) for s in tree.xpath("//script[@type='application/ld+json']/text()"))

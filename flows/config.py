@@ -58,8 +58,10 @@ class Settings:
     dedup_threshold: float = 0.5
     num_perm: int = 128
     shingle_size: int = 5
-    # Re-fetch (conditionally) articles published within this many hours, to catch updates.
+    # Re-check (conditional GET) articles first seen within this many hours, to catch updates.
     refetch_window_hours: float = 48.0
+    # A URL that failed (timeout, 5xx after retries) is tried again by runs at least this much later.
+    retry_failed_after_minutes: float = 30.0
     batch_size: int = 100
     max_articles_per_source: int = 10_000
 
@@ -68,7 +70,16 @@ class Settings:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be at least 1")
-        for name in ("per_host_delay", "connect_timeout", "read_timeout", "total_timeout", "max_retry_after"):
+        non_negative = (
+            "per_host_delay",
+            "connect_timeout",
+            "read_timeout",
+            "total_timeout",
+            "max_retry_after",
+            "refetch_window_hours",
+            "retry_failed_after_minutes",
+        )
+        for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must not be negative")
         if not 0 < self.dedup_threshold < 1:

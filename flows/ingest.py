@@ -22,12 +22,12 @@ from prefect.runtime import flow_run
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.discover import Candidate, Discovery, discover_source
-from flows.fetch import Fetcher, FetchPolicy, Validators
+from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.steps import (
     BatchRows,
     PlannedFetch,
-    batches,
     fetch_rows,
+    host_batches,
     plan_fetches,
     rows_for_page,
     seen_row,
@@ -46,6 +46,9 @@ from storage.load import (
 )
 from storage.rows import ErrorRow, LoadResult
 from storage.state import known_sitemaps, recent_articles, seen_states
+
+# Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
+MAX_BATCHES_IN_FLIGHT = 8
 
 
 @dataclass(slots=True)
@@ -129,13 +132,18 @@ async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: 
 
 
 @task(cache_policy=NO_CACHE)
-async def fetch_and_extract(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> BatchRows:
-    """Fetch a batch of article URLs concurrently, then extract each page."""
-    responses = await fetcher.fetch_all(
+async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched]:
+    """Fetch a batch of article URLs concurrently, within the fetcher's politeness limits."""
+    return await fetcher.fetch_all(
         [p.candidate.address for p in batch],
         kind="article",
         validators={p.candidate.address: p.validators for p in batch if p.validators},
     )
+
+
+@task(cache_policy=NO_CACHE)
+def extract(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
+    """Extract each fetched page of a batch into the rows to load."""
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
         try:
@@ -185,7 +193,7 @@ async def ingest(
         db: DuckDB file to write (default: [settings].db of the sources file).
         allow_private: allow private/loopback addresses (tests, local sites).
         source_names: only these sources (default: all).
-        refetch_window_hours: re-check articles published within this many hours.
+        refetch_window_hours: re-check (conditionally) articles first seen within this many hours.
     """
     log = get_run_logger()
     config = load_config(sources)
@@ -239,8 +247,18 @@ async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id
         plan = _plan(settings, candidates)
         log.info("plan: %d of %d URLs to fetch", len(plan), len(candidates))
         unexpected = 0
-        for batch in batches(plan, settings.batch_size):
-            rows = await fetch_and_extract(fetcher, batch)
+        # One host per batch, batches concurrently: a slow or Crawl-delayed host holds up only its own
+        # batches. Each batch is extracted and loaded as soon as it is fetched.
+        in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
+
+        async def fetch_batch(batch: list[PlannedFetch]) -> tuple[list[PlannedFetch], list[Fetched]]:
+            async with in_flight:
+                return batch, await fetch(fetcher, batch)
+
+        pending = [fetch_batch(b) for b in host_batches(plan, settings.batch_size)]
+        for done in asyncio.as_completed(pending):
+            batch, responses = await done
+            rows = extract(batch, responses)
             rows.fetches += fetch_rows(fetcher.robots_fetches)
             fetcher.robots_fetches.clear()
             loaded = load(settings.db, run_id, rows)
@@ -265,11 +283,12 @@ def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFe
         known = {c.url for c in candidates}
         recent = [
             Candidate(url, source, published, fetch_url or "")
-            for url, source, fetch_url, published in recent_articles(con, published_after=now - window)
+            for url, source, fetch_url, published in recent_articles(con, first_seen_after=now - window)
         ]
         every = list(candidates) + [c for c in recent if c.url not in known]
         states = seen_states(con, [c.url for c in every])
-    return plan_fetches(every, states, now=now, refetch_window=window)
+    retry_after = timedelta(minutes=settings.retry_failed_after_minutes)
+    return plan_fetches(every, states, now=now, refetch_window=window, retry_failed_after=retry_after)
 
 
 def _count(summary: RunSummary, rows: BatchRows, loaded: LoadResult) -> None:

@@ -9,6 +9,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import zip_longest
+from urllib.parse import urlsplit
 
 from extractors.article import Article, ExtractionError, extract_article
 from extractors.charset import decode_html
@@ -55,18 +57,25 @@ def plan_fetches(
     *,
     now: datetime,
     refetch_window: timedelta,
+    retry_failed_after: timedelta,
 ) -> list[PlannedFetch]:
-    """New URLs, URLs that failed before, and recent articles (conditionally, to catch updates)."""
+    """Which article URLs to request this run, and which of them conditionally.
+
+    New URLs are fetched. Articles first seen within the refetch window are re-checked with their
+    validators (a 304 costs no extraction and no write): in hourly operation that is when stories get
+    corrected and updated, and it does not trust publication dates, which are often missing or wrong.
+    Failed URLs wait `retry_failed_after` (a server that timed out should not cost every run its
+    timeout); skipped ones (404, not HTML) wait a whole refetch window.
+    """
     planned = []
     for candidate in candidates:
         state = states.get(candidate.url)
-        if state is None or state.outcome == "failed":
+        if state is None:
             planned.append(PlannedFetch(candidate))
         elif state.outcome in ("ok", "not_modified"):
-            published = state.published_at or candidate.published_at or state.last_checked_at
-            if now - published <= refetch_window:
+            if now - (state.first_seen_at or state.last_checked_at) <= refetch_window:
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
-        elif now - state.last_checked_at > refetch_window:  # skipped (404, not HTML...): look again later
+        elif now - state.last_checked_at >= (retry_failed_after if state.outcome == "failed" else refetch_window):
             planned.append(PlannedFetch(candidate))
     return planned
 
@@ -173,9 +182,13 @@ def seen_row(
     )
 
 
-def batches(items: Sequence[PlannedFetch], size: int) -> list[list[PlannedFetch]]:
-    """Consecutive slices of at most `size` items."""
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def host_batches(items: Sequence[PlannedFetch], size: int) -> list[list[PlannedFetch]]:
+    """Batches of at most `size` URLs of one host each, hosts interleaved so all start early."""
+    by_host: dict[str, list[PlannedFetch]] = {}
+    for item in items:
+        by_host.setdefault(urlsplit(item.candidate.address).netloc, []).append(item)
+    per_host = [[urls[i : i + size] for i in range(0, len(urls), size)] for urls in by_host.values()]
+    return [batch for round_ in zip_longest(*per_host) for batch in round_ if batch]
 
 
 def _canonical(url: str) -> str:

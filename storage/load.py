@@ -163,7 +163,7 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
     con.execute(
         """
         INSERT INTO seen_urls BY NAME
-        SELECT *, ? AS last_run_id FROM incoming_seen
+        SELECT *, last_checked_at AS first_seen_at, ? AS last_run_id FROM incoming_seen
         ON CONFLICT (url) DO UPDATE SET
             kind = excluded.kind,
             source = coalesce(excluded.source, seen_urls.source),

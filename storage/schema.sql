@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS seen_urls (
     etag           VARCHAR,
     last_modified  VARCHAR,
     published_at   TIMESTAMPTZ,
+    first_seen_at  TIMESTAMPTZ NOT NULL,
     last_checked_at TIMESTAMPTZ NOT NULL,
     last_run_id    VARCHAR NOT NULL
 );

@@ -21,6 +21,7 @@ class SeenState:
     etag: str | None = None
     last_modified: str | None = None
     published_at: datetime | None = None
+    first_seen_at: datetime | None = None
 
 
 def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, SeenState]:
@@ -30,7 +31,7 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
         return {}
     rows = con.execute(
         """
-        SELECT url, kind, outcome, last_checked_at, article_url, etag, last_modified, published_at
+        SELECT url, kind, outcome, last_checked_at, article_url, etag, last_modified, published_at, first_seen_at
         FROM seen_urls WHERE url IN (SELECT unnest(?))
         """,
         [urls],
@@ -49,20 +50,18 @@ def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 
 def recent_articles(
-    con: duckdb.DuckDBPyConnection, *, published_after: datetime
+    con: duckdb.DuckDBPyConnection, *, first_seen_after: datetime
 ) -> list[tuple[str, str, str | None, datetime | None]]:
-    """(url, source, fetch_url, published_at) of article URLs published after the given time.
+    """(url, source, fetch_url, published_at) of stored article URLs first seen after the given time.
 
     These are the candidates for an update check even when no feed lists them any more.
     """
     rows = con.execute(
         """
-        SELECT s.url, s.source, s.fetch_url, coalesce(s.published_at, a.published_at)
-        FROM seen_urls s LEFT JOIN articles a ON a.url = s.article_url
-        WHERE s.kind = 'article' AND s.outcome IN ('ok', 'not_modified')
-          AND coalesce(s.published_at, a.published_at, a.fetched_at) >= ?
-        ORDER BY s.url
+        SELECT url, source, fetch_url, published_at FROM seen_urls
+        WHERE kind = 'article' AND outcome IN ('ok', 'not_modified') AND first_seen_at >= ?
+        ORDER BY url
         """,
-        [published_after],
+        [first_seen_after],
     ).fetchall()
     return [(r[0], r[1], r[2], r[3]) for r in rows]

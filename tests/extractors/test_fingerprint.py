@@ -181,7 +181,19 @@ def test_trimmed_copy_is_a_duplicate_by_containment() -> None:
     params = DedupParams()
     assert params.is_duplicate(jaccard=0.3, containment=0.95, sizes=(300, 700))
     assert not params.is_duplicate(jaccard=0.3, containment=1.0, sizes=(10, 700))
-    assert params.is_duplicate(jaccard=0.55, containment=0.8, sizes=(10, 700))
+    assert not params.is_duplicate(jaccard=0.55, containment=0.8, sizes=(10, 700))
+    assert params.is_duplicate(jaccard=0.9, containment=0.9, sizes=(10, 12))
+
+
+def test_templated_briefs_about_different_events_are_not_duplicates() -> None:
+    lyon = "Rail services between Lyon and the airport were suspended on {day} after a signal failure. "
+    lyon += "Replacement buses ran from 9pm. The operator apologised for the disruption."
+    a, b = (shingle_hashes(lyon.format(day=d)) for d in ("Sunday", "Monday"))
+    sig_a, sig_b = signatures([a, b])
+    params = DedupParams()
+    jaccard = estimate_jaccard(sig_a, sig_b)
+    assert jaccard > params.threshold  # the template alone would pass the long-text rule
+    assert not params.is_duplicate(jaccard=jaccard, containment=containment(a, b), sizes=(len(a), len(b)))
 
 
 def test_containment_is_the_share_of_the_smaller_set() -> None:

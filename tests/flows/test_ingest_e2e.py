@@ -90,8 +90,9 @@ def test_syndication_view_explains_each_join(crawl: Crawl) -> None:
 
 
 def test_every_request_is_logged_and_robots_is_obeyed(crawl: Crawl) -> None:
-    kinds = dict(crawl.query("SELECT kind, count(*) FROM fetches GROUP BY kind"))
-    assert kinds["robots"] >= 3 and kinds["feed"] >= 4 and kinds["sitemap"] >= 3
+    sql = "SELECT kind, count(*) FROM fetches WHERE run_id = ? GROUP BY kind"
+    kinds = dict(crawl.query(sql, [crawl.first["run_id"]]))
+    assert kinds["robots"] == 3 and kinds["feed"] == 4 and kinds["sitemap"] >= 4
     assert kinds["article"] == len(EXPECTED["articles"])
     assert not [r for r in crawl.sites.requests if r.path.startswith("/private/")]
 
@@ -104,3 +105,12 @@ def test_a_second_run_adds_nothing_and_keeps_cluster_ids(crawl: Crawl) -> None:
     assert runs == [("completed", len(rows)), ("completed", 0)]
     feeds = [r for r in crawl.sites.requests if r.path.endswith((".xml",)) and r.headers.get("If-None-Match")]
     assert feeds, "the second run should ask for feeds and sitemaps conditionally"
+
+
+def test_a_second_run_rechecks_recent_articles_conditionally(crawl: Crawl) -> None:
+    rechecks = crawl.query(
+        "SELECT status, conditional FROM fetches WHERE run_id = ? AND kind = 'article'", [crawl.second["run_id"]]
+    )
+    assert len(rechecks) == len(EXPECTED["articles"])
+    assert set(rechecks) == {(304, True)}
+    assert crawl.second["unchanged"] == len(EXPECTED["articles"])
