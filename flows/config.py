@@ -58,8 +58,9 @@ class Settings:
     dedup_threshold: float = 0.5
     num_perm: int = 128
     shingle_size: int = 5
-    # Re-check (conditional GET) articles first seen within this many hours, to catch updates.
-    refetch_window_hours: float = 48.0
+    # Re-check (conditional GET) articles published within this many hours of their source's newest
+    # article, to catch corrections and updates; most happen on a story's first day.
+    refetch_window_hours: float = 24.0
     # A URL that failed (timeout, 5xx after retries) is tried again by runs at least this much later.
     retry_failed_after_minutes: float = 30.0
     batch_size: int = 100

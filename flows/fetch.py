@@ -8,6 +8,7 @@ a batch. No Prefect and no DuckDB here, so this is tested against loopback serve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import random
 import socket
@@ -118,6 +119,9 @@ class _Host:
     last_start: float = float("-inf")
     delay: float = 0.0
     robots: RobotsRules | None = None
+    # With a Crawl-delay, requests go one at a time and the delay counts from the end of the previous one.
+    serial: bool = False
+    exclusive: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots_loaded: asyncio.Event = field(default_factory=asyncio.Event)
     robots_started: bool = False
 
@@ -239,9 +243,13 @@ class Fetcher:
         host = await self._host_for(parts, skip_robots=kind == "robots")
         if kind != "robots" and host.robots is not None and not host.robots.allowed(url):
             raise _Failed("skipped", f"disallowed by robots.txt for {self.policy.user_agent!r}")
-        async with self._global, host.semaphore:
+        async with self._global, host.semaphore, host.exclusive if host.serial else contextlib.nullcontext():
             await self._wait_turn(host)
-            return await self._get_once(url, kind, validators, attempts)
+            try:
+                return await self._get_once(url, kind, validators, attempts)
+            finally:
+                if host.serial:
+                    host.last_start = time.monotonic()
 
     async def _wait_turn(self, host: _Host) -> None:
         """Space request starts to one host by the larger of our delay and its Crawl-delay."""
@@ -269,6 +277,8 @@ class Fetcher:
                 host.robots = await self._load_robots(key)
                 if host.robots.crawl_delay:
                     host.delay = max(host.delay, host.robots.crawl_delay)
+                    host.serial = True
+                    host.last_start = time.monotonic()  # robots.txt itself was the previous request
             finally:
                 host.robots_loaded.set()
         await host.robots_loaded.wait()

@@ -193,7 +193,7 @@ async def ingest(
         db: DuckDB file to write (default: [settings].db of the sources file).
         allow_private: allow private/loopback addresses (tests, local sites).
         source_names: only these sources (default: all).
-        refetch_window_hours: re-check (conditionally) articles first seen within this many hours.
+        refetch_window_hours: re-check (conditionally) articles published within this many hours.
     """
     log = get_run_logger()
     config = load_config(sources)
@@ -283,12 +283,15 @@ def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFe
         known = {c.url for c in candidates}
         recent = [
             Candidate(url, source, published, fetch_url or "")
-            for url, source, fetch_url, published in recent_articles(con, first_seen_after=now - window)
+            for url, source, fetch_url, published in recent_articles(con, now=now, window=window)
         ]
         every = list(candidates) + [c for c in recent if c.url not in known]
         states = seen_states(con, [c.url for c in every])
     retry_after = timedelta(minutes=settings.retry_failed_after_minutes)
-    return plan_fetches(every, states, now=now, refetch_window=window, retry_failed_after=retry_after)
+    recent_keys = {c.url for c in recent}
+    return plan_fetches(
+        every, states, recent=recent_keys, now=now, refetch_window=window, retry_failed_after=retry_after
+    )
 
 
 def _count(summary: RunSummary, rows: BatchRows, loaded: LoadResult) -> None:

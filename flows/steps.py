@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
@@ -55,15 +56,15 @@ def plan_fetches(
     candidates: Iterable[Candidate],
     states: Mapping[str, SeenState],
     *,
+    recent: AbstractSet[str],
     now: datetime,
     refetch_window: timedelta,
     retry_failed_after: timedelta,
 ) -> list[PlannedFetch]:
     """Which article URLs to request this run, and which of them conditionally.
 
-    New URLs are fetched. Articles first seen within the refetch window are re-checked with their
-    validators (a 304 costs no extraction and no write): in hourly operation that is when stories get
-    corrected and updated, and it does not trust publication dates, which are often missing or wrong.
+    New URLs are fetched. Stored articles whose key is in `recent` are re-checked with their validators
+    (a 304 costs no extraction and no write): recent stories are the ones that get corrected and updated.
     Failed URLs wait `retry_failed_after` (a server that timed out should not cost every run its
     timeout); skipped ones (404, not HTML) wait a whole refetch window.
     """
@@ -73,7 +74,7 @@ def plan_fetches(
         if state is None:
             planned.append(PlannedFetch(candidate))
         elif state.outcome in ("ok", "not_modified"):
-            if now - (state.first_seen_at or state.last_checked_at) <= refetch_window:
+            if candidate.url in recent:
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
         elif now - state.last_checked_at >= (retry_failed_after if state.outcome == "failed" else refetch_window):
             planned.append(PlannedFetch(candidate))

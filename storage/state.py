@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -50,18 +50,27 @@ def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 
 def recent_articles(
-    con: duckdb.DuckDBPyConnection, *, first_seen_after: datetime
+    con: duckdb.DuckDBPyConnection, *, now: datetime, window: timedelta
 ) -> list[tuple[str, str, str | None, datetime | None]]:
-    """(url, source, fetch_url, published_at) of stored article URLs first seen after the given time.
+    """(url, source, fetch_url, published_at) of stored articles recent enough to check for updates.
 
-    These are the candidates for an update check even when no feed lists them any more.
+    Recent means published within `window` before the source's newest article (or now, if earlier):
+    a source's own newest story is its clock, so a skewed or replayed site still has recent articles
+    and an old archive is not re-checked whole. Undated articles count from when we first saw them.
     """
     rows = con.execute(
         """
-        SELECT url, source, fetch_url, published_at FROM seen_urls
-        WHERE kind = 'article' AND outcome IN ('ok', 'not_modified') AND first_seen_at >= ?
-        ORDER BY url
+        WITH newest AS (
+            SELECT source, least(max(published_at), ?::TIMESTAMPTZ) AS reference
+            FROM seen_urls WHERE kind = 'article' GROUP BY source
+        )
+        SELECT s.url, s.source, s.fetch_url, s.published_at
+        FROM seen_urls s JOIN newest n USING (source)
+        WHERE s.kind = 'article' AND s.outcome IN ('ok', 'not_modified')
+          AND CASE WHEN s.published_at IS NULL THEN s.first_seen_at >= ?::TIMESTAMPTZ - ?
+                   ELSE s.published_at >= n.reference - ? END
+        ORDER BY s.url
         """,
-        [first_seen_after],
+        [now, now, window, window],
     ).fetchall()
     return [(r[0], r[1], r[2], r[3]) for r in rows]

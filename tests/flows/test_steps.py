@@ -1,0 +1,100 @@
+"""Planning which URLs to fetch, batching them by host, and turning fetched pages into rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flows.discover import Candidate
+from flows.fetch import Fetched
+from flows.steps import host_batches, plan_fetches, rows_for_page
+from storage.db import writing
+from storage.load import load_seen
+from storage.rows import SeenRow
+from storage.state import SeenState, recent_articles
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def state(outcome: str, *, checked: datetime = NOW - HOUR, etag: str | None = '"e"') -> SeenState:
+    return SeenState("k", "article", outcome, checked, etag=etag)
+
+
+def plan(states: dict[str, SeenState], recent: set[str] = frozenset()) -> dict[str, bool]:
+    candidates = [Candidate(u, "s") for u in ("http://a.example/new", *states)]
+    planned = plan_fetches(
+        candidates, states, recent=recent, now=NOW, refetch_window=24 * HOUR, retry_failed_after=0.5 * HOUR
+    )
+    return {p.candidate.url: p.validators is not None for p in planned}
+
+
+def test_new_urls_are_fetched_and_stored_old_ones_are_not() -> None:
+    assert plan({"http://a.example/old": state("ok")}) == {"http://a.example/new": False}
+
+
+def test_recent_articles_are_rechecked_with_their_validators() -> None:
+    planned = plan({"http://a.example/old": state("ok")}, recent={"http://a.example/old"})
+    assert planned == {"http://a.example/new": False, "http://a.example/old": True}
+
+
+def test_failed_urls_cool_down_and_skipped_urls_wait_a_window() -> None:
+    states = {
+        "http://a.example/failed-now": state("failed", checked=NOW - 0.1 * HOUR),
+        "http://a.example/failed-before": state("failed", checked=NOW - HOUR),
+        "http://a.example/404-today": state("skipped", checked=NOW - HOUR),
+        "http://a.example/404-last-week": state("skipped", checked=NOW - 7 * 24 * HOUR),
+    }
+    assert set(plan(states)) == {
+        "http://a.example/new",
+        "http://a.example/failed-before",
+        "http://a.example/404-last-week",
+    }
+
+
+def test_batches_hold_one_host_each_and_interleave_hosts() -> None:
+    items = plan_fetches(
+        [Candidate(f"http://{h}.example/{i}", "s") for h in "ab" for i in range(3)],
+        {},
+        recent=set(),
+        now=NOW,
+        refetch_window=HOUR,
+        retry_failed_after=HOUR,
+    )
+    batches = host_batches(items, 2)
+    hosts = [{p.candidate.url.split("/")[2] for p in b} for b in batches]
+    assert hosts == [{"a.example"}, {"b.example"}, {"a.example"}, {"b.example"}]
+    assert sum(len(b) for b in batches) == 6
+
+
+def test_recent_means_near_the_sources_newest_article(tmp_path: Path) -> None:
+    archive_day = datetime(2024, 3, 4, 12, tzinfo=UTC)
+    rows = [
+        SeenRow(f"http://a.example/{name}", "article", "a", "ok", NOW, published_at=when)
+        for name, when in [
+            ("newest", archive_day),
+            ("same-day", archive_day - 3 * HOUR),
+            ("old", archive_day - 72 * HOUR),
+        ]
+    ]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_seen(con, "r1", rows)
+        recent = {r[0] for r in recent_articles(con, now=NOW, window=24 * HOUR)}
+    assert recent == {"http://a.example/newest", "http://a.example/same-day"}
+
+
+def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> None:
+    html = (
+        '<html><head><link rel="canonical" href="http://a.example/story?utm_source=x">'
+        '<meta property="og:type" content="article"><title>Harbour reopens</title></head><body><article>'
+        "<h1>Harbour reopens</h1><p>" + "The harbour reopened on Monday after a week of repairs. " * 8 + "</p>"
+        "</article></body></html>"
+    )
+    fetched = Fetched(
+        "http://a.example/old", "article", "ok", "http://a.example/story/", 200, html.encode(), "text/html"
+    )
+    rows = rows_for_page(fetched, Candidate("http://a.example/old", "s", fetch_url="http://a.example/old"), now=NOW)
+    (article,) = rows.articles
+    assert article.url == "http://a.example/story"
+    assert {a.alias_url for a in rows.aliases} == {"http://a.example/old"}
+    assert rows.seen[0].article_url == "http://a.example/story"
