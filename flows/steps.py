@@ -143,6 +143,7 @@ def article_row(article: Article, *, url: str, source: str, fetched: Fetched, no
         image_url=article.image_url,
         captions=tuple((c.text, c.credit) for c in article.captions),
         related_links=tuple((r.title, r.url) for r in article.related_links),
+        gallery_titles=article.gallery_titles,
         extractor=article.extractor,
         etag=fetched.etag,
         last_modified=fetched.last_modified,

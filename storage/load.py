@@ -38,6 +38,7 @@ ARTICLE_SCHEMA = pa.schema(
         ("image_url", pa.string()),
         ("captions", _CAPTIONS),
         ("related_links", _RELATED),
+        ("gallery_titles", pa.list_(pa.string())),
         ("extractor", pa.string()),
         ("etag", pa.string()),
         ("last_modified", pa.string()),
@@ -80,6 +81,8 @@ SEEN_SCHEMA = pa.schema(
 )
 ALIAS_SCHEMA = pa.schema([("alias_url", pa.string()), ("url", pa.string()), ("first_seen_at", _TS)])
 
+# The single `author` column users expect, derived from the list.
+_AUTHOR = "nullif(array_to_string({}authors, '; '), '')"
 # Article columns rewritten when a page's text changed.
 _CONTENT_COLUMNS = [f.name for f in ARTICLE_SCHEMA if f.name not in ("url", "source", "fetched_at")]
 
@@ -209,7 +212,8 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
         (existing,) = con.execute("SELECT count(*) FROM articles JOIN incoming USING (url)").fetchone() or (0,)
         set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
         con.execute(
-            f"UPDATE articles SET {set_changed}, fetched_at = i.fetched_at, updated_at = i.fetched_at, "
+            f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
+            "fetched_at = i.fetched_at, updated_at = i.fetched_at, "
             "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
             [run_id],
         )
@@ -224,8 +228,8 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
         columns = ", ".join(ARTICLE_SCHEMA.names)
         con.execute(
-            f"INSERT INTO articles (article_id, {columns}, first_run_id, last_run_id) "
-            f"SELECT nextval('article_ids'), {columns}, ?, ? FROM incoming "
+            f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
+            f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming "
             "WHERE url NOT IN (SELECT url FROM articles) ORDER BY fetched_at, url",
             [run_id, run_id],
         )

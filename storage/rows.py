@@ -25,6 +25,7 @@ class ArticleRow:
     image_url: str | None = None
     captions: tuple[tuple[str, str | None], ...] = ()
     related_links: tuple[tuple[str, str | None], ...] = ()
+    gallery_titles: tuple[str, ...] = ()
     extractor: str | None = None
     etag: str | None = None
     last_modified: str | None = None

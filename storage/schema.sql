@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS articles (
     text           VARCHAR NOT NULL,
     captions       STRUCT(text VARCHAR, credit VARCHAR)[],
     related_links  STRUCT(title VARCHAR, url VARCHAR)[],
+    gallery_titles VARCHAR[],
     extractor      VARCHAR,
     fetched_at     TIMESTAMPTZ NOT NULL,
     updated_at     TIMESTAMPTZ,

@@ -52,11 +52,12 @@ def test_captions_and_related_links_round_trip(tmp_path: Path) -> None:
     )
     with writing(tmp_path / "c.duckdb") as con:
         load_articles(con, "r1", [row])
-        stored = con.execute("SELECT captions, related_links, authors FROM articles").fetchone()
+        stored = con.execute("SELECT captions, related_links, authors, author FROM articles").fetchone()
     assert stored == (
         [{"text": "Crowds gather at the quay", "credit": "Photo: Reuters"}],
         [{"title": "Ferry fares rise", "url": "http://a.example/2"}],
         ["Ann Lee", "Bo Chen"],
+        "Ann Lee; Bo Chen",
     )
 
 
