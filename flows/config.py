@@ -58,6 +58,10 @@ class Settings:
     dedup_threshold: float = 0.5
     num_perm: int = 128
     shingle_size: int = 5
+    # Which copy of a syndicated story is its cluster's canonical article: earliest | longest |
+    # source_priority (the first source in `source_priority` that carries it).
+    canonical_rule: str = "earliest"
+    source_priority: tuple[str, ...] = ()
     # Re-check (conditional GET) articles published within this many hours of their source's newest
     # article, to catch corrections and updates; most happen on a story's first day.
     refetch_window_hours: float = 24.0
@@ -89,6 +93,12 @@ class Settings:
             )
         for entry in self.allow_hosts:
             _check_allow_entry(entry)
+        if self.canonical_rule not in ("earliest", "longest", "source_priority"):
+            raise ValueError(
+                f"canonical_rule={self.canonical_rule!r} is unknown; use earliest, longest or source_priority"
+            )
+        if self.canonical_rule == "source_priority" and not self.source_priority:
+            raise ValueError("canonical_rule = 'source_priority' needs source_priority = [names, in order]")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced; None values mean "not given" and are ignored."""

@@ -328,7 +328,7 @@ class Fetcher:
             attempts.append(_attempt(url, kind, started_at, t0, status, str(exc), size, headers))
             raise
         except (httpx.TimeoutException, httpx.DecodingError) as exc:
-            message = f"{type(exc).__name__}: {exc or 'timed out'}"
+            message = f"{type(exc).__name__}: {str(exc) or 'no data within read_timeout'}"
             attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers))
             raise _Failed("failed", message, status) from None
         except httpx.HTTPError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import duckdb
 import numpy as np
@@ -40,6 +41,36 @@ class DupMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class CanonicalRule:
+    """Which member of a cluster is its canonical article.
+
+    `earliest`: first published (then first stored); `longest`: most text; `source_priority`: the first
+    source in `sources` that carries the story, then earliest.
+    """
+
+    rule: Literal["earliest", "longest", "source_priority"] = "earliest"
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.rule not in ("earliest", "longest", "source_priority"):
+            raise ValueError(f"canonical rule {self.rule!r} is unknown; use earliest, longest or source_priority")
+        if self.rule == "source_priority" and not self.sources:
+            raise ValueError("canonical rule 'source_priority' needs the source names in priority order")
+
+    def order_by(self) -> str:
+        """The window ORDER BY that ranks a cluster's canonical member first (no user text in it)."""
+        earliest = "coalesce(published_at, fetched_at), article_id"
+        if self.rule == "longest":
+            return f"length(text) DESC, {earliest}"
+        if self.rule == "source_priority":
+            return f"coalesce(list_position(?, source), 2147483647), {earliest}"
+        return earliest
+
+    def parameters(self) -> list[object]:
+        return [list(self.sources)] if self.rule == "source_priority" else []
+
+
+@dataclass(frozen=True, slots=True)
 class DedupResult:
     """What one dedup pass did."""
 
@@ -54,7 +85,13 @@ def params_key(params: DedupParams) -> str:
     return f"perm={params.num_perm};shingle={params.shingle_size};seed={params.seed};b={params.bands};r={params.rows}"
 
 
-def assign_clusters(con: duckdb.DuckDBPyConnection, run_id: str, params: DedupParams) -> DedupResult:
+def assign_clusters(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    params: DedupParams,
+    *,
+    canonical: CanonicalRule = CanonicalRule(),
+) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id."""
     _check_params(con, params)
     total = DedupResult()
@@ -66,7 +103,7 @@ def assign_clusters(con: duckdb.DuckDBPyConnection, run_id: str, params: DedupPa
         ).fetchall()
         if not pending:
             return total
-        step = _assign_chunk(con, run_id, params, pending)
+        step = _assign_chunk(con, run_id, params, pending, canonical)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
 
 
@@ -75,6 +112,7 @@ def _assign_chunk(
     run_id: str,
     params: DedupParams,
     pending: Sequence[tuple[int, str, int | None]],
+    canonical: CanonicalRule,
 ) -> DedupResult:
     ids = [row[0] for row in pending]
     hashes = [shingle_hashes(row[1], size=params.shingle_size) for row in pending]
@@ -82,7 +120,7 @@ def _assign_chunk(
     _store_signatures(con, ids, sigs, hashes, params)
     _store_bands(con, ids, band_hashes(sigs, bands=params.bands, rows=params.rows))
     matches = _verified_matches(con, ids, sigs, hashes, params)
-    merges = _cluster(con, run_id, pending, matches)
+    merges = _cluster(con, run_id, pending, matches, canonical)
     if matches:
         _insert_matches(con, run_id, matches)
     return DedupResult(signed=len(ids), matches=len(matches), merges=merges, clustered=len(ids))
@@ -168,6 +206,7 @@ def _cluster(
     run_id: str,
     pending: Sequence[tuple[int, str, int | None]],
     matches: Sequence[DupMatch],
+    canonical: CanonicalRule,
 ) -> int:
     """Union the chunk with its matches; older cluster ids win. Returns the number of merges."""
     parent: dict[int, int] = {}
@@ -195,6 +234,7 @@ def _cluster(
         merged += [(keep, old) for old in existing[1:]]
         assignments.update({a: keep for a in group if current.get(a) != keep})
     _apply_assignments(con, assignments, merged, run_id)
+    mark_canonical(con, sorted(set(assignments.values()) | {k for k, _ in merged}), canonical)
     return len(merged)
 
 
@@ -227,26 +267,24 @@ def _apply_assignments(
             "UPDATE articles SET cluster_id = c.cluster_id FROM new_clusters c WHERE articles.article_id = c.article_id"
         )
         con.unregister("new_clusters")
-    affected = sorted(set(assignments.values()) | {k for k, _ in merged})
-    mark_canonical(con, affected)
 
 
-def mark_canonical(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -> None:
-    """Per cluster, the earliest published article (then the first stored) is the canonical one."""
+def mark_canonical(
+    con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int], rule: CanonicalRule = CanonicalRule()
+) -> None:
+    """Mark one canonical article per given cluster, by the rule."""
     if not cluster_ids:
         return
     con.execute(
-        """
+        f"""
         UPDATE articles SET is_canonical = ranked.rank = 1
         FROM (
-            SELECT article_id, row_number() OVER (
-                PARTITION BY cluster_id ORDER BY coalesce(published_at, fetched_at), article_id
-            ) AS rank
+            SELECT article_id, row_number() OVER (PARTITION BY cluster_id ORDER BY {rule.order_by()}) AS rank
             FROM articles WHERE cluster_id IN (SELECT unnest(?))
         ) ranked
         WHERE articles.article_id = ranked.article_id
         """,
-        [list(cluster_ids)],
+        [*rule.parameters(), list(cluster_ids)],
     )
 
 

@@ -45,6 +45,7 @@ def test_settings_are_read_and_overridden(tmp_path: Path) -> None:
         (ISSUE_SHAPE + 'colour = "red"\n', "unknown key 'colour'"),
         (ISSUE_SHAPE + "\n[settings]\nthreads = 3\n", "unknown key 'threads'"),
         (ISSUE_SHAPE + "\n[settings]\ndedup_threshold = 1.5\n", "dedup_threshold=1.5 is outside (0, 1)"),
+        (ISSUE_SHAPE + '\n[settings]\ncanonical_rule = "newest"\n', "canonical_rule='newest' is unknown"),
         (ISSUE_SHAPE + '\n[settings]\nconcurrency = "many"\n', "concurrency: expected int"),
         ('[[sources]]\nname = "x"\nfeeds = ["ftp://example.org/rss"]\n', "is not an http(s) URL"),
         ('[[sources]]\nname = "x"\n', "nothing to discover articles from"),

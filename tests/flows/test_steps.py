@@ -98,3 +98,17 @@ def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> No
     assert article.url == "http://a.example/story"
     assert {a.alias_url for a in rows.aliases} == {"http://a.example/old"}
     assert rows.seen[0].article_url == "http://a.example/story"
+
+
+def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
+    paragraph = "The café on the quay served naïve visitors a €4 coffee while the ferry was delayed again. "
+    html = (
+        '<html><head><meta property="og:type" content="article"><title>Quay café</title></head>'
+        f"<body><article><h1>Quay café</h1><p>{paragraph * 4}</p><p>{paragraph * 3}</p></article></body></html>"
+    )
+    body = html.encode("cp1252")
+    fetched = Fetched(
+        "http://a.example/c", "article", "ok", "http://a.example/c", 200, body, "text/html; charset=windows-1252"
+    )
+    (article,) = rows_for_page(fetched, Candidate("http://a.example/c", "s"), now=NOW).articles
+    assert "café" in article.text and "naïve" in article.text and "€4" in article.text

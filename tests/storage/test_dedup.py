@@ -10,7 +10,7 @@ import pytest
 
 from extractors.fingerprint import DedupParams
 from storage.db import writing
-from storage.dedup import assign_clusters
+from storage.dedup import CanonicalRule, assign_clusters
 from storage.load import load_articles
 from storage.rows import ArticleRow
 
@@ -101,3 +101,30 @@ def test_each_cluster_has_exactly_one_canonical_article(tmp_path: Path) -> None:
         view = con.execute("SELECT size FROM clusters ORDER BY size DESC").fetchall()
     assert all(n == 1 for _, n in counts)
     assert view == [(3,), (1,)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (CanonicalRule("earliest"), "http://a.example/w"),
+        (CanonicalRule("longest"), "http://b.example/w"),
+        (CanonicalRule("source_priority", ("c.example", "b.example")), "http://c.example/w"),
+    ],
+)
+def test_the_canonical_member_follows_the_configured_rule(tmp_path: Path, rule: CanonicalRule, expected: str) -> None:
+    wire = story(12)
+    rows = [
+        row("http://a.example/w", wire),
+        row("http://b.example/w", wire + ["An extra local paragraph with more words than the others have."]),
+        row("http://c.example/w", wire),
+    ]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", rows)
+        assign_clusters(con, "r1", PARAMS, canonical=rule)
+        canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
+    assert canonical == [(expected,)]
+
+
+def test_source_priority_without_sources_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs the source names"):
+        CanonicalRule("source_priority")
