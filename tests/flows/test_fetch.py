@@ -199,3 +199,20 @@ def test_a_truncated_body_is_retried_then_recorded_as_an_error() -> None:
     assert result.outcome == "failed"
     assert "RemoteProtocolError" in (result.error or "")
     assert hits == 3 and len(result.attempts) == 3  # first try + retries=2, each one recorded
+
+
+def test_the_address_guard_applies_after_a_redirect() -> None:
+    # Only 127.0.0.1 is allowed; the redirect points at another loopback address, which must be refused.
+    routes = {"/a": lambda r: (302, {"Location": "http://127.0.0.2:9/admin"}, b"")}
+    with serve(routes) as site:
+        result = fetch(site.base + "/a", allow_private=False, allow_hosts=("127.0.0.1/32",))
+    assert result.outcome == "skipped"
+    assert result.final_url == "http://127.0.0.2:9/admin"
+    assert "non-public address 127.0.0.2" in (result.error or "")
+
+
+def test_a_hostname_resolving_to_loopback_is_refused() -> None:
+    with serve({"/a": page(ARTICLE)}) as site:
+        result = fetch(site.base.replace("127.0.0.1", "localhost") + "/a", allow_private=False)
+        assert site.log == []
+    assert result.outcome == "skipped" and "'localhost' resolves to non-public address" in (result.error or "")
