@@ -353,21 +353,25 @@ class _Response:
     def of(cls, response: httpx.Response, body: bytes) -> _Response:
         return cls(response.status_code, body, response.headers)
 
+    def _header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return str(value) if value is not None else None
+
     @property
     def content_type(self) -> str | None:
-        return self.headers.get("content-type")
+        return self._header("content-type")
 
     @property
     def etag(self) -> str | None:
-        return self.headers.get("etag")
+        return self._header("etag")
 
     @property
     def last_modified(self) -> str | None:
-        return self.headers.get("last-modified")
+        return self._header("last-modified")
 
     @property
     def retry_after(self) -> str | None:
-        return self.headers.get("retry-after")
+        return self._header("retry-after")
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

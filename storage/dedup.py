@@ -118,8 +118,9 @@ def _assign_chunk(
     hashes = [shingle_hashes(row[1], size=params.shingle_size) for row in pending]
     sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
     _store_signatures(con, ids, sigs, hashes, params)
-    _store_bands(con, ids, band_hashes(sigs, bands=params.bands, rows=params.rows))
-    matches = _verified_matches(con, ids, sigs, hashes, params)
+    keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
+    _store_bands(con, ids, keys)
+    matches = _verified_matches(con, ids, sigs, hashes, keys, params)
     merges = _cluster(con, run_id, pending, matches, canonical)
     if matches:
         _insert_matches(con, run_id, matches)
@@ -165,10 +166,21 @@ def _verified_matches(
     ids: Sequence[int],
     sigs: np.ndarray,
     hashes: Sequence[np.ndarray],
+    keys: np.ndarray,
     params: DedupParams,
 ) -> list[DupMatch]:
     """LSH candidates of the chunk, kept when estimated Jaccard or containment passes."""
-    candidates = con.execute(
+    candidates = _candidates(con, ids, keys)
+    if not candidates:
+        return []
+    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
+    stored = _load_signatures(con, {old for _, old in candidates if old not in local})
+    return _verify(candidates, local, stored, params)
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.ndarray) -> list[tuple[int, int]]:
+    """(new, older) article id pairs that share an LSH bucket; `keys` are the chunk's band keys."""
+    return con.execute(
         """
         SELECT DISTINCT n.article_id, o.article_id
         FROM lsh_bands n JOIN lsh_bands o USING (band, bucket)
@@ -176,10 +188,15 @@ def _verified_matches(
         """,
         [list(ids)],
     ).fetchall()
-    if not candidates:
-        return []
-    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
-    stored = _load_signatures(con, {old for _, old in candidates if old not in local})
+
+
+def _verify(
+    candidates: Iterable[tuple[int, int]],
+    local: dict[int, tuple[np.ndarray, np.ndarray]],
+    stored: dict[int, tuple[np.ndarray, np.ndarray]],
+    params: DedupParams,
+) -> list[DupMatch]:
+    """The candidate pairs that pass the match rule, in (new, older) order."""
     matches = []
     for new, old in sorted(candidates):
         sig_a, sh_a = local[new]
@@ -229,7 +246,7 @@ def _cluster(
     assignments: dict[int, int] = {}
     merged: list[tuple[int, int]] = []
     for group in components.values():
-        existing = sorted({current[a] for a in group if current.get(a) is not None})
+        existing = sorted({c for a in group if (c := current.get(a)) is not None})
         keep = existing[0] if existing else min(group)
         merged += [(keep, old) for old in existing[1:]]
         assignments.update({a: keep for a in group if current.get(a) != keep})
