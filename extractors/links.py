@@ -6,6 +6,7 @@ applies RobotsRules). Never raises on bad HTML: a page without links gives [].
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -25,8 +26,30 @@ ASSET_EXTENSIONS: frozenset[str] = frozenset(
 )
 
 
+# A menu label ("World", "Tech & Science") names a listing page; a headline names an article.
+MENU_LABEL_MAX_WORDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A same-site link and the words on it."""
+
+    url: str
+    text: str
+
+    @property
+    def looks_like_menu(self) -> bool:
+        """Whether the anchor reads like a section menu label rather than a headline."""
+        return 0 < len(self.text.split()) <= MENU_LABEL_MAX_WORDS
+
+
 def same_site_links(html: str, *, page_url: str) -> list[str]:
     """Same-site http(s) links of a page in document order, once each, in clean_url form, minus assets."""
+    return [link.url for link in same_site_anchors(html, page_url=page_url)]
+
+
+def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
+    """Like same_site_links, with each link's anchor text (of its first occurrence)."""
     root = etree.fromstring(
         html.encode("utf-8", errors="replace"),
         etree.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True),
@@ -40,7 +63,7 @@ def same_site_links(html: str, *, page_url: str) -> list[str]:
         url = _page_link(anchor.get("href"), base=base, page_url=page_url)
         if url is not None and canonicalize_url(url) not in seen:
             seen.add(canonicalize_url(url))
-            links.append(url)
+            links.append(Link(url, " ".join("".join(anchor.itertext()).split())))
     return links
 
 

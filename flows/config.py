@@ -30,8 +30,10 @@ class Source:
     homepage: str | None = None
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
-    # Off by default: link discovery finds section pages and tag pages as well as articles.
+    # Off by default: link discovery fetches listing pages and finds fewer dates than feeds do.
     discover_links: bool = False
+    # Levels of listing pages followed from the homepage when discover_links is on (1 = homepage only).
+    link_depth: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +163,22 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
     discover_links = raw.get("discover_links", False)
     if not isinstance(discover_links, bool):
         raise ConfigError(f"{where}: 'discover_links' must be true or false, got {discover_links!r}")
+    link_depth = raw.get("link_depth", 2)
+    if isinstance(link_depth, bool) or not isinstance(link_depth, int) or not 1 <= link_depth <= 5:
+        raise ConfigError(f"{where}: 'link_depth' must be an integer from 1 to 5, got {link_depth!r}")
     if not (feeds or sitemaps or (homepage and discover_links)):
         raise ConfigError(
             f"{where}: nothing to discover articles from; give 'feeds' or 'sitemaps' "
             "(or 'homepage' with discover_links = true)"
         )
-    return Source(name=name.strip(), homepage=homepage, feeds=feeds, sitemaps=sitemaps, discover_links=discover_links)
+    return Source(
+        name=name.strip(),
+        homepage=homepage,
+        feeds=feeds,
+        sitemaps=sitemaps,
+        discover_links=discover_links,
+        link_depth=link_depth,
+    )
 
 
 def _parse_settings(raw: Any, *, origin: str) -> Settings:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
 from extractors.feeds import FeedError, parse_feed
-from extractors.links import same_site_links
+from extractors.links import same_site_anchors
 from extractors.sitemaps import SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
@@ -23,6 +23,8 @@ from storage.rows import ErrorRow
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 50
+# Link discovery fetches at most this many listing pages (homepage included) per source and run.
+MAX_LISTING_PAGES = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +90,42 @@ async def discover_source(
     await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps)
 
     if source.discover_links and source.homepage:
-        page = await fetcher.fetch(source.homepage, kind="page")
-        found.responses.append(page)
-        if page.ok:
-            html = decode_html(page.body, content_type=page.content_type)
-            for link in same_site_links(html, page_url=page.final_url):
-                add(link, None)
+        await _walk_links(fetcher, source.homepage, found, add, depth=source.link_depth)
     found.candidates = list(seen.values())
     return found
+
+
+async def _walk_links(
+    fetcher: Fetcher,
+    homepage: str,
+    found: Discovery,
+    add: Callable[[str, datetime | None], None],
+    *,
+    depth: int,
+) -> None:
+    """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
+
+    A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
+    any other same-site link may be an article. Index pages that slip through are recognised at
+    extraction (NotAnArticleError), so this needs to be cheap, not perfect.
+    """
+    frontier, visited = [homepage], set()
+    for _ in range(depth):
+        pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
+        if not pages:
+            return
+        visited.update(pages)
+        frontier = []
+        for page in await fetcher.fetch_all(pages, kind="page"):
+            found.responses.append(page)
+            if not page.ok:
+                continue
+            html = decode_html(page.body, content_type=page.content_type)
+            for link in same_site_anchors(html, page_url=page.final_url):
+                if link.looks_like_menu:
+                    frontier.append(link.url)
+                else:
+                    add(link.url, None)
 
 
 async def _walk_sitemaps(

@@ -1,0 +1,95 @@
+"""Discovery against a loopback site: feeds, sitemap indexes, broken feeds, depth-limited link following."""
+
+from __future__ import annotations
+
+import asyncio
+
+from flows.config import Source
+from flows.discover import Discovery, discover_source
+from flows.fetch import Fetcher, FetchPolicy
+from tests.loopback import page, serve
+
+XML = "application/xml"
+
+
+def rss(*paths: str) -> str:
+    items = "".join(f"<item><title>t</title><link>@@{p}?utm_source=rss</link></item>" for p in paths)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+
+
+def sitemap_index(*paths: str) -> str:
+    maps = "".join(f"<sitemap><loc>@@{p}</loc></sitemap>" for p in paths)
+    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
+
+
+def urlset(*paths: str) -> str:
+    urls = "".join(f"<url><loc>@@{p}</loc></url>" for p in paths)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+
+
+def listing(*links: tuple[str, str]) -> str:
+    return "<html><body>" + "".join(f'<a href="{href}">{text}</a>' for href, text in links) + "</body></html>"
+
+
+def discover(
+    routes: dict[str, str | tuple[str, str]], source: Source, requested: list[str] | None = None
+) -> tuple[Discovery, list[str]]:
+    with serve({}) as site:
+        for path, body in routes.items():
+            text, ctype = body if isinstance(body, tuple) else (body, "text/html")
+            site.routes[path] = page(text.replace("@@", site.base), content_type=ctype)
+        resolved = Source(
+            name=source.name,
+            homepage=site.base + "/",
+            feeds=tuple(site.base + f for f in source.feeds),
+            sitemaps=tuple(site.base + s for s in source.sitemaps),
+            discover_links=source.discover_links,
+            link_depth=source.link_depth,
+        )
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, resolved, validators={})
+
+        found = asyncio.run(go())
+        paths = [c.url.removeprefix(site.base) for c in found.candidates]
+        if requested is not None:
+            requested += [r.path for r in site.log]
+    return found, paths
+
+
+def test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking() -> None:
+    routes = {
+        "/rss.xml": (rss("/a", "/b", "/a"), XML),
+        "/sitemap.xml": (sitemap_index("/sitemap-news.xml"), XML),
+        "/sitemap-news.xml": (urlset("/b", "/c/", "/"), XML),
+    }
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
+    assert paths == ["/a", "/b", "/c"]  # keyed without slash; the front page "/" is never a candidate
+    assert [c.fetch_url.endswith("/c/") for c in found.candidates] == [False, False, True]
+
+
+def test_a_malformed_feed_is_recorded_and_the_sitemap_still_counts() -> None:
+    routes = {"/rss.xml": ("<rss><channel><item>&broken", XML), "/sitemap.xml": (urlset("/a"), XML)}
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
+    assert paths == ["/a"]
+    (error,) = found.errors
+    assert error.stage == "discover" and error.url.endswith("/rss.xml") and error.error_type == "FeedError"
+
+
+def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
+    routes = {
+        "/robots.txt": ("User-agent: *\nDisallow: /private/\n", "text/plain"),
+        "/": listing(
+            ("/world/", "World"), ("/news/1", "Harbour reopens after a week of repairs"), ("/private/", "Staff")
+        ),
+        "/world/": listing(("/tech/", "Tech"), ("/news/2", "Ferry fares rise for the second time this year")),
+        "/tech/": listing(("/news/3", "A story only two levels of menus down")),
+        "/private/": "secret",
+    }
+    source = Source("s", feeds=(), discover_links=True, link_depth=2)
+    requested: list[str] = []
+    found, paths = discover(routes, source, requested)
+    assert paths == ["/news/1", "/news/2"]
+    assert "/private/" not in requested and requested[0] == "/robots.txt"
+    assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
