@@ -6,9 +6,10 @@ ErrorRow and the rest of the source goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
@@ -39,10 +40,16 @@ class Candidate:
     source: str
     published_at: datetime | None = None
     fetch_url: str = ""
+    # When the site says the page last changed (sitemap <lastmod>): newer than our last check means re-check.
+    lastmod: datetime | None = None
 
     @property
     def address(self) -> str:
         return self.fetch_url or self.url
+
+
+class _Add(Protocol):
+    def __call__(self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -66,7 +73,7 @@ async def discover_source(
     found = Discovery()
     seen: dict[str, Candidate] = {}
 
-    def add(url: str, published_at: datetime | None) -> None:
+    def add(url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None:
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
@@ -75,7 +82,7 @@ async def discover_source(
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
         if canonical not in seen and len(seen) < limit:
-            seen[canonical] = Candidate(canonical, source.name, published_at, address)
+            seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod)
 
     feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
     for response in feeds:
@@ -99,7 +106,7 @@ async def _walk_links(
     fetcher: Fetcher,
     homepage: str,
     found: Discovery,
-    add: Callable[[str, datetime | None], None],
+    add: _Add,
     *,
     depth: int,
 ) -> None:
@@ -125,14 +132,14 @@ async def _walk_links(
                 if link.looks_like_menu:
                     frontier.append(link.url)
                 else:
-                    add(link.url, None)
+                    add(link.url)
 
 
 async def _walk_sitemaps(
     fetcher: Fetcher,
     source: Source,
     found: Discovery,
-    add: Callable[[str, datetime | None], None],
+    add: _Add,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str],
 ) -> None:
@@ -154,7 +161,7 @@ async def _walk_sitemaps(
                 found.errors.append(_error("discover", response.url, exc))
                 continue
             for page in sitemap.pages:
-                add(page.url, page.lastmod)
+                add(page.url, lastmod=page.lastmod)
             queue += sitemap.children
         depth += 1
 

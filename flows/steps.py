@@ -63,8 +63,8 @@ def plan_fetches(
 ) -> list[PlannedFetch]:
     """Which article URLs to request this run, and which of them conditionally.
 
-    New URLs are fetched. Stored articles whose key is in `recent` are re-checked with their validators
-    (a 304 costs no extraction and no write): recent stories are the ones that get corrected and updated.
+    New URLs are fetched. Stored articles whose key is in `recent`, or whose sitemap lastmod is newer
+    than our last check, are re-checked with their validators (a 304 costs no extraction and no write).
     Failed URLs wait `retry_failed_after` (a server that timed out should not cost every run its
     timeout); skipped ones (404, not HTML) wait a whole refetch window.
     """
@@ -74,7 +74,8 @@ def plan_fetches(
         if state is None:
             planned.append(PlannedFetch(candidate))
         elif state.outcome in ("ok", "not_modified"):
-            if candidate.url in recent:
+            changed = candidate.lastmod is not None and candidate.lastmod > state.last_checked_at
+            if candidate.url in recent or changed:
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
         elif now - state.last_checked_at >= (retry_failed_after if state.outcome == "failed" else refetch_window):
             planned.append(PlannedFetch(candidate))

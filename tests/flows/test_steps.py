@@ -38,6 +38,17 @@ def test_recent_articles_are_rechecked_with_their_validators() -> None:
     assert planned == {"http://a.example/new": False, "http://a.example/old": True}
 
 
+def test_a_sitemap_lastmod_newer_than_our_last_check_triggers_a_recheck() -> None:
+    states = {"http://a.example/old": state("ok", checked=NOW - 2 * HOUR)}
+    for lastmod, expected in ((NOW - HOUR, True), (NOW - 3 * HOUR, False)):
+        candidates = [Candidate("http://a.example/old", "s", lastmod=lastmod)]
+        planned = plan_fetches(
+            candidates, states, recent=set(), now=NOW, refetch_window=24 * HOUR, retry_failed_after=HOUR
+        )
+        assert bool(planned) is expected
+        assert all(p.validators is not None for p in planned)
+
+
 def test_failed_urls_cool_down_and_skipped_urls_wait_a_window() -> None:
     states = {
         "http://a.example/failed-now": state("failed", checked=NOW - 0.1 * HOUR),
