@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
@@ -152,6 +153,93 @@ def _index_page_reason(tree: HtmlElement) -> str | None:
     return f"an index page ({len(targets)} headline links, no article markup)"
 
 
+# A section page with one story on it is one teaser card: a headline linking to the story, the story's first
+# sentences, a date. Its text looks like a brief, so it is told apart by where the text sits: inside the box
+# of a headline link to another page, with little else in that box. Newsroom dev worlds, 2026-11: 8 of 64
+# section pages had a single card; no article page without article markup has its body in such a box.
+_HEADLINE_ANCHORS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4]//a[@href]")
+_TEASER_HEADLINE_WORDS = 4  # a link to a story carries its headline; "Sport" or "World" is a section link
+_TEASER_BOX_SLACK = 120  # characters in the card besides headline and teaser: a date, "Read more"
+
+
+def _teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None) -> list[tuple[str, str, str]]:
+    """(target, headline, box text) of each headline link to another page, when the page has no article markup."""
+    if declares_article(tree):
+        return []
+    own = {u.rstrip("/") for u in (url, canonical) if u}
+    cards = []
+    for a in _HEADLINE_ANCHORS(tree):
+        target = urljoin(url, str(a.get("href"))).split("#")[0]
+        headline = " ".join(a.text_content().split())
+        heading = next(h for h in a.iterancestors() if h.tag in ("h1", "h2", "h3", "h4"))
+        box = heading.getparent()
+        if target.rstrip("/") in own or len(headline.split()) < _TEASER_HEADLINE_WORDS or box is None:
+            continue
+        cards.append((target, _squeeze(headline), _squeeze(box.text_content())))
+    return cards
+
+
+def _squeeze(text: str) -> str:
+    # Without any whitespace: the extracted lines and the box's text_content() (which runs blocks together)
+    # then compare as one string.
+    return "".join(text.split())
+
+
+def _teaser_of(text: str, cards: list[tuple[str, str, str]]) -> str | None:
+    """The link target whose teaser card holds all of a short text, or None."""
+    flat = _squeeze(text)
+    if not flat or len(text) >= _SHORT_TEXT:
+        return None
+    for target, headline, box in cards:
+        if flat in box and len(box) <= len(headline) + len(flat) + _TEASER_BOX_SLACK:
+            return target
+    return None
+
+
+# When trafilatura finds no article container it returns the whole page, one line per element: the site name,
+# "Skip to main content", the headline, "By", the author, "·", the date. A leading run of 3+ such crumbs (under
+# 5 words and no sentence end, or the headline) is page chrome. Newsroom obfuscated worlds, 2026-11: site5/site6
+# pages. Not at the end: real stories end in short lines (ticket prices, poll results) on 2 archive pages.
+_CRUMB_RUN = 3
+_CRUMB_WORDS = 5
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
+
+
+# After the story, trafilatura's recovery pass can pick up the byline box: only lines that are certainly
+# metadata (an author's name, a bare date, a lone "Tags:" label) are trimmed there. Archive, 2026-11:
+# linknaija.com ended in "LinkNaija / August 08, 2018 / Tags:" once its menus were pruned.
+_META_LINE = re.compile(
+    r"^(?:(?:\w+, )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+    r"\d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{4}-\d{2}-\d{2}(?:[t ][\d:.]+z?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4}|[\w ]{1,20}:)$"
+)
+
+
+def _trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> str:
+    """Drop a leading run of 3+ crumb lines (site chrome kept by trafilatura's whole-page fallback)
+    and a trailing run of 2+ bylines, dates or labels."""
+    headline = " ".join((title or "").split()).casefold()
+    lines = [line for line in text.splitlines() if line.strip()]
+    crumb = [
+        (len(line.split()) < _CRUMB_WORDS and not _SENTENCE_END.search(line))
+        or " ".join(line.split()).casefold() == headline
+        for line in lines
+    ]
+    start = next((i for i, c in enumerate(crumb) if not c), len(lines))
+    if start == len(lines):
+        return text
+    names = {a.casefold() for a in authors}
+    end = len(lines)
+    while end > start and _is_meta_line(lines[end - 1], names):
+        end -= 1
+    return "\n".join(lines[start if start >= _CRUMB_RUN else 0 : end if len(lines) - end >= 2 else len(lines)])
+
+
+def _is_meta_line(line: str, authors: set[str]) -> bool:
+    folded = " ".join(line.split()).casefold()
+    return folded.removeprefix("by ") in authors or bool(_META_LINE.match(folded))
+
+
 def _merge(*parts: Removed) -> Removed:
     return Removed(
         tuple(dict.fromkeys(c for p in parts for c in p.captions)),
@@ -189,8 +277,9 @@ def extract_article(html: str, *, url: str) -> Article:
     reason = _index_page_reason(tree)
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}")
+    cards = _teaser_cards(tree, url=url, canonical=meta.canonical_url)
     pruned = prune_tree(tree, base_url=url)
-    raw, extractor = _trafilatura_text(tree, url), "trafilatura"
+    raw, extractor = _trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors), "trafilatura"
     if _looks_broken(raw, meta.title):
         dense = _dense_text(tree)
         if dense and (not raw or len(dense) < len(raw)):
@@ -200,6 +289,9 @@ def extract_article(html: str, *, url: str) -> Article:
     text, cleaned = clean_text(raw, title=meta.title)
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
+    teaser_of = _teaser_of(text, cards)
+    if teaser_of:
+        raise NotAnArticleError(f"{url!r} is an index page: its only text is the teaser of {teaser_of!r}")
     return _article(url, text, meta, _merge(pruned, cleaned), extractor)
 
 

@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.article import Caption, ExtractionError, RelatedLink, clean_document, extract_article
+from extractors.article import (
+    Caption,
+    ExtractionError,
+    NotAnArticleError,
+    RelatedLink,
+    clean_document,
+    extract_article,
+)
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 GOLDEN = sorted(p.name.removesuffix(".html.gz") for p in PAGES.glob("*.html.gz"))
@@ -152,3 +159,37 @@ def test_extract_article_raises_only_extraction_error(html: str) -> None:
     except ExtractionError:
         return
     assert article.text
+
+
+TEASER = "Crews worked through the night to restore power to the harbour district after the storm."
+SECTION_NAV = "<nav><a href='/section/world/'>World</a> <a href='/section/sport/'>Sport</a></nav>"
+
+
+def _page(main: str, head: str = "") -> str:
+    return f"<html><head><title>Page</title>{head}</head><body>{SECTION_NAV}<main>{main}</main></body></html>"
+
+
+def test_section_page_with_one_teaser_card_is_not_an_article() -> None:
+    card = (
+        "<h1>World</h1><div class='c'><h3><a href='/news/power-back'>Power restored to harbour district homes</a></h3>"
+        f"<p>{TEASER}</p><time datetime='2024-03-01'>1 March</time></div>"
+    )
+    with pytest.raises(NotAnArticleError, match="teaser of 'https://example.com/news/power-back'"):
+        extract_article(_page(card), url="https://example.com/section/world/")
+
+
+def test_brief_under_a_section_link_heading_is_an_article() -> None:
+    brief = f"<h2><a href='/section/world/'>World</a></h2><h1>Power restored</h1><p>{TEASER}</p>"
+    assert extract_article(_page(brief), url="https://example.com/news/power-back").text == TEASER
+
+
+def test_brief_whose_headline_links_to_itself_is_an_article() -> None:
+    brief = f"<h1><a href='/news/power-back'>Power restored to harbour district homes</a></h1><p>{TEASER}</p>"
+    assert extract_article(_page(brief), url="https://example.com/news/power-back").text == TEASER
+
+
+def test_article_markup_overrides_the_teaser_shape() -> None:
+    headline = "<h3><a href='/news/other-story'>Power restored to harbour district homes</a></h3>"
+    card = f"<div>{headline}<p>{TEASER}</p></div>"
+    head = "<meta property='og:type' content='article'>"
+    assert TEASER in extract_article(_page(card, head), url="https://example.com/news/power-back").text

@@ -1,0 +1,150 @@
+"""Boilerplate patterns found on unseen worlds and real pages: menus, wire-story plain text, credits, pull quotes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.article import Caption, RelatedLink, clean_document, extract_article
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def folded(text: str) -> str:
+    """Casefolded, whitespace-normalized text: how newsroom's scorer looks for a leaked string."""
+    return " ".join(text.casefold().split())
+
+
+@pytest.mark.parametrize("name", sorted(p.name.removesuffix(".html.gz") for p in PAGES.glob("*.html.gz")))
+def test_no_leak_even_across_line_breaks(name: str) -> None:
+    html = gzip.decompress((PAGES / f"{name}.html.gz").read_bytes()).decode("utf-8")
+    expect = json.loads((PAGES / f"{name}.expect.json").read_text(encoding="utf-8"))
+    text = folded(extract_article(html, url=f"https://{name.split('_')[0]}/news/story").text)
+    assert [leak for leak in expect["must_not_contain"] if folded(leak) in text] == []
+
+
+def test_menus_byline_and_footer_are_dropped_when_no_container_is_marked() -> None:
+    # tables.example: hashed classes, a layout table, <br>-separated story, menus of short links.
+    html = gzip.decompress((PAGES / "tables.example_2024-05-04.html.gz").read_bytes()).decode("utf-8")
+    text = extract_article(html, url="https://tables.example/news/story").text
+    assert text.startswith("The city council approved a new budget on Tuesday")
+    assert text.endswith("a modest rise in grants to community groups across the district.")
+    assert "home world politics business" not in folded(text)
+
+
+# Same shape as a wire story pasted as plain text (The Independent's seed article): paragraphs, an inline photo
+# caption with "(AFP/Getty)", a gallery title, an "N show all" header, N numbered captions ending in an agency,
+# more paragraphs, one related headline on its own line, and a last run of paragraphs. The text is ours.
+GALLERY = [
+    (
+        "Firefighters walk along the flooded high street of the lower town early on Sunday morning after the river"
+        " rose more than two metres overnight and forced residents of several streets to leave their homes",
+        "EPA",
+    ),
+    ("Volunteers fill sandbags outside the town hall", "Reuters"),
+    ("A family is carried to safety in an inflatable boat", "AP"),
+    ("Water covers the pitch at the town's football ground", "Getty"),
+    ("A man clears mud from his shop on the market square", "AFP"),
+    ("Soldiers unload pumps from a lorry near the bridge", "PA"),
+    ("Cars stand half submerged in a supermarket car park", "Reuters"),
+    ("Rescue workers check on an elderly resident", "EPA"),
+    ("The closed main bridge seen from the air", "Getty"),
+    ("Children watch the water from an upstairs window", "AP"),
+    ("A road sign pokes out above the flood water", "AFP"),
+]
+LAYOUT: list[tuple[str, str]] = [
+    (
+        "p",
+        "The river burst its banks early on Sunday, flooding more than 200 homes in the lower town and forcing"
+        " the closure of the main bridge for most of the day.",
+    ),
+    (
+        "p",
+        "Emergency services said nobody had been seriously hurt, but warned that levels could rise again"
+        " overnight if the forecast heavy rain arrives.",
+    ),
+    (
+        "p",
+        "“We have never seen the water come up this fast,” said the owner of a bakery on the high street,"
+        " whose cellar filled within an hour.",
+    ),
+    ("caption", "Rescue crews in boats moved residents to a school hall on higher ground on Sunday (AFP/Getty)"),
+    (
+        "p",
+        "The council opened two rest centres and said it would pay for hotel rooms for families who could not"
+        " stay with friends or relatives.",
+    ),
+    (
+        "p",
+        "A spokesperson for the fire service told Reuters that crews had been called to more than 90"
+        " incidents since midnight, most of them flooded homes.",
+    ),
+    ("gallery_title", "Floods in the lower town"),
+    ("gallery_header", f"{len(GALLERY)} show all Floods in the lower town"),
+    *[("gallery_caption", f"{k}/{len(GALLERY)} {text} {credit}") for k, (text, credit) in enumerate(GALLERY, 1)],
+    (
+        "p",
+        "Engineers will inspect the bridge on Monday before deciding whether it is safe to reopen it to"
+        " traffic, the council said in a statement.",
+    ),
+    (
+        "p",
+        "The environment agency said its flood defences had held in the upper town, where walls were raised"
+        " after a similar flood eleven years ago.",
+    ),
+    ("related", "Town braces for second storm in a week as rain returns"),
+    (
+        "p",
+        "Forecasters expect a further 40mm of rain on high ground by Tuesday, and a flood warning remains in"
+        " place for the whole of the valley.",
+    ),
+    (
+        "p",
+        "“The next two days are critical,” the council leader said. “Please keep away from the river banks"
+        " and do not try to drive through flood water.”",
+    ),
+]
+
+
+def test_plain_wire_story_keeps_paragraphs_and_every_removed_piece() -> None:
+    article = clean_document("\n\n".join(text for _, text in LAYOUT))
+    assert article.text == "\n\n".join(text for kind, text in LAYOUT if kind == "p")
+    assert article.extractor == "text"
+    assert article.gallery_titles == ("Floods in the lower town",)
+    assert [(c.text, c.credit) for c in article.captions] == [
+        ("Rescue crews in boats moved residents to a school hall on higher ground on Sunday", "AFP/Getty"),
+        *GALLERY,
+    ]
+    assert article.related_links == (RelatedLink("Town braces for second storm in a week as rain returns"),)
+
+
+def test_abbreviation_in_parentheses_is_not_a_photo_credit() -> None:
+    # Archive, 2026-11: a German story's "... Die elektronische Patientenakte (ePA)" was taken for an EPA credit.
+    line = "The topic with the most promise is also the most delayed: the electronic patient record (ePA)"
+    text = "\n\n".join([PLAIN_FILLER, line, PLAIN_FILLER.replace("river", "canal")])
+    article = clean_document(text)
+    assert line in article.text
+    assert Caption(line.removesuffix(" (ePA)"), "ePA") not in article.captions
+
+
+PLAIN_FILLER = (
+    "The river burst its banks early on Sunday, flooding more than 200 homes in the lower town and forcing the"
+    " closure of the main bridge for most of the day."
+)
+
+
+def test_pull_quote_is_dropped_but_repeated_list_lines_are_kept() -> None:
+    quote = "“The next two days are critical,” the council leader said."
+    menu = [
+        "Breakfast: porridge with 1 cup blueberries",
+        "Green tea with a slice of lemon",
+        "Lunch: lentil soup, 1 slice rye bread",
+        "Green tea with a slice of lemon, 1 apple",
+    ]
+    text = "\n\n".join([PLAIN_FILLER, quote, *menu, f"{quote} “Please keep away from the river banks.”"])
+    article = clean_document(text)
+    assert article.text.count(quote) == 1
+    assert article.text.count("Green tea with a slice of lemon") == 2
