@@ -2,10 +2,13 @@
 
 DuckDB lets one process write a file at a time, and while it does, no other process can open it,
 not even read-only. So copydesk holds its write connection per batch and everyone else retries.
+A path that cannot be written and a disk that fills up mid-batch become one-line errors that say
+what was kept: a batch is one transaction, so a failed batch is rolled back and earlier ones stay.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +18,25 @@ from pathlib import Path
 
 import duckdb
 
+log = logging.getLogger(__name__)
+
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID (?P<pid>\d+)\))?")
+# strerror texts of ENOSPC, EFBIG (RLIMIT_FSIZE or the filesystem's file size limit) and EDQUOT, as DuckDB
+# passes them on ("Could not write file ...: No space left on device").
+_NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
+_UNWRITABLE = ("Permission denied", "Read-only file system")
 
 
 class DatabaseLockedError(RuntimeError):
     """Another process kept the DuckDB file locked for longer than we were willing to wait."""
+
+
+class DatabaseUnwritableError(RuntimeError):
+    """The database file or its directory cannot be written (read-only path or file system, permissions)."""
+
+
+class DiskFullError(RuntimeError):
+    """A write ran out of space; its batch was rolled back and earlier batches are intact."""
 
 
 class SchemaError(RuntimeError):
@@ -32,8 +49,15 @@ def schema_sql() -> str:
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables, sequences and views (idempotent)."""
-    con.execute(schema_sql())
+    """Create missing tables, sequences and views (idempotent), all or none of them."""
+    # One transaction: a process killed while creating a new file must not leave half a schema for readers.
+    con.begin()
+    try:
+        con.execute(schema_sql())
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def connect(
@@ -56,18 +80,27 @@ def connect(
         except duckdb.IOException as exc:
             holder = lock_holder(str(exc))
             if holder is None:
+                _raise_if_known(exc, path, doing="open the database for writing" if not read_only else "open")
                 raise
             if time.monotonic() + delay > deadline:
                 raise DatabaseLockedError(
                     f"{path} is locked by {holder}; waited {wait_seconds:g} s. DuckDB allows one writing "
                     "process at a time: retry when that run has finished its batch"
                 ) from None
+            message = f"{path} is locked by {holder}; retrying in {delay:.1f} s"
             if on_wait is not None:
-                on_wait(f"{path} is locked by {holder}; retrying in {delay:.1f} s")
+                on_wait(message)
+            else:
+                log.info("Waiting: %s", message)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     if not read_only:
-        apply_schema(con)
+        try:
+            apply_schema(con)
+        except duckdb.Error as exc:
+            con.close()
+            _raise_if_known(exc, path, doing="create the schema")
+            raise
     return con
 
 
@@ -94,5 +127,28 @@ def writing(path: str | Path, *, wait_seconds: float = 60.0) -> Iterator[duckdb.
             con.rollback()
             raise
         con.commit()
+    except duckdb.Error as exc:
+        _raise_if_known(exc, Path(path), doing="write a batch")
+        raise
     finally:
         con.close()
+
+
+def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
+    """Turn DuckDB's errors for a full disk or an unwritable path into ours, with what was kept."""
+    message = str(exc)
+    if any(reason in message for reason in _NO_SPACE):
+        raise DiskFullError(
+            f"{path}: out of space while trying to {doing} ({_reason(message, _NO_SPACE)}). The batch was "
+            "rolled back and every batch committed before it is intact; free space (or raise the file size "
+            "limit) and run again: stored URLs are skipped"
+        ) from exc
+    if any(reason in message for reason in _UNWRITABLE):
+        raise DatabaseUnwritableError(
+            f"{path}: cannot {doing} ({_reason(message, _UNWRITABLE)}); nothing was written. Pass --db with a "
+            "path in a writable directory, or make this file and its directory writable"
+        ) from exc
+
+
+def _reason(message: str, reasons: tuple[str, ...]) -> str:
+    return next(r for r in reasons if r in message)

@@ -25,14 +25,24 @@ class SeenState:
 
 
 def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, SeenState]:
-    """Crawl memory for the given URLs (missing URLs were never requested)."""
+    """Crawl memory for the given URLs (missing URLs were never requested).
+
+    A feed's or sitemap's validators are kept only if the run that last checked it finished: a run killed
+    after loading its discovery batch has not fetched everything the listing named, so a 304 for it next
+    time would hide those articles. Without validators the listing is fetched whole and planning skips
+    what is already stored.
+    """
     urls = list(urls)
     if not urls:
         return {}
     rows = con.execute(
         """
-        SELECT url, kind, outcome, last_checked_at, article_url, etag, last_modified, published_at, first_seen_at
-        FROM seen_urls WHERE url IN (SELECT unnest(?))
+        SELECT s.url, s.kind, s.outcome, s.last_checked_at, s.article_url,
+               CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.etag END,
+               CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.last_modified END,
+               s.published_at, s.first_seen_at
+        FROM seen_urls s LEFT JOIN runs r ON r.run_id = s.last_run_id
+        WHERE s.url IN (SELECT unnest(?))
         """,
         [urls],
     ).fetchall()

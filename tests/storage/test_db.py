@@ -1,0 +1,149 @@
+"""The DuckDB file shared with other processes: readers wait instead of failing, and a read-only path or a full
+disk becomes a clear error that loses nothing already committed. Every process here is real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from storage.db import DatabaseUnwritableError, connect, writing
+
+ROWS_PER_BATCH = 500
+
+
+def python(script: str, *args: str) -> subprocess.Popen[str]:
+    """Start a Python process running `script`; it prints one line per step on stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+# Writes batches through storage.db.writing, each of ROWS_PER_BATCH rows of incompressible text, and says
+# "committed N" after each commit. argv: db path, batches, file size limit in bytes (0 = none).
+BATCH_WRITER = f"""
+    import resource, signal, sys
+    from storage.db import DiskFullError, writing
+    db, batches, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    with writing(db) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS probe (batch INT, payload VARCHAR)")
+    if limit:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write() instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    print("ready", flush=True)
+    for batch in range(batches):
+        try:
+            with writing(db) as con:
+                con.execute(
+                    "INSERT INTO probe SELECT ?, md5(random()::VARCHAR) || md5(random()::VARCHAR) "
+                    "FROM range({ROWS_PER_BATCH})",
+                    [batch],
+                )
+        except DiskFullError as exc:
+            print(f"error {{exc}}", flush=True)
+            sys.exit(1)
+        print(f"committed {{batch + 1}}", flush=True)
+"""
+
+
+@pytest.fixture
+def probe_db(tmp_path: Path) -> Path:
+    return tmp_path / "probe.duckdb"
+
+
+def test_a_reader_waits_for_the_writer_then_gets_its_answer(probe_db: Path) -> None:
+    with writing(probe_db) as con:
+        con.execute("CREATE TABLE probe AS SELECT 42 AS answer")
+    script = """
+        import sys, time, duckdb
+        con = duckdb.connect(sys.argv[1])
+        print("holding", flush=True)
+        time.sleep(1.0)
+    """
+    waits: list[str] = []
+    with python(script, str(probe_db)) as holder:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        with connect(probe_db, read_only=True, wait_seconds=30, on_wait=waits.append) as con:
+            assert con.execute("SELECT answer FROM probe").fetchone() == (42,)
+    assert waits and f"locked by PID {holder.pid}" in waits[0]
+
+
+def test_a_concurrent_reader_sees_whole_batches_only(probe_db: Path) -> None:
+    answers: list[tuple[int, int]] = []
+    with python(BATCH_WRITER, str(probe_db), "12", "0") as writer:
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+        while writer.poll() is None:
+            with connect(probe_db, read_only=True, wait_seconds=30, on_wait=lambda _: None) as con:
+                answers.append(con.execute("SELECT count(*), count(DISTINCT batch) FROM probe").fetchone())  # type: ignore[arg-type]
+        assert writer.wait() == 0, writer.stderr.read() if writer.stderr else ""
+    assert answers, "the reader never got in between two batches"
+    assert all(rows == batches * ROWS_PER_BATCH for rows, batches in answers)
+    assert [rows for rows, _ in answers] == sorted(rows for rows, _ in answers)
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_committed_batches(probe_db: Path) -> None:
+    # RLIMIT_FSIZE makes write() fail with EFBIG exactly as a full disk fails it with ENOSPC, without root.
+    with python(BATCH_WRITER, str(probe_db), "400", str(800_000)) as writer:
+        out, err = writer.communicate(timeout=120)
+    assert writer.returncode == 1, err
+    lines = out.splitlines()
+    committed = sum(line.startswith("committed") for line in lines)
+    assert committed > 0 and lines[-1].startswith("error ")
+    assert "out of space" in lines[-1] and "File too large" in lines[-1] and "rolled back" in lines[-1]
+    assert str(probe_db) in lines[-1]
+    with duckdb.connect(str(probe_db), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT batch) FROM probe").fetchone() == (
+            committed * ROWS_PER_BATCH,
+            committed,
+        )
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory in which nobody may create files: chmod for users; root ignores modes, so it gets sysfs."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+    elif Path("/sys").is_dir() and not os.access("/sys", os.W_OK, effective_ids=True) or _sysfs_refuses():
+        yield Path("/sys")
+    else:
+        pytest.skip("running as root without a read-only location to write to")
+
+
+def _sysfs_refuses() -> bool:
+    try:
+        duckdb.connect("/sys/copydesk-probe.duckdb").close()
+    except duckdb.IOException as exc:
+        return "Permission denied" in str(exc)
+    return False
+
+
+def test_a_read_only_path_names_the_path_and_the_fix(unwritable_dir: Path) -> None:
+    path = unwritable_dir / "news.duckdb"
+    with pytest.raises(DatabaseUnwritableError) as error, writing(path):
+        pass
+    message = str(error.value)
+    assert str(path) in message and "Permission denied" in message and "--db" in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write read-only files")
+def test_a_read_only_file_keeps_its_rows_and_still_answers_readers(probe_db: Path) -> None:
+    with writing(probe_db) as con:
+        con.execute("CREATE TABLE probe AS SELECT range AS i FROM range(10)")
+    probe_db.chmod(0o444)
+    with pytest.raises(DatabaseUnwritableError, match="cannot open the database for writing"), writing(probe_db):
+        pass
+    with connect(probe_db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM probe").fetchone() == (10,)
