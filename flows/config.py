@@ -229,7 +229,11 @@ def _as_list(raw: Mapping[str, Any], key: str, where: str) -> list[Any]:
 def _check_url(value: Any, *, where: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{where}: expected a URL string, got {value!r}")
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:  # "Invalid IPv6 URL" for an unclosed bracket
+        raise ConfigError(f"{where}: {value!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: {value!r} is not an http(s) URL with a host")
     return value.strip()
