@@ -1,0 +1,202 @@
+"""End-to-end benchmark: `copydesk run` over a loopback newsroom of thousands of pages, next to extraction alone.
+
+Builds (once, cached) a newsroom world with /work/shared/newsroom, serves it, and crawls it twice with the real
+CLI in a subprocess. Sites with a robots.txt Crawl-delay and the fault site are left out: their delays and 30-60 s
+stalls would measure politeness, not the pipeline. Then, in this process and on the same pages (fetched once,
+untimed), it times trafilatura alone, our extract_article alone, and extract_article in a process pool as wide as
+the machine: the prototype of running extraction off the flow's event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import trafilatura
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = """
+[settings]
+per_host_delay = 0.0
+concurrency = 32
+per_host_concurrency = 8
+batch_size = 100
+"""
+
+
+def newsroom_env(newsroom: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(newsroom.parent)}
+
+
+def build_world(newsroom: Path, scale: int, cache: Path) -> Path:
+    world = cache / f"world-scale{scale}"
+    if not (world / "world.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "newsroom", "build", "--out", str(world), "--scale", str(scale), "--style", "mixed"],
+            env=newsroom_env(newsroom),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return world
+
+
+def serve(newsroom: Path, world: Path, port: int) -> subprocess.Popen[bytes]:
+    (world / "sites.txt").unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom", "serve", "--world", str(world), "--port", str(port)],
+        env=newsroom_env(newsroom),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (world / "sources.toml").exists() or not (world / "sites.txt").exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("newsroom serve did not start")
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return proc
+
+
+def sources_file(world: Path, out: Path) -> list[str]:
+    """The world's sources without the fault site and Crawl-delay sites; returns the names kept."""
+    raw = tomllib.loads((world / "sources.toml").read_text(encoding="utf-8"))
+    kept, blocks = [], []
+    for source in raw["sources"]:
+        base = source["homepage"].rstrip("/")
+        with urllib.request.urlopen(f"{base}/robots.txt", timeout=10) as response:
+            robots = response.read().decode()
+        if source["name"] == "flaky" or re.search(r"(?im)^crawl-delay:", robots):
+            continue
+        kept.append(source["name"])
+        feeds = ", ".join(f'"{u}"' for u in source.get("feeds", []))
+        sitemaps = ", ".join(f'"{u}"' for u in source.get("sitemaps", []))
+        blocks.append(f'[[sources]]\nname = "{source["name"]}"\nfeeds = [{feeds}]\nsitemaps = [{sitemaps}]\n')
+    out.write_text("\n".join(blocks) + SETTINGS, encoding="utf-8")
+    return kept
+
+
+def run_copydesk(sources: Path, db: Path, env: dict[str, str]) -> dict[str, Any]:
+    """One `copydesk run`; its summary figures, process wall time and peak RSS (from wait4)."""
+    copydesk = shutil.which("copydesk", path=str(Path(sys.executable).parent)) or "copydesk"
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [copydesk, "run", "--sources", str(sources), "--db", str(db), "--allow-private"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"copydesk run failed ({proc.returncode}):\n{out}")
+    summary = dict(re.findall(r"^  (\S.*?)\s{2,}(.+)$", out, re.MULTILINE))
+    return {
+        "stored": int(summary["stored"].split()[0]),
+        "unchanged": int(summary["unchanged"]),
+        "flow_seconds": float(summary["wall time"].split()[0]),
+        "process_seconds": time.perf_counter() - start,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def article_pages(db: Path) -> list[tuple[str, str]]:
+    """(url, html) of every stored article, fetched again (untimed) from the same server."""
+    from extractors.charset import decode_html
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        urls = [
+            r[0]
+            for r in con.execute(
+                "SELECT coalesce(fetch_url, url) FROM seen_urls WHERE kind = 'article' AND outcome = 'ok' ORDER BY 1"
+            ).fetchall()
+        ]
+    pages = []
+    with httpx.Client(timeout=30) as client:
+        for url in urls:
+            response = client.get(url)
+            pages.append((url, decode_html(response.content, content_type=response.headers.get("content-type"))))
+    return pages
+
+
+def _trafilatura(page: tuple[str, str]) -> object:
+    return trafilatura.extract(page[1], url=page[0], fast=True, include_comments=False)
+
+
+def _ours(page: tuple[str, str]) -> object:
+    from extractors.article import ExtractionError, extract_article
+
+    try:
+        return extract_article(page[1], url=page[0])
+    except ExtractionError as exc:
+        return exc
+
+
+def pages_per_second(extract: Callable[[tuple[str, str]], object], pages: Sequence[tuple[str, str]]) -> float:
+    start = time.perf_counter()
+    for page in pages:
+        extract(page)
+    return len(pages) / (time.perf_counter() - start)
+
+
+def pool_pages_per_second(pages: Sequence[tuple[str, str]], workers: int) -> float:
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_ours, pages[:workers], chunksize=1))  # start the workers and import trafilatura first
+        start = time.perf_counter()
+        list(pool.map(_ours, pages, chunksize=16))
+        return len(pages) / (time.perf_counter() - start)
+
+
+def bench_e2e(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[str, Any]:
+    world = build_world(newsroom, scale, cache)
+    server = serve(newsroom, world, port)
+    try:
+        with tempfile.TemporaryDirectory(prefix="copydesk-bench-") as tmp:
+            sources, db = Path(tmp) / "sources.toml", Path(tmp) / "bench.duckdb"
+            kept = sources_file(world, sources)
+            env = {
+                **os.environ,
+                "PREFECT_HOME": str(Path(tmp) / "prefect"),
+                "DO_NOT_TRACK": "1",
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            }
+            first = run_copydesk(sources, db, env)
+            second = run_copydesk(sources, db, env)
+            pages = article_pages(db)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    trafilatura_rate = pages_per_second(_trafilatura, pages)
+    ours_rate = pages_per_second(_ours, pages)
+    pool_rate = pool_pages_per_second(pages, os.cpu_count() or 1)
+    e2e_rate = first["stored"] / first["flow_seconds"]
+    return {
+        "sites": kept,
+        "pages": len(pages),
+        "first_run": first,
+        "second_run": second,
+        "e2e_articles_per_s": e2e_rate,
+        "trafilatura_pages_per_s": trafilatura_rate,
+        "extract_article_pages_per_s": ours_rate,
+        "extract_article_pool_pages_per_s": pool_rate,
+        "e2e_vs_trafilatura": e2e_rate / trafilatura_rate,
+        "pool_vs_trafilatura": pool_rate / trafilatura_rate,
+        "second_vs_first_run": second["flow_seconds"] / first["flow_seconds"],
+        "second_vs_first_process": second["process_seconds"] / first["process_seconds"],
+    }
