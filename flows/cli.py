@@ -1,4 +1,4 @@
-"""`copydesk` command line: run, demo, clean, query, stats.
+"""`copydesk` command line: run, backfill, rebuild-clusters, serve, demo, clean, query, export, stats.
 
 Our own errors become a one-line message and exit code 1; tracebacks only with --debug.
 Prefect is imported lazily, after its offline settings are in the environment.
@@ -12,11 +12,15 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 DEMO_DB = "copydesk-demo.duckdb"
+# DuckDB COPY options per export format; "json" writes newline-delimited JSON.
+EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}
 DEMO_QUERIES = [
     (
         "Syndicated wire copies: one cluster, several outlets",
@@ -60,12 +64,42 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the ingest flow once over a sources file")
-    run.add_argument("--sources", required=True, help="sources TOML ([[sources]] and [settings])")
-    run.add_argument("--db", help="DuckDB file to write (default: [settings].db)")
-    run.add_argument("--allow-private", action="store_true", default=None, help="allow private and loopback addresses")
+    _crawl_arguments(run)
     run.add_argument("--source", action="append", dest="source_names", help="only this source (repeatable)")
     run.add_argument("--refetch-window-hours", type=float, help="re-check articles published this recently")
+    run.add_argument(
+        "--task-runner",
+        choices=("default", "dask"),
+        default="default",
+        help="where extraction runs: this process (default) or Dask workers (a local cluster unless --dask-address)",
+    )
+    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    run.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
     run.set_defaults(command=_cmd_run)
+
+    backfill = commands.add_parser("backfill", help="re-crawl some sources, re-checking a wider window of articles")
+    _crawl_arguments(backfill)
+    backfill.add_argument("--source", action="append", dest="source_names", required=True, help="source (repeatable)")
+    backfill.add_argument("--refetch-window-hours", type=float, default=24.0 * 7, help="default: 168 (a week)")
+    backfill.set_defaults(command=_cmd_backfill)
+
+    rebuild = commands.add_parser("rebuild-clusters", help="drop the dedup index and cluster every article again")
+    rebuild.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
+    rebuild.add_argument("--sources", help="sources TOML whose [settings] hold the dedup parameters")
+    rebuild.add_argument("--dedup-threshold", type=float, help="estimated Jaccard above which articles are copies")
+    rebuild.set_defaults(command=_cmd_rebuild)
+
+    serve = commands.add_parser(
+        "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
+    )
+    serve.add_argument("--sources", default="sources.toml", help="sources TOML of the scheduled runs")
+    serve.add_argument("--db", help="DuckDB file (default: [settings].db)")
+    serve.add_argument("--cron", default="0 * * * *", help="schedule of ingest-hourly (default: hourly, UTC)")
+    serve.add_argument(
+        "--allow-private", action="store_true", default=None, help="allow private and loopback addresses"
+    )
+    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server and UI")
+    serve.set_defaults(command=_cmd_serve)
 
     demo = commands.add_parser("demo", help="serve the bundled sample newsroom on loopback and ingest it")
     demo.add_argument("--db", default=DEMO_DB, help=f"DuckDB file to write (default: {DEMO_DB}, recreated)")
@@ -80,6 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("sql")
     query.add_argument("--db", default="copydesk.duckdb")
     query.set_defaults(command=_cmd_query)
+
+    export = commands.add_parser("export", help="write articles to a Parquet, JSON lines or CSV file")
+    export.add_argument("--db", default="copydesk.duckdb")
+    export.add_argument("--format", choices=sorted(EXPORT_FORMATS), required=True)
+    export.add_argument("--out", required=True, help="file to write (replaced if it exists)")
+    export.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
+    export.add_argument("--unique", action="store_true", help="one article per story (the unique_articles view)")
+    export.set_defaults(command=_cmd_export)
 
     stats = commands.add_parser("stats", help="per-source and cluster statistics")
     stats.add_argument("--db", default="copydesk.duckdb")
@@ -97,9 +139,18 @@ def _offline_prefect_env() -> None:
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "extractors,storage,flows")
 
 
+def _crawl_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sources", required=True, help="sources TOML ([[sources]] and [settings])")
+    parser.add_argument("--db", help="DuckDB file to write (default: [settings].db)")
+    parser.add_argument(
+        "--allow-private", action="store_true", default=None, help="allow private and loopback addresses"
+    )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_ingest(
         args.sources,
+        task_runner=_task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers),
         db=args.db,
         allow_private=args.allow_private,
         source_names=args.source_names,
@@ -109,13 +160,108 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_ingest(sources: str, **parameters: Any) -> dict[str, Any]:
-    """Run the ingest flow in this process, against Prefect's ephemeral API (no server needed)."""
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from flows.ingest import backfill
+
+    summary = run_ingest(
+        args.sources,
+        flow=backfill,
+        db=args.db,
+        allow_private=args.allow_private,
+        source_names=args.source_names,
+        refetch_window_hours=args.refetch_window_hours,
+    )
+    print_summary(summary)
+    return 0
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from flows.maintenance import rebuild_clusters
+
+    result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
+    print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve
+
+    parameters = {"sources": args.sources, "db": args.db, "allow_private": args.allow_private}
+    serve(parameters={k: v for k, v in parameters.items() if v is not None}, cron=args.cron, port=args.port)
+    return 0
+
+
+def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
+    """None for the flow's default runner, else a DaskTaskRunner (local cluster unless an address is given)."""
+    if name == "default":
+        if address or workers:
+            raise ValueError("--dask-address and --dask-workers need --task-runner dask")
+        return None
+    try:
+        from prefect_dask.task_runners import DaskTaskRunner
+    except ModuleNotFoundError:
+        raise ValueError("--task-runner dask needs prefect-dask: pip install 'copydesk[dask]'") from None
+
+    if address:
+        return DaskTaskRunner(address=address)
+    # One thread per worker process: extraction is CPU-bound Python, so threads would share one GIL.
+    cluster = {"n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1, "dashboard_address": None}
+    return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+def run_ingest(sources: str, *, flow: Any = None, task_runner: Any = None, **parameters: Any) -> dict[str, Any]:
+    """Run a crawl flow (default: ingest) in this process, against Prefect's ephemeral API unless
+    PREFECT_API_URL names a server, with progress bars on standard error."""
     from flows.config import load_config
     from flows.ingest import ingest
 
     load_config(sources)  # fail fast with a clear message before Prefect starts
-    return asyncio.run(ingest(sources, **parameters))
+    flow = flow or ingest
+    if task_runner is not None:
+        flow = flow.with_options(task_runner=task_runner)
+    with _progress_bars(), _api_for_workers(task_runner):
+        return asyncio.run(flow(sources, **parameters))
+
+
+@contextmanager
+def _api_for_workers(task_runner: Any) -> Iterator[None]:
+    """Dask workers report their task runs to the flow's API: without PREFECT_API_URL each worker would
+    start an ephemeral API of its own, so start the ephemeral server here and hand its URL to them."""
+    if task_runner is None or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        server.stop()
+
+
+@contextmanager
+def _progress_bars() -> Iterator[None]:
+    """Rich progress bars for discovery, fetching, extraction and dedup, fed by the flow's progress hook."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    from flows.ingest import progress_hook
+
+    labels = {"discover": "discovery", "fetch": "fetching", "extract": "extraction", "dedupe": "dedup"}
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    bars: dict[str, TaskID] = {}
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = progress.add_task(labels[stage], total=total)
+            progress.update(bars[stage], completed=done, total=total)
+
+        with progress_hook(advance):
+            yield
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -176,6 +322,28 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 def _cmd_query(args: argparse.Namespace) -> int:
     print_query(Path(args.db), args.sql)
     return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    count = export_articles(Path(args.db), Path(args.out), fmt=args.format, since=args.since, unique=args.unique)
+    print(f"wrote {count} articles to {args.out}")
+    return 0
+
+
+def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None, unique: bool = False) -> int:
+    """Write articles (or one per story) to `out` with DuckDB's COPY; returns the row count."""
+    from storage.db import connect
+
+    table = "unique_articles" if unique else "articles"
+    # A date and a path are quoted as literals: COPY takes no prepared parameters.
+    where = f" WHERE coalesce(published_at, fetched_at) >= DATE '{since.isoformat()}'" if since else ""
+    target = str(out).replace("'", "''")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with connect(db, read_only=True) as con:
+        query = f"SELECT * FROM {table}{where} ORDER BY article_id"
+        con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})")
+        (count,) = con.execute(f"SELECT count(*) FROM {table}{where}").fetchone() or (0,)
+    return int(count)
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

@@ -116,7 +116,7 @@ async def _walk_links(
     any other same-site link may be an article. Index pages that slip through are recognised at
     extraction (NotAnArticleError), so this needs to be cheap, not perfect.
     """
-    frontier, visited = [homepage], set()
+    frontier, visited = [homepage], set[str]()
     for _ in range(depth):
         pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
         if not pages:

@@ -1,28 +1,35 @@
-"""The `ingest` Prefect flow: discover -> fetch + extract (batches) -> load -> dedupe -> summary.
+"""The `ingest` and `backfill` Prefect flows: discover -> fetch + extract (batches) -> load -> dedupe -> report.
 
 Tasks are thin wrappers over flows.discover / flows.steps / storage; each works on a batch, because a
 Prefect task run costs ~25 ms. The flow is the only DuckDB writer and holds the write connection
-per batch, so readers get in between batches and a killed run loses at most one batch.
+per batch, so readers get in between batches and a killed run loses at most one batch. Fetching stays
+in the flow process too (one Fetcher keeps per-host politeness global); with a distributed task runner
+(`DaskTaskRunner`) only `extract`, the CPU-bound step, is submitted to workers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.discover import Candidate, Discovery, discover_source
 from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
+from flows.publish import ProgressArtifact, count_new_clusters, publish_run
+from flows.report import RunSummary, Stage, tally_batch, tally_discovery
 from flows.steps import (
     BatchRows,
     PlannedFetch,
@@ -44,44 +51,11 @@ from storage.load import (
     load_seen,
     start_run,
 )
-from storage.rows import ErrorRow, LoadResult
+from storage.rows import ArticleRow, ErrorRow, LoadResult
 from storage.state import known_sitemaps, recent_articles, seen_states
 
 # Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
 MAX_BATCHES_IN_FLIGHT = 8
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """What one ingest run did; also written to the `runs` table."""
-
-    run_id: str
-    db: str
-    sources: int = 0
-    discovered: int = 0
-    fetched: int = 0
-    stored: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    per_source: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def counts(self) -> dict[str, int]:
-        keys = (
-            "sources",
-            "discovered",
-            "fetched",
-            "stored",
-            "new",
-            "updated",
-            "unchanged",
-            "duplicates",
-            "errors",
-        )
-        return {k: getattr(self, k) for k in keys}
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -112,7 +86,28 @@ def dedup_params(settings: Settings) -> DedupParams:
     )
 
 
-@task(cache_policy=NO_CACHE)
+ProgressHook = Callable[[Stage, int, int], None]
+_progress_hooks: list[ProgressHook] = []
+
+
+@contextmanager
+def progress_hook(hook: ProgressHook) -> Iterator[None]:
+    """Call `hook(stage, done, total)` as the flows in this process advance (the CLI's progress bars)."""
+    _progress_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _progress_hooks.remove(hook)
+
+
+def _progress(stage: Stage, done: int, total: int) -> None:
+    for hook in _progress_hooks:
+        hook(stage, done, total)
+
+
+# Network tasks retry as a whole once: for trouble with the whole batch (the fetcher's own retries and
+# back-off cover single URLs). Each URL's outcome is recorded, so a retried batch writes no duplicates.
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: int) -> list[Discovery]:
     """Feeds and sitemaps of every source, concurrently."""
     urls = [u for s in sources for u in (*s.feeds, *s.sitemaps)]
@@ -131,7 +126,7 @@ async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: 
     )
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched]:
     """Fetch a batch of article URLs concurrently, within the fetcher's politeness limits."""
     return await fetcher.fetch_all(
@@ -141,9 +136,29 @@ async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched
     )
 
 
+# extract, load and dedupe are async tasks over synchronous cores run in a thread: called from the async
+# flow, a sync task costs ~110 ms of Prefect overhead per call and an async one ~12 ms (Prefect 3.9.1,
+# measured in README "Scaling out"), and the event loop goes on fetching while they work.
 @task(cache_policy=NO_CACHE)
-def extract(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
+async def extract(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
     """Extract each fetched page of a batch into the rows to load."""
+    return await asyncio.to_thread(extract_batch, batch, responses)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
+    """Write one batch in one transaction (retried as a whole if the file is locked)."""
+    return await asyncio.to_thread(load_batch, db, run_id, rows)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+async def dedupe(db: str, run_id: str, params: DedupParams) -> DedupResult:
+    """Sign pending articles and give them cluster ids, in one transaction."""
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params)
+
+
+def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
+    """Rows for each page of a batch; a page that fails unexpectedly becomes an error row, not a failed batch."""
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
         try:
@@ -154,31 +169,36 @@ def extract(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> Batc
     return rows
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def load(db: str, run_id: str, rows: BatchRows) -> LoadResult:
-    """Write one batch in one transaction (retried as a whole if the file is locked)."""
+def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
+    """Write one batch in one transaction; the articles' load result per source."""
+    by_source: dict[str, list[ArticleRow]] = {}
+    for article in rows.articles:
+        by_source.setdefault(article.source, []).append(article)
     with writing(db) as con:
-        result = load_articles(con, run_id, rows.articles)
+        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
         load_aliases(con, rows.aliases)
         load_fetches(con, run_id, rows.fetches)
         load_seen(con, run_id, rows.seen)
         load_errors(con, run_id, rows.errors)
-    return result
+    return loaded
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def dedupe(db: str, run_id: str, params: DedupParams) -> DedupResult:
-    """Sign pending articles and give them cluster ids, in one transaction."""
+def _assign_clusters(db: str, run_id: str, params: DedupParams) -> DedupResult:
     with writing(db) as con:
         return assign_clusters(con, run_id, params)
 
 
-def _run_name() -> str:
-    started = flow_run.scheduled_start_time or utcnow()
-    return f"ingest-{started:%Y-%m-%dT%H-%M}"
+def run_name(prefix: str) -> Callable[[], str]:
+    """A flow-run namer: `<prefix>-YYYY-MM-DDTHH-MM` of the scheduled (or actual) start, in UTC."""
+
+    def name() -> str:
+        started = flow_run.scheduled_start_time or utcnow()
+        return f"{prefix}-{started:%Y-%m-%dT%H-%M}"
+
+    return name
 
 
-@flow(name="ingest", flow_run_name=_run_name)
+@flow(name="ingest", flow_run_name=run_name("ingest"))
 async def ingest(
     sources: str,
     db: str | None = None,
@@ -200,7 +220,41 @@ async def ingest(
     settings = config.settings.with_overrides(
         db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
     )
-    selected = _select(config.sources, source_names)
+    summary = await _run(log, "ingest", sources, settings, _select(config.sources, source_names))
+    return asdict(summary)
+
+
+@flow(name="backfill", flow_run_name=run_name("backfill"))
+async def backfill(
+    sources: str,
+    source_names: list[str],
+    refetch_window_hours: float = 24.0 * 7,
+    db: str | None = None,
+    allow_private: bool | None = None,
+) -> dict[str, Any]:
+    """Re-crawl some sources and re-check their stored articles over a wider window than the hourly run.
+
+    Args:
+        sources: path of the sources TOML file.
+        source_names: the sources to backfill (at least one).
+        refetch_window_hours: re-check (conditionally) articles published within this many hours of the
+            source's newest one (default: a week).
+        db: DuckDB file to write (default: [settings].db of the sources file).
+        allow_private: allow private/loopback addresses (tests, local sites).
+    """
+    log = get_run_logger()
+    if not source_names:
+        raise ValueError("backfill needs source_names: the sources to re-crawl, e.g. ['site1']")
+    config = load_config(sources)
+    settings = config.settings.with_overrides(
+        db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
+    )
+    summary = await _run(log, "backfill", sources, settings, _select(config.sources, source_names))
+    return asdict(summary)
+
+
+async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selected: list[Source]) -> RunSummary:
+    """One crawl of `selected` into the database, recorded in `runs` and published as artifacts."""
     run_id = flow_run.id or uuid.uuid4().hex
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(run_id=run_id, db=settings.db, sources=len(selected))
@@ -209,61 +263,58 @@ async def ingest(
         start_run(con, run_id, started_at=started, params={"sources": sources, **asdict(settings)})
 
     unexpected = await _crawl(log, settings, selected, run_id, summary)
-    result = dedupe(settings.db, run_id, dedup_params(settings))
+    _progress("dedupe", 0, 1)
+    result = await dedupe(settings.db, run_id, dedup_params(settings))
+    _progress("dedupe", 1, 1)
     summary.duplicates = result.matches
+    summary.new_clusters = count_new_clusters(settings.db, run_id)
     summary.seconds = (utcnow() - started).total_seconds()
-    log.info(
-        "dedupe: %d signed, %d near-duplicate matches, %d merges",
-        result.signed,
-        result.matches,
-        result.merges,
-    )
+    log.info("dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges)
     status = "failed" if unexpected else "completed"
+    finished = utcnow()
     with writing(settings.db) as con:
-        finish_run(con, run_id, finished_at=utcnow(), status=status, counts=summary.counts())
+        finish_run(con, run_id, finished_at=finished, status=status, counts=summary.counts())
+    await publish_run(summary, flow=flow_name, finished_at=finished)
     if unexpected:
         raise RuntimeError(f"{unexpected} unexpected errors; see the errors table where run_id = {run_id!r}")
-    return asdict(summary)
+    return summary
 
 
 async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary) -> int:
     """Discovery, then fetch + extract + load batch by batch; returns the count of unexpected errors."""
     async with Fetcher(fetch_policy(settings)) as fetcher:
-        discoveries = await discover(fetcher, sources, settings.db, settings.max_articles_per_source)
-        found = BatchRows(fetches=fetch_rows(fetcher.robots_fetches))
-        for source, d in zip(sources, discoveries, strict=True):
-            found.fetches += fetch_rows(d.responses)
-            found.seen += [seen_row(r, source.name, now=utcnow()) for r in d.responses]
-            found.errors += d.errors
-        fetcher.robots_fetches.clear()
-        load(settings.db, run_id, found)
-        candidates = _unique_candidates(d.candidates for d in discoveries)
-        summary.discovered = len(candidates)
-        summary.errors += len(found.errors) + sum(
-            not r.ok and r.outcome != "not_modified" for d in discoveries for r in d.responses
-        )
-        log.info("discover: %d article URLs from %d sources", len(candidates), len(sources))
-
-        plan = _plan(settings, candidates)
-        log.info("plan: %d of %d URLs to fetch", len(plan), len(candidates))
-        unexpected = 0
+        plan = await _discover(log, fetcher, settings, sources, run_id, summary)
+        unexpected, done = 0, {"fetch": 0, "extract": 0}
+        _progress("fetch", 0, len(plan))
+        _progress("extract", 0, len(plan))
+        progress = ProgressArtifact()
+        await progress.update(0, len(plan), stage="fetch + extract + load")
         # One host per batch, batches concurrently: a slow or Crawl-delayed host holds up only its own
         # batches. Each batch is extracted and loaded as soon as it is fetched.
         in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
+        offload = _distributed()
 
-        async def fetch_batch(batch: list[PlannedFetch]) -> tuple[list[PlannedFetch], list[Fetched]]:
+        async def fetch_batch(batch: list[PlannedFetch]) -> tuple[list[PlannedFetch], list[Fetched] | BatchRows]:
             async with in_flight:
-                return batch, await fetch(fetcher, batch)
+                responses = await fetch(fetcher, batch)
+                done["fetch"] += len(batch)
+                _progress("fetch", done["fetch"], len(plan))
+                if not offload:
+                    return batch, responses
+                # Dask: extraction runs on a worker while this process goes on fetching other batches.
+                future: Any = extract.submit(batch, responses)  # PrefectFuture[BatchRows]; typed as a coroutine's
+                return batch, await asyncio.to_thread(future.result)
 
-        pending = [fetch_batch(b) for b in host_batches(plan, settings.batch_size)]
-        for done in asyncio.as_completed(pending):
-            batch, responses = await done
-            rows = extract(batch, responses)
+        for done_batch in asyncio.as_completed([fetch_batch(b) for b in host_batches(plan, settings.batch_size)]):
+            batch, fetched = await done_batch
+            rows = fetched if isinstance(fetched, BatchRows) else await extract(batch, fetched)
+            done["extract"] += len(batch)
+            _progress("extract", done["extract"], len(plan))
             rows.fetches += fetch_rows(fetcher.robots_fetches)
             fetcher.robots_fetches.clear()
-            loaded = load(settings.db, run_id, rows)
-            _count(summary, rows, loaded)
+            tally_batch(summary, batch, rows, await load(settings.db, run_id, rows))
             unexpected += rows.unexpected
+            await progress.update(done["extract"], len(plan), stage="fetch + extract + load")
         log.info(
             "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
             summary.fetched,
@@ -276,7 +327,35 @@ async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id
     return unexpected
 
 
-def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFetch]:
+async def _discover(
+    log: Any, fetcher: Fetcher, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary
+) -> list[PlannedFetch]:
+    """Discovery over all sources, its requests loaded, and the article URLs this run will fetch."""
+    _progress("discover", 0, len(sources))
+    discoveries = await discover(fetcher, sources, settings.db, settings.max_articles_per_source)
+    _progress("discover", len(sources), len(sources))
+    found = BatchRows(fetches=fetch_rows(fetcher.robots_fetches))
+    for source, d in zip(sources, discoveries, strict=True):
+        found.fetches += fetch_rows(d.responses)
+        found.seen += [seen_row(r, source.name, now=utcnow()) for r in d.responses]
+        found.errors += d.errors
+    fetcher.robots_fetches.clear()
+    await load(settings.db, run_id, found)
+    candidates = _unique_candidates(d.candidates for d in discoveries)
+    tally_discovery(summary, {s.name: d for s, d in zip(sources, discoveries, strict=True)}, candidates)
+    log.info("discover: %d article URLs from %d sources", len(candidates), len(sources))
+    plan = _plan(settings, candidates, {s.name for s in sources})
+    log.info("plan: %d of %d URLs to fetch", len(plan), len(candidates))
+    return plan
+
+
+def _distributed() -> bool:
+    """Whether the flow's task runner runs tasks outside this process (Dask), so extraction is submitted."""
+    context = FlowRunContext.get()
+    return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def _plan(settings: Settings, candidates: Sequence[Candidate], names: set[str]) -> list[PlannedFetch]:
     now = utcnow()
     window = timedelta(hours=settings.refetch_window_hours)
     with connect(settings.db, read_only=True) as con:
@@ -284,6 +363,7 @@ def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFe
         recent = [
             Candidate(url, source, published, fetch_url or "")
             for url, source, fetch_url, published in recent_articles(con, now=now, window=window)
+            if source in names
         ]
         every = list(candidates) + [c for c in recent if c.url not in known]
         states = seen_states(con, [c.url for c in every])
@@ -292,15 +372,6 @@ def _plan(settings: Settings, candidates: Sequence[Candidate]) -> list[PlannedFe
     return plan_fetches(
         every, states, recent=recent_keys, now=now, refetch_window=window, retry_failed_after=retry_after
     )
-
-
-def _count(summary: RunSummary, rows: BatchRows, loaded: LoadResult) -> None:
-    summary.fetched += sum(1 for f in rows.fetches if f.kind == "article" and f.status == 200)
-    summary.stored += len(rows.articles)
-    summary.new += loaded.new
-    summary.updated += loaded.updated
-    summary.unchanged += loaded.unchanged + rows.not_modified
-    summary.errors += len(rows.errors) + sum(1 for s in rows.seen if s.outcome == "failed")
 
 
 def _unique_candidates(groups: Any) -> list[Candidate]:

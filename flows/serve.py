@@ -1,0 +1,101 @@
+"""`copydesk serve`: one command for scheduled runs plus the Prefect UI.
+
+Starts `prefect server start` as a child process (unless PREFECT_API_URL names a server already),
+waits for its health check, then serves the `ingest-hourly`, `backfill` and `rebuild-clusters`
+deployments from this process with `prefect.serve` (no work pool or worker needed). Ctrl-C or SIGTERM
+stops serving, pauses the schedules and stops the child server. Imports Prefect only after the API
+URL is in the environment, because Prefect reads its settings when first imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+# `prefect server start` answers its health check in ~4 s on 2 cores (shared FACTS); allow for a cold cache.
+SERVER_STARTUP_SECONDS = 90.0
+
+
+class ServerStartError(RuntimeError):
+    """The local Prefect server did not come up."""
+
+
+def serve(*, parameters: Mapping[str, Any], cron: str, port: int = 4200) -> None:
+    """Serve the copydesk deployments until interrupted, against PREFECT_API_URL or a local server."""
+    with _api(port):
+        from prefect import serve as prefect_serve
+
+        from flows.ingest import backfill, ingest
+        from flows.maintenance import rebuild_clusters
+
+        rebuild_parameters = {k: parameters[k] for k in ("db", "sources") if k in parameters}
+        # to_deployment is sync-compatible: called outside an event loop it returns the deployment itself.
+        deployments: list[Any] = [
+            ingest.to_deployment("ingest-hourly", cron=cron, parameters=dict(parameters)),
+            backfill.to_deployment("backfill", parameters=dict(parameters)),
+            rebuild_clusters.to_deployment("rebuild-clusters", parameters=rebuild_parameters),
+        ]
+        prefect_serve(*deployments)
+
+
+@contextmanager
+def _api(port: int) -> Iterator[str]:
+    """The API URL to use: PREFECT_API_URL if set, else a local server started here and stopped on exit."""
+    if url := os.environ.get("PREFECT_API_URL"):
+        print(f"Using the Prefect API at {url}")
+        yield url
+        return
+    url = f"http://127.0.0.1:{port}/api"
+    home = Path(os.environ.get("PREFECT_HOME", ".prefect"))
+    home.mkdir(parents=True, exist_ok=True)
+    server_log = home / "server.log"
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with server_log.open("ab") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(url, server, server_log)
+        print(f"Prefect server (PID {server.pid}) UI at http://127.0.0.1:{port}; its log: {server_log}")
+        os.environ["PREFECT_API_URL"] = url
+        yield url
+    finally:
+        _stop(server)
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], server_log: Path) -> None:
+    deadline = time.monotonic() + SERVER_STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = server_log.read_text(errors="replace").strip().splitlines()[-1:]
+            raise ServerStartError(f"prefect server exited with code {server.returncode}: {' '.join(tail)}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet: poll again
+        time.sleep(0.5)
+    raise ServerStartError(f"prefect server did not answer {url}/health within {SERVER_STARTUP_SECONDS:.0f} s")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)  # the server runs uvicorn children in its own session
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    log.info("Stopped the Prefect server (PID %d)", server.pid)

@@ -1,0 +1,107 @@
+"""The run report's numbers and artifact content, from hand-made batches: no Prefect, no DuckDB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flows.discover import Candidate, Discovery
+from flows.fetch import Fetched
+from flows.report import (
+    ClusterRow,
+    RunError,
+    RunSummary,
+    cluster_table,
+    error_table,
+    progress_percent,
+    summary_markdown,
+    tally_batch,
+    tally_discovery,
+)
+from flows.steps import BatchRows, PlannedFetch
+from storage.rows import ErrorRow, FetchRow, LoadResult, SeenRow
+
+NOW = datetime(2025, 6, 6, 12, 0, tzinfo=UTC)
+
+
+def planned(url: str, source: str) -> PlannedFetch:
+    return PlannedFetch(Candidate(url, source, fetch_url=url + "?utm_source=feed"))
+
+
+def fetch_row(url: str, status: int | None) -> FetchRow:
+    return FetchRow(url, "article", NOW, status, None if status else "timeout", 5, 100, False)
+
+
+def seen(url: str, source: str, outcome: str) -> SeenRow:
+    return SeenRow(url, "article", source, outcome, NOW)
+
+
+def test_a_batch_is_counted_per_source_and_in_the_totals() -> None:
+    a, b = planned("http://a.test/1", "a"), planned("http://a.test/2", "b")
+    rows = BatchRows(
+        fetches=[fetch_row(a.candidate.address, 200), fetch_row(b.candidate.address, 304)],
+        seen=[seen(a.candidate.url, "a", "ok"), seen(b.candidate.url, "b", "not_modified")],
+        errors=[ErrorRow("extract", b.candidate.address, "ExtractionError", "no body", NOW)],
+    )
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [a, b], rows, {"a": LoadResult(new=1)})
+    assert summary.per_source["a"] == {
+        "discovered": 0,
+        "fetched": 1,
+        "stored": 1,
+        "new": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 0,
+    }
+    assert (summary.per_source["b"]["unchanged"], summary.per_source["b"]["errors"]) == (1, 1)
+    assert (summary.fetched, summary.stored, summary.new, summary.unchanged, summary.errors) == (1, 1, 1, 1, 1)
+
+
+def test_discovery_counts_unique_urls_and_failed_feeds_per_source() -> None:
+    failed = Fetched("http://a.test/rss.xml", "feed", "failed", "http://a.test/rss.xml", status=503)
+    unchanged = Fetched("http://b.test/rss.xml", "feed", "not_modified", "http://b.test/rss.xml", status=304)
+    discoveries = {"a": Discovery(responses=[failed]), "b": Discovery(responses=[unchanged])}
+    candidates = [
+        Candidate("http://a.test/1", "a"),
+        Candidate("http://a.test/2", "a"),
+        Candidate("http://b.test/1", "b"),
+    ]
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_discovery(summary, discoveries, candidates)
+    assert summary.per_source["a"]["discovered"] == 2 and summary.per_source["a"]["errors"] == 1
+    assert summary.per_source["b"]["discovered"] == 1 and summary.per_source["b"]["errors"] == 0
+    assert (summary.discovered, summary.errors) == (3, 1)
+
+
+def test_markdown_has_a_row_per_source_the_totals_and_the_database() -> None:
+    summary = RunSummary(run_id="r1", db="/data/news.duckdb", seconds=12.34, new_clusters=4)
+    summary.add("site|one", discovered=3, fetched=2, stored=2, new=2)
+    summary.add("site2", discovered=1, errors=1)
+    text = summary_markdown(summary, flow="ingest", finished_at=NOW)
+    assert "| site\\|one | 3 | 2 | 2 | 2 | 0 | 0 | 0 |" in text
+    assert "| site2 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |" in text
+    assert "| **total** | **4** | **2** | **2** | **2** | **0** | **0** | **1** |" in text
+    assert "`/data/news.duckdb`" in text and "12.3 s" in text and "**4** new clusters" in text
+
+
+def test_cluster_table_lists_the_largest_first() -> None:
+    clusters = [
+        ClusterRow(7, 2, ["a", "b"], "Small", "http://a.test/s"),
+        ClusterRow(3, 5, ["a", "b", "c"], None, None),
+    ]
+    table = cluster_table(clusters)
+    assert [row["cluster_id"] for row in table] == [3, 7]
+    assert table[0] == {"cluster_id": 3, "size": 5, "sources": "a, b, c", "title": "", "canonical_url": ""}
+
+
+def test_error_table_shortens_long_messages_to_one_line() -> None:
+    error = RunError("extract", None, "ExtractionError", "line one\nline two " + "x" * 500, NOW)
+    (row,) = error_table([error])
+    assert row["url"] == "" and row["occurred_at"] == "2025-06-06 12:00:00"
+    assert "\n" not in row["message"] and len(row["message"]) == 160 and row["message"].endswith("…")
+
+
+def test_progress_is_a_percentage_and_an_empty_plan_is_complete() -> None:
+    assert progress_percent(1, 3) == 33.3
+    assert progress_percent(5, 3) == 100.0
+    assert progress_percent(0, 0) == 100.0
