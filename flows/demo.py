@@ -119,11 +119,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", resource.content_type)
         if status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body and so no length to announce
             self.send_header("Content-Length", str(len(body)))
+        # Recorded before the response leaves: a client that has its answer finds the request in the log.
+        wanted = {name: self.headers[name] for name in LOGGED_HEADERS if name in self.headers}
+        self.server.on_request(RequestRecord(self.server.site, self.command, self.path, wanted, int(status)))
         self.end_headers()
         if send_body:
             self.wfile.write(body)
-        wanted = {name: self.headers[name] for name in LOGGED_HEADERS if name in self.headers}
-        self.server.on_request(RequestRecord(self.server.site, self.command, self.path, wanted, int(status)))
 
     def log_message(self, format: str, *args: object) -> None:
         # BaseHTTPRequestHandler writes every request line to stderr; the request log replaces that.
