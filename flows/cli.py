@@ -304,12 +304,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from extractors.article import clean_document
+    from extractors.charset import decode_html
 
-    content = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    article = clean_document(content, url=args.url)
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    # The bytes are decoded as a page would be (BOM, <meta charset>, then UTF-8 or windows-1252), so a saved
+    # windows-1252 page works too.
+    article = clean_document(decode_html(raw, content_type=None), url=args.url)
     print(article.text)
-    if article.captions:
+    if article.captions or article.gallery_titles:
         print("\n--- removed captions and gallery ---")
+        for title in article.gallery_titles:
+            print(f"gallery: {title}")
         for caption in article.captions:
             print(f"{caption.text}" + (f"  [{caption.credit}]" if caption.credit else ""))
     if article.related_links:

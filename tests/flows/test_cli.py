@@ -89,3 +89,22 @@ def test_dask_options_need_the_dask_runner(tmp_path: Path, capsys: pytest.Captur
     sources.write_text('[[sources]]\nname = "a"\nhomepage = "http://a.test/"\n', encoding="utf-8")
     assert main(["run", "--sources", str(sources), "--dask-address", "tcp://127.0.0.1:8786"]) == 1
     assert "--dask-address and --dask-workers need --task-runner dask" in capsys.readouterr().err
+
+
+def test_clean_prints_text_then_what_it_removed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = "The café opened in 1921 and has served naïve tourists and regulars alike ever since, the owner said."
+    gallery = "".join(
+        f"<div class='x9'><img src='/{k}.jpg'><p>{k}/3 Regulars at the counter on day {k} Reuters</p></div>"
+        for k in (1, 2, 3)
+    )
+    page = (
+        "<html><head><meta charset='windows-1252'><title>Caf\u00e9 turns 100</title></head><body><article>"
+        f"<h1>Caf\u00e9 turns 100</h1><p>{story}</p><div class='g7'>{gallery}</div><p>{story} Prices: 3 \u20ac.</p>"
+        "</article></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("cp1252"))
+    assert main(["clean", str(path)]) == 0
+    text, removed = capsys.readouterr().out.split("\n--- removed captions and gallery ---\n")
+    assert text.strip() == f"{story}\n\n{story} Prices: 3 €."
+    assert removed.splitlines() == [f"Regulars at the counter on day {k}  [Reuters]" for k in (1, 2, 3)]
