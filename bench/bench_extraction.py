@@ -1,20 +1,20 @@
 """Extraction benchmark: token P/R/F1 and leak rate per boilerplate kind, trafilatura alone vs copydesk.
 
-Usage (build a world first, see /work/shared/newsroom/README.md):
-    python -m newsroom build --out /tmp/x-world            # from the newsroom checkout
+Usage:
+    .venv/bin/python bench/bench_extraction.py                  # the pages shipped in tests/fixtures/benchmark
+    python -m newsroom build --out /tmp/x-world                 # or a whole newsroom world (shared folder)
     .venv/bin/python bench/bench_extraction.py /tmp/x-world [--only copydesk] [--worst 5]
 
 Scoring copies the newsroom scorer (ScrapingHub article-extraction-benchmark method): precision/recall/F1 over
-4-gram shingles of \\w+ tokens, averaged per article, reported separately for the real pages ("archive")
-and the
-generated sites; a leak is an injected boilerplate string found (casefolded, whitespace-normalized) in the
-text.
-Reads files only; never imports the project's tests, and the project's tests never import this.
+4-gram shingles of \\w+ tokens, averaged per article, reported separately for the real pages ("archive") and
+the generated sites; a leak is an injected boilerplate string found (casefolded, whitespace-normalized) in the
+text. Reads files only; never imports the project's tests, and the project's tests never import this.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -52,8 +52,24 @@ def shingle_prf(true: str, pred: str, n: int = 4) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "benchmark"
+
+
+def load_fixtures(folder: Path) -> list[tuple[dict, str]]:
+    """(truth record, HTML) for the shipped pages: real_* count as "archive", generated_* as generated sites."""
+    pages = []
+    for truth in sorted(folder.glob("*.json")):
+        rec = json.loads(truth.read_text(encoding="utf-8"))
+        html = gzip.decompress(truth.with_suffix(".html.gz").read_bytes()).decode("utf-8")
+        site = "archive" if truth.name.startswith("real_") else truth.stem
+        pages.append(({**rec, "site": site, "path": rec["url"].removeprefix(BASE)}, html))
+    return pages
+
+
 def load_pages(world_dir: Path) -> list[tuple[dict, str]]:
-    """(truth record, HTML) for every article the world expects to be stored."""
+    """(truth record, HTML) for every article the world expects to be stored, or for the shipped fixtures."""
+    if not (world_dir / "world.json").exists():
+        return load_fixtures(world_dir)
     world = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
     pages = []
     for rec in world["articles"]:
@@ -121,7 +137,9 @@ def report(name: str, res: dict, n_pages: int, worst: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("world", type=Path, help="a directory written by `python -m newsroom build`")
+    ap.add_argument(
+        "world", type=Path, nargs="?", default=FIXTURES, help="a `newsroom build` world (default: shipped pages)"
+    )
     ap.add_argument("--only", choices=["trafilatura", "copydesk"], help="run just one extractor")
     ap.add_argument("--worst", type=int, default=0, help="list the N lowest-F1 pages")
     args = ap.parse_args(argv)

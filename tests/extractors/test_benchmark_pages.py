@@ -1,0 +1,68 @@
+"""F1 floors on the shipped benchmark pages (tests/fixtures/benchmark, see its LICENSE.txt).
+
+Real pages from the Article Extraction Benchmark, and newsroom-generated pages with every injected boilerplate
+string listed by kind. `bench/bench_extraction.py` prints the same figures next to trafilatura alone;
+`bench/make_fixtures.py` rewrites the pages. The floors sit a little under what was measured (2026-12-01:
+real 0.965 vs trafilatura 0.961; generated 0.977, 0 leaks), so an extraction change that costs F1 fails here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import trafilatura
+
+from extractors.article import ExtractionError, extract_article
+from tests.extractors.test_article import shingle_f1
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "benchmark"
+REAL_F1_FLOOR = 0.96  # the issue's bar for real pages
+# The issue's bar is 0.98 over whole generated sites (0.994 there); in this 24-page sample one recipe page
+# scores 0.57 because trafilatura's recovery pass collapses its repeated lines ("Eat every 2-3 hours").
+GENERATED_F1_FLOOR = 0.97
+
+
+def _pages(prefix: str) -> list[tuple[dict, str]]:
+    pages = []
+    for truth in sorted(FIXTURES.glob(f"{prefix}_*.json")):
+        html = gzip.decompress(truth.with_suffix(".html.gz").read_bytes()).decode("utf-8")
+        pages.append((json.loads(truth.read_text(encoding="utf-8")), html))
+    return pages
+
+
+def _ours(html: str, url: str) -> str:
+    try:
+        return extract_article(html, url=url).text
+    except ExtractionError:
+        return ""
+
+
+def _mean_f1(pages: list[tuple[dict, str]], extract: Callable[[str, str], str | None]) -> float:
+    return sum(shingle_f1(truth["body"], extract(html, truth["url"]) or "") for truth, html in pages) / len(pages)
+
+
+def test_real_pages_beat_the_floor_and_trafilatura_alone() -> None:
+    pages = _pages("real")
+    assert len(pages) >= 20
+    ours = _mean_f1(pages, _ours)
+    alone = _mean_f1(pages, lambda html, url: trafilatura.extract(html, url=url, fast=True, include_comments=False))
+    assert ours >= REAL_F1_FLOOR
+    assert ours > alone
+
+
+def test_generated_pages_beat_the_floor() -> None:
+    pages = _pages("generated")
+    assert len(pages) >= 20
+    assert _mean_f1(pages, _ours) >= GENERATED_F1_FLOOR
+
+
+@pytest.mark.parametrize("truth_html", _pages("generated"), ids=lambda p: p[0]["origin"])
+def test_generated_page_leaks_no_boilerplate(truth_html: tuple[dict, str]) -> None:
+    truth, html = truth_html
+    text = " ".join(_ours(html, truth["url"]).casefold().split())
+    leaked = [leak for leak in truth["leaks"] if " ".join(leak["text"].casefold().split()) in text]
+    assert truth["leaks"] and leaked == []
