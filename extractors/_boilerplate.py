@@ -549,7 +549,27 @@ def prune_tree(tree: HtmlElement, *, base_url: str | None = None) -> Removed:
     _prune_by_hints(body, total, out)
     _prune_link_lists(body, total)
     _prune_by_text(body, total, out)
+    _prune_pull_quotes(body)
     return out.frozen()
+
+
+# A pull quote repeats a sentence of the story in large type. As its own <blockquote>/<aside> it is found by
+# its text appearing again in a paragraph; a quotation the story makes (a tweet, a statement) appears once.
+_PULL_QUOTE_TAGS = ("blockquote", "aside")
+_PULL_QUOTE_CHARS = (20, 400)
+
+
+def _prune_pull_quotes(body: HtmlElement) -> None:
+    """Drop blockquotes and asides whose whole text is repeated inside a paragraph outside them."""
+    quotes = [q for q in body.iter(*_PULL_QUOTE_TAGS) if _PULL_QUOTE_CHARS[0] <= _norm_len(q) < _PULL_QUOTE_CHARS[1]]
+    if not quotes:
+        return
+    paragraphs = [(p, _norm(p.text_content())) for p in body.iter("p")]
+    for quote in quotes:
+        text = _norm(quote.text_content())
+        inside = set(quote.iter("p"))
+        if any(text in para for p, para in paragraphs if p not in inside):
+            _drop(quote)
 
 
 def _numbered_lines(lines: list[str]) -> set[int]:
