@@ -14,6 +14,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
+from trafilatura.xpaths import BODY_XPATH
 
 from extractors._boilerplate import INLINE_TAGS, Removed, clean_text, prune_tree, text_blocks
 from extractors.metadata import Metadata, declares_article, extract_metadata
@@ -102,8 +103,8 @@ def _own_text(el: HtmlElement) -> str:
     return "".join(parts)
 
 
-def _dense_text(tree: HtmlElement) -> str:
-    """Second strategy: the paragraphs of the container with the most non-link text (readability-style)."""
+def _densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
+    """The container with the most non-link paragraph text (readability-style), and the paragraphs scored."""
     body = tree.find(".//body")
     paras: list[tuple[HtmlElement, str]] = []
     score: dict[HtmlElement, float] = {}
@@ -116,11 +117,31 @@ def _dense_text(tree: HtmlElement) -> str:
         paras.append((block, text))
         for weight, anc in zip((1.0, 0.5, 0.25), block.iterancestors(), strict=False):
             score[anc] = score.get(anc, 0.0) + weight * size
-    if not score:
+    return (max(score, key=score.__getitem__) if score else None), paras
+
+
+def _dense_text(tree: HtmlElement) -> str:
+    """Second strategy: the paragraphs of the densest container."""
+    best, paras = _densest_container(tree)
+    if best is None:
         return ""
-    best = max(score, key=score.__getitem__)
     lines = [line for b, t in paras if best in set(b.iterancestors()) for line in t.split("\n")]
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _mark_story_container(tree: HtmlElement) -> None:
+    """Make the densest container an <article> when nothing on the page looks like one to trafilatura.
+
+    Without a container (hashed class names, no semantic tags) trafilatura falls back to collecting text
+    from the whole page, which brings in site chrome and collapses repeated lines (a recipe's "Eat every
+    2-3 hours"). Newsroom mixed worlds, 2026-12: generated-site F1 0.996 -> 0.998, the collapsed recipe
+    page 0.57 -> 1.0; no real benchmark page changed.
+    """
+    if any(find(tree) for find in BODY_XPATH):
+        return
+    best, _ = _densest_container(tree)
+    if best is not None and best.tag not in ("body", "html"):
+        best.tag = "article"
 
 
 def _looks_broken(text: str, title: str | None) -> bool:
@@ -220,10 +241,10 @@ def _trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) ->
     and a trailing run of 2+ bylines, dates or labels."""
     headline = " ".join((title or "").split()).casefold()
     lines = [line for line in text.splitlines() if line.strip()]
+    is_headline = [" ".join(line.split()).casefold() == headline for line in lines]
     crumb = [
-        (len(line.split()) < _CRUMB_WORDS and not _SENTENCE_END.search(line))
-        or " ".join(line.split()).casefold() == headline
-        for line in lines
+        (len(line.split()) < _CRUMB_WORDS and not _SENTENCE_END.search(line)) or is_headline[i]
+        for i, line in enumerate(lines)
     ]
     start = next((i for i, c in enumerate(crumb) if not c), len(lines))
     if start == len(lines):
@@ -232,12 +253,17 @@ def _trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) ->
     end = len(lines)
     while end > start and _is_meta_line(lines[end - 1], names):
         end -= 1
-    return "\n".join(lines[start if start >= _CRUMB_RUN else 0 : end if len(lines) - end >= 2 else len(lines)])
+    if start < _CRUMB_RUN:  # too short a run to be chrome: only the headline and bylines go ("By Tom Reed ·")
+        start = next((i for i in range(start) if not (is_headline[i] or _is_meta_line(lines[i], names))), start)
+    return "\n".join(lines[start : end if len(lines) - end >= 2 else len(lines)])
 
 
 def _is_meta_line(line: str, authors: set[str]) -> bool:
-    folded = " ".join(line.split()).casefold()
+    folded = " ".join(line.split()).casefold().strip(_BYLINE_SEPARATORS)
     return folded.removeprefix("by ") in authors or bool(_META_LINE.match(folded))
+
+
+_BYLINE_SEPARATORS = " ·•|,/-–—"
 
 
 def _merge(*parts: Removed) -> Removed:
@@ -279,6 +305,7 @@ def extract_article(html: str, *, url: str) -> Article:
         raise NotAnArticleError(f"{url!r} is {reason}")
     cards = _teaser_cards(tree, url=url, canonical=meta.canonical_url)
     pruned = prune_tree(tree, base_url=url)
+    _mark_story_container(tree)
     raw, extractor = _trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors), "trafilatura"
     if _looks_broken(raw, meta.title):
         dense = _dense_text(tree)

@@ -193,3 +193,30 @@ def test_article_markup_overrides_the_teaser_shape() -> None:
     card = f"<div>{headline}<p>{TEASER}</p></div>"
     head = "<meta property='og:type' content='article'>"
     assert TEASER in extract_article(_page(card, head), url="https://example.com/news/power-back").text
+
+
+PARAS = [
+    "The harbour board voted on Monday to rebuild the north pier, which storms damaged twice last winter.",
+    "Work will start in the spring and take two years, the board said, at a cost of about 40 million euros.",
+    "Fishers welcomed the decision but asked for a temporary landing stage while the pier is closed.",
+]
+
+
+def test_pull_quote_repeating_a_paragraph_is_dropped_and_a_real_quotation_kept() -> None:
+    quote = "<blockquote>We will not let the pier fall into the sea, the chair told the meeting.</blockquote>"
+    pull = f"<blockquote class='x1'>{PARAS[1]}</blockquote>"
+    body = f"<p>{PARAS[0]}</p>{pull}<p>{PARAS[2]}</p><p>{PARAS[1]}</p>{quote}"  # pulled from a later paragraph
+    text = extract_article(_page(f"<h1>Pier</h1>{body}"), url="https://example.com/news/pier").text
+    assert text.count(PARAS[1]) == 1
+    assert "We will not let the pier fall into the sea" in text
+
+
+def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
+    # Hashed classes and no <article>/<main>: repeated recipe lines are content and must all be kept.
+    portion = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
+    steps = "".join(f"<p class='q{k}'>Meal {k}</p><p class='q0'>{portion}</p><p>{PARAS[k]}</p>" for k in range(3))
+    story = f"<div class='b3'><h1>Meal plan</h1>{steps}</div>"
+    page = f"<html><body><div class='a7'>{SECTION_NAV}</div>{story}</body></html>"
+    text = extract_article(page, url="https://example.com/food/meal-plan").text
+    assert text.count(portion) == 3
+    assert all(p in text for p in PARAS)
