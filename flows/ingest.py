@@ -262,7 +262,7 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     with writing(settings.db) as con:
         start_run(con, run_id, started_at=started, params={"sources": sources, **asdict(settings)})
 
-    unexpected = await _crawl(log, settings, selected, run_id, summary)
+    unexpected = await _crawl(log, flow_name, settings, selected, run_id, summary)
     _progress("dedupe", 0, 1)
     result = await dedupe(settings.db, run_id, dedup_params(settings))
     _progress("dedupe", 1, 1)
@@ -280,14 +280,16 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     return summary
 
 
-async def _crawl(log: Any, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary) -> int:
+async def _crawl(
+    log: Any, flow_name: str, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary
+) -> int:
     """Discovery, then fetch + extract + load batch by batch; returns the count of unexpected errors."""
     async with Fetcher(fetch_policy(settings)) as fetcher:
         plan = await _discover(log, fetcher, settings, sources, run_id, summary)
         unexpected, done = 0, {"fetch": 0, "extract": 0}
         _progress("fetch", 0, len(plan))
         _progress("extract", 0, len(plan))
-        progress = ProgressArtifact()
+        progress = ProgressArtifact(flow_name)
         await progress.update(0, len(plan), stage="fetch + extract + load")
         # One host per batch, batches concurrently: a slow or Crawl-delayed host holds up only its own
         # batches. Each batch is extracted and loaded as soon as it is fetched.
@@ -345,7 +347,9 @@ async def _discover(
     tally_discovery(summary, {s.name: d for s, d in zip(sources, discoveries, strict=True)}, candidates)
     log.info("discover: %d article URLs from %d sources", len(candidates), len(sources))
     plan = _plan(settings, candidates, {s.name for s in sources})
-    log.info("plan: %d of %d URLs to fetch", len(plan), len(candidates))
+    log.info(
+        "plan: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)", len(plan), len(candidates)
+    )
     return plan
 
 

@@ -81,13 +81,14 @@ async def publish_run(summary: RunSummary, *, flow: str, finished_at: datetime) 
 class ProgressArtifact:
     """A progress artifact of the current flow run, updated as batches finish."""
 
-    def __init__(self) -> None:
+    def __init__(self, flow: str) -> None:
+        self.key = f"{flow}-progress"
         self.artifact_id: UUID | None = None
 
     async def update(self, done: int, total: int, *, stage: str) -> None:
         percent = progress_percent(done, total)
         description = f"{stage}: {done} of {total} URLs"
         if self.artifact_id is None:
-            self.artifact_id = await acreate_progress_artifact(percent, key="ingest-progress", description=description)
+            self.artifact_id = await acreate_progress_artifact(percent, key=self.key, description=description)
         else:
             await aupdate_progress_artifact(self.artifact_id, percent, description=description)

@@ -1,5 +1,6 @@
-"""The ingest flow under the Dask task runner stores what the default runner stores, and every run
-publishes its artifacts. One in-process LocalCluster (threads, no worker processes) keeps this quick."""
+"""The ingest flow under the Dask task runner stores what the default runner stores, every run publishes its
+artifacts, and a backfill re-checks what ingest stored. One in-process LocalCluster (threads, no worker
+processes) keeps this quick."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import duckdb
 import pytest
 
 from flows.demo import serve_demo_sites
-from flows.ingest import ingest
+from flows.ingest import backfill, ingest
 
 
 @dataclass
 class Runs:
     default: dict[str, Any]
     dask: dict[str, Any]
+    backfill: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,11 @@ def runs(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         default = asyncio.run(ingest(str(sources), db=str(tmp / "default.duckdb"), allow_private=True))
         on_dask = ingest.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
         dask = asyncio.run(on_dask(str(sources), db=str(tmp / "dask.duckdb"), allow_private=True))
-    yield Runs(default, dask)
+        again = backfill(
+            str(sources), ["harbourtimes"], refetch_window_hours=24 * 365 * 50, db=default["db"], allow_private=True
+        )
+        refetched = asyncio.run(again)
+    yield Runs(default, dask, refetched)
 
 
 def stored(db: str) -> tuple[dict[str, str], list[list[str]]]:
@@ -80,3 +86,13 @@ async def read_artifacts(flow_run_id: str) -> list[Any]:
     run_filter = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
     async with get_client() as client:
         return await client.read_artifacts(artifact_filter=run_filter)
+
+
+def test_backfill_rechecks_a_source_and_publishes_its_own_artifacts(runs: Runs) -> None:
+    harbourtimes = runs.default["per_source"]["harbourtimes"]
+    assert runs.backfill["per_source"].keys() == {"harbourtimes"}
+    assert runs.backfill["new"] == 0 and runs.backfill["errors"] == 0
+    # Every stored article of the source is re-checked conditionally and answered 304 Not Modified.
+    assert runs.backfill["unchanged"] == harbourtimes["stored"] > 0
+    keys = {a.key for a in asyncio.run(read_artifacts(runs.backfill["run_id"]))}
+    assert keys == {"backfill-summary", "backfill-clusters", "backfill-errors", "backfill-progress"}
