@@ -148,24 +148,21 @@ def _crawl_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    summary = run_ingest(
-        args.sources,
-        task_runner=_task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers),
-        db=args.db,
-        allow_private=args.allow_private,
-        source_names=args.source_names,
-        refetch_window_hours=args.refetch_window_hours,
-    )
-    print_summary(summary)
-    return 0
+    runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
+    return _crawl(args, task_runner=runner)
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from flows.ingest import backfill
 
+    return _crawl(args, flow=backfill)
+
+
+def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = None) -> int:
     summary = run_ingest(
         args.sources,
-        flow=backfill,
+        flow=flow,
+        task_runner=task_runner,
         db=args.db,
         allow_private=args.allow_private,
         source_names=args.source_names,
@@ -271,6 +268,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         ("fetched", summary["fetched"]),
         ("stored", f"{summary['stored']} ({summary['new']} new, {summary['updated']} updated)"),
         ("unchanged", summary["unchanged"]),
+        ("skipped", f"{summary['skipped']} (not articles, 404/410, robots.txt)"),
         ("duplicates found", summary["duplicates"]),
         ("errors", summary["errors"]),
         ("wall time", f"{summary['seconds']:.1f} s"),

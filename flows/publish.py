@@ -44,7 +44,8 @@ SELECT 'fetch ' || kind, url, coalesce('HTTP ' || status, 'no response'), coales
        started_at
 FROM fetches WHERE run_id = $run_id AND (error IS NOT NULL OR status >= 400)
 UNION ALL
-SELECT stage, url, error_type, message, occurred_at FROM errors WHERE run_id = $run_id
+SELECT stage, url, error_type, message, occurred_at FROM errors
+WHERE run_id = $run_id AND error_type <> 'NotAnArticleError'  -- skipped pages, not errors (report.NOT_AN_ARTICLE)
 ORDER BY 5 LIMIT $limit
 """
 

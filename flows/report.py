@@ -17,8 +17,13 @@ from flows.discover import Candidate, Discovery
 from flows.steps import BatchRows, PlannedFetch
 from storage.rows import LoadResult
 
-COUNT_KEYS = ("sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "duplicates", "errors")
-SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged", "errors")
+COUNT_KEYS = (
+    "sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "duplicates", "errors"
+)  # fmt: skip
+SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "errors")
+# Pages that are not articles (section fronts listed in a sitemap) are skipped, not failed: recorded in `errors`
+# with this type so users can see them, but not counted as errors.
+NOT_AN_ARTICLE = "NotAnArticleError"
 Stage = Literal["discover", "fetch", "extract", "dedupe"]
 # Error messages in the artifact table are cut here: the full text is in the errors/fetches tables.
 MAX_MESSAGE = 160
@@ -37,6 +42,7 @@ class RunSummary:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0
     duplicates: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -97,9 +103,14 @@ def tally_batch(
             summary.add(source_of.get(f.url, fallback), fetched=1)
     for s in rows.seen:
         source = s.source or fallback
-        summary.add(source, unchanged=int(s.outcome == "not_modified"), errors=int(s.outcome == "failed"))
+        summary.add(
+            source,
+            unchanged=int(s.outcome == "not_modified"),
+            skipped=int(s.outcome == "skipped"),
+            errors=int(s.outcome == "failed"),
+        )
     for e in rows.errors:
-        summary.add(source_of.get(e.url or "", fallback), errors=1)
+        summary.add(source_of.get(e.url or "", fallback), errors=int(e.error_type != NOT_AN_ARTICLE))
     for source, result in loaded.items():
         stored = result.new + result.updated + result.unchanged
         summary.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)
@@ -114,8 +125,9 @@ def summary_markdown(summary: RunSummary, *, flow: str, finished_at: datetime) -
         f"DuckDB file: `{summary.db}`; run id `{summary.run_id}`.",
         "",
         f"**{summary.stored}** articles stored ({summary.new} new, {summary.updated} updated), "
-        f"{summary.unchanged} unchanged, {summary.duplicates} near-duplicate matches, "
-        f"**{summary.new_clusters}** new clusters, {summary.errors} errors.",
+        f"{summary.unchanged} unchanged, {summary.skipped} skipped (not articles, 404/410, robots.txt), "
+        f"{summary.duplicates} near-duplicate matches, **{summary.new_clusters}** new clusters, "
+        f"{summary.errors} errors.",
         "",
         "| source | " + " | ".join(SOURCE_KEYS) + " |",
         "|---|" + "---:|" * len(SOURCE_KEYS),

@@ -133,6 +133,7 @@ def finish_run(
         "new",
         "updated",
         "unchanged",
+        "skipped",
         "duplicates",
         "errors",
     }

@@ -16,10 +16,13 @@ CREATE TABLE IF NOT EXISTS runs (
     new          INTEGER,
     updated      INTEGER,
     unchanged    INTEGER,
+    skipped      INTEGER,
     duplicates   INTEGER,
     errors       INTEGER,
     params       JSON
 );
+-- Added 2026-12 (copydesk 0.1 files have no such column).
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS skipped INTEGER;
 
 -- One row per canonical article URL.
 CREATE TABLE IF NOT EXISTS articles (

@@ -51,10 +51,24 @@ def test_a_batch_is_counted_per_source_and_in_the_totals() -> None:
         "new": 1,
         "updated": 0,
         "unchanged": 0,
+        "skipped": 0,
         "errors": 0,
     }
     assert (summary.per_source["b"]["unchanged"], summary.per_source["b"]["errors"]) == (1, 1)
     assert (summary.fetched, summary.stored, summary.new, summary.unchanged, summary.errors) == (1, 1, 1, 1, 1)
+
+
+def test_pages_that_are_not_articles_are_skipped_not_errors() -> None:
+    index, gone = planned("http://a.test/section/world/", "a"), planned("http://a.test/old", "a")
+    rows = BatchRows(
+        fetches=[fetch_row(index.candidate.address, 200), fetch_row(gone.candidate.address, 410)],
+        seen=[seen(index.candidate.url, "a", "skipped"), seen(gone.candidate.url, "a", "skipped")],
+        errors=[ErrorRow("extract", index.candidate.address, "NotAnArticleError", "an index page", NOW)],
+    )
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [index, gone], rows, {})
+    assert (summary.skipped, summary.errors) == (2, 0)
+    assert summary.per_source["a"]["skipped"] == 2
 
 
 def test_discovery_counts_unique_urls_and_failed_feeds_per_source() -> None:
@@ -78,9 +92,9 @@ def test_markdown_has_a_row_per_source_the_totals_and_the_database() -> None:
     summary.add("site|one", discovered=3, fetched=2, stored=2, new=2)
     summary.add("site2", discovered=1, errors=1)
     text = summary_markdown(summary, flow="ingest", finished_at=NOW)
-    assert "| site\\|one | 3 | 2 | 2 | 2 | 0 | 0 | 0 |" in text
-    assert "| site2 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |" in text
-    assert "| **total** | **4** | **2** | **2** | **2** | **0** | **0** | **1** |" in text
+    assert "| site\\|one | 3 | 2 | 2 | 2 | 0 | 0 | 0 | 0 |" in text
+    assert "| site2 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1 |" in text
+    assert "| **total** | **4** | **2** | **2** | **2** | **0** | **0** | **0** | **1** |" in text
     assert "`/data/news.duckdb`" in text and "12.3 s" in text and "**4** new clusters" in text
 
 
