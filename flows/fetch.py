@@ -115,6 +115,7 @@ class _Host:
     """Per-host politeness state, shared by every request to that host in this run."""
 
     semaphore: asyncio.Semaphore
+    client: httpx.AsyncClient
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_start: float = float("-inf")
     delay: float = 0.0
@@ -129,19 +130,10 @@ class _Host:
 class Fetcher:
     """Fetches URLs politely: robots.txt first, per-host limits and delays, a global limit."""
 
-    def __init__(self, policy: FetchPolicy, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, policy: FetchPolicy) -> None:
         self.policy = policy
-        timeout = httpx.Timeout(
-            connect=policy.connect_timeout, read=policy.read_timeout, write=10.0, pool=policy.total_timeout
-        )
-        limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=False,  # followed by hand so every hop passes the address guard
-            transport=transport or httpx.AsyncHTTPTransport(retries=1, limits=limits),
-        )
+        # One CA bundle load for all the hosts' clients.
+        self._ssl = httpx.create_ssl_context()
         self._global = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, _Host] = {}
         self._resolved: dict[str, str | None] = {}
@@ -151,7 +143,28 @@ class Fetcher:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._client.aclose()
+        await asyncio.gather(*(host.client.aclose() for host in self._hosts.values()))
+
+    def _new_client(self) -> httpx.AsyncClient:
+        """An HTTP client for one host, with connections for its per-host concurrency.
+
+        One pool per host rather than one for the run: httpcore checks every pooled connection on each
+        request (a getpeername() and a poll per connection), which with 32 connections across hosts cost
+        about a fifth of the flow process's time in the 2,900-page benchmark.
+        """
+        policy = self.policy
+        timeout = httpx.Timeout(
+            connect=policy.connect_timeout, read=policy.read_timeout, write=10.0, pool=policy.total_timeout
+        )
+        size = policy.per_host_concurrency
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        return httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,  # followed by hand so every hop passes the address guard
+            transport=httpx.AsyncHTTPTransport(retries=1, limits=limits, verify=self._ssl),
+        )
 
     async def fetch_all(
         self, urls: Sequence[str], *, kind: Kind, validators: dict[str, Validators] | None = None
@@ -246,7 +259,7 @@ class Fetcher:
         async with self._global, host.semaphore, host.exclusive if host.serial else contextlib.nullcontext():
             await self._wait_turn(host)
             try:
-                return await self._get_once(url, kind, validators, attempts)
+                return await self._get_once(host.client, url, kind, validators, attempts)
             finally:
                 if host.serial:
                     host.last_start = time.monotonic()
@@ -266,7 +279,7 @@ class Fetcher:
         key = f"{parts.scheme}://{parts.netloc.lower()}"
         host = self._hosts.get(key)
         if host is None:
-            host = _Host(semaphore=asyncio.Semaphore(self.policy.per_host_concurrency))
+            host = _Host(semaphore=asyncio.Semaphore(self.policy.per_host_concurrency), client=self._new_client())
             host.delay = self.policy.per_host_delay
             self._hosts[key] = host
         if skip_robots:
@@ -304,7 +317,7 @@ class Fetcher:
             raise _Failed("skipped", reason)
 
     async def _get_once(
-        self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
+        self, client: httpx.AsyncClient, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
     ) -> _Response:
         headers = _conditional_headers(validators)
         started_at, t0 = datetime.now(UTC), time.perf_counter()
@@ -313,7 +326,7 @@ class Fetcher:
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
-                async with self._client.stream("GET", url, headers=headers) as response:
+                async with client.stream("GET", url, headers=headers) as response:
                     status = response.status_code
                     body = b""
                     if status == 200:
