@@ -71,6 +71,9 @@ class Settings:
     retry_failed_after_minutes: float = 30.0
     batch_size: int = 100
     max_articles_per_source: int = 10_000
+    # Processes that extract fetched pages, beside the flow's own (which fetches, loads and dedupes):
+    # 0 = one per CPU core, 1 = none (extract in the flow's process, in a thread).
+    extract_workers: int = 0
 
     def __post_init__(self) -> None:
         positive = ("concurrency", "per_host_concurrency", "max_bytes", "batch_size", "num_perm")
@@ -85,6 +88,7 @@ class Settings:
             "max_retry_after",
             "refetch_window_hours",
             "retry_failed_after_minutes",
+            "extract_workers",
         )
         for name in non_negative:
             if getattr(self, name) < 0:

@@ -10,19 +10,23 @@ in the flow process too (one Fetcher keeps per-host politeness global); with a d
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
@@ -54,8 +58,27 @@ from storage.load import (
 from storage.rows import ArticleRow, ErrorRow, LoadResult
 from storage.state import known_sitemaps, recent_articles, seen_states
 
+T = TypeVar("T")
+
 # Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
 MAX_BATCHES_IN_FLIGHT = 8
+
+
+@contextmanager
+def extraction_pool(workers: int, batches: int) -> Iterator[Executor | None]:
+    """Worker processes for extraction, or None (a thread of this process) when they would not pay off.
+
+    Extraction is CPU-bound Python: in a thread it shares this process's GIL with fetching, loading and
+    Prefect, so a run used one core. Processes are spawned, not forked: this process has Prefect's threads
+    and an event loop, which a forked child would copy mid-flight. Starting one costs ~1-2 s (imports), so
+    a run of one batch extracts in a thread.
+    """
+    workers = min(workers or os.cpu_count() or 1, batches)
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -140,9 +163,11 @@ async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched
 # flow, a sync task costs ~110 ms of Prefect overhead per call and an async one ~12 ms (Prefect 3.9.1,
 # measured in README "Scaling out"), and the event loop goes on fetching while they work.
 @task(cache_policy=NO_CACHE)
-async def extract(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
-    """Extract each fetched page of a batch into the rows to load."""
-    return await asyncio.to_thread(extract_batch, batch, responses)
+async def extract(
+    batch: Sequence[PlannedFetch], responses: Sequence[Fetched], pool: Executor | None = None
+) -> BatchRows:
+    """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread)."""
+    return await asyncio.get_running_loop().run_in_executor(pool, extract_batch, batch, responses)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -295,28 +320,35 @@ async def _crawl(
         # batches. Each batch is extracted and loaded as soon as it is fetched.
         in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
         offload = _distributed()
+        batches = host_batches(plan, settings.batch_size)
+        workers = 1 if offload else settings.extract_workers
 
-        async def fetch_batch(batch: list[PlannedFetch]) -> tuple[list[PlannedFetch], list[Fetched] | BatchRows]:
+        # Each batch is extracted as soon as it is fetched, while other batches are fetched; loading (one
+        # writer) takes them in the order they finish. Big inputs are quoted: Prefect would otherwise walk
+        # every page of them looking for futures (~1 ms per batch and page list).
+        async def fetch_and_extract(
+            batch: list[PlannedFetch], pool: Executor | None
+        ) -> tuple[list[PlannedFetch], BatchRows]:
             async with in_flight:
-                responses = await fetch(fetcher, batch)
+                responses = await fetch(fetcher, _quoted(batch))
                 done["fetch"] += len(batch)
                 _progress("fetch", done["fetch"], len(plan))
                 if not offload:
-                    return batch, responses
+                    return batch, await extract(_quoted(batch), _quoted(responses), pool)
                 # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 future: Any = extract.submit(batch, responses)  # PrefectFuture[BatchRows]; typed as a coroutine's
                 return batch, await asyncio.to_thread(future.result)
 
-        for done_batch in asyncio.as_completed([fetch_batch(b) for b in host_batches(plan, settings.batch_size)]):
-            batch, fetched = await done_batch
-            rows = fetched if isinstance(fetched, BatchRows) else await extract(batch, fetched)
-            done["extract"] += len(batch)
-            _progress("extract", done["extract"], len(plan))
-            rows.fetches += fetch_rows(fetcher.robots_fetches)
-            fetcher.robots_fetches.clear()
-            tally_batch(summary, batch, rows, await load(settings.db, run_id, rows))
-            unexpected += rows.unexpected
-            await progress.update(done["extract"], len(plan), stage="fetch + extract + load")
+        with extraction_pool(workers, len(batches)) as pool:
+            for finished in asyncio.as_completed([fetch_and_extract(b, pool) for b in batches]):
+                batch, rows = await finished
+                done["extract"] += len(batch)
+                _progress("extract", done["extract"], len(plan))
+                rows.fetches += fetch_rows(fetcher.robots_fetches)
+                fetcher.robots_fetches.clear()
+                tally_batch(summary, batch, rows, await load(settings.db, run_id, _quoted(rows)))
+                unexpected += rows.unexpected
+                await progress.update(done["extract"], len(plan), stage="fetch + extract + load")
         log.info(
             "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
             summary.fetched,
@@ -351,6 +383,11 @@ async def _discover(
         "plan: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)", len(plan), len(candidates)
     )
     return plan
+
+
+def _quoted(value: T) -> T:
+    """`value` wrapped so Prefect passes it to a task without walking it for futures (typed as itself)."""
+    return cast(T, quote(value))
 
 
 def _distributed() -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flows.discover import Candidate
 from flows.fetch import Fetched
-from flows.steps import host_batches, plan_fetches, rows_for_page
+from flows.ingest import extract_batch, extraction_pool
+from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
 from storage.load import load_seen
 from storage.rows import SeenRow
@@ -123,3 +125,30 @@ def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
     )
     (article,) = rows_for_page(fetched, Candidate("http://a.example/c", "s"), now=NOW).articles
     assert "café" in article.text and "naïve" in article.text and "€4" in article.text
+
+
+def test_extraction_in_worker_processes_gives_the_rows_of_extraction_in_this_one() -> None:
+    paragraphs = " ".join(["The ferry terminal reopened on Monday after a two-year rebuild of its quay."] * 4)
+    pages = {
+        "http://a.example/story": f"<html><body><article><h1>Ferry</h1><p>{paragraphs}</p></article></body></html>",
+        "http://a.example/broken": "<html><body><nav>Home</nav></body></html>",
+    }
+    batch = [PlannedFetch(Candidate(url, "a")) for url in pages]
+    responses = [
+        Fetched(url, "article", "ok", url, status=200, body=html.encode(), content_type="text/html")
+        for url, html in pages.items()
+    ]
+    with extraction_pool(2, batches=2) as pool:
+        assert pool is not None
+        in_workers = pool.submit(extract_batch, batch, responses).result()
+    here = extract_batch(batch, responses)
+    assert [replace(a, fetched_at=NOW) for a in in_workers.articles] == [
+        replace(a, fetched_at=NOW) for a in here.articles
+    ]
+    assert len(here.articles) == 1
+    assert [e.error_type for e in in_workers.errors] == [e.error_type for e in here.errors] == ["ExtractionError"]
+
+
+def test_a_single_batch_is_extracted_without_worker_processes() -> None:
+    with extraction_pool(0, batches=1) as pool:
+        assert pool is None
