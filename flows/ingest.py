@@ -3,18 +3,17 @@
 Tasks are thin wrappers over flows.discover / flows.steps / storage; each works on a batch, because a
 Prefect task run costs ~25 ms. The flow is the only DuckDB writer and holds the write connection
 per batch, so readers get in between batches and a killed run loses at most one batch. Fetching stays
-in the flow process too (one Fetcher keeps per-host politeness global); with a distributed task runner
-(`DaskTaskRunner`) only `extract`, the CPU-bound step, is submitted to workers.
+in the flow process too (one Fetcher keeps per-host politeness global). `extract`, the CPU-bound step,
+runs in worker processes (flows.extraction) or, with a distributed task runner (`DaskTaskRunner`), on its
+workers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
@@ -31,6 +30,7 @@ from prefect.utilities.annotations import quote
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.discover import Candidate, Discovery, discover_source
+from flows.extraction import ExtractionPool, extract_batch
 from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.publish import ProgressArtifact, count_new_clusters, publish_run
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
@@ -40,7 +40,6 @@ from flows.steps import (
     fetch_rows,
     host_batches,
     plan_fetches,
-    rows_for_page,
     seen_row,
     utcnow,
 )
@@ -55,30 +54,13 @@ from storage.load import (
     load_seen,
     start_run,
 )
-from storage.rows import ArticleRow, ErrorRow, LoadResult
+from storage.rows import ArticleRow, LoadResult
 from storage.state import known_sitemaps, recent_articles, seen_states
 
 T = TypeVar("T")
 
 # Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
 MAX_BATCHES_IN_FLIGHT = 8
-
-
-@contextmanager
-def extraction_pool(workers: int, batches: int) -> Iterator[Executor | None]:
-    """Worker processes for extraction, or None (a thread of this process) when they would not pay off.
-
-    Extraction is CPU-bound Python: in a thread it shares this process's GIL with fetching, loading and
-    Prefect, so a run used one core. Processes are spawned, not forked: this process has Prefect's threads
-    and an event loop, which a forked child would copy mid-flight. Starting one costs ~1-2 s (imports), so
-    a run of one batch extracts in a thread.
-    """
-    workers = min(workers or os.cpu_count() or 1, batches)
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -180,18 +162,6 @@ async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
 async def dedupe(db: str, run_id: str, params: DedupParams) -> DedupResult:
     """Sign pending articles and give them cluster ids, in one transaction."""
     return await asyncio.to_thread(_assign_clusters, db, run_id, params)
-
-
-def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
-    """Rows for each page of a batch; a page that fails unexpectedly becomes an error row, not a failed batch."""
-    rows, now = BatchRows(), utcnow()
-    for planned, response in zip(batch, responses, strict=True):
-        try:
-            rows.extend(rows_for_page(response, planned.candidate, now=now))
-        except Exception as exc:  # per-item boundary: recorded, counted as unexpected, batch goes on
-            rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
-            rows.unexpected += 1
-    return rows
 
 
 def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
@@ -327,19 +297,21 @@ async def _crawl(
         # writer) takes them in the order they finish. Big inputs are quoted: Prefect would otherwise walk
         # every page of them looking for futures (~1 ms per batch and page list).
         async def fetch_and_extract(
-            batch: list[PlannedFetch], pool: Executor | None
+            batch: list[PlannedFetch], pool: ExtractionPool
         ) -> tuple[list[PlannedFetch], BatchRows]:
             async with in_flight:
                 responses = await fetch(fetcher, _quoted(batch))
                 done["fetch"] += len(batch)
                 _progress("fetch", done["fetch"], len(plan))
+                if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
+                    return batch, extract_batch(batch, responses)
                 if not offload:
-                    return batch, await extract(_quoted(batch), _quoted(responses), pool)
+                    return batch, await extract(_quoted(batch), _quoted(responses), pool.executor_for(responses))
                 # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 future: Any = extract.submit(batch, responses)  # PrefectFuture[BatchRows]; typed as a coroutine's
                 return batch, await asyncio.to_thread(future.result)
 
-        with extraction_pool(workers, len(batches)) as pool:
+        with ExtractionPool(workers=workers, batches=len(batches)) as pool:
             for finished in asyncio.as_completed([fetch_and_extract(b, pool) for b in batches]):
                 batch, rows = await finished
                 done["extract"] += len(batch)

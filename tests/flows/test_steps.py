@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flows.discover import Candidate
+from flows.extraction import ExtractionPool, extract_batch
 from flows.fetch import Fetched
-from flows.ingest import extract_batch, extraction_pool
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
 from storage.load import load_seen
@@ -138,9 +138,10 @@ def test_extraction_in_worker_processes_gives_the_rows_of_extraction_in_this_one
         Fetched(url, "article", "ok", url, status=200, body=html.encode(), content_type="text/html")
         for url, html in pages.items()
     ]
-    with extraction_pool(2, batches=2) as pool:
-        assert pool is not None
-        in_workers = pool.submit(extract_batch, batch, responses).result()
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        in_workers = workers.submit(extract_batch, batch, responses).result()
     here = extract_batch(batch, responses)
     assert [replace(a, fetched_at=NOW) for a in in_workers.articles] == [
         replace(a, fetched_at=NOW) for a in here.articles
@@ -149,6 +150,10 @@ def test_extraction_in_worker_processes_gives_the_rows_of_extraction_in_this_one
     assert [e.error_type for e in in_workers.errors] == [e.error_type for e in here.errors] == ["ExtractionError"]
 
 
-def test_a_single_batch_is_extracted_without_worker_processes() -> None:
-    with extraction_pool(0, batches=1) as pool:
-        assert pool is None
+def test_no_worker_processes_start_for_one_batch_or_for_pages_not_modified() -> None:
+    page = Fetched("http://a.example/1", "article", "ok", "http://a.example/1", status=200, body=b"<p>x</p>")
+    unchanged = Fetched("http://a.example/2", "article", "not_modified", "http://a.example/2", status=304)
+    with ExtractionPool(workers=0, batches=1) as single:
+        assert single.executor_for([page]) is None
+    with ExtractionPool(workers=2, batches=5) as pool:
+        assert pool.executor_for([unchanged]) is None and not pool.started

@@ -1,0 +1,65 @@
+"""Where fetched pages are extracted: worker processes started when there is work, or a thread.
+
+Extraction is CPU-bound Python. In a thread it shares the flow process's GIL with fetching, loading and
+Prefect, so a run used one core; in worker processes it uses the others while the flow goes on fetching.
+No Prefect here: the flow's `extract` task hands batches to `ExtractionPool.executor_for`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from types import TracebackType
+
+from flows.fetch import Fetched
+from flows.steps import BatchRows, PlannedFetch, rows_for_page, utcnow
+from storage.rows import ErrorRow
+
+
+def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
+    """Rows for each page of a batch; a page that fails unexpectedly becomes an error row, not a failed batch."""
+    rows, now = BatchRows(), utcnow()
+    for planned, response in zip(batch, responses, strict=True):
+        try:
+            rows.extend(rows_for_page(response, planned.candidate, now=now))
+        except Exception as exc:  # per-item boundary: recorded, counted as unexpected, batch goes on
+            rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
+            rows.unexpected += 1
+    return rows
+
+
+class ExtractionPool:
+    """Worker processes for a run's extraction, started by the first batch that has pages to extract.
+
+    Processes are spawned, not forked: the flow process has Prefect's threads and an event loop, which a
+    forked child would copy mid-flight. Starting them costs ~1-2 s of imports, so a run of one batch, or
+    one whose pages all came back 304 Not Modified, extracts in a thread and starts none.
+    """
+
+    def __init__(self, *, workers: int, batches: int) -> None:
+        """`workers` 0 means one per CPU core; never more workers than batches."""
+        self.workers = min(workers or os.cpu_count() or 1, batches)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor_for(self, responses: Sequence[Fetched]) -> Executor | None:
+        """The worker processes when these responses hold pages to extract and workers pay off, else None."""
+        if self.workers <= 1 or not any(r.ok for r in responses):
+            return None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=exc is not None)
