@@ -137,7 +137,9 @@ def _mark_story_container(tree: HtmlElement) -> None:
     2-3 hours"). Newsroom mixed worlds, 2026-12: generated-site F1 0.996 -> 0.998, the collapsed recipe
     page 0.57 -> 1.0; no real benchmark page changed.
     """
-    if any(find(tree) for find in BODY_XPATH):
+    # <article> and <main> answer two of trafilatura's container XPaths: checked first, they spare most pages the
+    # class-name regex XPaths (~0.8 ms a page, a tenth of extraction).
+    if tree.find(".//article") is not None or tree.find(".//main") is not None or any(f(tree) for f in BODY_XPATH):
         return
     best, _ = _densest_container(tree)
     if best is not None and best.tag not in ("body", "html"):
