@@ -146,6 +146,39 @@ def _mark_story_container(tree: HtmlElement) -> None:
         best.tag = "article"
 
 
+def _join_split_story(tree: HtmlElement) -> None:
+    """Move the paragraphs of a story split into several same-class boxes into the first box.
+
+    Some layouts cut the story into boxes around mid-article ad rows (archive, 2026-12: a wired.com page,
+    `div.body__container` x 3); trafilatura keeps only the first box it finds. Only boxes with the class
+    of the container trafilatura would take are joined, and only when the page has such repeated boxes of
+    2+ paragraphs (one pass over <p>s), so most pages never evaluate trafilatura's container XPaths here.
+    """
+    boxes: dict[tuple[str, str], dict[HtmlElement, int]] = {}
+    for p in tree.iter("p"):
+        parent = p.getparent()
+        if parent is not None and parent.get("class"):
+            counts = boxes.setdefault((parent.tag, parent.get("class", "")), {})
+            counts[parent] = counts.get(parent, 0) + 1
+    repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
+    if not repeated:
+        return
+    container = next((found[0] for find in BODY_XPATH if (found := find(tree))), None)
+    if container is None or (container.tag, container.get("class", "")) not in repeated:
+        return
+    for part in boxes[(container.tag, container.get("class", ""))]:
+        if part is container or container in set(part.iterancestors()) or part in set(container.iterancestors()):
+            continue
+        container.extend(list(part))
+        _remove(part)
+
+
+def _remove(el: HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        parent.remove(el)
+
+
 def _looks_broken(text: str, title: str | None) -> bool:
     """trafilatura's output is missing, mostly crumbs of 1-4 words, or short with the headline run in."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -307,6 +340,7 @@ def extract_article(html: str, *, url: str) -> Article:
         raise NotAnArticleError(f"{url!r} is {reason}")
     cards = _teaser_cards(tree, url=url, canonical=meta.canonical_url)
     pruned = prune_tree(tree, base_url=url)
+    _join_split_story(tree)
     _mark_story_container(tree)
     raw, extractor = _trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors), "trafilatura"
     if _looks_broken(raw, meta.title):

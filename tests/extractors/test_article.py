@@ -220,3 +220,18 @@ def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
     text = extract_article(page, url="https://example.com/food/meal-plan").text
     assert text.count(portion) == 3
     assert all(p in text for p in PARAS)
+
+
+def test_a_story_split_around_an_ad_row_is_extracted_whole() -> None:
+    # Long enough parts that trafilatura settles for the first box it finds.
+    first = [f"{p} {q}" for p in PARAS for q in PARAS[::-1]][:5]
+    second = [f"{q} {p}" for p in PARAS for q in PARAS][:5]
+    box = "<div class='body__container article__body'>{}</div>"
+    body = (
+        box.format("".join(f"<p>{p}</p>" for p in first))
+        + "<div class='row'><div class='ad'><span>Advertisement</span></div></div>"
+        + box.format("".join(f"<p>{p}</p>" for p in second))
+    )
+    page = f"<html><body><h1>Pier</h1><div class='grid'>{body}</div></body></html>"
+    text = extract_article(page, url="https://example.com/news/pier").text
+    assert text.split("\n\n") == first + second
