@@ -159,9 +159,9 @@ async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def dedupe(db: str, run_id: str, params: DedupParams) -> DedupResult:
+async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> DedupResult:
     """Sign pending articles and give them cluster ids, in one transaction."""
-    return await asyncio.to_thread(_assign_clusters, db, run_id, params)
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit)
 
 
 def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
@@ -178,8 +178,8 @@ def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
     return loaded
 
 
-def _assign_clusters(db: str, run_id: str, params: DedupParams) -> DedupResult:
-    with writing(db) as con:
+def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> DedupResult:
+    with writing(db, memory_limit=memory_limit) as con:
         return assign_clusters(con, run_id, params)
 
 
@@ -259,7 +259,7 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
 
     unexpected = await _crawl(log, flow_name, settings, selected, run_id, summary)
     _progress("dedupe", 0, 1)
-    result = await dedupe(settings.db, run_id, dedup_params(settings))
+    result = await dedupe(settings.db, run_id, dedup_params(settings), settings.db_memory_limit)
     _progress("dedupe", 1, 1)
     summary.duplicates = result.matches
     summary.new_clusters = count_new_clusters(settings.db, run_id)

@@ -19,23 +19,14 @@ from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
 from flows.ingest import dedup_params, run_name
 from storage.db import writing
-from storage.dedup import DedupResult, assign_clusters
-
-# TODO(#7): move into storage/dedup.py as `reset_index(con)` (storage is another engineer's package).
-RESET_SQL = (
-    "DELETE FROM lsh_bands",
-    "DELETE FROM signatures",
-    "DELETE FROM dup_pairs",
-    "UPDATE articles SET cluster_id = NULL, is_canonical = NULL",
-)
+from storage.dedup import DedupResult, assign_clusters, reset_index
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def recluster(db: str, run_id: str, params: DedupParams) -> DedupResult:
+def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str) -> DedupResult:
     """Empty the dedup index and assign every article a cluster again, in one transaction."""
-    with writing(db) as con:
-        for statement in RESET_SQL:
-            con.execute(statement)
+    with writing(db, memory_limit=memory_limit) as con:
+        reset_index(con)
         return assign_clusters(con, run_id, params)
 
 
@@ -53,6 +44,6 @@ def rebuild_clusters(
     log = get_run_logger()
     settings = load_config(sources).settings if sources else Settings()
     settings = settings.with_overrides(db=db, dedup_threshold=dedup_threshold)
-    result = recluster(settings.db, flow_run.id or "rebuild-clusters", dedup_params(settings))
+    result = recluster(settings.db, flow_run.id or "rebuild-clusters", dedup_params(settings), settings.db_memory_limit)
     log.info("rebuild-clusters: %d signed, %d matches, %d merges", result.signed, result.matches, result.merges)
     return {"db": settings.db, **asdict(result)}

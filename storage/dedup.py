@@ -106,6 +106,17 @@ def assign_clusters(
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
 
 
+def reset_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget every signature, band key, verified pair and cluster id, so the next assign_clusters starts over."""
+    for statement in (
+        "DELETE FROM lsh_bands",
+        "DELETE FROM signatures",
+        "DELETE FROM dup_pairs",
+        "UPDATE articles SET cluster_id = NULL, is_canonical = NULL",
+    ):
+        con.execute(statement)
+
+
 def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
     """The next CHUNK_SIZE articles without a signature, oldest first."""
     return con.execute(

@@ -64,3 +64,12 @@ def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
 def test_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_a_memory_limit_must_be_a_size(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[sources]]\nname = "a"\nfeeds = ["https://a.example/rss"]\n[settings]\ndb_memory_limit = "lots"\n'
+    )
+    with pytest.raises(ConfigError, match="db_memory_limit='lots' is not a size such as '2GB'"):
+        load_config(path)

@@ -5,6 +5,7 @@ processes) keeps this quick."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -96,3 +97,16 @@ def test_backfill_rechecks_a_source_and_publishes_its_own_artifacts(runs: Runs) 
     assert runs.backfill["unchanged"] == harbourtimes["stored"] > 0
     keys = {a.key for a in asyncio.run(read_artifacts(runs.backfill["run_id"]))}
     assert keys == {"backfill-summary", "backfill-clusters", "backfill-errors", "backfill-progress"}
+
+
+def test_rebuild_clusters_signs_everything_again_and_finds_the_same_clusters(
+    runs: Runs, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from flows.maintenance import rebuild_clusters
+
+    db = tmp_path_factory.mktemp("rebuild") / "copy.duckdb"
+    shutil.copy(runs.default["db"], db)
+    articles, clusters = stored(str(db))
+    result = rebuild_clusters(db=str(db))
+    assert result["signed"] == len(articles) and result["matches"] > 0
+    assert stored(str(db)) == (articles, clusters)

@@ -147,3 +147,9 @@ def test_a_read_only_file_keeps_its_rows_and_still_answers_readers(probe_db: Pat
         pass
     with connect(probe_db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM probe").fetchone() == (10,)
+
+
+def test_memory_limit_bounds_duckdb(tmp_path: Path) -> None:
+    with writing(tmp_path / "x.duckdb", memory_limit="100MB") as con:
+        (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    assert limit == "95.3 MiB"
