@@ -25,6 +25,10 @@ import httpx
 from extractors.robots import RobotsRules
 
 Kind = Literal["article", "feed", "sitemap", "robots", "page"]
+# Added to each gap between request starts to one host: requests leave exactly `delay` apart, but the server
+# sees them up to ~10 ms closer (a new connection's handshake delays one more than the next), which put
+# 1/delay + 1 requests into one clock second on the newsroom's request log.
+SPACING_MARGIN = 0.02
 Outcome = Literal["ok", "not_modified", "skipped", "failed"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -270,7 +274,7 @@ class Fetcher:
             now = time.monotonic()
             # Computed from the previous start with the current delay, so a Crawl-delay learned from
             # robots.txt already spaces the request that follows robots.txt itself.
-            start = max(now, host.last_start + host.delay)
+            start = max(now, host.last_start + host.delay + (SPACING_MARGIN if host.delay else 0.0))
             host.last_start = start
         if start > now:
             await asyncio.sleep(start - now)

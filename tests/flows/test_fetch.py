@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from flows.fetch import Fetcher, FetchPolicy, Validators
+from flows.fetch import SPACING_MARGIN, Fetcher, FetchPolicy, Validators
 from tests.loopback import Request, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
@@ -154,6 +154,24 @@ def test_crawl_delay_spaces_requests_to_one_host() -> None:
     assert all(r.outcome == "ok" for r in results)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.28
+
+
+def test_one_host_never_sees_more_than_one_request_per_delay() -> None:
+    routes = {f"/a{i}": page(ARTICLE) for i in range(12)}
+    with serve(routes) as site:
+
+        async def go():
+            async with Fetcher(policy(per_host_delay=0.1, per_host_concurrency=4)) as fetcher:
+                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(12)], kind="article")
+
+        results = asyncio.run(go())
+    assert all(r.outcome == "ok" for r in results) and len(site.log) == 13
+    # Requests leave a little more than the delay apart, so that connection-setup jitter at the server's end
+    # never puts two of them in one delay-long window (nor 1/delay + 1 in one second).
+    starts = sorted(a.started_at.timestamp() for r in results for a in r.attempts)
+    # (A late wake-up shortens the next gap, so the margin is the tolerance here: the bound is the delay.)
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.1
+    assert SPACING_MARGIN > 0
 
 
 def test_loopback_is_refused_unless_allowed() -> None:
