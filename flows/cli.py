@@ -227,6 +227,7 @@ def _api_for_workers(task_runner: Any) -> Iterator[None]:
     if task_runner is None or os.environ.get("PREFECT_API_URL"):
         yield
         return
+    from prefect.logging.handlers import APILogWorker
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -235,6 +236,9 @@ def _api_for_workers(task_runner: Any) -> Iterator[None]:
     try:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield
+            # Logs still queued (the Dask cluster's shutdown) go out while the server is up; sent after it
+            # stopped, they end in "--- Error logging to API --- All connection attempts failed".
+            APILogWorker.drain_all(timeout=5)
     finally:
         server.stop()
 
