@@ -207,7 +207,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.nda
 
     The chunk's keys come in as Arrow rather than from `lsh_bands` (where _store_bands just put them, and
     where a pending article has no other rows): one pass over `lsh_bands` instead of a self-join, which
-    halved the time against 1M stored articles (DuckDB 2.0; bench/README-dedup.md).
+    halved the time against 1M stored articles (DuckDB 2.0; bench/bench_lsh.py, figures in bench/README.md).
     """
     con.register("chunk_bands", _band_rows(ids, keys))
     try:
