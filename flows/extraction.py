@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from types import TracebackType
@@ -16,6 +18,8 @@ from types import TracebackType
 from flows.fetch import Fetched
 from flows.steps import BatchRows, PlannedFetch, rows_for_page, utcnow
 from storage.rows import ErrorRow
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
@@ -28,6 +32,21 @@ def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -
             rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
             rows.unexpected += 1
     return rows
+
+
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this process once `parent` is gone.
+
+    A flow process killed with SIGKILL (kill -9, the OOM killer) never closes its workers' queue, and the
+    workers would wait on it forever, two idle processes leaked per killed run.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class ExtractionPool:
@@ -48,7 +67,12 @@ class ExtractionPool:
         if self.workers <= 1 or not any(r.ok for r in responses):
             return None
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     @property

@@ -322,7 +322,8 @@ def kill_at(run: Run, phase: str, rng: random.Random) -> bool:
         landed = run.wait_for("discover:")  # discovery loaded (feed validators stored), nothing fetched yet
     elif phase == "fetching":
         landed = run.wait_for("plan:")
-        time.sleep(rng.uniform(0, 1.5))
+        # Short: a rerun may have only a few dozen URLs left, fetched and extracted within about a second.
+        time.sleep(rng.uniform(0, 0.5))
     elif phase == "writing":
         landed = run.wait_for("plan:") and run.wait_for_write_lock(nth=rng.randint(1, 8))
     elif phase == "dedup":

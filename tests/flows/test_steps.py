@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flows.discover import Candidate
-from flows.extraction import ExtractionPool, extract_batch
+from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
 from flows.fetch import Fetched
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
@@ -157,3 +162,37 @@ def test_no_worker_processes_start_for_one_batch_or_for_pages_not_modified() -> 
         assert single.executor_for([page]) is None
     with ExtractionPool(workers=2, batches=5) as pool:
         assert pool.executor_for([unchanged]) is None and not pool.started
+
+
+KILLED_FLOW = """
+import os, signal
+from flows.extraction import ExtractionPool
+from flows.fetch import Fetched
+page = Fetched("http://a.example/1", "article", "ok", "http://a.example/1", status=200, body=b"<p>x</p>")
+with ExtractionPool(workers=2, batches=2) as pool:
+    workers = pool.executor_for([page])
+    list(workers.map(abs, [-1, -2]))
+    print(" ".join(str(p) for p in workers._processes), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_extraction_workers_exit_when_the_flow_process_is_killed() -> None:
+    run = subprocess.run([sys.executable, "-c", KILLED_FLOW], capture_output=True, text=True, timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    pids = [int(p) for p in run.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10 * PARENT_CHECK_SECONDS
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone too: only its exit status is left, for its new parent to collect.
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().split(") ")[-1][0] != "Z"
