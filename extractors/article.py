@@ -139,7 +139,9 @@ def _mark_story_container(tree: HtmlElement) -> None:
     """
     # <article> and <main> answer two of trafilatura's container XPaths: checked first, they spare most pages the
     # class-name regex XPaths (~0.8 ms a page, a tenth of extraction).
-    if tree.find(".//article") is not None or tree.find(".//main") is not None or any(f(tree) for f in BODY_XPATH):
+    if tree.find(".//article") is not None or tree.find(".//main") is not None:
+        return
+    if _trafilatura_container(tree) is not None:  # an element with no children is falsy: compare with None
         return
     best, _ = _densest_container(tree)
     if best is not None and best.tag not in ("body", "html"):
@@ -163,20 +165,19 @@ def _join_split_story(tree: HtmlElement) -> None:
     repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
     if not repeated:
         return
-    container = next((found[0] for find in BODY_XPATH if (found := find(tree))), None)
+    container = _trafilatura_container(tree)
     if container is None or (container.tag, container.get("class", "")) not in repeated:
         return
     for part in boxes[(container.tag, container.get("class", ""))]:
         if part is container or container in set(part.iterancestors()) or part in set(container.iterancestors()):
             continue
         container.extend(list(part))
-        _remove(part)
+        part.drop_tree()
 
 
-def _remove(el: HtmlElement) -> None:
-    parent = el.getparent()
-    if parent is not None:
-        parent.remove(el)
+def _trafilatura_container(tree: HtmlElement) -> HtmlElement | None:
+    """The element trafilatura's main extractor starts from: the first match of its container XPaths."""
+    return next((found[0] for find in BODY_XPATH if (found := find(tree))), None)
 
 
 def _looks_broken(text: str, title: str | None) -> bool:
@@ -196,14 +197,17 @@ def _looks_broken(text: str, title: str | None) -> bool:
 # og:type=article, JSON-LD *Article). Newsroom dev world, 2026-11: all 290 article pages either carry
 # that markup or have no headline links; 56 of 64 section pages have 2+ headline links and no markup.
 _INDEX_HEADLINE_LINKS = 2
-_HEADLINE_LINKS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4]//a[@href]/@href")
+_HEADLINE_ANCHORS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4]//a[@href]")
 
 
-def _index_page_reason(tree: HtmlElement) -> str | None:
+def _headline_anchors(tree: HtmlElement) -> list[HtmlElement]:
+    """Links inside headings, on a page without article markup (an article's own links prove nothing)."""
+    return [] if declares_article(tree) else list(_HEADLINE_ANCHORS(tree))
+
+
+def _index_page_reason(anchors: list[HtmlElement]) -> str | None:
     """Why the page looks like an index of articles, or None when it may be an article."""
-    if declares_article(tree):
-        return None
-    targets = {str(href).split("#")[0] for href in _HEADLINE_LINKS(tree)} - {""}
+    targets = {str(a.get("href")).split("#")[0] for a in anchors} - {""}
     if len(targets) < _INDEX_HEADLINE_LINKS:
         return None
     return f"an index page ({len(targets)} headline links, no article markup)"
@@ -213,18 +217,15 @@ def _index_page_reason(tree: HtmlElement) -> str | None:
 # sentences, a date. Its text looks like a brief, so it is told apart by where the text sits: inside the box
 # of a headline link to another page, with little else in that box. Newsroom dev worlds, 2026-11: 8 of 64
 # section pages had a single card; no article page without article markup has its body in such a box.
-_HEADLINE_ANCHORS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4]//a[@href]")
 _TEASER_HEADLINE_WORDS = 4  # a link to a story carries its headline; "Sport" or "World" is a section link
 _TEASER_BOX_SLACK = 120  # characters in the card besides headline and teaser: a date, "Read more"
 
 
-def _teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None) -> list[tuple[str, str, str]]:
-    """(target, headline, box text) of each headline link to another page, when the page has no article markup."""
-    if declares_article(tree):
-        return []
+def _teaser_cards(anchors: list[HtmlElement], *, url: str, canonical: str | None) -> list[tuple[str, str, str]]:
+    """(target, headline, box text) of each headline link (`_headline_anchors`) to another page."""
     own = {u.rstrip("/") for u in (url, canonical) if u}
     cards = []
-    for a in _HEADLINE_ANCHORS(tree):
+    for a in anchors:
         target = urljoin(url, str(a.get("href"))).split("#")[0]
         headline = " ".join(a.text_content().split())
         heading = next(h for h in a.iterancestors() if h.tag in ("h1", "h2", "h3", "h4"))
@@ -335,10 +336,11 @@ def extract_article(html: str, *, url: str) -> Article:
         raise ExtractionError(f"empty page {url!r}")
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url)
-    reason = _index_page_reason(tree)
+    anchors = _headline_anchors(tree)
+    reason = _index_page_reason(anchors)
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}")
-    cards = _teaser_cards(tree, url=url, canonical=meta.canonical_url)
+    cards = _teaser_cards(anchors, url=url, canonical=meta.canonical_url)
     pruned = prune_tree(tree, base_url=url)
     _join_split_story(tree)
     _mark_story_container(tree)

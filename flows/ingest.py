@@ -141,7 +141,8 @@ async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched
     )
 
 
-# extract, load and dedupe are async tasks over synchronous cores run in a thread: called from the async
+# extract, load and dedupe are async tasks over synchronous cores run elsewhere (extract in worker processes
+# or a thread, load and dedupe in a thread): called from the async
 # flow, a sync task costs ~110 ms of Prefect overhead per call and an async one ~12 ms (Prefect 3.9.1,
 # measured in README "Scaling out"), and the event loop goes on fetching while they work.
 @task(cache_policy=NO_CACHE)
