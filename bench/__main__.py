@@ -48,10 +48,11 @@ def table(results: dict[str, Any]) -> str:
     if e2e := results.get("e2e"):
         first, second = e2e["first_run"], e2e["second_run"]
         rows += [
-            ("pages (sites)", f"{e2e['pages']:,} ({', '.join(e2e['sites'])})"),
+            ("pages fetched with 200 (sites)", f"{e2e['pages']:,} ({', '.join(e2e['sites'])})"),
             (
                 "end-to-end, first run",
-                f"{e2e['e2e_articles_per_s']:.1f} articles/s ({first['flow_seconds']:.1f} s flow, "
+                f"{e2e['e2e_pages_per_s']:.1f} pages/s, {e2e['e2e_articles_per_s']:.1f} articles/s "
+                f"({first['stored']:,} stored; {first['flow_seconds']:.1f} s flow, "
                 f"{first['process_seconds']:.1f} s process)",
             ),  # fmt: skip
             ("trafilatura alone, same pages, 1 core", f"{e2e['trafilatura_pages_per_s']:.1f} pages/s"),
