@@ -120,6 +120,8 @@ class _Host:
 
     semaphore: asyncio.Semaphore
     client: httpx.AsyncClient
+    # Held while one new connection to the host opens and waits for its first response (_OpeningGate).
+    opening: asyncio.Lock = field(default_factory=asyncio.Lock)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_start: float = float("-inf")
     delay: float = 0.0
@@ -263,7 +265,7 @@ class Fetcher:
         async with self._global, host.semaphore, host.exclusive if host.serial else contextlib.nullcontext():
             await self._wait_turn(host)
             try:
-                return await self._get_once(host.client, url, kind, validators, attempts)
+                return await self._get_once(host, url, kind, validators, attempts)
             finally:
                 if host.serial:
                     host.last_start = time.monotonic()
@@ -321,16 +323,17 @@ class Fetcher:
             raise _Failed("skipped", reason)
 
     async def _get_once(
-        self, client: httpx.AsyncClient, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
+        self, host: _Host, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
     ) -> _Response:
         headers = _conditional_headers(validators)
         started_at, t0 = datetime.now(UTC), time.perf_counter()
         status: int | None = None
         size = 0
+        gate = _OpeningGate(host.opening)
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
-                async with client.stream("GET", url, headers=headers) as response:
+                async with host.client.stream("GET", url, headers=headers, extensions={"trace": gate}) as response:
                     status = response.status_code
                     body = b""
                     if status == 200:
@@ -352,8 +355,36 @@ class Fetcher:
             message = f"{type(exc).__name__}: {exc}"
             attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers))
             raise _Retryable(message) from None
+        finally:
+            gate.release()
         attempts.append(_attempt(url, kind, started_at, t0, status, None, size, headers))
         return result
+
+
+class _OpeningGate:
+    """httpx trace hook: a host's new connections open one at a time, each after the last one has answered.
+
+    Connections to a host otherwise open all at once when a batch starts (up to per_host_concurrency). A burst
+    like that overflows a small listen backlog (Python's socketserver default is 5) while the server is slow to
+    accept; the dropped SYN is resent after a whole second, which was most of a second run's time in the
+    benchmark. Reused connections never wait here: only a request that opens one does.
+    """
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+        self._held = False
+
+    async def __call__(self, event: str, info: dict[str, object]) -> None:
+        if event == "connection.connect_tcp.started":
+            await self._lock.acquire()
+            self._held = True
+        elif event == "http11.receive_response_headers.complete" or event.endswith(".failed"):
+            self.release()
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()
 
 
 class _Retryable(Exception):

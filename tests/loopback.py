@@ -18,6 +18,7 @@ class Request:
     path: str
     headers: dict[str, str]
     at: float
+    client_port: int = 0  # tells connections apart
 
 
 @dataclass
@@ -52,7 +53,7 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-            site.log.append(Request(self.path, dict(self.headers), time.monotonic()))
+            site.log.append(Request(self.path, dict(self.headers), time.monotonic(), self.client_address[1]))
             route = site.routes.get(self.path.split("?")[0])
             if route is None:
                 status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"

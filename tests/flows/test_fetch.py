@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -172,6 +173,36 @@ def test_one_host_never_sees_more_than_one_request_per_delay() -> None:
     # (A late wake-up shortens the next gap, so the margin is the tolerance here: the bound is the delay.)
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.1
     assert SPACING_MARGIN > 0
+
+
+def test_a_host_opens_one_connection_at_a_time_each_after_the_last_answered() -> None:
+    lock = threading.Lock()
+    answered: dict[int, float] = {}  # connection (client port) -> when its first answer went out
+
+    def slow(request: Request, body: bytes = ARTICLE.encode(), ctype: str = "text/html"):
+        time.sleep(0.03)
+        with lock:
+            answered.setdefault(request.client_port, time.monotonic())
+        return 200, {"Content-Type": ctype}, body
+
+    def robots(request: Request):
+        return slow(request, b"User-agent: *\nAllow: /\n", "text/plain")
+
+    with serve({"/robots.txt": robots} | {f"/a{i}": slow for i in range(16)}) as site:
+
+        async def go():
+            async with Fetcher(policy(per_host_concurrency=4)) as fetcher:
+                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(16)], kind="article")
+
+        results = asyncio.run(go())
+    assert all(r.outcome == "ok" for r in results)
+    first_request: dict[int, float] = {}
+    for r in site.log:
+        first_request.setdefault(r.client_port, r.at)
+    opened = sorted(first_request, key=first_request.get)  # type: ignore[arg-type]
+    assert 2 <= len(opened) <= 4  # connections are still reused and opened up to the limit
+    for earlier, later in zip(opened, opened[1:], strict=False):
+        assert first_request[later] >= answered[earlier], "a connection opened before the previous one answered"
 
 
 def test_loopback_is_refused_unless_allowed() -> None:
