@@ -153,3 +153,19 @@ def test_memory_limit_bounds_duckdb(tmp_path: Path) -> None:
     with writing(tmp_path / "x.duckdb", memory_limit="100MB") as con:
         (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
     assert limit == "95.3 MiB"
+
+
+def test_every_file_opened_for_writing_has_the_whole_schema(tmp_path: Path) -> None:
+    # A process skips the DDL for files whose columns match what it applied before; these must not be skipped.
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    with writing(first) as con:
+        columns = con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main'").fetchone()
+    with writing(second) as con:  # a new file
+        assert con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main'").fetchone() == columns
+    first.unlink()
+    with writing(first) as con:  # deleted and created again under the same name
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    with duckdb.connect(str(second)) as con:  # a file from before a column was added
+        con.execute("ALTER TABLE runs DROP COLUMN skipped")
+    with writing(second) as con:
+        assert con.execute("SELECT skipped FROM runs").fetchall() == []
