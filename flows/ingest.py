@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -160,8 +160,8 @@ async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> DedupResult:
-    """Sign pending articles and give them cluster ids, in one transaction."""
+async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> tuple[DedupResult, int]:
+    """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters."""
     return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit)
 
 
@@ -179,9 +179,9 @@ def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
     return loaded
 
 
-def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> DedupResult:
+def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> tuple[DedupResult, int]:
     with writing(db, memory_limit=memory_limit) as con:
-        return assign_clusters(con, run_id, params)
+        return assign_clusters(con, run_id, params), count_new_clusters(con, run_id)
 
 
 def run_name(prefix: str) -> Callable[[], str]:
@@ -260,10 +260,9 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
 
     unexpected = await _crawl(log, flow_name, settings, selected, run_id, summary)
     _progress("dedupe", 0, 1)
-    result = await dedupe(settings.db, run_id, dedup_params(settings), settings.db_memory_limit)
+    result, summary.new_clusters = await dedupe(settings.db, run_id, dedup_params(settings), settings.db_memory_limit)
     _progress("dedupe", 1, 1)
     summary.duplicates = result.matches
-    summary.new_clusters = count_new_clusters(settings.db, run_id)
     summary.seconds = (utcnow() - started).total_seconds()
     log.info("dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges)
     status = "failed" if unexpected else "completed"
@@ -286,7 +285,7 @@ async def _crawl(
         _progress("fetch", 0, len(plan))
         _progress("extract", 0, len(plan))
         progress = ProgressArtifact(flow_name)
-        await progress.update(0, len(plan), stage="fetch + extract + load")
+        progress.update(0, len(plan), stage="fetch + extract + load")
         # One host per batch, batches concurrently: a slow or Crawl-delayed host holds up only its own
         # batches. Each batch is extracted and loaded as soon as it is fetched.
         in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
@@ -295,7 +294,7 @@ async def _crawl(
         workers = 1 if offload else settings.extract_workers
 
         # Each batch is extracted as soon as it is fetched, while other batches are fetched; loading (one
-        # writer) takes them in the order they finish. Big inputs are quoted: Prefect would otherwise walk
+        # writer) takes them as they finish. Big inputs are quoted: Prefect would otherwise walk
         # every page of them looking for futures (~1 ms per batch and page list).
         async def fetch_and_extract(
             batch: list[PlannedFetch], pool: ExtractionPool
@@ -312,16 +311,29 @@ async def _crawl(
                 future: Any = extract.submit(batch, responses)  # PrefectFuture[BatchRows]; typed as a coroutine's
                 return batch, await asyncio.to_thread(future.result)
 
+        async def load_ready(ready: tuple[list[PlannedFetch], BatchRows]) -> int:
+            batch, rows = ready
+            done["extract"] += len(batch)
+            _progress("extract", done["extract"], len(plan))
+            rows.fetches += fetch_rows(fetcher.robots_fetches)
+            fetcher.robots_fetches.clear()
+            tally_batch(summary, batch, rows, await load(settings.db, run_id, _quoted(rows)))
+            progress.update(done["extract"], len(plan), stage="fetch + extract + load")
+            return rows.unexpected
+
         with ExtractionPool(workers=workers, batches=len(batches)) as pool:
-            for finished in asyncio.as_completed([fetch_and_extract(b, pool) for b in batches]):
-                batch, rows = await finished
-                done["extract"] += len(batch)
-                _progress("extract", done["extract"], len(plan))
-                rows.fetches += fetch_rows(fetcher.robots_fetches)
-                fetcher.robots_fetches.clear()
-                tally_batch(summary, batch, rows, await load(settings.db, run_id, _quoted(rows)))
-                unexpected += rows.unexpected
-                await progress.update(done["extract"], len(plan), stage="fetch + extract + load")
+            running = {asyncio.ensure_future(fetch_and_extract(b, pool)) for b in batches}
+            try:
+                while running:
+                    finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    # Group commit: the batches that finished while the last write ran go in one transaction,
+                    # which saves a connection (~50 ms with schema and checkpoint) per batch when they come
+                    # in together, as the 304-only batches of a re-check do.
+                    unexpected += await load_ready(_combined(f.result() for f in finished))
+            finally:
+                for rest in running:
+                    rest.cancel()
+        await progress.flush()
         log.info(
             "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
             summary.fetched,
@@ -356,6 +368,16 @@ async def _discover(
         "plan: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)", len(plan), len(candidates)
     )
     return plan
+
+
+def _combined(results: Iterable[tuple[list[PlannedFetch], BatchRows]]) -> tuple[list[PlannedFetch], BatchRows]:
+    """Several extracted batches as one, to be written in one transaction."""
+    batch: list[PlannedFetch] = []
+    rows = BatchRows()
+    for part, part_rows in results:
+        batch += part
+        rows.extend(part_rows)
+    return batch, rows
 
 
 def _quoted(value: T) -> T:

@@ -7,9 +7,11 @@ Artifact keys are stable, so the UI's Artifacts page shows each one's history ac
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from uuid import UUID
 
+import duckdb
 from prefect.artifacts import (
     acreate_markdown_artifact,
     acreate_progress_artifact,
@@ -50,9 +52,8 @@ ORDER BY 5 LIMIT $limit
 """
 
 
-def count_new_clusters(db: str, run_id: str) -> int:
-    with connect(db, read_only=True) as con:
-        (count,) = con.execute(NEW_CLUSTERS_SQL, {"run_id": run_id}).fetchone() or (0,)
+def count_new_clusters(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    (count,) = con.execute(NEW_CLUSTERS_SQL, {"run_id": run_id}).fetchone() or (0,)
     return int(count)
 
 
@@ -80,16 +81,39 @@ async def publish_run(summary: RunSummary, *, flow: str, finished_at: datetime) 
 
 
 class ProgressArtifact:
-    """A progress artifact of the current flow run, updated as batches finish."""
+    """A progress artifact of the current flow run, sent in the background as batches finish.
+
+    The run never waits for the UI: each API call took 30-60 ms, which was a sixth of a second run (a run with
+    nothing new) spent before its first request and between its writes. One call is in flight at a time and
+    the newest figure wins; `flush` waits for the last one.
+    """
 
     def __init__(self, flow: str) -> None:
         self.key = f"{flow}-progress"
         self.artifact_id: UUID | None = None
+        self._latest: tuple[int, int, str] | None = None
+        self._sending: asyncio.Task[None] | None = None
 
-    async def update(self, done: int, total: int, *, stage: str) -> None:
-        percent = progress_percent(done, total)
-        description = f"{stage}: {done} of {total} URLs"
-        if self.artifact_id is None:
-            self.artifact_id = await acreate_progress_artifact(percent, key=self.key, description=description)
-        else:
-            await aupdate_progress_artifact(self.artifact_id, percent, description=description)
+    def update(self, done: int, total: int, *, stage: str) -> None:
+        self._latest = (done, total, stage)
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send())
+
+    async def flush(self) -> None:
+        """Wait until the newest figure is sent (raises what a failed API call raised)."""
+        # _send returns only once nothing newer is left, and an update after that starts a new task.
+        while self._sending is not None and not self._sending.done():
+            await self._sending
+        if self._sending is not None:
+            self._sending.result()
+
+    async def _send(self) -> None:
+        while self._latest is not None:
+            done, total, stage = self._latest
+            self._latest = None
+            percent = progress_percent(done, total)
+            description = f"{stage}: {done} of {total} URLs"
+            if self.artifact_id is None:
+                self.artifact_id = await acreate_progress_artifact(percent, key=self.key, description=description)
+            else:
+                await aupdate_progress_artifact(self.artifact_id, percent, description=description)
