@@ -205,6 +205,25 @@ def test_a_host_opens_one_connection_at_a_time_each_after_the_last_answered() ->
         assert first_request[later] >= answered[earlier], "a connection opened before the previous one answered"
 
 
+def test_not_modified_and_small_error_answers_leave_the_connection_open_for_the_next_request() -> None:
+    def cached(request: Request):
+        return 304, {"ETag": '"v1"'}, b""
+
+    routes = {f"/a{i}": cached for i in range(6)} | {"/gone": page("<h1>Gone</h1>", status=404)}
+    with serve(routes) as site:
+
+        async def go():
+            async with Fetcher(policy(per_host_concurrency=1)) as fetcher:
+                urls = [f"{site.base}/a{i}" for i in range(3)] + [f"{site.base}/gone"]
+                urls += [f"{site.base}/a{i}" for i in range(3, 6)]
+                validators = {u: Validators('"v1"', None) for u in urls}
+                return await fetcher.fetch_all(urls, kind="article", validators=validators)
+
+        results = asyncio.run(go())
+    assert [r.status for r in results] == [304, 304, 304, 404, 304, 304, 304]
+    assert len({r.client_port for r in site.log}) == 1  # robots.txt (404) and all seven on one connection
+
+
 def test_loopback_is_refused_unless_allowed() -> None:
     with serve({"/a": page(ARTICLE)}) as site:
         result = fetch(site.base + "/a", allow_private=False)
