@@ -34,6 +34,10 @@ def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -
     return rows
 
 
+def _imported() -> None:
+    """A warm-up job: a worker that runs it has started and imported extraction (this module's imports)."""
+
+
 def exit_with_parent(parent: int) -> None:
     """Worker initializer: end this process once `parent` is gone.
 
@@ -66,6 +70,20 @@ class ExtractionPool:
         """The worker processes when these responses hold pages to extract and workers pay off, else None."""
         if self.workers <= 1 or not any(r.ok for r in responses):
             return None
+        return self._started()
+
+    def warm_up(self) -> None:
+        """Start the workers now, so their imports overlap the first fetches instead of following them.
+
+        For a plan with pages to download (not only re-checks): its first batch then finds the workers ready,
+        ~0.5 s earlier in the 2,900-page benchmark.
+        """
+        if self.workers > 1:
+            pool = self._started()
+            for _ in range(self.workers):
+                pool.submit(_imported)
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.workers,

@@ -322,6 +322,8 @@ async def _crawl(
             return rows.unexpected
 
         with ExtractionPool(workers=workers, batches=len(batches)) as pool:
+            if not offload and any(p.validators is None for p in plan):  # pages to download, not only re-checks
+                pool.warm_up()
             running = {asyncio.ensure_future(fetch_and_extract(b, pool)) for b in batches}
             try:
                 while running:

@@ -196,3 +196,18 @@ def _alive(pid: int) -> bool:
     # A zombie is gone too: only its exit status is left, for its new parent to collect.
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
         return stat.read().split(") ")[-1][0] != "Z"
+
+
+def test_warm_up_starts_every_worker_before_the_first_batch() -> None:
+    with ExtractionPool(workers=2, batches=3) as pool:
+        pool.warm_up()
+        assert pool.started
+        workers = pool.executor_for([Fetched("http://a.example/1", "article", "ok", "http://a.example/1", 200)])
+        assert workers is not None
+        deadline = time.monotonic() + 60
+        while len(workers._processes) < 2 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.05)
+        assert len(workers._processes) == 2  # type: ignore[attr-defined]
+    with ExtractionPool(workers=1, batches=3) as single:
+        single.warm_up()
+        assert not single.started
