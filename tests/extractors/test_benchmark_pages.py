@@ -64,3 +64,22 @@ def test_generated_page_leaks_no_boilerplate(truth_html: tuple[dict, str]) -> No
     text = " ".join(_ours(html, truth["url"]).casefold().split())
     leaked = [leak for leak in truth["leaks"] if " ".join(leak["text"].casefold().split()) in text]
     assert truth["leaks"] and leaked == []
+
+
+def test_pages_parse_to_the_tree_trafilatura_builds_for_them() -> None:
+    # extract_article parses with its own parser (a C-level element class lookup, for speed); the trees must be
+    # the ones trafilatura's load_html builds, or its extraction of our pruned tree would drift.
+    from lxml import etree
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    from extractors.article import _load_html
+
+    pages = [html for _, html in _pages("real") + _pages("generated")]
+    pages += ["<p>a fragment</p>", "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>"]
+    for html in pages:
+        ours, theirs = _load_html(html), load_html(html)
+        assert (ours is None) == (theirs is None)
+        if ours is not None and theirs is not None:
+            assert etree.tostring(ours) == etree.tostring(theirs)
+            assert all(isinstance(el, HtmlElement) for el in ours.iter() if isinstance(el.tag, str))
