@@ -44,7 +44,7 @@ from flows.steps import (
     utcnow,
 )
 from storage.db import connect, writing
-from storage.dedup import DedupResult, assign_clusters
+from storage.dedup import DedupResult, assign_clusters, has_pending
 from storage.load import (
     finish_run,
     load_aliases,
@@ -257,14 +257,23 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     started = utcnow()
     with writing(settings.db) as con:
         start_run(con, run_id, started_at=started, params={"sources": sources, **asdict(settings)})
+        left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
 
     unexpected = await _crawl(log, flow_name, settings, selected, run_id, summary)
     _progress("dedupe", 0, 1)
-    result, summary.new_clusters = await dedupe(settings.db, run_id, dedup_params(settings), settings.db_memory_limit)
+    if left_pending or summary.new or summary.updated:
+        result, summary.new_clusters = await dedupe(
+            settings.db, run_id, dedup_params(settings), settings.db_memory_limit
+        )
+        log.info(
+            "dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges
+        )
+    else:  # nothing new, changed or left over: no write, no task run (a re-check run's last ~70 ms)
+        result = DedupResult()
+        log.info("dedupe: nothing to sign (no new or changed articles)")
     _progress("dedupe", 1, 1)
     summary.duplicates = result.matches
     summary.seconds = (utcnow() - started).total_seconds()
-    log.info("dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges)
     status = "failed" if unexpected else "completed"
     finished = utcnow()
     with writing(settings.db) as con:

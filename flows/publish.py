@@ -53,7 +53,7 @@ ORDER BY 5 LIMIT $limit
 
 
 def count_new_clusters(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    (count,) = con.execute(NEW_CLUSTERS_SQL, {"run_id": run_id}).fetchone() or (0,)
+    ((count,),) = con.execute(NEW_CLUSTERS_SQL, {"run_id": run_id}).fetchall()  # runs inside the dedup transaction
     return int(count)
 
 

@@ -129,7 +129,7 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    (value,) = con.execute(_COLUMNS_FINGERPRINT).fetchone() or ("",)
+    ((value,),) = con.execute(_COLUMNS_FINGERPRINT).fetchall()  # fetchall: no unfinished result left behind
     return str(value)
 
 

@@ -117,6 +117,14 @@ def reset_index(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any article waits for a signature (stored by a run that was stopped before its dedup step)."""
+    ((pending,),) = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures))"
+    ).fetchall()
+    return bool(pending)
+
+
 def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
     """The next CHUNK_SIZE articles without a signature, oldest first."""
     return con.execute(

@@ -10,7 +10,7 @@ import pytest
 
 from extractors.fingerprint import DedupParams
 from storage.db import writing
-from storage.dedup import CanonicalRule, assign_clusters
+from storage.dedup import CanonicalRule, assign_clusters, has_pending
 from storage.load import load_articles
 from storage.rows import ArticleRow
 
@@ -128,3 +128,13 @@ def test_the_canonical_member_follows_the_configured_rule(tmp_path: Path, rule: 
 def test_source_priority_without_sources_is_refused() -> None:
     with pytest.raises(ValueError, match="needs the source names"):
         CanonicalRule("source_priority")
+
+
+def test_articles_stored_without_a_dedup_step_are_pending_until_one_runs(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    with writing(db) as con:
+        assert not has_pending(con)  # an empty store
+        load_articles(con, "r1", [row("http://a.example/w", story(6))])  # a run killed before its dedup step
+        assert has_pending(con)
+        assign_clusters(con, "r2", PARAMS)
+        assert not has_pending(con)
