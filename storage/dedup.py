@@ -20,7 +20,6 @@ import pyarrow as pa
 from extractors.fingerprint import (
     DedupParams,
     band_hashes,
-    estimate_jaccard,
     shingle_hashes,
     signatures,
 )
@@ -236,29 +235,51 @@ def _verify(
     stored: dict[int, tuple[np.ndarray, np.ndarray]],
     params: DedupParams,
 ) -> list[DupMatch]:
-    """The candidate pairs that pass the match rule, in (new, older) order."""
-    matches = []
+    """The candidate pairs that pass the match rule, in (new, older) order.
+
+    Each new article is compared with all its candidates at once (one signature comparison and one binary
+    search over their concatenated shingles), not pair by pair: numpy's per-call cost dominated at ~12
+    candidates an article (29k pairs took 0.7 s of the dedup step's 2.2 s in the benchmark world).
+    """
+    by_new: dict[int, list[int]] = {}
     for new, old in sorted(candidates):
+        by_new.setdefault(new, []).append(old)
+    matches = []
+    for new, olds in by_new.items():
         sig_a, sh_a = local[new]
-        sig_b, sh_b = local[old] if old in local else stored[old]
-        jaccard = estimate_jaccard(sig_a, sig_b)
-        contained = _sorted_containment(sh_a, sh_b)
-        if params.is_duplicate(jaccard=jaccard, containment=contained, sizes=(len(sh_a), len(sh_b))):
-            matches.append(DupMatch(new, old, jaccard, contained))
+        others = [local[old] if old in local else stored[old] for old in olds]
+        jaccards = _agreement(sig_a, [sig for sig, _ in others])
+        common = _common_counts(sh_a, [shingles for _, shingles in others])
+        for old, (_, sh_b), jaccard, shared in zip(olds, others, jaccards, common, strict=True):
+            smaller = min(len(sh_a), len(sh_b))
+            contained = int(shared) / smaller if smaller else 0.0
+            sizes = (len(sh_a), len(sh_b))
+            if params.is_duplicate(jaccard=float(jaccard), containment=contained, sizes=sizes):
+                matches.append(DupMatch(new, old, float(jaccard), contained))
     return matches
 
 
-def _sorted_containment(a: np.ndarray, b: np.ndarray) -> float:
-    """fingerprint.containment for sorted unique shingle hashes, by binary search instead of two sorts.
+def _agreement(sig: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """fingerprint.estimate_jaccard of `sig` with each of `others`, in one comparison."""
+    stacked = np.stack(others)
+    if stacked.shape[1:] != sig.shape:
+        raise ValueError(
+            f"signatures of shapes {sig.shape} and {stacked.shape[1:]} are not comparable; "
+            "compare only signatures made with the same DedupParams"
+        )
+    return np.count_nonzero(stacked == sig, axis=1) / sig.shape[0]
 
-    Every shingle set here is sorted and unique: shingle_hashes returns them so and _load_signatures
-    checks what it reads. ~20x faster per pair, which matters because spurious candidates grow with the store.
-    """
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    if len(small) == 0:
-        return 0.0
-    pos = np.minimum(np.searchsorted(large, small), len(large) - 1)
-    return int(np.count_nonzero(large[pos] == small)) / len(small)
+
+def _common_counts(hashes: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """How many of `hashes` each of `others` holds; all are sorted and unique (see _load_signatures)."""
+    lengths = np.array([len(o) for o in others], dtype=np.int64)
+    if len(hashes) == 0 or not lengths.any():
+        return np.zeros(len(others), dtype=np.int64)
+    joined = np.concatenate(others)
+    pos = np.minimum(np.searchsorted(hashes, joined), len(hashes) - 1)
+    found = np.concatenate(([0], np.cumsum(hashes[pos] == joined)))
+    ends = np.cumsum(lengths)
+    return found[ends] - found[ends - lengths]
 
 
 def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

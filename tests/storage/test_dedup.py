@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from extractors.fingerprint import DedupParams
@@ -138,3 +139,32 @@ def test_articles_stored_without_a_dedup_step_are_pending_until_one_runs(tmp_pat
         assert has_pending(con)
         assign_clusters(con, "r2", PARAMS)
         assert not has_pending(con)
+
+
+def test_batched_verification_gives_each_pair_its_own_jaccard_and_containment() -> None:
+    from extractors.fingerprint import containment, estimate_jaccard
+    from storage.dedup import _verify
+
+    rng = np.random.default_rng(7)
+    pool = np.arange(5_000, dtype=np.uint32)
+
+    def shingles(n: int) -> np.ndarray:
+        return np.sort(rng.choice(pool, size=n, replace=False))
+
+    base = shingles(600)
+    sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
+    sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
+    sigs[1] = sigs[0].copy()
+    local = {i: (sigs[i], sets[i]) for i in range(len(sets))}
+    candidates = [(new, old) for new in range(len(sets)) for old in range(new)]
+    # a rule that nearly every pair passes, so nearly every pair's figures come back
+    lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
+    got = {
+        (m.article_id, m.matched_article_id): (m.jaccard, m.containment)
+        for m in _verify(candidates, local, {}, lenient)
+    }
+    for new, old in candidates:
+        if (new, old) in got:
+            expected = (estimate_jaccard(sigs[new], sigs[old]), containment(sets[new], sets[old]))
+            assert got[(new, old)] == expected
+    assert set(got) >= {(new, old) for new, old in candidates if 4 not in (new, old)}  # 4: the empty set
