@@ -267,7 +267,9 @@ def _agreement(sig: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
             f"signatures of shapes {sig.shape} and {stacked.shape[1:]} are not comparable; "
             "compare only signatures made with the same DedupParams"
         )
-    return np.count_nonzero(stacked == sig, axis=1) / sig.shape[0]
+    agreeing: np.ndarray = np.count_nonzero(stacked == sig, axis=1)
+    share: np.ndarray = agreeing / sig.shape[0]
+    return share
 
 
 def _common_counts(hashes: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
@@ -279,7 +281,8 @@ def _common_counts(hashes: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarr
     pos = np.minimum(np.searchsorted(hashes, joined), len(hashes) - 1)
     found = np.concatenate(([0], np.cumsum(hashes[pos] == joined)))
     ends = np.cumsum(lengths)
-    return found[ends] - found[ends - lengths]
+    counts: np.ndarray = found[ends] - found[ends - lengths]
+    return counts
 
 
 def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
