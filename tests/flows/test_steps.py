@@ -211,3 +211,25 @@ def test_warm_up_starts_every_worker_before_the_first_batch() -> None:
     with ExtractionPool(workers=1, batches=3) as single:
         single.warm_up()
         assert not single.started
+
+
+def test_a_batch_extracted_in_chunks_across_workers_gives_the_rows_of_one_pass() -> None:
+    import asyncio
+
+    from flows.ingest import EXTRACT_CHUNK, extract
+
+    body = " ".join(["The council met on Monday to vote on the harbour budget for the coming year."] * 4)
+    urls = [f"http://a.example/story-{i}" for i in range(2 * EXTRACT_CHUNK + 3)]
+    batch = [PlannedFetch(Candidate(url, "a")) for url in urls]
+    responses = [
+        Fetched(url, "article", "ok", url, status=200, content_type="text/html",
+                body=f"<html><body><article><h1>Story {i}</h1><p>{i}: {body}</p></article></body></html>".encode())
+        for i, url in enumerate(urls)
+    ]  # fmt: skip
+    with ExtractionPool(workers=2, batches=2) as pool:
+        chunked = asyncio.run(extract.fn(batch, responses, pool.executor_for(responses)))
+    whole = extract_batch(batch, responses)
+    assert [a.url for a in chunked.articles] == [a.url for a in whole.articles] == urls
+    assert [replace(s, last_checked_at=NOW) for s in chunked.seen] == [
+        replace(s, last_checked_at=NOW) for s in whole.seen
+    ]
