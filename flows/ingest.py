@@ -164,10 +164,7 @@ async def extract(
             for i in range(0, len(batch), size)
         )
     )
-    rows = BatchRows()
-    for part in parts:
-        rows.extend(part)
-    return rows
+    return BatchRows.joined(parts)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -400,12 +397,8 @@ async def _discover(
 
 def _combined(results: Iterable[tuple[list[PlannedFetch], BatchRows]]) -> tuple[list[PlannedFetch], BatchRows]:
     """Several extracted batches as one, to be written in one transaction."""
-    batch: list[PlannedFetch] = []
-    rows = BatchRows()
-    for part, part_rows in results:
-        batch += part
-        rows.extend(part_rows)
-    return batch, rows
+    parts = list(results)
+    return [p for batch, _ in parts for p in batch], BatchRows.joined(rows for _, rows in parts)
 
 
 def _quoted(value: T) -> T:

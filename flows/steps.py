@@ -42,6 +42,14 @@ class BatchRows:
     not_modified: int = 0
     unexpected: int = 0
 
+    @classmethod
+    def joined(cls, parts: Iterable[BatchRows]) -> BatchRows:
+        """The rows of several parts (chunks of a batch, or batches written together) as one."""
+        rows = cls()
+        for part in parts:
+            rows.extend(part)
+        return rows
+
     def extend(self, other: BatchRows) -> None:
         self.articles += other.articles
         self.fetches += other.fetches
