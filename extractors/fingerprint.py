@@ -343,12 +343,27 @@ def band_hashes(sigs: npt.NDArray[np.integer], *, bands: int, rows: int) -> npt.
 
 def estimate_jaccard(sig_a: npt.NDArray[np.integer], sig_b: npt.NDArray[np.integer]) -> float:
     """Share of signature positions where two MinHash signatures agree (datasketch's MinHash.jaccard)."""
-    if sig_a.shape != sig_b.shape or sig_a.ndim != 1:
+    _check_comparable(sig_a.shape, sig_b.shape)
+    return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
+
+
+def estimate_jaccards(
+    sig: npt.NDArray[np.integer], others: Sequence[npt.NDArray[np.integer]]
+) -> npt.NDArray[np.float64]:
+    """estimate_jaccard of `sig` with each of `others`, in one comparison (the same values)."""
+    stacked = np.stack(others)
+    _check_comparable(sig.shape, stacked.shape[1:])
+    agreeing = np.count_nonzero(stacked == sig, axis=1)
+    shares: npt.NDArray[np.float64] = agreeing / sig.shape[0]
+    return shares
+
+
+def _check_comparable(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> None:
+    if shape_a != shape_b or len(shape_a) != 1:
         raise ValueError(
-            f"signatures of shapes {sig_a.shape} and {sig_b.shape} are not comparable; "
+            f"signatures of shapes {shape_a} and {shape_b} are not comparable; "
             "compare only signatures made with the same DedupParams"
         )
-    return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
 
 
 def containment(hashes_a: npt.NDArray[np.integer], hashes_b: npt.NDArray[np.integer]) -> float:

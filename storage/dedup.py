@@ -20,6 +20,7 @@ import pyarrow as pa
 from extractors.fingerprint import (
     DedupParams,
     band_hashes,
+    estimate_jaccards,
     shingle_hashes,
     signatures,
 )
@@ -248,7 +249,7 @@ def _verify(
     for new, olds in by_new.items():
         sig_a, sh_a = local[new]
         others = [local[old] if old in local else stored[old] for old in olds]
-        jaccards = _agreement(sig_a, [sig for sig, _ in others])
+        jaccards = estimate_jaccards(sig_a, [sig for sig, _ in others])
         common = _common_counts(sh_a, [shingles for _, shingles in others])
         for old, (_, sh_b), jaccard, shared in zip(olds, others, jaccards, common, strict=True):
             smaller = min(len(sh_a), len(sh_b))
@@ -257,19 +258,6 @@ def _verify(
             if params.is_duplicate(jaccard=float(jaccard), containment=contained, sizes=sizes):
                 matches.append(DupMatch(new, old, float(jaccard), contained))
     return matches
-
-
-def _agreement(sig: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
-    """fingerprint.estimate_jaccard of `sig` with each of `others`, in one comparison."""
-    stacked = np.stack(others)
-    if stacked.shape[1:] != sig.shape:
-        raise ValueError(
-            f"signatures of shapes {sig.shape} and {stacked.shape[1:]} are not comparable; "
-            "compare only signatures made with the same DedupParams"
-        )
-    agreeing: np.ndarray = np.count_nonzero(stacked == sig, axis=1)
-    share: np.ndarray = agreeing / sig.shape[0]
-    return share
 
 
 def _common_counts(hashes: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
