@@ -124,6 +124,10 @@ def _query(query: str) -> str:
 
 def _normalize_percent(text: str, safe: frozenset[str]) -> str:
     """Uppercase %xx escapes, decode escaped unreserved characters, escape what is unsafe (RFC 3986 6.2.2)."""
+    if "%" not in text and safe.issuperset(text):
+        # Nothing to change, as for most URLs: the loop below is a third of discovery's CPU time on a
+        # 2,900-URL sitemap crawl, which the extraction workers wait for.
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
