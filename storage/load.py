@@ -204,36 +204,39 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
     incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
     con.register("incoming", incoming)
     try:
-        changed_ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT a.article_id FROM articles a JOIN incoming i USING (url) WHERE a.content_hash <> i.content_hash"
-            ).fetchall()
-        ]
-        (existing,) = con.execute("SELECT count(*) FROM articles JOIN incoming USING (url)").fetchone() or (0,)
-        set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
-        con.execute(
-            f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
-            "fetched_at = i.fetched_at, updated_at = i.fetched_at, "
-            "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
-            [run_id],
-        )
-        con.execute(
-            "UPDATE articles SET fetched_at = i.fetched_at, etag = i.etag, last_modified = i.last_modified, "
-            "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
-            [run_id],
-        )
+        # One join finds the stored ones and which of them changed; each statement below scans `articles`,
+        # so those with nothing to do are skipped (a first crawl's batches only insert, a re-check's only touch).
+        matched = con.execute(
+            "SELECT a.article_id, a.content_hash <> i.content_hash FROM articles a JOIN incoming i USING (url)"
+        ).fetchall()
+        changed_ids = [article_id for article_id, changed in matched if changed]
+        existing = len(matched)
         if changed_ids:
+            set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
+            con.execute(
+                f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
+                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ? "
+                "FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
+                [run_id],
+            )
             # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
             con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
             con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
-        columns = ", ".join(ARTICLE_SCHEMA.names)
-        con.execute(
-            f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
-            f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming "
-            "WHERE url NOT IN (SELECT url FROM articles) ORDER BY fetched_at, url",
-            [run_id, run_id],
-        )
+        if existing > len(changed_ids):
+            con.execute(
+                "UPDATE articles SET fetched_at = i.fetched_at, etag = i.etag, last_modified = i.last_modified, "
+                "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
+                [run_id],
+            )
+        if existing < incoming.num_rows:
+            columns = ", ".join(ARTICLE_SCHEMA.names)
+            new_only = " WHERE url NOT IN (SELECT url FROM articles)" if existing else ""
+            con.execute(
+                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
+                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming"
+                f"{new_only} ORDER BY fetched_at, url",
+                [run_id, run_id],
+            )
     finally:
         con.unregister("incoming")
     new = incoming.num_rows - existing

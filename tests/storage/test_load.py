@@ -43,6 +43,28 @@ def test_changed_text_updates_the_row_in_place(tmp_path: Path) -> None:
     assert row == [(1, "Second version.", NOW, "r1", "r2")]
 
 
+def test_a_batch_of_new_changed_and_unchanged_articles_takes_each_path(tmp_path: Path) -> None:
+    db, later = tmp_path / "c.duckdb", datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    with writing(db) as con:
+        load_articles(con, "r1", [article("http://a.example/same", "Same."), article("http://a.example/edit", "Old.")])
+    batch = [
+        ArticleRow(url=u, source="s", text=t, content_hash=str(hash(t)), fetched_at=later, etag=f'"{t}"')
+        for u, t in [("http://a.example/same", "Same."), ("http://a.example/edit", "New."), ("http://a.example/3", "3")]
+    ]
+    with writing(db) as con:
+        result = load_articles(con, "r2", batch)
+        rows = con.execute(
+            "SELECT article_id, url, text, etag, fetched_at, updated_at, first_run_id, last_run_id "
+            "FROM articles ORDER BY article_id"
+        ).fetchall()
+    assert (result.new, result.updated, result.unchanged) == (1, 1, 1)
+    assert rows == [
+        (1, "http://a.example/same", "Same.", '"Same."', later, None, "r1", "r2"),
+        (2, "http://a.example/edit", "New.", '"New."', later, later, "r1", "r2"),
+        (3, "http://a.example/3", "3", '"3"', later, None, "r2", "r2"),
+    ]
+
+
 def test_captions_and_related_links_round_trip(tmp_path: Path) -> None:
     row = article(
         "http://a.example/1",
