@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 import httpx
 import trafilatura
+from cpu import TreeCpu, cpu_seconds, descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = """
@@ -94,30 +95,51 @@ def sources_file(world: Path, out: Path) -> list[str]:
     return kept
 
 
-def run_copydesk(sources: Path, db: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One `copydesk run`; its summary figures, process wall time and peak RSS (from wait4)."""
+def run_copydesk(sources: Path, db: Path, env: dict[str, str], server_pid: int) -> dict[str, Any]:
+    """One `copydesk run`: its summary figures, process wall time, peak RSS (from wait4) and CPU seconds by role.
+
+    CPU is counted from the flow run's start (its "Beginning flow run" log line), so Prefect's ~9 s of
+    imports and server start are left out as they are from the flow's wall time.
+    """
     copydesk = shutil.which("copydesk", path=str(Path(sys.executable).parent)) or "copydesk"
+    server_before = tree_cpu_seconds(server_pid)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [copydesk, "run", "--sources", str(sources), "--db", str(db), "--allow-private"],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
-    out = proc.stdout.read() if proc.stdout else ""
+    sampler = TreeCpu(proc.pid)
+    sampler.start()
+    lines = []
+    for line in proc.stdout or ():
+        lines.append(line)
+        if "Beginning flow run" in line:
+            sampler.mark()
+    sampler.sample()  # the run process is a zombie now: its stat still holds its final CPU times
+    sampler.stop()
     _, status, usage = os.wait4(proc.pid, 0)
+    out = "".join(lines)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"copydesk run failed ({proc.returncode}):\n{out}")
     summary = dict(re.findall(r"^  (\S.*?)\s{2,}(.+)$", out, re.MULTILINE))
+    cpu = sampler.by_role(since_mark=True)
+    cpu["newsroom server"] = tree_cpu_seconds(server_pid) - server_before
     return {
         "stored": int(summary["stored"].split()[0]),
         "unchanged": int(summary["unchanged"]),
         "flow_seconds": float(summary["wall time"].split()[0]),
         "process_seconds": time.perf_counter() - start,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": {role: round(seconds, 2) for role, seconds in sorted(cpu.items())},
     }
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(seconds for p in descendants(pid) if (seconds := cpu_seconds(p)) is not None)
 
 
 def first_run_pages(db: Path) -> list[tuple[str, str]]:
@@ -186,8 +208,8 @@ def bench_e2e(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[str
                 "DO_NOT_TRACK": "1",
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             }
-            first = run_copydesk(sources, db, env)
-            second = run_copydesk(sources, db, env)
+            first = run_copydesk(sources, db, env, server.pid)
+            second = run_copydesk(sources, db, env, server.pid)
             pages = first_run_pages(db)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -197,6 +219,9 @@ def bench_e2e(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[str
     pool_rate = pool_pages_per_second(_ours, pages, os.cpu_count() or 1)
     trafilatura_pool_rate = pool_pages_per_second(_trafilatura, pages, os.cpu_count() or 1)
     e2e_rate = len(pages) / first["flow_seconds"]
+    # CPU seconds of copydesk's own processes (not the newsroom server's) for those pages: trafilatura alone
+    # on one core spends one CPU second per `trafilatura_rate` pages, so this ratio needs no reading of "cores".
+    copydesk_cpu = sum(s for role, s in first["cpu_seconds"].items() if role != "newsroom server")
     return {
         "sites": kept,
         "pages": len(pages),
@@ -210,6 +235,9 @@ def bench_e2e(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[str
         "trafilatura_pool_pages_per_s": trafilatura_pool_rate,
         "e2e_vs_trafilatura_all_cores": e2e_rate / trafilatura_pool_rate,
         "e2e_vs_trafilatura": e2e_rate / trafilatura_rate,
+        "e2e_pages_per_cpu_second": len(pages) / copydesk_cpu,
+        "e2e_cpu_vs_trafilatura": len(pages) / copydesk_cpu / trafilatura_rate,
+        "cores_busy": sum(first["cpu_seconds"].values()) / first["flow_seconds"],
         # the earlier headline: stored articles/s against pages/s (section pages count for trafilatura only)
         "e2e_articles_vs_trafilatura": first["stored"] / first["flow_seconds"] / trafilatura_rate,
         "pool_vs_trafilatura": pool_rate / trafilatura_rate,
