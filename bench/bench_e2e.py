@@ -39,7 +39,6 @@ SETTINGS = """
 per_host_delay = 0.0
 concurrency = 32
 per_host_concurrency = 8
-batch_size = 100
 """
 
 

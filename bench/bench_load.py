@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flows.config import Settings
 from storage.db import writing
 from storage.load import load_articles
 from storage.rows import ArticleRow
 
-BATCH = 100  # the flow's default batch_size
+BATCH = Settings().batch_size  # as the flow writes them
 
 
 def article_rows(n: int, *, seed: int = 0) -> list[ArticleRow]:
@@ -51,7 +52,7 @@ def _executemany(path: Path, rows: list[ArticleRow]) -> None:
 
 def bench_load(*, rows: int = 20_000) -> dict[str, Any]:
     data = article_rows(rows)
-    results: dict[str, Any] = {"rows": rows}
+    results: dict[str, Any] = {"rows": rows, "batch": BATCH}
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-load-") as tmp:
         db = Path(tmp) / "batches.duckdb"
         start = time.perf_counter()
