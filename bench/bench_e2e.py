@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import httpx
 import trafilatura
-from cpu import TreeCpu, cpu_seconds, descendants
+from cpu import TreeCpu, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = """
@@ -112,11 +112,12 @@ def run_copydesk(sources: Path, db: Path, env: dict[str, str], server_pid: int) 
     )
     sampler = TreeCpu(proc.pid)
     sampler.start()
-    lines = []
+    lines, marked = [], False
     for line in proc.stdout or ():
         lines.append(line)
-        if "Beginning flow run" in line:
+        if not marked and "Beginning flow run" in line:
             sampler.mark()
+            marked = True
     sampler.sample()  # the run process is a zombie now: its stat still holds its final CPU times
     sampler.stop()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -124,8 +125,10 @@ def run_copydesk(sources: Path, db: Path, env: dict[str, str], server_pid: int) 
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"copydesk run failed ({proc.returncode}):\n{out}")
+    if not marked:
+        raise RuntimeError(f"no 'Beginning flow run' line: CPU seconds would include Prefect's start\n{out}")
     summary = dict(re.findall(r"^  (\S.*?)\s{2,}(.+)$", out, re.MULTILINE))
-    cpu = sampler.by_role(since_mark=True)
+    cpu = sampler.by_role()
     cpu["newsroom server"] = tree_cpu_seconds(server_pid) - server_before
     return {
         "stored": int(summary["stored"].split()[0]),
@@ -135,10 +138,6 @@ def run_copydesk(sources: Path, db: Path, env: dict[str, str], server_pid: int) 
         "peak_rss_mb": usage.ru_maxrss / 1024,
         "cpu_seconds": {role: round(seconds, 2) for role, seconds in sorted(cpu.items())},
     }
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    return sum(seconds for p in descendants(pid) if (seconds := cpu_seconds(p)) is not None)
 
 
 def first_run_pages(db: Path) -> list[tuple[str, str]]:

@@ -30,11 +30,14 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of stat(5), after pid and comm
 
 
-def role_of(pid: int) -> str:
+def role_of(pid: int) -> str | None:
+    """The process's role by its command line; None when that is gone (an exited process, a zombie)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError):
-        return "other"
+        return None
+    if not cmdline:
+        return None
     return next((role for marker, role in ROLES if marker in cmdline), "other")
 
 
@@ -74,12 +77,13 @@ class TreeCpu(threading.Thread):
         for pid in descendants(self.root):
             seconds = cpu_seconds(pid)
             if seconds is not None:
+                # The role is read each time: between fork and exec a spawned worker still looks like its parent.
                 with self._lock:
-                    role = self.last[pid][0] if pid in self.last else role_of(pid)
+                    role = role_of(pid) or (self.last[pid][0] if pid in self.last else "other")
                     self.last[pid] = (role, seconds)
 
     def mark(self) -> None:
-        """Remember the CPU seconds so far: `by_role(since_mark=True)` counts only what follows."""
+        """Count from now: `by_role()` leaves out the CPU seconds spent so far."""
         self.sample()
         with self._lock:
             self.marked = {pid: seconds for pid, (_, seconds) in self.last.items()}
@@ -88,10 +92,15 @@ class TreeCpu(threading.Thread):
         self._stop_event.set()
         self.join()
 
-    def by_role(self, *, since_mark: bool = False) -> dict[str, float]:
+    def by_role(self) -> dict[str, float]:
+        """CPU seconds by role since `mark()` (since the start without one)."""
         totals: dict[str, float] = {}
         with self._lock:
             for pid, (role, seconds) in self.last.items():
-                start = self.marked.get(pid, 0.0) if since_mark else 0.0
-                totals[role] = totals.get(role, 0.0) + seconds - start
+                totals[role] = totals.get(role, 0.0) + seconds - self.marked.get(pid, 0.0)
         return totals
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and its descendants now."""
+    return sum(seconds for p in descendants(pid) if (seconds := cpu_seconds(p)) is not None)
