@@ -72,15 +72,14 @@ class TreeCpu(threading.Thread):
             self._stop_event.wait(self.interval)
 
     def sample(self) -> None:
-        if not Path(f"/proc/{self.root}").exists():
-            return
-        for pid in descendants(self.root):
+        for pid in descendants(self.root):  # a gone root is skipped: it has no stat
             seconds = cpu_seconds(pid)
-            if seconds is not None:
-                # The role is read each time: between fork and exec a spawned worker still looks like its parent.
-                with self._lock:
-                    role = role_of(pid) or (self.last[pid][0] if pid in self.last else "other")
-                    self.last[pid] = (role, seconds)
+            if seconds is None:
+                continue
+            # The role is read each time: between fork and exec a spawned worker still looks like its parent.
+            role = role_of(pid)
+            with self._lock:
+                self.last[pid] = (role or (self.last[pid][0] if pid in self.last else "other"), seconds)
 
     def mark(self) -> None:
         """Count from now: `by_role()` leaves out the CPU seconds spent so far."""
