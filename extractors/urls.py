@@ -94,7 +94,7 @@ def _netloc(parts: SplitResult, url: str) -> str:
 
 
 def _host(hostname: str, url: str) -> str:
-    host = hostname.rstrip(".")
+    host = hostname
     if ":" in host:  # urlsplit strips the brackets of an IPv6 literal
         host = f"[{host}]"
     elif not host.isascii():
@@ -103,7 +103,8 @@ def _host(hostname: str, url: str) -> str:
             host = host.encode("idna").decode("ascii")
         except UnicodeError as exc:
             raise InvalidURLError(f"URL {url!r} has a host that is not valid IDNA: {exc}") from exc
-    host = host.lower()
+    # After IDNA, which maps dot-like characters ("。", "․") to ".": the root label's dot is never part of the key.
+    host = host.rstrip(".").lower()
     if not _HOST_CHARS.fullmatch(host):
         raise InvalidURLError(f"URL {url!r} has an invalid host {host!r}")
     return host

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from extractors.article import ExtractionError, extract_article
@@ -111,6 +111,7 @@ URL_PART = st.sampled_from(
 
 @FUZZ
 @given(st.lists(URL_PART | st.text(max_size=4), max_size=12).map("".join))
+@example("http://0\u3002")  # IDNA maps IDEOGRAPHIC FULL STOP to a trailing root dot
 def test_url_soup_is_canonical_or_invalid(url: str) -> None:
     try:
         canonical = canonicalize_url(url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from extractors.urls import (
@@ -54,6 +54,8 @@ def test_canonicalize_url_is_idempotent(parts: tuple[str, str, str, list[tuple[s
 
 
 @given(st.text(max_size=60))
+@example("\u2024")  # ONE DOT LEADER: IDNA maps it to ".", an empty host once the root dot goes
+@example("0\u3002")  # IDEOGRAPHIC FULL STOP: IDNA maps it to a trailing root dot
 def test_arbitrary_text_is_canonical_or_invalid(text: str) -> None:
     for candidate in (text, "http://" + text, "https://a.example/" + text):
         try:
