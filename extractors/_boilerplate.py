@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
 
 # ---- text shapes, shared by the DOM rules and the plain-text cleaner ----
 _I = re.IGNORECASE
@@ -85,7 +88,7 @@ _CREDIT_LABEL = re.compile(
 _CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
 # Agency names are matched case-sensitively: "(ePA)" is an abbreviation in a sentence, "(EPA)" a credit.
 _CREDIT_HINT = re.compile(rf"{_AGENCY}|(?i:photo|image|picture|pic\b|credit)")
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’'»)\]]\s*$")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}:;]\\s*$")
 
 
 def _is_promo(text: str) -> bool:
@@ -132,7 +135,7 @@ _HINTS: dict[str, str] = {
     **dict.fromkeys("newsletter newsletters signup subscribe subscription".split(), "newsletter"),
     **dict.fromkeys("share sharing sharebar social".split(), "share"),
     **dict.fromkeys("cookie cookies consent gdpr".split(), "cookie"),
-    **dict.fromkeys("ad ads advert adverts advertisement adslot dfp sponsored promo".split(), "ad"),
+    **dict.fromkeys("ad ads advert adverts advertisement adslot dfp adsbygoogle sponsored promo".split(), "ad"),
     **dict.fromkeys("comments comment disqus".split(), "comment"),
 }
 # Prefilter: attribute strings (cheap, no element proxies) that contain a hint word somewhere; _hint()
@@ -150,6 +153,10 @@ class Removed:
     captions: tuple[tuple[str, str | None], ...] = ()
     related_links: tuple[tuple[str, str | None], ...] = ()
     gallery_titles: tuple[str, ...] = ()
+    # The pruning steps that changed the page (PRUNE_STEPS), in the order they ran.
+    steps: tuple[str, ...] = ()
+    # Text (whitespace removed) of what was dropped because the page labels it boilerplate in words.
+    labelled: tuple[str, ...] = ()
 
 
 class _Collector:
@@ -160,6 +167,8 @@ class _Collector:
         self.captions: list[tuple[str, str | None]] = []
         self.related: list[tuple[str, str | None]] = []
         self.titles: list[str] = []
+        self.changes = 0  # elements dropped or rewritten, so prune_tree can tell which steps changed the page
+        self.labelled: list[str] = []  # text of what was dropped on a label's evidence, whitespace removed
 
     def link(self, a: HtmlElement) -> None:
         title = _norm(a.text_content())
@@ -168,13 +177,15 @@ class _Collector:
             url = urljoin(self.base_url, href) if href and self.base_url else href
             self.related.append((title, url))
 
-    def frozen(self) -> Removed:
+    def frozen(self, steps: Sequence[str] = ()) -> Removed:
         titles = {t.casefold() for t in self.titles}  # a gallery's title line is not one of its captions
         captions = [c for c in self.captions if c[0].casefold() not in titles]
         return Removed(
             tuple(dict.fromkeys(captions)),
             tuple(dict.fromkeys(self.related)),
             tuple(dict.fromkeys(self.titles)),
+            tuple(steps),
+            tuple(self.labelled),
         )
 
 
@@ -196,24 +207,81 @@ def _norm_len(el: HtmlElement) -> int:
     return int(_NORM_LEN(el))
 
 
-def _drop(el: HtmlElement) -> None:
-    """Remove el but keep its tail text, which belongs to the parent."""
+def _drop(el: HtmlElement, out: _Collector, *, labelled: bool = False) -> None:
+    """Remove el but keep its tail text, which belongs to the parent.
+
+    `labelled`: the page labels el as boilerplate in words ("Comments", "Related stories", "Advertisement",
+    "3/12" gallery numbers), the strongest evidence there is; its text is kept for the caller's checks.
+    """
     if el.getparent() is not None:
+        if labelled:
+            out.labelled.append("".join(el.text_content().split()))
         el.drop_tree()
+        out.changes += 1
 
 
 def _hint(el: HtmlElement) -> str | None:
-    """Boilerplate kind named by el's class/id/aria-label/role/itemprop words, if any."""
-    attrs = " ".join(
-        filter(None, (el.get("class"), el.get("id"), el.get("aria-label"), el.get("role"), el.get("itemprop")))
-    )
-    if not attrs:
-        return None
-    for word in _WORD_SPLIT.split(attrs):
+    """Boilerplate kind that el's class, id, role, itemprop or aria-label names, if any.
+
+    A class or id token names a kind only as a whole: its parts (split at "-", "_", digits and camelCase) are
+    hint words and words that place or package a thing ("ad-slot", "shareBar", "article-comments",
+    "gallery-item-3"). "section-and-ad" names a box holding a section and an ad (refinery29, 2026-12: the
+    story was split over such boxes), "download-ad-free" a link: neither is an ad. aria-label is a phrase
+    written for people ("Share this article", "Advertisement"), so any hint word in it counts.
+    """
+    for attr in ("class", "id"):
+        for token in (el.get(attr) or "").split():
+            kind = _token_hint(token)
+            if kind:
+                return kind
+    for attr in ("role", "itemprop"):
+        kind = _HINTS.get((el.get(attr) or "").strip().lower())
+        if kind:
+            return kind
+    for word in _WORD_SPLIT.split(el.get("aria-label") or ""):
         kind = _HINTS.get(word.lower())
         if kind:
             return kind
     return None
+
+
+def _token_hint(token: str) -> str | None:
+    kind = None
+    parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(token)) if w]
+    for word in parts:
+        if word in _BRANDS:
+            return _HINTS[word]
+    for word in parts:
+        if word in _HINT_COMPANIONS:
+            continue
+        if word not in _HINTS:
+            return None
+        kind = kind or _HINTS[word]
+    return kind
+
+
+# Names of ad, recommendation and comment services: they name the kind wherever they appear in a token.
+_BRANDS = frozenset("taboola outbrain disqus adsbygoogle dfp gdpr sharebar".split())
+
+
+# Words that may stand beside a hint word in one class or id token without changing what it names: where a
+# thing sits, what wraps it, its parts, its state. Generated from the class names of the newsroom templates and
+# the Readability and ScrapingHub pages (2026-12); a word outside this list makes the token mean something else.
+_HINT_COMPANIONS = frozenset(
+    """
+    a an the of on in to for this our your my
+    wrapper wrap wrp container cont box block blocks slot slots unit units inner outer holder frame zone spot
+    space area region panel module mod widget widgets component section sections part row rows col column grid
+    top bottom left right side center middle inline sticky fixed float floating first last next prev
+    mobile desktop tablet small large big mini full half wide narrow
+    list lists item items entry entries card cards tile tiles link links btn button buttons icon icons bar bars
+    tools toolbar label labels text title titles heading header head footer foot count counter number counters
+    placement placeholder banner main primary secondary extra more all
+    article articles story stories post posts news page site body content contents feed thumbnail thumbnails thumbs
+    media image images photo photos picture pictures video single multi layout below above after before under
+    js is has no show hide hidden open visible active v
+    """.split()
+)
 
 
 def _block_of(el: HtmlElement) -> HtmlElement:
@@ -285,7 +353,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         elif kind == "related":
             for a in el.iter("a"):
                 out.link(a)
-        _drop(el)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
+        _drop(el, out)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
 
 
 def _record_figure(el: HtmlElement, out: _Collector) -> None:
@@ -330,7 +398,7 @@ def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         target = _classify_short(b, text, out)
         if target is not None and not _is_main(target, total):
-            _drop(target)
+            _drop(target, out, labelled=True)
     _prune_figures(body, total, out)
 
 
@@ -402,13 +470,13 @@ def _prune_galleries(
         box_len = _norm_len(box)
         if box.tag not in _NEVER_PRUNE and not _is_main(box, total) and box_len - member_len < 300:
             _record_figure(box, out)
-            _drop(box)
+            _drop(box, out, labelled=True)
         else:
             for m in members:
                 cap = _caption_of(m)
                 if cap:
                     out.captions.append(cap)
-                _drop(m)
+                _drop(m, out, labelled=True)
 
 
 # A gallery's header (title, "7 photos | Show all") often sits beside its items' container, not in it.
@@ -450,10 +518,33 @@ def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
         text = _norm(box.text_content())
         if not text or len(text) > _CAPTION_MAX or _is_main(box, total):
             continue
+        if box.find(".//h2") is not None or box.find(".//h3") is not None or box.find(".//h4") is not None:
+            continue  # a card with its own heading (a feature, a team member), not a photo with a caption
         if box.tag == "p" and not split_credit(text)[1]:
             continue  # an inline picture in a real paragraph; only a credit marks it as a caption
-        out.captions.append(split_credit(GALLERY_NUMBER.sub("", text, count=1).strip()))
-        _drop(box)
+        links = [a for a in box.iter("a") if _norm(a.text_content())]
+        if links and sum(len(_norm(a.text_content())) for a in links) >= 0.9 * len(text):
+            for a in links:  # a teaser (thumbnail and linked headline) or a logo and menu: links, not a caption
+                out.link(a)
+        else:
+            out.captions.append(split_credit(GALLERY_NUMBER.sub("", text, count=1).strip()))
+        _drop(box, out)
+
+
+# Polls, search boxes and sign-up forms: form controls in a small form, fieldset or table. Only a small one: an
+# ASP.NET page wraps the whole page, story included, in one <form> (Big5/L3S-era sites, 2026-12 issue 14).
+_WIDGET_CHARS = 300
+
+
+def _prune_forms(body: HtmlElement, total: int, out: _Collector) -> None:
+    """Drop the nearest form, fieldset or table around visible form controls when it holds little text."""
+    for control in list(body.iter("input", "select", "textarea")):
+        if (control.get("type") or "").lower() == "hidden":
+            continue
+        box = next((a for a in control.iterancestors() if a.tag in ("form", "fieldset", "table")), None)
+        if box is None or box.getparent() is None or _norm_len(box) > _WIDGET_CHARS or _is_main(box, total):
+            continue
+        _drop(box, out)
 
 
 # A menu is a box of nothing but short links: section names, breadcrumbs, footer links. With <nav> or a "menu"
@@ -466,7 +557,7 @@ _CRUMB_SEPARATOR = re.compile(r"[›»>/]")
 _MENU_LABEL = re.compile(r"^\s*[\w ]{1,20}:")
 
 
-def _prune_link_lists(body: HtmlElement, total: int) -> None:
+def _prune_link_lists(body: HtmlElement, total: int, out: _Collector) -> None:
     """Drop menus: boxes of 3+ short links (or a 2+ link breadcrumb trail) and no other text."""
     boxes: dict[HtmlElement, list[HtmlElement]] = {}
     for a in body.iter("a"):
@@ -479,7 +570,7 @@ def _prune_link_lists(body: HtmlElement, total: int) -> None:
         if len(links) < 2 or box.getparent() is None or _norm_len(box) > _MENU_LINK_CHARS * len(links):
             continue
         texts = [_norm(a.text_content()) for a in links]
-        words = sum(len(t.split()) for t in texts)
+        words = sum(word_count(t) for t in texts)
         if not all(texts) or words > _MENU_LINK_WORDS * len(links):
             continue
         rest = _norm(box.text_content())
@@ -491,7 +582,7 @@ def _prune_link_lists(body: HtmlElement, total: int) -> None:
             continue
         target = _widest_same_text(box, _norm(box.text_content()))
         if not _is_main(target, total):
-            _drop(target)
+            _drop(target, out)
 
 
 _BLOCK = frozenset(
@@ -499,7 +590,7 @@ _BLOCK = frozenset(
 )
 
 
-def _repair_unclosed(body: HtmlElement) -> None:
+def _repair_unclosed(body: HtmlElement, out: _Collector) -> None:
     """Move blocks out of an <a>, <p> or <span> that swallowed them because a closing tag was missing.
 
     libxml2 nests everything after an unclosed <a> inside it, so the story looks like one long link to
@@ -519,9 +610,10 @@ def _repair_unclosed(body: HtmlElement) -> None:
             el.getparent().insert(pos + offset, child)
         if tail and tail.strip():
             moved[-1].tail = (moved[-1].tail or "") + tail
+        out.changes += 1
 
 
-def _unwrap_layout_tables(body: HtmlElement) -> None:
+def _unwrap_layout_tables(body: HtmlElement, out: _Collector) -> None:
     """A table of at most 3 rows holding the headline or a long text cell is page layout: make it divs."""
     for table in list(body.iter("table")):
         rows = table.xpath("./tr|./tbody/tr|./thead/tr")
@@ -532,10 +624,19 @@ def _unwrap_layout_tables(body: HtmlElement) -> None:
             continue
         for el in [table, *table.xpath("./tbody|./thead|./tfoot"), *rows, *cells]:
             el.tag = "div"
+        out.changes += 1
 
 
-def prune_tree(tree: HtmlElement, *, base_url: str | None = None) -> Removed:
-    """Remove galleries, captions, related links, ads, promos and comments from tree in place; return them."""
+PruneStep = Literal["unclosed_tags", "layout_tables", "class_hints", "forms", "menus", "text_shapes", "pull_quotes"]
+PRUNE_STEPS: tuple[PruneStep, ...] = get_args(PruneStep)
+
+
+def prune_tree(tree: HtmlElement, *, base_url: str | None = None, skip: Collection[str] = ()) -> Removed:
+    """Remove galleries, captions, related links, ads, promos and comments from tree in place; return them.
+
+    Args:
+        skip: steps (PRUNE_STEPS) not to run: the caller's way back when one of them cost the page its story.
+    """
     body = tree.find(".//body") if tree.tag != "body" else tree
     if body is None:
         body = tree
@@ -543,13 +644,24 @@ def prune_tree(tree: HtmlElement, *, base_url: str | None = None) -> Removed:
     # theirs is exact, and libxml2 counts without building ~300 text nodes a page as Python strings.
     total = _raw_len(body) - sum(_raw_len(el) for el in body.iter("script", "style"))
     out = _Collector(base_url)
-    _repair_unclosed(body)
-    _unwrap_layout_tables(body)
-    _prune_by_hints(body, total, out)
-    _prune_link_lists(body, total)
-    _prune_by_text(body, total, out)
-    _prune_pull_quotes(body)
-    return out.frozen()
+    steps: dict[PruneStep, Callable[[], None]] = {
+        "unclosed_tags": lambda: _repair_unclosed(body, out),
+        "layout_tables": lambda: _unwrap_layout_tables(body, out),
+        "class_hints": lambda: _prune_by_hints(body, total, out),
+        "forms": lambda: _prune_forms(body, total, out),
+        "menus": lambda: _prune_link_lists(body, total, out),
+        "text_shapes": lambda: _prune_by_text(body, total, out),
+        "pull_quotes": lambda: _prune_pull_quotes(body, out),
+    }
+    changed: list[PruneStep] = []
+    for name, step in steps.items():
+        if name in skip:
+            continue
+        before = out.changes
+        step()
+        if out.changes > before:
+            changed.append(name)
+    return out.frozen(changed)
 
 
 # A pull quote repeats a sentence of the story in large type. As its own <blockquote>/<aside> it is found by
@@ -558,7 +670,7 @@ _PULL_QUOTE_TAGS = ("blockquote", "aside")
 _PULL_QUOTE_CHARS = (20, 400)
 
 
-def _prune_pull_quotes(body: HtmlElement) -> None:
+def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
     """Drop blockquotes and asides whose whole text is repeated inside a paragraph outside them."""
     quotes = [q for q in body.iter(*_PULL_QUOTE_TAGS) if _PULL_QUOTE_CHARS[0] <= _norm_len(q) < _PULL_QUOTE_CHARS[1]]
     if not quotes:
@@ -568,7 +680,7 @@ def _prune_pull_quotes(body: HtmlElement) -> None:
         text = _norm(quote.text_content())
         inside = set(quote.iter("p"))
         if any(text in para for p, para in paragraphs if p not in inside):
-            _drop(quote)
+            _drop(quote, out)
 
 
 def _numbered_lines(lines: list[str]) -> set[int]:
@@ -588,10 +700,9 @@ def _numbered_lines(lines: list[str]) -> set[int]:
 def _is_headline(lines: list[str], i: int) -> bool:
     """A lone unpunctuated line of 5-20 words between two finished paragraphs: a related-story headline."""
     line = lines[i]
-    words = line.split()
-    if not 5 <= len(words) <= 20 or _SENTENCE_END.search(line) or not (0 < i < len(lines) - 1):
+    if not 5 <= word_count(line) <= 20 or _SENTENCE_END.search(line) or not (0 < i < len(lines) - 1):
         return False
-    return bool(_SENTENCE_END.search(lines[i - 1])) and len(lines[i + 1].split()) > 20
+    return bool(_SENTENCE_END.search(lines[i - 1])) and word_count(lines[i + 1]) > 20
 
 
 def clean_text(text: str, *, title: str | None = None, headlines: bool = False) -> tuple[str, Removed]:

@@ -6,18 +6,21 @@ Pure: no network, no database, no Prefect. Raises ExtractionError when a page ho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.utils import is_dubious_html, repair_faulty_html
-from trafilatura.xpaths import BODY_XPATH
 
-from extractors._boilerplate import INLINE_TAGS, Removed, clean_text, prune_tree, text_blocks
+from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree
+from extractors._dense import dense_text, join_split_story, mark_story_container
+from extractors._index_pages import index_page_reason, teaser_cards
+from extractors._trim import is_crumb, looks_broken, trim_crumbs
+from extractors._words import weighted_length, word_count
 from extractors.metadata import Metadata, declares_article, extract_metadata
 
 
@@ -26,7 +29,14 @@ class ExtractionError(ValueError):
 
 
 class NotAnArticleError(ExtractionError):
-    """The page is an index of articles (front page, section, tag page), not an article."""
+    """The page is an index of articles (front page, section, tag page), not an article.
+
+    `text` is what would have been stored, kept so a wrong verdict loses nothing (the errors table holds it).
+    """
+
+    def __init__(self, message: str, *, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,225 +123,6 @@ def _trafilatura_text(tree: HtmlElement, url: str) -> str:
     return (doc.text or "") if doc is not None else ""
 
 
-# trafilatura's fast mode falls back to the whole <body> on pages whose story is one short paragraph; below
-# this
-# many characters, or when most of its lines are crumbs of a few words, the dense-block strategy is tried too.
-_SHORT_TEXT = 600
-_MIN_WORDS = 20
-_MIN_PARAGRAPH = 40  # characters of non-link text that make a block a paragraph candidate
-
-
-def _own_text(el: HtmlElement) -> str:
-    """Text of el and its inline children, not of nested blocks; <br> becomes a line break."""
-    parts = [el.text or ""]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag == "br":
-            parts.append("\n")
-        elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
-            parts.append(child.text_content())
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def _densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
-    """The container with the most non-link paragraph text (readability-style), and the paragraphs scored."""
-    body = tree.find(".//body")
-    paras: list[tuple[HtmlElement, str]] = []
-    score: dict[HtmlElement, float] = {}
-    for block in text_blocks(body if body is not None else tree):
-        text = _own_text(block)
-        link = sum(len(a.text_content()) for a in block.iter("a"))
-        size = len(" ".join(text.split()))
-        if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:
-            continue
-        paras.append((block, text))
-        for weight, anc in zip((1.0, 0.5, 0.25), block.iterancestors(), strict=False):
-            score[anc] = score.get(anc, 0.0) + weight * size
-    return (max(score, key=score.__getitem__) if score else None), paras
-
-
-def _dense_text(tree: HtmlElement) -> str:
-    """Second strategy: the paragraphs of the densest container."""
-    best, paras = _densest_container(tree)
-    if best is None:
-        return ""
-    lines = [line for b, t in paras if best in set(b.iterancestors()) for line in t.split("\n")]
-    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
-
-
-def _mark_story_container(tree: HtmlElement) -> None:
-    """Make the densest container an <article> when nothing on the page looks like one to trafilatura.
-
-    Without a container (hashed class names, no semantic tags) trafilatura falls back to collecting text
-    from the whole page, which brings in site chrome and collapses repeated lines (a recipe's "Eat every
-    2-3 hours"). Newsroom mixed worlds, 2026-12: generated-site F1 0.996 -> 0.998, the collapsed recipe
-    page 0.57 -> 1.0; no real benchmark page changed.
-    """
-    # <article> and <main> answer two of trafilatura's container XPaths: checked first, they spare most pages the
-    # class-name regex XPaths (~0.8 ms a page, a tenth of extraction).
-    if tree.find(".//article") is not None or tree.find(".//main") is not None:
-        return
-    if _trafilatura_container(tree) is not None:  # an element with no children is falsy: compare with None
-        return
-    best, _ = _densest_container(tree)
-    if best is not None and best.tag not in ("body", "html"):
-        best.tag = "article"
-
-
-def _join_split_story(tree: HtmlElement) -> None:
-    """Move the paragraphs of a story split into several same-class boxes into the first box.
-
-    Some layouts cut the story into boxes around mid-article ad rows (archive, 2026-12: a wired.com page,
-    `div.body__container` x 3); trafilatura keeps only the first box it finds. Only boxes with the class
-    of the container trafilatura would take are joined, and only when the page has such repeated boxes of
-    2+ paragraphs (one pass over <p>s), so most pages never evaluate trafilatura's container XPaths here.
-    """
-    boxes: dict[tuple[str, str], dict[HtmlElement, int]] = {}
-    for p in tree.iter("p"):
-        parent = p.getparent()
-        if parent is not None and parent.get("class"):
-            counts = boxes.setdefault((parent.tag, parent.get("class", "")), {})
-            counts[parent] = counts.get(parent, 0) + 1
-    repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
-    if not repeated:
-        return
-    container = _trafilatura_container(tree)
-    if container is None or (container.tag, container.get("class", "")) not in repeated:
-        return
-    for part in boxes[(container.tag, container.get("class", ""))]:
-        if part is container or container in set(part.iterancestors()) or part in set(container.iterancestors()):
-            continue
-        container.extend(list(part))
-        part.drop_tree()
-
-
-def _trafilatura_container(tree: HtmlElement) -> HtmlElement | None:
-    """The element trafilatura's main extractor starts from: the first match of its container XPaths."""
-    return next((found[0] for find in BODY_XPATH if (found := find(tree))), None)
-
-
-def _looks_broken(text: str, title: str | None) -> bool:
-    """trafilatura's output is missing, mostly crumbs of 1-4 words, or short with the headline run in."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return True
-    if sum(len(line.split()) < 5 for line in lines) > 0.5 * len(lines):
-        return True
-    if not title or len(text) >= _SHORT_TEXT:
-        return False
-    return any(title in line and title != line.strip() for line in lines)
-
-
-# A front or section page is a list of teasers: headlines linking to distinct pages. Its <time> elements
-# belong to the teasers, so dates prove nothing; what it lacks is article markup (article:published_time,
-# og:type=article, JSON-LD *Article). Newsroom dev world, 2026-11: all 290 article pages either carry
-# that markup or have no headline links; 56 of 64 section pages have 2+ headline links and no markup.
-_INDEX_HEADLINE_LINKS = 2
-_HEADLINE_ANCHORS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4]//a[@href]")
-
-
-def _headline_anchors(tree: HtmlElement) -> list[HtmlElement]:
-    """Links inside headings, on a page without article markup (an article's own links prove nothing)."""
-    return [] if declares_article(tree) else list(_HEADLINE_ANCHORS(tree))
-
-
-def _index_page_reason(anchors: list[HtmlElement]) -> str | None:
-    """Why the page looks like an index of articles, or None when it may be an article."""
-    targets = {str(a.get("href")).split("#")[0] for a in anchors} - {""}
-    if len(targets) < _INDEX_HEADLINE_LINKS:
-        return None
-    return f"an index page ({len(targets)} headline links, no article markup)"
-
-
-# A section page with one story on it is one teaser card: a headline linking to the story, the story's first
-# sentences, a date. Its text looks like a brief, so it is told apart by where the text sits: inside the box
-# of a headline link to another page, with little else in that box. Newsroom dev worlds, 2026-11: 8 of 64
-# section pages had a single card; no article page without article markup has its body in such a box.
-_TEASER_HEADLINE_WORDS = 4  # a link to a story carries its headline; "Sport" or "World" is a section link
-_TEASER_BOX_SLACK = 120  # characters in the card besides headline and teaser: a date, "Read more"
-
-
-def _teaser_cards(anchors: list[HtmlElement], *, url: str, canonical: str | None) -> list[tuple[str, str, str]]:
-    """(target, headline, box text) of each headline link (`_headline_anchors`) to another page."""
-    own = {u.rstrip("/") for u in (url, canonical) if u}
-    cards = []
-    for a in anchors:
-        target = urljoin(url, str(a.get("href"))).split("#")[0]
-        headline = " ".join(a.text_content().split())
-        heading = next(h for h in a.iterancestors() if h.tag in ("h1", "h2", "h3", "h4"))
-        box = heading.getparent()
-        if target.rstrip("/") in own or len(headline.split()) < _TEASER_HEADLINE_WORDS or box is None:
-            continue
-        cards.append((target, _squeeze(headline), _squeeze(box.text_content())))
-    return cards
-
-
-def _squeeze(text: str) -> str:
-    # Without any whitespace: the extracted lines and the box's text_content() (which runs blocks together)
-    # then compare as one string.
-    return "".join(text.split())
-
-
-def _teaser_of(text: str, cards: list[tuple[str, str, str]]) -> str | None:
-    """The link target whose teaser card holds all of a short text, or None."""
-    flat = _squeeze(text)
-    if not flat or len(text) >= _SHORT_TEXT:
-        return None
-    for target, headline, box in cards:
-        if flat in box and len(box) <= len(headline) + len(flat) + _TEASER_BOX_SLACK:
-            return target
-    return None
-
-
-# When trafilatura finds no article container it returns the whole page, one line per element: the site name,
-# "Skip to main content", the headline, "By", the author, "·", the date. A leading run of 3+ such crumbs (under
-# 5 words and no sentence end, or the headline) is page chrome. Newsroom obfuscated worlds, 2026-11: site5/site6
-# pages. Not at the end: real stories end in short lines (ticket prices, poll results) on 2 archive pages.
-_CRUMB_RUN = 3
-_CRUMB_WORDS = 5
-_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
-
-
-# After the story, trafilatura's recovery pass can pick up the byline box: only lines that are certainly
-# metadata (an author's name, a bare date, a lone "Tags:" label) are trimmed there. Archive, 2026-11:
-# linknaija.com ended in "LinkNaija / August 08, 2018 / Tags:" once its menus were pruned.
-_META_LINE = re.compile(
-    r"^(?:(?:\w+, )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
-    r"\d{1,2}(?:st|nd|rd|th)?,? \d{4}"
-    r"|\d{4}-\d{2}-\d{2}(?:[t ][\d:.]+z?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4}|[\w ]{1,20}:)$"
-)
-
-
-def _trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> str:
-    """Drop a leading run of 3+ crumb lines (site chrome kept by trafilatura's whole-page fallback)
-    and a trailing run of 2+ bylines, dates or labels."""
-    headline = " ".join((title or "").split()).casefold()
-    lines = [line for line in text.splitlines() if line.strip()]
-    is_headline = [" ".join(line.split()).casefold() == headline for line in lines]
-    crumb = [
-        (len(line.split()) < _CRUMB_WORDS and not _SENTENCE_END.search(line)) or is_headline[i]
-        for i, line in enumerate(lines)
-    ]
-    start = next((i for i, c in enumerate(crumb) if not c), len(lines))
-    if start == len(lines):
-        return text
-    names = {a.casefold() for a in authors}
-    end = len(lines)
-    while end > start and _is_meta_line(lines[end - 1], names):
-        end -= 1
-    if start < _CRUMB_RUN:  # too short a run to be chrome: only the headline and bylines go ("By Tom Reed ·")
-        start = next((i for i in range(start) if not (is_headline[i] or _is_meta_line(lines[i], names))), start)
-    return "\n".join(lines[start : end if len(lines) - end >= 2 else len(lines)])
-
-
-def _is_meta_line(line: str, authors: set[str]) -> bool:
-    folded = " ".join(line.split()).casefold().strip(_BYLINE_SEPARATORS)
-    return folded.removeprefix("by ") in authors or bool(_META_LINE.match(folded))
-
-
-_BYLINE_SEPARATORS = " ·•|,/-–—"
-
-
 def _merge(*parts: Removed) -> Removed:
     return Removed(
         tuple(dict.fromkeys(c for p in parts for c in p.captions)),
@@ -366,28 +157,152 @@ def extract_article(html: str, *, url: str) -> Article:
         raise ExtractionError(f"empty page {url!r}")
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url)
-    anchors = _headline_anchors(tree)
-    reason = _index_page_reason(anchors)
-    if reason:
-        raise NotAnArticleError(f"{url!r} is {reason}")
-    cards = _teaser_cards(anchors, url=url, canonical=meta.canonical_url)
-    pruned = prune_tree(tree, base_url=url)
-    _join_split_story(tree)
-    _mark_story_container(tree)
-    raw, extractor = _trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors), "trafilatura"
-    if _looks_broken(raw, meta.title):
-        dense = _dense_text(tree)
-        if dense and (not raw or len(dense) < len(raw)):
-            raw, extractor = dense, "dense"
-        elif len(raw.split()) < _MIN_WORDS:  # crumbs only, and no paragraph anywhere: not an article page
-            raw = ""
-    text, cleaned = clean_text(raw, title=meta.title)
+    cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
+    paragraphs = weighted_length(" ".join(_PARAGRAPH_TEXT(tree)))
+    visible = _visible_length(tree)
+    draft = _draft(tree, url, meta)
+    if weighted_length(draft.text) < _LOST_SHARE * paragraphs or not draft.text:
+        draft = _without_the_culprit(html, url, meta, draft)
+    text, cleaned = clean_text(draft.text, title=meta.title)
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
-    teaser_of = _teaser_of(text, cards)
-    if teaser_of:
-        raise NotAnArticleError(f"{url!r} is an index page: its only text is the teaser of {teaser_of!r}")
-    return _article(url, text, meta, _merge(pruned, cleaned), extractor)
+    if draft.crumbs and word_count(text) < _MIN_WORDS and not 0 < _WHOLE_PAGE * visible <= weighted_length(text):
+        raise ExtractionError(
+            f"no article body in {url!r}: {word_count(text):.0f} words of crumbs"
+            f" among {visible:,} characters of page text"
+        )
+    reason = index_page_reason(text, cards)
+    if reason:
+        raise NotAnArticleError(f"{url!r} is {reason}", text=text)
+    return _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)
+
+
+# The steps that change the page before trafilatura reads it: prune_tree's, then the two that point it at the story.
+_STEPS = (*PRUNE_STEPS, "split_story", "story_container")
+# The pruned result must keep this share of what trafilatura finds on the unpruned page. Readability's and the
+# newsroom's pages, 2026-12: where pruning lost a story (salon-1, mozilla-2, yahoo-4) it kept 5-25 % of it.
+_LOST_SHARE = 0.5
+# Pages whose story is short: trafilatura's text is compared with the densest block's (see _second_strategy).
+_CHECK_BELOW_CHARS = 1200
+_MIN_WORDS = 20
+# Fewer words than _MIN_WORDS are crumbs of page chrome, unless they are most of the page's own text ("Test").
+_WHOLE_PAGE = 0.5
+_PARAGRAPH_TEXT = etree.XPath("//p//text()", smart_strings=False)
+# The page's own text: not scripts or styles, not the chrome around it, not its <h1> name or its links (a section
+# page without stories still has those).
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::nav or ancestor::header"
+    " or ancestor::footer or ancestor::aside or ancestor::h1"
+    " or ancestor::a[@href and not(starts-with(@href, 'javascript:'))])]",
+    smart_strings=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """Text of one extraction path before clean_text, with what its pruning removed and the steps that ran."""
+
+    text: str
+    extractor: str
+    removed: Removed = Removed()
+    steps: tuple[str, ...] = ()
+    crumbs: bool = False  # the text is mostly lines of a few words (see looks_broken)
+
+
+def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str] = ()) -> _Draft:
+    """Prune tree in place (but the `skip`ped steps), run trafilatura on it, and try the dense strategy."""
+    removed = prune_tree(tree, base_url=url, skip=skip)
+    steps = list(removed.steps)
+    if "split_story" not in skip and join_split_story(tree):
+        steps.append("split_story")
+    if "story_container" not in skip and mark_story_container(tree):
+        steps.append("story_container")
+    text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors)
+    text, extractor = _second_strategy(tree, text, meta.title)
+    return _Draft(text, extractor, removed, tuple(steps), crumbs=looks_broken(text, meta.title))
+
+
+def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[str, str]:
+    """trafilatura's text, or the densest block's where trafilatura returned crumbs or dropped paragraphs.
+
+    trafilatura drops a paragraph that repeats the one before it, and on pages without a container it may
+    return the whole page as crumbs. The dense text wins when trafilatura's is broken and the dense one is
+    shorter (the story without the chrome), or when it holds trafilatura's lines and half as many words again.
+    """
+    broken = looks_broken(text, title)
+    if not broken and len(text) >= _CHECK_BELOW_CHARS:
+        return text, "trafilatura"
+    dense = dense_text(tree)
+    if broken:
+        return (dense, "dense") if dense and (not text or len(dense) < len(text)) else (text, "trafilatura")
+    if word_count(dense) >= 1.5 * word_count(text) and _holds_lines_of(dense, text):
+        return dense, "dense"
+    return text, "trafilatura"
+
+
+def _holds_lines_of(container: str, text: str, share: float = 0.8) -> bool:
+    flat = "".join(container.split())
+    lines = [squeezed for line in text.splitlines() if (squeezed := "".join(line.split()))]
+    return bool(lines) and sum(line in flat for line in lines) >= share * len(lines)
+
+
+def _without_the_culprit(html: str, url: str, meta: Metadata, pruned: _Draft) -> _Draft:
+    """The pruned draft, unless it lost most of what trafilatura finds on the unpruned page: then the draft
+    without the step that lost it, or failing that the unpruned page's text. `extractor` says which.
+
+    What the page itself labels boilerplate ("Comments", "Related stories", gallery numbers) is not counted as
+    lost: trafilatura keeps such blocks on pages whose markup does not name them.
+    """
+    unpruned = _draft(_parse(html, url), url, meta, skip=_STEPS)
+    if unpruned.crumbs:  # the unpruned page has no story either, only chrome (a section page without cards)
+        return pruned
+    labelled = "\n".join(pruned.removed.labelled)
+    kept = [line for line in unpruned.text.splitlines() if "".join(line.split()) not in labelled]
+    wanted = _LOST_SHARE * weighted_length("\n".join(kept))
+    if weighted_length(pruned.text) >= wanted:
+        return pruned
+    # Each step that changed the page is left out in turn; the shortest draft that keeps enough wins, as it
+    # keeps the most of the other steps' pruning.
+    drafts = [_draft(_parse(html, url), url, meta, skip={step}) for step in pruned.steps]
+    enough = [(weighted_length(d.text), step, d) for step, d in zip(pruned.steps, drafts, strict=True)]
+    enough = [e for e in enough if e[0] >= wanted and not e[2].crumbs]
+    if enough:
+        _, step, draft = min(enough, key=lambda e: e[0])
+        extractor = f"{draft.extractor}-without-{step}"
+    else:
+        draft, extractor = unpruned, f"{unpruned.extractor}-unpruned"
+    text = _minus_boilerplate(draft.text, pruned)
+    return replace(draft, text=text, extractor=extractor, removed=_merge(pruned.removed, draft.removed))
+
+
+def _minus_boilerplate(text: str, pruned: _Draft) -> str:
+    """text without the lines that full pruning took out: the fallback gives back the story a step lost, not the
+    captions, gallery titles, related links, labelled blocks and crumbs ("1 of 5", "Close") that step had found.
+    """
+    removed = pruned.removed
+    known = {"".join(t.split()) for t in (*removed.gallery_titles, *(c for c, _ in removed.captions))}
+    known |= {"".join(t.split()) for t, _ in removed.related_links}
+    labelled = "\n".join(removed.labelled)
+    before = {"".join(line.split()) for line in pruned.text.splitlines()}
+    kept = []
+    for line in text.splitlines():
+        flat = "".join(line.split())
+        # A paragraph-length line stays: on broken markup a caption or a "Read more" link swallows the story.
+        boilerplate = len(flat) <= _BOILERPLATE_LINE and (flat in known or flat in labelled or is_crumb(line))
+        if flat and boilerplate and flat not in before:
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+_BOILERPLATE_LINE = 120
+
+
+def _visible_length(tree: HtmlElement) -> int:
+    return weighted_length(_NOT_WORD.sub("", " ".join(_VISIBLE_TEXT(tree))))
+
+
+_NOT_WORD = re.compile(r"\W+")
 
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|article|div|p|main|section)\b", re.IGNORECASE)

@@ -1,0 +1,109 @@
+"""Where the story is on a page: the densest block of paragraphs, and the DOM repairs that point trafilatura at it.
+
+`dense_text` is the second extraction strategy (readability-like: the paragraphs of the container with the most
+non-link text). `mark_story_container` and `join_split_story` change the tree in place before trafilatura reads
+it; each returns whether it changed anything, so the caller can undo a change that cost the page its story.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+from trafilatura.xpaths import BODY_XPATH
+
+from extractors._boilerplate import INLINE_TAGS, text_blocks
+
+_MIN_PARAGRAPH = 40  # characters of non-link text that make a block a paragraph candidate
+
+
+def _own_text(el: HtmlElement) -> str:
+    """Text of el and its inline children, not of nested blocks; <br> becomes a line break."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag == "br":
+            parts.append("\n")
+        elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
+    """The container with the most non-link paragraph text (readability-style), and the paragraphs scored."""
+    body = tree.find(".//body")
+    paras: list[tuple[HtmlElement, str]] = []
+    score: dict[HtmlElement, float] = {}
+    for block in text_blocks(body if body is not None else tree):
+        text = _own_text(block)
+        link = sum(len(a.text_content()) for a in block.iter("a"))
+        size = len(" ".join(text.split()))
+        if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:
+            continue
+        paras.append((block, text))
+        for weight, anc in zip((1.0, 0.5, 0.25), block.iterancestors(), strict=False):
+            score[anc] = score.get(anc, 0.0) + weight * size
+    return (max(score, key=score.__getitem__) if score else None), paras
+
+
+def dense_text(tree: HtmlElement) -> str:
+    """Second strategy: the paragraphs of the densest container."""
+    best, paras = densest_container(tree)
+    if best is None:
+        return ""
+    lines = [line for b, t in paras if best in set(b.iterancestors()) for line in t.split("\n")]
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def mark_story_container(tree: HtmlElement) -> bool:
+    """Make the densest container an <article> when nothing on the page looks like one to trafilatura; True if so.
+
+    Without a container (hashed class names, no semantic tags) trafilatura falls back to collecting text
+    from the whole page, which brings in site chrome and collapses repeated lines (a recipe's "Eat every
+    2-3 hours"). Newsroom mixed worlds, 2026-12: generated-site F1 0.996 -> 0.998, the collapsed recipe
+    page 0.57 -> 1.0; no real benchmark page changed.
+    """
+    # <article> and <main> answer two of trafilatura's container XPaths: checked first, they spare most pages the
+    # class-name regex XPaths (~0.8 ms a page, a tenth of extraction).
+    if tree.find(".//article") is not None or tree.find(".//main") is not None:
+        return False
+    if trafilatura_container(tree) is not None:  # an element with no children is falsy: compare with None
+        return False
+    best, _ = densest_container(tree)
+    if best is None or best.tag in ("body", "html"):
+        return False
+    best.tag = "article"
+    return True
+
+
+def join_split_story(tree: HtmlElement) -> bool:
+    """Move the paragraphs of a story split into several same-class boxes into the first box; True if any moved.
+
+    Some layouts cut the story into boxes around mid-article ad rows (archive, 2026-12: a wired.com page,
+    `div.body__container` x 3); trafilatura keeps only the first box it finds. Only boxes with the class
+    of the container trafilatura would take are joined, and only when the page has such repeated boxes of
+    2+ paragraphs (one pass over <p>s), so most pages never evaluate trafilatura's container XPaths here.
+    """
+    boxes: dict[tuple[str, str], dict[HtmlElement, int]] = {}
+    for p in tree.iter("p"):
+        parent = p.getparent()
+        if parent is not None and parent.get("class"):
+            counts = boxes.setdefault((parent.tag, parent.get("class", "")), {})
+            counts[parent] = counts.get(parent, 0) + 1
+    repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
+    if not repeated:
+        return False
+    container = trafilatura_container(tree)
+    if container is None or (container.tag, container.get("class", "")) not in repeated:
+        return False
+    joined = False
+    for part in boxes[(container.tag, container.get("class", ""))]:
+        if part is container or container in set(part.iterancestors()) or part in set(container.iterancestors()):
+            continue
+        container.extend(list(part))
+        part.drop_tree()
+        joined = True
+    return joined
+
+
+def trafilatura_container(tree: HtmlElement) -> HtmlElement | None:
+    """The element trafilatura's main extractor starts from: the first match of its container XPaths."""
+    return next((found[0] for find in BODY_XPATH if (found := find(tree))), None)

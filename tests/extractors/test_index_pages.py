@@ -1,0 +1,95 @@
+"""Is a page an article or an index of articles? Pages written after the patterns that fooled the old count."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.article import ExtractionError, NotAnArticleError, extract_article
+
+STORY = " ".join(
+    f"Paragraph {i} of the story says what the council decided on Tuesday, who voted for it, and why the"
+    " residents of the harbour district had asked for the change in the first place."
+    for i in range(6)
+)
+STORY_HTML = "".join(f"<p>{sentence}.</p>" for sentence in STORY.split(". ") if sentence)
+
+
+def card(n: int, *, teaser: bool = True) -> str:
+    body = f"<p class='teaser'>The opening sentence of story {n}, as the section page shows it to readers.</p>"
+    return (
+        f"<div class='card'><h3><a href='/news/story-{n}'>Headline number {n} about the harbour</a></h3>"
+        f"{body if teaser else ''}<time datetime='2025-03-0{n % 9 + 1}'>March {n % 9 + 1}</time></div>"
+    )
+
+
+def page(main: str, *, chrome: str = "", head: str = "") -> str:
+    return (
+        f"<html><head><title>The Harbour Times</title>{head}</head><body>"
+        f"<header><h1><a href='/'>The Harbour Times</a></h1><nav><a href='/news'>News</a>"
+        f"<a href='/sport'>Sport</a></nav></header>{chrome}<main>{main}</main>"
+        "<footer><p>Copyright The Harbour Times</p></footer></body></html>"
+    )
+
+
+def test_section_page_of_teaser_cards_is_not_an_article_and_keeps_its_text() -> None:
+    html = page("<h1>Harbour news</h1>" + "".join(card(n) for n in range(1, 7)))
+    with pytest.raises(NotAnArticleError, match="teaser cards of 6 headline links") as caught:
+        extract_article(html, url="https://harbour.example/news/")
+    assert "The opening sentence of story 3" in caught.value.text
+
+
+def test_section_page_in_chinese_is_not_an_article() -> None:
+    teaser = "<p>市议会周二决定，港口区的居民此前要求改变。</p>"
+    cards = "".join(
+        f"<div><h3><a href='/n/{n}'>港口区居民要求市议会改变计划第{n}号</a></h3>{teaser}</div>" for n in range(1, 6)
+    )
+    with pytest.raises(NotAnArticleError):
+        extract_article(page(cards), url="https://harbour.example/zh/")
+
+
+def test_blog_post_whose_title_tags_and_neighbours_are_heading_links_is_an_article() -> None:
+    # nymag's Daily Intel, 2009: the site name, the post's own title (another URL form), tag headings and the
+    # neighbouring posts' headlines are all links inside headings.
+    main = (
+        "<div class='post'><h2><a href='https://www.harbour.example/blog/council-vote?src=home'>Council votes"
+        " yes on the harbour plan</a></h2>"
+        f"<div class='entry'>{STORY_HTML}</div>"
+        "<h3><a href='/tag/council'>Tags: council, harbour</a></h3></div>"
+        "<div class='next'><h2><a href='/blog/ferry'>Ferry terminal reopens after repairs</a></h2>"
+        "<h2><a href='/blog/library'>Library to open until midnight</a></h2></div>"
+    )
+    article = extract_article(page(main), url="https://harbour.example/blog/council-vote")
+    assert "Paragraph 5 of the story" in article.text
+
+
+def test_menus_and_logo_in_headings_do_not_make_an_index() -> None:
+    # canada.com, 2008: an <h4> menu and a logo heading link, outside any <nav>.
+    chrome = (
+        "<div id='topmenu'><h4><a href='/classifieds'>local classifieds</a></h4><h4><a href='/jobs'>find jobs"
+        "</a></h4><h4><a href='/cars'>new cars</a></h4></div><h3 class='logo'><a href='/'>Harbour Times home</a></h3>"
+    )
+    article = extract_article(page(STORY_HTML, chrome=chrome), url="https://harbour.example/news/council")
+    assert "Paragraph 0 of the story" in article.text
+
+
+def test_story_beside_a_sidebar_of_teasers_is_an_article() -> None:
+    main = f"<article>{STORY_HTML}</article><div class='more'>{''.join(card(n) for n in range(1, 9))}</div>"
+    article = extract_article(page(main), url="https://harbour.example/news/council")
+    assert "Paragraph 3 of the story" in article.text
+
+
+def test_page_declaring_an_article_is_never_an_index() -> None:
+    head = "<meta property='og:type' content='article'>"
+    html = page("".join(card(n) for n in range(1, 5)), head=head)
+    assert "The opening sentence of story 2" in extract_article(html, url="https://harbour.example/live/harbour").text
+
+
+def test_a_tiny_page_whose_only_text_is_its_story_is_kept() -> None:
+    # Readability's 005-unescape-html-entities and js-link-replacement: trafilatura reads them, so do we.
+    assert extract_article("<html><body><p>abc</p><p>def</p></body></html>", url="https://a.example/x").text
+
+
+def test_crumbs_of_page_chrome_are_not_a_story() -> None:
+    html = page("<h1>Harbour news</h1>", chrome="<div><a href='/a'>Home</a> | <a href='/b'>World</a></div>")
+    with pytest.raises(ExtractionError):
+        extract_article(html, url="https://harbour.example/news/")
