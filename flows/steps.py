@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
 from urllib.parse import urlsplit
 
-from extractors.article import Article, ExtractionError, extract_article
+from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
 from flows.discover import Candidate
@@ -104,7 +104,8 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
     try:
         article = page_article(fetched)
     except ExtractionError as exc:
-        rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now))
+        rejected = exc.text if isinstance(exc, NotAnArticleError) else None
+        rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped"))
         return rows
     url = article_url(article, fetched)

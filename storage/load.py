@@ -63,6 +63,7 @@ ERROR_SCHEMA = pa.schema(
         ("error_type", pa.string()),
         ("message", pa.string()),
         ("occurred_at", _TS),
+        ("text", pa.string()),
     ]
 )
 SEEN_SCHEMA = pa.schema(

@@ -54,6 +54,9 @@ class ErrorRow:
     error_type: str
     message: str
     occurred_at: datetime
+    # The text the item would have given, when a rule rejected it (a page judged not an article): kept so that
+    # a wrong verdict loses nothing.
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

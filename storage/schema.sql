@@ -81,8 +81,10 @@ CREATE TABLE IF NOT EXISTS errors (
     url          VARCHAR,
     error_type   VARCHAR NOT NULL,
     message      VARCHAR NOT NULL,
-    occurred_at  TIMESTAMPTZ NOT NULL
+    occurred_at  TIMESTAMPTZ NOT NULL,
+    text         VARCHAR                     -- what would have been stored (a page judged not an article)
 );
+ALTER TABLE errors ADD COLUMN IF NOT EXISTS text VARCHAR;
 
 -- What we know about every URL we have requested: the incremental-crawl memory.
 CREATE TABLE IF NOT EXISTS seen_urls (

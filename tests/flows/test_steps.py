@@ -16,7 +16,7 @@ from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
 from flows.fetch import Fetched
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
-from storage.load import load_seen
+from storage.load import load_errors, load_seen
 from storage.rows import SeenRow
 from storage.state import SeenState, recent_articles
 
@@ -130,6 +130,22 @@ def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
     )
     (article,) = rows_for_page(fetched, Candidate("http://a.example/c", "s"), now=NOW).articles
     assert "café" in article.text and "naïve" in article.text and "€4" in article.text
+
+
+def test_a_page_judged_not_an_article_keeps_its_reason_and_text_in_the_errors_table(tmp_path: Path) -> None:
+    cards = "".join(
+        f"<div><h3><a href='/n/{n}'>Headline {n} of the desk</a></h3><p>Teaser sentence {n} of a story.</p></div>"
+        for n in range(4)
+    )
+    html = f"<html><head><title>Harbour</title></head><body><main><h1>Harbour</h1>{cards}</main></body></html>"
+    fetched = Fetched("http://a.example/harbour/", "article", "ok", "http://a.example/harbour/", 200, html.encode())
+    rows = rows_for_page(fetched, Candidate("http://a.example/harbour", "s"), now=NOW)
+    with writing(tmp_path / "c.duckdb") as con:
+        load_errors(con, "run-1", rows.errors)
+        ((error_type, message, text),) = con.execute("SELECT error_type, message, text FROM errors").fetchall()
+    assert not rows.articles and rows.seen[0].outcome == "skipped"
+    assert error_type == "NotAnArticleError" and "teaser cards of 4 headline links" in message
+    assert "Teaser sentence 2 of a story." in text
 
 
 def test_extraction_in_worker_processes_gives_the_rows_of_extraction_in_this_one() -> None:
