@@ -41,6 +41,8 @@ _CARD_EXTRA_CHARS = 500
 # ("Latest news", a date); every article has 200+ characters outside cards.
 _MIN_CARDS = 2
 _MAX_OWN_TEXT = 150
+_MIN_LISTED_CARDS = 3
+_MAX_LISTED_OWN_TEXT = 0
 # Own text is counted by weighted_length: a Chinese or Japanese character as three, about a word.
 
 
@@ -74,12 +76,16 @@ def teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None = None) -
     ]
 
 
-def index_page_reason(text: str, cards: Sequence[Card]) -> str | None:
-    """Why a page whose extracted text is `text` is an index of articles, or None when it may be an article."""
-    if len(cards) == 1:
+def index_page_reason(text: str, cards: Sequence[Card], *, listed: bool = False) -> str | None:
+    """Why a page whose extracted text is `text` is an index of articles, or None when it may be an article.
+
+    A page the site lists as an article (`listed`) must prove otherwise with more: 3+ cards and no text of its
+    own, as one card may be a link-blog post's heading that links to the story it comments on.
+    """
+    if len(cards) == 1 and not listed:
         target = _teaser_of(text, cards[0])
         return f"an index page: its only text is the teaser of {target!r}" if target else None
-    if len(cards) < _MIN_CARDS:
+    if len(cards) < (_MIN_LISTED_CARDS if listed else _MIN_CARDS):
         return None
     boxes = "\n".join(c.box for c in cards)
     own_chars = teaser_chars = 0
@@ -88,7 +94,7 @@ def index_page_reason(text: str, cards: Sequence[Card]) -> str | None:
             teaser_chars += len(line)
         else:
             own_chars += weighted_length(line)
-    if not teaser_chars or own_chars > _MAX_OWN_TEXT:
+    if not teaser_chars or own_chars > (_MAX_LISTED_OWN_TEXT if listed else _MAX_OWN_TEXT):
         return None
     return (
         f"an index page: {teaser_chars:,} characters of its text are in the teaser cards of {len(cards)} headline"

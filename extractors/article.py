@@ -151,8 +151,13 @@ def _article(url: str, text: str, meta: Metadata, removed: Removed, extractor: s
     )
 
 
-def extract_article(html: str, *, url: str) -> Article:
-    """Main text and metadata of a news page, without captions, galleries, related links or promos."""
+def extract_article(html: str, *, url: str, listed: bool = False) -> Article:
+    """Main text and metadata of a news page, without captions, galleries, related links or promos.
+
+    Args:
+        listed: the site lists the page as an article (a feed item, a news sitemap entry): only a page made of
+            teaser cards alone, with nothing of its own, is then judged an index.
+    """
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError(f"empty page {url!r}")
     tree = _parse(html, url)
@@ -171,7 +176,7 @@ def extract_article(html: str, *, url: str) -> Article:
             f"no article body in {url!r}: {word_count(text):.0f} words of crumbs"
             f" among {visible:,} characters of page text"
         )
-    reason = index_page_reason(text, cards)
+    reason = index_page_reason(text, cards, listed=listed)
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}", text=text)
     return _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)

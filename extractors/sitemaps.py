@@ -26,11 +26,13 @@ class SitemapError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SitemapEntry:
-    """One <url> of a urlset: the page (clean_url form), when it last changed, and its news:title if any."""
+    """One <url> of a urlset: the page (clean_url form), when it last changed, its news:title if any."""
 
     url: str
     lastmod: datetime | None = None
     title: str | None = None
+    # Listed with <news:news>: the site says the page is a news article.
+    news: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def _pages(root: etree._Element, sitemap_url: str) -> Iterator[SitemapEntry]:
         lastmod = parse_datetime(_child_text(element, "lastmod"))
         if lastmod is None and news is not None:
             lastmod = parse_datetime(_child_text(news, "publication_date"))
-        yield SitemapEntry(url=url, lastmod=lastmod, title=title)
+        yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None)
 
 
 def _children(root: etree._Element, local_name: str) -> Iterator[etree._Element]:

@@ -7,7 +7,7 @@ ErrorRow and the rest of the source goes on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -42,6 +42,9 @@ class Candidate:
     fetch_url: str = ""
     # When the site says the page last changed (sitemap <lastmod>): newer than our last check means re-check.
     lastmod: datetime | None = None
+    # The site lists it as an article (a feed item, a news sitemap entry) or we stored it as one before: only a
+    # page that proves otherwise is judged an index (extract_article's `listed`).
+    listed: bool = False
 
     @property
     def address(self) -> str:
@@ -49,7 +52,9 @@ class Candidate:
 
 
 class _Add(Protocol):
-    def __call__(self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None: ...
+    def __call__(
+        self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -73,7 +78,9 @@ async def discover_source(
     found = Discovery()
     seen: dict[str, Candidate] = {}
 
-    def add(url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None:
+    def add(
+        url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
+    ) -> None:
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
@@ -81,8 +88,11 @@ async def discover_source(
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
-        if canonical not in seen and len(seen) < limit:
-            seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod)
+        if canonical in seen:
+            if listed and not seen[canonical].listed:
+                seen[canonical] = replace(seen[canonical], listed=True)
+        elif len(seen) < limit:
+            seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod, listed)
 
     feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
     for response in feeds:
@@ -90,7 +100,7 @@ async def discover_source(
         if response.ok:
             try:
                 for entry in parse_feed(response.body, feed_url=response.final_url):
-                    add(entry.url, entry.published_at)
+                    add(entry.url, entry.published_at, listed=True)
             except FeedError as exc:
                 found.errors.append(_error("discover", response.url, exc))
 
@@ -161,7 +171,7 @@ async def _walk_sitemaps(
                 found.errors.append(_error("discover", response.url, exc))
                 continue
             for page in sitemap.pages:
-                add(page.url, lastmod=page.lastmod)
+                add(page.url, lastmod=page.lastmod, listed=page.news)
             queue += sitemap.children
         depth += 1
 

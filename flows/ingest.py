@@ -418,7 +418,7 @@ def _plan(settings: Settings, candidates: Sequence[Candidate], names: set[str]) 
     with connect(settings.db, read_only=True) as con:
         known = {c.url for c in candidates}
         recent = [
-            Candidate(url, source, published, fetch_url or "")
+            Candidate(url, source, published, fetch_url or "", listed=True)  # stored as an article before
             for url, source, fetch_url, published in recent_articles(con, now=now, window=window)
             if source in names
         ]

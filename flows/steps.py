@@ -102,7 +102,7 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
         rows.seen.append(seen_row(fetched, source, key=key, now=now))
         return rows
     try:
-        article = page_article(fetched)
+        article = page_article(fetched, listed=candidate.listed)
     except ExtractionError as exc:
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
@@ -116,10 +116,10 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
     return rows
 
 
-def page_article(fetched: Fetched) -> Article:
-    """Decode and extract one fetched HTML page."""
+def page_article(fetched: Fetched, *, listed: bool = False) -> Article:
+    """Decode and extract one fetched HTML page (`listed`: the site lists it as an article)."""
     html = decode_html(fetched.body, content_type=fetched.content_type)
-    return extract_article(html, url=fetched.final_url)
+    return extract_article(html, url=fetched.final_url, listed=listed)
 
 
 def article_url(article: Article, fetched: Fetched) -> str:

@@ -93,3 +93,21 @@ def test_crumbs_of_page_chrome_are_not_a_story() -> None:
     html = page("<h1>Harbour news</h1>", chrome="<div><a href='/a'>Home</a> | <a href='/b'>World</a></div>")
     with pytest.raises(ExtractionError):
         extract_article(html, url="https://harbour.example/news/")
+
+
+def test_a_link_blog_post_listed_in_the_feed_is_an_article() -> None:
+    # A link-blog post: its heading links to the story it comments on, and its text sits under that heading.
+    main = (
+        "<div class='linked'><h2><a href='https://other.example/report'>Harbour report is out today</a></h2>"
+        "<p>The port authority's yearly report is worth reading for its traffic figures alone.</p></div>"
+    )
+    url = "https://blog.example/2025/03/harbour-report"
+    with pytest.raises(NotAnArticleError):
+        extract_article(page(main), url=url)
+    assert "worth reading" in extract_article(page(main), url=url, listed=True).text
+
+
+def test_a_section_page_listed_in_the_feed_is_still_an_index() -> None:
+    html = page("".join(card(n) for n in range(1, 6)))
+    with pytest.raises(NotAnArticleError):
+        extract_article(html, url="https://harbour.example/news/", listed=True)

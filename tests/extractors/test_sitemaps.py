@@ -44,9 +44,9 @@ def test_sitemap_index_lists_child_sitemaps_once() -> None:
 def test_news_sitemap_pages_with_titles_and_lastmod_fallback() -> None:
     pages = parse_sitemap(NEWS, sitemap_url=f"{BASE}/sitemap-news.xml").pages
     assert pages == [
-        SitemapEntry(f"{BASE}/news/a", datetime(2024, 3, 1, 10, tzinfo=UTC), "A & B"),
-        SitemapEntry(f"{BASE}/news/b", datetime(2024, 2, 28, tzinfo=UTC), "Only news date"),
-        SitemapEntry(f"{BASE}/section/world/", datetime(2024, 3, 1, tzinfo=UTC), None),
+        SitemapEntry(f"{BASE}/news/a", datetime(2024, 3, 1, 10, tzinfo=UTC), "A & B", news=True),
+        SitemapEntry(f"{BASE}/news/b", datetime(2024, 2, 28, tzinfo=UTC), "Only news date", news=True),
+        SitemapEntry(f"{BASE}/section/world/", datetime(2024, 3, 1, tzinfo=UTC), None, news=False),
     ]
 
 

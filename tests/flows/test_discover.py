@@ -67,6 +67,8 @@ def test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking() -> 
     found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
     assert paths == ["/a", "/b", "/c"]  # keyed without slash; the front page "/" is never a candidate
     assert [c.fetch_url.endswith("/c/") for c in found.candidates] == [False, False, True]
+    # Feed items are listed as articles; a plain sitemap entry is not (sitemaps list section pages too).
+    assert [c.listed for c in found.candidates] == [True, True, False]
 
 
 def test_a_malformed_feed_is_recorded_and_the_sitemap_still_counts() -> None:
