@@ -193,7 +193,7 @@ class _Host:
     delay: float = 0.0
     robots: RobotsRules | None = None
     # Set when no URL of the host is fetched this run (robots.txt unreachable, Crawl-delay over the cap).
-    refusal: FetchFailure | None = None
+    refusal: tuple[Reason, str] | None = None
     # With a Crawl-delay, requests go one at a time and the delay counts from the end of the previous one.
     serial: bool = False
     exclusive: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -339,7 +339,8 @@ class Fetcher:
         await self._guard_address(target.raw_host.decode("ascii"))
         host = await self._host_for(target, skip_robots=kind == "robots")
         if kind != "robots" and host.refusal is not None:
-            raise host.refusal
+            reason, message = host.refusal
+            raise FetchFailure("skipped", message, reason=reason)
         if kind != "robots" and host.robots is not None and not host.robots.allowed(url):
             raise FetchFailure("skipped", f"disallowed by robots.txt for {self.policy.user_agent!r}", reason="robots")
         # The host's slot first, then a global one: a request waiting for its busy host must not hold a global
@@ -387,11 +388,10 @@ class Fetcher:
         result = await self.fetch(f"{origin}/robots.txt", kind="robots")
         self.robots_fetches.append(result)
         if result.reason in ROBOTS_UNREACHABLE or (result.status or 0) >= 500:
-            host.refusal = FetchFailure(
-                "skipped",
+            host.refusal = (
+                "robots_unreachable",
                 f"robots.txt of {origin} could not be fetched ({result.error}); the host counts as disallowing "
                 "everything until it can be, at the latest next run (RFC 9309 2.3.1.4)",
-                reason="robots_unreachable",
             )
             return
         text = result.body.decode("utf-8", errors="replace") if result.ok else ""
@@ -402,11 +402,10 @@ class Fetcher:
         cap = self.policy.max_crawl_delay
         if delay is not None and delay > cap:
             if self.policy.crawl_delay_over_cap == "skip":
-                host.refusal = FetchFailure(
-                    "skipped",
+                host.refusal = (
+                    "crawl_delay",
                     f"robots.txt of {origin} asks for Crawl-delay {delay:g} s, over max_crawl_delay={cap:g} s "
                     "(crawl_delay_over_cap = 'skip')",
-                    reason="crawl_delay",
                 )
                 return
             delay = cap
