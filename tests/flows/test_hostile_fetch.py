@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from flows.cli import main
-from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
+from flows.fetch import REASONS, Fetched, Fetcher, FetchPolicy, Validators
 from flows.ingest import ingest
 from storage.db import writing
 from storage.load import load_errors, load_seen
@@ -535,3 +535,8 @@ def test_stats_name_reasons_of_rows_from_before_the_reason_column(
     assert main(["stats", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "not_an_article" in out and "unrecorded" in out
+
+
+def test_every_reason_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert [r for r in REASONS if f" {r} " not in readme.replace("`", " ")] == []
