@@ -3,8 +3,8 @@
 Not a wrapper around urllib.robotparser (3.11): it applies the first matching rule in file order (RFC 9309:
 the longest match wins, Allow on ties), treats "*" and "$" in paths literally, and reads only the first group
 naming our agent (RFC 9309: combine them); tests/extractors/test_robots.py pins each difference.
-Pure: fetching robots.txt, and treating a 4xx as "allow all" and a 5xx as "disallow all"
-(RFC 9309 2.3.1), is the caller's job; the allow_all()/disallow_all() constructors are for that.
+Pure: fetching robots.txt, treating a 4xx as "allow all" and a 5xx as "disallow all" (RFC 9309 2.3.1),
+and capping a Crawl-delay (kept here as given, however large) are the caller's job.
 """
 
 from __future__ import annotations
@@ -140,8 +140,12 @@ def _product_token(user_agent: str) -> str:
 
 
 def _seconds(value: str) -> float | None:
+    """A Crawl-delay as seconds: any non-negative number, however large ("1e9", "inf"); capping is the caller's.
+
+    A huge delay is kept, never dropped: dropping it would crawl the site with no delay at all.
+    """
     try:
         seconds = float(value)
     except ValueError:
         return None
-    return seconds if 0 <= seconds < 86_400 else None  # rejects nan, inf and nonsense; a day is already absurd
+    return seconds if seconds >= 0 else None  # NaN compares false: no number, no delay

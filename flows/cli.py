@@ -353,6 +353,24 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     return int(count)
 
 
+# Each skipped or failed URL once, by its latest outcome and reason (flows.fetch.Reason, or not_an_article /
+# extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
+SKIP_REASONS_SQL = """
+SELECT coalesce(s.source, '-') AS source,
+       coalesce(s.reason, CASE WHEN EXISTS (SELECT 1 FROM errors e WHERE e.url = s.fetch_url
+                                            AND e.error_type = 'NotAnArticleError') THEN 'not_an_article' END,
+                'unrecorded') AS reason,
+       count(*) FILTER (WHERE s.outcome = 'skipped') AS skipped,
+       count(*) FILTER (WHERE s.outcome = 'failed') AS failed,
+       count(*) FILTER (WHERE s.last_run_id = (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1))
+           AS in_last_run
+FROM seen_urls s
+WHERE s.outcome IN ('skipped', 'failed')
+GROUP BY ALL
+ORDER BY source, skipped + failed DESC, reason
+"""
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
     db = Path(args.db)
     print("-- per source")
@@ -364,6 +382,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     )
     print("\n-- largest clusters")
     print_query(db, "SELECT cluster_id, size, sources, canonical_title FROM clusters ORDER BY size DESC LIMIT 10")
+    print("\n-- skipped and failed URLs by reason (each URL's latest outcome)")
+    print_query(db, SKIP_REASONS_SQL)
     print("\n-- recent runs")
     print_query(
         db,

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 DEFAULT_USER_AGENT = "copydesk/0.1 (+https://github.com/copydesk/copydesk; news archiving bot)"
@@ -58,6 +58,10 @@ class Settings:
     max_redirects: int = 5
     retries: int = 2
     max_retry_after: float = 30.0
+    # A robots.txt Crawl-delay over this many seconds is capped to it ("cap") or its host is not crawled
+    # ("skip", recorded with reason crawl_delay): one site asking for an hour between requests holds a run.
+    max_crawl_delay: float = 30.0
+    crawl_delay_over_cap: Literal["cap", "skip"] = "cap"
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
     # Estimated Jaccard for "same story"; see extractors.fingerprint.DedupParams for the reasoning.
@@ -112,6 +116,13 @@ class Settings:
             _check_allow_entry(entry)
         if not _MEMORY_LIMIT.fullmatch(self.db_memory_limit):
             raise ValueError(f"db_memory_limit={self.db_memory_limit!r} is not a size such as '2GB' or '512MiB'")
+        if not 0 <= self.max_crawl_delay <= 86_400:  # also refuses NaN
+            raise ValueError(f"max_crawl_delay={self.max_crawl_delay!r} must be from 0 to 86400 seconds, e.g. 30")
+        if self.crawl_delay_over_cap not in ("cap", "skip"):
+            raise ValueError(
+                f"crawl_delay_over_cap={self.crawl_delay_over_cap!r} is unknown; use 'cap' (crawl at "
+                "max_crawl_delay) or 'skip' (do not crawl the host)"
+            )
         if self.canonical_rule not in ("earliest", "longest", "source_priority"):
             raise ValueError(
                 f"canonical_rule={self.canonical_rule!r} is unknown; use earliest, longest or source_priority"

@@ -1,45 +1,57 @@
-"""HTTP edge: polite, bounded, SSRF-guarded fetching with one shared httpx.AsyncClient per run.
+"""HTTP edge: polite, bounded, SSRF-guarded fetching with one httpx.AsyncClient per host and run.
 
 Every attempt is returned as an `Attempt` so the caller can write it to `fetches`; a URL's final
-outcome is a `Fetched`. Nothing here raises for a bad URL or a bad server: one bad URL never stops
-a batch. No Prefect and no DuckDB here, so this is tested against loopback servers directly.
+outcome is a `Fetched` with a `Reason` when it is not ok. `Fetcher.fetch` never raises for a URL:
+whatever one URL's address, server or headers do ends as that URL's outcome and row, and the batch goes
+on. Header values from a server are bytes from a stranger: validators are kept and sent back only when
+they are valid field values. No Prefect and no DuckDB here, so this is tested against loopback servers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
+import dataclasses
+import math
 import random
-import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
 
 from extractors.robots import RobotsRules
+from flows._http import (
+    REASONS,
+    Answer,
+    FetchFailure,
+    Kind,
+    Outcome,
+    Reason,
+    checked_url,
+    conditional_headers,
+    content_type_problem,
+    drain,
+    parse_retry_after,
+    read_capped,
+    redirect_target,
+)
+from flows.addresses import AddressGuard, PinnedTransport, Resolver, system_resolver
 
-Kind = Literal["article", "feed", "sitemap", "robots", "page"]
+__all__ = ["REASONS", "Attempt", "Fetched", "Fetcher", "FetchPolicy", "Kind", "Outcome", "Reason", "Validators"]
+
 # Added to each gap between request starts to one host: requests leave exactly `delay` apart, but the server
 # sees them up to ~10 ms closer (a new connection's handshake delays one more than the next), which put
 # 1/delay + 1 requests into one clock second on the newsroom's request log.
 SPACING_MARGIN = 0.02
-Outcome = Literal["ok", "not_modified", "skipped", "failed"]
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Feeds and sitemaps are served with many content types in the wild; reject only the clearly wrong.
-NOT_XML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SKIP_STATUSES = frozenset({401, 403, 404, 410, 451})
-
-
-class BlockedAddressError(Exception):
-    """The URL resolves to an address we refuse to fetch (private, loopback, link-local, ...)."""
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# After robots.txt fails this way, the host is treated as disallowing everything for the run (RFC 9309
+# 2.3.1.4). A 4xx, a redirect that goes nowhere or an empty file allows everything (2.3.1.2, 2.3.1.3).
+ROBOTS_UNREACHABLE: frozenset[Reason] = frozenset({"timeout", "network", "dns", "decoding", "size", "unexpected"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,37 @@ class FetchPolicy:
     concurrency: int = 16
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
+    # A robots.txt Crawl-delay over this is capped to it ("cap") or the host is not crawled ("skip").
+    max_crawl_delay: float = 30.0
+    crawl_delay_over_cap: Literal["cap", "skip"] = "cap"
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            _check_number(self, name, low=0.0, low_open=True, example="5-30 seconds")
+        for name in ("backoff", "max_retry_after", "per_host_delay", "max_crawl_delay"):
+            _check_number(self, name, low=0.0, example="0.25-30 seconds")
+        for name, low, example in (
+            ("max_bytes", 1, "10_000_000"),
+            ("max_redirects", 0, "5"),
+            ("retries", 0, "2"),
+            ("per_host_concurrency", 1, "2"),
+            ("concurrency", 1, "16"),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(
+                    f"FetchPolicy {name}={value!r} must be an integer of at least {low}, such as {example}"
+                )
+        if self.crawl_delay_over_cap not in ("cap", "skip"):
+            raise ValueError(f"FetchPolicy crawl_delay_over_cap={self.crawl_delay_over_cap!r} must be 'cap' or 'skip'")
+
+
+def _check_number(policy: FetchPolicy, name: str, *, low: float, example: str, low_open: bool = False) -> None:
+    value = getattr(policy, name)
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or value < low or (low_open and value == low):
+        bound = f"more than {low:g}" if low_open else f"at least {low:g}"
+        raise ValueError(f"FetchPolicy {name}={value!r} must be a finite number of {bound}, e.g. {example}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +117,7 @@ class Attempt:
     elapsed_ms: int
     bytes: int
     conditional: bool
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +135,7 @@ class Fetched:
     last_modified: str | None = None
     error: str | None = None
     attempts: tuple[Attempt, ...] = ()
+    reason: Reason | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,13 +150,34 @@ class Validators:
     last_modified: str | None = None
 
 
-class _Failed(Exception):
-    """Internal: ends one URL's fetch with an outcome and a message."""
+@dataclass(slots=True)
+class _Trail:
+    """One URL's way through redirects: where it is now and every attempt so far."""
 
-    def __init__(self, outcome: Outcome, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.outcome = outcome
-        self.status = status
+    url: str
+    current: str
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def failed(self, kind: Kind, failure: FetchFailure) -> Fetched:
+        """The URL's outcome, with its reason on a `fetches` row: the last attempt's, or a row of its own."""
+        message = str(failure)
+        last = self.attempts[-1] if self.attempts else None
+        if last is not None and last.url == self.current and last.error in (None, message):
+            self.attempts[-1] = dataclasses.replace(last, error=message, reason=failure.reason)
+        else:  # decided before any request to this address (guard, robots, a bad URL or redirect): no HTTP answer
+            self.attempts.append(
+                Attempt(self.current, kind, datetime.now(UTC), None, message, 0, 0, False, failure.reason)
+            )
+        return Fetched(
+            self.url,
+            kind,
+            failure.outcome,
+            self.current,
+            failure.status,
+            error=message,
+            attempts=tuple(self.attempts),
+            reason=failure.reason,
+        )
 
 
 @dataclass
@@ -126,6 +192,8 @@ class _Host:
     last_start: float = float("-inf")
     delay: float = 0.0
     robots: RobotsRules | None = None
+    # Set when no URL of the host is fetched this run (robots.txt unreachable, Crawl-delay over the cap).
+    refusal: tuple[Reason, str] | None = None
     # With a Crawl-delay, requests go one at a time and the delay counts from the end of the previous one.
     serial: bool = False
     exclusive: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -136,13 +204,18 @@ class _Host:
 class Fetcher:
     """Fetches URLs politely: robots.txt first, per-host limits and delays, a global limit."""
 
-    def __init__(self, policy: FetchPolicy) -> None:
+    def __init__(self, policy: FetchPolicy, *, resolver: Resolver = system_resolver) -> None:
+        """`resolver` answers a host's addresses for the address guard (unused with allow_private)."""
         self.policy = policy
         # One CA bundle load for all the hosts' clients.
         self._ssl = httpx.create_ssl_context()
         self._global = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, _Host] = {}
-        self._resolved: dict[str, str | None] = {}
+        self._guard = (
+            None
+            if policy.allow_private
+            else AddressGuard(allow_hosts=policy.allow_hosts, resolver=resolver, timeout=policy.connect_timeout)
+        )
         self.robots_fetches: list[Fetched] = []  # recorded by the caller in `fetches`
 
     async def __aenter__(self) -> Fetcher:
@@ -164,12 +237,17 @@ class Fetcher:
         )
         size = policy.per_host_concurrency
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        transport = (
+            httpx.AsyncHTTPTransport(retries=1, limits=limits, verify=self._ssl)
+            if self._guard is None
+            else PinnedTransport(self._guard, retries=1, limits=limits, verify=self._ssl)
+        )
         return httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,  # followed by hand so every hop passes the address guard
-            transport=httpx.AsyncHTTPTransport(retries=1, limits=limits, verify=self._ssl),
+            transport=transport,
         )
 
     async def fetch_all(
@@ -180,88 +258,91 @@ class Fetcher:
         return list(await asyncio.gather(*(self.fetch(u, kind=kind, validators=validators.get(u)) for u in urls)))
 
     async def fetch(self, url: str, *, kind: Kind, validators: Validators | None = None) -> Fetched:
-        """Fetch one URL: robots check, redirects, retries; never raises for network trouble."""
-        attempts: list[Attempt] = []
-        current = url
-        seen = {url}
+        """Fetch one URL: robots check, redirects, retries. Never raises: a failure is the URL's outcome."""
+        trail = _Trail(url, url)
         try:
-            for _ in range(self.policy.max_redirects + 1):
-                response = await self._get_with_retries(current, kind, validators, attempts)
-                if response.status_code not in (301, 302, 303, 307, 308):
-                    return self._finish(url, kind, current, response, attempts)
-                location = response.headers.get("location")
-                if not location:
-                    raise _Failed("failed", f"redirect {response.status_code} without Location")
-                current = urljoin(current, location)
-                if current in seen:
-                    raise _Failed("failed", f"redirect loop back to {current!r}")
-                seen.add(current)
-                validators = None  # validators belong to the original URL only
-            raise _Failed("failed", f"more than {self.policy.max_redirects} redirects")
-        except _Failed as exc:
-            return Fetched(url, kind, exc.outcome, current, exc.status, error=str(exc), attempts=tuple(attempts))
+            return await self._follow(trail, kind, validators)
+        except FetchFailure as exc:
+            failure = exc
+        except Exception as exc:  # per-URL boundary: whatever one URL's address or server causes stays its own
+            failure = FetchFailure.of(exc)
+        return trail.failed(kind, failure)
 
-    def _finish(self, url: str, kind: Kind, final_url: str, response: _Response, attempts: list[Attempt]) -> Fetched:
+    async def _follow(self, trail: _Trail, kind: Kind, validators: Validators | None) -> Fetched:
+        seen = {trail.url}
+        for _ in range(self.policy.max_redirects + 1):
+            response = await self._get_with_retries(trail.current, kind, validators, trail.attempts)
+            if response.status_code not in REDIRECT_STATUSES:
+                return self._finish(trail, kind, response)
+            trail.current = redirect_target(trail.current, response)
+            if trail.current in seen:
+                raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
+            seen.add(trail.current)
+            validators = None  # validators belong to the original URL only
+        raise FetchFailure("failed", f"more than {self.policy.max_redirects} redirects", reason="redirects")
+
+    def _finish(self, trail: _Trail, kind: Kind, response: Answer) -> Fetched:
         status = response.status_code
-        common = dict(status=status, attempts=tuple(attempts))
         if status == 304:
-            return Fetched(url, kind, "not_modified", final_url, **common)  # type: ignore[arg-type]
+            return Fetched(trail.url, kind, "not_modified", trail.current, status, attempts=tuple(trail.attempts))
         if status != 200:
             outcome: Outcome = "skipped" if status in SKIP_STATUSES else "failed"
-            return Fetched(url, kind, outcome, final_url, error=f"HTTP {status}", **common)  # type: ignore[arg-type]
+            raise FetchFailure(outcome, f"HTTP {status}", reason="http_status", status=status)
         ctype = response.content_type
-        problem = _content_type_problem(kind, ctype) or (None if response.body else "empty body")
+        problem = content_type_problem(kind, ctype)
         if problem:
-            return Fetched(url, kind, "skipped", final_url, error=problem, **common)  # type: ignore[arg-type]
+            raise FetchFailure("skipped", problem, reason="type", status=status)
+        if not response.body:
+            raise FetchFailure("skipped", "empty body", reason="empty", status=status)
         return Fetched(
-            url,
+            trail.url,
             kind,
             "ok",
-            final_url,
+            trail.current,
+            status,
             body=response.body,
             content_type=ctype,
             etag=response.etag,
             last_modified=response.last_modified,
-            **common,  # type: ignore[arg-type]
+            attempts=tuple(trail.attempts),
         )
 
     async def _get_with_retries(
         self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
-    ) -> _Response:
-        for attempt in range(self.policy.retries + 1):
+    ) -> Answer:
+        attempt = 0
+        while True:
             try:
                 response = await self._polite_get(url, kind, validators, attempts)
             except _Retryable as exc:
-                if attempt == self.policy.retries:
-                    raise _Failed("failed", str(exc)) from None
+                if attempt >= self.policy.retries:
+                    raise FetchFailure("failed", str(exc), reason="network") from None
                 await asyncio.sleep(self._backoff(attempt))
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self.policy.retries:
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt >= self.policy.retries:
+                    return response
                 await asyncio.sleep(self._retry_wait(response, attempt))
-                continue
-            return response
-        raise AssertionError("unreachable: the loop returns or raises")
+            attempt += 1
 
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter, so retries from many tasks do not arrive together.
         return random.uniform(0, self.policy.backoff * 2**attempt)
 
-    def _retry_wait(self, response: _Response, attempt: int) -> float:
-        retry_after = _parse_retry_after(response.retry_after)
+    def _retry_wait(self, response: Answer, attempt: int) -> float:
+        retry_after = parse_retry_after(response.retry_after)
         if retry_after is None:
             return self._backoff(attempt) + self.policy.backoff
         return min(retry_after, self.policy.max_retry_after) + 0.05
 
-    async def _polite_get(
-        self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
-    ) -> _Response:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _Failed("skipped", f"not an http(s) URL: {url!r}")
-        await self._guard_address(parts.hostname)
-        host = await self._host_for(parts, skip_robots=kind == "robots")
+    async def _polite_get(self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]) -> Answer:
+        target = checked_url(url)
+        await self._guard_address(target.raw_host.decode("ascii"))
+        host = await self._host_for(target, skip_robots=kind == "robots")
+        if kind != "robots" and host.refusal is not None:
+            reason, message = host.refusal
+            raise FetchFailure("skipped", message, reason=reason)
         if kind != "robots" and host.robots is not None and not host.robots.allowed(url):
-            raise _Failed("skipped", f"disallowed by robots.txt for {self.policy.user_agent!r}")
+            raise FetchFailure("skipped", f"disallowed by robots.txt for {self.policy.user_agent!r}", reason="robots")
         # The host's slot first, then a global one: a request waiting for its busy host must not hold a global
         # slot meanwhile. In the other order one big host's batch (100 URLs, 8 at a time) held all 32 global
         # slots and the other hosts' requests waited behind it.
@@ -284,8 +365,8 @@ class Fetcher:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _host_for(self, parts: SplitResult, *, skip_robots: bool) -> _Host:
-        key = f"{parts.scheme}://{parts.netloc.lower()}"
+    async def _host_for(self, target: httpx.URL, *, skip_robots: bool) -> _Host:
+        key = f"{target.scheme}://{target.netloc.decode('ascii')}"
         host = self._hosts.get(key)
         if host is None:
             host = _Host(semaphore=asyncio.Semaphore(self.policy.per_host_concurrency), client=self._new_client())
@@ -296,43 +377,60 @@ class Fetcher:
         if not host.robots_started:
             host.robots_started = True
             try:
-                host.robots = await self._load_robots(key)
-                if host.robots.crawl_delay:
-                    host.delay = max(host.delay, host.robots.crawl_delay)
-                    host.serial = True
-                    host.last_start = time.monotonic()  # robots.txt itself was the previous request
+                await self._load_robots(key, host)
             finally:
                 host.robots_loaded.set()
         await host.robots_loaded.wait()
         return host
 
-    async def _load_robots(self, origin: str) -> RobotsRules:
-        """robots.txt once per host per run; a missing or broken file allows everything (RFC 9309)."""
+    async def _load_robots(self, origin: str, host: _Host) -> None:
+        """robots.txt once per host per run (never kept across runs), and what it means for the host's URLs."""
         result = await self.fetch(f"{origin}/robots.txt", kind="robots")
         self.robots_fetches.append(result)
-        if result.status is not None and 500 <= result.status < 600:
-            # RFC 9309 2.3.1.4: an unreachable robots.txt means "disallow everything" for now.
-            return RobotsRules.parse("User-agent: *\nDisallow: /\n", user_agent=self.policy.user_agent)
+        if result.reason in ROBOTS_UNREACHABLE or (result.status or 0) >= 500:
+            host.refusal = (
+                "robots_unreachable",
+                f"robots.txt of {origin} could not be fetched ({result.error}); the host counts as disallowing "
+                "everything until it can be, at the latest next run (RFC 9309 2.3.1.4)",
+            )
+            return
         text = result.body.decode("utf-8", errors="replace") if result.ok else ""
-        return RobotsRules.parse(text, user_agent=self.policy.user_agent)
+        host.robots = RobotsRules.parse(text, user_agent=self.policy.user_agent)
+        self._apply_crawl_delay(origin, host, host.robots.crawl_delay)
+
+    def _apply_crawl_delay(self, origin: str, host: _Host, delay: float | None) -> None:
+        cap = self.policy.max_crawl_delay
+        if delay is not None and delay > cap:
+            if self.policy.crawl_delay_over_cap == "skip":
+                host.refusal = (
+                    "crawl_delay",
+                    f"robots.txt of {origin} asks for Crawl-delay {delay:g} s, over max_crawl_delay={cap:g} s "
+                    "(crawl_delay_over_cap = 'skip')",
+                )
+                return
+            delay = cap
+        if delay:
+            host.delay = max(host.delay, delay)
+            host.serial = True
+            host.last_start = time.monotonic()  # robots.txt itself was the previous request
 
     async def _guard_address(self, hostname: str) -> None:
-        if self.policy.allow_private:
+        if self._guard is None:
             return
-        if hostname not in self._resolved:
-            self._resolved[hostname] = await _blocked_reason(hostname, self.policy.allow_hosts)
-        reason = self._resolved[hostname]
-        if reason:
-            raise _Failed("skipped", reason)
+        check = await self._guard.check(hostname)
+        if check.refusal is not None:
+            outcome: Outcome = "failed" if check.reason == "dns" else "skipped"  # a DNS failure may pass
+            raise FetchFailure(outcome, check.refusal, reason=check.reason or "guard")
 
     async def _get_once(
         self, host: _Host, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
-    ) -> _Response:
-        headers = _conditional_headers(validators)
+    ) -> Answer:
+        headers = conditional_headers(validators.etag, validators.last_modified) if validators else {}
         started_at, t0 = datetime.now(UTC), time.perf_counter()
         status: int | None = None
         size = 0
         gate = _OpeningGate(host.opening)
+        failure: FetchFailure | None = None
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
@@ -340,30 +438,44 @@ class Fetcher:
                     status = response.status_code
                     body = b""
                     if status == 200:
-                        body = await _read_capped(response, self.policy.max_bytes)
+                        body = await read_capped(response, self.policy.max_bytes)
                         size = len(body)
                     else:
-                        await _drain(response)
-                    result = _Response.of(response, body)
+                        await drain(response)
+                    result = Answer.of(response, body)
         except TimeoutError:
             message = f"no complete response within total_timeout={self.policy.total_timeout:g} s"
-            attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers))
-            raise _Failed("failed", message, status) from None
-        except _Failed as exc:
-            attempts.append(_attempt(url, kind, started_at, t0, status, str(exc), size, headers))
-            raise
-        except (httpx.TimeoutException, httpx.DecodingError) as exc:
-            message = f"{type(exc).__name__}: {str(exc) or 'no data within read_timeout'}"
-            attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers))
-            raise _Failed("failed", message, status) from None
+            failure = FetchFailure("failed", message, reason="timeout", status=status)
+        except FetchFailure as exc:
+            failure = exc
+        except httpx.TimeoutException as exc:
+            failure = FetchFailure("failed", self._timeout_message(exc), reason="timeout", status=status)
+        except httpx.DecodingError as exc:
+            failure = FetchFailure("failed", f"DecodingError: {exc}", reason="decoding", status=status)
+        except httpx.InvalidURL as exc:
+            # Our URL was checked, so this is httpx preparing the redirect its answer's Location names (it
+            # does so even when not following): `Location: http:x` raises here, before the response is ours.
+            message = f"redirect to an invalid Location: {exc}"
+            failure = FetchFailure("failed", message, reason="redirects", status=status)
         except httpx.HTTPError as exc:
             message = f"{type(exc).__name__}: {exc}"
-            attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers))
+            attempts.append(_attempt(url, kind, started_at, t0, status, message, size, headers, "network"))
             raise _Retryable(message) from None
         finally:
             gate.release()
+        if failure is not None:
+            attempts.append(_attempt(url, kind, started_at, t0, status, str(failure), size, headers, failure.reason))
+            raise failure
         attempts.append(_attempt(url, kind, started_at, t0, status, None, size, headers))
         return result
+
+    def _timeout_message(self, exc: httpx.TimeoutException) -> str:
+        policy = self.policy
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"ConnectTimeout: no connection within connect_timeout={policy.connect_timeout:g} s"
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"ReadTimeout: no data within read_timeout={policy.read_timeout:g} s"
+        return f"{type(exc).__name__}: {exc or 'timed out'}"
 
 
 class _OpeningGate:
@@ -396,72 +508,6 @@ class _Retryable(Exception):
     """Internal: a connection-level failure worth another try."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Response:
-    status_code: int
-    body: bytes
-    headers: httpx.Headers
-
-    @classmethod
-    def of(cls, response: httpx.Response, body: bytes) -> _Response:
-        return cls(response.status_code, body, response.headers)
-
-    def _header(self, name: str) -> str | None:
-        value = self.headers.get(name)
-        return str(value) if value is not None else None
-
-    @property
-    def content_type(self) -> str | None:
-        return self._header("content-type")
-
-    @property
-    def etag(self) -> str | None:
-        return self._header("etag")
-
-    @property
-    def last_modified(self) -> str | None:
-        return self._header("last-modified")
-
-    @property
-    def retry_after(self) -> str | None:
-        return self._header("retry-after")
-
-
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
-    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length)."""
-    declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise _Failed("skipped", f"body of {int(declared):,} bytes exceeds max_bytes={max_bytes:,}")
-    chunks, total = [], 0
-    async for chunk in response.aiter_bytes():
-        total += len(chunk)
-        if total > max_bytes:
-            raise _Failed("skipped", f"body exceeds max_bytes={max_bytes:,}")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-# A connection goes back to the pool only once its response has been read to the end. Unread, a 304 (empty
-# body) or a small error page closed it: every conditional re-check of a second run opened a new connection.
-DRAIN_LIMIT = 64 * 1024
-
-
-async def _drain(response: httpx.Response) -> None:
-    """Read and drop a body we do not keep, so the connection can be reused.
-
-    Only a 304 (no body) or a body that declares a small Content-Length: an unknown or large one closes the
-    connection instead, and reading the body never turns the status we already have into a failure.
-    """
-    declared = response.headers.get("content-length", "")
-    if response.status_code != 304 and not (declared.isdigit() and int(declared) <= DRAIN_LIMIT):
-        return
-    try:
-        async for _ in response.aiter_raw():
-            pass
-    except httpx.HTTPError:
-        return  # the body is dropped either way; httpx closes the connection it could not finish reading
-
-
 def _attempt(
     url: str,
     kind: Kind,
@@ -471,65 +517,7 @@ def _attempt(
     error: str | None,
     size: int,
     headers: dict[str, str],
+    reason: Reason | None = None,
 ) -> Attempt:
     elapsed_ms = int((time.perf_counter() - t0) * 1000)
-    return Attempt(url, kind, started_at, status, error, elapsed_ms, size, conditional=bool(headers))
-
-
-def _conditional_headers(validators: Validators | None) -> dict[str, str]:
-    headers = {}
-    if validators and validators.etag:
-        headers["If-None-Match"] = validators.etag
-    if validators and validators.last_modified:
-        headers["If-Modified-Since"] = validators.last_modified
-    return headers
-
-
-def _content_type_problem(kind: Kind, content_type: str | None) -> str | None:
-    """Why a 200 response is not what this kind of URL should return, or None if it is fine."""
-    if content_type is None or kind == "robots":
-        return None
-    mime = content_type.split(";")[0].strip().lower()
-    if kind in ("article", "page") and mime not in HTML_TYPES:
-        return f"content type {mime!r} is not HTML"
-    if kind in ("feed", "sitemap") and mime.startswith(NOT_XML_TYPES):
-        return f"content type {mime!r} is not XML"
-    return None
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-async def _blocked_reason(hostname: str, allow_hosts: Iterable[str]) -> str | None:
-    """Why fetching this host is refused (SSRF guard), or None when every address it resolves to is public."""
-    allow = tuple(allow_hosts)
-    if hostname.lower() in {a.lower() for a in allow if "/" not in a}:
-        return None
-    networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(hostname, None, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        return f"cannot resolve {hostname!r}: {exc}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if any(address in n for n in networks):
-            continue
-        if not address.is_global or address.is_multicast:
-            return (
-                f"{hostname!r} resolves to non-public address {address}; "
-                "pass --allow-private or list it in settings.allow_hosts"
-            )
-    return None
+    return Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason)

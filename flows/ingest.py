@@ -84,6 +84,8 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         concurrency=settings.concurrency,
         allow_private=settings.allow_private,
         allow_hosts=settings.allow_hosts,
+        max_crawl_delay=settings.max_crawl_delay,
+        crawl_delay_over_cap=settings.crawl_delay_over_cap,
     )
 
 

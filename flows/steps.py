@@ -21,6 +21,10 @@ from flows.fetch import Fetched, Validators
 from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
 from storage.state import SeenState
 
+# Skips that say nothing about the page, only about this run's view of its host: retried as soon as a
+# failure would be (retry_failed_after), not a whole refetch window later.
+RETRY_SOON = frozenset({"robots_unreachable"})
+
 
 @dataclass(frozen=True, slots=True)
 class PlannedFetch:
@@ -74,7 +78,8 @@ def plan_fetches(
     New URLs are fetched. Stored articles whose key is in `recent`, or whose sitemap lastmod is newer
     than our last check, are re-checked with their validators (a 304 costs no extraction and no write).
     Failed URLs wait `retry_failed_after` (a server that timed out should not cost every run its
-    timeout); skipped ones (404, not HTML) wait a whole refetch window.
+    timeout), and so do URLs skipped because their host's robots.txt could not be fetched; other skipped
+    ones (404, not HTML, disallowed) wait a whole refetch window.
     """
     planned = []
     for candidate in candidates:
@@ -85,8 +90,10 @@ def plan_fetches(
             changed = candidate.lastmod is not None and candidate.lastmod > state.last_checked_at
             if candidate.url in recent or changed:
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
-        elif now - state.last_checked_at >= (retry_failed_after if state.outcome == "failed" else refetch_window):
-            planned.append(PlannedFetch(candidate))
+        else:
+            soon = state.outcome == "failed" or state.reason in RETRY_SOON
+            if now - state.last_checked_at >= (retry_failed_after if soon else refetch_window):
+                planned.append(PlannedFetch(candidate))
     return planned
 
 
@@ -100,13 +107,18 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
         return rows
     if not fetched.ok:
         rows.seen.append(seen_row(fetched, source, key=key, now=now))
+        if fetched.reason == "unexpected":  # recorded in fetches; also an unexpected error of the run
+            error_type = (fetched.error or "").partition(":")[0] or "Exception"
+            rows.errors.append(ErrorRow("fetch", fetched.url, error_type, fetched.error or "", now))
+            rows.unexpected += 1
         return rows
     try:
         article = page_article(fetched, listed=candidate.listed)
     except ExtractionError as exc:
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
-        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped"))
+        reason = "not_an_article" if isinstance(exc, NotAnArticleError) else "extract"
+        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
         return rows
     url = article_url(article, fetched)
     rows.articles.append(article_row(article, url=url, source=source, fetched=fetched, now=now))
@@ -163,7 +175,7 @@ def article_row(article: Article, *, url: str, source: str, fetched: Fetched, no
 def fetch_rows(responses: Iterable[Fetched]) -> list[FetchRow]:
     """Every attempt behind the given responses, as rows of `fetches`."""
     return [
-        FetchRow(a.url, a.kind, a.started_at, a.status, a.error, a.elapsed_ms, a.bytes, a.conditional)
+        FetchRow(a.url, a.kind, a.started_at, a.status, a.error, a.elapsed_ms, a.bytes, a.conditional, a.reason)
         for response in responses
         for a in response.attempts
     ]
@@ -178,6 +190,7 @@ def seen_row(
     outcome: str | None = None,
     article_url: str | None = None,
     published_at: datetime | None = None,
+    reason: str | None = None,
 ) -> SeenRow:
     """Crawl memory for one requested URL (`key`: the URL it is remembered under, if not the one fetched)."""
     return SeenRow(
@@ -191,6 +204,7 @@ def seen_row(
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         published_at=published_at,
+        reason=reason or fetched.reason,
     )
 
 

@@ -54,6 +54,7 @@ FETCH_SCHEMA = pa.schema(
         ("elapsed_ms", pa.int32()),
         ("bytes", pa.int64()),
         ("conditional", pa.bool_()),
+        ("reason", pa.string()),
     ]
 )
 ERROR_SCHEMA = pa.schema(
@@ -78,6 +79,7 @@ SEEN_SCHEMA = pa.schema(
         ("etag", pa.string()),
         ("last_modified", pa.string()),
         ("published_at", _TS),
+        ("reason", pa.string()),
     ]
 )
 ALIAS_SCHEMA = pa.schema([("alias_url", pa.string()), ("url", pa.string()), ("first_seen_at", _TS)])
@@ -179,7 +181,8 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
             last_modified = coalesce(excluded.last_modified, seen_urls.last_modified),
             published_at = coalesce(excluded.published_at, seen_urls.published_at),
             last_checked_at = excluded.last_checked_at,
-            last_run_id = excluded.last_run_id
+            last_run_id = excluded.last_run_id,
+            reason = excluded.reason
         """,
         [run_id],
     )

@@ -43,6 +43,7 @@ class FetchRow:
     elapsed_ms: int
     bytes: int
     conditional: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class SeenRow:
     etag: str | None = None
     last_modified: str | None = None
     published_at: datetime | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,11 @@ CREATE TABLE IF NOT EXISTS fetches (
     error        VARCHAR,
     elapsed_ms   INTEGER,
     bytes        BIGINT,
-    conditional  BOOLEAN
+    conditional  BOOLEAN,
+    reason       VARCHAR                     -- why the URL was not fetched: flows.fetch.Reason (NULL when it was)
 );
+-- Added 2026-12 (earlier files have no such column).
+ALTER TABLE fetches ADD COLUMN IF NOT EXISTS reason VARCHAR;
 
 -- Per-item failures of any stage other than the HTTP attempt itself.
 CREATE TABLE IF NOT EXISTS errors (
@@ -99,8 +102,12 @@ CREATE TABLE IF NOT EXISTS seen_urls (
     published_at   TIMESTAMPTZ,
     first_seen_at  TIMESTAMPTZ NOT NULL,
     last_checked_at TIMESTAMPTZ NOT NULL,
-    last_run_id    VARCHAR NOT NULL
+    last_run_id    VARCHAR NOT NULL,
+    reason         VARCHAR                   -- why the last outcome was skipped or failed (fetches.reason values,
+                                             -- not_an_article, extract); NULL when ok
 );
+-- Added 2026-12 (earlier files have no such column).
+ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS reason VARCHAR;
 
 -- MinHash signature of every clustered article (uint32 values packed little-endian).
 CREATE TABLE IF NOT EXISTS signatures (

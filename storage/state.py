@@ -22,6 +22,7 @@ class SeenState:
     last_modified: str | None = None
     published_at: datetime | None = None
     first_seen_at: datetime | None = None
+    reason: str | None = None
 
 
 def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, SeenState]:
@@ -40,7 +41,7 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
         SELECT s.url, s.kind, s.outcome, s.last_checked_at, s.article_url,
                CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.etag END,
                CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.last_modified END,
-               s.published_at, s.first_seen_at
+               s.published_at, s.first_seen_at, s.reason
         FROM seen_urls s LEFT JOIN runs r ON r.run_id = s.last_run_id
         WHERE s.url IN (SELECT unnest(?))
         """,

@@ -1,16 +1,22 @@
-"""A tiny route table served by a real ThreadingHTTPServer on 127.0.0.1, for fetch tests."""
+"""A tiny route table served by a real ThreadingHTTPServer on 127.0.0.1, for fetch tests.
+
+A route answers with (status, headers, body), or with a `Raw` response written byte for byte, for servers
+that misbehave below what BaseHTTPRequestHandler lets us send (non-ASCII header bytes, bodies that trickle
+or never end).
+"""
 
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-Route = Callable[["Request"], tuple[int, dict[str, str], bytes]]
+Route = Callable[["Request"], "tuple[int, dict[str, str], bytes] | Raw"]
 
 
 @dataclass
@@ -19,6 +25,19 @@ class Request:
     headers: dict[str, str]
     at: float
     client_port: int = 0  # tells connections apart
+
+
+@dataclass
+class Raw:
+    """A response sent as given: `head` (status line and header lines, any bytes) then the body chunks.
+
+    `pause` seconds pass before each chunk (a trickling server); an endless iterable is an endless body.
+    The connection is closed afterwards. A client that hangs up ends the writing.
+    """
+
+    head: list[bytes]
+    chunks: Iterable[bytes] = ()
+    pause: float = 0.0
 
 
 @dataclass
@@ -45,8 +64,17 @@ def gzipped(body: bytes) -> Route:
     return lambda r: (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(body))
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up on purpose (a capped body, a timeout) is what these tests are about.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
-def serve(routes: dict[str, Route]) -> Iterator[Site]:
+def serve(routes: dict[str, Route], *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Site]:
     site = Site(base="", routes=routes)
 
     class Handler(BaseHTTPRequestHandler):
@@ -55,10 +83,11 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
         def do_GET(self) -> None:  # noqa: N802 (stdlib name)
             site.log.append(Request(self.path, dict(self.headers), time.monotonic(), self.client_address[1]))
             route = site.routes.get(self.path.split("?")[0])
-            if route is None:
-                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
-            else:
-                status, headers, body = route(site.log[-1])
+            answer = (404, {"Content-Type": "text/plain"}, b"not found") if route is None else route(site.log[-1])
+            if isinstance(answer, Raw):
+                self._send_raw(answer)
+                return
+            status, headers, body = answer
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -67,12 +96,24 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _send_raw(self, answer: Raw) -> None:
+            self.close_connection = True
+            head = answer.head + [b"Connection: close"]  # so the client opens a new connection for its next request
+            try:
+                self.wfile.write(b"\r\n".join(head) + b"\r\n\r\n")
+                for chunk in answer.chunks:
+                    if answer.pause:
+                        time.sleep(answer.pause)
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client hung up: what a capped or timed-out fetch does
+
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep test output clean; requests are in site.log
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_port}"
+    server = _Server((host, port), Handler)
+    site.base = f"http://{host}:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

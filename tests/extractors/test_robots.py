@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from random import Random
 from urllib.robotparser import RobotFileParser
 
@@ -113,9 +114,17 @@ def test_file_format_edge_cases(text: str, path: str, allowed: bool) -> None:
     assert RobotsRules.parse(text, user_agent=UA).allowed(f"http://h{path}") is allowed
 
 
-@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", ""])
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", ""])
 def test_unreadable_crawl_delay_is_none(value: str) -> None:
     assert RobotsRules.parse(f"User-agent: *\nCrawl-delay: {value}\n", user_agent=UA).crawl_delay is None
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("10", 10.0), ("0.5", 0.5), ("0", 0.0), ("1e9", 1e9), ("inf", math.inf)]
+)
+def test_any_non_negative_crawl_delay_is_kept_however_large(value: str, seconds: float) -> None:
+    # Capping is the fetcher's job (max_crawl_delay): a huge delay dropped here would mean no delay at all.
+    assert RobotsRules.parse(f"User-agent: *\nCrawl-delay: {value}\n", user_agent=UA).crawl_delay == seconds
 
 
 def test_allow_all_and_disallow_all() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,24 @@ def test_a_memory_limit_must_be_a_size(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="db_memory_limit='lots' is not a size such as '2GB'"):
         load_config(path)
+
+
+def test_crawl_delay_settings_reach_the_fetch_policy(tmp_path: Path) -> None:
+    from flows.ingest import fetch_policy
+
+    text = ISSUE_SHAPE + '\n[settings]\nmax_crawl_delay = 5\ncrawl_delay_over_cap = "skip"\n'
+    policy = fetch_policy(load_config(write(tmp_path, text)).settings)
+    assert (policy.max_crawl_delay, policy.crawl_delay_over_cap) == (5.0, "skip")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("max_crawl_delay = -1", "max_crawl_delay=-1.0 must be from 0 to 86400 seconds"),
+        ("max_crawl_delay = nan", "max_crawl_delay=nan must be from 0 to 86400 seconds"),
+        ('crawl_delay_over_cap = "wait"', "crawl_delay_over_cap='wait' is unknown; use 'cap'"),
+    ],
+)
+def test_crawl_delay_settings_are_validated(tmp_path: Path, setting: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(write(tmp_path, ISSUE_SHAPE + f"\n[settings]\n{setting}\n"))

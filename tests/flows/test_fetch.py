@@ -110,7 +110,7 @@ def test_slow_server_times_out_instead_of_hanging() -> None:
     with serve({"/a": slow}) as site:
         result = fetch(site.base + "/a", retries=0)
     assert result.outcome == "failed"
-    assert result.error == "ReadTimeout: no data within read_timeout"
+    assert result.error == "ReadTimeout: no data within read_timeout=0.5 s" and result.reason == "timeout"
 
 
 def test_gzip_is_decoded_and_corrupt_gzip_is_an_error() -> None:

@@ -70,6 +70,27 @@ def test_failed_urls_cool_down_and_skipped_urls_wait_a_window() -> None:
     }
 
 
+def test_urls_skipped_because_robots_txt_was_unreachable_are_retried_like_failures() -> None:
+    checked = NOW - HOUR  # past retry_failed_after (30 min), within the refetch window (24 h)
+    states = {
+        "http://a.example/robots-down": replace(state("skipped", checked=checked), reason="robots_unreachable"),
+        "http://a.example/disallowed": replace(state("skipped", checked=checked), reason="robots"),
+    }
+    assert set(plan(states)) == {"http://a.example/new", "http://a.example/robots-down"}
+
+
+def test_rows_carry_the_reason_of_a_skip_and_an_unexpected_failure_is_an_error() -> None:
+    candidate = Candidate("http://a.example/x", "s")
+    gone = Fetched("http://a.example/x", "article", "skipped", "http://a.example/x", 404, reason="http_status")
+    odd = replace(gone, outcome="failed", status=None, error="RuntimeError: boom", reason="unexpected")
+    index = "<html><body>" + "".join(f'<h2><a href="/n/{i}">Council votes on plan {i}</a></h2>' for i in range(12))
+    page = Fetched("http://a.example/x", "article", "ok", "http://a.example/x", 200, index.encode(), "text/html")
+    assert [r.reason for r in rows_for_page(gone, candidate, now=NOW).seen] == ["http_status"]
+    rows = rows_for_page(odd, candidate, now=NOW)
+    assert rows.unexpected == 1 and [(e.stage, e.error_type) for e in rows.errors] == [("fetch", "RuntimeError")]
+    assert [r.reason for r in rows_for_page(page, candidate, now=NOW).seen] == ["not_an_article"]
+
+
 def test_batches_hold_one_host_each_and_interleave_hosts() -> None:
     items = plan_fetches(
         [Candidate(f"http://{h}.example/{i}", "s") for h in "ab" for i in range(3)],

@@ -169,3 +169,15 @@ def test_every_file_opened_for_writing_has_the_whole_schema(tmp_path: Path) -> N
         con.execute("ALTER TABLE runs DROP COLUMN skipped")
     with writing(second) as con:
         assert con.execute("SELECT skipped FROM runs").fetchall() == []
+
+
+def test_a_file_from_before_the_reason_columns_gets_them_with_null_for_old_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with writing(path) as con:
+        con.execute("INSERT INTO fetches (run_id, url, kind, started_at) VALUES ('r', 'http://a.test', 'feed', now())")
+    with duckdb.connect(str(path)) as con:  # as copydesk files were before the column
+        con.execute("ALTER TABLE fetches DROP COLUMN reason")
+        con.execute("ALTER TABLE seen_urls DROP COLUMN reason")
+    with writing(path) as con:
+        assert con.execute("SELECT reason FROM fetches").fetchall() == [(None,)]
+        assert con.execute("SELECT reason FROM seen_urls").fetchall() == []

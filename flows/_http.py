@@ -1,0 +1,254 @@
+"""What the fetcher accepts from a server and what it sends back: bytes from strangers, checked.
+
+URLs (scheme, host syntax, port) are checked before any lookup, redirect targets before they are followed,
+validators (ETag, Last-Modified) before they are stored or sent, bodies against max_bytes while they stream,
+Retry-After and Content-Length as ASCII numbers only. A problem ends one URL's fetch as a `FetchFailure`
+with its `Reason`; nothing here raises anything else for a server's data. No Prefect, no DuckDB, no I/O
+beyond reading a response already open.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin
+
+import httpx
+
+Kind = Literal["article", "feed", "sitemap", "robots", "page"]
+
+Outcome = Literal["ok", "not_modified", "skipped", "failed"]
+# Why a URL was not fetched (fetches.reason, seen_urls.reason). A closed set, so stats can group by it.
+Reason = Literal[
+    "bad_url",  # not http(s), or a host, port or IDNA label that cannot be valid
+    "guard",  # the host resolves to a non-public address (SSRF guard)
+    "dns",  # the host name does not resolve
+    "robots",  # disallowed by robots.txt
+    "robots_unreachable",  # robots.txt could not be fetched: the host is disallowed for this run (RFC 9309)
+    "crawl_delay",  # robots.txt Crawl-delay over max_crawl_delay, with crawl_delay_over_cap = "skip"
+    "redirects",  # too many, a loop, no Location or an invalid one
+    "http_status",  # a final 4xx or 5xx answer
+    "size",  # a body over max_bytes
+    "type",  # a content type this kind of URL should not have
+    "empty",  # a 200 with an empty body
+    "timeout",  # connect, read or total timeout
+    "network",  # refused, reset or broken connections, protocol errors, truncated bodies
+    "decoding",  # a body whose Content-Encoding does not decode
+    "unexpected",  # an exception nobody foresaw: recorded, and reported as an unexpected error of the run
+]
+REASONS: tuple[Reason, ...] = Reason.__args__  # type: ignore[attr-defined]
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Feeds and sitemaps are served with many content types in the wild; reject only the clearly wrong.
+NOT_XML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
+# An ETag or Last-Modified longer than this is not kept: real ones are under 100 characters, and each is
+# stored per URL and sent back on every re-check.
+MAX_VALIDATOR_CHARS = 512
+# RFC 9110 5.5: a field value is visible ASCII (VCHAR) with spaces and tabs inside; no obs-text, no controls.
+_FIELD_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_-]{1,63}")  # underscores are not DNS-legal but served in the wild
+
+
+class FetchFailure(Exception):
+    """Ends one URL's fetch with an outcome, a reason and a message."""
+
+    def __init__(self, outcome: Outcome, message: str, *, reason: Reason, status: int | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.reason = reason
+        self.status = status
+
+    @classmethod
+    def of(cls, exc: BaseException) -> FetchFailure:
+        """Any exception raised while handling a URL, as that URL's failure."""
+        leaf = exc
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:  # anyio's task groups wrap errors
+            leaf = leaf.exceptions[0]
+        reason: Reason = "unexpected"
+        if isinstance(leaf, httpx.TimeoutException | TimeoutError):
+            reason = "timeout"
+        elif isinstance(leaf, httpx.DecodingError):
+            reason = "decoding"
+        elif isinstance(leaf, httpx.TransportError | OSError):
+            reason = "network"
+        return cls("failed", f"{type(leaf).__name__}: {leaf}", reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response's status, the body we kept, and its headers."""
+
+    status_code: int
+    body: bytes
+    headers: httpx.Headers
+
+    @classmethod
+    def of(cls, response: httpx.Response, body: bytes) -> Answer:
+        return cls(response.status_code, body, response.headers)
+
+    def _header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return str(value) if value is not None else None
+
+    @property
+    def content_type(self) -> str | None:
+        return self._header("content-type")
+
+    @property
+    def etag(self) -> str | None:
+        return field_value(self._header("etag"))
+
+    @property
+    def last_modified(self) -> str | None:
+        return field_value(self._header("last-modified"))
+
+    @property
+    def retry_after(self) -> str | None:
+        return self._header("retry-after")
+
+
+def field_value(value: str | None) -> str | None:
+    """`value` if it can be sent back as a header (visible ASCII, RFC 9110 5.5) and is not absurdly long, else None.
+
+    For validators (ETag, Last-Modified): a server's bytes, stored per URL and sent back on the next run.
+    httpx refuses to send a non-ASCII value (UnicodeEncodeError), so one bad value would fail every re-check.
+    """
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if len(value) > MAX_VALIDATOR_CHARS or not _FIELD_VALUE.fullmatch(value):
+        return None
+    return value
+
+
+async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length)."""
+    declared = _content_length(response)
+    if declared is not None and declared > max_bytes:
+        message = f"body of {declared:,} bytes exceeds max_bytes={max_bytes:,}"
+        raise FetchFailure("skipped", message, reason="size", status=response.status_code)
+    chunks, total = [], 0
+    async for chunk in response.aiter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            message = f"body exceeds max_bytes={max_bytes:,}"
+            raise FetchFailure("skipped", message, reason="size", status=response.status_code)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    declared = response.headers.get("content-length", "").strip()
+    return int(declared) if _DIGITS.fullmatch(declared) else None  # str.isdigit() takes "²", int() does not
+
+
+# A connection goes back to the pool only once its response has been read to the end. Unread, a 304 (empty
+# body) or a small error page closed it: every conditional re-check of a second run opened a new connection.
+DRAIN_LIMIT = 64 * 1024
+
+
+async def drain(response: httpx.Response) -> None:
+    """Read and drop a body we do not keep, so the connection can be reused.
+
+    Only a 304 (no body) or a body that declares a small Content-Length: an unknown or large one closes the
+    connection instead, and reading the body never turns the status we already have into a failure.
+    """
+    declared = _content_length(response)
+    if response.status_code != 304 and not (declared is not None and declared <= DRAIN_LIMIT):
+        return
+    try:
+        async for _ in response.aiter_raw():
+            pass
+    except httpx.HTTPError:
+        return  # the body is dropped either way; httpx closes the connection it could not finish reading
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from stored validators; one an older run stored unchecked is dropped."""
+    headers = {}
+    etag, last_modified = field_value(etag), field_value(last_modified)
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def checked_url(url: str) -> httpx.URL:
+    """The URL as httpx will request it, or a bad_url failure: scheme, host syntax and port checked first."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        raise FetchFailure("skipped", f"invalid URL {url!r}: {exc}", reason="bad_url") from None
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+        raise FetchFailure("skipped", f"not an http(s) URL with a host: {url!r}", reason="bad_url")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise FetchFailure("skipped", f"port {parsed.port} of {url!r} is outside 1-65535", reason="bad_url")
+    problem = _host_problem(parsed.raw_host.decode("ascii"))
+    if problem:
+        raise FetchFailure("skipped", f"invalid host in {url!r}: {problem}", reason="bad_url")
+    return parsed
+
+
+def _host_problem(host: str) -> str | None:
+    """Why `host` (httpx's ASCII form: IDNA already applied) cannot be resolved, or None."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass  # not an IP literal: a DNS name, checked below
+    name = host[:-1] if host.endswith(".") else host
+    if len(name) > 253:
+        return f"{len(name)} characters, over the 253 a DNS name may have"
+    bad = next((label for label in name.split(".") if not _HOST_LABEL.fullmatch(label)), None)
+    if bad is not None:
+        return f"label {bad[:70]!r} is not 1-63 letters, digits, hyphens or underscores"
+    return None
+
+
+def redirect_target(current: str, response: Answer) -> str:
+    """Where a redirect points, as an absolute URL; a missing or invalid Location ends the URL's fetch."""
+    status = response.status_code
+    location = response.headers.get("location")
+    if not location:
+        raise FetchFailure("failed", f"redirect {status} without Location", reason="redirects", status=status)
+    try:
+        target = urljoin(current, str(location).strip())
+        checked_url(target)
+    except (FetchFailure, ValueError) as exc:
+        message = f"redirect {status} to an invalid Location {location[:200]!r}: {exc}"
+        raise FetchFailure("failed", message, reason="redirects", status=status) from None
+    return target
+
+
+def content_type_problem(kind: Kind, content_type: str | None) -> str | None:
+    """Why a 200 response is not what this kind of URL should return, or None if it is fine."""
+    if content_type is None or kind == "robots":
+        return None
+    mime = content_type.split(";")[0].strip().lower()
+    if kind in ("article", "page") and mime not in HTML_TYPES:
+        return f"content type {mime!r} is not HTML"
+    if kind in ("feed", "sitemap") and mime.startswith(NOT_XML_TYPES):
+        return f"content type {mime!r} is not XML"
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when it is neither."""
+    if not value:
+        return None
+    value = value.strip()
+    if _DIGITS.fullmatch(value):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

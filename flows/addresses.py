@@ -1,0 +1,198 @@
+"""The address guard: resolve a host once, judge every address, and connect only to the addresses judged.
+
+A host name is resolved once per run. If any of its addresses is not public (private, loopback, link-local,
+multicast, reserved; an IPv6 form that embeds an IPv4 address is judged as that IPv4), the host is refused.
+Otherwise its addresses are pinned: the transport built here dials them and never resolves the name again,
+so a DNS answer that changes between the check and the connection (DNS rebinding) cannot reach an address
+nobody checked. The URL, the Host header and TLS SNI keep the host name. No Prefect and no DuckDB; nothing
+here sends a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import httpcore
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Answers the addresses (as text) a host name resolves to; raises OSError when it does not resolve.
+Resolver = Callable[[str], Awaitable[Sequence[str]]]
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: the IPv4 address is the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use prefix, any RFC 6052 prefix length
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (RFC 4291 2.5.5.1)
+# Where RFC 6052 puts the IPv4 address's four bytes for each prefix length up to /96 (byte 8 is always zero).
+_RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
+
+
+async def system_resolver(host: str) -> list[str]:
+    """The host's addresses from the operating system's resolver, in its order, without repeats."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 transition form carries (mapped, compatible, NAT64, 6to4, Teredo), else []."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.teredo is not None:
+        return [address.teredo[1]]  # the client, stored inverted (the stdlib undoes the XOR with 0xffffffff)
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    if address in _NAT64_LOCAL:
+        # The prefix length in use is the operator's choice: every placement it allows is judged.
+        packed = address.packed
+        return [ipaddress.IPv4Address(bytes(packed[i] for i in places)) for places in _RFC6052_BYTES]
+    return []
+
+
+def refused_address(address: IPAddress) -> IPAddress | None:
+    """The address that makes `address` unfetchable (itself, or the IPv4 it embeds), or None if it is public."""
+    if isinstance(address, ipaddress.IPv6Address) and not (address.is_loopback or address.is_unspecified):
+        embedded = embedded_ipv4(address)
+        if embedded:
+            return next((v4 for v4 in embedded if _not_public(v4)), None)
+    return address if _not_public(address) else None
+
+
+def _not_public(address: IPAddress) -> bool:
+    return not address.is_global or address.is_multicast
+
+
+@dataclass(frozen=True, slots=True)
+class HostCheck:
+    """What the guard decided about one host name: the addresses to connect to, or why it is refused.
+
+    No addresses and no refusal: the name is trusted by `allow_hosts` and resolved when connecting.
+    """
+
+    host: str
+    addresses: tuple[str, ...] = ()
+    refusal: str | None = None
+    reason: Literal["guard", "dns"] | None = None
+
+
+class AddressGuard:
+    """Resolves each host once per run, refuses non-public ones and pins the addresses of the others."""
+
+    def __init__(
+        self, *, allow_hosts: Iterable[str] = (), resolver: Resolver = system_resolver, timeout: float
+    ) -> None:
+        allow = tuple(allow_hosts)
+        self._names = {a.lower().rstrip(".") for a in allow if "/" not in a}
+        self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
+        self._resolver = resolver
+        self._timeout = timeout
+        # One lookup per host, shared by every request to it (tasks, so concurrent first requests share it too).
+        self._checks: dict[str, asyncio.Task[HostCheck]] = {}
+        self._pinned: dict[str, tuple[str, ...]] = {}
+
+    async def check(self, host: str) -> HostCheck:
+        """The guard's decision for `host` (an IP literal or an ASCII host name), looked up once."""
+        task = self._checks.get(host)
+        if task is None:
+            task = self._checks[host] = asyncio.ensure_future(self._check(host))
+        return await asyncio.shield(task)
+
+    def pinned(self, host: str) -> tuple[str, ...] | None:
+        """The checked addresses to dial for `host`; () when trusted by name; None when never checked."""
+        return self._pinned.get(host)
+
+    async def _check(self, host: str) -> HostCheck:
+        if host.lower().rstrip(".") in self._names:
+            self._pinned[host] = ()
+            return HostCheck(host)
+        try:
+            addresses = [ipaddress.ip_address(host)]  # an IP literal is its own answer
+        except ValueError:
+            addresses = []
+        try:
+            if not addresses:
+                async with asyncio.timeout(self._timeout):
+                    answers = list(await self._resolver(host))
+                addresses = [ipaddress.ip_address(a) for a in answers]
+        except (OSError, UnicodeError, ValueError, TimeoutError) as exc:
+            detail = str(exc) or f"no answer within {self._timeout:g} s"
+            return HostCheck(host, refusal=f"cannot resolve {host!r}: {detail}", reason="dns")
+        if not addresses:
+            return HostCheck(host, refusal=f"cannot resolve {host!r}: no addresses", reason="dns")
+        for address in addresses:
+            refused = None if self._allowed(address) else refused_address(address)
+            if refused is not None:
+                embeds = f" (which embeds {refused})" if refused != address else ""
+                return HostCheck(
+                    host,
+                    refusal=f"{host!r} resolves to non-public address {address}{embeds}; "
+                    "pass --allow-private or list it in settings.allow_hosts",
+                    reason="guard",
+                )
+        self._pinned[host] = tuple(str(a) for a in addresses)
+        return HostCheck(host, addresses=self._pinned[host])
+
+    def _allowed(self, address: IPAddress) -> bool:
+        candidates = [address, *(embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else [])]
+        return any(a in n for a in candidates for n in self._networks if a.version == n.version)
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, dialling the guard's pinned addresses instead of resolving the host name."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = self._guard.pinned(host)
+        if addresses is None:
+            raise httpcore.ConnectError(f"{host!r} was not checked by the address guard; refusing to connect")
+        options = dict(timeout=timeout, local_address=local_address, socket_options=socket_options)
+        if not addresses:  # trusted by name (allow_hosts)
+            return await self._inner.connect_tcp(host, port, **options)  # type: ignore[arg-type]
+        *others, last = addresses
+        for address in others:  # in the resolver's order, the next one when a connection fails
+            try:
+                return await self._inner.connect_tcp(address, port, **options)  # type: ignore[arg-type]
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue
+        return await self._inner.connect_tcp(last, port, **options)  # type: ignore[arg-type]
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport whose connections go only to the addresses the guard checked."""
+
+    def __init__(self, guard: AddressGuard, *, verify: ssl.SSLContext, limits: httpx.Limits, retries: int) -> None:
+        super().__init__(verify=verify, limits=limits, retries=retries)
+        # httpx (0.28, 0.29) takes no network backend, so its pool is replaced by the same pool with ours;
+        # tests/flows/test_hostile_fetch.py's DNS-rebinding test fails if this stops taking effect.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=verify,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            retries=retries,
+            network_backend=PinnedBackend(guard),
+        )

@@ -1,0 +1,542 @@
+"""Hostile and broken servers against the fetcher, and against two real ingest runs.
+
+Each case ends as the URL's own outcome with a `Reason` on a `fetches` row (status None when no HTTP answer
+came), while a URL on another host is fetched as usual. Policies use sub-second timeouts, so every test is
+bounded to a few seconds; the servers are real ThreadingHTTPServers on loopback (tests/loopback.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import math
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from flows.fetch import REASONS, Fetched, Fetcher, FetchPolicy, Validators
+from flows.ingest import ingest
+from storage.db import writing
+from storage.load import load_errors, load_seen
+from storage.rows import ErrorRow, SeenRow
+from tests.loopback import Raw, Request, Route, Site, html, page, serve
+
+ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs to the quay."])
+LONG_LABEL = "a" * 64
+LAST_MODIFIED = "Mon, 01 Jun 2026 10:00:00 GMT"
+
+
+def policy(**overrides: Any) -> FetchPolicy:
+    base: dict[str, Any] = dict(
+        user_agent="copydesk-test/1.0",
+        allow_private=True,
+        per_host_delay=0.0,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        total_timeout=1.5,
+        backoff=0.01,
+        max_retry_after=0.05,
+        retries=1,
+        max_bytes=100_000,
+    )
+    return FetchPolicy(**{**base, **overrides})
+
+
+@pytest.fixture(scope="module")
+def healthy() -> Iterator[Site]:
+    """Another host (another port): its article must be fetched whatever the hostile one does."""
+    with serve({"/ok": page(ARTICLE)}) as site:
+        yield site
+
+
+def fetch_beside(
+    urls: Sequence[str],
+    healthy: Site,
+    *,
+    resolver: Callable[[str], Awaitable[Sequence[str]]] | None = None,
+    validators: dict[str, Validators] | None = None,
+    **overrides: Any,
+) -> tuple[list[Fetched], list[Fetched]]:
+    """Fetch `urls` and the healthy host's article in one batch; the hostile results and the robots fetches."""
+
+    async def go() -> tuple[list[Fetched], list[Fetched]]:
+        fetcher = Fetcher(policy(**overrides), resolver=resolver) if resolver else Fetcher(policy(**overrides))
+        async with fetcher:
+            *results, ok = await fetcher.fetch_all([*urls, healthy.base + "/ok"], kind="article", validators=validators)
+            assert ok.outcome == "ok" and ok.body == ARTICLE.encode(), ok
+            return results, fetcher.robots_fetches
+
+    return asyncio.run(go())
+
+
+def assert_recorded(result: Fetched, outcome: str, reason: str, message: str) -> None:
+    """The URL's outcome and reason, and the same reason and message on its last `fetches` row."""
+    assert (result.outcome, result.reason) == (outcome, reason), result
+    assert message in (result.error or ""), result.error
+    last = result.attempts[-1]
+    assert (last.reason, last.error) == (reason, result.error), last
+
+
+def raw(*head: bytes | str, body: bytes = b"", pause: float = 0.0) -> Route:
+    lines = [h.encode() if isinstance(h, str) else h for h in head]
+    return lambda request: Raw(lines, [body] if body else [], pause)
+
+
+def redirect(location: bytes | str) -> Route:
+    location = location.encode() if isinstance(location, str) else location
+    return raw(b"HTTP/1.1 302 Found", b"Location: " + location, b"Content-Length: 0")
+
+
+def gzip_bomb(request: Request) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(b"\0" * 20_000_000)
+
+
+HOSTILE = {
+    # name: (route at /x, outcome, reason, message)
+    "Location http:x": (redirect("http:x"), "failed", "redirects", "invalid Location"),
+    "Location http://[x/": (redirect("http://[x/"), "failed", "redirects", "Invalid IPv6 URL"),
+    "Location to port 99999": (redirect("http://127.0.0.1:99999/"), "failed", "redirects", "outside 1-65535"),
+    "Location to a 64-char label": (redirect(f"http://{LONG_LABEL}.example/"), "failed", "redirects", "1-63"),
+    "redirect without Location": (raw("HTTP/1.1 302 Found", "Content-Length: 0"), "failed", "redirects", "without"),
+    "redirect loop": (redirect("/x"), "failed", "redirects", "redirect loop"),
+    "Retry-After: ²": (
+        raw("HTTP/1.1 503 Busy", "Retry-After: ²".encode(), "Content-Length: 0"),
+        "failed",
+        "http_status",
+        "HTTP 503",
+    ),
+    "status line garbage": (raw("HTTP/1.1 OK"), "failed", "network", "RemoteProtocolError"),
+    "404": (page("gone", status=404), "skipped", "http_status", "HTTP 404"),
+    "410": (page("gone", status=410), "skipped", "http_status", "HTTP 410"),
+    "500": (page("boom", status=500), "failed", "http_status", "HTTP 500"),
+    "PDF": (page(b"%PDF-1.4", content_type="application/pdf"), "skipped", "type", "not HTML"),
+    "empty 200": (page(b""), "skipped", "empty", "empty body"),
+    "declared too big": (page(b"x" * 200_000), "skipped", "size", "exceeds max_bytes=100,000"),
+    "gzip bomb": (gzip_bomb, "skipped", "size", "body exceeds max_bytes=100,000"),
+    "endless body": (
+        lambda r: Raw([b"HTTP/1.1 200 OK", b"Content-Type: text/html"], iter(lambda: b"x" * 65536, None)),
+        "skipped",
+        "size",
+        "body exceeds max_bytes",
+    ),
+    "trickle": (
+        lambda r: Raw([b"HTTP/1.1 200 OK", b"Content-Type: text/html"], iter([b"x"] * 100), pause=0.1),
+        "failed",
+        "timeout",
+        "total_timeout=1.5 s",
+    ),
+    "corrupt gzip": (
+        raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Encoding: gzip", body=b"\x1f\x8bgarbage"),
+        "failed",
+        "decoding",
+        "DecodingError",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_answer_is_that_urls_outcome_and_reason(case: str, healthy: Site) -> None:
+    route, outcome, reason, message = HOSTILE[case]
+    with serve({"/x": route}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert_recorded(result, outcome, reason, message)
+
+
+def test_too_many_redirects_end_with_a_row_for_the_url_not_followed(healthy: Site) -> None:
+    routes = {f"/r{i}": redirect(f"/r{i + 1}") for i in range(10)}
+    with serve(routes) as site:
+        (result,), _ = fetch_beside([site.base + "/r0"], healthy, max_redirects=3)
+        assert [r.path for r in site.log] == ["/robots.txt", "/r0", "/r1", "/r2", "/r3"]
+    assert_recorded(result, "failed", "redirects", "more than 3 redirects")
+    assert [a.status for a in result.attempts] == [302, 302, 302, 302, None]
+    assert result.final_url == site.base + "/r4"
+
+
+def test_a_non_ascii_location_is_followed_percent_encoded(healthy: Site) -> None:
+    routes = {"/x": redirect("/café".encode()), "/caf%C3%A9": page(ARTICLE)}
+    with serve(routes) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+        assert [r.path for r in site.log] == ["/robots.txt", "/x", "/caf%C3%A9"]
+    assert result.outcome == "ok" and result.final_url == site.base + "/café"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (f"http://{LONG_LABEL}.example/x", "is not 1-63 letters"),
+        ("http://bad host.example/x", "is not 1-63 letters"),
+        ("http://127.0.0.1:99999/x", "port 99999"),
+        ("http://127.0.0.1:0/x", "port 0"),
+        ("ftp://example.org/x", "not an http(s) URL"),
+        ("http:///x", "not an http(s) URL with a host"),
+    ],
+)
+@pytest.mark.parametrize("allow_private", [True, False])
+def test_a_url_that_cannot_be_valid_is_skipped_before_any_lookup(
+    url: str, message: str, allow_private: bool, healthy: Site
+) -> None:
+    lookups: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    (result,), _ = fetch_beside(
+        [url], healthy, resolver=resolver, allow_private=allow_private, allow_hosts=("127.0.0.1/32",)
+    )
+    assert_recorded(result, "skipped", "bad_url", message)
+    assert result.attempts[-1].status is None and set(lookups) <= {"127.0.0.1"}
+
+
+def test_any_exception_while_handling_a_url_stays_that_urls(healthy: Site) -> None:
+    # The resolver is ours to inject; one that raises what nobody foresaw stands for any such bug.
+    async def resolver(host: str) -> list[str]:
+        if host == "127.0.0.1":
+            return [host]
+        raise RuntimeError(f"resolver crashed on {host}")
+
+    (result,), _ = fetch_beside(
+        ["http://strange.example/x"], healthy, resolver=resolver, allow_private=False, allow_hosts=("127.0.0.1/32",)
+    )
+    assert_recorded(result, "failed", "unexpected", "RuntimeError: resolver crashed on strange.example")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"retries": -1}, "retries=-1 must be an integer of at least 0"),
+        ({"max_redirects": -1}, "max_redirects=-1 must be an integer of at least 0"),
+        ({"max_bytes": 0}, "max_bytes=0 must be an integer of at least 1"),
+        ({"connect_timeout": 0}, "connect_timeout=0 must be a finite number of more than 0"),
+        ({"read_timeout": math.nan}, "read_timeout=nan must be a finite number"),
+        ({"per_host_delay": math.inf}, "per_host_delay=inf must be a finite number of at least 0"),
+        ({"max_crawl_delay": -1.0}, "max_crawl_delay=-1.0 must be a finite number of at least 0"),
+        ({"crawl_delay_over_cap": "wait"}, "crawl_delay_over_cap='wait' must be 'cap' or 'skip'"),
+    ],
+)
+def test_an_impossible_policy_is_refused_when_built(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        policy(**overrides)
+
+
+# --- validators: bytes from a stranger ---------------------------------------------------------------------------
+
+BAD_ETAGS = {
+    "UTF-8": '"café"'.encode(),
+    "Latin-1 byte": b'"caf\xe9"',
+    "control character": b'"a\x01b"',
+    "over 512 characters": b'"' + b"x" * 600 + b'"',
+}
+
+
+def with_validators(body: bytes, etag: bytes, last_modified: bytes) -> Route:
+    head = [b"HTTP/1.1 200 OK", b"Content-Type: text/html", b"ETag: " + etag, b"Last-Modified: " + last_modified]
+    return lambda request: Raw(head + [b"Content-Length: %d" % len(body)], [body])
+
+
+@pytest.mark.parametrize("case", list(BAD_ETAGS))
+def test_invalid_validators_are_not_kept_and_stored_ones_are_not_sent(case: str, healthy: Site) -> None:
+    last_modified = f"{LAST_MODIFIED}\u00a0"  # a trailing no-break space
+    with serve({"/x": with_validators(ARTICLE.encode(), BAD_ETAGS[case], last_modified.encode())}) as site:
+        url = site.base + "/x"
+        (first,), _ = fetch_beside([url], healthy)
+        stored = {url: Validators(BAD_ETAGS[case].decode("latin-1"), last_modified)}  # as a run before this stored
+        (again,), _ = fetch_beside([url], healthy, validators=stored)
+        sent = [r.headers for r in site.hits("/x")]
+    assert first.outcome == "ok" and (first.etag, first.last_modified) == (None, None)
+    assert again.outcome == "ok" and not again.attempts[0].conditional
+    assert not [h for h in sent if "If-None-Match" in h or "If-Modified-Since" in h]
+
+
+def test_valid_validators_are_kept_and_sent_back(healthy: Site) -> None:
+    def cached(request: Request) -> tuple[int, dict[str, str], bytes]:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return 304, {}, b""
+        return 200, {"Content-Type": "text/html", "ETag": '  "v1"  ', "Last-Modified": LAST_MODIFIED}, ARTICLE.encode()
+
+    with serve({"/x": cached}) as site:
+        (first,), _ = fetch_beside([site.base + "/x"], healthy)
+        (again,), _ = fetch_beside(
+            [site.base + "/x"], healthy, validators={site.base + "/x": Validators(first.etag, first.last_modified)}
+        )
+    assert (first.etag, first.last_modified) == ('"v1"', LAST_MODIFIED)
+    assert again.outcome == "not_modified"
+
+
+# --- the address guard: resolve once, connect to what was checked -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def healthy_elsewhere() -> Iterator[Site]:
+    """A healthy host on 127.0.0.3, so that guard tests can refuse 127.0.0.1 and still allow it."""
+    with serve({"/ok": page(ARTICLE)}, host="127.0.0.3") as site:
+        yield site
+
+
+def names(table: dict[str, list[str]]) -> Callable[[str], Awaitable[Sequence[str]]]:
+    """A resolver answering from `table`, each name's answers in turn (the last one again once used up)."""
+    lookups: list[str] = []
+
+    async def resolve(host: str) -> list[str]:
+        lookups.append(host)
+        answers = table[host]
+        return [answers.pop(0) if len(answers) > 1 else answers[0]]
+
+    resolve.lookups = lookups  # type: ignore[attr-defined]
+    return resolve
+
+
+GUARDED: dict[str, Any] = dict(allow_private=False, allow_hosts=("127.0.0.2/32", "127.0.0.3/32"))
+
+
+def test_dns_rebinding_cannot_reach_an_address_nobody_checked(healthy_elsewhere: Site) -> None:
+    # The name answers an allowed address first and loopback after, as a rebinding DNS server does. Standing in
+    # for "public" is 127.0.0.2, allowed by allow_hosts, so that no test connects to the internet. Both servers
+    # share a port: only the address dialled decides which one gets the request.
+    with serve({"/x": page(ARTICLE)}) as victim:
+        port = int(victim.base.rsplit(":", 1)[1])
+        resolver = names({"rebind.example": ["127.0.0.2", "127.0.0.1"]})
+        with serve({"/x": page(ARTICLE)}, host="127.0.0.2", port=port) as checked:
+            (result,), _ = fetch_beside(
+                [f"http://rebind.example:{port}/x"], healthy_elsewhere, resolver=resolver, **GUARDED
+            )
+            assert victim.log == []
+            assert [r.path for r in checked.log] == ["/robots.txt", "/x"]
+            assert checked.log[-1].headers["Host"] == f"rebind.example:{port}"  # the name, not the address
+    assert result.outcome == "ok"
+    assert resolver.lookups == ["rebind.example"]  # type: ignore[attr-defined]
+
+
+def test_a_redirect_to_a_name_that_resolves_to_loopback_is_refused(healthy_elsewhere: Site) -> None:
+    with serve({"/x": page(ARTICLE)}) as victim:
+        port = int(victim.base.rsplit(":", 1)[1])
+        routes = {"/a": redirect(f"http://internal.example:{port}/x")}
+        with serve(routes, host="127.0.0.2", port=port) as checked:
+            resolver = names({"news.example": ["127.0.0.2"], "internal.example": ["127.0.0.1"]})
+            (result,), _ = fetch_beside(
+                [f"http://news.example:{port}/a"], healthy_elsewhere, resolver=resolver, **GUARDED
+            )
+            assert victim.log == [] and [r.path for r in checked.log] == ["/robots.txt", "/a"]
+    assert_recorded(result, "skipped", "guard", "'internal.example' resolves to non-public address 127.0.0.1")
+    assert result.attempts[-1].status is None and result.final_url == f"http://internal.example:{port}/x"
+
+
+@pytest.mark.parametrize("form", ["::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::"])
+def test_an_ipv6_address_embedding_loopback_is_refused_before_connecting(form: str, healthy_elsewhere: Site) -> None:
+    (result,), _ = fetch_beside([f"http://[{form}]:9/x"], healthy_elsewhere, resolver=names({}), **GUARDED)
+    assert_recorded(result, "skipped", "guard", "(which embeds 127.0.0.1)")
+    assert [a.status for a in result.attempts] == [None]
+
+
+def test_a_name_that_does_not_resolve_fails_with_reason_dns(healthy_elsewhere: Site) -> None:
+    async def nxdomain(host: str) -> list[str]:
+        raise OSError(-2, "Name or service not known")
+
+    (result,), _ = fetch_beside(["http://gone.example/x"], healthy_elsewhere, resolver=nxdomain, **GUARDED)
+    assert_recorded(result, "failed", "dns", "cannot resolve 'gone.example'")
+
+
+# --- robots.txt ----------------------------------------------------------------------------------------------------
+
+UNREACHABLE_ROBOTS = {
+    "503": page("busy", status=503),
+    "timeout": lambda r: Raw([b"HTTP/1.1 200 OK", b"Content-Type: text/plain"], iter([b"U"] * 100), pause=0.1),
+    "broken answer": raw("HTTP/1.1 garbage"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREACHABLE_ROBOTS))
+def test_an_unreachable_robots_txt_keeps_the_host_out_for_the_run(case: str, healthy: Site) -> None:
+    with serve({"/robots.txt": UNREACHABLE_ROBOTS[case], "/a": page(ARTICLE)}) as site:
+        (result,), robots = fetch_beside([site.base + "/a"], healthy, retries=0)
+        assert site.hits("/a") == []
+    assert_recorded(result, "skipped", "robots_unreachable", f"robots.txt of {site.base} could not be fetched")
+    assert result.attempts[-1].status is None
+    (mine,) = [r for r in robots if r.url.startswith(site.base)]
+    assert mine.outcome == "failed" and mine.attempts[-1].error
+
+
+def test_robots_txt_is_fetched_again_by_the_next_run(healthy: Site) -> None:
+    answers = iter([page("busy", status=503), page("User-agent: *\nAllow: /\n", content_type="text/plain")])
+    with serve({"/robots.txt": lambda r: next(answers)(r), "/a": page(ARTICLE)}) as site:
+        (first,), _ = fetch_beside([site.base + "/a"], healthy, retries=0)
+        (second,), _ = fetch_beside([site.base + "/a"], healthy, retries=0)
+        assert len(site.hits("/robots.txt")) == 2
+    assert first.reason == "robots_unreachable" and second.outcome == "ok"
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 429])
+def test_a_robots_txt_answered_4xx_allows_everything(status: int, healthy: Site) -> None:
+    with serve({"/robots.txt": page("no", status=status), "/a": page(ARTICLE)}) as site:
+        (result,), robots = fetch_beside([site.base + "/a"], healthy, retries=0)
+    assert result.outcome == "ok"
+    assert [r.status for r in robots if r.url.startswith(site.base)] == [status]
+
+
+def test_a_disallowed_url_has_a_row_with_reason_robots(healthy: Site) -> None:
+    routes = {"/robots.txt": page("User-agent: *\nDisallow: /private/\n", content_type="text/plain")}
+    with serve(routes | {"/private/a": page(ARTICLE)}) as site:
+        (result,), _ = fetch_beside([site.base + "/private/a"], healthy)
+        assert site.hits("/private/a") == []
+    assert_recorded(result, "skipped", "robots", "disallowed by robots.txt for 'copydesk-test/1.0'")
+    assert [a.status for a in result.attempts] == [None]
+
+
+def test_a_huge_crawl_delay_is_capped(healthy: Site) -> None:
+    routes = {"/robots.txt": page("User-agent: *\nCrawl-delay: 1e9\n", content_type="text/plain")}
+    with serve(routes | {"/a": page(ARTICLE), "/b": page(ARTICLE)}) as site:
+        results, _ = fetch_beside([site.base + "/a", site.base + "/b"], healthy, max_crawl_delay=0.2)
+        a, b = (site.hits(p)[0].at for p in ("/a", "/b"))
+    assert [r.outcome for r in results] == ["ok", "ok"]
+    assert abs(b - a) >= 0.2  # the cap is a delay, not no delay
+
+
+def test_a_crawl_delay_over_the_cap_can_skip_the_host(healthy: Site) -> None:
+    routes = {"/robots.txt": page("User-agent: *\nCrawl-delay: 3600\n", content_type="text/plain")}
+    with serve(routes | {"/a": page(ARTICLE)}) as site:
+        (result,), robots = fetch_beside([site.base + "/a"], healthy, crawl_delay_over_cap="skip")
+        assert site.hits("/a") == []
+    assert_recorded(result, "skipped", "crawl_delay", "Crawl-delay 3600 s, over max_crawl_delay=30 s")
+    assert any(r.url == site.base + "/robots.txt" and r.ok for r in robots)
+
+
+# --- real ingest runs ----------------------------------------------------------------------------------------------
+
+WORDS = "harbour council ferry quay tide fishers crab quota library glacier museum bronze marathon rents tram".split()
+
+
+def story(n: int) -> str:
+    """An article page with enough distinct text to be extracted (and not clustered with the others)."""
+    sentences = [" ".join(WORDS[(n * 7 + i * j) % len(WORDS)] for j in range(14)).capitalize() + "." for i in range(8)]
+    return html(f"Story {n} of the day", [" ".join(sentences[i : i + 2]) for i in range(0, 8, 2)])
+
+
+def rss(links: Sequence[str]) -> Route:
+    items = "".join(
+        f"<item><title>Item {i}</title><link>{link}</link><pubDate>Mon, 01 Jun 2026 0{i % 10}:00 GMT</pubDate></item>"
+        for i, link in enumerate(links)
+    )
+    xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    return page(xml, content_type="application/rss+xml")
+
+
+def write_sources(path: Path, feeds: dict[str, str], settings: str) -> Path:
+    blocks = [f'[[sources]]\nname = "{name}"\nfeeds = ["{feed}"]\n' for name, feed in feeds.items()]
+    path.write_text("\n".join(blocks) + "\n[settings]\n" + settings, encoding="utf-8")
+    return path
+
+
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+FAST = "per_host_delay = 0.0\nextract_workers = 1\nread_timeout = 1.0\ntotal_timeout = 3.0\nretries = 0\n"
+
+
+def test_two_runs_over_a_site_with_invalid_validators_both_complete(prefect_harness: None, tmp_path: Path) -> None:
+    etag, last_modified = '"café"'.encode(), f"{LAST_MODIFIED}\u00a0".encode()
+    routes = {f"/news/{n}": with_validators(story(n).encode(), etag, last_modified) for n in range(2)}
+    with serve(routes) as site:
+        site.routes["/rss.xml"] = rss([f"{site.base}/news/{n}" for n in range(2)])
+        sources, db = write_sources(tmp_path / "s.toml", {"wire": site.base + "/rss.xml"}, FAST), tmp_path / "n.duckdb"
+        first = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        with writing(db) as con:  # what a run before validators were checked stored
+            con.execute("UPDATE seen_urls SET etag = ?, last_modified = ?", [etag.decode(), last_modified.decode()])
+            con.execute("UPDATE articles SET etag = ?, last_modified = ?", [etag.decode(), last_modified.decode()])
+        second = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        rechecks = [r for r in site.log if r.path.startswith("/news/")][2:]
+    assert (first["new"], second["unchanged"]) == (2, 2)
+    assert query(db, "SELECT status FROM runs ORDER BY started_at") == [("completed",), ("completed",)]
+    assert query(db, "SELECT count(*) FROM articles WHERE etag IS NOT NULL AND etag <> ?", [etag.decode()]) == [(0,)]
+    assert len(rechecks) == 2 and not [r for r in rechecks if "If-None-Match" in r.headers]
+
+
+HOSTILE_ARTICLES: dict[str, tuple[Route, str, str]] = {
+    # path on the hostile site: (route, seen_urls outcome, reason)
+    "/bad-location": (redirect("http://[x/"), "failed", "redirects"),
+    "/private/a": (page(story(10)), "skipped", "robots"),
+    "/gone": (page("gone", status=410), "skipped", "http_status"),
+    "/doc": (page(b"%PDF-1.4", content_type="application/pdf"), "skipped", "type"),
+    "/huge": (page(b"<p>x</p>" * 20_000), "skipped", "size"),
+    "/section": (
+        page(
+            "<html><body>"
+            + "".join(
+                f'<article><h2><a href="/news/{i}">Council votes on plan {i} after debate</a></h2></article>'
+                for i in range(12)
+            )
+            + "</body></html>"
+        ),
+        "skipped",
+        "not_an_article",
+    ),
+}
+
+
+def test_a_hostile_source_leaves_the_healthy_one_whole_and_every_reason_recorded(
+    prefect_harness: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    healthy_routes = {f"/news/{n}": page(story(n)) for n in range(3)}
+    robots = page("User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    hostile_routes = {"/robots.txt": robots} | {path: route for path, (route, _, _) in HOSTILE_ARTICLES.items()}
+    with serve(healthy_routes) as good, serve(hostile_routes) as bad:
+        good.routes["/rss.xml"] = rss([f"{good.base}/news/{n}" for n in range(3)])
+        refused = f"http://127.0.0.2:{bad.base.rsplit(':', 1)[1]}/x"  # not in allow_hosts: the address guard
+        bad.routes["/rss.xml"] = rss([bad.base + path for path in HOSTILE_ARTICLES] + [refused])
+        settings = FAST + 'max_bytes = 50000\nallow_hosts = ["127.0.0.1/32"]\n'
+        sources = write_sources(
+            tmp_path / "s.toml", {"good": good.base + "/rss.xml", "bad": bad.base + "/rss.xml"}, settings
+        )
+        db = tmp_path / "n.duckdb"
+        summary = asyncio.run(ingest(str(sources), db=str(db)))
+        assert bad.hits("/private/a") == []
+    assert query(db, "SELECT status FROM runs") == [("completed",)]
+    assert sorted(u for (u,) in query(db, "SELECT url FROM articles")) == [f"{good.base}/news/{n}" for n in range(3)]
+    assert summary["per_source"]["good"]["stored"] == 3
+    seen = dict(
+        (
+            (u, (o, r))
+            for u, o, r in query(
+                db, "SELECT url, outcome, reason FROM seen_urls WHERE source = 'bad' AND kind = 'article'"
+            )
+        )
+    )
+    expected = {bad.base + path: (outcome, reason) for path, (_, outcome, reason) in HOSTILE_ARTICLES.items()}
+    assert seen == expected | {refused: ("skipped", "guard")}
+    rows = query(db, "SELECT url, reason, error FROM fetches WHERE kind = 'article' AND reason IS NOT NULL")
+    assert {r for _, r, _ in rows} == {"redirects", "robots", "http_status", "type", "size", "guard"}
+    assert all(error for _, _, error in rows)
+    assert main(["stats", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    for reason in ("redirects", "robots", "http_status", "type", "size", "guard", "not_an_article"):
+        assert reason in out
+
+
+def test_stats_name_reasons_of_rows_from_before_the_reason_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now, db = datetime(2026, 6, 1, tzinfo=UTC), tmp_path / "old.duckdb"
+    with writing(db) as con:
+        load_seen(
+            con,
+            "r1",
+            [
+                SeenRow("http://a.test/s", "article", "a", "skipped", now, fetch_url="http://a.test/s"),
+                SeenRow("http://a.test/t", "article", "a", "failed", now, fetch_url="http://a.test/t"),
+            ],
+        )
+        load_errors(con, "r1", [ErrorRow("extract", "http://a.test/s", "NotAnArticleError", "an index page", now)])
+    assert main(["stats", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "not_an_article" in out and "unrecorded" in out
+
+
+def test_every_reason_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert [r for r in REASONS if f" {r} " not in readme.replace("`", " ")] == []
