@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, get_args
 from urllib.parse import urljoin
 
@@ -245,6 +246,7 @@ def _hint(el: HtmlElement) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # class names repeat on every element of a kind and across a site's pages
 def _token_hint(token: str) -> str | None:
     kind = None
     parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(token)) if w]

@@ -7,6 +7,7 @@ it; each returns whether it changed anything, so the caller can undo a change th
 
 from __future__ import annotations
 
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xpaths import BODY_XPATH
 
@@ -16,15 +17,31 @@ _MIN_PARAGRAPH = 40  # characters of non-link text that make a block a paragraph
 
 
 def _own_text(el: HtmlElement) -> str:
-    """Text of el and its inline children, not of nested blocks; <br> becomes a line break."""
-    parts = [el.text or ""]
+    """Text of el and its inline children, not of nested blocks; <br> becomes a line break.
+
+    Line breaks of the HTML source are spaces: a paragraph hard-wrapped in the source is one line of text.
+    """
+    parts = [_spaced(el.text)]
     for child in el:
         if isinstance(child.tag, str) and child.tag == "br":
             parts.append("\n")
         elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
-            parts.append(child.text_content())
-        parts.append(child.tail or "")
+            parts.append(_spaced(child.text_content()))
+        parts.append(_spaced(child.tail))
     return "".join(parts)
+
+
+def _spaced(text: str | None) -> str:
+    return text.replace("\n", " ").replace("\r", " ") if text else ""
+
+
+# What browsers do not show, as Readability judges it: the hidden attribute, display:none or visibility:hidden
+# styles, aria-hidden (trafilatura drops these too; Readability's hidden-nodes page, 2026-12).
+_HIDDEN = etree.XPath(
+    "//body//*[@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
 
 
 def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
@@ -32,7 +49,10 @@ def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple
     body = tree.find(".//body")
     paras: list[tuple[HtmlElement, str]] = []
     score: dict[HtmlElement, float] = {}
+    hidden = {el for root in _HIDDEN(tree) for el in root.iter()}
     for block in text_blocks(body if body is not None else tree):
+        if block in hidden:
+            continue
         text = _own_text(block)
         link = sum(len(a.text_content()) for a in block.iter("a"))
         size = len(" ".join(text.split()))
@@ -74,12 +94,12 @@ def mark_story_container(tree: HtmlElement) -> bool:
     return True
 
 
-def join_split_story(tree: HtmlElement) -> bool:
-    """Move the paragraphs of a story split into several same-class boxes into the first box; True if any moved.
+def split_story(tree: HtmlElement) -> tuple[HtmlElement, list[HtmlElement]] | None:
+    """The box trafilatura would take and the other same-class boxes of a story split around ad rows, if any.
 
     Some layouts cut the story into boxes around mid-article ad rows (archive, 2026-12: a wired.com page,
     `div.body__container` x 3); trafilatura keeps only the first box it finds. Only boxes with the class
-    of the container trafilatura would take are joined, and only when the page has such repeated boxes of
+    of the container trafilatura would take count, and only when the page has such repeated boxes of
     2+ paragraphs (one pass over <p>s), so most pages never evaluate trafilatura's container XPaths here.
     """
     boxes: dict[tuple[str, str], dict[HtmlElement, int]] = {}
@@ -90,18 +110,25 @@ def join_split_story(tree: HtmlElement) -> bool:
             counts[parent] = counts.get(parent, 0) + 1
     repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
     if not repeated:
-        return False
+        return None
     container = trafilatura_container(tree)
     if container is None or (container.tag, container.get("class", "")) not in repeated:
-        return False
-    joined = False
-    for part in boxes[(container.tag, container.get("class", ""))]:
-        if part is container or container in set(part.iterancestors()) or part in set(container.iterancestors()):
-            continue
+        return None
+    parts = [
+        part
+        for part in boxes[(container.tag, container.get("class", ""))]
+        if part is not container
+        and container not in set(part.iterancestors())
+        and part not in set(container.iterancestors())
+    ]
+    return (container, parts) if parts else None
+
+
+def join_split_story(container: HtmlElement, parts: list[HtmlElement]) -> None:
+    """Move the children of the other boxes of a split story (see split_story) into the first, in place."""
+    for part in parts:
         container.extend(list(part))
         part.drop_tree()
-        joined = True
-    return joined
 
 
 def trafilatura_container(tree: HtmlElement) -> HtmlElement | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -122,9 +123,14 @@ def _in_chrome(el: HtmlElement) -> bool:
         if anc.tag in _CHROME_TAGS:
             return True
         hints = f"{anc.get('class') or ''} {anc.get('id') or ''} {anc.get('role') or ''}"
-        if hints.strip() and any(w.lower() in _CHROME_WORDS for w in _WORD_SPLIT.split(hints)):
+        if hints.strip() and _names_chrome(hints):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _names_chrome(hints: str) -> bool:
+    return any(word.lower() in _CHROME_WORDS for word in _WORD_SPLIT.split(hints))
 
 
 def _card_box(heading: HtmlElement, headline: str, headings: set[HtmlElement]) -> HtmlElement:

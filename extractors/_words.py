@@ -23,6 +23,8 @@ CLOSING_CHARS = "\"'”’»)]」』）】"
 
 def word_count(text: str) -> float:
     """Words in text: whitespace-separated tokens, with unspaced scripts counted by their characters."""
+    if text.isascii():
+        return float(len(text.split()))
     count = 0.0
     for token in text.split():
         if _UNSPACED.search(token) is None:
@@ -37,4 +39,4 @@ def word_count(text: str) -> float:
 def weighted_length(text: str) -> int:
     """Characters of text outside whitespace, a Chinese or Japanese one counted as three (about a word)."""
     squeezed = "".join(text.split())
-    return len(squeezed) + 2 * len(_CJK.findall(squeezed))
+    return len(squeezed) if squeezed.isascii() else len(squeezed) + 2 * len(_CJK.findall(squeezed))

@@ -5,6 +5,7 @@ Pure: no network, no database, no Prefect. Raises ExtractionError when a page ho
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree
-from extractors._dense import dense_text, join_split_story, mark_story_container
+from extractors._dense import dense_text, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import weighted_length, word_count
@@ -164,17 +165,15 @@ def extract_article(html: str, *, url: str, listed: bool = False) -> Article:
     meta = extract_metadata(tree, url=url)
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
     paragraphs = weighted_length(" ".join(_PARAGRAPH_TEXT(tree)))
-    visible = _visible_length(tree)
     draft = _draft(tree, url, meta)
     if weighted_length(draft.text) < _LOST_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
     text, cleaned = clean_text(draft.text, title=meta.title)
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
-    if draft.crumbs and word_count(text) < _MIN_WORDS and not 0 < _WHOLE_PAGE * visible <= weighted_length(text):
+    if draft.crumbs and word_count(text) < _MIN_WORDS and not _is_whole_page(text, html, url):
         raise ExtractionError(
-            f"no article body in {url!r}: {word_count(text):.0f} words of crumbs"
-            f" among {visible:,} characters of page text"
+            f"no article body in {url!r}: {word_count(text):.0f} words of crumbs, the page's chrome and no story"
         )
     reason = index_page_reason(text, cards, listed=listed)
     if reason:
@@ -218,11 +217,19 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
     """Prune tree in place (but the `skip`ped steps), run trafilatura on it, and try the dense strategy."""
     removed = prune_tree(tree, base_url=url, skip=skip)
     steps = list(removed.steps)
-    if "split_story" not in skip and join_split_story(tree):
-        steps.append("split_story")
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")
     text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors)
+    joined = None if "split_story" in skip or split_story(tree) is None else copy.deepcopy(tree)
+    split = split_story(joined) if joined is not None else None
+    if joined is not None and split is not None:
+        # Joining the boxes helped a wired.com page (0.62 -> 0.96) and cost an engadget review its first
+        # sections (0.995 -> 0.90); it is rare (3 of 574 dev pages), so both are read and the longer wins.
+        join_split_story(*split)
+        joined_text = trim_crumbs(_trafilatura_text(joined, url), meta.title, meta.authors)
+        if len(joined_text) > len(text):
+            tree, text = joined, joined_text
+            steps.append("split_story")
     text, extractor = _second_strategy(tree, text, meta.title)
     return _Draft(text, extractor, removed, tuple(steps), crumbs=looks_broken(text, meta.title))
 
@@ -301,6 +308,12 @@ def _minus_boilerplate(text: str, pruned: _Draft) -> str:
 
 
 _BOILERPLATE_LINE = 120
+
+
+def _is_whole_page(text: str, html: str, url: str) -> bool:
+    """Whether a few words of text are most of the page's own text (a tiny page), not crumbs of its chrome."""
+    visible = _visible_length(_parse(html, url))  # the unpruned page: rare enough to parse again
+    return 0 < _WHOLE_PAGE * visible <= weighted_length(text)
 
 
 def _visible_length(tree: HtmlElement) -> int:
