@@ -148,3 +148,51 @@ def test_pull_quote_is_dropped_but_repeated_list_lines_are_kept() -> None:
     article = clean_document(text)
     assert article.text.count(quote) == 1
     assert article.text.count("Green tea with a slice of lemon") == 2
+
+
+STORY_PARAGRAPHS = [
+    f"Part {i} of the story: the ferry operator said on Monday that crossings would resume once the harbour"
+    " wall had been inspected, and that passengers with tickets for cancelled sailings would be refunded."
+    for i in range(6)
+]
+
+
+def test_a_story_split_over_section_and_ad_boxes_is_kept_whole() -> None:
+    # refinery29, 2026-12 issue 14: the story sat in div.section-and-ad boxes, each a paragraph and an ad slot;
+    # the class word "ad" pruned it box by box.
+    boxes = "".join(
+        f"<div class='section-and-ad'><div class='section-text'><p>{p}</p></div><div class='ad-slot'></div></div>"
+        for p in STORY_PARAGRAPHS
+    )
+    html = f"<html><head><title>Ferries</title></head><body><div class='page'>{boxes}</div></body></html>"
+    text = extract_article(html, url="https://r.example/ferries").text
+    assert all(p in text for p in STORY_PARAGRAPHS)
+
+
+def test_a_poll_inside_the_story_is_dropped_and_thumbnail_teasers_are_related_links() -> None:
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    poll = (
+        "<table class='survey'><tr><td>Quick poll: do you take the ferry?</td></tr>"
+        "<tr><td><input type='radio' name='q'> Yes</td></tr><tr><td><input type='radio' name='q'> No</td></tr></table>"
+    )
+    teasers = "".join(
+        f"<div><a href='/s/{n}'><img src='/t{n}.jpg'></a><a href='/s/{n}'>Other story number {n}</a></div>"
+        for n in range(3)
+    )
+    html = f"<html><body><form id='aspnetForm'><div>{story}{poll}</div><div>{teasers}</div></form></body></html>"
+    article = extract_article(html, url="https://g.example/story.aspx?id=1")
+    assert STORY_PARAGRAPHS[-1] in article.text and "Quick poll" not in article.text
+    assert RelatedLink("Other story number 1", "https://g.example/s/1") in article.related_links
+    assert not any("Other story" in c.text for c in article.captions)
+
+
+def test_cards_with_their_own_heading_are_content_not_photo_captions() -> None:
+    # mozilla-2 (Readability's test pages): feature cards, each an image, a heading and a sentence.
+    cards = "".join(
+        f"<li><a href='/v{n}'><img src='/f{n}.jpg'></a><h2>Tool {n}</h2><p>Tool {n} lets you inspect and edit the"
+        f" layout of any page right in the browser.</p></li>"
+        for n in range(5)
+    )
+    html = f"<html><body><main><h1>Developer tools</h1><ul>{cards}</ul></main></body></html>"
+    article = extract_article(html, url="https://m.example/tools")
+    assert "Tool 3 lets you inspect" in article.text and not article.captions
