@@ -361,7 +361,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from extractors.article import clean_document
     from extractors.charset import decode_html
-    from flows.extraction import ExtractionTimeout, within_budget
+    from flows.extraction import ExtractionTimeout, within_budget_isolated
 
     settings = overridden(Settings(), max_bytes=args.max_bytes, extract_timeout=args.extract_timeout)
     raw = read_document(args.file, max_bytes=settings.max_bytes)
@@ -370,7 +370,9 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     content = decode_html(raw, content_type=None)
     refuse_binary(args.file, raw, content)
     try:
-        article = within_budget(settings.extract_timeout, clean_document, content, url=args.url, what=args.file)
+        article = within_budget_isolated(
+            settings.extract_timeout, clean_document, content, url=args.url, what=args.file
+        )
     except ExtractionTimeout as exc:
         raise InputError(f"{exc}; pass --extract-timeout SECONDS to allow more") from None
     print(article.text)

@@ -156,9 +156,10 @@ class Settings:
     # Processes that extract fetched pages, beside the flow's own (which fetches, loads and dedupes):
     # 0 = one per CPU core, 1 = none (extract in the flow's process, in a thread).
     extract_workers: int = 0
-    # Seconds one page's extraction may take. Worker processes interrupt it (SIGALRM); extraction in a
-    # thread (extract_workers = 1, Dask) cannot be interrupted, so there it is measured and recorded after
-    # the fact. Either way the page becomes an error row and the batch goes on.
+    # Seconds one page's extraction may take. Worker processes interrupt it (SIGALRM) once it is back in
+    # Python code: a single long C call (libxml2 XPath over a huge tree) runs to its end first. Extraction in
+    # a thread (extract_workers = 1, Dask) cannot be interrupted, so there it is measured and recorded after
+    # the fact. Either way the page becomes an error row and the batch goes on. `clean` kills at the budget.
     extract_timeout: float = 10.0
     # DuckDB's memory for the dedup step, which scans the whole LSH index: against 1M stored articles it
     # took 25 s and 4.4 GB unbounded, 30 s and 1.4 GB at "1GB" (bench/README.md). DuckDB units: MB, GB, GiB...

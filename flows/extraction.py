@@ -4,10 +4,11 @@ Extraction is CPU-bound Python. In a thread it shares the flow process's GIL wit
 Prefect, so a run used one core; in worker processes it uses the others while the flow goes on fetching.
 No Prefect here: the flow's `extract` task hands batches to `ExtractionPool.executor_for`.
 
-Each page has a time budget (`extract_timeout`, also used by `copydesk clean`). In a process's main thread
-(the worker processes, the CLI) a timer signal interrupts an extraction that runs past it. A thread cannot
-be interrupted safely, so there (extract_workers = 1, Dask workers) the page is extracted to the end,
-measured, and recorded as the same failure when it took too long: the budget bounds the record, not the time.
+Each page has a time budget (`extract_timeout`). In the worker processes a timer signal interrupts an
+extraction that runs past it, as soon as it is back in Python code: one long C call (libxml2) runs to its
+end first. A thread cannot be interrupted safely, so there (extract_workers = 1, Dask workers) the page is
+extracted to the end, measured, and recorded as the same failure when it took too long: the budget bounds
+the record, not the time. `copydesk clean` extracts in a forked child and kills it at the budget.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from extractors.article import ExtractionError
 from flows.config import Settings
@@ -35,6 +36,7 @@ _REPEAT_SECONDS = 0.05
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
     from sys import UnraisableHookArgs
 
 
@@ -125,6 +127,45 @@ class _Alarm:
             return None if isinstance(unraisable.exc_value, _Overrun) else hook(unraisable)
 
         return filtered
+
+
+def within_budget_isolated(seconds: float, work: Callable[..., T], *args: object, what: str, **kwargs: object) -> T:
+    """`work(*args, **kwargs)` in a child process that is killed at `seconds`: a hard bound, for the CLI.
+
+    A signal interrupts Python code only: one C call (libxml2's XPath over a huge tree, 20-30 s on a 10 MB
+    page of short paragraphs) holds the process until it returns. Here nothing waits for that. Forking costs
+    milliseconds (spawn would re-import everything, ~1.5 s); `work` and its arguments must pickle back.
+    """
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if forks else multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_and_send, args=(send, work, args, kwargs), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise ExtractionTimeout(f"extraction of {what!r} took longer than extract_timeout={seconds:g} s")
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            child.join()
+            raise RuntimeError(f"extraction of {what!r} ended its process (exit code {child.exitcode})") from None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if not ok:
+        raise value
+    return cast(T, value)
+
+
+def _run_and_send(
+    send: Connection, work: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    try:
+        send.send((True, work(*args, **kwargs)))
+    except Exception as exc:  # handed to the parent, which raises it as its own
+        send.send((False, exc))
 
 
 def _uninterruptible() -> str | None:

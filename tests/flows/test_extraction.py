@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
+from extractors.article import ExtractionError, clean_document
 from flows.discover import Candidate
-from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget
+from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget, within_budget_isolated
 from flows.fetch import Fetched
 from flows.steps import BatchRows, PlannedFetch
 
@@ -121,3 +122,16 @@ def test_an_interrupt_swallowed_by_a_finalizer_is_repeated_and_not_reported() ->
     # pytest turns an unraisable exception into an error of this test (filterwarnings = error)
     with pytest.raises(ExtractionTimeout, match="took longer than extract_timeout=0.1 s"):
         within_budget(0.1, finalizer_heavy_work, what="page")
+
+
+def test_an_isolated_budget_stops_even_a_long_c_call() -> None:
+    # sum() over a range is one C loop that never looks at signals (~10-20 s): within_budget would wait for it
+    with pytest.raises(ExtractionTimeout, match="extraction of 'page' took longer than extract_timeout=0.2 s"):
+        within_budget_isolated(0.2, sum, range(10**9), what="page")
+
+
+def test_an_isolated_budget_returns_the_result_or_raises_the_error() -> None:
+    article = within_budget_isolated(5, clean_document, NORMAL, url="http://a.example/1", what="page")
+    assert article.title == "Budget passes" and article.text.startswith("The council approved")
+    with pytest.raises(ExtractionError, match="no article body in .http://a.example/2."):
+        within_budget_isolated(5, clean_document, "<html></html>", url="http://a.example/2", what="page")
