@@ -18,6 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flows.config import ConfigError, Settings, load_config
+from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
+
 DEMO_DB = "copydesk-demo.duckdb"
 # DuckDB COPY options per export format; "json" writes newline-delimited JSON.
 EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}
@@ -52,8 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"copydesk: error: {exc}", file=sys.stderr)
+        print(f"copydesk: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error: DuckDB adds the SQL and a caret under it (--debug shows all of it)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,11 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="print the clean text of an HTML or plain-text file")
     clean.add_argument("file", help="HTML or plain-text file ('-' for standard input)")
     clean.add_argument("--url", help="the page's URL, for metadata and relative links")
+    clean.add_argument("--max-bytes", type=int, help="refuse bigger files (default: the crawl's max_bytes, 10 MB)")
+    clean.add_argument("--extract-timeout", type=float, help="seconds the extraction may take (default: 10)")
     clean.set_defaults(command=_cmd_clean)
 
     query = commands.add_parser("query", help="run SQL against the database (read-only) and print a table")
     query.add_argument("sql")
     query.add_argument("--db", default="copydesk.duckdb")
+    query.add_argument(
+        "--allow-files", action="store_true", help="let the SQL read and write files, URLs and extensions"
+    )
     query.set_defaults(command=_cmd_query)
 
     export = commands.add_parser("export", help="write articles to a Parquet, JSON lines or CSV file")
@@ -158,6 +172,43 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     return _crawl(args, flow=backfill)
 
 
+# The CLI flag behind each setting it overrides, to name it in an error.
+_FLAGS = {
+    "db": "--db",
+    "allow_private": "--allow-private",
+    "refetch_window_hours": "--refetch-window-hours",
+    "dedup_threshold": "--dedup-threshold",
+    "max_bytes": "--max-bytes",
+    "extract_timeout": "--extract-timeout",
+}
+
+
+def overridden(settings: Settings, **flags: Any) -> Settings:
+    """`settings` with the given CLI flags (None: not given) applied, each validated as the sources file is."""
+    for key, value in flags.items():
+        if value is not None:
+            try:
+                settings = settings.with_overrides(**{key: value})
+            except ValueError as exc:
+                raise ConfigError(f"{_FLAGS[key]}: {exc}") from None
+    return settings
+
+
+def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
+    """Refuse here, with one line and before Prefect starts, everything the crawl flow would refuse later."""
+    config = load_config(sources)
+    flags = {k: v for k, v in parameters.items() if k in _FLAGS}
+    settings = overridden(config.settings, **flags)
+    names = parameters.get("source_names") or []
+    unknown = sorted(set(names) - {s.name for s in config.sources})
+    if unknown:
+        raise ConfigError(
+            f"--source {unknown[0]}: no such source in {sources}; it has {[s.name for s in config.sources]}"
+        )
+    where = "--db" if flags.get("db") is not None else f"{sources}: [settings]: db ="
+    database_path(settings.db, flag=where, must_exist=False)
+
+
 def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = None) -> int:
     summary = run_ingest(
         args.sources,
@@ -175,6 +226,10 @@ def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = Non
 def _cmd_rebuild(args: argparse.Namespace) -> int:
     from flows.maintenance import rebuild_clusters
 
+    settings = load_config(args.sources).settings if args.sources else Settings()
+    settings = overridden(settings, db=args.db, dedup_threshold=args.dedup_threshold)
+    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
+    database_path(settings.db, flag=where, must_exist=True)
     result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
@@ -209,10 +264,9 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
 def run_ingest(sources: str, *, flow: Any = None, task_runner: Any = None, **parameters: Any) -> dict[str, Any]:
     """Run a crawl flow (default: ingest) in this process, against Prefect's ephemeral API unless
     PREFECT_API_URL names a server, with progress bars on standard error."""
-    from flows.config import load_config
     from flows.ingest import ingest
 
-    load_config(sources)  # fail fast with a clear message before Prefect starts
+    _checked_crawl(sources, parameters)
     flow = flow or ingest
     if task_runner is not None:
         flow = flow.with_options(task_runner=task_runner)
@@ -307,11 +361,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from extractors.article import clean_document
     from extractors.charset import decode_html
+    from flows.extraction import ExtractionTimeout, within_budget_isolated
 
-    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    settings = overridden(Settings(), max_bytes=args.max_bytes, extract_timeout=args.extract_timeout)
+    raw = read_document(args.file, max_bytes=settings.max_bytes)
     # The bytes are decoded as a page would be (BOM, <meta charset>, then UTF-8 or windows-1252), so a saved
     # windows-1252 page works too.
-    article = clean_document(decode_html(raw, content_type=None), url=args.url)
+    content = decode_html(raw, content_type=None)
+    refuse_binary(args.file, raw, content)
+    try:
+        article = within_budget_isolated(
+            settings.extract_timeout, clean_document, content, url=args.url, what=args.file
+        )
+    except ExtractionTimeout as exc:
+        raise InputError(f"{exc}; pass --extract-timeout SECONDS to allow more") from None
     print(article.text)
     if article.captions or article.gallery_titles:
         print("\n--- removed captions and gallery ---")
@@ -327,29 +390,38 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    print_query(Path(args.db), args.sql)
+    if not args.sql.strip():
+        raise InputError('no SQL to run; pass a statement, e.g. copydesk query "SELECT count(*) FROM articles"')
+    print_query(database_path(args.db, must_exist=True), args.sql, allow_files=args.allow_files)
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    count = export_articles(Path(args.db), Path(args.out), fmt=args.format, since=args.since, unique=args.unique)
-    print(f"wrote {count} articles to {args.out}")
+    db, out = database_path(args.db, must_exist=True), output_path(args.out)
+    count = export_articles(db, out, fmt=args.format, since=args.since, unique=args.unique)
+    print(f"wrote {count} articles to {out}")
     return 0
 
 
 def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None, unique: bool = False) -> int:
-    """Write articles (or one per story) to `out` with DuckDB's COPY; returns the row count."""
+    """Write articles (or one per story) to `out` with DuckDB's COPY; returns the row count.
+
+    The connection may write only in a fresh temporary directory beside `out` (external access is off
+    elsewhere); the finished file is then renamed over `out`, so a failed export leaves no partial file.
+    """
     from storage.db import connect
 
     table = "unique_articles" if unique else "articles"
     # A date and a path are quoted as literals: COPY takes no prepared parameters.
     where = f" WHERE coalesce(published_at, fetched_at) >= DATE '{since.isoformat()}'" if since else ""
-    target = str(out).replace("'", "''")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with connect(db, read_only=True) as con:
-        query = f"SELECT * FROM {table}{where} ORDER BY article_id"
-        con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})")
-        (count,) = con.execute(f"SELECT count(*) FROM {table}{where}").fetchone() or (0,)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".copydesk-export-") as tmp:
+        staged = Path(tmp) / f"export.{fmt}"
+        target = str(staged).replace("'", "''")
+        with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
+            query = f"SELECT * FROM {table}{where} ORDER BY article_id"
+            (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
+        os.replace(staged, out)
     return int(count)
 
 
@@ -372,7 +444,7 @@ ORDER BY source, skipped + failed DESC, reason
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    db = Path(args.db)
+    db = database_path(args.db, must_exist=True)
     print("-- per source")
     print_query(
         db,
@@ -393,8 +465,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_query(db: Path, sql: str) -> None:
-    """Run SQL on a read-only connection and print the result as a table."""
+def print_query(db: Path, sql: str, *, allow_files: bool = False) -> None:
+    """Run SQL on a read-only connection and print the result as a table.
+
+    Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
+    (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
+    """
+    import duckdb
     from rich.console import Console
     from rich.table import Table
 
@@ -403,9 +480,17 @@ def print_query(db: Path, sql: str) -> None:
     def waiting(message: str) -> None:
         print(f"waiting: {message}", file=sys.stderr)
 
-    with connect(db, read_only=True, on_wait=waiting) as con:
-        cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
+    with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.PermissionException as exc:
+            raise InputError(
+                f"copydesk query reads only the database ({_one_line(exc)}); pass --allow-files to let SQL "
+                "read and write files"
+            ) from None
+        if cursor is None or cursor.description is None:
+            raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
+        columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     table = Table(*columns, show_lines=False)
     for row in rows:

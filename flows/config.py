@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
+
+import idna
 
 DEFAULT_USER_AGENT = "copydesk/0.1 (+https://github.com/copydesk/copydesk; news archiving bot)"
 
@@ -23,7 +26,75 @@ class ConfigError(ValueError):
     """The sources file cannot be used as it is."""
 
 
+@dataclass(frozen=True, slots=True)
+class Range:
+    """The valid values of a numeric setting; bounds are inclusive unless marked open."""
+
+    low: float
+    high: float
+    unit: str = ""
+    open_low: bool = False
+    open_high: bool = False
+    hint: str = ""
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        below = value < self.high if self.open_high else value <= self.high
+        return above and below
+
+    def describe(self, *, integer: bool) -> str:
+        """What a valid value is, in words: "an integer from 0 to 10", "a number greater than 0 ..."."""
+        kind = "an integer" if integer else "a number"
+        low, high = (_figure(b) for b in (self.low, self.high))
+        if self.open_low and self.open_high:
+            text = f"{kind} between {low} and {high}, exclusive"
+        elif self.open_low:
+            text = f"{kind} greater than {low} and at most {high}"
+        else:
+            text = f"{kind} from {low} to {high}"
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+def _figure(bound: float) -> str:
+    """A bound as TOML would take it: 3600, 10_000_000, 0.5."""
+    if bound != int(bound):
+        return f"{bound:g}"
+    return f"{int(bound):_}" if bound >= 10_000 else str(int(bound))
+
+
+# The valid values of every numeric setting, checked whenever Settings is built: from the sources file, CLI
+# flags or Prefect parameters. A new numeric setting needs its line here (tests/flows/test_config.py checks).
+# Upper bounds keep one setting from holding a run for days or the machine's memory; NaN and inf never pass.
+RANGES: dict[str, Range] = {
+    "concurrency": Range(1, 1024, "requests in flight"),
+    "per_host_concurrency": Range(1, 64, "requests in flight per host"),
+    "per_host_delay": Range(0, 3600, "seconds"),
+    "connect_timeout": Range(0, 3600, "seconds", open_low=True),
+    "read_timeout": Range(0, 3600, "seconds", open_low=True),
+    "total_timeout": Range(0, 3600, "seconds", open_low=True),
+    "max_bytes": Range(1, 1_000_000_000, "bytes"),
+    "max_redirects": Range(0, 50),
+    "retries": Range(0, 10),
+    "max_retry_after": Range(0, 86_400, "seconds"),
+    "dedup_threshold": Range(0, 1, open_low=True, open_high=True, hint="pass a Jaccard similarity such as 0.5"),
+    "num_perm": Range(16, 1024, hint="128 is the default; 64-512 are usual"),
+    "shingle_size": Range(1, 32, "words", hint="5 is the default"),
+    # Windows reach back from now: 100 years means "all of them", and datetime arithmetic stays in range.
+    "refetch_window_hours": Range(0, 876_000, "hours"),
+    "retry_failed_after_minutes": Range(0, 52_560_000, "minutes"),
+    "batch_size": Range(1, 10_000, "URLs"),
+    "max_articles_per_source": Range(1, 10_000_000),
+    "extract_workers": Range(0, 256, hint="0 means one per CPU core"),
+    "extract_timeout": Range(0, 3600, "seconds per page", open_low=True),
+    "max_crawl_delay": Range(0, 86_400, "seconds", hint="30 is the default"),
+}
+CANONICAL_RULES = ("earliest", "longest", "source_priority")
 _MEMORY_LIMIT = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
+# RFC 9110 field values, without obs-text: httpx sends str headers as ASCII and refuses anything else.
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
+_LABEL = re.compile(r"[a-z0-9-]{1,63}", re.IGNORECASE)
+_IPV4_STYLE = re.compile(r"[0-9]+(?:\.[0-9]+){3}")  # httpx reads such a host as an IPv4 address or refuses it
+HOST_RULE = "a host name is dot-separated labels of 1-63 letters, digits or hyphens (or an IP address)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +113,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Run-wide settings; every field can be set under [settings] or overridden by a CLI flag."""
+    """Run-wide settings; every field can be set under [settings] or overridden by a CLI flag.
+
+    Built from anywhere (the sources file, CLI flags, Prefect parameters), a Settings is checked field by
+    field against its type and range (RANGES), with a message that says what would be valid.
+    """
 
     db: str = "copydesk.duckdb"
     user_agent: str = DEFAULT_USER_AGENT
@@ -61,7 +136,7 @@ class Settings:
     # A robots.txt Crawl-delay over this many seconds is capped to it ("cap") or its host is not crawled
     # ("skip", recorded with reason crawl_delay): one site asking for an hour between requests holds a run.
     max_crawl_delay: float = 30.0
-    crawl_delay_over_cap: Literal["cap", "skip"] = "cap"
+    crawl_delay_over_cap: str = "cap"
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
     # Estimated Jaccard for "same story"; see extractors.fingerprint.DedupParams for the reasoning.
@@ -86,47 +161,18 @@ class Settings:
     # Processes that extract fetched pages, beside the flow's own (which fetches, loads and dedupes):
     # 0 = one per CPU core, 1 = none (extract in the flow's process, in a thread).
     extract_workers: int = 0
+    # Seconds one page's extraction may take. Worker processes interrupt it (SIGALRM) once it is back in
+    # Python code: a single long C call (libxml2 XPath over a huge tree) runs to its end first. Extraction in
+    # a thread (extract_workers = 1, Dask) cannot be interrupted, so there it is measured and recorded after
+    # the fact. Either way the page becomes an error row and the batch goes on. `clean` kills at the budget.
+    extract_timeout: float = 10.0
     # DuckDB's memory for the dedup step, which scans the whole LSH index: against 1M stored articles it
     # took 25 s and 4.4 GB unbounded, 30 s and 1.4 GB at "1GB" (bench/README.md). DuckDB units: MB, GB, GiB...
     db_memory_limit: str = "2GB"
 
     def __post_init__(self) -> None:
-        positive = ("concurrency", "per_host_concurrency", "max_bytes", "batch_size", "num_perm")
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}={getattr(self, name)!r} must be at least 1")
-        non_negative = (
-            "per_host_delay",
-            "connect_timeout",
-            "read_timeout",
-            "total_timeout",
-            "max_retry_after",
-            "refetch_window_hours",
-            "retry_failed_after_minutes",
-            "extract_workers",
-        )
-        for name in non_negative:
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}={getattr(self, name)!r} must not be negative")
-        if not 0 < self.dedup_threshold < 1:
-            raise ValueError(
-                f"dedup_threshold={self.dedup_threshold} is outside (0, 1); pass a Jaccard similarity such as 0.5"
-            )
-        for entry in self.allow_hosts:
-            _check_allow_entry(entry)
-        if not _MEMORY_LIMIT.fullmatch(self.db_memory_limit):
-            raise ValueError(f"db_memory_limit={self.db_memory_limit!r} is not a size such as '2GB' or '512MiB'")
-        if not 0 <= self.max_crawl_delay <= 86_400:  # also refuses NaN
-            raise ValueError(f"max_crawl_delay={self.max_crawl_delay!r} must be from 0 to 86400 seconds, e.g. 30")
-        if self.crawl_delay_over_cap not in ("cap", "skip"):
-            raise ValueError(
-                f"crawl_delay_over_cap={self.crawl_delay_over_cap!r} is unknown; use 'cap' (crawl at "
-                "max_crawl_delay) or 'skip' (do not crawl the host)"
-            )
-        if self.canonical_rule not in ("earliest", "longest", "source_priority"):
-            raise ValueError(
-                f"canonical_rule={self.canonical_rule!r} is unknown; use earliest, longest or source_priority"
-            )
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _valid(f.name, str(f.type), getattr(self, f.name)))
         if self.canonical_rule == "source_priority" and not self.source_priority:
             raise ValueError("canonical_rule = 'source_priority' needs source_priority = [names, in order]")
 
@@ -134,6 +180,166 @@ class Settings:
         """A copy with the given fields replaced; None values mean "not given" and are ignored."""
         given = {k: v for k, v in overrides.items() if v is not None}
         return dataclasses.replace(self, **given)
+
+
+def _valid(name: str, annotation: str, value: Any) -> Any:
+    """`value` as setting `name` holds it (an int for a float becomes a float, a list a tuple), or ValueError."""
+    if annotation == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {_shown(value)}")
+        return value
+    if annotation in ("int", "float"):
+        return _number(name, value, integer=annotation == "int")
+    if annotation == "tuple[str, ...]":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name} must be a list of strings, got {_shown(value)}")
+        for item in value:
+            _check_text(name, item, _ITEM_RULES.get(name))
+        return tuple(value)
+    if annotation in ("str", "str | None"):
+        if value is None and annotation == "str | None":
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string, got {_shown(value)}")
+        _check_text(name, value, _TEXT_RULES.get(name))
+        return value
+    raise TypeError(f"Settings.{name}: no validation for the type {annotation}; add it to config._valid")
+
+
+def _number(name: str, value: Any, *, integer: bool) -> int | float:
+    valid = RANGES[name]
+    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    finite = ok_type and not (isinstance(value, float) and not math.isfinite(value))
+    if isinstance(value, bool) or not finite or value not in valid:
+        hint = f"; {valid.hint}" if valid.hint else ""
+        raise ValueError(f"{name} must be {valid.describe(integer=integer)}, got {_shown(value)}{hint}")
+    return value if integer else float(value)
+
+
+def _check_text(name: str, value: str, rule: Callable[[str, str], str | None] | None) -> None:
+    problem = rule(name, value) if rule else None
+    if problem:
+        raise ValueError(problem)
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it in TOML, named by its type where that is the mistake."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {_clip(repr(value))}"
+    if isinstance(value, int | float):
+        return _clip(repr(value))
+    if isinstance(value, list | tuple):
+        return f"the list {_clip(repr(list(value)))}"
+    if isinstance(value, Mapping):
+        return "a table"
+    return f"{type(value).__name__} {_clip(repr(value))}"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _db_path(name: str, value: str) -> str | None:
+    if not value.strip() or "\x00" in value:
+        return f"{name} must be the path of a DuckDB file such as 'news.duckdb', got {_shown(value)}"
+    return None
+
+
+def _header_value(name: str, value: str) -> str | None:
+    if not value.strip():
+        return f"{name} must not be empty: it is sent in every request's User-Agent header"
+    if not _HEADER_VALUE.fullmatch(value):
+        bad = next(c for c in value if not " " <= c <= "~")
+        return (
+            f"{name} must be printable ASCII without control characters (it is sent as an HTTP header), "
+            f"got {_shown(value)} with {bad!r}"
+        )
+    return None
+
+
+def _memory_limit(name: str, value: str) -> str | None:
+    return None if _MEMORY_LIMIT.fullmatch(value) else f"{name}={value!r} is not a size such as '2GB' or '512MiB'"
+
+
+def _canonical_rule(name: str, value: str) -> str | None:
+    if value in CANONICAL_RULES:
+        return None
+    return f"{name}={value!r} is unknown; use earliest, longest or source_priority"
+
+
+def _crawl_delay_over_cap(name: str, value: str) -> str | None:
+    if value in ("cap", "skip"):
+        return None
+    return f"{name}={value!r} is unknown; use 'cap' (crawl at max_crawl_delay) or 'skip' (do not crawl the host)"
+
+
+def _source_name(name: str, value: str) -> str | None:
+    return None if value.strip() else f"{name} has an empty name; list source names, in order"
+
+
+def _allow_entry(name: str, entry: str) -> str | None:
+    """allow_hosts takes host names, IP addresses and IP networks (CIDR)."""
+    if "/" in entry:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return f"{name} entry {entry!r} is not a valid network such as 10.0.0.0/8"
+        return None
+    if entry.startswith("[") or "*" in entry:
+        fix = "write IPv6 addresses without brackets" if "[" in entry else "wildcards are not supported"
+        return f"{name} entry {entry!r}: {fix}; list host names, IP addresses or networks such as 10.0.0.0/8"
+    problem = host_problem(entry)
+    if problem:
+        return f"{name} entry {entry!r} is not a host name, IP address or network (CIDR): {problem}; {HOST_RULE}"
+    return None
+
+
+# Checks of string settings beyond their type, by field name; each returns what is wrong, or None.
+_TEXT_RULES: dict[str, Callable[[str, str], str | None]] = {
+    "db": _db_path,
+    "user_agent": _header_value,
+    "contact_url": _header_value,
+    "db_memory_limit": _memory_limit,
+    "canonical_rule": _canonical_rule,
+    "crawl_delay_over_cap": _crawl_delay_over_cap,
+}
+# The same for each item of a list setting.
+_ITEM_RULES: dict[str, Callable[[str, str], str | None]] = {
+    "allow_hosts": _allow_entry,
+    "source_priority": _source_name,
+}
+
+
+def host_problem(host: str) -> str | None:
+    """What makes `host` (as urlsplit gives it: no brackets, no port) unusable as a host, or None."""
+    if not host:
+        return "it is empty"
+    if ":" in host or _IPV4_STYLE.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"{host!r} is not a valid IP address"
+        return None
+    name = host
+    if not host.isascii():
+        try:
+            name = idna.encode(host.lower()).decode("ascii")  # as httpx will encode it
+        except UnicodeError as exc:  # idna.IDNAError is one
+            return f"{host!r} is not a valid international (IDNA) host name: {exc}"
+    name = name.removesuffix(".")  # the root label: "example.org." is fully qualified
+    if len(name) > 253:
+        return f"it is {len(name)} characters long, over the 253 of a DNS name"
+    for label in name.split("."):
+        if not label:
+            return f"{_clip(host, 60)!r} has an empty label (two dots in a row, or a leading dot)"
+        if len(label) > 63:
+            return f"its label {label[:20]}... is {len(label)} characters long, over 63"
+        if not _LABEL.fullmatch(label):
+            bad = next(c for c in label if not (c.isascii() and (c.isalnum() or c == "-")))
+            return f"its label {_clip(label, 60)!r} has the character {bad!r}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +377,11 @@ def parse_config(raw: Mapping[str, Any], *, origin: str = "<config>") -> Config:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"{origin}: source names must be unique; repeated: {', '.join(duplicates)}")
+    strangers = [n for n in settings.source_priority if n not in names]
+    if strangers:
+        raise ConfigError(
+            f"{origin}: [settings]: source_priority names {strangers}, which are not sources; use {names}"
+        )
     return Config(sources=sources, settings=settings, path=origin)
 
 
@@ -213,36 +424,11 @@ def _parse_settings(raw: Any, *, origin: str) -> Settings:
     where = f"{origin}: [settings]"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: expected a table")
-    fields = {f.name: f for f in dataclasses.fields(Settings)}
-    _reject_unknown(raw, set(fields), where=where)
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        default = getattr(Settings(), key)
-        values[key] = _coerce(value, default, where=f"{where}: {key}")
+    _reject_unknown(raw, {f.name for f in dataclasses.fields(Settings)}, where=where)
     try:
-        return Settings(**values)
+        return Settings(**raw)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-
-
-def _coerce(value: Any, default: Any, *, where: str) -> Any:
-    """Check a settings value against the type of its default."""
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif isinstance(default, tuple):
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        value = tuple(value) if ok else value
-    else:  # str or optional str
-        ok = isinstance(value, str)
-    if not ok:
-        expected = "a list of strings" if isinstance(default, tuple) else type(default or "").__name__
-        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
-    return value
 
 
 def _as_list(raw: Mapping[str, Any], key: str, where: str) -> list[Any]:
@@ -264,18 +450,10 @@ def _check_url(value: Any, *, where: str) -> str:
         raise ConfigError(f"{where}: {value!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: {value!r} is not an http(s) URL with a host")
+    problem = host_problem(parts.hostname)
+    if problem:
+        raise ConfigError(f"{where}: {value!r} has an invalid host: {problem}; {HOST_RULE}")
     return value.strip()
-
-
-def _check_allow_entry(entry: str) -> None:
-    """allow_hosts takes host names or IP networks (CIDR)."""
-    if "/" in entry:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            raise ValueError(f"allow_hosts entry {entry!r} is not a valid network such as 10.0.0.0/8") from None
-    elif not entry.strip():
-        raise ValueError("allow_hosts has an empty entry")
 
 
 def _reject_unknown(raw: Mapping[str, Any], known: set[str], *, where: str) -> None:

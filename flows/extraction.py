@@ -3,35 +3,181 @@
 Extraction is CPU-bound Python. In a thread it shares the flow process's GIL with fetching, loading and
 Prefect, so a run used one core; in worker processes it uses the others while the flow goes on fetching.
 No Prefect here: the flow's `extract` task hands batches to `ExtractionPool.executor_for`.
+
+Each page has a time budget (`extract_timeout`). In the worker processes a timer signal interrupts an
+extraction that runs past it, as soon as it is back in Python code: one long C call (libxml2) runs to its
+end first. A thread cannot be interrupted safely, so there (extract_workers = 1, Dask workers) the page is
+extracted to the end, measured, and recorded as the same failure when it took too long: the budget bounds
+the record, not the time. `copydesk clean` extracts in a forked child and kills it at the budget.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from types import TracebackType
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, TypeVar, cast
 
+from extractors.article import ExtractionError
+from flows.config import Settings
 from flows.fetch import Fetched
-from flows.steps import BatchRows, PlannedFetch, rows_for_page, utcnow
+from flows.steps import BatchRows, PlannedFetch, fetch_rows, rows_for_page, seen_row, utcnow
 from storage.rows import ErrorRow
 
 PARENT_CHECK_SECONDS = 1.0
+EXTRACT_TIMEOUT = Settings().extract_timeout
+_REPEAT_SECONDS = 0.05
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from sys import UnraisableHookArgs
 
 
-def extract_batch(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> BatchRows:
-    """Rows for each page of a batch; a page that fails unexpectedly becomes an error row, not a failed batch."""
+class ExtractionTimeout(ExtractionError):
+    """A page's extraction ran past its time budget (`extract_timeout`)."""
+
+
+class _Overrun(BaseException):
+    """Raised by the timer signal. A BaseException, so that no `except Exception` on its way out of the
+    extraction (trafilatura has several) can swallow it; `within_budget` turns it into ExtractionTimeout."""
+
+
+def extract_batch(
+    batch: Sequence[PlannedFetch], responses: Sequence[Fetched], *, timeout: float = EXTRACT_TIMEOUT
+) -> BatchRows:
+    """Rows for each page of a batch; a page that fails unexpectedly or runs past `timeout` seconds becomes an
+    error row, not a failed batch."""
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
         try:
-            rows.extend(rows_for_page(response, planned.candidate, now=now))
+            rows.extend(within_budget(timeout, rows_for_page, response, planned.candidate, now=now, what=response.url))
+        except ExtractionTimeout as exc:  # out of time outside the extractor itself (which records its own)
+            rows.extend(BatchRows(fetches=fetch_rows([response])))
+            rows.seen.append(
+                seen_row(response, planned.candidate.source, key=planned.candidate.url, now=now, outcome="skipped")
+            )
+            rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
         except Exception as exc:  # per-item boundary: recorded, counted as unexpected, batch goes on
             rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
             rows.unexpected += 1
     return rows
+
+
+def within_budget(seconds: float, work: Callable[..., T], *args: object, what: str, **kwargs: object) -> T:
+    """`work(*args, **kwargs)`, or ExtractionTimeout when it runs longer than `seconds`.
+
+    Interrupted by SIGALRM in a process's main thread; measured when it ends in any other thread, or when
+    another timer is already running in this process (that one is left alone).
+    """
+    hindrance = _uninterruptible()
+    if hindrance:
+        started = time.perf_counter()
+        result = work(*args, **kwargs)
+        elapsed = time.perf_counter() - started
+        if elapsed > seconds:
+            raise ExtractionTimeout(
+                f"extraction of {what!r} took {elapsed:.1f} s, longer than extract_timeout={seconds:g} s "
+                f"(measured after the fact: {hindrance})"
+            )
+        return result
+    alarm = _Alarm()
+    previous, previous_hook = signal.signal(signal.SIGALRM, alarm.ring), sys.unraisablehook
+    sys.unraisablehook = alarm.quiet(previous_hook)
+    try:
+        try:
+            # Repeating: an interrupt that lands in a finalizer or weakref callback (the garbage collector runs
+            # them mid-extraction) is reported as unraisable and swallowed there; the next one gets through.
+            signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
+            return work(*args, **kwargs)
+        finally:
+            alarm.stop()
+    except _Overrun:
+        alarm.stop()  # an interrupt that landed in the `finally` above skipped its stop()
+        raise ExtractionTimeout(f"extraction of {what!r} took longer than extract_timeout={seconds:g} s") from None
+    finally:
+        sys.unraisablehook = previous_hook
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+class _Alarm:
+    """The SIGALRM handler of one budget: it interrupts the work until stopped."""
+
+    def __init__(self) -> None:
+        self.active = True
+
+    def ring(self, signum: int, frame: FrameType | None) -> None:
+        if self.active:
+            raise _Overrun
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.active = False
+
+    def quiet(self, hook: Callable[[UnraisableHookArgs], object]) -> Callable[[UnraisableHookArgs], object]:
+        """`hook` for every unraisable exception but ours: a swallowed interrupt is no one's error."""
+
+        def filtered(unraisable: UnraisableHookArgs) -> object:
+            return None if isinstance(unraisable.exc_value, _Overrun) else hook(unraisable)
+
+        return filtered
+
+
+def within_budget_isolated(seconds: float, work: Callable[..., T], *args: object, what: str, **kwargs: object) -> T:
+    """`work(*args, **kwargs)` in a child process that is killed at `seconds`: a hard bound, for the CLI.
+
+    A signal interrupts Python code only: one C call (libxml2's XPath over a huge tree, 20-30 s on a 10 MB
+    page of short paragraphs) holds the process until it returns. Here nothing waits for that. Forking costs
+    milliseconds (spawn would re-import everything, ~1.5 s); `work` and its arguments must pickle back.
+    """
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if forks else multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_and_send, args=(send, work, args, kwargs), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise ExtractionTimeout(f"extraction of {what!r} took longer than extract_timeout={seconds:g} s")
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            child.join()
+            raise RuntimeError(f"extraction of {what!r} ended its process (exit code {child.exitcode})") from None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if not ok:
+        raise value
+    return cast(T, value)
+
+
+def _run_and_send(
+    send: Connection, work: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    try:
+        send.send((True, work(*args, **kwargs)))
+    except Exception as exc:  # handed to the parent, which raises it as its own
+        send.send((False, exc))
+
+
+def _uninterruptible() -> str | None:
+    """Why a budget cannot interrupt here, or None: signals reach the main thread only, and a process has one
+    real-time timer."""
+    if not hasattr(signal, "setitimer"):
+        return "this platform has no interval timer"
+    if threading.current_thread() is not threading.main_thread():
+        return "extraction in a thread cannot be interrupted"
+    if signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0):
+        return "another timer is running in this process"
+    return None
 
 
 def _imported() -> None:

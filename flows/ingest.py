@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -30,7 +31,7 @@ from prefect.utilities.annotations import quote
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.discover import Candidate, Discovery, discover_source
-from flows.extraction import ExtractionPool, extract_batch
+from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
 from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.publish import ProgressArtifact, count_new_clusters, publish_run
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
@@ -85,7 +86,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         allow_private=settings.allow_private,
         allow_hosts=settings.allow_hosts,
         max_crawl_delay=settings.max_crawl_delay,
-        crawl_delay_over_cap=settings.crawl_delay_over_cap,
+        crawl_delay_over_cap="skip" if settings.crawl_delay_over_cap == "skip" else "cap",  # validated in Settings
     )
 
 
@@ -151,7 +152,10 @@ async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched
 # measured in README "Scaling out"), and the event loop goes on fetching while they work.
 @task(cache_policy=NO_CACHE)
 async def extract(
-    batch: Sequence[PlannedFetch], responses: Sequence[Fetched], pool: Executor | None = None
+    batch: Sequence[PlannedFetch],
+    responses: Sequence[Fetched],
+    pool: Executor | None = None,
+    timeout: float = EXTRACT_TIMEOUT,
 ) -> BatchRows:
     """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread).
 
@@ -162,7 +166,9 @@ async def extract(
     size = EXTRACT_CHUNK if pool is not None else max(len(batch), 1)
     parts = await asyncio.gather(
         *(
-            loop.run_in_executor(pool, extract_batch, batch[i : i + size], responses[i : i + size])
+            loop.run_in_executor(
+                pool, partial(extract_batch, timeout=timeout), batch[i : i + size], responses[i : i + size]
+            )
             for i in range(0, len(batch), size)
         )
     )
@@ -331,9 +337,11 @@ async def _crawl(
                 if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
                     return batch, extract_batch(batch, responses)
                 if not offload:
-                    return batch, await extract(_quoted(batch), _quoted(responses), pool.executor_for(responses))
+                    executor = pool.executor_for(responses)
+                    return batch, await extract(_quoted(batch), _quoted(responses), executor, settings.extract_timeout)
                 # Dask: extraction runs on a worker while this process goes on fetching other batches.
-                future: Any = extract.submit(batch, responses)  # PrefectFuture[BatchRows]; typed as a coroutine's
+                # PrefectFuture[BatchRows]; typed as a coroutine's
+                future: Any = extract.submit(batch, responses, timeout=settings.extract_timeout)
                 return batch, await asyncio.to_thread(future.result)
 
         async def load_ready(ready: tuple[list[PlannedFetch], BatchRows]) -> int:

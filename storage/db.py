@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -67,13 +67,21 @@ def connect(
     wait_seconds: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
     memory_limit: str | None = None,
+    external_access: bool = True,
+    allowed_directories: Sequence[str] = (),
 ) -> duckdb.DuckDBPyConnection:
     """Open the database, retrying with backoff while another process holds the file lock.
 
     `memory_limit` ("2GB") bounds DuckDB's buffer pool, which otherwise keeps up to 80% of RAM of what it
     scanned: the dedup step reads all of `lsh_bands`, ~4 GB of RSS against 1M stored articles.
+
+    With `external_access` off, SQL on the connection reaches this database and nothing else: no files
+    (COPY, read_text, ATTACH, globs), no URLs, no extension installs or loads, except under
+    `allowed_directories`; the configuration is locked, so no `SET` turns that back on.
     """
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit} if memory_limit else {}
+    if not external_access:
+        config |= {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"{path}: no such database; run `copydesk run` first")
@@ -100,6 +108,8 @@ def connect(
                 log.info("Waiting: %s", message)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+    if not external_access:
+        _shut_out(con, allowed_directories)
     if not read_only:
         try:
             _ensure_schema(con)
@@ -108,6 +118,18 @@ def connect(
             _raise_if_known(exc, path, doing="create the schema")
             raise
     return con
+
+
+def _shut_out(con: duckdb.DuckDBPyConnection, allowed_directories: Sequence[str]) -> None:
+    """Turn external access off, then lock the configuration, before anyone else's SQL runs here."""
+    # DuckDB takes allowed_directories only once the database is open and while external access is still on.
+    try:
+        con.execute("SET allowed_directories = ?", [list(allowed_directories)])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
 
 
 # What the file's tables and columns look like once our schema is applied, learnt by this process's first

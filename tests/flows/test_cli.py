@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from flows.cli import _parser, main
 from storage.db import writing
 from storage.load import load_articles
 from storage.rows import ArticleRow
+from tests.flows.test_extraction import pathological_page
 
 README = Path(__file__).parents[2] / "README.md"
 COMMANDS = sorted(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
@@ -108,3 +112,236 @@ def test_clean_prints_text_then_what_it_removed(tmp_path: Path, capsys: pytest.C
     text, removed = capsys.readouterr().out.split("\n--- removed captions and gallery ---\n")
     assert text.strip() == f"{story}\n\n{story} Prices: 3 €."
     assert removed.splitlines() == [f"Regulars at the counter on day {k}  [Reuters]" for k in (1, 2, 3)]
+
+
+def error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line a failed command printed on standard error (and nothing else)."""
+    err = capsys.readouterr().err
+    assert err.startswith("copydesk: error: ") and err.count("\n") == 1, err
+    return err.removeprefix("copydesk: error: ").rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["COPY (SELECT 1 AS x) TO '{dir}/x.csv'", "SELECT content FROM read_text('{dir}/secret.txt')"],
+)
+def test_query_reaches_files_only_with_allow_files(
+    sql: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "secret.txt").write_text("host secret", encoding="utf-8")
+    statement = sql.format(dir=tmp_path)
+    assert main(["query", "--db", str(db), statement]) == 1
+    assert error_line(capsys).startswith("copydesk query reads only the database (Permission Error: Cannot access")
+    assert not (tmp_path / "x.csv").exists()
+    assert main(["query", "--db", str(db), "--allow-files", statement]) == 0
+    out = capsys.readouterr().out
+    assert "host secret" in out if "read_text" in sql else (tmp_path / "x.csv").read_text() == "x\n1\n"
+
+
+def test_query_cannot_switch_external_access_back_on(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "--db", str(db), "SET enable_external_access = true"]) == 1
+    assert "the configuration has been locked" in error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("", "no SQL to run; pass a statement"),
+        ("  \n ", "no SQL to run; pass a statement"),
+        ("-- a comment", "no statement in '-- a comment' returns rows"),
+        ("SELEC 1", 'Parser Error: syntax error at or near "SELEC"'),
+    ],
+)
+def test_query_without_a_statement_says_so(
+    sql: str, message: str, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", "--db", str(db), sql]) == 1
+    assert error_line(capsys).startswith(message)
+
+
+def db_paths(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """--db values that cannot be a database, and the start of the message each gets."""
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    return {
+        "empty": ("", "--db is empty; pass the path of a DuckDB file"),
+        "directory": (str(tmp_path), f"--db {tmp_path}: is a directory; pass a DuckDB file in it"),
+        "under a file": (
+            str(tmp_path / "file" / "x.duckdb"),
+            f"--db {tmp_path}/file/x.duckdb: {tmp_path}/file is a file",
+        ),
+        "missing": (str(tmp_path / "absent.duckdb"), f"--db {tmp_path}/absent.duckdb: no such database; create it"),
+    }
+
+
+@pytest.mark.parametrize("case", ["empty", "directory", "under a file", "missing"])
+@pytest.mark.parametrize(
+    "command", [["query", "SELECT 1"], ["stats"], ["export", "--format", "csv", "--out", "{tmp}/x.csv"]]
+)
+def test_a_bad_database_path_is_one_line_for_every_reading_command(
+    case: str, command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    value, message = db_paths(tmp_path)[case]
+    assert main([*(a.format(tmp=tmp_path) for a in command), "--db", value]) == 1
+    assert error_line(capsys).startswith(message)
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("out", ["s3://bucket/x.parquet", "gs://b/x", "http://host/x.csv", "file:///tmp/x.csv"])
+def test_export_refuses_a_url_and_writes_nothing(
+    out: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--db", str(db), "--format", "parquet", "--out", out]) == 1
+    assert error_line(capsys) == (
+        f"--out {out}: looks like a URL, and copydesk writes local files only; write a local file and copy it "
+        "there (e.g. with aws s3 cp, gcloud storage cp)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.duckdb"]
+
+
+def test_export_prints_the_absolute_path_it_wrote(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--db", str(db), "--format", "csv", "--out", "out/../out/articles.csv"]) == 0
+    written = tmp_path / "out" / "articles.csv"
+    assert capsys.readouterr().out == f"wrote 3 articles to {written}\n"
+    assert len(written.read_text(encoding="utf-8").splitlines()) == 4
+    assert [p.name for p in written.parent.iterdir()] == ["articles.csv"]  # no staging directory left behind
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "--out is empty"),
+        ("{tmp}", "--out {tmp}: is a directory"),
+        ("{db}/x.csv", "--out {db}/x.csv: {db} is a file"),
+    ],
+)
+def test_export_refuses_an_output_path_it_cannot_write(
+    out: str, message: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--db", str(db), "--format", "csv", "--out", out.format(tmp=tmp_path, db=db)]) == 1
+    assert error_line(capsys).startswith(message.format(tmp=tmp_path, db=db))
+
+
+def sources_file(tmp_path: Path, settings: str = "", feed: str = "https://a.example/rss") -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[[sources]]\nname = "a"\nfeeds = ["{feed}"]\n[settings]\n{settings}\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("settings", "flags", "message"),
+    [
+        ("retries = -1", [], "{sources}: [settings]: retries must be an integer from 0 to 10, got -1"),
+        (
+            'allow_private = "yes"',
+            [],
+            "{sources}: [settings]: allow_private must be true or false, got the string 'yes'",
+        ),
+        ("per_host_delay = inf", [], "{sources}: [settings]: per_host_delay must be a number from 0 to 3600"),
+        ("", ["--refetch-window-hours", "nan"], "--refetch-window-hours: refetch_window_hours must be a number"),
+        ("", ["--db", ""], "--db: db must be the path of a DuckDB file"),
+        ("", ["--db", "{tmp}"], "--db {tmp}: is a directory"),
+        ('db = "{sources}/x.duckdb"', [], "{sources}: [settings]: db = {sources}/x.duckdb: {sources} is a file"),
+        ("", ["--source", "b"], "--source b: no such source in {sources}; it has ['a']"),
+    ],
+)
+def test_run_refuses_bad_settings_before_prefect_starts(
+    settings: str, flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources.toml"
+    db = "" if settings.startswith("db =") else f'db = "{tmp_path}/x.duckdb"\n'
+    sources_file(tmp_path, db + settings.format(sources=sources))
+    assert main(["run", "--sources", str(sources), *(a.format(tmp=tmp_path) for a in flags)]) == 1
+    assert error_line(capsys).startswith(message.format(sources=sources, tmp=tmp_path))
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_run_refuses_a_feed_host_that_cannot_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sources = sources_file(tmp_path, feed=f"https://{'a' * 64}.example/rss")
+    assert main(["run", "--sources", str(sources)]) == 1
+    assert "feeds: 'https://aaaa" in (line := error_line(capsys)) and "64 characters long, over 63" in line
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
+        (b"%PDF-1.7\n<html><p>text</p></html>", "a PDF document"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "a zip archive"),
+        (gzip.compress(b"<html><p>story</p></html>"), "gzip-compressed; decompress it first (gunzip)"),
+        (b"<html>\x00\x00<p>text</p>", "binary: it has NUL bytes"),
+        (bytes(range(1, 32)) * 10 + b"<p>story</p>", "binary: 260 of its first 322 characters are control"),
+    ],
+)
+def test_clean_refuses_a_file_that_is_not_text(
+    content: bytes, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(content)
+    assert main(["clean", str(path)]) == 1
+    assert error_line(capsys).startswith(f"{path} is not text or HTML: {kind}")
+    assert capsys.readouterr().out == ""
+
+
+def test_clean_reads_utf16_with_a_byte_order_mark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = "Die Stadt hat am Dienstag nach langer Debatte über Schulen und Straßen den neuen Haushalt beschlossen."
+    two = "Die Opposition kündigte an, gegen einzelne Posten des Haushalts vor dem Verwaltungsgericht zu klagen."
+    path = tmp_path / "page.html"
+    path.write_bytes(f"<html><body><article><p>{one}</p><p>{two}</p></article></body></html>".encode("utf-16"))
+    assert main(["clean", str(path)]) == 0
+    assert capsys.readouterr().out == f"{one}\n\n{two}\n"
+
+
+@pytest.mark.parametrize(("size", "flags"), [(100_000_000, []), (2_001, ["--max-bytes", "2000"])])
+def test_clean_refuses_a_file_over_max_bytes_without_reading_it(
+    size: int, flags: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.html"
+    with path.open("wb") as file:
+        file.truncate(size)  # sparse: 100 MB of nothing on disk, read in no time if it were read
+    assert main(["clean", *flags, str(path)]) == 1
+    limit = f"{int(flags[1]):,}" if flags else "10,000,000"
+    assert error_line(capsys) == (
+        f"{path}: {size:,} bytes, over max_bytes={limit}; pass --max-bytes N to read bigger files"
+    )
+
+
+def test_clean_bounds_standard_input_too(tmp_path: Path) -> None:
+    copydesk = Path(sys.executable).parent / "copydesk"
+    result = subprocess.run(
+        [copydesk, "clean", "--max-bytes", "1000", "-"], input=b"<p>story</p>" * 1000, capture_output=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode() == (
+        "copydesk: error: standard input: more than max_bytes=1,000; pass --max-bytes N to read bigger files\n"
+    )
+
+
+def test_clean_stops_a_pathological_page_at_its_time_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "slow.html"
+    path.write_bytes(pathological_page(20_000))  # ~10 s of extraction, 1.6 MB
+    assert main(["clean", "--extract-timeout", "0.5", str(path)]) == 1
+    assert error_line(capsys) == (
+        f"extraction of {str(path)!r} took longer than extract_timeout=0.5 s; pass --extract-timeout SECONDS to "
+        "allow more"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--max-bytes", "0"], "--max-bytes: max_bytes must be an integer from 1 to 1_000_000_000 (bytes), got 0"),
+        (["--extract-timeout", "inf"], "--extract-timeout: extract_timeout must be a number greater than 0"),
+    ],
+)
+def test_clean_flags_are_validated_like_settings(
+    flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text("A story.", encoding="utf-8")
+    assert main(["clean", *flags, str(path)]) == 1
+    assert error_line(capsys).startswith(message)

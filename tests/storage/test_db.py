@@ -181,3 +181,49 @@ def test_a_file_from_before_the_reason_columns_gets_them_with_null_for_old_rows(
     with writing(path) as con:
         assert con.execute("SELECT reason FROM fetches").fetchall() == [(None,)]
         assert con.execute("SELECT reason FROM seen_urls").fetchall() == []
+
+
+@pytest.fixture
+def shut_db(tmp_path: Path) -> Path:
+    """A copydesk database, and beside it a file that SQL must not read."""
+    path = tmp_path / "news.duckdb"
+    connect(path).close()
+    (tmp_path / "secret.txt").write_text("host secret\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY (SELECT 1) TO '{dir}/x.csv'",
+        "SELECT * FROM read_text('{dir}/secret.txt')",
+        "SELECT * FROM glob('{dir}/*')",
+        "ATTACH '{dir}/other.duckdb'",
+        "LOAD httpfs",  # not INSTALL or an https URL: were the guard broken, the test would reach the internet
+    ],
+)
+def test_without_external_access_sql_reaches_no_file_url_or_extension(shut_db: Path, sql: str) -> None:
+    with connect(shut_db, read_only=True, external_access=False) as con:
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(sql.format(dir=shut_db.parent))
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    assert not (shut_db.parent / "x.csv").exists() and not (shut_db.parent / "other.duckdb").exists()
+
+
+@pytest.mark.parametrize("setting", ["enable_external_access = true", "lock_configuration = false"])
+def test_sql_cannot_turn_external_access_back_on(shut_db: Path, setting: str) -> None:
+    with connect(shut_db, read_only=True, external_access=False) as con:
+        with pytest.raises(duckdb.InvalidInputException, match="the configuration has been locked"):
+            con.execute(f"SET {setting}")
+
+
+def test_an_allowed_directory_is_the_only_place_sql_may_write(shut_db: Path, tmp_path: Path) -> None:
+    allowed = tmp_path / "out"
+    allowed.mkdir()
+    with connect(shut_db, read_only=True, external_access=False, allowed_directories=[f"{allowed}/"]) as con:
+        con.execute(f"COPY (SELECT 1 AS x) TO '{allowed}/x.csv'")
+        for escape in (f"{allowed}/../x.csv", f"{tmp_path}/x.csv"):
+            with pytest.raises(duckdb.PermissionException):
+                con.execute(f"COPY (SELECT 1 AS x) TO '{escape}'")
+    assert (allowed / "x.csv").read_text(encoding="utf-8") == "x\n1\n"
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,137 @@
+"""The per-page time budget of extraction: interrupted in worker processes and the CLI's main thread, measured
+after the fact in a thread; either way the page is an error row and the rest of the batch is extracted."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+
+from extractors.article import ExtractionError, clean_document
+from flows.discover import Candidate
+from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget, within_budget_isolated
+from flows.fetch import Fetched
+from flows.steps import BatchRows, PlannedFetch
+
+# Seconds. A normal page takes ~10 ms; the pathological pages ~3.5 s (8,000 paragraphs) and ~10 s (20,000) on
+# a 2-core VM: margins wide enough for a loaded or a much faster machine.
+BUDGET = 0.5
+
+
+def pathological_page(paragraphs: int) -> bytes:
+    """A long story of many short paragraphs: extraction time grows with the square of their count."""
+    body = "".join(
+        f"<p>Paragraph {i} has a sentence of ordinary words that goes on for a while.</p>" for i in range(paragraphs)
+    )
+    return f"<html><body><article><h1>Long</h1>{body}</article></body></html>".encode()
+
+
+STORY = "The council approved the new budget on Tuesday after a long debate about schools and roads. " * 4
+NORMAL = f"<html><body><article><h1>Budget passes</h1><p>{STORY}</p><p>{STORY}</p></article></body></html>"
+
+
+def batch(paragraphs: int = 20_000) -> tuple[list[PlannedFetch], list[Fetched]]:
+    """A pathological page between two normal ones."""
+    pages = {
+        "http://a.example/1": NORMAL.encode(),
+        "http://a.example/slow": pathological_page(paragraphs),
+        "http://a.example/2": NORMAL.encode(),
+    }
+    planned = [PlannedFetch(Candidate(url, "s")) for url in pages]
+    responses = [Fetched(url, "article", "ok", url, 200, body, "text/html") for url, body in pages.items()]
+    return planned, responses
+
+
+def assert_only_the_slow_page_failed(rows: BatchRows, message: str) -> None:
+    assert [a.url for a in rows.articles] == ["http://a.example/1", "http://a.example/2"]
+    (error,) = rows.errors
+    assert (error.stage, error.url, error.error_type) == ("extract", "http://a.example/slow", "ExtractionTimeout")
+    assert error.message.startswith(f"extraction of 'http://a.example/slow' {message}")
+    assert rows.unexpected == 0
+    assert [(s.url, s.outcome) for s in rows.seen] == [
+        ("http://a.example/1", "ok"),
+        ("http://a.example/slow", "skipped"),
+        ("http://a.example/2", "ok"),
+    ]
+
+
+def test_worker_processes_interrupt_a_page_past_its_budget() -> None:
+    planned, responses = batch()
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        rows = workers.submit(extract_batch, planned, responses, timeout=BUDGET).result(timeout=60)
+    assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
+
+
+def test_a_thread_cannot_be_interrupted_so_the_overrun_is_measured_and_recorded() -> None:
+    planned, responses = batch(8_000)  # extracted to the end: the smaller page
+    result: list[BatchRows] = []
+    thread = threading.Thread(target=lambda: result.append(extract_batch(planned, responses, timeout=BUDGET)))
+    thread.start()
+    thread.join(timeout=60)
+    (rows,) = result
+    assert_only_the_slow_page_failed(rows, "took ")
+    assert (
+        "longer than extract_timeout=0.5 s (measured after the fact: extraction in a thread cannot"
+        in rows.errors[0].message
+    )
+
+
+def slow() -> None:
+    extract_batch(*batch(), timeout=60)  # seconds of pure-Python work
+
+
+def test_the_budget_leaves_the_signal_handler_and_timer_as_it_found_them() -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(ExtractionTimeout, match="extraction of 'page' took longer than extract_timeout=0.5 s"):
+        within_budget(BUDGET, slow, what="page")
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert within_budget(BUDGET, sum, [1, 2], what="page") == 3  # and a fast call passes
+
+
+def test_a_timer_already_running_is_left_alone_and_the_page_is_measured() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 600)
+    try:
+        with pytest.raises(ExtractionTimeout, match="measured after the fact"):
+            within_budget(0.001, sum, range(10**7), what="page")  # ~0.1 s
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 500
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def busy() -> int:
+    return sum(i for i in range(20_000))  # ~1-2 ms of bytecode, interruptible anywhere
+
+
+class SlowFinalizer:
+    def __del__(self) -> None:
+        busy()
+
+
+def finalizer_heavy_work() -> None:
+    """Half its time in finalizers, where an interrupt is reported as unraisable and swallowed."""
+    for _ in range(20_000):  # ~60 s if never interrupted: a broken budget fails the test rather than hang it
+        SlowFinalizer()
+        busy()
+
+
+def test_an_interrupt_swallowed_by_a_finalizer_is_repeated_and_not_reported() -> None:
+    # pytest turns an unraisable exception into an error of this test (filterwarnings = error)
+    with pytest.raises(ExtractionTimeout, match="took longer than extract_timeout=0.1 s"):
+        within_budget(0.1, finalizer_heavy_work, what="page")
+
+
+def test_an_isolated_budget_stops_even_a_long_c_call() -> None:
+    # sum() over a range is one C loop that never looks at signals (~10-20 s): within_budget would wait for it
+    with pytest.raises(ExtractionTimeout, match="extraction of 'page' took longer than extract_timeout=0.2 s"):
+        within_budget_isolated(0.2, sum, range(10**9), what="page")
+
+
+def test_an_isolated_budget_returns_the_result_or_raises_the_error() -> None:
+    article = within_budget_isolated(5, clean_document, NORMAL, url="http://a.example/1", what="page")
+    assert article.title == "Budget passes" and article.text.startswith("The council approved")
+    with pytest.raises(ExtractionError, match="no article body in .http://a.example/2."):
+        within_budget_isolated(5, clean_document, "<html></html>", url="http://a.example/2", what="page")
