@@ -276,8 +276,8 @@ def measure(path: Path, explain: Path | None) -> dict:
         current = {r[0]: r[2] for r in pending}
         linker = ChunkLinker(stored, dedup._canonicals(con, {r[2] for r in stored}), current)
         local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
-        key_rows = keys.tolist()
-        needs = [linker.stored_needs(row) - local.keys() for row in key_rows]
+        buckets = dedup._shared_buckets(keys, stored)
+        needs = [{i for i in linker.stored_needs(row) if i not in local} for row in buckets]
         stages["link"] += time.perf_counter() - t
         edges = []
         for lo, hi in dedup._parts(needs, dedup.VERIFY_SIZE):
@@ -286,7 +286,7 @@ def measure(path: Path, explain: Path | None) -> dict:
             stages["load"] += time.perf_counter() - t
             t = time.perf_counter()
             for k in range(lo, hi):
-                edges += linker.link(ids[k], key_rows[k], fingerprints, PARAMS)
+                edges += linker.link(ids[k], buckets[k], fingerprints, PARAMS)
             stages["link"] += time.perf_counter() - t
         t = time.perf_counter()
         dedup._apply_links(con, "bench", linker, current, dedup.CanonicalRule())

@@ -33,6 +33,7 @@ REPRESENTATIVES = 8
 
 Fingerprints = Mapping[int, tuple[np.ndarray, np.ndarray]]  # article id -> (MinHash signature, sorted shingles)
 StoredMember = tuple[int, int, int, int]  # (band, bucket, cluster_id, article_id) of an article signed earlier
+Bucket = tuple[int, int]  # (band, bucket key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,8 @@ class ChunkLinker:
     ) -> None:
         """`stored` in ascending article id; `current`: chunk article -> the cluster it already has, if any."""
         self._parent: dict[int, int] = {}
-        self._buckets: dict[tuple[int, int], dict[int, list[int]]] = {}
+        self._merged: set[int] = set()  # roots merged into another since the chunk began
+        self._buckets: dict[Bucket, dict[int, list[int]]] = {}
         self._cluster_of_member: dict[int, int] = {}
         for band, bucket, cluster_id, article_id in stored:
             self._buckets.setdefault((band, bucket), {}).setdefault(cluster_id, []).append(article_id)
@@ -69,24 +71,28 @@ class ChunkLinker:
         self._current = current
         self._existing = set(self._cluster_of_member.values()) | {c for c in current.values() if c is not None}
 
-    def stored_needs(self, keys: Sequence[int]) -> set[int]:
-        """Stored articles whose fingerprints an article with these band keys may be verified against.
+    def stored_needs(self, buckets: Iterable[Bucket]) -> set[int]:
+        """Stored articles whose fingerprints an article in these LSH buckets may be verified against.
 
         Call before any article of the chunk joins; the chunk's own articles are not in the answer.
         """
         needs: set[int] = set()
-        for band, bucket in enumerate(keys):
-            for cluster_id, members in self._buckets.get((band, int(bucket)), {}).items():
+        for bucket in buckets:
+            for cluster_id, members in self._buckets.get(bucket, {}).items():
                 needs.update(members)
                 if (canonical := self._canonicals.get(cluster_id)) is not None:
                     needs.add(canonical)
         return needs
 
     def link(
-        self, article_id: int, keys: Sequence[int], fingerprints: Fingerprints, params: DedupParams
+        self, article_id: int, buckets: Sequence[Bucket], fingerprints: Fingerprints, params: DedupParams
     ) -> list[DupMatch]:
-        """Verify the article against its candidate clusters, join it, and return one edge per cluster it matched."""
-        representatives = self._representatives(article_id, keys)
+        """Verify the article against its candidate clusters, join it, and return one edge per cluster it matched.
+
+        `buckets`: the article's LSH buckets that another article (stored, or later in the chunk) shares; the
+        others can neither give nor take a candidate.
+        """
+        representatives = self._representatives(article_id, buckets)
         candidates = sorted({m for members in representatives.values() for m in members})
         matched = {m.matched_article_id: m for m in verify(article_id, candidates, fingerprints, params)}
         edges, roots = [], []
@@ -96,7 +102,7 @@ class ChunkLinker:
                 edges.append(max(passing, key=lambda m: (m.jaccard, m.containment, -m.matched_article_id)))
                 roots.append(root)
         own = self._current.get(article_id)
-        self._remember(article_id, keys, self._union([article_id if own is None else own, *roots]))
+        self._remember(article_id, buckets, self._union([article_id if own is None else own, *roots]))
         return edges
 
     def cluster_of(self, article_id: int) -> int:
@@ -108,47 +114,45 @@ class ChunkLinker:
         """(kept, merged) for every cluster that existed before the chunk and was merged into another."""
         return sorted((self._find(c), c) for c in self._existing if self._find(c) != c)
 
-    def _representatives(self, article_id: int, keys: Sequence[int]) -> dict[int, list[int]]:
+    def _representatives(self, article_id: int, buckets: Iterable[Bucket]) -> dict[int, list[int]]:
         """Cluster -> the members to verify the article against (older ones only, as before)."""
         shared: Counter[int] = Counter()
         cluster: dict[int, int] = {}
-        canonicals: dict[int, set[int]] = {}
-        for band, bucket in enumerate(keys):
-            entry = self._compacted((band, int(bucket)))
-            for root, members in entry.items():
+        for bucket in buckets:
+            for root, members in self._compacted(bucket).items():
                 for m in members:
                     if m < article_id:
                         shared[m] += 1
                         cluster[m] = root
-                for stored_cluster in {self._cluster_of_member[m] for m in members if m in self._cluster_of_member}:
-                    if (canonical := self._canonicals.get(stored_cluster)) is not None and canonical < article_id:
-                        canonicals.setdefault(root, set()).add(canonical)
         ranked: dict[int, list[int]] = {}
         for m, _ in sorted(shared.items(), key=lambda item: (-item[1], item[0])):
             members = ranked.setdefault(cluster[m], [])
             if len(members) < REPRESENTATIVES:
                 members.append(m)
-        for root, extra in canonicals.items():
-            ranked.setdefault(root, []).extend(sorted(extra - set(ranked.get(root, ()))))
+        for m, root in cluster.items():
+            stored_cluster = self._cluster_of_member.get(m)
+            canonical = self._canonicals.get(stored_cluster) if stored_cluster is not None else None
+            if canonical is not None and canonical < article_id and canonical not in ranked[root]:
+                ranked[root].append(canonical)
         return ranked
 
-    def _remember(self, article_id: int, keys: Sequence[int], root: int) -> None:
-        for band, bucket in enumerate(keys):
-            entry = self._compacted((band, int(bucket)))
+    def _remember(self, article_id: int, buckets: Iterable[Bucket], root: int) -> None:
+        for bucket in buckets:
+            entry = self._compacted(bucket)
             members = entry.get(root)
             if members is None:
                 if len(entry) < BUCKET_CLUSTERS:
                     entry[root] = [article_id]
-                    self._buckets[(band, int(bucket))] = entry
+                    self._buckets[bucket] = entry
             elif len(members) < BUCKET_MEMBERS:
                 members.append(article_id)
 
-    def _compacted(self, key: tuple[int, int]) -> dict[int, list[int]]:
+    def _compacted(self, key: Bucket) -> dict[int, list[int]]:
         """The bucket's clusters under their current roots (merges since it was read fold lists together)."""
         entry = self._buckets.get(key)
         if entry is None:
             return {}
-        if all(self._find(node) == node for node in entry):
+        if self._merged.isdisjoint(entry):
             return entry
         folded: dict[int, list[int]] = {}
         for node, members in entry.items():
@@ -172,6 +176,7 @@ class ChunkLinker:
         keep = min(roots, key=lambda r: (r not in self._existing, r))
         for r in roots - {keep}:
             self._parent[r] = keep
+            self._merged.add(r)
         return keep
 
 
