@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -70,19 +71,20 @@ class ChunkLinker:
         self._canonicals = canonicals
         self._current = current
         self._existing = set(self._cluster_of_member.values()) | {c for c in current.values() if c is not None}
+        self._newest_stored = max(self._cluster_of_member, default=0)
+        self._canonical_of_member = {
+            m: c for m, cluster_id in self._cluster_of_member.items() if (c := canonicals.get(cluster_id)) is not None
+        }
+        # What each bucket asks to load: its stored members and their clusters' canonicals.
+        self._stored_needs = {
+            key: {m for members in entry.values() for m in members}
+            | {c for cluster_id in entry if (c := canonicals.get(cluster_id)) is not None}
+            for key, entry in self._buckets.items()
+        }
 
     def stored_needs(self, buckets: Iterable[Bucket]) -> set[int]:
-        """Stored articles whose fingerprints an article in these LSH buckets may be verified against.
-
-        Call before any article of the chunk joins; the chunk's own articles are not in the answer.
-        """
-        needs: set[int] = set()
-        for bucket in buckets:
-            for cluster_id, members in self._buckets.get(bucket, {}).items():
-                needs.update(members)
-                if (canonical := self._canonicals.get(cluster_id)) is not None:
-                    needs.add(canonical)
-        return needs
+        """Stored articles whose fingerprints an article in these LSH buckets may be verified against."""
+        return set().union(*(self._stored_needs.get(bucket, ()) for bucket in buckets))
 
     def link(
         self, article_id: int, buckets: Sequence[Bucket], fingerprints: Fingerprints, params: DedupParams
@@ -116,24 +118,24 @@ class ChunkLinker:
 
     def _representatives(self, article_id: int, buckets: Iterable[Bucket]) -> dict[int, list[int]]:
         """Cluster -> the members to verify the article against (older ones only, as before)."""
-        shared: Counter[int] = Counter()
-        cluster: dict[int, int] = {}
+        parts: dict[int, list[list[int]]] = {}
         for bucket in buckets:
             for root, members in self._compacted(bucket).items():
-                for m in members:
-                    if m < article_id:
-                        shared[m] += 1
-                        cluster[m] = root
+                parts.setdefault(root, []).append(members)
+        # Members are older than the article, except stored ones after an article whose text changed (re-signed
+        # under its old id): only then is each checked, as pairwise matching only ever compared with older ones.
+        older = article_id > self._newest_stored
         ranked: dict[int, list[int]] = {}
-        for m, _ in sorted(shared.items(), key=lambda item: (-item[1], item[0])):
-            members = ranked.setdefault(cluster[m], [])
-            if len(members) < REPRESENTATIVES:
-                members.append(m)
-        for m, root in cluster.items():
-            stored_cluster = self._cluster_of_member.get(m)
-            canonical = self._canonicals.get(stored_cluster) if stored_cluster is not None else None
-            if canonical is not None and canonical < article_id and canonical not in ranked[root]:
-                ranked[root].append(canonical)
+        for root, lists in parts.items():
+            members = sorted({m for m in chain.from_iterable(lists) if older or m < article_id})
+            if len(members) > REPRESENTATIVES:
+                shared = Counter(chain.from_iterable(lists))
+                members.sort(key=lambda m: (-shared[m], m))
+                del members[REPRESENTATIVES:]
+            canonicals = {c for m in members if (c := self._canonical_of_member.get(m)) is not None}
+            members += sorted(c for c in canonicals - set(members) if c < article_id)
+            if members:
+                ranked[root] = members
         return ranked
 
     def _remember(self, article_id: int, buckets: Iterable[Bucket], root: int) -> None:
