@@ -2,9 +2,9 @@
 
 A new article is verified against a few representatives of each cluster its LSH buckets reach, never against
 every member, and an LSH bucket remembers only a few members per cluster and a few clusters: 10,000 copies of
-one story cost 10,000 small verifications and 9,999 stored edges, not 50 million pairs. A cluster that has at
-most BUCKET_MEMBERS members in each bucket the article hits is verified member by member, exactly as before,
-so small clusters (the newsroom's wire stories, 2-7 copies) are decided as they always were.
+one story cost 10,000 small verifications and 9,999 stored edges, not 50 million pairs. A cluster of at most
+REPRESENTATIVES members is verified member by member, exactly as before, so small clusters (the newsroom's
+wire stories, 2-7 copies) are decided as they always were.
 
 Pure: no database. storage/dedup.py loads the stored members and signatures this module asks for, and writes
 what it decides (cluster ids, merges, the edges that explain each join).
