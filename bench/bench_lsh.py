@@ -15,8 +15,8 @@ gave for different-story pairs at 51 bands x 2 rows (6 of 123k pairs).
 Then a fresh child process (so its peak RSS covers only the dedup work) opens the file with
 storage.db.connect and, inside a transaction that is rolled back:
   1. times `assign_clusters` end to end (the real code path, CHUNK_SIZE pending articles per step);
-  2. replays the same steps with the module's own helpers (_pending, _store_*, _candidates,
-     _load_signatures, _verify, _cluster) to split that time into stages.
+  2. replays the same steps with the module's own helpers (_pending, _candidates, _store_*,
+     _load_signatures, ChunkLinker.link, _apply_links) to split that time into stages.
 With --explain it writes EXPLAIN ANALYZE of the candidate and signature queries next to the results.
 """
 
@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import ChainMap
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extractors.fingerprint import DedupParams, band_hashes, shingle_hashes, signatures  # noqa: E402
 from storage import dedup  # noqa: E402
+from storage._clusters import ChunkLinker  # noqa: E402
 from storage.db import connect  # noqa: E402
 
 PARAMS = DedupParams()
@@ -243,9 +245,9 @@ def measure(path: Path, explain: Path | None) -> dict:
     out["rss_after_assign_mb"] = round(rss_mb())
     con.rollback()
 
-    # The same steps again, one stage at a time (the helpers _assign_chunk calls, in its order).
-    stages = dict.fromkeys(("pending", "sign", "store", "candidates", "load", "verify", "cluster"), 0.0)
-    n_candidates, first = 0, True
+    # The same steps again, one stage at a time (the helpers _assign_chunk and _link call, in their order).
+    stages = dict.fromkeys(("pending", "sign", "candidates", "store", "load", "link", "cluster"), 0.0)
+    n_candidates, n_edges, first = 0, 0, True
     con.begin()
     while True:
         t = time.perf_counter()
@@ -260,46 +262,53 @@ def measure(path: Path, explain: Path | None) -> dict:
         keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
         stages["sign"] += time.perf_counter() - t
         t = time.perf_counter()
+        stored = dedup._candidates(con, ids, keys)
+        stages["candidates"] += time.perf_counter() - t
+        n_candidates += len(stored)
+        if explain is not None and first:
+            write_explain(con, ids, keys, stored, explain)
+            first = False
+        t = time.perf_counter()
         dedup._store_signatures(con, ids, sigs, hashes, PARAMS)
         dedup._store_bands(con, ids, keys)
         stages["store"] += time.perf_counter() - t
         t = time.perf_counter()
-        candidates = sorted(dedup._candidates(con, ids, keys))
-        stages["candidates"] += time.perf_counter() - t
-        n_candidates += len(candidates)
-        if explain is not None and first:
-            write_explain(con, ids, keys, candidates[: dedup.VERIFY_SIZE], explain)
-            first = False
+        current = {r[0]: r[2] for r in pending}
+        linker = ChunkLinker(stored, dedup._canonicals(con, {r[2] for r in stored}), current)
         local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
-        matches = []
-        for lo in range(0, len(candidates), dedup.VERIFY_SIZE):
-            part = candidates[lo : lo + dedup.VERIFY_SIZE]
+        buckets = dedup._shared_buckets(keys, stored)
+        needs = [{i for i in linker.stored_needs(row) if i not in local} for row in buckets]
+        stages["link"] += time.perf_counter() - t
+        edges = []
+        for lo, hi in dedup._parts(needs, dedup.VERIFY_SIZE):
             t = time.perf_counter()
-            stored = dedup._load_signatures(con, {old for _, old in part if old not in local})
+            fingerprints = ChainMap(local, dedup._load_signatures(con, set().union(*needs[lo:hi])))
             stages["load"] += time.perf_counter() - t
             t = time.perf_counter()
-            matches += dedup._verify(part, local, stored, PARAMS)
-            stages["verify"] += time.perf_counter() - t
+            for k in range(lo, hi):
+                edges += linker.link(ids[k], buckets[k], fingerprints, PARAMS)
+            stages["link"] += time.perf_counter() - t
         t = time.perf_counter()
-        dedup._cluster(con, "bench", pending, matches, dedup.CanonicalRule())
-        if matches:
-            dedup._insert_matches(con, "bench", matches)
+        dedup._apply_links(con, "bench", linker, current, dedup.CanonicalRule())
+        if edges:
+            dedup._insert_matches(con, "bench", edges)
+        n_edges += len(edges)
         stages["cluster"] += time.perf_counter() - t
     con.rollback()
     out |= {f"{k}_s": round(v, 2) for k, v in stages.items()}
-    out["candidate_pairs"] = n_candidates
+    out["candidate_rows"], out["edges"] = n_candidates, n_edges
     out["peak_rss_mb"] = round(rss_mb())
     con.close()
     return out
 
 
-def write_explain(con: object, ids: list[int], keys: np.ndarray, candidates: list, path: Path) -> None:
+def write_explain(con: object, ids: list[int], keys: np.ndarray, stored: list, path: Path) -> None:
     """EXPLAIN ANALYZE of the candidate query and of loading the candidates' signatures (first chunk):
     one line per operator with its rows, time and (shortened) details."""
     lines = []
     for name, call in (
         ("candidates", lambda: dedup._candidates(con, ids, keys)),
-        ("load", lambda: dedup._load_signatures(con, {old for _, old in candidates if old not in set(ids)})),
+        ("load", lambda: dedup._load_signatures(con, {r[3] for r in stored[: dedup.VERIFY_SIZE]})),
     ):
         profile = path.with_suffix(f".{name}.json")
         con.execute("PRAGMA enable_profiling = 'json'")  # type: ignore[attr-defined]

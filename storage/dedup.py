@@ -1,14 +1,18 @@
-"""The persistent near-duplicate index: LSH band keys in DuckDB, verified pairs, stable cluster ids.
+"""The persistent near-duplicate index: LSH band keys in DuckDB, the edges that joined clusters, stable cluster ids.
 
 Each run matches only its pending articles (those without a stored signature) against everything
-stored before, through the `lsh_bands` table, so memory does not grow with the store. A cluster's
-id is the article id of its first member, so ids never change when members join; when an article
-bridges two clusters the older (smaller) id wins and the merge is recorded in `cluster_merges`.
+stored before, through the `lsh_bands` table, so memory does not grow with the store. A new article is
+verified against a few representatives of each cluster its LSH buckets reach (storage/_clusters.py), and
+`dup_pairs` keeps one edge per joined article (the member, the representative it matched, the figures),
+plus one per extra cluster an article bridged: space and time grow with the cluster, not its square.
+A cluster's id is the article id of its first member, so ids never change when members join; when an
+article bridges two clusters the older (smaller) id wins and the merge is recorded in `cluster_merges`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -17,30 +21,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from extractors.fingerprint import (
-    DedupParams,
-    band_hashes,
-    estimate_jaccards,
-    shingle_hashes,
-    signatures,
-)
+from extractors.fingerprint import DedupParams, band_hashes, shingle_hashes, signatures
+from storage._clusters import BUCKET_CLUSTERS, BUCKET_MEMBERS, ChunkLinker, DupMatch
 
 # Pending articles are signed and matched this many at a time, which bounds memory per step.
 CHUNK_SIZE = 2_000
-# Candidate pairs verified per step; their stored signatures are loaded together. The number of
-# candidates grows with the store (unrelated stories collide in LSH with p ≈ 5e-5 per pair at 51 x 2:
-# ~50 per new article against 1M stored), so this, not CHUNK_SIZE, bounds memory at scale.
+# Stored fingerprints (signature and shingles, ~2.5 kB) loaded at once. Unrelated stories collide in LSH
+# with p ≈ 5e-5 per pair at 51 x 2: ~50 per new article against 1M stored, so this, not CHUNK_SIZE,
+# bounds memory at scale.
 VERIFY_SIZE = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class DupMatch:
-    """A verified near-duplicate pair: `article_id` (newer) joined the cluster of `matched_article_id`."""
-
-    article_id: int
-    matched_article_id: int
-    jaccard: float
-    containment: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +67,7 @@ class DedupResult:
     """What one dedup pass did."""
 
     signed: int = 0
-    matches: int = 0
+    matches: int = 0  # edges stored: one per article that joined a cluster, one more per extra cluster it bridged
     merges: int = 0
     clustered: int = 0
 
@@ -107,7 +96,7 @@ def assign_clusters(
 
 
 def reset_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Forget every signature, band key, verified pair and cluster id, so the next assign_clusters starts over."""
+    """Forget every signature, band key, stored edge and cluster id, so the next assign_clusters starts over."""
     for statement in (
         "DELETE FROM lsh_bands",
         "DELETE FROM signatures",
@@ -127,9 +116,15 @@ def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
     """The next CHUNK_SIZE articles without a signature, oldest first."""
+    # Ids first, then the text of those rows only: a single query read (and buffered) every pending
+    # article's text to keep 2,000 of them, once per chunk (rebuild-clusters over 10k articles: +57 MB).
     return con.execute(
-        "SELECT article_id, text, cluster_id FROM articles "
-        "WHERE article_id NOT IN (SELECT article_id FROM signatures) ORDER BY article_id LIMIT ?",
+        """
+        SELECT article_id, text, cluster_id FROM articles WHERE article_id IN (
+            SELECT article_id FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)
+            ORDER BY article_id LIMIT ?
+        ) ORDER BY article_id
+        """,
         [CHUNK_SIZE],
     ).fetchall()
 
@@ -144,14 +139,18 @@ def _assign_chunk(
     ids = [row[0] for row in pending]
     hashes = [shingle_hashes(row[1], size=params.shingle_size) for row in pending]
     sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
-    _store_signatures(con, ids, sigs, hashes, params)
     keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
+    stored = _candidates(con, ids, keys)  # before the chunk's own bands go in: those are matched in memory
+    _store_signatures(con, ids, sigs, hashes, params)
     _store_bands(con, ids, keys)
-    matches = _verified_matches(con, ids, sigs, hashes, keys, params)
-    merges = _cluster(con, run_id, pending, matches, canonical)
-    if matches:
-        _insert_matches(con, run_id, matches)
-    return DedupResult(signed=len(ids), matches=len(matches), merges=merges, clustered=len(ids))
+    current = {row[0]: row[2] for row in pending}
+    linker = ChunkLinker(stored, _canonicals(con, {row[2] for row in stored}), current)
+    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
+    edges = _link(con, linker, ids, local, _shared_buckets(keys, stored), params)
+    merges = _apply_links(con, run_id, linker, current, canonical)
+    if edges:
+        _insert_matches(con, run_id, edges)
+    return DedupResult(signed=len(ids), matches=len(edges), merges=merges, clustered=len(ids))
 
 
 def _store_signatures(
@@ -191,86 +190,95 @@ def _band_rows(ids: Sequence[int], keys: np.ndarray) -> pa.Table:
     )
 
 
-def _verified_matches(
-    con: duckdb.DuckDBPyConnection,
-    ids: Sequence[int],
-    sigs: np.ndarray,
-    hashes: Sequence[np.ndarray],
-    keys: np.ndarray,
-    params: DedupParams,
-) -> list[DupMatch]:
-    """LSH candidates of the chunk, kept when estimated Jaccard or containment passes."""
-    candidates = sorted(_candidates(con, ids, keys))
-    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
-    matches = []
-    for lo in range(0, len(candidates), VERIFY_SIZE):
-        part = candidates[lo : lo + VERIFY_SIZE]
-        stored = _load_signatures(con, {old for _, old in part if old not in local})
-        matches += _verify(part, local, stored, params)
-    return matches
+def _candidates(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.ndarray
+) -> list[tuple[int, int, int, int]]:
+    """(band, bucket, cluster_id, article_id) of signed articles in the LSH buckets the chunk hits, oldest first.
 
-
-def _candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.ndarray) -> list[tuple[int, int]]:
-    """(new, older) article id pairs that share an LSH bucket; `keys` are the chunk's band keys.
-
-    The chunk's keys come in as Arrow rather than from `lsh_bands` (where _store_bands just put them, and
-    where a pending article has no other rows): one pass over `lsh_bands` instead of a self-join, which
-    halved the time against 1M stored articles (DuckDB 2.0; bench/bench_lsh.py, figures in bench/README.md).
+    Bounded per bucket: the BUCKET_MEMBERS oldest members of each cluster, of the BUCKET_CLUSTERS oldest
+    clusters. A bucket holding 10,000 copies of one story gives 8 rows, not 10,000 per new article.
+    The chunk's keys come in as Arrow rather than from `lsh_bands`: one pass over `lsh_bands` instead of a
+    self-join, which halved the time against 1M stored articles (DuckDB 2.0; bench/bench_lsh.py).
     """
     con.register("chunk_bands", _band_rows(ids, keys))
     try:
         return con.execute(
             """
-            SELECT DISTINCT n.article_id, o.article_id
-            FROM chunk_bands n JOIN lsh_bands o USING (band, bucket)
-            WHERE o.article_id < n.article_id
-            """
+            WITH hit AS (SELECT DISTINCT band, bucket FROM chunk_bands),
+            members AS (
+                SELECT o.band, o.bucket, a.cluster_id, o.article_id
+                FROM lsh_bands o JOIN hit USING (band, bucket) JOIN articles a ON a.article_id = o.article_id
+                WHERE a.cluster_id IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY o.band, o.bucket, a.cluster_id ORDER BY o.article_id) <= ?
+            )
+            SELECT band, bucket, cluster_id, article_id FROM members
+            QUALIFY dense_rank() OVER (PARTITION BY band, bucket ORDER BY cluster_id) <= ?
+            ORDER BY article_id, band
+            """,
+            [BUCKET_MEMBERS, BUCKET_CLUSTERS],
         ).fetchall()
     finally:
         con.unregister("chunk_bands")
 
 
-def _verify(
-    candidates: Iterable[tuple[int, int]],
+def _canonicals(con: duckdb.DuckDBPyConnection, cluster_ids: Iterable[int]) -> dict[int, int]:
+    """Cluster id -> its canonical article, for the given clusters."""
+    cluster_ids = list(cluster_ids)
+    if not cluster_ids:
+        return {}
+    rows = con.execute(
+        "SELECT cluster_id, min(article_id) FROM articles WHERE is_canonical AND cluster_id IN (SELECT unnest(?)) "
+        "GROUP BY cluster_id",
+        [cluster_ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _link(
+    con: duckdb.DuckDBPyConnection,
+    linker: ChunkLinker,
+    ids: Sequence[int],
     local: dict[int, tuple[np.ndarray, np.ndarray]],
-    stored: dict[int, tuple[np.ndarray, np.ndarray]],
+    buckets: Sequence[list[tuple[int, int]]],
     params: DedupParams,
 ) -> list[DupMatch]:
-    """The candidate pairs that pass the match rule, in (new, older) order.
+    """Join the chunk's articles to clusters in id order, loading stored fingerprints VERIFY_SIZE at a time."""
+    needs = [{i for i in linker.stored_needs(row) if i not in local} for row in buckets]
+    edges: list[DupMatch] = []
+    for lo, hi in _parts(needs, VERIFY_SIZE):
+        fingerprints = ChainMap(local, _load_signatures(con, set().union(*needs[lo:hi])))
+        for k in range(lo, hi):
+            edges += linker.link(ids[k], buckets[k], fingerprints, params)
+    return edges
 
-    Each new article is compared with all its candidates at once (one signature comparison and one binary
-    search over their concatenated shingles), not pair by pair: numpy's per-call cost dominated at ~12
-    candidates an article (29k pairs took 0.7 s of the dedup step's 2.2 s in the benchmark world).
+
+def _shared_buckets(keys: np.ndarray, stored: Sequence[tuple[int, int, int, int]]) -> list[list[tuple[int, int]]]:
+    """Per article of the chunk, its (band, bucket) pairs that a stored article or another chunk article shares.
+
+    Most of an article's 51 buckets hold nobody else; leaving them out of the in-memory linking (a Python
+    loop per bucket) halved the linking of a 10k batch against 100k stored. Band keys differ between bands
+    (fingerprint.band_hashes), so a key seen twice anywhere is shared or, with p ~2^-64, kept for nothing.
     """
-    by_new: dict[int, list[int]] = {}
-    for new, old in sorted(candidates):
-        by_new.setdefault(new, []).append(old)
-    matches = []
-    for new, olds in by_new.items():
-        sig_a, sh_a = local[new]
-        others = [local[old] if old in local else stored[old] for old in olds]
-        jaccards = estimate_jaccards(sig_a, [sig for sig, _ in others])
-        common = _common_counts(sh_a, [shingles for _, shingles in others])
-        for old, (_, sh_b), jaccard, shared in zip(olds, others, jaccards, common, strict=True):
-            smaller = min(len(sh_a), len(sh_b))
-            contained = int(shared) / smaller if smaller else 0.0
-            sizes = (len(sh_a), len(sh_b))
-            if params.is_duplicate(jaccard=float(jaccard), containment=contained, sizes=sizes):
-                matches.append(DupMatch(new, old, float(jaccard), contained))
-    return matches
+    flat = keys.ravel()
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    shared = (counts[inverse] > 1) | np.isin(flat, np.fromiter((r[1] for r in stored), np.int64, len(stored)))
+    rows, bands = np.nonzero(shared.reshape(keys.shape))
+    out: list[list[tuple[int, int]]] = [[] for _ in range(len(keys))]
+    for row, band, bucket in zip(rows.tolist(), bands.tolist(), keys[rows, bands].tolist(), strict=True):
+        out[row].append((band, bucket))
+    return out
 
 
-def _common_counts(hashes: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
-    """How many of `hashes` each of `others` holds; all are sorted and unique (see _load_signatures)."""
-    lengths = np.array([len(o) for o in others], dtype=np.int64)
-    if len(hashes) == 0 or not lengths.any():
-        return np.zeros(len(others), dtype=np.int64)
-    joined = np.concatenate(others)
-    pos = np.minimum(np.searchsorted(hashes, joined), len(hashes) - 1)
-    found = np.concatenate(([0], np.cumsum(hashes[pos] == joined)))
-    ends = np.cumsum(lengths)
-    counts: np.ndarray = found[ends] - found[ends - lengths]
-    return counts
+def _parts(needs: Sequence[set[int]], limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of articles whose needs together hold at most `limit` ids (or one article)."""
+    lo, seen = 0, set[int]()
+    for k, need in enumerate(needs):
+        if seen and len(seen) + len(need - seen) > limit:
+            yield lo, k
+            lo, seen = k, set[int]()
+        seen |= need
+    if lo < len(needs):
+        yield lo, len(needs)
 
 
 def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -291,48 +299,20 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _cluster(
+def _apply_links(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    pending: Sequence[tuple[int, str, int | None]],
-    matches: Sequence[DupMatch],
+    linker: ChunkLinker,
+    current: dict[int, int | None],
     canonical: CanonicalRule,
 ) -> int:
-    """Union the chunk with its matches; older cluster ids win. Returns the number of merges."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for m in matches:
-        parent[find(m.article_id)] = find(m.matched_article_id)
-    members = {row[0] for row in pending} | {m.matched_article_id for m in matches}
-    current = _current_clusters(con, members)
-    components: dict[int, list[int]] = {}
-    for article_id in members:
-        components.setdefault(find(article_id), []).append(article_id)
-
-    assignments: dict[int, int] = {}
-    merged: list[tuple[int, int]] = []
-    for group in components.values():
-        existing = sorted({c for a in group if (c := current.get(a)) is not None})
-        keep = existing[0] if existing else min(group)
-        merged += [(keep, old) for old in existing[1:]]
-        assignments.update({a: keep for a in group if current.get(a) != keep})
+    """Write the chunk's cluster ids and merges, and mark canonicals; returns the number of merges."""
+    merged = linker.merges()
+    final = {article_id: linker.cluster_of(article_id) for article_id in current}
+    assignments = {a: c for a, c in final.items() if c != current[a]}
     _apply_assignments(con, assignments, merged, run_id)
-    mark_canonical(con, sorted(set(assignments.values()) | {k for k, _ in merged}), canonical)
+    mark_canonical(con, sorted(set(final.values()) | {k for k, _ in merged}), canonical)
     return len(merged)
-
-
-def _current_clusters(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, int | None]:
-    rows = con.execute(
-        "SELECT article_id, cluster_id FROM articles WHERE article_id IN (SELECT unnest(?))", [list(ids)]
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
 
 
 def _apply_assignments(
@@ -363,6 +343,8 @@ def mark_canonical(
     con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int], rule: CanonicalRule = CanonicalRule()
 ) -> None:
     """Mark one canonical article per given cluster, by the rule."""
+    # Only rows whose mark changes are written: a cluster of 10,000 copies grows by 2,000 a chunk, and
+    # rewriting every member each time kept an undo version of each in the dedup step's transaction.
     if not cluster_ids:
         return
     con.execute(
@@ -372,7 +354,7 @@ def mark_canonical(
             SELECT article_id, row_number() OVER (PARTITION BY cluster_id ORDER BY {rule.order_by()}) AS rank
             FROM articles WHERE cluster_id IN (SELECT unnest(?))
         ) ranked
-        WHERE articles.article_id = ranked.article_id
+        WHERE articles.article_id = ranked.article_id AND articles.is_canonical IS DISTINCT FROM (ranked.rank = 1)
         """,
         [*rule.parameters(), list(cluster_ids)],
     )

@@ -124,7 +124,10 @@ CREATE TABLE IF NOT EXISTS lsh_bands (
     article_id  BIGINT NOT NULL
 );
 
--- Verified near-duplicate pairs: why an article joined its cluster.
+-- Why an article joined its cluster: one verified edge per joined article, to the representative it
+-- matched (a member sharing its LSH buckets, or the canonical), plus one per further cluster it bridged.
+-- Not every pair of copies: 10,000 copies of one story keep 9,999 rows (storage/dedup.py). Files written by
+-- earlier versions hold every verified pair until `rebuild-clusters`; the views read both alike.
 CREATE TABLE IF NOT EXISTS dup_pairs (
     article_id          BIGINT NOT NULL,
     matched_article_id  BIGINT NOT NULL,
@@ -153,6 +156,7 @@ FROM articles a
 WHERE a.cluster_id IS NOT NULL
 GROUP BY a.cluster_id;
 
+-- Each join: the member, the article it matched, the figures (a bridge shows one row per cluster it joined).
 CREATE OR REPLACE VIEW syndication AS
 SELECT
     a.cluster_id,

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.fingerprint import DedupParams
+from extractors.fingerprint import DedupParams, containment, estimate_jaccard
+from storage._clusters import BUCKET_MEMBERS, verify
 from storage.db import writing
 from storage.dedup import CanonicalRule, assign_clusters, has_pending
 from storage.load import load_articles
@@ -79,7 +80,43 @@ def test_an_article_bridging_two_clusters_merges_them_into_the_older_id(tmp_path
     assert set(merged.values()) == {older}
     with writing(db) as con:
         merges = con.execute("SELECT kept_cluster_id, merged_cluster_id FROM cluster_merges").fetchall()
+        edges = con.execute("SELECT url, matched_url FROM syndication ORDER BY matched_url").fetchall()
     assert merges == [(older, max(first.values()))]
+    # the bridge keeps one edge into each cluster it joined: that is what explains the merge
+    assert edges == [("http://c.example/both", "http://a.example/l"), ("http://c.example/both", "http://b.example/r")]
+
+
+def test_copies_of_one_story_form_one_cluster_with_one_stored_edge_per_member(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    wire = story(20)
+    copies = [
+        row(f"http://s{k}.example/w", wire + [f"Local desk note number {k} about the story."]) for k in range(2_000)
+    ]
+    load_and_cluster(db, "r1", copies[:1_500])  # later copies meet stored members, earlier ones each other
+    clusters = load_and_cluster(db, "r2", copies[1_500:])
+    with writing(db) as con:
+        ((first_id,),) = con.execute("SELECT min(article_id) FROM articles").fetchall()
+        edges = con.execute("SELECT count(*), count(DISTINCT article_id) FROM dup_pairs").fetchall()
+        view = con.execute("SELECT count(*), min(least(jaccard, containment)) FROM syndication").fetchall()
+    assert set(clusters.values()) == {first_id}
+    assert edges == [(1_999, 1_999)]  # linear: one edge per member that joined, not 2 million pairs
+    assert view[0][0] == 1_999 and view[0][1] > 0.5
+
+
+def test_clusters_larger_than_the_sample_are_bridged_into_the_older_id(tmp_path: Path) -> None:
+    left, right = story(21), story(22)
+    rows = [row(f"http://l{k}.example/w", left + [f"Left note {k} for readers."]) for k in range(3 * BUCKET_MEMBERS)]
+    rows += [row(f"http://r{k}.example/w", right + [f"Right note {k} for readers."]) for k in range(3 * BUCKET_MEMBERS)]
+    rows += [row("http://both.example/w", left + right)]
+    rows += [row(f"http://x{k}.example/w", right + [f"Late note {k} for readers."]) for k in range(3 * BUCKET_MEMBERS)]
+    clusters = load_and_cluster(tmp_path / "c.duckdb", "r1", rows)
+    assert set(clusters.values()) == {clusters["http://l0.example/w"]}
+    with writing(tmp_path / "c.duckdb") as con:
+        ((edges,),) = con.execute("SELECT count(*) FROM dup_pairs").fetchall()
+        ((first_id,),) = con.execute("SELECT min(article_id) FROM articles").fetchall()
+    assert clusters["http://l0.example/w"] == first_id
+    # every member but the two clusters' first ones joined by one edge, and the bridge by a second one
+    assert edges == len(rows) - 2 + 1
 
 
 def test_signatures_made_with_other_params_are_refused(tmp_path: Path) -> None:
@@ -141,10 +178,7 @@ def test_articles_stored_without_a_dedup_step_are_pending_until_one_runs(tmp_pat
         assert not has_pending(con)
 
 
-def test_batched_verification_gives_each_pair_its_own_jaccard_and_containment() -> None:
-    from extractors.fingerprint import containment, estimate_jaccard
-    from storage.dedup import _verify
-
+def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containment() -> None:
     rng = np.random.default_rng(7)
     pool = np.arange(5_000, dtype=np.uint32)
 
@@ -155,16 +189,11 @@ def test_batched_verification_gives_each_pair_its_own_jaccard_and_containment() 
     sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
     sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
     sigs[1] = sigs[0].copy()
-    local = {i: (sigs[i], sets[i]) for i in range(len(sets))}
-    candidates = [(new, old) for new in range(len(sets)) for old in range(new)]
+    fingerprints = {i: (sigs[i], sets[i]) for i in range(len(sets))}
     # a rule that nearly every pair passes, so nearly every pair's figures come back
     lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
-    got = {
-        (m.article_id, m.matched_article_id): (m.jaccard, m.containment)
-        for m in _verify(candidates, local, {}, lenient)
-    }
-    for new, old in candidates:
-        if (new, old) in got:
-            expected = (estimate_jaccard(sigs[new], sigs[old]), containment(sets[new], sets[old]))
-            assert got[(new, old)] == expected
-    assert set(got) >= {(new, old) for new, old in candidates if 4 not in (new, old)}  # 4: the empty set
+    for new in range(len(sets)):
+        got = {m.matched_article_id: (m.jaccard, m.containment) for m in verify(new, range(new), fingerprints, lenient)}
+        for old, figures in got.items():
+            assert figures == (estimate_jaccard(sigs[new], sigs[old]), containment(sets[new], sets[old]))
+        assert set(got) >= {old for old in range(new) if 4 not in (new, old)}  # 4: the empty set
