@@ -23,7 +23,7 @@ CLOSING_CHARS = "\"'”’»)]」』）】"
 
 def word_count(text: str) -> float:
     """Words in text: whitespace-separated tokens, with unspaced scripts counted by their characters."""
-    if text.isascii():
+    if text.isascii() or _UNSPACED.search(text) is None:
         return float(len(text.split()))
     count = 0.0
     for token in text.split():
