@@ -273,7 +273,13 @@ def _without_the_culprit(html: str, url: str, meta: Metadata, pruned: _Draft) ->
     What the page itself labels boilerplate ("Comments", "Related stories", gallery numbers) is not counted as
     lost: trafilatura keeps such blocks on pages whose markup does not name them.
     """
-    unpruned = _draft(_parse(html, url), url, meta, skip=_STEPS)
+    raw = _parse(html, url)
+    # The densest block of the unpruned page first (~2 ms, a tenth of a second extraction): where it is no larger
+    # than the pruned text, nothing was lost, as on pages whose <p> text is mostly comments (9 of the 10 pages
+    # of the Readability and ScrapingHub dev sets that reach this check).
+    if weighted_length(pruned.text) >= _LOST_SHARE * weighted_length(dense_text(raw)):
+        return pruned
+    unpruned = _draft(raw, url, meta, skip=_STEPS)
     if unpruned.crumbs:  # the unpruned page has no story either, only chrome (a section page without cards)
         return pruned
     labelled = "\n".join(pruned.removed.labelled)
