@@ -21,104 +21,20 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.html import HtmlElement
 
+from extractors._shapes import (
+    CREDIT_HINT,
+    GALLERY_COUNT,
+    GALLERY_NUMBER,
+    Shapes,
+    bare_credit,
+    credit_label,
+    labelled_credit,
+    shapes_for,
+    split_credit,
+)
 from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
 
-# ---- text shapes, shared by the DOM rules and the plain-text cleaner ----
-_I = re.IGNORECASE
-GALLERY_NUMBER = re.compile(r"^\s*(?P<k>\d{1,3})\s*/\s*(?P<n>\d{1,3})\s+(?=\S)")
-GALLERY_COUNT = re.compile(r"^\s*(?P<n>\d{1,3})\s+show all\b\s*(?P<title>.*?)\s*$", _I)
-RELATED_PREFIX = re.compile(
-    r"^\s*(?:read more|more on this(?: story)?|related(?: articles?| stories| story| content"
-    r"| coverage)?|see also"
-    r"|read also|also read|read next|recommended|more from [\w ]{1,30}|don't miss|watch"
-    r"|listen)\s*(?::|»|>>|\|)\s*",
-    _I,
-)
-RELATED_HEADING = re.compile(
-    r"^\s*(?:related(?: articles| stories| content| coverage| news| links| reading| topics)?"
-    r"|more on this(?: story| topic)?"
-    r"|more from [\w ]{1,40}|you (?:may|might) also like|recommended(?: for you| stories| reading)?|read next"
-    r"|most (?:read|popular|viewed|shared)|trending(?: now)?|what to read next|more stories"
-    r"|latest (?:news|stories)"
-    r"|top stories|more news)\s*:?\s*$",
-    _I,
-)
-COMMENTS_HEADING = re.compile(
-    r"^\s*(?:\d+\s+)?comments?(?:\s*\(\d+\))?\s*$|^\s*(?:join|leave|post) (?:the|a) (?:discussion"
-    r"|comment|conversation)",
-    _I,
-)
-AD_LABEL = re.compile(
-    r"^\s*(?:advertisement|advertising|ad|sponsored(?: content)?|promoted"
-    r"|story continues below(?: advertisement)?"
-    r"|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\s*$",
-    _I,
-)
-SHARE_TEXT = re.compile(
-    r"^(?:\W*(?:share|shares|tweet|email|e-mail|print|copy link|facebook|twitter|whatsapp|linkedin"
-    r"|pinterest|reddit"
-    r"|messenger|flipboard|on|via|this|article|story|x)\b)+\W*$",
-    _I,
-)
-COOKIE_TEXT = re.compile(
-    r"\b(?:we|this (?:web)?site|our site) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b", _I
-)
-NEWSLETTER_TEXT = re.compile(
-    r"\bsign up (?:to|for)\b.{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
-    r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter",
-    _I,
-)
-# The site footer's copyright line. Not a bare "©": "© Reuters" is a photo credit some stories keep in the body.
-RIGHTS_RESERVED = re.compile(r"\ball rights reserved\b", _I)
-_AGENCY = (
-    r"(?:AFP|AP|EPA(?:-EFE)?|PA(?: Wire| Media| Images)?|Reuters|REUTERS|Getty(?: Images)?"
-    r"|Shutterstock|Alamy|Bloomberg"
-    r"|dpa|DPA|Xinhua|REX|Rex Features|AAP|ANSA|Kyodo|SIPA|NurPhoto|Anadolu|ZUMA|Zuma|Corbis"
-    r"|iStock|Associated Press)"
-)
-_NAME = r"[A-Z][\w.'’-]*"
-_CREDIT_RUN = rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
-_CREDIT_PAREN = re.compile(
-    rf"\s*\((?:(?i:photo(?:graph)?s?|image|picture|pic|credit)\s*:\s*(?P<a>[^()]{{1,60}})|(?P<b>{_CREDIT_RUN}))\)\s*$"
-)
-_CREDIT_LABEL = re.compile(
-    r"\s*[-–—|.]?\s*\b(?:photo(?:graph)?s?|image|picture|pic|credit"
-    r"|photo credit)\s*:\s*(?P<a>[^:]{1,60}?)\s*$",
-    _I,
-)
-_CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
-# Agency names are matched case-sensitively: "(ePA)" is an abbreviation in a sentence, "(EPA)" a credit.
-_CREDIT_HINT = re.compile(rf"{_AGENCY}|(?i:photo|image|picture|pic\b|credit)")
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}:;]\\s*$")
-
-
-def _is_promo(text: str) -> bool:
-    """A cookie banner or newsletter sign-up sentence (the key words are checked first: the regexes scan)."""
-    low = text.lower()
-    return ("cookie" in low and bool(COOKIE_TEXT.search(text))) or (
-        "newsletter" in low and bool(NEWSLETTER_TEXT.search(text))
-    )
-
-
-def split_credit(text: str) -> tuple[str, str | None]:
-    """Split a trailing photo credit off a caption: "Crowds (AFP/Getty)" -> ("Crowds", "AFP/Getty")."""
-    text = " ".join(text.split())
-    for rx in (_CREDIT_PAREN, _CREDIT_LABEL):
-        m = rx.search(text)
-        if m:
-            return text[: m.start()].rstrip(" -–—|,"), (m.group("a") or m.groupdict().get("b") or "").strip() or None
-    m = _CREDIT_BARE.search(text)
-    if m and m.start() > 0:
-        return text[: m.start()].rstrip(" -–—|,"), m.group("a")
-    return text, None
-
-
-def has_credit(text: str) -> bool:
-    """True when text ends like a photo caption: "(AFP/Getty)", "Photo: Reuters", or a bare agency name."""
-    text = " ".join(text.split())
-    if _CREDIT_PAREN.search(text) or _CREDIT_LABEL.search(text):
-        return True
-    return bool(_CREDIT_BARE.search(text)) and not text.endswith(".")
 
 
 # Inline tags never own a block of text: a text node inside them belongs to the nearest non-inline ancestor.
@@ -163,8 +79,9 @@ class Removed:
 class _Collector:
     """Mutable accumulator used only while one tree is pruned."""
 
-    def __init__(self, base_url: str | None) -> None:
+    def __init__(self, base_url: str | None, shapes: Shapes) -> None:
         self.base_url = base_url
+        self.shapes = shapes
         self.captions: list[tuple[str, str | None]] = []
         self.related: list[tuple[str, str | None]] = []
         self.titles: list[str] = []
@@ -384,7 +301,7 @@ def _record_loose_text(b: HtmlElement, out: _Collector) -> None:
         cap = _caption_of(b)
         if cap:
             out.captions.append(cap)
-    elif text and not SHARE_TEXT.match(text):
+    elif text and not out.shapes.share_text.match(text):
         cap = split_credit(text)
         out.captions.append(cap)
 
@@ -406,18 +323,19 @@ def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
 
 def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement | None:
     """The element to drop for a short text block, or None to keep it."""
-    if RELATED_PREFIX.match(text) and b.find(".//a") is not None:
+    shapes = out.shapes
+    if shapes.related_prefix.match(text) and b.find(".//a") is not None:
         for a in b.iter("a"):
             out.link(a)
         return b
-    if AD_LABEL.match(text) or SHARE_TEXT.match(text):
+    if shapes.ad_label.match(text) or shapes.share_text.match(text):
         return _widest_same_text(b, text)
-    if _is_promo(text):
+    if shapes.is_promo(text):
         return _widest_same_text(b, text, slack=80)
     if b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong") and (
-        RELATED_HEADING.match(text) or COMMENTS_HEADING.match(text)
+        shapes.related_heading.match(text) or shapes.comments_heading.match(text)
     ):
-        return _section_after_heading(b, related=bool(RELATED_HEADING.match(text)), out=out)
+        return _section_after_heading(b, related=bool(shapes.related_heading.match(text)), out=out)
     if GALLERY_COUNT.match(text):
         _record_loose_text(b, out)
         return b
@@ -633,11 +551,14 @@ PruneStep = Literal["unclosed_tags", "layout_tables", "class_hints", "forms", "m
 PRUNE_STEPS: tuple[PruneStep, ...] = get_args(PruneStep)
 
 
-def prune_tree(tree: HtmlElement, *, base_url: str | None = None, skip: Collection[str] = ()) -> Removed:
+def prune_tree(
+    tree: HtmlElement, *, base_url: str | None = None, skip: Collection[str] = (), language: str | None = None
+) -> Removed:
     """Remove galleries, captions, related links, ads, promos and comments from tree in place; return them.
 
     Args:
         skip: steps (PRUNE_STEPS) not to run: the caller's way back when one of them cost the page its story.
+        language: the page's language (BCP 47), whose boilerplate labels are looked for with English's.
     """
     body = tree.find(".//body") if tree.tag != "body" else tree
     if body is None:
@@ -645,7 +566,7 @@ def prune_tree(tree: HtmlElement, *, base_url: str | None = None, skip: Collecti
     # The page's visible text length: script and style hold only text (no child elements), so subtracting
     # theirs is exact, and libxml2 counts without building ~300 text nodes a page as Python strings.
     total = _raw_len(body) - sum(_raw_len(el) for el in body.iter("script", "style"))
-    out = _Collector(base_url)
+    out = _Collector(base_url, shapes_for(language))
     steps: dict[PruneStep, Callable[[], None]] = {
         "unclosed_tags": lambda: _repair_unclosed(body, out),
         "layout_tables": lambda: _unwrap_layout_tables(body, out),
@@ -707,18 +628,21 @@ def _is_headline(lines: list[str], i: int) -> bool:
     return bool(_SENTENCE_END.search(lines[i - 1])) and word_count(lines[i + 1]) > 20
 
 
-def clean_text(text: str, *, title: str | None = None, headlines: bool = False) -> tuple[str, Removed]:
+def clean_text(
+    text: str, *, title: str | None = None, headlines: bool = False, language: str | None = None
+) -> tuple[str, Removed]:
     """Drop caption, gallery, related, ad, share, cookie and newsletter lines from plain text; return them.
 
     Args:
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
         headlines: also treat a lone unpunctuated line between paragraphs as a related-story headline. Only
-        for
-            plain text, where no markup tells a subheading from a headline.
+            for plain text, where no markup tells a subheading from a headline.
+        language: the text's language (BCP 47), whose boilerplate labels are looked for with English's.
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
-    out = _Collector(None)
+    shapes = shapes_for(language)
+    out = _Collector(None, shapes)
     titles = {m["title"].casefold() for line in lines if (m := GALLERY_COUNT.match(line)) and m["title"]}
     numbered = _numbered_lines(lines)
     kept: list[str] = []
@@ -730,16 +654,16 @@ def clean_text(text: str, *, title: str | None = None, headlines: bool = False) 
             out.titles.append(line)
         elif i in numbered:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", line, count=1)))
-        elif m := RELATED_PREFIX.match(line):
+        elif m := shapes.related_prefix.match(line):
             if len(line) <= _SHORT:
                 out.related.append((line[m.end() :].strip(), None))
             else:
                 kept.append(line)
-        elif title and folded == " ".join(title.split()).casefold():
+        elif title and _is_title_line(folded, " ".join(title.split()).casefold()):
             continue
-        elif AD_LABEL.match(line) or SHARE_TEXT.match(line):
+        elif shapes.ad_label.match(line) or shapes.share_text.match(line):
             continue
-        elif len(line) <= _SHORT and (_is_promo(line) or RIGHTS_RESERVED.search(line)):
+        elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.rights.search(line)):
             continue
         elif len(line) <= _CAPTION_MAX and _is_caption_line(line):
             out.captions.append(split_credit(line))
@@ -750,13 +674,24 @@ def clean_text(text: str, *, title: str | None = None, headlines: bool = False) 
     return "\n\n".join(_drop_pull_quotes(kept)), out.frozen()
 
 
+# What may follow the headline in a page's <title> or og:title: the outlet, in brackets or after a separator.
+_TITLE_SUFFIX = re.compile(r"^\s*(?:[(（\[【].{1,60}[)）\]】]|[|·•:–—-]\s*.{1,60})\s*$")
+
+
+def _is_title_line(line: str, title: str) -> bool:
+    """The headline repeated as a line of text: the title, or the title without its outlet suffix."""
+    if line == title:
+        return True
+    return len(line) >= 10 and title.startswith(line) and bool(_TITLE_SUFFIX.match(title[len(line) :]))
+
+
 def _is_caption_line(line: str) -> bool:
     """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
-    if not _CREDIT_HINT.search(line[-90:]):
+    if not CREDIT_HINT.search(line[-90:]):
         return False
-    if _CREDIT_PAREN.search(line) or _CREDIT_LABEL.search(line):
-        return not line.rstrip().endswith((".", "?", "!")) or bool(_CREDIT_LABEL.search(line))
-    return bool(_CREDIT_BARE.search(line)) and not _SENTENCE_END.search(line)
+    if labelled_credit(line):
+        return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS)) or credit_label(line)
+    return bare_credit(line) and not _SENTENCE_END.search(line)
 
 
 def _drop_pull_quotes(paras: list[str]) -> list[str]:

@@ -168,7 +168,7 @@ def extract_article(html: str, *, url: str, listed: bool = False) -> Article:
     draft = _draft(tree, url, meta)
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
-    text, cleaned = clean_text(draft.text, title=meta.title)
+    text, cleaned = clean_text(draft.text, title=meta.title, language=meta.language)
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
     if draft.crumbs and word_count(text) < _MIN_WORDS and not _is_whole_page(text, html, url):
@@ -220,7 +220,7 @@ class _Draft:
 
 def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str] = ()) -> _Draft:
     """Prune tree in place (but the `skip`ped steps), run trafilatura on it, and try the dense strategy."""
-    removed = prune_tree(tree, base_url=url, skip=skip)
+    removed = prune_tree(tree, base_url=url, skip=skip, language=meta.language)
     steps = list(removed.steps)
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")

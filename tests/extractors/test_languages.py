@@ -1,0 +1,149 @@
+"""Boilerplate labelled in the page's own language is removed; the story in that language is kept (issue 17).
+
+The pages are ours, shaped like the obfuscated newsroom sites (hashed classes, no semantic tags), so only the
+labels' words can give the boilerplate away.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors._shapes import split_credit
+from extractors.article import extract_article
+
+# (language, story paragraphs, related label, ad label, photo caption with its credit, comments heading)
+PAGES = [
+    (
+        "de",
+        [
+            "Der Stadtrat hat am Dienstag nach langer Debatte einen neuen Haushalt für das kommende Jahr beschlossen,"
+            " der vor allem Straßen und Schulen zugutekommen soll.",
+            "Die Opposition kritisierte, dass die Rücklagen zu gering seien, und kündigte an, die Ausgaben im Herbst"
+            " erneut zu prüfen, sobald die Steuerschätzung vorliegt.",
+        ],
+        "Lesen Sie auch:",
+        "Anzeige",
+        "Stadträte bei der Abstimmung im Rathaus. Foto: dpa",
+        "Kommentare",
+    ),
+    (
+        "fr",
+        [
+            "Le conseil municipal a adopté mardi soir un nouveau budget pour l'année prochaine, après un long débat"
+            " sur la rénovation des routes et des écoles.",
+            "L'opposition a jugé les réserves insuffisantes et promis de revenir sur les dépenses à l'automne,"
+            " lorsque les prévisions fiscales seront connues.",
+        ],
+        "Lire aussi :",
+        "Publicité",
+        "Les conseillers votent à la mairie (Photo : AFP)",
+        "Commentaires",
+    ),
+    (
+        "es",
+        [
+            "El ayuntamiento aprobó el martes por la noche un nuevo presupuesto para el próximo año, tras un largo"
+            " debate sobre la reparación de calles y escuelas.",
+            "La oposición consideró insuficientes las reservas y anunció que volverá a revisar el gasto en otoño,"
+            " cuando se conozcan las previsiones fiscales.",
+        ],
+        "Lee también:",
+        "Publicidad",
+        "Los concejales votan en el ayuntamiento. Foto: EFE",
+        "Comentarios",
+    ),
+    (
+        "ru",
+        [
+            "Городской совет во вторник вечером после долгих споров утвердил новый бюджет на следующий год, в"
+            " котором основные средства направлены на ремонт дорог и школ.",
+            "Оппозиция сочла резервы недостаточными и пообещала вернуться к расходам осенью, когда станет известен"
+            " прогноз налоговых поступлений.",
+        ],
+        "Читайте также:",
+        "Реклама",
+        "Депутаты голосуют в здании мэрии. Фото: ТАСС",
+        "Комментарии",
+    ),
+    (
+        "ar",
+        [
+            "أقر المجلس البلدي مساء الثلاثاء بعد نقاش طويل ميزانية جديدة للعام المقبل تخصص معظم مواردها لإصلاح"
+            " الطرق والمدارس في أحياء المدينة.",
+            "واعتبرت المعارضة أن الاحتياطيات غير كافية ووعدت بمراجعة النفقات في الخريف عندما تصدر توقعات الإيرادات"
+            " الضريبية الجديدة.",
+        ],
+        "اقرأ أيضا:",
+        "إعلان",
+        "أعضاء المجلس خلال التصويت في مبنى البلدية. صورة: رويترز",
+        "التعليقات",
+    ),
+    (
+        "zh",
+        [
+            "市议会周二晚间经过长时间辩论，通过了明年的新预算，其中大部分资金将用于修缮城市道路和学校，"
+            "预计将惠及全市数十万居民。",
+            "反对派认为储备金不足，并表示将在秋季税收预测公布后重新审查各项支出，确保财政稳健。",
+        ],
+        "相关阅读：",
+        "广告",
+        "议员们在市政厅投票。图：新华社",
+        "网友评论",
+    ),
+    (
+        "ja",
+        [
+            "市議会は火曜日の夜、長い議論の末に来年度の新しい予算案を可決した。予算の大部分は市内の道路と学校の"
+            "修繕に充てられる見通しだ。",
+            "野党は積立金が不十分だと批判し、秋に税収の見通しが出た段階で支出を改めて見直す考えを示した。",
+        ],
+        "関連記事：",
+        "広告",
+        "市庁舎で投票する議員たち（写真：共同）",
+        "コメント",
+    ),
+]
+
+
+def page(lang: str | None, story: list[str], related: str, ad: str, caption: str, comments: str) -> str:
+    paragraphs = "".join(f"<div class='c7f2a'>{p}</div>" for p in story)
+    lang_attr = f" lang='{lang}'" if lang else ""
+    return (
+        f"<html{lang_attr}><head><title>x</title></head><body><div class='c01'>"
+        f"<div class='c02'>{paragraphs[: len(paragraphs) // 2]}</div>"
+        f"<div class='c03'><img src='/a.jpg'><div class='c04'>{caption}</div></div>"
+        f"<div class='c05'>{related} <a href='/other-story'>Another story about the council</a></div>"
+        f"<div class='c06'><span>{ad}</span></div>"
+        f"{paragraphs}"
+        f"<div class='c08'><div class='c09'>{comments}</div><div class='c10'>I disagree with this.</div>"
+        "<div class='c10'>Well said.</div></div>"
+        "</div></body></html>"
+    )
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["lang declared", "no lang attribute"])
+@pytest.mark.parametrize(("lang", "story", "related", "ad", "caption", "comments"), PAGES, ids=[p[0] for p in PAGES])
+def test_labels_in_the_pages_language_are_boilerplate_and_the_story_stays(
+    declared: bool, lang: str, story: list[str], related: str, ad: str, caption: str, comments: str
+) -> None:
+    html = page(lang if declared else None, story, related, ad, caption, comments)
+    article = extract_article(html, url="https://city.example/news/budget")
+    for paragraph in story:
+        assert paragraph in article.text
+    for boilerplate in (related, ad, caption, comments, "Another story about the council", "Well said."):
+        assert boilerplate not in article.text
+    assert [r.url for r in article.related_links] == ["https://city.example/other-story"]
+
+
+@pytest.mark.parametrize(
+    ("caption", "credit"),
+    [
+        ("Stadträte im Rathaus. Foto: dpa", "dpa"),
+        ("Les conseillers à la mairie (Photo : AFP)", "AFP"),
+        ("Депутаты в мэрии. Фото: ТАСС", "ТАСС"),
+        ("议员们在市政厅投票。图：新华社", "新华社"),
+        ("市庁舎で投票する議員たち（写真：共同）", "共同"),
+    ],
+)
+def test_photo_credits_are_split_off_in_any_language(caption: str, credit: str) -> None:
+    assert split_credit(caption)[1] == credit
