@@ -22,13 +22,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from extractors._shapes import (
-    CREDIT_HINT,
     GALLERY_COUNT,
     GALLERY_NUMBER,
     Shapes,
-    bare_credit,
-    credit_label,
-    labelled_credit,
+    credit_ending,
     shapes_for,
     split_credit,
 )
@@ -301,7 +298,7 @@ def _record_loose_text(b: HtmlElement, out: _Collector) -> None:
         cap = _caption_of(b)
         if cap:
             out.captions.append(cap)
-    elif text and not out.shapes.share_text.match(text):
+    elif text and not out.shapes.is_share_text(text):
         cap = split_credit(text)
         out.captions.append(cap)
 
@@ -324,18 +321,18 @@ def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
 def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement | None:
     """The element to drop for a short text block, or None to keep it."""
     shapes = out.shapes
-    if shapes.related_prefix.match(text) and b.find(".//a") is not None:
+    if shapes.related_prefix_end(text) is not None and b.find(".//a") is not None:
         for a in b.iter("a"):
             out.link(a)
         return b
-    if shapes.ad_label.match(text) or shapes.share_text.match(text):
+    if shapes.is_ad_label(text) or shapes.is_share_text(text):
         return _widest_same_text(b, text)
     if shapes.is_promo(text):
         return _widest_same_text(b, text, slack=80)
     if b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong") and (
-        shapes.related_heading.match(text) or shapes.comments_heading.match(text)
+        shapes.is_related_heading(text) or shapes.is_comments_heading(text)
     ):
-        return _section_after_heading(b, related=bool(shapes.related_heading.match(text)), out=out)
+        return _section_after_heading(b, related=shapes.is_related_heading(text), out=out)
     if GALLERY_COUNT.match(text):
         _record_loose_text(b, out)
         return b
@@ -654,16 +651,16 @@ def clean_text(
             out.titles.append(line)
         elif i in numbered:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", line, count=1)))
-        elif m := shapes.related_prefix.match(line):
+        elif (end := shapes.related_prefix_end(line)) is not None:
             if len(line) <= _SHORT:
-                out.related.append((line[m.end() :].strip(), None))
+                out.related.append((line[end:].strip(), None))
             else:
                 kept.append(line)
         elif title and _is_title_line(folded, " ".join(title.split()).casefold()):
             continue
-        elif shapes.ad_label.match(line) or shapes.share_text.match(line):
+        elif shapes.is_ad_label(line) or shapes.is_share_text(line):
             continue
-        elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.rights.search(line)):
+        elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue
         elif len(line) <= _CAPTION_MAX and _is_caption_line(line):
             out.captions.append(split_credit(line))
@@ -687,11 +684,12 @@ def _is_title_line(line: str, title: str) -> bool:
 
 def _is_caption_line(line: str) -> bool:
     """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
-    if not CREDIT_HINT.search(line[-90:]):
-        return False
-    if labelled_credit(line):
-        return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS)) or credit_label(line)
-    return bare_credit(line) and not _SENTENCE_END.search(line)
+    ending = credit_ending(line)
+    if ending == "label":
+        return True
+    if ending == "parenthesis":
+        return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
+    return ending == "agency" and not _SENTENCE_END.search(line)
 
 
 def _drop_pull_quotes(paras: list[str]) -> list[str]:

@@ -9,53 +9,94 @@ English page too, and split_credit has no page to ask. Pure: no parsing, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from extractors._labels import LABELS, labels_for
 
 _I = re.IGNORECASE
 GALLERY_NUMBER = re.compile(r"^\s*(?P<k>\d{1,3})\s*/\s*(?P<n>\d{1,3})\s+(?=\S)")
 GALLERY_COUNT = re.compile(r"^\s*(?P<n>\d{1,3})\s+show all\b\s*(?P<title>.*?)\s*$", _I)
-# Label forms that are patterns, not fixed words.
-_RELATED_FORMS = (r"more from [\w ]{1,30}",)
-_HEADING_FORMS = (r"more from [\w ]{1,40}",)
-_COMMENT_STARTS = r"|^\s*(?:join|leave|post) (?:the|a) (?:discussion|comment|conversation)"
-_SEPARATORS = r"(?::|：|»|>>|\|)"
+# English label forms that are patterns, not fixed words.
+_MORE_FROM = re.compile(r"^\s*more from [\w ]{1,40}?\s*[:：]?\s*$", _I)
+_MORE_FROM_PREFIX = re.compile(r"^\s*more from [\w ]{1,30}?\s*(?::|：|»|>>|\|)\s*", _I)
+_COMMENT_STARTS = re.compile(r"^\s*(?:join|leave|post) (?:the|a) (?:discussion|comment|conversation)", _I)
+_COMMENT_COUNT = re.compile(r"^\s*\d+\s+|\s*\(\d+\)\s*$")
+_PREFIX_END = re.compile(r"\s*(?::|：|»|>>|\|)\s*")
 _COOKIE_EN = r"\b(?:we|this (?:web)?site|our site) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b"
 _NEWSLETTER_EN = (
     r"\bsign up (?:to|for)\b.{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
 )
+_TOKENS = re.compile(r"[\W_]+")
+# Bounds that spare most blocks the label tests: a row of share buttons is short, a promo is a sentence.
+_SHARE_MAX = 120
+_PROMO_MIN = 20
+
+
+def _key(text: str) -> str:
+    """A label as looked up: casefolded, one space between words, no closing colon."""
+    return " ".join(text.casefold().split()).rstrip(":：").rstrip()
 
 
 @dataclass(frozen=True, slots=True)
 class Shapes:
-    """The compiled label rules of one page language."""
+    """The label rules of one page language: whole labels are set lookups, so more languages cost nothing."""
 
-    related_prefix: re.Pattern[str]
-    related_heading: re.Pattern[str]
-    comments_heading: re.Pattern[str]
-    ad_label: re.Pattern[str]
-    share_text: re.Pattern[str]
+    related_prefixes: frozenset[str]
+    related_headings: frozenset[str]
+    comments_headings: frozenset[str]
+    ad_labels: frozenset[str]
+    share_words: frozenset[str]
+    unspaced_share_words: tuple[str, ...]  # share words of scripts without spaces, longest first
+    promo_keys: tuple[str, ...]  # a word each cookie or newsletter phrase holds: a cheap test before the regex
     promo: re.Pattern[str]
-    rights: re.Pattern[str]
+    rights: tuple[str, ...]
+
+    def related_prefix_end(self, text: str) -> int | None:
+        """Where the headline starts after a "Read more:" label, or None when the text has no such label."""
+        m = _PREFIX_END.search(text, 0, 80)
+        if m is not None and m.start() > 0 and _key(text[: m.start()]) in self.related_prefixes:
+            return m.end()
+        m = _MORE_FROM_PREFIX.match(text)
+        return m.end() if m else None
+
+    def is_related_heading(self, text: str) -> bool:
+        return _key(text) in self.related_headings or bool(_MORE_FROM.match(text))
+
+    def is_comments_heading(self, text: str) -> bool:
+        return _key(_COMMENT_COUNT.sub("", text)) in self.comments_headings or bool(_COMMENT_STARTS.match(text))
+
+    def is_ad_label(self, text: str) -> bool:
+        return _key(text) in self.ad_labels
+
+    def is_share_text(self, text: str) -> bool:
+        """Only the words of share and print buttons ("Share Tweet Email", "分享到 微信")."""
+        if len(text) > _SHARE_MAX:
+            return False
+        tokens = [t for t in _TOKENS.split(text.casefold()) if t]
+        return bool(tokens) and all(t in self.share_words or self._unspaced_share(t) for t in tokens)
+
+    def _unspaced_share(self, token: str) -> bool:
+        while token:
+            word = next((w for w in self.unspaced_share_words if token.startswith(w)), None)
+            if word is None:
+                return False
+            token = token[len(word) :]
+        return True
 
     def is_promo(self, text: str) -> bool:
         """A cookie banner or newsletter sign-up sentence."""
-        return bool(self.promo.search(text))
+        if len(text) < _PROMO_MIN:
+            return False
+        low = text.casefold()
+        return any(k in low for k in self.promo_keys) and bool(self.promo.search(text))
 
-
-def _phrase(label: str) -> str:
-    """A label as a pattern: spaces match any whitespace; a label in a spaced script ends at a word boundary."""
-    body = r"\s+".join(map(re.escape, label.split()))
-    return body + (r"\b" if label[-1:].isascii() and label[-1:].isalnum() else "")
-
-
-def _any(labels: Iterable[str], *forms: str) -> str:
-    # Longest first, so that "related articles" is tried before "related".
-    return "|".join([*forms, *(_phrase(label) for label in sorted(set(labels), key=len, reverse=True))])
+    def is_rights_line(self, text: str) -> bool:
+        """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit."""
+        low = " ".join(text.casefold().split())
+        return any(r in low for r in self.rights)
 
 
 @lru_cache(maxsize=64)
@@ -63,17 +104,19 @@ def shapes_for(language: str | None) -> Shapes:
     """The rules for a page in `language` (BCP 47, e.g. "de-AT"); None or an unknown language: every language."""
     labels = labels_for(language)
     english = {*LABELS["en"].cookie, *LABELS["en"].newsletter}  # matched by the flexible English patterns
-    other_promo = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
+    phrases = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
+    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, *(r"\s+".join(map(re.escape, p.split())) for p in phrases)])
+    share = {_key(w) for w in labels.share}
     return Shapes(
-        related_prefix=re.compile(rf"^\s*(?:{_any(labels.related_prefix, *_RELATED_FORMS)})\s*{_SEPARATORS}\s*", _I),
-        related_heading=re.compile(rf"^\s*(?:{_any(labels.related_heading, *_HEADING_FORMS)})\s*[:：]?\s*$", _I),
-        comments_heading=re.compile(
-            rf"^\s*(?:\d+\s+)?(?:{_any(labels.comments_heading)})(?:\s*\(\d+\))?\s*[:：]?\s*${_COMMENT_STARTS}", _I
-        ),
-        ad_label=re.compile(rf"^\s*(?:{_any(labels.ad_label)})\s*$", _I),
-        share_text=re.compile(rf"^(?:[\W_]*(?:{_any(labels.share)}))+[\W_]*$", _I),
-        promo=re.compile("|".join(filter(None, (_COOKIE_EN, _NEWSLETTER_EN, _any(other_promo)))), _I),
-        rights=re.compile(_any(labels.rights), _I),
+        related_prefixes=frozenset(map(_key, labels.related_prefix)),
+        related_headings=frozenset(map(_key, labels.related_heading)),
+        comments_headings=frozenset(map(_key, labels.comments_heading)),
+        ad_labels=frozenset(map(_key, labels.ad_label)),
+        share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
+        unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
+        promo_keys=tuple({"cookie", "newsletter", *(max(p.split(), key=len).casefold() for p in phrases)}),
+        promo=re.compile(promo, _I),
+        rights=tuple(_key(r) for r in labels.rights),
     )
 
 
@@ -84,7 +127,16 @@ _AGENCY = (
     r"|dpa|DPA|Xinhua|REX|Rex Features|AAP|ANSA|Kyodo|SIPA|NurPhoto|Anadolu|ZUMA|Zuma|Corbis"
     r"|iStock|Associated Press)"
 )
-_PHOTO = _any((label for labels in LABELS.values() for label in labels.photo), r"photo(?:graph)?s?")
+
+
+def _phrase(label: str) -> str:
+    """A label as a pattern: spaces match any whitespace; a label in a spaced script ends at a word boundary."""
+    body = r"\s+".join(map(re.escape, label.split()))
+    return body + (r"\b" if label[-1:].isascii() and label[-1:].isalnum() else "")
+
+
+_PHOTO_LABELS = sorted({label for labels in LABELS.values() for label in labels.photo}, key=len, reverse=True)
+_PHOTO = "|".join([r"photo(?:graph)?s?", *map(_phrase, _PHOTO_LABELS)])
 _NAME = r"[A-Z][\w.'’-]*"
 _CREDIT_RUN = rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
 _CREDIT_PAREN = re.compile(
@@ -93,7 +145,7 @@ _CREDIT_PAREN = re.compile(
 _CREDIT_LABEL = re.compile(rf"\s*[-–—|.]?\s*(?<!\w)(?:{_PHOTO})\s*[:：]\s*(?P<a>[^:：]{{1,60}}?)\s*$", _I)
 _CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
 # Agency names are matched case-sensitively: "(ePA)" is an abbreviation in a sentence, "(EPA)" a credit.
-CREDIT_HINT = re.compile(rf"{_AGENCY}|(?i:{_PHOTO})")
+_AGENCY_NAME = re.compile(_AGENCY)
 
 
 def split_credit(text: str) -> tuple[str, str | None]:
@@ -117,16 +169,18 @@ def has_credit(text: str) -> bool:
     return bool(_CREDIT_BARE.search(text)) and not text.endswith(".")
 
 
-def labelled_credit(text: str) -> bool:
-    """A credit in parentheses or after a label ("(Photo: X)", "Foto: dpa", "写真：共同")."""
-    return bool(_CREDIT_PAREN.search(text) or _CREDIT_LABEL.search(text))
+def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None:
+    """How a line ends in a photo credit, if it does: "... Foto: dpa", "... (Photo: X)", "... Reuters".
 
-
-def credit_label(text: str) -> bool:
-    """A credit after a label ("Photo: X"), which marks a caption even when the line ends a sentence."""
-    return bool(_CREDIT_LABEL.search(text))
-
-
-def bare_credit(text: str) -> bool:
-    """A bare agency run at the end ("... Reuters")."""
-    return bool(_CREDIT_BARE.search(text))
+    The cheap tests come first (a colon near the end, a closing bracket, an agency's name): most lines of a story
+    have none of them, and the credit patterns hold every language's labels.
+    """
+    tail = line[-90:].rstrip()
+    if ":" in tail or "：" in tail:
+        if _CREDIT_LABEL.search(tail):
+            return "label"
+    if tail.endswith((")", "）")) and _CREDIT_PAREN.search(tail):
+        return "parenthesis"
+    if _AGENCY_NAME.search(tail) and _CREDIT_BARE.search(tail):
+        return "agency"
+    return None
