@@ -253,10 +253,15 @@ def _caption_of(el: HtmlElement) -> tuple[str, str | None] | None:
     return split_credit(text)
 
 
+@lru_cache(maxsize=8192)  # a site's pages repeat their class names on element after element
+def _may_hint(value: str) -> bool:
+    return _HINT_FAST.search(value.lower()) is not None
+
+
 def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
     candidates = dict.fromkeys(body.iter("figure", "figcaption"))
     for value in _HINT_ATTRS(body):
-        if _HINT_FAST.search(value.lower()):
+        if _may_hint(str(value)):  # str(): a cached lxml string would keep its page's tree alive
             candidates.setdefault(value.getparent(), None)
     for el in candidates:
         if el.tag in _NEVER_PRUNE:
