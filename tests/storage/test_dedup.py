@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.fingerprint import DedupParams, containment, estimate_jaccard
+from extractors.fingerprint import DedupParams, Scheme, containment, estimate_jaccard
 from storage._clusters import BUCKET_MEMBERS, verify
 from storage.db import writing
 from storage.dedup import CanonicalRule, assign_clusters, has_pending
@@ -189,7 +189,9 @@ def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containme
     sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
     sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
     sigs[1] = sigs[0].copy()
-    fingerprints = {i: (sigs[i], sets[i]) for i in range(len(sets))}
+    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme]] = {
+        i: (sigs[i], sets[i], "word") for i in range(len(sets))
+    }
     # a rule that nearly every pair passes, so nearly every pair's figures come back
     lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
     for new in range(len(sets)):
