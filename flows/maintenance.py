@@ -10,7 +10,6 @@ while it runs, and it does all of it in one transaction: a failed rebuild change
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -24,20 +23,18 @@ from flows.ingest import dedup_params, run_name
 from storage.db import writing
 from storage.dedup import DedupResult, assign_clusters, reset_index
 
-log = logging.getLogger(__name__)
-
-
-def _report(signed: int, total: int) -> None:
-    # A plain logger, not get_run_logger: the core calls this; prefect.yaml forwards the flows logger.
-    log.info("rebuild-clusters: %d of %d articles signed", signed, total)
-
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str) -> DedupResult:
     """Empty the dedup index and assign every article a cluster again, in one transaction."""
+    log = get_run_logger()  # the core calls back once per chunk, in this task's context
+
+    def report(signed: int, total: int) -> None:
+        log.info("rebuild-clusters: %d of %d articles signed", signed, total)
+
     with writing(db, memory_limit=memory_limit) as con:
         reset_index(con)
-        return assign_clusters(con, run_id, params, progress=_report)
+        return assign_clusters(con, run_id, params, progress=report)
 
 
 @flow(name="rebuild-clusters", flow_run_name=run_name("rebuild-clusters"))
