@@ -1,9 +1,11 @@
 """The `rebuild-clusters` maintenance flow: drop the near-duplicate index and cluster every article again.
 
 Use it after changing dedup settings (threshold, num_perm, shingle size), which the incremental index
-refuses to mix. Articles are re-signed in article-id order, so a cluster keeps the id of its first
-member as before, unless the new settings split or merge it. Like `ingest`, it is the only writer of
-the database while it runs, and it does all of it in one transaction: a failed rebuild changes nothing.
+refuses to mix, and once on a database whose index predates script-aware shingling if it holds Chinese,
+Japanese, Thai or similar text (the dedup step says so). It logs its progress after every chunk of
+articles. Articles are re-signed in article-id order, so a cluster keeps the id of its first member as
+before, unless the new settings split or merge it. Like `ingest`, it is the only writer of the database
+while it runs, and it does all of it in one transaction: a failed rebuild changes nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ from storage.dedup import DedupResult, assign_clusters, reset_index
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str) -> DedupResult:
     """Empty the dedup index and assign every article a cluster again, in one transaction."""
+    log = get_run_logger()  # the core calls back once per chunk, in this task's context
+
+    def report(signed: int, total: int) -> None:
+        log.info("rebuild-clusters: %d of %d articles signed", signed, total)
+
     with writing(db, memory_limit=memory_limit) as con:
         reset_index(con)
-        return assign_clusters(con, run_id, params)
+        return assign_clusters(con, run_id, params, progress=report)
 
 
 @flow(name="rebuild-clusters", flow_run_name=run_name("rebuild-clusters"))

@@ -19,7 +19,7 @@ from itertools import chain
 
 import numpy as np
 
-from extractors.fingerprint import DedupParams, estimate_jaccards
+from extractors.fingerprint import DedupParams, Scheme, estimate_jaccards
 
 # Per LSH bucket and cluster, the oldest members kept as candidates; per bucket, the oldest clusters kept.
 # Natural text puts ~1 unrelated article in a bucket a new article hits at 1M stored (p ≈ 5e-5 per pair
@@ -32,7 +32,8 @@ BUCKET_CLUSTERS = 32
 # stored cluster it reaches. Bounds verification per article at bands x BUCKET_CLUSTERS x (this + 1).
 REPRESENTATIVES = 8
 
-Fingerprints = Mapping[int, tuple[np.ndarray, np.ndarray]]  # article id -> (MinHash signature, sorted shingles)
+# article id -> (MinHash signature, sorted shingles, shingle scheme)
+Fingerprints = Mapping[int, tuple[np.ndarray, np.ndarray, Scheme]]
 StoredMember = tuple[int, int, int, int]  # (band, bucket, cluster_id, article_id) of an article signed earlier
 Bucket = tuple[int, int]  # (band, bucket key)
 
@@ -193,15 +194,18 @@ def verify(
     """
     if not candidates:
         return []
-    sig_a, sh_a = fingerprints[article_id]
+    sig_a, sh_a, scheme = fingerprints[article_id]
     others = [fingerprints[c] for c in candidates]
-    jaccards = estimate_jaccards(sig_a, [sig for sig, _ in others])
-    common = _common_counts(sh_a, [shingles for _, shingles in others])
+    jaccards = estimate_jaccards(sig_a, [sig for sig, _, _ in others])
+    common = _common_counts(sh_a, [shingles for _, shingles, _ in others])
     matches = []
-    for old, (_, sh_b), jaccard, shared in zip(candidates, others, jaccards, common, strict=True):
+    for old, (_, sh_b, scheme_b), jaccard, shared in zip(candidates, others, jaccards, common, strict=True):
+        if scheme_b != scheme:
+            continue  # word and character shingles of two texts say nothing about each other
         smaller = min(len(sh_a), len(sh_b))
         contained = int(shared) / smaller if smaller else 0.0
-        if params.is_duplicate(jaccard=float(jaccard), containment=contained, sizes=(len(sh_a), len(sh_b))):
+        sizes = (len(sh_a), len(sh_b))
+        if params.is_duplicate(jaccard=float(jaccard), containment=contained, sizes=sizes, scheme=scheme):
             matches.append(DupMatch(article_id, old, float(jaccard), contained))
     return matches
 

@@ -12,7 +12,7 @@ article bridges two clusters the older (smaller) id wins and the merge is record
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -21,7 +21,17 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from extractors.fingerprint import DedupParams, band_hashes, shingle_hashes, signatures
+from extractors.fingerprint import (
+    SHINGLE_RULES,
+    UNSPACED_PATTERN,
+    DedupParams,
+    Scheme,
+    band_hashes,
+    normalize_text,
+    shingle_scheme,
+    shingles,
+    signatures,
+)
 from storage._clusters import BUCKET_CLUSTERS, BUCKET_MEMBERS, ChunkLinker, DupMatch
 
 # Pending articles are signed and matched this many at a time, which bounds memory per step.
@@ -72,8 +82,20 @@ class DedupResult:
     clustered: int = 0
 
 
+class StaleIndexError(ValueError):
+    """The stored signatures were made another way than the current settings make them."""
+
+
 def params_key(params: DedupParams) -> str:
-    """A string that identifies signature-compatible parameters."""
+    """A string that identifies signature-compatible parameters, including how shingles are made."""
+    return (
+        f"perm={params.num_perm};shingle={params.shingle_size};chars={params.char_shingle_size};"
+        f"rules={SHINGLE_RULES};seed={params.seed};b={params.bands};r={params.rows}"
+    )
+
+
+def legacy_params_key(params: DedupParams) -> str:
+    """The key copydesk wrote before script-aware shingling (every article word-shingled)."""
     return f"perm={params.num_perm};shingle={params.shingle_size};seed={params.seed};b={params.bands};r={params.rows}"
 
 
@@ -83,16 +105,25 @@ def assign_clusters(
     params: DedupParams,
     *,
     canonical: CanonicalRule = CanonicalRule(),
+    progress: Callable[[int, int], None] | None = None,
 ) -> DedupResult:
-    """Sign every pending article, match it against the index, and give it a cluster id."""
+    """Sign every pending article, match it against the index, and give it a cluster id.
+
+    `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles.
+    """
     _check_params(con, params)
     total = DedupResult()
+    ((count,),) = con.execute(
+        "SELECT count(*) FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)"
+    ).fetchall()
     while True:
         pending = _pending(con)
         if not pending:
             return total
         step = _assign_chunk(con, run_id, params, pending, canonical)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
+        if progress is not None:
+            progress(total.signed, max(count, total.signed))
 
 
 def reset_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -137,15 +168,15 @@ def _assign_chunk(
     canonical: CanonicalRule,
 ) -> DedupResult:
     ids = [row[0] for row in pending]
-    hashes = [shingle_hashes(row[1], size=params.shingle_size) for row in pending]
+    schemes, hashes = zip(*(shingles(row[1], params) for row in pending), strict=True)
     sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
     keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
     stored = _candidates(con, ids, keys)  # before the chunk's own bands go in: those are matched in memory
-    _store_signatures(con, ids, sigs, hashes, params)
+    _store_signatures(con, ids, sigs, hashes, schemes, params)
     _store_bands(con, ids, keys)
     current = {row[0]: row[2] for row in pending}
     linker = ChunkLinker(stored, _canonicals(con, {row[2] for row in stored}), current)
-    local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
+    local = {i: (sigs[k], hashes[k], schemes[k]) for k, i in enumerate(ids)}
     edges = _link(con, linker, ids, local, _shared_buckets(keys, stored), params)
     merges = _apply_links(con, run_id, linker, current, canonical)
     if edges:
@@ -158,12 +189,14 @@ def _store_signatures(
     ids: Sequence[int],
     sigs: np.ndarray,
     hashes: Sequence[np.ndarray],
+    schemes: Sequence[Scheme],
     params: DedupParams,
 ) -> None:
     table = pa.table(
         {
             "article_id": pa.array(ids, pa.int64()),
             "params": pa.array([params_key(params)] * len(ids), pa.string()),
+            "scheme": pa.array(schemes, pa.string()),
             "minhash": pa.array([_pack(s) for s in sigs], pa.binary()),
             "shingles": pa.array([_pack(np.sort(h)) for h in hashes], pa.binary()),
         }
@@ -238,7 +271,7 @@ def _link(
     con: duckdb.DuckDBPyConnection,
     linker: ChunkLinker,
     ids: Sequence[int],
-    local: dict[int, tuple[np.ndarray, np.ndarray]],
+    local: dict[int, tuple[np.ndarray, np.ndarray, Scheme]],
     buckets: Sequence[list[tuple[int, int]]],
     params: DedupParams,
 ) -> list[DupMatch]:
@@ -281,14 +314,20 @@ def _parts(needs: Sequence[set[int]], limit: int) -> Iterator[tuple[int, int]]:
         yield lo, len(needs)
 
 
-def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _load_signatures(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray, Scheme]]:
     ids = list(ids)
     if not ids:
         return {}
     rows = con.execute(
-        "SELECT article_id, minhash, shingles FROM signatures WHERE article_id IN (SELECT unnest(?))", [ids]
+        "SELECT article_id, minhash, shingles, scheme FROM signatures WHERE article_id IN (SELECT unnest(?))", [ids]
     ).fetchall()
-    return {r[0]: (_unpack(r[1]), _sorted_unique(_unpack(r[2]))) for r in rows}
+    return {r[0]: (_unpack(r[1]), _sorted_unique(_unpack(r[2])), _scheme(r[3])) for r in rows}
+
+
+def _scheme(value: str | None) -> Scheme:
+    return "char" if value == "char" else "word"
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -375,14 +414,48 @@ def _insert_matches(con: duckdb.DuckDBPyConnection, run_id: str, matches: Sequen
 
 
 def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:
-    """Signatures made with other parameters are never compared: refuse to mix them."""
+    """Signatures made with other parameters are never compared: upgrade them in place if nothing changes, or refuse."""
     key = params_key(params)
-    other = con.execute("SELECT params FROM signatures WHERE params <> ? LIMIT 1", [key]).fetchone()
-    if other:
-        raise ValueError(
-            f"the database holds signatures made with {other[0]!r}, not {key!r}; "
-            "use the same dedup settings or run the rebuild-clusters flow"
+    others = [
+        row[0] for row in con.execute("SELECT DISTINCT params FROM signatures WHERE params <> ?", [key]).fetchall()
+    ]
+    if others == [legacy_params_key(params)]:
+        upgrade_legacy_signatures(con, params)
+    elif others:
+        raise StaleIndexError(
+            f"the database holds signatures made with {others[0]!r}, not {key!r}; "
+            "use the same dedup settings or run `copydesk rebuild-clusters` to re-sign every article"
         )
+
+
+def upgrade_legacy_signatures(con: duckdb.DuckDBPyConnection, params: DedupParams) -> int:
+    """Relabel signatures from before script-aware shingling when they are what re-signing would make.
+
+    Word shingles are made exactly as before, so only articles that are now shingled by characters (Chinese,
+    Japanese, Thai...) would change. If there are none, the stored signatures are relabelled with the current
+    key (no re-signing); otherwise StaleIndexError says to run `copydesk rebuild-clusters`, because their old
+    signatures decided clusters that other articles joined. Returns the number of relabelled signatures.
+    """
+    legacy, key = legacy_params_key(params), params_key(params)
+    # Only texts holding an unspaced-script character can change scheme: DuckDB's regex finds them without
+    # reading every text into Python.
+    rows = con.execute(
+        "SELECT s.article_id, a.text FROM signatures s JOIN articles a USING (article_id) "
+        "WHERE s.params = ? AND regexp_matches(a.text, ?)",
+        [legacy, UNSPACED_PATTERN],
+    ).fetchall()
+    changed = [article_id for article_id, text in rows if shingle_scheme(normalize_text(text)) == "char"]
+    if changed:
+        raise StaleIndexError(
+            f"the database's near-duplicate index predates script-aware shingling, and {len(changed)} stored "
+            f"articles (ids {', '.join(map(str, changed[:5]))}{'...' if len(changed) > 5 else ''}) are in "
+            "Chinese, Japanese, Thai or another script now shingled by characters; run `copydesk "
+            "rebuild-clusters` (with the same --db or --sources) once to re-sign every article"
+        )
+    ((count,),) = con.execute(  # DuckDB answers an UPDATE with the number of rows it changed
+        "UPDATE signatures SET params = ?, scheme = 'word' WHERE params = ?", [key, legacy]
+    ).fetchall()
+    return int(count)
 
 
 def _pack(values: np.ndarray) -> bytes:

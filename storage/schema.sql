@@ -114,8 +114,12 @@ CREATE TABLE IF NOT EXISTS signatures (
     article_id   BIGINT PRIMARY KEY,
     params       VARCHAR NOT NULL,           -- DedupParams key; signatures of other params are never compared
     minhash      BLOB NOT NULL,
-    shingles     BLOB NOT NULL               -- sorted unique shingle hashes, for containment checks
+    shingles     BLOB NOT NULL,              -- sorted unique shingle hashes, for containment checks
+    scheme       VARCHAR                     -- 'word' or 'char' shingles (extractors.fingerprint.shingle_scheme)
 );
+-- Added 2026-12 with script-aware shingling: rows written before it are word shingles (storage/dedup.py
+-- relabels them, or asks for `copydesk rebuild-clusters` where Chinese, Japanese or Thai text needs re-signing).
+ALTER TABLE signatures ADD COLUMN IF NOT EXISTS scheme VARCHAR;
 
 -- LSH band keys: articles sharing (band, bucket) are near-duplicate candidates.
 CREATE TABLE IF NOT EXISTS lsh_bands (

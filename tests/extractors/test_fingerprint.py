@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from itertools import combinations
 
 import numpy as np
@@ -13,11 +14,15 @@ from extractors.fingerprint import (
     EMPTY_HASH,
     DedupParams,
     band_hashes,
+    char_shingle_hash,
+    char_shingle_hashes,
     containment,
     estimate_jaccard,
     normalize_text,
     shingle_hash,
     shingle_hashes,
+    shingle_scheme,
+    shingles,
     signatures,
 )
 
@@ -208,3 +213,54 @@ def test_estimate_jaccard_refuses_signatures_of_other_sizes() -> None:
     assert sigs128.shape == (0, 128)
     with pytest.raises(ValueError, match="same DedupParams"):
         estimate_jaccard(sigs64[0], np.zeros(128, np.uint32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("中国的新闻社ーカナ。、「」 ไทยข่าว abc1２"), max_size=80),
+    size=st.integers(1, 6),
+)
+def test_character_signatures_are_bit_identical_to_datasketch(text: str, size: int) -> None:
+    normalized = "".join(c for c in normalize_text(text) if unicodedata.category(c)[0] in "LMN")
+    width = min(size, len(normalized))
+    grams = [normalized[i : i + width].encode() for i in range(len(normalized) - width + 1)] if normalized else []
+    minhash = MinHash(num_perm=64, seed=1, hashfunc=char_shingle_hash)
+    minhash.update_batch(grams)
+    ours = signatures([char_shingle_hashes(text, size=size)], num_perm=64, seed=1)[0]
+    assert np.array_equal(ours, minhash.hashvalues)
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme"),
+    [
+        ("The minister said on Monday that prices rose.", "word"),
+        ("Премьер-министр заявил в понедельник, что цены выросли.", "word"),
+        ("서울에서 대통령이 월요일에 말했다.", "word"),  # Hangul is written with spaces
+        ("国家主席今天在北京会见了来访的总理。", "char"),
+        ("東京都は月曜日、新しい計画を発表した。Tokyo Metropolitan Government", "char"),
+        ("นายกรัฐมนตรีกล่าวว่า รัฐบาลจะเพิ่มงบประมาณ", "char"),
+        ("The Xinhua agency (新华社) reported the figures on Monday after the meeting ended.", "word"),
+    ],
+)
+def test_unspaced_scripts_are_shingled_by_characters(text: str, scheme: str) -> None:
+    assert shingle_scheme(normalize_text(text)) == scheme
+    assert shingles(text, DedupParams())[0] == scheme
+
+
+def test_full_width_forms_and_punctuation_styles_give_the_same_character_shingles() -> None:
+    a = "「ｶﾀｶﾅ」の会社はＡＢＣ１２３を発表した。"
+    b = "『カタカナ』の会社は、ABC123を発表した!"
+    assert np.array_equal(char_shingle_hashes(a), char_shingle_hashes(b))
+
+
+def test_an_edited_copy_joins_by_jaccard_and_containment_together() -> None:
+    params = DedupParams()
+    assert params.is_duplicate(jaccard=0.38, containment=0.62, sizes=(120, 130))  # issue 17's edited copies
+    assert not params.is_duplicate(jaccard=0.33, containment=0.5, sizes=(100, 100))  # quotes half a story
+    assert not params.is_duplicate(jaccard=0.07, containment=0.18, sizes=(212, 400))  # same topic
+
+
+def test_short_text_rule_counts_characters_for_character_shingles() -> None:
+    params = DedupParams()
+    assert not params.is_duplicate(jaccard=0.6, containment=0.7, sizes=(45, 50), scheme="char")
+    assert params.is_duplicate(jaccard=0.6, containment=0.7, sizes=(45, 50), scheme="word")

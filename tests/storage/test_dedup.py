@@ -9,10 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.fingerprint import DedupParams, containment, estimate_jaccard
+from extractors.fingerprint import DedupParams, Scheme, containment, estimate_jaccard, shingle_hashes, signatures
 from storage._clusters import BUCKET_MEMBERS, verify
 from storage.db import writing
-from storage.dedup import CanonicalRule, assign_clusters, has_pending
+from storage.dedup import (
+    CanonicalRule,
+    StaleIndexError,
+    assign_clusters,
+    has_pending,
+    legacy_params_key,
+    params_key,
+    reset_index,
+)
 from storage.load import load_articles
 from storage.rows import ArticleRow
 
@@ -189,7 +197,9 @@ def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containme
     sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
     sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
     sigs[1] = sigs[0].copy()
-    fingerprints = {i: (sigs[i], sets[i]) for i in range(len(sets))}
+    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme]] = {
+        i: (sigs[i], sets[i], "word") for i in range(len(sets))
+    }
     # a rule that nearly every pair passes, so nearly every pair's figures come back
     lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
     for new in range(len(sets)):
@@ -197,3 +207,50 @@ def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containme
         for old, figures in got.items():
             assert figures == (estimate_jaccard(sigs[new], sigs[old]), containment(sets[new], sets[old]))
         assert set(got) >= {old for old in range(new) if 4 not in (new, old)}  # 4: the empty set
+
+
+def legacy_database(db: Path, rows: list[ArticleRow]) -> None:
+    """A file as copydesk wrote it before script-aware shingling: word shingles, the old key, no scheme column."""
+    with writing(db) as con:
+        load_articles(con, "r0", rows)
+        assign_clusters(con, "r0", PARAMS)
+        con.execute("UPDATE signatures SET params = ?", [legacy_params_key(PARAMS)])
+        con.execute("ALTER TABLE signatures DROP COLUMN scheme")
+    with writing(db) as con:  # re-sign every article as the old code did: word shingles for all
+        for article_id, text in con.execute("SELECT article_id, text FROM articles").fetchall():
+            old = signatures([shingle_hashes(text)])[0]
+            con.execute(
+                "UPDATE signatures SET minhash = ? WHERE article_id = ?", [old.astype("<u4").tobytes(), article_id]
+            )
+
+
+def test_an_older_word_only_index_is_relabelled_and_keeps_matching(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    wire = story(30)
+    legacy_database(db, [row("http://a.example/w", wire), row("http://x.example/o", story(31))])
+    clusters = load_and_cluster(db, "r1", [row("http://b.example/w", wire)])
+    assert clusters["http://b.example/w"] == clusters["http://a.example/w"] != clusters["http://x.example/o"]
+    with writing(db) as con:
+        keys = con.execute("SELECT DISTINCT params, scheme FROM signatures").fetchall()
+    assert keys == [(params_key(PARAMS), "word")]
+
+
+def test_an_older_index_holding_chinese_text_asks_for_rebuild_clusters_which_fixes_it(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    chinese = "国家气象中心今天发布暴雨橙色预警，预计未来三天南方多地将出现强降雨，部分地区可能发生山洪。" * 3
+    legacy_database(db, [row("http://a.example/zh", [chinese]), row("http://x.example/o", story(32))])
+    with writing(db) as con:
+        load_articles(con, "r1", [row("http://b.example/zh", ["新华社北京电", chinese])])
+        with pytest.raises(StaleIndexError, match=r"1 stored articles \(ids 1\).*copydesk rebuild-clusters"):
+            assign_clusters(con, "r1", PARAMS)
+    seen: list[tuple[int, int]] = []
+    with writing(db) as con:  # what `copydesk rebuild-clusters` does, in one transaction
+        reset_index(con)
+        assign_clusters(con, "r2", PARAMS, progress=lambda done, total: seen.append((done, total)))
+        clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+        schemes = dict(
+            con.execute("SELECT a.url, s.scheme FROM signatures s JOIN articles a USING (article_id)").fetchall()
+        )
+    assert clusters["http://a.example/zh"] == clusters["http://b.example/zh"] != clusters["http://x.example/o"]
+    assert schemes == {"http://a.example/zh": "char", "http://b.example/zh": "char", "http://x.example/o": "word"}
+    assert seen == [(3, 3)]
