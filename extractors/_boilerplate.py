@@ -144,16 +144,24 @@ def _hint(el: HtmlElement) -> str | None:
     story was split over such boxes), "download-ad-free" a link: neither is an ad. aria-label is a phrase
     written for people ("Share this article", "Advertisement"), so any hint word in it counts.
     """
-    for attr in ("class", "id"):
-        for token in (el.get(attr) or "").split():
+    get = el.get
+    return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"))
+
+
+@lru_cache(maxsize=8192)  # elements of one kind share their attributes, on a page and across a site's pages
+def _hint_of(
+    class_: str | None, id_: str | None, role: str | None, itemprop: str | None, aria_label: str | None
+) -> str | None:
+    for value in (class_, id_):
+        for token in (value or "").split():
             kind = _token_hint(token)
             if kind:
                 return kind
-    for attr in ("role", "itemprop"):
-        kind = _HINTS.get((el.get(attr) or "").strip().lower())
+    for value in (role, itemprop):
+        kind = _HINTS.get((value or "").strip().lower())
         if kind:
             return kind
-    for word in _WORD_SPLIT.split(el.get("aria-label") or ""):
+    for word in _WORD_SPLIT.split(aria_label or ""):
         kind = _HINTS.get(word.lower())
         if kind:
             return kind
@@ -330,14 +338,13 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         for a in b.iter("a"):
             out.link(a)
         return b
-    if shapes.is_ad_label(text) or shapes.is_share_text(text):
+    kind = shapes.line_kind(text)
+    if kind == "ad" or shapes.is_share_text(text):
         return _widest_same_text(b, text)
     if shapes.is_promo(text):
         return _widest_same_text(b, text, slack=80)
-    if b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong") and (
-        shapes.is_related_heading(text) or shapes.is_comments_heading(text)
-    ):
-        return _section_after_heading(b, related=shapes.is_related_heading(text), out=out)
+    if kind is not None and b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong"):
+        return _section_after_heading(b, related=kind == "related", out=out)
     if GALLERY_COUNT.match(text):
         _record_loose_text(b, out)
         return b
@@ -663,7 +670,7 @@ def clean_text(
                 kept.append(line)
         elif title and _is_title_line(folded, " ".join(title.split()).casefold()):
             continue
-        elif shapes.is_ad_label(line) or shapes.is_share_text(line):
+        elif shapes.line_kind(line) == "ad" or shapes.is_share_text(line):
             continue
         elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue

@@ -40,43 +40,54 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(":：").rstrip()
 
 
+LineKind = Literal["ad", "related", "comments"]
+
+
 @dataclass(frozen=True, slots=True)
 class Shapes:
-    """The label rules of one page language: whole labels are set lookups, so more languages cost nothing."""
+    """The label rules of one page language: whole labels are one dict lookup, so more languages cost nothing."""
 
+    whole_lines: dict[str, LineKind]  # a line that is only this label: an ad slot, a related or comments heading
     related_prefixes: frozenset[str]
-    related_headings: frozenset[str]
-    comments_headings: frozenset[str]
-    ad_labels: frozenset[str]
     share_words: frozenset[str]
     unspaced_share_words: tuple[str, ...]  # share words of scripts without spaces, longest first
     promo_keys: tuple[str, ...]  # a word each cookie or newsletter phrase holds: a cheap test before the regex
     promo: re.Pattern[str]
     rights: tuple[str, ...]
 
+    def line_kind(self, text: str) -> LineKind | None:
+        """What a line that is only a label labels: "ad" ("Advertisement"), "related" ("Most read"), "comments"."""
+        key = _key(text)
+        kind = self.whole_lines.get(key)
+        if kind is not None:
+            return kind
+        if key[:1].isdigit() or key.endswith(")"):  # "12 Comments", "Comments (12)"
+            return "comments" if self.whole_lines.get(_key(_COMMENT_COUNT.sub("", text))) == "comments" else None
+        if key.startswith("more from ") and _MORE_FROM.match(text):
+            return "related"
+        if key.startswith(("join ", "leave ", "post ")) and _COMMENT_STARTS.match(text):
+            return "comments"
+        return None
+
     def related_prefix_end(self, text: str) -> int | None:
         """Where the headline starts after a "Read more:" label, or None when the text has no such label."""
-        m = _PREFIX_END.search(text, 0, 80)
-        if m is not None and m.start() > 0 and _key(text[: m.start()]) in self.related_prefixes:
+        head = text[:80]
+        if ":" not in head and "：" not in head and "»" not in head and "|" not in head and ">>" not in head:
+            return None
+        m = _PREFIX_END.search(head)
+        if m is not None and m.start() > 0 and _key(head[: m.start()]) in self.related_prefixes:
             return m.end()
         m = _MORE_FROM_PREFIX.match(text)
         return m.end() if m else None
-
-    def is_related_heading(self, text: str) -> bool:
-        return _key(text) in self.related_headings or bool(_MORE_FROM.match(text))
-
-    def is_comments_heading(self, text: str) -> bool:
-        return _key(_COMMENT_COUNT.sub("", text)) in self.comments_headings or bool(_COMMENT_STARTS.match(text))
-
-    def is_ad_label(self, text: str) -> bool:
-        return _key(text) in self.ad_labels
 
     def is_share_text(self, text: str) -> bool:
         """Only the words of share and print buttons ("Share Tweet Email", "分享到 微信")."""
         if len(text) > _SHARE_MAX:
             return False
         tokens = [t for t in _TOKENS.split(text.casefold()) if t]
-        return bool(tokens) and all(t in self.share_words or self._unspaced_share(t) for t in tokens)
+        return bool(tokens) and all(
+            t in self.share_words or (not t.isascii() and self._unspaced_share(t)) for t in tokens
+        )
 
     def _unspaced_share(self, token: str) -> bool:
         while token:
@@ -107,11 +118,12 @@ def shapes_for(language: str | None) -> Shapes:
     phrases = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
     promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, *(r"\s+".join(map(re.escape, p.split())) for p in phrases)])
     share = {_key(w) for w in labels.share}
+    whole_lines: dict[str, LineKind] = {_key(label): "comments" for label in labels.comments_heading}
+    whole_lines |= {_key(label): "related" for label in labels.related_heading}
+    whole_lines |= {_key(label): "ad" for label in labels.ad_label}
     return Shapes(
+        whole_lines=whole_lines,
         related_prefixes=frozenset(map(_key, labels.related_prefix)),
-        related_headings=frozenset(map(_key, labels.related_heading)),
-        comments_headings=frozenset(map(_key, labels.comments_heading)),
-        ad_labels=frozenset(map(_key, labels.ad_label)),
         share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
         unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
         promo_keys=tuple({"cookie", "newsletter", *(max(p.split(), key=len).casefold() for p in phrases)}),
