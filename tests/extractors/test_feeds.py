@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.feeds import MAX_DECOMPRESSED_BYTES, FeedError, parse_datetime, parse_feed
+from extractors.dates import parse_datetime
+from extractors.feeds import MAX_DECOMPRESSED_BYTES, FeedError, parse_feed
 
 FEED_URL = "http://127.0.0.1:8001/rss.xml"
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -50,7 +51,7 @@ MALFORMED = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_rss_entries_are_clean_unique_and_dated() -> None:
-    entries = parse_feed(RSS, feed_url=FEED_URL)
+    entries = parse_feed(RSS, feed_url=FEED_URL).entries
     assert [e.url for e in entries] == [
         "http://127.0.0.1:8001/news/first",
         "http://127.0.0.1:8001/news/second",
@@ -61,16 +62,17 @@ def test_rss_entries_are_clean_unique_and_dated() -> None:
     assert entries[1].title == "Second" and entries[1].published_at is None
 
 
-def test_atom_prefers_alternate_links_and_resolves_xml_base() -> None:
-    entries = parse_feed(ATOM, feed_url="http://h/atom.xml")
-    assert [e.url for e in entries] == ["http://h/news/one", "http://h/section/two", "http://h/news/three"]
+def test_atom_takes_alternate_links_only_and_resolves_xml_base() -> None:
+    entries = parse_feed(ATOM, feed_url="http://h/atom.xml").entries
+    # The third entry has only an edit link: an API address, not the article page.
+    assert [e.url for e in entries] == ["http://h/news/one", "http://h/section/two"]
     assert entries[0].title == "Bold news"
     assert entries[0].published_at == datetime(2024, 3, 1, 9, tzinfo=UTC)
     assert entries[1].published_at == datetime(2024, 3, 2, tzinfo=UTC)
 
 
 def test_rdf_items_are_read() -> None:
-    [entry] = parse_feed(RDF, feed_url="http://h/index.rdf")
+    [entry] = parse_feed(RDF, feed_url="http://h/index.rdf").entries
     assert entry.url == "http://h/a" and entry.title == "RDF item"
     assert entry.published_at == datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -79,9 +81,14 @@ def test_gzipped_feed_is_read_transparently() -> None:
     assert parse_feed(gzip.compress(RSS), feed_url=FEED_URL) == parse_feed(RSS, feed_url=FEED_URL)
 
 
-def test_malformed_feed_raises_with_the_feed_url() -> None:
-    with pytest.raises(FeedError, match=r"feed 'http://h/rss.xml' is not well-formed XML"):
-        parse_feed(MALFORMED, feed_url="http://h/rss.xml")
+def test_malformed_feed_is_recovered_and_says_why() -> None:
+    feed = parse_feed(MALFORMED, feed_url="http://h/rss.xml")
+    assert [e.url for e in feed.entries] == ["http://h/news/missing-story"]
+    assert feed.recovered is not None and feed.recovered.startswith("not well-formed XML")
+
+
+def test_well_formed_feed_needs_no_recovery() -> None:
+    assert parse_feed(RSS, feed_url=FEED_URL).recovered is None
 
 
 @pytest.mark.parametrize(
@@ -94,7 +101,7 @@ def test_documents_that_are_not_feeds_raise(content: bytes) -> None:
 
 
 def test_empty_feed_has_no_entries() -> None:
-    assert parse_feed(b"<rss><channel><title>t</title></channel></rss>", feed_url=FEED_URL) == []
+    assert parse_feed(b"<rss><channel><title>t</title></channel></rss>", feed_url=FEED_URL).entries == []
 
 
 def test_external_entities_are_never_read() -> None:
@@ -149,7 +156,7 @@ def test_feed_shaped_noise_gives_entries_or_feed_error(parts: list[str], kind: s
     if kind == "atom":
         head, tail = ('<feed xmlns="http://www.w3.org/2005/Atom">', "</feed>")
     try:
-        entries = parse_feed((head + "".join(parts) + tail).encode(), feed_url=FEED_URL)
+        entries = parse_feed((head + "".join(parts) + tail).encode(), feed_url=FEED_URL).entries
     except FeedError:
         return
     assert all(e.url.startswith("http") for e in entries)

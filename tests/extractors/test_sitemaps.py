@@ -69,9 +69,8 @@ def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<urlset><url><loc>http://h/a</loc></url>", "not well-formed XML"),
-        (b"<rss><channel/></rss>", "not <urlset> or <sitemapindex>"),
-        (b"", "not well-formed XML"),
+        (b"<html><body><p>Moved</p></body></html>", "not <urlset>, <sitemapindex> or a feed's"),
+        (b"", "not XML, even read leniently"),
     ],
 )
 def test_bad_sitemaps_raise(content: bytes, message: str) -> None:
