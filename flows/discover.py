@@ -99,10 +99,16 @@ async def discover_source(
         found.responses.append(response)
         if response.ok:
             try:
-                for entry in parse_feed(response.body, feed_url=response.final_url):
-                    add(entry.url, entry.published_at, listed=True)
+                feed = parse_feed(response.body, feed_url=response.final_url, content_type=response.content_type)
             except FeedError as exc:
                 found.errors.append(_error("discover", response.url, exc))
+                continue
+            if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
+                found.errors.append(
+                    ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, datetime.now(UTC))
+                )
+            for entry in feed.entries:
+                add(entry.url, entry.published_at, listed=True)
 
     await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps)
 
@@ -166,10 +172,16 @@ async def _walk_sitemaps(
             if not response.ok:
                 continue
             try:
-                sitemap = parse_sitemap(response.body, sitemap_url=response.final_url)
+                sitemap = parse_sitemap(
+                    response.body, sitemap_url=response.final_url, content_type=response.content_type
+                )
             except SitemapError as exc:
                 found.errors.append(_error("discover", response.url, exc))
                 continue
+            if sitemap.recovered:
+                found.errors.append(
+                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, datetime.now(UTC))
+                )
             for page in sitemap.pages:
                 add(page.url, lastmod=page.lastmod, listed=page.news)
             queue += sitemap.children

@@ -72,11 +72,19 @@ def test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking() -> 
 
 
 def test_a_malformed_feed_is_recorded_and_the_sitemap_still_counts() -> None:
-    routes = {"/rss.xml": ("<rss><channel><item>&broken", XML), "/sitemap.xml": (urlset("/a"), XML)}
+    routes = {"/rss.xml": ("<html><body>&broken", XML), "/sitemap.xml": (urlset("/a"), XML)}
     found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
     assert paths == ["/a"]
     (error,) = found.errors
     assert error.stage == "discover" and error.url.endswith("/rss.xml") and error.error_type == "FeedError"
+
+
+def test_a_recovered_feed_keeps_its_items_and_is_recorded() -> None:
+    truncated = rss("/a", "/b").split("</item>")[0] + "</item><item><title>cut"
+    found, paths = discover({"/rss.xml": (truncated, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/a"]
+    (error,) = found.errors
+    assert error.error_type == "FeedRecovered" and error.message.startswith("not well-formed XML")
 
 
 def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
