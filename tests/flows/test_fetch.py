@@ -160,11 +160,13 @@ def test_robots_txt_with_bom_and_crlf_lines_is_obeyed() -> None:
 
 
 def test_robots_txt_redirects_are_followed_five_hops_even_with_max_redirects_0() -> None:
+    def redirect(location: str):
+        return lambda request: (301, {"Location": location}, b"")
+
     # /robots.txt -> /r0 -> /r1 -> /r2 -> /r3 -> /r4: five redirects
-    hops = {f"/r{i}": (lambda i: lambda request: (301, {"Location": f"/r{i + 1}"}, b""))(i) for i in range(4)}
     routes = {
-        "/robots.txt": lambda request: (301, {"Location": "/r0"}, b""),
-        **hops,
+        "/robots.txt": redirect("/r0"),
+        **{f"/r{i}": redirect(f"/r{i + 1}") for i in range(4)},
         "/r4": page("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
         "/private/x": page(ARTICLE),
     }
