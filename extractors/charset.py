@@ -1,10 +1,9 @@
 """HTML bytes -> text, choosing the encoding roughly the way a browser does (WHATWG Encoding standard).
 
 Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> charset in the first 4 KB,
-UTF-8 if the bytes are valid UTF-8, else windows-1252. Never raises: undecodable bytes become U+FFFD. Labels are
-mapped as
-browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside the WHATWG set are
-ignored.
+UTF-8 if the bytes are valid UTF-8, else windows-1252. Never raises: undecodable bytes become U+FFFD.
+Labels are mapped as browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside
+the WHATWG set are ignored.
 """
 
 from __future__ import annotations
