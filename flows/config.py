@@ -83,6 +83,9 @@ class Settings:
     # the batches in flight.
     batch_size: int = 200
     max_articles_per_source: int = 10_000
+    # URLs read from one source's sitemaps per run, all files together (each file also stops at the protocol's
+    # 50,000): a 348k-URL sitemap took 447 MB. URLs over it are counted in an errors row (SitemapCapped).
+    max_sitemap_urls: int = 100_000
     # Processes that extract fetched pages, beside the flow's own (which fetches, loads and dedupes):
     # 0 = one per CPU core, 1 = none (extract in the flow's process, in a thread).
     extract_workers: int = 0
@@ -91,7 +94,7 @@ class Settings:
     db_memory_limit: str = "2GB"
 
     def __post_init__(self) -> None:
-        positive = ("concurrency", "per_host_concurrency", "max_bytes", "batch_size", "num_perm")
+        positive = ("concurrency", "per_host_concurrency", "max_bytes", "batch_size", "num_perm", "max_sitemap_urls")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be at least 1")

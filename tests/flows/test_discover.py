@@ -103,3 +103,18 @@ def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
     assert paths == ["/news/1", "/news/2"]
     assert "/private/" not in requested and requested[0] == "/robots.txt"
     assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
+
+
+def test_sitemap_urls_over_the_per_source_cap_are_counted_not_read() -> None:
+    with serve({}) as site:
+        site.routes["/sitemap.xml"] = page(urlset("/a", "/b", "/c").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, max_sitemap_urls=2)
+
+        found = asyncio.run(go())
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/a", "/b"]
+    (error,) = found.errors
+    assert error.error_type == "SitemapCapped" and error.message.startswith("1 URLs not read")
