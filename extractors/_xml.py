@@ -185,7 +185,7 @@ def _refuse_entities(root: etree._Element, *, source: str, error: Callable[[str]
 
 
 def _declared_encoding(content: bytes) -> str | None:
-    match = _DECLARATION.match(content.lstrip()[:200])
+    match = _DECLARATION.match(content[:300].lstrip())
     return encoding_for_label(match.group(1).decode("ascii")) if match else None
 
 

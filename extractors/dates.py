@@ -89,6 +89,7 @@ _HUNGARIAN = re.compile(rf"(\d{{4}})-([^\W\d_]+)-(\d{{1,2}})t(\d{{1,2}}):(\d{{2}
 # Korean blogs (2004): "2004년 05월 28일 01:31:15" (OnBlog) and "2004-05-25 오후 11:23:17" (Nate), both KST.
 _ONBLOG = re.compile(r"(\d{4})년\s+(\d{1,2})월\s+(\d{1,2})일\s+(\d{1,2}):(\d{2}):(\d{2})")
 _NATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(오전|오후)\s+(\d{1,2}):(\d{2}):(\d{2})")
+_ZONE_OFFSET = re.compile(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?")
 _KST = timezone(timedelta(hours=9))
 
 
@@ -96,6 +97,14 @@ def parse_datetime(value: object) -> datetime | None:
     """A feed, sitemap or page timestamp as an aware datetime (its own offset kept); None if unreadable."""
     if not isinstance(value, str):
         return None
+    # ISO 8601 date or date-time, as most feeds and sitemaps write it: the C parser first.
+    if value[:4].isdigit() and value[4:5] == "-" and (len(value) == 10 or value[10:11] in ("T", " ")):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:  # a form it does not take ("2004-07-08 23:56:58 -00:20"), or a field out of range
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     text = " ".join(value.split()).lower()
     if not text or len(text) > 100:
         return None
@@ -225,7 +234,7 @@ def _zone(zone: str | None) -> timezone:
         raise ValueError("no zone")
     if zone in _ZONES:
         return timezone(timedelta(hours=_ZONES[zone]))
-    match = re.fullmatch(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?", zone)
+    match = _ZONE_OFFSET.fullmatch(zone)
     if not match:
         raise ValueError(f"unknown zone {zone!r}")
     sign, hours, minutes = match.groups()

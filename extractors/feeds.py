@@ -34,6 +34,7 @@ from extractors.urls import canonicalize_url
 __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed", "parse_datetime", "parse_feed"]
 
 _ATOM_NS = frozenset({"http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#", ""})  # 1.0, 0.3 draft, none
+_ATOM_DATES = ("published", "updated", "issued", "modified")
 _ARTICLE_RELS = frozenset({"alternate", ""})
 _TAG = re.compile(r"<[^>]*>")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -125,27 +126,29 @@ def _rss_link(item: etree._Element, feed_url: str, *, lenient: bool = False) -> 
     lenient: also a <link> deeper in the item, where recover mode puts it after an unclosed <title>.
     """
     base = base_url(item, feed_url)
+    for raw in _rss_link_candidates(item, lenient=lenient):  # lazily: the first usable one is nearly always it
+        url = http_url(raw, base=base) if raw else None
+        if raw and url:
+            return raw, url
+    return None
+
+
+def _rss_link_candidates(item: etree._Element, *, lenient: bool) -> Iterator[str | None]:
     namespace = split_tag(item)[0]
     tag = f"{{{namespace}}}link" if namespace else "link"
     links = list(item.iterchildren(tag))
     if lenient and not links:
         links = [link for link in item.iter(tag) if _nearest_item(link) is item]
-    candidates = []
     for link in links:
         # <link href="..."/> written Atom-style in RSS (podlove.org, 2012); rel="enclosure" ones are not the page
         if (link.get("rel") or "alternate").strip() in _ARTICLE_RELS:
-            candidates.append(text_of(link) or link.get("href"))
+            yield text_of(link) or link.get("href")
     for link in item.iterchildren("{http://www.w3.org/2005/Atom}link"):
         if (link.get("rel") or "alternate").strip() in _ARTICLE_RELS:
-            candidates.append(link.get("href"))
+            yield link.get("href")
     guid = _own_child(item, "guid", strict=True)
     if guid is not None and (guid.get("isPermaLink") or "true").strip().lower() != "false":
-        candidates.append(text_of(guid))
-    for raw in candidates:
-        url = http_url(raw, base=base)
-        if raw and url:
-            return raw, url
-    return None
+        yield text_of(guid)
 
 
 def _nearest_item(element: etree._Element) -> etree._Element | None:
@@ -162,10 +165,12 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry]:
         url = _accept(document, _atom_link(entry, ns, feed_url))
         if url is None:
             continue
-        when = next(
-            (text for tag in ("published", "updated", "issued", "modified") if (text := _text(entry.find(ns + tag)))),
-            None,
-        )
+        when = None
+        for tag in _ATOM_DATES:  # Atom 1.0, then 0.3's names
+            when = _text(entry.find(ns + tag))
+            if when:
+                break
+
         yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=parse_datetime(when))
 
 

@@ -94,7 +94,11 @@ def _whatwg_preprocess(url: str) -> str:
     before the query or fragment read as "/": "https://evil.com\\@good.com/" is a page on evil.com, and
     reading it as userinfo@good.com (as urlsplit does) would send us somewhere the page's author did not.
     """
-    url = _TAB_OR_NEWLINE.sub("", url.strip(_C0_CONTROL_OR_SPACE))
+    url = url.strip(_C0_CONTROL_OR_SPACE)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _TAB_OR_NEWLINE.sub("", url)
+    if "\\" not in url:
+        return url
     end = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
     return url[:end].replace("\\", "/") + url[end:]
 
