@@ -113,7 +113,8 @@ def _is_text_sitemap(content: bytes) -> bool:
 def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
     """One URL per line (sitemaps.org "Text file"); lines that are no http(s) URL are skipped."""
     # The last line is kept without its newline: most text files end that way, truncated or not.
-    found = (http_url(line, base=sitemap_url) for line in text.removeprefix("\ufeff").splitlines() if line.strip())
+    lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
+    found = (http_url(line, base=sitemap_url) for line in lines if line.lower().startswith(("http://", "https://")))
     urls = _unique((url for url in found if url), key=lambda url: url)
     return _capped([SitemapEntry(url) for url in urls], [], None, max_urls)
 
