@@ -100,11 +100,11 @@ def parse_datetime(value: object) -> datetime | None:
     # ISO 8601 date or date-time, as most feeds and sitemaps write it: the C parser first.
     if value[:4].isdigit() and value[4:5] == "-" and (len(value) == 10 or value[10:11] in ("T", " ")):
         try:
-            parsed = datetime.fromisoformat(value.strip())
+            iso = datetime.fromisoformat(value.strip())
         except ValueError:  # a form it does not take ("2004-07-08 23:56:58 -00:20"), or a field out of range
             pass
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            return iso if iso.tzinfo else iso.replace(tzinfo=UTC)
     text = " ".join(value.split()).lower()
     if not text or len(text) > 100:
         return None
