@@ -24,6 +24,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+SITEMAP_URL = "https://news.example/sitemap.xml"
 
 
 def rss(n: int, *, broken: bool = False) -> bytes:
@@ -56,10 +57,8 @@ def sitemap(n: int, *, news: bool = False) -> bytes:
         "<news:news><news:publication><news:name>N</news:name><news:language>en</news:language></news:publication>"
         "<news:publication_date>2024-03-01T10:00:00Z</news:publication_date><news:title>T</news:title></news:news>"
     )
-    urls = "".join(
-        f"<url><loc>https://news.example/2024/05/story-{i}</loc><lastmod>2024-03-01</lastmod>{extra if news else ''}</url>\n"
-        for i in range(n)
-    )
+    tail = f"<lastmod>2024-03-01</lastmod>{extra if news else ''}</url>\n"
+    urls = "".join(f"<url><loc>https://news.example/2024/05/story-{i}</loc>{tail}" for i in range(n))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
         f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{urls}</urlset>\n'
@@ -102,8 +101,9 @@ def measure(repeat: int) -> dict[str, float]:
         if kind == "feed":
             rates[name] = best_rate(lambda c=content: count_feed(c), items, repeat)
         else:
-            url = "https://news.example/sitemap.xml"
-            rates[name] = best_rate(lambda c=content: len(parse_sitemap(c, sitemap_url=url).pages), items, repeat)
+            rates[name] = best_rate(
+                lambda c=content: len(parse_sitemap(c, sitemap_url=SITEMAP_URL).pages), items, repeat
+            )
     return rates
 
 
