@@ -1,9 +1,9 @@
 """HTML bytes -> text, choosing the encoding roughly the way a browser does (WHATWG Encoding standard).
 
-Order: byte-order mark, HTTP Content-Type charset, <meta> charset in the first 4 KB, UTF-8 if the bytes
-are valid UTF-8, else windows-1252. Never raises: undecodable bytes become U+FFFD. Labels are mapped as
-browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside the WHATWG set are
-ignored.
+Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> charset in the first 4 KB,
+UTF-8 if the bytes are valid UTF-8, else windows-1252. Never raises: undecodable bytes become U+FFFD.
+Labels are mapped as browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside
+the WHATWG set are ignored.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 _META_WINDOW = 4096
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([^\s"';>/]+)""", re.IGNORECASE)
 _LABEL = re.compile(r"[a-z0-9._:-]{1,40}")
-_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';,]+)""", re.IGNORECASE)
 
 # WHATWG labels whose encoding differs from what Python's codec of the same name does.
 _WHATWG_ALIASES = {
@@ -59,7 +59,7 @@ def decode_html(body: bytes, *, content_type: str | None) -> str:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return _decode(body[len(bom) :], encoding)
-    declared = _header_encoding(content_type) or _meta_encoding(body[:_META_WINDOW])
+    declared = header_encoding(content_type) or _meta_encoding(body[:_META_WINDOW])
     if declared:
         return _decode(body, declared)
     try:
@@ -82,9 +82,17 @@ def encoding_for_label(label: str) -> str | None:
     return name if name in _WHATWG_CODECS else None
 
 
-def _header_encoding(content_type: str | None) -> str | None:
-    match = _HEADER_CHARSET.search(content_type or "")
-    return encoding_for_label(match.group(1)) if match else None
+def header_encoding(content_type: str | None) -> str | None:
+    """The codec a Content-Type header names: its last charset parameter with a known label.
+
+    The last, because httpx joins repeated headers with a comma ("text/html, text/html; charset=iso-8859-7")
+    and browsers take the last one; an unknown label ("charset=none") is skipped, not the header.
+    """
+    for label in reversed(_HEADER_CHARSET.findall(content_type or "")):
+        encoding = encoding_for_label(label)
+        if encoding:
+            return encoding
+    return None
 
 
 def _meta_encoding(head: bytes) -> str | None:

@@ -13,12 +13,13 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 
 _ARTICLE_TYPES = frozenset(
     "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BlogPosting"
@@ -50,27 +51,6 @@ def _clean(s: object) -> str | None:
         return None
     s = " ".join(s.split())
     return s or None
-
-
-def parse_datetime(value: object) -> datetime | None:
-    """A timezone-aware datetime from ISO 8601 or RFC 2822 text; naive values are taken as UTC."""
-    s = _clean(value)
-    if s is None:
-        return None
-    dt: datetime | None = None
-    iso = re.sub(r"(\.\d+)?(Z|[+-]\d\d:?\d\d)?$", lambda m: m.group(2) or "", s.replace(" ", "T", 1))
-    try:
-        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:  # not ISO 8601; RFC 2822 ("Tue, 19 Nov 2019 08:43:00 GMT") is the other format pages use
-        try:
-            dt = parsedate_to_datetime(s)
-        except (
-            TypeError,
-            ValueError,
-            IndexError,
-        ):  # neither format: the page's date is unusable, say so with None
-            return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _meta(tree: HtmlElement) -> dict[str, str]:

@@ -3,6 +3,8 @@
 Not a wrapper around urllib.robotparser (3.11): it applies the first matching rule in file order (RFC 9309:
 the longest match wins, Allow on ties), treats "*" and "$" in paths literally, and reads only the first group
 naming our agent (RFC 9309: combine them); tests/extractors/test_robots.py pins each difference.
+Patterns match in time linear in the URL (no regular expressions: "/*a*a*a*a*a*a*a*a$" backtracked for
+minutes), and at most MAX_ROBOTS_BYTES of a file are read, so the work per file and per URL is bounded.
 Pure: fetching robots.txt, treating a 4xx as "allow all" and a 5xx as "disallow all" (RFC 9309 2.3.1),
 and capping a Crawl-delay (kept here as given, however large) are the caller's job.
 """
@@ -13,12 +15,18 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from extractors.urls import _normalize_percent
+from extractors.urls import _UNRESERVED, _normalize_percent
 
+# RFC 9309 2.5: crawlers must parse at least the first 500 KiB; nothing after it is read.
+MAX_ROBOTS_BYTES = 500 * 1024
 # RFC 9309 2.2.2: a rule path is matched against the URL's path and query, percent-encoded.
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?$")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 _LINE = re.compile(r"^\s*([A-Za-z_ -]+?)\s*:\s*(.*?)\s*$")
+# Google, 2019: "disallow /" without its colon is obvious enough to obey (robots_test.cc ID_LineSyntax_Line).
+_LINE_WITHOUT_COLON = re.compile(r"^\s*(user-agent|allow|disallow|crawl-delay|sitemap)\s+(\S.*?)\s*$", re.IGNORECASE)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 _USER_AGENT_KEYS = frozenset({"user-agent", "useragent", "user agent"})
 
 
@@ -28,16 +36,39 @@ class RobotsRule:
 
     allow: bool
     pattern: str
-    regex: re.Pattern[str] = field(compare=False, repr=False)
+    # The pattern split at its stars, and whether it ends in "$": matched by matches(), never by a regex.
+    parts: tuple[str, ...] = field(compare=False, repr=False)
+    anchored: bool = field(compare=False, repr=False)
 
     @classmethod
     def of(cls, *, allow: bool, pattern: str) -> RobotsRule:
-        """A rule with its pattern percent-normalized and compiled."""
+        """A rule with its pattern percent-normalized and split at its stars."""
         pattern = _normalize_percent(pattern, _SAFE)
         anchored = pattern.endswith("$")
         body = pattern[:-1] if anchored else pattern
-        regex = ".*".join(re.escape(part) for part in body.split("*")) + (r"\Z" if anchored else "")
-        return cls(allow=allow, pattern=pattern, regex=re.compile(regex, re.DOTALL))
+        return cls(allow=allow, pattern=pattern, parts=tuple(body.split("*")), anchored=anchored)
+
+    def matches(self, target: str) -> bool:
+        """Whether the pattern matches the start of target (all of it with "$"), in time linear in target.
+
+        Greedy leftmost matching of the literal parts between stars is exact for patterns whose only
+        wildcard is "*": if any placement of the parts matches, the leftmost one does.
+        """
+        first, *middle = self.parts
+        if not target.startswith(first):
+            return False
+        if not middle:
+            return not self.anchored or len(target) == len(first)
+        *inner, last = middle
+        position = len(first)
+        for part in inner:
+            found = target.find(part, position)
+            if found < 0:
+                return False
+            position = found + len(part)
+        if self.anchored:
+            return len(target) - len(last) >= position and target.endswith(last)
+        return target.find(last, position) >= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +78,14 @@ class RobotsRules:
     rules: tuple[RobotsRule, ...] = ()
     crawl_delay: float | None = None
     sitemaps: tuple[str, ...] = ()
+
+    @classmethod
+    def from_bytes(cls, body: bytes, *, user_agent: str) -> RobotsRules:
+        """The rules in a robots.txt response body: its first MAX_ROBOTS_BYTES, as UTF-8 (RFC 9309 2.3)."""
+        if len(body) > MAX_ROBOTS_BYTES:
+            body = body[:MAX_ROBOTS_BYTES]
+            body = body[: max(body.rfind(b"\n"), body.rfind(b"\r")) + 1]  # a line cut in half is not read
+        return cls.parse(body.decode("utf-8", errors="replace"), user_agent=user_agent)
 
     @classmethod
     def parse(cls, text: str, *, user_agent: str) -> RobotsRules:
@@ -76,10 +115,11 @@ class RobotsRules:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
             return True
-        target = _normalize_percent((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), _SAFE)
+        # As given: callers pass the URL as it is sent (percent-encoded), the way Google's matcher takes it.
+        target = _normalize_escapes((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
         best: RobotsRule | None = None
         for rule in self.rules:
-            if rule.regex.match(target) and (
+            if rule.matches(target) and (
                 best is None
                 or len(rule.pattern) > len(best.pattern)
                 or (len(rule.pattern) == len(best.pattern) and rule.allow)
@@ -121,8 +161,10 @@ def _groups(text: str) -> list[tuple[frozenset[str], _Group]]:
 def _lines(text: str) -> list[tuple[str, str]]:
     """(lowercased key, value) of each "key: value" line, comments stripped."""
     pairs = []
-    for line in text.splitlines():
-        match = _LINE.match(line.split("#", 1)[0])
+    # RFC 9309 2.2: lines end in CR, LF or CRLF (str.splitlines also splits at form feeds and U+2028).
+    for line in _NEWLINE.split(text.removeprefix("\ufeff")):
+        content = line.split("#", 1)[0]
+        match = _LINE.match(content) or _LINE_WITHOUT_COLON.match(content)
         if match:
             pairs.append((match.group(1).lower(), match.group(2)))
     return pairs
@@ -131,6 +173,23 @@ def _lines(text: str) -> list[tuple[str, str]]:
 def _sitemaps(text: str) -> tuple[str, ...]:
     # Sitemap lines belong to no group (RFC 9309 2.2.4): every one counts, whoever we are.
     return tuple(value for key, value in _lines(text) if key == "sitemap" and value)
+
+
+def _normalize_escapes(text: str) -> str:
+    """%xx escapes uppercased, escaped unreserved characters decoded (RFC 9309 2.2.2); nothing else changes."""
+    if "%" not in text:
+        return text
+
+    def normal(escape: re.Match[str]) -> str:
+        char = chr(int(escape.group(1), 16))
+        return char if char in _UNRESERVED else f"%{escape.group(1).upper()}"
+
+    return _ESCAPE.sub(normal, text)
+
+
+def is_product_token(name: str) -> bool:
+    """Whether name is a valid crawler name for robots.txt (RFC 9309 2.2.1: letters, "_" and "-" only)."""
+    return _PRODUCT_TOKEN.fullmatch(name) is not None
 
 
 def _product_token(user_agent: str) -> str:

@@ -1,8 +1,11 @@
 """Sitemap bytes -> page URLs (with lastmod and Google News titles) and child sitemaps, gzipped or not.
 
-Handles <urlset> (including Google News sitemaps) and <sitemapindex>. Pure: following child sitemaps is
-the caller's job. Parsed with the same hardened XML settings as feeds. Raises SitemapError for anything
-that is not a well-formed sitemap.
+Reads <urlset> (including Google News sitemaps), <sitemapindex>, plain-text sitemaps (one URL per line, as
+the protocol allows) and RSS/Atom feeds given as sitemaps (the protocol allows those too). A sitemap that
+is not well-formed, such as a truncated download, is read leniently and says so (`Sitemap.recovered`). At
+most `max_urls` URLs are kept per file; the rest are counted in `Sitemap.dropped`. Pure: following child
+sitemaps and capping a whole source are the caller's job. Raises SitemapError for anything that is no
+sitemap even read leniently.
 """
 
 from __future__ import annotations
@@ -14,14 +17,18 @@ from typing import TypeVar
 
 from lxml import etree
 
-from extractors.feeds import _any_ns, _child_text, _http_url, _parse_xml, _split_tag, parse_datetime
+from extractors._xml import XmlDocument, any_ns, child_text, decode_xml, http_url, read_xml, split_tag
+from extractors.dates import parse_datetime
+from extractors.feeds import feed_entries
 from extractors.urls import canonicalize_url
 
 T = TypeVar("T")
+# The sitemap protocol's limit per file (sitemaps.org, 2008); a file listing more is cut there.
+MAX_URLS_PER_SITEMAP = 50_000
 
 
 class SitemapError(ValueError):
-    """The bytes are not a well-formed sitemap or sitemap index."""
+    """The bytes are not a sitemap, sitemap index, text sitemap or feed, even read leniently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,7 @@ class SitemapEntry:
     url: str
     lastmod: datetime | None = None
     title: str | None = None
-    # Listed with <news:news>: the site says the page is a news article.
+    # Listed with <news:news>, or as a feed item: the site says the page is a news article.
     news: bool = False
 
 
@@ -41,39 +48,79 @@ class Sitemap:
 
     pages: list[SitemapEntry] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    # Why the file had to be read leniently (None if it did not), and how many URLs were over max_urls.
+    recovered: str | None = None
+    dropped: int = 0
 
 
-def parse_sitemap(content: bytes, *, sitemap_url: str) -> Sitemap:
-    """Pages or child sitemaps of a sitemap, in document order, one per canonical URL."""
-    root = _parse_xml(content, source=f"sitemap {sitemap_url!r}", error=SitemapError)
+def parse_sitemap(
+    content: bytes, *, sitemap_url: str, content_type: str | None = None, max_urls: int = MAX_URLS_PER_SITEMAP
+) -> Sitemap:
+    """Pages or child sitemaps of a sitemap, in document order, one per canonical URL, at most max_urls."""
+    source = f"sitemap {sitemap_url!r}"
+    if _is_text_sitemap(content):
+        return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
+    document = read_xml(content, source=source, error=SitemapError, content_type=content_type)
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
-    name = _split_tag(root)[1]
+    name = split_tag(document.root)[1]
     if name == "urlset":
-        return Sitemap(pages=_unique(_pages(root, sitemap_url), key=lambda page: page.url))
+        pages = _unique(_pages(document, sitemap_url), key=lambda page: page.url)
+        return _capped(pages, [], document.recovered, max_urls)
     if name == "sitemapindex":
-        children = (_http_url(_child_text(el, "loc"), base=sitemap_url) for el in _children(root, "sitemap"))
-        return Sitemap(children=_unique((url for url in children if url), key=lambda url: url))
+        found = (_loc(document, el, sitemap_url) for el in _children(document.root, "sitemap"))
+        children = _unique((url for url in found if url), key=lambda url: url)
+        return _capped([], children, document.recovered, max_urls)
+    entries = feed_entries(document, feed_url=sitemap_url)
+    if entries is not None:
+        feed_pages = (SitemapEntry(e.url, lastmod=e.published_at, title=e.title, news=True) for e in entries)
+        return _capped(_unique(feed_pages, key=lambda page: page.url), [], document.recovered, max_urls)
     raise SitemapError(
-        f"sitemap {sitemap_url!r} has root element <{root.tag}>, not <urlset> or <sitemapindex>; "
-        "is the URL a feed or an HTML page?"
+        f"{source} has root element <{document.root.tag}>, not <urlset>, <sitemapindex> or a feed's; "
+        "is the URL an HTML page?"
     )
 
 
-def _pages(root: etree._Element, sitemap_url: str) -> Iterator[SitemapEntry]:
-    for element in _children(root, "url"):
-        url = _http_url(_child_text(element, "loc"), base=sitemap_url)
+def _capped(pages: list[SitemapEntry], children: list[str], recovered: str | None, max_urls: int) -> Sitemap:
+    dropped = max(0, len(pages) - max_urls) + max(0, len(children) - max_urls)
+    return Sitemap(pages[:max_urls], children[:max_urls], recovered, dropped)
+
+
+def _pages(document: XmlDocument, sitemap_url: str) -> Iterator[SitemapEntry]:
+    for element in _children(document.root, "url"):
+        url = _loc(document, element, sitemap_url)
         if url is None:  # a <url> without a usable <loc> names no page
             continue
-        news = element.find(_any_ns("news"))
-        title = None if news is None else _child_text(news, "title")
-        lastmod = parse_datetime(_child_text(element, "lastmod"))
+        news = element.find(any_ns("news"))
+        title = None if news is None else child_text(news, "title")
+        lastmod = parse_datetime(child_text(element, "lastmod"))
         if lastmod is None and news is not None:
-            lastmod = parse_datetime(_child_text(news, "publication_date"))
+            lastmod = parse_datetime(child_text(news, "publication_date"))
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None)
 
 
+def _loc(document: XmlDocument, element: etree._Element, sitemap_url: str) -> str | None:
+    raw = child_text(element, "loc")
+    if raw is None or document.cut_short(raw):  # a truncated download may end inside the last <loc>
+        return None
+    return http_url(raw, base=sitemap_url)
+
+
+def _is_text_sitemap(content: bytes) -> bool:
+    head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"http://", b"https://"))
+
+
+def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
+    """One URL per line (sitemaps.org "Text file"); lines that are no http(s) URL are skipped."""
+    # The last line is kept without its newline: most text files end that way, truncated or not.
+    lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
+    found = (http_url(line, base=sitemap_url) for line in lines if line.lower().startswith(("http://", "https://")))
+    urls = _unique((url for url in found if url), key=lambda url: url)
+    return _capped([SitemapEntry(url) for url in urls], [], None, max_urls)
+
+
 def _children(root: etree._Element, local_name: str) -> Iterator[etree._Element]:
-    return (el for el in root.iterchildren() if _split_tag(el)[1] == local_name)
+    return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
 
 
 def _unique(items: Iterable[T], *, key: Callable[[T], str]) -> list[T]:

@@ -38,8 +38,14 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # Characters left as they are (RFC 3986 pchar plus "/" and "?"); "&", "=" and "+" keep their query meaning.
 _SAFE_PATH = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
-_SAFE_QUERY = _SAFE_PATH | frozenset("?")
+# WHATWG's special-query set escapes "'" as well (w3lib does the same).
+_SAFE_QUERY = (_SAFE_PATH | frozenset("?")) - frozenset("'")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_C0_CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+# WHATWG "ends in a number": the last label is decimal digits or 0x-hex; such a host must parse as IPv4.
+_ENDS_IN_NUMBER = re.compile(r"(?:^|\.)(?:\d+|0x[0-9a-f]*)$")
+_IPV4_PART = re.compile(r"0x([0-9a-f]*)|0([0-7]+)|(0|[1-9]\d*)")
 _HOST_CHARS = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
 
 
@@ -71,7 +77,7 @@ def is_same_site(a: str, b: str) -> bool:
 
 def _split(url: str) -> SplitResult:
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(_whatwg_preprocess(url))
     except ValueError as exc:  # e.g. an unbalanced "[" in the host
         raise InvalidURLError(f"cannot parse URL {url!r}: {exc}") from exc
     if parts.scheme.lower() not in _DEFAULT_PORTS:
@@ -79,6 +85,22 @@ def _split(url: str) -> SplitResult:
     if not parts.hostname:
         raise InvalidURLError(f"URL {url!r} has no host")
     return parts
+
+
+def _whatwg_preprocess(url: str) -> str:
+    """What a browser does before parsing (WHATWG URL standard, basic URL parser).
+
+    Leading and trailing C0 controls and spaces are stripped, tabs and newlines removed anywhere, and a "\\"
+    before the query or fragment read as "/": "https://evil.com\\@good.com/" is a page on evil.com, and
+    reading it as userinfo@good.com (as urlsplit does) would send us somewhere the page's author did not.
+    """
+    url = url.strip(_C0_CONTROL_OR_SPACE)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _TAB_OR_NEWLINE.sub("", url)
+    if "\\" not in url:
+        return url
+    end = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return url[:end].replace("\\", "/") + url[end:]
 
 
 def _netloc(parts: SplitResult, url: str) -> str:
@@ -105,9 +127,29 @@ def _host(hostname: str, url: str) -> str:
             raise InvalidURLError(f"URL {url!r} has a host that is not valid IDNA: {exc}") from exc
     # After IDNA, which maps dot-like characters ("。", "․") to ".": the root label's dot is never part of the key.
     host = host.rstrip(".").lower()
+    if _ENDS_IN_NUMBER.search(host):
+        host = _ipv4(host, url)
     if not _HOST_CHARS.fullmatch(host):
         raise InvalidURLError(f"URL {url!r} has an invalid host {host!r}")
     return host
+
+
+def _ipv4(host: str, url: str) -> str:
+    """A host ending in a number is an IPv4 address in any WHATWG form ("0x7f.1" is 127.0.0.1), or invalid."""
+    numbers = []
+    for part in host.split("."):
+        match = _IPV4_PART.fullmatch(part)
+        if not match:
+            raise InvalidURLError(f"URL {url!r} has a host {host!r} that ends in a number but is no IPv4 address")
+        hexadecimal, octal, decimal = match.groups()
+        numbers.append(
+            int(hexadecimal or "0", 16) if hexadecimal is not None else int(octal, 8) if octal else int(decimal)
+        )
+    last = numbers.pop()
+    if len(numbers) > 3 or any(n > 255 for n in numbers) or last >= 256 ** (4 - len(numbers)):
+        raise InvalidURLError(f"URL {url!r} has an IPv4 host {host!r} out of range")
+    address = sum(n << (8 * (3 - i)) for i, n in enumerate(numbers)) + last
+    return ".".join(str((address >> shift) & 255) for shift in (24, 16, 8, 0))
 
 
 def _path(path: str) -> str:

@@ -87,6 +87,7 @@ RANGES: dict[str, Range] = {
     "extract_workers": Range(0, 256, hint="0 means one per CPU core"),
     "extract_timeout": Range(0, 3600, "seconds per page", open_low=True),
     "max_crawl_delay": Range(0, 86_400, "seconds", hint="30 is the default"),
+    "max_sitemap_urls": Range(1, 10_000_000, "URLs per source and run"),
 }
 CANONICAL_RULES = ("earliest", "longest", "source_priority")
 _MEMORY_LIMIT = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
@@ -158,6 +159,9 @@ class Settings:
     # the batches in flight.
     batch_size: int = 200
     max_articles_per_source: int = 10_000
+    # URLs read from one source's sitemaps per run, all files together (each file also stops at the protocol's
+    # 50,000): a 348k-URL sitemap took 447 MB. URLs over it are counted in an errors row (SitemapCapped).
+    max_sitemap_urls: int = 100_000
     # Processes that extract fetched pages, beside the flow's own (which fetches, loads and dedupes):
     # 0 = one per CPU core, 1 = none (extract in the flow's process, in a thread).
     extract_workers: int = 0

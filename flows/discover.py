@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from extractors.charset import decode_html
 from extractors.feeds import FeedError, parse_feed
 from extractors.links import same_site_anchors
-from extractors.sitemaps import SitemapError, parse_sitemap
+from extractors.sitemaps import MAX_URLS_PER_SITEMAP, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
 from flows.fetch import Fetched, Fetcher, Validators
@@ -73,6 +73,7 @@ async def discover_source(
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str] = (),
     limit: int = 10_000,
+    max_sitemap_urls: int = 100_000,
 ) -> Discovery:
     """Candidate article URLs of one source, in discovery order, without duplicates."""
     found = Discovery()
@@ -99,12 +100,18 @@ async def discover_source(
         found.responses.append(response)
         if response.ok:
             try:
-                for entry in parse_feed(response.body, feed_url=response.final_url):
-                    add(entry.url, entry.published_at, listed=True)
+                feed = parse_feed(response.body, feed_url=response.final_url, content_type=response.content_type)
             except FeedError as exc:
                 found.errors.append(_error("discover", response.url, exc))
+                continue
+            if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
+                found.errors.append(
+                    ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, datetime.now(UTC))
+                )
+            for entry in feed.entries:
+                add(entry.url, entry.published_at, listed=True)
 
-    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps)
+    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps, max_sitemap_urls)
 
     if source.discover_links and source.homepage:
         await _walk_links(fetcher, source.homepage, found, add, depth=source.link_depth)
@@ -152,12 +159,17 @@ async def _walk_sitemaps(
     add: _Add,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str],
+    max_urls: int,
 ) -> None:
-    """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
+    """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged.
+
+    At most max_urls page URLs are read from all the source's sitemaps together; the rest are counted.
+    """
     queue = list(dict.fromkeys([*source.sitemaps, *known_sitemaps]))
     visited: set[str] = set()
     depth = 0
-    while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE:
+    budget = max_urls
+    while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE and budget > 0:
         batch = [u for u in queue if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
         visited.update(batch)
         queue = []
@@ -166,11 +178,26 @@ async def _walk_sitemaps(
             if not response.ok:
                 continue
             try:
-                sitemap = parse_sitemap(response.body, sitemap_url=response.final_url)
+                sitemap = parse_sitemap(
+                    response.body,
+                    sitemap_url=response.final_url,
+                    content_type=response.content_type,
+                    max_urls=min(MAX_URLS_PER_SITEMAP, max(budget, 1)),
+                )
             except SitemapError as exc:
                 found.errors.append(_error("discover", response.url, exc))
                 continue
-            for page in sitemap.pages:
+            if sitemap.recovered:
+                found.errors.append(
+                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, datetime.now(UTC))
+                )
+            pages = sitemap.pages[: max(budget, 0)]
+            dropped = sitemap.dropped + len(sitemap.pages) - len(pages)
+            budget -= len(pages)
+            if dropped:
+                message = f"{dropped:,} URLs not read: over 50,000 in the file or max_sitemap_urls={max_urls:,}"
+                found.errors.append(ErrorRow("discover", response.url, "SitemapCapped", message, datetime.now(UTC)))
+            for page in pages:
                 add(page.url, lastmod=page.lastmod, listed=page.news)
             queue += sitemap.children
         depth += 1

@@ -51,6 +51,7 @@ SKIP_STATUSES = frozenset({401, 403, 404, 410, 451})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # After robots.txt fails this way, the host is treated as disallowing everything for the run (RFC 9309
 # 2.3.1.4). A 4xx, a redirect that goes nowhere or an empty file allows everything (2.3.1.2, 2.3.1.3).
+ROBOTS_REDIRECTS = 5
 ROBOTS_UNREACHABLE: frozenset[Reason] = frozenset({"timeout", "network", "dns", "decoding", "size", "unexpected"})
 
 
@@ -270,7 +271,9 @@ class Fetcher:
 
     async def _follow(self, trail: _Trail, kind: Kind, validators: Validators | None) -> Fetched:
         seen = {trail.url}
-        for _ in range(self.policy.max_redirects + 1):
+        # RFC 9309 2.3.1.2: robots.txt redirects are followed for at least five hops, whatever max_redirects says.
+        hops = max(self.policy.max_redirects, ROBOTS_REDIRECTS) if kind == "robots" else self.policy.max_redirects
+        for _ in range(hops + 1):
             response = await self._get_with_retries(trail.current, kind, validators, trail.attempts)
             if response.status_code not in REDIRECT_STATUSES:
                 return self._finish(trail, kind, response)
@@ -279,7 +282,7 @@ class Fetcher:
                 raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
             seen.add(trail.current)
             validators = None  # validators belong to the original URL only
-        raise FetchFailure("failed", f"more than {self.policy.max_redirects} redirects", reason="redirects")
+        raise FetchFailure("failed", f"more than {hops} redirects", reason="redirects")
 
     def _finish(self, trail: _Trail, kind: Kind, response: Answer) -> Fetched:
         status = response.status_code
@@ -341,7 +344,8 @@ class Fetcher:
         if kind != "robots" and host.refusal is not None:
             reason, message = host.refusal
             raise FetchFailure("skipped", message, reason=reason)
-        if kind != "robots" and host.robots is not None and not host.robots.allowed(url):
+        # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
+        if kind != "robots" and host.robots is not None and not host.robots.allowed(str(target)):
             raise FetchFailure("skipped", f"disallowed by robots.txt for {self.policy.user_agent!r}", reason="robots")
         # The host's slot first, then a global one: a request waiting for its busy host must not hold a global
         # slot meanwhile. In the other order one big host's batch (100 URLs, 8 at a time) held all 32 global
@@ -394,8 +398,9 @@ class Fetcher:
                 "everything until it can be, at the latest next run (RFC 9309 2.3.1.4)",
             )
             return
-        text = result.body.decode("utf-8", errors="replace") if result.ok else ""
-        host.robots = RobotsRules.parse(text, user_agent=self.policy.user_agent)
+        # Parsed off the event loop: up to 500 KiB of rules (RFC 9309 2.5) would stall every other host.
+        body = result.body if result.ok else b""
+        host.robots = await asyncio.to_thread(RobotsRules.from_bytes, body, user_agent=self.policy.user_agent)
         self._apply_crawl_delay(origin, host, host.robots.crawl_delay)
 
     def _apply_crawl_delay(self, origin: str, host: _Host, delay: float | None) -> None:

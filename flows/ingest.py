@@ -118,7 +118,9 @@ def _progress(stage: Stage, done: int, total: int) -> None:
 # Network tasks retry as a whole once: for trouble with the whole batch (the fetcher's own retries and
 # back-off cover single URLs). Each URL's outcome is recorded, so a retried batch writes no duplicates.
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
-async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: int) -> list[Discovery]:
+async def discover(
+    fetcher: Fetcher, sources: Sequence[Source], db: str, limit: int, max_sitemap_urls: int = 100_000
+) -> list[Discovery]:
     """Feeds and sitemaps of every source, concurrently."""
     urls = [u for s in sources for u in (*s.feeds, *s.sitemaps)]
     with connect(db, read_only=True) as con:
@@ -129,7 +131,14 @@ async def discover(fetcher: Fetcher, sources: Sequence[Source], db: str, limit: 
     return list(
         await asyncio.gather(
             *(
-                discover_source(fetcher, s, validators=validators, known_sitemaps=known[s.name], limit=limit)
+                discover_source(
+                    fetcher,
+                    s,
+                    validators=validators,
+                    known_sitemaps=known[s.name],
+                    limit=limit,
+                    max_sitemap_urls=max_sitemap_urls,
+                )
                 for s in sources
             )
         )
@@ -386,7 +395,9 @@ async def _discover(
 ) -> list[PlannedFetch]:
     """Discovery over all sources, its requests loaded, and the article URLs this run will fetch."""
     _progress("discover", 0, len(sources))
-    discoveries = await discover(fetcher, sources, settings.db, settings.max_articles_per_source)
+    discoveries = await discover(
+        fetcher, sources, settings.db, settings.max_articles_per_source, settings.max_sitemap_urls
+    )
     _progress("discover", len(sources), len(sources))
     found = BatchRows(fetches=fetch_rows(fetcher.robots_fetches))
     for source, d in zip(sources, discoveries, strict=True):

@@ -90,3 +90,15 @@ def test_cp1252_bytes_python_leaves_undefined_map_to_c1_controls() -> None:
 )
 def test_labels_map_as_browsers_map_them(label: str, codec: str) -> None:
     assert encoding_for_label(label) == codec
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/html, text/html; charset=iso-8859-7",  # httpx joins two Content-Type headers with a comma
+        "text/html; charset=utf-8, text/html; charset=iso-8859-7",
+        "text/html; charset=iso-8859-7; charset=none",  # an unknown label is skipped, not the header
+    ],
+)
+def test_the_last_valid_charset_of_a_content_type_wins(content_type: str) -> None:
+    assert decode_html("<p>Ελληνικά</p>".encode("iso-8859-7"), content_type=content_type) == "<p>Ελληνικά</p>"

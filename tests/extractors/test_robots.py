@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 from random import Random
 from urllib.robotparser import RobotFileParser
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.robots import RobotsRules
+from extractors.robots import MAX_ROBOTS_BYTES, RobotsRule, RobotsRules, is_product_token
 
 UA = "copydesk/0.1 (+https://example.com/bot)"
 SEGMENT = st.text(alphabet="abcxyz-_.~", min_size=1, max_size=4)
@@ -77,7 +78,7 @@ def test_allow_wins_a_tie() -> None:
         ("/*?sessionid=", "/a?sessionid=3", False),
         ("/news/*/print", "/news/2024/print/", False),
         ("/exact$", "/exact/more", True),
-        ("/caf%c3%a9", "/café", False),
+        ("/caf%c3%a9", "/caf%C3%A9", False),  # URLs are checked as sent, percent-encoded (the fetcher's)
         ("/%7Euser", "/~user/x", False),
         ("/~user", "/%7euser/x", False),
     ],
@@ -131,3 +132,50 @@ def test_allow_all_and_disallow_all() -> None:
     assert RobotsRules.allow_all().allowed("http://h/a")
     assert not RobotsRules.disallow_all().allowed("http://h/a")
     assert RobotsRules.disallow_all().allowed("http://h/robots.txt")
+
+
+def _regex_allowed(pattern: str, path: str) -> bool:
+    """The reference reading of a pattern ("*" any run, trailing "$" the end), as a backtracking regex."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = ".*".join(re.escape(part) for part in body.split("*")) + (r"\Z" if anchored else "")
+    return re.match(regex, path, re.DOTALL) is not None
+
+
+@given(st.text(alphabet="ab*/", max_size=8).map(lambda p: "/" + p), st.booleans(), st.text(alphabet="ab/", max_size=12))
+def test_linear_matching_agrees_with_the_regex_reading(pattern: str, anchored: bool, path: str) -> None:
+    pattern += "$" if anchored else ""
+    rule = RobotsRule.of(allow=False, pattern=pattern)
+    assert rule.matches("/" + path) == _regex_allowed(pattern, "/" + path)
+
+
+def test_the_pathological_pattern_still_matches_correctly() -> None:
+    rules = RobotsRules.parse("User-agent: *\nDisallow: /*a*a*a*a*a*a*a*a$\n", user_agent=UA)
+    assert rules.allowed("http://h/" + "a" * 2000 + "b")
+    assert not rules.allowed("http://h/" + "a" * 2000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeffUser-agent: *\nDisallow: /private/\n",
+        "User-agent: *\rDisallow: /private/\r",
+        "User-agent: *\r\nDisallow: /private/\r\n",
+        "user-agent *\ndisallow /private/\n",
+    ],
+    ids=["BOM", "CR", "CRLF", "no colons"],
+)
+def test_bom_line_endings_and_missing_colons_are_read(text: str) -> None:
+    assert not RobotsRules.parse(text, user_agent=UA).allowed("http://h/private/x")
+
+
+def test_only_the_first_500_kib_are_read_and_a_cut_line_is_dropped() -> None:
+    head = b"User-agent: *\nDisallow: /early/\n" + b"#" * (MAX_ROBOTS_BYTES - 40) + b"\n"
+    rules = RobotsRules.from_bytes(head + b"Disallow: /late/\n", user_agent=UA)
+    assert not rules.allowed("http://h/early/a") and rules.allowed("http://h/late/a")
+    cut = RobotsRules.from_bytes(head[: MAX_ROBOTS_BYTES - 10] + b"\nDisallow: /x" + b"y" * 100, user_agent=UA)
+    assert cut.allowed("http://h/xy")
+
+
+def test_product_tokens_are_letters_underscores_and_hyphens() -> None:
+    assert is_product_token("Foo_Bar-bot") and not is_product_token("Foobot/2.1") and not is_product_token("")

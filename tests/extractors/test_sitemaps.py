@@ -69,9 +69,8 @@ def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<urlset><url><loc>http://h/a</loc></url>", "not well-formed XML"),
-        (b"<rss><channel/></rss>", "not <urlset> or <sitemapindex>"),
-        (b"", "not well-formed XML"),
+        (b"<html><body><p>Moved</p></body></html>", "not <urlset>, <sitemapindex> or a feed's"),
+        (b"", "not XML, even read leniently"),
     ],
 )
 def test_bad_sitemaps_raise(content: bytes, message: str) -> None:
@@ -107,3 +106,31 @@ def test_sitemap_shaped_noise_gives_a_sitemap_or_sitemap_error(parts: list[str],
         return
     assert all(page.url.startswith("http") for page in sitemap.pages)
     assert all(child.startswith("http") for child in sitemap.children)
+
+
+def test_a_text_sitemap_lists_one_url_per_line() -> None:
+    content = b"\xef\xbb\xbfhttp://h/a\r\nhttp://h/b\r\n\r\nnot a url\r\nhttp://h/a\r\n"
+    assert [p.url for p in parse_sitemap(content, sitemap_url="http://h/sitemap.txt").pages] == [
+        "http://h/a",
+        "http://h/b",
+    ]
+
+
+def test_a_feed_given_as_a_sitemap_lists_its_items_as_news() -> None:
+    content = b"<rss><channel><item><title>T</title><link>http://h/a</link></item></channel></rss>"
+    (page,) = parse_sitemap(content, sitemap_url="http://h/sitemap.xml").pages
+    assert page.url == "http://h/a" and page.title == "T" and page.news
+
+
+def test_a_truncated_sitemap_keeps_its_complete_urls_and_says_why() -> None:
+    content = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://h/a</loc></url><url><loc>http://h/b'
+    sitemap = parse_sitemap(content, sitemap_url="http://h/sitemap.xml")
+    assert [p.url for p in sitemap.pages] == ["http://h/a"]
+    assert sitemap.recovered is not None and "not well-formed XML" in sitemap.recovered
+
+
+def test_urls_over_max_urls_are_counted_not_kept() -> None:
+    locs = "".join(f"<url><loc>http://h/{i}</loc></url>" for i in range(5))
+    sitemap = parse_sitemap(f"<urlset>{locs}</urlset>".encode(), sitemap_url="http://h/s.xml", max_urls=3)
+    assert [p.url for p in sitemap.pages] == ["http://h/0", "http://h/1", "http://h/2"]
+    assert sitemap.dropped == 2

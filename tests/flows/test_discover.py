@@ -72,11 +72,19 @@ def test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking() -> 
 
 
 def test_a_malformed_feed_is_recorded_and_the_sitemap_still_counts() -> None:
-    routes = {"/rss.xml": ("<rss><channel><item>&broken", XML), "/sitemap.xml": (urlset("/a"), XML)}
+    routes = {"/rss.xml": ("<html><body>&broken", XML), "/sitemap.xml": (urlset("/a"), XML)}
     found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
     assert paths == ["/a"]
     (error,) = found.errors
     assert error.stage == "discover" and error.url.endswith("/rss.xml") and error.error_type == "FeedError"
+
+
+def test_a_recovered_feed_keeps_its_items_and_is_recorded() -> None:
+    truncated = rss("/a", "/b").split("</item>")[0] + "</item><item><title>cut"
+    found, paths = discover({"/rss.xml": (truncated, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/a"]
+    (error,) = found.errors
+    assert error.error_type == "FeedRecovered" and error.message.startswith("not well-formed XML")
 
 
 def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
@@ -95,3 +103,18 @@ def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
     assert paths == ["/news/1", "/news/2"]
     assert "/private/" not in requested and requested[0] == "/robots.txt"
     assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
+
+
+def test_sitemap_urls_over_the_per_source_cap_are_counted_not_read() -> None:
+    with serve({}) as site:
+        site.routes["/sitemap.xml"] = page(urlset("/a", "/b", "/c").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, max_sitemap_urls=2)
+
+        found = asyncio.run(go())
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/a", "/b"]
+    (error,) = found.errors
+    assert error.error_type == "SitemapCapped" and error.message.startswith("1 URLs not read")

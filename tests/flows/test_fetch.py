@@ -141,6 +141,61 @@ def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
     assert [r.path for r in site.log] == ["/robots.txt", "/a"]
 
 
+def fetch_after_robots(routes: dict, paths: list[str], **overrides: object):
+    with serve(routes) as site:
+
+        async def go():
+            async with Fetcher(policy(**overrides)) as fetcher:
+                return await fetcher.fetch_all([site.base + p for p in paths], kind="article")
+
+        return asyncio.run(go()), site
+
+
+def test_robots_txt_with_bom_and_crlf_lines_is_obeyed() -> None:
+    text = "\ufeffUser-agent: *\r\nDisallow: /private/\r\n".encode()
+    routes = {"/robots.txt": page(text, content_type="text/plain"), "/private/x": page(ARTICLE)}
+    (blocked,), site = fetch_after_robots(routes, ["/private/x"])
+    assert blocked.outcome == "skipped" and blocked.reason == "robots"
+    assert site.hits("/private/x") == []
+
+
+def test_robots_txt_redirects_are_followed_five_hops_even_with_max_redirects_0() -> None:
+    def redirect(location: str):
+        return lambda request: (301, {"Location": location}, b"")
+
+    # /robots.txt -> /r0 -> /r1 -> /r2 -> /r3 -> /r4: five redirects
+    routes = {
+        "/robots.txt": redirect("/r0"),
+        **{f"/r{i}": redirect(f"/r{i + 1}") for i in range(4)},
+        "/r4": page("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+        "/private/x": page(ARTICLE),
+    }
+    (blocked,), _site = fetch_after_robots(routes, ["/private/x"], max_redirects=0)
+    assert blocked.outcome == "skipped" and blocked.reason == "robots"
+
+
+def test_robots_txt_rules_after_500_kib_are_not_read() -> None:
+    filler = "# " + "x" * 1000 + "\n"
+    text = "User-agent: *\nDisallow: /early/\n" + filler * 520 + "Disallow: /late/\n"
+    routes = {"/robots.txt": page(text, content_type="text/plain"), "/early/a": page(ARTICLE), "/late/a": page(ARTICLE)}
+    (early, late), _site = fetch_after_robots(routes, ["/early/a", "/late/a"])
+    assert early.reason == "robots" and late.outcome == "ok"
+
+
+def test_a_non_ascii_path_is_checked_as_sent() -> None:
+    routes = {"/robots.txt": page("User-agent: *\nDisallow: /café\n".encode(), content_type="text/plain")}
+    (blocked,), site = fetch_after_robots(routes, ["/café/story"])
+    assert blocked.outcome == "skipped" and blocked.reason == "robots"
+    assert [r.path for r in site.log] == ["/robots.txt"]
+
+
+def test_robots_txt_4xx_allows_all_and_5xx_disallows_all() -> None:
+    for status, outcome in ((404, "ok"), (503, "skipped")):
+        routes = {"/robots.txt": page("gone", status=status), "/a": page(ARTICLE)}
+        (result,), _site = fetch_after_robots(routes, ["/a"], retries=0)
+        assert result.outcome == outcome, status
+
+
 def test_crawl_delay_spaces_requests_to_one_host() -> None:
     routes = {"/robots.txt": page("User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")}
     routes |= {f"/a{i}": page(ARTICLE) for i in range(4)}

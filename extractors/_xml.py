@@ -1,0 +1,258 @@
+"""XML bytes from strangers -> an lxml tree: strict and fast when well-formed, lenient when not.
+
+Shared by feeds.py and sitemaps.py. Parsed with entity expansion, DTD loading and network access off, and a
+document that declares entities is refused, so a hostile file cannot read files or blow up memory. When the
+strict parse fails, the text is repaired the way lenient feed readers do (encoding re-detected, junk before
+the first tag dropped, HTML entities and bare "&" escaped, control characters removed) and parsed with
+libxml2's recover mode, which keeps everything up to a truncation. The caller learns that this happened and
+why (`XmlDocument.recovered`), to record it. Never reads the network or the disk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html.entities
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape as xml_escape
+
+from lxml import etree
+
+from extractors.charset import encoding_for_label, header_encoding
+from extractors.urls import InvalidURLError, clean_url
+
+# The sitemap protocol's own limit for an uncompressed sitemap; no honest feed comes near it.
+MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_TEXT_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_REFERENCE = re.compile(r"&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9._-]*;)?")
+# XML 1.0 forbids C0 controls other than tab, LF and CR (a form feed in a title breaks a whole feed).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ROOT_START = re.compile(r"<\?xml\b|<(?:[\w.-]+:)?(?:rss|RDF|feed|urlset|sitemapindex|CHANNEL)\b")
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY\b")
+_STRAY_LT = re.compile(r"<(?![A-Za-z_:/!?])")
+_XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Declared encodings that decode any bytes, so a UTF-8 document declared as one of them shows as "CafÃ©".
+_SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15", "cp1252", "latin-1", "iso8859-1"})
+
+
+@dataclass(frozen=True, slots=True)
+class XmlDocument:
+    """A parsed document, and if it needed the lenient reader, why."""
+
+    root: etree._Element
+    recovered: str | None = None
+    # Recovered text that ends before its root element closes: the last value in it may be cut short.
+    text_end: str | None = None
+
+    def cut_short(self, value: str) -> bool:
+        """Whether value may have been cut by a truncation: the recovered document ends with it."""
+        if self.text_end is None or not value.strip():
+            return False
+        value = value.strip()
+        return self.text_end.endswith((value, xml_escape(value), xml_escape(value, {'"': "&quot;"})))
+
+
+def read_xml(
+    content: bytes, *, source: str, error: Callable[[str], Exception], content_type: str | None = None
+) -> XmlDocument:
+    """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
+    if content[:2] == _GZIP_MAGIC:
+        content = _gunzip(content, source=source, error=error)
+    try:
+        root = etree.fromstring(content, _parser(recover=False))
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        problem = str(exc) or type(exc).__name__
+    else:
+        _refuse_entities(root, source=source, error=error)
+        declared = _declared_encoding(content)
+        if declared in _SINGLE_BYTE_WESTERN and _is_multibyte_utf8(content):
+            # Valid multi-byte UTF-8 is almost never intended Latin-1 text: the declaration is the mistake.
+            root = etree.fromstring(content, _parser(recover=False, encoding="utf-8"))
+            return XmlDocument(root, f"declares {declared} but is UTF-8; read as UTF-8")
+        return XmlDocument(root)
+    text = decode_xml(content, content_type=content_type)
+    if _ENTITY_DECLARATION.search(text, 0, _first_element(text)):  # refused strictly too, if it parsed
+        raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
+    text = _repair(text)
+    root = _recover(text, source=source, error=error)
+    end = text.rstrip()
+    closed = end.endswith(">") and re.search(rf"</(?:[\w.-]+:)?{re.escape(split_tag(root)[1])}\s*>$", end)
+    note = f"not well-formed XML ({problem}); read leniently"
+    return XmlDocument(root, note, None if closed else end)
+
+
+def decode_xml(content: bytes, *, content_type: str | None = None) -> str:
+    """The text of an XML document: BOM, else the first of HTTP charset and declaration that decodes it.
+
+    When neither does, UTF-8 with each invalid byte read as windows-1252: feeds that mix the two (a
+    cp1252 quote pasted into a UTF-8 template) keep both, where a whole-document guess ruins one.
+    """
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content[len(bom) :].decode(encoding, errors="replace")
+    utf16 = {b"<\x00?\x00": "utf-16-le", b"\x00<\x00?": "utf-16-be"}.get(content[:4])
+    if utf16:
+        return content.decode(utf16, errors="replace")
+    for declared in (header_encoding(content_type), _declared_encoding(content)):
+        if declared and declared not in ("utf-16-le", "utf-16-be"):
+            try:
+                return content.decode(declared)
+            except UnicodeDecodeError:
+                continue
+    return content.decode("utf-8", errors="copydesk-cp1252")
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("copydesk-cp1252", _cp1252_fallback)
+
+
+def _first_element(text: str) -> int:
+    """Where the first element starts (after declarations and the DOCTYPE), or the end of the text."""
+    match = re.search(r"<[A-Za-z_]", text)
+    return match.start() if match else len(text)
+
+
+def _repair(text: str) -> str:
+    """Text a strict parser refuses, made well-formed where the intent is plain."""
+    # A blank line, a BOM or a PHP warning before <?xml or the root: start at the document proper.
+    root = _ROOT_START.search(text, 0, 100_000)
+    start = root.start() if root else text.find("<")
+    text = _TEXT_DECLARATION.sub("", text[start:] if start > 0 else text)
+    text = _ILLEGAL.sub(" ", text)
+    text = _STRAY_LT.sub("&lt;", text)  # "1 < 2" in a title; recover mode would read a tag there
+    return _REFERENCE.sub(_escape_reference, text)
+
+
+def _escape_reference(match: re.Match[str]) -> str:
+    """&nbsp; and other HTML entities as character references; a bare "&" as &amp;."""
+    name = match.group(1)
+    if name is None:
+        return "&amp;"
+    if name.startswith("#") or name in _XML_ENTITIES:
+        return match.group(0)
+    char = html.entities.html5.get(name)
+    return f"&#{ord(char[0])};" + "".join(f"&#{ord(c)};" for c in char[1:]) if char else f"&amp;{name}"
+
+
+def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> etree._Element:
+    try:
+        root = etree.fromstring(text, _parser(recover=True))
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise error(f"{source} is not XML, even read leniently: {exc}") from exc
+    if root is None:
+        raise error(f"{source} is not XML, even read leniently: no element found")
+    _refuse_entities(root, source=source, error=error)
+    return root
+
+
+def _parser(*, recover: bool, encoding: str | None = None) -> etree.XMLParser:
+    return etree.XMLParser(
+        encoding=encoding,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=recover,
+    )
+
+
+def _refuse_entities(root: etree._Element, *, source: str, error: Callable[[str], Exception]) -> None:
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
+
+
+def _declared_encoding(content: bytes) -> str | None:
+    match = _DECLARATION.match(content[:300].lstrip())
+    return encoding_for_label(match.group(1).decode("ascii")) if match else None
+
+
+def _is_multibyte_utf8(content: bytes) -> bool:
+    if content.isascii():
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+    decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+    try:
+        data = decompressor.decompress(content, MAX_DECOMPRESSED_BYTES + 1)
+    except zlib.error as exc:
+        raise error(f"{source} starts like gzip but is corrupt: {exc}") from exc
+    if len(data) > MAX_DECOMPRESSED_BYTES:
+        raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
+    if not decompressor.eof:
+        raise error(f"{source} is a truncated gzip stream ({len(content):,} compressed bytes)")
+    return data
+
+
+def split_tag(element: etree._Element) -> tuple[str, str]:
+    """(namespace, local name) of an element; ("", "") for comments and other non-elements."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return "", ""
+    if tag.startswith("{"):  # "{namespace}local"; split by hand: recover mode makes tags QName() refuses
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def any_ns(local_name: str) -> str:
+    return f"{{*}}{local_name}"
+
+
+def child_text(element: etree._Element, tag: str) -> str | None:
+    """Text of the first child with this tag; a bare local name matches it in any namespace or none."""
+    child = element.find(tag if tag.startswith("{") else any_ns(tag))
+    return None if child is None else text_of(child)
+
+
+def text_of(element: etree._Element) -> str | None:
+    text = "".join(str(part) for part in element.itertext(with_tail=False)).strip()
+    return text or None
+
+
+def base_url(element: etree._Element, document_url: str) -> str:
+    """The URL relative links in this element resolve against: xml:base attributes over the document URL."""
+    base = document_url
+    for el in [*reversed(list(element.iterancestors())), element]:
+        relative = el.get(_XML_BASE)
+        if relative:
+            base = urljoin(base, str(relative).strip())
+    return base
+
+
+def http_url(link: str | None, *, base: str) -> str | None:
+    """The absolute http(s) address of a link in clean_url form, or None if it is not one."""
+    if not link:
+        return None
+    try:
+        return clean_url(urljoin(base, link.strip()))
+    except (InvalidURLError, ValueError):  # mailto:, tag: URIs, broken hosts: nothing we could fetch
+        return None

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.dates import parse_datetime
+
+
+def hours(n: float) -> timezone:
+    return timezone(timedelta(hours=n))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Fri, 01 Mar 2024 10:00:00 +02:00", datetime(2024, 3, 1, 10, tzinfo=hours(2))),  # colon: not UTC
+        ("Fri, 01 Mar 2024 10:00:00 +0200", datetime(2024, 3, 1, 10, tzinfo=hours(2))),
+        ("Fri, 01 Mar 2024 10:00:00 CET", datetime(2024, 3, 1, 10, tzinfo=hours(1))),
+        ("Mon, 01 Jul 2024 10:00:00 CEST", datetime(2024, 7, 1, 10, tzinfo=hours(2))),
+        ("Fri, 01 Mar 2024 10:00:00 EST", datetime(2024, 3, 1, 10, tzinfo=hours(-5))),
+        ("Fri, 01 Mar 2024 10:00 GMT-01:30", datetime(2024, 3, 1, 10, tzinfo=hours(-1.5))),
+        ("Fri, 01 Mar 2024", datetime(2024, 3, 1, tzinfo=UTC)),  # a date without a time
+        ("2024-03-01", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("2024-03", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("2024-03-01T10:00:00.5+05:30", datetime(2024, 3, 1, 10, 0, 0, 500_000, tzinfo=hours(5.5))),
+        ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("Sun Jan  4 16:29:06 2004", datetime(2004, 1, 4, 16, 29, 6, tzinfo=UTC)),
+    ],
+)
+def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
+    parsed = parse_datetime(value)
+    assert parsed == expected and parsed is not None and parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Fri, 01 Mar 2024 10:00:00 XYZ", "Fri, 01 Mar 2024 10:00:00 +25:00", "2024-13-01", "2024-03-01T25:00Z", "soon"],
+)
+def test_an_unreadable_zone_or_field_gives_none_never_utc(value: str) -> None:
+    assert parse_datetime(value) is None
+
+
+@given(st.text(max_size=60))
+def test_parse_datetime_never_raises_and_is_aware(text: str) -> None:
+    parsed = parse_datetime(text)
+    assert parsed is None or parsed.tzinfo is not None
