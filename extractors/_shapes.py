@@ -30,6 +30,7 @@ _NEWSLETTER_EN = (
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
 )
 _TOKENS = re.compile(r"[\W_]+")
+_FIRST_TOKEN = re.compile(r"[\W_]*([^\W_]+)")
 # Bounds that spare most blocks the label tests: a row of share buttons is short, a promo is a sentence.
 _SHARE_MAX = 120
 _PROMO_MIN = 20
@@ -48,6 +49,7 @@ class Shapes:
     """The label rules of one page language: whole labels are one dict lookup, so more languages cost nothing."""
 
     whole_lines: dict[str, LineKind]  # a line that is only this label: an ad slot, a related or comments heading
+    longest_line: int  # characters a whole-line label may take, with "12 Comments (12)"-style counts and spaces
     related_prefixes: frozenset[str]
     share_words: frozenset[str]
     unspaced_share_words: tuple[str, ...]  # share words of scripts without spaces, longest first
@@ -57,6 +59,8 @@ class Shapes:
 
     def line_kind(self, text: str) -> LineKind | None:
         """What a line that is only a label labels: "ad" ("Advertisement"), "related" ("Most read"), "comments"."""
+        if len(text) > self.longest_line:  # most blocks are longer than any label: spared the lookup
+            return None
         key = _key(text)
         kind = self.whole_lines.get(key)
         if kind is not None:
@@ -84,6 +88,9 @@ class Shapes:
         """Only the words of share and print buttons ("Share Tweet Email", "分享到 微信")."""
         if len(text) > _SHARE_MAX:
             return False
+        first = _FIRST_TOKEN.match(text)
+        if first is None or (first[1].isascii() and first[1].casefold() not in self.share_words):
+            return False  # most blocks fail on their first word
         tokens = [t for t in _TOKENS.split(text.casefold()) if t]
         return bool(tokens) and all(
             t in self.share_words or (not t.isascii() and self._unspaced_share(t)) for t in tokens
@@ -123,6 +130,7 @@ def shapes_for(language: str | None) -> Shapes:
     whole_lines |= {_key(label): "ad" for label in labels.ad_label}
     return Shapes(
         whole_lines=whole_lines,
+        longest_line=2 * max(map(len, whole_lines)) + 20,
         related_prefixes=frozenset(map(_key, labels.related_prefix)),
         share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
         unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
