@@ -41,16 +41,16 @@ class Sitemap:
     children: list[str] = field(default_factory=list)
 
 
-def parse_sitemap(content: bytes, *, sitemap_url: str) -> Sitemap:
-    """Pages or child sitemaps of a sitemap, in document order, one per canonical URL."""
+def parse_sitemap(content: bytes, *, sitemap_url: str, max_urls: int | None = None) -> Sitemap:
+    """Pages or child sitemaps of a sitemap, in document order, one per canonical URL; at most `max_urls` of them."""
     root = _parse_xml(content, source=f"sitemap {sitemap_url!r}", error=SitemapError)
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
     name = _split_tag(root)[1]
     if name == "urlset":
-        return Sitemap(pages=_unique(_pages(root, sitemap_url), key=lambda page: page.url))
+        return Sitemap(pages=_unique(_pages(root, sitemap_url), key=lambda page: page.url, limit=max_urls))
     if name == "sitemapindex":
         children = (_http_url(_child_text(el, "loc"), base=sitemap_url) for el in _children(root, "sitemap"))
-        return Sitemap(children=_unique((url for url in children if url), key=lambda url: url))
+        return Sitemap(children=_unique((url for url in children if url), key=lambda url: url, limit=max_urls))
     raise SitemapError(
         f"sitemap {sitemap_url!r} has root element <{root.tag}>, not <urlset> or <sitemapindex>; "
         "is the URL a feed or an HTML page?"
@@ -74,11 +74,13 @@ def _children(root: etree._Element, local_name: str) -> Iterator[etree._Element]
     return (el for el in root.iterchildren() if _split_tag(el)[1] == local_name)
 
 
-def _unique(items: Iterable[T], *, key: Callable[[T], str]) -> list[T]:
-    """Items in order, without those whose URL canonicalizes like an earlier one's."""
+def _unique(items: Iterable[T], *, key: Callable[[T], str], limit: int | None = None) -> list[T]:
+    """Items in order, without those whose URL canonicalizes like an earlier one's; the first `limit` of them."""
     seen: set[str] = set()
-    unique = []
+    unique: list[T] = []
     for item in items:
+        if limit is not None and len(unique) >= limit:
+            break
         canonical = canonicalize_url(key(item))
         if canonical not in seen:
             seen.add(canonical)
