@@ -1,31 +1,41 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
 Async, on the run's shared Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes an
-ErrorRow and the rest of the source goes on.
+ErrorRow and the rest of the source goes on. Bounded: feeds and sitemaps are parsed in a small thread
+pool (never on the event loop, at most two at a time), only their first items are read, their bodies are
+dropped once their URLs are taken, and a source past its time budget stops with what it has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
-from extractors.feeds import FeedError, parse_feed
-from extractors.links import same_site_anchors
-from extractors.sitemaps import SitemapError, parse_sitemap
+from extractors.feeds import FeedEntry, FeedError, parse_feed
+from extractors.links import Link, same_site_anchors
+from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
-from flows.fetch import Fetched, Fetcher, Validators
+from flows.fetch import Fetched, Fetcher, Kind, Validators
 from storage.rows import ErrorRow
+
+T = TypeVar("T")
 
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 50
 # Link discovery fetches at most this many listing pages (homepage included) per source and run.
 MAX_LISTING_PAGES = 30
+# Parsing a 10 MB feed builds ~100 MB of lxml tree: two at a time bounds that memory across sources, and the
+# parsing is CPU-bound anyway (two cores). A process-wide pool, so it outlives each run's event loop.
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="copydesk-parse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +58,64 @@ class Candidate:
         return self.fetch_url or self.url
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The time one source may take in a run: `seconds` from its start, ending at `deadline` (event-loop clock)."""
+
+    seconds: float
+    deadline: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Budget:
+        return cls(seconds, asyncio.get_running_loop().time() + seconds)
+
+    def remaining(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of one source discovery reads."""
+
+    max_candidates: int = 10_000
+    max_items_per_feed: int = 5_000
+    max_urls_per_sitemap: int = 50_000
+
+
 class _Add(Protocol):
     def __call__(self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None: ...
 
 
 @dataclass(slots=True)
 class Discovery:
-    """Everything discovery found and every request it made."""
+    """Everything discovery found and every request it made.
+
+    `responses` keep no bodies: discovery holds a source's feeds and sitemaps only while it reads them.
+    `cut_off` says why discovery stopped before its end (the source's time budget), else None.
+    """
 
     candidates: list[Candidate] = field(default_factory=list)
     responses: list[Fetched] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
+    cut_off: str | None = None
+    requested: list[str] = field(default_factory=list)
+
+    def waiting(self) -> list[str]:
+        """URLs requested that have not answered (yet)."""
+        answered = {r.url for r in self.responses}
+        return [url for url in self.requested if url not in answered]
+
+    @property
+    def reached(self) -> bool:
+        """Whether any feed, sitemap or page of the source answered with something usable (a 304 counts)."""
+        return any(r.outcome in ("ok", "not_modified") for r in self.responses)
+
+    def failure_reasons(self) -> list[str]:
+        """Why the source's requests and listings failed, each reason once, in the order met."""
+        reasons = [self.cut_off] if self.cut_off else []
+        reasons += [r.error for r in self.responses if r.error and r.outcome in ("failed", "skipped")]
+        reasons += [e.message for e in self.errors]
+        return list(dict.fromkeys(reasons))
 
 
 async def discover_source(
@@ -67,10 +124,37 @@ async def discover_source(
     *,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str] = (),
-    limit: int = 10_000,
+    limits: Limits | None = None,
+    budget: Budget | None = None,
 ) -> Discovery:
-    """Candidate article URLs of one source, in discovery order, without duplicates."""
+    """Candidate article URLs of one source, in discovery order, without duplicates.
+
+    Past the budget's deadline discovery stops: what was found by then is kept, with `cut_off` saying why.
+    """
     found = Discovery()
+    try:
+        async with asyncio.timeout_at(budget.deadline if budget else None):
+            await _discover(fetcher, source, found, validators, known_sitemaps, limits or Limits())
+    except TimeoutError:
+        assert budget is not None  # no deadline, no timeout
+        waiting = found.waiting()
+        found.cut_off = (
+            f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout) while discovering: "
+            f"no answer from {', '.join(waiting[:3])}{' and more' if len(waiting) > 3 else ''}; "
+            "its article URLs wait for the next run"
+        )
+        found.errors.append(ErrorRow("source", _first_url(source), "SourceTimeout", found.cut_off, _now()))
+    return found
+
+
+async def _discover(
+    fetcher: Fetcher,
+    source: Source,
+    found: Discovery,
+    validators: Mapping[str, Validators],
+    known_sitemaps: Sequence[str],
+    limits: Limits,
+) -> None:
     seen: dict[str, Candidate] = {}
 
     def add(url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None:
@@ -81,25 +165,58 @@ async def discover_source(
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
-        if canonical not in seen and len(seen) < limit:
+        if canonical not in seen and len(seen) < limits.max_candidates:
             seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod)
+            found.candidates.append(seen[canonical])
 
-    feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
-    for response in feeds:
-        found.responses.append(response)
-        if response.ok:
-            try:
-                for entry in parse_feed(response.body, feed_url=response.final_url):
-                    add(entry.url, entry.published_at)
-            except FeedError as exc:
-                found.errors.append(_error("discover", response.url, exc))
+    async def read_feed(response: Fetched) -> list[FeedEntry]:
+        cap = limits.max_items_per_feed
+        # One more than the cap, to tell a feed of exactly `cap` items from a longer one.
+        entries = await _parsed(parse_feed, response.body, feed_url=response.final_url, max_items=cap + 1)
+        if len(entries) > cap:
+            found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
+        return entries[:cap]
 
-    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps)
-
+    for entries in await _each(fetcher, source.feeds, "feed", validators, found, read_feed, (FeedError,)):
+        for entry in entries:
+            add(entry.url, entry.published_at)
+    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps, limits.max_urls_per_sitemap)
     if source.discover_links and source.homepage:
         await _walk_links(fetcher, source.homepage, found, add, depth=source.link_depth)
-    found.candidates = list(seen.values())
-    return found
+
+
+async def _each(
+    fetcher: Fetcher,
+    urls: Sequence[str],
+    kind: Kind,
+    validators: Mapping[str, Validators],
+    found: Discovery,
+    read: Callable[[Fetched], Awaitable[T]],
+    expected: tuple[type[Exception], ...],
+) -> list[T]:
+    """Fetch `urls` concurrently and read each answer as it arrives; the readings in the order of `urls`.
+
+    Each response is recorded without its body as soon as it is read, so a source cut off halfway keeps the
+    requests it made. A reading that raises one of `expected` becomes an error row; anything else ends the
+    source's discovery (the flow records it), and the other requests with it.
+    """
+    readings: list[T | None] = [None] * len(urls)
+
+    async def one(index: int, url: str) -> None:
+        found.requested.append(url)
+        response = await fetcher.fetch(url, kind=kind, validators=validators.get(url))
+        try:
+            if response.ok:
+                readings[index] = await read(response)
+        except expected as exc:
+            found.errors.append(_error("discover", response.url, exc))
+        finally:
+            found.responses.append(dataclasses.replace(response, body=b""))
+
+    async with asyncio.TaskGroup() as group:
+        for index, url in enumerate(urls):
+            group.create_task(one(index, url))
+    return [r for r in readings if r is not None]
 
 
 async def _walk_links(
@@ -117,22 +234,26 @@ async def _walk_links(
     extraction (NotAnArticleError), so this needs to be cheap, not perfect.
     """
     frontier, visited = [homepage], set[str]()
+
+    async def read_page(page: Fetched) -> list[Link]:
+        return await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+
     for _ in range(depth):
         pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
         if not pages:
             return
         visited.update(pages)
         frontier = []
-        for page in await fetcher.fetch_all(pages, kind="page"):
-            found.responses.append(page)
-            if not page.ok:
-                continue
-            html = decode_html(page.body, content_type=page.content_type)
-            for link in same_site_anchors(html, page_url=page.final_url):
+        for links in await _each(fetcher, pages, "page", {}, found, read_page, ()):
+            for link in links:
                 if link.looks_like_menu:
                     frontier.append(link.url)
                 else:
                     add(link.url)
+
+
+def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:
+    return same_site_anchors(decode_html(body, content_type=content_type), page_url=page_url)
 
 
 async def _walk_sitemaps(
@@ -142,29 +263,48 @@ async def _walk_sitemaps(
     add: _Add,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str],
+    max_urls: int,
 ) -> None:
     """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
     queue = list(dict.fromkeys([*source.sitemaps, *known_sitemaps]))
     visited: set[str] = set()
     depth = 0
+
+    async def read_sitemap(response: Fetched) -> Sitemap:
+        sitemap = await _parsed(parse_sitemap, response.body, sitemap_url=response.final_url, max_urls=max_urls + 1)
+        if len(sitemap.pages) > max_urls or len(sitemap.children) > max_urls:
+            found.errors.append(_truncated("sitemap", response.url, max_urls, "max_urls_per_sitemap"))
+        return Sitemap(pages=sitemap.pages[:max_urls], children=sitemap.children[:max_urls])
+
     while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE:
         batch = [u for u in queue if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
         visited.update(batch)
         queue = []
-        for response in await fetcher.fetch_all(batch, kind="sitemap", validators=dict(validators)):
-            found.responses.append(response)
-            if not response.ok:
-                continue
-            try:
-                sitemap = parse_sitemap(response.body, sitemap_url=response.final_url)
-            except SitemapError as exc:
-                found.errors.append(_error("discover", response.url, exc))
-                continue
+        for sitemap in await _each(fetcher, batch, "sitemap", validators, found, read_sitemap, (SitemapError,)):
             for page in sitemap.pages:
                 add(page.url, lastmod=page.lastmod)
             queue += sitemap.children
         depth += 1
 
 
+async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:
+    """`parse(body, **options)` in the parser threads, so the event loop goes on fetching meanwhile."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_PARSERS, lambda: parse(body, **options))
+
+
+def _truncated(kind: str, url: str, cap: int, setting: str) -> ErrorRow:
+    message = f"{kind} {url!r} lists more than {cap:,} URLs; read the first {cap:,} ({setting})"
+    return ErrorRow("discover", url, "ListingTruncated", message, _now())
+
+
+def _first_url(source: Source) -> str | None:
+    return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), None) or None
+
+
 def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:
-    return ErrorRow(stage, url, type(exc).__name__, str(exc), datetime.now(UTC))
+    return ErrorRow(stage, url, type(exc).__name__, str(exc), _now())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from flows.config import Source
-from flows.discover import Discovery, discover_source
+from flows.discover import Discovery, Limits, discover_source
 from flows.fetch import Fetcher, FetchPolicy
 from tests.loopback import page, serve
 
@@ -32,7 +32,10 @@ def listing(*links: tuple[str, str]) -> str:
 
 
 def discover(
-    routes: dict[str, str | tuple[str, str]], source: Source, requested: list[str] | None = None
+    routes: dict[str, str | tuple[str, str]],
+    source: Source,
+    requested: list[str] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[Discovery, list[str]]:
     with serve({}) as site:
         for path, body in routes.items():
@@ -49,7 +52,7 @@ def discover(
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(fetcher, resolved, validators={})
+                return await discover_source(fetcher, resolved, validators={}, limits=limits)
 
         found = asyncio.run(go())
         paths = [c.url.removeprefix(site.base) for c in found.candidates]
@@ -93,3 +96,29 @@ def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
     assert paths == ["/news/1", "/news/2"]
     assert "/private/" not in requested and requested[0] == "/robots.txt"
     assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
+
+
+def test_a_feed_and_a_sitemap_past_their_caps_are_read_in_part_and_recorded() -> None:
+    paths = [f"/n/{i}" for i in range(30)]
+    routes = {"/rss.xml": (rss(*paths), XML), "/sitemap.xml": (urlset(*paths[::-1]), XML)}
+    limits = Limits(max_items_per_feed=10, max_urls_per_sitemap=5)
+    found, found_paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)), limits=limits)
+    assert found_paths == paths[:10] + paths[::-1][:5]
+    messages = {e.url.rsplit("/", 1)[-1]: e.message for e in found.errors}
+    assert {(e.stage, e.error_type) for e in found.errors} == {("discover", "ListingTruncated")}
+    assert "first 10 (max_items_per_feed)" in messages["rss.xml"]
+    assert "first 5 (max_urls_per_sitemap)" in messages["sitemap.xml"]
+
+
+def test_a_feed_at_its_cap_is_not_called_truncated() -> None:
+    routes = {"/rss.xml": (rss("/a", "/b"), XML)}
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",)), limits=Limits(max_items_per_feed=2))
+    assert paths == ["/a", "/b"] and found.errors == []
+
+
+def test_discovery_keeps_each_request_but_not_its_body() -> None:
+    routes = {"/rss.xml": (rss("/a"), XML), "/sitemap.xml": (urlset("/b"), XML)}
+    found, _ = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
+    assert sorted(r.kind for r in found.responses) == ["feed", "sitemap"]
+    assert all(r.ok and r.attempts and r.body == b"" for r in found.responses)
+    assert found.reached
