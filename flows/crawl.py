@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows.config import Settings, Source
-from flows.discover import Budget, Candidate, Discovery, Limits, discover_source
+from flows.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
 from flows.extraction import ExtractionPool, extract_batch
 from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.publish import ProgressArtifact
@@ -276,7 +276,7 @@ class Crawl:
             self._reasons.setdefault(source.name, message)
             self.summary.add(source.name, errors=1)
             self.result.unexpected += 1
-            row = ErrorRow("source", _first_url(source), type(innermost(exc)).__name__, message, utcnow())
+            row = ErrorRow("source", first_url(source), type(innermost(exc)).__name__, message, utcnow())
             await self._ready.put(_Ready([], BatchRows(errors=[row])))
 
     async def _pipeline(self, source: Source, listing: Listing) -> None:
@@ -299,7 +299,7 @@ class Crawl:
                 f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout): {cut_off} of its "
                 f"{len(plan)} article URLs not fetched; they wait for the next run"
             )
-            row = ErrorRow("source", _first_url(source), "SourceTimeout", message, utcnow())
+            row = ErrorRow("source", first_url(source), "SourceTimeout", message, utcnow())
             self.summary.add(source.name, errors=1)
             await self._ready.put(_Ready([], BatchRows(errors=[row])))
         elif all(clean for _, clean in outcomes):
@@ -315,7 +315,7 @@ class Crawl:
             self._reasons.setdefault(source.name, reasons[0])
         if not discovery.reached and not discovery.cut_off:
             message = f"source {source.name!r}: no feed, sitemap or page could be read: " + "; ".join(reasons[:3])
-            discovery.errors.append(ErrorRow("source", _first_url(source), "SourceUnreachable", message, utcnow()))
+            discovery.errors.append(ErrorRow("source", first_url(source), "SourceUnreachable", message, utcnow()))
         tally_discovery(self.summary, {source.name: discovery}, candidates)
         rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=discovery.errors)
         rows.seen = _listing_rows(source, discovery, validators=False)
@@ -440,10 +440,6 @@ def _listing_rows(source: Source, discovery: Discovery, *, validators: bool) -> 
         for r in discovery.responses
         if validators is False or r.etag or r.last_modified
     ]
-
-
-def _first_url(source: Source) -> str | None:
-    return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), "") or None
 
 
 def _single(group: BaseExceptionGroup[Any]) -> BaseException:

@@ -138,12 +138,12 @@ async def discover_source(
     except TimeoutError:
         assert budget is not None  # no deadline, no timeout
         waiting = found.waiting()
+        doing = f"no answer from {', '.join(waiting[:3])}{' and more' if len(waiting) > 3 else ''}"
         found.cut_off = (
             f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout) while discovering: "
-            f"no answer from {', '.join(waiting[:3])}{' and more' if len(waiting) > 3 else ''}; "
-            "its article URLs wait for the next run"
+            f"{doing if waiting else 'reading what it fetched'}; its article URLs wait for the next run"
         )
-        found.errors.append(ErrorRow("source", _first_url(source), "SourceTimeout", found.cut_off, _now()))
+        found.errors.append(ErrorRow("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
     return found
 
 
@@ -298,8 +298,9 @@ def _truncated(kind: str, url: str, cap: int, setting: str) -> ErrorRow:
     return ErrorRow("discover", url, "ListingTruncated", message, _now())
 
 
-def _first_url(source: Source) -> str | None:
-    return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), None) or None
+def first_url(source: Source) -> str | None:
+    """The URL a source-level error row names: its first feed, else sitemap, else homepage."""
+    return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), "") or None
 
 
 def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:

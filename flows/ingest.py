@@ -152,10 +152,11 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
             status, reason = ending(exc, stopped_by=stop.signum)
             _record_end(settings.db, run_id, summary, started, status=status, error=reason, exc=exc)
             raise
-    error = _failure(result, summary, run_id)
-    summary.status, summary.error = ("failed", error) if error else ("completed", None)
-    finished = _record_end(settings.db, run_id, summary, started, status=summary.status, error=error)
-    await publish_run(summary, flow=flow_name, finished_at=finished)
+        error = _failure(result, summary, run_id)
+        summary.status, summary.error = ("failed", error) if error else ("completed", None)
+        # No await until the end is written: a signal now cancels the publishing, never this write.
+        finished = _record_end(settings.db, run_id, summary, started, status=summary.status, error=error)
+        await publish_run(summary, flow=flow_name, finished_at=finished)
     if error and len(result.unreached) == summary.sources:
         raise NoSourceReachedError(error)
     if error:

@@ -290,8 +290,13 @@ def _copydesk() -> list[str]:
     return [script] if script else [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
 
 
-def test_sigterm_interrupts_the_run_which_says_so_and_exits_non_zero(
-    prefect_harness: None, newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
+    stop: signal.Signals,
+    prefect_harness: None,
+    newsroom: Callable[..., Newsroom],
+    release: threading.Event,
+    tmp_path: Path,
 ) -> None:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
@@ -318,15 +323,15 @@ def test_sigterm_interrupts_the_run_which_says_so_and_exits_non_zero(
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=errors)
         try:
             assert fetching.wait(120), "the run never requested an article"
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(stop)
             proc.wait(timeout=60)
         finally:
             proc.kill()
     err = (tmp_path / "err.txt").read_text()
-    assert proc.returncode == 128 + signal.SIGTERM
-    assert "copydesk: interrupted by SIGTERM" in err and "Traceback" not in err
+    assert proc.returncode == 128 + stop
+    assert f"copydesk: interrupted by {stop.name}" in err and "Traceback" not in err
     ((run_id, status, error, finished),) = query(db, "SELECT run_id, status, error, finished_at IS NOT NULL FROM runs")
-    assert (status, error, finished) == ("interrupted", "interrupted by SIGTERM", True)
+    assert (status, error, finished) == ("interrupted", f"interrupted by {stop.name}", True)
 
     async def flow_state() -> Any:
         async with get_client() as client:
