@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
@@ -33,6 +33,9 @@ MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 50
 # Link discovery fetches at most this many listing pages (homepage included) per source and run.
 MAX_LISTING_PAGES = 30
+# Feeds, sitemaps and pages of one source fetched or parsed at once (per_host_concurrency's default): a body
+# waiting for a parser thread is memory held.
+LISTINGS_IN_HAND = 2
 # Parsing a 10 MB feed builds ~100 MB of lxml tree: two at a time bounds that memory across sources, and the
 # parsing is CPU-bound anyway (two cores). A process-wide pool, so it outlives each run's event loop.
 _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="copydesk-parse")
@@ -80,10 +83,6 @@ class Limits:
     max_candidates: int = 10_000
     max_items_per_feed: int = 5_000
     max_urls_per_sitemap: int = 50_000
-
-
-class _Add(Protocol):
-    def __call__(self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -134,7 +133,11 @@ async def discover_source(
     found = Discovery()
     try:
         async with asyncio.timeout_at(budget.deadline if budget else None):
-            await _discover(fetcher, source, found, validators, known_sitemaps, limits or Limits())
+            listings = _Listings(fetcher, source, found, validators, limits or Limits())
+            await listings.feeds()
+            await listings.sitemaps(known_sitemaps)
+            if source.discover_links and source.homepage:
+                await listings.links(source.homepage, depth=source.link_depth)
     except TimeoutError:
         assert budget is not None  # no deadline, no timeout
         waiting = found.waiting()
@@ -147,144 +150,154 @@ async def discover_source(
     return found
 
 
-async def _discover(
-    fetcher: Fetcher,
-    source: Source,
-    found: Discovery,
-    validators: Mapping[str, Validators],
-    known_sitemaps: Sequence[str],
-    limits: Limits,
-) -> None:
-    seen: dict[str, Candidate] = {}
+class _Listings:
+    """One source's discovery under way: the candidates so far, and the feeds, sitemaps and pages being read.
 
-    def add(url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None:
+    At most LISTINGS_IN_HAND of them are fetched or parsed at once, so a sitemap index of 49 children cannot
+    have them all held in memory waiting for a parser thread; and nothing more is fetched once the source has
+    `max_candidates` URLs, because nothing more would be kept.
+    """
+
+    def __init__(
+        self, fetcher: Fetcher, source: Source, found: Discovery, validators: Mapping[str, Validators], limits: Limits
+    ) -> None:
+        self.fetcher, self.source, self.found, self.validators, self.limits = fetcher, source, found, validators, limits
+        self.seen: dict[str, Candidate] = {}
+        self.in_hand = asyncio.Semaphore(LISTINGS_IN_HAND)
+
+    def add(self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None) -> None:
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
-            found.errors.append(_error("discover", url, exc))
+            self.found.errors.append(_error("discover", url, exc))
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
-        if canonical not in seen and len(seen) < limits.max_candidates:
-            seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod)
-            found.candidates.append(seen[canonical])
+        if canonical not in self.seen and not self.full():
+            self.seen[canonical] = Candidate(canonical, self.source.name, published_at, address, lastmod)
+            self.found.candidates.append(self.seen[canonical])
 
-    async def read_feed(response: Fetched) -> list[FeedEntry]:
-        cap = limits.max_items_per_feed
-        # One more than the cap, to tell a feed of exactly `cap` items from a longer one.
-        entries = await _parsed(parse_feed, response.body, feed_url=response.final_url, max_items=cap + 1)
-        if len(entries) > cap:
-            found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
-        return entries[:cap]
+    def full(self) -> bool:
+        return len(self.seen) >= self.limits.max_candidates
 
-    for entries in await _each(fetcher, source.feeds, "feed", validators, found, read_feed, (FeedError,)):
-        for entry in entries:
-            add(entry.url, entry.published_at)
-    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps, limits.max_urls_per_sitemap)
-    if source.discover_links and source.homepage:
-        await _walk_links(fetcher, source.homepage, found, add, depth=source.link_depth)
+    async def each(
+        self,
+        urls: Sequence[str],
+        kind: Kind,
+        read: Callable[[Fetched], Awaitable[T]],
+        use: Callable[[T], None],
+        expected: tuple[type[Exception], ...],
+    ) -> None:
+        """Fetch and read `urls`, each reading used in the order of `urls` as soon as those before it are.
 
+        Each response is recorded without its body once read, so a source cut off halfway keeps the requests
+        it made. A reading that raises one of `expected` becomes an error row; anything else ends the source's
+        discovery (the flow records it), and the other requests with it.
+        """
+        readings: list[T | None] = [None] * len(urls)
+        done = [False] * len(urls)
+        used = 0
 
-async def _each(
-    fetcher: Fetcher,
-    urls: Sequence[str],
-    kind: Kind,
-    validators: Mapping[str, Validators],
-    found: Discovery,
-    read: Callable[[Fetched], Awaitable[T]],
-    expected: tuple[type[Exception], ...],
-) -> list[T]:
-    """Fetch `urls` concurrently and read each answer as it arrives; the readings in the order of `urls`.
+        async def one(index: int, url: str) -> None:
+            nonlocal used
+            async with self.in_hand:
+                if not self.full():
+                    readings[index] = await self._read(url, kind, read, expected)
+            done[index] = True
+            while used < len(urls) and done[used]:
+                reading, readings[used] = readings[used], None
+                used += 1
+                if reading is not None:
+                    use(reading)
 
-    Each response is recorded without its body as soon as it is read, so a source cut off halfway keeps the
-    requests it made. A reading that raises one of `expected` becomes an error row; anything else ends the
-    source's discovery (the flow records it), and the other requests with it.
-    """
-    readings: list[T | None] = [None] * len(urls)
+        async with asyncio.TaskGroup() as group:
+            for index, url in enumerate(urls):
+                group.create_task(one(index, url))
 
-    async def one(index: int, url: str) -> None:
-        found.requested.append(url)
-        response = await fetcher.fetch(url, kind=kind, validators=validators.get(url))
+    async def _read(
+        self, url: str, kind: Kind, read: Callable[[Fetched], Awaitable[T]], expected: tuple[type[Exception], ...]
+    ) -> T | None:
+        self.found.requested.append(url)
+        response = await self.fetcher.fetch(url, kind=kind, validators=self.validators.get(url))
         try:
-            if response.ok:
-                readings[index] = await read(response)
+            return await read(response) if response.ok else None
         except expected as exc:
-            found.errors.append(_error("discover", response.url, exc))
+            self.found.errors.append(_error("discover", response.url, exc))
+            return None
         finally:
-            found.responses.append(dataclasses.replace(response, body=b""))
+            self.found.responses.append(dataclasses.replace(response, body=b""))
 
-    async with asyncio.TaskGroup() as group:
-        for index, url in enumerate(urls):
-            group.create_task(one(index, url))
-    return [r for r in readings if r is not None]
+    async def feeds(self) -> None:
+        cap = self.limits.max_items_per_feed
 
+        async def read(response: Fetched) -> list[FeedEntry]:
+            # One more than the cap, to tell a feed of exactly `cap` items from a longer one.
+            entries = await _parsed(parse_feed, response.body, feed_url=response.final_url, max_items=cap + 1)
+            if len(entries) > cap:
+                self.found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
+            return entries[:cap]
 
-async def _walk_links(
-    fetcher: Fetcher,
-    homepage: str,
-    found: Discovery,
-    add: _Add,
-    *,
-    depth: int,
-) -> None:
-    """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
+        def use(entries: list[FeedEntry]) -> None:
+            for entry in entries:
+                self.add(entry.url, entry.published_at)
 
-    A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
-    any other same-site link may be an article. Index pages that slip through are recognised at
-    extraction (NotAnArticleError), so this needs to be cheap, not perfect.
-    """
-    frontier, visited = [homepage], set[str]()
+        await self.each(self.source.feeds, "feed", read, use, (FeedError,))
 
-    async def read_page(page: Fetched) -> list[Link]:
-        return await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+    async def sitemaps(self, known: Sequence[str]) -> None:
+        """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
+        cap = self.limits.max_urls_per_sitemap
+        queue = list(dict.fromkeys([*self.source.sitemaps, *known]))
+        visited: set[str] = set()
 
-    for _ in range(depth):
-        pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
-        if not pages:
-            return
-        visited.update(pages)
-        frontier = []
-        for links in await _each(fetcher, pages, "page", {}, found, read_page, ()):
+        async def read(response: Fetched) -> Sitemap:
+            sitemap = await _parsed(parse_sitemap, response.body, sitemap_url=response.final_url, max_urls=cap + 1)
+            if len(sitemap.pages) > cap or len(sitemap.children) > cap:
+                self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
+            return Sitemap(pages=sitemap.pages[:cap], children=sitemap.children[:cap])
+
+        def use(sitemap: Sitemap) -> None:
+            for page in sitemap.pages:
+                self.add(page.url, lastmod=page.lastmod)
+            queue.extend(sitemap.children)
+
+        for _ in range(MAX_SITEMAP_DEPTH + 1):
+            batch = [u for u in dict.fromkeys(queue) if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
+            if not batch or self.full():
+                return
+            visited.update(batch)
+            queue.clear()
+            await self.each(batch, "sitemap", read, use, (SitemapError,))
+
+    async def links(self, homepage: str, *, depth: int) -> None:
+        """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
+
+        A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
+        any other same-site link may be an article. Index pages that slip through are recognised at
+        extraction (NotAnArticleError), so this needs to be cheap, not perfect.
+        """
+        frontier, visited = [homepage], set[str]()
+
+        async def read(page: Fetched) -> list[Link]:
+            return await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+
+        def use(links: list[Link]) -> None:
             for link in links:
                 if link.looks_like_menu:
                     frontier.append(link.url)
                 else:
-                    add(link.url)
+                    self.add(link.url)
+
+        for _ in range(depth):
+            pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
+            if not pages:
+                return
+            visited.update(pages)
+            frontier.clear()
+            await self.each(pages, "page", read, use, ())
 
 
 def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:
     return same_site_anchors(decode_html(body, content_type=content_type), page_url=page_url)
-
-
-async def _walk_sitemaps(
-    fetcher: Fetcher,
-    source: Source,
-    found: Discovery,
-    add: _Add,
-    validators: Mapping[str, Validators],
-    known_sitemaps: Sequence[str],
-    max_urls: int,
-) -> None:
-    """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
-    queue = list(dict.fromkeys([*source.sitemaps, *known_sitemaps]))
-    visited: set[str] = set()
-    depth = 0
-
-    async def read_sitemap(response: Fetched) -> Sitemap:
-        sitemap = await _parsed(parse_sitemap, response.body, sitemap_url=response.final_url, max_urls=max_urls + 1)
-        if len(sitemap.pages) > max_urls or len(sitemap.children) > max_urls:
-            found.errors.append(_truncated("sitemap", response.url, max_urls, "max_urls_per_sitemap"))
-        return Sitemap(pages=sitemap.pages[:max_urls], children=sitemap.children[:max_urls])
-
-    while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE:
-        batch = [u for u in queue if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
-        visited.update(batch)
-        queue = []
-        for sitemap in await _each(fetcher, batch, "sitemap", validators, found, read_sitemap, (SitemapError,)):
-            for page in sitemap.pages:
-                add(page.url, lastmod=page.lastmod)
-            queue += sitemap.children
-        depth += 1
 
 
 async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:

@@ -122,3 +122,12 @@ def test_discovery_keeps_each_request_but_not_its_body() -> None:
     assert sorted(r.kind for r in found.responses) == ["feed", "sitemap"]
     assert all(r.ok and r.attempts and r.body == b"" for r in found.responses)
     assert found.reached
+
+
+def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> None:
+    children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}
+    routes = {"/sitemap.xml": (sitemap_index(*children), XML), **children}
+    requested: list[str] = []
+    _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
+    assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]  # document order, though fetched concurrently
+    assert "/c3.xml" not in requested and "/c4.xml" not in requested
