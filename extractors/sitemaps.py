@@ -123,11 +123,13 @@ def _children(root: etree._Element, local_name: str) -> Iterator[etree._Element]
     return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
 
 
-def _unique(items: Iterable[T], *, key: Callable[[T], str]) -> list[T]:
-    """Items in order, without those whose URL canonicalizes like an earlier one's."""
+def _unique(items: Iterable[T], *, key: Callable[[T], str], limit: int | None = None) -> list[T]:
+    """Items in order, without those whose URL canonicalizes like an earlier one's; the first `limit` of them."""
     seen: set[str] = set()
-    unique = []
+    unique: list[T] = []
     for item in items:
+        if limit is not None and len(unique) >= limit:
+            break
         canonical = canonicalize_url(key(item))
         if canonical not in seen:
             seen.add(canonical)

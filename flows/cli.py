@@ -1,6 +1,7 @@
 """`copydesk` command line: run, backfill, rebuild-clusters, serve, demo, clean, query, export, stats.
 
-Our own errors become a one-line message and exit code 1; tracebacks only with --debug.
+Our own errors become a one-line message and exit code 1; tracebacks only with --debug, Prefect's log lines
+included. SIGINT or SIGTERM stop a crawl: the run is marked interrupted and the exit code is 128 + the signal.
 Prefect is imported lazily, after its offline settings are in the environment.
 """
 
@@ -10,8 +11,10 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -42,6 +45,14 @@ DEMO_QUERIES = [
 ]
 
 
+class Interrupted(BaseException):
+    """The process was told to stop (SIGTERM) during a crawl; a BaseException, like KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `copydesk` console script."""
     args = _parser().parse_args(argv)
@@ -50,8 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.command(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("copydesk: interrupted by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Interrupted as stop:
+        print(f"copydesk: interrupted by {stop}", file=sys.stderr)
+        return 128 + stop.signum
     except Exception as exc:
         if args.debug:
             raise
@@ -214,6 +228,7 @@ def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = Non
         args.sources,
         flow=flow,
         task_runner=task_runner,
+        tracebacks=args.debug,
         db=args.db,
         allow_private=args.allow_private,
         source_names=args.source_names,
@@ -261,17 +276,79 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
     return DaskTaskRunner(cluster_kwargs=cluster)
 
 
-def run_ingest(sources: str, *, flow: Any = None, task_runner: Any = None, **parameters: Any) -> dict[str, Any]:
+def run_ingest(
+    sources: str, *, flow: Any = None, task_runner: Any = None, tracebacks: bool = True, **parameters: Any
+) -> dict[str, Any]:
     """Run a crawl flow (default: ingest) in this process, against Prefect's ephemeral API unless
-    PREFECT_API_URL names a server, with progress bars on standard error."""
+    PREFECT_API_URL names a server, with progress bars on standard error.
+
+    SIGTERM raises Interrupted, as SIGINT raises KeyboardInterrupt; both reach the flow, which marks its run
+    interrupted. Without `tracebacks`, Prefect's console log lines keep their message and drop the traceback.
+    """
+    from prefect.exceptions import TerminationSignal
+
     from flows.ingest import ingest
+    from flows.runs import last_stop_signal
 
     _checked_crawl(sources, parameters)
     flow = flow or ingest
     if task_runner is not None:
         flow = flow.with_options(task_runner=task_runner)
-    with _progress_bars(), _api_for_workers(task_runner):
-        return asyncio.run(flow(sources, **parameters))
+    try:
+        with _sigterm_interrupts(), _console_tracebacks(tracebacks), _progress_bars(), _api_for_workers(task_runner):
+            return asyncio.run(flow(sources, **parameters))
+    except TerminationSignal as stop:  # Prefect's own SIGTERM handler, in place while the flow starts and ends
+        raise Interrupted(stop.signal) from None
+    except asyncio.CancelledError:  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)
+        raise Interrupted(last_stop_signal() or signal.SIGTERM) from None
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises Interrupted (outside a flow run; inside one, Prefect's handler raises its own signal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _WithoutTraceback(logging.Formatter):
+    """A console formatter that writes a record's message but not its traceback (shown with --debug)."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            # A copy: the record goes on to other handlers (Prefect's API log) with its traceback.
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None})
+        return self.inner.format(record)
+
+
+@contextmanager
+def _console_tracebacks(shown: bool) -> Iterator[None]:
+    """Prefect logs a failed flow's traceback to the console; without --debug its one-line message is enough."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    if shown or not handlers:
+        yield
+        return
+    formatters = [h.formatter for h in handlers]
+    for handler, formatter in zip(handlers, formatters, strict=True):
+        handler.setFormatter(_WithoutTraceback(formatter))
+    try:
+        yield
+    finally:
+        for handler, formatter in zip(handlers, formatters, strict=True):
+            handler.setFormatter(formatter)
 
 
 @contextmanager

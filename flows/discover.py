@@ -1,31 +1,44 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
 Async, on the run's shared Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes an
-ErrorRow and the rest of the source goes on.
+ErrorRow and the rest of the source goes on. Bounded: feeds and sitemaps are parsed in a small thread
+pool (never on the event loop, at most two at a time), only their first items are read, their bodies are
+dropped once their URLs are taken, and a source past its time budget stops with what it has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from extractors.charset import decode_html
-from extractors.feeds import FeedError, parse_feed
-from extractors.links import same_site_anchors
-from extractors.sitemaps import MAX_URLS_PER_SITEMAP, SitemapError, parse_sitemap
+from extractors.feeds import FeedEntry, FeedError, parse_feed
+from extractors.links import Link, same_site_anchors
+from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
-from flows.fetch import Fetched, Fetcher, Validators
+from flows.fetch import Fetched, Fetcher, Kind, Validators
 from storage.rows import ErrorRow
+
+T = TypeVar("T")
 
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 50
 # Link discovery fetches at most this many listing pages (homepage included) per source and run.
 MAX_LISTING_PAGES = 30
+# Feeds, sitemaps and pages of one source fetched or parsed at once (per_host_concurrency's default): a body
+# waiting for a parser thread is memory held.
+LISTINGS_IN_HAND = 2
+# Parsing a 10 MB feed builds ~100 MB of lxml tree: two at a time bounds that memory across sources, and the
+# parsing is CPU-bound anyway (two cores). A process-wide pool, so it outlives each run's event loop.
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="copydesk-parse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +64,62 @@ class Candidate:
         return self.fetch_url or self.url
 
 
-class _Add(Protocol):
-    def __call__(
-        self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
-    ) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The time one source may take in a run: `seconds` from its start, ending at `deadline` (event-loop clock)."""
+
+    seconds: float
+    deadline: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Budget:
+        return cls(seconds, asyncio.get_running_loop().time() + seconds)
+
+    def remaining(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of one source discovery reads."""
+
+    max_candidates: int = 10_000
+    max_items_per_feed: int = 5_000
+    max_urls_per_sitemap: int = 50_000
+    # Page URLs read from all of a source's sitemaps together in one run (the rest are counted, not read).
+    max_sitemap_urls: int = 100_000
 
 
 @dataclass(slots=True)
 class Discovery:
-    """Everything discovery found and every request it made."""
+    """Everything discovery found and every request it made.
+
+    `responses` keep no bodies: discovery holds a source's feeds and sitemaps only while it reads them.
+    `cut_off` says why discovery stopped before its end (the source's time budget), else None.
+    """
 
     candidates: list[Candidate] = field(default_factory=list)
     responses: list[Fetched] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
+    cut_off: str | None = None
+    requested: list[str] = field(default_factory=list)
+
+    def waiting(self) -> list[str]:
+        """URLs requested that have not answered (yet)."""
+        answered = {r.url for r in self.responses}
+        return [url for url in self.requested if url not in answered]
+
+    @property
+    def reached(self) -> bool:
+        """Whether any feed, sitemap or page of the source answered with something usable (a 304 counts)."""
+        return any(r.outcome in ("ok", "not_modified") for r in self.responses)
+
+    def failure_reasons(self) -> list[str]:
+        """Why the source's requests and listings failed, each reason once, in the order met."""
+        reasons = [self.cut_off] if self.cut_off else []
+        reasons += [r.error for r in self.responses if r.error and r.outcome in ("failed", "skipped")]
+        reasons += [e.message for e in self.errors]
+        return list(dict.fromkeys(reasons))
 
 
 async def discover_source(
@@ -72,136 +128,237 @@ async def discover_source(
     *,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str] = (),
-    limit: int = 10_000,
-    max_sitemap_urls: int = 100_000,
+    limits: Limits | None = None,
+    budget: Budget | None = None,
 ) -> Discovery:
-    """Candidate article URLs of one source, in discovery order, without duplicates."""
+    """Candidate article URLs of one source, in discovery order, without duplicates.
+
+    Past the budget's deadline discovery stops: what was found by then is kept, with `cut_off` saying why.
+    """
     found = Discovery()
-    seen: dict[str, Candidate] = {}
+    try:
+        async with asyncio.timeout_at(budget.deadline if budget else None):
+            listings = _Listings(fetcher, source, found, validators, limits or Limits())
+            await listings.feeds()
+            await listings.sitemaps(known_sitemaps)
+            if source.discover_links and source.homepage:
+                await listings.links(source.homepage, depth=source.link_depth)
+    except TimeoutError:
+        assert budget is not None  # no deadline, no timeout
+        waiting = found.waiting()
+        doing = f"no answer from {', '.join(waiting[:3])}{' and more' if len(waiting) > 3 else ''}"
+        found.cut_off = (
+            f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout) while discovering: "
+            f"{doing if waiting else 'reading what it fetched'}; its article URLs wait for the next run"
+        )
+        found.errors.append(ErrorRow("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
+    return found
+
+
+class _Listings:
+    """One source's discovery under way: the candidates so far, and the feeds, sitemaps and pages being read.
+
+    At most LISTINGS_IN_HAND of them are fetched or parsed at once, so a sitemap index of 49 children cannot
+    have them all held in memory waiting for a parser thread; and nothing more is fetched once the source has
+    `max_candidates` URLs, because nothing more would be kept.
+    """
+
+    def __init__(
+        self, fetcher: Fetcher, source: Source, found: Discovery, validators: Mapping[str, Validators], limits: Limits
+    ) -> None:
+        self.fetcher, self.source, self.found, self.validators, self.limits = fetcher, source, found, validators, limits
+        self.seen: dict[str, Candidate] = {}
+        self.in_hand = asyncio.Semaphore(LISTINGS_IN_HAND)
+        self.sitemap_urls_left = limits.max_sitemap_urls
 
     def add(
-        url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
+        self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
     ) -> None:
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
-            found.errors.append(_error("discover", url, exc))
+            self.found.errors.append(_error("discover", url, exc))
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
-        if canonical in seen:
-            if listed and not seen[canonical].listed:
-                seen[canonical] = replace(seen[canonical], listed=True)
-        elif len(seen) < limit:
-            seen[canonical] = Candidate(canonical, source.name, published_at, address, lastmod, listed)
+        known = self.seen.get(canonical)
+        if known is not None:
+            if listed and not known.listed:  # a feed lists what a plain sitemap also had: an article
+                self.seen[canonical] = replace(known, listed=True)
+                self.found.candidates[self.found.candidates.index(known)] = self.seen[canonical]
+        elif not self.full():
+            self.seen[canonical] = Candidate(canonical, self.source.name, published_at, address, lastmod, listed)
+            self.found.candidates.append(self.seen[canonical])
 
-    feeds = await fetcher.fetch_all(list(source.feeds), kind="feed", validators=dict(validators))
-    for response in feeds:
-        found.responses.append(response)
-        if response.ok:
-            try:
-                feed = parse_feed(response.body, feed_url=response.final_url, content_type=response.content_type)
-            except FeedError as exc:
-                found.errors.append(_error("discover", response.url, exc))
-                continue
+    def full(self) -> bool:
+        return len(self.seen) >= self.limits.max_candidates
+
+    async def each(
+        self,
+        urls: Sequence[str],
+        kind: Kind,
+        read: Callable[[Fetched], Awaitable[T]],
+        use: Callable[[T], None],
+        expected: tuple[type[Exception], ...],
+    ) -> None:
+        """Fetch and read `urls`, each reading used in the order of `urls` as soon as those before it are.
+
+        Each response is recorded without its body once read, so a source cut off halfway keeps the requests
+        it made. A reading that raises one of `expected` becomes an error row; anything else ends the source's
+        discovery (the flow records it), and the other requests with it.
+        """
+        readings: list[T | None] = [None] * len(urls)
+        done = [False] * len(urls)
+        used = 0
+
+        async def one(index: int, url: str) -> None:
+            nonlocal used
+            async with self.in_hand:
+                if not self.full():
+                    readings[index] = await self._read(url, kind, read, expected)
+            done[index] = True
+            while used < len(urls) and done[used]:
+                reading, readings[used] = readings[used], None
+                used += 1
+                if reading is not None:
+                    use(reading)
+
+        async with asyncio.TaskGroup() as group:
+            for index, url in enumerate(urls):
+                group.create_task(one(index, url))
+
+    async def _read(
+        self, url: str, kind: Kind, read: Callable[[Fetched], Awaitable[T]], expected: tuple[type[Exception], ...]
+    ) -> T | None:
+        self.found.requested.append(url)
+        response = await self.fetcher.fetch(url, kind=kind, validators=self.validators.get(url))
+        try:
+            return await read(response) if response.ok else None
+        except expected as exc:
+            self.found.errors.append(_error("discover", response.url, exc))
+            return None
+        finally:
+            self.found.responses.append(dataclasses.replace(response, body=b""))
+
+    async def feeds(self) -> None:
+        cap = self.limits.max_items_per_feed
+
+        async def read(response: Fetched) -> list[FeedEntry]:
+            # One more than the cap, to tell a feed of exactly `cap` items from a longer one.
+            feed = await _parsed(
+                parse_feed,
+                response.body,
+                feed_url=response.final_url,
+                content_type=response.content_type,
+                max_items=cap + 1,
+            )
             if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
-                found.errors.append(
-                    ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, datetime.now(UTC))
+                self.found.errors.append(ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, _now()))
+            if len(feed.entries) > cap:
+                self.found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
+            return feed.entries[:cap]
+
+        def use(entries: list[FeedEntry]) -> None:
+            for entry in entries:
+                self.add(entry.url, entry.published_at, listed=True)
+
+        await self.each(self.source.feeds, "feed", read, use, (FeedError,))
+
+    async def sitemaps(self, known: Sequence[str]) -> None:
+        """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
+        cap = self.limits.max_urls_per_sitemap
+        queue = list(dict.fromkeys([*self.source.sitemaps, *known]))
+        visited: set[str] = set()
+
+        async def read(response: Fetched) -> Sitemap:
+            sitemap = await _parsed(
+                parse_sitemap,
+                response.body,
+                sitemap_url=response.final_url,
+                content_type=response.content_type,
+                max_urls=cap,
+            )
+            if sitemap.recovered:
+                self.found.errors.append(
+                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
                 )
-            for entry in feed.entries:
-                add(entry.url, entry.published_at, listed=True)
+            if sitemap.dropped:
+                self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
+            return sitemap
 
-    await _walk_sitemaps(fetcher, source, found, add, validators, known_sitemaps, max_sitemap_urls)
+        def use(sitemap: Sitemap) -> None:
+            pages = sitemap.pages[: max(self.sitemap_urls_left, 0)]
+            if len(pages) < len(sitemap.pages):
+                message = (
+                    f"{len(sitemap.pages) - len(pages):,} URLs of a sitemap not read: the source's sitemaps listed"
+                    f" more than max_sitemap_urls={self.limits.max_sitemap_urls:,} this run"
+                )
+                self.found.errors.append(ErrorRow("discover", None, "SitemapCapped", message, _now()))
+            self.sitemap_urls_left -= len(pages)
+            for page in pages:
+                self.add(page.url, lastmod=page.lastmod, listed=page.news)
+            if self.sitemap_urls_left > 0:
+                queue.extend(sitemap.children)
 
-    if source.discover_links and source.homepage:
-        await _walk_links(fetcher, source.homepage, found, add, depth=source.link_depth)
-    found.candidates = list(seen.values())
-    return found
+        for _ in range(MAX_SITEMAP_DEPTH + 1):
+            batch = [u for u in dict.fromkeys(queue) if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
+            if not batch or self.full():
+                return
+            visited.update(batch)
+            queue.clear()
+            await self.each(batch, "sitemap", read, use, (SitemapError,))
 
+    async def links(self, homepage: str, *, depth: int) -> None:
+        """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
 
-async def _walk_links(
-    fetcher: Fetcher,
-    homepage: str,
-    found: Discovery,
-    add: _Add,
-    *,
-    depth: int,
-) -> None:
-    """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
+        A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
+        any other same-site link may be an article. Index pages that slip through are recognised at
+        extraction (NotAnArticleError), so this needs to be cheap, not perfect.
+        """
+        frontier, visited = [homepage], set[str]()
 
-    A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
-    any other same-site link may be an article. Index pages that slip through are recognised at
-    extraction (NotAnArticleError), so this needs to be cheap, not perfect.
-    """
-    frontier, visited = [homepage], set[str]()
-    for _ in range(depth):
-        pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
-        if not pages:
-            return
-        visited.update(pages)
-        frontier = []
-        for page in await fetcher.fetch_all(pages, kind="page"):
-            found.responses.append(page)
-            if not page.ok:
-                continue
-            html = decode_html(page.body, content_type=page.content_type)
-            for link in same_site_anchors(html, page_url=page.final_url):
+        async def read(page: Fetched) -> list[Link]:
+            return await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+
+        def use(links: list[Link]) -> None:
+            for link in links:
                 if link.looks_like_menu:
                     frontier.append(link.url)
                 else:
-                    add(link.url)
+                    self.add(link.url)
+
+        for _ in range(depth):
+            pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
+            if not pages:
+                return
+            visited.update(pages)
+            frontier.clear()
+            await self.each(pages, "page", read, use, ())
 
 
-async def _walk_sitemaps(
-    fetcher: Fetcher,
-    source: Source,
-    found: Discovery,
-    add: _Add,
-    validators: Mapping[str, Validators],
-    known_sitemaps: Sequence[str],
-    max_urls: int,
-) -> None:
-    """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged.
+def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:
+    return same_site_anchors(decode_html(body, content_type=content_type), page_url=page_url)
 
-    At most max_urls page URLs are read from all the source's sitemaps together; the rest are counted.
-    """
-    queue = list(dict.fromkeys([*source.sitemaps, *known_sitemaps]))
-    visited: set[str] = set()
-    depth = 0
-    budget = max_urls
-    while queue and depth <= MAX_SITEMAP_DEPTH and len(visited) < MAX_SITEMAPS_PER_SOURCE and budget > 0:
-        batch = [u for u in queue if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
-        visited.update(batch)
-        queue = []
-        for response in await fetcher.fetch_all(batch, kind="sitemap", validators=dict(validators)):
-            found.responses.append(response)
-            if not response.ok:
-                continue
-            try:
-                sitemap = parse_sitemap(
-                    response.body,
-                    sitemap_url=response.final_url,
-                    content_type=response.content_type,
-                    max_urls=min(MAX_URLS_PER_SITEMAP, max(budget, 1)),
-                )
-            except SitemapError as exc:
-                found.errors.append(_error("discover", response.url, exc))
-                continue
-            if sitemap.recovered:
-                found.errors.append(
-                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, datetime.now(UTC))
-                )
-            pages = sitemap.pages[: max(budget, 0)]
-            dropped = sitemap.dropped + len(sitemap.pages) - len(pages)
-            budget -= len(pages)
-            if dropped:
-                message = f"{dropped:,} URLs not read: over 50,000 in the file or max_sitemap_urls={max_urls:,}"
-                found.errors.append(ErrorRow("discover", response.url, "SitemapCapped", message, datetime.now(UTC)))
-            for page in pages:
-                add(page.url, lastmod=page.lastmod, listed=page.news)
-            queue += sitemap.children
-        depth += 1
+
+async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:
+    """`parse(body, **options)` in the parser threads, so the event loop goes on fetching meanwhile."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_PARSERS, lambda: parse(body, **options))
+
+
+def _truncated(kind: str, url: str, cap: int, setting: str) -> ErrorRow:
+    message = f"{kind} {url!r} lists more than {cap:,} URLs; read the first {cap:,} ({setting})"
+    return ErrorRow("discover", url, "ListingTruncated", message, _now())
+
+
+def first_url(source: Source) -> str | None:
+    """The URL a source-level error row names: its first feed, else sitemap, else homepage."""
+    return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), "") or None
 
 
 def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:
-    return ErrorRow(stage, url, type(exc).__name__, str(exc), datetime.now(UTC))
+    return ErrorRow(stage, url, type(exc).__name__, str(exc), _now())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

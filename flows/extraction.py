@@ -209,8 +209,16 @@ class ExtractionPool:
 
     def __init__(self, *, workers: int, batches: int) -> None:
         """`workers` 0 means one per CPU core; never more workers than batches."""
-        self.workers = min(workers or os.cpu_count() or 1, batches)
+        self._wanted = workers or os.cpu_count() or 1
+        self.batches = batches
+        self.workers = min(self._wanted, batches)
         self._pool: ProcessPoolExecutor | None = None
+
+    def expect(self, batches: int) -> None:
+        """`batches` more are coming (sources plan one by one): up to one worker per batch known when they start."""
+        self.batches += batches
+        if self._pool is None:
+            self.workers = min(self._wanted, self.batches)
 
     def executor_for(self, responses: Sequence[Fetched]) -> Executor | None:
         """The worker processes when these responses hold pages to extract and workers pay off, else None."""

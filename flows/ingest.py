@@ -1,93 +1,45 @@
-"""The `ingest` and `backfill` Prefect flows: discover -> fetch + extract (batches) -> load -> dedupe -> report.
+"""The `ingest` and `backfill` Prefect flows: a run's life around its crawl (flows.crawl) and dedup step.
 
-Tasks are thin wrappers over flows.discover / flows.steps / storage; each works on a batch, because a
-Prefect task run costs ~25 ms. The flow is the only DuckDB writer and holds the write connection
-per batch, so readers get in between batches and a killed run loses at most one batch. Fetching stays
-in the flow process too (one Fetcher keeps per-host politeness global). `extract`, the CPU-bound step,
-runs in worker processes (flows.extraction) or, with a distributed task runner (`DaskTaskRunner`), on its
-workers.
+A run is recorded in `runs` before anything is fetched and always ends in a state: `completed`; `failed`, with
+the error (an unexpected error, no source reached, the database refusing a write); or `interrupted` (SIGINT,
+SIGTERM, cancellation), after the batch being written is committed. A run found still `running` whose process
+is gone is marked `abandoned` by the next one. Prefect's state follows: Failed for failed, Crashed for
+interrupted. The flow is the only DuckDB writer and holds the write connection per batch, so readers get in
+between batches and a killed run loses at most the batches in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import timedelta
-from functools import partial
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
-from flows.discover import Candidate, Discovery, discover_source
-from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
-from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
-from flows.publish import ProgressArtifact, count_new_clusters, publish_run
-from flows.report import RunSummary, Stage, tally_batch, tally_discovery
-from flows.steps import (
-    BatchRows,
-    PlannedFetch,
-    fetch_rows,
-    host_batches,
-    plan_fetches,
-    seen_row,
-    utcnow,
-)
-from storage.db import connect, writing
+from flows.crawl import Crawl, CrawlResult, Listing, database_turns, fetch_policy, listings, report_progress
+from flows.crawl import progress_hook as progress_hook  # the CLI's progress bars hook in here
+from flows.fetch import Fetcher
+from flows.publish import count_new_clusters, publish_run
+from flows.report import RunSummary
+from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
+from flows.steps import utcnow
+from storage.db import writing
 from storage.dedup import DedupResult, assign_clusters, has_pending
-from storage.load import (
-    finish_run,
-    load_aliases,
-    load_articles,
-    load_errors,
-    load_fetches,
-    load_seen,
-    start_run,
-)
-from storage.rows import ArticleRow, LoadResult
-from storage.state import known_sitemaps, recent_articles, seen_states
+from storage.load import finish_run, mark_abandoned, running_runs, start_run
+from storage.rows import RunStatus
 
-T = TypeVar("T")
-
-# Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
-MAX_BATCHES_IN_FLIGHT = 8
-# Pages per extraction job in the worker processes (~0.25 s of work: small enough to share a batch out).
-EXTRACT_CHUNK = 25
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The fetcher's policy from run settings."""
-    agent = settings.user_agent
-    if settings.contact_url and settings.contact_url not in agent:
-        agent = f"{agent} (+{settings.contact_url})"
-    return FetchPolicy(
-        user_agent=agent,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        total_timeout=settings.total_timeout,
-        max_bytes=settings.max_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.retries,
-        max_retry_after=settings.max_retry_after,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay=settings.per_host_delay,
-        concurrency=settings.concurrency,
-        allow_private=settings.allow_private,
-        allow_hosts=settings.allow_hosts,
-        max_crawl_delay=settings.max_crawl_delay,
-        crawl_delay_over_cap="skip" if settings.crawl_delay_over_cap == "skip" else "cap",  # validated in Settings
-    )
+# How long a stopped run waits for the batch being written before it records how it ended.
+WRITE_SETTLE_SECONDS = 60.0
 
 
 def dedup_params(settings: Settings) -> DedupParams:
@@ -96,122 +48,14 @@ def dedup_params(settings: Settings) -> DedupParams:
     )
 
 
-ProgressHook = Callable[[Stage, int, int], None]
-_progress_hooks: list[ProgressHook] = []
-
-
-@contextmanager
-def progress_hook(hook: ProgressHook) -> Iterator[None]:
-    """Call `hook(stage, done, total)` as the flows in this process advance (the CLI's progress bars)."""
-    _progress_hooks.append(hook)
-    try:
-        yield
-    finally:
-        _progress_hooks.remove(hook)
-
-
-def _progress(stage: Stage, done: int, total: int) -> None:
-    for hook in _progress_hooks:
-        hook(stage, done, total)
-
-
-# Network tasks retry as a whole once: for trouble with the whole batch (the fetcher's own retries and
-# back-off cover single URLs). Each URL's outcome is recorded, so a retried batch writes no duplicates.
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
-async def discover(
-    fetcher: Fetcher, sources: Sequence[Source], db: str, limit: int, max_sitemap_urls: int = 100_000
-) -> list[Discovery]:
-    """Feeds and sitemaps of every source, concurrently."""
-    urls = [u for s in sources for u in (*s.feeds, *s.sitemaps)]
-    with connect(db, read_only=True) as con:
-        states = seen_states(con, urls)
-        known = {s.name: known_sitemaps(con, s.name) for s in sources}
-        states.update(seen_states(con, [u for k in known.values() for u in k]))
-    validators = {u: Validators(s.etag, s.last_modified) for u, s in states.items()}
-    return list(
-        await asyncio.gather(
-            *(
-                discover_source(
-                    fetcher,
-                    s,
-                    validators=validators,
-                    known_sitemaps=known[s.name],
-                    limit=limit,
-                    max_sitemap_urls=max_sitemap_urls,
-                )
-                for s in sources
-            )
-        )
-    )
-
-
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
-async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch]) -> list[Fetched]:
-    """Fetch a batch of article URLs concurrently, within the fetcher's politeness limits."""
-    return await fetcher.fetch_all(
-        [p.candidate.address for p in batch],
-        kind="article",
-        validators={p.candidate.address: p.validators for p in batch if p.validators},
-    )
-
-
-# extract, load and dedupe are async tasks over synchronous cores run elsewhere (extract in worker processes
-# or a thread, load and dedupe in a thread): called from the async
-# flow, a sync task costs ~110 ms of Prefect overhead per call and an async one ~12 ms (Prefect 3.9.1,
-# measured in README "Scaling out"), and the event loop goes on fetching while they work.
-@task(cache_policy=NO_CACHE)
-async def extract(
-    batch: Sequence[PlannedFetch],
-    responses: Sequence[Fetched],
-    pool: Executor | None = None,
-    timeout: float = EXTRACT_TIMEOUT,
-) -> BatchRows:
-    """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread).
-
-    In the worker processes a batch goes as chunks of EXTRACT_CHUNK pages, so that every worker takes part in
-    the last batches of a run instead of one extracting a whole batch while the others wait.
-    """
-    loop = asyncio.get_running_loop()
-    size = EXTRACT_CHUNK if pool is not None else max(len(batch), 1)
-    parts = await asyncio.gather(
-        *(
-            loop.run_in_executor(
-                pool, partial(extract_batch, timeout=timeout), batch[i : i + size], responses[i : i + size]
-            )
-            for i in range(0, len(batch), size)
-        )
-    )
-    return BatchRows.joined(parts)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
-    """Write one batch in one transaction (retried as a whole if the file is locked)."""
-    return await asyncio.to_thread(load_batch, db, run_id, rows)
-
-
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> tuple[DedupResult, int]:
     """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters."""
     return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit)
 
 
-def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
-    """Write one batch in one transaction; the articles' load result per source."""
-    by_source: dict[str, list[ArticleRow]] = {}
-    for article in rows.articles:
-        by_source.setdefault(article.source, []).append(article)
-    with writing(db) as con:
-        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
-        load_aliases(con, rows.aliases)
-        load_fetches(con, run_id, rows.fetches)
-        load_seen(con, run_id, rows.seen)
-        load_errors(con, run_id, rows.errors)
-    return loaded
-
-
 def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> tuple[DedupResult, int]:
-    with writing(db, memory_limit=memory_limit) as con:
+    with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
         return assign_clusters(con, run_id, params), count_new_clusters(con, run_id)
 
 
@@ -286,13 +130,67 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(run_id=run_id, db=settings.db, sources=len(selected))
     started = utcnow()
-    with writing(settings.db) as con:
-        start_run(con, run_id, started_at=started, params={"sources": sources, **asdict(settings)})
+    host, pid = socket.gethostname(), os.getpid()
+    with database_turns.turn(), writing(settings.db) as con:
+        abandoned = abandoned_runs(
+            running_runs(con, other_than=run_id), host=host, pid=pid, now=started, alive=pid_alive
+        )
+        mark_abandoned(con, abandoned, finished_at=started)
+        params = {"sources": sources, **asdict(settings)}
+        start_run(con, run_id, started_at=started, params=params, pid=pid, hostname=host)
         left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
+        memory = listings(con, selected)
+    for old, reason in abandoned.items():
+        log.warning("Run %s marked %s", old, reason)
+    task = asyncio.current_task()
+    assert task is not None  # a coroutine of the flow's event loop
+    with stop_on_signals(task) as stop:
+        try:
+            result = await _crawl(log, flow_name, settings, selected, memory, run_id, summary)
+            await _dedupe(log, settings, run_id, summary, pending=left_pending)
+        except BaseException as exc:
+            status, reason = ending(exc, stopped_by=stop.signum)
+            _record_end(settings.db, run_id, summary, started, status=status, error=reason, exc=exc)
+            raise
+        error = _failure(result, summary, run_id)
+        summary.status, summary.error = ("failed", error) if error else ("completed", None)
+        # No await until the end is written: a signal now cancels the publishing, never this write.
+        finished = _record_end(settings.db, run_id, summary, started, status=summary.status, error=error)
+        await publish_run(summary, flow=flow_name, finished_at=finished)
+    if error and len(result.unreached) == summary.sources:
+        raise NoSourceReachedError(error)
+    if error:
+        raise RuntimeError(error)
+    return summary
 
-    unexpected = await _crawl(log, flow_name, settings, selected, run_id, summary)
-    _progress("dedupe", 0, 1)
-    if left_pending or summary.new or summary.updated:
+
+async def _crawl(
+    log: Any,
+    flow_name: str,
+    settings: Settings,
+    sources: Sequence[Source],
+    memory: dict[str, Listing],
+    run_id: str,
+    summary: RunSummary,
+) -> CrawlResult:
+    """Every source's pipeline, to the last row written; then one summary line."""
+    async with Fetcher(fetch_policy(settings)) as fetcher:
+        result = await Crawl(log, flow_name, settings, run_id, summary, fetcher).run(sources, memory)
+    log.info(
+        "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
+        summary.fetched,
+        summary.stored,
+        summary.new,
+        summary.updated,
+        summary.unchanged,
+        summary.errors,
+    )
+    return result
+
+
+async def _dedupe(log: Any, settings: Settings, run_id: str, summary: RunSummary, *, pending: bool) -> None:
+    report_progress("dedupe", 0, 1)
+    if pending or summary.new or summary.updated:
         result, summary.new_clusters = await dedupe(
             settings.db, run_id, dedup_params(settings), settings.db_memory_limit
         )
@@ -302,162 +200,45 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     else:  # nothing new, changed or left over: no write, no task run (a re-check run's last ~70 ms)
         result = DedupResult()
         log.info("dedupe: nothing to sign (no new or changed articles)")
-    _progress("dedupe", 1, 1)
+    report_progress("dedupe", 1, 1)
     summary.duplicates = result.matches
+
+
+def _failure(result: CrawlResult, summary: RunSummary, run_id: str) -> str | None:
+    """Why a crawl that ran to its end failed, or None: no source could be reached, or unexpected errors."""
+    reasons = []
+    if summary.sources and len(result.unreached) == summary.sources:
+        reasons.append(unreached_message(result.unreached, run_id=run_id))
+    if result.unexpected:
+        reasons.append(f"{result.unexpected} unexpected errors; see the errors table where run_id = {run_id!r}")
+    return "; ".join(reasons) or None
+
+
+def _record_end(
+    db: str,
+    run_id: str,
+    summary: RunSummary,
+    started: datetime,
+    *,
+    status: RunStatus,
+    error: str | None,
+    exc: BaseException | None = None,
+) -> datetime:
+    """Write how the run ended; for a run stopped by `exc`, after the batch being written has committed.
+
+    If even that write fails (the disk that failed the run), the run's own error is what the caller raises,
+    with this one as a note, and the next run marks this one abandoned.
+    """
     summary.seconds = (utcnow() - started).total_seconds()
-    status = "failed" if unexpected else "completed"
     finished = utcnow()
-    with writing(settings.db) as con:
-        finish_run(con, run_id, finished_at=finished, status=status, counts=summary.counts())
-    await publish_run(summary, flow=flow_name, finished_at=finished)
-    if unexpected:
-        raise RuntimeError(f"{unexpected} unexpected errors; see the errors table where run_id = {run_id!r}")
-    return summary
-
-
-async def _crawl(
-    log: Any, flow_name: str, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary
-) -> int:
-    """Discovery, then fetch + extract + load batch by batch; returns the count of unexpected errors."""
-    async with Fetcher(fetch_policy(settings)) as fetcher:
-        plan = await _discover(log, fetcher, settings, sources, run_id, summary)
-        unexpected, done = 0, {"fetch": 0, "extract": 0}
-        _progress("fetch", 0, len(plan))
-        _progress("extract", 0, len(plan))
-        progress = ProgressArtifact(flow_name)
-        progress.update(0, len(plan), stage="fetch + extract + load")
-        # One host per batch, batches concurrently: a slow or Crawl-delayed host holds up only its own
-        # batches. Each batch is extracted and loaded as soon as it is fetched.
-        in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
-        offload = _distributed()
-        batches = host_batches(plan, settings.batch_size)
-        workers = 1 if offload else settings.extract_workers
-
-        # Each batch is extracted as soon as it is fetched, while other batches are fetched; loading (one
-        # writer) takes them as they finish. Big inputs are quoted: Prefect would otherwise walk
-        # every page of them looking for futures (~1 ms per batch and page list).
-        async def fetch_and_extract(
-            batch: list[PlannedFetch], pool: ExtractionPool
-        ) -> tuple[list[PlannedFetch], BatchRows]:
-            async with in_flight:
-                responses = await fetch(fetcher, _quoted(batch))
-                done["fetch"] += len(batch)
-                _progress("fetch", done["fetch"], len(plan))
-                if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
-                    return batch, extract_batch(batch, responses)
-                if not offload:
-                    executor = pool.executor_for(responses)
-                    return batch, await extract(_quoted(batch), _quoted(responses), executor, settings.extract_timeout)
-                # Dask: extraction runs on a worker while this process goes on fetching other batches.
-                # PrefectFuture[BatchRows]; typed as a coroutine's
-                future: Any = extract.submit(batch, responses, timeout=settings.extract_timeout)
-                return batch, await asyncio.to_thread(future.result)
-
-        async def load_ready(ready: tuple[list[PlannedFetch], BatchRows]) -> int:
-            batch, rows = ready
-            done["extract"] += len(batch)
-            _progress("extract", done["extract"], len(plan))
-            rows.fetches += fetch_rows(fetcher.robots_fetches)
-            fetcher.robots_fetches.clear()
-            tally_batch(summary, batch, rows, await load(settings.db, run_id, _quoted(rows)))
-            progress.update(done["extract"], len(plan), stage="fetch + extract + load")
-            return rows.unexpected
-
-        with ExtractionPool(workers=workers, batches=len(batches)) as pool:
-            if not offload and any(p.validators is None for p in plan):  # pages to download, not only re-checks
-                pool.warm_up()
-            running = {asyncio.ensure_future(fetch_and_extract(b, pool)) for b in batches}
-            try:
-                while running:
-                    finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    # Group commit: the batches that finished while the last write ran go in one transaction,
-                    # which saves a connection (~50 ms with schema and checkpoint) per batch when they come
-                    # in together, as the 304-only batches of a re-check do.
-                    unexpected += await load_ready(_combined(f.result() for f in finished))
-            finally:
-                for rest in running:
-                    rest.cancel()
-        await progress.flush()
-        log.info(
-            "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
-            summary.fetched,
-            summary.stored,
-            summary.new,
-            summary.updated,
-            summary.unchanged,
-            summary.errors,
-        )
-    return unexpected
-
-
-async def _discover(
-    log: Any, fetcher: Fetcher, settings: Settings, sources: Sequence[Source], run_id: str, summary: RunSummary
-) -> list[PlannedFetch]:
-    """Discovery over all sources, its requests loaded, and the article URLs this run will fetch."""
-    _progress("discover", 0, len(sources))
-    discoveries = await discover(
-        fetcher, sources, settings.db, settings.max_articles_per_source, settings.max_sitemap_urls
-    )
-    _progress("discover", len(sources), len(sources))
-    found = BatchRows(fetches=fetch_rows(fetcher.robots_fetches))
-    for source, d in zip(sources, discoveries, strict=True):
-        found.fetches += fetch_rows(d.responses)
-        found.seen += [seen_row(r, source.name, now=utcnow()) for r in d.responses]
-        found.errors += d.errors
-    fetcher.robots_fetches.clear()
-    await load(settings.db, run_id, found)
-    candidates = _unique_candidates(d.candidates for d in discoveries)
-    tally_discovery(summary, {s.name: d for s, d in zip(sources, discoveries, strict=True)}, candidates)
-    log.info("discover: %d article URLs from %d sources", len(candidates), len(sources))
-    plan = _plan(settings, candidates, {s.name for s in sources})
-    log.info(
-        "plan: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)", len(plan), len(candidates)
-    )
-    return plan
-
-
-def _combined(results: Iterable[tuple[list[PlannedFetch], BatchRows]]) -> tuple[list[PlannedFetch], BatchRows]:
-    """Several extracted batches as one, to be written in one transaction."""
-    parts = list(results)
-    return [p for batch, _ in parts for p in batch], BatchRows.joined(rows for _, rows in parts)
-
-
-def _quoted(value: T) -> T:
-    """`value` wrapped so Prefect passes it to a task without walking it for futures (typed as itself)."""
-    return cast(T, quote(value))
-
-
-def _distributed() -> bool:
-    """Whether the flow's task runner runs tasks outside this process (Dask), so extraction is submitted."""
-    context = FlowRunContext.get()
-    return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
-
-
-def _plan(settings: Settings, candidates: Sequence[Candidate], names: set[str]) -> list[PlannedFetch]:
-    now = utcnow()
-    window = timedelta(hours=settings.refetch_window_hours)
-    with connect(settings.db, read_only=True) as con:
-        known = {c.url for c in candidates}
-        recent = [
-            Candidate(url, source, published, fetch_url or "", listed=True)  # stored as an article before
-            for url, source, fetch_url, published in recent_articles(con, now=now, window=window)
-            if source in names
-        ]
-        every = list(candidates) + [c for c in recent if c.url not in known]
-        states = seen_states(con, [c.url for c in every])
-    retry_after = timedelta(minutes=settings.retry_failed_after_minutes)
-    recent_keys = {c.url for c in recent}
-    return plan_fetches(
-        every, states, recent=recent_keys, now=now, refetch_window=window, retry_failed_after=retry_after
-    )
-
-
-def _unique_candidates(groups: Any) -> list[Candidate]:
-    seen: dict[str, Candidate] = {}
-    for group in groups:
-        for c in group:
-            seen.setdefault(c.url, c)
-    return list(seen.values())
+    try:
+        with database_turns.turn(WRITE_SETTLE_SECONDS if exc else -1), writing(db) as con:
+            finish_run(con, run_id, finished_at=finished, status=status, counts=summary.counts(), error=error)
+    except Exception as failure:
+        if exc is None:
+            raise
+        exc.add_note(f"the run could not be marked {status}: {failure}")
+    return finished
 
 
 def _select(sources: Sequence[Source], names: Sequence[str] | None) -> list[Source]:

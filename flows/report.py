@@ -15,7 +15,7 @@ from typing import Literal
 
 from flows.discover import Candidate, Discovery
 from flows.steps import BatchRows, PlannedFetch
-from storage.rows import LoadResult
+from storage.rows import LoadResult, RunStatus
 
 COUNT_KEYS = (
     "sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "duplicates", "errors"
@@ -48,6 +48,8 @@ class RunSummary:
     seconds: float = 0.0
     new_clusters: int = 0
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    status: RunStatus = "completed"
+    error: str | None = None  # why the run failed (runs.error)
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in COUNT_KEYS}
@@ -129,6 +131,7 @@ def summary_markdown(summary: RunSummary, *, flow: str, finished_at: datetime) -
         f"{summary.duplicates} near-duplicate matches, **{summary.new_clusters}** new clusters, "
         f"{summary.errors} errors.",
         "",
+        *([f"**Run {summary.status}**: {summary.error}", ""] if summary.error else []),
         "| source | " + " | ".join(SOURCE_KEYS) + " |",
         "|---|" + "---:|" * len(SOURCE_KEYS),
     ]

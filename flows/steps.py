@@ -1,10 +1,12 @@
-"""The glue between stages: which URLs to fetch, and fetched pages -> rows to load.
+"""The glue between stages: which URLs to fetch, a batch's fetches within its source's budget, and fetched
+pages -> rows to load.
 
 Plain functions with no Prefect, so the flow's tasks stay thin and this logic is unit-tested directly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -16,8 +18,9 @@ from urllib.parse import urlsplit
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
-from flows.discover import Candidate
-from flows.fetch import Fetched, Validators
+from flows.discover import Budget, Candidate
+from flows.fetch import Fetched, Fetcher, Validators
+from flows.runs import innermost, one_line
 from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
 from storage.state import SeenState
 
@@ -62,6 +65,60 @@ class BatchRows:
         self.errors += other.errors
         self.not_modified += other.not_modified
         self.unexpected += other.unexpected
+
+
+@dataclass(slots=True)
+class FetchedBatch:
+    """What fetching a batch gave: the URLs that got a response, with it, and error rows for those that did not.
+
+    A URL gets no response when its source's time budget ran out first, or when fetching it raised something
+    unexpected; it is left out of `seen_urls`, so the next run fetches it like a new one.
+    """
+
+    answered: list[PlannedFetch] = field(default_factory=list)
+    responses: list[Fetched] = field(default_factory=list)
+    errors: list[ErrorRow] = field(default_factory=list)
+    unexpected: int = 0
+
+
+async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget: Budget | None) -> FetchedBatch:
+    """Fetch a batch concurrently within the fetcher's politeness, stopping at the budget's deadline."""
+    requests = [
+        asyncio.ensure_future(fetcher.fetch(p.candidate.address, kind="article", validators=p.validators))
+        for p in batch
+    ]
+    try:
+        if requests:
+            await asyncio.wait(requests, timeout=None if budget is None else max(budget.remaining(), 0))
+    finally:  # also when the run itself is cancelled: no request outlives its batch
+        for request in requests:
+            request.cancel()
+        await asyncio.gather(*requests, return_exceptions=True)
+    fetched, now = FetchedBatch(), utcnow()
+    for planned, request in zip(batch, requests, strict=True):
+        address = planned.candidate.address
+        if request.cancelled():
+            assert budget is not None  # without a deadline every request ends
+            message = (
+                f"not fetched: source {planned.candidate.source!r} used up its source_timeout of {budget.seconds:g} s"
+            )
+            fetched.errors.append(ErrorRow("fetch", address, "SourceTimeout", message, now))
+        elif isinstance(exc := request.exception(), Exception):  # per-URL boundary: recorded, counted, batch goes on
+            fetched.errors.append(ErrorRow("fetch", address, type(innermost(exc)).__name__, one_line(exc), now))
+            fetched.unexpected += 1
+        elif exc is not None:
+            raise exc  # KeyboardInterrupt, a termination signal: the run's to handle
+        else:
+            fetched.answered.append(planned)
+            fetched.responses.append(request.result())
+    return fetched
+
+
+def failed_batch_rows(stage: str, batch: Sequence[PlannedFetch], exc: Exception) -> BatchRows:
+    """Rows for a batch whose whole task raised: one error per URL, each counted as unexpected."""
+    now, kind, message = utcnow(), type(innermost(exc)).__name__, one_line(exc)
+    errors = [ErrorRow(stage, p.candidate.address, kind, message, now) for p in batch]
+    return BatchRows(errors=errors, unexpected=len(errors))
 
 
 def plan_fetches(

@@ -1,7 +1,9 @@
-"""Loading rows into DuckDB through Arrow (not executemany: ~50x faster), idempotently.
+"""Loading rows into DuckDB through Arrow (not executemany: ~50x faster), idempotently; and the `runs` rows.
 
 Each function writes one kind of row and expects to run inside the caller's transaction
-(`storage.db.writing`), so a batch lands whole or not at all.
+(`storage.db.writing`), so a batch lands whole or not at all. A run's row says `running` until the run
+records how it ended (completed, failed, interrupted); a later run marks one whose process is gone `abandoned`.
+Deciding that a process is gone is the flow's job: nothing here looks at processes or the clock.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import duckdb
 import pyarrow as pa
 
-from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, SeenRow
+from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, RunStatus, SeenRow
 
 _TS = pa.timestamp("us", tz="UTC")
 _CAPTIONS = pa.list_(pa.struct([("text", pa.string()), ("credit", pa.string())]))
@@ -110,12 +113,37 @@ def _structs(name: str, values: list[Any]) -> list[Any]:
     return values
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, *, started_at: datetime, params: Mapping[str, Any]) -> None:
+RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+_RUN_COUNTS = frozenset(
+    {"sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "duplicates", "errors"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningRun:
+    """A `runs` row still marked running, and the process that claimed it."""
+
+    run_id: str
+    started_at: datetime
+    pid: int | None
+    hostname: str | None
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    started_at: datetime,
+    params: Mapping[str, Any],
+    pid: int | None = None,
+    hostname: str | None = None,
+) -> None:
     """Record that a run began (idempotent: a retried flow run keeps its first start time)."""
     con.execute(
-        "INSERT INTO runs (run_id, started_at, status, params) VALUES (?, ?, 'running', ?) "
-        "ON CONFLICT (run_id) DO UPDATE SET status = 'running'",
-        [run_id, started_at, json.dumps(params, default=str)],
+        "INSERT INTO runs (run_id, started_at, status, params, pid, hostname) VALUES (?, ?, 'running', ?, ?, ?) "
+        "ON CONFLICT (run_id) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL, "
+        "pid = excluded.pid, hostname = excluded.hostname",
+        [run_id, started_at, json.dumps(params, default=str), pid, hostname],
     )
 
 
@@ -124,30 +152,40 @@ def finish_run(
     run_id: str,
     *,
     finished_at: datetime,
-    status: str,
+    status: RunStatus,
     counts: Mapping[str, int],
+    error: str | None = None,
 ) -> None:
-    """Record a run's end and its counts."""
-    allowed = {
-        "sources",
-        "discovered",
-        "fetched",
-        "stored",
-        "new",
-        "updated",
-        "unchanged",
-        "skipped",
-        "duplicates",
-        "errors",
-    }
-    unknown = set(counts) - allowed
+    """Record a run's end, its counts and, unless it completed, why."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"run status {status!r} is unknown; use one of {sorted(RUN_STATUSES)}")
+    unknown = set(counts) - _RUN_COUNTS
     if unknown:
         raise ValueError(f"unknown run counts: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in counts)
+    assignments = "".join(f", {name} = ?" for name in counts)
     con.execute(
-        f"UPDATE runs SET finished_at = ?, status = ?{', ' if counts else ''}{assignments} WHERE run_id = ?",
-        [finished_at, status, *counts.values(), run_id],
+        f"UPDATE runs SET finished_at = ?, status = ?, error = ?{assignments} WHERE run_id = ?",
+        [finished_at, status, error, *counts.values(), run_id],
     )
+
+
+def running_runs(con: duckdb.DuckDBPyConnection, *, other_than: str) -> list[RunningRun]:
+    """Runs other than `other_than` whose row still says running: going on elsewhere, or dead."""
+    rows = con.execute(
+        "SELECT run_id, started_at, pid, hostname FROM runs WHERE status = 'running' AND run_id <> ? "
+        "ORDER BY started_at",
+        [other_than],
+    ).fetchall()
+    return [RunningRun(*row) for row in rows]
+
+
+def mark_abandoned(con: duckdb.DuckDBPyConnection, reasons: Mapping[str, str], *, finished_at: datetime) -> None:
+    """Mark runs whose process is gone as abandoned, each with the reason it was judged so."""
+    for run_id, reason in reasons.items():
+        con.execute(
+            "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? WHERE run_id = ? AND status = 'running'",
+            [finished_at, reason, run_id],
+        )
 
 
 def load_fetches(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[FetchRow]) -> None:

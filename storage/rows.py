@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+# How a run ended (`runs.status`; a run not yet ended is 'running').
+RunStatus = Literal["completed", "failed", "interrupted", "abandoned"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS runs (
     flow         VARCHAR NOT NULL DEFAULT 'ingest',
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
-    status       VARCHAR NOT NULL,           -- running | completed | failed
+    status       VARCHAR NOT NULL,           -- running | completed | failed | interrupted | abandoned
     sources      INTEGER,
     discovered   INTEGER,
     fetched      INTEGER,
@@ -19,10 +19,16 @@ CREATE TABLE IF NOT EXISTS runs (
     skipped      INTEGER,
     duplicates   INTEGER,
     errors       INTEGER,
-    params       JSON
+    params       JSON,
+    error        VARCHAR,                    -- why a run failed, was interrupted or abandoned
+    pid          INTEGER,                    -- the process that ran it, so a later run can tell a dead
+    hostname     VARCHAR                     -- run (abandoned) from one still going
 );
--- Added 2026-12 (copydesk 0.1 files have no such column).
+-- Added 2026-12 (copydesk 0.1 files have no such columns).
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS skipped INTEGER;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS hostname VARCHAR;
 
 -- One row per canonical article URL.
 CREATE TABLE IF NOT EXISTS articles (
@@ -80,7 +86,7 @@ ALTER TABLE fetches ADD COLUMN IF NOT EXISTS reason VARCHAR;
 -- Per-item failures of any stage other than the HTTP attempt itself.
 CREATE TABLE IF NOT EXISTS errors (
     run_id       VARCHAR NOT NULL,
-    stage        VARCHAR NOT NULL,           -- discover | fetch | extract | dedupe | load
+    stage        VARCHAR NOT NULL,           -- source | discover | fetch | extract | dedupe | load
     url          VARCHAR,
     error_type   VARCHAR NOT NULL,
     message      VARCHAR NOT NULL,

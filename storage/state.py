@@ -28,10 +28,10 @@ class SeenState:
 def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, SeenState]:
     """Crawl memory for the given URLs (missing URLs were never requested).
 
-    A feed's or sitemap's validators are kept only if the run that last checked it finished: a run killed
-    after loading its discovery batch has not fetched everything the listing named, so a 304 for it next
-    time would hide those articles. Without validators the listing is fetched whole and planning skips
-    what is already stored.
+    A feed's or sitemap's validators are kept only if the run that last checked it completed: a run killed,
+    interrupted or failed after loading its discovery batch may not have fetched everything the listing
+    named, so a 304 for it next time would hide those articles. Without validators the listing is fetched
+    whole and planning skips what is already stored.
     """
     urls = list(urls)
     if not urls:
@@ -39,8 +39,8 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
     rows = con.execute(
         """
         SELECT s.url, s.kind, s.outcome, s.last_checked_at, s.article_url,
-               CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.etag END,
-               CASE WHEN s.kind = 'article' OR r.finished_at IS NOT NULL THEN s.last_modified END,
+               CASE WHEN s.kind = 'article' OR r.status = 'completed' THEN s.etag END,
+               CASE WHEN s.kind = 'article' OR r.status = 'completed' THEN s.last_modified END,
                s.published_at, s.first_seen_at, s.reason
         FROM seen_urls s LEFT JOIN runs r ON r.run_id = s.last_run_id
         WHERE s.url IN (SELECT unnest(?))

@@ -319,7 +319,7 @@ def kill_at(run: Run, phase: str, rng: random.Random) -> bool:
         landed = run.wait_for("Beginning flow run")
         time.sleep(rng.uniform(0, 0.4))  # start_run, robots.txt, feeds, the discovery batch
     elif phase == "discovered":
-        landed = run.wait_for("discover:")  # discovery loaded (feed validators stored), nothing fetched yet
+        landed = run.wait_for("discover:")  # a source discovered (its listing recorded); others may be fetching
     elif phase == "fetching":
         landed = run.wait_for("plan:")
         # Short: a rerun may have only a few dozen URLs left, fetched and extracted within about a second.

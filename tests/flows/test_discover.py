@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from flows.config import Source
-from flows.discover import Discovery, discover_source
+from flows.discover import Discovery, Limits, discover_source
 from flows.fetch import Fetcher, FetchPolicy
 from tests.loopback import page, serve
 
@@ -32,7 +32,10 @@ def listing(*links: tuple[str, str]) -> str:
 
 
 def discover(
-    routes: dict[str, str | tuple[str, str]], source: Source, requested: list[str] | None = None
+    routes: dict[str, str | tuple[str, str]],
+    source: Source,
+    requested: list[str] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[Discovery, list[str]]:
     with serve({}) as site:
         for path, body in routes.items():
@@ -49,7 +52,7 @@ def discover(
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(fetcher, resolved, validators={})
+                return await discover_source(fetcher, resolved, validators={}, limits=limits)
 
         found = asyncio.run(go())
         paths = [c.url.removeprefix(site.base) for c in found.candidates]
@@ -112,9 +115,44 @@ def test_sitemap_urls_over_the_per_source_cap_are_counted_not_read() -> None:
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(fetcher, source, validators={}, max_sitemap_urls=2)
+                return await discover_source(fetcher, source, validators={}, limits=Limits(max_sitemap_urls=2))
 
         found = asyncio.run(go())
     assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/a", "/b"]
     (error,) = found.errors
-    assert error.error_type == "SitemapCapped" and error.message.startswith("1 URLs not read")
+    assert error.error_type == "SitemapCapped" and error.message.startswith("1 URLs of a sitemap not read")
+
+
+def test_a_feed_and_a_sitemap_past_their_caps_are_read_in_part_and_recorded() -> None:
+    paths = [f"/n/{i}" for i in range(30)]
+    routes = {"/rss.xml": (rss(*paths), XML), "/sitemap.xml": (urlset(*paths[::-1]), XML)}
+    limits = Limits(max_items_per_feed=10, max_urls_per_sitemap=5)
+    found, found_paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)), limits=limits)
+    assert found_paths == paths[:10] + paths[::-1][:5]
+    messages = {e.url.rsplit("/", 1)[-1]: e.message for e in found.errors}
+    assert {(e.stage, e.error_type) for e in found.errors} == {("discover", "ListingTruncated")}
+    assert "first 10 (max_items_per_feed)" in messages["rss.xml"]
+    assert "first 5 (max_urls_per_sitemap)" in messages["sitemap.xml"]
+
+
+def test_a_feed_at_its_cap_is_not_called_truncated() -> None:
+    routes = {"/rss.xml": (rss("/a", "/b"), XML)}
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",)), limits=Limits(max_items_per_feed=2))
+    assert paths == ["/a", "/b"] and found.errors == []
+
+
+def test_discovery_keeps_each_request_but_not_its_body() -> None:
+    routes = {"/rss.xml": (rss("/a"), XML), "/sitemap.xml": (urlset("/b"), XML)}
+    found, _ = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
+    assert sorted(r.kind for r in found.responses) == ["feed", "sitemap"]
+    assert all(r.ok and r.attempts and r.body == b"" for r in found.responses)
+    assert found.reached
+
+
+def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> None:
+    children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}
+    routes = {"/sitemap.xml": (sitemap_index(*children), XML), **children}
+    requested: list[str] = []
+    _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
+    assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]  # document order, though fetched concurrently
+    assert "/c3.xml" not in requested and "/c4.xml" not in requested

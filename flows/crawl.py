@@ -1,0 +1,473 @@
+"""One run's crawl: a pipeline per source (discover -> plan -> batches) over shared fetching, extraction and one writer.
+
+Each source goes at its own pace: its articles are fetched as soon as its own discovery has found them, and a
+source that is slow, failing or past `source_timeout` is cut off with a recorded reason while the others go on.
+The pipelines share one Fetcher (per-host politeness stays global), the extraction workers and the run's one
+DuckDB writer, which writes batches in the order they are ready, those that wait together in one transaction.
+Anything one source or one batch raises becomes its rows in `errors`; only the writer failing, or the process
+being told to stop, ends the crawl early. Tasks are thin wrappers over flows.discover / flows.steps / storage,
+each over a batch: a Prefect task run costs ~50 ms of CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar, cast
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from flows.config import Settings, Source
+from flows.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
+from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
+from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
+from flows.publish import ProgressArtifact
+from flows.report import RunSummary, Stage, tally_batch, tally_discovery
+from flows.runs import innermost, one_line
+from flows.steps import (
+    BatchRows,
+    FetchedBatch,
+    PlannedFetch,
+    failed_batch_rows,
+    fetch_batch,
+    fetch_rows,
+    host_batches,
+    plan_fetches,
+    seen_row,
+    utcnow,
+)
+from storage.db import connect, writing
+from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_seen
+from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
+from storage.state import SeenState, known_sitemaps, recent_articles, seen_states
+
+T = TypeVar("T")
+
+# Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
+MAX_BATCHES_IN_FLIGHT = 8
+# Pages per extraction job in the worker processes (~0.25 s of work: small enough to share a batch out).
+EXTRACT_CHUNK = 25
+
+ProgressHook = Callable[[Stage, int, int], None]
+_progress_hooks: list[ProgressHook] = []
+
+
+@contextmanager
+def progress_hook(hook: ProgressHook) -> Iterator[None]:
+    """Call `hook(stage, done, total)` as the flows in this process advance (the CLI's progress bars)."""
+    _progress_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _progress_hooks.remove(hook)
+
+
+def report_progress(stage: Stage, done: int, total: int) -> None:
+    """Tell the progress hooks how far a stage is."""
+    for hook in _progress_hooks:
+        hook(stage, done, total)
+
+
+class DatabaseTurns:
+    """One DuckDB connection at a time in the flow's process, taken in turns by the threads that write and read.
+
+    DuckDB's Python client is not safe with connections opened from several threads at once: a batch write
+    failed with "Table Function with name python_arrow_scan does not exist!" while another source's plan was
+    read in a second thread. And a run stopped while a batch is being written (the thread goes on when the
+    flow is cancelled) must let that write commit before it records its own end.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, timeout: float = -1) -> Iterator[bool]:
+        """Hold the database for this thread; yields False if `timeout` seconds passed first (then it is not held)."""
+        held = self._lock.acquire(timeout=timeout)
+        try:
+            yield held
+        finally:
+            if held:
+                self._lock.release()
+
+
+database_turns = DatabaseTurns()
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What earlier runs left for one source's discovery: validators of its feeds and sitemaps, sitemaps seen."""
+
+    validators: Mapping[str, Validators] = field(default_factory=dict)
+    sitemaps: Sequence[str] = ()
+
+
+@dataclass(slots=True)
+class CrawlResult:
+    """How the crawl went, beyond the summary's counts."""
+
+    unexpected: int = 0
+    # Sources nothing of which could be read (no feed, sitemap or page answered), with the first reason.
+    unreached: dict[str, str] = field(default_factory=dict)
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The fetcher's policy from run settings."""
+    agent = settings.user_agent
+    if settings.contact_url and settings.contact_url not in agent:
+        agent = f"{agent} (+{settings.contact_url})"
+    return FetchPolicy(
+        user_agent=agent,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        total_timeout=settings.total_timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        retries=settings.retries,
+        max_retry_after=settings.max_retry_after,
+        per_host_concurrency=settings.per_host_concurrency,
+        per_host_delay=settings.per_host_delay,
+        concurrency=settings.concurrency,
+        allow_private=settings.allow_private,
+        allow_hosts=settings.allow_hosts,
+        max_crawl_delay=settings.max_crawl_delay,
+        crawl_delay_over_cap="skip" if settings.crawl_delay_over_cap == "skip" else "cap",  # validated in Settings
+    )
+
+
+def listings(con: Any, sources: Sequence[Source]) -> dict[str, Listing]:
+    """Each source's listing memory, read once at the start of a run (`con`: a DuckDB connection)."""
+    known = {s.name: known_sitemaps(con, s.name) for s in sources}
+    urls = {s.name: [*s.feeds, *s.sitemaps, *known[s.name]] for s in sources}
+    states = seen_states(con, [u for group in urls.values() for u in group])
+    return {
+        s.name: Listing(
+            {u: Validators(state.etag, state.last_modified) for u in urls[s.name] if (state := states.get(u))},
+            known[s.name],
+        )
+        for s in sources
+    }
+
+
+# One discovery per source, not retried: what it fetched is recorded as it goes, and anything it raises is the
+# source's error row. Named after the source in the UI.
+@task(cache_policy=NO_CACHE, task_run_name="discover-{source.name}")
+async def discover(fetcher: Fetcher, source: Source, listing: Listing, limits: Limits, budget: Budget) -> Discovery:
+    """Feeds, sitemaps and links of one source, within its time budget."""
+    return await discover_source(
+        fetcher, source, validators=listing.validators, known_sitemaps=listing.sitemaps, limits=limits, budget=budget
+    )
+
+
+# Network tasks retry as a whole once: for trouble with the whole batch (the fetcher's own retries and
+# back-off cover single URLs). Each URL's outcome is recorded, so a retried batch writes no duplicates.
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
+async def fetch(fetcher: Fetcher, batch: Sequence[PlannedFetch], budget: Budget | None = None) -> FetchedBatch:
+    """Fetch a batch of article URLs concurrently, within the fetcher's politeness and the source's budget."""
+    return await fetch_batch(fetcher, batch, budget=budget)
+
+
+# extract and load are async tasks over synchronous cores run elsewhere (extract in worker processes or a
+# thread, load in a thread): called from the async flow, a sync task costs ~110 ms of Prefect overhead per
+# call and an async one ~12 ms (Prefect 3.9.1, measured in README "Scaling out"), and the event loop goes on
+# fetching while they work.
+@task(cache_policy=NO_CACHE)
+async def extract(
+    batch: Sequence[PlannedFetch],
+    responses: Sequence[Fetched],
+    pool: Executor | None = None,
+    timeout: float = EXTRACT_TIMEOUT,
+) -> BatchRows:
+    """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread).
+
+    In the worker processes a batch goes as chunks of EXTRACT_CHUNK pages, so that every worker takes part in
+    the last batches of a run instead of one extracting a whole batch while the others wait.
+    """
+    loop = asyncio.get_running_loop()
+    size = EXTRACT_CHUNK if pool is not None else max(len(batch), 1)
+    parts = await asyncio.gather(
+        *(
+            loop.run_in_executor(
+                pool, partial(extract_batch, timeout=timeout), batch[i : i + size], responses[i : i + size]
+            )
+            for i in range(0, len(batch), size)
+        )
+    )
+    return BatchRows.joined(parts)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
+    """Write one batch in one transaction (retried as a whole if the file is locked)."""
+    return await asyncio.to_thread(load_batch, db, run_id, rows)
+
+
+def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
+    """Write one batch in one transaction; the articles' load result per source."""
+    by_source: dict[str, list[ArticleRow]] = {}
+    for article in rows.articles:
+        by_source.setdefault(article.source, []).append(article)
+    with database_turns.turn(), writing(db) as con:
+        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
+        load_aliases(con, rows.aliases)
+        load_fetches(con, run_id, rows.fetches)
+        load_seen(con, run_id, rows.seen)
+        load_errors(con, run_id, rows.errors)
+    return loaded
+
+
+@dataclass(slots=True)
+class _Ready:
+    """Rows waiting for the writer; `batch` is empty for a source's discovery and source-level rows."""
+
+    batch: list[PlannedFetch]
+    rows: BatchRows
+
+
+class Crawl:
+    """The crawl of one run: `run` starts a pipeline per source and returns once every row is written."""
+
+    def __init__(
+        self, log: Any, flow: str, settings: Settings, run_id: str, summary: RunSummary, fetcher: Fetcher
+    ) -> None:
+        self.log, self.settings, self.run_id, self.summary, self.fetcher = log, settings, run_id, summary, fetcher
+        self.result = CrawlResult()
+        self.progress = ProgressArtifact(flow)
+        self._ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
+        self._in_flight = asyncio.Semaphore(MAX_BATCHES_IN_FLIGHT)
+        self._claimed: dict[str, str] = {}  # article URL -> the source whose pipeline fetches it
+        self._reached: set[str] = set()
+        self._reasons: dict[str, str] = {}
+        self._planned, self._fetched, self._written, self._discovered = 0, 0, 0, 0
+        self._offload = _distributed()
+        self._pool = ExtractionPool(workers=1 if self._offload else settings.extract_workers, batches=0)
+        self._limits = Limits(
+            max_candidates=settings.max_articles_per_source,
+            max_items_per_feed=settings.max_items_per_feed,
+            max_urls_per_sitemap=settings.max_urls_per_sitemap,
+            max_sitemap_urls=settings.max_sitemap_urls,
+        )
+
+    async def run(self, sources: Sequence[Source], listings: Mapping[str, Listing]) -> CrawlResult:
+        report_progress("discover", 0, len(sources))
+        try:
+            with self._pool:
+                async with asyncio.TaskGroup() as writer:
+                    writer.create_task(self._write())
+                    async with asyncio.TaskGroup() as pipelines:
+                        for source in sources:
+                            pipelines.create_task(self._source(source, listings.get(source.name, Listing())))
+                    await self._ready.put(None)
+        except BaseExceptionGroup as group:
+            raise _single(group) from None
+        self.result.unreached = {
+            s.name: self._reasons.get(s.name, "no answer") for s in sources if s.name not in self._reached
+        }
+        self.progress.update(self._written, self._planned, stage="fetch + extract + load")
+        await self.progress.flush()
+        return self.result
+
+    async def _source(self, source: Source, listing: Listing) -> None:
+        try:
+            await self._pipeline(source, listing)
+        except Exception as exc:  # per-source boundary: anything else this source raised is its error row
+            message = f"source {source.name!r} stopped: {one_line(exc)}"
+            self._reasons.setdefault(source.name, message)
+            self.summary.add(source.name, errors=1)
+            self.result.unexpected += 1
+            row = ErrorRow("source", first_url(source), type(innermost(exc)).__name__, message, utcnow())
+            await self._ready.put(_Ready([], BatchRows(errors=[row])))
+
+    async def _pipeline(self, source: Source, listing: Listing) -> None:
+        budget = Budget.starting_now(self.settings.source_timeout)
+        discovery = await discover(self.fetcher, source, listing, self._limits, budget)
+        candidates = [c for c in discovery.candidates if self._claimed.setdefault(c.url, source.name) == source.name]
+        self._record_discovery(source, discovery, candidates)
+        if discovery.cut_off:
+            return
+        plan = await self._plan(source, candidates)
+        batches = host_batches(plan, self.settings.batch_size)
+        self._pool.expect(len(batches))
+        downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
+        if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
+            self._pool.warm_up()
+        outcomes = await asyncio.gather(*(self._batch(batch, budget) for batch in batches))
+        cut_off = sum(cut for cut, _ in outcomes)
+        if cut_off:
+            message = (
+                f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout): {cut_off} of its "
+                f"{len(plan)} article URLs not fetched; they wait for the next run"
+            )
+            row = ErrorRow("source", first_url(source), "SourceTimeout", message, utcnow())
+            self.summary.add(source.name, errors=1)
+            await self._ready.put(_Ready([], BatchRows(errors=[row])))
+        elif all(clean for _, clean in outcomes):
+            # Only now may its feeds and sitemaps be asked "changed since?": a 304 next run must not hide an
+            # article this run listed but did not get to (written after, or with, the source's last batch).
+            await self._ready.put(_Ready([], BatchRows(seen=_listing_rows(source, discovery, validators=True))))
+
+    def _record_discovery(self, source: Source, discovery: Discovery, candidates: list[Candidate]) -> None:
+        if discovery.reached:
+            self._reached.add(source.name)
+        reasons = discovery.failure_reasons()
+        if reasons:
+            self._reasons.setdefault(source.name, reasons[0])
+        if not discovery.reached and not discovery.cut_off:
+            message = f"source {source.name!r}: no feed, sitemap or page could be read: " + "; ".join(reasons[:3])
+            discovery.errors.append(ErrorRow("source", first_url(source), "SourceUnreachable", message, utcnow()))
+        tally_discovery(self.summary, {source.name: discovery}, candidates)
+        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=discovery.errors)
+        rows.seen = _listing_rows(source, discovery, validators=False)
+        self._ready.put_nowait(_Ready([], rows))
+        self._discovered += 1
+        report_progress("discover", self._discovered, self.summary.sources)
+        self.log.info(
+            "discover: %r: %d article URLs%s",
+            source.name,
+            len(candidates),
+            f" ({discovery.cut_off})" if discovery.cut_off else "",
+        )
+
+    async def _plan(self, source: Source, candidates: list[Candidate]) -> list[PlannedFetch]:
+        now, window = utcnow(), timedelta(hours=self.settings.refetch_window_hours)
+        recent, states = await asyncio.to_thread(_plan_inputs, self.settings.db, source.name, candidates, now, window)
+        known = {c.url for c in candidates}
+        recent = [
+            c for c in recent if c.url not in known and self._claimed.setdefault(c.url, source.name) == source.name
+        ]
+        plan = plan_fetches(
+            [*candidates, *recent],
+            states,
+            recent={c.url for c in recent},
+            now=now,
+            refetch_window=window,
+            retry_failed_after=timedelta(minutes=self.settings.retry_failed_after_minutes),
+        )
+        self._planned += len(plan)
+        self.log.info(
+            "plan: %r: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)",
+            source.name,
+            len(plan),
+            len(candidates),
+        )
+        return plan
+
+    async def _batch(self, batch: list[PlannedFetch], budget: Budget) -> tuple[int, bool]:
+        """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well)."""
+        async with self._in_flight:
+            try:
+                fetched = await fetch(self.fetcher, _quoted(batch), budget)
+            except Exception as exc:  # per-batch boundary: every URL of it gets the error row
+                rows = failed_batch_rows("fetch", batch, exc)
+            else:
+                rows = await self._extracted(fetched)
+            self._fetched += len(batch)
+            report_progress("fetch", self._fetched, self._planned)
+        await self._ready.put(_Ready(batch, rows))
+        return sum(e.error_type == "SourceTimeout" for e in rows.errors), rows.unexpected == 0
+
+    async def _extracted(self, fetched: FetchedBatch) -> BatchRows:
+        batch, responses = fetched.answered, fetched.responses
+        try:
+            if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
+                rows = extract_batch(batch, responses)
+            elif not self._offload:
+                executor = self._pool.executor_for(responses)
+                timeout = self.settings.extract_timeout
+                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout)
+            else:  # Dask: extraction runs on a worker while this process goes on fetching other batches.
+                # PrefectFuture[BatchRows]; typed as a coroutine's
+                future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout)
+                rows = await asyncio.to_thread(future.result)
+        except Exception as exc:  # per-batch boundary (a worker process died, say): the pages' error rows
+            rows = failed_batch_rows("extract", batch, exc)
+            rows.fetches = fetch_rows(responses)
+        rows.errors += fetched.errors
+        rows.unexpected += fetched.unexpected
+        return rows
+
+    async def _write(self) -> None:
+        """The run's one writer: rows in the order they are ready; those that waited together in one transaction.
+
+        Group commit saves a connection (~50 ms with schema and checkpoint) per batch when batches come in
+        together, as the 304-only batches of a re-check do.
+        """
+        while True:
+            ready = [await self._ready.get()]
+            while not self._ready.empty():
+                ready.append(self._ready.get_nowait())
+            parts = [r for r in ready if r is not None]
+            if parts:
+                await self._write_parts(parts)
+            if None in ready:
+                return
+
+    async def _write_parts(self, parts: list[_Ready]) -> None:
+        rows = BatchRows.joined(p.rows for p in parts)
+        rows.fetches += fetch_rows(self.fetcher.robots_fetches)
+        self.fetcher.robots_fetches.clear()
+        loaded = await load(self.settings.db, self.run_id, _quoted(rows))
+        articles = [p for p in parts if p.batch]
+        batch = [planned for p in articles for planned in p.batch]
+        tally_batch(self.summary, batch, BatchRows.joined(p.rows for p in articles), loaded)
+        self.result.unexpected += sum(p.rows.unexpected for p in articles)
+        self._written += len(batch)
+        report_progress("extract", self._written, self._planned)
+        self.progress.update(self._written, self._planned, stage="fetch + extract + load")
+
+
+def _plan_inputs(
+    db: str, source: str, candidates: Sequence[Candidate], now: Any, window: timedelta
+) -> tuple[list[Candidate], dict[str, SeenState]]:
+    """The source's stored recent articles (to re-check) and the crawl memory of every URL it may fetch.
+
+    A read-write connection, like the writer's: DuckDB refuses a read-only one in a process that has a
+    read-write one open (the dedup step's, if a stopped run left it behind).
+    """
+    with database_turns.turn(), connect(db) as con:
+        recent = [
+            Candidate(url, name, published, fetch_url or "", listed=True)  # stored as an article before
+            for url, name, fetch_url, published in recent_articles(con, now=now, window=window)
+            if name == source
+        ]
+        states = seen_states(con, [c.url for c in [*candidates, *recent]])
+    return recent, states
+
+
+def _listing_rows(source: Source, discovery: Discovery, *, validators: bool) -> list[SeenRow]:
+    """Crawl memory for a source's feed, sitemap and page requests; their validators only when asked."""
+    now = utcnow()
+    return [
+        seen_row(r if validators else replace(r, etag=None, last_modified=None), source.name, now=now)
+        for r in discovery.responses
+        if validators is False or r.etag or r.last_modified
+    ]
+
+
+def _single(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The one exception inside nested task groups, else the group: "unhandled errors in a TaskGroup" says nothing."""
+    inner: BaseException = group
+    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+        inner = inner.exceptions[0]
+    return inner
+
+
+def _quoted(value: T) -> T:
+    """`value` wrapped so Prefect passes it to a task without walking it for futures (typed as itself)."""
+    return cast(T, quote(value))
+
+
+def _distributed() -> bool:
+    """Whether the flow's task runner runs tasks outside this process (Dask), so extraction is submitted."""
+    context = FlowRunContext.get()
+    return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)

@@ -1,0 +1,183 @@
+"""How a run ends: its status and one-line reason from what happened, and which earlier runs were abandoned.
+
+No Prefect and no DuckDB: the flow records in `runs` what these decide. A run ends `completed`, `failed` (an
+error, or nothing could be reached) or `interrupted` (the process was told to stop: SIGINT, SIGTERM,
+cancellation); a run still marked `running` whose process is gone is `abandoned`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.load import RunningRun
+from storage.rows import RunStatus
+
+# A run still marked running this long after it started is abandoned even when its process cannot be checked
+# (another host) or its pid is alive (pids are reused). Hourly runs take minutes; a day is far past any.
+STALE_AFTER = timedelta(hours=24)
+# Sources named in a failed run's message; the rest are in the errors table.
+MAX_NAMED_SOURCES = 5
+
+
+class NoSourceReachedError(RuntimeError):
+    """Not one source of the run could be reached, so the run did nothing."""
+
+
+@dataclass(slots=True)
+class Stop:
+    """The signal that stopped a run, once one has."""
+
+    signum: int | None = None
+
+
+_last_stop = Stop()
+
+
+def last_stop_signal() -> int | None:
+    """The signal that last stopped a run in this process (the CLI names it when the flow was cancelled)."""
+    return _last_stop.signum
+
+
+@contextmanager
+def stop_on_signals(task: asyncio.Task[Any]) -> Iterator[Stop]:
+    """While a run goes on, SIGINT and SIGTERM cancel `task` at its next await, so the run ends where its
+    code expects it: in-flight work is dropped or committed whole and the run is marked interrupted.
+
+    Otherwise Prefect's SIGTERM handler raises at whatever line runs when the signal lands. A second signal
+    gets the handling there was before (Prefect's, asyncio's). Outside the main thread signals cannot be
+    handled here and stay with whoever handles them.
+    """
+    loop, stop = asyncio.get_running_loop(), Stop()
+    previous: dict[int, Any] = {}
+
+    def restore(signum: int) -> None:
+        if loop.remove_signal_handler(signum):
+            signal.signal(signum, previous[signum] if previous[signum] is not None else signal.SIG_DFL)
+
+    def stopped(signum: int) -> None:
+        stop.signum = _last_stop.signum = signum
+        task.cancel()
+        restore(signum)
+
+    signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
+    try:
+        for signum in signals:
+            previous[signum] = signal.getsignal(signum)
+            loop.add_signal_handler(signum, stopped, signum)
+    except (ValueError, RuntimeError):  # not the main thread, or a loop without signal support
+        for signum in previous:
+            restore(signum)
+        yield stop
+        return
+    try:
+        yield stop
+    finally:
+        for signum in previous:
+            restore(signum)
+
+
+def ending(exc: BaseException, *, stopped_by: int | None = None) -> tuple[RunStatus, str]:
+    """The status and one-line reason of a run that ended with `exc` raised (after `stopped_by`, if a signal)."""
+    leaves = _leaves(exc)
+    stops = [leaf for leaf in leaves if not isinstance(leaf, Exception)]
+    if stops and stopped_by is not None:
+        return "interrupted", f"interrupted by {_signal_name(stopped_by)}"
+    if stops:
+        return "interrupted", _interruption(stops[0])
+    return "failed", one_line(exc)
+
+
+def one_line(exc: BaseException) -> str:
+    """`Type: message` on one line; for a group of exceptions (a task group's), each one inside it."""
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(dict.fromkeys(one_line(leaf) for leaf in _leaves(exc)))
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def innermost(exc: BaseException) -> BaseException:
+    """The first exception inside a group (nested task groups wrap the one that matters), else `exc`."""
+    return _leaves(exc)[0]
+
+
+def unreached_message(reasons: Mapping[str, str], *, run_id: str) -> str:
+    """Why a run in which no source could be reached failed: each source's first reason, a few of them."""
+    named = [f"{source}: {reason}" for source, reason in list(reasons.items())[:MAX_NAMED_SOURCES]]
+    more = len(reasons) - len(named)
+    tail = f"; and {more} more" if more > 0 else ""
+    return (
+        f"no source could be reached ({len(reasons)} tried): " + "; ".join(named) + tail
+        + f". See the errors table where run_id = {run_id!r}"
+    )  # fmt: skip
+
+
+def abandoned_runs(
+    running: Sequence[RunningRun],
+    *,
+    host: str,
+    pid: int,
+    now: datetime,
+    alive: Callable[[int], bool],
+    stale_after: timedelta = STALE_AFTER,
+) -> dict[str, str]:
+    """Which runs still marked running are abandoned, with why: their process on this host is gone, or they
+    started more than `stale_after` ago. Runs of this very process are never judged here."""
+    reasons: dict[str, str] = {}
+    for run in running:
+        if run.pid == pid and run.hostname == host:
+            continue
+        if run.hostname == host and run.pid is not None and not alive(run.pid):
+            reasons[run.run_id] = f"abandoned: its process (pid {run.pid} on {host}) ended without recording an end"
+        elif now - run.started_at > stale_after:
+            where = f"pid {run.pid} on {run.hostname}" if run.hostname else "an unrecorded process"
+            reasons[run.run_id] = f"abandoned: still marked running {now - run.started_at} after it started ({where})"
+    return reasons
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (a zombie, exited but not yet reaped, does not)."""
+    if pid <= 0:  # 0 and -1 would address process groups, not one process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the process exists
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _interruption(stop: BaseException) -> str:
+    number = getattr(stop, "signal", None) or getattr(stop, "signum", None)
+    if isinstance(number, int):
+        return f"interrupted by {_signal_name(number)}"
+    if isinstance(stop, KeyboardInterrupt):
+        return "interrupted by SIGINT"
+    if isinstance(stop, asyncio.CancelledError):
+        return "interrupted: the run was cancelled (SIGINT or SIGTERM to its process, or its runner stopped it)"
+    return f"interrupted: {one_line(stop)}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # not a signal this platform names
+        return f"signal {number}"

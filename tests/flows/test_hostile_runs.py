@@ -1,0 +1,341 @@
+"""Runs against sites that are slow, hang, refuse us or break: each run ends in a state, the healthy sources are
+stored in full and every bad source has its reason in `errors`.
+
+Real ingest flows (the package's Prefect harness) over loopback sites; one test runs the real CLI in a process
+of its own, against the harness's API. A route that hangs waits for the test to release it, with a bound, so
+no server thread outlives its test for long. Timeouts that would keep a hanging request alive (read_timeout)
+stay at their defaults, far above the `source_timeout` these runs set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import duckdb
+import pytest
+
+from flows.ingest import ingest
+from storage.db import writing
+from storage.load import start_run
+from tests.loopback import Request, Route, Site, html, page, serve
+
+Answer = tuple[int, dict[str, str], bytes]
+Wrapper = Callable[[Request, Route], Answer]  # a route around a site's own answer for the path
+HANG_BOUND = 30.0  # seconds a hanging route waits at most for its test to release it
+
+
+@dataclass
+class Newsroom:
+    """One loopback news site: robots.txt, a feed (with an ETag) of its article pages, and the pages."""
+
+    name: str
+    site: Site
+    paths: list[str] = field(default_factory=list)
+
+    @property
+    def feed(self) -> str:
+        return f"{self.site.base}/rss.xml"
+
+    def urls(self) -> set[str]:
+        return {self.site.base + p for p in self.paths}
+
+    def source(self, *, host: str = "127.0.0.1") -> str:
+        return f'[[sources]]\nname = "{self.name}"\nfeeds = ["{self.feed.replace("127.0.0.1", host)}"]\n'
+
+
+@pytest.fixture
+def newsroom() -> Iterator[Callable[..., Newsroom]]:
+    """`newsroom(name, articles=3, feed=wrapper, article=wrapper, robots=text)`; every site stops at the end."""
+    with ExitStack() as stack:
+
+        def start(
+            name: str,
+            articles: int = 3,
+            *,
+            feed: Wrapper | None = None,
+            article: Wrapper | None = None,
+            robots: str = "User-agent: *\nAllow: /\n",
+        ) -> Newsroom:
+            room = Newsroom(name, stack.enter_context(serve({})))
+            room.paths = [f"/news/{name}-{k}.html" for k in range(articles)]
+            items = "".join(f"<item><title>t</title><link>{room.site.base}{p}</link></item>" for p in room.paths)
+            rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{items}</channel></rss>'
+            routes: dict[str, tuple[Route, Wrapper | None]] = {
+                "/robots.txt": (page(robots, "text/plain"), None),
+                "/rss.xml": (
+                    lambda r: (200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, rss.encode()),
+                    feed,
+                ),
+            }
+            for k, path in enumerate(room.paths):
+                words = " ".join(f"{name}{k}w{j}" for j in range(120))
+                routes[path] = (page(html(f"{name} story {k}", [words + "."])), article)
+            for path, (own, wrapper) in routes.items():
+                room.site.routes[path] = own if wrapper is None else (lambda r, own=own, w=wrapper: w(r, own))
+            return room
+
+        yield start
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set when the test ends, so routes that hang until released let their server threads go."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def hanging(release: threading.Event) -> Wrapper:
+    """A wrapper whose route answers only once the test is over (or after HANG_BOUND seconds)."""
+
+    def wrapper(request: Request, own: Route) -> Answer:
+        release.wait(HANG_BOUND)
+        return own(request)
+
+    return wrapper
+
+
+def sources_file(tmp_path: Path, *blocks: str, settings: str = "") -> str:
+    path = tmp_path / "sources.toml"
+    path.write_text("\n".join(blocks) + "\n[settings]\nper_host_delay = 0.0\nextract_workers = 1\n" + settings)
+    return str(path)
+
+
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def stored(db: Path) -> set[str]:
+    return {url for (url,) in query(db, "SELECT url FROM articles")}
+
+
+def source_errors(db: Path) -> dict[str, tuple[str, str]]:
+    """(error_type, message) of each source-level error row, by the source named in its message."""
+    rows = query(db, "SELECT error_type, message FROM errors WHERE stage = 'source' ORDER BY occurred_at")
+    return {message.split("'")[1]: (error_type, message) for error_type, message in rows}
+
+
+def test_a_slow_source_does_not_hold_back_a_healthy_ones_articles(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    # The slow feed answers once every healthy article has been requested, or after 8 s: in a run that fetched
+    # articles only after all discovery had finished (before per-source pipelines), they came 8 s late.
+    healthy_fetched, released = threading.Event(), []
+
+    def counting(request: Request, own: Route) -> Answer:
+        if request.path.endswith("-3.html"):
+            healthy_fetched.set()
+        return own(request)
+
+    def slow(request: Request, own: Route) -> Answer:
+        released.append(healthy_fetched.wait(8.0))
+        return own(request)
+
+    healthy, late = newsroom("healthy", 4, article=counting), newsroom("late", 2, feed=slow)
+    db = tmp_path / "news.duckdb"
+    asyncio.run(ingest(sources_file(tmp_path, late.source(), healthy.source()), db=str(db), allow_private=True))
+    assert released == [True], "the healthy source's articles waited for the slow source's feed"
+    assert stored(db) == healthy.urls() | late.urls()
+    sql = "SELECT started_at + to_milliseconds(elapsed_ms) FROM fetches WHERE url = ?"
+    ((late_feed_answered,),) = query(db, sql, [late.feed])
+    sql = "SELECT max(started_at), count(*) FROM fetches WHERE kind = 'article' AND starts_with(url, ?)"
+    ((last_healthy_article, articles),) = query(db, sql, [healthy.site.base])
+    assert articles == 4 and last_healthy_article < late_feed_answered
+    assert query(db, "SELECT status, error FROM runs") == [("completed", None)]
+
+
+def test_sources_past_their_time_budget_are_cut_off_and_the_others_stored(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
+) -> None:
+    healthy = newsroom("healthy")
+    hung_feed = newsroom("hungfeed", feed=hanging(release))
+    hung_pages = newsroom("hungpages", article=hanging(release))
+    db = tmp_path / "news.duckdb"
+    blocks = healthy.source(), hung_feed.source(), hung_pages.source()
+    result = asyncio.run(
+        ingest(sources_file(tmp_path, *blocks, settings="source_timeout = 2.0\n"), db=str(db), allow_private=True)
+    )
+    assert not release.is_set() and stored(db) == healthy.urls()  # returned while both sites still hang
+    cut = source_errors(db)
+    assert cut.keys() == {"hungfeed", "hungpages"} and {t for t, _ in cut.values()} == {"SourceTimeout"}
+    assert f"while discovering: no answer from {hung_feed.feed}" in cut["hungfeed"][1]
+    assert "3 of its 3 article URLs not fetched" in cut["hungpages"][1]
+    sql = "SELECT url FROM errors WHERE stage = 'fetch' AND error_type = 'SourceTimeout'"
+    assert {url for (url,) in query(db, sql)} == hung_pages.urls()
+    # Cut-off pages are left for the next run, and so is the feed's "changed since" that would hide them.
+    assert not query(
+        db, "SELECT url FROM seen_urls WHERE kind = 'article' AND NOT starts_with(url, ?)", [healthy.site.base]
+    )
+    etags = dict(query(db, "SELECT url, etag FROM seen_urls WHERE kind = 'feed'"))
+    assert etags == {healthy.feed: '"v1"', hung_pages.feed: None}
+    assert query(db, "SELECT status FROM runs") == [("completed",)] and result["new"] == 3
+
+
+def test_a_run_where_no_source_can_be_reached_fails_with_each_reason(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
+) -> None:
+    guarded = newsroom("guarded")  # asked for as localhost: a loopback address the guard refuses
+    shut = newsroom("shut", robots="User-agent: *\nDisallow: /\n")
+    hung = newsroom("hung", feed=hanging(release))
+    db = tmp_path / "news.duckdb"
+    settings = 'source_timeout = 2.0\nallow_hosts = ["127.0.0.1"]\n'
+    sources = sources_file(tmp_path, guarded.source(host="localhost"), shut.source(), hung.source(), settings=settings)
+    state = asyncio.run(ingest(sources, db=str(db), return_state=True))
+    assert state.is_failed()
+    message = str(state.message)
+    assert "no source could be reached (3 tried)" in message and all(
+        f"{n}:" in message for n in ("guarded", "shut", "hung")
+    )
+    ((status, error),) = query(db, "SELECT status, error FROM runs")
+    assert status == "failed" and error.startswith("no source could be reached (3 tried)")
+    reasons = source_errors(db)
+    assert {name: kind for name, (kind, _) in reasons.items()} == {
+        "guarded": "SourceUnreachable",
+        "shut": "SourceUnreachable",
+        "hung": "SourceTimeout",
+    }
+    assert "robots.txt" in reasons["shut"][1] and "localhost" in reasons["guarded"][1]
+
+
+def test_a_run_where_some_sources_answer_completes_and_records_the_others(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    healthy, guarded = newsroom("healthy"), newsroom("guarded")
+    db = tmp_path / "news.duckdb"
+    sources = sources_file(
+        tmp_path, healthy.source(), guarded.source(host="localhost"), settings='allow_hosts = ["127.0.0.1"]\n'
+    )
+    state = asyncio.run(ingest(sources, db=str(db), return_state=True))
+    assert state.is_completed() and stored(db) == healthy.urls()
+    assert source_errors(db).keys() == {"guarded"}
+    assert query(db, "SELECT status, error FROM runs") == [("completed", None)]
+
+
+def test_what_one_url_or_one_source_raises_is_recorded_and_the_run_reaches_dedup(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    # Location: http://[x/ made urljoin raise ("Invalid IPv6 URL"): for a page, then for a whole feed.
+    def broken_redirect(request: Request, own: Route) -> Answer:
+        return (302, {"Location": "http://[x/"}, b"") if request.path.endswith("-2.html") else own(request)
+
+    pages, feedless = (
+        newsroom("pages", article=broken_redirect),
+        newsroom("feedless", feed=lambda r, own: (302, {"Location": "http://[x/"}, b"")),
+    )
+    db = tmp_path / "news.duckdb"
+    state = asyncio.run(
+        ingest(
+            sources_file(tmp_path, pages.source(), feedless.source()), db=str(db), allow_private=True, return_state=True
+        )
+    )
+    bad = pages.site.base + pages.paths[2]
+    assert stored(db) == pages.urls() - {bad}
+    assert query(db, "SELECT count(*) FROM articles WHERE cluster_id IS NULL") == [(0,)]  # dedup ran
+    recorded = query(
+        db,
+        "SELECT url FROM errors WHERE url = ? UNION ALL SELECT url FROM fetches WHERE url = ? AND error IS NOT NULL",
+        [bad, bad],
+    )
+    assert recorded and "feedless" in source_errors(db)
+    ((status, finished),) = query(db, "SELECT status, finished_at IS NOT NULL FROM runs")
+    assert finished and status == ("failed" if state.is_failed() else "completed")
+
+
+def test_a_huge_feed_is_read_up_to_its_cap(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    huge = newsroom("huge", 60)
+    db = tmp_path / "news.duckdb"
+    sources = sources_file(tmp_path, huge.source(), settings="max_items_per_feed = 5\n")
+    asyncio.run(ingest(sources, db=str(db), allow_private=True))
+    assert stored(db) == {huge.site.base + p for p in huge.paths[:5]}
+    ((kind, message),) = query(db, "SELECT error_type, message FROM errors")
+    assert kind == "ListingTruncated" and "first 5 (max_items_per_feed)" in message
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_abandoned(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    db, host, now = tmp_path / "news.duckdb", socket.gethostname(), datetime.now(UTC)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(timeout=30)
+    with writing(db) as con:
+        start_run(con, "dead", started_at=now, params={}, pid=ended.pid, hostname=host)
+        start_run(con, "alive", started_at=now, params={}, pid=os.getppid(), hostname=host)
+        start_run(con, "elsewhere", started_at=now - timedelta(days=2), params={}, pid=1, hostname="desk2")
+    asyncio.run(ingest(sources_file(tmp_path, newsroom("site").source()), db=str(db), allow_private=True))
+    runs = dict(query(db, "SELECT run_id, status FROM runs WHERE run_id IN ('dead', 'alive', 'elsewhere')"))
+    assert runs == {"dead": "abandoned", "alive": "running", "elsewhere": "abandoned"}
+    ((error,),) = query(db, "SELECT error FROM runs WHERE run_id = 'dead'")
+    assert f"pid {ended.pid} on {host}" in error
+
+
+def _copydesk() -> list[str]:
+    script = shutil.which("copydesk", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
+    stop: signal.Signals,
+    prefect_harness: None,
+    newsroom: Callable[..., Newsroom],
+    release: threading.Event,
+    tmp_path: Path,
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    fetching = threading.Event()
+
+    def stalled(request: Request, own: Route) -> Answer:
+        fetching.set()
+        release.wait(HANG_BOUND)
+        return own(request)
+
+    site, db = newsroom("site", 4, article=stalled), tmp_path / "news.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
+    command = [
+        *_copydesk(),
+        "run",
+        "--sources",
+        sources_file(tmp_path, site.source()),
+        "--db",
+        str(db),
+        "--allow-private",
+    ]
+    with (tmp_path / "out.txt").open("w") as out, (tmp_path / "err.txt").open("w") as errors:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=errors)
+        try:
+            assert fetching.wait(120), "the run never requested an article"
+            proc.send_signal(stop)
+            proc.wait(timeout=60)
+        finally:
+            proc.kill()
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 128 + stop
+    assert f"copydesk: interrupted by {stop.name}" in err and "Traceback" not in err
+    ((run_id, status, error, finished),) = query(db, "SELECT run_id, status, error, finished_at IS NOT NULL FROM runs")
+    assert (status, error, finished) == ("interrupted", f"interrupted by {stop.name}", True)
+
+    async def flow_state() -> Any:
+        async with get_client() as client:
+            return (await client.read_flow_run(UUID(run_id))).state
+
+    state = asyncio.run(flow_state())
+    assert state.is_crashed() or state.is_cancelled()

@@ -1,0 +1,75 @@
+"""How a run ends and which earlier runs are abandoned: the decisions, without Prefect or a database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.runs import abandoned_runs, ending, one_line, pid_alive, unreached_message
+from storage.load import RunningRun
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def exited_pid() -> int:
+    """The pid of a process that has ended and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=30)
+    return child.pid
+
+
+def test_an_exception_fails_the_run_with_its_type_and_message_on_one_line() -> None:
+    assert ending(RuntimeError("disk\nfull")) == ("failed", "RuntimeError: disk full")
+
+
+def test_a_task_group_failure_is_told_by_the_exceptions_inside_it() -> None:
+    group = ExceptionGroup("unhandled errors in a TaskGroup", [ValueError("Invalid IPv6 URL")])
+    assert ending(group) == ("failed", "ValueError: Invalid IPv6 URL")
+    assert one_line(group) == "ValueError: Invalid IPv6 URL"
+
+
+@pytest.mark.parametrize(
+    ("stop", "stopped_by", "reason"),
+    [
+        (asyncio.CancelledError(), signal.SIGTERM, "interrupted by SIGTERM"),
+        (asyncio.CancelledError(), signal.SIGINT, "interrupted by SIGINT"),
+        (KeyboardInterrupt(), None, "interrupted by SIGINT"),
+        (BaseExceptionGroup("g", [ValueError("x"), KeyboardInterrupt()]), None, "interrupted by SIGINT"),
+    ],
+)
+def test_a_stop_signal_interrupts_the_run(stop: BaseException, stopped_by: int | None, reason: str) -> None:
+    assert ending(stop, stopped_by=stopped_by) == ("interrupted", reason)
+
+
+def test_runs_whose_process_is_gone_are_abandoned_and_live_ones_are_not() -> None:
+    dead, host = exited_pid(), "desk1"
+    running = [
+        RunningRun("dead", NOW - timedelta(minutes=5), dead, host),
+        RunningRun("alive", NOW - timedelta(minutes=5), os.getppid(), host),
+        RunningRun("mine", NOW - timedelta(days=3), os.getpid(), host),
+        RunningRun("elsewhere", NOW - timedelta(minutes=5), 1, "desk2"),
+        RunningRun("stale", NOW - timedelta(days=2), 1, "desk2"),
+        RunningRun("old file", NOW - timedelta(days=2), None, None),
+    ]
+    reasons = abandoned_runs(running, host=host, pid=os.getpid(), now=NOW, alive=pid_alive)
+    assert sorted(reasons) == ["dead", "old file", "stale"]
+    assert f"pid {dead} on desk1" in reasons["dead"] and "2 days" in reasons["stale"]
+
+
+def test_pid_alive_knows_a_live_process_from_an_ended_one() -> None:
+    assert pid_alive(os.getpid()) and not pid_alive(exited_pid())
+    assert not pid_alive(0) and not pid_alive(-1)  # process groups, never one process
+
+
+def test_an_unreached_run_names_a_few_sources_and_where_the_rest_are() -> None:
+    reasons = {f"site{i}": f"reason {i}" for i in range(8)}
+    message = unreached_message(reasons, run_id="r1")
+    assert message.startswith("no source could be reached (8 tried): site0: reason 0; site1: reason 1")
+    assert "site5" not in message and "and 3 more" in message and "run_id = 'r1'" in message
+    assert "\n" not in message
