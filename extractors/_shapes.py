@@ -181,14 +181,6 @@ def split_credit(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def has_credit(text: str) -> bool:
-    """True when text ends like a photo caption: "(AFP/Getty)", "Photo: Reuters", or a bare agency name."""
-    text = " ".join(text.split())
-    if _CREDIT_PAREN.search(text) or _CREDIT_LABEL.search(text):
-        return True
-    return bool(_CREDIT_BARE.search(text)) and not text.endswith(".")
-
-
 def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None:
     """How a line ends in a photo credit, if it does: "... Foto: dpa", "... (Photo: X)", "... Reuters".
 
