@@ -73,7 +73,7 @@ def dense_text(tree: HtmlElement) -> str:
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
 
-def mark_story_container(tree: HtmlElement) -> bool:
+def mark_story_container(tree: HtmlElement, container: HtmlElement | None = None) -> bool:
     """Make the densest container an <article> when nothing on the page looks like one to trafilatura; True if so.
 
     Without a container (hashed class names, no semantic tags) trafilatura falls back to collecting text
@@ -85,8 +85,8 @@ def mark_story_container(tree: HtmlElement) -> bool:
     # class-name regex XPaths (~0.8 ms a page, a tenth of extraction).
     if tree.find(".//article") is not None or tree.find(".//main") is not None:
         return False
-    if trafilatura_container(tree) is not None:  # an element with no children is falsy: compare with None
-        return False
+    if (container if container is not None else trafilatura_container(tree)) is not None:
+        return False  # (an element with no children is falsy: compared with None)
     best, _ = densest_container(tree)
     if best is None or best.tag in ("body", "html"):
         return False
@@ -94,7 +94,9 @@ def mark_story_container(tree: HtmlElement) -> bool:
     return True
 
 
-def split_story(tree: HtmlElement) -> tuple[HtmlElement, list[HtmlElement]] | None:
+def split_story(
+    tree: HtmlElement, container: HtmlElement | None = None
+) -> tuple[HtmlElement, list[HtmlElement]] | None:
     """The box trafilatura would take and the other same-class boxes of a story split around ad rows, if any.
 
     Some layouts cut the story into boxes around mid-article ad rows (archive, 2026-12: a wired.com page,
@@ -111,7 +113,7 @@ def split_story(tree: HtmlElement) -> tuple[HtmlElement, list[HtmlElement]] | No
     repeated = {key for key, counts in boxes.items() if sum(n >= 2 for n in counts.values()) >= 2}
     if not repeated:
         return None
-    container = trafilatura_container(tree)
+    container = container if container is not None else trafilatura_container(tree)
     if container is None or (container.tag, container.get("class", "")) not in repeated:
         return None
     parts = [

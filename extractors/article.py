@@ -225,18 +225,25 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")
     text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors)
-    joined = None if "split_story" in skip or split_story(tree) is None else copy.deepcopy(tree)
-    split = split_story(joined) if joined is not None else None
-    if joined is not None and split is not None:
+    split = None if "split_story" in skip else split_story(tree)
+    if split is not None:
         # Joining the boxes helped a wired.com page (0.62 -> 0.96) and cost an engadget review its first
         # sections (0.995 -> 0.90); it is rare (3 of 574 dev pages), so both are read and the longer wins.
-        join_split_story(*split)
+        joined = copy.deepcopy(tree)
+        paths = tree.getroottree()
+        join_split_story(*_in_copy(joined, [paths.getpath(split[0]), *map(paths.getpath, split[1])]))
         joined_text = trim_crumbs(_trafilatura_text(joined, url), meta.title, meta.authors)
         if len(joined_text) > len(text):
             tree, text = joined, joined_text
             steps.append("split_story")
     text, extractor, crumbs = _second_strategy(tree, text, meta.title)
     return _Draft(text, extractor, removed, tuple(steps), crumbs=crumbs)
+
+
+def _in_copy(copied: HtmlElement, paths: list[str]) -> tuple[HtmlElement, list[HtmlElement]]:
+    """The elements at `paths` (of the tree `copied` was copied from) in the copy: the first, and the rest."""
+    found = [copied.getroottree().xpath(path)[0] for path in paths]
+    return found[0], found[1:]
 
 
 def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[str, str, bool]:
