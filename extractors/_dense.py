@@ -11,28 +11,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xpaths import BODY_XPATH
 
-from extractors._boilerplate import INLINE_TAGS, text_blocks
+from extractors._boilerplate import own_text, text_blocks
 
 _MIN_PARAGRAPH = 40  # characters of non-link text that make a block a paragraph candidate
-
-
-def _own_text(el: HtmlElement) -> str:
-    """Text of el and its inline children, not of nested blocks; <br> becomes a line break.
-
-    Line breaks of the HTML source are spaces: a paragraph hard-wrapped in the source is one line of text.
-    """
-    parts = [_spaced(el.text)]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag == "br":
-            parts.append("\n")
-        elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
-            parts.append(_spaced(child.text_content()))
-        parts.append(_spaced(child.tail))
-    return "".join(parts)
-
-
-def _spaced(text: str | None) -> str:
-    return text.replace("\n", " ").replace("\r", " ") if text else ""
 
 
 # What browsers do not show, as Readability judges it: the hidden attribute, display:none or visibility:hidden
@@ -53,7 +34,7 @@ def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple
     for block in text_blocks(body if body is not None else tree):
         if block in hidden:
             continue
-        text = _own_text(block)
+        text = own_text(block)
         link = sum(len(a.text_content()) for a in block.iter("a"))
         size = len(" ".join(text.split()))
         if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:
