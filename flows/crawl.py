@@ -342,13 +342,14 @@ class Crawl:
         now, window = utcnow(), timedelta(hours=self.settings.refetch_window_hours)
         recent, states = await asyncio.to_thread(_plan_inputs, self.settings.db, source.name, candidates, now, window)
         known = {c.url for c in candidates}
+        recent_urls = {c.url for c in recent}  # discovered again or not, a recent article is re-checked
         recent = [
             c for c in recent if c.url not in known and self._claimed.setdefault(c.url, source.name) == source.name
         ]
         plan = plan_fetches(
             [*candidates, *recent],
             states,
-            recent={c.url for c in recent},
+            recent=recent_urls,
             now=now,
             refetch_window=window,
             retry_failed_after=timedelta(minutes=self.settings.retry_failed_after_minutes),
