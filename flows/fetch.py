@@ -198,8 +198,7 @@ class _Host:
     # With a Crawl-delay, requests go one at a time and the delay counts from the end of the previous one.
     serial: bool = False
     exclusive: asyncio.Lock = field(default_factory=asyncio.Lock)
-    robots_loaded: asyncio.Event = field(default_factory=asyncio.Event)
-    robots_started: bool = False
+    robots_task: asyncio.Future[None] | None = None
 
 
 class Fetcher:
@@ -378,14 +377,22 @@ class Fetcher:
             self._hosts[key] = host
         if skip_robots:
             return host
-        if not host.robots_started:
-            host.robots_started = True
-            try:
-                await self._load_robots(key, host)
-            finally:
-                host.robots_loaded.set()
-        await host.robots_loaded.wait()
+        if host.robots_task is None:
+            # A task of its own, awaited through a shield: a request cancelled while robots.txt loads (its source
+            # cut off at source_timeout) must not leave the host marked loaded with no rules for everyone else.
+            host.robots_task = asyncio.ensure_future(self._load_robots_or_refuse(key, host))
+        await asyncio.shield(host.robots_task)
         return host
+
+    async def _load_robots_or_refuse(self, origin: str, host: _Host) -> None:
+        try:
+            await self._load_robots(origin, host)
+        except Exception as exc:  # per-host boundary: the host is refused for this run, with the reason
+            host.refusal = (
+                "robots_unreachable",
+                f"robots.txt of {origin} could not be read ({type(exc).__name__}: {exc}); the host counts as "
+                "disallowing everything this run (RFC 9309 2.3.1.4)",
+            )
 
     async def _load_robots(self, origin: str, host: _Host) -> None:
         """robots.txt once per host per run (never kept across runs), and what it means for the host's URLs."""

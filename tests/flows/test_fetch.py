@@ -141,6 +141,27 @@ def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
     assert [r.path for r in site.log] == ["/robots.txt", "/a"]
 
 
+def test_a_request_cancelled_while_robots_txt_loads_leaves_its_rules_to_the_others() -> None:
+    # A source cut off at source_timeout cancels its requests; one of them may be loading the host's robots.txt,
+    # which every other request to that host waits for. The rules must still arrive and be obeyed.
+    def slow_robots(request: Request):
+        time.sleep(0.4)
+        return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"
+
+    with serve({"/robots.txt": slow_robots, "/private/x": page(ARTICLE)}) as site:
+
+        async def go():
+            async with Fetcher(policy()) as fetcher:
+                first = asyncio.ensure_future(fetcher.fetch(site.base + "/private/x", kind="article"))
+                await asyncio.sleep(0.1)  # the first request is now waiting for robots.txt
+                first.cancel()
+                return await fetcher.fetch(site.base + "/private/x", kind="article")
+
+        second = asyncio.run(go())
+    assert second.outcome == "skipped" and second.reason == "robots"
+    assert site.hits("/private/x") == []
+
+
 def fetch_after_robots(routes: dict, paths: list[str], **overrides: object):
     with serve(routes) as site:
 
