@@ -626,22 +626,25 @@ def prune_tree(
     return out.frozen(changed)
 
 
-# A pull quote repeats a sentence of the story in large type. As its own <blockquote>/<aside> it is found by
-# its text appearing again in a paragraph; a quotation the story makes (a tweet, a statement) appears once.
+# A pull quote repeats a sentence of the story in large type, in a <blockquote>, an <aside> or a box its class
+# names ("pull-quote"). It is found by its text appearing again on the page; a quotation the story makes (a
+# tweet, a statement) appears once. Not only inside a <p>: a newsroom template separates paragraphs with <br>.
 _PULL_QUOTE_TAGS = ("blockquote", "aside")
+_PULL_QUOTE_CLASS = re.compile(r"pull[-_]?quote", re.IGNORECASE)
 _PULL_QUOTE_CHARS = (20, 400)
+_QUOTE_CLASSES = etree.XPath(".//*[contains(translate(@class, 'QUOTE', 'quote'), 'quote')]")
 
 
 def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
-    """Drop blockquotes and asides whose whole text is repeated inside a paragraph outside them."""
-    quotes = [q for q in body.iter(*_PULL_QUOTE_TAGS) if _PULL_QUOTE_CHARS[0] <= _norm_len(q) < _PULL_QUOTE_CHARS[1]]
+    """Drop blockquotes, asides and pull-quote boxes whose whole text appears again on the page."""
+    boxes = [el for el in _QUOTE_CLASSES(body) if _PULL_QUOTE_CLASS.search(el.get("class") or "")]
+    low, high = _PULL_QUOTE_CHARS
+    quotes = [q for q in [*body.iter(*_PULL_QUOTE_TAGS), *boxes] if low <= _norm_len(q) < high]
     if not quotes:
         return
-    paragraphs = [(p, _norm(p.text_content())) for p in body.iter("p")]
-    for quote in quotes:
-        text = _norm(quote.text_content())
-        inside = set(quote.iter("p"))
-        if any(text in para for p, para in paragraphs if p not in inside):
+    page = _norm(body.text_content())
+    for quote in dict.fromkeys(quotes):
+        if page.count(_norm(quote.text_content())) >= 2:
             _drop(quote, out)
 
 
@@ -674,8 +677,9 @@ def clean_text(
 
     Args:
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
-        headlines: also treat a lone unpunctuated line between paragraphs as a related-story headline. Only
-            for plain text, where no markup tells a subheading from a headline.
+        headlines: plain text: also treat a lone unpunctuated line between paragraphs as a related-story
+            headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
+            tells them apart.
         language: the text's language (BCP 47), whose boilerplate labels are looked for with English's.
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
@@ -710,7 +714,8 @@ def clean_text(
             out.related.append((line, None))
         else:
             kept.append(line)
-    return "\n\n".join(_drop_pull_quotes(kept)), out.frozen()
+    # In plain text a pull quote is only a repeated sentence; on a page, _prune_pull_quotes found it by its markup.
+    return "\n\n".join(_drop_pull_quotes(kept) if headlines else kept), out.frozen()
 
 
 # What may follow the headline in a page's <title> or og:title: the outlet, in brackets or after a separator.

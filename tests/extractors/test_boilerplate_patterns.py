@@ -211,3 +211,24 @@ def test_pages_once_lost_keep_their_story_and_drop_their_boilerplate(name: str) 
     assert article.title == expect["title"]
     assert all(sentence in article.text for sentence in expect["must_contain"])
     assert [leak for leak in expect["must_not_contain"] if folded(leak) in folded(article.text)] == []
+
+
+def test_a_pull_quote_is_dropped_by_its_markup_even_between_br_separated_paragraphs() -> None:
+    # Newsroom site5 separates paragraphs with <br>: the quote's sentence is not inside any <p>.
+    quote = "The harbour wall will be inspected before any ferry sails again, the operator said on Monday."
+    story = "<br><br>".join([STORY_PARAGRAPHS[0], f"{quote} {STORY_PARAGRAPHS[1]}", STORY_PARAGRAPHS[2]])
+    tweet = "<blockquote class='tweet'>We will be back on the water soon. Thank you for your patience.</blockquote>"
+    pull = f"<blockquote class='pull-quote'>{quote}</blockquote>"
+    html = f"<html><body><div class='c1'>{story}{pull}{tweet}</div></body></html>"
+    text = extract_article(html, url="https://f.example/news/ferries").text
+    assert text.count(quote) == 1 and "We will be back on the water soon." in text
+
+
+def test_a_paragraph_repeated_inside_a_later_one_stays_without_pull_quote_markup() -> None:
+    # Readability's basic-tags-cleaning and its four siblings: a plain <p> is never taken for a pull quote.
+    short = (
+        "Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat."
+    )
+    paragraphs = [STORY_PARAGRAPHS[0], short, STORY_PARAGRAPHS[1], f"Tempor incididunt ut labore. {short}"]
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+    assert extract_article(html, url="https://f.example/news/lorem").text.count(short) == 2
