@@ -502,7 +502,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     return int(count)
 
 
-# Each skipped or failed URL once, by its latest outcome and reason (flows.fetch.Reason, or not_an_article /
+# Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /
 # extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
 SKIP_REASONS_SQL = """
 SELECT coalesce(s.source, '-') AS source,

@@ -5,7 +5,7 @@ source that is slow, failing or past `source_timeout` is cut off with a recorded
 The pipelines share one Fetcher (per-host politeness stays global), the extraction workers and the run's one
 DuckDB writer, which writes batches in the order they are ready, those that wait together in one transaction.
 Anything one source or one batch raises becomes its rows in `errors`; only the writer failing, or the process
-being told to stop, ends the crawl early. Tasks are thin wrappers over flows.discover / flows.steps / storage,
+being told to stop, ends the crawl early. Tasks are thin wrappers over crawl.discover / flows.steps / storage,
 each over a batch: a Prefect task run costs ~50 ms of CPU.
 """
 
@@ -27,10 +27,10 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from crawl.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
+from crawl.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.config import Settings, Source
-from flows.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
 from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
-from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.publish import ProgressArtifact
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
 from flows.runs import innermost, one_line

@@ -24,9 +24,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from crawl.fetch import Fetched
 from extractors.article import ExtractionError
 from flows.config import Settings
-from flows.fetch import Fetched
 from flows.steps import BatchRows, PlannedFetch, fetch_rows, rows_for_page, seen_row, utcnow
 from storage.rows import ErrorRow
 

@@ -24,11 +24,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from crawl.fetch import Fetcher
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, Source, load_config
 from flows.crawl import Crawl, CrawlResult, Listing, database_turns, fetch_policy, listings, report_progress
 from flows.crawl import progress_hook as progress_hook  # the CLI's progress bars hook in here
-from flows.fetch import Fetcher
 from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message

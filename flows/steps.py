@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
 from urllib.parse import urlsplit
 
+from crawl.discover import Budget, Candidate
+from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
-from flows.discover import Budget, Candidate
-from flows.fetch import Fetched, Fetcher, Validators
 from flows.runs import innermost, one_line
 from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
 from storage.state import SeenState

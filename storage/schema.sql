@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS fetches (
     elapsed_ms   INTEGER,
     bytes        BIGINT,
     conditional  BOOLEAN,
-    reason       VARCHAR                     -- why the URL was not fetched: flows.fetch.Reason (NULL when it was)
+    reason       VARCHAR                     -- why the URL was not fetched: crawl.fetch.Reason (NULL when it was)
 );
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE fetches ADD COLUMN IF NOT EXISTS reason VARCHAR;

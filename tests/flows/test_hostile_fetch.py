@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from crawl.fetch import REASONS, Fetched, Fetcher, FetchPolicy, Validators
 from flows.cli import main
-from flows.fetch import REASONS, Fetched, Fetcher, FetchPolicy, Validators
 from flows.ingest import ingest
 from storage.db import writing
 from storage.load import load_errors, load_seen

@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows.discover import Candidate
+from crawl.discover import Candidate
+from crawl.fetch import Fetched
 from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
-from flows.fetch import Fetched
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
 from storage.load import load_errors, load_seen
@@ -204,7 +204,7 @@ def test_no_worker_processes_start_for_one_batch_or_for_pages_not_modified() -> 
 KILLED_FLOW = """
 import os, signal
 from flows.extraction import ExtractionPool
-from flows.fetch import Fetched
+from crawl.fetch import Fetched
 page = Fetched("http://a.example/1", "article", "ok", "http://a.example/1", status=200, body=b"<p>x</p>")
 with ExtractionPool(workers=2, batches=2) as pool:
     workers = pool.executor_for([page])

@@ -22,8 +22,7 @@ from typing import Literal
 
 import httpx
 
-from extractors.robots import RobotsRules
-from flows._http import (
+from crawl._http import (
     REASONS,
     Answer,
     FetchFailure,
@@ -38,7 +37,8 @@ from flows._http import (
     read_capped,
     redirect_target,
 )
-from flows.addresses import AddressGuard, PinnedTransport, Resolver, system_resolver
+from crawl.addresses import AddressGuard, PinnedTransport, Resolver, system_resolver
+from extractors.robots import RobotsRules
 
 __all__ = ["REASONS", "Attempt", "Fetched", "Fetcher", "FetchPolicy", "Kind", "Outcome", "Reason", "Validators"]
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from flows.fetch import SPACING_MARGIN, Fetcher, FetchPolicy, Validators
+from crawl.fetch import SPACING_MARGIN, Fetcher, FetchPolicy, Validators
 from tests.loopback import Request, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])

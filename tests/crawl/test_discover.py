@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from crawl.discover import Discovery, Limits, discover_source
+from crawl.fetch import Fetcher, FetchPolicy
 from flows.config import Source
-from flows.discover import Discovery, Limits, discover_source
-from flows.fetch import Fetcher, FetchPolicy
 from tests.loopback import page, serve
 
 XML = "application/xml"

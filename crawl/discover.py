@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from extractors.charset import decode_html
 from extractors.feeds import FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 from flows.config import Source
-from flows.fetch import Fetched, Fetcher, Kind, Validators
 from storage.rows import ErrorRow
 
 T = TypeVar("T")
