@@ -1,9 +1,9 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
-Async, on the run's shared Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes an
-ErrorRow and the rest of the source goes on. Bounded: feeds and sitemaps are parsed in a small thread
-pool (never on the event loop, at most two at a time), only their first items are read, their bodies are
-dropped once their URLs are taken, and a source past its time budget stops with what it has.
+Async, on the source's Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes a `Problem`
+(the flow writes it to `errors`) and the rest of the source goes on. Bounded: feeds and sitemaps are parsed
+in a small thread pool (never on the event loop, at most two at a time), only their first items are read,
+their bodies are dropped once their URLs are taken, and a source past its time budget stops with what it has.
 """
 
 from __future__ import annotations
@@ -14,17 +14,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
+from crawl.sources import Source
 from extractors.charset import decode_html
 from extractors.feeds import FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
-from flows.config import Source
-from storage.rows import ErrorRow
 
 T = TypeVar("T")
 
@@ -39,6 +38,17 @@ LISTINGS_IN_HAND = 2
 # Parsing a 10 MB feed builds ~100 MB of lxml tree: two at a time bounds that memory across sources, and the
 # parsing is CPU-bound anyway (two cores). A process-wide pool, so it outlives each run's event loop.
 _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="copydesk-parse")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A feed, sitemap or page of a source that could not be read, or only in part (a row of `errors`)."""
+
+    stage: Literal["discover", "source"]
+    url: str | None
+    error_type: str
+    message: str
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +110,7 @@ class Discovery:
 
     candidates: list[Candidate] = field(default_factory=list)
     responses: list[Fetched] = field(default_factory=list)
-    errors: list[ErrorRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     cut_off: str | None = None
     requested: list[str] = field(default_factory=list)
 
@@ -151,7 +161,7 @@ async def discover_source(
             f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout) while discovering: "
             f"{doing if waiting else 'reading what it fetched'}; its article URLs wait for the next run"
         )
-        found.errors.append(ErrorRow("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
+        found.errors.append(Problem("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
     return found
 
 
@@ -177,7 +187,7 @@ class _Listings:
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
-            self.found.errors.append(_error("discover", url, exc))
+            self.found.errors.append(_problem(url, exc))
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
@@ -235,7 +245,7 @@ class _Listings:
         try:
             return await read(response) if response.ok else None
         except expected as exc:
-            self.found.errors.append(_error("discover", response.url, exc))
+            self.found.errors.append(_problem(response.url, exc))
             return None
         finally:
             self.found.responses.append(dataclasses.replace(response, body=b""))
@@ -253,7 +263,7 @@ class _Listings:
                 max_items=cap + 1,
             )
             if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
-                self.found.errors.append(ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, _now()))
+                self.found.errors.append(Problem("discover", response.url, "FeedRecovered", feed.recovered, _now()))
             if len(feed.entries) > cap:
                 self.found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
             return feed.entries[:cap]
@@ -280,7 +290,7 @@ class _Listings:
             )
             if sitemap.recovered:
                 self.found.errors.append(
-                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
+                    Problem("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
                 )
             if sitemap.dropped:
                 self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
@@ -293,7 +303,7 @@ class _Listings:
                     f"{len(sitemap.pages) - len(pages):,} URLs of a sitemap not read: the source's sitemaps listed"
                     f" more than max_sitemap_urls={self.limits.max_sitemap_urls:,} this run"
                 )
-                self.found.errors.append(ErrorRow("discover", None, "SitemapCapped", message, _now()))
+                self.found.errors.append(Problem("discover", None, "SitemapCapped", message, _now()))
             self.sitemap_urls_left -= len(pages)
             for page in pages:
                 self.add(page.url, lastmod=page.lastmod, listed=page.news)
@@ -346,9 +356,9 @@ async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:
     return await loop.run_in_executor(_PARSERS, lambda: parse(body, **options))
 
 
-def _truncated(kind: str, url: str, cap: int, setting: str) -> ErrorRow:
+def _truncated(kind: str, url: str, cap: int, setting: str) -> Problem:
     message = f"{kind} {url!r} lists more than {cap:,} URLs; read the first {cap:,} ({setting})"
-    return ErrorRow("discover", url, "ListingTruncated", message, _now())
+    return Problem("discover", url, "ListingTruncated", message, _now())
 
 
 def first_url(source: Source) -> str | None:
@@ -356,8 +366,8 @@ def first_url(source: Source) -> str | None:
     return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), "") or None
 
 
-def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:
-    return ErrorRow(stage, url, type(exc).__name__, str(exc), _now())
+def _problem(url: str | None, exc: Exception) -> Problem:
+    return Problem("discover", url, type(exc).__name__, str(exc), _now())
 
 
 def _now() -> datetime:

@@ -441,7 +441,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     from flows.extraction import ExtractionTimeout, within_budget_isolated
 
     settings = overridden(Settings(), max_bytes=args.max_bytes, extract_timeout=args.extract_timeout)
-    raw = read_document(args.file, max_bytes=settings.max_bytes)
+    raw = read_document(args.file, max_bytes=settings.fetch.max_bytes)
     # The bytes are decoded as a page would be (BOM, <meta charset>, then UTF-8 or windows-1252), so a saved
     # windows-1252 page works too.
     content = decode_html(raw, content_type=None)

@@ -27,9 +27,11 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from crawl.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
-from crawl.fetch import Fetched, Fetcher, FetchPolicy, Validators
-from flows.config import Settings, Source
+from crawl.discover import Budget, Candidate, Discovery, Limits, Problem, discover_source, first_url
+from crawl.fetch import Fetched, Fetcher, Validators
+from crawl.sources import Source
+from extractors.hints import ExtractionHints
+from flows.config import Settings
 from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
 from flows.publish import ProgressArtifact
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
@@ -121,30 +123,6 @@ class CrawlResult:
     unreached: dict[str, str] = field(default_factory=dict)
 
 
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The fetcher's policy from run settings."""
-    agent = settings.user_agent
-    if settings.contact_url and settings.contact_url not in agent:
-        agent = f"{agent} (+{settings.contact_url})"
-    return FetchPolicy(
-        user_agent=agent,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        total_timeout=settings.total_timeout,
-        max_bytes=settings.max_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.retries,
-        max_retry_after=settings.max_retry_after,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay=settings.per_host_delay,
-        concurrency=settings.concurrency,
-        allow_private=settings.allow_private,
-        allow_hosts=settings.allow_hosts,
-        max_crawl_delay=settings.max_crawl_delay,
-        crawl_delay_over_cap="skip" if settings.crawl_delay_over_cap == "skip" else "cap",  # validated in Settings
-    )
-
-
 def listings(con: Any, sources: Sequence[Source]) -> dict[str, Listing]:
     """Each source's listing memory, read once at the start of a run (`con`: a DuckDB connection)."""
     known = {s.name: known_sitemaps(con, s.name) for s in sources}
@@ -187,8 +165,10 @@ async def extract(
     responses: Sequence[Fetched],
     pool: Executor | None = None,
     timeout: float = EXTRACT_TIMEOUT,
+    hints: ExtractionHints | None = None,
 ) -> BatchRows:
-    """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread).
+    """Extract each fetched page of a batch (of one source, with its `hints`) into the rows to load, in `pool`
+    (default: a thread).
 
     In the worker processes a batch goes as chunks of EXTRACT_CHUNK pages, so that every worker takes part in
     the last batches of a run instead of one extracting a whole batch while the others wait.
@@ -198,7 +178,7 @@ async def extract(
     parts = await asyncio.gather(
         *(
             loop.run_in_executor(
-                pool, partial(extract_batch, timeout=timeout), batch[i : i + size], responses[i : i + size]
+                pool, partial(extract_batch, timeout=timeout, hints=hints), batch[i : i + size], responses[i : i + size]
             )
             for i in range(0, len(batch), size)
         )
@@ -290,7 +270,8 @@ class Crawl:
 
     async def _pipeline(self, source: Source, listing: Listing) -> None:
         budget = Budget.starting_now(self.settings.source_timeout)
-        discovery = await discover(self.fetcher, source, listing, self._limits, budget)
+        fetcher = self.fetcher.for_source(source.fetch_policy(self.settings.fetch))
+        discovery = await discover(fetcher, source, listing, self._limits, budget)
         candidates = [c for c in discovery.candidates if self._claimed.setdefault(c.url, source.name) == source.name]
         self._record_discovery(source, discovery, candidates)
         if discovery.cut_off:
@@ -301,7 +282,7 @@ class Crawl:
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
         if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
             self._pool.warm_up()
-        outcomes = await asyncio.gather(*(self._batch(batch, budget) for batch in batches))
+        outcomes = await asyncio.gather(*(self._batch(fetcher, source, batch, budget) for batch in batches))
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
             message = (
@@ -324,9 +305,10 @@ class Crawl:
             self._reasons.setdefault(source.name, reasons[0])
         if not discovery.reached and not discovery.cut_off:
             message = f"source {source.name!r}: no feed, sitemap or page could be read: " + "; ".join(reasons[:3])
-            discovery.errors.append(ErrorRow("source", first_url(source), "SourceUnreachable", message, utcnow()))
+            discovery.errors.append(Problem("source", first_url(source), "SourceUnreachable", message, utcnow()))
         tally_discovery(self.summary, {source.name: discovery}, candidates)
-        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=discovery.errors)
+        errors = [ErrorRow(p.stage, p.url, p.error_type, p.message, p.occurred_at) for p in discovery.errors]
+        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=errors)
         rows.seen = _listing_rows(source, discovery, validators=False)
         self._ready.put_nowait(_Ready([], rows))
         self._discovered += 1
@@ -353,6 +335,15 @@ class Crawl:
             refetch_window=window,
             retry_failed_after=timedelta(minutes=self.settings.retry_failed_after_minutes),
         )
+        cap = source.max_pages or self.settings.max_pages
+        if cap is not None and len(plan) > cap:
+            message = (
+                f"source {source.name!r}: {len(plan) - cap} of {len(plan)} article URLs left for later runs "
+                f"(max_pages={cap}); the first {cap} in discovery order are fetched"
+            )
+            row = ErrorRow("source", first_url(source), "PagesCapped", message, now)
+            self._ready.put_nowait(_Ready([], BatchRows(errors=[row])))
+            plan = plan[:cap]
         self._planned += len(plan)
         self.log.info(
             "plan: %r: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)",
@@ -362,21 +353,23 @@ class Crawl:
         )
         return plan
 
-    async def _batch(self, batch: list[PlannedFetch], budget: Budget) -> tuple[int, bool]:
+    async def _batch(
+        self, fetcher: Fetcher, source: Source, batch: list[PlannedFetch], budget: Budget
+    ) -> tuple[int, bool]:
         """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well)."""
         async with self._in_flight:
             try:
-                fetched = await fetch(self.fetcher, _quoted(batch), budget)
+                fetched = await fetch(fetcher, _quoted(batch), budget)
             except Exception as exc:  # per-batch boundary: every URL of it gets the error row
                 rows = failed_batch_rows("fetch", batch, exc)
             else:
-                rows = await self._extracted(fetched)
+                rows = await self._extracted(fetched, source.hints)
             self._fetched += len(batch)
             report_progress("fetch", self._fetched, self._planned)
         await self._ready.put(_Ready(batch, rows))
         return sum(e.error_type == "SourceTimeout" for e in rows.errors), rows.unexpected == 0
 
-    async def _extracted(self, fetched: FetchedBatch) -> BatchRows:
+    async def _extracted(self, fetched: FetchedBatch, hints: ExtractionHints | None) -> BatchRows:
         batch, responses = fetched.answered, fetched.responses
         try:
             if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
@@ -384,10 +377,10 @@ class Crawl:
             elif not self._offload:
                 executor = self._pool.executor_for(responses)
                 timeout = self.settings.extract_timeout
-                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout)
+                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout, hints)
             else:  # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 # PrefectFuture[BatchRows]; typed as a coroutine's
-                future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout)
+                future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout, hints=hints)
                 rows = await asyncio.to_thread(future.result)
         except Exception as exc:  # per-batch boundary (a worker process died, say): the pages' error rows
             rows = failed_batch_rows("extract", batch, exc)
@@ -414,8 +407,7 @@ class Crawl:
 
     async def _write_parts(self, parts: list[_Ready]) -> None:
         rows = BatchRows.joined(p.rows for p in parts)
-        rows.fetches += fetch_rows(self.fetcher.robots_fetches)
-        self.fetcher.robots_fetches.clear()
+        rows.fetches += fetch_rows(self.fetcher.take_robots_responses())
         loaded = await load(self.settings.db, self.run_id, _quoted(rows))
         articles = [p for p in parts if p.batch]
         batch = [planned for p in articles for planned in p.batch]

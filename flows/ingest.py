@@ -25,9 +25,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from crawl.fetch import Fetcher
+from crawl.proxies import ProxyEnvironment
+from crawl.sources import Source
 from extractors.fingerprint import DedupParams
-from flows.config import Settings, Source, load_config
-from flows.crawl import Crawl, CrawlResult, Listing, database_turns, fetch_policy, listings, report_progress
+from flows.config import Settings, enabled_sources, load_config
+from flows.crawl import Crawl, CrawlResult, Listing, database_turns, listings, report_progress
 from flows.crawl import progress_hook as progress_hook  # the CLI's progress bars hook in here
 from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
@@ -91,7 +93,7 @@ async def ingest(
     settings = config.settings.with_overrides(
         db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
     )
-    summary = await _run(log, "ingest", sources, settings, _select(config.sources, source_names))
+    summary = await _run(log, "ingest", sources, settings, enabled_sources(config, source_names))
     return asdict(summary)
 
 
@@ -120,7 +122,7 @@ async def backfill(
     settings = config.settings.with_overrides(
         db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
     )
-    summary = await _run(log, "backfill", sources, settings, _select(config.sources, source_names))
+    summary = await _run(log, "backfill", sources, settings, enabled_sources(config, source_names))
     return asdict(summary)
 
 
@@ -136,7 +138,7 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
             running_runs(con, other_than=run_id), host=host, pid=pid, now=started, alive=pid_alive
         )
         mark_abandoned(con, abandoned, finished_at=started)
-        params = {"sources": sources, **asdict(settings)}
+        params = {"sources": sources, **settings.as_keys()}
         start_run(con, run_id, started_at=started, params=params, pid=pid, hostname=host)
         left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
         memory = listings(con, selected)
@@ -174,7 +176,8 @@ async def _crawl(
     summary: RunSummary,
 ) -> CrawlResult:
     """Every source's pipeline, to the last row written; then one summary line."""
-    async with Fetcher(fetch_policy(settings)) as fetcher:
+    # The environment's proxy variables, read here (once per run), as curl and httpx read them.
+    async with Fetcher(settings.fetch, proxies=ProxyEnvironment.from_environ(os.environ)) as fetcher:
         result = await Crawl(log, flow_name, settings, run_id, summary, fetcher).run(sources, memory)
     log.info(
         "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
@@ -239,12 +242,3 @@ def _record_end(
             raise
         exc.add_note(f"the run could not be marked {status}: {failure}")
     return finished
-
-
-def _select(sources: Sequence[Source], names: Sequence[str] | None) -> list[Source]:
-    if not names:
-        return list(sources)
-    unknown = sorted(set(names) - {s.name for s in sources})
-    if unknown:
-        raise ValueError(f"unknown source names {unknown}; the sources file has {[s.name for s in sources]}")
-    return [s for s in sources if s.name in names]

@@ -19,6 +19,7 @@ from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
+from extractors.hints import ExtractionHints
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
 from flows.runs import innermost, one_line
 from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
@@ -154,7 +155,9 @@ def plan_fetches(
     return planned
 
 
-def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> BatchRows:
+def rows_for_page(
+    fetched: Fetched, candidate: Candidate, *, now: datetime, hints: ExtractionHints | None = None
+) -> BatchRows:
     """Rows for one article fetch: its attempts, its crawl memory, and the article if there is one."""
     rows = BatchRows(fetches=fetch_rows([fetched]))
     key, source = candidate.url, candidate.source
@@ -170,7 +173,8 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
             rows.unexpected += 1
         return rows
     try:
-        article = page_article(fetched, listed=candidate.listed)
+        html = decode_html(fetched.body, content_type=fetched.content_type)
+        article = extract_article(html, url=fetched.final_url, listed=candidate.listed, hints=hints)
     except ExtractionError as exc:
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
@@ -183,12 +187,6 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
     published = article.published_at or candidate.published_at
     rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=published))
     return rows
-
-
-def page_article(fetched: Fetched, *, listed: bool = False) -> Article:
-    """Decode and extract one fetched HTML page (`listed`: the site lists it as an article)."""
-    html = decode_html(fetched.body, content_type=fetched.content_type)
-    return extract_article(html, url=fetched.final_url, listed=listed)
 
 
 def article_url(article: Article, fetched: Fetched) -> str:

@@ -6,7 +6,7 @@ import asyncio
 
 from crawl.discover import Discovery, Limits, discover_source
 from crawl.fetch import Fetcher, FetchPolicy
-from flows.config import Source
+from crawl.sources import Source
 from tests.loopback import page, serve
 
 XML = "application/xml"

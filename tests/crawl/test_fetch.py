@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from crawl.fetch import SPACING_MARGIN, Fetcher, FetchPolicy, Validators
+from crawl.fetch import Fetcher, FetchPolicy, Validators
+from crawl.politeness import SPACING_MARGIN
 from tests.loopback import Request, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
