@@ -324,11 +324,13 @@ class Crawl:
         now, window = utcnow(), timedelta(hours=self.settings.refetch_window_hours)
         recent, states = await asyncio.to_thread(_plan_inputs, self.settings.db, source.name, candidates, now, window)
         known = {c.url for c in candidates}
-        recent = [
+        # Recent stored articles this run's discovery did not list are re-checked too; those it did list are
+        # re-checked as candidates (still recent, so `recent` names them all).
+        unlisted = [
             c for c in recent if c.url not in known and self._claimed.setdefault(c.url, source.name) == source.name
         ]
         plan = plan_fetches(
-            [*candidates, *recent],
+            [*candidates, *unlisted],
             states,
             recent={c.url for c in recent},
             now=now,
