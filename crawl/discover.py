@@ -1,9 +1,10 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
 Async, on the source's Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes a `Problem`
-(the flow writes it to `errors`) and the rest of the source goes on. Bounded: feeds and sitemaps are parsed
-in a small thread pool (never on the event loop, at most two at a time), only their first items are read,
-their bodies are dropped once their URLs are taken, and a source past its time budget stops with what it has.
+(the flow writes it to `errors`) and the rest of the source goes on. A candidate keeps the date its feed or
+sitemap gave, for an article whose page has none. Bounded: feeds and sitemaps are parsed in a small thread
+pool (never on the event loop, at most two at a time), only their first items are read, their bodies are
+dropped once their URLs are taken, and a source past its time budget stops with what it has.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
 
 T = TypeVar("T")
+# Where a candidate's date came from: the feed or sitemap that listed it, or ("page") the article stored
+# before, which gave its own. The same values as storage.rows.DateSource, which crawl/ does not import.
+DateSource = Literal["page", "feed", "sitemap"]
 
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3
@@ -68,6 +72,8 @@ class Candidate:
     # The site lists it as an article (a feed item, a news sitemap entry) or we stored it as one before: only a
     # page that proves otherwise is judged an index (extract_article's `listed`).
     listed: bool = False
+    # Where published_at came from (a stored article's: wherever its row's date came from).
+    published_from: DateSource | None = None
 
     @property
     def address(self) -> str:
@@ -182,8 +188,14 @@ class _Listings:
         self.sitemap_urls_left = limits.max_sitemap_urls
 
     def add(
-        self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
+        self,
+        url: str,
+        published_at: datetime | None = None,
+        lastmod: datetime | None = None,
+        listed: bool = False,
+        dated_by: DateSource | None = None,
     ) -> None:
+        """A URL found by discovery, with the date its listing (`dated_by`: feed or sitemap) gave it."""
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
@@ -191,14 +203,21 @@ class _Listings:
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
+        dated_by = dated_by if published_at is not None else None
         known = self.seen.get(canonical)
         if known is not None:
+            changes: dict[str, object] = {}
             if listed and not known.listed:  # a feed lists what a plain sitemap also had: an article
-                self.seen[canonical] = replace(known, listed=True)
+                changes["listed"] = True
+            if known.published_at is None and published_at is not None:  # the first listing with a date gives it
+                changes |= dict(published_at=published_at, published_from=dated_by)
+            if changes:
+                self.seen[canonical] = replace(known, **changes)  # type: ignore[arg-type]
                 self.found.candidates[self.found.candidates.index(known)] = self.seen[canonical]
         elif not self.full():
-            self.seen[canonical] = Candidate(canonical, self.source.name, published_at, address, lastmod, listed)
-            self.found.candidates.append(self.seen[canonical])
+            candidate = Candidate(canonical, self.source.name, published_at, address, lastmod, listed, dated_by)
+            self.seen[canonical] = candidate
+            self.found.candidates.append(candidate)
 
     def full(self) -> bool:
         return len(self.seen) >= self.limits.max_candidates
@@ -270,7 +289,7 @@ class _Listings:
 
         def use(entries: list[FeedEntry]) -> None:
             for entry in entries:
-                self.add(entry.url, entry.published_at, listed=True)
+                self.add(entry.url, entry.published_at, listed=True, dated_by="feed")
 
         await self.each(self.source.feeds, "feed", read, use, (FeedError,))
 
@@ -306,7 +325,9 @@ class _Listings:
                 self.found.errors.append(Problem("discover", None, "SitemapCapped", message, _now()))
             self.sitemap_urls_left -= len(pages)
             for page in pages:
-                self.add(page.url, lastmod=page.lastmod, listed=page.news)
+                # news:publication_date, else lastmod: for a story never updated the two are the same.
+                published = page.published_at or page.lastmod
+                self.add(page.url, published, lastmod=page.lastmod, listed=page.news, dated_by="sitemap")
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
 

@@ -430,8 +430,9 @@ def _plan_inputs(
     """
     with database_turns.turn(), connect(db) as con:
         recent = [
-            Candidate(url, name, published, fetch_url or "", listed=True)  # stored as an article before
-            for url, name, fetch_url, published in recent_articles(con, now=now, window=window)
+            # Stored as an article before; its stored date stands in for the page's, as its listing's would.
+            Candidate(url, name, published, fetch_url or "", listed=True, published_from=dated_by)
+            for url, name, fetch_url, published, dated_by in recent_articles(con, now=now, window=window)
             if name == source
         ]
         states = seen_states(con, [c.url for c in [*candidates, *recent]])
