@@ -36,7 +36,7 @@ from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
 from flows.steps import utcnow
 from storage.db import writing
-from storage.dedup import DedupResult, assign_clusters, has_pending
+from storage.dedup import CanonicalRule, DedupResult, assign_clusters, has_pending
 from storage.load import finish_run, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
 
@@ -50,15 +50,28 @@ def dedup_params(settings: Settings) -> DedupParams:
     )
 
 
+def canonical_rule(settings: Settings) -> CanonicalRule:
+    """Which member of a cluster is its canonical article: canonical_rule and source_priority."""
+    return CanonicalRule(settings.canonical_rule, settings.source_priority)
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> tuple[DedupResult, int]:
+async def dedupe(
+    db: str,
+    run_id: str,
+    params: DedupParams,
+    memory_limit: str | None,
+    canonical: CanonicalRule,
+) -> tuple[DedupResult, int]:
     """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters."""
-    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit)
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical)
 
 
-def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> tuple[DedupResult, int]:
+def _assign_clusters(
+    db: str, run_id: str, params: DedupParams, memory_limit: str | None, canonical: CanonicalRule
+) -> tuple[DedupResult, int]:
     with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
-        return assign_clusters(con, run_id, params), count_new_clusters(con, run_id)
+        return assign_clusters(con, run_id, params, canonical=canonical), count_new_clusters(con, run_id)
 
 
 def run_name(prefix: str) -> Callable[[], str]:
@@ -195,7 +208,7 @@ async def _dedupe(log: Any, settings: Settings, run_id: str, summary: RunSummary
     report_progress("dedupe", 0, 1)
     if pending or summary.new or summary.updated:
         result, summary.new_clusters = await dedupe(
-            settings.db, run_id, dedup_params(settings), settings.db_memory_limit
+            settings.db, run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
         )
         log.info(
             "dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges
