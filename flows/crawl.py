@@ -123,6 +123,16 @@ class CrawlResult:
     unreached: dict[str, str] = field(default_factory=dict)
 
 
+def discovery_limits(settings: Settings) -> Limits:
+    """How much of each source discovery reads, from the run's settings."""
+    return Limits(
+        max_candidates=settings.max_articles_per_source,
+        max_items_per_feed=settings.max_items_per_feed,
+        max_urls_per_sitemap=settings.max_urls_per_sitemap,
+        max_sitemap_urls=settings.max_sitemap_urls,
+    )
+
+
 def listings(con: Any, sources: Sequence[Source]) -> dict[str, Listing]:
     """Each source's listing memory, read once at the start of a run (`con`: a DuckDB connection)."""
     known = {s.name: known_sitemaps(con, s.name) for s in sources}
@@ -231,12 +241,7 @@ class Crawl:
         self._planned, self._fetched, self._written, self._discovered = 0, 0, 0, 0
         self._offload = _distributed()
         self._pool = ExtractionPool(workers=1 if self._offload else settings.extract_workers, batches=0)
-        self._limits = Limits(
-            max_candidates=settings.max_articles_per_source,
-            max_items_per_feed=settings.max_items_per_feed,
-            max_urls_per_sitemap=settings.max_urls_per_sitemap,
-            max_sitemap_urls=settings.max_sitemap_urls,
-        )
+        self._limits = discovery_limits(settings)
 
     async def run(self, sources: Sequence[Source], listings: Mapping[str, Listing]) -> CrawlResult:
         report_progress("discover", 0, len(sources))
@@ -276,7 +281,7 @@ class Crawl:
         self._record_discovery(source, discovery, candidates)
         if discovery.cut_off:
             return
-        plan = await self._plan(source, candidates)
+        plan, left = self._capped(source, await self._plan(source, candidates))
         batches = host_batches(plan, self.settings.batch_size)
         self._pool.expect(len(batches))
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
@@ -292,10 +297,29 @@ class Crawl:
             row = ErrorRow("source", first_url(source), "SourceTimeout", message, utcnow())
             self.summary.add(source.name, errors=1)
             await self._ready.put(_Ready([], BatchRows(errors=[row])))
-        elif all(clean for _, clean in outcomes):
+        elif all(clean for _, clean in outcomes) and not left:
             # Only now may its feeds and sitemaps be asked "changed since?": a 304 next run must not hide an
             # article this run listed but did not get to (written after, or with, the source's last batch).
             await self._ready.put(_Ready([], BatchRows(seen=_listing_rows(source, discovery, validators=True))))
+
+    def _capped(self, source: Source, plan: list[PlannedFetch]) -> tuple[list[PlannedFetch], int]:
+        """The plan within the source's max_pages, and how many URLs wait for later runs (with a row saying so).
+
+        New URLs go first, in discovery order, then re-checks: re-checking what is stored must not use up the
+        cap run after run while new articles wait.
+        """
+        cap = source.max_pages or self.settings.max_pages
+        if cap is None or len(plan) <= cap:
+            return plan, 0
+        plan = sorted(plan, key=lambda planned: planned.validators is not None)
+        message = (
+            f"source {source.name!r}: {len(plan) - cap} of {len(plan)} article URLs left for later runs "
+            f"(max_pages={cap}); new URLs first, in discovery order, then re-checks"
+        )
+        row = ErrorRow("source", first_url(source), "PagesCapped", message, utcnow())
+        self._ready.put_nowait(_Ready([], BatchRows(errors=[row])))
+        self._planned -= len(plan) - cap
+        return plan[:cap], len(plan) - cap
 
     def _record_discovery(self, source: Source, discovery: Discovery, candidates: list[Candidate]) -> None:
         if discovery.reached:
@@ -337,15 +361,6 @@ class Crawl:
             refetch_window=window,
             retry_failed_after=timedelta(minutes=self.settings.retry_failed_after_minutes),
         )
-        cap = source.max_pages or self.settings.max_pages
-        if cap is not None and len(plan) > cap:
-            message = (
-                f"source {source.name!r}: {len(plan) - cap} of {len(plan)} article URLs left for later runs "
-                f"(max_pages={cap}); the first {cap} in discovery order are fetched"
-            )
-            row = ErrorRow("source", first_url(source), "PagesCapped", message, now)
-            self._ready.put_nowait(_Ready([], BatchRows(errors=[row])))
-            plan = plan[:cap]
         self._planned += len(plan)
         self.log.info(
             "plan: %r: %d URLs to fetch or re-check (of %d discovered, plus stored recent articles)",
