@@ -340,3 +340,43 @@ def test_a_hostname_resolving_to_loopback_is_refused() -> None:
         result = fetch(site.base.replace("127.0.0.1", "localhost") + "/a", allow_private=False)
         assert site.log == []
     assert result.outcome == "skipped" and "'localhost' resolves to non-public address" in (result.error or "")
+
+
+def test_backoff_spaces_the_retries_of_a_server_error_without_retry_after() -> None:
+    calls: list[float] = []
+
+    def busy_once(request: Request):
+        calls.append(request.at)
+        return (503, {}, b"busy") if len(calls) == 1 else (200, {"Content-Type": "text/html"}, ARTICLE.encode())
+
+    with serve({"/a": busy_once}) as site:
+        result = fetch(site.base + "/a", backoff=0.3)
+    assert result.outcome == "ok" and calls[1] - calls[0] >= 0.3  # jitter, then the backoff itself
+
+
+def test_max_retry_after_caps_how_long_a_retry_after_is_waited() -> None:
+    calls: list[float] = []
+
+    def limited(request: Request):
+        calls.append(request.at)
+        if len(calls) == 1:
+            return 429, {"Retry-After": "3600"}, b"slow down"
+        return 200, {"Content-Type": "text/html"}, ARTICLE.encode()
+
+    with serve({"/a": limited}) as site:
+        result = fetch(site.base + "/a", max_retry_after=0.2)
+    assert result.outcome == "ok" and calls[1] - calls[0] >= 0.2  # an hour was asked; the cap was waited
+
+
+def test_connect_timeout_bounds_the_address_guards_lookup() -> None:
+    async def silent(host: str) -> list[str]:
+        await asyncio.Event().wait()  # a resolver that never answers
+        return []
+
+    async def go():
+        async with Fetcher(policy(allow_private=False, connect_timeout=0.2), resolver=silent) as fetcher:
+            return await fetcher.fetch("http://slow-dns.example/a", kind="article")
+
+    result = asyncio.run(go())
+    assert (result.outcome, result.reason) == ("failed", "dns")
+    assert result.error == "cannot resolve 'slow-dns.example': no answer within 0.2 s"
