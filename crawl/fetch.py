@@ -16,7 +16,6 @@ import copy
 import dataclasses
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -180,13 +179,6 @@ class Fetcher:
     def take_robots_responses(self) -> list[Fetched]:
         """The robots.txt responses of the run since the last call, for the caller to record in `fetches`."""
         return self._shared.robots.take_responses()
-
-    async def fetch_all(
-        self, urls: Sequence[str], *, kind: Kind, validators: dict[str, Validators] | None = None
-    ) -> list[Fetched]:
-        """Fetch many URLs concurrently within the policy's limits; results in input order."""
-        validators = validators or {}
-        return list(await asyncio.gather(*(self.fetch(u, kind=kind, validators=validators.get(u)) for u in urls)))
 
     async def fetch(self, url: str, *, kind: Kind, validators: Validators | None = None) -> Fetched:
         """Fetch one URL: robots check, redirects, retries. Never raises: a failure is the URL's outcome."""

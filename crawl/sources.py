@@ -17,8 +17,6 @@ from crawl.policy import FETCH_RANGES, FETCH_RULES, FetchPolicy, Range, checked
 from extractors.hints import ExtractionHints
 
 SOURCE_RANGES: dict[str, Range] = {**FETCH_RANGES, "max_pages": Range(1, 10_000_000, "pages per run")}
-# The fields a source may set for its own requests, beside `timeout` (connect, read and total at once).
-POLICY_OVERRIDES = ("user_agent", "headers", "cookies", "proxy", "per_host_delay", "per_host_concurrency")
 
 
 # Where a source's articles are listed; every other field is a setting of the source.

@@ -10,7 +10,7 @@ import pytest
 
 from crawl.fetch import Fetcher, FetchPolicy, Validators
 from crawl.politeness import SPACING_MARGIN
-from tests.loopback import Request, gzipped, html, page, serve
+from tests.loopback import Request, fetch_all, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
 
@@ -134,7 +134,7 @@ def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
 
         async def go():
             async with Fetcher(policy()) as fetcher:
-                return await fetcher.fetch_all([site.base + "/a", site.base + "/private/x"], kind="article")
+                return await fetch_all(fetcher, [site.base + "/a", site.base + "/private/x"], kind="article")
 
         ok, blocked = asyncio.run(go())
     assert ok.outcome == "ok"
@@ -147,7 +147,7 @@ def fetch_after_robots(routes: dict, paths: list[str], **overrides: object):
 
         async def go():
             async with Fetcher(policy(**overrides)) as fetcher:
-                return await fetcher.fetch_all([site.base + p for p in paths], kind="article")
+                return await fetch_all(fetcher, [site.base + p for p in paths], kind="article")
 
         return asyncio.run(go()), site
 
@@ -204,7 +204,7 @@ def test_crawl_delay_spaces_requests_to_one_host() -> None:
 
         async def go():
             async with Fetcher(policy()) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(4)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(4)], kind="article")
 
         results = asyncio.run(go())
         times = [r.at for r in site.log if r.path != "/robots.txt"]
@@ -219,7 +219,7 @@ def test_one_host_never_sees_more_than_one_request_per_delay() -> None:
 
         async def go():
             async with Fetcher(policy(per_host_delay=0.1, per_host_concurrency=4)) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(12)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(12)], kind="article")
 
         results = asyncio.run(go())
     assert all(r.outcome == "ok" for r in results) and len(site.log) == 13
@@ -248,7 +248,7 @@ def test_a_host_opens_one_connection_at_a_time_each_after_the_last_answered() ->
 
         async def go():
             async with Fetcher(policy(per_host_concurrency=4)) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(16)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(16)], kind="article")
 
         results = asyncio.run(go())
     assert all(r.outcome == "ok" for r in results)
@@ -273,7 +273,7 @@ def test_not_modified_and_small_error_answers_leave_the_connection_open_for_the_
                 urls = [f"{site.base}/a{i}" for i in range(3)] + [f"{site.base}/gone"]
                 urls += [f"{site.base}/a{i}" for i in range(3, 6)]
                 validators = {u: Validators('"v1"', None) for u in urls}
-                return await fetcher.fetch_all(urls, kind="article", validators=validators)
+                return await fetch_all(fetcher, urls, kind="article", validators=validators)
 
         results = asyncio.run(go())
     assert [r.status for r in results] == [304, 304, 304, 404, 304, 304, 304]

@@ -13,7 +13,7 @@ import pytest
 from crawl.fetch import Fetched, Fetcher
 from crawl.policy import FetchPolicy
 from crawl.sources import Source
-from tests.loopback import Request, html, page, serve
+from tests.loopback import Request, fetch_all, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
 RUN = FetchPolicy(
@@ -133,7 +133,7 @@ def test_concurrency_is_how_many_requests_are_in_flight_across_hosts(concurrency
 
         async def go() -> list[Fetched]:
             async with Fetcher(run) as fetcher:
-                return await fetcher.fetch_all([first.base + "/m0", second.base + "/m1"], kind="article")
+                return await fetch_all(fetcher, [first.base + "/m0", second.base + "/m1"], kind="article")
 
         results = asyncio.run(go())
     assert all(r.outcome == "ok" for r in results) and set(seen) == expected

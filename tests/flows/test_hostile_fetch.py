@@ -25,7 +25,7 @@ from flows.ingest import ingest
 from storage.db import writing
 from storage.load import load_errors, load_seen
 from storage.rows import ErrorRow, SeenRow
-from tests.loopback import Raw, Request, Route, Site, html, page, serve
+from tests.loopback import Raw, Request, Route, Site, fetch_all, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs to the quay."])
 LONG_LABEL = "a" * 64
@@ -68,7 +68,9 @@ def fetch_beside(
     async def go() -> tuple[list[Fetched], list[Fetched]]:
         fetcher = Fetcher(policy(**overrides), resolver=resolver) if resolver else Fetcher(policy(**overrides))
         async with fetcher:
-            *results, ok = await fetcher.fetch_all([*urls, healthy.base + "/ok"], kind="article", validators=validators)
+            *results, ok = await fetch_all(
+                fetcher, [*urls, healthy.base + "/ok"], kind="article", validators=validators
+            )
             assert ok.outcome == "ok" and ok.body == ARTICLE.encode(), ok
             return results, fetcher.take_robots_responses()
 
