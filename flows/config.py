@@ -1,7 +1,9 @@
 """The sources file: `[[sources]]` to crawl and `[settings]` for the run, validated once.
 
-A config error names the file, the key and what is wrong, so a user can fix it without reading code.
-CLI flags override `[settings]`; nothing else in copydesk reads files or the environment for settings.
+A config error names the file, the key (and the source) and what is wrong, so a user can fix it without reading
+code. `[settings]` keys are Settings' fields and, flat beside them, its FetchPolicy's; `[[sources]]` keys are
+crawl.sources.Source's. CLI flags override `[settings]`; nothing else in copydesk reads files for settings (the
+ingest flow reads the proxy environment variables, as curl does).
 """
 
 from __future__ import annotations

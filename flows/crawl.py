@@ -2,7 +2,8 @@
 
 Each source goes at its own pace: its articles are fetched as soon as its own discovery has found them, and a
 source that is slow, failing or past `source_timeout` is cut off with a recorded reason while the others go on.
-The pipelines share one Fetcher (per-host politeness stays global), the extraction workers and the run's one
+The pipelines share the run's fetching (each source through its own view of it, Fetcher.for_source, with its
+user agent, headers, proxy and timeouts; per-host politeness stays global), the extraction workers and the one
 DuckDB writer, which writes batches in the order they are ready, those that wait together in one transaction.
 Anything one source or one batch raises becomes its rows in `errors`; only the writer failing, or the process
 being told to stop, ends the crawl early. Tasks are thin wrappers over crawl.discover / flows.steps / storage,

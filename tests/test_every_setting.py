@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,3 +159,8 @@ def test_num_perm_and_shingle_size_make_signatures_of_their_own(tmp_path: Path, 
         load_articles(con, "r2", edited_pair()[1:])
         with pytest.raises(StaleIndexError, match=f"{key[0].replace('_size', '').replace('num_', '')}={key[1]}"):
             assign_clusters(con, "r2", dedup_params(Settings.of(dict([key]))))
+
+
+def test_every_key_is_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [key for key in (*SETTING_KEYS, *SOURCE_KEYS) if not re.search(rf"\b{key}\b", readme)] == []
