@@ -39,7 +39,7 @@ from crawl._http import (
 from crawl.addresses import AddressGuard, Resolver, system_resolver
 from crawl.clients import Clients
 from crawl.policy import RUN_FIELDS, FetchPolicy
-from crawl.politeness import OpeningGate, Politeness
+from crawl.politeness import Politeness, RequestTrace
 from crawl.proxies import NO_PROXY_ENVIRONMENT, ProxyEnvironment
 from crawl.robots import ROBOTS_REDIRECTS, RobotsCache
 
@@ -272,8 +272,8 @@ class Fetcher:
             # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
             await shared.robots.check(origin, str(target), self.policy, pace)
         client = shared.clients.client(origin, target, self.policy)
-        async with shared.politeness.turn(pace):
-            return await self._get_once(client, pace.opening_gate(), url, kind, validators, attempts)
+        async with shared.politeness.turn(pace) as trace:
+            return await self._get_once(client, trace, url, kind, validators, attempts)
 
     async def _guard_address(self, hostname: str) -> None:
         guard = self._shared.guard
@@ -287,7 +287,7 @@ class Fetcher:
     async def _get_once(
         self,
         client: httpx.AsyncClient,
-        gate: OpeningGate,
+        trace: RequestTrace,
         url: str,
         kind: Kind,
         validators: Validators | None,
@@ -303,7 +303,7 @@ class Fetcher:
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
-                async with client.stream("GET", url, headers=headers, extensions={"trace": gate}) as response:
+                async with client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
                     status = response.status_code
                     body = b""
                     if status == 200:
@@ -316,8 +316,6 @@ class Fetcher:
             failure = exc
         except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
             failure, retryable = self._failure(exc, status)
-        finally:
-            gate.release()
         elapsed_ms = int((time.perf_counter() - t0) * 1000)
         error, reason = (str(failure), failure.reason) if failure else (None, None)
         attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
