@@ -90,8 +90,13 @@ def _handler(proxy: Proxy, log_file: Path | None) -> type[BaseHTTPRequestHandler
             try:
                 upstream.request(self.command, target, body=body or None, headers=headers)
                 answer = upstream.getresponse()
+            except (OSError, http.client.HTTPException) as exc:  # no answer at all: say so, as proxies do
+                upstream.close()
+                self.send_error(502, f"no answer from {parts.netloc}: {exc}")
+                return
+            try:
                 self._relay(answer)
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 self.close_connection = True  # the upstream failed mid-answer: so does the client's connection
             finally:
                 upstream.close()
