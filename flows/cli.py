@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flows.config import ConfigError, Settings, load_config
+from flows.config import ConfigError, Settings, enabled_sources, load_config
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
 
 DEMO_DB = "copydesk-demo.duckdb"
@@ -219,6 +219,7 @@ def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
         raise ConfigError(
             f"--source {unknown[0]}: no such source in {sources}; it has {[s.name for s in config.sources]}"
         )
+    enabled_sources(config, names)  # a disabled source named with --source
     where = "--db" if flags.get("db") is not None else f"{sources}: [settings]: db ="
     database_path(settings.db, flag=where, must_exist=False)
 

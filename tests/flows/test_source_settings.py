@@ -147,14 +147,17 @@ def test_max_pages_leaves_the_rest_of_a_source_for_the_next_run(
     ]
 
 
-def test_a_disabled_source_is_not_crawled_unless_named(prefect_harness: None, world: World, tmp_path: Path) -> None:
+def test_a_disabled_source_is_not_crawled_unless_named(
+    prefect_harness: None, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sources = world.sources(tmp_path / "s.toml", c="enabled = false\n")
     before = len(world.sites["c"].log)
     summary = run(sources, tmp_path / "n.duckdb")
     assert summary["sources"] == 2 and len(world.sites["c"].log) == before
     with pytest.raises(ConfigError, match="source 'c' is disabled"):
         enabled_sources(load_config(sources), ["c"])
-    assert main(["run", "--sources", str(sources), "--source", "c", "--allow-private"]) == 1
+    assert main(["run", "--sources", str(sources), "--source", "c", "--allow-private"]) == 1  # before Prefect starts
+    assert "copydesk: error: source 'c' is disabled (enabled = false in" in capsys.readouterr().err
 
 
 def test_a_sources_body_selector_reaches_its_extraction(prefect_harness: None, world: World, tmp_path: Path) -> None:
