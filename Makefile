@@ -25,7 +25,7 @@ test: $(BIN)/.installed lint
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy extractors storage flows
+	$(BIN)/mypy crawl extractors storage flows
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

@@ -22,6 +22,7 @@ from extractors._dense import dense_text, join_split_story, mark_story_container
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import weighted_length, word_count
+from extractors.hints import ExtractionHints, apply_hints
 from extractors.metadata import Metadata, declares_article, extract_metadata
 
 
@@ -152,15 +153,18 @@ def _article(url: str, text: str, meta: Metadata, removed: Removed, extractor: s
     )
 
 
-def extract_article(html: str, *, url: str, listed: bool = False) -> Article:
+def extract_article(html: str, *, url: str, listed: bool = False, hints: ExtractionHints | None = None) -> Article:
     """Main text and metadata of a news page, without captions, galleries, related links or promos.
 
     Args:
         listed: the site lists the page as an article (a feed item, a news sitemap entry): only a page made of
             teaser cards alone, with nothing of its own, is then judged an index.
+        hints: the source's selectors (extractors.hints), applied to the page before anything else reads it.
     """
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError(f"empty page {url!r}")
+    if hints is not None:
+        html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url)
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)

@@ -43,13 +43,9 @@ class Link:
         return 0 < len(self.text.split()) <= MENU_LABEL_MAX_WORDS
 
 
-def same_site_links(html: str, *, page_url: str) -> list[str]:
-    """Same-site http(s) links of a page in document order, once each, in clean_url form, minus assets."""
-    return [link.url for link in same_site_anchors(html, page_url=page_url)]
-
-
 def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
-    """Like same_site_links, with each link's anchor text (of its first occurrence)."""
+    """Same-site http(s) links of a page in document order, once each, in clean_url form, minus assets, each with
+    its anchor text (of its first occurrence)."""
     root = etree.fromstring(
         html.encode("utf-8", errors="replace"),
         etree.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True),

@@ -1,17 +1,16 @@
 """Page metadata from an lxml tree: title, authors, dates, language, site, description, image, canonical URL.
 
 Sources in order of trust: JSON-LD (schema.org Article types), OpenGraph / article:* / Dublin Core / name=
-meta
-tags, then the markup itself (<h1>, <time datetime>, <html lang>, <title>). Every field falls back to None
-rather
-than failing: a page without metadata still has an article. Pure: reads the tree, never modifies or fetches.
+meta tags, then the markup itself (<h1>, <time datetime>, <html lang>, <title>). Every field falls back to
+None rather than failing: a page without metadata still has an article. `accessible_for_free` reads the
+paywall markup (JSON-LD isAccessibleForFree) from the page's HTML. Pure: reads, never modifies or fetches.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -66,11 +65,17 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
 
 def _jsonld_objects(tree: HtmlElement) -> Iterator[Mapping[str, object]]:
     """schema.org objects of an article type from every ld+json block, @graph flattened."""
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
-            continue
+    scripts = tree.iter("script")
+    return _article_objects(
+        s.text for s in scripts if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text
+    )
+
+
+def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
+    """schema.org objects of an article type in JSON-LD texts, @graph flattened."""
+    for block in blocks:
         try:
-            data = json.loads(script.text)
+            data = json.loads(block)
         except ValueError:  # publishers ship broken JSON-LD (trailing commas, raw newlines); other sources remain
             continue
         stack = [data]
@@ -213,3 +218,41 @@ def declares_article(tree: HtmlElement) -> bool:
     if _ARTICLE_META(tree):
         return True
     return any(_ARTICLE_LD_TYPE.search(s) for s in tree.xpath("//script[@type='application/ld+json']/text()"))
+
+
+# JSON-LD blocks of a page as text, found without parsing it: a page's HTML is parsed once, by extraction.
+_LD_JSON_SCRIPT = re.compile(
+    r"<script\b[^>]*?\btype\s*=\s*[\"']?\s*application/ld\+json\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
+)
+_FALSE = frozenset({"false", "https://schema.org/false", "http://schema.org/false"})
+_TRUE = frozenset({"true", "https://schema.org/true", "http://schema.org/true"})
+
+
+def accessible_for_free(html: str) -> bool | None:
+    """Whether the page says its article is free to read, from JSON-LD; None when it does not say.
+
+    False when the article says `isAccessibleForFree: false`, or when a part of it does (`hasPart`, a
+    WebPageElement, usually with the `cssSelector` of the paywalled block): what we got is likely a teaser.
+    """
+    verdicts = [_access(obj) for obj in _article_objects(m.group(1) for m in _LD_JSON_SCRIPT.finditer(html))]
+    if False in verdicts:
+        return False
+    return True if True in verdicts else None
+
+
+def _access(article: Mapping[str, object]) -> bool | None:
+    parts = article.get("hasPart")
+    for part in parts if isinstance(parts, list) else [parts]:
+        if isinstance(part, dict) and _boolean(part.get("isAccessibleForFree")) is False:
+            return False
+    return _boolean(article.get("isAccessibleForFree"))
+
+
+def _boolean(value: object) -> bool | None:
+    """A schema.org Boolean as publishers write it: true, "True", "false", "https://schema.org/False"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return False if text in _FALSE else True if text in _TRUE else None
+    return None

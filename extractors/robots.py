@@ -100,16 +100,6 @@ class RobotsRules:
         delay = next((group.crawl_delay for group in mine if group.crawl_delay is not None), None)
         return cls(rules=rules, crawl_delay=delay, sitemaps=_sitemaps(text))
 
-    @classmethod
-    def allow_all(cls) -> RobotsRules:
-        """No restrictions: for a robots.txt that is missing (4xx)."""
-        return cls()
-
-    @classmethod
-    def disallow_all(cls) -> RobotsRules:
-        """Everything blocked: for a robots.txt that cannot be fetched (5xx, network error)."""
-        return cls(rules=(RobotsRule.of(allow=False, pattern="/"),))
-
     def allowed(self, url: str) -> bool:
         """Whether the rules let us fetch url: the longest matching pattern decides, Allow wins a tie."""
         parts = urlsplit(url)

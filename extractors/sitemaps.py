@@ -1,4 +1,4 @@
-"""Sitemap bytes -> page URLs (with lastmod and Google News titles) and child sitemaps, gzipped or not.
+"""Sitemap bytes -> page URLs (with lastmod, Google News titles and dates) and child sitemaps, gzipped or not.
 
 Reads <urlset> (including Google News sitemaps), <sitemapindex>, plain-text sitemaps (one URL per line, as
 the protocol allows) and RSS/Atom feeds given as sitemaps (the protocol allows those too). A sitemap that
@@ -40,6 +40,8 @@ class SitemapEntry:
     title: str | None = None
     # Listed with <news:news>, or as a feed item: the site says the page is a news article.
     news: bool = False
+    # <news:publication_date>, or a feed item's date.
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def parse_sitemap(
         return _capped([], children, document.recovered, max_urls)
     entries = feed_entries(document, feed_url=sitemap_url)
     if entries is not None:
-        feed_pages = (SitemapEntry(e.url, lastmod=e.published_at, title=e.title, news=True) for e in entries)
+        feed_pages = (
+            SitemapEntry(e.url, e.published_at, e.title, news=True, published_at=e.published_at) for e in entries
+        )
         return _capped(_unique(feed_pages, key=lambda page: page.url), [], document.recovered, max_urls)
     raise SitemapError(
         f"{source} has root element <{document.root.tag}>, not <urlset>, <sitemapindex> or a feed's; "
@@ -92,10 +96,9 @@ def _pages(document: XmlDocument, sitemap_url: str) -> Iterator[SitemapEntry]:
             continue
         news = element.find(any_ns("news"))
         title = None if news is None else child_text(news, "title")
-        lastmod = parse_datetime(child_text(element, "lastmod"))
-        if lastmod is None and news is not None:
-            lastmod = parse_datetime(child_text(news, "publication_date"))
-        yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None)
+        published = None if news is None else parse_datetime(child_text(news, "publication_date"))
+        lastmod = parse_datetime(child_text(element, "lastmod")) or published
+        yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 
 def _loc(document: XmlDocument, element: etree._Element, sitemap_url: str) -> str | None:

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flows.config import ConfigError, Settings, load_config
+from flows.config import ConfigError, Settings, enabled_sources, load_config
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
 
 DEMO_DB = "copydesk-demo.duckdb"
@@ -219,6 +219,7 @@ def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
         raise ConfigError(
             f"--source {unknown[0]}: no such source in {sources}; it has {[s.name for s in config.sources]}"
         )
+    enabled_sources(config, names)  # a disabled source named with --source
     where = "--db" if flags.get("db") is not None else f"{sources}: [settings]: db ="
     database_path(settings.db, flag=where, must_exist=False)
 
@@ -441,7 +442,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     from flows.extraction import ExtractionTimeout, within_budget_isolated
 
     settings = overridden(Settings(), max_bytes=args.max_bytes, extract_timeout=args.extract_timeout)
-    raw = read_document(args.file, max_bytes=settings.max_bytes)
+    raw = read_document(args.file, max_bytes=settings.fetch.max_bytes)
     # The bytes are decoded as a page would be (BOM, <meta charset>, then UTF-8 or windows-1252), so a saved
     # windows-1252 page works too.
     content = decode_html(raw, content_type=None)
@@ -502,7 +503,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     return int(count)
 
 
-# Each skipped or failed URL once, by its latest outcome and reason (flows.fetch.Reason, or not_an_article /
+# Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /
 # extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
 SKIP_REASONS_SQL = """
 SELECT coalesce(s.source, '-') AS source,

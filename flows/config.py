@@ -1,81 +1,35 @@
 """The sources file: `[[sources]]` to crawl and `[settings]` for the run, validated once.
 
-A config error names the file, the key and what is wrong, so a user can fix it without reading code.
-CLI flags override `[settings]`; nothing else in copydesk reads files or the environment for settings.
+A config error names the file, the key (and the source) and what is wrong, so a user can fix it without reading
+code. `[settings]` keys are Settings' fields and, flat beside them, its FetchPolicy's; `[[sources]]` keys are
+crawl.sources.Source's. CLI flags override `[settings]`; nothing else in copydesk reads files for settings (the
+ingest flow reads the proxy environment variables, as curl does).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
-import math
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import idna
-
-DEFAULT_USER_AGENT = "copydesk/0.1 (+https://github.com/copydesk/copydesk; news archiving bot)"
+from crawl.policy import FETCH_RANGES, HOST_RULE, FetchPolicy, Range, Rule, checked, host_problem, shown
+from crawl.sources import Source
 
 
 class ConfigError(ValueError):
     """The sources file cannot be used as it is."""
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
-    """The valid values of a numeric setting; bounds are inclusive unless marked open."""
-
-    low: float
-    high: float
-    unit: str = ""
-    open_low: bool = False
-    open_high: bool = False
-    hint: str = ""
-
-    def __contains__(self, value: float) -> bool:
-        above = value > self.low if self.open_low else value >= self.low
-        below = value < self.high if self.open_high else value <= self.high
-        return above and below
-
-    def describe(self, *, integer: bool) -> str:
-        """What a valid value is, in words: "an integer from 0 to 10", "a number greater than 0 ..."."""
-        kind = "an integer" if integer else "a number"
-        low, high = (_figure(b) for b in (self.low, self.high))
-        if self.open_low and self.open_high:
-            text = f"{kind} between {low} and {high}, exclusive"
-        elif self.open_low:
-            text = f"{kind} greater than {low} and at most {high}"
-        else:
-            text = f"{kind} from {low} to {high}"
-        return f"{text} ({self.unit})" if self.unit else text
-
-
-def _figure(bound: float) -> str:
-    """A bound as TOML would take it: 3600, 10_000_000, 0.5."""
-    if bound != int(bound):
-        return f"{bound:g}"
-    return f"{int(bound):_}" if bound >= 10_000 else str(int(bound))
-
-
 # The valid values of every numeric setting, checked whenever Settings is built: from the sources file, CLI
-# flags or Prefect parameters. A new numeric setting needs its line here (tests/flows/test_config.py checks).
-# Upper bounds keep one setting from holding a run for days or the machine's memory; NaN and inf never pass.
+# flags or Prefect parameters. A new numeric setting needs its line here (tests/flows/test_config.py checks);
+# the fetch policy's are in crawl.policy.FETCH_RANGES.
 RANGES: dict[str, Range] = {
-    "concurrency": Range(1, 1024, "requests in flight"),
-    "per_host_concurrency": Range(1, 64, "requests in flight per host"),
-    "per_host_delay": Range(0, 3600, "seconds"),
-    "connect_timeout": Range(0, 3600, "seconds", open_low=True),
-    "read_timeout": Range(0, 3600, "seconds", open_low=True),
-    "total_timeout": Range(0, 3600, "seconds", open_low=True),
-    "max_bytes": Range(1, 1_000_000_000, "bytes"),
-    "max_redirects": Range(0, 50),
-    "retries": Range(0, 10),
-    "max_retry_after": Range(0, 86_400, "seconds"),
+    **{name: FETCH_RANGES[name] for name in FETCH_RANGES if name != "timeout"},
     "dedup_threshold": Range(0, 1, open_low=True, open_high=True, hint="pass a Jaccard similarity such as 0.5"),
     "num_perm": Range(16, 1024, hint="128 is the default; 64-512 are usual"),
     "shingle_size": Range(1, 32, "words", hint="5 is the default"),
@@ -84,9 +38,9 @@ RANGES: dict[str, Range] = {
     "retry_failed_after_minutes": Range(0, 52_560_000, "minutes"),
     "batch_size": Range(1, 10_000, "URLs"),
     "max_articles_per_source": Range(1, 10_000_000),
+    "max_pages": Range(1, 10_000_000, "pages per source and run"),
     "extract_workers": Range(0, 256, hint="0 means one per CPU core"),
     "extract_timeout": Range(0, 3600, "seconds per page", open_low=True),
-    "max_crawl_delay": Range(0, 86_400, "seconds", hint="30 is the default"),
     "max_sitemap_urls": Range(1, 10_000_000, "URLs per source and run"),
     "source_timeout": Range(0, 86_400, "seconds", open_low=True, hint="600 is the default"),
     "max_items_per_feed": Range(1, 1_000_000, "items"),
@@ -94,62 +48,27 @@ RANGES: dict[str, Range] = {
 }
 CANONICAL_RULES = ("earliest", "longest", "source_priority")
 _MEMORY_LIMIT = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
-# RFC 9110 field values, without obs-text: httpx sends str headers as ASCII and refuses anything else.
-_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
-_LABEL = re.compile(r"[a-z0-9-]{1,63}", re.IGNORECASE)
-_IPV4_STYLE = re.compile(r"[0-9]+(?:\.[0-9]+){3}")  # httpx reads such a host as an IPv4 address or refuses it
-HOST_RULE = "a host name is dot-separated labels of 1-63 letters, digits or hyphens (or an IP address)"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One news site: where to look for article URLs."""
-
-    name: str
-    homepage: str | None = None
-    feeds: tuple[str, ...] = ()
-    sitemaps: tuple[str, ...] = ()
-    # Off by default: link discovery fetches listing pages and finds fewer dates than feeds do.
-    discover_links: bool = False
-    # Levels of listing pages followed from the homepage when discover_links is on (1 = homepage only).
-    link_depth: int = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Run-wide settings; every field can be set under [settings] or overridden by a CLI flag.
+    """Run-wide settings; every key can be set under [settings] or overridden by a CLI flag.
 
-    Built from anywhere (the sources file, CLI flags, Prefect parameters), a Settings is checked field by
-    field against its type and range (RANGES), with a message that says what would be valid.
+    The keys are this class's fields and, flat beside them, those of its `fetch` policy (crawl.policy):
+    `[settings] per_host_delay = 1` sets `settings.fetch.per_host_delay`. Built from anywhere (the sources
+    file, CLI flags, Prefect parameters), a Settings is checked field by field against its type and range
+    (RANGES), with a message that says what would be valid.
     """
 
     db: str = "copydesk.duckdb"
-    user_agent: str = DEFAULT_USER_AGENT
-    contact_url: str | None = None
-    concurrency: int = 16
-    per_host_concurrency: int = 2
-    # Seconds between two requests to one host (robots.txt Crawl-delay wins when larger).
-    per_host_delay: float = 0.25
-    connect_timeout: float = 5.0
-    read_timeout: float = 10.0
-    total_timeout: float = 30.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    retries: int = 2
-    max_retry_after: float = 30.0
-    # A robots.txt Crawl-delay over this many seconds is capped to it ("cap") or its host is not crawled
-    # ("skip", recorded with reason crawl_delay): one site asking for an hour between requests holds a run.
-    max_crawl_delay: float = 30.0
-    crawl_delay_over_cap: str = "cap"
-    allow_private: bool = False
-    allow_hosts: tuple[str, ...] = ()
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     # Estimated Jaccard for "same story"; see extractors.fingerprint.DedupParams for the reasoning.
     dedup_threshold: float = 0.5
     num_perm: int = 128
     shingle_size: int = 5
     # Which copy of a syndicated story is its cluster's canonical article: earliest | longest |
     # source_priority (the first source in `source_priority` that carries it).
-    canonical_rule: str = "earliest"
+    canonical_rule: Literal["earliest", "longest", "source_priority"] = "earliest"
     source_priority: tuple[str, ...] = ()
     # Re-check (conditional GET) articles published within this many hours of their source's newest
     # article, to catch corrections and updates; most happen on a story's first day.
@@ -162,6 +81,9 @@ class Settings:
     # the batches in flight.
     batch_size: int = 200
     max_articles_per_source: int = 10_000
+    # Article pages fetched or re-checked per source and run (a source's own max_pages wins); the rest wait
+    # for the next run, in discovery order. None: no cap.
+    max_pages: int | None = None
     # URLs read from one source's sitemaps per run, all files together (each file also stops at the protocol's
     # 50,000): a 348k-URL sitemap took 447 MB. URLs over it are counted in an errors row (SitemapCapped).
     max_sitemap_urls: int = 100_000
@@ -185,91 +107,53 @@ class Settings:
     db_memory_limit: str = "2GB"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fetch, FetchPolicy):
+            raise ValueError(f"fetch must be a FetchPolicy, got {shown(self.fetch)}")
         for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, _valid(f.name, str(f.type), getattr(self, f.name)))
+            if f.name != "fetch":
+                value = checked(f.name, str(f.type), getattr(self, f.name), ranges=RANGES, rules=_RULES)
+                object.__setattr__(self, f.name, value)
         if self.canonical_rule == "source_priority" and not self.source_priority:
             raise ValueError("canonical_rule = 'source_priority' needs source_priority = [names, in order]")
 
+    @classmethod
+    def of(cls, keys: Mapping[str, Any]) -> Settings:
+        """Settings from flat keys, as [settings] holds them (the fetch policy's beside the others)."""
+        return cls().with_overrides(**keys)
+
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the given fields replaced; None values mean "not given" and are ignored."""
+        """A copy with the given keys replaced; None values mean "not given" and are ignored."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        return dataclasses.replace(self, **given)
+        unknown = sorted(set(given) - set(SETTING_KEYS))
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}; known settings: {', '.join(SETTING_KEYS)}")
+        fetch = {k: v for k, v in given.items() if k in _FETCH_KEYS}
+        rest = {k: v for k, v in given.items() if k not in _FETCH_KEYS}
+        policy = dataclasses.replace(self.fetch, **fetch) if fetch else self.fetch
+        return dataclasses.replace(self, fetch=policy, **rest)
+
+    def value(self, key: str) -> Any:
+        """The value of a flat key: `value("per_host_delay")` is `fetch.per_host_delay`."""
+        return getattr(self.fetch if key in _FETCH_KEYS else self, key)
+
+    def as_keys(self) -> dict[str, Any]:
+        """Every key and its value, flat, as the sources file would hold them (recorded with each run)."""
+        return {key: self.value(key) for key in SETTING_KEYS}
 
 
-def _valid(name: str, annotation: str, value: Any) -> Any:
-    """`value` as setting `name` holds it (an int for a float becomes a float, a list a tuple), or ValueError."""
-    if annotation == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, got {_shown(value)}")
-        return value
-    if annotation in ("int", "float"):
-        return _number(name, value, integer=annotation == "int")
-    if annotation == "tuple[str, ...]":
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"{name} must be a list of strings, got {_shown(value)}")
-        for item in value:
-            _check_text(name, item, _ITEM_RULES.get(name))
-        return tuple(value)
-    if annotation in ("str", "str | None"):
-        if value is None and annotation == "str | None":
-            return value
-        if not isinstance(value, str):
-            raise ValueError(f"{name} must be a string, got {_shown(value)}")
-        _check_text(name, value, _TEXT_RULES.get(name))
-        return value
-    raise TypeError(f"Settings.{name}: no validation for the type {annotation}; add it to config._valid")
-
-
-def _number(name: str, value: Any, *, integer: bool) -> int | float:
-    valid = RANGES[name]
-    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
-    finite = ok_type and not (isinstance(value, float) and not math.isfinite(value))
-    if isinstance(value, bool) or not finite or value not in valid:
-        hint = f"; {valid.hint}" if valid.hint else ""
-        raise ValueError(f"{name} must be {valid.describe(integer=integer)}, got {_shown(value)}{hint}")
-    return value if integer else float(value)
-
-
-def _check_text(name: str, value: str, rule: Callable[[str, str], str | None] | None) -> None:
-    problem = rule(name, value) if rule else None
-    if problem:
-        raise ValueError(problem)
-
-
-def _shown(value: Any) -> str:
-    """A value as the user wrote it in TOML, named by its type where that is the mistake."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the string {_clip(repr(value))}"
-    if isinstance(value, int | float):
-        return _clip(repr(value))
-    if isinstance(value, list | tuple):
-        return f"the list {_clip(repr(list(value)))}"
-    if isinstance(value, Mapping):
-        return "a table"
-    return f"{type(value).__name__} {_clip(repr(value))}"
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+_FETCH_KEYS = frozenset(f.name for f in dataclasses.fields(FetchPolicy))
+# Every [settings] key: the run's own, then the fetch policy's.
+SETTING_KEYS: tuple[str, ...] = (
+    *(f.name for f in dataclasses.fields(Settings) if f.name != "fetch"),
+    *(f.name for f in dataclasses.fields(FetchPolicy)),
+)
+# Every [[sources]] key.
+SOURCE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Source))
 
 
 def _db_path(name: str, value: str) -> str | None:
     if not value.strip() or "\x00" in value:
-        return f"{name} must be the path of a DuckDB file such as 'news.duckdb', got {_shown(value)}"
-    return None
-
-
-def _header_value(name: str, value: str) -> str | None:
-    if not value.strip():
-        return f"{name} must not be empty: it is sent in every request's User-Agent header"
-    if not _HEADER_VALUE.fullmatch(value):
-        bad = next(c for c in value if not " " <= c <= "~")
-        return (
-            f"{name} must be printable ASCII without control characters (it is sent as an HTTP header), "
-            f"got {_shown(value)} with {bad!r}"
-        )
+        return f"{name} must be the path of a DuckDB file such as 'news.duckdb', got {shown(value)}"
     return None
 
 
@@ -283,77 +167,17 @@ def _canonical_rule(name: str, value: str) -> str | None:
     return f"{name}={value!r} is unknown; use earliest, longest or source_priority"
 
 
-def _crawl_delay_over_cap(name: str, value: str) -> str | None:
-    if value in ("cap", "skip"):
-        return None
-    return f"{name}={value!r} is unknown; use 'cap' (crawl at max_crawl_delay) or 'skip' (do not crawl the host)"
-
-
 def _source_name(name: str, value: str) -> str | None:
     return None if value.strip() else f"{name} has an empty name; list source names, in order"
 
 
-def _allow_entry(name: str, entry: str) -> str | None:
-    """allow_hosts takes host names, IP addresses and IP networks (CIDR)."""
-    if "/" in entry:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            return f"{name} entry {entry!r} is not a valid network such as 10.0.0.0/8"
-        return None
-    if entry.startswith("[") or "*" in entry:
-        fix = "write IPv6 addresses without brackets" if "[" in entry else "wildcards are not supported"
-        return f"{name} entry {entry!r}: {fix}; list host names, IP addresses or networks such as 10.0.0.0/8"
-    problem = host_problem(entry)
-    if problem:
-        return f"{name} entry {entry!r} is not a host name, IP address or network (CIDR): {problem}; {HOST_RULE}"
-    return None
-
-
-# Checks of string settings beyond their type, by field name; each returns what is wrong, or None.
-_TEXT_RULES: dict[str, Callable[[str, str], str | None]] = {
+# Checks of the settings beyond their type, by name; each returns what is wrong, or None.
+_RULES: dict[str, Rule] = {
     "db": _db_path,
-    "user_agent": _header_value,
-    "contact_url": _header_value,
     "db_memory_limit": _memory_limit,
     "canonical_rule": _canonical_rule,
-    "crawl_delay_over_cap": _crawl_delay_over_cap,
-}
-# The same for each item of a list setting.
-_ITEM_RULES: dict[str, Callable[[str, str], str | None]] = {
-    "allow_hosts": _allow_entry,
     "source_priority": _source_name,
 }
-
-
-def host_problem(host: str) -> str | None:
-    """What makes `host` (as urlsplit gives it: no brackets, no port) unusable as a host, or None."""
-    if not host:
-        return "it is empty"
-    if ":" in host or _IPV4_STYLE.fullmatch(host):
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return f"{host!r} is not a valid IP address"
-        return None
-    name = host
-    if not host.isascii():
-        try:
-            name = idna.encode(host.lower()).decode("ascii")  # as httpx will encode it
-        except UnicodeError as exc:  # idna.IDNAError is one
-            return f"{host!r} is not a valid international (IDNA) host name: {exc}"
-    name = name.removesuffix(".")  # the root label: "example.org." is fully qualified
-    if len(name) > 253:
-        return f"it is {len(name)} characters long, over the 253 of a DNS name"
-    for label in name.split("."):
-        if not label:
-            return f"{_clip(host, 60)!r} has an empty label (two dots in a row, or a leading dot)"
-        if len(label) > 63:
-            return f"its label {label[:20]}... is {len(label)} characters long, over 63"
-        if not _LABEL.fullmatch(label):
-            bad = next(c for c in label if not (c.isascii() and (c.isalnum() or c == "-")))
-            return f"its label {_clip(label, 60)!r} has the character {bad!r}"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,11 +227,12 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
     where = f"{origin}: sources[{index}]"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: expected a table, got {type(raw).__name__}")
-    _reject_unknown(raw, {f.name for f in dataclasses.fields(Source)}, where=where)
     name = raw.get("name")
+    if isinstance(name, str) and name.strip():
+        where = f"{origin}: source {name!r}"
+    _reject_unknown(raw, set(SOURCE_KEYS), where=where)
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' is missing or empty")
-    where = f"{origin}: source {name!r}"
     homepage = raw.get("homepage")
     if homepage is not None:
         homepage = _check_url(homepage, where=f"{where}: homepage")
@@ -424,23 +249,29 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
             f"{where}: nothing to discover articles from; give 'feeds' or 'sitemaps' "
             "(or 'homepage' with discover_links = true)"
         )
-    return Source(
-        name=name.strip(),
-        homepage=homepage,
-        feeds=feeds,
-        sitemaps=sitemaps,
-        discover_links=discover_links,
-        link_depth=link_depth,
-    )
+    where_keys = {"name", "homepage", "feeds", "sitemaps", "discover_links", "link_depth"}
+    settings = {key: value for key, value in raw.items() if key not in where_keys}
+    try:
+        return Source(
+            name=name.strip(),
+            homepage=homepage,
+            feeds=feeds,
+            sitemaps=sitemaps,
+            discover_links=discover_links,
+            link_depth=link_depth,
+            **settings,
+        )
+    except ValueError as exc:  # a per-source setting: the message starts with its key
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _parse_settings(raw: Any, *, origin: str) -> Settings:
     where = f"{origin}: [settings]"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: expected a table")
-    _reject_unknown(raw, {f.name for f in dataclasses.fields(Settings)}, where=where)
+    _reject_unknown(raw, set(SETTING_KEYS), where=where)
     try:
-        return Settings(**raw)
+        return Settings.of(raw)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 
@@ -474,3 +305,19 @@ def _reject_unknown(raw: Mapping[str, Any], known: set[str], *, where: str) -> N
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+
+
+def enabled_sources(config: Config, names: Sequence[str] | None = None) -> list[Source]:
+    """The sources a run crawls: those named (each must exist and be enabled), else every enabled one."""
+    if not names:
+        return [s for s in config.sources if s.enabled]
+    by_name = {s.name: s for s in config.sources}
+    unknown = sorted(set(names) - set(by_name))
+    if unknown:
+        raise ConfigError(f"unknown source names {unknown}; the sources file has {list(by_name)}")
+    disabled = sorted(n for n in set(names) if not by_name[n].enabled)
+    if disabled:
+        raise ConfigError(
+            f"source {disabled[0]!r} is disabled (enabled = false in {config.path}); enable it to crawl it"
+        )
+    return [s for s in config.sources if s.name in names]

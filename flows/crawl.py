@@ -2,10 +2,11 @@
 
 Each source goes at its own pace: its articles are fetched as soon as its own discovery has found them, and a
 source that is slow, failing or past `source_timeout` is cut off with a recorded reason while the others go on.
-The pipelines share one Fetcher (per-host politeness stays global), the extraction workers and the run's one
+The pipelines share the run's fetching (each source through its own view of it, Fetcher.for_source, with its
+user agent, headers, proxy and timeouts; per-host politeness stays global), the extraction workers and the one
 DuckDB writer, which writes batches in the order they are ready, those that wait together in one transaction.
 Anything one source or one batch raises becomes its rows in `errors`; only the writer failing, or the process
-being told to stop, ends the crawl early. Tasks are thin wrappers over flows.discover / flows.steps / storage,
+being told to stop, ends the crawl early. Tasks are thin wrappers over crawl.discover / flows.steps / storage,
 each over a batch: a Prefect task run costs ~50 ms of CPU.
 """
 
@@ -27,10 +28,12 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows.config import Settings, Source
-from flows.discover import Budget, Candidate, Discovery, Limits, discover_source, first_url
+from crawl.discover import Budget, Candidate, Discovery, Limits, Problem, discover_source, first_url
+from crawl.fetch import Fetched, Fetcher, Validators
+from crawl.sources import Source
+from extractors.hints import ExtractionHints
+from flows.config import Settings
 from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
-from flows.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from flows.publish import ProgressArtifact
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
 from flows.runs import innermost, one_line
@@ -121,27 +124,13 @@ class CrawlResult:
     unreached: dict[str, str] = field(default_factory=dict)
 
 
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The fetcher's policy from run settings."""
-    agent = settings.user_agent
-    if settings.contact_url and settings.contact_url not in agent:
-        agent = f"{agent} (+{settings.contact_url})"
-    return FetchPolicy(
-        user_agent=agent,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        total_timeout=settings.total_timeout,
-        max_bytes=settings.max_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.retries,
-        max_retry_after=settings.max_retry_after,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay=settings.per_host_delay,
-        concurrency=settings.concurrency,
-        allow_private=settings.allow_private,
-        allow_hosts=settings.allow_hosts,
-        max_crawl_delay=settings.max_crawl_delay,
-        crawl_delay_over_cap="skip" if settings.crawl_delay_over_cap == "skip" else "cap",  # validated in Settings
+def discovery_limits(settings: Settings) -> Limits:
+    """How much of each source discovery reads, from the run's settings."""
+    return Limits(
+        max_candidates=settings.max_articles_per_source,
+        max_items_per_feed=settings.max_items_per_feed,
+        max_urls_per_sitemap=settings.max_urls_per_sitemap,
+        max_sitemap_urls=settings.max_sitemap_urls,
     )
 
 
@@ -187,8 +176,10 @@ async def extract(
     responses: Sequence[Fetched],
     pool: Executor | None = None,
     timeout: float = EXTRACT_TIMEOUT,
+    hints: ExtractionHints | None = None,
 ) -> BatchRows:
-    """Extract each fetched page of a batch into the rows to load, in `pool` (default: a thread).
+    """Extract each fetched page of a batch (of one source, with its `hints`) into the rows to load, in `pool`
+    (default: a thread).
 
     In the worker processes a batch goes as chunks of EXTRACT_CHUNK pages, so that every worker takes part in
     the last batches of a run instead of one extracting a whole batch while the others wait.
@@ -198,7 +189,7 @@ async def extract(
     parts = await asyncio.gather(
         *(
             loop.run_in_executor(
-                pool, partial(extract_batch, timeout=timeout), batch[i : i + size], responses[i : i + size]
+                pool, partial(extract_batch, timeout=timeout, hints=hints), batch[i : i + size], responses[i : i + size]
             )
             for i in range(0, len(batch), size)
         )
@@ -251,12 +242,7 @@ class Crawl:
         self._planned, self._fetched, self._written, self._discovered = 0, 0, 0, 0
         self._offload = _distributed()
         self._pool = ExtractionPool(workers=1 if self._offload else settings.extract_workers, batches=0)
-        self._limits = Limits(
-            max_candidates=settings.max_articles_per_source,
-            max_items_per_feed=settings.max_items_per_feed,
-            max_urls_per_sitemap=settings.max_urls_per_sitemap,
-            max_sitemap_urls=settings.max_sitemap_urls,
-        )
+        self._limits = discovery_limits(settings)
 
     async def run(self, sources: Sequence[Source], listings: Mapping[str, Listing]) -> CrawlResult:
         report_progress("discover", 0, len(sources))
@@ -290,18 +276,19 @@ class Crawl:
 
     async def _pipeline(self, source: Source, listing: Listing) -> None:
         budget = Budget.starting_now(self.settings.source_timeout)
-        discovery = await discover(self.fetcher, source, listing, self._limits, budget)
+        fetcher = self.fetcher.for_source(source.fetch_policy(self.settings.fetch))
+        discovery = await discover(fetcher, source, listing, self._limits, budget)
         candidates = [c for c in discovery.candidates if self._claimed.setdefault(c.url, source.name) == source.name]
         self._record_discovery(source, discovery, candidates)
         if discovery.cut_off:
             return
-        plan = await self._plan(source, candidates)
+        plan, left = self._capped(source, await self._plan(source, candidates))
         batches = host_batches(plan, self.settings.batch_size)
         self._pool.expect(len(batches))
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
         if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
             self._pool.warm_up()
-        outcomes = await asyncio.gather(*(self._batch(batch, budget) for batch in batches))
+        outcomes = await asyncio.gather(*(self._batch(fetcher, source, batch, budget) for batch in batches))
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
             message = (
@@ -311,10 +298,29 @@ class Crawl:
             row = ErrorRow("source", first_url(source), "SourceTimeout", message, utcnow())
             self.summary.add(source.name, errors=1)
             await self._ready.put(_Ready([], BatchRows(errors=[row])))
-        elif all(clean for _, clean in outcomes):
+        elif all(clean for _, clean in outcomes) and not left:
             # Only now may its feeds and sitemaps be asked "changed since?": a 304 next run must not hide an
             # article this run listed but did not get to (written after, or with, the source's last batch).
             await self._ready.put(_Ready([], BatchRows(seen=_listing_rows(source, discovery, validators=True))))
+
+    def _capped(self, source: Source, plan: list[PlannedFetch]) -> tuple[list[PlannedFetch], int]:
+        """The plan within the source's max_pages, and how many URLs wait for later runs (with a row saying so).
+
+        New URLs go first, in discovery order, then re-checks: re-checking what is stored must not use up the
+        cap run after run while new articles wait.
+        """
+        cap = source.max_pages or self.settings.max_pages
+        if cap is None or len(plan) <= cap:
+            return plan, 0
+        plan = sorted(plan, key=lambda planned: planned.validators is not None)
+        message = (
+            f"source {source.name!r}: {len(plan) - cap} of {len(plan)} article URLs left for later runs "
+            f"(max_pages={cap}); new URLs first, in discovery order, then re-checks"
+        )
+        row = ErrorRow("source", first_url(source), "PagesCapped", message, utcnow())
+        self._ready.put_nowait(_Ready([], BatchRows(errors=[row])))
+        self._planned -= len(plan) - cap
+        return plan[:cap], len(plan) - cap
 
     def _record_discovery(self, source: Source, discovery: Discovery, candidates: list[Candidate]) -> None:
         if discovery.reached:
@@ -324,9 +330,10 @@ class Crawl:
             self._reasons.setdefault(source.name, reasons[0])
         if not discovery.reached and not discovery.cut_off:
             message = f"source {source.name!r}: no feed, sitemap or page could be read: " + "; ".join(reasons[:3])
-            discovery.errors.append(ErrorRow("source", first_url(source), "SourceUnreachable", message, utcnow()))
+            discovery.errors.append(Problem("source", first_url(source), "SourceUnreachable", message, utcnow()))
         tally_discovery(self.summary, {source.name: discovery}, candidates)
-        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=discovery.errors)
+        errors = [ErrorRow(p.stage, p.url, p.error_type, p.message, p.occurred_at) for p in discovery.errors]
+        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=errors)
         rows.seen = _listing_rows(source, discovery, validators=False)
         self._ready.put_nowait(_Ready([], rows))
         self._discovered += 1
@@ -342,14 +349,15 @@ class Crawl:
         now, window = utcnow(), timedelta(hours=self.settings.refetch_window_hours)
         recent, states = await asyncio.to_thread(_plan_inputs, self.settings.db, source.name, candidates, now, window)
         known = {c.url for c in candidates}
-        recent_urls = {c.url for c in recent}  # discovered again or not, a recent article is re-checked
-        recent = [
+        # Recent stored articles this run's discovery did not list are re-checked too; those it did list are
+        # re-checked as candidates (still recent, so `recent` names them all).
+        unlisted = [
             c for c in recent if c.url not in known and self._claimed.setdefault(c.url, source.name) == source.name
         ]
         plan = plan_fetches(
-            [*candidates, *recent],
+            [*candidates, *unlisted],
             states,
-            recent=recent_urls,
+            recent={c.url for c in recent},
             now=now,
             refetch_window=window,
             retry_failed_after=timedelta(minutes=self.settings.retry_failed_after_minutes),
@@ -363,21 +371,23 @@ class Crawl:
         )
         return plan
 
-    async def _batch(self, batch: list[PlannedFetch], budget: Budget) -> tuple[int, bool]:
+    async def _batch(
+        self, fetcher: Fetcher, source: Source, batch: list[PlannedFetch], budget: Budget
+    ) -> tuple[int, bool]:
         """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well)."""
         async with self._in_flight:
             try:
-                fetched = await fetch(self.fetcher, _quoted(batch), budget)
+                fetched = await fetch(fetcher, _quoted(batch), budget)
             except Exception as exc:  # per-batch boundary: every URL of it gets the error row
                 rows = failed_batch_rows("fetch", batch, exc)
             else:
-                rows = await self._extracted(fetched)
+                rows = await self._extracted(fetched, source.hints)
             self._fetched += len(batch)
             report_progress("fetch", self._fetched, self._planned)
         await self._ready.put(_Ready(batch, rows))
         return sum(e.error_type == "SourceTimeout" for e in rows.errors), rows.unexpected == 0
 
-    async def _extracted(self, fetched: FetchedBatch) -> BatchRows:
+    async def _extracted(self, fetched: FetchedBatch, hints: ExtractionHints | None) -> BatchRows:
         batch, responses = fetched.answered, fetched.responses
         try:
             if not any(r.ok for r in responses):  # all 304, failed or skipped: rows only, no extraction
@@ -385,10 +395,10 @@ class Crawl:
             elif not self._offload:
                 executor = self._pool.executor_for(responses)
                 timeout = self.settings.extract_timeout
-                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout)
+                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout, hints)
             else:  # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 # PrefectFuture[BatchRows]; typed as a coroutine's
-                future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout)
+                future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout, hints=hints)
                 rows = await asyncio.to_thread(future.result)
         except Exception as exc:  # per-batch boundary (a worker process died, say): the pages' error rows
             rows = failed_batch_rows("extract", batch, exc)
@@ -415,8 +425,7 @@ class Crawl:
 
     async def _write_parts(self, parts: list[_Ready]) -> None:
         rows = BatchRows.joined(p.rows for p in parts)
-        rows.fetches += fetch_rows(self.fetcher.robots_fetches)
-        self.fetcher.robots_fetches.clear()
+        rows.fetches += fetch_rows(self.fetcher.take_robots_responses())
         loaded = await load(self.settings.db, self.run_id, _quoted(rows))
         articles = [p for p in parts if p.batch]
         batch = [planned for p in articles for planned in p.batch]
@@ -437,8 +446,9 @@ def _plan_inputs(
     """
     with database_turns.turn(), connect(db) as con:
         recent = [
-            Candidate(url, name, published, fetch_url or "", listed=True)  # stored as an article before
-            for url, name, fetch_url, published in recent_articles(con, now=now, window=window)
+            # Stored as an article before; its stored date stands in for the page's, as its listing's would.
+            Candidate(url, name, published, fetch_url or "", listed=True, published_from=dated_by)
+            for url, name, fetch_url, published, dated_by in recent_articles(con, now=now, window=window)
             if name == source
         ]
         states = seen_states(con, [c.url for c in [*candidates, *recent]])

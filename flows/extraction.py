@@ -24,9 +24,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from crawl.fetch import Fetched
 from extractors.article import ExtractionError
+from extractors.hints import ExtractionHints
 from flows.config import Settings
-from flows.fetch import Fetched
 from flows.steps import BatchRows, PlannedFetch, fetch_rows, rows_for_page, seen_row, utcnow
 from storage.rows import ErrorRow
 
@@ -50,14 +51,19 @@ class _Overrun(BaseException):
 
 
 def extract_batch(
-    batch: Sequence[PlannedFetch], responses: Sequence[Fetched], *, timeout: float = EXTRACT_TIMEOUT
+    batch: Sequence[PlannedFetch],
+    responses: Sequence[Fetched],
+    *,
+    timeout: float = EXTRACT_TIMEOUT,
+    hints: ExtractionHints | None = None,
 ) -> BatchRows:
-    """Rows for each page of a batch; a page that fails unexpectedly or runs past `timeout` seconds becomes an
-    error row, not a failed batch."""
+    """Rows for each page of a batch (of one source, with its extraction `hints`); a page that fails
+    unexpectedly or runs past `timeout` seconds becomes an error row, not a failed batch."""
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
         try:
-            rows.extend(within_budget(timeout, rows_for_page, response, planned.candidate, now=now, what=response.url))
+            candidate, what = planned.candidate, response.url
+            rows.extend(within_budget(timeout, rows_for_page, response, candidate, now=now, hints=hints, what=what))
         except ExtractionTimeout as exc:  # out of time outside the extractor itself (which records its own)
             rows.extend(BatchRows(fetches=fetch_rows([response])))
             rows.seen.append(

@@ -24,17 +24,19 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from crawl.fetch import Fetcher
+from crawl.proxies import ProxyEnvironment
+from crawl.sources import Source
 from extractors.fingerprint import DedupParams
-from flows.config import Settings, Source, load_config
-from flows.crawl import Crawl, CrawlResult, Listing, database_turns, fetch_policy, listings, report_progress
+from flows.config import Settings, enabled_sources, load_config
+from flows.crawl import Crawl, CrawlResult, Listing, database_turns, listings, report_progress
 from flows.crawl import progress_hook as progress_hook  # the CLI's progress bars hook in here
-from flows.fetch import Fetcher
 from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
 from flows.steps import utcnow
 from storage.db import writing
-from storage.dedup import DedupResult, assign_clusters, has_pending
+from storage.dedup import CanonicalRule, DedupResult, assign_clusters, has_pending
 from storage.load import finish_run, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
 
@@ -48,15 +50,28 @@ def dedup_params(settings: Settings) -> DedupParams:
     )
 
 
+def canonical_rule(settings: Settings) -> CanonicalRule:
+    """Which member of a cluster is its canonical article: canonical_rule and source_priority."""
+    return CanonicalRule(settings.canonical_rule, settings.source_priority)
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def dedupe(db: str, run_id: str, params: DedupParams, memory_limit: str | None = None) -> tuple[DedupResult, int]:
+async def dedupe(
+    db: str,
+    run_id: str,
+    params: DedupParams,
+    memory_limit: str | None,
+    canonical: CanonicalRule,
+) -> tuple[DedupResult, int]:
     """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters."""
-    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit)
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical)
 
 
-def _assign_clusters(db: str, run_id: str, params: DedupParams, memory_limit: str | None) -> tuple[DedupResult, int]:
+def _assign_clusters(
+    db: str, run_id: str, params: DedupParams, memory_limit: str | None, canonical: CanonicalRule
+) -> tuple[DedupResult, int]:
     with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
-        return assign_clusters(con, run_id, params), count_new_clusters(con, run_id)
+        return assign_clusters(con, run_id, params, canonical=canonical), count_new_clusters(con, run_id)
 
 
 def run_name(prefix: str) -> Callable[[], str]:
@@ -91,7 +106,7 @@ async def ingest(
     settings = config.settings.with_overrides(
         db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
     )
-    summary = await _run(log, "ingest", sources, settings, _select(config.sources, source_names))
+    summary = await _run(log, "ingest", sources, settings, enabled_sources(config, source_names))
     return asdict(summary)
 
 
@@ -120,7 +135,7 @@ async def backfill(
     settings = config.settings.with_overrides(
         db=db, allow_private=allow_private, refetch_window_hours=refetch_window_hours
     )
-    summary = await _run(log, "backfill", sources, settings, _select(config.sources, source_names))
+    summary = await _run(log, "backfill", sources, settings, enabled_sources(config, source_names))
     return asdict(summary)
 
 
@@ -136,7 +151,7 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
             running_runs(con, other_than=run_id), host=host, pid=pid, now=started, alive=pid_alive
         )
         mark_abandoned(con, abandoned, finished_at=started)
-        params = {"sources": sources, **asdict(settings)}
+        params = {"sources": sources, **settings.as_keys()}
         start_run(con, run_id, started_at=started, params=params, pid=pid, hostname=host)
         left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
         memory = listings(con, selected)
@@ -174,7 +189,8 @@ async def _crawl(
     summary: RunSummary,
 ) -> CrawlResult:
     """Every source's pipeline, to the last row written; then one summary line."""
-    async with Fetcher(fetch_policy(settings)) as fetcher:
+    # The environment's proxy variables, read here (once per run), as curl and httpx read them.
+    async with Fetcher(settings.fetch, proxies=ProxyEnvironment.from_environ(os.environ)) as fetcher:
         result = await Crawl(log, flow_name, settings, run_id, summary, fetcher).run(sources, memory)
     log.info(
         "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
@@ -192,7 +208,7 @@ async def _dedupe(log: Any, settings: Settings, run_id: str, summary: RunSummary
     report_progress("dedupe", 0, 1)
     if pending or summary.new or summary.updated:
         result, summary.new_clusters = await dedupe(
-            settings.db, run_id, dedup_params(settings), settings.db_memory_limit
+            settings.db, run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
         )
         log.info(
             "dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges
@@ -239,12 +255,3 @@ def _record_end(
             raise
         exc.add_note(f"the run could not be marked {status}: {failure}")
     return finished
-
-
-def _select(sources: Sequence[Source], names: Sequence[str] | None) -> list[Source]:
-    if not names:
-        return list(sources)
-    unknown = sorted(set(names) - {s.name for s in sources})
-    if unknown:
-        raise ValueError(f"unknown source names {unknown}; the sources file has {[s.name for s in sources]}")
-    return [s for s in sources if s.name in names]

@@ -19,13 +19,13 @@ from prefect.runtime import flow_run
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
-from flows.ingest import dedup_params, run_name
+from flows.ingest import canonical_rule, dedup_params, run_name
 from storage.db import writing
-from storage.dedup import DedupResult, assign_clusters, reset_index
+from storage.dedup import CanonicalRule, DedupResult, assign_clusters, reset_index
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str) -> DedupResult:
+def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> DedupResult:
     """Empty the dedup index and assign every article a cluster again, in one transaction."""
     log = get_run_logger()  # the core calls back once per chunk, in this task's context
 
@@ -34,7 +34,7 @@ def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str) -> D
 
     with writing(db, memory_limit=memory_limit) as con:
         reset_index(con)
-        return assign_clusters(con, run_id, params, progress=report)
+        return assign_clusters(con, run_id, params, canonical=canonical, progress=report)
 
 
 @flow(name="rebuild-clusters", flow_run_name=run_name("rebuild-clusters"))
@@ -51,6 +51,7 @@ def rebuild_clusters(
     log = get_run_logger()
     settings = load_config(sources).settings if sources else Settings()
     settings = settings.with_overrides(db=db, dedup_threshold=dedup_threshold)
-    result = recluster(settings.db, flow_run.id or "rebuild-clusters", dedup_params(settings), settings.db_memory_limit)
+    run_id, params = flow_run.id or "rebuild-clusters", dedup_params(settings)
+    result = recluster(settings.db, run_id, params, settings.db_memory_limit, canonical_rule(settings))
     log.info("rebuild-clusters: %d signed, %d matches, %d merges", result.signed, result.matches, result.merges)
     return {"db": settings.db, **asdict(result)}

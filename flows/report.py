@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from flows.discover import Candidate, Discovery
+from crawl.discover import Candidate, Discovery
 from flows.steps import BatchRows, PlannedFetch
 from storage.rows import LoadResult, RunStatus
 

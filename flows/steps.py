@@ -7,21 +7,25 @@ Plain functions with no Prefect, so the flow's tasks stay thin and this logic is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
+from typing import Any
 from urllib.parse import urlsplit
 
+from crawl.discover import Budget, Candidate
+from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
+from extractors.hints import ExtractionHints
+from extractors.metadata import accessible_for_free
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
-from flows.discover import Budget, Candidate
-from flows.fetch import Fetched, Fetcher, Validators
 from flows.runs import innermost, one_line
-from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, SeenRow
+from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, SeenRow
 from storage.state import SeenState
 
 # Skips that say nothing about the page, only about this run's view of its host: retried as soon as a
@@ -154,7 +158,9 @@ def plan_fetches(
     return planned
 
 
-def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> BatchRows:
+def rows_for_page(
+    fetched: Fetched, candidate: Candidate, *, now: datetime, hints: ExtractionHints | None = None
+) -> BatchRows:
     """Rows for one article fetch: its attempts, its crawl memory, and the article if there is one."""
     rows = BatchRows(fetches=fetch_rows([fetched]))
     key, source = candidate.url, candidate.source
@@ -170,7 +176,8 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
             rows.unexpected += 1
         return rows
     try:
-        article = page_article(fetched, listed=candidate.listed)
+        html = decode_html(fetched.body, content_type=fetched.content_type)
+        article = extract_article(html, url=fetched.final_url, listed=candidate.listed, hints=hints)
     except ExtractionError as exc:
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
@@ -178,17 +185,11 @@ def rows_for_page(fetched: Fetched, candidate: Candidate, *, now: datetime) -> B
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
         return rows
     url = article_url(article, fetched)
-    rows.articles.append(article_row(article, url=url, source=source, fetched=fetched, now=now))
+    row = article_row(article, url=url, source=source, fetched=fetched, now=now, candidate=candidate)
+    rows.articles.append(dataclasses.replace(row, is_accessible_for_free=accessible_for_free(html)))
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]
-    published = article.published_at or candidate.published_at
-    rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=published))
+    rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=row.published_at))
     return rows
-
-
-def page_article(fetched: Fetched, *, listed: bool = False) -> Article:
-    """Decode and extract one fetched HTML page (`listed`: the site lists it as an article)."""
-    html = decode_html(fetched.body, content_type=fetched.content_type)
-    return extract_article(html, url=fetched.final_url, listed=listed)
 
 
 def article_url(article: Article, fetched: Fetched) -> str:
@@ -204,29 +205,39 @@ def article_url(article: Article, fetched: Fetched) -> str:
     return final
 
 
-def article_row(article: Article, *, url: str, source: str, fetched: Fetched, now: datetime) -> ArticleRow:
-    """An extracted article as a row of `articles`."""
+# Article fields stored as they are (the row's url is the key article_url chose; captions and related links
+# become pairs). A field both have is copied without naming it here: a new one is one edit (plus the schema).
+_COPIED = tuple(
+    f.name
+    for f in dataclasses.fields(ArticleRow)
+    if f.name in {g.name for g in dataclasses.fields(Article)} and f.name != "url"
+)
+
+
+def article_row(
+    article: Article, *, url: str, source: str, fetched: Fetched, now: datetime, candidate: Candidate | None = None
+) -> ArticleRow:
+    """An extracted article as a row of `articles`; without a date of its own, the one its feed or sitemap gave
+    (`candidate.published_at`)."""
+    published_at = article.published_at
+    published_from: DateSource | None = "page" if published_at else None
+    if published_at is None and candidate is not None and candidate.published_at is not None:
+        published_at, published_from = candidate.published_at, candidate.published_from
+    copied: dict[str, Any] = {name: _plain(getattr(article, name)) for name in _COPIED}
     return ArticleRow(
-        url=url,
-        source=source,
-        text=article.text,
+        **copied | dict(url=url, source=source, published_at=published_at, published_from=published_from),
         content_hash=hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
         fetched_at=now,
-        title=article.title,
-        authors=article.authors,
-        published_at=article.published_at,
-        modified_at=article.modified_at,
-        language=article.language,
-        site_name=article.site_name,
-        description=article.description,
-        image_url=article.image_url,
-        captions=tuple((c.text, c.credit) for c in article.captions),
-        related_links=tuple((r.title, r.url) for r in article.related_links),
-        gallery_titles=article.gallery_titles,
-        extractor=article.extractor,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
     )
+
+
+def _plain(value: object) -> object:
+    """A tuple of dataclasses (captions, related links) as a tuple of tuples; anything else as it is."""
+    if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+        return tuple(dataclasses.astuple(item) for item in value)
+    return value
 
 
 def fetch_rows(responses: Iterable[Fetched]) -> list[FetchRow]:

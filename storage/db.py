@@ -39,10 +39,6 @@ class DiskFullError(RuntimeError):
     """A write ran out of space; its batch was rolled back and earlier batches are intact."""
 
 
-class SchemaError(RuntimeError):
-    """The file is not a copydesk database we can use."""
-
-
 def schema_sql() -> str:
     """The DDL of every copydesk table and view."""
     return files("storage").joinpath("schema.sql").read_text(encoding="utf-8")

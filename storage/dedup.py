@@ -79,7 +79,6 @@ class DedupResult:
     signed: int = 0
     matches: int = 0  # edges stored: one per article that joined a cluster, one more per extra cluster it bridged
     merges: int = 0
-    clustered: int = 0
 
 
 class StaleIndexError(ValueError):
@@ -181,7 +180,7 @@ def _assign_chunk(
     merges = _apply_links(con, run_id, linker, current, canonical)
     if edges:
         _insert_matches(con, run_id, edges)
-    return DedupResult(signed=len(ids), matches=len(edges), merges=merges, clustered=len(ids))
+    return DedupResult(signed=len(ids), matches=len(edges), merges=merges)
 
 
 def _store_signatures(
@@ -466,5 +465,5 @@ def _unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u4")
 
 
-def _astuple(result: DedupResult) -> tuple[int, int, int, int]:
-    return (result.signed, result.matches, result.merges, result.clustered)
+def _astuple(result: DedupResult) -> tuple[int, int, int]:
+    return (result.signed, result.matches, result.merges)

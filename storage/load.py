@@ -21,32 +21,36 @@ import pyarrow as pa
 from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, RunStatus, SeenRow
 
 _TS = pa.timestamp("us", tz="UTC")
-_CAPTIONS = pa.list_(pa.struct([("text", pa.string()), ("credit", pa.string())]))
-_RELATED = pa.list_(pa.struct([("title", pa.string()), ("url", pa.string())]))
+# Arrow types of the row dataclasses' field annotations (without "| None": every column is nullable).
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "str": pa.string(),
+    "datetime": _TS,
+    "bool": pa.bool_(),
+    "tuple[str, ...]": pa.list_(pa.string()),
+    "DateSource": pa.string(),
+}
 
-ARTICLE_SCHEMA = pa.schema(
-    [
-        ("url", pa.string()),
-        ("source", pa.string()),
-        ("text", pa.string()),
-        ("content_hash", pa.string()),
-        ("fetched_at", _TS),
-        ("title", pa.string()),
-        ("authors", pa.list_(pa.string())),
-        ("published_at", _TS),
-        ("modified_at", _TS),
-        ("language", pa.string()),
-        ("site_name", pa.string()),
-        ("description", pa.string()),
-        ("image_url", pa.string()),
-        ("captions", _CAPTIONS),
-        ("related_links", _RELATED),
-        ("gallery_titles", pa.list_(pa.string())),
-        ("extractor", pa.string()),
-        ("etag", pa.string()),
-        ("last_modified", pa.string()),
-    ]
-)
+
+def arrow_schema(row_type: type) -> pa.Schema:
+    """The Arrow schema of a row dataclass: one column per field, typed by its annotation.
+
+    A tuple of pairs becomes a list of structs whose field names the dataclass field's metadata gives
+    (`metadata={"struct": ("text", "credit")}`).
+    """
+    columns = []
+    for f in dataclasses.fields(row_type):
+        annotation = str(f.type).removesuffix(" | None")
+        if "struct" in f.metadata:
+            first, second = f.metadata["struct"]
+            columns.append((f.name, pa.list_(pa.struct([(first, pa.string()), (second, pa.string())]))))
+        elif annotation in _ARROW_TYPES:
+            columns.append((f.name, _ARROW_TYPES[annotation]))
+        else:
+            raise TypeError(f"{row_type.__name__}.{f.name}: no Arrow type for {f.type}; add it to _ARROW_TYPES")
+    return pa.schema(columns)
+
+
+ARTICLE_SCHEMA = arrow_schema(ArticleRow)
 FETCH_SCHEMA = pa.schema(
     [
         ("url", pa.string()),
@@ -95,22 +99,12 @@ _CONTENT_COLUMNS = [f.name for f in ARTICLE_SCHEMA if f.name not in ("url", "sou
 
 def to_arrow(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """Dataclass rows -> an Arrow table with the given schema (column names = field names)."""
-    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for row in rows:
-        values = dataclasses.asdict(row)
-        for name in schema.names:
-            columns[name].append(values[name])
-    columns = {k: _structs(k, v) for k, v in columns.items()}
+    columns: dict[str, list[Any]] = {name: [getattr(row, name) for row in rows] for name in schema.names}
+    for f in schema:
+        if pa.types.is_list(f.type) and pa.types.is_struct(f.type.value_type):  # pairs -> dicts
+            first, second = (f.type.value_type.field(i).name for i in (0, 1))
+            columns[f.name] = [[{first: a, second: b} for a, b in pairs] for pairs in columns[f.name]]
     return pa.table(columns, schema=schema)
-
-
-def _structs(name: str, values: list[Any]) -> list[Any]:
-    """Pairs -> dicts for the list-of-struct columns."""
-    if name == "captions":
-        return [[{"text": t, "credit": c} for t, c in v] for v in values]
-    if name == "related_links":
-        return [[{"title": t, "url": u} for t, u in v] for v in values]
-    return values
 
 
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))

@@ -1,13 +1,20 @@
-"""Row types written to DuckDB. The flow converts extractor and fetcher results into these."""
+"""Row types written to DuckDB. The flow converts extractor and fetcher results into these.
+
+`ArticleRow` is the one definition of an article's stored fields: storage/load.py derives the Arrow schema
+from it, and tests/test_article_fields.py fails the moment it, extractors' `Metadata` and `Article`,
+flows.steps.article_row and storage/schema.sql (with its migration for older files) disagree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 # How a run ended (`runs.status`; a run not yet ended is 'running').
 RunStatus = Literal["completed", "failed", "interrupted", "abandoned"]
+# Where an article's published_at came from: its page, else the feed or sitemap that listed it.
+DateSource = Literal["page", "feed", "sitemap"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +29,17 @@ class ArticleRow:
     title: str | None = None
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None
+    published_from: DateSource | None = None
     modified_at: datetime | None = None
     language: str | None = None
     site_name: str | None = None
     description: str | None = None
     image_url: str | None = None
-    captions: tuple[tuple[str, str | None], ...] = ()
-    related_links: tuple[tuple[str, str | None], ...] = ()
+    # The page's paywall markup (JSON-LD isAccessibleForFree): False marks a likely teaser; None, unsaid.
+    is_accessible_for_free: bool | None = None
+    # Pairs stored as a list of structs with these field names.
+    captions: tuple[tuple[str, str | None], ...] = field(default=(), metadata={"struct": ("text", "credit")})
+    related_links: tuple[tuple[str, str | None], ...] = field(default=(), metadata={"struct": ("title", "url")})
     gallery_titles: tuple[str, ...] = ()
     extractor: str | None = None
     etag: str | None = None

@@ -39,11 +39,13 @@ CREATE TABLE IF NOT EXISTS articles (
     author         VARCHAR,                  -- authors joined with '; '
     authors        VARCHAR[],
     published_at   TIMESTAMPTZ,
+    published_from VARCHAR,                  -- where published_at came from: page | feed | sitemap
     modified_at    TIMESTAMPTZ,
     language       VARCHAR,
     site_name      VARCHAR,
     description    VARCHAR,
     image_url      VARCHAR,
+    is_accessible_for_free BOOLEAN,          -- the page's JSON-LD paywall markup; false: likely a teaser
     text           VARCHAR NOT NULL,
     captions       STRUCT(text VARCHAR, credit VARCHAR)[],
     related_links  STRUCT(title VARCHAR, url VARCHAR)[],
@@ -59,6 +61,9 @@ CREATE TABLE IF NOT EXISTS articles (
     first_run_id   VARCHAR NOT NULL,
     last_run_id    VARCHAR NOT NULL
 );
+-- Added 2026-12 (earlier files have no such columns; their rows keep NULL until re-fetched).
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS published_from VARCHAR;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS is_accessible_for_free BOOLEAN;
 
 -- Other URLs that led to a stored article (tracking variants, redirects, non-canonical paths).
 CREATE TABLE IF NOT EXISTS url_aliases (
@@ -78,7 +83,7 @@ CREATE TABLE IF NOT EXISTS fetches (
     elapsed_ms   INTEGER,
     bytes        BIGINT,
     conditional  BOOLEAN,
-    reason       VARCHAR                     -- why the URL was not fetched: flows.fetch.Reason (NULL when it was)
+    reason       VARCHAR                     -- why the URL was not fetched: crawl.fetch.Reason (NULL when it was)
 );
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE fetches ADD COLUMN IF NOT EXISTS reason VARCHAR;

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import duckdb
+
+from storage.rows import DateSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,8 @@ def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 def recent_articles(
     con: duckdb.DuckDBPyConnection, *, now: datetime, window: timedelta
-) -> list[tuple[str, str, str | None, datetime | None]]:
-    """(url, source, fetch_url, published_at) of stored articles recent enough to check for updates.
+) -> list[tuple[str, str, str | None, datetime | None, DateSource | None]]:
+    """(url, source, fetch_url, published_at, published_from) of stored articles recent enough to check for updates.
 
     Recent means published within `window` before the source's newest article (or now, if earlier):
     a source's own newest story is its clock, so a skewed or replayed site still has recent articles
@@ -75,8 +78,8 @@ def recent_articles(
             SELECT source, least(max(published_at), ?::TIMESTAMPTZ) AS reference
             FROM seen_urls WHERE kind = 'article' GROUP BY source
         )
-        SELECT s.url, s.source, s.fetch_url, s.published_at
-        FROM seen_urls s JOIN newest n USING (source)
+        SELECT s.url, s.source, s.fetch_url, s.published_at, a.published_from
+        FROM seen_urls s JOIN newest n USING (source) LEFT JOIN articles a ON a.url = s.article_url
         WHERE s.kind = 'article' AND s.outcome IN ('ok', 'not_modified')
           AND CASE WHEN s.published_at IS NULL THEN s.first_seen_at >= ?::TIMESTAMPTZ - ?
                    ELSE s.published_at >= n.reference - ? END
@@ -84,4 +87,4 @@ def recent_articles(
         """,
         [now, now, window, window],
     ).fetchall()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return [(r[0], r[1], r[2], r[3], cast("DateSource | None", r[4])) for r in rows]

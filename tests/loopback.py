@@ -7,14 +7,16 @@ or never end).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 Route = Callable[["Request"], "tuple[int, dict[str, str], bytes] | Raw"]
 
@@ -48,6 +50,14 @@ class Site:
 
     def hits(self, path: str) -> list[Request]:
         return [r for r in self.log if r.path.split("?")[0] == path]
+
+
+async def fetch_all(
+    fetcher: Any, urls: Sequence[str], *, kind: str, validators: dict[str, Any] | None = None
+) -> list[Any]:
+    """`fetcher.fetch` for each URL at once (a crawl.fetch.Fetcher), results in the order of `urls`."""
+    validators = validators or {}
+    return list(await asyncio.gather(*(fetcher.fetch(u, kind=kind, validators=validators.get(u)) for u in urls)))
 
 
 def page(body: str | bytes, content_type: str = "text/html; charset=utf-8", status: int = 200) -> Route:

@@ -25,6 +25,8 @@ from extractors.charset import decode_html
 from extractors.feeds import FeedError, parse_feed
 from extractors.sitemaps import SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url
+from flows.config import SETTING_KEYS as ALL_SETTING_KEYS
+from flows.config import SOURCE_KEYS as ALL_SOURCE_KEYS
 from flows.config import ConfigError, Settings, load_config, parse_config
 
 EXAMPLES = int(os.environ.get("COPYDESK_FUZZ_EXAMPLES", "2000"))
@@ -147,8 +149,8 @@ per_host_delay = 0.25
 dedup_threshold = 0.5
 allow_hosts = ["10.1.2.0/24"]
 """
-SETTING_KEYS = [name for name in Settings.__dataclass_fields__]
-SOURCE_KEYS = ["name", "homepage", "feeds", "sitemaps", "discover_links"]
+SETTING_KEYS = list(ALL_SETTING_KEYS)
+SOURCE_KEYS = list(ALL_SOURCE_KEYS)
 SCALARS = (
     st.integers(-(2**63), 2**63 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
@@ -182,7 +184,7 @@ SOURCE_VALUES = {
 }
 SETTING_VALUES = {
     name: st.from_type(type(value)) if isinstance(value, bool | int | float) and not isinstance(value, bool) else VALUES
-    for name, value in ((f, getattr(Settings(), f)) for f in SETTING_KEYS)
+    for name, value in ((f, Settings().value(f)) for f in SETTING_KEYS)
 }
 
 
@@ -193,7 +195,7 @@ def configs(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(0, 3))):
         lines.append("[[sources]]")
         for key in draw(st.lists(st.sampled_from(SOURCE_KEYS), max_size=5, unique=True)):
-            value = draw(SOURCE_VALUES[key] | VALUES) if draw(st.integers(0, 9)) else draw(VALUES)
+            value = draw(SOURCE_VALUES.get(key, VALUES) | VALUES) if draw(st.integers(0, 9)) else draw(VALUES)
             lines.append(f"{key} = {_toml(value)}")
         if not draw(st.integers(0, 19)):
             lines.append(f"{draw(st.from_regex(r'[a-z_]{1,8}', fullmatch=True))} = 1")
@@ -218,7 +220,7 @@ def config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_valid_config_loads(config_path: Path) -> None:
     config_path.write_text(VALID, encoding="utf-8")
-    assert load_config(config_path).settings.concurrency == 16
+    assert load_config(config_path).settings.fetch.concurrency == 16
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://[x]/", "http://host:99999/"])

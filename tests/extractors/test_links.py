@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.links import same_site_links
+from extractors.links import same_site_anchors
 
 PAGE = "http://127.0.0.1:8001/"
 HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></head><body>
@@ -19,6 +19,10 @@ HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></
 <a>no href</a><a href="   ">blank</a><a href="http://[::1">broken</a>
 <a href="/private/secret">private</a>
 </body></html>"""
+
+
+def same_site_links(html: str, *, page_url: str) -> list[str]:
+    return [link.url for link in same_site_anchors(html, page_url=page_url)]
 
 
 def test_same_site_links_are_clean_unique_and_skip_assets_and_other_sites() -> None:

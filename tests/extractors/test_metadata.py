@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
-from extractors.metadata import clean_title, extract_metadata, parse_datetime
+from extractors.metadata import accessible_for_free, clean_title, extract_metadata, parse_datetime
 
 
 def meta_of(head: str, body: str = "<p>x</p>", url: str = "https://news.example/a/b"):
@@ -88,3 +88,34 @@ def test_dates_are_timezone_aware(value: str) -> None:
 
 def test_unparsable_date_is_none() -> None:
     assert parse_datetime("last Tuesday") is None
+
+
+def ld(obj: str, *, type_attr: str = '"application/ld+json"') -> str:
+    return f"<html><head><script type={type_attr}>{obj}</script></head><body><p>x</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("page", "free"),
+    [
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": false}'), False),
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": "False"}'), False),
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": "https://schema.org/False"}'), False),
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": true}', type_attr="'APPLICATION/LD+JSON'"), True),
+        (ld('{"@graph": [{"@type": "WebSite"}, {"@type": ["NewsArticle"], "isAccessibleForFree": "true"}]}'), True),
+        # wired.com, 2019-11: the article and its paywalled part both say so.
+        (
+            ld(
+                '{"@type": "NewsArticle", "hasPart": [{"@type": "WebPageElement", "isAccessibleForFree": "False",'
+                ' "cssSelector": ".paywall"}]}'
+            ),
+            False,
+        ),
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": true, "hasPart": {"isAccessibleForFree": false}}'), False),
+        (ld('{"@type": "Organization", "isAccessibleForFree": false}'), None),  # not the article's
+        (ld('{"@type": "NewsArticle", "headline": "x"}'), None),
+        (ld('{"@type": "NewsArticle", "isAccessibleForFree": false,}'), None),  # broken JSON says nothing
+        ("<html><body><p>no JSON-LD</p></body></html>", None),
+    ],
+)
+def test_a_page_says_whether_its_article_is_free_to_read(page: str, free: bool | None) -> None:
+    assert accessible_for_free(page) is free

@@ -128,12 +128,6 @@ def test_any_non_negative_crawl_delay_is_kept_however_large(value: str, seconds:
     assert RobotsRules.parse(f"User-agent: *\nCrawl-delay: {value}\n", user_agent=UA).crawl_delay == seconds
 
 
-def test_allow_all_and_disallow_all() -> None:
-    assert RobotsRules.allow_all().allowed("http://h/a")
-    assert not RobotsRules.disallow_all().allowed("http://h/a")
-    assert RobotsRules.disallow_all().allowed("http://h/robots.txt")
-
-
 def _regex_allowed(pattern: str, path: str) -> bool:
     """The reference reading of a pattern ("*" any run, trailing "$" the end), as a backtracking regex."""
     anchored = pattern.endswith("$")

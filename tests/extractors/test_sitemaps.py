@@ -41,11 +41,14 @@ def test_sitemap_index_lists_child_sitemaps_once() -> None:
     assert sitemap == Sitemap(pages=[], children=[f"{BASE}/sitemap-news.xml", f"{BASE}/sitemap-pages.xml"])
 
 
-def test_news_sitemap_pages_with_titles_and_lastmod_fallback() -> None:
+def test_news_sitemap_pages_with_titles_publication_dates_and_lastmod_fallback() -> None:
     pages = parse_sitemap(NEWS, sitemap_url=f"{BASE}/sitemap-news.xml").pages
+    published, only_date = datetime(2024, 2, 29, 8, tzinfo=UTC), datetime(2024, 2, 28, tzinfo=UTC)
     assert pages == [
-        SitemapEntry(f"{BASE}/news/a", datetime(2024, 3, 1, 10, tzinfo=UTC), "A & B", news=True),
-        SitemapEntry(f"{BASE}/news/b", datetime(2024, 2, 28, tzinfo=UTC), "Only news date", news=True),
+        SitemapEntry(
+            f"{BASE}/news/a", datetime(2024, 3, 1, 10, tzinfo=UTC), "A & B", news=True, published_at=published
+        ),
+        SitemapEntry(f"{BASE}/news/b", only_date, "Only news date", news=True, published_at=only_date),
         SitemapEntry(f"{BASE}/section/world/", datetime(2024, 3, 1, tzinfo=UTC), None, news=False),
     ]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawl.policy import FetchPolicy
 from flows.config import RANGES, ConfigError, Settings, load_config, parse_config
 
 ISSUE_SHAPE = """
@@ -31,13 +32,13 @@ def test_the_documented_shape_loads(tmp_path: Path) -> None:
     assert source.name == "site1"
     assert source.feeds == ("http://127.0.0.2:8765/rss.xml",)
     assert source.sitemaps == ("http://127.0.0.2:8765/sitemap.xml",)
-    assert config.settings.allow_private is False
+    assert config.settings.fetch.allow_private is False
 
 
 def test_settings_are_read_and_overridden(tmp_path: Path) -> None:
     text = ISSUE_SHAPE + '\n[settings]\ndb = "news.duckdb"\nconcurrency = 4\ndedup_threshold = 0.7\n'
     settings = load_config(write(tmp_path, text)).settings
-    assert (settings.db, settings.concurrency, settings.dedup_threshold) == ("news.duckdb", 4, 0.7)
+    assert (settings.db, settings.fetch.concurrency, settings.dedup_threshold) == ("news.duckdb", 4, 0.7)
     assert settings.with_overrides(db="other.duckdb", concurrency=None).db == "other.duckdb"
 
 
@@ -80,12 +81,10 @@ def test_a_memory_limit_must_be_a_size(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_crawl_delay_settings_reach_the_fetch_policy(tmp_path: Path) -> None:
-    from flows.ingest import fetch_policy
-
-    text = ISSUE_SHAPE + '\n[settings]\nmax_crawl_delay = 5\ncrawl_delay_over_cap = "skip"\n'
-    policy = fetch_policy(load_config(write(tmp_path, text)).settings)
-    assert (policy.max_crawl_delay, policy.crawl_delay_over_cap) == (5.0, "skip")
+def test_fetch_settings_are_the_fetch_policy(tmp_path: Path) -> None:
+    text = ISSUE_SHAPE + '\n[settings]\nmax_crawl_delay = 5\ncrawl_delay_over_cap = "skip"\nbackoff = 2\n'
+    policy = load_config(write(tmp_path, text)).settings.fetch
+    assert (policy.max_crawl_delay, policy.crawl_delay_over_cap, policy.backoff) == (5.0, "skip", 2.0)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +168,7 @@ def test_every_allow_hosts_entry_is_checked(entry: str, message: str) -> None:
 def test_host_names_ip_addresses_and_networks_are_allowed_hosts() -> None:
     entries = ["news.example", "localhost", "b\u00fccher.example", "127.0.0.2", "::1", "10.1.2.0/24", "fd00::/8"]
     raw = {"sources": [{"name": "a", "feeds": ["https://a.example/rss"]}], "settings": {"allow_hosts": entries}}
-    assert parse_config(raw).settings.allow_hosts == tuple(entries)
+    assert parse_config(raw).settings.fetch.allow_hosts == tuple(entries)
 
 
 @pytest.mark.parametrize(
@@ -191,11 +190,16 @@ def test_every_source_url_host_is_checked(url: str, message: str) -> None:
 
 
 def test_every_numeric_setting_has_a_range() -> None:
-    numeric = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float")}
+    numeric = {
+        f.name
+        for owner in (Settings, FetchPolicy)
+        for f in dataclasses.fields(owner)
+        if str(f.type).removesuffix(" | None") in ("int", "float")
+    }
     assert numeric == set(RANGES)
 
 
 def test_overrides_are_validated_like_the_file() -> None:
     with pytest.raises(ValueError, match="refetch_window_hours must be a number from 0 to 876_000 .* got nan"):
         Settings().with_overrides(refetch_window_hours=float("nan"))
-    assert Settings().with_overrides(per_host_delay=1).per_host_delay == 1.0  # an integer is a number
+    assert Settings().with_overrides(per_host_delay=1).fetch.per_host_delay == 1.0  # an integer is a number

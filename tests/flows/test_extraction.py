@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
+from crawl.discover import Candidate
+from crawl.fetch import Fetched
 from extractors.article import ExtractionError, clean_document
-from flows.discover import Candidate
 from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget, within_budget_isolated
-from flows.fetch import Fetched
 from flows.steps import BatchRows, PlannedFetch
 
 # Seconds. A normal page takes ~10 ms; the pathological pages ~3.5 s (8,000 paragraphs) and ~10 s (20,000) on

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.discover import Candidate, Discovery
-from flows.fetch import Fetched
+from crawl.discover import Candidate, Discovery
+from crawl.fetch import Fetched
 from flows.report import (
     ClusterRow,
     RunError,

@@ -11,13 +11,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows.discover import Candidate
+from crawl.discover import Candidate
+from crawl.fetch import Fetched
 from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
-from flows.fetch import Fetched
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
 from storage.load import load_errors, load_seen
-from storage.rows import SeenRow
+from storage.rows import ArticleRow, SeenRow
 from storage.state import SeenState, recent_articles
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -169,6 +169,51 @@ def test_a_page_judged_not_an_article_keeps_its_reason_and_text_in_the_errors_ta
     assert "Teaser sentence 2 of a story." in text
 
 
+def story_page(head: str = "") -> bytes:
+    paragraph = "The ferry council met on Monday and agreed the harbour timetable would change for the winter. "
+    return (
+        f'<html><head><meta property="og:type" content="article"><title>Timetable</title>{head}</head>'
+        f"<body><article><h1>Timetable</h1><p>{paragraph * 4}</p><p>{paragraph * 3}</p></article></body></html>"
+    ).encode()
+
+
+def article_of(body: bytes, candidate: Candidate) -> ArticleRow:
+    fetched = Fetched(candidate.url, "article", "ok", candidate.url, 200, body, "text/html")
+    rows = rows_for_page(fetched, candidate, now=NOW)
+    (article,) = rows.articles
+    assert rows.seen[0].published_at == article.published_at  # the crawl memory keeps the same date
+    return article
+
+
+def test_an_undated_page_takes_its_feed_or_sitemap_date_and_says_so() -> None:
+    listed = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    for dated_by in ("feed", "sitemap"):
+        candidate = Candidate("http://a.example/t", "s", published_at=listed, published_from=dated_by)
+        article = article_of(story_page(), candidate)
+        assert (article.published_at, article.published_from) == (listed, dated_by)
+
+
+def test_a_page_date_wins_over_its_listing_date() -> None:
+    head = '<meta property="article:published_time" content="2026-04-30T08:00:00Z">'
+    candidate = Candidate("http://a.example/t", "s", published_at=NOW, published_from="feed")
+    article = article_of(story_page(head), candidate)
+    assert (article.published_at, article.published_from) == (datetime(2026, 4, 30, 8, tzinfo=UTC), "page")
+
+
+def test_a_page_without_any_date_has_none_and_no_source_for_it() -> None:
+    article = article_of(story_page(), Candidate("http://a.example/t", "s"))
+    assert (article.published_at, article.published_from) == (None, None)
+
+
+def test_a_paywalled_page_is_stored_as_not_free_to_read() -> None:
+    paywall = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false, "hasPart": '
+        '{"@type": "WebPageElement", "isAccessibleForFree": false, "cssSelector": ".paywall"}}</script>'
+    )
+    assert article_of(story_page(paywall), Candidate("http://a.example/t", "s")).is_accessible_for_free is False
+    assert article_of(story_page(), Candidate("http://a.example/t", "s")).is_accessible_for_free is None
+
+
 def test_extraction_in_worker_processes_gives_the_rows_of_extraction_in_this_one() -> None:
     paragraphs = " ".join(["The ferry terminal reopened on Monday after a two-year rebuild of its quay."] * 4)
     pages = {
@@ -204,7 +249,7 @@ def test_no_worker_processes_start_for_one_batch_or_for_pages_not_modified() -> 
 KILLED_FLOW = """
 import os, signal
 from flows.extraction import ExtractionPool
-from flows.fetch import Fetched
+from crawl.fetch import Fetched
 page = Fetched("http://a.example/1", "article", "ok", "http://a.example/1", status=200, body=b"<p>x</p>")
 with ExtractionPool(workers=2, batches=2) as pool:
     workers = pool.executor_for([page])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from flows.config import Source
-from flows.discover import Discovery, Limits, discover_source
-from flows.fetch import Fetcher, FetchPolicy
+from crawl.discover import Discovery, Limits, discover_source
+from crawl.fetch import Fetcher, FetchPolicy
+from crawl.sources import Source
 from tests.loopback import page, serve
 
 XML = "application/xml"
@@ -156,3 +156,30 @@ def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> No
     _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
     assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]  # document order, though fetched concurrently
     assert "/c3.xml" not in requested and "/c4.xml" not in requested
+
+
+def test_a_candidate_keeps_the_first_date_its_feed_or_sitemap_gave() -> None:
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>' + "".join(
+        f"<item><link>@@{p}</link>{date}</item>"
+        for p, date in (("/a", "<pubDate>Fri, 01 May 2026 09:00:00 GMT</pubDate>"), ("/b", ""))
+    )
+    feed += "</channel></rss>"
+    news = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        "<url><loc>@@/a</loc><lastmod>2026-05-03T00:00:00Z</lastmod></url>"
+        "<url><loc>@@/b</loc><news:news><news:publication_date>2026-05-02T07:00:00Z</news:publication_date>"
+        "</news:news><lastmod>2026-05-04T00:00:00Z</lastmod></url>"
+        "<url><loc>@@/c</loc><lastmod>2026-05-05T00:00:00Z</lastmod></url></urlset>"
+    )
+    routes = {"/rss.xml": (feed, XML), "/sitemap.xml": (news, XML)}
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",), sitemaps=("/sitemap.xml",)))
+    dates = {
+        p: (c.published_at.isoformat() if c.published_at else None, c.published_from)
+        for p, c in zip(paths, found.candidates, strict=True)
+    }
+    assert dates == {
+        "/a": ("2026-05-01T09:00:00+00:00", "feed"),  # the feed's, though the sitemap has one too
+        "/b": ("2026-05-02T07:00:00+00:00", "sitemap"),  # undated in the feed: news:publication_date
+        "/c": ("2026-05-05T00:00:00+00:00", "sitemap"),  # no news date: lastmod
+    }

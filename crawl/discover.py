@@ -1,7 +1,8 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
-Async, on the run's shared Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes an
-ErrorRow and the rest of the source goes on. Bounded: feeds and sitemaps are parsed in a small thread
+Async, on the source's Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes a `Problem`
+(the flow writes it to `errors`) and the rest of the source goes on. A candidate keeps the date its feed or
+sitemap gave, for an article whose page has none. Bounded: feeds and sitemaps are parsed in a small thread
 pool (never on the event loop, at most two at a time), only their first items are read, their bodies are
 dropped once their URLs are taken, and a source past its time budget stops with what it has.
 """
@@ -14,19 +15,21 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
+from crawl.fetch import Fetched, Fetcher, Kind, Validators
+from crawl.sources import Source
 from extractors.charset import decode_html
 from extractors.feeds import FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url
-from flows.config import Source
-from flows.fetch import Fetched, Fetcher, Kind, Validators
-from storage.rows import ErrorRow
 
 T = TypeVar("T")
+# Where a candidate's date came from: the feed or sitemap that listed it, or ("page") the article stored
+# before, which gave its own. The same values as storage.rows.DateSource, which crawl/ does not import.
+DateSource = Literal["page", "feed", "sitemap"]
 
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3
@@ -39,6 +42,17 @@ LISTINGS_IN_HAND = 2
 # Parsing a 10 MB feed builds ~100 MB of lxml tree: two at a time bounds that memory across sources, and the
 # parsing is CPU-bound anyway (two cores). A process-wide pool, so it outlives each run's event loop.
 _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="copydesk-parse")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A feed, sitemap or page of a source that could not be read, or only in part (a row of `errors`)."""
+
+    stage: Literal["discover", "source"]
+    url: str | None
+    error_type: str
+    message: str
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +72,8 @@ class Candidate:
     # The site lists it as an article (a feed item, a news sitemap entry) or we stored it as one before: only a
     # page that proves otherwise is judged an index (extract_article's `listed`).
     listed: bool = False
+    # Where published_at came from (a stored article's: wherever its row's date came from).
+    published_from: DateSource | None = None
 
     @property
     def address(self) -> str:
@@ -100,7 +116,7 @@ class Discovery:
 
     candidates: list[Candidate] = field(default_factory=list)
     responses: list[Fetched] = field(default_factory=list)
-    errors: list[ErrorRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     cut_off: str | None = None
     requested: list[str] = field(default_factory=list)
 
@@ -151,7 +167,7 @@ async def discover_source(
             f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout) while discovering: "
             f"{doing if waiting else 'reading what it fetched'}; its article URLs wait for the next run"
         )
-        found.errors.append(ErrorRow("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
+        found.errors.append(Problem("source", first_url(source), "SourceTimeout", found.cut_off, _now()))
     return found
 
 
@@ -172,23 +188,36 @@ class _Listings:
         self.sitemap_urls_left = limits.max_sitemap_urls
 
     def add(
-        self, url: str, published_at: datetime | None = None, lastmod: datetime | None = None, listed: bool = False
+        self,
+        url: str,
+        published_at: datetime | None = None,
+        lastmod: datetime | None = None,
+        listed: bool = False,
+        dated_by: DateSource | None = None,
     ) -> None:
+        """A URL found by discovery, with the date its listing (`dated_by`: feed or sitemap) gave it."""
         try:
             canonical, address = canonicalize_url(url), clean_url(url)
         except InvalidURLError as exc:
-            self.found.errors.append(_error("discover", url, exc))
+            self.found.errors.append(_problem(url, exc))
             return
         if urlsplit(canonical).path in ("", "/"):
             return  # a site's front page is an index of articles, never one (sitemaps often list it)
+        dated_by = dated_by if published_at is not None else None
         known = self.seen.get(canonical)
         if known is not None:
+            changes: dict[str, object] = {}
             if listed and not known.listed:  # a feed lists what a plain sitemap also had: an article
-                self.seen[canonical] = replace(known, listed=True)
+                changes["listed"] = True
+            if known.published_at is None and published_at is not None:  # the first listing with a date gives it
+                changes |= dict(published_at=published_at, published_from=dated_by)
+            if changes:
+                self.seen[canonical] = replace(known, **changes)  # type: ignore[arg-type]
                 self.found.candidates[self.found.candidates.index(known)] = self.seen[canonical]
         elif not self.full():
-            self.seen[canonical] = Candidate(canonical, self.source.name, published_at, address, lastmod, listed)
-            self.found.candidates.append(self.seen[canonical])
+            candidate = Candidate(canonical, self.source.name, published_at, address, lastmod, listed, dated_by)
+            self.seen[canonical] = candidate
+            self.found.candidates.append(candidate)
 
     def full(self) -> bool:
         return len(self.seen) >= self.limits.max_candidates
@@ -235,7 +264,7 @@ class _Listings:
         try:
             return await read(response) if response.ok else None
         except expected as exc:
-            self.found.errors.append(_error("discover", response.url, exc))
+            self.found.errors.append(_problem(response.url, exc))
             return None
         finally:
             self.found.responses.append(dataclasses.replace(response, body=b""))
@@ -253,14 +282,14 @@ class _Listings:
                 max_items=cap + 1,
             )
             if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
-                self.found.errors.append(ErrorRow("discover", response.url, "FeedRecovered", feed.recovered, _now()))
+                self.found.errors.append(Problem("discover", response.url, "FeedRecovered", feed.recovered, _now()))
             if len(feed.entries) > cap:
                 self.found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
             return feed.entries[:cap]
 
         def use(entries: list[FeedEntry]) -> None:
             for entry in entries:
-                self.add(entry.url, entry.published_at, listed=True)
+                self.add(entry.url, entry.published_at, listed=True, dated_by="feed")
 
         await self.each(self.source.feeds, "feed", read, use, (FeedError,))
 
@@ -280,7 +309,7 @@ class _Listings:
             )
             if sitemap.recovered:
                 self.found.errors.append(
-                    ErrorRow("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
+                    Problem("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
                 )
             if sitemap.dropped:
                 self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
@@ -293,10 +322,12 @@ class _Listings:
                     f"{len(sitemap.pages) - len(pages):,} URLs of a sitemap not read: the source's sitemaps listed"
                     f" more than max_sitemap_urls={self.limits.max_sitemap_urls:,} this run"
                 )
-                self.found.errors.append(ErrorRow("discover", None, "SitemapCapped", message, _now()))
+                self.found.errors.append(Problem("discover", None, "SitemapCapped", message, _now()))
             self.sitemap_urls_left -= len(pages)
             for page in pages:
-                self.add(page.url, lastmod=page.lastmod, listed=page.news)
+                # news:publication_date, else lastmod: for a story never updated the two are the same.
+                published = page.published_at or page.lastmod
+                self.add(page.url, published, lastmod=page.lastmod, listed=page.news, dated_by="sitemap")
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
 
@@ -346,9 +377,9 @@ async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:
     return await loop.run_in_executor(_PARSERS, lambda: parse(body, **options))
 
 
-def _truncated(kind: str, url: str, cap: int, setting: str) -> ErrorRow:
+def _truncated(kind: str, url: str, cap: int, setting: str) -> Problem:
     message = f"{kind} {url!r} lists more than {cap:,} URLs; read the first {cap:,} ({setting})"
-    return ErrorRow("discover", url, "ListingTruncated", message, _now())
+    return Problem("discover", url, "ListingTruncated", message, _now())
 
 
 def first_url(source: Source) -> str | None:
@@ -356,8 +387,8 @@ def first_url(source: Source) -> str | None:
     return next(iter((*source.feeds, *source.sitemaps, source.homepage or "")), "") or None
 
 
-def _error(stage: str, url: str | None, exc: Exception) -> ErrorRow:
-    return ErrorRow(stage, url, type(exc).__name__, str(exc), _now())
+def _problem(url: str | None, exc: Exception) -> Problem:
+    return Problem("discover", url, type(exc).__name__, str(exc), _now())
 
 
 def _now() -> datetime:

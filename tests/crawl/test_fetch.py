@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from flows.fetch import SPACING_MARGIN, Fetcher, FetchPolicy, Validators
-from tests.loopback import Request, gzipped, html, page, serve
+from crawl.fetch import Fetcher, FetchPolicy, Validators
+from crawl.politeness import SPACING_MARGIN
+from tests.loopback import Request, fetch_all, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
 
@@ -133,7 +134,7 @@ def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
 
         async def go():
             async with Fetcher(policy()) as fetcher:
-                return await fetcher.fetch_all([site.base + "/a", site.base + "/private/x"], kind="article")
+                return await fetch_all(fetcher, [site.base + "/a", site.base + "/private/x"], kind="article")
 
         ok, blocked = asyncio.run(go())
     assert ok.outcome == "ok"
@@ -167,7 +168,7 @@ def fetch_after_robots(routes: dict, paths: list[str], **overrides: object):
 
         async def go():
             async with Fetcher(policy(**overrides)) as fetcher:
-                return await fetcher.fetch_all([site.base + p for p in paths], kind="article")
+                return await fetch_all(fetcher, [site.base + p for p in paths], kind="article")
 
         return asyncio.run(go()), site
 
@@ -224,7 +225,7 @@ def test_crawl_delay_spaces_requests_to_one_host() -> None:
 
         async def go():
             async with Fetcher(policy()) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(4)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(4)], kind="article")
 
         results = asyncio.run(go())
         times = [r.at for r in site.log if r.path != "/robots.txt"]
@@ -239,7 +240,7 @@ def test_one_host_never_sees_more_than_one_request_per_delay() -> None:
 
         async def go():
             async with Fetcher(policy(per_host_delay=0.1, per_host_concurrency=4)) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(12)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(12)], kind="article")
 
         results = asyncio.run(go())
     assert all(r.outcome == "ok" for r in results) and len(site.log) == 13
@@ -268,7 +269,7 @@ def test_a_host_opens_one_connection_at_a_time_each_after_the_last_answered() ->
 
         async def go():
             async with Fetcher(policy(per_host_concurrency=4)) as fetcher:
-                return await fetcher.fetch_all([f"{site.base}/a{i}" for i in range(16)], kind="article")
+                return await fetch_all(fetcher, [f"{site.base}/a{i}" for i in range(16)], kind="article")
 
         results = asyncio.run(go())
     assert all(r.outcome == "ok" for r in results)
@@ -293,7 +294,7 @@ def test_not_modified_and_small_error_answers_leave_the_connection_open_for_the_
                 urls = [f"{site.base}/a{i}" for i in range(3)] + [f"{site.base}/gone"]
                 urls += [f"{site.base}/a{i}" for i in range(3, 6)]
                 validators = {u: Validators('"v1"', None) for u in urls}
-                return await fetcher.fetch_all(urls, kind="article", validators=validators)
+                return await fetch_all(fetcher, urls, kind="article", validators=validators)
 
         results = asyncio.run(go())
     assert [r.status for r in results] == [304, 304, 304, 404, 304, 304, 304]
@@ -360,3 +361,43 @@ def test_a_hostname_resolving_to_loopback_is_refused() -> None:
         result = fetch(site.base.replace("127.0.0.1", "localhost") + "/a", allow_private=False)
         assert site.log == []
     assert result.outcome == "skipped" and "'localhost' resolves to non-public address" in (result.error or "")
+
+
+def test_backoff_spaces_the_retries_of_a_server_error_without_retry_after() -> None:
+    calls: list[float] = []
+
+    def busy_once(request: Request):
+        calls.append(request.at)
+        return (503, {}, b"busy") if len(calls) == 1 else (200, {"Content-Type": "text/html"}, ARTICLE.encode())
+
+    with serve({"/a": busy_once}) as site:
+        result = fetch(site.base + "/a", backoff=0.3)
+    assert result.outcome == "ok" and calls[1] - calls[0] >= 0.3  # jitter, then the backoff itself
+
+
+def test_max_retry_after_caps_how_long_a_retry_after_is_waited() -> None:
+    calls: list[float] = []
+
+    def limited(request: Request):
+        calls.append(request.at)
+        if len(calls) == 1:
+            return 429, {"Retry-After": "3600"}, b"slow down"
+        return 200, {"Content-Type": "text/html"}, ARTICLE.encode()
+
+    with serve({"/a": limited}) as site:
+        result = fetch(site.base + "/a", max_retry_after=0.2)
+    assert result.outcome == "ok" and calls[1] - calls[0] >= 0.2  # an hour was asked; the cap was waited
+
+
+def test_connect_timeout_bounds_the_address_guards_lookup() -> None:
+    async def silent(host: str) -> list[str]:
+        await asyncio.Event().wait()  # a resolver that never answers
+        return []
+
+    async def go():
+        async with Fetcher(policy(allow_private=False, connect_timeout=0.2), resolver=silent) as fetcher:
+            return await fetcher.fetch("http://slow-dns.example/a", kind="article")
+
+    result = asyncio.run(go())
+    assert (result.outcome, result.reason) == ("failed", "dns")
+    assert result.error == "cannot resolve 'slow-dns.example': no answer within 0.2 s"

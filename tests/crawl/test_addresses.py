@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from flows.addresses import AddressGuard, embedded_ipv4, refused_address
+from crawl.addresses import AddressGuard, embedded_ipv4, refused_address
 
 # (address, the address that makes it refused, or None when it may be fetched)
 FORMS = [

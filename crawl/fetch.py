@@ -1,0 +1,355 @@
+"""The fetcher: one URL's way from a checked address to its outcome, through redirects and retries.
+
+Every attempt is returned as an `Attempt` so the caller can write it to `fetches`; a URL's final outcome is a
+`Fetched` with a `Reason` when it is not ok. `Fetcher.fetch` never raises for a URL: whatever one URL's
+address, server or headers do ends as that URL's outcome and row, and the batch goes on. The other jobs sit
+in their own modules and are shared by the run's fetchers (one per source policy, `for_source`): the address
+guard (crawl.addresses), robots.txt (crawl.robots), politeness (crawl.politeness), the HTTP clients and
+proxies (crawl.clients, crawl.proxies), and what is accepted from a server (crawl._http). No Prefect and no
+DuckDB here, so this is tested against loopback servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from crawl._http import (
+    REASONS,
+    Answer,
+    FetchFailure,
+    Kind,
+    Outcome,
+    Reason,
+    checked_url,
+    conditional_headers,
+    content_type_problem,
+    drain,
+    parse_retry_after,
+    read_capped,
+    redirect_target,
+)
+from crawl.addresses import AddressGuard, Resolver, system_resolver
+from crawl.clients import Clients
+from crawl.policy import RUN_FIELDS, FetchPolicy
+from crawl.politeness import Politeness, RequestTrace
+from crawl.proxies import NO_PROXY_ENVIRONMENT, ProxyEnvironment
+from crawl.robots import ROBOTS_REDIRECTS, RobotsCache
+
+__all__ = ["REASONS", "Attempt", "Fetched", "Fetcher", "FetchPolicy", "Kind", "Outcome", "Reason", "Validators"]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SKIP_STATUSES = frozenset({401, 403, 404, 410, 451})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One HTTP request and what came of it (a row of `fetches`)."""
+
+    url: str
+    kind: Kind
+    started_at: datetime
+    status: int | None
+    error: str | None
+    elapsed_ms: int
+    bytes: int
+    conditional: bool
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """The final outcome of fetching one URL, after redirects and retries."""
+
+    url: str
+    kind: Kind
+    outcome: Outcome
+    final_url: str
+    status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+    reason: Reason | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """Stored cache validators for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class _Trail:
+    """One URL's way through redirects: where it is now and every attempt so far."""
+
+    url: str
+    current: str
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def failed(self, kind: Kind, failure: FetchFailure) -> Fetched:
+        """The URL's outcome, with its reason on a `fetches` row: the last attempt's, or a row of its own."""
+        message = str(failure)
+        last = self.attempts[-1] if self.attempts else None
+        if last is not None and last.url == self.current and last.error in (None, message):
+            self.attempts[-1] = dataclasses.replace(last, error=message, reason=failure.reason)
+        else:  # decided before any request to this address (guard, robots, a bad URL or redirect): no HTTP answer
+            self.attempts.append(
+                Attempt(self.current, kind, datetime.now(UTC), None, message, 0, 0, False, failure.reason)
+            )
+        return Fetched(
+            self.url,
+            kind,
+            failure.outcome,
+            self.current,
+            failure.status,
+            error=message,
+            attempts=tuple(self.attempts),
+            reason=failure.reason,
+        )
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What every fetcher of a run shares: the guard, the clients, politeness and robots.txt."""
+
+    guard: AddressGuard | None
+    clients: Clients
+    politeness: Politeness
+    robots: RobotsCache
+
+
+class Fetcher:
+    """Fetches URLs politely: robots.txt first, per-host limits and delays, a global limit."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        resolver: Resolver = system_resolver,
+        proxies: ProxyEnvironment = NO_PROXY_ENVIRONMENT,
+    ) -> None:
+        """`resolver` answers a host's addresses for the address guard (unused with allow_private);
+        `proxies` are the environment's (ProxyEnvironment.from_environ), used where policy.proxy is None."""
+        self.policy = policy
+        guard = (
+            None
+            if policy.allow_private
+            else AddressGuard(allow_hosts=policy.allow_hosts, resolver=resolver, timeout=policy.connect_timeout)
+        )
+        self._shared = _Shared(
+            guard,
+            Clients(guard=guard, proxies=proxies),
+            Politeness(policy.concurrency),
+            RobotsCache(self._fetch_robots),
+        )
+
+    def for_source(self, policy: FetchPolicy) -> Fetcher:
+        """A fetcher for one source's policy that shares this run's guard, clients, politeness and robots.txt."""
+        differing = [name for name in RUN_FIELDS if getattr(policy, name) != getattr(self.policy, name)]
+        if differing:
+            raise ValueError(f"a source cannot change the run's {', '.join(differing)}; set them in [settings]")
+        other = copy.copy(self)
+        other.policy = policy
+        return other
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._shared.robots.cancel()
+        await self._shared.clients.aclose()
+
+    def take_robots_responses(self) -> list[Fetched]:
+        """The robots.txt responses of the run since the last call, for the caller to record in `fetches`."""
+        return self._shared.robots.take_responses()
+
+    async def fetch(self, url: str, *, kind: Kind, validators: Validators | None = None) -> Fetched:
+        """Fetch one URL: robots check, redirects, retries. Never raises: a failure is the URL's outcome."""
+        trail = _Trail(url, url)
+        try:
+            return await self._follow(trail, kind, validators)
+        except FetchFailure as exc:
+            failure = exc
+        except Exception as exc:  # per-URL boundary: whatever one URL's address or server causes stays its own
+            failure = FetchFailure.of(exc)
+        return trail.failed(kind, failure)
+
+    async def _fetch_robots(self, url: str, policy: FetchPolicy) -> Fetched:
+        return await self.for_source(policy).fetch(url, kind="robots")
+
+    async def _follow(self, trail: _Trail, kind: Kind, validators: Validators | None) -> Fetched:
+        seen = {trail.url}
+        # RFC 9309 2.3.1.2: robots.txt redirects are followed for at least five hops, whatever max_redirects says.
+        hops = max(self.policy.max_redirects, ROBOTS_REDIRECTS) if kind == "robots" else self.policy.max_redirects
+        for _ in range(hops + 1):
+            response = await self._get_with_retries(trail.current, kind, validators, trail.attempts)
+            if response.status_code not in REDIRECT_STATUSES:
+                return self._finish(trail, kind, response)
+            trail.current = redirect_target(trail.current, response)
+            if trail.current in seen:
+                raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
+            seen.add(trail.current)
+            validators = None  # validators belong to the original URL only
+        raise FetchFailure("failed", f"more than {hops} redirects", reason="redirects")
+
+    def _finish(self, trail: _Trail, kind: Kind, response: Answer) -> Fetched:
+        status = response.status_code
+        if status == 304:
+            return Fetched(trail.url, kind, "not_modified", trail.current, status, attempts=tuple(trail.attempts))
+        if status != 200:
+            outcome: Outcome = "skipped" if status in SKIP_STATUSES else "failed"
+            raise FetchFailure(outcome, f"HTTP {status}", reason="http_status", status=status)
+        ctype = response.content_type
+        problem = content_type_problem(kind, ctype)
+        if problem:
+            raise FetchFailure("skipped", problem, reason="type", status=status)
+        if not response.body:
+            raise FetchFailure("skipped", "empty body", reason="empty", status=status)
+        return Fetched(
+            trail.url,
+            kind,
+            "ok",
+            trail.current,
+            status,
+            body=response.body,
+            content_type=ctype,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            attempts=tuple(trail.attempts),
+        )
+
+    async def _get_with_retries(
+        self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]
+    ) -> Answer:
+        attempt = 0
+        while True:
+            try:
+                response = await self._polite_get(url, kind, validators, attempts)
+            except _Retryable as exc:
+                if attempt >= self.policy.retries:
+                    raise FetchFailure("failed", str(exc), reason="network") from None
+                await asyncio.sleep(self._backoff(attempt))
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt >= self.policy.retries:
+                    return response
+                await asyncio.sleep(self._retry_wait(response, attempt))
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with full jitter, so retries from many tasks do not arrive together.
+        return random.uniform(0, self.policy.backoff * 2**attempt)
+
+    def _retry_wait(self, response: Answer, attempt: int) -> float:
+        retry_after = parse_retry_after(response.retry_after)
+        if retry_after is None:
+            return self._backoff(attempt) + self.policy.backoff
+        return min(retry_after, self.policy.max_retry_after) + 0.05
+
+    async def _polite_get(self, url: str, kind: Kind, validators: Validators | None, attempts: list[Attempt]) -> Answer:
+        target = checked_url(url)
+        await self._guard_address(target.raw_host.decode("ascii"))  # the target's host, proxy or not
+        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+        shared = self._shared
+        pace = shared.politeness.pace(origin, self.policy)
+        if kind != "robots":
+            # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
+            await shared.robots.check(origin, str(target), self.policy, pace)
+        client = shared.clients.client(origin, target, self.policy)
+        async with shared.politeness.turn(pace) as trace:
+            return await self._get_once(client, trace, url, kind, validators, attempts)
+
+    async def _guard_address(self, hostname: str) -> None:
+        guard = self._shared.guard
+        if guard is None:
+            return
+        check = await guard.check(hostname)
+        if check.refusal is not None:
+            outcome: Outcome = "failed" if check.reason == "dns" else "skipped"  # a DNS failure may pass
+            raise FetchFailure(outcome, check.refusal, reason=check.reason or "guard")
+
+    async def _get_once(
+        self,
+        client: httpx.AsyncClient,
+        trace: RequestTrace,
+        url: str,
+        kind: Kind,
+        validators: Validators | None,
+        attempts: list[Attempt],
+    ) -> Answer:
+        """One GET, recorded as one Attempt whatever happens; a connection-level failure raises _Retryable."""
+        headers = conditional_headers(validators.etag, validators.last_modified) if validators else {}
+        started_at, t0 = datetime.now(UTC), time.perf_counter()
+        status: int | None = None
+        size = 0
+        failure: FetchFailure | None = None
+        retryable = False
+        try:
+            # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
+            async with asyncio.timeout(self.policy.total_timeout):
+                async with client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
+                    status = response.status_code
+                    body = b""
+                    if status == 200:
+                        body = await read_capped(response, self.policy.max_bytes)
+                        size = len(body)
+                    else:
+                        await drain(response)
+                    result = Answer.of(response, body)
+        except FetchFailure as exc:
+            failure = exc
+        except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
+            failure, retryable = self._failure(exc, status)
+        elapsed_ms = int((time.perf_counter() - t0) * 1000)
+        error, reason = (str(failure), failure.reason) if failure else (None, None)
+        attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
+        if retryable:
+            raise _Retryable(error)
+        if failure is not None:
+            raise failure
+        return result
+
+    def _failure(
+        self, exc: TimeoutError | httpx.HTTPError | httpx.InvalidURL, status: int | None
+    ) -> tuple[FetchFailure, bool]:
+        """What an exception of one GET means for the URL, and whether another try may help."""
+        policy = self.policy
+        if isinstance(exc, TimeoutError):
+            message = f"no complete response within total_timeout={policy.total_timeout:g} s"
+            return FetchFailure("failed", message, reason="timeout", status=status), False
+        if isinstance(exc, httpx.ConnectTimeout):
+            message = f"ConnectTimeout: no connection within connect_timeout={policy.connect_timeout:g} s"
+        elif isinstance(exc, httpx.ReadTimeout):
+            message = f"ReadTimeout: no data within read_timeout={policy.read_timeout:g} s"
+        elif isinstance(exc, httpx.TimeoutException):
+            message = f"{type(exc).__name__}: {exc or 'timed out'}"
+        elif isinstance(exc, httpx.DecodingError):
+            return FetchFailure("failed", f"DecodingError: {exc}", reason="decoding", status=status), False
+        elif isinstance(exc, httpx.InvalidURL):
+            # Our URL was checked, so this is httpx preparing the redirect its answer's Location names (it
+            # does so even when not following): `Location: http:x` raises here, before the response is ours.
+            message = f"redirect to an invalid Location: {exc}"
+            return FetchFailure("failed", message, reason="redirects", status=status), False
+        else:
+            return FetchFailure("failed", f"{type(exc).__name__}: {exc}", reason="network", status=status), True
+        return FetchFailure("failed", message, reason="timeout", status=status), False
+
+
+class _Retryable(Exception):
+    """Internal: a connection-level failure worth another try."""
