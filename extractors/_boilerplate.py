@@ -2,10 +2,10 @@
 
 Works on an lxml tree parsed once by the caller and prunes it in place (the caller owns that tree), returning
 what it removed as data. Patterns are generic, never a site's class names: semantic tags (figure, figcaption),
-class/id/aria hints split into words, and text shapes that survive hashed class names and <div>-only markup
-("3/11 caption EPA", "11 show all", "Read more:", "(AFP/Getty)", "Advertisement", a form with an e-mail
-field).
-Text-only cleaning lives in extractors/_textclean.py; this module must not parse or fetch anything.
+class/id/aria hints as whole tokens, and text shapes that survive hashed class names and <div>-only markup
+("3/11 caption EPA", "11 show all", "Read more:", "(AFP/Getty)", "Advertisement", a form with an e-mail field),
+in the page's language (extractors/_labels.py, compiled by extractors/_shapes.py). clean_text applies the same
+shapes to plain text, line by line. This module must not parse or fetch anything.
 """
 
 from __future__ import annotations
