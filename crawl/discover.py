@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -174,9 +175,9 @@ async def discover_source(
 class _Listings:
     """One source's discovery under way: the candidates so far, and the feeds, sitemaps and pages being read.
 
-    At most LISTINGS_IN_HAND of them are fetched or parsed at once, so a sitemap index of 49 children cannot
-    have them all held in memory waiting for a parser thread; and nothing more is fetched once the source has
-    `max_candidates` URLs, because nothing more would be kept.
+    At most LISTINGS_IN_HAND of them are fetched, parsed or waiting for an earlier one at once, so a sitemap
+    index of 49 children cannot have them all held in memory waiting for a parser thread; and nothing more is
+    fetched once the source has `max_candidates` URLs, because nothing more would be kept.
     """
 
     def __init__(
@@ -184,7 +185,6 @@ class _Listings:
     ) -> None:
         self.fetcher, self.source, self.found, self.validators, self.limits = fetcher, source, found, validators, limits
         self.seen: dict[str, Candidate] = {}
-        self.in_hand = asyncio.Semaphore(LISTINGS_IN_HAND)
         self.sitemap_urls_left = limits.max_sitemap_urls
 
     def add(
@@ -236,25 +236,23 @@ class _Listings:
         it made. A reading that raises one of `expected` becomes an error row; anything else ends the source's
         discovery (the flow records it), and the other requests with it.
         """
-        readings: list[T | None] = [None] * len(urls)
-        done = [False] * len(urls)
-        used = 0
-
-        async def one(index: int, url: str) -> None:
-            nonlocal used
-            async with self.in_hand:
-                if not self.full():
-                    readings[index] = await self._read(url, kind, read, expected)
-            done[index] = True
-            while used < len(urls) and done[used]:
-                reading, readings[used] = readings[used], None
-                used += 1
-                if reading is not None:
-                    use(reading)
-
+        # A sliding window rather than a semaphore: a permit freed when a reading is done, not when it is used,
+        # let later listings be fetched while an earlier one was still on its way, past the source's fill.
+        in_hand: deque[asyncio.Task[T | None]] = deque()
         async with asyncio.TaskGroup() as group:
-            for index, url in enumerate(urls):
-                group.create_task(one(index, url))
+            for url in urls:
+                if self.full():
+                    break
+                in_hand.append(group.create_task(self._read(url, kind, read, expected)))
+                if len(in_hand) >= LISTINGS_IN_HAND:
+                    self._use(await in_hand.popleft(), use)
+            while in_hand:
+                self._use(await in_hand.popleft(), use)
+
+    @staticmethod
+    def _use(reading: T | None, use: Callable[[T], None]) -> None:
+        if reading is not None:
+            use(reading)
 
     async def _read(
         self, url: str, kind: Kind, read: Callable[[Fetched], Awaitable[T]], expected: tuple[type[Exception], ...]

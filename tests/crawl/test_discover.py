@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Mapping
 
 from crawl.discover import Discovery, Limits, discover_source
 from crawl.fetch import Fetcher, FetchPolicy
 from crawl.sources import Source
-from tests.loopback import page, serve
+from tests.loopback import Raw, Request, Route, page, serve
 
 XML = "application/xml"
 
@@ -31,16 +33,24 @@ def listing(*links: tuple[str, str]) -> str:
     return "<html><body>" + "".join(f'<a href="{href}">{text}</a>' for href, text in links) + "</body></html>"
 
 
+def slowly(route: Route, seconds: float) -> Route:
+    def answer(request: Request) -> tuple[int, dict[str, str], bytes] | Raw:
+        time.sleep(seconds)
+        return route(request)
+
+    return answer
+
+
 def discover(
-    routes: dict[str, str | tuple[str, str]],
+    routes: Mapping[str, str | tuple[str, str] | tuple[str, str, float]],
     source: Source,
     requested: list[str] | None = None,
     limits: Limits | None = None,
 ) -> tuple[Discovery, list[str]]:
     with serve({}) as site:
         for path, body in routes.items():
-            text, ctype = body if isinstance(body, tuple) else (body, "text/html")
-            site.routes[path] = page(text.replace("@@", site.base), content_type=ctype)
+            text, ctype, pause = (*body, 0.0)[:3] if isinstance(body, tuple) else (body, "text/html", 0.0)
+            site.routes[path] = slowly(page(text.replace("@@", site.base), content_type=ctype), pause)
         resolved = Source(
             name=source.name,
             homepage=site.base + "/",
@@ -156,6 +166,16 @@ def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> No
     _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
     assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]  # document order, though fetched concurrently
     assert "/c3.xml" not in requested and "/c4.xml" not in requested
+
+
+def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:
+    # c1 and c2 answer while c0 is still on its way: done but unused, they must still count as in hand
+    children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}
+    routes = {"/sitemap.xml": (sitemap_index(*children), XML), **children, "/c0.xml": (*children["/c0.xml"], 0.5)}
+    requested: list[str] = []
+    _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
+    assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]
+    assert [p for p in requested if p.startswith("/c")] == ["/c0.xml", "/c1.xml", "/c2.xml"]
 
 
 def test_a_candidate_keeps_the_first_date_its_feed_or_sitemap_gave() -> None:
