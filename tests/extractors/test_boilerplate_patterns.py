@@ -232,3 +232,36 @@ def test_a_paragraph_repeated_inside_a_later_one_stays_without_pull_quote_markup
     paragraphs = [STORY_PARAGRAPHS[0], short, STORY_PARAGRAPHS[1], f"Tempor incididunt ut labore. {short}"]
     html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
     assert extract_article(html, url="https://f.example/news/lorem").text.count(short) == 2
+
+
+BRIEF_WITH_PHOTOS = """<html lang="en"><head><title>Blaze at depot | The Gazette</title></head><body>
+<header><a href="/">The Gazette</a><nav><a href="/world/">World</a> <a href="/sport/">Sport</a></nav></header>
+<main><article><h1>Blaze at depot</h1><div class="sharing">Share on Facebook · Share on X · Email</div>
+<div class="body"><p>Crews fought a fire at a bus depot on Monday night. Forty people left nearby homes for a
+few hours. Nobody was hurt and the cause is not yet known.</p>
+<figure><img src="/a.jpg"><figcaption>Smoke rises over the harbour district seen from the old bridge (AP)
+</figcaption></figure>
+<figure><img src="/b.jpg"><figcaption>Residents gather outside a sports hall that opened for the night (Reuters)
+</figcaption></figure>
+<p class="read-more"><strong>Read more:</strong> <a href="/news/rail-strike-called-off">Rail strike called off
+after late talks between unions and the operator</a></p>
+<div class="newsletter"><p>Get the Gazette's morning email with the stories that matter before you go out.</p>
+<form><input type="email"><button>Sign up</button></form></div></div></article></main>
+<section class="comments"><h3>2 comments</h3><div class="comment"><p>Glad to hear everyone got out safely.</p></div>
+<div class="comment"><p>Third fire on that street this year, somebody should look into it.</p></div></section>
+<footer><p>Contact us | Advertise with us | Terms of use | Privacy policy | Cookie settings</p>
+<p>© The Gazette. All rights reserved.</p></footer></body></html>"""
+
+
+def test_a_brief_with_more_captions_and_promos_than_story_keeps_only_its_story() -> None:
+    # One short paragraph against two captions, a "Read more" link, a newsletter box and comments: measured with
+    # them, pruning looked as if it had lost the story, and a draft without a pruning step (or the unpruned page,
+    # every caption and link) was stored instead.
+    article = extract_article(BRIEF_WITH_PHOTOS, url="https://gazette.example/news/blaze")
+    assert not article.extractor.endswith("-unpruned") and "-without-" not in article.extractor
+    assert article.text.startswith("Crews fought a fire at a bus depot on Monday night.")
+    assert article.text.endswith("Nobody was hurt and the cause is not yet known.")
+    assert [c.text for c in article.captions] == [
+        "Smoke rises over the harbour district seen from the old bridge",
+        "Residents gather outside a sports hall that opened for the night",
+    ]
