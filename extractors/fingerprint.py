@@ -76,8 +76,6 @@ SHINGLE_RULES = "script1"
 # follow-up that quotes half of a short story (containment 0.5) still stays apart.
 EDITED_JACCARD = 0.3
 EDITED_CONTAINMENT = 0.55
-# Bumped whenever how shingles are made changes, so that params_key changes with it.
-SHINGLE_RULES = "script1"
 
 
 @dataclass(frozen=True, slots=True)
