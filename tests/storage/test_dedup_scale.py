@@ -1,0 +1,200 @@
+"""The dedup index at archive scale: band keys in sorted run files, the sketch check, the window, the migration."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from extractors.fingerprint import band_hashes, shingles, signatures
+from storage import _bandruns
+from storage.db import connect, writing
+from storage.dedup import (
+    MERGE_FANIN,
+    _may_match,
+    assign_clusters,
+    flush_bands,
+    index_directory,
+    params_key,
+)
+from storage.load import load_articles
+from storage.rows import ArticleRow
+from tests.storage.test_dedup import PARAMS, row, story
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def batches() -> list[list[ArticleRow]]:
+    """Six runs: wire stories, then edited, truncated and prefixed copies of them in later runs, and strangers."""
+    wires = [story(100 + k) for k in range(12)]
+    runs = [[row(f"http://wire.example/{k}", w) for k, w in enumerate(wires)]]
+    for r in range(1, 6):
+        batch = [row(f"http://other{r}.example/{k}", story(1000 + 10 * r + k)) for k in range(4)]
+        for k, wire in enumerate(wires):
+            if k % 5 == r % 5:
+                batch.append(row(f"http://site{r}.example/cut-{k}", wire[: 3 + r % 3]))  # truncated: containment
+            if k % 4 == r % 4:
+                batch.append(
+                    row(f"http://site{r}.example/local-{k}", ["A local paragraph on the harbour vote."] + wire)
+                )
+        runs.append(batch)
+    return runs
+
+
+def crawl(db: Path, *, flush: bool) -> dict[str, int]:
+    for r, batch in enumerate(batches()):
+        with writing(db) as con:
+            load_articles(con, f"r{r}", batch)
+            assign_clusters(con, f"r{r}", PARAMS)
+        if flush:
+            with writing(db) as con:
+                flush_bands(con, min_articles=1)
+    with writing(db) as con:
+        return dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+
+
+def test_band_keys_in_run_files_give_the_same_clusters_as_the_table(tmp_path: Path) -> None:
+    in_table = crawl(tmp_path / "table.duckdb", flush=False)
+    in_runs = crawl(tmp_path / "runs.duckdb", flush=True)
+    assert in_runs == in_table
+    assert len(set(in_table.values())) < len(in_table)  # copies did cluster
+    assert in_table["http://site1.example/cut-1"] == in_table["http://wire.example/1"]
+    with writing(tmp_path / "runs.duckdb") as con:
+        runs = con.execute("SELECT name, articles FROM lsh_runs ORDER BY name").fetchall()
+        ((left,),) = con.execute("SELECT count(*) FROM lsh_bands").fetchall()
+        ((signed,),) = con.execute("SELECT count(*) FROM signatures").fetchall()
+        directory = index_directory(con)
+    assert left == 0 and sum(n for _, n in runs) == signed
+    assert len(runs) < len(batches()) - MERGE_FANIN + 2  # MERGE_FANIN flushes of like size were merged into one
+    assert directory is not None and sorted(p.name for p in directory.iterdir()) == [name for name, _ in runs]
+
+
+def test_a_run_file_nobody_registered_is_ignored_then_removed(tmp_path: Path) -> None:
+    db = tmp_path / "orphan.duckdb"
+    wire = story(7)
+    with writing(db) as con:
+        load_articles(con, "r0", [row("http://a.example/w", wire)])
+        assign_clusters(con, "r0", PARAMS)
+        directory = index_directory(con)
+    assert directory is not None
+    # A run written for a copy of the story but never registered (a kill before the registering commit).
+    _, hashes = shingles("\n\n".join(wire), PARAMS)
+    sigs = signatures([hashes])
+    keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
+    _bandruns.write_run(
+        directory,
+        "run-000001",
+        np.array([999], np.int64),
+        sigs,
+        np.array([len(hashes)]),
+        band=np.arange(PARAMS.bands),
+        bucket=keys[0],
+        member=np.zeros(PARAMS.bands, np.int64),
+    )
+    with writing(db) as con:
+        load_articles(con, "r1", [row("http://b.example/w", wire)])
+        assign_clusters(con, "r1", PARAMS)  # id 999 does not exist: had the orphan been read, this would fail
+        flush_bands(con, min_articles=1)
+        runs = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
+        clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+    assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
+    assert runs == ["run-000001"]  # the orphan's name was free again once it was removed
+    assert sorted(p.name for p in directory.iterdir()) == ["run-000001"]
+
+
+def test_an_article_whose_text_changed_after_its_keys_were_flushed_is_matched_by_its_new_text(tmp_path: Path) -> None:
+    db = tmp_path / "changed.duckdb"
+    old, new = story(40), story(41)
+    with writing(db) as con:
+        load_articles(con, "r0", [row("http://a.example/s", old)])
+        assign_clusters(con, "r0", PARAMS)
+        flush_bands(con, min_articles=1)
+    with writing(db) as con:  # the page now carries another story: re-signed under its id
+        load_articles(con, "r1", [row("http://a.example/s", new)])
+        assign_clusters(con, "r1", PARAMS)
+    clusters = crawl_one(db, "r2", [row("http://b.example/old", old), row("http://c.example/new", new)])
+    assert clusters["http://c.example/new"] == clusters["http://a.example/s"]
+    assert clusters["http://b.example/old"] != clusters["http://a.example/s"]
+
+
+def crawl_one(db: Path, run_id: str, rows: list[ArticleRow], window_days: float | None = None) -> dict[str, int]:
+    with writing(db) as con:
+        load_articles(con, run_id, rows)
+        assign_clusters(con, run_id, PARAMS, window_days=window_days)
+        return dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+
+
+def test_the_sketch_check_keeps_copies_and_drops_unrelated_stories_sharing_a_band() -> None:
+    wire = "\n\n".join(story(50))
+    texts = [wire, "\n\n".join(story(50)[:2]), "\n\n".join(story(51)), "\n\n".join(story(50)[1:] + story(52))]
+    hashes = [shingles(t, PARAMS)[1] for t in texts]
+    sigs = signatures(hashes)
+    stranger = sigs[2].copy()
+    stranger[:2] = sigs[0][:2]  # shares band 0 with the wire story, nothing else
+    stored = np.stack([sigs[1], stranger, sigs[3]])
+    hits = _bandruns.RunHits(
+        key_index=np.zeros(3, np.int64),
+        band=np.zeros(3, np.int16),
+        bucket=np.zeros(3, np.int64),
+        article_id=np.array([2, 3, 4]),
+        sketch=_bandruns.sketches(stored),
+        size=np.array([len(hashes[1]), len(hashes[2]), len(hashes[3])]),
+    )
+    keep = _may_match(
+        hits, np.zeros((1, 1), np.int64), _bandruns.sketches(sigs[:1]), np.array([len(hashes[0])]), PARAMS
+    )
+    assert keep.tolist() == [True, False, True]  # truncated copy (containment 1), stranger, half-shared copy
+
+
+def test_dedup_window_days_leaves_older_stories_out_and_rebuilding_matches_everything(tmp_path: Path) -> None:
+    db = tmp_path / "window.duckdb"
+    wire = story(60)
+    now = datetime.now(UTC)
+    old = replace(row("http://a.example/w", wire), fetched_at=now - timedelta(days=30))
+    crawl_one(db, "r0", [old])
+    fresh = replace(row("http://b.example/w", wire), fetched_at=now)
+    windowed = crawl_one(db, "r1", [fresh], window_days=7)
+    assert windowed["http://b.example/w"] != windowed["http://a.example/w"]
+    copy = row("http://c.example/w", wire)
+    everything = crawl_one(db, "r2", [copy], window_days=None)
+    assert everything["http://c.example/w"] == everything["http://a.example/w"]
+
+
+def test_a_database_written_by_the_previous_schema_migrates_and_keeps_matching(tmp_path: Path) -> None:
+    """The file layout of copydesk before issue 20: stored shingle hashes, NOT NULL, no shingle_count."""
+    db = tmp_path / "previous.duckdb"
+    wire, other = story(70), story(71)
+    raw = duckdb.connect(str(db))
+    raw.execute((FIXTURES / "schema-before-issue20.sql").read_text())
+    load_articles(raw, "r0", [row("http://a.example/w", wire), row("http://x.example/o", other)])
+    ids, texts = zip(*raw.execute("SELECT article_id, text FROM articles ORDER BY article_id").fetchall(), strict=True)
+    hashes = [shingles(t, PARAMS)[1] for t in texts]
+    sigs = signatures(hashes)
+    keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
+    old_rows = pa.table(
+        {
+            "article_id": pa.array(ids, pa.int64()),
+            "params": pa.array([params_key(PARAMS)] * 2),
+            "minhash": pa.array([s.astype("<u4").tobytes() for s in sigs], pa.binary()),
+            "shingles": pa.array([h.astype("<u4").tobytes() for h in hashes], pa.binary()),
+            "scheme": pa.array(["word", "word"]),
+        }
+    )
+    raw.register("old_rows", old_rows)
+    raw.execute("INSERT INTO signatures BY NAME SELECT * FROM old_rows")
+    for article_id, row_keys in zip(ids, keys, strict=True):
+        for band, bucket in enumerate(row_keys.tolist()):
+            raw.execute("INSERT INTO lsh_bands VALUES (?, ?, ?)", [band, bucket, article_id])
+    raw.execute("UPDATE articles SET cluster_id = article_id, is_canonical = true")
+    raw.close()
+
+    con = connect(db)  # the migration runs on connect
+    counts = con.execute("SELECT shingle_count, shingles IS NULL FROM signatures ORDER BY article_id").fetchall()
+    con.close()
+    assert counts == [(len(hashes[0]), True), (len(hashes[1]), True)]
+    clusters = crawl_one(db, "r1", [row("http://b.example/w", wire[:3])])
+    assert clusters["http://b.example/w"] == clusters["http://a.example/w"] != clusters["http://x.example/o"]
