@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from storage._bandruns import RUN_ARRAYS
 from storage.db import connect
 
 pytestmark = [
@@ -349,6 +350,7 @@ TABLES = (
     "seen_urls",
     "signatures",
     "lsh_bands",
+    "lsh_runs",
     "dup_pairs",
     "cluster_merges",
 )
@@ -382,7 +384,11 @@ def assert_consistent(db: Path) -> None:
             return  # killed before the schema's transaction committed: an empty file
         assert tables == len(TABLES), "half a schema"
         found = {name: con.execute(sql).fetchone()[0] for name, sql in ORPHANS.items()}  # type: ignore[index]
+        runs = [name for (name,) in con.execute("SELECT name FROM lsh_runs").fetchall()]
     assert {k: v for k, v in found.items() if v} == {}
+    # Every registered run file is whole (storage/_bandruns.py writes, fsyncs and renames before registering).
+    missing = [f"{r}/{a}.npy" for r in runs for a in RUN_ARRAYS if not Path(f"{db}.lsh", r, f"{a}.npy").is_file()]
+    assert missing == []
 
 
 def assert_complete(db: Path, room: Newsroom) -> None:
