@@ -259,9 +259,16 @@ def rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status; this benchmark needs Linux")
 
 
-def measure(path: Path, batch: int, seed: int, stored: int) -> dict[str, float | int]:
-    _, texts, order = batch_texts(seed)
-    texts = texts[:batch]
+def batch_file(cache: Path, seed: int) -> Path:
+    """The MAX_BATCH new texts, written once, so the measuring child does not hold the generator's memory."""
+    path = cache / f"batch-v{STORE_VERSION}-{seed}.json"
+    if not path.exists():
+        path.write_text(json.dumps(batch_texts(seed)[1]))
+    return path
+
+
+def measure(path: Path, texts_path: Path, batch: int, stored: int) -> dict[str, float | int]:
+    texts = json.loads(texts_path.read_text())[:batch]
     con = connect(path, memory_limit="1GB")
     out: dict[str, float | int] = {"rss_after_connect_mb": round(rss_mb())}
     con.begin()
@@ -313,9 +320,8 @@ def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dic
                 con.execute("CREATE TABLE signatures AS SELECT * EXCLUDE (shingles) FROM store.signatures")
             else:
                 # Shingle hashes as copydesk stored them: shingle_count random (incompressible) uint32 values.
-                con.execute("CREATE TABLE signatures AS SELECT * FROM store.signatures")
                 counts = con.execute(
-                    "SELECT article_id, shingle_count FROM signatures ORDER BY article_id"
+                    "SELECT article_id, shingle_count FROM store.signatures ORDER BY article_id"
                 ).fetchnumpy()
                 n_values = np.asarray(counts["shingle_count"], np.int64)
                 data = np.random.default_rng(0).integers(0, 2**32, int(n_values.sum()), dtype=np.uint32)
@@ -327,8 +333,8 @@ def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dic
                 )
                 con.register("old_shingles", pa.table({"article_id": counts["article_id"], "shingles": blobs}))
                 con.execute(
-                    "CREATE TABLE signatures AS SELECT s.* EXCLUDE (shingles), o.shingles::BLOB AS shingles "
-                    "FROM store.signatures s JOIN old_shingles o USING (article_id)"
+                    "CREATE TABLE signatures AS SELECT s.* EXCLUDE (shingles, shingle_count), "
+                    "o.shingles::BLOB AS shingles FROM store.signatures s JOIN old_shingles o USING (article_id)"
                 )
                 con.execute("CREATE TABLE lsh_bands (band SMALLINT, bucket BIGINT, article_id BIGINT)")
                 sigs = con.execute("SELECT article_id, minhash FROM signatures ORDER BY article_id").fetchall()
@@ -369,9 +375,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "copydesk-bench-lsh")
     parser.add_argument("--index-size", action="store_true", help="bytes per article, new vs previous layout")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.batch[0], args.seed, args.stored[0])))
+        print(json.dumps(measure(args.measure, args.texts, args.batch[0], args.stored[0])))
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     for stored in args.stored:
@@ -385,7 +392,7 @@ def main() -> None:
         for batch in args.batch:
             row: dict[str, object] = {"stored": stored, "batch": batch, "files_mb": round(files / 2**20), **built}
             cmd = [sys.executable, __file__, "--measure", str(path), "--stored", str(stored), "--batch", str(batch)]
-            cmd += ["--seed", str(args.seed)]
+            cmd += ["--texts", str(batch_file(args.cache, args.seed))]
             row |= json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
             print(json.dumps(row), flush=True)
 

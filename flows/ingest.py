@@ -36,7 +36,15 @@ from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
 from flows.steps import utcnow
 from storage.db import writing
-from storage.dedup import CanonicalRule, DedupResult, assign_clusters, bands_to_flush, flush_bands, has_pending
+from storage.dedup import (
+    CanonicalRule,
+    DedupResult,
+    assign_clusters,
+    bands_to_flush,
+    flush_bands,
+    has_orphan_runs,
+    has_pending,
+)
 from storage.load import finish_run, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
 
@@ -82,7 +90,8 @@ def _assign_clusters(
     with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
         result = assign_clusters(con, run_id, params, canonical=canonical, window_days=window_days)
         new_clusters = count_new_clusters(con, run_id)
-        flush = bands_to_flush(con)
+        # Run files merged away in that transaction, or orphans of an earlier kill, can go once it committed.
+        flush = bands_to_flush(con) or has_orphan_runs(con)
     if flush:
         with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
             flush_bands(con)

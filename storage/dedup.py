@@ -128,11 +128,14 @@ def assign_clusters(
     canonical: CanonicalRule = CanonicalRule(),
     progress: Callable[[int, int], None] | None = None,
     window_days: float | None = None,
+    flush_articles: int = FLUSH_ARTICLES,
 ) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id.
 
     `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles. With `window_days`, only
     stored articles published (or, without a date, fetched) that many days before now are candidates.
+    Once `lsh_bands` holds `flush_articles` articles, their keys move into a run file within the transaction
+    (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
     """
     _check_params(con, params)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
@@ -145,6 +148,7 @@ def assign_clusters(
         if not pending:
             return total
         step = _assign_chunk(con, run_id, params, pending, canonical, since)
+        flush_bands(con, min_articles=flush_articles, remove_orphans=False)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
         if progress is not None:
             progress(total.signed, max(count, total.signed))
@@ -388,24 +392,38 @@ def index_directory(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(f"{path}.lsh") if path else None
 
 
+def has_orphan_runs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether run files exist that no `lsh_runs` row names (merged away, or from a kill or a rollback)."""
+    directory = index_directory(con)
+    if directory is None or not directory.is_dir():
+        return False
+    registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+    return any(p.name not in registered for p in directory.iterdir())
+
+
 def bands_to_flush(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ARTICLES) -> bool:
     """Whether `lsh_bands` holds enough articles for flush_bands to write a run."""
     ((count,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
     return bool(count >= max(min_articles, 1))
 
 
-def flush_bands(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ARTICLES) -> int:
+def flush_bands(
+    con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ARTICLES, remove_orphans: bool = True
+) -> int:
     """Move the band keys of `lsh_bands` into a sorted run file once they hold `min_articles`; merge runs.
 
-    Call it in a transaction of its own, after the dedup step committed: files are written first, then
-    registered while their rows leave `lsh_bands`, so a kill or a rollback leaves an orphan file, never a
-    lost or doubled key. Returns the number of articles flushed.
+    Files are written first, then registered in the connection's transaction while their rows leave
+    `lsh_bands`, so a kill or a rollback leaves an orphan file, never a lost or doubled key. Orphans are
+    deleted only with `remove_orphans`, which needs a transaction of its own (nothing uncommitted in
+    `lsh_runs`): inside a `rebuild-clusters` that unregistered every run, the old runs must survive a rollback.
+    Returns the number of articles flushed.
     """
     directory = index_directory(con)
     if directory is None:
         return 0
     registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
-    _bandruns.remove_unregistered(directory, registered)
+    if remove_orphans:
+        _bandruns.remove_unregistered(directory, registered)
     if not bands_to_flush(con, min_articles=min_articles):
         return 0
     members = con.execute(
@@ -420,7 +438,7 @@ def flush_bands(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ART
     ).fetchnumpy()
     band, bucket = np.asarray(entries["band"]), np.asarray(entries["bucket"], np.int64)
     member = np.searchsorted(ids, np.asarray(entries["article_id"], np.int64))
-    name = _next_run_name(registered)
+    name = _next_run_name(registered, directory)
     _bandruns.write_run(directory, name, ids, sigs, sizes, band=band, bucket=bucket, member=member)
     _register(con, name, len(ids), len(bucket))
     con.execute("DELETE FROM lsh_bands")
@@ -428,8 +446,10 @@ def flush_bands(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ART
     return len(ids)
 
 
-def _next_run_name(taken: Iterable[str]) -> str:
-    numbers = [int(n.removeprefix("run-")) for n in taken if n.removeprefix("run-").isdigit()]
+def _next_run_name(registered: Iterable[str], directory: Path) -> str:
+    """A name no registered run and no file (an orphan kept for a possible rollback) has."""
+    on_disk = [p.name.removesuffix(".tmp") for p in directory.iterdir()] if directory.is_dir() else []
+    numbers = [int(n.removeprefix("run-")) for n in (*registered, *on_disk) if n.removeprefix("run-").isdigit()]
     return f"run-{max(numbers, default=0) + 1:06d}"
 
 
@@ -444,7 +464,7 @@ def _merge_runs(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
         group = _mergeable(runs)
         if not group:
             return
-        name = _next_run_name(r[0] for r in runs)
+        name = _next_run_name([r[0] for r in runs], directory)
         _bandruns.merge_runs(directory, name, [r[0] for r in group])
         entries = con.execute(
             "SELECT sum(entries) FROM lsh_runs WHERE name IN (SELECT unnest(?))", [[r[0] for r in group]]

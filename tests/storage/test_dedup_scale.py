@@ -18,8 +18,10 @@ from storage.dedup import (
     _may_match,
     assign_clusters,
     flush_bands,
+    has_orphan_runs,
     index_directory,
     params_key,
+    reset_index,
 )
 from storage.load import load_articles
 from storage.rows import ArticleRow
@@ -198,3 +200,33 @@ def test_a_database_written_by_the_previous_schema_migrates_and_keeps_matching(t
     assert counts == [(len(hashes[0]), True), (len(hashes[1]), True)]
     clusters = crawl_one(db, "r1", [row("http://b.example/w", wire[:3])])
     assert clusters["http://b.example/w"] == clusters["http://a.example/w"] != clusters["http://x.example/o"]
+
+
+def test_a_rebuild_flushes_as_it_goes_and_a_rolled_back_one_leaves_the_old_runs_in_use(tmp_path: Path) -> None:
+    db = tmp_path / "rebuild.duckdb"
+    before = crawl(db, flush=True)
+    with writing(db) as con:
+        old_runs = con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall()
+    failed = RuntimeError("stopped mid-rebuild")
+    try:
+        with writing(db) as con:
+            reset_index(con)
+            assign_clusters(con, "rebuild-1", PARAMS, flush_articles=3)  # runs written, merged, registered
+            assert con.execute("SELECT count(*) FROM lsh_runs").fetchall() != [(0,)]
+            raise failed
+    except RuntimeError as exc:
+        assert exc is failed
+    with writing(db) as con:
+        assert con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall() == old_runs
+        assert has_orphan_runs(con)  # the rolled back rebuild's files
+        flush_bands(con)
+        assert not has_orphan_runs(con)
+    after_rollback = crawl_one(db, "r9", [row("http://late.example/cut-3", story(103)[:4])])
+    assert after_rollback["http://late.example/cut-3"] == before["http://wire.example/3"]
+    with writing(db) as con:
+        reset_index(con)
+        assign_clusters(con, "rebuild-2", PARAMS, flush_articles=3)
+        rebuilt = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+        ((left,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
+    assert left < 3 + 2_000  # flushed after every chunk that took it to 3 articles or more
+    assert {u: c for u, c in rebuilt.items() if u in before} == before
