@@ -24,6 +24,7 @@ longer matches their signature, so storage/dedup.py checks every candidate again
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Sequence
@@ -34,6 +35,11 @@ import numpy as np
 import numpy.typing as npt
 
 RUN_ARRAYS = ("buckets", "members", "bands", "ids", "sketch", "sizes")
+# Band keys a merge holds at once (~13 bytes each, a few copies while sorting): ~100 MB.
+MERGE_STEP = 2_000_000
+# Query keys looked up per mapping of a run: the pages a lookup touches count in the process's RSS while the
+# run is mapped, so each slice maps the run afresh (the pages stay in the OS page cache, shared and reclaimable).
+LOOKUP_SLICE = 8_192
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,24 +113,101 @@ def write_run(
     return _write_arrays(directory, name, arrays)
 
 
-def merge_runs(directory: Path, name: str, sources: Sequence[str]) -> Path:
-    """One run holding every entry of `sources` (read whole: callers bound their total size)."""
-    parts = [load_run(directory / s, mmap=False) for s in sources]
-    offsets = np.cumsum([0] + [len(p["ids"]) for p in parts[:-1]])
-    buckets = np.concatenate([p["buckets"] for p in parts])
-    # Each part is sorted: a stable merge sort finds the runs, so this costs a merge, not a full sort.
-    order = np.argsort(buckets, kind="stable")
-    arrays = {
-        "buckets": buckets[order],
-        "members": np.concatenate([p["members"].astype(np.int64) + off for p, off in zip(parts, offsets, strict=True)])[
-            order
-        ].astype(np.uint32),
-        "bands": np.concatenate([p["bands"] for p in parts])[order],
-        "ids": np.concatenate([p["ids"] for p in parts]),
-        "sketch": np.concatenate([p["sketch"] for p in parts]),
-        "sizes": np.concatenate([p["sizes"] for p in parts]),
+def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int = MERGE_STEP) -> Path:
+    """One run holding every entry of `sources`, streamed: memory holds about `step` entries at a time.
+
+    Members are numbered in `sources` order; band keys are merged by bucket, `step` entries a round: each
+    round takes, from every source, the entries up to the smallest of their `step / len(sources)`-th keys, so
+    no round takes more than `step` (plus the copies of its last key). Sources are mapped afresh each round,
+    so the process never holds more than a round of their pages either.
+    """
+    heads = [_header(directory / s) for s in sources]
+    offsets = np.cumsum([0] + [h["ids"] for h in heads[:-1]]).tolist()
+    total = sum(h["buckets"] for h in heads)
+    members_total = sum(h["ids"] for h in heads)
+    if members_total >= 2**32:
+        raise ValueError(f"{members_total} articles do not fit one run (member rows are uint32)")
+    num_perm = int(np.load(directory / sources[0] / "sketch.npy", mmap_mode="r").shape[1])
+    final, tmp = _begin(directory, name)
+    out = {
+        "buckets": _Appender(tmp / "buckets.npy", np.int64, (total,)),
+        "members": _Appender(tmp / "members.npy", np.uint32, (total,)),
+        "bands": _Appender(tmp / "bands.npy", np.uint8, (total,)),
     }
-    return _write_arrays(directory, name, arrays)
+    positions = [0] * len(sources)
+    share = max(1, step // len(sources))
+    while any(p < h["buckets"] for p, h in zip(positions, heads, strict=True)):
+        runs = [load_run(directory / s) for s in sources]
+        bounds = [
+            int(r["buckets"][min(p + share, h["buckets"]) - 1])
+            for r, p, h in zip(runs, positions, heads, strict=True)
+            if p < h["buckets"]
+        ]
+        boundary = min(bounds)
+        parts = []
+        for k, run in enumerate(runs):
+            lo = positions[k]
+            hi = lo + int(np.searchsorted(run["buckets"][lo : lo + share + 1], boundary, side="right"))
+            if hi == lo + share + 1:  # copies of the boundary key run past the window: find their end
+                hi = int(np.searchsorted(run["buckets"], boundary, side="right"))
+            if hi > lo:
+                parts.append(
+                    (
+                        np.array(run["buckets"][lo:hi]),
+                        np.array(run["members"][lo:hi], dtype=np.int64) + offsets[k],
+                        np.array(run["bands"][lo:hi]),
+                    )
+                )
+            positions[k] = hi
+        del runs
+        buckets = np.concatenate([p[0] for p in parts])
+        order = np.argsort(buckets, kind="stable")  # sorted pieces: a merge, not a full sort
+        out["buckets"].write(buckets[order])
+        out["members"].write(np.concatenate([p[1] for p in parts])[order].astype(np.uint32))
+        out["bands"].write(np.concatenate([p[2] for p in parts])[order])
+    for key, dtype, shape in (
+        ("ids", np.int64, (members_total,)),
+        ("sketch", np.uint8, (members_total, num_perm)),
+        ("sizes", np.uint32, (members_total,)),
+    ):
+        out[key] = _Appender(tmp / f"{key}.npy", dtype, shape)
+        for source in sources:
+            values = np.load(directory / source / f"{key}.npy", mmap_mode="r")
+            rows = max(1, step // (values.shape[1] if values.ndim > 1 else 1))
+            for lo in range(0, len(values), rows):
+                out[key].write(np.array(values[lo : lo + rows]))
+            del values
+    for appender in out.values():
+        appender.close()
+    return _finish(directory, final, tmp)
+
+
+class _Appender:
+    """An .npy file of a known shape written front to back, without holding it in memory."""
+
+    def __init__(self, path: Path, dtype: type, shape: tuple[int, ...]) -> None:
+        self._handle = open(path, "wb")  # noqa: SIM115 (closed by close())
+        self._dtype, self._left = np.dtype(dtype), int(np.prod(shape))
+        header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_2_0(self._handle, header)
+
+    def write(self, values: np.ndarray) -> None:
+        values = np.ascontiguousarray(values, dtype=self._dtype)
+        self._left -= values.size
+        if self._left < 0:
+            raise ValueError("more values than the array's shape holds")
+        self._handle.write(values.tobytes())
+
+    def close(self) -> None:
+        if self._left:
+            raise ValueError(f"{self._left} values short of the array's shape")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+
+def _header(path: Path) -> dict[str, int]:
+    return {a: len(np.load(path / f"{a}.npy", mmap_mode="r")) for a in ("buckets", "ids")}
 
 
 def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
@@ -134,7 +217,11 @@ def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
 
 def lookup(directory: Path, names: Sequence[str], keys: npt.NDArray[np.int64], num_perm: int) -> RunHits:
     """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique)."""
-    parts = [_lookup_one(load_run(directory / name), keys) for name in names]
+    parts = []
+    for name in names:
+        for lo in range(0, len(keys), LOOKUP_SLICE):
+            hits = _lookup_one(load_run(directory / name), keys[lo : lo + LOOKUP_SLICE])
+            parts.append(dataclasses.replace(hits, key_index=hits.key_index + lo))
     return RunHits.concat(parts, num_perm)
 
 
@@ -174,6 +261,16 @@ def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:
 
 
 def _write_arrays(directory: Path, name: str, arrays: dict[str, np.ndarray]) -> Path:
+    final, tmp = _begin(directory, name)
+    for key, values in arrays.items():
+        with open(tmp / f"{key}.npy", "wb") as handle:
+            np.save(handle, np.ascontiguousarray(values))
+            handle.flush()
+            os.fsync(handle.fileno())
+    return _finish(directory, final, tmp)
+
+
+def _begin(directory: Path, name: str) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     final, tmp = directory / name, directory / f"{name}.tmp"
     if final.exists():
@@ -181,11 +278,10 @@ def _write_arrays(directory: Path, name: str, arrays: dict[str, np.ndarray]) -> 
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    for key, values in arrays.items():
-        with open(tmp / f"{key}.npy", "wb") as handle:
-            np.save(handle, np.ascontiguousarray(values))
-            handle.flush()
-            os.fsync(handle.fileno())
+    return final, tmp
+
+
+def _finish(directory: Path, final: Path, tmp: Path) -> Path:
     _fsync_dir(tmp)
     os.rename(tmp, final)
     _fsync_dir(directory)

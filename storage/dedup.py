@@ -52,11 +52,11 @@ VERIFY_SIZE = 20_000
 # Articles whose band keys stay in `lsh_bands` before flush_bands moves them into a sorted run file: a run of
 # 100k articles is 66 MB of keys, and the DuckDB table a lookup scans stays under 5M rows.
 FLUSH_ARTICLES = 100_000
-# Runs are merged (tiered, like an LSM tree) once this many hold about the same number of articles, up to
-# MAX_RUN_ARTICLES per run (a merge reads its runs whole: ~0.9 kB an article). A lookup does one binary search
-# per key and run: at 10M stored that is ~12 runs.
-MERGE_FANIN = 4
-MAX_RUN_ARTICLES = 1_000_000
+# Runs are merged like an LSM tree's levels: whenever the newest run holds at least 1/MERGE_RATIO of the
+# articles of the run before it, the two become one (streamed, ~100 MB of memory whatever their size). Run
+# sizes then grow geometrically, so a store holds O(log N) runs: a lookup does one binary search per key and
+# run, and each key is rewritten about MERGE_RATIO times per level.
+MERGE_RATIO = 4
 # Sketches (the low byte of each MinHash value) of two unrelated values agree by chance with p = 1/256.
 _SKETCH_CHANCE = 1 / 256
 # Standard deviations of the Jaccard estimate added before a pair is judged hopeless: with 128 values a
@@ -458,28 +458,16 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, articles: int, entries:
 
 
 def _merge_runs(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Merge runs of one size tier (articles within MERGE_FANIN x of each other) while MERGE_FANIN of them exist."""
+    """Merge the two newest runs while the newer holds at least 1/MERGE_RATIO of the older's articles."""
     while True:
-        runs = con.execute("SELECT name, articles FROM lsh_runs ORDER BY articles, name").fetchall()
-        group = _mergeable(runs)
-        if not group:
+        runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
+        if len(runs) < 2 or runs[-1][1] * MERGE_RATIO < runs[-2][1]:
             return
+        older, newer = runs[-2], runs[-1]
         name = _next_run_name([r[0] for r in runs], directory)
-        _bandruns.merge_runs(directory, name, [r[0] for r in group])
-        entries = con.execute(
-            "SELECT sum(entries) FROM lsh_runs WHERE name IN (SELECT unnest(?))", [[r[0] for r in group]]
-        ).fetchall()[0][0]
-        con.execute("DELETE FROM lsh_runs WHERE name IN (SELECT unnest(?))", [[r[0] for r in group]])
-        _register(con, name, sum(r[1] for r in group), int(entries))
-
-
-def _mergeable(runs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
-    """MERGE_FANIN runs (smallest first) whose sizes are within MERGE_FANIN x and whose sum fits a run."""
-    for k in range(len(runs) - MERGE_FANIN + 1):
-        group = list(runs[k : k + MERGE_FANIN])
-        if group[-1][1] <= MERGE_FANIN * group[0][1] and sum(r[1] for r in group) <= MAX_RUN_ARTICLES:
-            return group
-    return []
+        _bandruns.merge_runs(directory, name, [older[0], newer[0]])
+        con.execute("DELETE FROM lsh_runs WHERE name IN (?, ?)", [older[0], newer[0]])
+        _register(con, name, older[1] + newer[1], older[2] + newer[2])
 
 
 def _canonicals(con: duckdb.DuckDBPyConnection, cluster_ids: Iterable[int]) -> dict[int, int]:

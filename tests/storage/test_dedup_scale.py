@@ -14,7 +14,6 @@ from extractors.fingerprint import band_hashes, shingles, signatures
 from storage import _bandruns
 from storage.db import connect, writing
 from storage.dedup import (
-    MERGE_FANIN,
     _may_match,
     assign_clusters,
     flush_bands,
@@ -66,12 +65,14 @@ def test_band_keys_in_run_files_give_the_same_clusters_as_the_table(tmp_path: Pa
     assert len(set(in_table.values())) < len(in_table)  # copies did cluster
     assert in_table["http://site1.example/cut-1"] == in_table["http://wire.example/1"]
     with writing(tmp_path / "runs.duckdb") as con:
+        assert has_orphan_runs(con)  # the runs merged away, kept until a transaction of their own
+        flush_bands(con)
         runs = con.execute("SELECT name, articles FROM lsh_runs ORDER BY name").fetchall()
         ((left,),) = con.execute("SELECT count(*) FROM lsh_bands").fetchall()
         ((signed,),) = con.execute("SELECT count(*) FROM signatures").fetchall()
         directory = index_directory(con)
     assert left == 0 and sum(n for _, n in runs) == signed
-    assert len(runs) < len(batches()) - MERGE_FANIN + 2  # MERGE_FANIN flushes of like size were merged into one
+    assert len(runs) < len(batches())  # runs of like size were merged
     assert directory is not None and sorted(p.name for p in directory.iterdir()) == [name for name, _ in runs]
 
 
@@ -230,3 +231,35 @@ def test_a_rebuild_flushes_as_it_goes_and_a_rolled_back_one_leaves_the_old_runs_
         ((left,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
     assert left < 3 + 2_000  # flushed after every chunk that took it to 3 articles or more
     assert {u: c for u, c in rebuilt.items() if u in before} == before
+
+
+def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    names, expected = [], []
+    for k, n in enumerate((40, 7, 25)):
+        ids = np.arange(1000 * k, 1000 * k + n, dtype=np.int64)
+        sigs = rng.integers(0, 2**32, (n, 16), dtype=np.uint32)
+        bucket = rng.integers(0, 12, n * 3)  # few distinct keys: long runs of one key cross the merge's rounds
+        member = np.repeat(np.arange(n), 3)
+        band = np.tile(np.arange(3), n)
+        _bandruns.write_run(tmp_path, f"run-{k:06d}", ids, sigs, np.arange(n), band=band, bucket=bucket, member=member)
+        names.append(f"run-{k:06d}")
+        expected += list(zip(bucket.tolist(), ids[member].tolist(), band.tolist(), strict=True))
+    _bandruns.merge_runs(tmp_path, "run-000009", names, step=5)
+    merged = _bandruns.load_run(tmp_path / "run-000009")
+    assert np.all(np.diff(merged["buckets"]) >= 0)
+    got = list(
+        zip(
+            merged["buckets"].tolist(),
+            merged["ids"][merged["members"].astype(np.int64)].tolist(),
+            merged["bands"].tolist(),
+            strict=True,
+        )
+    )
+    assert sorted(got) == sorted(expected)
+    first = _bandruns.load_run(tmp_path / "run-000000")
+    assert np.array_equal(merged["sketch"][:40], first["sketch"]) and merged["sizes"].tolist()[:40] == list(range(40))
+    hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array([3, 11]), 16)
+    assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), strict=True)) == sorted(
+        (b, a) for b, a, _ in expected if b in (3, 11)
+    )
