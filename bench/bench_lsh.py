@@ -7,13 +7,13 @@ Usage:
 Stores are built once per machine (in `--cache`, default `$TMPDIR/copydesk-bench-lsh`, outside the repo) and
 reused: a DuckDB file with the copydesk schema, seeded in bulk through Arrow, and its run files, laid out as
 copydesk leaves them after its flushes: `articles` (short filler texts), `signatures` (random filler
-signatures), band keys in sorted run files of at most MAX_RUN_ARTICLES articles, and the newest 50,000
-articles' keys still in `lsh_bands`. 2,000 stored "originals" are real signatures of synthetic stories;
-10 % of each batch are edited copies of them (truncated, word-swapped or with a local paragraph), a further 5 %
-copies of other batch articles. Unrelated stories also collide in LSH: `--spurious-rate` per stored article and
-new article plants a filler row sharing one band with the new article. 5e-5 is what the newsroom worlds
-(seeds 2, 5, 9) gave for different-story pairs at 51 bands x 2 rows (6 of 123k pairs): ~500 per new article
-against 10M stored.
+signatures), band keys written in sorted run files of 1M articles then merged by copydesk's own policy
+(storage/dedup._merge_runs, streamed), and the newest 50,000 articles' keys still in `lsh_bands`. 2,000 stored
+"originals" are real signatures of synthetic stories; 10 % of each batch are edited copies of them (truncated,
+word-swapped or with a local paragraph), a further 5 % copies of other batch articles. Unrelated stories also
+collide in LSH: `--spurious-rate` per stored article and new article plants a filler row sharing one band with
+the new article. 5e-5 is what the newsroom worlds (seeds 2, 5, 9) gave for different-story pairs at 51 bands x 2
+rows (6 of 123k pairs): ~500 per new article against 10M stored.
 
 Each measurement runs in a fresh child process (so its peak RSS covers only the dedup work): it opens the file
 with storage.db.connect and, inside a transaction that is rolled back, inserts the batch as pending articles
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extractors.fingerprint import DedupParams, band_hashes, shingle_hashes, signatures  # noqa: E402
 from storage import _bandruns, dedup  # noqa: E402
-from storage.db import connect  # noqa: E402
+from storage.db import connect, writing  # noqa: E402
 
 PARAMS = DedupParams()
 SEED_CHUNK = 500_000
@@ -47,6 +47,7 @@ WORDS_PER_STORY = 500  # ~470 shingles: the median of the newsroom worlds' artic
 N_ORIGINALS = 2_000
 MAX_BATCH = 10_000
 RECENT = 50_000  # newest articles whose keys are not flushed yet
+RUN_ARTICLES = 1_000_000  # articles per run file as written by the builder, before copydesk merges them
 STORE_VERSION = 1  # bump when the store layout changes, so cached stores are rebuilt
 
 
@@ -214,7 +215,7 @@ def build_store(path: Path, *, stored: int, spurious_rate: float, seed: int) -> 
         run_sigs.append(sigs[flushed])
         run_sizes.append(sizes[flushed])
         held = sum(len(x) for x in run_ids)
-        if held and (held >= dedup.MAX_RUN_ARTICLES or ids[-1] >= flushed_until):
+        if held and (held >= RUN_ARTICLES or ids[-1] >= flushed_until):
             runs.append(write_run(directory, len(runs) + 1, run_ids, run_sigs, run_sizes))
             run_ids, run_sigs, run_sizes = [], [], []
             run_start = ids[-1] + 1
@@ -226,6 +227,26 @@ def build_store(path: Path, *, stored: int, spurious_rate: float, seed: int) -> 
     os.rename(directory, f"{path}.lsh")
     os.rename(tmp, path)
     return {"build_s": round(time.perf_counter() - t0, 1), "planted_spurious": int(per_new.sum())}
+
+
+def settle(path: Path) -> None:
+    """Merge the store's runs into one, streamed (a no-op once done), then drop the merged-away files.
+
+    One run is where copydesk's policy (storage/dedup._merge_runs) puts a store right after a merge reached
+    its oldest run; between such merges it holds O(log N) runs. `--runs-as-built` measures the 10 runs of the
+    builder instead, the worst case of 10M.
+    """
+    with writing(path) as con:
+        directory = dedup.index_directory(con)
+        runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
+        if directory is None or len(runs) < 2:
+            return
+        name = dedup._next_run_name([r[0] for r in runs], directory)
+        _bandruns.merge_runs(directory, name, [r[0] for r in runs])
+        con.execute("DELETE FROM lsh_runs")
+        dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
+    with writing(path) as con:
+        dedup.flush_bands(con, min_articles=2**62)  # removes the merged-away files only
 
 
 def write_run(
@@ -374,6 +395,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "copydesk-bench-lsh")
     parser.add_argument("--index-size", action="store_true", help="bytes per article, new vs previous layout")
+    parser.add_argument("--runs-as-built", action="store_true", help="measure without merging the builder's runs")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -386,6 +408,10 @@ def main() -> None:
         built: dict[str, float] = {}
         if not path.exists():
             built = build_store(path, stored=stored, spurious_rate=args.spurious_rate, seed=args.seed)
+        if not args.runs_as_built:
+            t0 = time.perf_counter()
+            settle(path)
+            built["settle_s"] = round(time.perf_counter() - t0, 1)
         files = path.stat().st_size + sum(p.stat().st_size for p in Path(f"{path}.lsh").rglob("*.npy"))
         if args.index_size:
             print(json.dumps({"stored": stored, **index_size(args.cache, stored, args.spurious_rate, args.seed)}))

@@ -314,6 +314,13 @@ def _run_hits(con: duckdb.DuckDBPyConnection, unique_keys: np.ndarray, num_perm:
     names = [r[0] for r in con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall()]
     if directory is None or not names:
         return RunHits.empty(num_perm)
+    missing = [n for n in names if not all((directory / n / f"{a}.npy").is_file() for a in _bandruns.RUN_ARRAYS)]
+    if missing:
+        raise StaleIndexError(
+            f"{directory} lacks the run files {', '.join(missing)} that the database's near-duplicate index "
+            "names (the directory was not copied with the database?): put it back next to the file, or run "
+            "`copydesk rebuild-clusters` once to rebuild the index from the stored signatures' articles"
+        )
     return _bandruns.lookup(directory, names, unique_keys, num_perm)
 
 

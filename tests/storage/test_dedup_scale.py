@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,11 +10,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from extractors.fingerprint import band_hashes, shingles, signatures
 from storage import _bandruns
 from storage.db import connect, writing
 from storage.dedup import (
+    StaleIndexError,
     _may_match,
     assign_clusters,
     flush_bands,
@@ -263,3 +266,22 @@ def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(tmp_path
     assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), strict=True)) == sorted(
         (b, a) for b, a, _ in expected if b in (3, 11)
     )
+
+
+def test_a_database_copied_without_its_run_files_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "copied.duckdb"
+    crawl_one(db, "r0", [row("http://a.example/w", story(80))])
+    with writing(db) as con:
+        flush_bands(con, min_articles=1)
+        directory = index_directory(con)
+    assert directory is not None
+    shutil.rmtree(directory)
+    with writing(db) as con:
+        load_articles(con, "r1", [row("http://b.example/w", story(80))])
+        with pytest.raises(StaleIndexError, match=r"lacks the run files run-000001.*rebuild-clusters"):
+            assign_clusters(con, "r1", PARAMS)
+    with writing(db) as con:  # what rebuild-clusters does
+        reset_index(con)
+        assign_clusters(con, "rebuild", PARAMS)
+        clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+    assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
