@@ -140,11 +140,10 @@ def assign_clusters(
     _check_params(con, params)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
     total = DedupResult()
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)"
-    ).fetchall()
+    span = _pending_span(con)
+    ((count,),) = con.execute(f"SELECT count(*) FROM articles WHERE {_UNSIGNED}", [*span, *span]).fetchall()
     while True:
-        pending = _pending(con)
+        pending = _pending(con, span)
         if not pending:
             return total
         step = _assign_chunk(con, run_id, params, pending, canonical, since)
@@ -169,24 +168,56 @@ def reset_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any article waits for a signature (stored by a run that was stopped before its dedup step)."""
-    ((pending,),) = con.execute(
-        "SELECT EXISTS (SELECT 1 FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures))"
-    ).fetchall()
+    span = _pending_span(con)
+    ((pending,),) = con.execute(f"SELECT EXISTS (SELECT 1 FROM articles WHERE {_UNSIGNED})", [*span, *span]).fetchall()
     return bool(pending)
 
 
-def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
-    """The next CHUNK_SIZE articles without a signature, oldest first."""
+# Articles of [?, ?) without a signature. The id range lets DuckDB skip the row groups of both tables outside
+# it (zone maps), so the anti-join reads the blocks that hold pending articles, not the whole store.
+_UNSIGNED = (
+    "article_id >= ? AND article_id < ? "
+    "AND article_id NOT IN (SELECT article_id FROM signatures WHERE article_id >= ? AND article_id < ?)"
+)
+# Article ids are counted per block of 2^16 ids.
+_ID_BLOCK_BITS = 16
+
+
+def _pending_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """An id range [lo, hi) holding every article without a signature (empty when there is none).
+
+    Per block of ids, articles and signatures are counted: a block where they differ holds pending articles
+    (new ones: the newest block; changed ones: wherever they are). Counting scans two integer columns (~30 ms
+    per 10M rows); the anti-join over the whole store it replaces took 0.25 s per 1M and a hash table of
+    every signed id.
+    """
+    ((lo, hi),) = con.execute(
+        f"""
+        SELECT min(block), max(block) FROM (
+            SELECT article_id >> {_ID_BLOCK_BITS} AS block, count(*) AS n FROM articles GROUP BY ALL
+        ) a FULL JOIN (
+            SELECT article_id >> {_ID_BLOCK_BITS} AS block, count(*) AS n FROM signatures GROUP BY ALL
+        ) s USING (block)
+        WHERE a.n IS DISTINCT FROM s.n
+        """
+    ).fetchall()
+    if lo is None:
+        return (0, 0)
+    return (int(lo) << _ID_BLOCK_BITS, (int(hi) + 1) << _ID_BLOCK_BITS)
+
+
+def _pending(con: duckdb.DuckDBPyConnection, span: tuple[int, int]) -> list[tuple[int, str, int | None]]:
+    """The next CHUNK_SIZE articles without a signature in the id range `span`, oldest first."""
     # Ids first, then the text of those rows only: a single query read (and buffered) every pending
     # article's text to keep 2,000 of them, once per chunk (rebuild-clusters over 10k articles: +57 MB).
     return con.execute(
-        """
+        f"""
         SELECT article_id, text, cluster_id FROM articles WHERE article_id IN (
-            SELECT article_id FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)
+            SELECT article_id FROM articles WHERE {_UNSIGNED}
             ORDER BY article_id LIMIT ?
         ) ORDER BY article_id
         """,
-        [CHUNK_SIZE],
+        [*span, *span, CHUNK_SIZE],
     ).fetchall()
 
 
