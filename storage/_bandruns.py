@@ -24,22 +24,29 @@ longer matches their signature, so storage/dedup.py checks every candidate again
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-RUN_ARRAYS = ("buckets", "members", "bands", "ids", "sketch", "sizes")
+RUN_ARRAYS = ("buckets", "fence", "members", "bands", "ids", "sketch", "sizes")
+# fence.npy holds every FENCE_EVERY-th bucket key (one per 4 kB page of buckets.npy): read whole (1/512 of the
+# keys), it says which page of buckets.npy a key can be on, so a lookup touches one page per key.
+FENCE_EVERY = 512
 # Band keys a merge holds at once (~13 bytes each, a few copies while sorting): ~100 MB.
 MERGE_STEP = 2_000_000
-# Query keys looked up per mapping of a run: the pages a lookup touches count in the process's RSS while the
-# run is mapped, so each slice maps the run afresh (the pages stay in the OS page cache, shared and reclaimable).
-LOOKUP_SLICE = 8_192
+# Query keys, and then hits, read per mapping of a run's files. A page a lookup touches counts in the process's
+# RSS while the file is mapped, and Linux maps the cached pages around it too (fault-around, 64 kB): each slice
+# maps the files afresh, so a lookup holds ~64 kB per key or hit of one slice (~130 MB), whatever the store
+# (the pages stay in the OS page cache, shared and reclaimable). Measured against 10M stored: one mapping for
+# the whole lookup peaked at 3.6 GB.
+LOOKUP_SLICE = 2_048
+HIT_SLICE = 1_024
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,7 @@ def write_run(
     order = np.argsort(bucket, kind="stable")
     arrays: dict[str, np.ndarray] = {
         "buckets": np.asarray(bucket, dtype=np.int64)[order],
+        "fence": np.asarray(bucket, dtype=np.int64)[order][::FENCE_EVERY],
         "members": np.asarray(member, dtype=np.uint32)[order],
         "bands": np.asarray(band, dtype=np.uint8)[order],
         "ids": np.asarray(ids, dtype=np.int64),
@@ -136,6 +144,7 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     }
     positions = [0] * len(sources)
     share = max(1, step // len(sources))
+    fence, written = [], 0
     while any(p < h["buckets"] for p, h in zip(positions, heads, strict=True)):
         runs = [load_run(directory / s) for s in sources]
         bounds = [
@@ -162,9 +171,15 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
         del runs
         buckets = np.concatenate([p[0] for p in parts])
         order = np.argsort(buckets, kind="stable")  # sorted pieces: a merge, not a full sort
-        out["buckets"].write(buckets[order])
+        merged = buckets[order]
+        out["buckets"].write(merged)
+        fence.append(merged[(-written) % FENCE_EVERY :: FENCE_EVERY])
+        written += len(merged)
         out["members"].write(np.concatenate([p[1] for p in parts])[order].astype(np.uint32))
         out["bands"].write(np.concatenate([p[2] for p in parts])[order])
+    fence_values = np.concatenate(fence) if fence else np.empty(0, np.int64)
+    out["fence"] = _Appender(tmp / "fence.npy", np.int64, fence_values.shape)
+    out["fence"].write(fence_values)
     for key, dtype, shape in (
         ("ids", np.int64, (members_total,)),
         ("sketch", np.uint8, (members_total, num_perm)),
@@ -219,33 +234,70 @@ def lookup(directory: Path, names: Sequence[str], keys: npt.NDArray[np.int64], n
     """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique)."""
     parts = []
     for name in names:
-        for lo in range(0, len(keys), LOOKUP_SLICE):
-            hits = _lookup_one(load_run(directory / name), keys[lo : lo + LOOKUP_SLICE])
-            parts.append(dataclasses.replace(hits, key_index=hits.key_index + lo))
+        path = directory / name
+        fence = np.load(path / "fence.npy")
+        lo, hi = _positions(path, fence, keys)
+        counts = hi - lo
+        found = np.flatnonzero(counts)
+        counts = counts[found]
+        # Positions lo[k]..hi[k]-1 of every key that was found, as one index array.
+        starts = np.repeat(lo[found] - np.cumsum(counts) + counts, counts)
+        positions = starts + np.arange(int(counts.sum()))
+        entries = _gather(path, {"buckets": positions, "members": positions, "bands": positions})
+        members = entries["members"].astype(np.int64)
+        records = _gather(path, {"ids": members, "sketch": members, "sizes": members})
+        parts.append(
+            RunHits(
+                key_index=np.repeat(found.astype(np.int64), counts),
+                band=entries["bands"].astype(np.int16),
+                bucket=entries["buckets"].astype(np.int64),
+                article_id=records["ids"].astype(np.int64),
+                sketch=records["sketch"].astype(np.uint8),
+                size=records["sizes"].astype(np.int64),
+            )
+        )
     return RunHits.concat(parts, num_perm)
 
 
-def _lookup_one(run: dict[str, np.ndarray], keys: npt.NDArray[np.int64]) -> RunHits:
-    buckets = run["buckets"]
-    lo = np.searchsorted(buckets, keys, side="left")
-    hi = np.searchsorted(buckets, keys, side="right")
-    counts = hi - lo
-    found = np.flatnonzero(counts)
-    if not len(found):
-        return RunHits.empty(run["sketch"].shape[1])
-    counts = counts[found]
-    # Positions lo[k]..hi[k]-1 of every key that was found, as one index array.
-    starts = np.repeat(lo[found] - np.cumsum(counts) + counts, counts)
-    positions = starts + np.arange(int(counts.sum()))
-    members = np.asarray(run["members"][positions], dtype=np.int64)
-    return RunHits(
-        key_index=np.repeat(found.astype(np.int64), counts),
-        band=np.asarray(run["bands"][positions], dtype=np.int16),
-        bucket=np.asarray(buckets[positions], dtype=np.int64),
-        article_id=np.asarray(run["ids"][members], dtype=np.int64),
-        sketch=np.asarray(run["sketch"][members], dtype=np.uint8),
-        size=np.asarray(run["sizes"][members], dtype=np.int64),
-    )
+def _positions(
+    path: Path, fence: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For each key, [first, last + 1) of its entries in buckets.npy (equal when it has none)."""
+    lo = np.empty(len(keys), np.int64)
+    hi = np.empty(len(keys), np.int64)
+    span = np.arange(FENCE_EVERY)
+    for start in range(0, len(keys), LOOKUP_SLICE):
+        part = keys[start : start + LOOKUP_SLICE]
+        buckets = np.load(path / "buckets.npy", mmap_mode="r")
+        n = len(buckets)
+        sides: tuple[tuple[Literal["left", "right"], npt.NDArray[np.int64]], ...] = (("left", lo), ("right", hi))
+        for side, out in sides:
+            # The fence says on which page the boundary lies: the page before the first fence key past it.
+            page = np.maximum(np.searchsorted(fence, part, side=side) - 1, 0)
+            index = page[:, None] * FENCE_EVERY + span[None, :]
+            valid = index < n
+            values = np.asarray(buckets[np.minimum(index, max(n - 1, 0))]) if n else np.zeros(index.shape, np.int64)
+            before = (values < part[:, None]) if side == "left" else (values <= part[:, None])
+            out[start : start + len(part)] = page * FENCE_EVERY + np.count_nonzero(before & valid, axis=1)
+        del buckets
+    return lo, hi
+
+
+def _gather(path: Path, rows: dict[str, npt.NDArray[np.int64]]) -> dict[str, np.ndarray]:
+    """Rows of several arrays of a run, HIT_SLICE at a time, each slice through fresh mappings."""
+    out: dict[str, list[np.ndarray]] = {name: [] for name in rows}
+    total = len(next(iter(rows.values()))) if rows else 0
+    for start in range(0, total, HIT_SLICE):
+        for name, index in rows.items():
+            values = np.load(path / f"{name}.npy", mmap_mode="r")
+            out[name].append(np.array(values[index[start : start + HIT_SLICE]]))
+            del values
+    return {
+        name: np.concatenate(parts)
+        if parts
+        else np.empty((0, *np.load(path / f"{name}.npy", mmap_mode="r").shape[1:]), np.uint8)
+        for name, parts in out.items()
+    }
 
 
 def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:

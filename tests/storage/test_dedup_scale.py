@@ -236,7 +236,13 @@ def test_a_rebuild_flushes_as_it_goes_and_a_rolled_back_one_leaves_the_old_runs_
     assert {u: c for u, c in rebuilt.items() if u in before} == before
 
 
-def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(tmp_path: Path) -> None:
+def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of 4 keys and slices of 2 keys and 3 hits: every boundary of the lookup is crossed.
+    monkeypatch.setattr(_bandruns, "FENCE_EVERY", 4)
+    monkeypatch.setattr(_bandruns, "LOOKUP_SLICE", 2)
+    monkeypatch.setattr(_bandruns, "HIT_SLICE", 3)
     rng = np.random.default_rng(3)
     names, expected = [], []
     for k, n in enumerate((40, 7, 25)):
@@ -262,10 +268,13 @@ def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(tmp_path
     assert sorted(got) == sorted(expected)
     first = _bandruns.load_run(tmp_path / "run-000000")
     assert np.array_equal(merged["sketch"][:40], first["sketch"]) and merged["sizes"].tolist()[:40] == list(range(40))
-    hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array([3, 11]), 16)
-    assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), strict=True)) == sorted(
-        (b, a) for b, a, _ in expected if b in (3, 11)
-    )
+    assert merged["fence"].tolist() == merged["buckets"][::4].tolist()
+    for wanted in ([3, 11], [-1, 0, 5, 6, 7, 12], list(range(12))):
+        hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array(wanted), 16)
+        assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)) == sorted(
+            (b, a, band) for b, a, band in expected if b in wanted
+        )
+        assert hits.bucket.tolist() == np.array(wanted)[hits.key_index].tolist()
 
 
 def test_a_database_copied_without_its_run_files_says_so(tmp_path: Path) -> None:
