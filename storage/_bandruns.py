@@ -9,9 +9,10 @@ A run is a directory `<db>.lsh/run-NNNNNN/` of .npy arrays:
   buckets.npy  int64, sorted           band key (fingerprint.band_hashes; keys of different bands differ)
   members.npy  uint32, per bucket      row of the member arrays below
   bands.npy    uint8,  per bucket      band number
-  ids.npy      int64,  per member      article id
-  sketch.npy   uint8,  per member      low byte of every MinHash value: agreement estimates Jaccard
-  sizes.npy    uint32, per member      shingle count: with Jaccard, it bounds containment
+  fence.npy    int64                   every FENCE_EVERY-th bucket key
+  records.npy  per member: id (int64, the article), size (uint32, its shingle count: with Jaccard, it
+               bounds containment), sketch (uint8 x num_perm, the low byte of every MinHash value:
+               agreement estimates Jaccard); one record, so a hit costs one random read
 That is 13 bytes per band key and num_perm + 12 per article: ~800 bytes an article at 51 bands x 128.
 
 Crash safety: a run is written to `run-NNNNNN.tmp/`, fsynced and renamed, and only then registered in
@@ -34,7 +35,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-RUN_ARRAYS = ("buckets", "fence", "members", "bands", "ids", "sketch", "sizes")
+RUN_ARRAYS = ("buckets", "fence", "members", "bands", "records")
 # fence.npy holds every FENCE_EVERY-th bucket key (one per 4 kB page of buckets.npy): read whole (1/512 of the
 # keys), it says which page of buckets.npy a key can be on, so a lookup touches one page per key.
 FENCE_EVERY = 512
@@ -46,7 +47,7 @@ MERGE_STEP = 2_000_000
 # (the pages stay in the OS page cache, shared and reclaimable). Measured against 10M stored: one mapping for
 # the whole lookup peaked at 3.6 GB.
 LOOKUP_SLICE = 2_048
-HIT_SLICE = 1_024
+HIT_SLICE = 2_048
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ class RunHits:
         parts = [p for p in parts if len(p.article_id)]
         if not parts:
             return RunHits.empty(num_perm)
+        if len(parts) == 1:
+            return parts[0]
         return RunHits(
             key_index=np.concatenate([p.key_index for p in parts]),
             band=np.concatenate([p.band for p in parts]),
@@ -84,6 +87,19 @@ class RunHits:
             sketch=np.concatenate([p.sketch for p in parts]),
             size=np.concatenate([p.size for p in parts]),
         )
+
+
+def record_type(num_perm: int) -> np.dtype:
+    """One member of a run: its article id, shingle count and sketch, packed (140 bytes at num_perm 128)."""
+    return np.dtype([("id", "<i8"), ("size", "<u4"), ("sketch", "u1", (num_perm,))])
+
+
+def member_records(
+    ids: npt.NDArray[np.integer], sizes: npt.NDArray[np.integer], sigs: npt.NDArray[np.uint32]
+) -> np.ndarray:
+    records = np.empty(len(ids), dtype=record_type(np.asarray(sigs).shape[1]))
+    records["id"], records["size"], records["sketch"] = ids, sizes, sketches(sigs)
+    return records
 
 
 def sketches(sigs: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
@@ -114,9 +130,7 @@ def write_run(
         "fence": np.asarray(bucket, dtype=np.int64)[order][::FENCE_EVERY],
         "members": np.asarray(member, dtype=np.uint32)[order],
         "bands": np.asarray(band, dtype=np.uint8)[order],
-        "ids": np.asarray(ids, dtype=np.int64),
-        "sketch": sketches(sigs),
-        "sizes": np.asarray(sizes, dtype=np.uint32),
+        "records": member_records(ids, sizes, sigs),
     }
     return _write_arrays(directory, name, arrays)
 
@@ -130,12 +144,12 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     so the process never holds more than a round of their pages either.
     """
     heads = [_header(directory / s) for s in sources]
-    offsets = np.cumsum([0] + [h["ids"] for h in heads[:-1]]).tolist()
+    offsets = np.cumsum([0] + [h["records"] for h in heads[:-1]]).tolist()
     total = sum(h["buckets"] for h in heads)
-    members_total = sum(h["ids"] for h in heads)
+    members_total = sum(h["records"] for h in heads)
     if members_total >= 2**32:
         raise ValueError(f"{members_total} articles do not fit one run (member rows are uint32)")
-    num_perm = int(np.load(directory / sources[0] / "sketch.npy", mmap_mode="r").shape[1])
+    kind = np.load(directory / sources[0] / "records.npy", mmap_mode="r").dtype
     final, tmp = _begin(directory, name)
     out = {
         "buckets": _Appender(tmp / "buckets.npy", np.int64, (total,)),
@@ -180,15 +194,11 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     fence_values = np.concatenate(fence) if fence else np.empty(0, np.int64)
     out["fence"] = _Appender(tmp / "fence.npy", np.int64, fence_values.shape)
     out["fence"].write(fence_values)
-    for key, dtype, shape in (
-        ("ids", np.int64, (members_total,)),
-        ("sketch", np.uint8, (members_total, num_perm)),
-        ("sizes", np.uint32, (members_total,)),
-    ):
+    for key, dtype, shape in (("records", kind, (members_total,)),):
         out[key] = _Appender(tmp / f"{key}.npy", dtype, shape)
         for source in sources:
             values = np.load(directory / source / f"{key}.npy", mmap_mode="r")
-            rows = max(1, step // (values.shape[1] if values.ndim > 1 else 1))
+            rows = max(1, step // 16)
             for lo in range(0, len(values), rows):
                 out[key].write(np.array(values[lo : lo + rows]))
             del values
@@ -200,7 +210,7 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
 class _Appender:
     """An .npy file of a known shape written front to back, without holding it in memory."""
 
-    def __init__(self, path: Path, dtype: type, shape: tuple[int, ...]) -> None:
+    def __init__(self, path: Path, dtype: type | np.dtype, shape: tuple[int, ...]) -> None:
         self._handle = open(path, "wb")  # noqa: SIM115 (closed by close())
         self._dtype, self._left = np.dtype(dtype), int(np.prod(shape))
         header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False, "shape": shape}
@@ -222,7 +232,7 @@ class _Appender:
 
 
 def _header(path: Path) -> dict[str, int]:
-    return {a: len(np.load(path / f"{a}.npy", mmap_mode="r")) for a in ("buckets", "ids")}
+    return {a: len(np.load(path / f"{a}.npy", mmap_mode="r")) for a in ("buckets", "records")}
 
 
 def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
@@ -243,17 +253,17 @@ def lookup(directory: Path, names: Sequence[str], keys: npt.NDArray[np.int64], n
         # Positions lo[k]..hi[k]-1 of every key that was found, as one index array.
         starts = np.repeat(lo[found] - np.cumsum(counts) + counts, counts)
         positions = starts + np.arange(int(counts.sum()))
-        entries = _gather(path, {"buckets": positions, "members": positions, "bands": positions})
-        members = entries["members"].astype(np.int64)
-        records = _gather(path, {"ids": members, "sketch": members, "sizes": members})
+        entries = _gather(path, {"members": positions, "bands": positions})
+        records = _gather(path, {"records": entries["members"].astype(np.int64)})["records"]
+        key_index = np.repeat(found.astype(np.int64), counts)
         parts.append(
             RunHits(
-                key_index=np.repeat(found.astype(np.int64), counts),
+                key_index=key_index,
                 band=entries["bands"].astype(np.int16),
-                bucket=entries["buckets"].astype(np.int64),
-                article_id=records["ids"].astype(np.int64),
-                sketch=records["sketch"].astype(np.uint8),
-                size=records["sizes"].astype(np.int64),
+                bucket=keys[key_index].astype(np.int64, copy=False),
+                article_id=records["id"].astype(np.int64),
+                sketch=np.ascontiguousarray(records["sketch"]),
+                size=records["size"].astype(np.int64),
             )
         )
     return RunHits.concat(parts, num_perm)
@@ -293,9 +303,7 @@ def _gather(path: Path, rows: dict[str, npt.NDArray[np.int64]]) -> dict[str, np.
             out[name].append(np.array(values[index[start : start + HIT_SLICE]]))
             del values
     return {
-        name: np.concatenate(parts)
-        if parts
-        else np.empty((0, *np.load(path / f"{name}.npy", mmap_mode="r").shape[1:]), np.uint8)
+        name: np.concatenate(parts) if parts else np.empty(0, np.load(path / f"{name}.npy", mmap_mode="r").dtype)
         for name, parts in out.items()
     }
 

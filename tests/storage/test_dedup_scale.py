@@ -260,14 +260,15 @@ def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(
     got = list(
         zip(
             merged["buckets"].tolist(),
-            merged["ids"][merged["members"].astype(np.int64)].tolist(),
+            merged["records"]["id"][merged["members"].astype(np.int64)].tolist(),
             merged["bands"].tolist(),
             strict=True,
         )
     )
     assert sorted(got) == sorted(expected)
     first = _bandruns.load_run(tmp_path / "run-000000")
-    assert np.array_equal(merged["sketch"][:40], first["sketch"]) and merged["sizes"].tolist()[:40] == list(range(40))
+    assert np.array_equal(merged["records"][:40], first["records"])
+    assert merged["records"]["size"].tolist()[:40] == list(range(40))
     assert merged["fence"].tolist() == merged["buckets"][::4].tolist()
     for wanted in ([3, 11], [-1, 0, 5, 6, 7, 12], list(range(12))):
         hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array(wanted), 16)
