@@ -41,13 +41,6 @@ RUN_ARRAYS = ("buckets", "fence", "members", "bands", "records")
 FENCE_EVERY = 512
 # Band keys a merge holds at once (~13 bytes each, a few copies while sorting): ~100 MB.
 MERGE_STEP = 2_000_000
-# Query keys, and then hits, read per mapping of a run's files. A page a lookup touches counts in the process's
-# RSS while the file is mapped, and Linux maps the cached pages around it too (fault-around, 64 kB): each slice
-# maps the files afresh, so a lookup holds ~64 kB per key or hit of one slice (~130 MB), whatever the store
-# (the pages stay in the OS page cache, shared and reclaimable). Measured against 10M stored: one mapping for
-# the whole lookup peaked at 3.6 GB.
-LOOKUP_SLICE = 2_048
-HIT_SLICE = 2_048
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,25 +234,29 @@ def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
 
 
 def lookup(directory: Path, names: Sequence[str], keys: npt.NDArray[np.int64], num_perm: int) -> RunHits:
-    """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique)."""
+    """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique).
+
+    Read with pread, not through a memory map: a mapped page counts in the process's RSS, and Linux maps the
+    cached pages (or whole large folios) around each one touched; against 10M stored, mapped lookups peaked
+    at 1.5-3.6 GB for a 1k batch. A key costs one read of its fence page, a hit one read of its record.
+    """
     parts = []
     for name in names:
         path = directory / name
         fence = np.load(path / "fence.npy")
-        lo, hi = _positions(path, fence, keys)
-        counts = hi - lo
-        found = np.flatnonzero(counts)
-        counts = counts[found]
-        # Positions lo[k]..hi[k]-1 of every key that was found, as one index array.
-        starts = np.repeat(lo[found] - np.cumsum(counts) + counts, counts)
-        positions = starts + np.arange(int(counts.sum()))
-        entries = _gather(path, {"members": positions, "bands": positions})
-        records = _gather(path, {"records": entries["members"].astype(np.int64)})["records"]
-        key_index = np.repeat(found.astype(np.int64), counts)
+        with _Reader(path) as read:
+            lo, hi = _positions(read, fence, keys)
+            counts = hi - lo
+            found = np.flatnonzero(counts)
+            members = read.ranges("members", lo[found], counts[found]).astype(np.int64)
+            bands = read.ranges("bands", lo[found], counts[found]).astype(np.int16)
+            unique, inverse = np.unique(members, return_inverse=True)
+            records = read.rows("records", unique)[inverse]
+        key_index = np.repeat(found.astype(np.int64), counts[found])
         parts.append(
             RunHits(
                 key_index=key_index,
-                band=entries["bands"].astype(np.int16),
+                band=bands,
                 bucket=keys[key_index].astype(np.int64, copy=False),
                 article_id=records["id"].astype(np.int64),
                 sketch=np.ascontiguousarray(records["sketch"]),
@@ -269,43 +266,63 @@ def lookup(directory: Path, names: Sequence[str], keys: npt.NDArray[np.int64], n
     return RunHits.concat(parts, num_perm)
 
 
+class _Reader:
+    """pread access to the .npy arrays of one run."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._files: dict[str, tuple[int, int, np.dtype, int]] = {}
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd, _, _, _ in self._files.values():
+            os.close(fd)
+
+    def _open(self, name: str) -> tuple[int, int, np.dtype, int]:
+        if name not in self._files:
+            array = np.load(self._path / f"{name}.npy", mmap_mode="r")
+            offset, dtype, length = int(array.offset), array.dtype, len(array)
+            del array
+            self._files[name] = (os.open(self._path / f"{name}.npy", os.O_RDONLY), offset, dtype, length)
+        return self._files[name]
+
+    def length(self, name: str) -> int:
+        return self._open(name)[3]
+
+    def ranges(self, name: str, starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> np.ndarray:
+        """Elements starts[k] .. starts[k] + counts[k] - 1 of every k, concatenated."""
+        fd, offset, dtype, _ = self._open(name)
+        size, pread = dtype.itemsize, os.pread
+        pieces = [pread(fd, c * size, offset + s * size) for s, c in zip(starts.tolist(), counts.tolist(), strict=True)]
+        return np.frombuffer(b"".join(pieces), dtype=dtype)
+
+    def rows(self, name: str, index: npt.NDArray[np.int64]) -> np.ndarray:
+        return self.ranges(name, index, np.ones(len(index), np.int64))
+
+
 def _positions(
-    path: Path, fence: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
+    read: _Reader, fence: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """For each key, [first, last + 1) of its entries in buckets.npy (equal when it has none)."""
-    lo = np.empty(len(keys), np.int64)
-    hi = np.empty(len(keys), np.int64)
-    span = np.arange(FENCE_EVERY)
-    for start in range(0, len(keys), LOOKUP_SLICE):
-        part = keys[start : start + LOOKUP_SLICE]
-        buckets = np.load(path / "buckets.npy", mmap_mode="r")
-        n = len(buckets)
-        sides: tuple[tuple[Literal["left", "right"], npt.NDArray[np.int64]], ...] = (("left", lo), ("right", hi))
-        for side, out in sides:
-            # The fence says on which page the boundary lies: the page before the first fence key past it.
-            page = np.maximum(np.searchsorted(fence, part, side=side) - 1, 0)
-            index = page[:, None] * FENCE_EVERY + span[None, :]
-            valid = index < n
-            values = np.asarray(buckets[np.minimum(index, max(n - 1, 0))]) if n else np.zeros(index.shape, np.int64)
-            before = (values < part[:, None]) if side == "left" else (values <= part[:, None])
-            out[start : start + len(part)] = page * FENCE_EVERY + np.count_nonzero(before & valid, axis=1)
-        del buckets
-    return lo, hi
-
-
-def _gather(path: Path, rows: dict[str, npt.NDArray[np.int64]]) -> dict[str, np.ndarray]:
-    """Rows of several arrays of a run, HIT_SLICE at a time, each slice through fresh mappings."""
-    out: dict[str, list[np.ndarray]] = {name: [] for name in rows}
-    total = len(next(iter(rows.values()))) if rows else 0
-    for start in range(0, total, HIT_SLICE):
-        for name, index in rows.items():
-            values = np.load(path / f"{name}.npy", mmap_mode="r")
-            out[name].append(np.array(values[index[start : start + HIT_SLICE]]))
-            del values
-    return {
-        name: np.concatenate(parts) if parts else np.empty(0, np.load(path / f"{name}.npy", mmap_mode="r").dtype)
-        for name, parts in out.items()
-    }
+    n = read.length("buckets")
+    sides: tuple[Literal["left", "right"], ...] = ("left", "right")
+    # The fence says on which page a boundary lies: the page before the first fence key past it. Both
+    # boundaries of a key are on one page unless its entries cross a page end.
+    pages = {side: np.maximum(np.searchsorted(fence, keys, side=side) - 1, 0) for side in sides}
+    wanted = np.unique(np.concatenate(list(pages.values())))
+    starts = wanted * FENCE_EVERY
+    counts = np.minimum(starts + FENCE_EVERY, n) - starts
+    values = read.ranges("buckets", starts, counts)
+    # The pages, one after another, are sorted too: one searchsorted over them finds every boundary.
+    bounds = []
+    for side in sides:
+        at = np.searchsorted(wanted, pages[side])
+        first = np.concatenate(([0], np.cumsum(counts)))[at]
+        local = np.searchsorted(values, keys, side=side) - first
+        bounds.append(pages[side] * FENCE_EVERY + np.clip(local, 0, counts[at]))
+    return bounds[0], bounds[1]
 
 
 def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:

@@ -239,10 +239,8 @@ def test_a_rebuild_flushes_as_it_goes_and_a_rolled_back_one_leaves_the_old_runs_
 def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Pages of 4 keys and slices of 2 keys and 3 hits: every boundary of the lookup is crossed.
+    # Fence pages of 4 keys: keys whose entries cross page ends, keys equal to a fence key, absent keys.
     monkeypatch.setattr(_bandruns, "FENCE_EVERY", 4)
-    monkeypatch.setattr(_bandruns, "LOOKUP_SLICE", 2)
-    monkeypatch.setattr(_bandruns, "HIT_SLICE", 3)
     rng = np.random.default_rng(3)
     names, expected = [], []
     for k, n in enumerate((40, 7, 25)):
