@@ -3,7 +3,7 @@
 DuckDB can only scan `lsh_bands`: a batch's 51 x n bucket keys are spread over the whole key space, so no
 zone map or row group is ever skipped, and the scan grows with everything stored (2.7 s per 10k batch against
 1M articles). So band keys older than the last flush live in immutable files, each sorted by bucket: a lookup
-is a binary search per key (`np.searchsorted` on a memory map), touching a page or two per key and run.
+reads, per key and run, the one 4 kB page of keys the fence points to, and per hit its member's record.
 
 A run is a directory `<db>.lsh/run-NNNNNN/` of .npy arrays:
   buckets.npy  int64, sorted           band key (fingerprint.band_hashes; keys of different bands differ)
@@ -13,7 +13,8 @@ A run is a directory `<db>.lsh/run-NNNNNN/` of .npy arrays:
   records.npy  per member: id (int64, the article), size (uint32, its shingle count: with Jaccard, it
                bounds containment), sketch (uint8 x num_perm, the low byte of every MinHash value:
                agreement estimates Jaccard); one record, so a hit costs one random read
-That is 13 bytes per band key and num_perm + 12 per article: ~800 bytes an article at 51 bands x 128.
+That is 13 bytes per band key and num_perm + 12 per article: ~800 bytes an article at 51 bands x 128
+(bench/README.md: 1.28 kB an article in all, with the signature in DuckDB).
 
 Crash safety: a run is written to `run-NNNNNN.tmp/`, fsynced and renamed, and only then registered in
 `lsh_runs` in the same transaction that deletes its rows from `lsh_bands`. A run that was never registered
