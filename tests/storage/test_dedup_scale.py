@@ -293,3 +293,32 @@ def test_a_database_copied_without_its_run_files_says_so(tmp_path: Path) -> None
         assign_clusters(con, "rebuild", PARAMS)
         clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
     assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
+
+
+def test_a_flush_writes_its_keys_a_slice_of_articles_at_a_time_and_every_key_is_found_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgraded database flushes its whole `lsh_bands` at once: memory must follow the slice, not the table."""
+    db = tmp_path / "slices.duckdb"
+    with writing(db) as con:
+        load_articles(con, "r0", [row(f"http://s.example/{k}", story(200 + k)) for k in range(23)])
+        assign_clusters(con, "r0", PARAMS)
+        keys = con.execute("SELECT band, bucket, article_id FROM lsh_bands ORDER BY ALL").fetchall()
+    written: list[int] = []
+    write_run = _bandruns.write_run
+
+    def counting_write_run(directory: Path, name: str, ids: np.ndarray, *args: object, **kwargs: object) -> Path:
+        written.append(len(ids))
+        return write_run(directory, name, ids, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_bandruns, "write_run", counting_write_run)
+    with writing(db) as con:
+        assert flush_bands(con, min_articles=1, slice_articles=5) == 23
+        runs = [r[0] for r in con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall()]
+        directory = index_directory(con)
+    assert directory is not None
+    assert written == [5, 5, 5, 5, 3]
+    buckets = np.unique(np.array([b for _, b, _ in keys], np.int64))
+    hits = _bandruns.lookup(directory, runs, buckets, PARAMS.num_perm)
+    found = sorted(zip(hits.band.tolist(), hits.bucket.tolist(), hits.article_id.tolist(), strict=True))
+    assert found == keys
