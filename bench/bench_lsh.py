@@ -246,7 +246,7 @@ def settle(path: Path) -> None:
         con.execute("DELETE FROM lsh_runs")
         dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
     with writing(path) as con:
-        dedup.flush_bands(con, min_articles=2**62)  # removes the merged-away files only
+        dedup.remove_orphan_runs(con)  # the merged-away files
 
 
 def write_run(

@@ -44,6 +44,7 @@ from storage.dedup import (
     flush_bands,
     has_orphan_runs,
     has_pending,
+    remove_orphan_runs,
 )
 from storage.load import finish_run, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
@@ -94,6 +95,7 @@ def _assign_clusters(
         flush = bands_to_flush(con) or has_orphan_runs(con)
     if flush:
         with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
+            remove_orphan_runs(con)  # first: nothing uncommitted in lsh_runs yet
             flush_bands(con)
     return result, new_clusters
 

@@ -19,7 +19,8 @@ That is 13 bytes per band key and num_perm + 12 per article: ~800 bytes an artic
 Crash safety: a run is written to `run-NNNNNN.tmp/`, fsynced and renamed, and only then registered in
 `lsh_runs` in the same transaction that deletes its rows from `lsh_bands`. A run that was never registered
 (a kill in between, a rolled back transaction, a `rebuild-clusters` that unregistered it) is an orphan: ignored
-by lookups and deleted by the next flush. Runs are never changed, only replaced by a merged run.
+by lookups and deleted by storage/dedup.remove_orphan_runs at the start of a later transaction. Runs are never
+changed, only replaced by a merged run.
 Entries of articles whose text changed since (re-signed under the same id) stay in old runs; their sketch no
 longer matches their signature, so storage/dedup.py checks every candidate against the stored signature.
 """
@@ -215,7 +216,9 @@ class _Appender:
         self._left -= values.size
         if self._left < 0:
             raise ValueError("more values than the array's shape holds")
-        self._handle.write(values.tobytes())
+        # file.write, not ndarray.tofile: a full disk raises OSError with its errno (tofile says "n requested and
+        # m written"), and no copy of the values is made.
+        self._handle.write(values.reshape(-1).view(np.uint8).data)
 
     def close(self) -> None:
         if self._left:
@@ -338,13 +341,21 @@ def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:
     return removed
 
 
+def remove_run(directory: Path, name: str) -> None:
+    """Delete one run (a run merged away that nothing committed names)."""
+    shutil.rmtree(directory / name)
+
+
 def _write_arrays(directory: Path, name: str, arrays: dict[str, np.ndarray]) -> Path:
     final, tmp = _begin(directory, name)
-    for key, values in arrays.items():
-        with open(tmp / f"{key}.npy", "wb") as handle:
-            np.save(handle, np.ascontiguousarray(values))
-            handle.flush()
-            os.fsync(handle.fileno())
+    try:
+        for key, values in arrays.items():
+            out = _Appender(tmp / f"{key}.npy", values.dtype, values.shape)
+            out.write(values)
+            out.close()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written run frees its space at once (disk full)
+        raise
     return _finish(directory, final, tmp)
 
 

@@ -15,8 +15,11 @@ article bridges two clusters the older (smaller) id wins and the merge is record
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +45,7 @@ from extractors.fingerprint import (
 from storage import _bandruns
 from storage._bandruns import RunHits
 from storage._clusters import BUCKET_CLUSTERS, BUCKET_MEMBERS, ChunkLinker, DupMatch
+from storage.db import DiskFullError
 
 # Pending articles are signed and matched this many at a time, which bounds memory per step.
 CHUNK_SIZE = 2_000
@@ -142,12 +146,13 @@ def assign_clusters(
     total = DedupResult()
     span = _pending_span(con)
     ((count,),) = con.execute(f"SELECT count(*) FROM articles WHERE {_UNSIGNED}", [*span, *span]).fetchall()
+    written: set[str] = set()  # runs this transaction wrote: deleted as soon as they are merged away
     while True:
         pending = _pending(con, span)
         if not pending:
             return total
         step = _assign_chunk(con, run_id, params, pending, canonical, since)
-        flush_bands(con, min_articles=flush_articles, remove_orphans=False)
+        flush_bands(con, min_articles=flush_articles, written=written)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
         if progress is not None:
             progress(total.signed, max(count, total.signed))
@@ -155,7 +160,7 @@ def assign_clusters(
 
 def reset_index(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every signature, band key, stored edge and cluster id, so the next assign_clusters starts over."""
-    # Run files stay on disk until flush_bands removes them: this transaction may still be rolled back.
+    # Run files stay on disk until remove_orphan_runs removes them: this transaction may still be rolled back.
     for statement in (
         "DELETE FROM lsh_runs",
         "DELETE FROM lsh_bands",
@@ -445,30 +450,40 @@ def bands_to_flush(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_
     return bool(count >= max(min_articles, 1))
 
 
+def remove_orphan_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Delete the run files no `lsh_runs` row names; call it first in a transaction of its own.
+
+    Only committed rows are then in `lsh_runs`: deleting files while an open transaction has unregistered them
+    (a `rebuild-clusters`, a merge) would leave them missing if it rolled back. Returns the names removed.
+    """
+    directory = index_directory(con)
+    if directory is None:
+        return []
+    registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+    return _bandruns.remove_unregistered(directory, registered)
+
+
 def flush_bands(
     con: duckdb.DuckDBPyConnection,
     *,
     min_articles: int = FLUSH_ARTICLES,
-    remove_orphans: bool = True,
     slice_articles: int | None = None,
+    written: set[str] | None = None,
 ) -> int:
     """Move the band keys of `lsh_bands` into sorted run files once they hold `min_articles`; merge runs.
 
     Keys are written `slice_articles` articles (default FLUSH_ARTICLES) at a time, in article id order, each
     slice its own run, which the streamed merges then join: memory follows the slice, not the table.
-
     Files are written first, then registered in the connection's transaction while their rows leave
-    `lsh_bands`, so a kill or a rollback leaves an orphan file, never a lost or doubled key. Orphans are
-    deleted only with `remove_orphans`, which needs a transaction of its own (nothing uncommitted in
-    `lsh_runs`): inside a `rebuild-clusters` that unregistered every run, the old runs must survive a rollback.
+    `lsh_bands`, so a kill or a rollback leaves an orphan file, never a lost or doubled key. A run merged away
+    that this transaction wrote (named in `written`, which collects them across calls) is deleted at once:
+    nothing committed names it. A run committed before stays until remove_orphan_runs, after the commit.
     Returns the number of articles flushed.
     """
     directory = index_directory(con)
     if directory is None:
         return 0
-    registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
-    if remove_orphans:
-        _bandruns.remove_unregistered(directory, registered)
+    written = set() if written is None else written
     if not bands_to_flush(con, min_articles=min_articles):
         return 0
     # Article ids holding band keys, as one int64 array (80 MB at 10M): the slices' bounds.
@@ -482,13 +497,13 @@ def flush_bands(
     step = max(1, FLUSH_ARTICLES if slice_articles is None else slice_articles)
     for lo in range(0, len(pending), step):
         first, last = int(pending[lo]), int(pending[min(lo + step, len(pending)) - 1])
-        _flush_slice(con, directory, first, last)
-        _merge_runs(con, directory)
+        written.add(_flush_slice(con, directory, first, last))
+        _merge_runs(con, directory, written)
     con.execute("DELETE FROM lsh_bands")
     return len(pending)
 
 
-def _flush_slice(con: duckdb.DuckDBPyConnection, directory: Path, first: int, last: int) -> None:
+def _flush_slice(con: duckdb.DuckDBPyConnection, directory: Path, first: int, last: int) -> str:
     """Write the band keys of articles `first`..`last` as one run and register it (in the open transaction).
 
     A slice at a time, each through Arrow and NumPy: the first flush after upgrading a database moves every key
@@ -514,8 +529,29 @@ def _flush_slice(con: duckdb.DuckDBPyConnection, directory: Path, first: int, la
     del entries
     registered = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
     name = _next_run_name(registered, directory)
-    _bandruns.write_run(directory, name, ids, sigs, sizes, band=band, bucket=bucket, member=member)
+    with _disk_full_as_error(directory):
+        _bandruns.write_run(directory, name, ids, sigs, sizes, band=band, bucket=bucket, member=member)
     _register(con, name, len(ids), len(bucket))
+    return name
+
+
+# What write() says when the disk, the quota or the file size limit is reached.
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+@contextmanager
+def _disk_full_as_error(directory: Path) -> Iterator[None]:
+    """A run file that cannot be written for lack of space raises DiskFullError, as DuckDB's writes do."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE_ERRNOS:
+            raise
+        raise DiskFullError(
+            f"{directory}: out of space while writing a run file of band keys ({os.strerror(exc.errno)}). The "
+            "batch is rolled back and every batch committed before it is intact; free space (or raise the file "
+            "size limit) and run again"
+        ) from exc
 
 
 def _unpack_column(column: pa.ChunkedArray, rows: int) -> np.ndarray:
@@ -539,17 +575,26 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, articles: int, entries:
     con.execute("INSERT INTO lsh_runs VALUES (?, ?, ?, ?)", [name, articles, entries, datetime.now(UTC)])
 
 
-def _merge_runs(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Merge the two newest runs while the newer holds at least 1/MERGE_RATIO of the older's articles."""
+def _merge_runs(con: duckdb.DuckDBPyConnection, directory: Path, written: set[str]) -> None:
+    """Merge the two newest runs while the newer holds at least 1/MERGE_RATIO of the older's articles.
+
+    Sources in `written` (runs of the open transaction) are deleted once merged; the merged run joins them.
+    """
     while True:
         runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
         if len(runs) < 2 or runs[-1][1] * MERGE_RATIO < runs[-2][1]:
             return
         older, newer = runs[-2], runs[-1]
         name = _next_run_name([r[0] for r in runs], directory)
-        _bandruns.merge_runs(directory, name, [older[0], newer[0]])
+        with _disk_full_as_error(directory):
+            _bandruns.merge_runs(directory, name, [older[0], newer[0]])
         con.execute("DELETE FROM lsh_runs WHERE name IN (?, ?)", [older[0], newer[0]])
         _register(con, name, older[1] + newer[1], older[2] + newer[2])
+        written.add(name)
+        for source in (older[0], newer[0]):
+            if source in written:
+                _bandruns.remove_run(directory, source)
+                written.discard(source)
 
 
 def _canonicals(con: duckdb.DuckDBPyConnection, cluster_ids: Iterable[int]) -> dict[int, int]:

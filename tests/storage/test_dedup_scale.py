@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +26,7 @@ from storage.dedup import (
     has_orphan_runs,
     index_directory,
     params_key,
+    remove_orphan_runs,
     reset_index,
 )
 from storage.load import load_articles
@@ -68,8 +72,8 @@ def test_band_keys_in_run_files_give_the_same_clusters_as_the_table(tmp_path: Pa
     assert len(set(in_table.values())) < len(in_table)  # copies did cluster
     assert in_table["http://site1.example/cut-1"] == in_table["http://wire.example/1"]
     with writing(tmp_path / "runs.duckdb") as con:
-        assert has_orphan_runs(con)  # the runs merged away, kept until a transaction of their own
-        flush_bands(con)
+        assert has_orphan_runs(con)  # committed runs merged away, kept until a transaction of their own
+        remove_orphan_runs(con)
         runs = con.execute("SELECT name, articles FROM lsh_runs ORDER BY name").fetchall()
         ((left,),) = con.execute("SELECT count(*) FROM lsh_bands").fetchall()
         ((signed,),) = con.execute("SELECT count(*) FROM signatures").fetchall()
@@ -104,6 +108,8 @@ def test_a_run_file_nobody_registered_is_ignored_then_removed(tmp_path: Path) ->
     with writing(db) as con:
         load_articles(con, "r1", [row("http://b.example/w", wire)])
         assign_clusters(con, "r1", PARAMS)  # id 999 does not exist: had the orphan been read, this would fail
+    with writing(db) as con:
+        remove_orphan_runs(con)
         flush_bands(con, min_articles=1)
         runs = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
         clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
@@ -223,7 +229,7 @@ def test_a_rebuild_flushes_as_it_goes_and_a_rolled_back_one_leaves_the_old_runs_
     with writing(db) as con:
         assert con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall() == old_runs
         assert has_orphan_runs(con)  # the rolled back rebuild's files
-        flush_bands(con)
+        remove_orphan_runs(con)
         assert not has_orphan_runs(con)
     after_rollback = crawl_one(db, "r9", [row("http://late.example/cut-3", story(103)[:4])])
     assert after_rollback["http://late.example/cut-3"] == before["http://wire.example/3"]
@@ -322,3 +328,70 @@ def test_a_flush_writes_its_keys_a_slice_of_articles_at_a_time_and_every_key_is_
     hits = _bandruns.lookup(directory, runs, buckets, PARAMS.num_perm)
     found = sorted(zip(hits.band.tolist(), hits.bucket.tolist(), hits.article_id.tolist(), strict=True))
     assert found == keys
+
+
+def test_runs_a_transaction_wrote_are_deleted_once_merged_and_committed_runs_wait_for_the_commit(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "merged.duckdb"
+    before = crawl(db, flush=True)
+    with writing(db) as con:
+        remove_orphan_runs(con)
+        committed = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+        directory = index_directory(con)
+    assert directory is not None and committed
+    failed = RuntimeError("stopped after the flush")
+    with pytest.raises(RuntimeError) as caught, writing(db) as con:
+        reset_index(con)
+        assign_clusters(con, "rebuild", PARAMS)
+        written: set[str] = set()
+        flush_bands(con, min_articles=1, slice_articles=4, written=written)  # slices of 4, merged as they go
+        registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+        on_disk = {p.name for p in directory.iterdir()}
+        assert len(registered) < len(before) / 4  # slices were merged
+        # On disk: the runs this transaction registers, and the committed ones a rollback must find again.
+        assert on_disk == registered | committed
+        assert written == registered
+        raise failed
+    assert caught.value is failed
+    with writing(db) as con:
+        assert {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()} == committed
+        assert {p.name for p in directory.iterdir()} >= committed
+
+
+# Flushes a database's band keys with a file size limit smaller than the run: says what flush_bands raised.
+FLUSH_WITH_SIZE_LIMIT = """
+    import resource, signal, sys
+    from storage.db import DiskFullError, writing
+    from storage.dedup import flush_bands
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG from write() instead of being killed
+    try:
+        with writing(sys.argv[1]) as con:
+            unlimited = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, unlimited[1]))
+            try:
+                flush_bands(con, min_articles=1)
+            finally:
+                resource.setrlimit(resource.RLIMIT_FSIZE, unlimited)  # the database's own writes: no limit
+    except DiskFullError as exc:
+        print(type(exc.__cause__).__name__, exc)
+"""
+
+
+def test_a_run_file_that_does_not_fit_raises_disk_full_and_leaves_no_partial_run(tmp_path: Path) -> None:
+    db = tmp_path / "full.duckdb"
+    with writing(db) as con:
+        load_articles(con, "r0", [row(f"http://f.example/{k}", story(300 + k)) for k in range(40)])
+        assign_clusters(con, "r0", PARAMS)
+        directory = index_directory(con)
+    assert directory is not None
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(FLUSH_WITH_SIZE_LIMIT), str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OSError ") and "out of space while writing a run file" in done.stdout
+    assert not directory.exists() or list(directory.iterdir()) == []
