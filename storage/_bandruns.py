@@ -8,13 +8,13 @@ reads, per key and run, the one 4 kB page of keys the fence points to, and per h
 A run is a directory `<db>.lsh/run-NNNNNN/` of .npy arrays:
   buckets.npy  int64, sorted           band key (fingerprint.band_hashes; keys of different bands differ)
   members.npy  uint32, per bucket      row of the member arrays below
-  bands.npy    uint8,  per bucket      band number
+  bands.npy    uint16, per bucket      band number (num_perm 1024 gives 301 bands)
   fence.npy    int64                   every FENCE_EVERY-th bucket key
   records.npy  per member: id (int64, the article), size (uint32, its shingle count: with Jaccard, it
                bounds containment), sketch (uint8 x num_perm, the low byte of every MinHash value:
                agreement estimates Jaccard); one record, so a hit costs one random read
-That is 13 bytes per band key and num_perm + 12 per article: ~800 bytes an article at 51 bands x 128
-(bench/README.md: 1.28 kB an article in all, with the signature in DuckDB).
+That is 14 bytes per band key and num_perm + 12 per article: ~850 bytes an article at 51 bands x 128
+(bench/README.md: 1.28 kB an article in all, with the signature in DuckDB, measured with 1-byte band numbers).
 
 Crash safety: a run is written to `run-NNNNNN.tmp/`, fsynced and renamed, and only then registered in
 `lsh_runs` in the same transaction that deletes its rows from `lsh_bands`. A run that was never registered
@@ -41,7 +41,7 @@ RUN_ARRAYS = ("buckets", "fence", "members", "bands", "records")
 # fence.npy holds every FENCE_EVERY-th bucket key (one per 4 kB page of buckets.npy): read whole (1/512 of the
 # keys), it says which page of buckets.npy a key can be on, so a lookup touches one page per key.
 FENCE_EVERY = 512
-# Band keys a merge holds at once (~13 bytes each, a few copies while sorting): ~100 MB.
+# Band keys a merge holds at once (~14 bytes each, a few copies while sorting): ~100 MB.
 MERGE_STEP = 2_000_000
 
 
@@ -124,7 +124,7 @@ def write_run(
         "buckets": np.asarray(bucket, dtype=np.int64)[order],
         "fence": np.asarray(bucket, dtype=np.int64)[order][::FENCE_EVERY],
         "members": np.asarray(member, dtype=np.uint32)[order],
-        "bands": np.asarray(band, dtype=np.uint8)[order],
+        "bands": np.asarray(band, dtype=np.uint16)[order],
         "records": member_records(ids, sizes, sigs),
     }
     return _write_arrays(directory, name, arrays)
@@ -149,7 +149,7 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     out = {
         "buckets": _Appender(tmp / "buckets.npy", np.int64, (total,)),
         "members": _Appender(tmp / "members.npy", np.uint32, (total,)),
-        "bands": _Appender(tmp / "bands.npy", np.uint8, (total,)),
+        "bands": _Appender(tmp / "bands.npy", np.uint16, (total,)),
     }
     positions = [0] * len(sources)
     share = max(1, step // len(sources))

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from extractors.fingerprint import band_hashes, shingles, signatures
+from extractors.fingerprint import DedupParams, band_hashes, shingles, signatures
 from storage import _bandruns
 from storage.db import connect, writing
 from storage.dedup import (
@@ -395,3 +395,25 @@ def test_a_run_file_that_does_not_fit_raises_disk_full_and_leaves_no_partial_run
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("OSError ") and "out of space while writing a run file" in done.stdout
     assert not directory.exists() or list(directory.iterdir()) == []
+
+
+def test_band_numbers_past_255_survive_a_run_and_a_merge(tmp_path: Path) -> None:
+    """num_perm 1024 gives 301 bands: the linker matches on (band, bucket), so a band number must not wrap."""
+    bands = DedupParams(num_perm=1024).bands
+    assert bands > 255
+    rng = np.random.default_rng(5)
+    expected = []
+    for k in range(2):
+        ids = np.array([10 * k, 10 * k + 1], np.int64)
+        sigs = rng.integers(0, 2**32, (2, 16), dtype=np.uint32)
+        band = np.tile(np.arange(bands), 2)
+        bucket = rng.integers(0, 2**62, 2 * bands)
+        member = np.repeat(np.arange(2), bands)
+        _bandruns.write_run(tmp_path, f"run-{k:06d}", ids, sigs, np.ones(2), band=band, bucket=bucket, member=member)
+        expected += list(zip(bucket.tolist(), ids[member].tolist(), band.tolist(), strict=True))
+    _bandruns.merge_runs(tmp_path, "run-000002", ["run-000000", "run-000001"])
+    keys = np.unique(np.array([b for b, _, _ in expected], np.int64))
+    for names in (["run-000000", "run-000001"], ["run-000002"]):
+        hits = _bandruns.lookup(tmp_path, names, keys, 16)
+        got = zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)
+        assert sorted(got) == sorted(expected)
