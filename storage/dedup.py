@@ -56,6 +56,9 @@ VERIFY_SIZE = 20_000
 # Articles whose band keys stay in `lsh_bands` before flush_bands moves them into a sorted run file: a run of
 # 100k articles is 66 MB of keys, and the DuckDB table a lookup scans stays under 5M rows.
 FLUSH_ARTICLES = 100_000
+# Overrides FLUSH_ARTICLES (threshold and slice size), for tests and tuning: tests/test_crash.py sets a few
+# articles so that its kills land while run files are written, merged and removed.
+FLUSH_ARTICLES_ENV = "COPYDESK_LSH_FLUSH_ARTICLES"
 # Runs are merged like an LSM tree's levels: whenever the newest run holds at least 1/MERGE_RATIO of the
 # articles of the run before it, the two become one (streamed, ~100 MB of memory whatever their size). Run
 # sizes then grow geometrically, so a store holds O(log N) runs: a lookup does one binary search per key and
@@ -132,14 +135,14 @@ def assign_clusters(
     canonical: CanonicalRule = CanonicalRule(),
     progress: Callable[[int, int], None] | None = None,
     window_days: float | None = None,
-    flush_articles: int = FLUSH_ARTICLES,
+    flush_articles: int | None = None,
 ) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id.
 
     `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles. With `window_days`, only
     stored articles published (or, without a date, fetched) that many days before now are candidates.
-    Once `lsh_bands` holds `flush_articles` articles, their keys move into a run file within the transaction
-    (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
+    Once `lsh_bands` holds `flush_articles` (default flush_size()) articles, their keys move into run files
+    within the transaction (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
     """
     _check_params(con, params)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
@@ -444,10 +447,20 @@ def has_orphan_runs(con: duckdb.DuckDBPyConnection) -> bool:
     return any(p.name not in registered for p in directory.iterdir())
 
 
-def bands_to_flush(con: duckdb.DuckDBPyConnection, *, min_articles: int = FLUSH_ARTICLES) -> bool:
-    """Whether `lsh_bands` holds enough articles for flush_bands to write a run."""
+def flush_size() -> int:
+    """Articles per run file flush: FLUSH_ARTICLES, or the environment's COPYDESK_LSH_FLUSH_ARTICLES."""
+    value = os.environ.get(FLUSH_ARTICLES_ENV, "").strip()
+    if not value:
+        return FLUSH_ARTICLES
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{FLUSH_ARTICLES_ENV}={value!r}: give a whole number of articles, 1 or more")
+    return int(value)
+
+
+def bands_to_flush(con: duckdb.DuckDBPyConnection, *, min_articles: int | None = None) -> bool:
+    """Whether `lsh_bands` holds enough articles (default flush_size()) for flush_bands to write a run."""
     ((count,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
-    return bool(count >= max(min_articles, 1))
+    return bool(count >= max(flush_size() if min_articles is None else min_articles, 1))
 
 
 def remove_orphan_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -466,19 +479,19 @@ def remove_orphan_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
 def flush_bands(
     con: duckdb.DuckDBPyConnection,
     *,
-    min_articles: int = FLUSH_ARTICLES,
+    min_articles: int | None = None,
     slice_articles: int | None = None,
     written: set[str] | None = None,
 ) -> int:
     """Move the band keys of `lsh_bands` into sorted run files once they hold `min_articles`; merge runs.
 
-    Keys are written `slice_articles` articles (default FLUSH_ARTICLES) at a time, in article id order, each
+    Keys are written `slice_articles` articles at a time, in article id order, each
     slice its own run, which the streamed merges then join: memory follows the slice, not the table.
     Files are written first, then registered in the connection's transaction while their rows leave
     `lsh_bands`, so a kill or a rollback leaves an orphan file, never a lost or doubled key. A run merged away
     that this transaction wrote (named in `written`, which collects them across calls) is deleted at once:
     nothing committed names it. A run committed before stays until remove_orphan_runs, after the commit.
-    Returns the number of articles flushed.
+    Both sizes default to flush_size(). Returns the number of articles flushed.
     """
     directory = index_directory(con)
     if directory is None:
@@ -494,7 +507,7 @@ def flush_bands(
         ).fetchnumpy()["article_id"],
         np.int64,
     )
-    step = max(1, FLUSH_ARTICLES if slice_articles is None else slice_articles)
+    step = max(1, flush_size() if slice_articles is None else slice_articles)
     for lo in range(0, len(pending), step):
         first, last = int(pending[lo]), int(pending[min(lo + step, len(pending)) - 1])
         written.add(_flush_slice(con, directory, first, last))

@@ -417,3 +417,18 @@ def test_band_numbers_past_255_survive_a_run_and_a_merge(tmp_path: Path) -> None
         hits = _bandruns.lookup(tmp_path, names, keys, 16)
         got = zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)
         assert sorted(got) == sorted(expected)
+
+
+def test_the_flush_size_can_be_set_in_the_environment_for_tests_and_tuning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "env.duckdb"
+    monkeypatch.setenv("COPYDESK_LSH_FLUSH_ARTICLES", "3")
+    crawl_one(db, "r0", [row(f"http://e.example/{k}", story(400 + k)) for k in range(7)])
+    with writing(db) as con:
+        ((left,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
+        ((flushed,),) = con.execute("SELECT sum(articles) FROM lsh_runs").fetchall()
+    assert (left, flushed) == (0, 7)
+    monkeypatch.setenv("COPYDESK_LSH_FLUSH_ARTICLES", "none")
+    with pytest.raises(ValueError, match="COPYDESK_LSH_FLUSH_ARTICLES='none'"), writing(db) as con:
+        flush_bands(con)
