@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -146,85 +147,112 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
         raise ValueError(f"{members_total} articles do not fit one run (member rows are uint32)")
     kind = np.load(directory / sources[0] / "records.npy", mmap_mode="r").dtype
     final, tmp = _begin(directory, name)
-    out = {
-        "buckets": _Appender(tmp / "buckets.npy", np.int64, (total,)),
-        "members": _Appender(tmp / "members.npy", np.uint32, (total,)),
-        "bands": _Appender(tmp / "bands.npy", np.uint16, (total,)),
-    }
-    positions = [0] * len(sources)
-    share = max(1, step // len(sources))
-    fence, written = [], 0
-    while any(p < h["buckets"] for p, h in zip(positions, heads, strict=True)):
-        runs = [load_run(directory / s) for s in sources]
-        bounds = [
-            int(r["buckets"][min(p + share, h["buckets"]) - 1])
-            for r, p, h in zip(runs, positions, heads, strict=True)
-            if p < h["buckets"]
-        ]
-        boundary = min(bounds)
-        parts = []
-        for k, run in enumerate(runs):
-            lo = positions[k]
-            hi = lo + int(np.searchsorted(run["buckets"][lo : lo + share + 1], boundary, side="right"))
-            if hi == lo + share + 1:  # copies of the boundary key run past the window: find their end
-                hi = int(np.searchsorted(run["buckets"], boundary, side="right"))
-            if hi > lo:
-                parts.append(
-                    (
-                        np.array(run["buckets"][lo:hi]),
-                        np.array(run["members"][lo:hi], dtype=np.int64) + offsets[k],
-                        np.array(run["bands"][lo:hi]),
+    out: dict[str, _Appender] = {}
+    try:
+        out["buckets"] = _Appender(tmp / "buckets.npy", np.int64, (total,))
+        out["members"] = _Appender(tmp / "members.npy", np.uint32, (total,))
+        out["bands"] = _Appender(tmp / "bands.npy", np.uint16, (total,))
+        positions = [0] * len(sources)
+        share = max(1, step // len(sources))
+        fence, written = [], 0
+        while any(p < h["buckets"] for p, h in zip(positions, heads, strict=True)):
+            runs = [load_run(directory / s) for s in sources]
+            bounds = [
+                int(r["buckets"][min(p + share, h["buckets"]) - 1])
+                for r, p, h in zip(runs, positions, heads, strict=True)
+                if p < h["buckets"]
+            ]
+            boundary = min(bounds)
+            parts = []
+            for k, run in enumerate(runs):
+                lo = positions[k]
+                hi = lo + int(np.searchsorted(run["buckets"][lo : lo + share + 1], boundary, side="right"))
+                if hi == lo + share + 1:  # copies of the boundary key run past the window: find their end
+                    hi = int(np.searchsorted(run["buckets"], boundary, side="right"))
+                if hi > lo:
+                    parts.append(
+                        (
+                            np.array(run["buckets"][lo:hi]),
+                            np.array(run["members"][lo:hi], dtype=np.int64) + offsets[k],
+                            np.array(run["bands"][lo:hi]),
+                        )
                     )
-                )
-            positions[k] = hi
-        del runs
-        buckets = np.concatenate([p[0] for p in parts])
-        order = np.argsort(buckets, kind="stable")  # sorted pieces: a merge, not a full sort
-        merged = buckets[order]
-        out["buckets"].write(merged)
-        fence.append(merged[(-written) % FENCE_EVERY :: FENCE_EVERY])
-        written += len(merged)
-        out["members"].write(np.concatenate([p[1] for p in parts])[order].astype(np.uint32))
-        out["bands"].write(np.concatenate([p[2] for p in parts])[order])
-    fence_values = np.concatenate(fence) if fence else np.empty(0, np.int64)
-    out["fence"] = _Appender(tmp / "fence.npy", np.int64, fence_values.shape)
-    out["fence"].write(fence_values)
-    for key, dtype, shape in (("records", kind, (members_total,)),):
-        out[key] = _Appender(tmp / f"{key}.npy", dtype, shape)
-        for source in sources:
-            values = np.load(directory / source / f"{key}.npy", mmap_mode="r")
-            rows = max(1, step // 16)
-            for lo in range(0, len(values), rows):
-                out[key].write(np.array(values[lo : lo + rows]))
-            del values
-    for appender in out.values():
-        appender.close()
+                positions[k] = hi
+            del runs
+            buckets = np.concatenate([p[0] for p in parts])
+            order = np.argsort(buckets, kind="stable")  # sorted pieces: a merge, not a full sort
+            merged = buckets[order]
+            out["buckets"].write(merged)
+            fence.append(merged[(-written) % FENCE_EVERY :: FENCE_EVERY])
+            written += len(merged)
+            out["members"].write(np.concatenate([p[1] for p in parts])[order].astype(np.uint32))
+            out["bands"].write(np.concatenate([p[2] for p in parts])[order])
+        fence_values = np.concatenate(fence) if fence else np.empty(0, np.int64)
+        out["fence"] = _Appender(tmp / "fence.npy", np.int64, fence_values.shape)
+        out["fence"].write(fence_values)
+        for key, dtype, shape in (("records", kind, (members_total,)),):
+            out[key] = _Appender(tmp / f"{key}.npy", dtype, shape)
+            for source in sources:
+                values = np.load(directory / source / f"{key}.npy", mmap_mode="r")
+                rows = max(1, step // 16)
+                for lo in range(0, len(values), rows):
+                    out[key].write(np.array(values[lo : lo + rows]))
+                del values
+        for appender in out.values():
+            appender.close()
+    except BaseException:
+        for appender in out.values():
+            appender.abort()
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written run frees its space at once (disk full)
+        raise
     return _finish(directory, final, tmp)
 
 
 class _Appender:
-    """An .npy file of a known shape written front to back, without holding it in memory."""
+    """An .npy file of a known shape written front to back, without holding it in memory.
+
+    A write or close that fails closes the file before raising: the caller deletes the half-written run.
+    """
 
     def __init__(self, path: Path, dtype: type | np.dtype, shape: tuple[int, ...]) -> None:
-        self._handle = open(path, "wb")  # noqa: SIM115 (closed by close())
+        self._handle = open(path, "wb")  # noqa: SIM115 (closed by close(), or by a failing write)
         self._dtype, self._left = np.dtype(dtype), int(np.prod(shape))
         header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False, "shape": shape}
-        np.lib.format.write_array_header_2_0(self._handle, header)
+        with self._closed_on_error():
+            np.lib.format.write_array_header_2_0(self._handle, header)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    @contextmanager
+    def _closed_on_error(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self._handle.close()
+            raise
 
     def write(self, values: np.ndarray) -> None:
-        values = np.ascontiguousarray(values, dtype=self._dtype)
-        self._left -= values.size
-        if self._left < 0:
-            raise ValueError("more values than the array's shape holds")
-        # file.write, not ndarray.tofile: a full disk raises OSError with its errno (tofile says "n requested and
-        # m written"), and no copy of the values is made.
-        self._handle.write(values.reshape(-1).view(np.uint8).data)
+        with self._closed_on_error():
+            values = np.ascontiguousarray(values, dtype=self._dtype)
+            self._left -= values.size
+            if self._left < 0:
+                raise ValueError("more values than the array's shape holds")
+            # file.write, not ndarray.tofile: a full disk raises OSError with its errno (tofile says "n requested
+            # and m written"), and no copy of the values is made.
+            self._handle.write(values.reshape(-1).view(np.uint8).data)
 
     def close(self) -> None:
-        if self._left:
-            raise ValueError(f"{self._left} values short of the array's shape")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        with self._closed_on_error():
+            if self._left:
+                raise ValueError(f"{self._left} values short of the array's shape")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        self._handle.close()
+
+    def abort(self) -> None:
+        """Close the file without completing it (a merge that failed)."""
         self._handle.close()
 
 
@@ -329,15 +357,18 @@ def _positions(
     return bounds[0], bounds[1]
 
 
-def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:
-    """Delete run directories no database row names (orphans of a kill, a rollback or a rebuild)."""
+def unregistered(directory: Path, registered: set[str]) -> list[str]:
+    """Run directories (`run-*`, written or half-written) in `directory` that no database row names."""
     if not directory.is_dir():
         return []
-    removed = []
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith("run-") and path.name not in registered:
-            shutil.rmtree(path)
-            removed.append(path.name)
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("run-") and p.name not in registered)
+
+
+def remove_unregistered(directory: Path, registered: set[str]) -> list[str]:
+    """Delete run directories no database row names (orphans of a kill, a rollback or a rebuild)."""
+    removed = unregistered(directory, registered)
+    for name in removed:
+        shutil.rmtree(directory / name)
     return removed
 
 

@@ -441,10 +441,10 @@ def index_directory(con: duckdb.DuckDBPyConnection) -> Path | None:
 def has_orphan_runs(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether run files exist that no `lsh_runs` row names (merged away, or from a kill or a rollback)."""
     directory = index_directory(con)
-    if directory is None or not directory.is_dir():
+    if directory is None:
         return False
     registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
-    return any(p.name not in registered for p in directory.iterdir())
+    return bool(_bandruns.unregistered(directory, registered))
 
 
 def flush_size() -> int:

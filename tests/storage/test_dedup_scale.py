@@ -89,33 +89,46 @@ def test_a_run_file_nobody_registered_is_ignored_then_removed(tmp_path: Path) ->
     with writing(db) as con:
         load_articles(con, "r0", [row("http://a.example/w", wire)])
         assign_clusters(con, "r0", PARAMS)
+        ((stored,),) = con.execute("SELECT article_id FROM articles").fetchall()
+        # The stored copy's keys are now only in a run written but never registered (a kill before the
+        # registering commit): reading that file is the only way the next copy could find it.
+        con.execute("DELETE FROM lsh_bands")
         directory = index_directory(con)
     assert directory is not None
-    # A run written for a copy of the story but never registered (a kill before the registering commit).
     _, hashes = shingles("\n\n".join(wire), PARAMS)
     sigs = signatures([hashes])
     keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
     _bandruns.write_run(
         directory,
         "run-000001",
-        np.array([999], np.int64),
+        np.array([stored], np.int64),
         sigs,
         np.array([len(hashes)]),
         band=np.arange(PARAMS.bands),
         bucket=keys[0],
         member=np.zeros(PARAMS.bands, np.int64),
     )
+    (directory / "notes.txt").write_text("not a run: neither an orphan nor removed")
     with writing(db) as con:
+        assert has_orphan_runs(con)
         load_articles(con, "r1", [row("http://b.example/w", wire)])
-        assign_clusters(con, "r1", PARAMS)  # id 999 does not exist: had the orphan been read, this would fail
+        assign_clusters(con, "r1", PARAMS)  # had the orphan been read, b.example would join a.example's cluster
     with writing(db) as con:
-        remove_orphan_runs(con)
+        assert remove_orphan_runs(con) == ["run-000001"]
+        assert not has_orphan_runs(con)  # notes.txt is no run file
         flush_bands(con, min_articles=1)
         runs = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
         clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
-    assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
+    assert clusters["http://a.example/w"] != clusters["http://b.example/w"]
     assert runs == ["run-000001"]  # the orphan's name was free again once it was removed
-    assert sorted(p.name for p in directory.iterdir()) == ["run-000001"]
+    assert sorted(p.name for p in directory.iterdir()) == ["notes.txt", "run-000001"]
+
+
+def test_an_array_file_whose_write_fails_is_closed(tmp_path: Path) -> None:
+    out = _bandruns._Appender(tmp_path / "a.npy", np.int64, (2,))
+    with pytest.raises(ValueError, match="more values"):
+        out.write(np.arange(3))
+    assert out.closed
 
 
 def test_an_article_whose_text_changed_after_its_keys_were_flushed_is_matched_by_its_new_text(tmp_path: Path) -> None:
