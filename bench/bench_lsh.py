@@ -1,34 +1,35 @@
-"""LSH index benchmark: a batch of new articles matched against 100k / 1M stored signatures in DuckDB.
+"""LSH index benchmark: batches of new articles matched against 100k / 1M / 10M stored articles.
 
 Usage:
-    .venv/bin/python bench/bench_lsh.py [--stored 100000 1000000] [--batch 10000] [--explain]
+    .venv/bin/python bench/bench_lsh.py [--stored 100000 1000000 10000000] [--batch 1000 10000]
+        [--cache DIR] [--index-size]
 
-For each store size it writes a real DuckDB file in a temp dir with the copydesk schema, seeded in bulk
-through Arrow: `articles` (stored rows with ~3 kB of text, plus `--batch` pending rows), `signatures` and
-`lsh_bands`. Stored filler signatures are random; a set of stored "originals" are real signatures of
-synthetic stories, and `--dup-share` of the batch are edited copies of them (truncated, word-swapped or with
-a local paragraph), a further `--dup-share / 2` copies of other batch articles, so true candidates exist.
-Unrelated stories also collide in LSH now and then: `--spurious-rate` (per stored article and new article)
-plants that many extra band collisions with filler rows. 5e-5 is what the newsroom worlds (seeds 2, 5, 9)
-gave for different-story pairs at 51 bands x 2 rows (6 of 123k pairs).
+Stores are built once per machine (in `--cache`, default `$TMPDIR/copydesk-bench-lsh`, outside the repo) and
+reused: a DuckDB file with the copydesk schema, seeded in bulk through Arrow, and its run files, laid out as
+copydesk leaves them after its flushes: `articles` (short filler texts), `signatures` (random filler
+signatures), band keys written in sorted run files of 1M articles then merged by copydesk's own policy
+(storage/dedup._merge_runs, streamed), and the newest 50,000 articles' keys still in `lsh_bands`. 2,000 stored
+"originals" are real signatures of synthetic stories; 10 % of each batch are edited copies of them (truncated,
+word-swapped or with a local paragraph), a further 5 % copies of other batch articles. Unrelated stories also
+collide in LSH: `--spurious-rate` per stored article and new article plants a filler row sharing one band with
+the new article. 5e-5 is what the newsroom worlds (seeds 2, 5, 9) gave for different-story pairs at 51 bands x 2
+rows (6 of 123k pairs): ~500 per new article against 10M stored.
 
-Then a fresh child process (so its peak RSS covers only the dedup work) opens the file with
-storage.db.connect and, inside a transaction that is rolled back:
-  1. times `assign_clusters` end to end (the real code path, CHUNK_SIZE pending articles per step);
-  2. replays the same steps with the module's own helpers (_pending, _candidates, _store_*,
-     _load_signatures, ChunkLinker.link, _apply_links) to split that time into stages.
-With --explain it writes EXPLAIN ANALYZE of the candidate and signature queries next to the results.
+Each measurement runs in a fresh child process (so its peak RSS covers only the dedup work): it opens the file
+with storage.db.connect and, inside a transaction that is rolled back, inserts the batch as pending articles
+and times `assign_clusters` (the real code path), then the candidate lookup alone (run files and `lsh_bands`),
+counting band hits before and after the sketch check.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections import ChainMap
 from pathlib import Path
 
 import numpy as np
@@ -37,14 +38,17 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extractors.fingerprint import DedupParams, band_hashes, shingle_hashes, signatures  # noqa: E402
-from storage import dedup  # noqa: E402
-from storage._clusters import ChunkLinker  # noqa: E402
-from storage.db import connect  # noqa: E402
+from storage import _bandruns, dedup  # noqa: E402
+from storage.db import connect, writing  # noqa: E402
 
 PARAMS = DedupParams()
-SEED_CHUNK = 100_000
+SEED_CHUNK = 500_000
 WORDS_PER_STORY = 500  # ~470 shingles: the median of the newsroom worlds' article bodies
-FILLER_TEXT_BYTES = 3_000
+N_ORIGINALS = 2_000
+MAX_BATCH = 10_000
+RECENT = 50_000  # newest articles whose keys are not flushed yet
+RUN_ARTICLES = 1_000_000  # articles per run file as written by the builder, before copydesk merges them
+STORE_VERSION = 1  # bump when the store layout changes, so cached stores are rebuilt
 
 
 # --- synthetic text ---------------------------------------------------------------------------------------
@@ -81,27 +85,6 @@ def text_of(words: list[str]) -> str:
 # --- seeding ----------------------------------------------------------------------------------------------
 
 
-def filler_text(rng: np.random.Generator, vocab: np.ndarray, n: int, corpus: bytes) -> pa.Array:
-    """n distinct ~3 kB ASCII texts: random windows of one corpus (compresses like real prose)."""
-    starts = rng.integers(0, len(corpus) - FILLER_TEXT_BYTES, n)
-    data = b"".join(corpus[s : s + FILLER_TEXT_BYTES] for s in starts)
-    offsets = np.arange(n + 1, dtype=np.int32) * FILLER_TEXT_BYTES
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
-
-
-def filler_shingles(rng: np.random.Generator, n: int) -> pa.Array:
-    """n sorted unique uint32 sets of 200-800 values, packed like storage/dedup.py packs shingles."""
-    sizes = rng.integers(200, 800, n)
-    total = int(sizes.sum())
-    gaps = rng.integers(1, 2**32 // 800, total, dtype=np.uint64)
-    ends = np.cumsum(sizes)
-    values = np.cumsum(gaps)
-    values -= np.repeat(values[ends - sizes] - gaps[ends - sizes], sizes)  # restart each set at its first gap
-    data = values.astype("<u4").tobytes()
-    offsets = np.concatenate([[0], ends * 4]).astype(np.int32)
-    return pa.BinaryArray.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)])
-
-
 def binary_rows(matrix: np.ndarray) -> pa.Array:
     n, width = matrix.shape
     offsets = np.arange(n + 1, dtype=np.int32) * width * 4
@@ -118,72 +101,87 @@ def insert(con: object, name: str, table: pa.Table) -> None:
 def article_table(ids: np.ndarray, texts: pa.Array, *, clustered: bool) -> pa.Table:
     n = len(ids)
     now = pa.array(np.full(n, np.datetime64("2026-11-25T10:00:00", "us")), pa.timestamp("us", tz="UTC"))
-    urls = pa.array([f"https://site{i % 50}.example/story/{i}" for i in ids.tolist()])
+    urls = pa.array(np.char.add("https://s.example/", ids.astype(str)))
     return pa.table(
         {
             "article_id": pa.array(ids),
             "url": urls,
-            "source": pa.array([f"site{i % 50}" for i in ids.tolist()]),
+            "source": pa.array(np.char.add("site", (ids % 50).astype(str))),
             "text": texts,
             "fetched_at": now,
             "content_hash": urls,
             "cluster_id": pa.array(ids if clustered else np.full(n, None), pa.int64()),
             "is_canonical": pa.array(np.full(n, True) if clustered else np.full(n, None), pa.bool_()),
-            "first_run_id": pa.array(["seed"] * n),
-            "last_run_id": pa.array(["seed"] * n),
+            "first_run_id": pa.array(np.full(n, "seed")),
+            "last_run_id": pa.array(np.full(n, "seed")),
         }
     )
 
 
-def seed(path: Path, *, stored: int, batch: int, dup_share: float, spurious_rate: float, seed: int) -> dict:
-    """Write the store and the pending batch; returns what was planted."""
+def batch_texts(seed: int) -> tuple[list[list[str]], list[str], np.ndarray]:
+    """The originals' words, the MAX_BATCH new texts (copies first-come in a shuffled order), and which original
+    each planted copy is of (-1: none)."""
     rng = np.random.default_rng(seed)
     vocab = vocabulary(rng)
-    n_orig = int(batch * dup_share)
-    n_inner = int(batch * dup_share / 2)
-    originals = stories(rng, vocab, n_orig)
-    # Originals sit anywhere in the store (not only among recent ids): the worst case for range pruning.
-    orig_ids = np.sort(rng.choice(np.arange(1, stored + 1), n_orig, replace=False))
-    fresh = stories(rng, vocab, batch - n_orig - n_inner)
-    new_words = [edited_copy(rng, w, vocab) for w in originals] + fresh
-    new_words += [edited_copy(rng, new_words[i], vocab) for i in rng.choice(len(new_words), n_inner, replace=False)]
-    order = rng.permutation(batch)
-    new_texts = [text_of(new_words[i]) for i in order]
-    new_ids = np.arange(stored + 1, stored + batch + 1, dtype=np.int64)
+    originals = stories(rng, vocab, N_ORIGINALS)
+    n_copies, n_inner = MAX_BATCH // 10, MAX_BATCH // 20
+    pick = rng.choice(N_ORIGINALS, n_copies, replace=False)
+    words = [edited_copy(rng, originals[i], vocab) for i in pick]
+    words += stories(rng, vocab, MAX_BATCH - n_copies - n_inner)
+    words += [edited_copy(rng, words[i], vocab) for i in rng.choice(len(words), n_inner, replace=False)]
+    order = rng.permutation(MAX_BATCH)
+    return originals, [text_of(words[i]) for i in order], order
+
+
+def store_path(cache: Path, stored: int, spurious_rate: float, seed: int) -> Path:
+    return cache / f"store-v{STORE_VERSION}-{stored}-{spurious_rate:g}-{seed}.duckdb"
+
+
+def build_store(path: Path, *, stored: int, spurious_rate: float, seed: int) -> dict[str, float]:
+    """Write the store (once); returns what it cost."""
+    rng = np.random.default_rng(seed + 1)
+    originals, new_texts, _ = batch_texts(seed)
     new_sigs = signatures([shingle_hashes(t, size=PARAMS.shingle_size) for t in new_texts], num_perm=PARAMS.num_perm)
     orig_hashes = [shingle_hashes(text_of(w), size=PARAMS.shingle_size) for w in originals]
     orig_sigs = signatures(orig_hashes, num_perm=PARAMS.num_perm)
+    orig_ids = np.sort(rng.choice(np.arange(1, stored + 1), N_ORIGINALS, replace=False))
+    orig_of = np.full(stored + 1, -1, dtype=np.int64)
+    orig_of[orig_ids] = np.arange(N_ORIGINALS)
 
     # Spurious collisions: each new article shares one band with Poisson(rate * stored) filler rows.
-    per_new = rng.poisson(spurious_rate * stored, batch)
+    per_new = rng.poisson(spurious_rate * stored, MAX_BATCH)
     spur_rows = rng.integers(1, stored + 1, int(per_new.sum()))
-    spur_src = np.repeat(np.arange(batch), per_new)
+    spur_src = np.repeat(np.arange(MAX_BATCH), per_new)
     spur_band = rng.integers(0, PARAMS.bands, len(spur_rows))
+    order = np.argsort(spur_rows, kind="stable")
+    spur_rows, spur_src, spur_band = spur_rows[order], spur_src[order], spur_band[order]
 
-    corpus = " ".join(vocab[np.minimum(rng.zipf(1.1, 3_000_000) - 1, len(vocab) - 1)]).encode()
-    con = connect(path)
+    tmp = path.with_suffix(".building")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    con = connect(tmp)
     t0 = time.perf_counter()
-    is_orig = np.zeros(stored + 1, dtype=bool)
-    is_orig[orig_ids] = True
+    key = dedup.params_key(PARAMS)
+    directory = Path(f"{tmp}.lsh")
+    run_start, run_ids, run_sigs, run_sizes, runs = 1, [], [], [], []
+    flushed_until = stored - RECENT
     for lo in range(1, stored + 1, SEED_CHUNK):
         ids = np.arange(lo, min(lo + SEED_CHUNK, stored + 1), dtype=np.int64)
         sigs = rng.integers(0, 2**32, (len(ids), PARAMS.num_perm), dtype=np.uint32)
-        shingles = filler_shingles(rng, len(ids))
-        hit = np.flatnonzero((spur_rows >= lo) & (spur_rows < lo + len(ids)))
-        for k in hit:
-            cols = slice(spur_band[k] * PARAMS.rows, (spur_band[k] + 1) * PARAMS.rows)
-            sigs[spur_rows[k] - lo, cols] = new_sigs[spur_src[k], cols]
-        texts = filler_text(rng, vocab, len(ids), corpus)
-        own = np.flatnonzero(is_orig[ids])
+        sizes = rng.integers(200, 800, len(ids))
+        a, b = np.searchsorted(spur_rows, [lo, lo + len(ids)])
+        for r, src, band in zip(spur_rows[a:b], spur_src[a:b], spur_band[a:b], strict=True):
+            cols = slice(band * PARAMS.rows, (band + 1) * PARAMS.rows)
+            sigs[r - lo, cols] = new_sigs[src, cols]
+        texts = pa.array(np.char.add("filler story number ", ids.astype(str)))
+        own = np.flatnonzero(orig_of[ids] >= 0)
         if len(own):
-            pos = np.searchsorted(orig_ids, ids[own])
-            sigs[own] = orig_sigs[pos]
             texts = texts.to_pylist()
-            shingles = shingles.to_pylist()
-            for row, p in zip(own.tolist(), pos.tolist(), strict=True):
+            for row in own.tolist():
+                p = int(orig_of[ids[row]])
+                sigs[row], sizes[row] = orig_sigs[p], len(orig_hashes[p])
                 texts[row] = text_of(originals[p])
-                shingles[row] = np.asarray(orig_hashes[p], dtype="<u4").tobytes()
-            texts, shingles = pa.array(texts, pa.string()), pa.array(shingles, pa.binary())
+            texts = pa.array(texts, pa.string())
         insert(con, "articles", article_table(ids, texts, clustered=True))
         n = len(ids)
         insert(
@@ -192,34 +190,82 @@ def seed(path: Path, *, stored: int, batch: int, dup_share: float, spurious_rate
             pa.table(
                 {
                     "article_id": pa.array(ids),
-                    "params": pa.array([dedup.params_key(PARAMS)] * n),
+                    "params": pa.array(np.full(n, key)),
+                    "scheme": pa.array(np.full(n, "word")),
                     "minhash": binary_rows(sigs),
-                    "shingles": shingles,
+                    "shingle_count": pa.array(sizes.astype(np.int32)),
                 }
             ),
         )
-        keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
-        insert(
-            con,
-            "lsh_bands",
-            pa.table(
-                {
-                    "band": pa.array(np.tile(np.arange(PARAMS.bands, dtype=np.int16), n)),
-                    "bucket": pa.array(keys.ravel()),
-                    "article_id": pa.array(np.repeat(ids, PARAMS.bands)),
-                }
-            ),
-        )
-    insert(con, "articles", article_table(new_ids, pa.array(new_texts, pa.string()), clustered=False))
+        flushed = ids <= flushed_until
+        if (~flushed).any():
+            keys = band_hashes(sigs[~flushed], bands=PARAMS.bands, rows=PARAMS.rows)
+            insert(
+                con,
+                "lsh_bands",
+                pa.table(
+                    {
+                        "band": pa.array(np.tile(np.arange(PARAMS.bands, dtype=np.int16), len(keys))),
+                        "bucket": pa.array(keys.ravel()),
+                        "article_id": pa.array(np.repeat(ids[~flushed], PARAMS.bands)),
+                    }
+                ),
+            )
+        run_ids.append(ids[flushed])
+        run_sigs.append(sigs[flushed])
+        run_sizes.append(sizes[flushed])
+        held = sum(len(x) for x in run_ids)
+        if held and (held >= RUN_ARTICLES or ids[-1] >= flushed_until):
+            runs.append(write_run(directory, len(runs) + 1, run_ids, run_sigs, run_sizes))
+            run_ids, run_sigs, run_sizes = [], [], []
+            run_start = ids[-1] + 1
+    for name, articles, entries in runs:
+        con.execute("INSERT INTO lsh_runs VALUES (?, ?, ?, now())", [name, articles, entries])
     con.execute("CHECKPOINT")
     con.close()
-    return {
-        "seed_s": round(time.perf_counter() - t0, 1),
-        "planted_copies_of_stored": n_orig,
-        "planted_copies_in_batch": n_inner,
-        "planted_spurious": int(per_new.sum()),
-        "db_mb": round(path.stat().st_size / 2**20),
-    }
+    del run_start
+    os.rename(directory, f"{path}.lsh")
+    os.rename(tmp, path)
+    return {"build_s": round(time.perf_counter() - t0, 1), "planted_spurious": int(per_new.sum())}
+
+
+def settle(path: Path) -> None:
+    """Merge the store's runs into one, streamed (a no-op once done), then drop the merged-away files.
+
+    One run is where copydesk's policy (storage/dedup._merge_runs) puts a store right after a merge reached
+    its oldest run; between such merges it holds O(log N) runs. `--runs-as-built` measures the 10 runs of the
+    builder instead, the worst case of 10M.
+    """
+    with writing(path) as con:
+        directory = dedup.index_directory(con)
+        runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
+        if directory is None or len(runs) < 2:
+            return
+        name = dedup._next_run_name([r[0] for r in runs], directory)
+        _bandruns.merge_runs(directory, name, [r[0] for r in runs])
+        con.execute("DELETE FROM lsh_runs")
+        dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
+    with writing(path) as con:
+        dedup.remove_orphan_runs(con)  # the merged-away files
+
+
+def write_run(
+    directory: Path, number: int, ids: list[np.ndarray], sigs: list[np.ndarray], sizes: list[np.ndarray]
+) -> tuple[str, int, int]:
+    all_ids, all_sigs, all_sizes = np.concatenate(ids), np.concatenate(sigs), np.concatenate(sizes)
+    keys = band_hashes(all_sigs, bands=PARAMS.bands, rows=PARAMS.rows)
+    name = f"run-{number:06d}"
+    _bandruns.write_run(
+        directory,
+        name,
+        all_ids,
+        all_sigs,
+        all_sizes,
+        band=np.tile(np.arange(PARAMS.bands), len(all_ids)),
+        bucket=keys.ravel(),
+        member=np.repeat(np.arange(len(all_ids)), PARAMS.bands),
+    )
+    return name, len(all_ids), keys.size
 
 
 # --- measuring (child process) ----------------------------------------------------------------------------
@@ -234,109 +280,108 @@ def rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status; this benchmark needs Linux")
 
 
-def measure(path: Path, explain: Path | None) -> dict:
-    con = connect(path)
-    out: dict = {"rss_after_connect_mb": round(rss_mb())}
+def batch_file(cache: Path, seed: int) -> Path:
+    """The MAX_BATCH new texts, written once, so the measuring child does not hold the generator's memory."""
+    path = cache / f"batch-v{STORE_VERSION}-{seed}.json"
+    if not path.exists():
+        path.write_text(json.dumps(batch_texts(seed)[1]))
+    return path
+
+
+def measure(path: Path, texts_path: Path, batch: int, stored: int) -> dict[str, float | int]:
+    texts = json.loads(texts_path.read_text())[:batch]
+    con = connect(path, memory_limit="1GB")
+    out: dict[str, float | int] = {"rss_after_connect_mb": round(rss_mb())}
     con.begin()
+    ids = np.arange(stored + 1, stored + batch + 1, dtype=np.int64)
+    insert(con, "articles", article_table(ids, pa.array(texts, pa.string()), clustered=False))
     t0 = time.perf_counter()
     result = dedup.assign_clusters(con, "bench", PARAMS)
     out["assign_clusters_s"] = round(time.perf_counter() - t0, 2)
-    out["matches"], out["merges"] = result.matches, result.merges
-    out["rss_after_assign_mb"] = round(rss_mb())
-    con.rollback()
-
-    # The same steps again, one stage at a time (the helpers _assign_chunk and _link call, in their order).
-    stages = dict.fromkeys(("pending", "sign", "candidates", "store", "load", "link", "cluster"), 0.0)
-    n_candidates, n_edges, first = 0, 0, True
-    con.begin()
-    while True:
-        t = time.perf_counter()
-        pending = dedup._pending(con)
-        stages["pending"] += time.perf_counter() - t
-        if not pending:
-            break
-        ids = [r[0] for r in pending]
-        t = time.perf_counter()
-        hashes = [shingle_hashes(r[1], size=PARAMS.shingle_size) for r in pending]
-        sigs = signatures(hashes, num_perm=PARAMS.num_perm, seed=PARAMS.seed)
-        keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
-        stages["sign"] += time.perf_counter() - t
-        t = time.perf_counter()
-        stored = dedup._candidates(con, ids, keys)
-        stages["candidates"] += time.perf_counter() - t
-        n_candidates += len(stored)
-        if explain is not None and first:
-            write_explain(con, ids, keys, stored, explain)
-            first = False
-        t = time.perf_counter()
-        dedup._store_signatures(con, ids, sigs, hashes, PARAMS)
-        dedup._store_bands(con, ids, keys)
-        stages["store"] += time.perf_counter() - t
-        t = time.perf_counter()
-        current = {r[0]: r[2] for r in pending}
-        linker = ChunkLinker(stored, dedup._canonicals(con, {r[2] for r in stored}), current)
-        local = {i: (sigs[k], hashes[k]) for k, i in enumerate(ids)}
-        buckets = dedup._shared_buckets(keys, stored)
-        needs = [{i for i in linker.stored_needs(row) if i not in local} for row in buckets]
-        stages["link"] += time.perf_counter() - t
-        edges = []
-        for lo, hi in dedup._parts(needs, dedup.VERIFY_SIZE):
-            t = time.perf_counter()
-            fingerprints = ChainMap(local, dedup._load_signatures(con, set().union(*needs[lo:hi])))
-            stages["load"] += time.perf_counter() - t
-            t = time.perf_counter()
-            for k in range(lo, hi):
-                edges += linker.link(ids[k], buckets[k], fingerprints, PARAMS)
-            stages["link"] += time.perf_counter() - t
-        t = time.perf_counter()
-        dedup._apply_links(con, "bench", linker, current, dedup.CanonicalRule())
-        if edges:
-            dedup._insert_matches(con, "bench", edges)
-        n_edges += len(edges)
-        stages["cluster"] += time.perf_counter() - t
-    con.rollback()
-    out |= {f"{k}_s": round(v, 2) for k, v in stages.items()}
-    out["candidate_rows"], out["edges"] = n_candidates, n_edges
+    out["matches"] = result.matches
     out["peak_rss_mb"] = round(rss_mb())
+    con.rollback()
+    # The lookup alone, for the whole batch at once: band hits before and after the sketch check.
+    hashes = [shingle_hashes(t, size=PARAMS.shingle_size) for t in texts]
+    sigs = signatures(hashes, num_perm=PARAMS.num_perm, seed=PARAMS.seed)
+    keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
+    unique, inverse = np.unique(keys.ravel(), return_inverse=True)
+    t0 = time.perf_counter()
+    runs = dedup._run_hits(con, unique, PARAMS.num_perm)
+    out["run_lookup_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    recent = dedup._recent_hits(con, unique)
+    out["table_lookup_s"] = round(time.perf_counter() - t0, 3)
+    hits = _bandruns.RunHits.concat([runs, recent], PARAMS.num_perm)
+    sizes = np.array([len(h) for h in hashes])
+    t0 = time.perf_counter()
+    keep = dedup._may_match(hits, inverse.reshape(keys.shape), _bandruns.sketches(sigs), sizes, PARAMS)
+    out["sketch_check_s"] = round(time.perf_counter() - t0, 3)
+    out["band_hits"], out["after_sketch"] = len(keep), int(keep.sum())
+    ((n_runs,),) = con.execute("SELECT count(*) FROM lsh_runs").fetchall()
+    out["runs"] = n_runs
     con.close()
     return out
 
 
-def write_explain(con: object, ids: list[int], keys: np.ndarray, stored: list, path: Path) -> None:
-    """EXPLAIN ANALYZE of the candidate query and of loading the candidates' signatures (first chunk):
-    one line per operator with its rows, time and (shortened) details."""
-    lines = []
-    for name, call in (
-        ("candidates", lambda: dedup._candidates(con, ids, keys)),
-        ("load", lambda: dedup._load_signatures(con, {r[3] for r in stored[: dedup.VERIFY_SIZE]})),
-    ):
-        profile = path.with_suffix(f".{name}.json")
-        con.execute("PRAGMA enable_profiling = 'json'")  # type: ignore[attr-defined]
-        con.execute(f"PRAGMA profiling_output = '{profile}'")  # type: ignore[attr-defined]
-        call()
-        con.execute("PRAGMA disable_profiling")  # type: ignore[attr-defined]
-        tree = json.loads(profile.read_text())
-        total = sum(op_time(op) for op in tree.get("operator", []))
-        lines.append(f"== {name}: {total:.3f} s in operators, io {tree.get('io', {})}")
-        for op in tree.get("operator", []):
-            lines += operator_lines(op, 0)
-    path.with_suffix(".txt").write_text("\n".join(lines) + "\n")
+def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dict[str, float]:
+    """Bytes per article of the index, new layout (signatures without shingles + run files) against the
+    previous one (signatures with shingle hashes + every band key in `lsh_bands`), on a copy of the store's
+    signatures."""
+    import duckdb
 
-
-def operator_lines(node: dict, depth: int) -> list[str]:
-    info = " ".join(f"{k}={v}" for k, v in node.get("extra_info", {}).items())
-    scanned = f" scanned={node['rows_scanned']:,} rg={node.get('row_groups_scanned')}" if "rows_scanned" in node else ""
-    out = [
-        f"{'  ' * depth}{node.get('name', '?'):<20} rows={node.get('intermediate_rows', 0):>10,} "
-        f"time={node.get('timing', 0):.3f}s{scanned}  {info[:200]}"
-    ]
-    for child in node.get("children", []):
-        out += operator_lines(child, depth + 1)
+    src = store_path(cache, stored, spurious_rate, seed)
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        for layout in ("previous", "new"):
+            target = Path(tmp) / f"{layout}.duckdb"
+            con = duckdb.connect(str(target))
+            con.execute(f"ATTACH '{src}' AS store (READ_ONLY)")
+            if layout == "new":
+                con.execute("CREATE TABLE signatures AS SELECT * EXCLUDE (shingles) FROM store.signatures")
+            else:
+                # Shingle hashes as copydesk stored them: shingle_count random (incompressible) uint32 values.
+                counts = con.execute(
+                    "SELECT article_id, shingle_count FROM store.signatures ORDER BY article_id"
+                ).fetchnumpy()
+                n_values = np.asarray(counts["shingle_count"], np.int64)
+                data = np.random.default_rng(0).integers(0, 2**32, int(n_values.sum()), dtype=np.uint32)
+                offsets = np.concatenate([[0], np.cumsum(n_values) * 4]).astype(np.int64)
+                blobs = pa.LargeBinaryArray.from_buffers(
+                    pa.large_binary(),
+                    len(n_values),
+                    [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data.tobytes())],
+                )
+                con.register("old_shingles", pa.table({"article_id": counts["article_id"], "shingles": blobs}))
+                con.execute(
+                    "CREATE TABLE signatures AS SELECT s.* EXCLUDE (shingles, shingle_count), "
+                    "o.shingles::BLOB AS shingles FROM store.signatures s JOIN old_shingles o USING (article_id)"
+                )
+                con.execute("CREATE TABLE lsh_bands (band SMALLINT, bucket BIGINT, article_id BIGINT)")
+                sigs = con.execute("SELECT article_id, minhash FROM signatures ORDER BY article_id").fetchall()
+                ids = np.array([r[0] for r in sigs], np.int64)
+                keys = band_hashes(
+                    np.stack([np.frombuffer(r[1], "<u4") for r in sigs]), bands=PARAMS.bands, rows=PARAMS.rows
+                )
+                insert(
+                    con,
+                    "lsh_bands",
+                    pa.table(
+                        {
+                            "band": pa.array(np.tile(np.arange(PARAMS.bands, dtype=np.int16), len(ids))),
+                            "bucket": pa.array(keys.ravel()),
+                            "article_id": pa.array(np.repeat(ids, PARAMS.bands)),
+                        }
+                    ),
+                )
+            con.execute("DETACH store")
+            con.execute("CHECKPOINT")
+            con.close()
+            size = target.stat().st_size
+            if layout == "new":
+                size += sum(p.stat().st_size for p in Path(f"{src}.lsh").rglob("*.npy"))
+            out[f"{layout}_bytes_per_article"] = round(size / stored)
     return out
-
-
-def op_time(node: dict) -> float:
-    return node.get("timing", 0) + sum(op_time(c) for c in node.get("children", []))
 
 
 # --- driver -----------------------------------------------------------------------------------------------
@@ -345,38 +390,37 @@ def op_time(node: dict) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stored", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--dup-share", type=float, default=0.1)
+    parser.add_argument("--batch", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--spurious-rate", type=float, default=5e-5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--explain", action="store_true", help="write EXPLAIN ANALYZE profiles to --dir")
-    parser.add_argument("--dir", type=Path, help="keep the DuckDB files here (default: a temp dir)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "copydesk-bench-lsh")
+    parser.add_argument("--index-size", action="store_true", help="bytes per article, new vs previous layout")
+    parser.add_argument("--runs-as-built", action="store_true", help="measure without merging the builder's runs")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        explain = args.measure if args.explain else None
-        print(json.dumps(measure(args.measure, explain)))
+        print(json.dumps(measure(args.measure, args.texts, args.batch[0], args.stored[0])))
         return
-    if args.dir:
-        args.dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-lsh-", dir=args.dir) as tmp:
-        for stored in args.stored:
-            path = Path(tmp) / f"lsh-{stored}.duckdb"
-            row = {"stored": stored, "batch": args.batch}
-            row |= seed(
-                path,
-                stored=stored,
-                batch=args.batch,
-                dup_share=args.dup_share,
-                spurious_rate=args.spurious_rate,
-                seed=args.seed,
-            )
-            cmd = [sys.executable, __file__, "--measure", str(path)] + (["--explain"] if args.explain else [])
+    args.cache.mkdir(parents=True, exist_ok=True)
+    for stored in args.stored:
+        path = store_path(args.cache, stored, args.spurious_rate, args.seed)
+        built: dict[str, float] = {}
+        if not path.exists():
+            built = build_store(path, stored=stored, spurious_rate=args.spurious_rate, seed=args.seed)
+        if not args.runs_as_built:
+            t0 = time.perf_counter()
+            settle(path)
+            built["settle_s"] = round(time.perf_counter() - t0, 1)
+        files = path.stat().st_size + sum(p.stat().st_size for p in Path(f"{path}.lsh").rglob("*.npy"))
+        if args.index_size:
+            print(json.dumps({"stored": stored, **index_size(args.cache, stored, args.spurious_rate, args.seed)}))
+        for batch in args.batch:
+            row: dict[str, object] = {"stored": stored, "batch": batch, "files_mb": round(files / 2**20), **built}
+            cmd = [sys.executable, __file__, "--measure", str(path), "--stored", str(stored), "--batch", str(batch)]
+            cmd += ["--texts", str(batch_file(args.cache, args.seed))]
             row |= json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            if args.explain and args.dir:
-                path.with_suffix(".txt").rename(Path(args.dir) / f"explain-{stored}.txt")
             print(json.dumps(row), flush=True)
-            path.unlink()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ RANGES: dict[str, Range] = {
     "shingle_size": Range(1, 32, "words", hint="5 is the default"),
     # Windows reach back from now: 100 years means "all of them", and datetime arithmetic stays in range.
     "refetch_window_hours": Range(0, 876_000, "hours"),
+    "dedup_window_days": Range(0, 36_500, "days", open_low=True, hint="leave it unset to match every stored article"),
     "retry_failed_after_minutes": Range(0, 52_560_000, "minutes"),
     "batch_size": Range(1, 10_000, "URLs"),
     "max_articles_per_source": Range(1, 10_000_000),
@@ -105,6 +106,11 @@ class Settings:
     # DuckDB's memory for the dedup step, which scans the whole LSH index: against 1M stored articles it
     # took 25 s and 4.4 GB unbounded, 30 s and 1.4 GB at "1GB" (bench/README.md). DuckDB units: MB, GB, GiB...
     db_memory_limit: str = "2GB"
+    # Match new articles only against stored ones published (or, undated, fetched) within this many days; None:
+    # against everything. Wire copies appear within days of each other, so a week keeps nearly every match and
+    # lets the dedup step skip the rest of the archive's candidates; a copy of a story older than the window
+    # starts a cluster of its own. `rebuild-clusters` always matches everything.
+    dedup_window_days: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.fetch, FetchPolicy):

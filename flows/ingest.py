@@ -36,7 +36,16 @@ from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
 from flows.steps import utcnow
 from storage.db import writing
-from storage.dedup import CanonicalRule, DedupResult, assign_clusters, has_pending
+from storage.dedup import (
+    CanonicalRule,
+    DedupResult,
+    assign_clusters,
+    bands_to_flush,
+    flush_bands,
+    has_orphan_runs,
+    has_pending,
+    remove_orphan_runs,
+)
 from storage.load import finish_run, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
 
@@ -62,16 +71,33 @@ async def dedupe(
     params: DedupParams,
     memory_limit: str | None,
     canonical: CanonicalRule,
+    window_days: float | None = None,
 ) -> tuple[DedupResult, int]:
-    """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters."""
-    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical)
+    """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters.
+
+    Then, in a transaction of its own, band keys past FLUSH_ARTICLES move into a sorted run file.
+    """
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical, window_days)
 
 
 def _assign_clusters(
-    db: str, run_id: str, params: DedupParams, memory_limit: str | None, canonical: CanonicalRule
+    db: str,
+    run_id: str,
+    params: DedupParams,
+    memory_limit: str | None,
+    canonical: CanonicalRule,
+    window_days: float | None,
 ) -> tuple[DedupResult, int]:
     with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
-        return assign_clusters(con, run_id, params, canonical=canonical), count_new_clusters(con, run_id)
+        result = assign_clusters(con, run_id, params, canonical=canonical, window_days=window_days)
+        new_clusters = count_new_clusters(con, run_id)
+        # Run files merged away in that transaction, or orphans of an earlier kill, can go once it committed.
+        flush = bands_to_flush(con) or has_orphan_runs(con)
+    if flush:
+        with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
+            remove_orphan_runs(con)  # first: nothing uncommitted in lsh_runs yet
+            flush_bands(con)
+    return result, new_clusters
 
 
 def run_name(prefix: str) -> Callable[[], str]:
@@ -208,7 +234,12 @@ async def _dedupe(log: Any, settings: Settings, run_id: str, summary: RunSummary
     report_progress("dedupe", 0, 1)
     if pending or summary.new or summary.updated:
         result, summary.new_clusters = await dedupe(
-            settings.db, run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
+            settings.db,
+            run_id,
+            dedup_params(settings),
+            settings.db_memory_limit,
+            canonical_rule(settings),
+            settings.dedup_window_days,
         )
         log.info(
             "dedupe: %d signed, %d near-duplicate matches, %d merges", result.signed, result.matches, result.merges

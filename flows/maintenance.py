@@ -21,7 +21,7 @@ from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
 from flows.ingest import canonical_rule, dedup_params, run_name
 from storage.db import writing
-from storage.dedup import CanonicalRule, DedupResult, assign_clusters, reset_index
+from storage.dedup import CanonicalRule, DedupResult, assign_clusters, flush_bands, remove_orphan_runs, reset_index
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -34,7 +34,11 @@ def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str, cano
 
     with writing(db, memory_limit=memory_limit) as con:
         reset_index(con)
-        return assign_clusters(con, run_id, params, canonical=canonical, progress=report)
+        result = assign_clusters(con, run_id, params, canonical=canonical, progress=report)
+    with writing(db, memory_limit=memory_limit) as con:  # the old run files go, the new keys are flushed
+        remove_orphan_runs(con)
+        flush_bands(con)
+    return result
 
 
 @flow(name="rebuild-clusters", flow_run_name=run_name("rebuild-clusters"))

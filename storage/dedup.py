@@ -1,7 +1,11 @@
 """The persistent near-duplicate index: LSH band keys in DuckDB, the edges that joined clusters, stable cluster ids.
 
 Each run matches only its pending articles (those without a stored signature) against everything
-stored before, through the `lsh_bands` table, so memory does not grow with the store. A new article is
+stored before. Band keys since the last flush are in `lsh_bands`; older ones in sorted run files next to the
+database (storage/_bandruns.py, flush_bands), where a lookup reads only the buckets the chunk hits. A stored
+article found there is checked by its 8-bit MinHash sketch and shingle count (_may_match) before its signature
+and text are loaded, and its shingles are recomputed from its text: the cost of a run follows the batch and
+the true copies it has, not the store (bench/README.md, "LSH index at archive scale"). A new article is
 verified against a few representatives of each cluster its LSH buckets reach (storage/_clusters.py), and
 `dup_pairs` keeps one edge per joined article (the member, the representative it matched, the figures),
 plus one per extra cluster an article bridged: space and time grow with the cluster, not its square.
@@ -11,10 +15,14 @@ article bridges two clusters the older (smaller) id wins and the merge is record
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -22,6 +30,8 @@ import numpy as np
 import pyarrow as pa
 
 from extractors.fingerprint import (
+    EDITED_CONTAINMENT,
+    EDITED_JACCARD,
     SHINGLE_RULES,
     UNSPACED_PATTERN,
     DedupParams,
@@ -32,14 +42,33 @@ from extractors.fingerprint import (
     shingles,
     signatures,
 )
+from storage import _bandruns
+from storage._bandruns import RunHits
 from storage._clusters import BUCKET_CLUSTERS, BUCKET_MEMBERS, ChunkLinker, DupMatch
+from storage.db import DiskFullError
 
 # Pending articles are signed and matched this many at a time, which bounds memory per step.
 CHUNK_SIZE = 2_000
-# Stored fingerprints (signature and shingles, ~2.5 kB) loaded at once. Unrelated stories collide in LSH
-# with p ≈ 5e-5 per pair at 51 x 2: ~50 per new article against 1M stored, so this, not CHUNK_SIZE,
-# bounds memory at scale.
+# Stored fingerprints (signature, text and its shingles) loaded at once. Unrelated stories collide in LSH with
+# p ≈ 5e-5 per pair at 51 x 2 (~50 per new article against 1M stored, 500 against 10M), but the sketch check
+# (_may_match) drops nearly all of those before anything is loaded; this bounds memory when many are real.
 VERIFY_SIZE = 20_000
+# Articles whose band keys stay in `lsh_bands` before flush_bands moves them into a sorted run file: a run of
+# 100k articles is 66 MB of keys, and the DuckDB table a lookup scans stays under 5M rows.
+FLUSH_ARTICLES = 100_000
+# Overrides FLUSH_ARTICLES (threshold and slice size), for tests and tuning: tests/test_crash.py sets a few
+# articles so that its kills land while run files are written, merged and removed.
+FLUSH_ARTICLES_ENV = "COPYDESK_LSH_FLUSH_ARTICLES"
+# Runs are merged like an LSM tree's levels: whenever the newest run holds at least 1/MERGE_RATIO of the
+# articles of the run before it, the two become one (streamed, ~100 MB of memory whatever their size). Run
+# sizes then grow geometrically, so a store holds O(log N) runs: a lookup does one binary search per key and
+# run, and each key is rewritten about MERGE_RATIO times per level.
+MERGE_RATIO = 4
+# Sketches (the low byte of each MinHash value) of two unrelated values agree by chance with p = 1/256.
+_SKETCH_CHANCE = 1 / 256
+# Standard deviations of the Jaccard estimate added before a pair is judged hopeless: with 128 values a
+# pair that can match is dropped with p < 1e-4.
+_SKETCH_MARGIN_SD = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +134,28 @@ def assign_clusters(
     *,
     canonical: CanonicalRule = CanonicalRule(),
     progress: Callable[[int, int], None] | None = None,
+    window_days: float | None = None,
+    flush_articles: int | None = None,
 ) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id.
 
-    `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles.
+    `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles. With `window_days`, only
+    stored articles published (or, without a date, fetched) that many days before now are candidates.
+    Once `lsh_bands` holds `flush_articles` (default flush_size()) articles, their keys move into run files
+    within the transaction (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
     """
     _check_params(con, params)
+    since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
     total = DedupResult()
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)"
-    ).fetchall()
+    span = _pending_span(con)
+    ((count,),) = con.execute(f"SELECT count(*) FROM articles WHERE {_UNSIGNED}", [*span, *span]).fetchall()
+    written: set[str] = set()  # runs this transaction wrote: deleted as soon as they are merged away
     while True:
-        pending = _pending(con)
+        pending = _pending(con, span)
         if not pending:
             return total
-        step = _assign_chunk(con, run_id, params, pending, canonical)
+        step = _assign_chunk(con, run_id, params, pending, canonical, since)
+        flush_bands(con, min_articles=flush_articles, written=written)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
         if progress is not None:
             progress(total.signed, max(count, total.signed))
@@ -127,7 +163,9 @@ def assign_clusters(
 
 def reset_index(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every signature, band key, stored edge and cluster id, so the next assign_clusters starts over."""
+    # Run files stay on disk until remove_orphan_runs removes them: this transaction may still be rolled back.
     for statement in (
+        "DELETE FROM lsh_runs",
         "DELETE FROM lsh_bands",
         "DELETE FROM signatures",
         "DELETE FROM dup_pairs",
@@ -138,24 +176,56 @@ def reset_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any article waits for a signature (stored by a run that was stopped before its dedup step)."""
-    ((pending,),) = con.execute(
-        "SELECT EXISTS (SELECT 1 FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures))"
-    ).fetchall()
+    span = _pending_span(con)
+    ((pending,),) = con.execute(f"SELECT EXISTS (SELECT 1 FROM articles WHERE {_UNSIGNED})", [*span, *span]).fetchall()
     return bool(pending)
 
 
-def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
-    """The next CHUNK_SIZE articles without a signature, oldest first."""
+# Articles of [?, ?) without a signature. The id range lets DuckDB skip the row groups of both tables outside
+# it (zone maps), so the anti-join reads the blocks that hold pending articles, not the whole store.
+_UNSIGNED = (
+    "article_id >= ? AND article_id < ? "
+    "AND article_id NOT IN (SELECT article_id FROM signatures WHERE article_id >= ? AND article_id < ?)"
+)
+# Article ids are counted per block of 2^16 ids.
+_ID_BLOCK_BITS = 16
+
+
+def _pending_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """An id range [lo, hi) holding every article without a signature (empty when there is none).
+
+    Per block of ids, articles and signatures are counted: a block where they differ holds pending articles
+    (new ones: the newest block; changed ones: wherever they are). Counting scans two integer columns (~30 ms
+    per 10M rows); the anti-join over the whole store it replaces took 0.25 s per 1M and a hash table of
+    every signed id.
+    """
+    ((lo, hi),) = con.execute(
+        f"""
+        SELECT min(block), max(block) FROM (
+            SELECT article_id >> {_ID_BLOCK_BITS} AS block, count(*) AS n FROM articles GROUP BY ALL
+        ) a FULL JOIN (
+            SELECT article_id >> {_ID_BLOCK_BITS} AS block, count(*) AS n FROM signatures GROUP BY ALL
+        ) s USING (block)
+        WHERE a.n IS DISTINCT FROM s.n
+        """
+    ).fetchall()
+    if lo is None:
+        return (0, 0)
+    return (int(lo) << _ID_BLOCK_BITS, (int(hi) + 1) << _ID_BLOCK_BITS)
+
+
+def _pending(con: duckdb.DuckDBPyConnection, span: tuple[int, int]) -> list[tuple[int, str, int | None]]:
+    """The next CHUNK_SIZE articles without a signature in the id range `span`, oldest first."""
     # Ids first, then the text of those rows only: a single query read (and buffered) every pending
     # article's text to keep 2,000 of them, once per chunk (rebuild-clusters over 10k articles: +57 MB).
     return con.execute(
-        """
+        f"""
         SELECT article_id, text, cluster_id FROM articles WHERE article_id IN (
-            SELECT article_id FROM articles WHERE article_id NOT IN (SELECT article_id FROM signatures)
+            SELECT article_id FROM articles WHERE {_UNSIGNED}
             ORDER BY article_id LIMIT ?
         ) ORDER BY article_id
         """,
-        [CHUNK_SIZE],
+        [*span, *span, CHUNK_SIZE],
     ).fetchall()
 
 
@@ -165,12 +235,15 @@ def _assign_chunk(
     params: DedupParams,
     pending: Sequence[tuple[int, str, int | None]],
     canonical: CanonicalRule,
+    since: datetime | None = None,
 ) -> DedupResult:
     ids = [row[0] for row in pending]
     schemes, hashes = zip(*(shingles(row[1], params) for row in pending), strict=True)
     sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
     keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
-    stored = _candidates(con, ids, keys)  # before the chunk's own bands go in: those are matched in memory
+    sizes = np.fromiter((len(h) for h in hashes), np.int64, len(hashes))
+    # Before the chunk's own bands go in: those are matched in memory.
+    stored = _candidates(con, keys, sigs, sizes, params, since)
     _store_signatures(con, ids, sigs, hashes, schemes, params)
     _store_bands(con, ids, keys)
     current = {row[0]: row[2] for row in pending}
@@ -197,7 +270,7 @@ def _store_signatures(
             "params": pa.array([params_key(params)] * len(ids), pa.string()),
             "scheme": pa.array(schemes, pa.string()),
             "minhash": pa.array([_pack(s) for s in sigs], pa.binary()),
-            "shingles": pa.array([_pack(np.sort(h)) for h in hashes], pa.binary()),
+            "shingle_count": pa.array([len(h) for h in hashes], pa.int32()),
         }
     )
     con.register("new_signatures", table)
@@ -223,34 +296,318 @@ def _band_rows(ids: Sequence[int], keys: np.ndarray) -> pa.Table:
 
 
 def _candidates(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[int], keys: np.ndarray
+    con: duckdb.DuckDBPyConnection,
+    keys: np.ndarray,
+    sigs: np.ndarray,
+    sizes: np.ndarray,
+    params: DedupParams,
+    since: datetime | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """(band, bucket, cluster_id, article_id) of signed articles in the LSH buckets the chunk hits, oldest first.
 
-    Bounded per bucket: the BUCKET_MEMBERS oldest members of each cluster, of the BUCKET_CLUSTERS oldest
-    clusters. A bucket holding 10,000 copies of one story gives 8 rows, not 10,000 per new article.
-    The chunk's keys come in as Arrow rather than from `lsh_bands`: one pass over `lsh_bands` instead of a
-    self-join, which halved the time against 1M stored articles (DuckDB 2.0; bench/bench_lsh.py).
+    Band keys come from the run files (a binary search per key) and from `lsh_bands` (keys since the last
+    flush); a stored article is kept only if its sketch says that it may still match a chunk article sharing
+    the bucket (_may_match): unrelated stories that collide in one band are dropped here, before their
+    signatures and texts are loaded. Bounded per bucket: the BUCKET_MEMBERS oldest members of each cluster, of
+    the BUCKET_CLUSTERS oldest clusters. A bucket holding 10,000 copies of one story gives 8 rows, not 10,000
+    per new article. With `since`, only articles published (or fetched) since then are kept.
     """
-    con.register("chunk_bands", _band_rows(ids, keys))
+    flat = keys.ravel()
+    unique, inverse = np.unique(flat, return_inverse=True)
+    hits = RunHits.concat([_run_hits(con, unique, params.num_perm), _recent_hits(con, unique)], params.num_perm)
+    keep = _may_match(hits, inverse.reshape(keys.shape), _bandruns.sketches(sigs), sizes, params)
+    table = pa.table(
+        {
+            "band": pa.array(hits.band[keep]),
+            "bucket": pa.array(hits.bucket[keep]),
+            "article_id": pa.array(hits.article_id[keep]),
+        }
+    )
+    con.register("bucket_hits", table)
     try:
+        # DISTINCT: an article re-signed under its id may still have its old keys in a run file; the signatures
+        # join drops articles waiting to be re-signed (their old keys are stale).
         return con.execute(
             """
-            WITH hit AS (SELECT DISTINCT band, bucket FROM chunk_bands),
-            members AS (
+            WITH members AS (
                 SELECT o.band, o.bucket, a.cluster_id, o.article_id
-                FROM lsh_bands o JOIN hit USING (band, bucket) JOIN articles a ON a.article_id = o.article_id
+                FROM (SELECT DISTINCT band, bucket, article_id FROM bucket_hits) o
+                JOIN articles a ON a.article_id = o.article_id
                 WHERE a.cluster_id IS NOT NULL
+                    AND o.article_id IN (SELECT article_id FROM signatures)
+                    AND (?::TIMESTAMPTZ IS NULL OR coalesce(a.published_at, a.fetched_at) >= ?::TIMESTAMPTZ)
                 QUALIFY row_number() OVER (PARTITION BY o.band, o.bucket, a.cluster_id ORDER BY o.article_id) <= ?
             )
             SELECT band, bucket, cluster_id, article_id FROM members
             QUALIFY dense_rank() OVER (PARTITION BY band, bucket ORDER BY cluster_id) <= ?
             ORDER BY article_id, band
             """,
-            [BUCKET_MEMBERS, BUCKET_CLUSTERS],
+            [since, since, BUCKET_MEMBERS, BUCKET_CLUSTERS],
         ).fetchall()
     finally:
-        con.unregister("chunk_bands")
+        con.unregister("bucket_hits")
+
+
+def _run_hits(con: duckdb.DuckDBPyConnection, unique_keys: np.ndarray, num_perm: int) -> RunHits:
+    directory = index_directory(con)
+    names = [r[0] for r in con.execute("SELECT name FROM lsh_runs ORDER BY name").fetchall()]
+    if directory is None or not names:
+        return RunHits.empty(num_perm)
+    missing = [n for n in names if not all((directory / n / f"{a}.npy").is_file() for a in _bandruns.RUN_ARRAYS)]
+    if missing:
+        raise StaleIndexError(
+            f"{directory} lacks the run files {', '.join(missing)} that the database's near-duplicate index "
+            "names (the directory was not copied with the database?): put it back next to the file, or run "
+            "`copydesk rebuild-clusters` once to rebuild the index from the stored signatures' articles"
+        )
+    return _bandruns.lookup(directory, names, unique_keys, num_perm)
+
+
+def _recent_hits(con: duckdb.DuckDBPyConnection, unique_keys: np.ndarray) -> RunHits:
+    """Hits among the band keys not flushed yet, with the sketch and size of their articles."""
+    con.register("chunk_keys", pa.table({"key_index": np.arange(len(unique_keys)), "bucket": unique_keys}))
+    try:
+        rows = con.execute(
+            """
+            SELECT k.key_index, o.band, o.bucket, o.article_id, s.minhash, coalesce(s.shingle_count, 0)
+            FROM lsh_bands o JOIN chunk_keys k USING (bucket) JOIN signatures s USING (article_id)
+            """
+        ).fetchall()
+    finally:
+        con.unregister("chunk_keys")
+    if not rows:
+        return RunHits.empty(1)
+    columns = list(zip(*rows, strict=True))
+    return RunHits(
+        key_index=np.array(columns[0], np.int64),
+        band=np.array(columns[1], np.int16),
+        bucket=np.array(columns[2], np.int64),
+        article_id=np.array(columns[3], np.int64),
+        sketch=_bandruns.sketches(np.stack([_unpack(b) for b in columns[4]])),
+        size=np.array(columns[5], np.int64),
+    )
+
+
+def _may_match(
+    hits: RunHits, key_of: np.ndarray, sketch: np.ndarray, sizes: np.ndarray, params: DedupParams
+) -> np.ndarray:
+    """Per hit: whether a chunk article sharing its bucket may match the stored article, by their sketches.
+
+    8-bit sketches agree where the MinHash values do (p = J) or by chance (p = 1/256), so agreement a of n
+    values estimates J = (a/n - 1/256) / (1 - 1/256). Adding _SKETCH_MARGIN_SD standard deviations gives an
+    upper bound J+; with shingle counts |A|, |B|, the shared shingles are J (|A| + |B|) / (1 + J), which
+    bounds containment. A pair is dropped only if neither bound reaches the match rule (is_duplicate without
+    its stricter short-text rule). Unrelated stories that share one band (2 of 128 values) estimate J ~0.016,
+    J+ ~0.07, containment+ ~0.13 for similar lengths: far below 0.55.
+    """
+    if not len(hits.article_id):
+        return np.zeros(0, dtype=bool)
+    # Which chunk articles hold each key: sort the chunk's (article, band) cells by key index.
+    cells = np.argsort(key_of.ravel(), kind="stable")
+    cell_keys = key_of.ravel()[cells]
+    lo = np.searchsorted(cell_keys, hits.key_index, side="left")
+    hi = np.searchsorted(cell_keys, hits.key_index, side="right")
+    counts = hi - lo
+    hit_of_pair = np.repeat(np.arange(len(counts)), counts)
+    starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    doc_of_pair = cells[starts + np.arange(int(counts.sum()))] // key_of.shape[1]
+    n = sketch.shape[1]
+    keep = np.zeros(len(hits.article_id), dtype=bool)
+    step = max(1, 4_000_000 // max(n, 1))  # pairs compared at once: ~4 MB of sketch bytes
+    for lo_pair in range(0, len(hit_of_pair), step):
+        h = hit_of_pair[lo_pair : lo_pair + step]
+        d = doc_of_pair[lo_pair : lo_pair + step]
+        agree = np.count_nonzero(hits.sketch[h] == sketch[d], axis=1) / n
+        jaccard = np.maximum(agree - _SKETCH_CHANCE, 0.0) / (1 - _SKETCH_CHANCE)
+        upper = np.minimum(jaccard + _SKETCH_MARGIN_SD * np.sqrt(np.maximum(jaccard, 0.02) * (1 - jaccard) / n), 1.0)
+        a, b = sizes[d].astype(np.float64), hits.size[h].astype(np.float64)
+        smaller = np.minimum(a, b)
+        contained = np.where(smaller > 0, upper * (a + b) / ((1 + upper) * np.maximum(smaller, 1)), 1.0)
+        may = (
+            (upper >= params.threshold)
+            | (contained >= params.containment_threshold)
+            | ((upper >= EDITED_JACCARD) & (contained >= EDITED_CONTAINMENT))
+        )
+        keep[h[may]] = True
+    return keep
+
+
+def index_directory(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where the database's run files live (`<db>.lsh/`); None for an in-memory database."""
+    ((path,),) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return Path(f"{path}.lsh") if path else None
+
+
+def has_orphan_runs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether run files exist that no `lsh_runs` row names (merged away, or from a kill or a rollback)."""
+    directory = index_directory(con)
+    if directory is None:
+        return False
+    registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+    return bool(_bandruns.unregistered(directory, registered))
+
+
+def flush_size() -> int:
+    """Articles per run file flush: FLUSH_ARTICLES, or the environment's COPYDESK_LSH_FLUSH_ARTICLES."""
+    value = os.environ.get(FLUSH_ARTICLES_ENV, "").strip()
+    if not value:
+        return FLUSH_ARTICLES
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{FLUSH_ARTICLES_ENV}={value!r}: give a whole number of articles, 1 or more")
+    return int(value)
+
+
+def bands_to_flush(con: duckdb.DuckDBPyConnection, *, min_articles: int | None = None) -> bool:
+    """Whether `lsh_bands` holds enough articles (default flush_size()) for flush_bands to write a run."""
+    ((count,),) = con.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchall()
+    return bool(count >= max(flush_size() if min_articles is None else min_articles, 1))
+
+
+def remove_orphan_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Delete the run files no `lsh_runs` row names; call it first in a transaction of its own.
+
+    Only committed rows are then in `lsh_runs`: deleting files while an open transaction has unregistered them
+    (a `rebuild-clusters`, a merge) would leave them missing if it rolled back. Returns the names removed.
+    """
+    directory = index_directory(con)
+    if directory is None:
+        return []
+    registered = {r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()}
+    return _bandruns.remove_unregistered(directory, registered)
+
+
+def flush_bands(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    min_articles: int | None = None,
+    slice_articles: int | None = None,
+    written: set[str] | None = None,
+) -> int:
+    """Move the band keys of `lsh_bands` into sorted run files once they hold `min_articles`; merge runs.
+
+    Keys are written `slice_articles` articles at a time, in article id order, each
+    slice its own run, which the streamed merges then join: memory follows the slice, not the table.
+    Files are written first, then registered in the connection's transaction while their rows leave
+    `lsh_bands`, so a kill or a rollback leaves an orphan file, never a lost or doubled key. A run merged away
+    that this transaction wrote (named in `written`, which collects them across calls) is deleted at once:
+    nothing committed names it. A run committed before stays until remove_orphan_runs, after the commit.
+    Both sizes default to flush_size(). Returns the number of articles flushed.
+    """
+    directory = index_directory(con)
+    if directory is None:
+        return 0
+    written = set() if written is None else written
+    if not bands_to_flush(con, min_articles=min_articles):
+        return 0
+    # Article ids holding band keys, as one int64 array (80 MB at 10M): the slices' bounds.
+    pending = np.asarray(
+        con.execute(
+            "SELECT DISTINCT article_id FROM lsh_bands WHERE article_id IN (SELECT article_id FROM signatures) "
+            "ORDER BY article_id"
+        ).fetchnumpy()["article_id"],
+        np.int64,
+    )
+    step = max(1, flush_size() if slice_articles is None else slice_articles)
+    for lo in range(0, len(pending), step):
+        first, last = int(pending[lo]), int(pending[min(lo + step, len(pending)) - 1])
+        written.add(_flush_slice(con, directory, first, last))
+        _merge_runs(con, directory, written)
+    con.execute("DELETE FROM lsh_bands")
+    return len(pending)
+
+
+def _flush_slice(con: duckdb.DuckDBPyConnection, directory: Path, first: int, last: int) -> str:
+    """Write the band keys of articles `first`..`last` as one run and register it (in the open transaction).
+
+    A slice at a time, each through Arrow and NumPy: the first flush after upgrading a database moves every key
+    of `lsh_bands` (51 rows per article), and reading and sorting them at once took ~5.3 kB per article.
+    """
+    members = con.sql(
+        "SELECT article_id, minhash, coalesce(shingle_count, 0) AS size FROM signatures "
+        "WHERE article_id BETWEEN ? AND ? AND article_id IN (SELECT article_id FROM lsh_bands "
+        "WHERE article_id BETWEEN ? AND ?) ORDER BY article_id",
+        params=[first, last, first, last],
+    ).to_arrow_table()
+    ids = members["article_id"].to_numpy().astype(np.int64, copy=False)
+    sigs = _unpack_column(members["minhash"], len(ids))
+    sizes = members["size"].to_numpy().astype(np.int64, copy=False)
+    del members
+    entries = con.execute(
+        "SELECT band, bucket, article_id FROM lsh_bands WHERE article_id BETWEEN ? AND ? "
+        "AND article_id IN (SELECT article_id FROM signatures WHERE article_id BETWEEN ? AND ?)",
+        [first, last, first, last],
+    ).fetchnumpy()
+    band, bucket = np.asarray(entries["band"]), np.asarray(entries["bucket"], np.int64)
+    member = np.searchsorted(ids, np.asarray(entries["article_id"], np.int64))
+    del entries
+    registered = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
+    name = _next_run_name(registered, directory)
+    with _disk_full_as_error(directory):
+        _bandruns.write_run(directory, name, ids, sigs, sizes, band=band, bucket=bucket, member=member)
+    _register(con, name, len(ids), len(bucket))
+    return name
+
+
+# What write() says when the disk, the quota or the file size limit is reached.
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+@contextmanager
+def _disk_full_as_error(directory: Path) -> Iterator[None]:
+    """A run file that cannot be written for lack of space raises DiskFullError, as DuckDB's writes do."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE_ERRNOS:
+            raise
+        raise DiskFullError(
+            f"{directory}: out of space while writing a run file of band keys ({os.strerror(exc.errno)}). The "
+            "batch is rolled back and every batch committed before it is intact; free space (or raise the file "
+            "size limit) and run again"
+        ) from exc
+
+
+def _unpack_column(column: pa.ChunkedArray, rows: int) -> np.ndarray:
+    """Packed signatures (equal-length blobs) as one (rows, num_perm) uint32 array, without a Python object each."""
+    if rows == 0:
+        return np.empty((0, 0), np.uint32)
+    blobs = column.combine_chunks()
+    offsets = np.frombuffer(blobs.buffers()[1], np.int32, len(blobs) + 1, blobs.offset * 4)
+    data = np.frombuffer(blobs.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    return data.view("<u4").reshape(rows, -1)
+
+
+def _next_run_name(registered: Iterable[str], directory: Path) -> str:
+    """A name no registered run and no file (an orphan kept for a possible rollback) has."""
+    on_disk = [p.name.removesuffix(".tmp") for p in directory.iterdir()] if directory.is_dir() else []
+    numbers = [int(n.removeprefix("run-")) for n in (*registered, *on_disk) if n.removeprefix("run-").isdigit()]
+    return f"run-{max(numbers, default=0) + 1:06d}"
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, articles: int, entries: int) -> None:
+    con.execute("INSERT INTO lsh_runs VALUES (?, ?, ?, ?)", [name, articles, entries, datetime.now(UTC)])
+
+
+def _merge_runs(con: duckdb.DuckDBPyConnection, directory: Path, written: set[str]) -> None:
+    """Merge the two newest runs while the newer holds at least 1/MERGE_RATIO of the older's articles.
+
+    Sources in `written` (runs of the open transaction) are deleted once merged; the merged run joins them.
+    """
+    while True:
+        runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
+        if len(runs) < 2 or runs[-1][1] * MERGE_RATIO < runs[-2][1]:
+            return
+        older, newer = runs[-2], runs[-1]
+        name = _next_run_name([r[0] for r in runs], directory)
+        with _disk_full_as_error(directory):
+            _bandruns.merge_runs(directory, name, [older[0], newer[0]])
+        con.execute("DELETE FROM lsh_runs WHERE name IN (?, ?)", [older[0], newer[0]])
+        _register(con, name, older[1] + newer[1], older[2] + newer[2])
+        written.add(name)
+        for source in (older[0], newer[0]):
+            if source in written:
+                _bandruns.remove_run(directory, source)
+                written.discard(source)
 
 
 def _canonicals(con: duckdb.DuckDBPyConnection, cluster_ids: Iterable[int]) -> dict[int, int]:
@@ -278,7 +635,7 @@ def _link(
     needs = [{i for i in linker.stored_needs(row) if i not in local} for row in buckets]
     edges: list[DupMatch] = []
     for lo, hi in _parts(needs, VERIFY_SIZE):
-        fingerprints = ChainMap(local, _load_signatures(con, set().union(*needs[lo:hi])))
+        fingerprints = ChainMap(local, _load_signatures(con, set().union(*needs[lo:hi]), params))
         for k in range(lo, hi):
             edges += linker.link(ids[k], buckets[k], fingerprints, params)
     return edges
@@ -314,15 +671,26 @@ def _parts(needs: Sequence[set[int]], limit: int) -> Iterator[tuple[int, int]]:
 
 
 def _load_signatures(
-    con: duckdb.DuckDBPyConnection, ids: Iterable[int]
+    con: duckdb.DuckDBPyConnection, ids: Iterable[int], params: DedupParams
 ) -> dict[int, tuple[np.ndarray, np.ndarray, Scheme]]:
+    """Stored signatures of these articles, with shingles recomputed from their text (as they were signed).
+
+    Shingles are not stored (issue 20: they were ~2.5 of the ~4 kB an article cost in the index); a file
+    written before still holding them for an article is read as it is.
+    """
     ids = list(ids)
     if not ids:
         return {}
     rows = con.execute(
-        "SELECT article_id, minhash, shingles, scheme FROM signatures WHERE article_id IN (SELECT unnest(?))", [ids]
+        "SELECT s.article_id, s.minhash, s.scheme, s.shingles, a.text FROM signatures s "
+        "JOIN articles a USING (article_id) WHERE s.article_id IN (SELECT unnest(?))",
+        [ids],
     ).fetchall()
-    return {r[0]: (_unpack(r[1]), _sorted_unique(_unpack(r[2])), _scheme(r[3])) for r in rows}
+    out = {}
+    for article_id, minhash, scheme, stored, text in rows:
+        hashes = _sorted_unique(_unpack(stored)) if stored is not None else shingles(text, params)[1]
+        out[article_id] = (_unpack(minhash), hashes, _scheme(scheme))
+    return out
 
 
 def _scheme(value: str | None) -> Scheme:

@@ -125,18 +125,35 @@ CREATE TABLE IF NOT EXISTS signatures (
     article_id   BIGINT PRIMARY KEY,
     params       VARCHAR NOT NULL,           -- DedupParams key; signatures of other params are never compared
     minhash      BLOB NOT NULL,
-    shingles     BLOB NOT NULL,              -- sorted unique shingle hashes, for containment checks
-    scheme       VARCHAR                     -- 'word' or 'char' shingles (extractors.fingerprint.shingle_scheme)
+    shingles     BLOB,                       -- NULL: recomputed from articles.text when a candidate is verified
+    scheme       VARCHAR,                    -- 'word' or 'char' shingles (extractors.fingerprint.shingle_scheme)
+    shingle_count INTEGER                    -- unique shingles; with estimated Jaccard it bounds containment
 );
 -- Added 2026-12 with script-aware shingling: rows written before it are word shingles (storage/dedup.py
 -- relabels them, or asks for `copydesk rebuild-clusters` where Chinese, Japanese or Thai text needs re-signing).
 ALTER TABLE signatures ADD COLUMN IF NOT EXISTS scheme VARCHAR;
+-- Added 2026-12 (issue 20): stored shingle hashes were ~2.5 kB of the ~4 kB an article cost in the index, and
+-- are recomputed from the text of the few candidates that are verified. Files written before keep their
+-- minhash; their shingles become a count (the file's freed blocks are reused by later writes).
+ALTER TABLE signatures ADD COLUMN IF NOT EXISTS shingle_count INTEGER;
+ALTER TABLE signatures ALTER COLUMN shingles DROP NOT NULL;
+UPDATE signatures SET shingle_count = octet_length(shingles) // 4, shingles = NULL WHERE shingles IS NOT NULL;
 
--- LSH band keys: articles sharing (band, bucket) are near-duplicate candidates.
+-- LSH band keys of articles signed since the last flush: articles sharing (band, bucket) are near-duplicate
+-- candidates. Older keys live in sorted run files next to the database (storage/_bandruns.py).
 CREATE TABLE IF NOT EXISTS lsh_bands (
     band        SMALLINT NOT NULL,
     bucket      BIGINT NOT NULL,
     article_id  BIGINT NOT NULL
+);
+
+-- The run files (`<db>.lsh/<name>/`) that hold the band keys flushed out of lsh_bands; a run directory with
+-- no row here is an orphan, deleted by the next flush.
+CREATE TABLE IF NOT EXISTS lsh_runs (
+    name        VARCHAR PRIMARY KEY,
+    articles    BIGINT NOT NULL,
+    entries     BIGINT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
 );
 
 -- Why an article joined its cluster: one verified edge per joined article, to the representative it

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from storage._bandruns import RUN_ARRAYS
 from storage.db import connect
 
 pytestmark = [
@@ -187,6 +188,9 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        # Band keys flush into run files every 4 articles (slices of 4, merged as they go): kills then land while
+        # run files are written, merged and removed, and lsh_runs has rows for assert_consistent to check.
+        "COPYDESK_LSH_FLUSH_ARTICLES": "4",
     }
     env.pop("PREFECT_API_URL", None)
     port = _free_port()
@@ -285,6 +289,18 @@ class Run:
             time.sleep(0.0005)
         return False
 
+    def wait_for_run_file(self, timeout: float) -> bool:
+        """Block until a run file of band keys appears in `<db>.lsh/` that was not there (written, merged or a
+        .tmp being written); False if none did within `timeout` seconds or the run ended."""
+        directory = Path(f"{self.db}.lsh")
+        before = set(os.listdir(directory)) if directory.is_dir() else set()
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            if directory.is_dir() and set(os.listdir(directory)) - before:
+                return True
+            time.sleep(0.0005)
+        return False
+
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
@@ -329,6 +345,10 @@ def kill_at(run: Run, phase: str, rng: random.Random) -> bool:
         landed = run.wait_for("plan:") and run.wait_for_write_lock(nth=rng.randint(1, 4))
     elif phase == "dedup":
         landed = run.wait_for("fetch:") and run.wait_for_write_lock()
+        # With flushes of 4 articles (run_env), the dedup transaction writes and merges run files one after
+        # another: kill among them. A rerun with nothing left to sign writes none; the kill then lands at once.
+        if landed and run.wait_for_run_file(timeout=30):
+            time.sleep(rng.uniform(0, 0.05))
     else:  # finishing: dedup committed, the run's end not yet recorded
         landed = run.wait_for("dedupe:")
     if run.proc.poll() is not None:
@@ -349,6 +369,7 @@ TABLES = (
     "seen_urls",
     "signatures",
     "lsh_bands",
+    "lsh_runs",
     "dup_pairs",
     "cluster_merges",
 )
@@ -382,13 +403,23 @@ def assert_consistent(db: Path) -> None:
             return  # killed before the schema's transaction committed: an empty file
         assert tables == len(TABLES), "half a schema"
         found = {name: con.execute(sql).fetchone()[0] for name, sql in ORPHANS.items()}  # type: ignore[index]
+        runs = [name for (name,) in con.execute("SELECT name FROM lsh_runs").fetchall()]
     assert {k: v for k, v in found.items() if v} == {}
+    # Every registered run file is whole (storage/_bandruns.py writes, fsyncs and renames before registering).
+    missing = [f"{r}/{a}.npy" for r in runs for a in RUN_ARRAYS if not Path(f"{db}.lsh", r, f"{a}.npy").is_file()]
+    assert missing == []
 
 
 def assert_complete(db: Path, room: Newsroom) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT url, cluster_id, is_canonical FROM articles").fetchall()
         status = con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+        runs = dict(con.execute("SELECT name, articles FROM lsh_runs").fetchall())
+        ((signed,),) = con.execute("SELECT count(*) FROM signatures").fetchall()
+    # Every signed article's keys are in run files (flushes of 4; fewer than 4 may wait in lsh_bands), and no
+    # file is left in <db>.lsh/ that lsh_runs does not name.
+    assert signed - 4 < sum(runs.values()) <= signed
+    assert {p.name for p in Path(f"{db}.lsh").iterdir()} == set(runs)
     assert sorted(url for url, _, _ in rows) == sorted(room.stories)
     clusters: dict[int, set[str]] = {}
     for url, cluster_id, _ in rows:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import random
 import re
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from crawl.discover import Limits
 from flows.config import SETTING_KEYS, SOURCE_KEYS, Settings
 from flows.crawl import discovery_limits
-from flows.ingest import dedup_params
+from flows.ingest import _assign_clusters, canonical_rule, dedup_params
 from storage.db import writing
 from storage.dedup import StaleIndexError, assign_clusters
 from storage.load import load_articles
@@ -41,6 +42,7 @@ PER_HOST = "test_a_sources_per_host_concurrency_is_how_many_of_its_requests_a_ho
 SETTINGS = {
     "db": f"{FLOWS}::test_the_settings_db_is_the_file_written_without_a_db_flag",
     "dedup_threshold": f"{HERE}::test_dedup_threshold_decides_whether_an_edited_copy_joins_the_cluster",
+    "dedup_window_days": f"{HERE}::test_dedup_window_days_leaves_older_stored_articles_out_of_the_dedup_step",
     "num_perm": f"{HERE}::test_num_perm_and_shingle_size_make_signatures_of_their_own",
     "shingle_size": f"{HERE}::test_num_perm_and_shingle_size_make_signatures_of_their_own",
     "canonical_rule": f"{FLOWS}::test_the_canonical_rule_picks_each_clusters_canonical_article",
@@ -147,6 +149,26 @@ def test_dedup_threshold_decides_whether_an_edited_copy_joins_the_cluster(
     with writing(tmp_path / "d.duckdb") as con:
         load_articles(con, "r1", edited_pair())
         assign_clusters(con, "r1", dedup_params(Settings.of({"dedup_threshold": threshold})))
+        (clusters,) = con.execute("SELECT count(DISTINCT cluster_id) FROM articles").fetchone() or (0,)
+    assert (clusters == 1) is joined
+
+
+@pytest.mark.parametrize(("window_days", "joined"), [(None, True), (7.0, False), (60.0, True)])
+def test_dedup_window_days_leaves_older_stored_articles_out_of_the_dedup_step(
+    tmp_path: Path, window_days: float | None, joined: bool
+) -> None:
+    db, settings = tmp_path / "d.duckdb", Settings.of({"dedup_window_days": window_days})
+    wire, copy = edited_pair()
+    month_old = replace(wire, fetched_at=datetime.now(UTC) - timedelta(days=30))
+    with writing(db) as con:
+        load_articles(con, "r1", [month_old])
+    # What the dedupe task runs, with the settings' window.
+    args = (dedup_params(settings), None, canonical_rule(settings), settings.dedup_window_days)
+    _assign_clusters(str(db), "r1", *args)
+    with writing(db) as con:
+        load_articles(con, "r2", [replace(copy, text=wire.text)])
+    _assign_clusters(str(db), "r2", *args)
+    with writing(db) as con:
         (clusters,) = con.execute("SELECT count(DISTINCT cluster_id) FROM articles").fetchone() or (0,)
     assert (clusters == 1) is joined
 
