@@ -1,4 +1,4 @@
-"""`copydesk` command line: run, backfill, rebuild-clusters, serve, demo, clean, query, export, stats.
+"""`copydesk` command line: run, backfill, rebuild-clusters, reextract, serve, demo, clean, query, export, stats.
 
 Our own errors become a one-line message and exit code 1; tracebacks only with --debug, Prefect's log lines
 included. SIGINT or SIGTERM stop a crawl: the run is marked interrupted and the exit code is 128 + the signal.
@@ -17,7 +17,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--sources", help="sources TOML whose [settings] hold the dedup parameters")
     rebuild.add_argument("--dedup-threshold", type=float, help="estimated Jaccard above which articles are copies")
     rebuild.set_defaults(command=_cmd_rebuild)
+
+    reextract = commands.add_parser(
+        "reextract", help="extract archived pages again (no network) and update the articles that changed"
+    )
+    reextract.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
+    reextract.add_argument("--sources", help="sources TOML: [settings] (archive_dir, dedup) and extraction hints")
+    reextract.add_argument("--source", action="append", dest="source_names", help="only this source (repeatable)")
+    reextract.add_argument("--since", type=_utc_datetime, help="only pages fetched since, e.g. 2025-06-01")
+    reextract.add_argument("--url-like", help="only URLs matching this SQL LIKE pattern, e.g. '%%/2025/06/%%'")
+    reextract.set_defaults(command=_cmd_reextract)
 
     serve = commands.add_parser(
         "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
@@ -249,6 +259,35 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
+
+
+def _cmd_reextract(args: argparse.Namespace) -> int:
+    from flows.reextract import reextract
+
+    settings = load_config(args.sources).settings if args.sources else Settings()
+    settings = overridden(settings, db=args.db)
+    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
+    database_path(settings.db, flag=where, must_exist=True)
+    result = asyncio.run(
+        reextract(
+            db=args.db, sources=args.sources, source_names=args.source_names, since=args.since, url_like=args.url_like
+        )
+    )
+    print(
+        f"reextract {result['db']}: {result['pages']} archived pages, {result['changed']} rows changed "
+        f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
+        f"{result['not_extracted']} not articles, {result['unreadable']} unreadable"
+    )
+    return 0
+
+
+def _utc_datetime(value: str) -> datetime:
+    """A --since value: an ISO date or date-time, UTC unless it says otherwise."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2025-06-01 or 2025-06-01T12:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

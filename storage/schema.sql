@@ -120,6 +120,26 @@ CREATE TABLE IF NOT EXISTS seen_urls (
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS reason VARCHAR;
 
+-- Every archived response: where its WARC record is (storage/archive.py). Written in the batch's transaction
+-- after the record is on disk, so a row never points at a missing or partial record.
+CREATE TABLE IF NOT EXISTS pages (
+    url            VARCHAR NOT NULL,         -- the key the page is remembered under (seen_urls.url)
+    fetch_url      VARCHAR NOT NULL,         -- the address requested
+    target_url     VARCHAR NOT NULL,         -- the response's URL after redirects (WARC-Target-URI)
+    source         VARCHAR,
+    kind           VARCHAR NOT NULL,         -- article | feed | sitemap
+    listed         BOOLEAN NOT NULL,         -- listed by a feed or sitemap (extraction judges index pages by it)
+    record_type    VARCHAR NOT NULL,         -- response | revisit (a 304 Not Modified)
+    record_id      VARCHAR NOT NULL,         -- WARC-Record-ID
+    warc_file      VARCHAR NOT NULL,         -- file name in the archive folder
+    record_offset  BIGINT NOT NULL,          -- where the record's gzip member starts in the file
+    record_length  BIGINT NOT NULL,          -- its bytes (OFFSET is a reserved word in SQL)
+    payload_digest VARCHAR NOT NULL,         -- WARC-Payload-Digest (a revisit: the stored response's)
+    status         INTEGER NOT NULL,
+    fetched_at     TIMESTAMPTZ NOT NULL,
+    run_id         VARCHAR NOT NULL
+);
+
 -- MinHash signature of every clustered article (uint32 values packed little-endian).
 CREATE TABLE IF NOT EXISTS signatures (
     article_id   BIGINT PRIMARY KEY,

@@ -9,6 +9,7 @@ exactly once and the clusters are the true ones. COPYDESK_KILL_REPEATS=20 runs t
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import os
@@ -32,7 +33,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
+from storage.archive import default_archive_dir, read_response
 from storage.db import connect
 
 pytestmark = [
@@ -351,6 +354,7 @@ TABLES = (
     "lsh_bands",
     "dup_pairs",
     "cluster_merges",
+    "pages",
 )
 ORPHANS = {
     "signature without article": "SELECT count(*) FROM signatures "
@@ -370,6 +374,7 @@ ORPHANS = {
     "WHERE n <> (SELECT max(n) FROM (SELECT count(*) AS n FROM lsh_bands GROUP BY article_id))",
     "fetch of unknown run": "SELECT count(*) FROM fetches WHERE run_id NOT IN (SELECT run_id FROM runs)",
     "article URL twice": "SELECT count(*) - count(DISTINCT url) FROM articles",
+    "page of unknown run": "SELECT count(*) FROM pages WHERE run_id NOT IN (SELECT run_id FROM runs)",
 }
 
 
@@ -382,7 +387,28 @@ def assert_consistent(db: Path) -> None:
             return  # killed before the schema's transaction committed: an empty file
         assert tables == len(TABLES), "half a schema"
         found = {name: con.execute(sql).fetchone()[0] for name, sql in ORPHANS.items()}  # type: ignore[index]
+        pages = con.execute(
+            "SELECT warc_file, record_offset, record_length, payload_digest FROM pages WHERE record_type = 'response'"
+        ).fetchall()
     assert {k: v for k, v in found.items() if v} == {}
+    assert_archived(db, pages)
+
+
+def assert_archived(db: Path, pages: list[tuple[str, int, int, str]]) -> None:
+    """Every `pages` row points at a whole record in the archive, whose payload is the one it says."""
+    folder = default_archive_dir(db)
+    for warc_file, offset, length, digest in pages:
+        body = read_response(folder, warc_file, offset, length).body
+        assert "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode() == digest
+
+
+def assert_archive_reads_back(db: Path) -> None:
+    """After a run that completed, every WARC file reads whole with warcio, digests checked: no torn tail left."""
+    files = sorted(default_archive_dir(db).glob("*.warc.gz"))
+    assert files
+    for path in files:
+        with path.open("rb") as stream:
+            assert sum(1 for _ in ArchiveIterator(stream, check_digests="raise")) > 0
 
 
 def assert_complete(db: Path, room: Newsroom) -> None:
@@ -429,6 +455,7 @@ def test_a_killed_run_is_finished_by_the_next_one(
         assert reader.answers == sorted(reader.answers)
     assert_consistent(db)
     assert_complete(db, newsroom)
+    assert_archive_reads_back(db)
 
 
 class Reader:

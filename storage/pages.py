@@ -1,0 +1,85 @@
+"""Reading the `pages` table: where the archive's records are, for the archive writer and for re-extraction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from storage.archive import StoredResponse
+from storage.rows import DateSource
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPage:
+    """The latest archived response of one page, and what re-extracting it needs from the crawl."""
+
+    url: str
+    fetch_url: str
+    source: str | None
+    listed: bool
+    warc_file: str
+    record_offset: int
+    record_length: int
+    fetched_at: datetime
+    # The date its feed or sitemap gave, kept on the stored article (the crawl's fallback for an undated page).
+    listing_date: datetime | None = None
+    listing_date_from: DateSource | None = None
+
+
+def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
+    """The end of the last record of `warc_file` a `pages` row points at (0 if none does)."""
+    ((end,),) = con.execute(  # fetchall: no unfinished result left on the batch's connection
+        "SELECT coalesce(max(record_offset + record_length), 0) FROM pages WHERE warc_file = ?", [warc_file]
+    ).fetchall()
+    return int(end)
+
+
+def stored_responses(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, StoredResponse]:
+    """The latest archived response record of each URL (by the key it is remembered under), for revisits."""
+    urls = list(urls)
+    if not urls:
+        return {}
+    rows = con.execute(
+        """
+        SELECT url, arg_max(record_id, fetched_at), arg_max(payload_digest, fetched_at),
+               arg_max(target_url, fetched_at), max(fetched_at)
+        FROM pages WHERE record_type = 'response' AND url IN (SELECT unnest(?)) GROUP BY url
+        """,
+        [urls],
+    ).fetchall()
+    return {url: StoredResponse(record_id, digest, target, at) for url, record_id, digest, target, at in rows}
+
+
+def archived_pages(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    sources: Iterable[str] = (),
+    since: datetime | None = None,
+    url_like: str | None = None,
+) -> list[ArchivedPage]:
+    """The latest archived response of every article page, optionally of some sources, fetched since a
+    time, or whose URL (or the article URL it gave) matches a SQL LIKE pattern; in fetch order."""
+    names = list(sources)
+    rows = con.execute(
+        """
+        WITH latest AS (
+            SELECT url, arg_max(fetch_url, fetched_at) AS fetch_url, arg_max(source, fetched_at) AS source,
+                   arg_max(listed, fetched_at) AS listed, arg_max(warc_file, fetched_at) AS warc_file,
+                   arg_max(record_offset, fetched_at) AS record_offset,
+                   arg_max(record_length, fetched_at) AS record_length, max(fetched_at) AS fetched_at
+            FROM pages WHERE kind = 'article' AND record_type = 'response' GROUP BY url
+        )
+        SELECT l.*, CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
+               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END
+        FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
+        WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))
+          AND (?::TIMESTAMPTZ IS NULL OR l.fetched_at >= ?::TIMESTAMPTZ)
+          AND (?::VARCHAR IS NULL OR l.url LIKE ? OR s.article_url LIKE ?)
+        ORDER BY l.fetched_at, l.url
+        """,
+        [names, names, since, since, url_like, url_like, url_like],
+    ).fetchall()
+    return [ArchivedPage(*row) for row in rows]
