@@ -1,4 +1,5 @@
-"""`copydesk` command line: run, backfill, rebuild-clusters, reextract, serve, demo, clean, query, export, stats.
+"""`copydesk` command line: run, backfill, rebuild-clusters, reextract, ingest-warc, serve, demo, clean, query,
+export, stats.
 
 Our own errors become a one-line message and exit code 1; tracebacks only with --debug, Prefect's log lines
 included. SIGINT or SIGTERM stop a crawl: the run is marked interrupted and the exit code is 128 + the signal.
@@ -121,6 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     reextract.add_argument("--since", type=_utc_datetime, help="only pages fetched since, e.g. 2025-06-01")
     reextract.add_argument("--url-like", help="only URLs matching this SQL LIKE pattern, e.g. '%%/2025/06/%%'")
     reextract.set_defaults(command=_cmd_reextract)
+
+    warc = commands.add_parser(
+        "ingest-warc", help="extract, load and cluster the pages of WARC files (CC-NEWS, or copydesk's archive)"
+    )
+    warc.add_argument("paths", nargs="+", metavar="PATH", help="WARC files (.warc, .warc.gz), folders or globs")
+    warc.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
+    warc.add_argument("--sources", help="sources TOML: [settings], extraction hints, and which host is which source")
+    warc.set_defaults(command=_cmd_ingest_warc)
 
     serve = commands.add_parser(
         "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
@@ -277,6 +286,23 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
         f"reextract {result['db']}: {result['pages']} archived pages, {result['changed']} rows changed "
         f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
         f"{result['not_extracted']} not articles, {result['unreadable']} unreadable"
+    )
+    return 0
+
+
+def _cmd_ingest_warc(args: argparse.Namespace) -> int:
+    from flows.warc_ingest import ingest_warc, warc_paths
+
+    settings = overridden(load_config(args.sources).settings if args.sources else Settings(), db=args.db)
+    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
+    database_path(settings.db, flag=where, must_exist=False)
+    warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
+    result = asyncio.run(ingest_warc(paths=args.paths, db=args.db, sources=args.sources))
+    skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
+    print(
+        f"ingest-warc {result['db']}: {result['files']} files ({result['files_done_before']} done before), "
+        f"{result['records']} records, {result['pages']} pages, {result['stored']} stored ({result['new']} new), "
+        f"{result['not_extracted']} not articles, {result['duplicates']} duplicates; skipped: {skipped}"
     )
     return 0
 

@@ -248,28 +248,56 @@ def read_response(directory: str | Path, warc_file: str, offset: int, length: in
     raise ArchiveError(f"{path}: no response record at offset {offset}")
 
 
-def iter_responses(stream: IO[bytes]) -> Iterator[tuple[str, ArchivedResponse | None]]:
-    """(record type, response) for each record of a WARC stream, read one record at a time; None if not a response.
+@dataclass(frozen=True, slots=True)
+class WarcRecord:
+    """One record of a WARC file read for ingest: its type, where the next record starts, and the response if
+    it is one (an HTTP response record; other records, requests, metadata, warcinfo, carry None)."""
 
-    Memory stays that of one record whatever the file's size.
+    record_type: str
+    end: int
+    response: ArchivedResponse | None = None
+
+
+def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
+    """The records of a WARC file (.warc or .warc.gz), from the record starting at byte `start`, one at a time.
+
+    Memory stays that of one record whatever the file's size; a response body over `max_bytes` is not read
+    (its record comes with an empty body and the header `X-Copydesk-Truncated: 1`).
     """
-    for record in ArchiveIterator(stream):
-        if record.rec_type == "response" and record.http_headers is not None:
-            yield record.rec_type, _response_of(record)
-        else:
-            yield record.rec_type, None
+    with Path(path).open("rb") as stream:
+        # In an uncompressed file a record is followed by CRLF CRLF, which warcio leaves out of its length.
+        stream.seek(start)
+        head = stream.read(4)
+        stream.seek(start + len(head) - len(head.lstrip(b"\r\n")))
+        records = ArchiveIterator(stream)
+        for record in records:
+            response = None
+            if record.rec_type == "response" and record.http_headers is not None:
+                response = _response_of(record, max_bytes=max_bytes)
+            records.read_to_end(record)
+            # warcio counts offsets from the start of the file, not from where the stream began.
+            yield WarcRecord(record.rec_type, records.get_record_offset() + records.get_record_length(), response)
 
 
-def _response_of(record: ArcWarcRecord) -> ArchivedResponse:
+def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> ArchivedResponse:
     rec_headers = record.rec_headers
     http = record.http_headers
     date = rec_headers.get_header("WARC-Date")
+    headers = tuple(http.headers)
+    stream = record.content_stream()
+    body = stream.read(max_bytes + 1) if max_bytes is not None else stream.read()
+    if max_bytes is not None and len(body) > max_bytes:
+        body, headers = b"", (*headers, ("X-Copydesk-Truncated", "1"))
+    try:
+        fetched_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
+    except ValueError:
+        fetched_at = None
     return ArchivedResponse(
         target_url=rec_headers.get_header("WARC-Target-URI") or "",
-        status=int(http.get_statuscode() or 0),
-        headers=tuple(http.headers),
-        body=record.content_stream().read(),
-        fetched_at=datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None,
+        status=int(http.get_statuscode() or 0) if str(http.get_statuscode() or "").isdigit() else 0,
+        headers=headers,
+        body=body,
+        fetched_at=fetched_at,
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -83,3 +84,52 @@ def archived_pages(
         [names, names, since, since, url_like, url_like, url_like],
     ).fetchall()
     return [ArchivedPage(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WarcProgress:
+    """How far `copydesk ingest-warc` got through one WARC file."""
+
+    path: str
+    size: int
+    done_offset: int = 0
+    records: int = 0
+    pages: int = 0
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    finished: bool = False
+
+
+def warc_progress(con: duckdb.DuckDBPyConnection, paths: Iterable[str]) -> dict[str, WarcProgress]:
+    """The stored progress of the given files (absent: never started)."""
+    rows = con.execute(
+        "SELECT path, size, done_offset, records, pages, skipped, finished_at IS NOT NULL FROM warc_files "
+        "WHERE path IN (SELECT unnest(?))",
+        [list(paths)],
+    ).fetchall()
+    return {
+        path: WarcProgress(path, size, done, records, pages, json.loads(skipped or "{}"), finished)
+        for path, size, done, records, pages, skipped, finished in rows
+    }
+
+
+def save_progress(con: duckdb.DuckDBPyConnection, run_id: str, progress: WarcProgress, *, now: datetime) -> None:
+    """Record how far a file got (in the transaction of the batch that got it there)."""
+    con.execute(
+        """
+        INSERT INTO warc_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (path) DO UPDATE SET size = excluded.size, done_offset = excluded.done_offset,
+            records = excluded.records, pages = excluded.pages, skipped = excluded.skipped,
+            finished_at = excluded.finished_at, run_id = excluded.run_id
+        """,
+        [
+            progress.path,
+            progress.size,
+            progress.done_offset,
+            progress.records,
+            progress.pages,
+            json.dumps(dict(progress.skipped), sort_keys=True),
+            now,
+            now if progress.finished else None,
+            run_id,
+        ],
+    )

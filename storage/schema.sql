@@ -140,6 +140,20 @@ CREATE TABLE IF NOT EXISTS pages (
     run_id         VARCHAR NOT NULL
 );
 
+-- WARC files ingested by `copydesk ingest-warc`: how far each got, so a killed ingest resumes where it stopped.
+-- Updated in each batch's transaction, with the batch's rows.
+CREATE TABLE IF NOT EXISTS warc_files (
+    path          VARCHAR PRIMARY KEY,       -- absolute path of the file
+    size          BIGINT NOT NULL,
+    done_offset   BIGINT NOT NULL,           -- every record before this byte is ingested
+    records       BIGINT NOT NULL,
+    pages         BIGINT NOT NULL,           -- HTML responses extracted
+    skipped       JSON,                      -- records not extracted, by reason: {"http_status": 3, "type": 12}
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ,               -- NULL while the file is partly ingested
+    run_id        VARCHAR NOT NULL
+);
+
 -- MinHash signature of every clustered article (uint32 values packed little-endian).
 CREATE TABLE IF NOT EXISTS signatures (
     article_id   BIGINT PRIMARY KEY,

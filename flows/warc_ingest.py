@@ -1,0 +1,345 @@
+"""The `ingest-warc` flow: WARC files (Common Crawl's CC-NEWS layout, or copydesk's own archive) through the same
+extract -> load -> sign -> cluster path as a crawl, with no network.
+
+Files are streamed record by record (memory stays that of a few batches, whatever a file's size) in a thread,
+pages are extracted in the extraction worker processes while the next batch is read, and batches are written in
+file order, each in one transaction with the file's progress (`warc_files.done_offset`): a killed ingest resumes
+at the first record not yet written, and a finished file is not read again. Only HTTP 200 HTML responses are
+extracted; other records are counted by reason (`warc_files.skipped`). A page's source is the sources file's
+source whose feeds, sitemaps or homepage are on its host, else the host itself. Articles already stored (by a
+crawl or an earlier ingest) are deduplicated as a crawl's are: the same URL is one row, copies join clusters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from crawl._http import content_type_problem
+from crawl.discover import Candidate
+from crawl.fetch import Fetched
+from crawl.sources import Source
+from extractors.urls import InvalidURLError, canonicalize_url
+from flows.config import Settings, load_config
+from flows.crawl import _quoted, database_turns, extract, report_progress
+from flows.extraction import ExtractionPool
+from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
+from flows.steps import BatchRows, PlannedFetch, utcnow
+from storage.archive import ArchivedResponse, read_records
+from storage.db import writing
+from storage.load import finish_run, load_aliases, load_articles, load_errors, load_seen, start_run
+from storage.pages import WarcProgress, save_progress, warc_progress
+from storage.rows import ArticleRow
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
+# processes busy while the flow reads and writes.
+BATCHES_IN_FLIGHT = 3
+
+
+class WarcInputError(ValueError):
+    """The paths given to ingest-warc name no WARC file."""
+
+
+@dataclass(slots=True)
+class WarcBatch:
+    """Pages read from one file, and the file's progress once they are written."""
+
+    planned: list[PlannedFetch]
+    responses: list[Fetched]
+    progress: WarcProgress
+
+
+@dataclass(slots=True)
+class WarcSummary:
+    """What an ingest of WARC files did."""
+
+    run_id: str
+    db: str
+    files: int = 0
+    files_done_before: int = 0
+    records: int = 0
+    pages: int = 0
+    stored: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_extracted: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    unexpected: int = 0
+
+
+def warc_paths(patterns: Sequence[str]) -> list[Path]:
+    """The WARC files named by files, folders (their .warc and .warc.gz files, recursively) or globs, sorted."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        matches = [Path(p) for p in glob.glob(pattern, recursive=True)] or [Path(pattern)]
+        for match in matches:
+            if match.is_dir():
+                found.update(p for p in match.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+            elif match.is_file() and match.name.endswith(WARC_SUFFIXES):
+                found.add(match)
+            elif match.is_file():
+                raise WarcInputError(f"{match}: not a WARC file (expected a name ending in .warc or .warc.gz)")
+    if not found:
+        raise WarcInputError(f"no .warc or .warc.gz files in {list(patterns)}; pass files, folders or globs")
+    return sorted(p.resolve() for p in found)
+
+
+def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
+    """A page URL -> its source's name: the source with a feed, sitemap or homepage on its host, else the host."""
+    by_host: dict[str, str] = {}
+    for source in sources:
+        for url in (source.homepage, *source.feeds, *source.sitemaps):
+            if url:
+                by_host.setdefault(_host(url), source.name)
+
+    def name(url: str) -> str:
+        host = _host(url)
+        return by_host.get(host, host)
+
+    return name
+
+
+def _host(url: str) -> str:
+    """A URL's host without www. (and its port, if it names one: sites on one address, other ports)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
+    """A response record as the crawl's planned fetch and response, or why it is skipped (a `fetches` reason)."""
+    if response.status != 200:
+        return "http_status"
+    content_type = response.header("content-type")
+    if content_type_problem("article", content_type):
+        return "type"
+    if response.header("x-copydesk-truncated"):
+        return "size"
+    if not response.body:
+        return "empty"
+    try:
+        key = canonicalize_url(response.target_url)
+    except InvalidURLError:
+        return "bad_url"
+    # Listed: CC-NEWS and copydesk's archive hold news articles found through feeds and sitemaps.
+    candidate = Candidate(key, source_of(response.target_url), fetch_url=response.target_url, listed=True)
+    fetched = Fetched(
+        response.target_url,
+        "article",
+        "ok",
+        response.target_url,
+        200,
+        body=response.body,
+        content_type=content_type,
+        etag=response.header("etag"),
+        last_modified=response.header("last-modified"),
+    )
+    return PlannedFetch(candidate), fetched
+
+
+def read_batches(
+    paths: Sequence[Path],
+    progress: dict[str, WarcProgress],
+    *,
+    size: int,
+    source_of: Callable[[str], str],
+    max_bytes: int,
+) -> Iterator[WarcBatch]:
+    """Batches of pages of each file not yet finished, from where its last ingest stopped; the last of each file
+    (possibly without pages) marks it finished."""
+    for path in paths:
+        done = progress.get(str(path)) or WarcProgress(str(path), path.stat().st_size)
+        if done.finished:
+            continue
+        batch = WarcBatch([], [], done)
+        skipped = dict(done.skipped)
+        for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
+            page = page_of(record.response, source_of=source_of) if record.response else None
+            if isinstance(page, str):
+                skipped[page] = skipped.get(page, 0) + 1
+            elif page is not None:
+                batch.planned.append(page[0])
+                batch.responses.append(page[1])
+            done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
+            done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
+            batch.progress = done
+            if len(batch.planned) >= size:
+                yield batch
+                batch = WarcBatch([], [], done)
+        batch.progress = replace(done, finished=True)
+        yield batch
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> list[Any]:
+    """Write a batch's rows and its file's progress in one transaction."""
+    return await asyncio.to_thread(_load_warc_batch, db, run_id, rows, progress)
+
+
+def _load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> list[Any]:
+    by_source: dict[str, list[ArticleRow]] = {}
+    for article in rows.articles:
+        by_source.setdefault(article.source, []).append(article)
+    with database_turns.turn(), writing(db) as con:
+        loaded = [load_articles(con, run_id, articles) for articles in by_source.values()]
+        load_aliases(con, rows.aliases)
+        load_seen(con, run_id, rows.seen)
+        load_errors(con, run_id, rows.errors)
+        save_progress(con, run_id, progress, now=utcnow())
+    return loaded
+
+
+@flow(name="ingest-warc", flow_run_name=run_name("ingest-warc"))
+async def ingest_warc(paths: list[str], db: str | None = None, sources: str | None = None) -> dict[str, Any]:
+    """Extract, load and cluster the news pages of WARC files (files, folders or globs; .warc and .warc.gz).
+
+    Args:
+        paths: WARC files, folders holding them, or glob patterns.
+        db: DuckDB file (default: [settings].db of `sources`, else copydesk.duckdb).
+        sources: sources TOML: [settings], each source's extraction hints, and which host is which source.
+    """
+    log = get_run_logger()
+    config = load_config(sources) if sources else None
+    settings = (config.settings if config else Settings()).with_overrides(db=db)
+    files = warc_paths(paths)
+    summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db, files=len(files))
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+    with database_turns.turn(), writing(settings.db) as con:
+        start_run(
+            con, summary.run_id, started_at=utcnow(), params={"flow": "ingest-warc", "paths": paths}, pid=os.getpid()
+        )
+        progress = warc_progress(con, [str(p) for p in files])
+    summary.files_done_before = sum(p.finished for p in progress.values())
+    log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
+    hints = {s.name: s.hints for s in config.sources} if config else {}
+    source_of = source_namer(config.sources if config else ())
+    await _ingest(log, settings, files, progress, source_of, hints, summary)
+    result, _ = await dedupe(
+        settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
+    )
+    summary.duplicates = result.matches
+    _finish(settings.db, summary)
+    log.info(
+        "ingest-warc: %d records, %d pages, %d stored (%d new), %d not articles, %d duplicates; skipped %s",
+        summary.records,
+        summary.pages,
+        summary.stored,
+        summary.new,
+        summary.not_extracted,
+        summary.duplicates,
+        summary.skipped or "none",
+    )
+    if summary.unexpected:
+        raise RuntimeError(
+            f"{summary.unexpected} unexpected errors; see the errors table where run_id = {summary.run_id!r}"
+        )
+    return asdict(summary)
+
+
+async def _ingest(
+    log: Any,
+    settings: Settings,
+    files: Sequence[Path],
+    progress: dict[str, WarcProgress],
+    source_of: Callable[[str], str],
+    hints: dict[str, Any],
+    summary: WarcSummary,
+) -> None:
+    """Read, extract and write every batch: reading and extraction run ahead, writes go in file order."""
+    batches = read_batches(
+        files, progress, size=settings.batch_size, source_of=source_of, max_bytes=settings.fetch.max_bytes
+    )
+    in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]] = deque()
+    # Every core from the start: files are streamed, so their batches are not counted ahead.
+    with ExtractionPool(workers=settings.extract_workers, batches=os.cpu_count() or 1) as pool:
+        while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+            in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
+            if len(in_flight) >= BATCHES_IN_FLIGHT:
+                await _write(log, settings, summary, *in_flight.popleft())
+        while in_flight:
+            await _write(log, settings, summary, *in_flight.popleft())
+
+
+async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
+    """A batch's rows; its pages extracted per source, each with its source's hints (CC-NEWS files mix hosts)."""
+    by_source: dict[str, list[int]] = {}
+    for i, planned in enumerate(batch.planned):
+        by_source.setdefault(planned.candidate.source, []).append(i)
+    executor = pool.executor_for(batch.responses)
+    parts = await asyncio.gather(
+        *(
+            extract(
+                _quoted([batch.planned[i] for i in indexes]),
+                _quoted([batch.responses[i] for i in indexes]),
+                executor,
+                settings.extract_timeout,
+                hints.get(source),
+            )
+            for source, indexes in by_source.items()
+        )
+    )
+    return BatchRows.joined(parts)
+
+
+async def _write(
+    log: Any, settings: Settings, summary: WarcSummary, batch: WarcBatch, extracting: asyncio.Future[BatchRows]
+) -> None:
+    rows = await extracting
+    loaded = await load_warc_batch(settings.db, summary.run_id, _quoted(rows), batch.progress)
+    summary.pages += len(batch.planned)
+    summary.new += sum(r.new for r in loaded)
+    summary.updated += sum(r.updated for r in loaded)
+    summary.unchanged += sum(r.unchanged for r in loaded)
+    summary.stored = summary.new + summary.updated + summary.unchanged
+    summary.not_extracted += len(batch.planned) - len(rows.articles) - rows.unexpected
+    summary.unexpected += rows.unexpected
+    report_progress("extract", summary.pages, summary.pages)
+    if batch.progress.finished:
+        done = batch.progress
+        summary.records += done.records
+        for reason, count in done.skipped.items():
+            summary.skipped[reason] = summary.skipped.get(reason, 0) + count
+        log.info(
+            "ingest-warc: %s: %d records, %d pages, skipped %s",
+            Path(done.path).name,
+            done.records,
+            done.pages,
+            dict(done.skipped) or "none",
+        )
+
+
+def _finish(db: str, summary: WarcSummary) -> None:
+    counts = {
+        "stored": summary.stored,
+        "new": summary.new,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "skipped": summary.not_extracted + sum(summary.skipped.values()),
+        "duplicates": summary.duplicates,
+        "errors": summary.unexpected,
+    }
+    error = f"{summary.unexpected} unexpected errors" if summary.unexpected else None
+    with database_turns.turn(), writing(db) as con:
+        finish_run(
+            con,
+            summary.run_id,
+            finished_at=utcnow(),
+            status="failed" if error else "completed",
+            counts=counts,
+            error=error,
+        )

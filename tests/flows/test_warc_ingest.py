@@ -1,0 +1,172 @@
+"""`copydesk ingest-warc` over WARC files written by warcio itself (capture_http around real loopback requests):
+the same articles as a crawl of the same sites, nothing ingested twice, skips counted by reason."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawl.sources import Source
+from flows.cli import main
+from flows.demo import DemoSites, load_expected, serve_demo_sites
+from flows.ingest import ingest
+from flows.warc_ingest import WarcInputError, read_batches, source_namer, warc_paths
+from storage.pages import WarcProgress
+
+EXPECTED = load_expected()
+ARTICLES = "SELECT url, source, title, text, published_at FROM articles ORDER BY url"
+
+
+def get(url: str) -> tuple[str, str, str, bytes]:
+    """(url, status line, content type, body) of a real request to a loopback site."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return url, f"{response.status} {response.reason}", response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:  # a 404 is archived like any answer
+        with exc:
+            return url, f"{exc.code} {exc.reason}", exc.headers["Content-Type"] or "text/html", exc.read()
+
+
+def capture(path: Path, urls: list[str]) -> None:
+    """A gzipped WARC, written by warcio, of these URLs as the sites answer them (request and response records)."""
+    write_warc(path, [get(url) for url in urls], gzip=True)
+
+
+def partition(db: Path) -> set[frozenset[str]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT cluster_id, list(url) FROM articles GROUP BY cluster_id").fetchall()
+    return {frozenset(urls) for _, urls in rows}
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@dataclass
+class Ingested:
+    sites: DemoSites
+    crawled: Path
+    ingested: Path
+    first: str
+    second: str
+
+
+def run_cli(*args: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(args)) == 0
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def ingested(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
+    tmp = tmp_path_factory.mktemp("warc")
+    sources, crawled, ingested, warcs = tmp / "sources.toml", tmp / "crawl.duckdb", tmp / "warc.duckdb", tmp / "cc"
+    warcs.mkdir()
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.0\narchive = false\n")
+        asyncio.run(ingest(str(sources), db=str(crawled), allow_private=True))
+        pages = [sites.base_urls[a["site"]] + a["path"] for a in EXPECTED["articles"]]
+        others = [f"{base}/robots.txt" for base in sites.base_urls.values()]
+        others.append(next(iter(sites.base_urls.values())) + "/no-such-page.html")
+        capture(warcs / "CC-NEWS-00001.warc.gz", pages[: len(pages) // 2] + others)
+        capture(warcs / "CC-NEWS-00002.warc.gz", pages[len(pages) // 2 :])
+    first = run_cli("ingest-warc", str(warcs), "--db", str(ingested), "--sources", str(sources))
+    second = run_cli("ingest-warc", str(warcs / "*.warc.gz"), "--db", str(ingested), "--sources", str(sources))
+    yield Ingested(sites, crawled, ingested, first, second)
+
+
+def test_a_warc_of_the_sites_gives_the_same_articles_and_clusters_as_a_crawl(ingested: Ingested) -> None:
+    assert len(query(ingested.ingested, ARTICLES)) == len(EXPECTED["articles"])
+    assert query(ingested.ingested, ARTICLES) == query(ingested.crawled, ARTICLES)
+    assert partition(ingested.ingested) == partition(ingested.crawled)
+
+
+def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingested: Ingested) -> None:
+    pages = len(EXPECTED["articles"])
+    assert f"{pages} pages, {pages} stored ({pages} new)" in ingested.first
+    assert "skipped: http_status 1, type 3" in ingested.first  # the 404 and the three robots.txt
+    skipped = query(ingested.ingested, "SELECT skipped FROM warc_files WHERE path LIKE '%00001%'")
+    assert skipped == [('{"http_status": 1, "type": 3}',)]
+
+
+def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:
+    assert "2 files (2 done before), 0 records, 0 pages" in ingested.second
+    assert query(ingested.ingested, "SELECT count(*), count(DISTINCT url) FROM articles") == [(15, 15)]
+
+
+def write_warc(path: Path, responses: list[tuple[str, str, str, bytes]], *, gzip: bool = False) -> None:
+    """A WARC written by warcio: a warcinfo record, then a request and a response per (url, status, type, body)."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=gzip)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        for url, status, content_type, body in responses:
+            http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "x")], is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+            response = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+            )
+            writer.write_record(response)
+
+
+def test_batches_resume_at_the_first_record_not_written(tmp_path: Path) -> None:
+    page = b"<html><body><article><p>" + b"Words of a story. " * 40 + b"</p></article></body></html>"
+    path = tmp_path / "x.warc"
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", page) for n in range(5)])
+    namer = source_namer(())
+    whole = list(read_batches([path], {}, size=2, source_of=namer, max_bytes=10**6))
+    assert [len(b.planned) for b in whole] == [2, 2, 1]
+    assert whole[-1].progress.finished and whole[-1].progress.records == 11  # warcinfo + 5 x (request, response)
+    resumed = list(read_batches([path], {str(path): whole[0].progress}, size=2, source_of=namer, max_bytes=10**6))
+    assert [p.candidate.url for b in resumed for p in b.planned] == [f"http://news.example/{n}" for n in (2, 3, 4)]
+    finished = WarcProgress(str(path), path.stat().st_size, finished=True)
+    assert list(read_batches([path], {str(path): finished}, size=2, source_of=namer, max_bytes=10**6)) == []
+
+
+def test_large_bodies_and_non_html_are_skipped_with_their_reason(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc"
+    write_warc(
+        path,
+        [
+            ("http://a.example/big", "200 OK", "text/html", b"<p>" + b"x" * 2000 + b"</p>"),
+            ("http://a.example/img", "200 OK", "image/png", b"\x89PNG"),
+            ("http://a.example/gone", "410 Gone", "text/html", b"gone"),
+            ("http://a.example/empty", "200 OK", "text/html", b""),
+        ],
+    )
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=1000)
+    assert batch.planned == [] and dict(batch.progress.skipped) == {"size": 1, "type": 1, "http_status": 1, "empty": 1}
+
+
+def test_paths_are_files_folders_or_globs_of_warc_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for name in ("a/1.warc.gz", "a/2.warc", "3.warc.gz", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in warc_paths([str(tmp_path / "a")])] == ["1.warc.gz", "2.warc"]
+    both = warc_paths([str(tmp_path / "*.warc.gz"), str(tmp_path / "a/2.warc")])
+    assert both == [tmp_path / "3.warc.gz", tmp_path / "a/2.warc"]  # by path
+    with pytest.raises(WarcInputError, match="not a WARC file"):
+        warc_paths([str(tmp_path / "notes.txt")])
+    with pytest.raises(WarcInputError, match="no .warc or .warc.gz files"):
+        warc_paths([str(tmp_path / "missing-*.warc")])
+
+
+def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -> None:
+    namer = source_namer([Source(name="wire", feeds=("https://www.wire.example/rss",))])
+    assert namer("https://wire.example/news/1") == "wire"
+    assert namer("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
+    assert namer("https://www.other.example/x") == "other.example"
