@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import hashlib
+import io
 import os
 import queue
 import random
@@ -34,6 +35,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from storage.archive import default_archive_dir, read_response
 from storage.db import connect
@@ -238,12 +241,13 @@ def _copydesk() -> list[str]:
 class Run:
     """`copydesk run` in its own process group, its log lines collected by a thread as they come."""
 
-    def __init__(self, sources: Path, db: Path, env: dict[str, str]) -> None:
+    def __init__(self, sources: Path, db: Path, env: dict[str, str], command: tuple[str, ...] = ("run",)) -> None:
         self.db = db
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.log: list[str] = []
+        flags = ("--allow-private",) if command == ("run",) else ()
         self.proc = subprocess.Popen(
-            [*_copydesk(), "run", "--sources", str(sources), "--db", str(db), "--allow-private"],
+            [*_copydesk(), *command, "--sources", str(sources), "--db", str(db), *flags],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -355,6 +359,7 @@ TABLES = (
     "dup_pairs",
     "cluster_merges",
     "pages",
+    "warc_files",
 )
 ORPHANS = {
     "signature without article": "SELECT count(*) FROM signatures "
@@ -456,6 +461,44 @@ def test_a_killed_run_is_finished_by_the_next_one(
     assert_consistent(db)
     assert_complete(db, newsroom)
     assert_archive_reads_back(db)
+
+
+def write_newsroom_warc(room: Newsroom, path: Path) -> None:
+    """A gzipped WARC, written by warcio, of every article page of the newsroom as its sites answer it."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url in sorted(room.stories):
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body, headers = response.read(), [("Content-Type", response.headers["Content-Type"])]
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+            )
+            writer.write_record(record)
+
+
+@pytest.mark.parametrize("repeat", range(max(REPEATS // 2, 1)))
+def test_a_killed_warc_ingest_is_finished_by_the_next_one(
+    repeat: int, newsroom: Newsroom, run_env: dict[str, str], tmp_path: Path
+) -> None:
+    sources, db, warc = tmp_path / "sources.toml", tmp_path / "news.duckdb", tmp_path / "news.warc.gz"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    write_newsroom_warc(newsroom, warc)
+    command = ("ingest-warc", str(warc))
+    killed = Run(sources, db, run_env, command)
+    # Batches of 10 pages: killed while writing one of the first ones, or while signing and clustering.
+    landed = killed.wait_for_write_lock(nth=random.Random(repeat).randint(2, 8))
+    assert landed, "".join(killed.log[-20:])
+    killed.kill()
+    assert_consistent(db)
+    final = Run(sources, db, run_env, command)
+    assert final.finish() == 0, "".join(final.log[-40:])
+    assert_consistent(db)
+    assert_complete(db, newsroom)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT records, pages, finished_at IS NOT NULL FROM warc_files").fetchall() == [
+            (len(newsroom.stories), len(newsroom.stories), True)
+        ]
 
 
 class Reader:
