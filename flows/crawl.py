@@ -402,7 +402,7 @@ class Crawl:
         async with self._in_flight:
             pages: list[Exchange] = []
             try:
-                fetched = await fetch(fetcher, _quoted(batch), budget)
+                fetched = await fetch(fetcher, quoted(batch), budget)
             except Exception as exc:  # per-batch boundary: every URL of it gets the error row
                 rows = failed_batch_rows("fetch", batch, exc)
             else:
@@ -422,7 +422,7 @@ class Crawl:
             elif not self._offload:
                 executor = self._pool.executor_for(responses)
                 timeout = self.settings.extract_timeout
-                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout, hints)
+                rows = await extract(quoted(batch), quoted(responses), executor, timeout, hints)
             else:  # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 # PrefectFuture[BatchRows]; typed as a coroutine's
                 future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout, hints=hints)
@@ -454,7 +454,7 @@ class Crawl:
         rows = BatchRows.joined(p.rows for p in parts)
         rows.fetches += fetch_rows(self.fetcher.take_robots_responses())
         pages = [page for p in parts for page in p.pages]
-        loaded = await load(self.settings.db, self.run_id, _quoted(rows), self.archive, _quoted(pages))
+        loaded = await load(self.settings.db, self.run_id, quoted(rows), self.archive, quoted(pages))
         articles = [p for p in parts if p.batch]
         batch = [planned for p in articles for planned in p.batch]
         tally_batch(self.summary, batch, BatchRows.joined(p.rows for p in articles), loaded)
@@ -501,7 +501,7 @@ def _single(group: BaseExceptionGroup[Any]) -> BaseException:
     return inner
 
 
-def _quoted(value: T) -> T:
+def quoted(value: T) -> T:
     """`value` wrapped so Prefect passes it to a task without walking it for futures (typed as itself)."""
     return cast(T, quote(value))
 

@@ -11,6 +11,8 @@ again, as after a crawl that found them changed. Run right after a crawl, it cha
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -27,7 +29,7 @@ from crawl.discover import Candidate
 from crawl.fetch import Fetched
 from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
-from flows.crawl import _quoted, database_turns, extract, report_progress
+from flows.crawl import database_turns, extract, quoted, report_progress
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.steps import BatchRows, PlannedFetch, utcnow
@@ -146,7 +148,9 @@ async def reextract(
     }
     started = utcnow()
     with database_turns.turn(), writing(settings.db) as con:
-        start_run(con, summary.run_id, started_at=started, params=params)
+        start_run(
+            con, summary.run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname()
+        )
         pages = archived_pages(con, sources=source_names or (), since=since, url_like=url_like)
     summary.pages = len(pages)
     log.info("reextract: %d archived pages in %s", len(pages), settings.archive_path())
@@ -211,16 +215,16 @@ async def _extract_all(
     report_progress("extract", 0, len(pages))
     with ExtractionPool(workers=settings.extract_workers, batches=len(batches)) as pool:
         for batch in batches:
-            planned, responses, unreadable = await read_archived(settings.archive_path(), _quoted(batch))
+            planned, responses, unreadable = await read_archived(settings.archive_path(), quoted(batch))
             rows = await extract(
-                _quoted(planned),
-                _quoted(responses),
+                quoted(planned),
+                quoted(responses),
                 pool.executor_for(responses),
                 settings.extract_timeout,
                 hints.get(batch[0].source or ""),
             )
             rows.errors += unreadable
-            loaded = await reload(settings.db, summary.run_id, _quoted(rows))
+            loaded = await reload(settings.db, summary.run_id, quoted(rows))
             summary.updated += loaded.updated
             summary.new += loaded.new
             summary.changed += loaded.updated + loaded.new

@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import glob
 import os
+import socket
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,15 +38,18 @@ from crawl.sources import Source
 from extractors.hints import ExtractionHints
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.config import Settings, load_config
-from flows.crawl import EXTRACT_CHUNK, _quoted, database_turns, report_progress
+from flows.crawl import EXTRACT_CHUNK, database_turns, quoted, report_progress
 from flows.extraction import ExtractionPool, extract_batch
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
+from flows.publish import ProgressArtifact, publish_run
+from flows.report import RunSummary
+from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchivedResponse, read_records
 from storage.db import writing
 from storage.load import finish_run, load_aliases, load_articles, load_errors, load_seen, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
-from storage.rows import ArticleRow
+from storage.rows import ArticleRow, LoadResult, RunStatus
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 # Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
@@ -190,17 +195,17 @@ def read_batches(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> list[Any]:
+async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> dict[str, LoadResult]:
     """Write a batch's rows and its file's progress in one transaction."""
     return await asyncio.to_thread(_load_warc_batch, db, run_id, rows, progress)
 
 
-def _load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> list[Any]:
+def _load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> dict[str, LoadResult]:
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:
         by_source.setdefault(article.source, []).append(article)
     with database_turns.turn(), writing(db) as con:
-        loaded = [load_articles(con, run_id, articles) for articles in by_source.values()]
+        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
         load_aliases(con, rows.aliases)
         load_seen(con, run_id, rows.seen)
         load_errors(con, run_id, rows.errors)
@@ -222,22 +227,31 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     settings = (config.settings if config else Settings()).with_overrides(db=db)
     files = warc_paths(paths)
     summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db, files=len(files))
+    report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     with database_turns.turn(), writing(settings.db) as con:
+        params = {"flow": "ingest-warc", "paths": paths}
         start_run(
-            con, summary.run_id, started_at=utcnow(), params={"flow": "ingest-warc", "paths": paths}, pid=os.getpid()
+            con, summary.run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname()
         )
         progress = warc_progress(con, [str(p) for p in files])
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
     hints = {s.name: s.hints for s in config.sources} if config else {}
     source_of = source_namer(config.sources if config else ())
-    await _ingest(log, settings, files, progress, source_of, hints, summary)
-    result, _ = await dedupe(
-        settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
-    )
-    summary.duplicates = result.matches
-    _finish(settings.db, summary)
+    try:
+        await _ingest(log, settings, files, progress, source_of, hints, summary, report)
+        result, report.new_clusters = await dedupe(
+            settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
+        )
+    except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
+        _finish(settings.db, summary, stopped=ending(exc, stopped_by=None))
+        raise
+    summary.duplicates = report.duplicates = result.matches
+    finished = _finish(settings.db, summary)
+    report.seconds = (finished - started).total_seconds()
+    report.sources, report.status = len(report.per_source), "failed" if summary.unexpected else "completed"
+    await publish_run(report, flow="ingest-warc", finished_at=finished)
     log.info(
         "ingest-warc: %d records, %d pages, %d stored (%d new), %d not articles, %d duplicates; skipped %s",
         summary.records,
@@ -263,8 +277,10 @@ async def _ingest(
     source_of: Callable[[str], str],
     hints: dict[str, Any],
     summary: WarcSummary,
+    report: RunSummary,
 ) -> None:
     """Read, extract and write every batch: reading and extraction run ahead, writes go in file order."""
+    bar, total = ProgressArtifact("ingest-warc"), sum(p.stat().st_size for p in files)
     batches = read_batches(
         files, progress, size=settings.batch_size, source_of=source_of, max_bytes=settings.fetch.max_bytes
     )
@@ -274,9 +290,26 @@ async def _ingest(
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
             in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
             if len(in_flight) >= BATCHES_IN_FLIGHT:
-                await _write(log, settings, summary, *in_flight.popleft())
+                await _write(log, settings, summary, report, *in_flight.popleft())
+                bar.update(_bytes_done(files, in_flight, progress), total, stage="read + extract + load")
         while in_flight:
-            await _write(log, settings, summary, *in_flight.popleft())
+            await _write(log, settings, summary, report, *in_flight.popleft())
+    bar.update(total, total, stage="read + extract + load")
+    await bar.flush()
+
+
+def _bytes_done(
+    files: Sequence[Path], in_flight: Sequence[tuple[WarcBatch, Any]], progress: dict[str, WarcProgress]
+) -> int:
+    """Bytes of the files written so far: finished files whole, the current one to its written offset."""
+    current = in_flight[0][0].progress.path if in_flight else None
+    done = 0
+    for path in files:
+        if str(path) == current:
+            break
+        done += path.stat().st_size
+    written = progress.get(current or "")
+    return done + (written.done_offset if written else 0)
 
 
 async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
@@ -288,7 +321,7 @@ async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch,
         ([batch.planned[i] for i in indexes], [batch.responses[i] for i in indexes], hints.get(source))
         for source, indexes in by_source.items()
     ]
-    return await extract_pages(_quoted(groups), pool.executor_for(batch.responses), settings.extract_timeout)
+    return await extract_pages(quoted(groups), pool.executor_for(batch.responses), settings.extract_timeout)
 
 
 # One task run per batch, whatever the number of sources in it: a task run costs ~50 ms of CPU, a tenth of a
@@ -315,14 +348,24 @@ async def extract_pages(
 
 
 async def _write(
-    log: Any, settings: Settings, summary: WarcSummary, batch: WarcBatch, extracting: asyncio.Future[BatchRows]
+    log: Any,
+    settings: Settings,
+    summary: WarcSummary,
+    report: RunSummary,
+    batch: WarcBatch,
+    extracting: asyncio.Future[BatchRows],
 ) -> None:
     rows = await extracting
-    loaded = await load_warc_batch(settings.db, summary.run_id, _quoted(rows), batch.progress)
+    loaded = await load_warc_batch(settings.db, summary.run_id, quoted(rows), batch.progress)
     summary.pages += len(batch.planned)
-    summary.new += sum(r.new for r in loaded)
-    summary.updated += sum(r.updated for r in loaded)
-    summary.unchanged += sum(r.unchanged for r in loaded)
+    summary.new += sum(r.new for r in loaded.values())
+    summary.updated += sum(r.updated for r in loaded.values())
+    summary.unchanged += sum(r.unchanged for r in loaded.values())
+    for source, n in Counter(p.candidate.source for p in batch.planned).items():
+        report.add(source, discovered=n, fetched=n)
+    for source, result in loaded.items():
+        stored = result.new + result.updated + result.unchanged
+        report.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)
     summary.stored = summary.new + summary.updated + summary.unchanged
     summary.not_extracted += len(batch.planned) - len(rows.articles) - rows.unexpected
     summary.unexpected += rows.unexpected
@@ -341,7 +384,8 @@ async def _write(
         )
 
 
-def _finish(db: str, summary: WarcSummary) -> None:
+def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | None = None) -> datetime:
+    """Record the run's end and counts; when it is returned."""
     counts = {
         "stored": summary.stored,
         "new": summary.new,
@@ -351,13 +395,9 @@ def _finish(db: str, summary: WarcSummary) -> None:
         "duplicates": summary.duplicates,
         "errors": summary.unexpected,
     }
-    error = f"{summary.unexpected} unexpected errors" if summary.unexpected else None
+    error = stopped[1] if stopped else f"{summary.unexpected} unexpected errors" if summary.unexpected else None
+    finished = utcnow()
     with database_turns.turn(), writing(db) as con:
-        finish_run(
-            con,
-            summary.run_id,
-            finished_at=utcnow(),
-            status="failed" if error else "completed",
-            counts=counts,
-            error=error,
-        )
+        status = stopped[0] if stopped else "failed" if error else "completed"
+        finish_run(con, summary.run_id, finished_at=finished, status=status, counts=counts, error=error)
+    return finished

@@ -24,6 +24,7 @@ from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
 from flows.warc_ingest import WarcInputError, read_batches, source_namer, warc_paths
 from storage.pages import WarcProgress
+from tests.flows.test_dask import read_artifacts
 
 EXPECTED = load_expected()
 ARTICLES = "SELECT url, source, title, text, published_at FROM articles ORDER BY url"
@@ -106,6 +107,21 @@ def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingeste
 def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:
     assert "2 files (2 done before), 0 records, 0 pages" in ingested.second
     assert query(ingested.ingested, "SELECT count(*), count(DISTINCT url) FROM articles") == [(15, 15)]
+
+
+def test_an_ingest_publishes_the_artifacts_of_a_crawl(ingested: Ingested) -> None:
+    ((run_id,),) = query(ingested.ingested, "SELECT run_id FROM runs ORDER BY started_at LIMIT 1")
+    artifacts = asyncio.run(read_artifacts(run_id))
+    assert {a.key: a.type for a in artifacts} == {
+        "ingest-warc-summary": "markdown",
+        "ingest-warc-clusters": "table",
+        "ingest-warc-errors": "table",
+        "ingest-warc-progress": "progress",
+    }
+    summary = next(a for a in artifacts if a.key == "ingest-warc-summary")
+    assert "harbourtimes" in str(summary.data) and "| **total** |" in str(summary.data)
+    assert next(a for a in artifacts if a.key == "ingest-warc-progress").data == 100.0
+    assert query(ingested.ingested, "SELECT status FROM runs ORDER BY started_at") == [("completed",)] * 2
 
 
 def write_warc(path: Path, responses: list[tuple[str, str, str, bytes]], *, gzip: bool = False) -> None:
