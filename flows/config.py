@@ -110,6 +110,7 @@ class Settings:
     # Keep every fetched article page (request and response, a 304 as a revisit) in gzipped WARC files, so
     # that pages can be re-extracted without fetching them again (`copydesk reextract`). The folder defaults
     # to one next to the database (news.duckdb -> news-archive/); a file is closed past archive_file_bytes.
+    # A folder belongs to one database: its `pages` table says which records of the last file are committed.
     archive: bool = True
     archive_dir: str | None = None
     archive_file_bytes: int = 1_000_000_000
