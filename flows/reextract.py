@@ -32,12 +32,13 @@ from flows.config import Settings, load_config
 from flows.crawl import database_turns, extract, quoted, report_progress
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
+from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchiveError, read_response
 from storage.db import writing
 from storage.load import finish_run, load_errors, reload_articles, start_run
 from storage.pages import ArchivedPage, archived_pages
-from storage.rows import ErrorRow, LoadResult
+from storage.rows import ErrorRow, LoadResult, RunStatus
 
 # Pages read, extracted and written together (one transaction each).
 BATCH_SIZE = 200
@@ -154,34 +155,16 @@ async def reextract(
         pages = archived_pages(con, sources=source_names or (), since=since, url_like=url_like)
     summary.pages = len(pages)
     log.info("reextract: %d archived pages in %s", len(pages), settings.archive_path())
-    await _extract_all(log, settings, hints, pages, summary)
-    result, _ = await dedupe(
-        settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
-    )
-    summary.duplicates = result.matches
-    counts = {
-        "stored": summary.changed,
-        "new": summary.new,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "skipped": summary.not_extracted,
-        "duplicates": summary.duplicates,
-        "errors": summary.unreadable + summary.unexpected,
-    }
-    error = (
-        f"{summary.unexpected} unexpected errors; see the errors table where run_id = {summary.run_id!r}"
-        if summary.unexpected
-        else None
-    )
-    with database_turns.turn(), writing(settings.db) as con:
-        finish_run(
-            con,
-            summary.run_id,
-            finished_at=utcnow(),
-            status="failed" if error else "completed",
-            counts=counts,
-            error=error,
+    try:
+        await _extract_all(log, settings, hints, pages, summary)
+        result, _ = await dedupe(
+            settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
         )
+    except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
+        _finish(settings.db, summary, stopped=ending(exc))
+        raise
+    summary.duplicates = result.matches
+    error = _finish(settings.db, summary)
     log.info(
         "reextract: %d pages, %d changed (%d updated, %d new), %d unchanged, %d not articles, %d unreadable",
         summary.pages,
@@ -195,6 +178,24 @@ async def reextract(
     if error:
         raise RuntimeError(error)
     return asdict(summary)
+
+
+def _finish(db: str, summary: ReextractSummary, *, stopped: tuple[RunStatus, str] | None = None) -> str | None:
+    """Record the run's end and counts; the error that failed it, if any."""
+    counts = {
+        "stored": summary.changed,
+        "new": summary.new,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "skipped": summary.not_extracted,
+        "duplicates": summary.duplicates,
+        "errors": summary.unreadable + summary.unexpected,
+    }
+    unexpected = f"{summary.unexpected} unexpected errors; see the errors table where run_id = {summary.run_id!r}"
+    status, error = stopped or (("failed", unexpected) if summary.unexpected else ("completed", None))
+    with database_turns.turn(), writing(db) as con:
+        finish_run(con, summary.run_id, finished_at=utcnow(), status=status, counts=counts, error=error)
+    return error
 
 
 async def _extract_all(

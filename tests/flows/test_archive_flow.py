@@ -135,6 +135,8 @@ def test_the_files_roll_at_their_size_and_read_back_whole_with_warcio(archived: 
 def test_reextract_right_after_a_crawl_changes_nothing(archived: Archived) -> None:
     assert f"{len(EXPECTED['articles'])} archived pages, 0 rows changed" in archived.plain
     assert archived.after_plain == archived.before  # every row as it was: text, cluster ids, updated_at
+    statuses = archived.query("SELECT status FROM runs WHERE params->>'flow' = 'reextract'")
+    assert len(statuses) >= 2 and set(statuses) == {("completed",)}
 
 
 def test_reextract_with_a_new_hint_updates_only_the_pages_it_changes(archived: Archived) -> None:
