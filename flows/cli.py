@@ -129,6 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     warc.add_argument("paths", nargs="+", metavar="PATH", help="WARC files (.warc, .warc.gz), folders or globs")
     warc.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
     warc.add_argument("--sources", help="sources TOML: [settings], extraction hints, and which host is which source")
+    warc.add_argument(
+        "--task-runner",
+        choices=("default", "dask"),
+        default="default",
+        help="where files are read and extracted: this process's workers, or Dask workers (a whole file each)",
+    )
+    warc.add_argument("--dask-address", help="scheduler of an existing Dask cluster whose workers see the files")
+    warc.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
     warc.set_defaults(command=_cmd_ingest_warc)
 
     serve = commands.add_parser(
@@ -297,7 +305,10 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
     database_path(settings.db, flag=where, must_exist=False)
     warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
-    result = asyncio.run(ingest_warc(paths=args.paths, db=args.db, sources=args.sources))
+    runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
+    flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
+    with _api_for_workers(runner):
+        result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
     print(
         f"ingest-warc {result['db']}: {result['files']} files ({result['files_done_before']} done before), "

@@ -264,7 +264,7 @@ class Crawl:
         self._reached: set[str] = set()
         self._reasons: dict[str, str] = {}
         self._planned, self._fetched, self._written, self._discovered = 0, 0, 0, 0
-        self._offload = _distributed()
+        self._offload = distributed()
         self._pool = ExtractionPool(workers=1 if self._offload else settings.extract_workers, batches=0)
         self._limits = discovery_limits(settings)
 
@@ -506,7 +506,7 @@ def quoted(value: T) -> T:
     return cast(T, quote(value))
 
 
-def _distributed() -> bool:
+def distributed() -> bool:
     """Whether the flow's task runner runs tasks outside this process (Dask), so extraction is submitted."""
     context = FlowRunContext.get()
     return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)

@@ -38,7 +38,7 @@ from crawl.sources import Source
 from extractors.hints import ExtractionHints
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.config import Settings, load_config
-from flows.crawl import EXTRACT_CHUNK, database_turns, quoted, report_progress
+from flows.crawl import EXTRACT_CHUNK, database_turns, distributed, quoted, report_progress
 from flows.extraction import ExtractionPool, extract_batch
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.publish import ProgressArtifact, publish_run
@@ -229,18 +229,14 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db, files=len(files))
     report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
-    with database_turns.turn(), writing(settings.db) as con:
-        params = {"flow": "ingest-warc", "paths": paths}
-        start_run(
-            con, summary.run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname()
-        )
-        progress = warc_progress(con, [str(p) for p in files])
+    progress = _begin(settings.db, summary.run_id, paths, files, started)
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
     hints = {s.name: s.hints for s in config.sources} if config else {}
     source_of = source_namer(config.sources if config else ())
+    ingest = _ingest_distributed if distributed() else _ingest
     try:
-        await _ingest(log, settings, files, progress, source_of, hints, summary, report)
+        await ingest(log, settings, files, progress, source_of, hints, summary, report)
         result, report.new_clusters = await dedupe(
             settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
         )
@@ -269,6 +265,89 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     return asdict(summary)
 
 
+def extract_file(
+    path: Path,
+    progress: WarcProgress | None,
+    *,
+    source_of: Callable[[str], str],
+    hints: dict[str, Any],
+    max_bytes: int,
+    timeout: float,
+) -> tuple[BatchRows, WarcProgress, Counter[str]]:
+    """A whole file (from where its last ingest stopped) read and extracted here, for a Dask worker: its rows, its
+    progress (finished) and its pages per source. Extracted in this thread, a source's pages with its hints."""
+    rows, done, pages = BatchRows(), WarcProgress(str(path), path.stat().st_size, finished=True), Counter[str]()
+    known = {str(path): progress} if progress else {}
+    for batch in read_batches([path], known, size=EXTRACT_CHUNK * 8, source_of=source_of, max_bytes=max_bytes):
+        for source, (planned, responses) in _by_source(batch).items():
+            rows.extend(extract_batch(planned, responses, timeout=timeout, hints=hints.get(source)))
+            pages[source] += len(planned)
+        done = batch.progress
+    return rows, done, pages
+
+
+def _by_source(batch: WarcBatch) -> dict[str, tuple[list[PlannedFetch], list[Fetched]]]:
+    """A batch's pages and responses grouped by source (CC-NEWS files mix hosts)."""
+    groups: dict[str, tuple[list[PlannedFetch], list[Fetched]]] = {}
+    for planned, response in zip(batch.planned, batch.responses, strict=True):
+        group = groups.setdefault(planned.candidate.source, ([], []))
+        group[0].append(planned)
+        group[1].append(response)
+    return groups
+
+
+# On Dask: a whole WARC file per task, read where it lies (shared storage) and extracted on the worker; only its
+# rows come back to the flow, which writes them. Retried as a whole if the worker is lost.
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, task_run_name="extract-warc-{path.name}")
+async def extract_warc_file(
+    path: Path,
+    progress: WarcProgress | None,
+    source_of: Callable[[str], str],
+    hints: dict[str, Any],
+    max_bytes: int,
+    timeout: float,
+) -> tuple[BatchRows, WarcProgress, Counter[str]]:
+    """Read and extract one WARC file on a worker."""
+    return extract_file(path, progress, source_of=source_of, hints=hints, max_bytes=max_bytes, timeout=timeout)
+
+
+async def _ingest_distributed(
+    log: Any,
+    settings: Settings,
+    files: Sequence[Path],
+    progress: dict[str, WarcProgress],
+    source_of: Callable[[str], str],
+    hints: dict[str, Any],
+    summary: WarcSummary,
+    report: RunSummary,
+) -> None:
+    """Every unfinished file as one Dask task; each file's rows written, with its progress, as it comes back."""
+    todo = [path for path in files if not (progress.get(str(path)) and progress[str(path)].finished)]
+    futures: list[Any] = [  # PrefectFuture[...]; typed as a coroutine's
+        extract_warc_file.submit(
+            path, progress.get(str(path)), source_of, hints, settings.fetch.max_bytes, settings.extract_timeout
+        )
+        for path in todo
+    ]
+    for next_done in asyncio.as_completed([asyncio.to_thread(future.result) for future in futures]):
+        rows, done, pages = await next_done
+        await _write(log, settings, summary, report, rows, done, pages)
+
+
+def _begin(
+    db: str, run_id: str, paths: Sequence[str], files: Sequence[Path], started: datetime
+) -> dict[str, WarcProgress]:
+    """Record the run's start; the stored progress of the files.
+
+    Not in the flow's body: on Dask the flow function is pickled by value, with the globals it names, and
+    `database_turns` holds a lock.
+    """
+    with database_turns.turn(), writing(db) as con:
+        params = {"flow": "ingest-warc", "paths": list(paths)}
+        start_run(con, run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname())
+        return warc_progress(con, [str(p) for p in files])
+
+
 async def _ingest(
     log: Any,
     settings: Settings,
@@ -290,12 +369,24 @@ async def _ingest(
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
             in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
             if len(in_flight) >= BATCHES_IN_FLIGHT:
-                await _write(log, settings, summary, report, *in_flight.popleft())
+                await _write_next(log, settings, summary, report, in_flight)
                 bar.update(_bytes_done(files, in_flight, progress), total, stage="read + extract + load")
         while in_flight:
-            await _write(log, settings, summary, report, *in_flight.popleft())
+            await _write_next(log, settings, summary, report, in_flight)
     bar.update(total, total, stage="read + extract + load")
     await bar.flush()
+
+
+async def _write_next(
+    log: Any,
+    settings: Settings,
+    summary: WarcSummary,
+    report: RunSummary,
+    in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]],
+) -> None:
+    batch, extracting = in_flight.popleft()
+    pages = Counter(p.candidate.source for p in batch.planned)
+    await _write(log, settings, summary, report, await extracting, batch.progress, pages)
 
 
 def _bytes_done(
@@ -314,13 +405,7 @@ def _bytes_done(
 
 async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
     """A batch's rows; its pages extracted per source, each with its source's hints (CC-NEWS files mix hosts)."""
-    by_source: dict[str, list[int]] = {}
-    for i, planned in enumerate(batch.planned):
-        by_source.setdefault(planned.candidate.source, []).append(i)
-    groups = [
-        ([batch.planned[i] for i in indexes], [batch.responses[i] for i in indexes], hints.get(source))
-        for source, indexes in by_source.items()
-    ]
+    groups = [(planned, responses, hints.get(source)) for source, (planned, responses) in _by_source(batch).items()]
     return await extract_pages(quoted(groups), pool.executor_for(batch.responses), settings.extract_timeout)
 
 
@@ -352,26 +437,27 @@ async def _write(
     settings: Settings,
     summary: WarcSummary,
     report: RunSummary,
-    batch: WarcBatch,
-    extracting: asyncio.Future[BatchRows],
+    rows: BatchRows,
+    progress: WarcProgress,
+    pages: Counter[str],
 ) -> None:
-    rows = await extracting
-    loaded = await load_warc_batch(settings.db, summary.run_id, quoted(rows), batch.progress)
-    summary.pages += len(batch.planned)
+    """Write a batch (or a whole file) with its file's progress, and count it."""
+    loaded = await load_warc_batch(settings.db, summary.run_id, quoted(rows), progress)
+    summary.pages += pages.total()
     summary.new += sum(r.new for r in loaded.values())
     summary.updated += sum(r.updated for r in loaded.values())
     summary.unchanged += sum(r.unchanged for r in loaded.values())
-    for source, n in Counter(p.candidate.source for p in batch.planned).items():
+    for source, n in pages.items():
         report.add(source, discovered=n, fetched=n)
     for source, result in loaded.items():
         stored = result.new + result.updated + result.unchanged
         report.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)
     summary.stored = summary.new + summary.updated + summary.unchanged
-    summary.not_extracted += len(batch.planned) - len(rows.articles) - rows.unexpected
+    summary.not_extracted += pages.total() - len(rows.articles) - rows.unexpected
     summary.unexpected += rows.unexpected
     report_progress("extract", summary.pages, summary.pages)
-    if batch.progress.finished:
-        done = batch.progress
+    if progress.finished:
+        done = progress
         summary.records += done.records
         for reason, count in done.skipped.items():
             summary.skipped[reason] = summary.skipped.get(reason, 0) + count

@@ -22,7 +22,7 @@ from crawl.sources import Source
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
-from flows.warc_ingest import WarcInputError, read_batches, source_namer, warc_paths
+from flows.warc_ingest import WarcInputError, ingest_warc, read_batches, source_namer, warc_paths
 from storage.pages import WarcProgress
 from tests.flows.test_dask import read_artifacts
 
@@ -63,6 +63,8 @@ class Ingested:
     ingested: Path
     first: str
     second: str
+    warcs: Path
+    sources: Path
 
 
 def run_cli(*args: str) -> str:
@@ -87,7 +89,7 @@ def ingested(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) ->
         capture(warcs / "CC-NEWS-00002.warc.gz", pages[len(pages) // 2 :])
     first = run_cli("ingest-warc", str(warcs), "--db", str(ingested), "--sources", str(sources))
     second = run_cli("ingest-warc", str(warcs / "*.warc.gz"), "--db", str(ingested), "--sources", str(sources))
-    yield Ingested(sites, crawled, ingested, first, second)
+    yield Ingested(sites, crawled, ingested, first, second, warcs, sources)
 
 
 def test_a_warc_of_the_sites_gives_the_same_articles_and_clusters_as_a_crawl(ingested: Ingested) -> None:
@@ -107,6 +109,22 @@ def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingeste
 def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:
     assert "2 files (2 done before), 0 records, 0 pages" in ingested.second
     assert query(ingested.ingested, "SELECT count(*), count(DISTINCT url) FROM articles") == [(15, 15)]
+
+
+def test_on_dask_each_file_is_read_and_extracted_by_a_worker_with_the_same_result(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    from prefect_dask import DaskTaskRunner
+
+    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": None}
+    on_dask = ingest_warc.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
+    db = tmp_path / "dask.duckdb"
+    summary = asyncio.run(on_dask(paths=[str(ingested.warcs)], db=str(db), sources=str(ingested.sources)))
+    assert (summary["files"], summary["pages"], summary["skipped"]) == (2, 15, {"http_status": 1, "type": 3})
+    assert query(db, ARTICLES) == query(ingested.crawled, ARTICLES)
+    assert partition(db) == partition(ingested.crawled)
+    names = {r[0] for r in query(db, "SELECT path FROM warc_files WHERE finished_at IS NOT NULL")}
+    assert {Path(n).name for n in names} == {"CC-NEWS-00001.warc.gz", "CC-NEWS-00002.warc.gz"}
 
 
 def test_an_ingest_publishes_the_artifacts_of_a_crawl(ingested: Ingested) -> None:
