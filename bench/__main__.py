@@ -106,6 +106,9 @@ def table(results: dict[str, Any]) -> str:
             ("trafilatura alone, same pages, all cores", f"{warc['trafilatura_pool_pages_per_s']:.0f} pages/s"),
             ("ingest-warc / trafilatura alone", f"{warc['ingest_warc_vs_trafilatura_all_cores']:.2f}"),
         ]  # fmt: skip
+        if warc.get("datatrove"):
+            ratio = f"{warc['ingest_warc_vs_datatrove']:.2f}"
+            rows.append(("ingest-warc / datatrove WarcReader -> Trafilatura", ratio))
     return "| measure | result |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 

@@ -12,6 +12,7 @@ bench_e2e. Run: `python bench/bench_warc.py` (or `python -m bench --only warc`).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -83,7 +84,9 @@ def ingest_warc(paths: list[Path], db: Path, env: dict[str, str]) -> dict[str, A
     }
 
 
-def bench_warc(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[str, Any]:
+def bench_warc(
+    *, newsroom: Path, scale: int, port: int, cache: Path, datatrove_python: Path | None = None
+) -> dict[str, Any]:
     world = build_world(newsroom, scale, cache)
     server = serve(newsroom, world, port)
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-warc-") as tmp_name:
@@ -99,7 +102,8 @@ def bench_warc(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[st
             sources_file(world, plain)
             text = plain.read_text(encoding="utf-8")
             plain.write_text(text + "archive = false\n", encoding="utf-8")
-            archived.write_text(text + "archive = true\n", encoding="utf-8")
+            # Several files, so that datatrove's tasks (one file each at least) can use every core.
+            archived.write_text(text + "archive = true\narchive_file_bytes = 15000000\n", encoding="utf-8")
             without = run_copydesk(plain, tmp / "plain.duckdb", env, server.pid)
             with_archive = run_copydesk(archived, tmp / "archived.duckdb", env, server.pid)
         finally:
@@ -110,7 +114,8 @@ def bench_warc(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[st
         archive_bytes = sum(f.stat().st_size for f in files)
         pages = archived_pages(folder)
         ingest = ingest_warc(files, tmp / "ingested.duckdb", env)
-    cores = os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+        peer = datatrove(datatrove_python, folder, tmp / "datatrove", cores) if datatrove_python else None
     trafilatura_pool = pool_pages_per_second(_trafilatura, pages, cores)
     ingest_rate = len(pages) / ingest["flow_seconds"]
     return {
@@ -127,7 +132,25 @@ def bench_warc(*, newsroom: Path, scale: int, port: int, cache: Path) -> dict[st
         "trafilatura_pool_pages_per_s": trafilatura_pool,
         "ingest_warc_vs_trafilatura_all_cores": ingest_rate / trafilatura_pool,
         "cores": cores,
+        "datatrove": peer,
+        "ingest_warc_vs_datatrove": peer and ingest_rate / (len(pages) / peer["seconds"]),
     }
+
+
+def datatrove(python: Path, folder: Path, out: Path, tasks: int) -> dict[str, Any]:
+    """datatrove's WarcReader -> Trafilatura -> JsonlWriter over the archive, in its own venv (datatrove_peer.py)."""
+    run = subprocess.run(
+        [str(python), str(HERE / "datatrove_peer.py"), str(folder), str(out), str(tasks)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    written = 0
+    for path in out.glob("*.jsonl.gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            written += sum(1 for _ in lines)
+    return {**result, "documents": written, "tasks": tasks}
 
 
 def _cpu(run: dict[str, Any]) -> float:
@@ -140,9 +163,20 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="newsroom --scale (10: ~2,900 articles)")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "copydesk-bench")
+    parser.add_argument(
+        "--datatrove-python", type=Path, help="a Python with datatrove 0.10 (pip install datatrove warcio orjson "
+        "faust-cchardet python-magic 'trafilatura<1.12' lxml_html_clean): times its WarcReader -> Trafilatura too"
+    )  # fmt: skip
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(bench_warc(newsroom=args.newsroom, scale=args.scale, port=args.port, cache=args.cache), indent=2))
+    result = bench_warc(
+        newsroom=args.newsroom,
+        scale=args.scale,
+        port=args.port,
+        cache=args.cache,
+        datatrove_python=args.datatrove_python,
+    )
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
