@@ -299,7 +299,8 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest_warc(args: argparse.Namespace) -> int:
-    from flows.warc_ingest import ingest_warc, warc_paths
+    from flows.warc_ingest import ingest_warc
+    from flows.warc_input import warc_paths
 
     settings = overridden(load_config(args.sources).settings if args.sources else Settings(), db=args.db)
     where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"

@@ -13,30 +13,24 @@ crawl or an earlier ingest) are deduplicated as a crawl's are: the same URL is o
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
 import socket
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from crawl._http import content_type_problem
-from crawl.discover import Candidate
 from crawl.fetch import Fetched
-from crawl.sources import Source
 from extractors.hints import ExtractionHints
-from extractors.urls import InvalidURLError, canonicalize_url
 from flows.config import Settings, load_config
 from flows.crawl import EXTRACT_CHUNK, database_turns, distributed, quoted, report_progress
 from flows.extraction import ExtractionPool, extract_batch
@@ -45,29 +39,15 @@ from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
-from storage.archive import ArchivedResponse, read_records
+from flows.warc_input import WarcBatch, by_source, read_batches, source_namer, warc_paths
 from storage.db import writing
 from storage.load import finish_run, load_aliases, load_articles, load_errors, load_seen, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
 from storage.rows import ArticleRow, LoadResult, RunStatus
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
 # Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
 # processes busy while the flow reads and writes.
 BATCHES_IN_FLIGHT = 3
-
-
-class WarcInputError(ValueError):
-    """The paths given to ingest-warc name no WARC file."""
-
-
-@dataclass(slots=True)
-class WarcBatch:
-    """Pages read from one file, and the file's progress once they are written."""
-
-    planned: list[PlannedFetch]
-    responses: list[Fetched]
-    progress: WarcProgress
 
 
 @dataclass(slots=True)
@@ -88,110 +68,6 @@ class WarcSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     unexpected: int = 0
-
-
-def warc_paths(patterns: Sequence[str]) -> list[Path]:
-    """The WARC files named by files, folders (their .warc and .warc.gz files, recursively) or globs, sorted."""
-    found: set[Path] = set()
-    for pattern in patterns:
-        matches = [Path(p) for p in glob.glob(pattern, recursive=True)] or [Path(pattern)]
-        for match in matches:
-            if match.is_dir():
-                found.update(p for p in match.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
-            elif match.is_file() and match.name.endswith(WARC_SUFFIXES):
-                found.add(match)
-            elif match.is_file():
-                raise WarcInputError(f"{match}: not a WARC file (expected a name ending in .warc or .warc.gz)")
-    if not found:
-        raise WarcInputError(f"no .warc or .warc.gz files in {list(patterns)}; pass files, folders or globs")
-    return sorted(p.resolve() for p in found)
-
-
-def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
-    """A page URL -> its source's name: the source with a feed, sitemap or homepage on its host, else the host."""
-    by_host: dict[str, str] = {}
-    for source in sources:
-        for url in (source.homepage, *source.feeds, *source.sitemaps):
-            if url:
-                by_host.setdefault(_host(url), source.name)
-
-    def name(url: str) -> str:
-        host = _host(url)
-        return by_host.get(host, host)
-
-    return name
-
-
-def _host(url: str) -> str:
-    """A URL's host without www. (and its port, if it names one: sites on one address, other ports)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    return f"{host}:{parts.port}" if parts.port else host
-
-
-def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
-    """A response record as the crawl's planned fetch and response, or why it is skipped (a `fetches` reason)."""
-    if response.status != 200:
-        return "http_status"
-    content_type = response.header("content-type")
-    if content_type_problem("article", content_type):
-        return "type"
-    if response.header("x-copydesk-truncated"):
-        return "size"
-    if not response.body:
-        return "empty"
-    try:
-        key = canonicalize_url(response.target_url)
-    except InvalidURLError:
-        return "bad_url"
-    # Not listed: a WARC does not say whether a feed or a news sitemap named the page, so a page is judged an
-    # index as a crawl judges one it found by a link (on a generated world: the same articles as its crawl).
-    candidate = Candidate(key, source_of(response.target_url), fetch_url=response.target_url)
-    fetched = Fetched(
-        response.target_url,
-        "article",
-        "ok",
-        response.target_url,
-        200,
-        body=response.body,
-        content_type=content_type,
-        etag=response.header("etag"),
-        last_modified=response.header("last-modified"),
-    )
-    return PlannedFetch(candidate), fetched
-
-
-def read_batches(
-    paths: Sequence[Path],
-    progress: dict[str, WarcProgress],
-    *,
-    size: int,
-    source_of: Callable[[str], str],
-    max_bytes: int,
-) -> Iterator[WarcBatch]:
-    """Batches of pages of each file not yet finished, from where its last ingest stopped; the last of each file
-    (possibly without pages) marks it finished."""
-    for path in paths:
-        done = progress.get(str(path)) or WarcProgress(str(path), path.stat().st_size)
-        if done.finished:
-            continue
-        batch = WarcBatch([], [], done)
-        skipped = dict(done.skipped)
-        for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
-            page = page_of(record.response, source_of=source_of) if record.response else None
-            if isinstance(page, str):
-                skipped[page] = skipped.get(page, 0) + 1
-            elif page is not None:
-                batch.planned.append(page[0])
-                batch.responses.append(page[1])
-            done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
-            done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
-            batch.progress = done
-            if len(batch.planned) >= size:
-                yield batch
-                batch = WarcBatch([], [], done)
-        batch.progress = replace(done, finished=True)
-        yield batch
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -279,21 +155,11 @@ def extract_file(
     rows, done, pages = BatchRows(), WarcProgress(str(path), path.stat().st_size, finished=True), Counter[str]()
     known = {str(path): progress} if progress else {}
     for batch in read_batches([path], known, size=EXTRACT_CHUNK * 8, source_of=source_of, max_bytes=max_bytes):
-        for source, (planned, responses) in _by_source(batch).items():
+        for source, (planned, responses) in by_source(batch).items():
             rows.extend(extract_batch(planned, responses, timeout=timeout, hints=hints.get(source)))
             pages[source] += len(planned)
         done = batch.progress
     return rows, done, pages
-
-
-def _by_source(batch: WarcBatch) -> dict[str, tuple[list[PlannedFetch], list[Fetched]]]:
-    """A batch's pages and responses grouped by source (CC-NEWS files mix hosts)."""
-    groups: dict[str, tuple[list[PlannedFetch], list[Fetched]]] = {}
-    for planned, response in zip(batch.planned, batch.responses, strict=True):
-        group = groups.setdefault(planned.candidate.source, ([], []))
-        group[0].append(planned)
-        group[1].append(response)
-    return groups
 
 
 # On Dask: a whole WARC file per task, read where it lies (shared storage) and extracted on the worker; only its
@@ -405,7 +271,7 @@ def _bytes_done(
 
 async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
     """A batch's rows; its pages extracted per source, each with its source's hints (CC-NEWS files mix hosts)."""
-    groups = [(planned, responses, hints.get(source)) for source, (planned, responses) in _by_source(batch).items()]
+    groups = [(planned, responses, hints.get(source)) for source, (planned, responses) in by_source(batch).items()]
     return await extract_pages(quoted(groups), pool.executor_for(batch.responses), settings.extract_timeout)
 
 

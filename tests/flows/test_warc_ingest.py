@@ -22,7 +22,8 @@ from crawl.sources import Source
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
-from flows.warc_ingest import WarcInputError, ingest_warc, read_batches, source_namer, warc_paths
+from flows.warc_ingest import ingest_warc
+from flows.warc_input import WarcInputError, read_batches, source_namer, warc_paths
 from storage.pages import WarcProgress
 from tests.flows.test_dask import read_artifacts
 
