@@ -224,11 +224,17 @@ def load_batch(
             refers = stored_responses(con, [p.url for p in pages if p.status == 304])
             written = archive.write(pages, refers_to=refers.get, committed_end=partial(committed_end, con))
             load_pages(con, run_id, written)
+            skipped = [
+                ErrorRow("archive", None, "ArchiveFileSkipped", problem, utcnow()) for problem in archive.problems
+            ]
+            load_errors(con, run_id, skipped)
         loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
         load_aliases(con, rows.aliases)
         load_fetches(con, run_id, rows.fetches)
         load_seen(con, run_id, rows.seen)
         load_errors(con, run_id, rows.errors)
+    if archive is not None:
+        archive.problems.clear()  # recorded: committed with the batch
     return loaded
 
 

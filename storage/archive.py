@@ -5,12 +5,13 @@ at the stored response by its payload digest), each its own gzip member, so a re
 offset. A file is rolled once it passes its size limit. The `pages` table says where each record is; it is
 written in the batch's transaction after the records are on disk (flushed and fsynced), so no row ever points at
 a missing or partial record. A process killed mid-write leaves a torn tail, and records nobody points at:
-the next writer cuts the file back to the end of its last record a `pages` row points at (`committed_end`),
-and the pages behind the lost records, never stored, are fetched and archived again.
+the next writer of the same database cuts the file back to the end of its last record a `pages` row points
+at (`committed_end`), and the pages behind the lost records, never stored, are fetched and archived again.
 
 Files are locked (flock) by the process appending to them: a second run at the same time starts a file of
-its own instead of writing into, or cutting back, the first one's. No DuckDB here: the caller passes what
-the database says.
+its own instead of writing into, or cutting back, the first one's. Only files named `copydesk-*` that this
+database's `pages` rows point into are ever resumed: another database's files, or foreign WARCs, in the same
+folder are left alone. No DuckDB here: the caller passes what the database says.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from warcio.warcwriter import WARCWriter
 
 from storage.rows import PageRow
 
+PREFIX = "copydesk-"  # the files the archive writes; any other file of the folder is left alone
 SUFFIX = ".warc.gz"
 GZIP_LEVEL = 6
 # WARC 1.1: a 304 is a revisit with the server-not-modified profile (1.0 knows only identical-payload-digest).
@@ -96,7 +98,8 @@ def default_archive_dir(db: str | Path) -> Path:
 
 
 class WarcArchive:
-    """Appends exchanges to the newest WARC file of a folder that no other process is writing, rolling at a size."""
+    """Appends exchanges to the newest of this database's WARC files of a folder that no other process is
+    writing, rolling at a size."""
 
     def __init__(self, directory: str | Path, *, max_file_bytes: int) -> None:
         if max_file_bytes < 1:
@@ -107,6 +110,8 @@ class WarcArchive:
         self._name = ""
         self._sequence = 0
         self._opened = False
+        # What went wrong resuming a file (it was left alone): for the caller to record with the batch.
+        self.problems: list[str] = []
 
     def write(
         self,
@@ -119,7 +124,8 @@ class WarcArchive:
 
         A 304 is archived as a revisit of the response `refers_to(url)` names; without one (the page was
         fetched before archiving was on) it is not archived. `committed_end(name)` is the end of the last
-        record of file `name` a `pages` row points at (0: none), asked once, of the file the archive resumes.
+        record of file `name` a `pages` row points at (0: none, the file is not this database's), asked when the
+        archive opens, of its own files newest first until one is resumed.
         """
         if exchanges:
             self.open(committed_end)
@@ -171,7 +177,7 @@ class WarcArchive:
         return row
 
     def open(self, committed_end: Callable[[str], int]) -> None:
-        """Take the newest file no one else is writing, cut back to its committed end (once per archive)."""
+        """Take this database's newest file no one else is writing, cut back to its committed end (once)."""
         if not self._opened:
             self._file, self._name = self._resumed(committed_end)
             self._opened = True
@@ -182,15 +188,30 @@ class WarcArchive:
         return self._file
 
     def _resumed(self, committed_end: Callable[[str], int]) -> tuple[IO[bytes], str]:
-        """The newest file no one else is writing, cut back to its committed end, if it has room; else a new one."""
+        """The newest of this database's files no one else is writing, cut back to its committed end, if it has
+        room; else a new one.
+
+        A file is this database's when a `pages` row points into it (`committed_end` > 0): a file another
+        database wrote into the same folder, or a WARC that is not copydesk's, is never cut or appended to.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
-        for path in sorted(self.directory.glob(f"*{SUFFIX}"), reverse=True):
+        for path in sorted(self.directory.glob(f"{PREFIX}*{SUFFIX}"), reverse=True):
+            end = committed_end(path.name)
+            if end == 0:  # not ours, or nothing of it ever committed: left as it is
+                continue
             file = path.open("r+b")
             if not _try_lock(file):
                 file.close()
                 continue
-            end = committed_end(path.name)
-            if end < path.stat().st_size:
+            size = path.stat().st_size
+            if end > size:  # shorter than its committed records: cut elsewhere; writing here would leave a hole
+                file.close()
+                self.problems.append(
+                    f"{path}: {size:,} bytes, but pages rows point at records up to byte {end:,} "
+                    "(cut short or replaced by something else?); a new file is started"
+                )
+                break
+            if end < size:
                 file.truncate(end)  # a torn record, or records whose rows never committed
                 os.fsync(file.fileno())
             if end < self.max_file_bytes:
@@ -204,7 +225,7 @@ class WarcArchive:
         while True:
             self._sequence += 1
             stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-            name = f"copydesk-{stamp}-{os.getpid()}-{self._sequence:05d}{SUFFIX}"
+            name = f"{PREFIX}{stamp}-{os.getpid()}-{self._sequence:05d}{SUFFIX}"
             try:
                 file = (self.directory / name).open("x+b")
             except FileExistsError:

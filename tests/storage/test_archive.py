@@ -136,6 +136,44 @@ def test_a_torn_tail_and_records_no_row_points_at_are_cut_off_by_the_next_writer
     ]
 
 
+def test_a_file_another_database_wrote_into_the_same_folder_is_never_cut_or_appended_to(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        theirs = write(archive, [exchange(1), exchange(2)])  # committed in another database, not in ours
+    (their_file,) = tmp_path.glob("*.warc.gz")
+    before = their_file.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (ours,) = write(archive, [exchange(3)], {})  # our database has no pages row in their file
+    assert ours.warc_file != their_file.name
+    assert their_file.read_bytes() == before
+    assert read_response(tmp_path, theirs[1].warc_file, theirs[1].record_offset, theirs[1].record_length).status == 200
+
+
+def test_a_warc_that_is_not_copydesks_is_left_alone(tmp_path: Path) -> None:
+    foreign = tmp_path / "zz-crawl-00001.warc.gz"  # sorts after copydesk-*: the newest by name
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        write(archive, [exchange(1)])
+    next(tmp_path.glob("copydesk-*.warc.gz")).rename(foreign)
+    before = foreign.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(2)], {foreign.name: len(before)})
+    assert row.warc_file.startswith("copydesk-")
+    assert foreign.read_bytes() == before
+
+
+def test_a_file_shorter_than_its_committed_records_is_left_alone_and_reported(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+    (path,) = tmp_path.glob("*.warc.gz")
+    ends = {path.name: committed(kept)[path.name] + 5_000}  # rows point past the end of the file
+    before = path.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(2)], ends)
+        (problem,) = archive.problems
+    assert row.warc_file != path.name
+    assert path.read_bytes() == before  # not extended with a hole of zeros
+    assert path.name in problem and "a new file is started" in problem
+
+
 def test_files_roll_at_their_size_limit_and_every_record_stays_readable(tmp_path: Path) -> None:
     with WarcArchive(tmp_path, max_file_bytes=2_000) as archive:
         rows = write(archive, [exchange(n, body=bytes(range(256)) * 8 * (n + 1)) for n in range(5)])
