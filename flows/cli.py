@@ -316,7 +316,9 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
         f"{result['records']} records, {result['pages']} pages, {result['stored']} stored ({result['new']} new), "
         f"{result['not_extracted']} not articles, {result['duplicates']} duplicates; skipped: {skipped}"
     )
-    return 0
+    for problem in result["failed_files"]:  # the rest of the files were ingested; this one is tried again next time
+        print(f"ingest-warc: failed: {problem}", file=sys.stderr)
+    return 1 if result["failed_files"] else 0
 
 
 def _utc_datetime(value: str) -> datetime:

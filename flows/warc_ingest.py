@@ -43,7 +43,7 @@ from flows.warc_input import WarcBatch, by_source, read_batches, source_namer, w
 from storage.db import writing
 from storage.load import finish_run, load_aliases, load_articles, load_errors, load_seen, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
-from storage.rows import ArticleRow, LoadResult, RunStatus
+from storage.rows import ArticleRow, ErrorRow, LoadResult, RunStatus
 
 # Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
 # processes busy while the flow reads and writes.
@@ -68,6 +68,7 @@ class WarcSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     unexpected: int = 0
+    failed_files: list[str] = field(default_factory=list)  # why each file that could not be read to its end
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -85,6 +86,8 @@ def _load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgre
         load_aliases(con, rows.aliases)
         load_seen(con, run_id, rows.seen)
         load_errors(con, run_id, rows.errors)
+        if progress.error:
+            load_errors(con, run_id, [ErrorRow("warc", progress.path, "WarcFileError", progress.error, utcnow())])
         save_progress(con, run_id, progress, now=utcnow())
     return loaded
 
@@ -322,6 +325,10 @@ async def _write(
     summary.not_extracted += pages.total() - len(rows.articles) - rows.unexpected
     summary.unexpected += rows.unexpected
     report_progress("extract", summary.pages, summary.pages)
+    if progress.error:
+        summary.records += progress.records
+        summary.failed_files.append(progress.error)
+        log.error("ingest-warc: %s (%d records read before it)", progress.error, progress.records)
     if progress.finished:
         done = progress
         summary.records += done.records

@@ -115,27 +115,34 @@ def read_batches(
     max_bytes: int,
 ) -> Iterator[WarcBatch]:
     """Batches of pages of each file not yet finished, from where its last ingest stopped; the last of each file
-    (possibly without pages) marks it finished."""
+    (possibly without pages) marks it finished, or carries why the rest of the file could not be read."""
     for path in paths:
         done = progress.get(str(path)) or WarcProgress(str(path), path.stat().st_size)
         if done.finished:
             continue
+        done = replace(done, error=None)
         batch = WarcBatch([], [], done)
         skipped = dict(done.skipped)
-        for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
-            page = page_of(record.response, source_of=source_of) if record.response else None
-            if isinstance(page, str):
-                skipped[page] = skipped.get(page, 0) + 1
-            elif page is not None:
-                batch.planned.append(page[0])
-                batch.responses.append(page[1])
-            done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
-            done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
-            batch.progress = done
-            if len(batch.planned) >= size:
-                yield batch
-                batch = WarcBatch([], [], done)
-        batch.progress = replace(done, finished=True)
+        try:
+            for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
+                page = page_of(record.response, source_of=source_of) if record.response else None
+                if isinstance(page, str):
+                    skipped[page] = skipped.get(page, 0) + 1
+                elif page is not None:
+                    batch.planned.append(page[0])
+                    batch.responses.append(page[1])
+                done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
+                done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
+                batch.progress = done
+                if len(batch.planned) >= size:
+                    yield batch
+                    batch = WarcBatch([], [], done)
+        except Exception as exc:  # per-file boundary: a malformed or torn file stops there, the next file goes on
+            # The pages read before the bad spot are kept; the file stays unfinished, tried again by the next ingest.
+            message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {exc}"
+            batch.progress = replace(done, error=message)
+        else:
+            batch.progress = replace(done, finished=True)
         yield batch
 
 

@@ -315,6 +315,8 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
         stream.seek(start + len(head) - len(head.lstrip(b"\r\n")))
         records = ArchiveIterator(stream)
         for record in records:
+            if record.format != "warc":  # warcio would read lines of any text as ARC records
+                raise ArchiveError(f"{path}: no WARC record at byte {records.offset:,} ({record.format} format)")
             response = None
             if record.rec_type == "response" and record.http_headers is not None:
                 response = _response_of(record, max_bytes=max_bytes)

@@ -97,18 +97,20 @@ class WarcProgress:
     pages: int = 0
     skipped: Mapping[str, int] = field(default_factory=dict)
     finished: bool = False
+    # Why the file could not be read past done_offset (a malformed or torn file): the next ingest tries again.
+    error: str | None = None
 
 
 def warc_progress(con: duckdb.DuckDBPyConnection, paths: Iterable[str]) -> dict[str, WarcProgress]:
     """The stored progress of the given files (absent: never started)."""
     rows = con.execute(
-        "SELECT path, size, done_offset, records, pages, skipped, finished_at IS NOT NULL FROM warc_files "
+        "SELECT path, size, done_offset, records, pages, skipped, finished_at IS NOT NULL, error FROM warc_files "
         "WHERE path IN (SELECT unnest(?))",
         [list(paths)],
     ).fetchall()
     return {
-        path: WarcProgress(path, size, done, records, pages, json.loads(skipped or "{}"), finished)
-        for path, size, done, records, pages, skipped, finished in rows
+        path: WarcProgress(path, size, done, records, pages, json.loads(skipped or "{}"), finished, error)
+        for path, size, done, records, pages, skipped, finished, error in rows
     }
 
 
@@ -116,10 +118,12 @@ def save_progress(con: duckdb.DuckDBPyConnection, run_id: str, progress: WarcPro
     """Record how far a file got (in the transaction of the batch that got it there)."""
     con.execute(
         """
-        INSERT INTO warc_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO warc_files
+            (path, size, done_offset, records, pages, skipped, started_at, finished_at, run_id, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (path) DO UPDATE SET size = excluded.size, done_offset = excluded.done_offset,
             records = excluded.records, pages = excluded.pages, skipped = excluded.skipped,
-            finished_at = excluded.finished_at, run_id = excluded.run_id
+            finished_at = excluded.finished_at, run_id = excluded.run_id, error = excluded.error
         """,
         [
             progress.path,
@@ -131,5 +135,6 @@ def save_progress(con: duckdb.DuckDBPyConnection, run_id: str, progress: WarcPro
             now,
             now if progress.finished else None,
             run_id,
+            progress.error,
         ],
     )

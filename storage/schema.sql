@@ -153,6 +153,8 @@ CREATE TABLE IF NOT EXISTS warc_files (
     finished_at   TIMESTAMPTZ,               -- NULL while the file is partly ingested
     run_id        VARCHAR NOT NULL
 );
+-- Why the file could not be read past done_offset (NULL: no problem); the next ingest tries it again from there.
+ALTER TABLE warc_files ADD COLUMN IF NOT EXISTS error VARCHAR;
 
 -- MinHash signature of every clustered article (uint32 values packed little-endian).
 CREATE TABLE IF NOT EXISTS signatures (

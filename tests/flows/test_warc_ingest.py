@@ -205,3 +205,31 @@ def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -
     assert namer("https://wire.example/news/1") == "wire"
     assert namer("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
     assert namer("https://www.other.example/x") == "other.example"
+
+
+def story(n: int) -> bytes:
+    words = " ".join(f"w{n}x{i}" for i in range(300))
+    return (
+        f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+        f"<p>{words}.</p><p>{words} again.</p></article></body></html>"
+    ).encode()
+
+
+def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harness: None, tmp_path: Path) -> None:
+    warcs, db = tmp_path / "in", tmp_path / "w.duckdb"
+    warcs.mkdir()
+    (warcs / "a-garbage.warc.gz").write_bytes(b"this is not a warc file\n" * 100)
+    write_warc(
+        warcs / "b-good.warc.gz",
+        [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(3)],
+        gzip=True,
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["ingest-warc", str(warcs), "--db", str(db)]) == 1
+    garbage = str((warcs / "a-garbage.warc.gz").resolve())
+    assert f"failed: {garbage}: unreadable after byte 0" in err.getvalue()
+    assert "3 pages, 3 stored (3 new)" in out.getvalue()
+    rows = query(db, "SELECT path, finished_at IS NOT NULL, error IS NOT NULL FROM warc_files ORDER BY path")
+    assert rows == [(garbage, False, True), (str((warcs / "b-good.warc.gz").resolve()), True, False)]
+    assert query(db, "SELECT stage, url, error_type FROM errors") == [("warc", garbage, "WarcFileError")]
