@@ -126,6 +126,8 @@ def read_batches(
         try:
             for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
                 page = page_of(record.response, source_of=source_of) if record.response else None
+                if page is not None and record.truncated:  # part of a page: extracted, it would be stored as whole
+                    page = "truncated"
                 if isinstance(page, str):
                     skipped[page] = skipped.get(page, 0) + 1
                 elif page is not None:

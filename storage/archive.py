@@ -300,13 +300,16 @@ class WarcRecord:
     record_type: str
     end: int
     response: ArchivedResponse | None = None
+    # WARC-Truncated: the crawler kept only part of the payload (its reason: length, time, disconnect, ...).
+    truncated: str | None = None
 
 
 def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
     """The records of a WARC file (.warc or .warc.gz), from the record starting at byte `start`, one at a time.
 
     Memory stays that of one record whatever the file's size; a response body over `max_bytes` is not read
-    (its record comes with an empty body and the header `X-Copydesk-Truncated: 1`).
+    (its record comes with an empty body and the header `X-Copydesk-Truncated: 1`). A record the file ends
+    inside (shorter than its Content-Length: a torn or cut file) raises ArchiveError after the records before it.
     """
     with Path(path).open("rb") as stream:
         # In an uncompressed file a record is followed by CRLF CRLF, which warcio leaves out of its length.
@@ -321,8 +324,15 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
             if record.rec_type == "response" and record.http_headers is not None:
                 response = _response_of(record, max_bytes=max_bytes)
             records.read_to_end(record)
+            missing = getattr(record.raw_stream, "limit", 0)  # bytes of its Content-Length the stream ended without
+            if missing:
+                raise ArchiveError(
+                    f"{path}: the record at byte {records.get_record_offset():,} ends {missing:,} bytes short of its "
+                    "Content-Length (a torn or cut file)"
+                )
             # warcio counts offsets from the start of the file, not from where the stream began.
-            yield WarcRecord(record.rec_type, records.get_record_offset() + records.get_record_length(), response)
+            end = records.get_record_offset() + records.get_record_length()
+            yield WarcRecord(record.rec_type, end, response, record.rec_headers.get_header("WARC-Truncated"))
 
 
 def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> ArchivedResponse:

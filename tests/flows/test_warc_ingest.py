@@ -233,3 +233,40 @@ def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harn
     rows = query(db, "SELECT path, finished_at IS NOT NULL, error IS NOT NULL FROM warc_files ORDER BY path")
     assert rows == [(garbage, False, True), (str((warcs / "b-good.warc.gz").resolve()), True, False)]
     assert query(db, "SELECT stage, url, error_type FROM errors") == [("warc", garbage, "WarcFileError")]
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+def test_a_file_cut_inside_a_record_gives_the_pages_before_it_and_an_error(tmp_path: Path, gzip: bool) -> None:
+    path = tmp_path / ("cut.warc.gz" if gzip else "cut.warc")
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(5)], gzip=gzip)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) * 9 // 10])  # inside the last response's body
+    batches = list(read_batches([path], {}, size=100, source_of=source_namer(()), max_bytes=10**6))
+    bodies = [r.body for b in batches for r in b.responses]
+    assert bodies == [story(n) for n in range(4)]  # whole pages only: the cut one is not among them
+    last = batches[-1].progress
+    assert not last.finished and last.error is not None and str(path) in last.error
+    assert "short of its Content-Length" in last.error
+    assert 0 < last.done_offset < len(whole) * 9 // 10
+
+
+def test_records_the_crawler_truncated_are_skipped_as_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "t.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, truncated in ((1, "length"), (2, None)):
+            body = story(n)[:300] if truncated else story(n)
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            headers = {"WARC-Truncated": truncated} if truncated else {}
+            record = writer.create_warc_record(
+                f"http://news.example/{n}",
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http,
+                warc_headers_dict=headers,
+            )
+            writer.write_record(record)
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [p.candidate.url for p in batch.planned] == ["http://news.example/2"]
+    assert batch.progress.finished and dict(batch.progress.skipped) == {"truncated": 1}
