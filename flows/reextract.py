@@ -68,7 +68,9 @@ def archived_batch(
     planned, responses, errors = [], [], []
     for page in pages:
         try:
-            response = read_response(archive_dir, page.warc_file, page.record_offset, page.record_length)
+            response = read_response(
+                archive_dir, page.warc_file, page.record_offset, page.record_length, payload_digest=page.payload_digest
+            )
         except ArchiveError as exc:
             errors.append(ErrorRow("reextract", page.url, type(exc).__name__, str(exc), utcnow()))
             continue

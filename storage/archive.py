@@ -274,8 +274,11 @@ class _MemberWriter:
         self._file.write(member.compress(plain.getbuffer()) + member.flush())
 
 
-def read_response(directory: str | Path, warc_file: str, offset: int, length: int) -> ArchivedResponse:
-    """The response record at `offset` of a file of the archive."""
+def read_response(
+    directory: str | Path, warc_file: str, offset: int, length: int, *, payload_digest: str | None = None
+) -> ArchivedResponse:
+    """The response record at `offset` of a file of the archive, its digests checked (and its payload digest
+    the `pages` row's, when given); ArchiveError for anything that is not that record whole."""
     path = Path(directory) / warc_file
     try:
         with path.open("rb") as file:
@@ -285,11 +288,30 @@ def read_response(directory: str | Path, warc_file: str, offset: int, length: in
         raise ArchiveError(f"{path}: no such archive file (moved or deleted?)") from None
     if len(data) != length:
         raise ArchiveError(f"{path}: {length} bytes expected at offset {offset}, the file ends after {len(data)}")
-    for record in ArchiveIterator(io.BytesIO(data)):
-        if record.rec_type == "response":
-            return _response_of(record)
-        break
-    raise ArchiveError(f"{path}: no response record at offset {offset}")
+    try:
+        # check_digests: warcio compares the bytes read with the record's block and payload digests.
+        records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
+        record = next(records, None)
+        if record is None or record.rec_type != "response" or record.http_headers is None:
+            raise ArchiveError(f"{path}: no response record at offset {offset}")
+        response = _response_of(record)
+        records.read_to_end(record)
+        missing = getattr(record.raw_stream, "limit", 0)
+        stored_digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    except ArchiveError:
+        raise
+    except Exception as exc:  # warcio's ArchiveLoadFailed, zlib.error, EOFError, ...: bytes that are not a record
+        raise ArchiveError(
+            f"{path}: the record at offset {offset} cannot be read: {type(exc).__name__}: {exc}"
+        ) from exc
+    if missing:
+        raise ArchiveError(f"{path}: the record at offset {offset} ends {missing:,} bytes short of its length")
+    if payload_digest is not None and stored_digest != payload_digest:
+        raise ArchiveError(
+            f"{path}: the record at offset {offset} has payload digest {stored_digest}, not {payload_digest} "
+            "(another record, or a file rewritten since)"
+        )
+    return response
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ class ArchivedPage:
     warc_file: str
     record_offset: int
     record_length: int
+    payload_digest: str  # the record's WARC-Payload-Digest: what it read back must match
     fetched_at: datetime
     # The date its feed or sitemap gave, kept on the stored article (the crawl's fallback for an undated page).
     listing_date: datetime | None = None
@@ -70,7 +71,8 @@ def archived_pages(
             SELECT url, arg_max(fetch_url, fetched_at) AS fetch_url, arg_max(source, fetched_at) AS source,
                    arg_max(listed, fetched_at) AS listed, arg_max(warc_file, fetched_at) AS warc_file,
                    arg_max(record_offset, fetched_at) AS record_offset,
-                   arg_max(record_length, fetched_at) AS record_length, max(fetched_at) AS fetched_at
+                   arg_max(record_length, fetched_at) AS record_length,
+                   arg_max(payload_digest, fetched_at) AS payload_digest, max(fetched_at) AS fetched_at
             FROM pages WHERE kind = 'article' AND record_type = 'response' GROUP BY url
         )
         SELECT l.*, CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,

@@ -11,6 +11,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,3 +170,29 @@ def test_with_archive_off_nothing_is_archived(prefect_harness: None, tmp_path: P
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM pages").fetchall() == [(0,)]
     assert not (tmp_path / "news-archive").exists()
+
+
+def test_a_corrupt_archived_record_is_an_error_row_and_the_other_pages_are_reextracted(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, folder = tmp_path / "copy.duckdb", tmp_path / "copy-archive"  # the archive next to the database
+    shutil.copy(archived.db, db)
+    shutil.copytree(archived.archive, folder)
+    (url, warc_file, offset, length), *_ = archived.query(
+        "SELECT url, warc_file, record_offset, record_length FROM pages "
+        "WHERE kind = 'article' AND record_type = 'response' ORDER BY url"
+    )
+    with (folder / warc_file).open("r+b") as file:  # garble the middle of the record's gzip member
+        file.seek(offset + length // 2)
+        file.write(b"\x00garbled\xff" * 4)
+    out = reextract_cli(capsys, "--db", str(db))
+    pages = len(archived.query("SELECT DISTINCT url FROM pages WHERE kind = 'article' AND record_type = 'response'"))
+    # every other page extracted again (the hinted source's rows go back to the crawl's: no hint given here)
+    assert f"{pages} archived pages, " in out and "0 not articles, 1 unreadable" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        errors = con.execute(
+            "SELECT e.url, e.error_type, e.message FROM errors e JOIN runs r USING (run_id) "
+            "WHERE r.params->>'flow' = 'reextract' AND r.started_at = (SELECT max(started_at) FROM runs)"
+        ).fetchall()
+    assert [(u, t) for u, t, _ in errors] == [(url, "ArchiveError")]
+    assert warc_file in errors[0][2]

@@ -201,5 +201,25 @@ def test_a_missing_file_or_a_wrong_offset_is_a_clear_error(tmp_path: Path) -> No
         read_response(tmp_path, row.warc_file, row.record_offset, row.record_length + 10**6)
 
 
+def test_a_garbled_record_or_one_that_is_not_the_rows_is_an_archive_error(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        first, second = write(archive, [exchange(1), exchange(2)])
+    assert (
+        read_response(
+            tmp_path, first.warc_file, first.record_offset, first.record_length, payload_digest=first.payload_digest
+        ).body
+        == exchange(1).body
+    )
+    with pytest.raises(ArchiveError, match="not " + second.payload_digest):  # the row says another record
+        read_response(
+            tmp_path, first.warc_file, first.record_offset, first.record_length, payload_digest=second.payload_digest
+        )
+    with (tmp_path / first.warc_file).open("r+b") as file:
+        file.seek(first.record_offset + first.record_length // 2)
+        file.write(b"\x00garbled\xff" * 4)
+    with pytest.raises(ArchiveError, match=f"{first.warc_file}: the record at offset {first.record_offset}"):
+        read_response(tmp_path, first.warc_file, first.record_offset, first.record_length)
+
+
 def test_the_archive_folder_sits_next_to_the_database() -> None:
     assert default_archive_dir("/data/news.duckdb") == Path("/data/news-archive")
