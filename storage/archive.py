@@ -110,6 +110,7 @@ class WarcArchive:
         self._name = ""
         self._sequence = 0
         self._opened = False
+        self._batch_start = 0  # where the batch being written started in the current file
         # What went wrong resuming a file (it was left alone): for the caller to record with the batch.
         self.problems: list[str] = []
 
@@ -129,17 +130,29 @@ class WarcArchive:
         """
         if exchanges:
             self.open(committed_end)
+        self._batch_start = self._file.tell() if self._file is not None else 0
         rows = []
-        for exchange in exchanges:
-            stored = refers_to(exchange.url) if exchange.status == 304 else None
-            if exchange.status == 304 and stored is None:
-                continue
-            rows.append(self._append(exchange, stored))
-        if rows:
-            file = self._current()
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            for exchange in exchanges:
+                stored = refers_to(exchange.url) if exchange.status == 304 else None
+                if exchange.status == 304 and stored is None:
+                    continue
+                rows.append(self._append(exchange, stored))
+            if rows:
+                file = self._current()
+                file.flush()
+                os.fsync(file.fileno())
+        except BaseException:
+            self._cut_back()
+            raise
         return rows
+
+    def _cut_back(self) -> None:
+        """Drop what a failed batch wrote to the current file (maybe half a record), so that a retry appends
+        after the last whole record; a file the batch closed on the way holds only whole records."""
+        if self._file is not None:
+            self._file.truncate(self._batch_start)
+            self._file.seek(self._batch_start)
 
     def _append(self, exchange: Exchange, stored: StoredResponse | None) -> PageRow:
         file = self._current()
@@ -185,6 +198,7 @@ class WarcArchive:
     def _current(self) -> IO[bytes]:
         if self._file is None:  # rolled: never the file just closed, whose rows are not committed yet
             self._file, self._name = self._create()
+            self._batch_start = 0
         return self._file
 
     def _resumed(self, committed_end: Callable[[str], int]) -> tuple[IO[bytes], str]:

@@ -174,6 +174,25 @@ def test_a_file_shorter_than_its_committed_records_is_left_alone_and_reported(tm
     assert path.name in problem and "a new file is started" in problem
 
 
+def test_a_batch_that_fails_midway_leaves_no_record_and_a_retry_appends_after_the_last_whole_one(
+    tmp_path: Path,
+) -> None:
+    def no_database(url: str) -> StoredResponse | None:
+        raise OSError("the database went away")
+
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+        with pytest.raises(OSError, match="went away"):  # exchange 2 is on disk before the 304 asks the database
+            archive.write([exchange(2), exchange(3, status=304)], refers_to=no_database, committed_end=lambda _: 0)
+        (path,) = tmp_path.glob("*.warc.gz")
+        assert path.stat().st_size == kept[0].record_offset + kept[0].record_length
+        again = write(archive, [exchange(2)])
+    assert path.stat().st_size == again[0].record_offset + again[0].record_length
+    assert warcio_records(path) == [  # whole records only, each page once
+        (kind, f"http://a.example/news/{n}") for n in (1, 2) for kind in ("request", "response")
+    ]
+
+
 def test_files_roll_at_their_size_limit_and_every_record_stays_readable(tmp_path: Path) -> None:
     with WarcArchive(tmp_path, max_file_bytes=2_000) as archive:
         rows = write(archive, [exchange(n, body=bytes(range(256)) * 8 * (n + 1)) for n in range(5)])
