@@ -8,6 +8,7 @@ import glob
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from textwrap import shorten
 from urllib.parse import urlsplit
 
 from crawl._http import content_type_problem
@@ -20,6 +21,7 @@ from storage.archive import ArchivedResponse, read_records
 from storage.pages import WarcProgress
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
+MAX_REASON_CHARS = 300  # of why a file could not be read, as recorded
 
 
 class WarcInputError(ValueError):
@@ -141,7 +143,9 @@ def read_batches(
                     batch = WarcBatch([], [], done)
         except Exception as exc:  # per-file boundary: a malformed or torn file stops there, the next file goes on
             # The pages read before the bad spot are kept; the file stays unfinished, tried again by the next ingest.
-            message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {exc}"
+            # Bounded: warcio quotes the first line of a file it cannot read, whatever its length.
+            reason = shorten(str(exc), MAX_REASON_CHARS)
+            message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {reason}"
             batch.progress = replace(done, error=message)
         else:
             batch.progress = replace(done, finished=True)
