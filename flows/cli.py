@@ -293,7 +293,7 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
     print(
         f"reextract {result['db']}: {result['pages']} archived pages, {result['changed']} rows changed "
         f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
-        f"{result['not_extracted']} not articles, {result['unreadable']} unreadable"
+        f"{result['not_extracted']} not articles, {result['unreadable']} unreadable, {result['stale']} stale"
     )
     return 0
 

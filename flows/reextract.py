@@ -57,6 +57,7 @@ class ReextractSummary:
     unchanged: int = 0
     not_extracted: int = 0  # pages that gave no article (an index page, a failure), as in the crawl
     unreadable: int = 0  # records that could not be read back from the archive
+    stale: int = 0  # pages older than the stored article's text (a later run's fetch): left alone
     duplicates: int = 0
     unexpected: int = 0
 
@@ -156,9 +157,11 @@ async def reextract(
         )
         pages = archived_pages(con, sources=source_names or (), since=since, url_like=url_like)
     summary.pages = len(pages)
-    log.info("reextract: %d archived pages in %s", len(pages), settings.archive_path())
+    fresh = [page for page in pages if not page.stale]
+    summary.stale = len(pages) - len(fresh)
+    log.info("reextract: %d archived pages (%d stale) in %s", len(pages), summary.stale, settings.archive_path())
     try:
-        await _extract_all(log, settings, hints, pages, summary)
+        await _extract_all(log, settings, hints, fresh, summary)
         result, _ = await dedupe(
             settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
         )
@@ -168,7 +171,7 @@ async def reextract(
     summary.duplicates = result.matches
     error = _finish(settings.db, summary)
     log.info(
-        "reextract: %d pages, %d changed (%d updated, %d new), %d unchanged, %d not articles, %d unreadable",
+        "reextract: %d pages, %d changed (%d updated, %d new), %d unchanged, %d not articles, %d unreadable, %d stale",
         summary.pages,
         summary.changed,
         summary.updated,
@@ -176,6 +179,7 @@ async def reextract(
         summary.unchanged,
         summary.not_extracted,
         summary.unreadable,
+        summary.stale,
     )
     if error:
         raise RuntimeError(error)
@@ -189,7 +193,7 @@ def _finish(db: str, summary: ReextractSummary, *, stopped: tuple[RunStatus, str
         "new": summary.new,
         "updated": summary.updated,
         "unchanged": summary.unchanged,
-        "skipped": summary.not_extracted,
+        "skipped": summary.not_extracted + summary.stale,
         "duplicates": summary.duplicates,
         "errors": summary.unreadable + summary.unexpected,
     }

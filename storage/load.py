@@ -259,9 +259,9 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
             con.execute(
                 f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
-                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ? "
+                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ?, text_run_id = ? "
                 "FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
-                [run_id],
+                [run_id, run_id],
             )
             # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
             con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
@@ -276,10 +276,10 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             columns = ", ".join(ARTICLE_SCHEMA.names)
             new_only = " WHERE url NOT IN (SELECT url FROM articles)" if existing else ""
             con.execute(
-                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
-                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming"
+                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id, text_run_id) "
+                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ?, ? FROM incoming"
                 f"{new_only} ORDER BY fetched_at, url",
-                [run_id, run_id],
+                [run_id, run_id, run_id],
             )
     finally:
         con.unregister("incoming")

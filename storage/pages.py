@@ -29,6 +29,9 @@ class ArchivedPage:
     # The date its feed or sitemap gave, kept on the stored article (the crawl's fallback for an undated page).
     listing_date: datetime | None = None
     listing_date_from: DateSource | None = None
+    # The stored article's text came from a later run's fetch (archiving off then, or an ingest-warc):
+    # extracting this page again would put older text back.
+    stale: bool = False
 
 
 def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
@@ -67,17 +70,22 @@ def archived_pages(
     names = list(sources)
     rows = con.execute(
         """
-        WITH latest AS (
-            SELECT url, arg_max(fetch_url, fetched_at) AS fetch_url, arg_max(source, fetched_at) AS source,
-                   arg_max(listed, fetched_at) AS listed, arg_max(warc_file, fetched_at) AS warc_file,
-                   arg_max(record_offset, fetched_at) AS record_offset,
-                   arg_max(record_length, fetched_at) AS record_length,
-                   arg_max(payload_digest, fetched_at) AS payload_digest, max(fetched_at) AS fetched_at
-            FROM pages WHERE kind = 'article' AND record_type = 'response' GROUP BY url
+        WITH latest AS (  -- one whole row per URL (ties on fetched_at broken by position, never mixed)
+            SELECT url, fetch_url, source, listed, warc_file, record_offset, record_length, payload_digest,
+                   fetched_at, run_id
+            FROM pages WHERE kind = 'article' AND record_type = 'response'
+            QUALIFY row_number() OVER (
+                PARTITION BY url ORDER BY fetched_at DESC, warc_file DESC, record_offset DESC
+            ) = 1
         )
-        SELECT l.*, CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
-               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END
+        SELECT l.url, l.fetch_url, l.source, l.listed, l.warc_file, l.record_offset, l.record_length,
+               l.payload_digest, l.fetched_at,
+               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
+               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END,
+               coalesce(text_run.started_at > page_run.started_at, false)
         FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
+            LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id
+            LEFT JOIN runs page_run ON page_run.run_id = l.run_id
         WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))
           AND (?::TIMESTAMPTZ IS NULL OR l.fetched_at >= ?::TIMESTAMPTZ)
           AND (?::VARCHAR IS NULL OR l.url LIKE ? OR s.article_url LIKE ?)

@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS articles (
 -- Added 2026-12 (earlier files have no such columns; their rows keep NULL until re-fetched).
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS published_from VARCHAR;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS is_accessible_for_free BOOLEAN;
+-- The crawl or ingest run whose fetch gave the stored text (not a 304, not reextract): an archived page of an
+-- earlier run is older than the text, and reextract leaves it. NULL in rows stored before the column existed.
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS text_run_id VARCHAR;
 
 -- Other URLs that led to a stored article (tracking variants, redirects, non-canonical paths).
 CREATE TABLE IF NOT EXISTS url_aliases (

@@ -14,6 +14,7 @@ import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
 from storage.archive import read_response
+from storage.db import writing
+from storage.load import load_articles, start_run
+from storage.rows import ArticleRow
 
 EXPECTED = load_expected()
 # Small enough that the first crawl's ~50 KB of pages fill several files.
@@ -196,3 +200,22 @@ def test_a_corrupt_archived_record_is_an_error_row_and_the_other_pages_are_reext
         ).fetchall()
     assert [(u, t) for u, t, _ in errors] == [(url, "ArchiveError")]
     assert warc_file in errors[0][2]
+
+
+def test_reextract_leaves_an_article_whose_text_a_later_run_fetched(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(archived.db, db)
+    shutil.copytree(archived.archive, tmp_path / "copy-archive")
+    later = datetime.now(UTC) + timedelta(days=1)
+    with writing(db) as con:  # a later run, archive off, fetched a new version of one article
+        ((url, source),) = con.execute("SELECT url, source FROM articles ORDER BY url LIMIT 1").fetchall()
+        start_run(con, "later", started_at=later, params={"flow": "run"})
+        newer = ArticleRow(url=url, source=source, text="The newer text.", content_hash="newer", fetched_at=later)
+        assert load_articles(con, "later", [newer]).updated == 1
+    out = reextract_cli(capsys, "--db", str(db))
+    assert "1 stale" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((text,),) = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
+    assert text == "The newer text."  # not the archived page's older text
