@@ -31,4 +31,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info copydesk-demo.duckdb
+	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info copydesk-demo.duckdb copydesk-demo.duckdb.lsh copydesk-demo-archive

@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 from bench_e2e import bench_e2e  # noqa: E402
 from bench_load import bench_load  # noqa: E402
 from bench_minhash import bulk, check_identical, ours, rate, synthetic_docs  # noqa: E402
+from bench_warc import bench_warc  # noqa: E402
 
 
 def bench_minhash(docs: int) -> dict[str, Any]:
@@ -96,6 +97,18 @@ def table(results: dict[str, Any]) -> str:
             ("DuckDB load_articles, one transaction", f"{ld['load_articles_one_txn_rows_per_s']:,.0f} rows/s"),
             ("DuckDB executemany, one transaction", f"{ld['executemany_one_txn_rows_per_s']:,.0f} rows/s"),
         ]
+    if warc := results.get("warc"):
+        rows += [
+            ("WARC archive", f"{warc['archive_mb_per_1000_pages']:.1f} MB per 1,000 pages ({warc['pages']:,} pages)"),
+            ("crawl with archive / without", f"{warc['crawl_slowdown_from_archive']:.2f}x wall, "
+                                             f"{warc['crawl_cpu_with_vs_without']:.2f}x CPU"),
+            ("ingest-warc", f"{warc['ingest_warc_pages_per_s']:.0f} pages/s"),
+            ("trafilatura alone, same pages, all cores", f"{warc['trafilatura_pool_pages_per_s']:.0f} pages/s"),
+            ("ingest-warc / trafilatura alone", f"{warc['ingest_warc_vs_trafilatura_all_cores']:.2f}"),
+        ]  # fmt: skip
+        if warc.get("datatrove"):
+            ratio = f"{warc['ingest_warc_vs_datatrove']:.2f}"
+            rows.append(("ingest-warc / datatrove WarcReader -> Trafilatura", ratio))
     return "| measure | result |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 
@@ -107,14 +120,17 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "copydesk-bench")
     parser.add_argument("--docs", type=int, default=5_000, help="documents for the MinHash benchmark")
     parser.add_argument("--rows", type=int, default=20_000, help="rows for the load benchmark")
-    parser.add_argument("--only", choices=["e2e", "minhash", "load"], action="append")
+    parser.add_argument("--only", choices=["e2e", "warc", "minhash", "load"], action="append")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
-    only = set(args.only or ["e2e", "minhash", "load"])
+    only = set(args.only or ["e2e", "warc", "minhash", "load"])
     results: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
     if "e2e" in only:
         args.cache.mkdir(parents=True, exist_ok=True)
         results["e2e"] = bench_e2e(newsroom=args.newsroom, scale=args.scale, port=args.port, cache=args.cache)
+    if "warc" in only:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        results["warc"] = bench_warc(newsroom=args.newsroom, scale=args.scale, port=args.port + 1, cache=args.cache)
     if "minhash" in only:
         results["minhash"] = bench_minhash(args.docs)
     if "load" in only:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -86,10 +86,21 @@ class Answer:
     status_code: int
     body: bytes
     headers: httpx.Headers
+    # What an archive record of the exchange needs besides: the request as sent, and the HTTP version.
+    request_headers: httpx.Headers = field(default_factory=httpx.Headers)
+    http_version: str = "HTTP/1.1"
 
     @classmethod
     def of(cls, response: httpx.Response, body: bytes) -> Answer:
-        return cls(response.status_code, body, response.headers)
+        return cls(response.status_code, body, response.headers, response.request.headers, response.http_version)
+
+    @property
+    def header_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.headers.multi_items())
+
+    @property
+    def request_header_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.request_headers.multi_items())
 
     def _header(self, name: str) -> str | None:
         value = self.headers.get(name)

@@ -81,6 +81,10 @@ class Fetched:
     error: str | None = None
     attempts: tuple[Attempt, ...] = ()
     reason: Reason | None = None
+    # The final exchange as it went over the wire (for the WARC archive): request and response headers.
+    headers: tuple[tuple[str, str], ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()
+    http_version: str = "HTTP/1.1"
 
     @property
     def ok(self) -> bool:
@@ -211,8 +215,20 @@ class Fetcher:
 
     def _finish(self, trail: _Trail, kind: Kind, response: Answer) -> Fetched:
         status = response.status_code
+        # The final exchange as a 304's outcome; a 200 adds its body and validators below.
+        exchange = Fetched(
+            trail.url,
+            kind,
+            "not_modified",
+            trail.current,
+            status,
+            attempts=tuple(trail.attempts),
+            headers=response.header_pairs,
+            request_headers=response.request_header_pairs,
+            http_version=response.http_version,
+        )
         if status == 304:
-            return Fetched(trail.url, kind, "not_modified", trail.current, status, attempts=tuple(trail.attempts))
+            return exchange
         if status != 200:
             outcome: Outcome = "skipped" if status in SKIP_STATUSES else "failed"
             raise FetchFailure(outcome, f"HTTP {status}", reason="http_status", status=status)
@@ -222,17 +238,13 @@ class Fetcher:
             raise FetchFailure("skipped", problem, reason="type", status=status)
         if not response.body:
             raise FetchFailure("skipped", "empty body", reason="empty", status=status)
-        return Fetched(
-            trail.url,
-            kind,
-            "ok",
-            trail.current,
-            status,
+        return dataclasses.replace(
+            exchange,
+            outcome="ok",
             body=response.body,
             content_type=ctype,
             etag=response.etag,
             last_modified=response.last_modified,
-            attempts=tuple(trail.attempts),
         )
 
     async def _get_with_retries(

@@ -1,4 +1,5 @@
-"""`copydesk` command line: run, backfill, rebuild-clusters, serve, demo, clean, query, export, stats.
+"""`copydesk` command line: run, backfill, rebuild-clusters, reextract, ingest-warc, serve, demo, clean, query,
+export, stats.
 
 Our own errors become a one-line message and exit code 1; tracebacks only with --debug, Prefect's log lines
 included. SIGINT or SIGTERM stop a crawl: the run is marked interrupted and the exit code is 128 + the signal.
@@ -17,7 +18,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,32 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--sources", help="sources TOML whose [settings] hold the dedup parameters")
     rebuild.add_argument("--dedup-threshold", type=float, help="estimated Jaccard above which articles are copies")
     rebuild.set_defaults(command=_cmd_rebuild)
+
+    reextract = commands.add_parser(
+        "reextract", help="extract archived pages again (no network) and update the articles that changed"
+    )
+    reextract.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
+    reextract.add_argument("--sources", help="sources TOML: [settings] (archive_dir, dedup) and extraction hints")
+    reextract.add_argument("--source", action="append", dest="source_names", help="only this source (repeatable)")
+    reextract.add_argument("--since", type=_utc_datetime, help="only pages fetched since, e.g. 2025-06-01")
+    reextract.add_argument("--url-like", help="only URLs matching this SQL LIKE pattern, e.g. '%%/2025/06/%%'")
+    reextract.set_defaults(command=_cmd_reextract)
+
+    warc = commands.add_parser(
+        "ingest-warc", help="extract, load and cluster the pages of WARC files (CC-NEWS, or copydesk's archive)"
+    )
+    warc.add_argument("paths", nargs="+", metavar="PATH", help="WARC files (.warc, .warc.gz), folders or globs")
+    warc.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
+    warc.add_argument("--sources", help="sources TOML: [settings], extraction hints, and which host is which source")
+    warc.add_argument(
+        "--task-runner",
+        choices=("default", "dask"),
+        default="default",
+        help="where files are read and extracted: this process's workers, or Dask workers (a whole file each)",
+    )
+    warc.add_argument("--dask-address", help="scheduler of an existing Dask cluster whose workers see the files")
+    warc.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
+    warc.set_defaults(command=_cmd_ingest_warc)
 
     serve = commands.add_parser(
         "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
@@ -249,6 +276,58 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
+
+
+def _cmd_reextract(args: argparse.Namespace) -> int:
+    from flows.reextract import reextract
+
+    settings = load_config(args.sources).settings if args.sources else Settings()
+    settings = overridden(settings, db=args.db)
+    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
+    database_path(settings.db, flag=where, must_exist=True)
+    result = asyncio.run(
+        reextract(
+            db=args.db, sources=args.sources, source_names=args.source_names, since=args.since, url_like=args.url_like
+        )
+    )
+    print(
+        f"reextract {result['db']}: {result['pages']} archived pages, {result['changed']} rows changed "
+        f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
+        f"{result['not_extracted']} not articles, {result['unreadable']} unreadable, {result['stale']} stale"
+    )
+    return 0
+
+
+def _cmd_ingest_warc(args: argparse.Namespace) -> int:
+    from flows.warc_ingest import ingest_warc
+    from flows.warc_input import warc_paths
+
+    settings = overridden(load_config(args.sources).settings if args.sources else Settings(), db=args.db)
+    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
+    database_path(settings.db, flag=where, must_exist=False)
+    warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
+    runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
+    flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
+    with _api_for_workers(runner):
+        result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
+    skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
+    print(
+        f"ingest-warc {result['db']}: {result['files']} files ({result['files_done_before']} done before), "
+        f"{result['records']} records, {result['pages']} pages, {result['stored']} stored ({result['new']} new), "
+        f"{result['not_extracted']} not articles, {result['duplicates']} duplicates; skipped: {skipped}"
+    )
+    for problem in result["failed_files"]:  # the rest of the files were ingested; this one is tried again next time
+        print(f"ingest-warc: failed: {problem}", file=sys.stderr)
+    return 1 if result["failed_files"] else 0
+
+
+def _utc_datetime(value: str) -> datetime:
+    """A --since value: an ISO date or date-time, UTC unless it says otherwise."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2025-06-01 or 2025-06-01T12:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

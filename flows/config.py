@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from crawl.policy import FETCH_RANGES, HOST_RULE, FetchPolicy, Range, Rule, checked, host_problem, shown
 from crawl.sources import Source
+from storage.archive import default_archive_dir
 
 
 class ConfigError(ValueError):
@@ -46,6 +47,7 @@ RANGES: dict[str, Range] = {
     "source_timeout": Range(0, 86_400, "seconds", open_low=True, hint="600 is the default"),
     "max_items_per_feed": Range(1, 1_000_000, "items"),
     "max_urls_per_sitemap": Range(1, 50_000, "URLs", hint="50,000 is the sitemap protocol's limit per file"),
+    "archive_file_bytes": Range(10_000, 100_000_000_000, "bytes", hint="1,000,000,000 (1 GB) is the default"),
 }
 CANONICAL_RULES = ("earliest", "longest", "source_priority")
 _MEMORY_LIMIT = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
@@ -108,9 +110,20 @@ class Settings:
     db_memory_limit: str = "2GB"
     # Match new articles only against stored ones published (or, undated, fetched) within this many days; None:
     # against everything. Wire copies appear within days of each other, so a week keeps nearly every match and
-    # lets the dedup step skip the rest of the archive's candidates; a copy of a story older than the window
-    # starts a cluster of its own. `rebuild-clusters` always matches everything.
+    # spares the dedup step verifying older candidates (the lookup is bounded either way); a copy of a story
+    # older than the window starts a cluster of its own. `rebuild-clusters` always matches everything.
     dedup_window_days: float | None = None
+    # Keep every fetched article page (request and response, a 304 as a revisit) in gzipped WARC files, so
+    # that pages can be re-extracted without fetching them again (`copydesk reextract`). The folder defaults
+    # to one next to the database (news.duckdb -> news-archive/); a file is closed past archive_file_bytes.
+    # A folder belongs to one database: its `pages` table says which records of the last file are committed.
+    archive: bool = True
+    archive_dir: str | None = None
+    archive_file_bytes: int = 1_000_000_000
+
+    def archive_path(self) -> Path:
+        """The archive folder: archive_dir, else the one next to the database."""
+        return Path(self.archive_dir) if self.archive_dir else default_archive_dir(self.db)
 
     def __post_init__(self) -> None:
         if not isinstance(self.fetch, FetchPolicy):
@@ -163,6 +176,12 @@ def _db_path(name: str, value: str) -> str | None:
     return None
 
 
+def _archive_dir(name: str, value: str) -> str | None:
+    if not value.strip() or "\x00" in value:
+        return f"{name} must be the path of a folder such as 'news-archive', got {shown(value)}"
+    return None
+
+
 def _memory_limit(name: str, value: str) -> str | None:
     return None if _MEMORY_LIMIT.fullmatch(value) else f"{name}={value!r} is not a size such as '2GB' or '512MiB'"
 
@@ -180,6 +199,7 @@ def _source_name(name: str, value: str) -> str | None:
 # Checks of the settings beyond their type, by name; each returns what is wrong, or None.
 _RULES: dict[str, Rule] = {
     "db": _db_path,
+    "archive_dir": _archive_dir,
     "db_memory_limit": _memory_limit,
     "canonical_rule": _canonical_rule,
     "source_priority": _source_name,

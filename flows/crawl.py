@@ -41,6 +41,7 @@ from flows.steps import (
     BatchRows,
     FetchedBatch,
     PlannedFetch,
+    exchanges,
     failed_batch_rows,
     fetch_batch,
     fetch_rows,
@@ -49,8 +50,10 @@ from flows.steps import (
     seen_row,
     utcnow,
 )
+from storage.archive import Exchange, WarcArchive
 from storage.db import connect, writing
-from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_seen
+from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_pages, load_seen
+from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
 from storage.state import SeenState, known_sitemaps, recent_articles, seen_states
 
@@ -198,22 +201,40 @@ async def extract(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def load(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
-    """Write one batch in one transaction (retried as a whole if the file is locked)."""
-    return await asyncio.to_thread(load_batch, db, run_id, rows)
+async def load(
+    db: str, run_id: str, rows: BatchRows, archive: WarcArchive | None = None, pages: Sequence[Exchange] = ()
+) -> dict[str, LoadResult]:
+    """Write one batch in one transaction (retried as a whole if the file is locked), its pages archived first."""
+    return await asyncio.to_thread(load_batch, db, run_id, rows, archive, pages)
 
 
-def load_batch(db: str, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
-    """Write one batch in one transaction; the articles' load result per source."""
+def load_batch(
+    db: str, run_id: str, rows: BatchRows, archive: WarcArchive | None = None, pages: Sequence[Exchange] = ()
+) -> dict[str, LoadResult]:
+    """Write one batch in one transaction; the articles' load result per source.
+
+    The pages' WARC records are written and fsynced before the rows that point at them commit: a process
+    killed in between leaves records no row points at, which the next writer cuts off (storage/archive.py).
+    """
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:
         by_source.setdefault(article.source, []).append(article)
     with database_turns.turn(), writing(db) as con:
+        if archive is not None and pages:
+            refers = stored_responses(con, [p.url for p in pages if p.status == 304])
+            written = archive.write(pages, refers_to=refers.get, committed_end=partial(committed_end, con))
+            load_pages(con, run_id, written)
+            skipped = [
+                ErrorRow("archive", None, "ArchiveFileSkipped", problem, utcnow()) for problem in archive.problems
+            ]
+            load_errors(con, run_id, skipped)
         loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
         load_aliases(con, rows.aliases)
         load_fetches(con, run_id, rows.fetches)
         load_seen(con, run_id, rows.seen)
         load_errors(con, run_id, rows.errors)
+    if archive is not None:
+        archive.problems.clear()  # recorded: committed with the batch
     return loaded
 
 
@@ -223,15 +244,24 @@ class _Ready:
 
     batch: list[PlannedFetch]
     rows: BatchRows
+    pages: list[Exchange] = field(default_factory=list)  # to archive before the rows commit
 
 
 class Crawl:
     """The crawl of one run: `run` starts a pipeline per source and returns once every row is written."""
 
     def __init__(
-        self, log: Any, flow: str, settings: Settings, run_id: str, summary: RunSummary, fetcher: Fetcher
+        self,
+        log: Any,
+        flow: str,
+        settings: Settings,
+        run_id: str,
+        summary: RunSummary,
+        fetcher: Fetcher,
+        archive: WarcArchive | None = None,
     ) -> None:
         self.log, self.settings, self.run_id, self.summary, self.fetcher = log, settings, run_id, summary, fetcher
+        self.archive = archive
         self.result = CrawlResult()
         self.progress = ProgressArtifact(flow)
         self._ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
@@ -240,7 +270,7 @@ class Crawl:
         self._reached: set[str] = set()
         self._reasons: dict[str, str] = {}
         self._planned, self._fetched, self._written, self._discovered = 0, 0, 0, 0
-        self._offload = _distributed()
+        self._offload = distributed()
         self._pool = ExtractionPool(workers=1 if self._offload else settings.extract_workers, batches=0)
         self._limits = discovery_limits(settings)
 
@@ -376,15 +406,18 @@ class Crawl:
     ) -> tuple[int, bool]:
         """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well)."""
         async with self._in_flight:
+            pages: list[Exchange] = []
             try:
-                fetched = await fetch(fetcher, _quoted(batch), budget)
+                fetched = await fetch(fetcher, quoted(batch), budget)
             except Exception as exc:  # per-batch boundary: every URL of it gets the error row
                 rows = failed_batch_rows("fetch", batch, exc)
             else:
                 rows = await self._extracted(fetched, source.hints)
+                if self.archive is not None:
+                    pages = exchanges(fetched.answered, fetched.responses)
             self._fetched += len(batch)
             report_progress("fetch", self._fetched, self._planned)
-        await self._ready.put(_Ready(batch, rows))
+        await self._ready.put(_Ready(batch, rows, pages))
         return sum(e.error_type == "SourceTimeout" for e in rows.errors), rows.unexpected == 0
 
     async def _extracted(self, fetched: FetchedBatch, hints: ExtractionHints | None) -> BatchRows:
@@ -395,7 +428,7 @@ class Crawl:
             elif not self._offload:
                 executor = self._pool.executor_for(responses)
                 timeout = self.settings.extract_timeout
-                rows = await extract(_quoted(batch), _quoted(responses), executor, timeout, hints)
+                rows = await extract(quoted(batch), quoted(responses), executor, timeout, hints)
             else:  # Dask: extraction runs on a worker while this process goes on fetching other batches.
                 # PrefectFuture[BatchRows]; typed as a coroutine's
                 future: Any = extract.submit(batch, responses, timeout=self.settings.extract_timeout, hints=hints)
@@ -426,7 +459,8 @@ class Crawl:
     async def _write_parts(self, parts: list[_Ready]) -> None:
         rows = BatchRows.joined(p.rows for p in parts)
         rows.fetches += fetch_rows(self.fetcher.take_robots_responses())
-        loaded = await load(self.settings.db, self.run_id, _quoted(rows))
+        pages = [page for p in parts for page in p.pages]
+        loaded = await load(self.settings.db, self.run_id, quoted(rows), self.archive, quoted(pages))
         articles = [p for p in parts if p.batch]
         batch = [planned for p in articles for planned in p.batch]
         tally_batch(self.summary, batch, BatchRows.joined(p.rows for p in articles), loaded)
@@ -473,12 +507,12 @@ def _single(group: BaseExceptionGroup[Any]) -> BaseException:
     return inner
 
 
-def _quoted(value: T) -> T:
+def quoted(value: T) -> T:
     """`value` wrapped so Prefect passes it to a task without walking it for futures (typed as itself)."""
     return cast(T, quote(value))
 
 
-def _distributed() -> bool:
+def distributed() -> bool:
     """Whether the flow's task runner runs tasks outside this process (Dask), so extraction is submitted."""
     context = FlowRunContext.get()
     return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)

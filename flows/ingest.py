@@ -35,6 +35,7 @@ from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
 from flows.steps import utcnow
+from storage.archive import WarcArchive
 from storage.db import writing
 from storage.dedup import (
     CanonicalRule,
@@ -216,8 +217,11 @@ async def _crawl(
 ) -> CrawlResult:
     """Every source's pipeline, to the last row written; then one summary line."""
     # The environment's proxy variables, read here (once per run), as curl and httpx read them.
+    archive = WarcArchive(settings.archive_path(), max_file_bytes=settings.archive_file_bytes)
     async with Fetcher(settings.fetch, proxies=ProxyEnvironment.from_environ(os.environ)) as fetcher:
-        result = await Crawl(log, flow_name, settings, run_id, summary, fetcher).run(sources, memory)
+        with archive:
+            crawl = Crawl(log, flow_name, settings, run_id, summary, fetcher, archive if settings.archive else None)
+            result = await crawl.run(sources, memory)
     log.info(
         "fetch: %d fetched, %d stored (%d new, %d updated, %d unchanged), %d errors",
         summary.fetched,

@@ -25,6 +25,7 @@ from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
 from flows.runs import innermost, one_line
+from storage.archive import Exchange
 from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, SeenRow
 from storage.state import SeenState
 
@@ -274,6 +275,28 @@ def seen_row(
         published_at=published_at,
         reason=reason or fetched.reason,
     )
+
+
+def exchanges(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> list[Exchange]:
+    """The exchanges of a fetched batch worth archiving: pages that came back (200) or did not change (304)."""
+    return [
+        Exchange(
+            url=planned.candidate.url,
+            fetch_url=response.url,
+            target_url=response.final_url,
+            source=planned.candidate.source,
+            kind=response.kind,
+            status=response.status or 0,
+            fetched_at=response.attempts[-1].started_at if response.attempts else utcnow(),
+            body=response.body,
+            headers=response.headers,
+            request_headers=response.request_headers,
+            http_version=response.http_version,
+            listed=planned.candidate.listed,
+        )
+        for planned, response in zip(batch, responses, strict=True)
+        if response.outcome in ("ok", "not_modified") and response.headers
+    ]
 
 
 def host_batches(items: Sequence[PlannedFetch], size: int) -> list[list[PlannedFetch]]:

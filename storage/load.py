@@ -18,12 +18,13 @@ from typing import Any, get_args
 import duckdb
 import pyarrow as pa
 
-from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, RunStatus, SeenRow
+from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, PageRow, RunStatus, SeenRow
 
 _TS = pa.timestamp("us", tz="UTC")
 # Arrow types of the row dataclasses' field annotations (without "| None": every column is nullable).
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "str": pa.string(),
+    "int": pa.int64(),
     "datetime": _TS,
     "bool": pa.bool_(),
     "tuple[str, ...]": pa.list_(pa.string()),
@@ -89,6 +90,7 @@ SEEN_SCHEMA = pa.schema(
         ("reason", pa.string()),
     ]
 )
+PAGE_SCHEMA = arrow_schema(PageRow)
 ALIAS_SCHEMA = pa.schema([("alias_url", pa.string()), ("url", pa.string()), ("first_seen_at", _TS)])
 
 # The single `author` column users expect, derived from the list.
@@ -194,6 +196,12 @@ def load_errors(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Erro
         _insert(con, "errors", to_arrow(rows, ERROR_SCHEMA), run_id=run_id)
 
 
+def load_pages(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[PageRow]) -> None:
+    """Append where archived pages' records are (after the records are on disk: storage/archive.py)."""
+    if rows:
+        _insert(con, "pages", to_arrow(rows, PAGE_SCHEMA), run_id=run_id)
+
+
 def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRow]) -> None:
     """Upsert the crawl memory; validators and the article link survive a 304 or a failed retry."""
     if not rows:
@@ -251,9 +259,9 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
             con.execute(
                 f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
-                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ? "
+                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ?, text_run_id = ? "
                 "FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
-                [run_id],
+                [run_id, run_id],
             )
             # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
             con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
@@ -268,15 +276,62 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             columns = ", ".join(ARTICLE_SCHEMA.names)
             new_only = " WHERE url NOT IN (SELECT url FROM articles)" if existing else ""
             con.execute(
-                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
-                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming"
+                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id, text_run_id) "
+                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ?, ? FROM incoming"
                 f"{new_only} ORDER BY fetched_at, url",
-                [run_id, run_id],
+                [run_id, run_id, run_id],
             )
     finally:
         con.unregister("incoming")
     new = incoming.num_rows - existing
     return LoadResult(new=new, updated=len(changed_ids), unchanged=existing - len(changed_ids))
+
+
+# What re-extraction compares: the columns extraction decides (not the HTTP validators of the fetch).
+_EXTRACTED_COLUMNS = [c for c in _CONTENT_COLUMNS if c not in ("etag", "last_modified")]
+
+
+def reload_articles(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[ArticleRow], *, updated_at: datetime
+) -> LoadResult:
+    """Articles extracted again from their archived pages: rows whose extracted fields differ are updated (text
+    changed: their signature is dropped, so the dedup step signs and clusters them again), new ones inserted,
+    the rest left as they are, untouched (`updated` counts the rows that changed)."""
+    if not rows:
+        return LoadResult()
+    incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
+    con.register("incoming", incoming)
+    try:
+        differs = " OR ".join(f"a.{c} IS DISTINCT FROM i.{c}" for c in _EXTRACTED_COLUMNS)
+        matched = con.execute(
+            f"SELECT a.article_id, a.content_hash <> i.content_hash, {differs} "
+            "FROM articles a JOIN incoming i USING (url)"
+        ).fetchall()
+        changed = [article_id for article_id, _, differ in matched if differ]
+        rewritten = [article_id for article_id, text_changed, differ in matched if differ and text_changed]
+        if changed:
+            assignments = ", ".join(f"{c} = i.{c}" for c in _EXTRACTED_COLUMNS)
+            con.execute(
+                f"UPDATE articles SET {assignments}, author = {_AUTHOR.format('i.')}, updated_at = ?, "
+                "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.article_id IN "
+                "(SELECT unnest(?))",
+                [updated_at, run_id, changed],
+            )
+        if rewritten:
+            con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [rewritten])
+            con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [rewritten])
+        if len(matched) < incoming.num_rows:
+            columns = ", ".join(ARTICLE_SCHEMA.names)
+            con.execute(
+                f"INSERT INTO articles (article_id, {columns}, author, first_run_id, last_run_id) "
+                f"SELECT nextval('article_ids'), {columns}, {_AUTHOR.format('')}, ?, ? FROM incoming "
+                "WHERE url NOT IN (SELECT url FROM articles) ORDER BY fetched_at, url",
+                [run_id, run_id],
+            )
+    finally:
+        con.unregister("incoming")
+    new = incoming.num_rows - len(matched)
+    return LoadResult(new=new, updated=len(changed), unchanged=len(matched) - len(changed))
 
 
 def _insert(

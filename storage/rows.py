@@ -102,6 +102,26 @@ class AliasRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRow:
+    """Where one fetched page's record is in the WARC archive (a row of `pages`, minus the run id)."""
+
+    url: str  # the key the page is remembered under (seen_urls.url)
+    fetch_url: str
+    target_url: str  # the response's URL after redirects (WARC-Target-URI)
+    source: str | None
+    kind: str
+    listed: bool
+    record_type: str  # response | revisit
+    record_id: str
+    warc_file: str  # relative to the archive folder
+    record_offset: int
+    record_length: int
+    payload_digest: str
+    status: int
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LoadResult:
     """What loading a batch of articles did."""
 

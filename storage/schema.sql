@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS articles (
 -- Added 2026-12 (earlier files have no such columns; their rows keep NULL until re-fetched).
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS published_from VARCHAR;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS is_accessible_for_free BOOLEAN;
+-- The crawl or ingest run whose fetch gave the stored text (not a 304, not reextract): an archived page of an
+-- earlier run is older than the text, and reextract leaves it. NULL in rows stored before the column existed.
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS text_run_id VARCHAR;
 
 -- Other URLs that led to a stored article (tracking variants, redirects, non-canonical paths).
 CREATE TABLE IF NOT EXISTS url_aliases (
@@ -119,6 +122,42 @@ CREATE TABLE IF NOT EXISTS seen_urls (
 );
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS reason VARCHAR;
+
+-- Every archived response: where its WARC record is (storage/archive.py). Written in the batch's transaction
+-- after the record is on disk, so a row never points at a missing or partial record.
+CREATE TABLE IF NOT EXISTS pages (
+    url            VARCHAR NOT NULL,         -- the key the page is remembered under (seen_urls.url)
+    fetch_url      VARCHAR NOT NULL,         -- the address requested
+    target_url     VARCHAR NOT NULL,         -- the response's URL after redirects (WARC-Target-URI)
+    source         VARCHAR,
+    kind           VARCHAR NOT NULL,         -- article | feed | sitemap
+    listed         BOOLEAN NOT NULL,         -- listed by a feed or sitemap (extraction judges index pages by it)
+    record_type    VARCHAR NOT NULL,         -- response | revisit (a 304 Not Modified)
+    record_id      VARCHAR NOT NULL,         -- WARC-Record-ID
+    warc_file      VARCHAR NOT NULL,         -- file name in the archive folder
+    record_offset  BIGINT NOT NULL,          -- where the record's gzip member starts in the file
+    record_length  BIGINT NOT NULL,          -- its bytes (OFFSET is a reserved word in SQL)
+    payload_digest VARCHAR NOT NULL,         -- WARC-Payload-Digest (a revisit: the stored response's)
+    status         INTEGER NOT NULL,
+    fetched_at     TIMESTAMPTZ NOT NULL,
+    run_id         VARCHAR NOT NULL
+);
+
+-- WARC files ingested by `copydesk ingest-warc`: how far each got, so a killed ingest resumes where it stopped.
+-- Updated in each batch's transaction, with the batch's rows.
+CREATE TABLE IF NOT EXISTS warc_files (
+    path          VARCHAR PRIMARY KEY,       -- absolute path of the file
+    size          BIGINT NOT NULL,
+    done_offset   BIGINT NOT NULL,           -- every record before this byte is ingested
+    records       BIGINT NOT NULL,
+    pages         BIGINT NOT NULL,           -- HTML responses extracted
+    skipped       JSON,                      -- records not extracted, by reason: {"http_status": 3, "type": 12}
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ,               -- NULL while the file is partly ingested
+    run_id        VARCHAR NOT NULL
+);
+-- Why the file could not be read past done_offset (NULL: no problem); the next ingest tries it again from there.
+ALTER TABLE warc_files ADD COLUMN IF NOT EXISTS error VARCHAR;
 
 -- MinHash signature of every clustered article (uint32 values packed little-endian).
 CREATE TABLE IF NOT EXISTS signatures (

@@ -29,7 +29,16 @@ ROW_ONLY = {"source", "content_hash", "fetched_at", "etag", "last_modified", "pu
 # The page's own canonical URL decides the row's key (flows.steps.article_url), it is not a column.
 NOT_STORED = {"canonical_url"}
 # Columns the database keeps per article: ids, clustering, the joined author, its history.
-TABLE_ONLY = {"article_id", "author", "updated_at", "cluster_id", "is_canonical", "first_run_id", "last_run_id"}
+TABLE_ONLY = {
+    "article_id",
+    "author",
+    "updated_at",
+    "cluster_id",
+    "is_canonical",
+    "first_run_id",
+    "last_run_id",
+    "text_run_id",
+}
 # DuckDB's name for each Arrow type of ARTICLE_SCHEMA.
 DUCKDB_TYPES = {
     pa.string(): "VARCHAR",

@@ -9,8 +9,10 @@ exactly once and the clusters are the true ones. COPYDESK_KILL_REPEATS=20 runs t
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
+import io
 import os
 import queue
 import random
@@ -32,8 +34,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from storage._bandruns import RUN_ARRAYS
+from storage.archive import default_archive_dir, read_response
 from storage.db import connect
 
 pytestmark = [
@@ -239,12 +245,13 @@ def _copydesk() -> list[str]:
 class Run:
     """`copydesk run` in its own process group, its log lines collected by a thread as they come."""
 
-    def __init__(self, sources: Path, db: Path, env: dict[str, str]) -> None:
+    def __init__(self, sources: Path, db: Path, env: dict[str, str], command: tuple[str, ...] = ("run",)) -> None:
         self.db = db
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.log: list[str] = []
+        flags = ("--allow-private",) if command == ("run",) else ()
         self.proc = subprocess.Popen(
-            [*_copydesk(), "run", "--sources", str(sources), "--db", str(db), "--allow-private"],
+            [*_copydesk(), *command, "--sources", str(sources), "--db", str(db), *flags],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -372,6 +379,8 @@ TABLES = (
     "lsh_runs",
     "dup_pairs",
     "cluster_merges",
+    "pages",
+    "warc_files",
 )
 ORPHANS = {
     "signature without article": "SELECT count(*) FROM signatures "
@@ -391,6 +400,7 @@ ORPHANS = {
     "WHERE n <> (SELECT max(n) FROM (SELECT count(*) AS n FROM lsh_bands GROUP BY article_id))",
     "fetch of unknown run": "SELECT count(*) FROM fetches WHERE run_id NOT IN (SELECT run_id FROM runs)",
     "article URL twice": "SELECT count(*) - count(DISTINCT url) FROM articles",
+    "page of unknown run": "SELECT count(*) FROM pages WHERE run_id NOT IN (SELECT run_id FROM runs)",
 }
 
 
@@ -404,10 +414,31 @@ def assert_consistent(db: Path) -> None:
         assert tables == len(TABLES), "half a schema"
         found = {name: con.execute(sql).fetchone()[0] for name, sql in ORPHANS.items()}  # type: ignore[index]
         runs = [name for (name,) in con.execute("SELECT name FROM lsh_runs").fetchall()]
+        pages = con.execute(
+            "SELECT warc_file, record_offset, record_length, payload_digest FROM pages WHERE record_type = 'response'"
+        ).fetchall()
     assert {k: v for k, v in found.items() if v} == {}
     # Every registered run file is whole (storage/_bandruns.py writes, fsyncs and renames before registering).
     missing = [f"{r}/{a}.npy" for r in runs for a in RUN_ARRAYS if not Path(f"{db}.lsh", r, f"{a}.npy").is_file()]
     assert missing == []
+    assert_archived(db, pages)
+
+
+def assert_archived(db: Path, pages: list[tuple[str, int, int, str]]) -> None:
+    """Every `pages` row points at a whole record in the archive, whose payload is the one it says."""
+    folder = default_archive_dir(db)
+    for warc_file, offset, length, digest in pages:
+        body = read_response(folder, warc_file, offset, length).body
+        assert "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode() == digest
+
+
+def assert_archive_reads_back(db: Path) -> None:
+    """After a run that completed, every WARC file reads whole with warcio, digests checked: no torn tail left."""
+    files = sorted(default_archive_dir(db).glob("*.warc.gz"))
+    assert files
+    for path in files:
+        with path.open("rb") as stream:
+            assert sum(1 for _ in ArchiveIterator(stream, check_digests="raise")) > 0
 
 
 def assert_complete(db: Path, room: Newsroom) -> None:
@@ -460,6 +491,45 @@ def test_a_killed_run_is_finished_by_the_next_one(
         assert reader.answers == sorted(reader.answers)
     assert_consistent(db)
     assert_complete(db, newsroom)
+    assert_archive_reads_back(db)
+
+
+def write_newsroom_warc(room: Newsroom, path: Path) -> None:
+    """A gzipped WARC, written by warcio, of every article page of the newsroom as its sites answer it."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url in sorted(room.stories):
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body, headers = response.read(), [("Content-Type", response.headers["Content-Type"])]
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+            )
+            writer.write_record(record)
+
+
+@pytest.mark.parametrize("repeat", range(max(REPEATS // 2, 1)))
+def test_a_killed_warc_ingest_is_finished_by_the_next_one(
+    repeat: int, newsroom: Newsroom, run_env: dict[str, str], tmp_path: Path
+) -> None:
+    sources, db, warc = tmp_path / "sources.toml", tmp_path / "news.duckdb", tmp_path / "news.warc.gz"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    write_newsroom_warc(newsroom, warc)
+    command = ("ingest-warc", str(warc))
+    killed = Run(sources, db, run_env, command)
+    # Batches of 10 pages: killed while writing one of the first ones, or while signing and clustering.
+    landed = killed.wait_for_write_lock(nth=random.Random(repeat).randint(2, 8))
+    assert landed, "".join(killed.log[-20:])
+    killed.kill()
+    assert_consistent(db)
+    final = Run(sources, db, run_env, command)
+    assert final.finish() == 0, "".join(final.log[-40:])
+    assert_consistent(db)
+    assert_complete(db, newsroom)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT records, pages, finished_at IS NOT NULL FROM warc_files").fetchall() == [
+            (len(newsroom.stories), len(newsroom.stories), True)
+        ]
 
 
 class Reader:

@@ -36,6 +36,7 @@ HOSTILE, PROXIES, DISCOVER = (
     "tests/crawl/test_proxies.py",
     "tests/crawl/test_discover.py",
 )
+ARCHIVE = "tests/flows/test_archive_flow.py"
 HERE, RUNS, STEPS = "tests/test_every_setting.py", "tests/flows/test_hostile_runs.py", "tests/flows/test_steps.py"
 PER_HOST = "test_a_sources_per_host_concurrency_is_how_many_of_its_requests_a_host_sees_at_once"
 
@@ -63,6 +64,10 @@ SETTINGS = {
     "extract_timeout": "tests/flows/test_extraction.py::test_worker_processes_interrupt_a_page_past_its_budget",
     # The dedup step opens its connection with writing(db, memory_limit=settings.db_memory_limit).
     "db_memory_limit": "tests/storage/test_db.py::test_memory_limit_bounds_duckdb",
+    "archive": f"{ARCHIVE}::test_with_archive_off_nothing_is_archived",
+    # The archive test's runs set archive_dir (the files are there) and a small archive_file_bytes (several files).
+    "archive_dir": f"{ARCHIVE}::test_every_article_page_is_archived_once_and_its_row_points_at_its_record",
+    "archive_file_bytes": f"{ARCHIVE}::test_the_files_roll_at_their_size_and_read_back_whole_with_warcio",
     "user_agent": f"{HOSTILE}::test_a_disallowed_url_has_a_row_with_reason_robots",
     "contact_url": f"{SOURCES}::test_a_sources_user_agent_headers_and_cookies_reach_its_requests_only",
     "headers": f"{SOURCES}::test_a_sources_user_agent_headers_and_cookies_reach_its_requests_only",

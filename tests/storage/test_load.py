@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -185,3 +186,27 @@ def test_a_run_that_finished_is_not_marked_abandoned(tmp_path: Path) -> None:
         finish_run(con, "r1", finished_at=NOW, status="completed", counts={})
         mark_abandoned(con, {"r1": "abandoned: late"}, finished_at=NOW)
         assert con.execute("SELECT status, error FROM runs").fetchall() == [("completed", None)]
+
+
+def test_reloading_rewrites_only_what_extraction_changed_and_unsigns_changed_text(tmp_path: Path) -> None:
+    from extractors.fingerprint import DedupParams
+    from storage.dedup import assign_clusters
+    from storage.load import reload_articles
+
+    words = " ".join(f"word{i}" for i in range(60))
+    rows = [article(f"http://a.example/{n}", f"{words} story {n}", title=f"T{n}") for n in range(3)]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", rows)
+        assign_clusters(con, "r1", DedupParams())
+        later = datetime(2026, 12, 1, tzinfo=UTC)
+        edited = [rows[0], replace(rows[1], title="New title"), replace(rows[2], text="Other text.", content_hash="x")]
+        result = reload_articles(con, "r2", [*edited, article("http://a.example/new")], updated_at=later)
+        stored = con.execute("SELECT url, title, updated_at, last_run_id FROM articles ORDER BY url").fetchall()
+        signed = {
+            r[0] for r in con.execute("SELECT a.url FROM articles a JOIN signatures USING (article_id)").fetchall()
+        }
+    assert (result.updated, result.new, result.unchanged) == (2, 1, 1)
+    assert stored[0] == ("http://a.example/0", "T0", None, "r1")  # unchanged: untouched
+    assert stored[1] == ("http://a.example/1", "New title", later, "r2")
+    assert stored[2][2:] == (later, "r2")
+    assert signed == {"http://a.example/0", "http://a.example/1"}  # changed text waits to be signed again

@@ -1,0 +1,162 @@
+"""Reading WARC files for `ingest-warc`: which files, which source a page is of, and its records as the crawl's
+planned fetches and responses, batch by batch, with each file's progress. No Prefect and no DuckDB here.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from textwrap import shorten
+from urllib.parse import urlsplit
+
+from crawl._http import content_type_problem
+from crawl.discover import Candidate
+from crawl.fetch import Fetched
+from crawl.sources import Source
+from extractors.urls import InvalidURLError, canonicalize_url
+from flows.steps import PlannedFetch
+from storage.archive import ArchivedResponse, read_records
+from storage.pages import WarcProgress
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+MAX_REASON_CHARS = 300  # of why a file could not be read, as recorded
+
+
+class WarcInputError(ValueError):
+    """The paths given to ingest-warc name no WARC file."""
+
+
+@dataclass(slots=True)
+class WarcBatch:
+    """Pages read from one file, and the file's progress once they are written."""
+
+    planned: list[PlannedFetch]
+    responses: list[Fetched]
+    progress: WarcProgress
+
+
+def warc_paths(patterns: Sequence[str]) -> list[Path]:
+    """The WARC files named by files, folders (their .warc and .warc.gz files, recursively) or globs, sorted."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        matches = [Path(p) for p in glob.glob(pattern, recursive=True)] or [Path(pattern)]
+        for match in matches:
+            if match.is_dir():
+                found.update(p for p in match.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+            elif match.is_file() and match.name.endswith(WARC_SUFFIXES):
+                found.add(match)
+            elif match.is_file():
+                raise WarcInputError(f"{match}: not a WARC file (expected a name ending in .warc or .warc.gz)")
+    if not found:
+        raise WarcInputError(f"no .warc or .warc.gz files in {list(patterns)}; pass files, folders or globs")
+    return sorted(p.resolve() for p in found)
+
+
+def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
+    """A page URL -> its source's name: the source with a feed, sitemap or homepage on its host, else the host."""
+    by_host: dict[str, str] = {}
+    for source in sources:
+        for url in (source.homepage, *source.feeds, *source.sitemaps):
+            if url:
+                by_host.setdefault(_host(url), source.name)
+
+    def name(url: str) -> str:
+        host = _host(url)
+        return by_host.get(host, host)
+
+    return name
+
+
+def _host(url: str) -> str:
+    """A URL's host without www. (and its port, if it names one: sites on one address, other ports)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
+    """A response record as the crawl's planned fetch and response, or why it is skipped (a `fetches` reason)."""
+    if response.status != 200:
+        return "http_status"
+    content_type = response.header("content-type")
+    if content_type_problem("article", content_type):
+        return "type"
+    if response.header("x-copydesk-truncated"):
+        return "size"
+    if not response.body:
+        return "empty"
+    try:
+        key = canonicalize_url(response.target_url)
+    except InvalidURLError:
+        return "bad_url"
+    # Not listed: a WARC does not say whether a feed or a news sitemap named the page, so a page is judged an
+    # index as a crawl judges one it found by a link (on a generated world: the same articles as its crawl).
+    candidate = Candidate(key, source_of(response.target_url), fetch_url=response.target_url)
+    fetched = Fetched(
+        response.target_url,
+        "article",
+        "ok",
+        response.target_url,
+        200,
+        body=response.body,
+        content_type=content_type,
+        etag=response.header("etag"),
+        last_modified=response.header("last-modified"),
+    )
+    return PlannedFetch(candidate), fetched
+
+
+def read_batches(
+    paths: Sequence[Path],
+    progress: dict[str, WarcProgress],
+    *,
+    size: int,
+    source_of: Callable[[str], str],
+    max_bytes: int,
+) -> Iterator[WarcBatch]:
+    """Batches of pages of each file not yet finished, from where its last ingest stopped; the last of each file
+    (possibly without pages) marks it finished, or carries why the rest of the file could not be read."""
+    for path in paths:
+        done = progress.get(str(path)) or WarcProgress(str(path), path.stat().st_size)
+        if done.finished:
+            continue
+        done = replace(done, error=None)
+        batch = WarcBatch([], [], done)
+        skipped = dict(done.skipped)
+        try:
+            for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
+                page = page_of(record.response, source_of=source_of) if record.response else None
+                if page is not None and record.truncated:  # part of a page: extracted, it would be stored as whole
+                    page = "truncated"
+                if isinstance(page, str):
+                    skipped[page] = skipped.get(page, 0) + 1
+                elif page is not None:
+                    batch.planned.append(page[0])
+                    batch.responses.append(page[1])
+                done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
+                done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
+                batch.progress = done
+                if len(batch.planned) >= size:
+                    yield batch
+                    batch = WarcBatch([], [], done)
+        except Exception as exc:  # per-file boundary: a malformed or torn file stops there, the next file goes on
+            # The pages read before the bad spot are kept; the file stays unfinished, tried again by the next ingest.
+            # Bounded: warcio quotes the first line of a file it cannot read, whatever its length.
+            reason = shorten(str(exc), MAX_REASON_CHARS)
+            message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {reason}"
+            batch.progress = replace(done, error=message)
+        else:
+            batch.progress = replace(done, finished=True)
+        yield batch
+
+
+def by_source(batch: WarcBatch) -> dict[str, tuple[list[PlannedFetch], list[Fetched]]]:
+    """A batch's pages and responses grouped by source (CC-NEWS files mix hosts)."""
+    groups: dict[str, tuple[list[PlannedFetch], list[Fetched]]] = {}
+    for planned, response in zip(batch.planned, batch.responses, strict=True):
+        group = groups.setdefault(planned.candidate.source, ([], []))
+        group[0].append(planned)
+        group[1].append(response)
+    return groups

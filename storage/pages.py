@@ -1,0 +1,150 @@
+"""Reading the `pages` table: where the archive's records are, for the archive writer and for re-extraction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from storage.archive import StoredResponse
+from storage.rows import DateSource
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPage:
+    """The latest archived response of one page, and what re-extracting it needs from the crawl."""
+
+    url: str
+    fetch_url: str
+    source: str | None
+    listed: bool
+    warc_file: str
+    record_offset: int
+    record_length: int
+    payload_digest: str  # the record's WARC-Payload-Digest: what it read back must match
+    fetched_at: datetime
+    # The date its feed or sitemap gave, kept on the stored article (the crawl's fallback for an undated page).
+    listing_date: datetime | None = None
+    listing_date_from: DateSource | None = None
+    # The stored article's text came from a later run's fetch (archiving off then, or an ingest-warc):
+    # extracting this page again would put older text back.
+    stale: bool = False
+
+
+def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
+    """The end of the last record of `warc_file` a `pages` row points at (0 if none does)."""
+    ((end,),) = con.execute(  # fetchall: no unfinished result left on the batch's connection
+        "SELECT coalesce(max(record_offset + record_length), 0) FROM pages WHERE warc_file = ?", [warc_file]
+    ).fetchall()
+    return int(end)
+
+
+def stored_responses(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, StoredResponse]:
+    """The latest archived response record of each URL (by the key it is remembered under), for revisits."""
+    urls = list(urls)
+    if not urls:
+        return {}
+    rows = con.execute(
+        """
+        SELECT url, arg_max(record_id, fetched_at), arg_max(payload_digest, fetched_at),
+               arg_max(target_url, fetched_at), max(fetched_at)
+        FROM pages WHERE record_type = 'response' AND url IN (SELECT unnest(?)) GROUP BY url
+        """,
+        [urls],
+    ).fetchall()
+    return {url: StoredResponse(record_id, digest, target, at) for url, record_id, digest, target, at in rows}
+
+
+def archived_pages(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    sources: Iterable[str] = (),
+    since: datetime | None = None,
+    url_like: str | None = None,
+) -> list[ArchivedPage]:
+    """The latest archived response of every article page, optionally of some sources, fetched since a
+    time, or whose URL (or the article URL it gave) matches a SQL LIKE pattern; in fetch order."""
+    names = list(sources)
+    rows = con.execute(
+        """
+        WITH latest AS (  -- one whole row per URL (ties on fetched_at broken by position, never mixed)
+            SELECT url, fetch_url, source, listed, warc_file, record_offset, record_length, payload_digest,
+                   fetched_at, run_id
+            FROM pages WHERE kind = 'article' AND record_type = 'response'
+            QUALIFY row_number() OVER (
+                PARTITION BY url ORDER BY fetched_at DESC, warc_file DESC, record_offset DESC
+            ) = 1
+        )
+        SELECT l.url, l.fetch_url, l.source, l.listed, l.warc_file, l.record_offset, l.record_length,
+               l.payload_digest, l.fetched_at,
+               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
+               CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END,
+               coalesce(text_run.started_at > page_run.started_at, false)
+        FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
+            LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id
+            LEFT JOIN runs page_run ON page_run.run_id = l.run_id
+        WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))
+          AND (?::TIMESTAMPTZ IS NULL OR l.fetched_at >= ?::TIMESTAMPTZ)
+          AND (?::VARCHAR IS NULL OR l.url LIKE ? OR s.article_url LIKE ?)
+        ORDER BY l.fetched_at, l.url
+        """,
+        [names, names, since, since, url_like, url_like, url_like],
+    ).fetchall()
+    return [ArchivedPage(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WarcProgress:
+    """How far `copydesk ingest-warc` got through one WARC file."""
+
+    path: str
+    size: int
+    done_offset: int = 0
+    records: int = 0
+    pages: int = 0
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    finished: bool = False
+    # Why the file could not be read past done_offset (a malformed or torn file): the next ingest tries again.
+    error: str | None = None
+
+
+def warc_progress(con: duckdb.DuckDBPyConnection, paths: Iterable[str]) -> dict[str, WarcProgress]:
+    """The stored progress of the given files (absent: never started)."""
+    rows = con.execute(
+        "SELECT path, size, done_offset, records, pages, skipped, finished_at IS NOT NULL, error FROM warc_files "
+        "WHERE path IN (SELECT unnest(?))",
+        [list(paths)],
+    ).fetchall()
+    return {
+        path: WarcProgress(path, size, done, records, pages, json.loads(skipped or "{}"), finished, error)
+        for path, size, done, records, pages, skipped, finished, error in rows
+    }
+
+
+def save_progress(con: duckdb.DuckDBPyConnection, run_id: str, progress: WarcProgress, *, now: datetime) -> None:
+    """Record how far a file got (in the transaction of the batch that got it there)."""
+    con.execute(
+        """
+        INSERT INTO warc_files
+            (path, size, done_offset, records, pages, skipped, started_at, finished_at, run_id, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (path) DO UPDATE SET size = excluded.size, done_offset = excluded.done_offset,
+            records = excluded.records, pages = excluded.pages, skipped = excluded.skipped,
+            finished_at = excluded.finished_at, run_id = excluded.run_id, error = excluded.error
+        """,
+        [
+            progress.path,
+            progress.size,
+            progress.done_offset,
+            progress.records,
+            progress.pages,
+            json.dumps(dict(progress.skipped), sort_keys=True),
+            now,
+            now if progress.finished else None,
+            run_id,
+            progress.error,
+        ],
+    )

@@ -1,0 +1,221 @@
+"""The page archive in real runs over the bundled sample newsroom, and `copydesk reextract` over it.
+
+One module fixture crawls twice (the second run's re-checks answer 304), re-extracts right after (nothing may
+change), then re-extracts one source with an extraction hint added (only its changed pages may change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from flows.cli import main
+from flows.demo import DemoSites, load_expected, serve_demo_sites
+from flows.ingest import ingest
+from storage.archive import read_response
+from storage.db import writing
+from storage.load import load_articles, start_run
+from storage.rows import ArticleRow
+
+EXPECTED = load_expected()
+# Small enough that the first crawl's ~50 KB of pages fill several files.
+FILE_BYTES = 20_000
+ROWS = "SELECT url, article_id, cluster_id, content_hash, title, text, updated_at, last_run_id FROM articles"
+# A hint that changes the text of one source's pages: its first paragraph dropped.
+HINTED = "harbourtimes"
+HINT = 'exclude_selectors = ["article p:first-of-type"]\n'
+
+
+@dataclass
+class Archived:
+    sites: DemoSites
+    db: Path
+    archive: Path
+    runs: list[dict[str, Any]]
+    before: dict[str, tuple[Any, ...]]  # articles after the crawls
+    plain: str  # `copydesk reextract` output right after the crawls
+    after_plain: dict[str, tuple[Any, ...]]
+    hinted: str  # output of a reextract of HINTED with the hint added
+    after_hint: dict[str, tuple[Any, ...]]
+    signed_after_hint: int
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def articles(db: Path) -> dict[str, tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {row[0]: row for row in con.execute(ROWS).fetchall()}
+
+
+def reextract_cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["reextract", *args]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def archived(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
+    tmp = tmp_path_factory.mktemp("archive")
+    db, sources, hinted, folder = tmp / "news.duckdb", tmp / "sources.toml", tmp / "hinted.toml", tmp / "warcs"
+    settings = f'\n[settings]\nper_host_delay = 0.0\narchive_dir = "{folder}"\narchive_file_bytes = {FILE_BYTES}\n'
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml() + settings, encoding="utf-8")
+        blocks = sites.sources_toml().replace(f'name = "{HINTED}"\n', f'name = "{HINTED}"\n{HINT}')
+        hinted.write_text(blocks + settings, encoding="utf-8")
+        runs = [asyncio.run(ingest(str(sources), db=str(db), allow_private=True)) for _ in range(2)]
+    before = articles(db)
+    yield Archived(sites, db, folder, runs, before, *_reextracts(db, sources, hinted))
+
+
+def _reextracts(db: Path, sources: Path, hinted: Path) -> tuple[str, dict[str, Any], str, dict[str, Any], int]:
+    """`copydesk reextract` as is, then of one source with a hint added; the CLI's output captured by hand (a
+    module fixture cannot take the function-scoped capsys)."""
+    plain = io.StringIO()
+    with contextlib.redirect_stdout(plain):
+        assert main(["reextract", "--sources", str(sources), "--db", str(db)]) == 0
+    after_plain = articles(db)
+    hint = io.StringIO()
+    with contextlib.redirect_stdout(hint):
+        assert main(["reextract", "--sources", str(hinted), "--db", str(db), "--source", HINTED]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((signed,),) = con.execute(
+            "SELECT count(*) FROM articles WHERE article_id IN (SELECT article_id FROM signatures)"
+        ).fetchall()
+    return plain.getvalue(), after_plain, hint.getvalue(), articles(db), signed
+
+
+def sha1_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
+def test_every_article_page_is_archived_once_and_its_row_points_at_its_record(archived: Archived) -> None:
+    rows = archived.query(
+        "SELECT url, warc_file, record_offset, record_length, payload_digest, run_id FROM pages "
+        "WHERE record_type = 'response'"
+    )
+    assert len(rows) == len({r[0] for r in rows}) == len(EXPECTED["articles"])
+    assert {r[5] for r in rows} == {archived.runs[0]["run_id"]}
+    for _, warc_file, offset, length, digest, _ in rows:
+        response = read_response(archived.archive, warc_file, offset, length)
+        assert response.status == 200 and sha1_digest(response.body) == digest
+
+
+def test_a_recheck_answered_304_is_a_revisit_of_the_stored_response(archived: Archived) -> None:
+    revisits = archived.query(
+        "SELECT v.payload_digest = r.payload_digest, v.status FROM pages v JOIN pages r USING (url) "
+        "WHERE v.record_type = 'revisit' AND r.record_type = 'response' AND v.run_id = ?",
+        [archived.runs[1]["run_id"]],
+    )
+    assert len(revisits) == archived.runs[1]["unchanged"] > 0
+    assert set(revisits) == {(True, 304)}
+
+
+def test_the_files_roll_at_their_size_and_read_back_whole_with_warcio(archived: Archived) -> None:
+    files = sorted(archived.archive.glob("*.warc.gz"))
+    assert len(files) > 1
+    assert all(f.stat().st_size < FILE_BYTES + 20_000 for f in files)  # closed once past the limit
+    types: list[str] = []
+    for path in files:
+        with path.open("rb") as stream:
+            types += [record.rec_type for record in ArchiveIterator(stream, check_digests="raise")]
+    (pages,) = archived.query("SELECT count(*) FROM pages")
+    assert types.count("request") == pages[0]
+    assert types.count("response") + types.count("revisit") == pages[0]
+
+
+def test_reextract_right_after_a_crawl_changes_nothing(archived: Archived) -> None:
+    assert f"{len(EXPECTED['articles'])} archived pages, 0 rows changed" in archived.plain
+    assert archived.after_plain == archived.before  # every row as it was: text, cluster ids, updated_at
+    statuses = archived.query("SELECT status FROM runs WHERE params->>'flow' = 'reextract'")
+    assert len(statuses) >= 2 and set(statuses) == {("completed",)}
+
+
+def test_reextract_with_a_new_hint_updates_only_the_pages_it_changes(archived: Archived) -> None:
+    (stored,) = archived.query("SELECT count(*) FROM articles WHERE source = ?", [HINTED])
+    assert f"{stored[0]} archived pages, {stored[0]} rows changed ({stored[0]} updated, 0 new)" in archived.hinted
+    changed = {url for url, row in archived.after_hint.items() if row != archived.before[url]}
+    sources = dict(archived.query("SELECT url, source FROM articles"))
+    assert changed and {sources[url] for url in changed} == {HINTED}
+    for url in changed:
+        old, new = archived.before[url], archived.after_hint[url]
+        assert new[1] == old[1] and len(new[5]) < len(old[5])  # same article id, text without its first paragraph
+        assert new[6] is not None  # updated_at says when
+    assert archived.signed_after_hint == len(archived.before)  # the changed ones were signed again
+
+
+def test_reextract_filters_by_time_and_url(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(archived.db)
+    assert "0 archived pages" in reextract_cli(capsys, "--db", db, "--since", "2999-01-01")
+    assert "1 archived pages" in reextract_cli(capsys, "--db", db, "--url-like", "%late-frost%")
+
+
+def test_with_archive_off_nothing_is_archived(prefect_harness: None, tmp_path: Path) -> None:
+    db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.0\narchive = false\n")
+        summary = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    assert summary["new"] == len(EXPECTED["articles"])
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM pages").fetchall() == [(0,)]
+    assert not (tmp_path / "news-archive").exists()
+
+
+def test_a_corrupt_archived_record_is_an_error_row_and_the_other_pages_are_reextracted(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, folder = tmp_path / "copy.duckdb", tmp_path / "copy-archive"  # the archive next to the database
+    shutil.copy(archived.db, db)
+    shutil.copytree(archived.archive, folder)
+    (url, warc_file, offset, length), *_ = archived.query(
+        "SELECT url, warc_file, record_offset, record_length FROM pages "
+        "WHERE kind = 'article' AND record_type = 'response' ORDER BY url"
+    )
+    with (folder / warc_file).open("r+b") as file:  # garble the middle of the record's gzip member
+        file.seek(offset + length // 2)
+        file.write(b"\x00garbled\xff" * 4)
+    out = reextract_cli(capsys, "--db", str(db))
+    pages = len(archived.query("SELECT DISTINCT url FROM pages WHERE kind = 'article' AND record_type = 'response'"))
+    # every other page extracted again (the hinted source's rows go back to the crawl's: no hint given here)
+    assert f"{pages} archived pages, " in out and "0 not articles, 1 unreadable" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        errors = con.execute(
+            "SELECT e.url, e.error_type, e.message FROM errors e JOIN runs r USING (run_id) "
+            "WHERE r.params->>'flow' = 'reextract' AND r.started_at = (SELECT max(started_at) FROM runs)"
+        ).fetchall()
+    assert [(u, t) for u, t, _ in errors] == [(url, "ArchiveError")]
+    assert warc_file in errors[0][2]
+
+
+def test_reextract_leaves_an_article_whose_text_a_later_run_fetched(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(archived.db, db)
+    shutil.copytree(archived.archive, tmp_path / "copy-archive")
+    later = datetime.now(UTC) + timedelta(days=1)
+    with writing(db) as con:  # a later run, archive off, fetched a new version of one article
+        ((url, source),) = con.execute("SELECT url, source FROM articles ORDER BY url LIMIT 1").fetchall()
+        start_run(con, "later", started_at=later, params={"flow": "run"})
+        newer = ArticleRow(url=url, source=source, text="The newer text.", content_hash="newer", fetched_at=later)
+        assert load_articles(con, "later", [newer]).updated == 1
+    out = reextract_cli(capsys, "--db", str(db))
+    assert "1 stale" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((text,),) = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
+    assert text == "The newer text."  # not the archived page's older text

@@ -1,0 +1,280 @@
+"""`copydesk ingest-warc` over WARC files written by warcio itself (capture_http around real loopback requests):
+the same articles as a crawl of the same sites, nothing ingested twice, skips counted by reason."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawl.sources import Source
+from flows.cli import main
+from flows.demo import DemoSites, load_expected, serve_demo_sites
+from flows.ingest import ingest
+from flows.warc_ingest import ingest_warc
+from flows.warc_input import WarcInputError, read_batches, source_namer, warc_paths
+from storage.pages import WarcProgress
+from tests.flows.test_dask import read_artifacts
+
+EXPECTED = load_expected()
+ARTICLES = "SELECT url, source, title, text, published_at FROM articles ORDER BY url"
+
+
+def get(url: str) -> tuple[str, str, str, bytes]:
+    """(url, status line, content type, body) of a real request to a loopback site."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return url, f"{response.status} {response.reason}", response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:  # a 404 is archived like any answer
+        with exc:
+            return url, f"{exc.code} {exc.reason}", exc.headers["Content-Type"] or "text/html", exc.read()
+
+
+def capture(path: Path, urls: list[str]) -> None:
+    """A gzipped WARC, written by warcio, of these URLs as the sites answer them (request and response records)."""
+    write_warc(path, [get(url) for url in urls], gzip=True)
+
+
+def partition(db: Path) -> set[frozenset[str]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT cluster_id, list(url) FROM articles GROUP BY cluster_id").fetchall()
+    return {frozenset(urls) for _, urls in rows}
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@dataclass
+class Ingested:
+    sites: DemoSites
+    crawled: Path
+    ingested: Path
+    first: str
+    second: str
+    warcs: Path
+    sources: Path
+
+
+def run_cli(*args: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(args)) == 0
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def ingested(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
+    tmp = tmp_path_factory.mktemp("warc")
+    sources, crawled, ingested, warcs = tmp / "sources.toml", tmp / "crawl.duckdb", tmp / "warc.duckdb", tmp / "cc"
+    warcs.mkdir()
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.0\narchive = false\n")
+        asyncio.run(ingest(str(sources), db=str(crawled), allow_private=True))
+        pages = [sites.base_urls[a["site"]] + a["path"] for a in EXPECTED["articles"]]
+        others = [f"{base}/robots.txt" for base in sites.base_urls.values()]
+        others.append(next(iter(sites.base_urls.values())) + "/no-such-page.html")
+        capture(warcs / "CC-NEWS-00001.warc.gz", pages[: len(pages) // 2] + others)
+        capture(warcs / "CC-NEWS-00002.warc.gz", pages[len(pages) // 2 :])
+    first = run_cli("ingest-warc", str(warcs), "--db", str(ingested), "--sources", str(sources))
+    second = run_cli("ingest-warc", str(warcs / "*.warc.gz"), "--db", str(ingested), "--sources", str(sources))
+    yield Ingested(sites, crawled, ingested, first, second, warcs, sources)
+
+
+def test_a_warc_of_the_sites_gives_the_same_articles_and_clusters_as_a_crawl(ingested: Ingested) -> None:
+    assert len(query(ingested.ingested, ARTICLES)) == len(EXPECTED["articles"])
+    assert query(ingested.ingested, ARTICLES) == query(ingested.crawled, ARTICLES)
+    assert partition(ingested.ingested) == partition(ingested.crawled)
+
+
+def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingested: Ingested) -> None:
+    pages = len(EXPECTED["articles"])
+    assert f"{pages} pages, {pages} stored ({pages} new)" in ingested.first
+    assert "skipped: http_status 1, type 3" in ingested.first  # the 404 and the three robots.txt
+    skipped = query(ingested.ingested, "SELECT skipped FROM warc_files WHERE path LIKE '%00001%'")
+    assert skipped == [('{"http_status": 1, "type": 3}',)]
+
+
+def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:
+    assert "2 files (2 done before), 0 records, 0 pages" in ingested.second
+    assert query(ingested.ingested, "SELECT count(*), count(DISTINCT url) FROM articles") == [(15, 15)]
+
+
+def test_on_dask_each_file_is_read_and_extracted_by_a_worker_with_the_same_result(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    from prefect_dask import DaskTaskRunner
+
+    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": None}
+    on_dask = ingest_warc.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
+    db = tmp_path / "dask.duckdb"
+    summary = asyncio.run(on_dask(paths=[str(ingested.warcs)], db=str(db), sources=str(ingested.sources)))
+    assert (summary["files"], summary["pages"], summary["skipped"]) == (2, 15, {"http_status": 1, "type": 3})
+    assert query(db, ARTICLES) == query(ingested.crawled, ARTICLES)
+    assert partition(db) == partition(ingested.crawled)
+    names = {r[0] for r in query(db, "SELECT path FROM warc_files WHERE finished_at IS NOT NULL")}
+    assert {Path(n).name for n in names} == {"CC-NEWS-00001.warc.gz", "CC-NEWS-00002.warc.gz"}
+
+
+def test_an_ingest_publishes_the_artifacts_of_a_crawl(ingested: Ingested) -> None:
+    ((run_id,),) = query(ingested.ingested, "SELECT run_id FROM runs ORDER BY started_at LIMIT 1")
+    artifacts = asyncio.run(read_artifacts(run_id))
+    assert {a.key: a.type for a in artifacts} == {
+        "ingest-warc-summary": "markdown",
+        "ingest-warc-clusters": "table",
+        "ingest-warc-errors": "table",
+        "ingest-warc-progress": "progress",
+    }
+    summary = next(a for a in artifacts if a.key == "ingest-warc-summary")
+    assert "harbourtimes" in str(summary.data) and "| **total** |" in str(summary.data)
+    assert next(a for a in artifacts if a.key == "ingest-warc-progress").data == 100.0
+    assert query(ingested.ingested, "SELECT status FROM runs ORDER BY started_at") == [("completed",)] * 2
+
+
+def write_warc(path: Path, responses: list[tuple[str, str, str, bytes]], *, gzip: bool = False) -> None:
+    """A WARC written by warcio: a warcinfo record, then a request and a response per (url, status, type, body)."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=gzip)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        for url, status, content_type, body in responses:
+            http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "x")], is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+            response = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+            )
+            writer.write_record(response)
+
+
+def test_batches_resume_at_the_first_record_not_written(tmp_path: Path) -> None:
+    page = b"<html><body><article><p>" + b"Words of a story. " * 40 + b"</p></article></body></html>"
+    path = tmp_path / "x.warc"
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", page) for n in range(5)])
+    namer = source_namer(())
+    whole = list(read_batches([path], {}, size=2, source_of=namer, max_bytes=10**6))
+    assert [len(b.planned) for b in whole] == [2, 2, 1]
+    assert whole[-1].progress.finished and whole[-1].progress.records == 11  # warcinfo + 5 x (request, response)
+    resumed = list(read_batches([path], {str(path): whole[0].progress}, size=2, source_of=namer, max_bytes=10**6))
+    assert [p.candidate.url for b in resumed for p in b.planned] == [f"http://news.example/{n}" for n in (2, 3, 4)]
+    finished = WarcProgress(str(path), path.stat().st_size, finished=True)
+    assert list(read_batches([path], {str(path): finished}, size=2, source_of=namer, max_bytes=10**6)) == []
+
+
+def test_large_bodies_and_non_html_are_skipped_with_their_reason(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc"
+    write_warc(
+        path,
+        [
+            ("http://a.example/big", "200 OK", "text/html", b"<p>" + b"x" * 2000 + b"</p>"),
+            ("http://a.example/img", "200 OK", "image/png", b"\x89PNG"),
+            ("http://a.example/gone", "410 Gone", "text/html", b"gone"),
+            ("http://a.example/empty", "200 OK", "text/html", b""),
+        ],
+    )
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=1000)
+    assert batch.planned == [] and dict(batch.progress.skipped) == {"size": 1, "type": 1, "http_status": 1, "empty": 1}
+
+
+def test_paths_are_files_folders_or_globs_of_warc_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for name in ("a/1.warc.gz", "a/2.warc", "3.warc.gz", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in warc_paths([str(tmp_path / "a")])] == ["1.warc.gz", "2.warc"]
+    both = warc_paths([str(tmp_path / "*.warc.gz"), str(tmp_path / "a/2.warc")])
+    assert both == [tmp_path / "3.warc.gz", tmp_path / "a/2.warc"]  # by path
+    with pytest.raises(WarcInputError, match="not a WARC file"):
+        warc_paths([str(tmp_path / "notes.txt")])
+    with pytest.raises(WarcInputError, match="no .warc or .warc.gz files"):
+        warc_paths([str(tmp_path / "missing-*.warc")])
+
+
+def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -> None:
+    namer = source_namer([Source(name="wire", feeds=("https://www.wire.example/rss",))])
+    assert namer("https://wire.example/news/1") == "wire"
+    assert namer("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
+    assert namer("https://www.other.example/x") == "other.example"
+
+
+def story(n: int) -> bytes:
+    words = " ".join(f"w{n}x{i}" for i in range(300))
+    return (
+        f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+        f"<p>{words}.</p><p>{words} again.</p></article></body></html>"
+    ).encode()
+
+
+def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harness: None, tmp_path: Path) -> None:
+    warcs, db = tmp_path / "in", tmp_path / "w.duckdb"
+    warcs.mkdir()
+    (warcs / "a-garbage.warc.gz").write_bytes(b"this is not a warc file\n" * 100)
+    (warcs / "c-noise.warc.gz").write_bytes(bytes(range(256)) * 40)  # no newline: warcio quotes all of it
+    write_warc(
+        warcs / "b-good.warc.gz",
+        [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(3)],
+        gzip=True,
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["ingest-warc", str(warcs), "--db", str(db)]) == 1
+    garbage = str((warcs / "a-garbage.warc.gz").resolve())
+    assert f"failed: {garbage}: unreadable after byte 0" in err.getvalue()
+    assert "3 pages, 3 stored (3 new)" in out.getvalue()
+    noise = str((warcs / "c-noise.warc.gz").resolve())
+    rows = query(db, "SELECT path, finished_at IS NOT NULL, error IS NOT NULL FROM warc_files ORDER BY path")
+    assert rows == [
+        (garbage, False, True),
+        (str((warcs / "b-good.warc.gz").resolve()), True, False),
+        (noise, False, True),
+    ]
+    errors = query(db, "SELECT stage, url, error_type, length(message) FROM errors ORDER BY url")
+    assert [e[:3] for e in errors] == [("warc", garbage, "WarcFileError"), ("warc", noise, "WarcFileError")]
+    assert all(e[3] < 500 for e in errors)  # bounded, whatever warcio quotes of the file
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+def test_a_file_cut_inside_a_record_gives_the_pages_before_it_and_an_error(tmp_path: Path, gzip: bool) -> None:
+    path = tmp_path / ("cut.warc.gz" if gzip else "cut.warc")
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(5)], gzip=gzip)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) * 9 // 10])  # inside the last response's body
+    batches = list(read_batches([path], {}, size=100, source_of=source_namer(()), max_bytes=10**6))
+    bodies = [r.body for b in batches for r in b.responses]
+    assert bodies == [story(n) for n in range(4)]  # whole pages only: the cut one is not among them
+    last = batches[-1].progress
+    assert not last.finished and last.error is not None and str(path) in last.error
+    assert "short of its Content-Length" in last.error
+    assert 0 < last.done_offset < len(whole) * 9 // 10
+
+
+def test_records_the_crawler_truncated_are_skipped_as_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "t.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, truncated in ((1, "length"), (2, None)):
+            body = story(n)[:300] if truncated else story(n)
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            headers = {"WARC-Truncated": truncated} if truncated else {}
+            record = writer.create_warc_record(
+                f"http://news.example/{n}",
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http,
+                warc_headers_dict=headers,
+            )
+            writer.write_record(record)
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [p.candidate.url for p in batch.planned] == ["http://news.example/2"]
+    assert batch.progress.finished and dict(batch.progress.skipped) == {"truncated": 1}

@@ -1,0 +1,244 @@
+"""The WARC archive on real files, read back with warcio's own reader (a third-party view of the files)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from storage.archive import (
+    NOT_MODIFIED_PROFILE,
+    ArchiveError,
+    Exchange,
+    StoredResponse,
+    WarcArchive,
+    default_archive_dir,
+    read_response,
+)
+from storage.rows import PageRow
+
+AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def exchange(n: int, *, status: int = 200, body: bytes | None = None, **extra: object) -> Exchange:
+    page = body if body is not None else f"<html><body><p>Story {n}.</p></body></html>".encode() * 20
+    made = Exchange(
+        url=f"http://a.example/news/{n}",
+        fetch_url=f"http://a.example/news/{n}?utm=x",
+        target_url=f"http://a.example/news/{n}",
+        source="a",
+        kind="article",
+        status=status,
+        fetched_at=AT,
+        body=page if status == 200 else b"",
+        headers=(("Content-Type", "text/html; charset=utf-8"), ("ETag", f'"e{n}"')),
+        request_headers=(("Host", "a.example"), ("User-Agent", "copydesk-test")),
+    )
+    return dataclasses.replace(made, **extra)  # type: ignore[arg-type]
+
+
+def committed(rows: list[PageRow]) -> dict[str, int]:
+    """What `pages` would say once these rows committed: each file's end of the last record they point at."""
+    ends: dict[str, int] = {}
+    for row in rows:
+        ends[row.warc_file] = max(ends.get(row.warc_file, 0), row.record_offset + row.record_length)
+    return ends
+
+
+def write(archive: WarcArchive, exchanges: list[Exchange], ends: Mapping[str, int] | None = None) -> list[PageRow]:
+    refs: dict[str, StoredResponse] = {}
+    return archive.write(exchanges, refers_to=refs.get, committed_end=lambda name: (ends or {}).get(name, 0))
+
+
+def warcio_records(path: Path) -> list[tuple[str, str | None]]:
+    """(type, target URI) of every record, read by warcio with digest checking on: raises on a torn record."""
+    with path.open("rb") as stream:
+        return [
+            (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"))
+            for r in ArchiveIterator(stream, check_digests="raise")
+        ]
+
+
+def sha1_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
+def test_each_page_is_a_request_and_a_response_record_whose_row_points_at_the_response(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        rows = write(archive, [exchange(1), exchange(2)])
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert warcio_records(path) == [
+        ("request", "http://a.example/news/1"),
+        ("response", "http://a.example/news/1"),
+        ("request", "http://a.example/news/2"),
+        ("response", "http://a.example/news/2"),
+    ]
+    for n, row in enumerate(rows, start=1):
+        back = read_response(tmp_path, row.warc_file, row.record_offset, row.record_length)
+        assert back.body == exchange(n).body and back.status == 200
+        assert row.payload_digest == sha1_digest(back.body)
+        assert back.header("etag") == f'"e{n}"'
+
+
+def test_a_304_is_a_revisit_of_the_stored_response(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (first,) = write(archive, [exchange(1)])
+        stored = StoredResponse(first.record_id, first.payload_digest, first.target_url, first.fetched_at)
+        (revisit,) = archive.write(
+            [exchange(1, status=304)], refers_to={first.url: stored}.get, committed_end=lambda name: 0
+        )
+        # A 304 of a page never archived (archiving was off when it was fetched) has nothing to point at.
+        unknown = archive.write([exchange(9, status=304)], refers_to={}.get, committed_end=lambda name: 0)
+    assert unknown == []
+    assert (revisit.record_type, revisit.status, revisit.payload_digest) == ("revisit", 304, first.payload_digest)
+    (path,) = tmp_path.glob("*.warc.gz")
+    with path.open("rb") as stream:
+        (record,) = [r for r in ArchiveIterator(stream) if r.rec_type == "revisit"]
+        headers = dict(record.rec_headers.headers)
+    assert headers["WARC-Refers-To"] == first.record_id
+    assert headers["WARC-Profile"] == NOT_MODIFIED_PROFILE
+    assert headers["WARC-Payload-Digest"] == first.payload_digest
+
+
+def test_headers_describing_the_wire_bytes_are_replaced_by_the_records_own(tmp_path: Path) -> None:
+    # httpx hands over the body decoded: a record that kept "Content-Encoding: gzip" would lie to its readers.
+    wire = exchange(1, headers=(("Content-Encoding", "gzip"), ("Content-Length", "12"), ("Content-Type", "text/html")))
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [wire])
+    back = read_response(tmp_path, row.warc_file, row.record_offset, row.record_length)
+    assert back.header("content-encoding") is None
+    assert back.header("content-length") == str(len(wire.body))
+
+
+def test_a_torn_tail_and_records_no_row_points_at_are_cut_off_by_the_next_writer(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+        write(archive, [exchange(2)])  # on disk, but its rows never committed (the process died first)
+    (path,) = tmp_path.glob("*.warc.gz")
+    response = kept[0]
+    with path.open("ab") as file:  # half a record: killed mid-write
+        file.write(path.read_bytes()[response.record_offset : response.record_offset + response.record_length // 2])
+    torn_size = path.stat().st_size
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        again = write(archive, [exchange(3)], committed(kept))
+    assert again[0].warc_file == path.name  # resumed the same file, cut back to the committed end
+    assert again[0].record_offset > kept[0].record_offset
+    assert path.stat().st_size == again[0].record_offset + again[0].record_length < torn_size
+    assert [uri for kind, uri in warcio_records(path) if kind == "response"] == [
+        "http://a.example/news/1",
+        "http://a.example/news/3",
+    ]
+
+
+def test_a_file_another_database_wrote_into_the_same_folder_is_never_cut_or_appended_to(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        theirs = write(archive, [exchange(1), exchange(2)])  # committed in another database, not in ours
+    (their_file,) = tmp_path.glob("*.warc.gz")
+    before = their_file.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (ours,) = write(archive, [exchange(3)], {})  # our database has no pages row in their file
+    assert ours.warc_file != their_file.name
+    assert their_file.read_bytes() == before
+    assert read_response(tmp_path, theirs[1].warc_file, theirs[1].record_offset, theirs[1].record_length).status == 200
+
+
+def test_a_warc_that_is_not_copydesks_is_left_alone(tmp_path: Path) -> None:
+    foreign = tmp_path / "zz-crawl-00001.warc.gz"  # sorts after copydesk-*: the newest by name
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        write(archive, [exchange(1)])
+    next(tmp_path.glob("copydesk-*.warc.gz")).rename(foreign)
+    before = foreign.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(2)], {foreign.name: len(before)})
+    assert row.warc_file.startswith("copydesk-")
+    assert foreign.read_bytes() == before
+
+
+def test_a_file_shorter_than_its_committed_records_is_left_alone_and_reported(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+    (path,) = tmp_path.glob("*.warc.gz")
+    ends = {path.name: committed(kept)[path.name] + 5_000}  # rows point past the end of the file
+    before = path.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(2)], ends)
+        (problem,) = archive.problems
+    assert row.warc_file != path.name
+    assert path.read_bytes() == before  # not extended with a hole of zeros
+    assert path.name in problem and "a new file is started" in problem
+
+
+def test_a_batch_that_fails_midway_leaves_no_record_and_a_retry_appends_after_the_last_whole_one(
+    tmp_path: Path,
+) -> None:
+    def no_database(url: str) -> StoredResponse | None:
+        raise OSError("the database went away")
+
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+        with pytest.raises(OSError, match="went away"):  # exchange 2 is on disk before the 304 asks the database
+            archive.write([exchange(2), exchange(3, status=304)], refers_to=no_database, committed_end=lambda _: 0)
+        (path,) = tmp_path.glob("*.warc.gz")
+        assert path.stat().st_size == kept[0].record_offset + kept[0].record_length
+        again = write(archive, [exchange(2)])
+    assert path.stat().st_size == again[0].record_offset + again[0].record_length
+    assert warcio_records(path) == [  # whole records only, each page once
+        (kind, f"http://a.example/news/{n}") for n in (1, 2) for kind in ("request", "response")
+    ]
+
+
+def test_files_roll_at_their_size_limit_and_every_record_stays_readable(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=2_000) as archive:
+        rows = write(archive, [exchange(n, body=bytes(range(256)) * 8 * (n + 1)) for n in range(5)])
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert len(files) == len({row.warc_file for row in rows}) > 1
+    assert sum(len(warcio_records(f)) for f in files) == 10
+    for row in rows:
+        assert read_response(tmp_path, row.warc_file, row.record_offset, row.record_length).status == 200
+
+
+def test_a_file_another_writer_holds_is_left_to_it(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as first, WarcArchive(tmp_path, max_file_bytes=10**9) as second:
+        (one,) = write(first, [exchange(1)])
+        (two,) = write(second, [exchange(2)], committed([one]))
+    assert one.warc_file != two.warc_file
+    assert all(len(warcio_records(f)) == 2 for f in tmp_path.glob("*.warc.gz"))
+
+
+def test_a_missing_file_or_a_wrong_offset_is_a_clear_error(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(1)])
+    with pytest.raises(ArchiveError, match="no such archive file"):
+        read_response(tmp_path, "gone.warc.gz", 0, 10)
+    with pytest.raises(ArchiveError, match="the file ends"):
+        read_response(tmp_path, row.warc_file, row.record_offset, row.record_length + 10**6)
+
+
+def test_a_garbled_record_or_one_that_is_not_the_rows_is_an_archive_error(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        first, second = write(archive, [exchange(1), exchange(2)])
+    assert (
+        read_response(
+            tmp_path, first.warc_file, first.record_offset, first.record_length, payload_digest=first.payload_digest
+        ).body
+        == exchange(1).body
+    )
+    with pytest.raises(ArchiveError, match="not " + second.payload_digest):  # the row says another record
+        read_response(
+            tmp_path, first.warc_file, first.record_offset, first.record_length, payload_digest=second.payload_digest
+        )
+    with (tmp_path / first.warc_file).open("r+b") as file:
+        file.seek(first.record_offset + first.record_length // 2)
+        file.write(b"\x00garbled\xff" * 4)
+    with pytest.raises(ArchiveError, match=f"{first.warc_file}: the record at offset {first.record_offset}"):
+        read_response(tmp_path, first.warc_file, first.record_offset, first.record_length)
+
+
+def test_the_archive_folder_sits_next_to_the_database() -> None:
+    assert default_archive_dir("/data/news.duckdb") == Path("/data/news-archive")
