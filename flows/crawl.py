@@ -22,6 +22,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 
+import duckdb
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -216,9 +217,6 @@ def load_batch(
     The pages' WARC records are written and fsynced before the rows that point at them commit: a process
     killed in between leaves records no row points at, which the next writer cuts off (storage/archive.py).
     """
-    by_source: dict[str, list[ArticleRow]] = {}
-    for article in rows.articles:
-        by_source.setdefault(article.source, []).append(article)
     with database_turns.turn(), writing(db) as con:
         if archive is not None and pages:
             refers = stored_responses(con, [p.url for p in pages if p.status == 304])
@@ -228,13 +226,22 @@ def load_batch(
                 ErrorRow("archive", None, "ArchiveFileSkipped", problem, utcnow()) for problem in archive.problems
             ]
             load_errors(con, run_id, skipped)
-        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
-        load_aliases(con, rows.aliases)
-        load_fetches(con, run_id, rows.fetches)
-        load_seen(con, run_id, rows.seen)
-        load_errors(con, run_id, rows.errors)
+        loaded = load_rows(con, run_id, rows)
     if archive is not None:
         archive.problems.clear()  # recorded: committed with the batch
+    return loaded
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
+    """A batch's rows, in the caller's transaction; the articles' load result per source."""
+    by_source: dict[str, list[ArticleRow]] = {}
+    for article in rows.articles:
+        by_source.setdefault(article.source, []).append(article)
+    loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
+    load_aliases(con, rows.aliases)
+    load_fetches(con, run_id, rows.fetches)
+    load_seen(con, run_id, rows.seen)
+    load_errors(con, run_id, rows.errors)
     return loaded
 
 

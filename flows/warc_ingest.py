@@ -32,7 +32,7 @@ from prefect.runtime import flow_run
 from crawl.fetch import Fetched
 from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
-from flows.crawl import EXTRACT_CHUNK, database_turns, distributed, quoted, report_progress
+from flows.crawl import EXTRACT_CHUNK, database_turns, distributed, load_rows, quoted, report_progress
 from flows.extraction import ExtractionPool, extract_batch
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.publish import ProgressArtifact, publish_run
@@ -41,9 +41,9 @@ from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from flows.warc_input import WarcBatch, by_source, read_batches, source_namer, warc_paths
 from storage.db import writing
-from storage.load import finish_run, load_aliases, load_articles, load_errors, load_seen, start_run
+from storage.load import finish_run, load_errors, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
-from storage.rows import ArticleRow, ErrorRow, LoadResult, RunStatus
+from storage.rows import ErrorRow, LoadResult, RunStatus
 
 # Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
 # processes busy while the flow reads and writes.
@@ -78,14 +78,8 @@ async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcP
 
 
 def _load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> dict[str, LoadResult]:
-    by_source: dict[str, list[ArticleRow]] = {}
-    for article in rows.articles:
-        by_source.setdefault(article.source, []).append(article)
     with database_turns.turn(), writing(db) as con:
-        loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
-        load_aliases(con, rows.aliases)
-        load_seen(con, run_id, rows.seen)
-        load_errors(con, run_id, rows.errors)
+        loaded = load_rows(con, run_id, rows)
         if progress.error:
             load_errors(con, run_id, [ErrorRow("warc", progress.path, "WarcFileError", progress.error, utcnow())])
         save_progress(con, run_id, progress, now=utcnow())
