@@ -307,7 +307,7 @@ def read_response(
         records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
         record = next(records, None)
         if record is None or record.rec_type != "response" or record.http_headers is None:
-            raise ArchiveError(f"{path}: no response record at offset {offset}")
+            raise ArchiveError(f"{path}: the record at offset {offset} is not an HTTP response record")
         response = _response_of(record)
         records.read_to_end(record)
         missing = getattr(record.raw_stream, "limit", 0)
