@@ -1,4 +1,4 @@
-"""The `ingest` and `backfill` Prefect flows: a run's life around its crawl (flows.crawl) and dedup step.
+"""The `ingest` and `backfill` Prefect flows: a run's life around its crawl (flows.pipeline) and dedup step.
 
 A run is recorded in `runs` before anything is fetched and always ends in a state: `completed`; `failed`, with
 the error (an unexpected error, no source reached, the database refusing a write); or `interrupted` (SIGINT,
@@ -29,8 +29,8 @@ from crawl.proxies import ProxyEnvironment
 from crawl.sources import Source
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, enabled_sources, load_config
-from flows.crawl import Crawl, CrawlResult, Listing, database_turns, listings, report_progress
-from flows.crawl import progress_hook as progress_hook  # the CLI's progress bars hook in here
+from flows.pipeline import Crawl, CrawlResult, Listing, database_turns, listings, report_progress
+from flows.pipeline import progress_hook as progress_hook  # the CLI's progress bars hook in here
 from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
 from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message

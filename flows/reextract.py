@@ -29,9 +29,9 @@ from crawl.discover import Candidate
 from crawl.fetch import Fetched
 from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
-from flows.crawl import database_turns, extract, quoted, report_progress
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
+from flows.pipeline import database_turns, extract, quoted, report_progress
 from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchiveError, read_response

@@ -1,8 +1,8 @@
 """`copydesk serve`: one command for scheduled runs plus the Prefect UI.
 
 Starts `prefect server start` as a child process (unless PREFECT_API_URL names a server already),
-waits for its health check, then serves the `ingest-hourly`, `backfill` and `rebuild-clusters`
-deployments from this process with `prefect.serve` (no work pool or worker needed). Ctrl-C or SIGTERM
+waits for its health check, then serves the `ingest-hourly`, `backfill`, `rebuild-clusters`, `reextract`
+and `ingest-warc` deployments from this process with `prefect.serve` (no work pool or worker needed). Ctrl-C or SIGTERM
 stops serving, pauses the schedules and stops the child server. Imports Prefect only after the API
 URL is in the environment, because Prefect reads its settings when first imported.
 """
@@ -37,17 +37,27 @@ def serve(*, parameters: Mapping[str, Any], cron: str, port: int = 4200) -> None
     with _api(port):
         from prefect import serve as prefect_serve
 
-        from flows.ingest import backfill, ingest
-        from flows.maintenance import rebuild_clusters
+        prefect_serve(*deployments(parameters=parameters, cron=cron))
 
-        rebuild_parameters = {k: parameters[k] for k in ("db", "sources") if k in parameters}
-        # to_deployment is sync-compatible: called outside an event loop it returns the deployment itself.
-        deployments: list[Any] = [
-            ingest.to_deployment("ingest-hourly", cron=cron, parameters=dict(parameters)),
-            backfill.to_deployment("backfill", parameters=dict(parameters)),
-            rebuild_clusters.to_deployment("rebuild-clusters", parameters=rebuild_parameters),
-        ]
-        prefect_serve(*deployments)
+
+def deployments(*, parameters: Mapping[str, Any], cron: str) -> list[Any]:
+    """The deployments `copydesk serve` offers, the same as prefect.yaml's: the crawl's `parameters` (sources,
+    db, allow_private) go to ingest-hourly and backfill, its db and sources to the maintenance flows."""
+    from flows.ingest import backfill, ingest
+    from flows.maintenance import rebuild_clusters
+    from flows.reextract import reextract
+    from flows.warc_ingest import ingest_warc
+
+    store_parameters = {k: parameters[k] for k in ("db", "sources") if k in parameters}
+    # to_deployment is sync-compatible: called outside an event loop it returns the deployment itself.
+    return [
+        ingest.to_deployment("ingest-hourly", cron=cron, parameters=dict(parameters)),
+        backfill.to_deployment("backfill", parameters=dict(parameters)),
+        rebuild_clusters.to_deployment("rebuild-clusters", parameters=dict(store_parameters)),
+        reextract.to_deployment("reextract", parameters=dict(store_parameters)),
+        # paths has no default: each run names its WARC files (`prefect deployment run ... --param paths=`).
+        ingest_warc.to_deployment("ingest-warc", parameters=dict(store_parameters)),
+    ]
 
 
 @contextmanager

@@ -32,9 +32,9 @@ from prefect.runtime import flow_run
 from crawl.fetch import Fetched
 from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
-from flows.crawl import EXTRACT_CHUNK, database_turns, distributed, load_rows, quoted, report_progress
 from flows.extraction import ExtractionPool, extract_batch
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
+from flows.pipeline import EXTRACT_CHUNK, database_turns, distributed, load_rows, quoted, report_progress
 from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import ending

@@ -19,8 +19,8 @@ import pytest
 
 from crawl.discover import Limits
 from flows.config import SETTING_KEYS, SOURCE_KEYS, Settings
-from flows.crawl import discovery_limits
 from flows.ingest import _assign_clusters, canonical_rule, dedup_params
+from flows.pipeline import discovery_limits
 from storage.db import writing
 from storage.dedup import StaleIndexError, assign_clusters
 from storage.load import load_articles

@@ -298,7 +298,7 @@ def test_warm_up_starts_every_worker_before_the_first_batch() -> None:
 def test_a_batch_extracted_in_chunks_across_workers_gives_the_rows_of_one_pass() -> None:
     import asyncio
 
-    from flows.crawl import EXTRACT_CHUNK, extract
+    from flows.pipeline import EXTRACT_CHUNK, extract
 
     body = " ".join(["The council met on Monday to vote on the harbour budget for the coming year."] * 4)
     urls = [f"http://a.example/story-{i}" for i in range(2 * EXTRACT_CHUNK + 3)]
