@@ -147,15 +147,18 @@ async def discover_source(
     known_sitemaps: Sequence[str] = (),
     limits: Limits | None = None,
     budget: Budget | None = None,
+    keep: Callable[[Fetched], None] | None = None,
 ) -> Discovery:
     """Candidate article URLs of one source, in discovery order, without duplicates.
 
     Past the budget's deadline discovery stops: what was found by then is kept, with `cut_off` saying why.
+    `keep`, if given, is handed each feed, sitemap or page that answered (200 or 304) with its body, once read:
+    the crawl archives them from there, and discovery itself lets every body go.
     """
     found = Discovery()
     try:
         async with asyncio.timeout_at(budget.deadline if budget else None):
-            listings = _Listings(fetcher, source, found, validators, limits or Limits())
+            listings = _Listings(fetcher, source, found, validators, limits or Limits(), keep)
             await listings.feeds()
             await listings.sitemaps(known_sitemaps)
             if source.discover_links and source.homepage:
@@ -181,9 +184,16 @@ class _Listings:
     """
 
     def __init__(
-        self, fetcher: Fetcher, source: Source, found: Discovery, validators: Mapping[str, Validators], limits: Limits
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        found: Discovery,
+        validators: Mapping[str, Validators],
+        limits: Limits,
+        keep: Callable[[Fetched], None] | None = None,
     ) -> None:
         self.fetcher, self.source, self.found, self.validators, self.limits = fetcher, source, found, validators, limits
+        self.keep = keep
         self.seen: dict[str, Candidate] = {}
         self.sitemap_urls_left = limits.max_sitemap_urls
 
@@ -265,6 +275,8 @@ class _Listings:
             self.found.errors.append(_problem(response.url, exc))
             return None
         finally:
+            if self.keep is not None and response.outcome in ("ok", "not_modified"):
+                self.keep(response)
             self.found.responses.append(dataclasses.replace(response, body=b""))
 
     async def feeds(self) -> None:

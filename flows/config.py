@@ -120,6 +120,10 @@ class Settings:
     archive: bool = True
     archive_dir: str | None = None
     archive_file_bytes: int = 1_000_000_000
+    # Archive the feeds, sitemaps and link pages discovery reads too (pages.kind feed, sitemap, page): what a
+    # site listed when, for audits and for re-reading discovery later. Off by default: a large site's sitemaps
+    # are re-read every run and can outweigh its new articles many times over.
+    archive_listings: bool = False
 
     def archive_path(self) -> Path:
         """The archive folder: archive_dir, else the one next to the database."""

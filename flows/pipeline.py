@@ -47,6 +47,7 @@ from flows.steps import (
     fetch_batch,
     fetch_rows,
     host_batches,
+    listing_exchanges,
     plan_fetches,
     seen_row,
     utcnow,
@@ -155,10 +156,23 @@ def listings(con: Any, sources: Sequence[Source]) -> dict[str, Listing]:
 # One discovery per source, not retried: what it fetched is recorded as it goes, and anything it raises is the
 # source's error row. Named after the source in the UI.
 @task(cache_policy=NO_CACHE, task_run_name="discover-{source.name}")
-async def discover(fetcher: Fetcher, source: Source, listing: Listing, limits: Limits, budget: Budget) -> Discovery:
-    """Feeds, sitemaps and links of one source, within its time budget."""
+async def discover(
+    fetcher: Fetcher,
+    source: Source,
+    listing: Listing,
+    limits: Limits,
+    budget: Budget,
+    keep: Callable[[Fetched], None] | None = None,
+) -> Discovery:
+    """Feeds, sitemaps and links of one source, within its time budget (each listing read handed to `keep`)."""
     return await discover_source(
-        fetcher, source, validators=listing.validators, known_sitemaps=listing.sitemaps, limits=limits, budget=budget
+        fetcher,
+        source,
+        validators=listing.validators,
+        known_sitemaps=listing.sitemaps,
+        limits=limits,
+        budget=budget,
+        keep=keep,
     )
 
 
@@ -314,7 +328,7 @@ class Crawl:
     async def _pipeline(self, source: Source, listing: Listing) -> None:
         budget = Budget.starting_now(self.settings.source_timeout)
         fetcher = self.fetcher.for_source(source.fetch_policy(self.settings.fetch))
-        discovery = await discover(fetcher, source, listing, self._limits, budget)
+        discovery = await discover(fetcher, source, listing, self._limits, budget, self._archiver(source))
         candidates = [c for c in discovery.candidates if self._claimed.setdefault(c.url, source.name) == source.name]
         self._record_discovery(source, discovery, candidates)
         if discovery.cut_off:
@@ -339,6 +353,18 @@ class Crawl:
             # Only now may its feeds and sitemaps be asked "changed since?": a 304 next run must not hide an
             # article this run listed but did not get to (written after, or with, the source's last batch).
             await self._ready.put(_Ready([], BatchRows(seen=_listing_rows(source, discovery, validators=True))))
+
+    def _archiver(self, source: Source) -> Callable[[Fetched], None] | None:
+        """With archive_listings, each feed, sitemap and link page discovery reads goes to the writer to be
+        archived as soon as it is read, so that a source's listings are not all held until its discovery ends."""
+        if self.archive is None or not self.settings.archive_listings:
+            return None
+
+        def keep(response: Fetched) -> None:
+            if pages := listing_exchanges(source.name, [response]):
+                self._ready.put_nowait(_Ready([], BatchRows(), pages))
+
+        return keep
 
     def _capped(self, source: Source, plan: list[PlannedFetch]) -> tuple[list[PlannedFetch], int]:
         """The plan within the source's max_pages, and how many URLs wait for later runs (with a row saying so).

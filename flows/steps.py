@@ -280,23 +280,39 @@ def seen_row(
 def exchanges(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> list[Exchange]:
     """The exchanges of a fetched batch worth archiving: pages that came back (200) or did not change (304)."""
     return [
-        Exchange(
-            url=planned.candidate.url,
-            fetch_url=response.url,
-            target_url=response.final_url,
-            source=planned.candidate.source,
-            kind=response.kind,
-            status=response.status or 0,
-            fetched_at=response.attempts[-1].started_at if response.attempts else utcnow(),
-            body=response.body,
-            headers=response.headers,
-            request_headers=response.request_headers,
-            http_version=response.http_version,
-            listed=planned.candidate.listed,
+        exchange_of(
+            response, url=planned.candidate.url, source=planned.candidate.source, listed=planned.candidate.listed
         )
         for planned, response in zip(batch, responses, strict=True)
         if response.outcome in ("ok", "not_modified") and response.headers
     ]
+
+
+def listing_exchanges(source: str, responses: Sequence[Fetched]) -> list[Exchange]:
+    """The exchanges of a source's feeds, sitemaps and link pages worth archiving, under the URL asked for
+    (the key their validators are kept under in seen_urls)."""
+    return [
+        exchange_of(response, url=response.url, source=source, listed=False)
+        for response in responses
+        if response.outcome in ("ok", "not_modified") and response.headers
+    ]
+
+
+def exchange_of(response: Fetched, *, url: str, source: str, listed: bool) -> Exchange:
+    return Exchange(
+        url=url,
+        fetch_url=response.url,
+        target_url=response.final_url,
+        source=source,
+        kind=response.kind,
+        status=response.status or 0,
+        fetched_at=response.attempts[-1].started_at if response.attempts else utcnow(),
+        body=response.body,
+        headers=response.headers,
+        request_headers=response.request_headers,
+        http_version=response.http_version,
+        listed=listed,
+    )
 
 
 def host_batches(items: Sequence[PlannedFetch], size: int) -> list[list[PlannedFetch]]:

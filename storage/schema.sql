@@ -130,7 +130,7 @@ CREATE TABLE IF NOT EXISTS pages (
     fetch_url      VARCHAR NOT NULL,         -- the address requested
     target_url     VARCHAR NOT NULL,         -- the response's URL after redirects (WARC-Target-URI)
     source         VARCHAR,
-    kind           VARCHAR NOT NULL,         -- article | feed | sitemap
+    kind           VARCHAR NOT NULL,         -- article | feed | sitemap | page (a link page, archive_listings)
     listed         BOOLEAN NOT NULL,         -- listed by a feed or sitemap (extraction judges index pages by it)
     record_type    VARCHAR NOT NULL,         -- response | revisit (a 304 Not Modified)
     record_id      VARCHAR NOT NULL,         -- WARC-Record-ID

@@ -68,6 +68,7 @@ SETTINGS = {
     # The archive test's runs set archive_dir (the files are there) and a small archive_file_bytes (several files).
     "archive_dir": f"{ARCHIVE}::test_every_article_page_is_archived_once_and_its_row_points_at_its_record",
     "archive_file_bytes": f"{ARCHIVE}::test_the_files_roll_at_their_size_and_read_back_whole_with_warcio",
+    "archive_listings": f"{ARCHIVE}::test_with_archive_listings_the_feeds_and_sitemaps_read_are_archived_too",
     "user_agent": f"{HOSTILE}::test_a_disallowed_url_has_a_row_with_reason_robots",
     "contact_url": f"{SOURCES}::test_a_sources_user_agent_headers_and_cookies_reach_its_requests_only",
     "headers": f"{SOURCES}::test_a_sources_user_agent_headers_and_cookies_reach_its_requests_only",

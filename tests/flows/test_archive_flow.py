@@ -219,3 +219,45 @@ def test_reextract_leaves_an_article_whose_text_a_later_run_fetched(
     with duckdb.connect(str(db), read_only=True) as con:
         ((text,),) = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
     assert text == "The newer text."  # not the archived page's older text
+
+
+def test_with_archive_listings_the_feeds_and_sitemaps_read_are_archived_too(
+    prefect_harness: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.0\narchive_listings = true\n")
+        runs = [asyncio.run(ingest(str(sources), db=str(db), allow_private=True)) for _ in range(2)]
+    assert runs[0]["new"] == len(EXPECTED["articles"])
+    with duckdb.connect(str(db), read_only=True) as con:
+        listings = con.execute(
+            "SELECT kind, url, source, warc_file, record_offset, record_length, payload_digest FROM pages "
+            "WHERE kind <> 'article' AND record_type = 'response' AND run_id = ?",
+            [runs[0]["run_id"]],
+        ).fetchall()
+        # Every feed and sitemap the first run read with success (fetches says which) is archived, once.
+        read = con.execute(
+            "SELECT DISTINCT kind, url FROM fetches WHERE kind IN ('feed', 'sitemap', 'page') AND status = 200 "
+            "AND run_id = ?",
+            [runs[0]["run_id"]],
+        ).fetchall()
+        revisits = con.execute(
+            "SELECT count(*) FROM pages WHERE kind <> 'article' AND record_type = 'revisit' AND run_id = ?",
+            [runs[1]["run_id"]],
+        ).fetchall()
+        unchanged = con.execute(
+            "SELECT count(*) FROM fetches WHERE kind IN ('feed', 'sitemap', 'page') AND status = 304 AND run_id = ?",
+            [runs[1]["run_id"]],
+        ).fetchall()
+    assert {kind for kind, *_ in listings} >= {"feed", "sitemap"}
+    assert sorted((kind, url) for kind, url, *_ in listings) == sorted(read)
+    assert {source for _, _, source, *_ in listings} == set(sites.base_urls)
+    for _, _, _, warc_file, offset, length, digest in listings:
+        response = read_response(tmp_path / "news-archive", warc_file, offset, length)
+        assert response.status == 200 and sha1_digest(response.body) == digest and response.body.lstrip()[:1] == b"<"
+    assert (
+        revisits == unchanged and unchanged[0][0] > 0
+    )  # a listing that answered 304 the second time is a revisit of its response
+    # reextract reads article pages only
+    out = reextract_cli(capsys, "--db", str(db))
+    assert f"{len(EXPECTED['articles'])} archived pages, 0 rows changed" in out
