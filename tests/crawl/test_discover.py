@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from crawl.discover import Discovery, Limits, discover_source
-from crawl.fetch import Fetcher, FetchPolicy
+from crawl.fetch import Fetched, Fetcher, FetchPolicy
 from crawl.sources import Source
 from tests.loopback import Raw, Request, Route, page, serve
 
@@ -46,6 +46,7 @@ def discover(
     source: Source,
     requested: list[str] | None = None,
     limits: Limits | None = None,
+    keep: Callable[[Fetched], None] | None = None,
 ) -> tuple[Discovery, list[str]]:
     with serve({}) as site:
         for path, body in routes.items():
@@ -62,7 +63,7 @@ def discover(
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(fetcher, resolved, validators={}, limits=limits)
+                return await discover_source(fetcher, resolved, validators={}, limits=limits, keep=keep)
 
         found = asyncio.run(go())
         paths = [c.url.removeprefix(site.base) for c in found.candidates]
@@ -157,6 +158,18 @@ def test_discovery_keeps_each_request_but_not_its_body() -> None:
     assert sorted(r.kind for r in found.responses) == ["feed", "sitemap"]
     assert all(r.ok and r.attempts and r.body == b"" for r in found.responses)
     assert found.reached
+
+
+def test_each_listing_that_answered_is_handed_to_keep_with_its_body() -> None:
+    routes = {"/rss.xml": (rss("/a"), XML), "/sitemap.xml": (urlset("/b"), XML)}
+    kept: list[Fetched] = []
+    source = Source("s", feeds=("/rss.xml", "/missing.xml"), sitemaps=("/sitemap.xml",))
+    found, paths = discover(routes, source, keep=kept.append)
+    assert paths == ["/a", "/b"]
+    assert sorted((r.kind, r.status) for r in found.responses) == [("feed", 200), ("feed", 404), ("sitemap", 200)]
+    assert sorted(r.kind for r in kept) == ["feed", "sitemap"]  # the 404 is not kept
+    assert [r.body.count(b"<item>") for r in kept if r.kind == "feed"] == [1]
+    assert [r.body.count(b"<url>") for r in kept if r.kind == "sitemap"] == [1]
 
 
 def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> None:
