@@ -85,7 +85,13 @@ def ingest_warc(paths: list[Path], db: Path, env: dict[str, str]) -> dict[str, A
 
 
 def bench_warc(
-    *, newsroom: Path, scale: int, port: int, cache: Path, datatrove_python: Path | None = None
+    *,
+    newsroom: Path,
+    scale: int,
+    port: int,
+    cache: Path,
+    datatrove_python: Path | None = None,
+    keep_archive: Path | None = None,
 ) -> dict[str, Any]:
     world = build_world(newsroom, scale, cache)
     server = serve(newsroom, world, port)
@@ -113,6 +119,8 @@ def bench_warc(
         files = sorted(folder.glob("*.warc.gz"))
         archive_bytes = sum(f.stat().st_size for f in files)
         pages = archived_pages(folder)
+        if keep_archive is not None:  # for profiling ingest-warc's stages on the same pages (bench/profile_warc.py)
+            shutil.copytree(folder, keep_archive, dirs_exist_ok=True)
         ingest = ingest_warc(files, tmp / "ingested.duckdb", env)
         cores = os.cpu_count() or 1
         peer = datatrove(datatrove_python, folder, tmp / "datatrove", cores) if datatrove_python else None
@@ -167,6 +175,7 @@ def main() -> None:
         "--datatrove-python", type=Path, help="a Python with datatrove 0.10 (pip install datatrove warcio orjson "
         "faust-cchardet python-magic 'trafilatura<1.12' lxml_html_clean): times its WarcReader -> Trafilatura too"
     )  # fmt: skip
+    parser.add_argument("--keep-archive", type=Path, help="copy the benchmarked WARC files to this folder")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     result = bench_warc(
@@ -175,6 +184,7 @@ def main() -> None:
         port=args.port,
         cache=args.cache,
         datatrove_python=args.datatrove_python,
+        keep_archive=args.keep_archive,
     )
     print(json.dumps(result, indent=2))
 
