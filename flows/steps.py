@@ -21,6 +21,7 @@ from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
+from extractors.fingerprint import U32, Scheme
 from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
@@ -53,6 +54,9 @@ class BatchRows:
     errors: list[ErrorRow] = field(default_factory=list)
     not_modified: int = 0
     unexpected: int = 0
+    # The articles' shingles, made where they were extracted (extract_batch's `shingle_with`) for the dedup step,
+    # keyed by content_hash; not written.
+    shingled: dict[str, tuple[Scheme, U32]] = field(default_factory=dict)
 
     @classmethod
     def joined(cls, parts: Iterable[BatchRows]) -> BatchRows:
@@ -70,6 +74,7 @@ class BatchRows:
         self.errors += other.errors
         self.not_modified += other.not_modified
         self.unexpected += other.unexpected
+        self.shingled |= other.shingled
 
 
 @dataclass(slots=True)
