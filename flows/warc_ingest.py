@@ -41,7 +41,7 @@ from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
-from flows.warc_input import WarcBatch, by_source, read_batches, source_namer, warc_paths
+from flows.warc_input import WarcBatch, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
 from storage.load import finish_run, load_errors, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
@@ -369,7 +369,7 @@ def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | N
         "new": summary.new,
         "updated": summary.updated,
         "unchanged": summary.unchanged,
-        "skipped": summary.not_extracted + sum(summary.skipped.values()),
+        "skipped": summary.not_extracted + page_skips(summary.skipped),  # pages, not requests or metadata
         "duplicates": summary.duplicates,
         "errors": summary.unexpected,
     }
