@@ -5,7 +5,7 @@ time.process_time(): reading and gunzipping records (storage.archive.read_record
 flows.warc_input.read_batches), pickling a chunk of pages to a worker and its rows back, decoding HTML, our
 extraction (extractors.article.extract_article) next to trafilatura alone (`fast=True`,
 `include_comments=False`) on the same decoded pages, the rest of a page's rows (flows.steps.rows_for_page minus
-the two above), loading the rows into a fresh DuckDB file (flows.crawl.load_rows, a transaction per batch), and
+the two above), loading the rows into a fresh DuckDB file (load_rows, a transaction per batch), and
 the dedup step (storage.dedup.assign_clusters: MinHash signing apart from LSH lookup and clustering).
 Prefect's share is not here: compare with the flow process's CPU in bench_warc.py's run.
 
@@ -32,10 +32,10 @@ import trafilatura  # noqa: E402
 from extractors.article import ExtractionError, extract_article  # noqa: E402
 from extractors.charset import decode_html  # noqa: E402
 from flows.config import Settings  # noqa: E402
-from flows.crawl import EXTRACT_CHUNK, load_rows  # noqa: E402
 from flows.extraction import extract_batch  # noqa: E402
 from flows.ingest import canonical_rule, dedup_params  # noqa: E402
 from flows.steps import BatchRows  # noqa: E402
+from flows.warc_ingest import EXTRACT_CHUNK, load_rows  # noqa: E402  (as ingest-warc has them, wherever they live)
 from flows.warc_input import by_source, read_batches, source_namer  # noqa: E402
 from storage.archive import read_records  # noqa: E402
 from storage.db import writing  # noqa: E402
