@@ -4,9 +4,11 @@ Builds (once, cached) the same newsroom world as bench_e2e, serves it, and crawl
 fresh databases: once with `archive = false`, once with the archive on. The second crawl's archive is the WARC
 benchmarked (a few thousand generated pages, written by copydesk through warcio; no download). Then, with the
 server stopped and on the same pages: `copydesk ingest-warc` of those files into a fresh database, and
-trafilatura alone (`fast=True`) in a process pool over all cores. Ingest's time is its flow's (from its
-"Beginning flow run" line to the process's end), so Prefect's imports and temporary server are left out, as in
-bench_e2e. Run: `python bench/bench_warc.py` (or `python -m bench --only warc`).
+trafilatura alone (`fast=True`) in a process pool over all cores, just before and just after it (the mean of the
+two is compared). Ingest's time is its flow's (from its "Beginning flow run" line to the process's end), so
+Prefect's imports and temporary server are left out, as in bench_e2e. Both are also compared by CPU seconds (all
+of ingest's processes from that line; trafilatura's per page in its workers), which a shared machine's load moves
+less than wall time. Run: `python bench/bench_warc.py` (or `python -m bench --only warc`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_e2e import _trafilatura, build_world, pool_pages_per_second, run_copydesk, serve, sources_file  # noqa: E402
+from bench_e2e import _trafilatura, build_world, run_copydesk, serve, sources_file  # noqa: E402
 from cpu import TreeCpu  # noqa: E402
 
 
@@ -84,8 +87,30 @@ def ingest_warc(paths: list[Path], db: Path, env: dict[str, str]) -> dict[str, A
     }
 
 
+def _timed_trafilatura(page: tuple[str, str]) -> float:
+    """CPU seconds of trafilatura alone on one page, in the worker that extracts it."""
+    started = time.process_time()
+    _trafilatura(page)
+    return time.process_time() - started
+
+
+def pool_pages_and_cpu(pages: list[tuple[str, str]], workers: int) -> tuple[float, float]:
+    """trafilatura alone in a process pool over `pages`: pages per second, and the workers' CPU seconds for them."""
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_timed_trafilatura, pages[:workers], chunksize=1))  # start the workers, import trafilatura
+        start = time.perf_counter()
+        cpu = sum(pool.map(_timed_trafilatura, pages, chunksize=16))
+        return len(pages) / (time.perf_counter() - start), cpu
+
+
 def bench_warc(
-    *, newsroom: Path, scale: int, port: int, cache: Path, datatrove_python: Path | None = None
+    *,
+    newsroom: Path,
+    scale: int,
+    port: int,
+    cache: Path,
+    datatrove_python: Path | None = None,
+    keep_archive: Path | None = None,
 ) -> dict[str, Any]:
     world = build_world(newsroom, scale, cache)
     server = serve(newsroom, world, port)
@@ -113,11 +138,18 @@ def bench_warc(
         files = sorted(folder.glob("*.warc.gz"))
         archive_bytes = sum(f.stat().st_size for f in files)
         pages = archived_pages(folder)
-        ingest = ingest_warc(files, tmp / "ingested.duckdb", env)
+        if keep_archive is not None:  # for profiling ingest-warc's stages on the same pages (bench/profile_warc.py)
+            shutil.copytree(folder, keep_archive, dirs_exist_ok=True)
         cores = os.cpu_count() or 1
+        # trafilatura alone just before and just after ingest-warc: on a shared machine the load moves in between.
+        before = pool_pages_and_cpu(pages, cores)
+        ingest = ingest_warc(files, tmp / "ingested.duckdb", env)
+        after = pool_pages_and_cpu(pages, cores)
         peer = datatrove(datatrove_python, folder, tmp / "datatrove", cores) if datatrove_python else None
-    trafilatura_pool = pool_pages_per_second(_trafilatura, pages, cores)
+    trafilatura_pool = (before[0] + after[0]) / 2
     ingest_rate = len(pages) / ingest["flow_seconds"]
+    ingest_cpu = sum(ingest["cpu_seconds"].values())
+    trafilatura_cpu = (before[1] + after[1]) / 2
     return {
         "pages": len(pages),
         "archive_files": len(files),
@@ -130,7 +162,13 @@ def bench_warc(
         "ingest_warc": ingest,
         "ingest_warc_pages_per_s": ingest_rate,
         "trafilatura_pool_pages_per_s": trafilatura_pool,
+        "trafilatura_pool_pages_per_s_before_and_after_ingest": [round(before[0], 1), round(after[0], 1)],
         "ingest_warc_vs_trafilatura_all_cores": ingest_rate / trafilatura_pool,
+        # CPU seconds per page, every process of each: what the wall ratio tends to with every core busy and no
+        # other load (less sensitive to a shared machine's load than the wall ratio).
+        "ingest_warc_cpu_seconds": round(ingest_cpu, 2),
+        "trafilatura_pool_cpu_seconds": round(trafilatura_cpu, 2),
+        "ingest_warc_vs_trafilatura_by_cpu": trafilatura_cpu / ingest_cpu,
         "cores": cores,
         "datatrove": peer,
         "ingest_warc_vs_datatrove": peer and ingest_rate / (len(pages) / peer["seconds"]),
@@ -167,6 +205,7 @@ def main() -> None:
         "--datatrove-python", type=Path, help="a Python with datatrove 0.10 (pip install datatrove warcio orjson "
         "faust-cchardet python-magic 'trafilatura<1.12' lxml_html_clean): times its WarcReader -> Trafilatura too"
     )  # fmt: skip
+    parser.add_argument("--keep-archive", type=Path, help="copy the benchmarked WARC files to this folder")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     result = bench_warc(
@@ -175,6 +214,7 @@ def main() -> None:
         port=args.port,
         cache=args.cache,
         datatrove_python=args.datatrove_python,
+        keep_archive=args.keep_archive,
     )
     print(json.dumps(result, indent=2))
 

@@ -85,6 +85,8 @@ class Fetched:
     headers: tuple[tuple[str, str], ...] = ()
     request_headers: tuple[tuple[str, str], ...] = ()
     http_version: str = "HTTP/1.1"
+    # When the response was received, if not during this run: an archived response's WARC-Date (ingest-warc).
+    fetched_at: datetime | None = None
 
     @property
     def ok(self) -> bool:

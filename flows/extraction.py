@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from crawl.fetch import Fetched
 from extractors.article import ExtractionError
+from extractors.fingerprint import DedupParams, shingles
 from extractors.hints import ExtractionHints
 from flows.config import Settings
 from flows.steps import BatchRows, PlannedFetch, fetch_rows, rows_for_page, seen_row, utcnow
@@ -56,14 +57,22 @@ def extract_batch(
     *,
     timeout: float = EXTRACT_TIMEOUT,
     hints: ExtractionHints | None = None,
+    shingle_with: DedupParams | None = None,
 ) -> BatchRows:
     """Rows for each page of a batch (of one source, with its extraction `hints`); a page that fails
-    unexpectedly or runs past `timeout` seconds becomes an error row, not a failed batch."""
+    unexpectedly or runs past `timeout` seconds becomes an error row, not a failed batch.
+
+    With `shingle_with`, each article's shingles under those parameters come too (`BatchRows.shingled`): made in
+    the extraction workers, alongside the next page's extraction, instead of in the flow's dedup step after all.
+    """
     rows, now = BatchRows(), utcnow()
     for planned, response in zip(batch, responses, strict=True):
         try:
             candidate, what = planned.candidate, response.url
-            rows.extend(within_budget(timeout, rows_for_page, response, candidate, now=now, hints=hints, what=what))
+            page = within_budget(timeout, rows_for_page, response, candidate, now=now, hints=hints, what=what)
+            if shingle_with is not None:
+                page.shingled = {a.content_hash: shingles(a.text, shingle_with) for a in page.articles}
+            rows.extend(page)
         except ExtractionTimeout as exc:  # out of time outside the extractor itself (which records its own)
             rows.extend(BatchRows(fetches=fetch_rows([response])))
             rows.seen.append(

@@ -14,7 +14,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from prefect.runtime import flow_run
 from crawl.fetch import Fetcher
 from crawl.proxies import ProxyEnvironment
 from crawl.sources import Source
-from extractors.fingerprint import DedupParams
+from extractors.fingerprint import U32, DedupParams, Scheme
 from flows.config import Settings, enabled_sources, load_config
 from flows.pipeline import Crawl, CrawlResult, Listing, database_turns, listings, report_progress
 from flows.pipeline import progress_hook as progress_hook  # the CLI's progress bars hook in here
@@ -73,12 +73,14 @@ async def dedupe(
     memory_limit: str | None,
     canonical: CanonicalRule,
     window_days: float | None = None,
+    shingled: Mapping[str, tuple[Scheme, U32]] | None = None,
 ) -> tuple[DedupResult, int]:
     """Sign pending articles and give them cluster ids, in one transaction; also the run's new clusters.
 
-    Then, in a transaction of its own, band keys past FLUSH_ARTICLES move into a sorted run file.
+    Then, in a transaction of its own, band keys past FLUSH_ARTICLES move into a sorted run file. `shingled`: the
+    articles' shingles made by the extraction workers (by content hash), not made again.
     """
-    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical, window_days)
+    return await asyncio.to_thread(_assign_clusters, db, run_id, params, memory_limit, canonical, window_days, shingled)
 
 
 def _assign_clusters(
@@ -88,9 +90,10 @@ def _assign_clusters(
     memory_limit: str | None,
     canonical: CanonicalRule,
     window_days: float | None,
+    shingled: Mapping[str, tuple[Scheme, U32]] | None = None,
 ) -> tuple[DedupResult, int]:
     with database_turns.turn(), writing(db, memory_limit=memory_limit) as con:
-        result = assign_clusters(con, run_id, params, canonical=canonical, window_days=window_days)
+        result = assign_clusters(con, run_id, params, canonical=canonical, window_days=window_days, shingled=shingled)
         new_clusters = count_new_clusters(con, run_id)
         # Run files merged away in that transaction, or orphans of an earlier kill, can go once it committed.
         flush = bands_to_flush(con) or has_orphan_runs(con)

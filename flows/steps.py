@@ -21,6 +21,7 @@ from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import decode_html
+from extractors.fingerprint import U32, Scheme
 from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
@@ -53,6 +54,9 @@ class BatchRows:
     errors: list[ErrorRow] = field(default_factory=list)
     not_modified: int = 0
     unexpected: int = 0
+    # The articles' shingles, made where they were extracted (extract_batch's `shingle_with`) for the dedup step,
+    # keyed by content_hash; not written.
+    shingled: dict[str, tuple[Scheme, U32]] = field(default_factory=dict)
 
     @classmethod
     def joined(cls, parts: Iterable[BatchRows]) -> BatchRows:
@@ -70,6 +74,7 @@ class BatchRows:
         self.errors += other.errors
         self.not_modified += other.not_modified
         self.unexpected += other.unexpected
+        self.shingled |= other.shingled
 
 
 @dataclass(slots=True)
@@ -186,7 +191,9 @@ def rows_for_page(
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
         return rows
     url = article_url(article, fetched)
-    row = article_row(article, url=url, source=source, fetched=fetched, now=now, candidate=candidate)
+    # An archived page was fetched when its WARC record says; the crawl memory is of this run's look at it.
+    fetched_at = fetched.fetched_at or now
+    row = article_row(article, url=url, source=source, fetched=fetched, now=fetched_at, candidate=candidate)
     rows.articles.append(dataclasses.replace(row, is_accessible_for_free=accessible_for_free(html)))
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]
     rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=row.published_at))

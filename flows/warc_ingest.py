@@ -22,6 +22,7 @@ from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from crawl.fetch import Fetched
+from extractors.fingerprint import U32, DedupParams, Scheme
 from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
 from flows.extraction import ExtractionPool, extract_batch
@@ -39,15 +41,22 @@ from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
-from flows.warc_input import WarcBatch, by_source, read_batches, source_namer, warc_paths
+from flows.warc_input import WarcBatch, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
 from storage.load import finish_run, load_errors, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
 from storage.rows import ErrorRow, LoadResult, RunStatus
 
-# Batches read ahead of the one being written: bounds memory (pages x batch_size x this) and keeps the worker
+# Batches read ahead of the one being written: bounds memory (pages x batch size x this) and keeps the worker
 # processes busy while the flow reads and writes.
-BATCHES_IN_FLIGHT = 3
+BATCHES_IN_FLIGHT = 2
+# A WARC batch holds this many times `batch_size` pages. With nothing to fetch, a batch is read in a blink and
+# extracted as a whole, so larger batches cost fewer task runs (two per batch, ~35 ms of CPU each in the client and
+# Prefect's server) and transactions for the same pages; in flight, 2 x 600 pages of ~65 KB is ~80 MB of HTML.
+WARC_BATCH_SCALE = 3
+# Articles whose shingles, made by the extraction workers, are kept for the dedup step (~3 KB each for a 700-word
+# story): past this many, the rest are shingled by the dedup step as before, so memory stays bounded on any input.
+MAX_SHINGLED = 20_000
 
 
 @dataclass(slots=True)
@@ -108,10 +117,12 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     hints = {s.name: s.hints for s in config.sources} if config else {}
     source_of = source_namer(config.sources if config else ())
     ingest = _ingest_distributed if distributed() else _ingest
+    shingled: dict[str, tuple[Scheme, U32]] = {}
     try:
-        await ingest(log, settings, files, progress, source_of, hints, summary, report)
+        await ingest(log, settings, files, progress, source_of, hints, summary, report, shingled)
+        params, memory_limit = dedup_params(settings), settings.db_memory_limit
         result, report.new_clusters = await dedupe(
-            settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
+            settings.db, summary.run_id, params, memory_limit, canonical_rule(settings), shingled=quoted(shingled)
         )
     except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
         _finish(settings.db, summary, stopped=ending(exc, stopped_by=None))
@@ -183,6 +194,7 @@ async def _ingest_distributed(
     hints: dict[str, Any],
     summary: WarcSummary,
     report: RunSummary,
+    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
     """Every unfinished file as one Dask task; each file's rows written, with its progress, as it comes back."""
     todo = [path for path in files if not (progress.get(str(path)) and progress[str(path)].finished)]
@@ -194,7 +206,7 @@ async def _ingest_distributed(
     ]
     for next_done in asyncio.as_completed([asyncio.to_thread(future.result) for future in futures]):
         rows, done, pages = await next_done
-        await _write(log, settings, summary, report, rows, done, pages)
+        await _write(log, settings, summary, report, rows, done, pages, shingled)
 
 
 def _begin(
@@ -220,11 +232,17 @@ async def _ingest(
     hints: dict[str, Any],
     summary: WarcSummary,
     report: RunSummary,
+    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
-    """Read, extract and write every batch: reading and extraction run ahead, writes go in file order."""
+    """Read, extract and write every batch: reading and extraction run ahead, writes go in file order; the
+    articles' shingles (made by the workers) are kept in `shingled` for the dedup step."""
     bar, total = ProgressArtifact("ingest-warc"), sum(p.stat().st_size for p in files)
     batches = read_batches(
-        files, progress, size=settings.batch_size, source_of=source_of, max_bytes=settings.fetch.max_bytes
+        files,
+        progress,
+        size=settings.batch_size * WARC_BATCH_SCALE,
+        source_of=source_of,
+        max_bytes=settings.fetch.max_bytes,
     )
     in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]] = deque()
     # Every core from the start: files are streamed, so their batches are not counted ahead.
@@ -232,10 +250,10 @@ async def _ingest(
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
             in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
             if len(in_flight) >= BATCHES_IN_FLIGHT:
-                await _write_next(log, settings, summary, report, in_flight)
+                await _write_next(log, settings, summary, report, in_flight, shingled)
                 bar.update(_bytes_done(files, in_flight, progress), total, stage="read + extract + load")
         while in_flight:
-            await _write_next(log, settings, summary, report, in_flight)
+            await _write_next(log, settings, summary, report, in_flight, shingled)
     bar.update(total, total, stage="read + extract + load")
     await bar.flush()
 
@@ -246,10 +264,11 @@ async def _write_next(
     summary: WarcSummary,
     report: RunSummary,
     in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]],
+    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
     batch, extracting = in_flight.popleft()
     pages = Counter(p.candidate.source for p in batch.planned)
-    await _write(log, settings, summary, report, await extracting, batch.progress, pages)
+    await _write(log, settings, summary, report, await extracting, batch.progress, pages, shingled)
 
 
 def _bytes_done(
@@ -269,7 +288,8 @@ def _bytes_done(
 async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
     """A batch's rows; its pages extracted per source, each with its source's hints (CC-NEWS files mix hosts)."""
     groups = [(planned, responses, hints.get(source)) for source, (planned, responses) in by_source(batch).items()]
-    return await extract_pages(quoted(groups), pool.executor_for(batch.responses), settings.extract_timeout)
+    executor = pool.executor_for(batch.responses)
+    return await extract_pages(quoted(groups), executor, settings.extract_timeout, dedup_params(settings))
 
 
 # One task run per batch, whatever the number of sources in it: a task run costs ~50 ms of CPU, a tenth of a
@@ -279,13 +299,15 @@ async def extract_pages(
     groups: Sequence[tuple[list[PlannedFetch], list[Fetched], ExtractionHints | None]],
     pool: Executor | None,
     timeout: float,
+    shingle_with: DedupParams | None = None,
 ) -> BatchRows:
-    """Extract each group of pages (one source's, with its hints) in `pool`, EXTRACT_CHUNK pages per job."""
+    """Extract each group of pages (one source's, with its hints) in `pool`, EXTRACT_CHUNK pages per job; with
+    `shingle_with`, the articles' shingles are made there too."""
     loop = asyncio.get_running_loop()
     jobs = [
         loop.run_in_executor(
             pool,
-            partial(extract_batch, timeout=timeout, hints=hints),
+            partial(extract_batch, timeout=timeout, hints=hints, shingle_with=shingle_with),
             planned[i : i + (EXTRACT_CHUNK if pool else len(planned))],
             responses[i : i + (EXTRACT_CHUNK if pool else len(planned))],
         )
@@ -303,9 +325,12 @@ async def _write(
     rows: BatchRows,
     progress: WarcProgress,
     pages: Counter[str],
+    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
-    """Write a batch (or a whole file) with its file's progress, and count it."""
+    """Write a batch (or a whole file) with its file's progress, and count it; keep its shingles (up to
+    MAX_SHINGLED articles' in all)."""
     loaded = await load_warc_batch(settings.db, summary.run_id, quoted(rows), progress)
+    shingled.update(islice(rows.shingled.items(), max(MAX_SHINGLED - len(shingled), 0)))
     summary.pages += pages.total()
     summary.new += sum(r.new for r in loaded.values())
     summary.updated += sum(r.updated for r in loaded.values())
@@ -344,7 +369,7 @@ def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | N
         "new": summary.new,
         "updated": summary.updated,
         "unchanged": summary.unchanged,
-        "skipped": summary.not_extracted + sum(summary.skipped.values()),
+        "skipped": summary.not_extracted + page_skips(summary.skipped),  # pages, not requests or metadata
         "duplicates": summary.duplicates,
         "errors": summary.unexpected,
     }

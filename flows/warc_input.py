@@ -17,7 +17,7 @@ from crawl.fetch import Fetched
 from crawl.sources import Source
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
-from storage.archive import ArchivedResponse, read_records
+from storage.archive import ArchivedResponse, WarcRecord, read_records
 from storage.pages import WarcProgress
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -104,6 +104,7 @@ def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> t
         content_type=content_type,
         etag=response.header("etag"),
         last_modified=response.header("last-modified"),
+        fetched_at=response.fetched_at,
     )
     return PlannedFetch(candidate), fetched
 
@@ -127,16 +128,16 @@ def read_batches(
         skipped = dict(done.skipped)
         try:
             for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
-                page = page_of(record.response, source_of=source_of) if record.response else None
-                if page is not None and record.truncated:  # part of a page: extracted, it would be stored as whole
+                page = page_of(record.response, source_of=source_of) if record.response else _not_a_page(record)
+                if record.response and record.truncated:  # part of a page: extracted, it would be stored as whole
                     page = "truncated"
                 if isinstance(page, str):
                     skipped[page] = skipped.get(page, 0) + 1
-                elif page is not None:
+                else:
                     batch.planned.append(page[0])
                     batch.responses.append(page[1])
                 done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
-                done = replace(done, pages=done.pages + (page is not None and not isinstance(page, str)))
+                done = replace(done, pages=done.pages + (not isinstance(page, str)))
                 batch.progress = done
                 if len(batch.planned) >= size:
                     yield batch
@@ -150,6 +151,24 @@ def read_batches(
         else:
             batch.progress = replace(done, finished=True)
         yield batch
+
+
+# Records that hold no page, counted in `skipped` by their WARC-Type (CC-NEWS files hold a request and often a
+# metadata record per response): a file's records are then its pages plus its skips.
+RECORD_TYPES = frozenset({"warcinfo", "request", "metadata", "revisit", "resource", "conversion", "continuation"})
+
+
+def _not_a_page(record: WarcRecord) -> str:
+    """Why a record without an HTTP response is skipped: its WARC-Type, or `not_http` (a response of another
+    protocol, such as dns:)."""
+    if record.record_type in RECORD_TYPES:
+        return record.record_type
+    return "not_http" if record.record_type == "response" else "other_record"
+
+
+def page_skips(skipped: dict[str, int]) -> int:
+    """How many of the skipped records were responses that could have been pages (not requests, metadata...)."""
+    return sum(count for reason, count in skipped.items() if reason not in RECORD_TYPES)
 
 
 def by_source(batch: WarcBatch) -> dict[str, tuple[list[PlannedFetch], list[Fetched]]]:

@@ -384,6 +384,8 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
         fetched_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
     except ValueError:
         fetched_at = None
+    if fetched_at is not None and fetched_at.tzinfo is None:  # the standard says UTC; some writers omit the Z
+        fetched_at = fetched_at.replace(tzinfo=UTC)
     return ArchivedResponse(
         target_url=rec_headers.get_header("WARC-Target-URI") or "",
         status=int(http.get_statuscode() or 0) if str(http.get_statuscode() or "").isdigit() else 0,

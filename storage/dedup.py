@@ -16,9 +16,10 @@ article bridges two clusters the older (smaller) id wins and the merge is record
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from extractors.fingerprint import (
     EDITED_CONTAINMENT,
     EDITED_JACCARD,
     SHINGLE_RULES,
+    U32,
     UNSPACED_PATTERN,
     DedupParams,
     Scheme,
@@ -136,6 +138,7 @@ def assign_clusters(
     progress: Callable[[int, int], None] | None = None,
     window_days: float | None = None,
     flush_articles: int | None = None,
+    shingled: Mapping[str, tuple[Scheme, U32]] | None = None,
 ) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id.
 
@@ -143,6 +146,8 @@ def assign_clusters(
     stored articles published (or, without a date, fetched) that many days before now are candidates.
     Once `lsh_bands` holds `flush_articles` (default flush_size()) articles, their keys move into run files
     within the transaction (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
+    `shingled`: shingles already made under `params` (by the extraction workers), keyed by the SHA-256 of the text
+    they were made of (`content_hash`); a pending article whose text is not there is shingled here.
     """
     _check_params(con, params)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
@@ -154,7 +159,7 @@ def assign_clusters(
         pending = _pending(con, span)
         if not pending:
             return total
-        step = _assign_chunk(con, run_id, params, pending, canonical, since)
+        step = _assign_chunk(con, run_id, params, pending, canonical, since, shingled or {})
         flush_bands(con, min_articles=flush_articles, written=written)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
         if progress is not None:
@@ -236,9 +241,10 @@ def _assign_chunk(
     pending: Sequence[tuple[int, str, int | None]],
     canonical: CanonicalRule,
     since: datetime | None = None,
+    shingled: Mapping[str, tuple[Scheme, U32]] | None = None,
 ) -> DedupResult:
     ids = [row[0] for row in pending]
-    schemes, hashes = zip(*(shingles(row[1], params) for row in pending), strict=True)
+    schemes, hashes = zip(*(_shingles_of(row[1], params, shingled or {}) for row in pending), strict=True)
     sigs = signatures(hashes, num_perm=params.num_perm, seed=params.seed)
     keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
     sizes = np.fromiter((len(h) for h in hashes), np.int64, len(hashes))
@@ -254,6 +260,15 @@ def _assign_chunk(
     if edges:
         _insert_matches(con, run_id, edges)
     return DedupResult(signed=len(ids), matches=len(edges), merges=merges)
+
+
+def _shingles_of(text: str, params: DedupParams, shingled: Mapping[str, tuple[Scheme, U32]]) -> tuple[Scheme, U32]:
+    """The shingles of `text`: made where it was extracted when `shingled` has them (by its SHA-256), else here."""
+    if shingled:
+        made = shingled.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if made is not None:
+            return made
+    return shingles(text, params)
 
 
 def _store_signatures(

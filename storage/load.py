@@ -267,8 +267,11 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
             con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
         if existing > len(changed_ids):
+            # greatest(): an archived copy (ingest-warc: fetched_at is its WARC-Date) older than the stored fetch
+            # does not move the stored one back in time.
             con.execute(
-                "UPDATE articles SET fetched_at = i.fetched_at, etag = i.etag, last_modified = i.last_modified, "
+                "UPDATE articles SET fetched_at = greatest(articles.fetched_at, i.fetched_at), etag = i.etag, "
+                "last_modified = i.last_modified, "
                 "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
                 [run_id],
             )

@@ -11,6 +11,7 @@ import pytest
 from crawl.discover import Candidate
 from crawl.fetch import Fetched
 from extractors.article import ExtractionError, clean_document
+from extractors.fingerprint import DedupParams, shingles
 from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget, within_budget_isolated
 from flows.steps import BatchRows, PlannedFetch
 
@@ -136,3 +137,26 @@ def test_an_isolated_budget_returns_the_result_or_raises_the_error() -> None:
     assert article.title == "Budget passes" and article.text.startswith("The council approved")
     with pytest.raises(ExtractionError, match="no article body in .http://a.example/2."):
         within_budget_isolated(5, clean_document, "<html></html>", url="http://a.example/2", what="page")
+
+
+def test_articles_come_back_with_their_shingles_when_asked_keyed_by_content_hash() -> None:
+    pages = {
+        "http://a.example/1": NORMAL.encode(),
+        "http://a.example/2": NORMAL.replace("Tuesday", "Friday").encode(),
+        "http://a.example/empty": b"<html><body></body></html>",  # no article: no shingles
+    }
+    planned = [PlannedFetch(Candidate(url, "s")) for url in pages]
+    responses = [Fetched(url, "article", "ok", url, 200, body, "text/html") for url, body in pages.items()]
+    params = DedupParams(shingle_size=3)
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        rows = workers.submit(extract_batch, planned, responses, shingle_with=params).result(timeout=60)
+    assert [a.url for a in rows.articles] == ["http://a.example/1", "http://a.example/2"]
+    assert rows.shingled.keys() == {a.content_hash for a in rows.articles}
+    for article in rows.articles:
+        scheme, hashes = rows.shingled[article.content_hash]
+        expected_scheme, expected = shingles(article.text, params)
+        assert scheme == expected_scheme == "word"
+        assert hashes.tolist() == expected.tolist() and len(hashes) > 0
+    assert extract_batch(planned, responses).shingled == {}

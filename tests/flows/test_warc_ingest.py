@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
 from flows.warc_ingest import ingest_warc
 from flows.warc_input import WarcInputError, read_batches, source_namer, warc_paths
+from storage.archive import ArchivedResponse, read_records
 from storage.pages import WarcProgress
 from tests.flows.test_dask import read_artifacts
 
@@ -102,9 +105,13 @@ def test_a_warc_of_the_sites_gives_the_same_articles_and_clusters_as_a_crawl(ing
 def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingested: Ingested) -> None:
     pages = len(EXPECTED["articles"])
     assert f"{pages} pages, {pages} stored ({pages} new)" in ingested.first
-    assert "skipped: http_status 1, type 3" in ingested.first  # the 404 and the three robots.txt
-    skipped = query(ingested.ingested, "SELECT skipped FROM warc_files WHERE path LIKE '%00001%'")
-    assert skipped == [('{"http_status": 1, "type": 3}',)]
+    # The 404 and the three robots.txt; a request record per response and a warcinfo record per file.
+    assert "skipped: http_status 1, request 19, type 3, warcinfo 2" in ingested.first
+    ((skipped,),) = query(ingested.ingested, "SELECT skipped FROM warc_files WHERE path LIKE '%00001%'")
+    assert json.loads(skipped) == {"http_status": 1, "type": 3, "request": 11, "warcinfo": 1}
+    assert query(ingested.ingested, "SELECT records, pages FROM warc_files WHERE path LIKE '%00001%'") == [(23, 7)]
+    # The run counts skipped pages (responses), not the records that never were pages.
+    assert query(ingested.ingested, "SELECT skipped FROM runs ORDER BY started_at LIMIT 1") == [(4,)]
 
 
 def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:
@@ -121,7 +128,11 @@ def test_on_dask_each_file_is_read_and_extracted_by_a_worker_with_the_same_resul
     on_dask = ingest_warc.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
     db = tmp_path / "dask.duckdb"
     summary = asyncio.run(on_dask(paths=[str(ingested.warcs)], db=str(db), sources=str(ingested.sources)))
-    assert (summary["files"], summary["pages"], summary["skipped"]) == (2, 15, {"http_status": 1, "type": 3})
+    assert (summary["files"], summary["pages"], summary["skipped"]) == (
+        2,
+        15,
+        {"http_status": 1, "type": 3, "request": 19, "warcinfo": 2},
+    )
     assert query(db, ARTICLES) == query(ingested.crawled, ARTICLES)
     assert partition(db) == partition(ingested.crawled)
     names = {r[0] for r in query(db, "SELECT path FROM warc_files WHERE finished_at IS NOT NULL")}
@@ -184,7 +195,14 @@ def test_large_bodies_and_non_html_are_skipped_with_their_reason(tmp_path: Path)
         ],
     )
     (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=1000)
-    assert batch.planned == [] and dict(batch.progress.skipped) == {"size": 1, "type": 1, "http_status": 1, "empty": 1}
+    assert batch.planned == [] and dict(batch.progress.skipped) == {
+        "size": 1,
+        "type": 1,
+        "http_status": 1,
+        "empty": 1,
+        "request": 4,
+        "warcinfo": 1,
+    }
 
 
 def test_paths_are_files_folders_or_globs_of_warc_files(tmp_path: Path) -> None:
@@ -278,3 +296,35 @@ def test_records_the_crawler_truncated_are_skipped_as_truncated(tmp_path: Path) 
     (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
     assert [p.candidate.url for p in batch.planned] == ["http://news.example/2"]
     assert batch.progress.finished and dict(batch.progress.skipped) == {"truncated": 1}
+
+
+def test_an_archived_page_is_stored_as_fetched_when_its_warc_record_says(ingested: Ingested, tmp_path: Path) -> None:
+    """WARC-Date is the article's fetched_at (UTC when the writer left out the Z); a date that does not parse is
+    the run's time. An older copy of a stored, unchanged article does not move its fetched_at back."""
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:3]
+    db, started = tmp_path / "dated.duckdb", datetime.now(UTC)
+    write_dated(tmp_path / "dated.warc.gz", pages, ["2024-03-01T12:00:00Z", "2024-03-02T08:30:00", "yesterday"])
+    run_cli("ingest-warc", str(tmp_path / "dated.warc.gz"), "--db", str(db), "--sources", str(ingested.sources))
+    first = sorted(when for (when,) in query(db, "SELECT fetched_at FROM articles"))
+    assert first[:2] == [datetime(2024, 3, 1, 12, 0, tzinfo=UTC), datetime(2024, 3, 2, 8, 30, tzinfo=UTC)]
+    assert first[2] >= started
+    write_dated(tmp_path / "older.warc.gz", pages[2:], ["2020-01-01T00:00:00Z"])  # the same text, archived earlier
+    run_cli("ingest-warc", str(tmp_path / "older.warc.gz"), "--db", str(db), "--sources", str(ingested.sources))
+    assert sorted(when for (when,) in query(db, "SELECT fetched_at FROM articles")) == first
+
+
+def write_dated(path: Path, pages: list[ArchivedResponse], dates: list[str]) -> None:
+    """A gzipped WARC of these archived responses, each with the WARC-Date given."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for page, date in zip(pages, dates, strict=True):
+            http = StatusAndHeaders("200 OK", list(page.headers), protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                page.target_url,
+                "response",
+                payload=io.BytesIO(page.body),
+                length=len(page.body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": date},
+            )
+            writer.write_record(record)

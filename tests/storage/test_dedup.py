@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.fingerprint import DedupParams, Scheme, containment, estimate_jaccard, shingle_hashes, signatures
+from extractors.fingerprint import (
+    DedupParams,
+    Scheme,
+    containment,
+    estimate_jaccard,
+    shingle_hashes,
+    shingles,
+    signatures,
+)
 from storage._clusters import BUCKET_MEMBERS, verify
 from storage.db import writing
 from storage.dedup import (
@@ -254,3 +263,40 @@ def test_an_older_index_holding_chinese_text_asks_for_rebuild_clusters_which_fix
     assert clusters["http://a.example/zh"] == clusters["http://b.example/zh"] != clusters["http://x.example/o"]
     assert schemes == {"http://a.example/zh": "char", "http://b.example/zh": "char", "http://x.example/o": "word"}
     assert seen == [(3, 3)]
+
+
+def test_shingles_made_elsewhere_are_used_by_text_and_give_the_same_clusters(tmp_path: Path) -> None:
+    wire = story(11)
+    rows = [
+        row("http://a.example/wire", wire),
+        row("http://b.example/copy", ["A local paragraph about the ferry timetable."] + wire),
+        row("http://c.example/other", story(12)),
+    ]
+    made = {hashlib.sha256(r.text.encode()).hexdigest(): shingles(r.text, PARAMS) for r in rows[:2]}
+    here, given = tmp_path / "here.duckdb", tmp_path / "given.duckdb"
+    for db, shingled in ((here, None), (given, made)):
+        with writing(db) as con:
+            load_articles(con, "r1", rows)
+            assign_clusters(con, "r1", PARAMS, shingled=shingled)
+
+    def stored(db: Path) -> list[tuple[object, ...]]:
+        with writing(db) as con:
+            return con.execute(
+                "SELECT url, cluster_id, is_canonical, s.* EXCLUDE (article_id) FROM articles "
+                "JOIN signatures s USING (article_id) ORDER BY url"
+            ).fetchall()
+
+    assert stored(here) == stored(given)
+    assert len({cluster for _, cluster, *_ in stored(given)}) == 2
+
+    # Keyed by the text: shingles given for a text are the ones signed (here another story's), others are made.
+    swapped = tmp_path / "swapped.duckdb"
+    with writing(swapped) as con:
+        load_articles(con, "r1", rows[:1] + rows[2:])
+        other = shingles(rows[2].text, PARAMS)
+        assign_clusters(con, "r1", PARAMS, shingled={hashlib.sha256(rows[0].text.encode()).hexdigest(): other})
+        (first, second) = con.execute(
+            "SELECT minhash, shingle_count FROM signatures JOIN articles USING (article_id) ORDER BY url"
+        ).fetchall()
+    assert first == second  # a.example signed with c.example's shingles
+    assert second[1] == len(other[1])
