@@ -311,9 +311,12 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     with _api_for_workers(runner):
         result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
+    # An older copy than the stored article's (a backfill after a crawl), with other text, leaves it as it is.
+    older = f", {result['older']} of them older copies than the stored text" if result["older"] else ""
     print(
         f"ingest-warc {result['db']}: {result['files']} files ({result['files_done_before']} done before), "
-        f"{result['records']} records, {result['pages']} pages, {result['stored']} stored ({result['new']} new), "
+        f"{result['records']} records, {result['pages']} pages, {result['stored']} stored ({result['new']} new, "
+        f"{result['updated']} updated, {result['unchanged']} unchanged{older}), "
         f"{result['not_extracted']} not articles, {result['duplicates']} duplicates; skipped: {skipped}"
     )
     for problem in result["failed_files"]:  # the rest of the files were ingested; this one is tried again next time

@@ -73,6 +73,7 @@ class WarcSummary:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    older: int = 0  # of the unchanged: copies older than the stored article, whose text differs (kept out)
     not_extracted: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
@@ -335,6 +336,7 @@ async def _write(
     summary.new += sum(r.new for r in loaded.values())
     summary.updated += sum(r.updated for r in loaded.values())
     summary.unchanged += sum(r.unchanged for r in loaded.values())
+    summary.older += sum(r.older for r in loaded.values())
     for source, n in pages.items():
         report.add(source, discovered=n, fetched=n)
     for source, result in loaded.items():

@@ -250,23 +250,27 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
     try:
         # One join finds the stored ones and which of them changed; each statement below scans `articles`,
         # so those with nothing to do are skipped (a first crawl's batches only insert, a re-check's only touch).
+        # An incoming copy fetched before the stored one (an older WARC ingested after a newer one) with other
+        # text does not put the older text back: it is counted `older` and the row is left as it is.
         matched = con.execute(
-            "SELECT a.article_id, a.content_hash <> i.content_hash FROM articles a JOIN incoming i USING (url)"
+            "SELECT a.article_id, a.content_hash <> i.content_hash, i.fetched_at < a.fetched_at "
+            "FROM articles a JOIN incoming i USING (url)"
         ).fetchall()
-        changed_ids = [article_id for article_id, changed in matched if changed]
+        changed_ids = [article_id for article_id, changed, older in matched if changed and not older]
+        older = sum(1 for _, changed, older in matched if changed and older)
         existing = len(matched)
         if changed_ids:
             set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
             con.execute(
                 f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
                 "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ?, text_run_id = ? "
-                "FROM incoming i WHERE articles.url = i.url AND articles.content_hash <> i.content_hash",
-                [run_id, run_id],
+                "FROM incoming i WHERE articles.url = i.url AND articles.article_id IN (SELECT unnest(?))",
+                [run_id, run_id, changed_ids],
             )
             # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
             con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
             con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
-        if existing > len(changed_ids):
+        if existing > len(changed_ids) + older:
             # greatest(): an archived copy (ingest-warc: fetched_at is its WARC-Date) older than the stored fetch
             # does not move the stored one back in time.
             con.execute(
@@ -287,7 +291,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
     finally:
         con.unregister("incoming")
     new = incoming.num_rows - existing
-    return LoadResult(new=new, updated=len(changed_ids), unchanged=existing - len(changed_ids))
+    return LoadResult(new=new, updated=len(changed_ids), unchanged=existing - len(changed_ids), older=older)
 
 
 # What re-extraction compares: the columns extraction decides (not the HTTP validators of the fetch).

@@ -123,8 +123,10 @@ class PageRow:
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    """What loading a batch of articles did."""
+    """What loading a batch of articles did. `unchanged`: stored rows left as they were, among them `older`:
+    copies fetched before the stored text (an archived page, ingest-warc) whose text differs from it."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    older: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import json
 import urllib.error
@@ -104,7 +105,7 @@ def test_a_warc_of_the_sites_gives_the_same_articles_and_clusters_as_a_crawl(ing
 
 def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingested: Ingested) -> None:
     pages = len(EXPECTED["articles"])
-    assert f"{pages} pages, {pages} stored ({pages} new)" in ingested.first
+    assert f"{pages} pages, {pages} stored ({pages} new, 0 updated, 0 unchanged)" in ingested.first
     # The 404 and the three robots.txt; a request record per response and a warcinfo record per file.
     assert "skipped: http_status 1, request 19, type 3, warcinfo 2" in ingested.first
     ((skipped,),) = query(ingested.ingested, "SELECT skipped FROM warc_files WHERE path LIKE '%00001%'")
@@ -248,7 +249,7 @@ def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harn
         assert main(["ingest-warc", str(warcs), "--db", str(db)]) == 1
     garbage = str((warcs / "a-garbage.warc.gz").resolve())
     assert f"failed: {garbage}: unreadable after byte 0" in err.getvalue()
-    assert "3 pages, 3 stored (3 new)" in out.getvalue()
+    assert "3 pages, 3 stored (3 new, 0 updated, 0 unchanged)" in out.getvalue()
     noise = str((warcs / "c-noise.warc.gz").resolve())
     rows = query(db, "SELECT path, finished_at IS NOT NULL, error IS NOT NULL FROM warc_files ORDER BY path")
     assert rows == [
@@ -311,6 +312,28 @@ def test_an_archived_page_is_stored_as_fetched_when_its_warc_record_says(ingeste
     write_dated(tmp_path / "older.warc.gz", pages[2:], ["2020-01-01T00:00:00Z"])  # the same text, archived earlier
     run_cli("ingest-warc", str(tmp_path / "older.warc.gz"), "--db", str(db), "--sources", str(ingested.sources))
     assert sorted(when for (when,) in query(db, "SELECT fetched_at FROM articles")) == first
+
+
+def test_an_older_copy_with_other_text_does_not_put_it_back_and_a_newer_one_does(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    """A backfill of older WARCs after newer ones (or a crawl) keeps the newer text; the run says how many."""
+    (page,) = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:1]
+    edited = dataclasses.replace(page, body=page.body.replace(b"</p>", b" A sentence only this copy has.</p>", 1))
+    assert edited.body != page.body
+    db, sources = tmp_path / "copies.duckdb", str(ingested.sources)
+    write_dated(tmp_path / "1-now.warc.gz", [page], ["2024-03-01T12:00:00Z"])
+    run_cli("ingest-warc", str(tmp_path / "1-now.warc.gz"), "--db", str(db), "--sources", sources)
+    ((text, fetched_at),) = query(db, "SELECT text, fetched_at FROM articles")
+    write_dated(tmp_path / "2-older.warc.gz", [edited], ["2023-01-01T00:00:00Z"])
+    out = run_cli("ingest-warc", str(tmp_path / "2-older.warc.gz"), "--db", str(db), "--sources", sources)
+    assert "1 stored (0 new, 0 updated, 1 unchanged, 1 of them older copies than the stored text)" in out
+    assert query(db, "SELECT text, fetched_at FROM articles") == [(text, fetched_at)]
+    write_dated(tmp_path / "3-newer.warc.gz", [edited], ["2025-01-01T00:00:00Z"])
+    out = run_cli("ingest-warc", str(tmp_path / "3-newer.warc.gz"), "--db", str(db), "--sources", sources)
+    assert "1 stored (0 new, 1 updated, 0 unchanged)" in out
+    ((newer, when),) = query(db, "SELECT text, fetched_at FROM articles")
+    assert "A sentence only this copy has." in newer and when == datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def write_dated(path: Path, pages: list[ArchivedResponse], dates: list[str]) -> None:
