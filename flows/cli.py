@@ -107,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--refetch-window-hours", type=float, default=24.0 * 7, help="default: 168 (a week)")
     backfill.set_defaults(command=_cmd_backfill)
 
-    rebuild = commands.add_parser("rebuild-clusters", help="drop the dedup index and cluster every article again")
+    rebuild = commands.add_parser(
+        "rebuild-clusters",
+        help="drop the dedup index and cluster every article again (rerun it to finish a stopped one)",
+    )
     rebuild.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
     rebuild.add_argument("--sources", help="sources TOML whose [settings] hold the dedup parameters")
     rebuild.add_argument("--dedup-threshold", type=float, help="estimated Jaccard above which articles are copies")

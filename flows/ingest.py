@@ -40,6 +40,7 @@ from storage.db import writing
 from storage.dedup import (
     CanonicalRule,
     DedupResult,
+    StaleIndexError,
     assign_clusters,
     bands_to_flush,
     flush_bands,
@@ -65,7 +66,12 @@ def canonical_rule(settings: Settings) -> CanonicalRule:
     return CanonicalRule(settings.canonical_rule, settings.source_priority)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def retry_unless_stale(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry whole-batch trouble (a locked file), not an index that only `copydesk rebuild-clusters` mends."""
+    return not isinstance(state.data, StaleIndexError)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless_stale)
 async def dedupe(
     db: str,
     run_id: str,

@@ -4,13 +4,16 @@ Use it after changing dedup settings (threshold, num_perm, shingle size), which 
 refuses to mix, and once on a database whose index predates script-aware shingling if it holds Chinese,
 Japanese, Thai or similar text (the dedup step says so). It logs its progress after every chunk of
 articles. Articles are re-signed in article-id order, so a cluster keeps the id of its first member as
-before, unless the new settings split or merge it. Like `ingest`, it is the only writer of the database
-while it runs, and it does all of it in one transaction: a failed rebuild changes nothing.
+before, unless the new settings split or merge it. It commits every 20,000 articles (storage/rebuild.py,
+COPYDESK_REBUILD_ARTICLES), so its memory does not grow with the store. A rebuild that was stopped (killed,
+failed) is finished by running it again, with the same clusters; until then the dedup step of `copydesk run`
+refuses to match against the half-built index.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,24 +24,34 @@ from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
 from flows.ingest import canonical_rule, dedup_params, run_name
 from storage.db import writing
-from storage.dedup import CanonicalRule, DedupResult, assign_clusters, flush_bands, remove_orphan_runs, reset_index
+from storage.dedup import CanonicalRule, DedupResult
+from storage.rebuild import RebuildState, begin_rebuild, continue_rebuild, rebuild_size
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> DedupResult:
-    """Empty the dedup index and assign every article a cluster again, in one transaction."""
+    """Empty the dedup index (or resume a rebuild left half done) and assign every article a cluster again."""
     log = get_run_logger()  # the core calls back once per chunk, in this task's context
 
     def report(signed: int, total: int) -> None:
         log.info("rebuild-clusters: %d of %d articles signed", signed, total)
 
     with writing(db, memory_limit=memory_limit) as con:
-        reset_index(con)
-        result = assign_clusters(con, run_id, params, canonical=canonical, progress=report)
-    with writing(db, memory_limit=memory_limit) as con:  # the old run files go, the new keys are flushed
-        remove_orphan_runs(con)
-        flush_bands(con)
-    return result
+        state = begin_rebuild(con, run_id, params, canonical)
+    log.info("rebuild-clusters: %s", describe(state))
+    return continue_rebuild(
+        db, state, params, canonical=canonical, articles=rebuild_size(), memory_limit=memory_limit, progress=report
+    )
+
+
+def describe(state: RebuildState) -> str:
+    """One line on what the rebuild starts from."""
+    if state.resumed:
+        return (
+            f"resuming the rebuild started at {state.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: "
+            f"{state.signed} of {state.articles} articles signed"
+        )
+    return f"index emptied, {state.articles} articles to sign"
 
 
 @flow(name="rebuild-clusters", flow_run_name=run_name("rebuild-clusters"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import os
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -116,6 +117,10 @@ class StaleIndexError(ValueError):
     """The stored signatures were made another way than the current settings make them."""
 
 
+class RebuildInProgressError(StaleIndexError):
+    """A `rebuild-clusters` was stopped half way: the index holds part of the store, so nothing may match yet."""
+
+
 def params_key(params: DedupParams) -> str:
     """A string that identifies signature-compatible parameters, including how shingles are made."""
     return (
@@ -139,31 +144,39 @@ def assign_clusters(
     window_days: float | None = None,
     flush_articles: int | None = None,
     shingled: Mapping[str, tuple[Scheme, U32]] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    max_chunks: int | None = None,
+    rebuilding: bool = False,
 ) -> DedupResult:
     """Sign every pending article, match it against the index, and give it a cluster id.
 
-    `progress(signed, total)` is called after each chunk of CHUNK_SIZE articles. With `window_days`, only
+    `progress(signed, total)` is called after each chunk of `chunk_size` articles. With `window_days`, only
     stored articles published (or, without a date, fetched) that many days before now are candidates.
     Once `lsh_bands` holds `flush_articles` (default flush_size()) articles, their keys move into run files
     within the transaction (flush_bands), so a `rebuild-clusters` of millions of articles looks up a bounded table.
     `shingled`: shingles already made under `params` (by the extraction workers), keyed by the SHA-256 of the text
     they were made of (`content_hash`); a pending article whose text is not there is shingled here.
+    With `max_chunks`, it stops after that many chunks (storage/rebuild.py commits a rebuild chunk by chunk).
+    While a rebuild is half done, only the rebuild itself (`rebuilding`) may match: RebuildInProgressError.
     """
+    if not rebuilding:
+        _check_no_rebuild(con)
     _check_params(con, params)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
     total = DedupResult()
     span = _pending_span(con)
     ((count,),) = con.execute(f"SELECT count(*) FROM articles WHERE {_UNSIGNED}", [*span, *span]).fetchall()
     written: set[str] = set()  # runs this transaction wrote: deleted as soon as they are merged away
-    while True:
-        pending = _pending(con, span)
+    for _ in itertools.count() if max_chunks is None else range(max_chunks):
+        pending = _pending(con, span, chunk_size)
         if not pending:
-            return total
+            break
         step = _assign_chunk(con, run_id, params, pending, canonical, since, shingled or {})
         flush_bands(con, min_articles=flush_articles, written=written)
         total = DedupResult(*(a + b for a, b in zip(_astuple(total), _astuple(step), strict=True)))
         if progress is not None:
             progress(total.signed, max(count, total.signed))
+    return total
 
 
 def reset_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -219,8 +232,10 @@ def _pending_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return (int(lo) << _ID_BLOCK_BITS, (int(hi) + 1) << _ID_BLOCK_BITS)
 
 
-def _pending(con: duckdb.DuckDBPyConnection, span: tuple[int, int]) -> list[tuple[int, str, int | None]]:
-    """The next CHUNK_SIZE articles without a signature in the id range `span`, oldest first."""
+def _pending(
+    con: duckdb.DuckDBPyConnection, span: tuple[int, int], chunk_size: int
+) -> list[tuple[int, str, int | None]]:
+    """The next `chunk_size` articles without a signature in the id range `span`, oldest first."""
     # Ids first, then the text of those rows only: a single query read (and buffered) every pending
     # article's text to keep 2,000 of them, once per chunk (rebuild-clusters over 10k articles: +57 MB).
     return con.execute(
@@ -230,7 +245,7 @@ def _pending(con: duckdb.DuckDBPyConnection, span: tuple[int, int]) -> list[tupl
             ORDER BY article_id LIMIT ?
         ) ORDER BY article_id
         """,
-        [*span, *span, CHUNK_SIZE],
+        [*span, *span, chunk_size],
     ).fetchall()
 
 
@@ -793,6 +808,23 @@ def _insert_matches(con: duckdb.DuckDBPyConnection, run_id: str, matches: Sequen
     con.register("new_matches", table)
     con.execute("INSERT INTO dup_pairs SELECT *, ? AS run_id FROM new_matches", [run_id])
     con.unregister("new_matches")
+
+
+def _check_no_rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse to match against an index that a stopped `rebuild-clusters` has only partly rebuilt."""
+    rows = con.execute("SELECT started_at FROM index_rebuilds").fetchall()
+    if not rows:
+        return
+    ((signed, stored),) = con.execute(
+        "SELECT (SELECT count(*) FROM signatures), (SELECT count(*) FROM articles)"
+    ).fetchall()
+    started = rows[0][0].astimezone(UTC)
+    raise RebuildInProgressError(
+        f"a `copydesk rebuild-clusters` started at {started:%Y-%m-%d %H:%M} UTC is not finished ({signed:,} of "
+        f"{stored:,} articles re-signed), so the near-duplicate index holds only part of the store; run "
+        "`copydesk rebuild-clusters` (same --db or --sources) to finish it. Articles stored meanwhile are kept "
+        "and the rebuild clusters them"
+    )
 
 
 def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:

@@ -195,6 +195,15 @@ CREATE TABLE IF NOT EXISTS lsh_runs (
     created_at  TIMESTAMPTZ NOT NULL
 );
 
+-- A `rebuild-clusters` under way (storage/rebuild.py): one row from the transaction that emptied the index to
+-- the one that signed its last article. Its progress is the `signatures` rows written since, committed chunk by
+-- chunk; while the row is here, a run's dedup step refuses to match against the half-built index.
+CREATE TABLE IF NOT EXISTS index_rebuilds (
+    run_id      VARCHAR NOT NULL,           -- the rebuild's run: its dup_pairs and cluster_merges rows carry it
+    settings    VARCHAR NOT NULL,           -- dedup parameters and canonical rule: a rerun with others starts over
+    started_at  TIMESTAMPTZ NOT NULL
+);
+
 -- Why an article joined its cluster: one verified edge per joined article, to the representative it
 -- matched (a member sharing its LSH buckets, or the canonical), plus one per further cluster it bridged.
 -- Not every pair of copies: 10,000 copies of one story keep 9,999 rows (storage/dedup.py). Files written by

@@ -377,6 +377,7 @@ TABLES = (
     "signatures",
     "lsh_bands",
     "lsh_runs",
+    "index_rebuilds",
     "dup_pairs",
     "cluster_merges",
     "pages",
@@ -530,6 +531,61 @@ def test_a_killed_warc_ingest_is_finished_by_the_next_one(
         assert con.execute("SELECT records, pages, finished_at IS NOT NULL FROM warc_files").fetchall() == [
             (len(newsroom.stories), len(newsroom.stories), True)
         ]
+
+
+def index_of(db: Path) -> list[tuple[object, ...]]:
+    """Every article's cluster id and canonical mark, and the edges that joined them (without the run id)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [
+            *con.execute("SELECT article_id, cluster_id, is_canonical FROM articles ORDER BY ALL").fetchall(),
+            *con.execute(
+                "SELECT article_id, matched_article_id, jaccard, containment FROM dup_pairs ORDER BY ALL"
+            ).fetchall(),
+        ]
+
+
+def rebuilding(db: Path) -> bool:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM index_rebuilds").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("repeat", range(max(REPEATS // 2, 1)))
+def test_a_killed_rebuild_is_refused_by_runs_and_finished_by_the_next_one_as_if_undisturbed(
+    repeat: int, newsroom: Newsroom, run_env: dict[str, str], tmp_path: Path
+) -> None:
+    sources, db, reference = tmp_path / "sources.toml", tmp_path / "news.duckdb", tmp_path / "reference.duckdb"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    assert Run(sources, db, run_env).finish() == 0
+    shutil.copy(db, reference)
+    shutil.copytree(f"{db}.lsh", f"{reference}.lsh")
+    env = {**run_env, "COPYDESK_REBUILD_ARTICLES": "10"}  # 12 transactions of one chunk, run files in each
+    undisturbed = Run(sources, reference, env, ("rebuild-clusters",))
+    assert undisturbed.finish() == 0, "".join(undisturbed.log[-40:])
+    killed, rng = Run(sources, db, env, ("rebuild-clusters",)), random.Random(2000 + repeat)
+    if repeat == 0:  # while the old index is being emptied
+        landed = killed.wait_for("Beginning flow run") and killed.wait_for_write_lock()
+    else:  # among the chunks: after the nth one's progress line, while it commits or the next one is written
+        landed = killed.wait_for(f"{10 * rng.randint(1, 10)} of {len(newsroom.stories)} articles signed")
+        time.sleep(rng.uniform(0, 0.3))
+    assert landed and killed.proc.poll() is None, "".join(killed.log[-20:])
+    killed.kill()
+    assert_consistent(db)
+    assert rebuilding(db) or repeat == 0  # the marker commits with the emptied index, before any chunk
+    if rebuilding(db):
+        refused = Run(sources, db, run_env)
+        assert refused.finish() == 1
+        said = "".join(refused.log)
+        assert "copydesk: error: a `copydesk rebuild-clusters` started at" in said and "is not finished" in said
+        assert "Retry 1/2" not in said  # an index only a rebuild mends is not retried
+        assert rebuilding(db)
+    final = Run(sources, db, env, ("rebuild-clusters",))
+    assert final.finish() == 0, "".join(final.log[-40:])
+    assert_consistent(db)
+    assert not rebuilding(db)
+    assert index_of(db) == index_of(reference)
+    accepted = Run(sources, db, run_env)  # runs are deduplicated again (nothing new: the same clusters)
+    assert accepted.finish() == 0, "".join(accepted.log[-40:])
+    assert_complete(db, newsroom)
 
 
 class Reader:
