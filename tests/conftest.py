@@ -1,4 +1,5 @@
-"""Test-wide setup: Prefect offline, with its state in a throwaway home, before anything imports it."""
+"""Test-wide setup: Prefect offline, with its state in a throwaway home, before anything imports it; a
+hypothesis profile that does not depend on how fast the machine is; no proxy from the caller's environment."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import atexit
 import os
 import shutil
 import tempfile
+
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -15,3 +18,24 @@ if "PREFECT_HOME" not in os.environ:
     # Each session's home (its SQLite database, logs) would otherwise pile up in /tmp run after run.
     atexit.register(shutil.rmtree, _throwaway_home, ignore_errors=True)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+# Every request in the suite goes to loopback servers the tests start. A proxy set where the suite runs would
+# carry them (and Prefect's calls to its test API) elsewhere; tests of proxies name theirs explicitly.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+    os.environ.pop(_name, None)
+    os.environ.pop(_name.lower(), None)
+
+# Property tests are about inputs, never about time: hypothesis's default 200 ms deadline per example (and its
+# too_slow health check) fail a test at random on a loaded machine, as CI's can be. On CI (CI set, as .ci/run
+# runs) the examples are also derandomized and no example database is read or written, so a run there is the
+# same run every time: a failure is reproducible, never a new random input found on the day of a delivery. Off
+# CI, each run draws new examples and keeps failing ones in .hypothesis/, so the fuzzing still explores.
+# HYPOTHESIS_PROFILE=ci (or dev) picks one explicitly.
+# (Built on hypothesis's "default" profile: hypothesis loads its own "ci" one when CI is set at all, even empty.)
+_PATIENT = settings(settings.get_profile("default"), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", _PATIENT)
+settings.register_profile("ci", _PATIENT, derandomize=True, database=None, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
+)

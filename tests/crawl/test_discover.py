@@ -188,7 +188,10 @@ def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:
     requested: list[str] = []
     _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
     assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]
-    assert [p for p in requested if p.startswith("/c")] == ["/c0.xml", "/c1.xml", "/c2.xml"]
+    # c0 and c1 are requested at once, on two connections: which one the server logs first is the machine's say
+    # (a loaded CI-like run logged c1 first); c2 only once c0 is read.
+    asked = [p for p in requested if p.startswith("/c")]
+    assert sorted(asked) == ["/c0.xml", "/c1.xml", "/c2.xml"] and asked[-1] == "/c2.xml"
 
 
 def test_a_candidate_keeps_the_first_date_its_feed_or_sitemap_gave() -> None:

@@ -145,20 +145,31 @@ def test_robots_txt_is_fetched_first_and_disallowed_paths_never() -> None:
 def test_a_request_cancelled_while_robots_txt_loads_leaves_its_rules_to_the_others() -> None:
     # A source cut off at source_timeout cancels its requests; one of them may be loading the host's robots.txt,
     # which every other request to that host waits for. The rules must still arrive and be obeyed.
-    def slow_robots(request: Request):
-        time.sleep(0.4)
+    # Events, not sleeps: robots.txt is answered once the first request is cancelled and the second one waits
+    # (a 0.4 s sleep against a 0.5 s read_timeout made robots.txt unreachable whenever the machine was slow).
+    asked, answer = threading.Event(), threading.Event()
+
+    def held_robots(request: Request):
+        asked.set()
+        answer.wait(10)
         return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"
 
-    with serve({"/robots.txt": slow_robots, "/private/x": page(ARTICLE)}) as site:
+    with serve({"/robots.txt": held_robots, "/private/x": page(ARTICLE)}) as site:
 
         async def go():
-            async with Fetcher(policy()) as fetcher:
+            async with Fetcher(policy(read_timeout=10.0, total_timeout=20.0)) as fetcher:
                 first = asyncio.ensure_future(fetcher.fetch(site.base + "/private/x", kind="article"))
-                await asyncio.sleep(0.1)  # the first request is now waiting for robots.txt
+                assert await asyncio.to_thread(asked.wait, 10)  # the first request is loading robots.txt
                 first.cancel()
-                return await fetcher.fetch(site.base + "/private/x", kind="article")
+                second = asyncio.ensure_future(fetcher.fetch(site.base + "/private/x", kind="article"))
+                await asyncio.sleep(0.05)  # (the second request waits for robots.txt too, or loads it anew)
+                answer.set()
+                return await second
 
-        second = asyncio.run(go())
+        try:
+            second = asyncio.run(go())
+        finally:
+            answer.set()
     assert second.outcome == "skipped" and second.reason == "robots"
     assert site.hits("/private/x") == []
 

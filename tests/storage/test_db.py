@@ -22,6 +22,7 @@ def python(script: str, *args: str) -> subprocess.Popen[str]:
     """Start a Python process running `script`; it prints one line per step on stdout."""
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(script), *args],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -63,16 +64,23 @@ def probe_db(tmp_path: Path) -> Path:
 def test_a_reader_waits_for_the_writer_then_gets_its_answer(probe_db: Path) -> None:
     with writing(probe_db) as con:
         con.execute("CREATE TABLE probe AS SELECT 42 AS answer")
+    # The writer lets go once the reader has had to wait (its standard input closes), not after a second: a
+    # reader held up that long by a busy machine would have found the file free and never waited.
     script = """
-        import sys, time, duckdb
+        import sys, duckdb
         con = duckdb.connect(sys.argv[1])
         print("holding", flush=True)
-        time.sleep(1.0)
+        sys.stdin.read()
     """
     waits: list[str] = []
     with python(script, str(probe_db)) as holder:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
-        with connect(probe_db, read_only=True, wait_seconds=30, on_wait=waits.append) as con:
+        assert holder.stdout is not None and holder.stdin is not None and holder.stdout.readline() == "holding\n"
+
+        def waited(message: str) -> None:
+            waits.append(message)
+            holder.stdin.close()  # type: ignore[union-attr]
+
+        with connect(probe_db, read_only=True, wait_seconds=30, on_wait=waited) as con:
             assert con.execute("SELECT answer FROM probe").fetchone() == (42,)
     assert waits and f"locked by PID {holder.pid}" in waits[0]
 
