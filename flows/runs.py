@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from storage.load import RunningRun
 from storage.rows import RunStatus
 
 # A run still marked running this long after it started is abandoned even when its process cannot be checked
-# (another host) or its pid is alive (pids are reused). Hourly runs take minutes; a day is far past any.
+# (another host, or no /proc to tell a reused pid). Hourly runs take minutes; a day is far past any.
 STALE_AFTER = timedelta(hours=24)
 # Sources named in a failed run's message; the rest are in the errors table.
 MAX_NAMED_SOURCES = 5
@@ -125,16 +125,17 @@ def abandoned_runs(
     host: str,
     pid: int,
     now: datetime,
-    alive: Callable[[int], bool],
+    alive: Callable[[int, datetime], bool],
     stale_after: timedelta = STALE_AFTER,
 ) -> dict[str, str]:
-    """Which runs still marked running are abandoned, with why: their process on this host is gone, or they
-    started more than `stale_after` ago. Runs of this very process are never judged here."""
+    """Which runs still marked running are abandoned, with why: their process on this host is gone (`alive(pid,
+    started_at)`: the process with that id is the one that started the run), or they started more than
+    `stale_after` ago. Runs of this very process are never judged here."""
     reasons: dict[str, str] = {}
     for run in running:
         if run.pid == pid and run.hostname == host:
             continue
-        if run.hostname == host and run.pid is not None and not alive(run.pid):
+        if run.hostname == host and run.pid is not None and not alive(run.pid, run.started_at):
             reasons[run.run_id] = f"abandoned: its process (pid {run.pid} on {host}) ended without recording an end"
         elif now - run.started_at > stale_after:
             where = f"pid {run.pid} on {run.hostname}" if run.hostname else "an unrecorded process"
@@ -142,8 +143,14 @@ def abandoned_runs(
     return reasons
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host (a zombie, exited but not yet reaped, does not)."""
+# /proc gives a process's start to the clock tick, but the boot time it counts from only to the second.
+_START_TOLERANCE = timedelta(seconds=2)
+
+
+def pid_alive(pid: int, since: datetime | None = None) -> bool:
+    """Whether a process with this id exists on this host (a zombie, exited but not yet reaped, does not), and,
+    given `since` (when the run it is asked about started), already ran then: pids are reused, and a process
+    that started after the run is another one that got its id."""
     if pid <= 0:  # 0 and -1 would address process groups, not one process
         return False
     try:
@@ -151,12 +158,24 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process
-    stat = Path(f"/proc/{pid}/stat")
+        pass  # someone else's process: it exists
     try:
-        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return True  # no /proc (macOS): the process exists
+        return True  # no /proc (macOS): the process exists, whenever it started
+    if fields[0] == "Z":
+        return False
+    started = _process_start(int(fields[19]))  # field 22 of stat, starttime: clock ticks after boot
+    return since is None or started is None or started <= since + _START_TOLERANCE
+
+
+def _process_start(ticks_after_boot: int) -> datetime | None:
+    try:
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
+    except (OSError, StopIteration):
+        return None
+    seconds = int(boot.split()[1]) + ticks_after_boot / os.sysconf("SC_CLK_TCK")
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:

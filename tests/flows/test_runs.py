@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -48,23 +49,34 @@ def test_a_stop_signal_interrupts_the_run(stop: BaseException, stopped_by: int |
 
 
 def test_runs_whose_process_is_gone_are_abandoned_and_live_ones_are_not() -> None:
-    dead, host = exited_pid(), "desk1"
-    running = [
-        RunningRun("dead", NOW - timedelta(minutes=5), dead, host),
-        RunningRun("alive", NOW - timedelta(minutes=5), os.getppid(), host),
-        RunningRun("mine", NOW - timedelta(days=3), os.getpid(), host),
-        RunningRun("elsewhere", NOW - timedelta(minutes=5), 1, "desk2"),
-        RunningRun("stale", NOW - timedelta(days=2), 1, "desk2"),
-        RunningRun("old file", NOW - timedelta(days=2), None, None),
-    ]
-    reasons = abandoned_runs(running, host=host, pid=os.getpid(), now=NOW, alive=pid_alive)
-    assert sorted(reasons) == ["dead", "old file", "stale"]
+    dead, host, now = exited_pid(), "desk1", datetime.now(UTC)
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as later:
+        try:
+            running = [
+                RunningRun("dead", now - timedelta(minutes=5), dead, host),
+                RunningRun("alive", now + timedelta(seconds=5), later.pid, host),
+                # A run started before the process that has its pid now: that pid was reused.
+                RunningRun("pid reused", now - timedelta(minutes=5), later.pid, host),
+                RunningRun("mine", now - timedelta(days=3), os.getpid(), host),
+                RunningRun("elsewhere", now - timedelta(minutes=5), 1, "desk2"),
+                RunningRun("stale", now - timedelta(days=2), 1, "desk2"),
+                RunningRun("old file", now - timedelta(days=2), None, None),
+            ]
+            reasons = abandoned_runs(running, host=host, pid=os.getpid(), now=now, alive=pid_alive)
+        finally:
+            later.kill()
+    assert sorted(reasons) == ["dead", "old file", "pid reused", "stale"]
     assert f"pid {dead} on desk1" in reasons["dead"] and "2 days" in reasons["stale"]
 
 
-def test_pid_alive_knows_a_live_process_from_an_ended_one() -> None:
+def test_pid_alive_knows_a_live_process_from_an_ended_one_or_one_that_took_its_id() -> None:
     assert pid_alive(os.getpid()) and not pid_alive(exited_pid())
     assert not pid_alive(0) and not pid_alive(-1)  # process groups, never one process
+    now = datetime.now(UTC)
+    assert pid_alive(os.getpid(), now)  # this process was running at `now`
+    assert pid_alive(1, now)  # init, someone else's process, started long before
+    if Path("/proc/stat").exists():  # where a process's start can be read, one started after `since` is another
+        assert not pid_alive(os.getpid(), now - timedelta(days=365 * 30))
 
 
 def test_an_unreached_run_names_a_few_sources_and_where_the_rest_are() -> None:
