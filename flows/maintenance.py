@@ -22,13 +22,14 @@ from prefect.runtime import flow_run
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
-from flows.ingest import canonical_rule, dedup_params, run_name
+from flows.ingest import canonical_rule, dedup_params, retry_unless_stale, run_name
 from storage.db import writing
 from storage.dedup import CanonicalRule, DedupResult
 from storage.rebuild import RebuildState, begin_rebuild, continue_rebuild, rebuild_size
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+# Not retried when another rebuild took the index over (RebuildInProgressError): a retry would take it back.
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless_stale)
 def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> DedupResult:
     """Empty the dedup index (or resume a rebuild left half done) and assign every article a cluster again."""
     log = get_run_logger()  # the core calls back once per chunk, in this task's context

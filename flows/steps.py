@@ -191,8 +191,9 @@ def rows_for_page(
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
         return rows
     url = article_url(article, fetched)
-    # An archived page was fetched when its WARC record says; the crawl memory is of this run's look at it.
-    fetched_at = fetched.fetched_at or now
+    # An archived page was fetched when its WARC record says (never later than now: a record dated in the
+    # future would make every later fetch look older); the crawl memory is of this run's look at it.
+    fetched_at = min(fetched.fetched_at, now) if fetched.fetched_at else now
     row = article_row(article, url=url, source=source, fetched=fetched, now=fetched_at, candidate=candidate)
     rows.articles.append(dataclasses.replace(row, is_accessible_for_free=accessible_for_free(html)))
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]

@@ -245,7 +245,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
     """Insert new articles, update changed ones in place, touch unchanged ones; one row per URL."""
     if not rows:
         return LoadResult()
-    incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
+    incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url", by="fetched_at")
     con.register("incoming", incoming)
     try:
         # One join finds the stored ones and which of them changed; each statement below scans `articles`,
@@ -273,9 +273,12 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
         if existing > len(changed_ids) + older:
             # greatest(): an archived copy (ingest-warc: fetched_at is its WARC-Date) older than the stored fetch
             # does not move the stored one back in time.
+            # The validators are the newer fetch's too.
             con.execute(
-                "UPDATE articles SET fetched_at = greatest(articles.fetched_at, i.fetched_at), etag = i.etag, "
-                "last_modified = i.last_modified, "
+                "UPDATE articles SET fetched_at = greatest(articles.fetched_at, i.fetched_at), "
+                "etag = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.etag ELSE articles.etag END, "
+                "last_modified = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.last_modified "
+                "ELSE articles.last_modified END, "
                 "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
                 [run_id],
             )
@@ -360,10 +363,15 @@ def _insert(
         con.unregister("incoming_rows")
 
 
-def _latest_per_key(table: pa.Table, key: str) -> pa.Table:
-    """Keep the last row for each key, so one batch never writes a key twice."""
+def _latest_per_key(table: pa.Table, key: str, *, by: str | None = None) -> pa.Table:
+    """Keep one row for each key, so one batch never writes a key twice: the last, or with `by`, the one with
+    the greatest `by` (ties: the last), as two captures of a page in one WARC file may come in any order."""
     keys = table.column(key).to_pylist()
-    last = {k: i for i, k in enumerate(keys)}
-    if len(last) == len(keys):
+    order = table.column(by).to_pylist() if by else None
+    kept: dict[object, int] = {}
+    for i, k in enumerate(keys):
+        if order is None or k not in kept or order[i] >= order[kept[k]]:
+            kept[k] = i
+    if len(kept) == len(keys):
         return table
-    return table.take(sorted(last.values()))
+    return table.take(sorted(kept.values()))

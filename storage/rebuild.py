@@ -34,9 +34,11 @@ from storage.dedup import (
     CHUNK_SIZE,
     CanonicalRule,
     DedupResult,
+    RebuildInProgressError,
     assign_clusters,
     flush_bands,
     has_pending,
+    params_key,
     remove_orphan_runs,
     reset_index,
 )
@@ -71,8 +73,11 @@ def rebuild_size(environ: Mapping[str, str] = os.environ) -> int:
 
 
 def rebuild_settings(params: DedupParams, canonical: CanonicalRule) -> str:
-    """Everything that decides the clusters: a rerun with other settings starts over instead of mixing them."""
-    return f"{params!r}; {canonical!r}"
+    """Everything that decides the clusters: a rerun with other settings starts over instead of mixing them.
+
+    params_key adds what the code fixes about signatures (its shingle rules): a rebuild killed before an
+    upgrade that changed them starts over, instead of resuming into signatures it would refuse to match."""
+    return f"{params!r}; {params_key(params)}; {canonical!r}"
 
 
 def begin_rebuild(
@@ -110,6 +115,15 @@ def rebuild_step(
     is whole but runs still refuse it, or the marker is gone and the index is not whole.
     """
     remove_orphan_runs(con)  # first in the transaction: lsh_runs holds committed rows only
+    # Another rebuild started since this one began (with other settings, say) owns the index now: matching
+    # under its marker would cluster one store under two sets of settings.
+    marker = con.execute("SELECT run_id, settings FROM index_rebuilds").fetchall()
+    if marker != [(state.run_id, rebuild_settings(params, canonical))]:
+        owner = f"rebuild {marker[0][0]!r}" if marker else "no rebuild (it finished or was undone)"
+        raise RebuildInProgressError(
+            f"rebuild {state.run_id!r} stopped: the index now belongs to {owner}; run `copydesk rebuild-clusters` "
+            "once, and let only one rebuild run at a time"
+        )
     chunk = min(CHUNK_SIZE, articles)
     ((signed,),) = con.execute("SELECT count(*) FROM signatures").fetchall()
 

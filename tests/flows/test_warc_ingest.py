@@ -336,6 +336,16 @@ def test_an_older_copy_with_other_text_does_not_put_it_back_and_a_newer_one_does
     assert "A sentence only this copy has." in newer and when == datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def test_a_record_dated_in_the_future_is_stored_as_fetched_now(ingested: Ingested, tmp_path: Path) -> None:
+    """Else every later fetch of the page would look older than it, and be left out."""
+    (page,) = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:1]
+    db, before = tmp_path / "future.duckdb", datetime.now(UTC)
+    write_dated(tmp_path / "future.warc.gz", [page], ["2999-01-01T00:00:00Z"])
+    run_cli("ingest-warc", str(tmp_path / "future.warc.gz"), "--db", str(db), "--sources", str(ingested.sources))
+    ((fetched_at,),) = query(db, "SELECT fetched_at FROM articles")
+    assert before <= fetched_at <= datetime.now(UTC)
+
+
 def write_dated(path: Path, pages: list[ArchivedResponse], dates: list[str]) -> None:
     """A gzipped WARC of these archived responses, each with the WARC-Date given."""
     with path.open("wb") as out:

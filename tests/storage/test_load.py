@@ -21,7 +21,7 @@ from storage.load import (
     running_runs,
     start_run,
 )
-from storage.rows import AliasRow, ArticleRow, SeenRow
+from storage.rows import AliasRow, ArticleRow, LoadResult, SeenRow
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -98,6 +98,22 @@ def test_a_batch_naming_one_url_twice_stores_it_once(tmp_path: Path) -> None:
         result = load_articles(con, "r1", [article("http://a.example/1"), article("http://a.example/1", "v2")])
         texts = con.execute("SELECT text FROM articles").fetchall()
     assert result.new == 1 and texts == [("v2",)]
+
+
+def test_the_newest_capture_wins_in_a_batch_and_an_older_one_changes_nothing_later(tmp_path: Path) -> None:
+    """Two captures of a page in one WARC file come in any order; a copy older than the stored one (an older
+    WARC ingested after) neither puts its text back nor its validators."""
+    earlier, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    newer = replace(article("http://a.example/1", "Newer text.", etag='"new"'), fetched_at=later)
+    older = replace(article("http://a.example/1", "Older text.", etag='"old"'), fetched_at=earlier)
+    query = "SELECT text, etag, fetched_at FROM articles"
+    with writing(tmp_path / "c.duckdb") as con:
+        assert load_articles(con, "r1", [newer, older]).new == 1
+        assert con.execute(query).fetchall() == [("Newer text.", '"new"', later)]
+        assert load_articles(con, "r2", [older]) == LoadResult(unchanged=1, older=1)
+        same_text_older = replace(newer, etag='"old"', fetched_at=earlier)
+        assert load_articles(con, "r3", [same_text_older]) == LoadResult(unchanged=1)
+        assert con.execute(query).fetchall() == [("Newer text.", '"new"', later)]
 
 
 def test_seen_urls_keep_validators_across_a_304(tmp_path: Path) -> None:

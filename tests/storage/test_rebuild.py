@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import storage.dedup
 from storage.db import writing
 from storage.dedup import (
     FLUSH_ARTICLES_ENV,
@@ -18,7 +19,7 @@ from storage.dedup import (
     reset_index,
 )
 from storage.load import load_articles
-from storage.rebuild import begin_rebuild, continue_rebuild, rebuild_size
+from storage.rebuild import begin_rebuild, continue_rebuild, rebuild_settings, rebuild_size
 from tests.storage.test_dedup import PARAMS, row, story
 from tests.storage.test_dedup_scale import crawl
 
@@ -138,7 +139,38 @@ def test_a_rerun_with_other_settings_starts_the_rebuild_over(store: tuple[Path, 
         state = begin_rebuild(con, "second", stricter, CanonicalRule())
         rows = con.execute("SELECT run_id, settings FROM index_rebuilds").fetchall()
     assert (state.resumed, state.run_id, state.signed) == (False, "second", 0)
-    assert rows == [("second", f"{stricter!r}; {CanonicalRule()!r}")]
+    assert rows == [("second", rebuild_settings(stricter, CanonicalRule()))]
+
+
+def test_a_rerun_after_an_upgrade_that_changed_the_shingle_rules_starts_over(
+    store: tuple[Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _ = store
+    with pytest.raises(Stop):
+        chunked_rebuild(db, "first", stop_after=3)
+    monkeypatch.setattr(storage.dedup, "SHINGLE_RULES", storage.dedup.SHINGLE_RULES + "-next")
+    with writing(db) as con:
+        state = begin_rebuild(con, "second", PARAMS, CanonicalRule())
+    assert (state.resumed, state.signed) == (False, 0)  # resumed, it would refuse its own signatures forever
+    continue_rebuild(db, state, PARAMS, canonical=CanonicalRule(), articles=CHUNK)
+    with writing(db) as con:
+        assert con.execute("SELECT count(*) FROM index_rebuilds").fetchall() == [(0,)]
+
+
+def test_a_rebuild_whose_marker_another_rebuild_took_stops_instead_of_mixing_settings(
+    store: tuple[Path, dict[str, int]],
+) -> None:
+    db, _ = store
+    stricter = replace(PARAMS, threshold=0.9)
+    with writing(db) as con:
+        first = begin_rebuild(con, "first", PARAMS, CanonicalRule())
+    with writing(db) as con:
+        begin_rebuild(con, "second", stricter, CanonicalRule())  # a second rebuild started meanwhile
+    with pytest.raises(RebuildInProgressError, match="now belongs to rebuild 'second'"):
+        continue_rebuild(db, first, PARAMS, canonical=CanonicalRule(), articles=CHUNK)
+    with writing(db) as con:
+        assert con.execute("SELECT count(*) FROM signatures").fetchall() == [(0,)]  # nothing signed under it
+        assert con.execute("SELECT run_id FROM index_rebuilds").fetchall() == [("second",)]
 
 
 def test_the_rebuild_size_comes_from_the_environment_or_says_what_is_wrong() -> None:
