@@ -28,18 +28,28 @@ from storage.dedup import CanonicalRule, DedupResult
 from storage.rebuild import RebuildState, begin_rebuild, continue_rebuild, rebuild_size
 
 
-# Not retried when another rebuild took the index over (RebuildInProgressError): a retry would take it back.
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def begin(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> RebuildState:
+    """Empty the dedup index and record the rebuild, or resume the one left half done with these settings."""
+    with writing(db, memory_limit=memory_limit) as con:
+        state = begin_rebuild(con, run_id, params, canonical)
+    get_run_logger().info("rebuild-clusters: %s", describe(state))
+    return state
+
+
+# A task of its own, so that a retry (a locked file, say) goes on from the last commit instead of starting the
+# rebuild over. Not retried when another rebuild took the index over (RebuildInProgressError): a retry would
+# take it back.
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless_stale)
-def recluster(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> DedupResult:
-    """Empty the dedup index (or resume a rebuild left half done) and assign every article a cluster again."""
+def recluster(
+    db: str, state: RebuildState, params: DedupParams, memory_limit: str, canonical: CanonicalRule
+) -> DedupResult:
+    """Assign every article a cluster again, a transaction per rebuild_size() articles, from where it stands."""
     log = get_run_logger()  # the core calls back once per chunk, in this task's context
 
     def report(signed: int, total: int) -> None:
         log.info("rebuild-clusters: %d of %d articles signed", signed, total)
 
-    with writing(db, memory_limit=memory_limit) as con:
-        state = begin_rebuild(con, run_id, params, canonical)
-    log.info("rebuild-clusters: %s", describe(state))
     return continue_rebuild(
         db, state, params, canonical=canonical, articles=rebuild_size(), memory_limit=memory_limit, progress=report
     )
@@ -70,6 +80,8 @@ def rebuild_clusters(
     settings = load_config(sources).settings if sources else Settings()
     settings = settings.with_overrides(db=db, dedup_threshold=dedup_threshold)
     run_id, params = flow_run.id or "rebuild-clusters", dedup_params(settings)
-    result = recluster(settings.db, run_id, params, settings.db_memory_limit, canonical_rule(settings))
+    canonical = canonical_rule(settings)
+    state = begin(settings.db, run_id, params, settings.db_memory_limit, canonical)
+    result = recluster(settings.db, state, params, settings.db_memory_limit, canonical)
     log.info("rebuild-clusters: %d signed, %d matches, %d merges", result.signed, result.matches, result.merges)
     return {"db": settings.db, **asdict(result)}

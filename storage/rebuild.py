@@ -163,6 +163,12 @@ def continue_rebuild(
     The band keys left in `lsh_bands` are then flushed as after any run.
     """
     total, done = DedupResult(), False
+    with writing(db, memory_limit=memory_limit) as con:
+        # No marker: the rebuild is over, and this is a retry after its last step committed (the final flush
+        # failed, say): only the flush is left. Articles pending now are a later run's to cluster. A marker,
+        # this rebuild's or another's, is for rebuild_step to judge.
+        ((markers,),) = con.execute("SELECT count(*) FROM index_rebuilds").fetchall()
+        done = markers == 0
     while not done:
         with writing(db, memory_limit=memory_limit) as con:
             step, done = rebuild_step(con, state, params, canonical=canonical, articles=articles, progress=progress)

@@ -178,3 +178,15 @@ def test_the_rebuild_size_comes_from_the_environment_or_says_what_is_wrong() -> 
     assert rebuild_size({"COPYDESK_REBUILD_ARTICLES": " 500 "}) == 500
     with pytest.raises(ValueError, match="COPYDESK_REBUILD_ARTICLES='0': give a whole number"):
         rebuild_size({"COPYDESK_REBUILD_ARTICLES": "0"})
+
+
+def test_a_rebuild_continued_again_after_its_last_commit_only_flushes(store: tuple[Path, dict[str, int]]) -> None:
+    """A retry of the rebuild task after its final flush failed goes on from there, not from an empty index."""
+    db, _ = store
+    with writing(db) as con:
+        state = begin_rebuild(con, "first", PARAMS, CanonicalRule())
+    first = continue_rebuild(db, state, PARAMS, canonical=CanonicalRule(), articles=CHUNK)
+    finished = index_of(db)
+    again = continue_rebuild(db, state, PARAMS, canonical=CanonicalRule(), articles=CHUNK)
+    assert first.signed > 0 and again.signed == 0
+    assert index_of(db) == finished
