@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,11 @@ def test_serve_offers_the_deployments_of_prefect_yaml_with_the_same_flows() -> N
         assert by_name[maintenance].parameters == {"sources": "s.toml", "db": "d.duckdb"}
         assert not by_name[maintenance].schedules
     assert by_name["ingest-warc"]._parameter_openapi_schema.required == ["paths"]  # each run names its files
+
+
+def test_no_module_in_flows_shares_a_name_with_a_module_a_worker_could_import() -> None:
+    # A worker keeps flows/ first on sys.path for the whole process, so a later (lazy) import of a package or
+    # stdlib module named like a file in flows/ would get that file instead.
+    importable = {module.name for module in pkgutil.iter_modules()} | set(sys.stdlib_module_names)
+    stems = {path.stem for path in (PROJECT / "flows").glob("*.py")} - {"__init__"}
+    assert "pipeline" in stems and not stems & importable
