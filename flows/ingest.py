@@ -190,7 +190,7 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
         params = {"sources": sources, **settings.as_keys()}
         start_run(con, run_id, started_at=started, params=params, pid=pid, hostname=host)
         left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
-        memory = listings(con, selected)
+        memory = listings(con, selected, archived_only=settings.archive and settings.archive_listings)
     for old, reason in abandoned.items():
         log.warning("Run %s marked %s", old, reason)
     task = asyncio.current_task()

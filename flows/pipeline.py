@@ -139,11 +139,18 @@ def discovery_limits(settings: Settings) -> Limits:
     )
 
 
-def listings(con: Any, sources: Sequence[Source]) -> dict[str, Listing]:
-    """Each source's listing memory, read once at the start of a run (`con`: a DuckDB connection)."""
+def listings(con: Any, sources: Sequence[Source], *, archived_only: bool = False) -> dict[str, Listing]:
+    """Each source's listing memory, read once at the start of a run (`con`: a DuckDB connection).
+
+    With `archived_only` (archive_listings), only listings whose response is archived get validators: one that
+    answers 304 run after run would otherwise never be archived, a revisit needing a response to point at.
+    """
     known = {s.name: known_sitemaps(con, s.name) for s in sources}
     urls = {s.name: [*s.feeds, *s.sitemaps, *known[s.name]] for s in sources}
     states = seen_states(con, [u for group in urls.values() for u in group])
+    if archived_only:
+        archived = stored_responses(con, states)
+        states = {url: state for url, state in states.items() if url in archived}
     return {
         s.name: Listing(
             {u: Validators(state.etag, state.last_modified) for u in urls[s.name] if (state := states.get(u))},
