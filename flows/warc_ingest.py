@@ -81,6 +81,18 @@ class WarcSummary:
     failed_files: list[str] = field(default_factory=list)  # why each file that could not be read to its end
 
 
+@dataclass(slots=True)
+class _Writing:
+    """What writing an ingest's batches updates: its log, settings, counts and report, and the shingles the
+    workers made (for the dedup step after the last batch)."""
+
+    log: Any
+    settings: Settings
+    summary: WarcSummary
+    report: RunSummary
+    shingled: dict[str, tuple[Scheme, U32]] = field(default_factory=dict)
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> dict[str, LoadResult]:
     """Write a batch's rows and its file's progress in one transaction."""
@@ -118,12 +130,17 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     hints = {s.name: s.hints for s in config.sources} if config else {}
     source_of = source_namer(config.sources if config else ())
     ingest = _ingest_distributed if distributed() else _ingest
-    shingled: dict[str, tuple[Scheme, U32]] = {}
+    writing = _Writing(log, settings, summary, report)
     try:
-        await ingest(log, settings, files, progress, source_of, hints, summary, report, shingled)
+        await ingest(writing, files, progress, source_of, hints)
         params, memory_limit = dedup_params(settings), settings.db_memory_limit
         result, report.new_clusters = await dedupe(
-            settings.db, summary.run_id, params, memory_limit, canonical_rule(settings), shingled=quoted(shingled)
+            settings.db,
+            summary.run_id,
+            params,
+            memory_limit,
+            canonical_rule(settings),
+            shingled=quoted(writing.shingled),
         )
     except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
         _finish(settings.db, summary, stopped=ending(exc, stopped_by=None))
@@ -187,17 +204,14 @@ async def extract_warc_file(
 
 
 async def _ingest_distributed(
-    log: Any,
-    settings: Settings,
+    writing: _Writing,
     files: Sequence[Path],
     progress: dict[str, WarcProgress],
     source_of: Callable[[str], str],
     hints: dict[str, Any],
-    summary: WarcSummary,
-    report: RunSummary,
-    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
     """Every unfinished file as one Dask task; each file's rows written, with its progress, as it comes back."""
+    settings = writing.settings
     todo = [path for path in files if not (progress.get(str(path)) and progress[str(path)].finished)]
     futures: list[Any] = [  # PrefectFuture[...]; typed as a coroutine's
         extract_warc_file.submit(
@@ -207,7 +221,7 @@ async def _ingest_distributed(
     ]
     for next_done in asyncio.as_completed([asyncio.to_thread(future.result) for future in futures]):
         rows, done, pages = await next_done
-        await _write(log, settings, summary, report, rows, done, pages, shingled)
+        await _write(writing, rows, done, pages)
 
 
 def _begin(
@@ -225,18 +239,15 @@ def _begin(
 
 
 async def _ingest(
-    log: Any,
-    settings: Settings,
+    writing: _Writing,
     files: Sequence[Path],
     progress: dict[str, WarcProgress],
     source_of: Callable[[str], str],
     hints: dict[str, Any],
-    summary: WarcSummary,
-    report: RunSummary,
-    shingled: dict[str, tuple[Scheme, U32]],
 ) -> None:
     """Read, extract and write every batch: reading and extraction run ahead, writes go in file order; the
-    articles' shingles (made by the workers) are kept in `shingled` for the dedup step."""
+    articles' shingles (made by the workers) are kept in `writing.shingled` for the dedup step."""
+    settings = writing.settings
     bar, total = ProgressArtifact("ingest-warc"), sum(p.stat().st_size for p in files)
     batches = read_batches(
         files,
@@ -251,25 +262,18 @@ async def _ingest(
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
             in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
             if len(in_flight) >= BATCHES_IN_FLIGHT:
-                await _write_next(log, settings, summary, report, in_flight, shingled)
+                await _write_next(writing, in_flight)
                 bar.update(_bytes_done(files, in_flight, progress), total, stage="read + extract + load")
         while in_flight:
-            await _write_next(log, settings, summary, report, in_flight, shingled)
+            await _write_next(writing, in_flight)
     bar.update(total, total, stage="read + extract + load")
     await bar.flush()
 
 
-async def _write_next(
-    log: Any,
-    settings: Settings,
-    summary: WarcSummary,
-    report: RunSummary,
-    in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]],
-    shingled: dict[str, tuple[Scheme, U32]],
-) -> None:
+async def _write_next(writing: _Writing, in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]]) -> None:
     batch, extracting = in_flight.popleft()
     pages = Counter(p.candidate.source for p in batch.planned)
-    await _write(log, settings, summary, report, await extracting, batch.progress, pages, shingled)
+    await _write(writing, await extracting, batch.progress, pages)
 
 
 def _bytes_done(
@@ -318,19 +322,11 @@ async def extract_pages(
     return BatchRows.joined(await asyncio.gather(*jobs))
 
 
-async def _write(
-    log: Any,
-    settings: Settings,
-    summary: WarcSummary,
-    report: RunSummary,
-    rows: BatchRows,
-    progress: WarcProgress,
-    pages: Counter[str],
-    shingled: dict[str, tuple[Scheme, U32]],
-) -> None:
+async def _write(writing: _Writing, rows: BatchRows, progress: WarcProgress, pages: Counter[str]) -> None:
     """Write a batch (or a whole file) with its file's progress, and count it; keep its shingles (up to
     MAX_SHINGLED articles' in all)."""
-    loaded = await load_warc_batch(settings.db, summary.run_id, quoted(rows), progress)
+    log, summary, report, shingled = writing.log, writing.summary, writing.report, writing.shingled
+    loaded = await load_warc_batch(writing.settings.db, summary.run_id, quoted(rows), progress)
     shingled.update(islice(rows.shingled.items(), max(MAX_SHINGLED - len(shingled), 0)))
     summary.pages += pages.total()
     summary.new += sum(r.new for r in loaded.values())
