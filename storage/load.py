@@ -267,9 +267,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
                 "FROM incoming i WHERE articles.url = i.url AND articles.article_id IN (SELECT unnest(?))",
                 [run_id, run_id, changed_ids],
             )
-            # Changed text needs a new signature: drop the old one so the dedup step sees it as pending.
-            con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [changed_ids])
-            con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [changed_ids])
+            _unsign(con, changed_ids)
         if existing > len(changed_ids) + older:
             # greatest(): an archived copy (ingest-warc: fetched_at is its WARC-Date) older than the stored fetch
             # does not move the stored one back in time.
@@ -328,8 +326,7 @@ def reload_articles(
                 [updated_at, run_id, changed],
             )
         if rewritten:
-            con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [rewritten])
-            con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [rewritten])
+            _unsign(con, rewritten)
         if len(matched) < incoming.num_rows:
             columns = ", ".join(ARTICLE_SCHEMA.names)
             con.execute(
@@ -361,6 +358,12 @@ def _insert(
         con.execute(f"INSERT INTO {table_name} BY NAME SELECT *{run_column} FROM incoming_rows{conflict}", params)
     finally:
         con.unregister("incoming_rows")
+
+
+def _unsign(con: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> None:
+    """Changed text needs a new signature: drop the old one (and its band keys) so the dedup step signs it again."""
+    con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [article_ids])
+    con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [article_ids])
 
 
 def _latest_per_key(table: pa.Table, key: str, *, by: str | None = None) -> pa.Table:
