@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -346,36 +346,62 @@ def _candidates(
     unique, inverse = np.unique(flat, return_inverse=True)
     hits = RunHits.concat([_run_hits(con, unique, params.num_perm), _recent_hits(con, unique)], params.num_perm)
     keep = _may_match(hits, inverse.reshape(keys.shape), _bandruns.sketches(sigs), sizes, params)
+    found = np.unique(hits.article_id[keep]).tolist()
+    # An article re-signed under its id may still have its old keys in a run file; one waiting to be re-signed
+    # has no signature (its old keys are stale): only signed articles with a cluster are candidates.
+    signed = {row[0] for row in _rows_by_id(con, "article_id", "signatures", found)}
+    clusters = {
+        article_id: cluster_id
+        for article_id, cluster_id, dated in _rows_by_id(
+            con, "article_id, cluster_id, coalesce(published_at, fetched_at)", "articles", found
+        )
+        if cluster_id is not None and article_id in signed and (since is None or (dated is not None and dated >= since))
+    }
+    kept = np.flatnonzero(keep)
+    kept = kept[np.isin(hits.article_id[kept], np.fromiter(clusters, np.int64, len(clusters)))]
+    ids = hits.article_id[kept]
     table = pa.table(
         {
-            "band": pa.array(hits.band[keep]),
-            "bucket": pa.array(hits.bucket[keep]),
-            "article_id": pa.array(hits.article_id[keep]),
+            "band": pa.array(hits.band[kept]),
+            "bucket": pa.array(hits.bucket[kept]),
+            "cluster_id": pa.array([clusters[i] for i in ids.tolist()], pa.int64()),
+            "article_id": pa.array(ids),
         }
     )
     con.register("bucket_hits", table)
     try:
-        # DISTINCT: an article re-signed under its id may still have its old keys in a run file; the signatures
-        # join drops articles waiting to be re-signed (their old keys are stale).
+        # DISTINCT: a run file may hold an article's keys twice (its old and new text gave the same key).
         return con.execute(
             """
             WITH members AS (
-                SELECT o.band, o.bucket, a.cluster_id, o.article_id
-                FROM (SELECT DISTINCT band, bucket, article_id FROM bucket_hits) o
-                JOIN articles a ON a.article_id = o.article_id
-                WHERE a.cluster_id IS NOT NULL
-                    AND o.article_id IN (SELECT article_id FROM signatures)
-                    AND (?::TIMESTAMPTZ IS NULL OR coalesce(a.published_at, a.fetched_at) >= ?::TIMESTAMPTZ)
-                QUALIFY row_number() OVER (PARTITION BY o.band, o.bucket, a.cluster_id ORDER BY o.article_id) <= ?
+                SELECT band, bucket, cluster_id, article_id
+                FROM (SELECT DISTINCT band, bucket, cluster_id, article_id FROM bucket_hits)
+                QUALIFY row_number() OVER (PARTITION BY band, bucket, cluster_id ORDER BY article_id) <= ?
             )
             SELECT band, bucket, cluster_id, article_id FROM members
             QUALIFY dense_rank() OVER (PARTITION BY band, bucket ORDER BY cluster_id) <= ?
             ORDER BY article_id, band
             """,
-            [since, since, BUCKET_MEMBERS, BUCKET_CLUSTERS],
+            [BUCKET_MEMBERS, BUCKET_CLUSTERS],
         ).fetchall()
     finally:
         con.unregister("bucket_hits")
+
+
+# DuckDB finds the rows of an `article_id IN (?, ...)` list in the primary-key index when the list holds at most
+# `index_scan_max_count` (2,048) values; a longer list, or `IN (SELECT ...)`, scans the whole table. 3,137
+# candidates' signatures against 10M stored: 0.63 s scanned, 0.07 s looked up 2,000 at a time (0.06 s at 1M).
+_IDS_PER_LOOKUP = 2_000
+
+
+def _rows_by_id(con: duckdb.DuckDBPyConnection, columns: str, table: str, ids: Sequence[int]) -> list[Any]:
+    """`columns` of the rows of `table` whose article_id is one of `ids`, looked up in its index."""
+    rows: list[Any] = []
+    for lo in range(0, len(ids), _IDS_PER_LOOKUP):
+        part = list(ids[lo : lo + _IDS_PER_LOOKUP])
+        marks = ", ".join("?" * len(part))
+        rows += con.execute(f"SELECT {columns} FROM {table} WHERE article_id IN ({marks})", part).fetchall()
+    return rows
 
 
 def _run_hits(con: duckdb.DuckDBPyConnection, unique_keys: np.ndarray, num_perm: int) -> RunHits:
@@ -447,7 +473,7 @@ def _may_match(
     for lo_pair in range(0, len(hit_of_pair), step):
         h = hit_of_pair[lo_pair : lo_pair + step]
         d = doc_of_pair[lo_pair : lo_pair + step]
-        agree = np.count_nonzero(hits.sketch[h] == sketch[d], axis=1) / n
+        agree = _agreements(_bandruns.rows(hits.sketch, h), _bandruns.rows(sketch, d)) / n
         jaccard = np.maximum(agree - _SKETCH_CHANCE, 0.0) / (1 - _SKETCH_CHANCE)
         upper = np.minimum(jaccard + _SKETCH_MARGIN_SD * np.sqrt(np.maximum(jaccard, 0.02) * (1 - jaccard) / n), 1.0)
         a, b = sizes[d].astype(np.float64), hits.size[h].astype(np.float64)
@@ -460,6 +486,23 @@ def _may_match(
         )
         keep[h[may]] = True
     return keep
+
+
+def _agreements(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, how many bytes of `a` and `b` (uint8, rows x n) are equal.
+
+    Eight bytes at a time: in x = a ^ b, a byte is 0 exactly where they agree, and ~(((x & 0x7F..) + 0x7F..) |
+    x | 0x7F..) sets the high bit of just those bytes (no carry crosses a byte: 0x7F + 0x7F < 0x100). Against
+    10M stored (0.5M pairs of 128 bytes) this is several times faster than comparing byte by byte.
+    """
+    if a.shape[1] % 8:
+        counts: np.ndarray = np.count_nonzero(a == b, axis=1)
+        return counts
+    x = np.ascontiguousarray(a).view(np.uint64) ^ np.ascontiguousarray(b).view(np.uint64)
+    low = np.uint64(0x7F7F7F7F7F7F7F7F)
+    zero_bytes = ~(((x & low) + low) | x | low)
+    agreeing: np.ndarray = np.bitwise_count(zero_bytes).sum(axis=1, dtype=np.int64)
+    return agreeing
 
 
 def index_directory(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -708,17 +751,17 @@ def _load_signatures(
     Shingles are not stored (issue 20: they were ~2.5 of the ~4 kB an article cost in the index); a file
     written before still holding them for an article is read as it is.
     """
-    ids = list(ids)
+    ids = sorted(ids)
     if not ids:
         return {}
-    rows = con.execute(
-        "SELECT s.article_id, s.minhash, s.scheme, s.shingles, a.text FROM signatures s "
-        "JOIN articles a USING (article_id) WHERE s.article_id IN (SELECT unnest(?))",
-        [ids],
-    ).fetchall()
+    texts = dict(_rows_by_id(con, "article_id, text", "articles", ids))
     out = {}
-    for article_id, minhash, scheme, stored, text in rows:
-        hashes = _sorted_unique(_unpack(stored)) if stored is not None else shingles(text, params)[1]
+    for article_id, minhash, scheme, stored in _rows_by_id(
+        con, "article_id, minhash, scheme, shingles", "signatures", ids
+    ):
+        if article_id not in texts:
+            continue
+        hashes = _sorted_unique(_unpack(stored)) if stored is not None else shingles(texts[article_id], params)[1]
         out[article_id] = (_unpack(minhash), hashes, _scheme(scheme))
     return out
 

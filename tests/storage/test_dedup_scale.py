@@ -20,6 +20,7 @@ from storage import _bandruns
 from storage.db import connect, writing
 from storage.dedup import (
     StaleIndexError,
+    _agreements,
     _may_match,
     assign_clusters,
     flush_bands,
@@ -173,6 +174,58 @@ def test_the_sketch_check_keeps_copies_and_drops_unrelated_stories_sharing_a_ban
         hits, np.zeros((1, 1), np.int64), _bandruns.sketches(sigs[:1]), np.array([len(hashes[0])]), PARAMS
     )
     assert keep.tolist() == [True, False, True]  # truncated copy (containment 1), stranger, half-shared copy
+
+
+@pytest.mark.parametrize("width", [8, 16, 128, 12])
+def test_sketch_agreement_counts_equal_bytes_eight_at_a_time(width: int) -> None:
+    rng = np.random.default_rng(width)
+    a = rng.integers(0, 256, (500, width), dtype=np.uint8)
+    b = a.copy()
+    changed = rng.random(b.shape) < 0.6
+    b[changed] ^= rng.integers(1, 256, int(changed.sum()), dtype=np.uint8)  # 0x01 and 0x80 bytes included
+    b[:50] = a[:50]  # all equal
+    b[50:100] = a[50:100] ^ 0x80  # none equal: only the high bit differs
+    assert _agreements(a, b).tolist() == np.count_nonzero(a == b, axis=1).tolist()
+
+
+@pytest.mark.parametrize("window_bytes", [4096, 8192, 32 << 20])
+def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_keys(
+    tmp_path: Path, window_bytes: int
+) -> None:
+    """Keys before the first entry and after the last, absent keys, and a hot key whose 2,000 entries cross
+    several fence pages and windows, against a brute-force scan of what was written."""
+    rng = np.random.default_rng(11)
+    n, bands = 3_000, 16
+    ids = np.arange(10_000, 10_000 + n, dtype=np.int64)
+    sigs = rng.integers(0, 2**32, (n, bands), dtype=np.uint32)
+    bucket = rng.integers(-(2**40), 2**40, n * bands)
+    bucket[rng.choice(n * bands, 2_000, replace=False)] = 77  # one story's key shared by 2,000 articles
+    member = np.repeat(np.arange(n), bands)
+    band = np.tile(np.arange(bands), n)
+    _bandruns.write_run(tmp_path, "run-000000", ids, sigs, np.arange(n) + 5, band=band, bucket=bucket, member=member)
+    present = rng.choice(np.unique(bucket), 700, replace=False)
+    keys = np.unique(np.concatenate([present, [77, -(2**62), 2**62], rng.integers(-(2**40), 2**40, 300)]))
+    hits = _bandruns.lookup(tmp_path, ["run-000000"], keys, bands, window_bytes=window_bytes)
+    got = sorted(
+        zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), hits.size.tolist(), strict=True)
+    )
+    wanted = np.isin(bucket, keys)
+    expected = sorted(
+        zip(
+            bucket[wanted].tolist(),
+            ids[member[wanted]].tolist(),
+            band[wanted].tolist(),
+            (member[wanted] + 5).tolist(),
+            strict=True,
+        )
+    )
+    assert got == expected
+    assert hits.bucket.tolist() == keys[hits.key_index].tolist()
+    by_id = {int(i): k for k, i in enumerate(ids)}
+    assert all(
+        np.array_equal(sketch, _bandruns.sketches(sigs[by_id[a]][None])[0])
+        for sketch, a in zip(hits.sketch, hits.article_id.tolist(), strict=True)
+    )
 
 
 def test_dedup_window_days_leaves_older_stories_out_and_rebuilding_matches_everything(tmp_path: Path) -> None:
