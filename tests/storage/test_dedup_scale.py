@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from extractors.fingerprint import DedupParams, band_hashes, shingles, signatures
-from storage import _bandruns
+from storage import _bandruns, dedup
 from storage.db import connect, writing
 from storage.dedup import (
     StaleIndexError,
@@ -82,6 +82,18 @@ def test_band_keys_in_run_files_give_the_same_clusters_as_the_table(tmp_path: Pa
     assert left == 0 and sum(n for _, n in runs) == signed
     assert len(runs) < len(batches())  # runs of like size were merged
     assert directory is not None and sorted(p.name for p in directory.iterdir()) == [name for name, _ in runs]
+
+
+def test_candidates_looked_up_in_the_index_a_few_ids_at_a_time_give_the_same_clusters_as_a_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stores as small as a test's are scanned; a big store's candidates are looked up in lists of ids."""
+    scanned = crawl(tmp_path / "scanned.duckdb", flush=True)
+    monkeypatch.setattr(dedup, "_ROWS_PER_LOOKUP", 0)  # every store is big enough to look ids up
+    monkeypatch.setattr(dedup, "_IDS_PER_LOOKUP", 2)  # and lists are short: many per step
+    looked_up = crawl(tmp_path / "looked-up.duckdb", flush=True)
+    assert looked_up == scanned
+    assert len(set(scanned.values())) < len(scanned)
 
 
 def test_a_run_file_nobody_registered_is_ignored_then_removed(tmp_path: Path) -> None:
