@@ -10,6 +10,7 @@ shapes to plain text, line by line. This module must not parse or fetch anything
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -294,7 +295,11 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         if el.tag in _NEVER_PRUNE:
             continue
         kind = "caption" if el.tag in ("figure", "figcaption") else _hint(el)
-        if kind is None or _is_main(el, total):
+        if kind is None:
+            continue
+        if _is_main(el, total):
+            if kind in _OWN_WORDS_KINDS:
+                _drop_lead(el, out)
             continue
         if kind in ("caption", "gallery"):
             _record_figure(el, out)
@@ -302,6 +307,30 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             for a in el.iter("a"):
                 out.link(a)
         _drop(el, out)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
+
+
+# Kinds whose own words are never the story's. When an element of such a kind holds the story, a closing tag
+# was missing (`<div class="share-bar">Share on Facebook · Share via Email<div class="story-body">...`): the
+# story stays, and the words before it are still the share bar's.
+_OWN_WORDS_KINDS = frozenset({"share", "newsletter", "cookie", "ad", "comment"})
+# At most this many characters before the first block are taken for the element's own words: a share bar's
+# or a consent line's length, not a paragraph's.
+_OWN_WORDS_LIMIT = 160
+
+
+def _drop_lead(el: HtmlElement, out: _Collector) -> None:
+    """Drop el's text and inline children before its first block child: its own words, not what it swallowed."""
+    lead = list(itertools.takewhile(lambda c: not (isinstance(c.tag, str) and c.tag in _BLOCK), el))
+    if len(lead) == len(el):
+        return  # no block inside: el did not swallow anything
+    words = " ".join([el.text or ""] + [etree.tostring(c, method="text", encoding="unicode") for c in lead])
+    if not words.strip() or len(_norm(words)) > _OWN_WORDS_LIMIT:
+        return
+    out.labelled.append("".join(words.split()))
+    el.text = None
+    for child in lead:
+        el.remove(child)  # with its tail: text between the lead's elements is the lead's too
+    out.changes += 1
 
 
 def _record_figure(el: HtmlElement, out: _Collector) -> None:

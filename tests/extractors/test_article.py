@@ -235,3 +235,28 @@ def test_a_story_split_around_an_ad_row_is_extracted_whole() -> None:
     page = f"<html><body><h1>Pier</h1><div class='grid'>{body}</div></body></html>"
     text = extract_article(page, url="https://example.com/news/pier").text
     assert text.split("\n\n") == first + second
+
+
+# Paragraphs of a real story's length (over 120 characters): several of them mark the story's container.
+SWALLOWED = [
+    f"{p[:-1]}, according to the minutes of the meeting published by the harbour board on its website on Tuesday."
+    for p in PARAS
+] + [
+    "The pier was built in 1912 and last repaired in the 1980s, when a ferry struck its western end during a "
+    "winter storm that also flooded the harbour master's office.",
+    "Engineers found that salt water had eaten into the steel frame faster than the board had expected, and "
+    "recommended closing the outer half of the pier to the public at once.",
+]
+
+
+def _swallowing(bar: str, words: str, story: list[str]) -> str:
+    """A bare page whose share bar and paragraphs are never closed: libxml2 nests the story in the bar."""
+    paragraphs = "".join(f"<p>{p}" for p in story)
+    return f"<html lang='en'><title>Pier to be rebuilt | Harbour News</title><div class='{bar}'>{words}{paragraphs}"
+
+
+def test_words_before_a_swallowed_story_longer_than_a_share_bar_are_kept() -> None:
+    """A paragraph's worth of text before the story is not a share bar's, whatever the wrapper's class says."""
+    lead = "Share this: " + SWALLOWED[0] + " " + SWALLOWED[1]
+    article = extract_article(_swallowing("share", lead, SWALLOWED[2:]), url="https://example.com/news/pier")
+    assert SWALLOWED[0] in article.text and all(p in article.text for p in SWALLOWED[2:])
