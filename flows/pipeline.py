@@ -313,7 +313,7 @@ class Crawl:
                             pipelines.create_task(self._source(source, listings.get(source.name, Listing())))
                     await self._ready.put(None)
         except BaseExceptionGroup as group:
-            raise _single(group) from None
+            raise single_error(group) from None
         self.result.unreached = {
             s.name: self._reasons.get(s.name, "no answer") for s in sources if s.name not in self._reached
         }
@@ -539,7 +539,7 @@ def _listing_rows(source: Source, discovery: Discovery, *, validators: bool) -> 
     ]
 
 
-def _single(group: BaseExceptionGroup[Any]) -> BaseException:
+def single_error(group: BaseExceptionGroup[Any]) -> BaseException:
     """The one exception inside nested task groups, else the group: "unhandled errors in a TaskGroup" says nothing."""
     inner: BaseException = group
     while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:

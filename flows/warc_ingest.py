@@ -36,7 +36,15 @@ from extractors.hints import ExtractionHints
 from flows.config import Settings, load_config
 from flows.extraction import ExtractionPool, extract_batch
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
-from flows.pipeline import EXTRACT_CHUNK, database_turns, distributed, load_rows, quoted, report_progress
+from flows.pipeline import (
+    EXTRACT_CHUNK,
+    database_turns,
+    distributed,
+    load_rows,
+    quoted,
+    report_progress,
+    single_error,
+)
 from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import ending
@@ -57,6 +65,10 @@ WARC_BATCH_SCALE = 3
 # Articles whose shingles, made by the extraction workers, are kept for the dedup step (~3 KB each for a 700-word
 # story): past this many, the rest are shingled by the dedup step as before, so memory stays bounded on any input.
 MAX_SHINGLED = 20_000
+# Pages a Dask task reads and extracts from one WARC file (see _ingest_distributed): 2,000 pages are ~15 CPU
+# seconds of extraction and ~20-40 MB of rows, where a CC-NEWS file of 40,000 pages would come back as ~0.5 GB,
+# held at once on the worker and in the flow.
+SEGMENT_PAGES = 2_000
 
 
 @dataclass(slots=True)
@@ -175,21 +187,32 @@ def extract_file(
     hints: dict[str, Any],
     max_bytes: int,
     timeout: float,
+    segment_pages: int = SEGMENT_PAGES,
+    shingle_with: DedupParams | None = None,
 ) -> tuple[BatchRows, WarcProgress, Counter[str]]:
-    """A whole file (from where its last ingest stopped) read and extracted here, for a Dask worker: its rows, its
-    progress (finished) and its pages per source. Extracted in this thread, a source's pages with its hints."""
+    """The next segment of a file, from where `progress` stopped, read and extracted here (on a Dask worker):
+    its rows, the file's progress after it (finished at the file's end) and its pages per source. Pages are
+    read until at least `segment_pages` are extracted; a source's pages with its hints."""
     rows, done, pages = BatchRows(), WarcProgress(str(path), path.stat().st_size, finished=True), Counter[str]()
     known = {str(path): progress} if progress else {}
-    for batch in read_batches([path], known, size=EXTRACT_CHUNK * 8, source_of=source_of, max_bytes=max_bytes):
+    size = min(EXTRACT_CHUNK * 8, segment_pages)
+    for batch in read_batches([path], known, size=size, source_of=source_of, max_bytes=max_bytes):
         for source, (planned, responses) in by_source(batch).items():
-            rows.extend(extract_batch(planned, responses, timeout=timeout, hints=hints.get(source)))
+            rows.extend(
+                extract_batch(planned, responses, timeout=timeout, hints=hints.get(source), shingle_with=shingle_with)
+            )
             pages[source] += len(planned)
         done = batch.progress
+        if pages.total() >= segment_pages:
+            break  # the file's progress says where the next segment starts
     return rows, done, pages
 
 
-# On Dask: a whole WARC file per task, read where it lies (shared storage) and extracted on the worker; only its
-# rows come back to the flow, which writes them. Retried as a whole if the worker is lost.
+# On Dask: a WARC file is read where it lies (shared storage) and extracted on a worker, SEGMENT_PAGES pages per
+# task, and only its rows come back to the flow, which writes them with the file's progress; then the file's next
+# segment goes out. Files run side by side; a task is retried as a whole if its worker is lost.
+
+
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, task_run_name="extract-warc-{path.name}")
 async def extract_warc_file(
     path: Path,
@@ -198,9 +221,20 @@ async def extract_warc_file(
     hints: dict[str, Any],
     max_bytes: int,
     timeout: float,
+    segment_pages: int = SEGMENT_PAGES,
+    shingle_with: DedupParams | None = None,
 ) -> tuple[BatchRows, WarcProgress, Counter[str]]:
-    """Read and extract one WARC file on a worker."""
-    return extract_file(path, progress, source_of=source_of, hints=hints, max_bytes=max_bytes, timeout=timeout)
+    """Read and extract the next segment of one WARC file on a worker."""
+    return extract_file(
+        path,
+        progress,
+        source_of=source_of,
+        hints=hints,
+        max_bytes=max_bytes,
+        timeout=timeout,
+        segment_pages=segment_pages,
+        shingle_with=shingle_with,
+    )
 
 
 async def _ingest_distributed(
@@ -210,18 +244,37 @@ async def _ingest_distributed(
     source_of: Callable[[str], str],
     hints: dict[str, Any],
 ) -> None:
-    """Every unfinished file as one Dask task; each file's rows written, with its progress, as it comes back."""
+    """Every unfinished file as a chain of Dask tasks, a segment each; each segment's rows written, with its
+    file's progress, as it comes back, so a killed ingest resumes after the last segment written."""
     settings = writing.settings
-    todo = [path for path in files if not (progress.get(str(path)) and progress[str(path)].finished)]
-    futures: list[Any] = [  # PrefectFuture[...]; typed as a coroutine's
-        extract_warc_file.submit(
-            path, progress.get(str(path)), source_of, hints, settings.fetch.max_bytes, settings.extract_timeout
-        )
-        for path in todo
-    ]
-    for next_done in asyncio.as_completed([asyncio.to_thread(future.result) for future in futures]):
-        rows, done, pages = await next_done
-        await _write(writing, rows, done, pages)
+    one_writer = asyncio.Lock()  # segments of several files come back at once; the database takes one at a time
+
+    async def ingest_file(path: Path) -> None:
+        known = progress.get(str(path))  # an error it stopped at last time is tried again (read_batches)
+        while True:
+            future: Any = extract_warc_file.submit(  # PrefectFuture[...]; typed as a coroutine's
+                path,
+                known,
+                source_of,
+                hints,
+                settings.fetch.max_bytes,
+                settings.extract_timeout,
+                SEGMENT_PAGES,
+                dedup_params(settings),
+            )
+            rows, known, pages = await asyncio.to_thread(future.result)
+            async with one_writer:
+                await _write(writing, rows, known, pages)
+            if known.finished or known.error:
+                return
+
+    try:
+        async with asyncio.TaskGroup() as files_in_flight:
+            for path in files:
+                if not (progress.get(str(path)) and progress[str(path)].finished):
+                    files_in_flight.create_task(ingest_file(path))
+    except BaseExceptionGroup as group:
+        raise single_error(group) from None
 
 
 def _begin(

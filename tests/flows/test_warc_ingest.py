@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import duckdb
 import pytest
@@ -22,6 +23,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawl.sources import Source
+from flows import warc_ingest
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
@@ -120,11 +122,13 @@ def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> 
     assert query(ingested.ingested, "SELECT count(*), count(DISTINCT url) FROM articles") == [(15, 15)]
 
 
-def test_on_dask_each_file_is_read_and_extracted_by_a_worker_with_the_same_result(
-    ingested: Ingested, tmp_path: Path
+@pytest.mark.parametrize("segment_pages", [warc_ingest.SEGMENT_PAGES, 3])
+def test_on_dask_each_file_is_read_and_extracted_by_workers_a_segment_at_a_time_with_the_same_result(
+    ingested: Ingested, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment_pages: int
 ) -> None:
     from prefect_dask import DaskTaskRunner
 
+    monkeypatch.setattr(warc_ingest, "SEGMENT_PAGES", segment_pages)
     cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": None}
     on_dask = ingest_warc.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
     db = tmp_path / "dask.duckdb"
@@ -138,6 +142,22 @@ def test_on_dask_each_file_is_read_and_extracted_by_a_worker_with_the_same_resul
     assert partition(db) == partition(ingested.crawled)
     names = {r[0] for r in query(db, "SELECT path FROM warc_files WHERE finished_at IS NOT NULL")}
     assert {Path(n).name for n in names} == {"CC-NEWS-00001.warc.gz", "CC-NEWS-00002.warc.gz"}
+    segments = asyncio.run(task_run_names(summary["run_id"]))
+    assert all(name.startswith("extract-warc-CC-NEWS-0000") for name in segments)
+    # 15 pages in two files: one task a file, or at least one per 3 pages of each file.
+    assert len(segments) == 2 if segment_pages > 15 else len(segments) >= 5
+
+
+async def task_run_names(flow_run_id: str) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+
+    async with get_client() as client:
+        runs = await client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="extract-warc-")),
+        )
+    return [run.name for run in runs]
 
 
 def test_an_ingest_publishes_the_artifacts_of_a_crawl(ingested: Ingested) -> None:
