@@ -217,6 +217,15 @@ def _pending_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     per 10M rows); the anti-join over the whole store it replaces took 0.25 s per 1M and a hash table of
     every signed id.
     """
+    # The common case first, in ~5 ms whatever the store: every article up to the newest signed one is signed
+    # (counts from the tables' metadata, the rest skipped by zone maps), so the pending ones are the newer ones.
+    ((signed, newest_signed),) = con.execute("SELECT count(*), max(article_id) FROM signatures").fetchall()
+    if newest_signed is not None:
+        ((older, newest),) = con.execute(
+            "SELECT count(*) FILTER (WHERE article_id <= ?), max(article_id) FROM articles", [newest_signed]
+        ).fetchall()
+        if older == signed:
+            return (newest_signed + 1, newest + 1) if newest > newest_signed else (0, 0)
     ((lo, hi),) = con.execute(
         f"""
         SELECT min(block), max(block) FROM (

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -24,6 +25,8 @@ from storage.db import writing
 from storage.dedup import (
     CanonicalRule,
     StaleIndexError,
+    _pending,
+    _pending_span,
     assign_clusters,
     has_pending,
     legacy_params_key,
@@ -193,6 +196,31 @@ def test_articles_stored_without_a_dedup_step_are_pending_until_one_runs(tmp_pat
         assert has_pending(con)
         assign_clusters(con, "r2", PARAMS)
         assert not has_pending(con)
+
+
+def test_pending_articles_are_found_after_the_newest_signed_one_and_among_older_ones(tmp_path: Path) -> None:
+    """New articles come after every signed one (found without counting the store); an article whose text
+    changed is pending where it is (found by counting ids per block)."""
+    db = tmp_path / "p.duckdb"
+
+    def pending(con: duckdb.DuckDBPyConnection) -> set[str]:
+        ids = [r[0] for r in _pending(con, _pending_span(con), 100)]
+        return {
+            r[0]
+            for r in con.execute("SELECT url FROM articles WHERE article_id IN (SELECT unnest(?))", [ids]).fetchall()
+        }
+
+    with writing(db) as con:
+        load_articles(con, "r1", [row(f"http://a.example/{k}", story(20 + k)) for k in range(5)])
+        assert pending(con) == {f"http://a.example/{k}" for k in range(5)}
+        assign_clusters(con, "r1", PARAMS)
+        assert pending(con) == set() and _pending_span(con) == (0, 0)
+        load_articles(con, "r2", [row("http://a.example/5", story(30)), row("http://a.example/6", story(31))])
+        assert pending(con) == {"http://a.example/5", "http://a.example/6"}
+        load_articles(con, "r3", [row("http://a.example/2", story(32))])  # its text changed: re-signed
+        assert pending(con) == {"http://a.example/2", "http://a.example/5", "http://a.example/6"}
+        assign_clusters(con, "r3", PARAMS)
+        assert pending(con) == set()
 
 
 def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containment() -> None:
