@@ -297,7 +297,7 @@ def lookup(
             lo, hi = _positions(run, fence, keys)
             counts = hi - lo
             found = np.flatnonzero(counts)
-            entries = _concatenated_ranges(lo[found], counts[found])
+            entries = concatenated_ranges(lo[found], counts[found])
             members = run.take("members", entries).astype(np.int64)
             bands = run.take("bands", entries).astype(np.int16)
             unique, inverse = np.unique(members, return_inverse=True)
@@ -316,7 +316,7 @@ def lookup(
     return RunHits.concat(parts, num_perm)
 
 
-def _concatenated_ranges(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def concatenated_ranges(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """starts[k] .. starts[k] + counts[k] - 1 of every k, concatenated."""
     total = int(counts.sum())
     if not total:

@@ -482,8 +482,7 @@ def _may_match(
     hi = np.searchsorted(cell_keys, hits.key_index, side="right")
     counts = hi - lo
     hit_of_pair = np.repeat(np.arange(len(counts)), counts)
-    starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-    doc_of_pair = cells[starts + np.arange(int(counts.sum()))] // key_of.shape[1]
+    doc_of_pair = cells[_bandruns.concatenated_ranges(lo, counts)] // key_of.shape[1]
     n = sketch.shape[1]
     keep = np.zeros(len(hits.article_id), dtype=bool)
     step = max(1, 4_000_000 // max(n, 1))  # pairs compared at once: ~4 MB of sketch bytes
