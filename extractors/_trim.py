@@ -49,9 +49,8 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     and a trailing run of 2+ bylines, dates or labels."""
     headline = " ".join((title or "").split()).casefold()
     lines = [line for line in text.splitlines() if line.strip()]
-    is_headline = [" ".join(line.split()).casefold() == headline for line in lines]
-    crumb = [is_crumb(line) or is_headline[i] for i, line in enumerate(lines)]
-    start = next((i for i, c in enumerate(crumb) if not c), len(lines))
+    # Only the leading lines are judged, up to the first that is neither: a story's lines are not looked at.
+    start = next((i for i, line in enumerate(lines) if not (is_crumb(line) or _is_line(line, headline))), len(lines))
     if start == len(lines):
         return text
     names = {a.casefold() for a in authors}
@@ -59,8 +58,15 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     while end > start and _is_meta_line(lines[end - 1], names):
         end -= 1
     if start < _CRUMB_RUN:  # too short a run to be chrome: only the headline and bylines go ("By Tom Reed ·")
-        start = next((i for i in range(start) if not (is_headline[i] or _is_meta_line(lines[i], names))), start)
+        start = next(
+            (i for i in range(start) if not (_is_line(lines[i], headline) or _is_meta_line(lines[i], names))), start
+        )
     return "\n".join(lines[start : end if len(lines) - end >= 2 else len(lines)])
+
+
+def _is_line(line: str, folded: str) -> bool:
+    """Whether line is the casefolded, whitespace-squeezed text `folded`."""
+    return " ".join(line.split()).casefold() == folded
 
 
 def is_crumb(line: str) -> bool:
