@@ -217,8 +217,8 @@ def _pending_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     per 10M rows); the anti-join over the whole store it replaces took 0.25 s per 1M and a hash table of
     every signed id.
     """
-    # The common case first, in ~5 ms whatever the store: every article up to the newest signed one is signed
-    # (counts from the tables' metadata, the rest skipped by zone maps), so the pending ones are the newer ones.
+    # The common case first, in ~25 ms against 10M stored: when every article up to the newest signed one is
+    # signed (two counts and two maxima, no grouping), the pending ones are the newer ones.
     ((signed, newest_signed),) = con.execute("SELECT count(*), max(article_id) FROM signatures").fetchall()
     if newest_signed is not None:
         ((older, newest),) = con.execute(
@@ -408,7 +408,12 @@ _ROWS_PER_LOOKUP = 500
 
 def _rows_by_id(con: duckdb.DuckDBPyConnection, columns: str, table: str, ids: Sequence[int]) -> list[Any]:
     """`columns` of the rows of `table` whose article_id is one of `ids`: looked up in its index, or scanned."""
-    ((rows_in_table,),) = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+    # The table's size from its metadata (a count(*) of `articles` took 17 ms at 10M): an estimate is enough here.
+    ((rows_in_table,),) = con.execute(
+        "SELECT estimated_size FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() AND table_name = ?",
+        [table],
+    ).fetchall()
     if len(ids) * _ROWS_PER_LOOKUP > rows_in_table:
         return con.execute(
             f"SELECT {columns} FROM {table} WHERE article_id IN (SELECT unnest(?))", [list(ids)]
