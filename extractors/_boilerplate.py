@@ -433,7 +433,36 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
         return box
     if not related and box_text < 5000:
         return box
+    if related:
+        # The list sits in the story's own container: "You may also like..." and then paragraphs that are
+        # nothing but a link each. Those go with the heading; the first block with other text ends the list.
+        for item in _links_after(h):
+            for a in item.iter("a"):
+                out.link(a)
+            _drop(item, out, labelled=True)
     return h
+
+
+# A link-only block after a related heading is a headline's length, not a paragraph's.
+_LINK_ITEM_LIMIT = 200
+
+
+def _links_after(h: HtmlElement) -> list[HtmlElement]:
+    """The blocks right after h that hold one or more links and no other text (nothing between them either)."""
+    items: list[HtmlElement] = []
+    tail = h.tail
+    for sibling in h.itersiblings():
+        if (tail and tail.strip()) or not isinstance(sibling.tag, str) or sibling.tag in _INLINE:
+            break
+        text = _norm(sibling.text_content())
+        links = sibling.findall(".//a")
+        if not links or not text or len(text) > _LINK_ITEM_LIMIT:
+            break
+        if len("".join(_norm(a.text_content()) for a in links).replace(" ", "")) < len(text.replace(" ", "")):
+            break
+        items.append(sibling)
+        tail = sibling.tail
+    return items
 
 
 def _prune_galleries(

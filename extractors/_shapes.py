@@ -37,8 +37,9 @@ _PROMO_MIN = 20
 
 
 def _key(text: str) -> str:
-    """A label as looked up: casefolded, one space between words, no closing colon."""
-    return " ".join(text.casefold().split()).rstrip(":：").rstrip()
+    """A label as looked up: casefolded, one space between words, no closing colon or ellipsis ("You may also
+    like...")."""
+    return " ".join(text.casefold().split()).rstrip(":：.…").rstrip()
 
 
 LineKind = Literal["ad", "related", "comments"]

@@ -267,3 +267,18 @@ def test_a_brief_with_more_captions_and_promos_than_story_keeps_only_its_story()
         "Smoke rises over the harbour district seen from the old bridge",
         "Residents gather outside a sports hall that opened for the night",
     ]
+
+
+def test_a_related_list_of_link_paragraphs_inside_the_story_goes_with_its_heading() -> None:
+    # cleveland.com (newsroom archive pages): "You may also like..." and one <p> per linked headline, in the
+    # story's own container, before the story's last paragraph.
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS[:4])
+    links = "".join(f"<p><a href='/s/{n}'>Harbour story number {n} of the week</a></p>" for n in range(3))
+    report = "The board's <a href='/report'>full report on the harbour wall</a> is published on its website."
+    end = f"<p>{report}</p><p>{STORY_PARAGRAPHS[4]}</p>"
+    html = f"<html><body><article><h1>Ferries</h1><div class='body'>{story}<p>You may also like...</p>{links}{end}"
+    article = extract_article(html + "</div></article></body></html>", url="https://c.example/2024/03/ferries")
+    assert all(p in article.text for p in STORY_PARAGRAPHS[:5])
+    assert "You may also like" not in article.text and "Harbour story number" not in article.text
+    assert RelatedLink("Harbour story number 1 of the week", "https://c.example/s/1") in article.related_links
+    assert "full report on the harbour wall is published" in article.text  # text besides its link: the list ended
