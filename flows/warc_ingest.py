@@ -69,6 +69,9 @@ MAX_SHINGLED = 20_000
 # seconds of extraction and ~20-40 MB of rows, where a CC-NEWS file of 40,000 pages would come back as ~0.5 GB,
 # held at once on the worker and in the flow.
 SEGMENT_PAGES = 2_000
+# WARC files a Dask ingest works on at once: each has at most one segment out or waiting to be written, so this
+# bounds the rows the flow can hold (~32 x 40 MB) when workers extract faster than the database takes them.
+FILES_IN_FLIGHT = 32
 
 
 @dataclass(slots=True)
@@ -211,8 +214,6 @@ def extract_file(
 # On Dask: a WARC file is read where it lies (shared storage) and extracted on a worker, SEGMENT_PAGES pages per
 # task, and only its rows come back to the flow, which writes them with the file's progress; then the file's next
 # segment goes out. Files run side by side; a task is retried as a whole if its worker is lost.
-
-
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, task_run_name="extract-warc-{path.name}")
 async def extract_warc_file(
     path: Path,
@@ -249,7 +250,13 @@ async def _ingest_distributed(
     settings = writing.settings
     one_writer = asyncio.Lock()  # segments of several files come back at once; the database takes one at a time
 
+    files_at_once = asyncio.Semaphore(FILES_IN_FLIGHT)
+
     async def ingest_file(path: Path) -> None:
+        async with files_at_once:
+            await ingest_segments(path)
+
+    async def ingest_segments(path: Path) -> None:
         known = progress.get(str(path))  # an error it stopped at last time is tried again (read_batches)
         while True:
             future: Any = extract_warc_file.submit(  # PrefectFuture[...]; typed as a coroutine's
