@@ -249,31 +249,28 @@ async def _ingest_distributed(
     file's progress, as it comes back, so a killed ingest resumes after the last segment written."""
     settings = writing.settings
     one_writer = asyncio.Lock()  # segments of several files come back at once; the database takes one at a time
-
     files_at_once = asyncio.Semaphore(FILES_IN_FLIGHT)
+    shingle_with = dedup_params(settings)
 
     async def ingest_file(path: Path) -> None:
-        async with files_at_once:
-            await ingest_segments(path)
-
-    async def ingest_segments(path: Path) -> None:
         known = progress.get(str(path))  # an error it stopped at last time is tried again (read_batches)
-        while True:
-            future: Any = extract_warc_file.submit(  # PrefectFuture[...]; typed as a coroutine's
-                path,
-                known,
-                source_of,
-                hints,
-                settings.fetch.max_bytes,
-                settings.extract_timeout,
-                SEGMENT_PAGES,
-                dedup_params(settings),
-            )
-            rows, known, pages = await asyncio.to_thread(future.result)
-            async with one_writer:
-                await _write(writing, rows, known, pages)
-            if known.finished or known.error:
-                return
+        async with files_at_once:
+            while True:
+                future: Any = extract_warc_file.submit(  # PrefectFuture[...]; typed as a coroutine's
+                    path,
+                    known,
+                    source_of,
+                    hints,
+                    settings.fetch.max_bytes,
+                    settings.extract_timeout,
+                    SEGMENT_PAGES,
+                    shingle_with,
+                )
+                rows, known, pages = await asyncio.to_thread(future.result)
+                async with one_writer:
+                    await _write(writing, rows, known, pages)
+                if known.finished or known.error:
+                    return
 
     try:
         async with asyncio.TaskGroup() as files_in_flight:
