@@ -308,9 +308,9 @@ def lookup(
                 key_index=key_index,
                 band=bands,
                 bucket=keys[key_index].astype(np.int64, copy=False),
-                article_id=records["id"].astype(np.int64),
+                article_id=records["id"].astype(np.int64, copy=False),
                 sketch=records["sketch"],
-                size=records["size"].astype(np.int64),
+                size=records["size"].astype(np.int64, copy=False),
             )
         )
     return RunHits.concat(parts, num_perm)
