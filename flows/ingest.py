@@ -292,7 +292,7 @@ def _record_end(
     summary.seconds = (utcnow() - started).total_seconds()
     finished = utcnow()
     try:
-        with database_turns.turn(WRITE_SETTLE_SECONDS if exc else -1), writing(db) as con:
+        with database_turns.turn(WRITE_SETTLE_SECONDS if exc else -1), writing(db, checkpoint=True) as con:
             finish_run(con, run_id, finished_at=finished, status=status, counts=summary.counts(), error=error)
     except Exception as failure:
         if exc is None:

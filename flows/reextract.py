@@ -199,7 +199,7 @@ def _finish(db: str, summary: ReextractSummary, *, stopped: tuple[RunStatus, str
     }
     unexpected = f"{summary.unexpected} unexpected errors; see the errors table where run_id = {summary.run_id!r}"
     status, error = stopped or (("failed", unexpected) if summary.unexpected else ("completed", None))
-    with database_turns.turn(), writing(db) as con:
+    with database_turns.turn(), writing(db, checkpoint=True) as con:
         finish_run(con, summary.run_id, finished_at=utcnow(), status=status, counts=counts, error=error)
     return error
 

@@ -430,7 +430,7 @@ def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | N
     }
     error = stopped[1] if stopped else f"{summary.unexpected} unexpected errors" if summary.unexpected else None
     finished = utcnow()
-    with database_turns.turn(), writing(db) as con:
+    with database_turns.turn(), writing(db, checkpoint=True) as con:
         status = stopped[0] if stopped else "failed" if error else "completed"
         finish_run(con, summary.run_id, finished_at=finished, status=status, counts=counts, error=error)
     return finished

@@ -4,6 +4,7 @@ DuckDB lets one process write a file at a time, and while it does, no other proc
 not even read-only. So copydesk holds its write connection per batch and everyone else retries.
 A path that cannot be written and a disk that fills up mid-batch become one-line errors that say
 what was kept: a batch is one transaction, so a failed batch is rolled back and earlier ones stay.
+Batches are committed to DuckDB's WAL (`<file>.wal`) and folded into the file when a run ends.
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ def connect(
         _shut_out(con, allowed_directories)
     if not read_only:
         try:
+            # Closing would checkpoint: rewrite the file in place, metadata block included, with one write that
+            # a kill can cut short (Linux stops a buffered write at a page boundary on SIGKILL), leaving a file
+            # DuckDB refuses to open at all. Batches stay in the WAL instead, which a kill cannot tear: a torn
+            # last entry is dropped on replay. DuckDB still checkpoints once the WAL passes
+            # checkpoint_threshold (16 MB), and a finished run once (writing(checkpoint=True)).
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
             _ensure_schema(con)
         except duckdb.Error as exc:
             con.close()
@@ -164,9 +171,13 @@ def lock_holder(message: str) -> str | None:
 
 @contextmanager
 def writing(
-    path: str | Path, *, wait_seconds: float = 60.0, memory_limit: str | None = None
+    path: str | Path, *, wait_seconds: float = 60.0, memory_limit: str | None = None, checkpoint: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A write connection for one batch, inside one transaction: all of the batch or none of it."""
+    """A write connection for one batch, inside one transaction: all of the batch or none of it.
+
+    The batch goes to the WAL beside the file. With `checkpoint` (a run's last write), the WAL is then folded
+    into the file, so that the file alone holds the run for whoever copies it.
+    """
     con = connect(path, wait_seconds=wait_seconds, memory_limit=memory_limit)
     try:
         con.begin()
@@ -176,11 +187,21 @@ def writing(
             con.rollback()
             raise
         con.commit()
+        if checkpoint:
+            _checkpoint(con, Path(path))
     except duckdb.Error as exc:
         _raise_if_known(exc, Path(path), doing="write a batch")
         raise
     finally:
         con.close()
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fold the WAL into the file. A failure loses nothing (the WAL is replayed on every open): a warning."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        log.warning("%s: could not fold its WAL into the file (%s); the WAL keeps every batch", path, exc)
 
 
 def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:

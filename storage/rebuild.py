@@ -173,7 +173,7 @@ def continue_rebuild(
         with writing(db, memory_limit=memory_limit) as con:
             step, done = rebuild_step(con, state, params, canonical=canonical, articles=articles, progress=progress)
         total = DedupResult(total.signed + step.signed, total.matches + step.matches, total.merges + step.merges)
-    with writing(db, memory_limit=memory_limit) as con:
+    with writing(db, memory_limit=memory_limit, checkpoint=True) as con:
         remove_orphan_runs(con)
         flush_bands(con)
     return total

@@ -39,7 +39,7 @@ def db(tmp_path: Path) -> Path:
             published_at=datetime(2025, 1, 1, tzinfo=UTC),
         ),
     ]
-    with writing(path) as con:
+    with writing(path, checkpoint=True) as con:  # as a finished run leaves it: no WAL beside the file
         load_articles(con, "r1", rows)
         con.execute(
             "UPDATE articles SET cluster_id = 1, is_canonical = (url = 'http://a.test/wire') WHERE title IS NOT NULL"

@@ -61,6 +61,11 @@ def test_every_sample_article_is_stored_once(crawl: Crawl) -> None:
     assert crawl.first["new"] == len(expected)
 
 
+def test_a_finished_run_leaves_its_batches_in_the_file_not_the_wal(crawl: Crawl) -> None:
+    wal = Path(f"{crawl.db}.wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
 def test_text_keeps_the_paragraphs_and_drops_the_gallery(crawl: Crawl) -> None:
     for article in [a for a in EXPECTED["articles"] if a["has_gallery"]]:
         ((text, captions),) = crawl.query(

@@ -235,3 +235,28 @@ def test_an_allowed_directory_is_the_only_place_sql_may_write(shut_db: Path, tmp
                 con.execute(f"COPY (SELECT 1 AS x) TO '{escape}'")
     assert (allowed / "x.csv").read_text(encoding="utf-8") == "x\n1\n"
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_batches_go_to_the_wal_and_a_runs_last_write_folds_them_into_the_file(tmp_path: Path) -> None:
+    # A checkpoint rewrites DuckDB's metadata block in place, and a kill can tear that write: batches must not
+    # checkpoint on close. The run's last write does, so that the file alone holds the run.
+    db, wal = tmp_path / "news.duckdb", tmp_path / "news.duckdb.wal"
+    with writing(db) as con:
+        con.execute("CREATE TABLE notes (n INTEGER)")
+    file_after_first = db.read_bytes()
+    for batch in range(3):
+        with writing(db) as con:
+            con.execute("INSERT INTO notes SELECT range FROM range(?, ?)", [batch * 100, batch * 100 + 100])
+        assert db.read_bytes() == file_after_first, "a batch rewrote the database file"
+    assert wal.stat().st_size > 0
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM notes").fetchone() == (300,)  # readers replay the WAL
+
+    with writing(db, checkpoint=True) as con:
+        con.execute("INSERT INTO notes VALUES (-1)")
+    assert not wal.exists() or wal.stat().st_size == 0
+    alone = tmp_path / "copy" / "news.duckdb"
+    alone.parent.mkdir()
+    alone.write_bytes(db.read_bytes())  # the file without its WAL, as a user copying it would have it
+    with connect(alone, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM notes").fetchone() == (301,)

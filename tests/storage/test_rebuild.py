@@ -31,7 +31,10 @@ class Stop(Exception):
 
 
 def copy_store(db: Path, to: Path) -> Path:
+    """The file, its WAL (batches not checkpointed yet) and its run files: the database whole."""
     shutil.copy(db, to)
+    if Path(f"{db}.wal").exists():
+        shutil.copy(f"{db}.wal", f"{to}.wal")
     shutil.copytree(f"{db}.lsh", f"{to}.lsh")
     return to
 
