@@ -245,7 +245,7 @@ def settle(path: Path) -> None:
         _bandruns.merge_runs(directory, name, [r[0] for r in runs])
         con.execute("DELETE FROM lsh_runs")
         dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
-    with writing(path) as con:
+    with writing(path, checkpoint=True) as con:  # the cached store is then the file alone, without a WAL
         dedup.remove_orphan_runs(con)  # the merged-away files
 
 
