@@ -109,11 +109,11 @@ def connect(
         _shut_out(con, allowed_directories)
     if not read_only:
         try:
-            # Closing would checkpoint: rewrite the file in place, metadata block included, with one write that
-            # a kill can cut short (Linux stops a buffered write at a page boundary on SIGKILL), leaving a file
-            # DuckDB refuses to open at all. Batches stay in the WAL instead, which a kill cannot tear: a torn
-            # last entry is dropped on replay. DuckDB still checkpoints once the WAL passes
-            # checkpoint_threshold (16 MB), and a finished run once (writing(checkpoint=True)).
+            # Closing would checkpoint: rewrite DuckDB's metadata block in place with one write that SIGKILL can
+            # cut short (Linux ends a buffered write early between page-cache folios), leaving a file DuckDB
+            # refuses to open (bench/kill_during_checkpoint.py: 3 of 500 kills). Batches stay in the WAL instead,
+            # whose torn last entry is dropped on replay. DuckDB still checkpoints once the WAL passes
+            # checkpoint_threshold (16 MB), and a finished run does once (writing(checkpoint=True)).
             con.execute("PRAGMA disable_checkpoint_on_shutdown")
             _ensure_schema(con)
         except duckdb.Error as exc:
