@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from storage.archive import default_archive_dir
+
 log = logging.getLogger(__name__)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID (?P<pid>\d+)\))?")
@@ -26,6 +28,8 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID
 # passes them on ("Could not write file ...: No space left on device").
 _NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
 _UNWRITABLE = ("Permission denied", "Read-only file system")
+_CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
+_LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
 
 class DatabaseLockedError(RuntimeError):
@@ -38,6 +42,10 @@ class DatabaseUnwritableError(RuntimeError):
 
 class DiskFullError(RuntimeError):
     """A write ran out of space; its batch was rolled back and earlier batches are intact."""
+
+
+class DatabaseCorruptError(RuntimeError):
+    """DuckDB refuses to read the file (a block fails its checksum); copydesk changed nothing in it."""
 
 
 def schema_sql() -> str:
@@ -88,8 +96,10 @@ def connect(
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
-        except duckdb.IOException as exc:
-            holder = lock_holder(str(exc))
+        except duckdb.Error as exc:
+            if _CORRUPT in str(exc):
+                raise DatabaseCorruptError(corrupt_message(path, str(exc))) from exc
+            holder = lock_holder(str(exc)) if isinstance(exc, duckdb.IOException) else None
             if holder is None:
                 _raise_if_known(exc, path, doing="open the database for writing" if not read_only else "open")
                 raise
@@ -158,9 +168,26 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return str(value)
 
 
+def corrupt_message(path: Path, reason: str) -> str:
+    """What to do about a file DuckDB refuses: restore a copy, or rebuild it from the archive of fetched pages."""
+    reason = reason.strip().splitlines()[0] if reason.strip() else "a block fails its checksum"
+    archive = default_archive_dir(path)
+    rebuild = (
+        f"build a new file from the archive of every fetched page: `copydesk ingest-warc {archive} --db NEW.duckdb` "
+        "(articles and clusters; not the fetch log)"
+        if archive.is_dir()
+        else "crawl again into a new file"
+    )
+    return (
+        f"{path}: DuckDB cannot read this file ({reason}); copydesk changed nothing in it. A kill or a power loss "
+        f"while DuckDB rewrote the file in place can leave it so (README, 'What it writes'). Restore "
+        f"the file from a copy, or {rebuild}"
+    )
+
+
 def lock_holder(message: str) -> str | None:
     """The process named in DuckDB's lock-conflict message, or None if the error is not a lock conflict."""
-    if "lock" not in message.lower():
+    if not _LOCK_WORD.search(message):  # "lock" as a word: "block at location" is a corrupt file, not a lock
         return None
     match = _LOCK_HOLDER.search(message)
     if match is None:

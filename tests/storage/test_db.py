@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage.db import DatabaseUnwritableError, connect, writing
+from storage.db import DatabaseCorruptError, DatabaseUnwritableError, connect, lock_holder, writing
 
 ROWS_PER_BATCH = 500
 
@@ -260,3 +260,35 @@ def test_batches_go_to_the_wal_and_a_runs_last_write_folds_them_into_the_file(tm
     alone.write_bytes(db.read_bytes())  # the file without its WAL, as a user copying it would have it
     with connect(alone, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM notes").fetchone() == (301,)
+
+
+def test_a_file_duckdb_refuses_is_one_error_that_says_how_to_recover(tmp_path: Path) -> None:
+    db = tmp_path / "news.duckdb"
+    with writing(db, checkpoint=True) as con:
+        con.execute("CREATE TABLE notes (n INTEGER)")
+    damaged = bytearray(db.read_bytes())
+    damaged[12288 + 5000] ^= 0xFF  # inside DuckDB's first block (its metadata): the block's checksum fails
+    db.write_bytes(bytes(damaged))
+    for read_only in (True, False):
+        with pytest.raises(DatabaseCorruptError) as error:
+            connect(db, read_only=read_only, wait_seconds=5)
+        said = str(error.value)
+        assert said.startswith(f"{db}: DuckDB cannot read this file (Corrupt database file: computed checksum")
+        assert "copydesk changed nothing in it" in said and said.endswith("or crawl again into a new file")
+    assert db.read_bytes() == bytes(damaged)
+    (tmp_path / "news-archive").mkdir()  # the archive of fetched pages a run keeps next to the file
+    archive = tmp_path / "news-archive"
+    with pytest.raises(DatabaseCorruptError, match=f"`copydesk ingest-warc {archive} --db NEW.duckdb`"):
+        connect(db)
+
+
+def test_a_lock_is_the_word_lock_not_a_block_location() -> None:
+    assert lock_holder("IO Error: Could not set lock on file: Conflicting lock is held in /bin/python (PID 7)") == (
+        "PID 7 (/bin/python)"
+    )
+    assert (
+        lock_holder(
+            "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 12288"
+        )
+        is None
+    )
