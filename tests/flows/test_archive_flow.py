@@ -266,3 +266,24 @@ def test_with_archive_listings_the_feeds_and_sitemaps_read_are_archived_too(
     # reextract reads article pages only
     out = reextract_cli(capsys, "--db", str(db))
     assert f"{len(EXPECTED['articles'])} archived pages, 0 rows changed" in out
+
+
+def test_the_archive_alone_rebuilds_the_articles_and_clusters_in_a_new_file(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What copydesk tells a user whose database file DuckDB refuses (storage.db.corrupt_message).
+    rebuilt, sources = tmp_path / "rebuilt.duckdb", archived.db.parent / "sources.toml"
+    assert main(["ingest-warc", str(archived.archive), "--db", str(rebuilt), "--sources", str(sources)]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(rebuilt), read_only=True) as con:
+        got = con.execute("SELECT url, title, text, content_hash, cluster_id FROM articles").fetchall()
+    # As the crawls stored them (`before`: the fixture's reextract with a hint changed some afterwards).
+    assert {r[0]: (r[4], r[5], r[3]) for r in archived.before.values()} == {r[0]: r[1:4] for r in got}
+    assert partition({r[0]: r[2] for r in archived.before.values()}) == partition({r[0]: r[4] for r in got})
+
+
+def partition(cluster_of: dict[str, Any]) -> set[frozenset[str]]:
+    members: dict[Any, set[str]] = {}
+    for url, cluster in cluster_of.items():
+        members.setdefault(cluster, set()).add(url)
+    return {frozenset(m) for m in members.values()}
