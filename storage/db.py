@@ -170,18 +170,13 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 def corrupt_message(path: Path, reason: str) -> str:
     """What to do about a file DuckDB refuses: restore a copy, or rebuild it from the archive of fetched pages."""
-    reason = reason.strip().splitlines()[0] if reason.strip() else "a block fails its checksum"
     archive = default_archive_dir(path)
-    rebuild = (
-        f"build a new file from the archive of every fetched page: `copydesk ingest-warc {archive} --db NEW.duckdb` "
-        "(articles and clusters; not the fetch log)"
-        if archive.is_dir()
-        else "crawl again into a new file"
-    )
+    where = archive if archive.is_dir() else "ARCHIVE_DIR"  # a run's archive_dir setting may have put it elsewhere
     return (
-        f"{path}: DuckDB cannot read this file ({reason}); copydesk changed nothing in it. A kill or a power loss "
-        f"while DuckDB rewrote the file in place can leave it so (README, 'What it writes'). Restore "
-        f"the file from a copy, or {rebuild}"
+        f"{path}: DuckDB cannot read this file ({reason.strip().splitlines()[0]}); copydesk changed nothing in it. "
+        "A kill or a power loss while DuckDB rewrote the file in place can leave it so (README, 'What it writes'). "
+        "Restore the file from a copy, or build a new file from the archive of every fetched page: "
+        f"`copydesk ingest-warc {where} --db NEW.duckdb` (articles and clusters; not the fetch log)"
     )
 
 
