@@ -514,9 +514,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"Serving {len(sites.sources)} sample sites on 127.0.0.1; ingesting into {db}")
         summary = run_ingest(str(sources), db=str(db), allow_private=True)
     print_summary(summary)
-    for title, sql in DEMO_QUERIES:
-        print(f"\n-- {title}\n{sql};")
-        print_query(db, sql)
+    print_queries(db, [(f"\n-- {title}\n{sql};", sql) for title, sql in DEMO_QUERIES])
     print(f'\nExplore it yourself: copydesk query --db {db} "SELECT url, title FROM articles"')
     return 0
 
@@ -608,22 +606,26 @@ ORDER BY source, skipped + failed DESC, reason
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     db = database_path(args.db, must_exist=True)
-    print("-- per source")
-    print_query(
-        db,
+    per_source = (
         "SELECT source, count(*) AS articles, count(DISTINCT cluster_id) AS clusters, "
         "sum((NOT is_canonical)::INT) AS syndicated_copies, max(fetched_at) AS last_fetched "
-        "FROM articles GROUP BY source ORDER BY source",
+        "FROM articles GROUP BY source ORDER BY source"
     )
-    print("\n-- largest clusters")
-    print_query(db, "SELECT cluster_id, size, sources, canonical_title FROM clusters ORDER BY size DESC LIMIT 10")
-    print("\n-- skipped and failed URLs by reason (each URL's latest outcome)")
-    print_query(db, SKIP_REASONS_SQL)
-    print("\n-- recent runs")
-    print_query(
-        db,
+    recent_runs = (
         "SELECT run_id, status, started_at, finished_at, discovered, fetched, new, updated, errors "
-        "FROM runs ORDER BY started_at DESC LIMIT 5",
+        "FROM runs ORDER BY started_at DESC LIMIT 5"
+    )
+    print_queries(
+        db,
+        [
+            ("-- per source", per_source),
+            (
+                "\n-- largest clusters",
+                "SELECT cluster_id, size, sources, canonical_title FROM clusters ORDER BY size DESC LIMIT 10",
+            ),
+            ("\n-- skipped and failed URLs by reason (each URL's latest outcome)", SKIP_REASONS_SQL),
+            ("\n-- recent runs", recent_runs),
+        ],
     )
     return 0
 
@@ -634,6 +636,12 @@ def print_query(db: Path, sql: str, *, allow_files: bool = False) -> None:
     Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
     (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
     """
+    print_queries(db, [(None, sql)], allow_files=allow_files)
+
+
+def print_queries(db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False) -> None:
+    """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
+    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read."""
     import duckdb
     from rich.console import Console
     from rich.table import Table
@@ -644,18 +652,19 @@ def print_query(db: Path, sql: str, *, allow_files: bool = False) -> None:
         print(f"waiting: {message}", file=sys.stderr)
 
     with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
-        try:
-            cursor = con.execute(sql)
-        except duckdb.PermissionException as exc:
-            raise InputError(
-                f"copydesk query reads only the database ({_one_line(exc)}); pass --allow-files to let SQL "
-                "read and write files"
-            ) from None
-        if cursor is None or cursor.description is None:
-            raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=160).print(table)
+        for heading, sql in queries:
+            try:
+                cursor = con.execute(sql)
+            except duckdb.PermissionException as exc:
+                raise InputError(
+                    f"copydesk query reads only the database ({_one_line(exc)}); pass --allow-files to let SQL "
+                    "read and write files"
+                ) from None
+            if cursor is None or cursor.description is None:
+                raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
+            table = Table(*[d[0] for d in cursor.description], show_lines=False)
+            for row in cursor.fetchall():
+                table.add_row(*("" if v is None else str(v) for v in row))
+            if heading is not None:
+                print(heading)
+            Console(width=160).print(table)

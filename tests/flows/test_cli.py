@@ -186,6 +186,23 @@ def test_a_bad_database_path_is_one_line_for_every_reading_command(
     assert not (tmp_path / "x.csv").exists()
 
 
+@pytest.mark.parametrize(
+    "command", [["query", "SELECT 1"], ["stats"], ["export", "--format", "csv", "--out", "{tmp}/x.csv"]]
+)
+def test_a_file_duckdb_refuses_is_one_line_for_every_reading_command_and_nothing_else(
+    command: list[str], db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = bytearray(db.read_bytes())
+    damaged[12288 + 5000] ^= 0xFF  # inside DuckDB's first block (its metadata): the block's checksum fails
+    db.write_bytes(bytes(damaged))
+    assert main([*(a.format(tmp=tmp_path) for a in command), "--db", str(db)]) == 1
+    said = capsys.readouterr()
+    assert said.out == ""  # no heading of `stats` before the error
+    assert said.err.startswith(f"copydesk: error: {db}: DuckDB cannot read this file (Corrupt database file")
+    assert said.err.count("\n") == 1
+    assert not (tmp_path / "x.csv").exists()
+
+
 @pytest.mark.parametrize("out", ["s3://bucket/x.parquet", "gs://b/x", "http://host/x.csv", "file:///tmp/x.csv"])
 def test_export_refuses_a_url_and_writes_nothing(
     out: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
