@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -68,10 +69,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"copydesk: interrupted by {stop}", file=sys.stderr)
         return 128 + stop.signum
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _reader_gone():
+            # `copydesk stats | head`: the reader has what it wanted, which is not an error. Python flushes
+            # stdout again at exit, into the same closed pipe: what is left goes nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 128 + signal.SIGPIPE
         if args.debug:
             raise
         print(f"copydesk: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (not some other connection's broken pipe)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)  # POLLERR is reported whatever is asked for
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout replaced by a non-file
+        return False
 
 
 def _one_line(exc: BaseException) -> str:

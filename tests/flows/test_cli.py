@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -364,3 +365,33 @@ def test_clean_flags_are_validated_like_settings(
     path.write_text("A story.", encoding="utf-8")
     assert main(["clean", *flags, str(path)]) == 1
     assert error_line(capsys).startswith(message)
+
+
+def test_output_cut_short_by_its_reader_is_not_an_error(db: Path) -> None:
+    # `copydesk stats | head -1`, at its most abrupt: the reader is gone before the first line is written.
+    script = "import sys; from flows.cli import main; sys.exit(main(sys.argv[1:]))"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, "stats", "--db", str(db)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141  # 128 + SIGPIPE, as a C tool cut short by `head` ends
+    assert done.stderr == b""
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_error(
+    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def stats(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # a connection's, while standard output is fine
+
+    monkeypatch.setattr("flows.cli._cmd_stats", stats)
+    assert main(["stats", "--db", str(db)]) == 1
+    assert error_line(capsys) == "[Errno 32] Broken pipe"
