@@ -19,6 +19,7 @@ from storage.db import writing
 from storage.load import load_articles
 from storage.rows import ArticleRow
 from tests.flows.test_extraction import BUDGET, pathological_page
+from tests.storage.test_db import damage_first_block
 
 README = Path(__file__).parents[2] / "README.md"
 COMMANDS = sorted(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
@@ -193,9 +194,7 @@ def test_a_bad_database_path_is_one_line_for_every_reading_command(
 def test_a_file_duckdb_refuses_is_one_line_for_every_reading_command_and_nothing_else(
     command: list[str], db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    damaged = bytearray(db.read_bytes())
-    damaged[12288 + 5000] ^= 0xFF  # inside DuckDB's first block (its metadata): the block's checksum fails
-    db.write_bytes(bytes(damaged))
+    damage_first_block(db)
     assert main([*(a.format(tmp=tmp_path) for a in command), "--db", str(db)]) == 1
     said = capsys.readouterr()
     assert said.out == ""  # no heading of `stats` before the error

@@ -262,20 +262,26 @@ def test_batches_go_to_the_wal_and_a_runs_last_write_folds_them_into_the_file(tm
         assert con.execute("SELECT count(*) FROM notes").fetchone() == (301,)
 
 
+def damage_first_block(db: Path) -> bytes:
+    """Flip a byte inside DuckDB's first block (its metadata), so that its checksum fails on open; the new bytes."""
+    damaged = bytearray(db.read_bytes())
+    damaged[12288 + 5000] ^= 0xFF  # after the file's three 4 kB headers
+    db.write_bytes(bytes(damaged))
+    return bytes(damaged)
+
+
 def test_a_file_duckdb_refuses_is_one_error_that_says_how_to_recover(tmp_path: Path) -> None:
     db = tmp_path / "news.duckdb"
     with writing(db, checkpoint=True) as con:
         con.execute("CREATE TABLE notes (n INTEGER)")
-    damaged = bytearray(db.read_bytes())
-    damaged[12288 + 5000] ^= 0xFF  # inside DuckDB's first block (its metadata): the block's checksum fails
-    db.write_bytes(bytes(damaged))
+    damaged = damage_first_block(db)
     for read_only in (True, False):
         with pytest.raises(DatabaseCorruptError) as error:
             connect(db, read_only=read_only, wait_seconds=5)
         said = str(error.value)
         assert said.startswith(f"{db}: DuckDB cannot read this file (Corrupt database file: computed checksum")
         assert "copydesk changed nothing in it" in said and "`copydesk ingest-warc ARCHIVE_DIR --db NEW.duckdb`" in said
-    assert db.read_bytes() == bytes(damaged)
+    assert db.read_bytes() == damaged
     (tmp_path / "news-archive").mkdir()  # the archive of fetched pages a run keeps next to the file
     archive = tmp_path / "news-archive"
     with pytest.raises(DatabaseCorruptError, match=f"`copydesk ingest-warc {archive} --db NEW.duckdb`"):
