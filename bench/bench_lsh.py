@@ -229,24 +229,25 @@ def build_store(path: Path, *, stored: int, spurious_rate: float, seed: int) -> 
     return {"build_s": round(time.perf_counter() - t0, 1), "planted_spurious": int(per_new.sum())}
 
 
-def settle(path: Path) -> None:
-    """Merge the store's runs into one, streamed (a no-op once done), then drop the merged-away files.
+def settle(path: Path, *, merge: bool = True) -> None:
+    """Merge the store's runs into one, streamed (a no-op once done), then drop the merged-away files. Runs of
+    a store cached before run files had heads are rewritten first (dedup.upgrade_runs), merged or not.
 
     One run is where copydesk's policy (storage/dedup._merge_runs) puts a store right after a merge reached
     its oldest run; between such merges it holds O(log N) runs. `--runs-as-built` measures the 10 runs of the
     builder instead, the worst case of 10M.
     """
     with writing(path) as con:
+        dedup.upgrade_runs(con)  # a store cached before run files had heads
         directory = dedup.index_directory(con)
         runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
-        if directory is None or len(runs) < 2:
-            return
-        name = dedup._next_run_name([r[0] for r in runs], directory)
-        _bandruns.merge_runs(directory, name, [r[0] for r in runs])
-        con.execute("DELETE FROM lsh_runs")
-        dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
+        if directory is not None and len(runs) >= 2 and merge:
+            name = dedup._next_run_name([r[0] for r in runs], directory)
+            _bandruns.merge_runs(directory, name, [r[0] for r in runs])
+            con.execute("DELETE FROM lsh_runs")
+            dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
     with writing(path, checkpoint=True) as con:  # the cached store is then the file alone, without a WAL
-        dedup.remove_orphan_runs(con)  # the merged-away files
+        dedup.remove_orphan_runs(con)  # the merged-away (or rewritten) files
 
 
 def write_run(
@@ -261,7 +262,6 @@ def write_run(
         all_ids,
         all_sigs,
         all_sizes,
-        band=np.tile(np.arange(PARAMS.bands), len(all_ids)),
         bucket=keys.ravel(),
         member=np.repeat(np.arange(len(all_ids)), PARAMS.bands),
     )
@@ -307,29 +307,41 @@ def measure(path: Path, texts_path: Path, batch: int, stored: int) -> dict[str, 
     hashes = [shingle_hashes(t, size=PARAMS.shingle_size) for t in texts]
     sigs = signatures(hashes, num_perm=PARAMS.num_perm, seed=PARAMS.seed)
     keys = band_hashes(sigs, bands=PARAMS.bands, rows=PARAMS.rows)
-    unique, inverse = np.unique(keys.ravel(), return_inverse=True)
+    unique, first, inverse = np.unique(keys.ravel(), return_index=True, return_inverse=True)
+    key_of, sketch, key_bands = inverse.reshape(keys.shape), _bandruns.sketches(sigs), first % PARAMS.bands
+    sizes = np.array([len(h) for h in hashes])
+
+    def by_heads(key_index: np.ndarray, size: np.ndarray, head: np.ndarray) -> np.ndarray:
+        narrow = sketch[:, : head.shape[1]]
+        return dedup._may_match(key_index, head, size, key_of, narrow, sizes, PARAMS, dedup._HEAD_MARGIN_SD)
+
     t0 = time.perf_counter()
-    runs = dedup._run_hits(con, unique, PARAMS.num_perm)
-    out["run_lookup_s"] = round(time.perf_counter() - t0, 3)
+    runs = dedup._run_hits(con, unique, key_bands, PARAMS.num_perm, by_heads)
+    out["run_lookup_s"] = round(time.perf_counter() - t0, 3)  # the heads' check included
     t0 = time.perf_counter()
     recent = dedup._recent_hits(con, unique)
     out["table_lookup_s"] = round(time.perf_counter() - t0, 3)
     hits = _bandruns.RunHits.concat([runs, recent], PARAMS.num_perm)
-    sizes = np.array([len(h) for h in hashes])
     t0 = time.perf_counter()
-    keep = dedup._may_match(hits, inverse.reshape(keys.shape), _bandruns.sketches(sigs), sizes, PARAMS)
+    keep = dedup._may_match(hits.key_index, hits.sketch, hits.size, key_of, sketch, sizes, PARAMS)
     out["sketch_check_s"] = round(time.perf_counter() - t0, 3)
-    out["band_hits"], out["after_sketch"] = len(keep), int(keep.sum())
+    every_hit = len(dedup._run_hits(con, unique, key_bands, PARAMS.num_perm).article_id) + len(recent.article_id)
+    out["band_hits"], out["after_heads"], out["after_sketch"] = every_hit, len(keep), int(keep.sum())
     ((n_runs,),) = con.execute("SELECT count(*) FROM lsh_runs").fetchall()
     out["runs"] = n_runs
     con.close()
     return out
 
 
+# Articles of a store that index_size rebuilds in the previous layout (bytes per article do not depend on it).
+PREVIOUS_SAMPLE = 1_000_000
+
+
 def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dict[str, float]:
     """Bytes per article of the index, new layout (signatures without shingles + run files) against the
     previous one (signatures with shingle hashes + every band key in `lsh_bands`), on a copy of the store's
-    signatures."""
+    signatures. The previous layout is built in memory, ~3 kB an article: from the first PREVIOUS_SAMPLE
+    articles at most (a 10M store took 24 GB and was killed)."""
     import duckdb
 
     src = store_path(cache, stored, spurious_rate, seed)
@@ -344,7 +356,8 @@ def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dic
             else:
                 # Shingle hashes as copydesk stored them: shingle_count random (incompressible) uint32 values.
                 counts = con.execute(
-                    "SELECT article_id, shingle_count FROM store.signatures ORDER BY article_id"
+                    "SELECT article_id, shingle_count FROM store.signatures ORDER BY article_id LIMIT ?",
+                    [PREVIOUS_SAMPLE],
                 ).fetchnumpy()
                 n_values = np.asarray(counts["shingle_count"], np.int64)
                 data = np.random.default_rng(0).integers(0, 2**32, int(n_values.sum()), dtype=np.uint32)
@@ -382,7 +395,8 @@ def index_size(cache: Path, stored: int, spurious_rate: float, seed: int) -> dic
             size = target.stat().st_size
             if layout == "new":
                 size += sum(p.stat().st_size for p in Path(f"{src}.lsh").rglob("*.npy"))
-            out[f"{layout}_bytes_per_article"] = round(size / stored)
+            articles = stored if layout == "new" else min(stored, PREVIOUS_SAMPLE)
+            out[f"{layout}_bytes_per_article"] = round(size / articles)
     return out
 
 
@@ -410,10 +424,9 @@ def main() -> None:
         built: dict[str, float] = {}
         if not path.exists():
             built = build_store(path, stored=stored, spurious_rate=args.spurious_rate, seed=args.seed)
-        if not args.runs_as_built:
-            t0 = time.perf_counter()
-            settle(path)
-            built["settle_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        settle(path, merge=not args.runs_as_built)
+        built["settle_s"] = round(time.perf_counter() - t0, 1)
         files = path.stat().st_size + sum(p.stat().st_size for p in Path(f"{path}.lsh").rglob("*.npy"))
         if args.index_size:
             print(json.dumps({"stored": stored, **index_size(args.cache, stored, args.spurious_rate, args.seed)}))

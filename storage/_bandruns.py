@@ -3,18 +3,22 @@
 DuckDB can only scan `lsh_bands`: a batch's 51 x n bucket keys are spread over the whole key space, so no
 zone map or row group is ever skipped, and the scan grows with everything stored (2.7 s per 10k batch against
 1M articles). So band keys older than the last flush live in immutable files, each sorted by bucket: a lookup
-reads, per key and run, the one 4 kB page of keys the fence points to, and per hit its member's record.
+reads, per key and run, the page of entries the fence points to, per hit its member's head, and the record of
+the few hits the heads leave.
 
 A run is a directory `<db>.lsh/run-NNNNNN/` of .npy arrays:
-  buckets.npy  int64, sorted           band key (fingerprint.band_hashes; keys of different bands differ)
-  members.npy  uint32, per bucket      row of the member arrays below
-  bands.npy    uint16, per bucket      band number (num_perm 1024 gives 301 bands)
+  entries.npy  (bucket int64, member uint32), sorted by bucket: a band key (fingerprint.band_hashes; keys of
+               different bands differ, so a key names its band) and the row of the member arrays below. One
+               array, so the page a lookup searches for a key also holds the key's members: one page fault
+               per key, not one per array (10M stored, 1k batch: 0.11 s against 0.40 s with three arrays).
   fence.npy    int64                   every FENCE_EVERY-th bucket key
-  records.npy  per member: id (int64, the article), size (uint32, its shingle count: with Jaccard, it
-               bounds containment), sketch (uint8 x num_perm, the low byte of every MinHash value:
-               agreement estimates Jaccard); one record, so a hit costs one random read
-That is 14 bytes per band key and num_perm + 12 per article: ~850 bytes an article at 51 bands x 128
-(bench/README.md: 1.28 kB an article in all, with the signature in DuckDB, measured with 1-byte band numbers).
+  heads.npy    per member: size (uint32, its shingle count: with Jaccard, it bounds containment) and the first
+               HEAD_SKETCH bytes of its sketch; what the first check of a hit reads (64 bytes, not 140)
+  records.npy  per member: id (int64, the article), size, sketch (uint8 x num_perm, the low byte of every
+               MinHash value: agreement estimates Jaccard); read only for the hits the heads kept
+That is 12 bytes per band key and num_perm + 76 per article: ~820 bytes an article at 51 bands x 128.
+Runs written before (`buckets`, `members`, `bands` as three arrays, no heads: LEGACY_RUN_ARRAYS) are read
+only by merge_runs, which storage/dedup.upgrade_runs uses to rewrite them.
 
 Crash safety: a run is written to `run-NNNNNN.tmp/`, fsynced and renamed, and only then registered in
 `lsh_runs` in the same transaction that deletes its rows from `lsh_bands`. A run that was never registered
@@ -40,9 +44,17 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-RUN_ARRAYS = ("buckets", "fence", "members", "bands", "records")
-# fence.npy holds every FENCE_EVERY-th bucket key (one per 4 kB page of buckets.npy): read whole (1/512 of the
-# keys), it says which page of buckets.npy a key can be on, so a lookup touches one page per key.
+RUN_ARRAYS = ("entries", "fence", "heads", "records")
+LEGACY_RUN_ARRAYS = ("buckets", "fence", "members", "bands", "records")
+ENTRY_TYPE = np.dtype([("bucket", "<i8"), ("member", "<u4")])
+# Sketch bytes in a member's head (with its uint32 shingle count, 64 bytes): enough to drop nearly every
+# unrelated story that shares a band before its 140-byte record is read, and few enough that the heads of a
+# 10M-article run are 640 MB to the records' 1.4 GB. storage/dedup.py checks heads with a wider margin than
+# records (_HEAD_MARGIN_SD), so that few pairs the full sketch would keep are dropped by the head (the figures
+# are there).
+HEAD_SKETCH = 60
+# fence.npy holds every FENCE_EVERY-th bucket key (one per 6 kB of entries.npy): read whole (1/512 of the
+# keys), it says which page of entries a key can be on, so a lookup touches one or two pages per key.
 FENCE_EVERY = 512
 # Band keys a merge holds at once (~14 bytes each, a few copies while sorting): ~100 MB.
 MERGE_STEP = 2_000_000
@@ -96,6 +108,19 @@ def record_type(num_perm: int) -> np.dtype:
     return np.dtype([("id", "<i8"), ("size", "<u4"), ("sketch", "u1", (num_perm,))])
 
 
+def head_type(num_perm: int) -> np.dtype:
+    """What the first check of a hit reads: shingle count and the sketch's first bytes (64 bytes at 128)."""
+    return np.dtype([("size", "<u4"), ("sketch", "u1", (min(HEAD_SKETCH, num_perm),))])
+
+
+def heads_of(records: np.ndarray) -> np.ndarray:
+    """The heads of some members, from their records."""
+    heads = np.empty(len(records), dtype=head_type(records.dtype["sketch"].shape[0]))
+    heads["size"] = records["size"]
+    heads["sketch"] = records["sketch"][:, : heads.dtype["sketch"].shape[0]]
+    return heads
+
+
 def member_records(
     ids: npt.NDArray[np.integer], sizes: npt.NDArray[np.integer], sigs: npt.NDArray[np.uint32]
 ) -> np.ndarray:
@@ -116,23 +141,25 @@ def write_run(
     sigs: npt.NDArray[np.uint32],
     sizes: npt.NDArray[np.integer],
     *,
-    band: npt.NDArray[np.integer],
     bucket: npt.NDArray[np.int64],
     member: npt.NDArray[np.integer],
 ) -> Path:
     """Write one run durably: articles `ids` (sorted) with their signatures and shingle counts, and band keys
-    (`band`, `bucket`, `member`: the row of `ids` the key belongs to). Returns the run's path."""
+    (`bucket`, `member`: the row of `ids` the key belongs to). Returns the run's path."""
     if not len(ids) == len(sigs) == len(sizes):
         raise ValueError(f"a run needs one signature and size per article ({len(ids)} ids, {len(sigs)} signatures)")
     if len(ids) >= 2**32:
         raise ValueError(f"{len(ids)} articles do not fit one run (member rows are uint32)")
     order = np.argsort(bucket, kind="stable")
+    entries = np.empty(len(order), ENTRY_TYPE)
+    entries["bucket"] = np.asarray(bucket, dtype=np.int64)[order]
+    entries["member"] = np.asarray(member, dtype=np.uint32)[order]
+    records = member_records(ids, sizes, sigs)
     arrays: dict[str, np.ndarray] = {
-        "buckets": np.asarray(bucket, dtype=np.int64)[order],
-        "fence": np.asarray(bucket, dtype=np.int64)[order][::FENCE_EVERY],
-        "members": np.asarray(member, dtype=np.uint32)[order],
-        "bands": np.asarray(band, dtype=np.uint16)[order],
-        "records": member_records(ids, sizes, sigs),
+        "entries": entries,
+        "fence": entries["bucket"][::FENCE_EVERY].copy(),
+        "heads": heads_of(records),
+        "records": records,
     }
     return _write_arrays(directory, name, arrays)
 
@@ -143,11 +170,12 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     Members are numbered in `sources` order; band keys are merged by bucket, `step` entries a round: each
     round takes, from every source, the entries up to the smallest of their `step / len(sources)`-th keys, so
     no round takes more than `step` (plus the copies of its last key). Sources are mapped afresh each round,
-    so the process never holds more than a round of their pages either.
+    so the process never holds more than a round of their pages either. A source may be a legacy run
+    (LEGACY_RUN_ARRAYS): merging it alone rewrites it in the current layout.
     """
     heads = [_header(directory / s) for s in sources]
     offsets = np.cumsum([0] + [h["records"] for h in heads[:-1]]).tolist()
-    total = sum(h["buckets"] for h in heads)
+    total = sum(h["entries"] for h in heads)
     members_total = sum(h["records"] for h in heads)
     if members_total >= 2**32:
         raise ValueError(f"{members_total} articles do not fit one run (member rows are uint32)")
@@ -155,49 +183,42 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     final, tmp = _begin(directory, name)
     out: dict[str, _Appender] = {}
     try:
-        out["buckets"] = _Appender(tmp / "buckets.npy", np.int64, (total,))
-        out["members"] = _Appender(tmp / "members.npy", np.uint32, (total,))
-        out["bands"] = _Appender(tmp / "bands.npy", np.uint16, (total,))
+        out["entries"] = _Appender(tmp / "entries.npy", ENTRY_TYPE, (total,))
         positions = [0] * len(sources)
         share = max(1, step // len(sources))
         fence, written = [], 0
-        while any(p < h["buckets"] for p, h in zip(positions, heads, strict=True)):
-            runs = [load_run(directory / s) for s in sources]
+        while any(p < h["entries"] for p, h in zip(positions, heads, strict=True)):
+            runs = [_keys_and_members(directory / s) for s in sources]
             bounds = [
-                int(r["buckets"][min(p + share, h["buckets"]) - 1])
-                for r, p, h in zip(runs, positions, heads, strict=True)
-                if p < h["buckets"]
+                int(keys[min(p + share, h["entries"]) - 1])
+                for (keys, _), p, h in zip(runs, positions, heads, strict=True)
+                if p < h["entries"]
             ]
             boundary = min(bounds)
             parts = []
-            for k, run in enumerate(runs):
+            for k, (keys, members) in enumerate(runs):
                 lo = positions[k]
-                hi = lo + int(np.searchsorted(run["buckets"][lo : lo + share + 1], boundary, side="right"))
+                hi = lo + int(np.searchsorted(keys[lo : lo + share + 1], boundary, side="right"))
                 if hi == lo + share + 1:  # copies of the boundary key run past the window: find their end
-                    hi = int(np.searchsorted(run["buckets"], boundary, side="right"))
+                    hi = int(np.searchsorted(keys, boundary, side="right"))
                 if hi > lo:
-                    parts.append(
-                        (
-                            np.array(run["buckets"][lo:hi]),
-                            np.array(run["members"][lo:hi], dtype=np.int64) + offsets[k],
-                            np.array(run["bands"][lo:hi]),
-                        )
-                    )
+                    parts.append((np.array(keys[lo:hi]), np.array(members[lo:hi], dtype=np.int64) + offsets[k]))
                 positions[k] = hi
             del runs
             buckets = np.concatenate([p[0] for p in parts])
             order = np.argsort(buckets, kind="stable")  # sorted pieces: a merge, not a full sort
-            merged = buckets[order]
-            out["buckets"].write(merged)
+            merged = np.empty(len(order), ENTRY_TYPE)
+            merged["bucket"] = buckets[order]
+            merged["member"] = np.concatenate([p[1] for p in parts])[order]
+            out["entries"].write(merged)
             # A copy: a slice is a view that keeps the round's whole array alive (16 MB a round, 0.8 GB at 1M+1M).
-            fence.append(merged[(-written) % FENCE_EVERY :: FENCE_EVERY].copy())
+            fence.append(merged["bucket"][(-written) % FENCE_EVERY :: FENCE_EVERY].copy())
             written += len(merged)
-            out["members"].write(np.concatenate([p[1] for p in parts])[order].astype(np.uint32))
-            out["bands"].write(np.concatenate([p[2] for p in parts])[order])
         fence_values = np.concatenate(fence) if fence else np.empty(0, np.int64)
         out["fence"] = _Appender(tmp / "fence.npy", np.int64, fence_values.shape)
         out["fence"].write(fence_values)
         out["records"] = _Appender(tmp / "records.npy", kind, (members_total,))
+        out["heads"] = _Appender(tmp / "heads.npy", head_type(kind["sketch"].shape[0]), (members_total,))
         rows = max(1, step // 16)
         for source in sources:
             # Read, not mapped: a mapped page counts in the process's RSS until the map is closed, so copying a
@@ -205,7 +226,9 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
             with _Run(directory / source) as read:
                 length = read.length("records")
                 for lo in range(0, length, rows):
-                    out["records"].write(read.span("records", lo, min(rows, length - lo)))
+                    records = read.span("records", lo, min(rows, length - lo))
+                    out["records"].write(records)
+                    out["heads"].write(heads_of(records))
         for appender in out.values():
             appender.close()
     except BaseException:
@@ -214,6 +237,19 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
         shutil.rmtree(tmp, ignore_errors=True)  # a half-written run frees its space at once (disk full)
         raise
     return _finish(directory, final, tmp)
+
+
+def is_legacy(path: Path) -> bool:
+    """Whether a run is in the layout written before heads (LEGACY_RUN_ARRAYS): only merge_runs reads it."""
+    return not (path / "entries.npy").is_file() and (path / "buckets.npy").is_file()
+
+
+def _keys_and_members(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A run's sorted band keys and their member rows, memory-mapped, in either layout."""
+    if is_legacy(path):
+        return (np.load(path / "buckets.npy", mmap_mode="r"), np.load(path / "members.npy", mmap_mode="r"))
+    entries = np.load(path / "entries.npy", mmap_mode="r")
+    return entries["bucket"], entries["member"]
 
 
 class _Appender:
@@ -265,48 +301,58 @@ class _Appender:
 
 
 def _header(path: Path) -> dict[str, int]:
-    return {a: len(np.load(path / f"{a}.npy", mmap_mode="r")) for a in ("buckets", "records")}
+    """How many band keys (entries) and members (records) a run holds, in either layout."""
+    arrays = {"entries": "buckets" if is_legacy(path) else "entries", "records": "records"}
+    return {count: len(np.load(path / f"{array}.npy", mmap_mode="r")) for count, array in arrays.items()}
 
 
 def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
     """A run's arrays, memory-mapped (only the pages a lookup touches are read)."""
-    return {a: np.load(path / f"{a}.npy", mmap_mode="r" if mmap else None) for a in RUN_ARRAYS}
+    names = LEGACY_RUN_ARRAYS if is_legacy(path) else RUN_ARRAYS
+    return {a: np.load(path / f"{a}.npy", mmap_mode="r" if mmap else None) for a in names}
+
+
+# A first check of hits by their heads: (key index, shingle count, head sketch) per hit -> which may match.
+Prefilter = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8]], npt.NDArray[np.bool_]]
 
 
 def lookup(
     directory: Path,
     names: Sequence[str],
     keys: npt.NDArray[np.int64],
+    key_bands: npt.NDArray[np.integer],
     num_perm: int,
     *,
+    prefilter: Prefilter | None = None,
     window_bytes: int = WINDOW_BYTES,
 ) -> RunHits:
-    """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique).
+    """Every stored entry of the runs `names` whose band key is one of `keys` (sorted, unique; keys[k] is a key of
+    band key_bands[k]), less the hits `prefilter` drops by their members' heads.
 
     Read through memory maps of one window of a file at a time (_Run.take): a mapped page counts in the
     process's RSS until its map is closed, and Linux maps the cached pages (or whole large folios) around each
     one touched, so one map of a 10M-article run held 1.5-3.6 GB after a 1k batch. A window holds
     `window_bytes` at most; inside it a page fault maps many neighbours at once, which is why this is faster
-    than a pread per key and per hit (10M stored, 1k batch: 0.66 M preads, 1.5 s; bench/README.md).
+    than a pread per key and per hit (10M stored, 1k batch: 0.66 M preads, 1.5 s; bench/README.md). Records
+    (140 bytes) are read only for the hits the prefilter keeps: the heads of 0.5M hits are 32 MB on 640 MB of
+    file at 10M stored, their records 70 MB on 1.4 GB.
     """
     parts = []
     for name in names:
         path = directory / name
-        fence = np.load(path / "fence.npy")
         with _Run(path, window_bytes) as run:
-            lo, hi = _positions(run, fence, keys)
-            counts = hi - lo
-            found = np.flatnonzero(counts)
-            entries = concatenated_ranges(lo[found], counts[found])
-            members = run.take("members", entries).astype(np.int64)
-            bands = run.take("bands", entries).astype(np.int16)
+            key_index, members = run.entries_of(keys, np.load(path / "fence.npy"))
+            if prefilter is not None and len(members):
+                unique, inverse = np.unique(members, return_inverse=True)
+                head = _fields_per_hit(run.take("heads", unique), run.dtype("heads"), inverse)
+                kept = np.flatnonzero(prefilter(key_index, head["size"].astype(np.int64), head["sketch"]))
+                key_index, members = key_index[kept], members[kept]
             unique, inverse = np.unique(members, return_inverse=True)
             records = _fields_per_hit(run.take("records", unique), run.dtype("records"), inverse)
-        key_index = np.repeat(found.astype(np.int64), counts[found])
         parts.append(
             RunHits(
                 key_index=key_index,
-                band=bands,
+                band=np.asarray(key_bands, np.int16)[key_index],
                 bucket=keys[key_index].astype(np.int64, copy=False),
                 article_id=records["id"].astype(np.int64, copy=False),
                 sketch=records["sketch"],
@@ -332,15 +378,14 @@ def rows(matrix: np.ndarray, index: npt.NDArray[np.int64]) -> np.ndarray:
 
 
 def _fields_per_hit(raw: np.ndarray, kind: np.dtype, hit_record: npt.NDArray[np.int64]) -> dict[str, np.ndarray]:
-    """id, size and sketch of record hit_record[k] for every hit k, from records read as raw bytes.
+    """The fields (id, size, sketch) of record hit_record[k] for every hit k, from records (or heads) read as raw bytes.
 
     Each field is taken as one opaque value per hit, straight from the records: numpy copies a strided uint8
     sketch byte by byte (0.2 s for the 0.5M hits of a 1k batch against 10M stored).
     """
     assert kind.fields is not None  # records are a struct (record_type)
     out = {}
-    for field in ("id", "size", "sketch"):
-        dtype, offset = kind.fields[field][:2]
+    for field, (dtype, offset, *_) in kind.fields.items():
         if len(raw):
             column = np.ndarray(
                 (len(raw),), (np.void, dtype.itemsize), buffer=raw, offset=offset, strides=(kind.itemsize,)
@@ -395,30 +440,39 @@ class _Run:
             out[within] = self._in_map(name, first, last, gather)
         return out
 
-    def key_ranges(
-        self, name: str, keys: npt.NDArray[np.int64], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+    def entries_of(
+        self, keys: npt.NDArray[np.int64], fence: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """For each of `keys` (sorted), [first, last + 1) of its elements in the sorted array `name`.
+        """(key index, member) of every entry whose bucket is one of `keys` (sorted), in key order.
 
-        `left[k]` and `right[k]` are the pages of FENCE_EVERY elements that hold the two ends (or whose ends they
-        are). Both ends are searched in one map of their window: its pages are touched once, and a page touched
-        costs a fault (10M stored, 1k batch: 51k keys, one page each, on 1M pages).
+        The fence says on which page of FENCE_EVERY entries each end of a key's entries lies (the page before
+        the first fence key past it, or that page's end). Both ends are searched, and the members between them
+        taken, in one map of their window: a page touched costs a fault (10M stored, 1k batch: 51k keys, one
+        page each, on 1.5M pages).
         """
-        lo, hi = np.empty(len(keys), np.int64), np.empty(len(keys), np.int64)
-        n = self.length(name)
-        for first, _, within in self._windows(name, left * FENCE_EVERY):
+        n = self.length("entries")
+        if not n or not len(keys):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        left, right = (
+            np.maximum(np.searchsorted(fence, keys, side=side) - 1, 0).astype(np.int64) for side in ("left", "right")
+        )
+        key_parts, member_parts = [], []
+        for first, _, within in self._windows("entries", left * FENCE_EVERY):
             last = min(int(right[within[-1]] + 1) * FENCE_EVERY, n) - 1
 
-            def search(array: np.ndarray, w: np.ndarray = within, f: int = first) -> np.ndarray:
-                return np.stack(
-                    [
-                        _search_pages(array, f, keys[w], left[w], "left"),
-                        _search_pages(array, f, keys[w], right[w], "right"),
-                    ]
-                )
+            def found(entries: np.ndarray, w: np.ndarray = within, f: int = first) -> np.ndarray:
+                buckets = entries["bucket"]
+                lo = _search_pages(buckets, f, keys[w], left[w], "left")
+                hi = _search_pages(buckets, f, keys[w], right[w], "right")
+                counts = hi - lo
+                hit = np.flatnonzero(counts)
+                members = entries["member"][concatenated_ranges(lo[hit] - f, counts[hit])].astype(np.int64)
+                return np.stack([np.repeat(w[hit], counts[hit]), members])
 
-            lo[within], hi[within] = self._in_map(name, first, last, search)
-        return lo, hi
+            key_index, members = self._in_map("entries", first, last, found, structured=True)
+            key_parts.append(key_index)
+            member_parts.append(members)
+        return np.concatenate(key_parts), np.concatenate(member_parts)
 
     def dtype(self, name: str) -> np.dtype:
         return self._open(name)[2]
@@ -437,13 +491,19 @@ class _Run:
         for lo, hi in itertools.pairwise(bounds.tolist()):
             yield int(index[lo]), int(index[hi - 1]), np.arange(lo, hi)
 
-    def _in_map(self, name: str, first: int, last: int, read: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """read(elements first .. last of `name`, mapped): what it returns must be a copy, not a view of the map."""
+    def _in_map(
+        self, name: str, first: int, last: int, read: Callable[[np.ndarray], np.ndarray], *, structured: bool = False
+    ) -> np.ndarray:
+        """read(elements first .. last of `name`, mapped): what it returns must be a copy, not a view of the map.
+
+        Elements of a struct come as raw bytes (_element), or as the struct with `structured`.
+        """
         fd, offset, dtype, _ = self._open(name)
         start, end = offset + first * dtype.itemsize, offset + (last + 1) * dtype.itemsize
         aligned = start - start % mmap.ALLOCATIONGRANULARITY
+        element = dtype if structured else self._element(name)
         with mmap.mmap(fd, end - aligned, access=mmap.ACCESS_READ, offset=aligned) as mapped:
-            return read(np.frombuffer(mapped, self._element(name), count=last - first + 1, offset=start - aligned))
+            return read(np.frombuffer(mapped, element, count=last - first + 1, offset=start - aligned))
 
 
 def _search_pages(
@@ -462,19 +522,6 @@ def _search_pages(
         go_right = open_ & below
         lo = np.where(go_right, mid + 1, lo)
         hi = np.where(open_ & ~below, mid, hi)
-
-
-def _positions(
-    run: _Run, fence: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """For each key, [first, last + 1) of its entries in buckets.npy (equal when it has none)."""
-    if not run.length("buckets"):
-        empty = np.zeros(len(keys), np.int64)
-        return empty, empty.copy()
-    # The fence says on which page a boundary lies: the page before the first fence key past it (or the
-    # page's end, which is the next page's first element).
-    left, right = (np.maximum(np.searchsorted(fence, keys, side=side) - 1, 0) for side in ("left", "right"))
-    return run.key_ranges("buckets", keys, left.astype(np.int64), right.astype(np.int64))
 
 
 def unregistered(directory: Path, registered: set[str]) -> list[str]:

@@ -20,7 +20,6 @@ from storage import _bandruns, dedup
 from storage.db import connect, writing
 from storage.dedup import (
     StaleIndexError,
-    _agreements,
     _may_match,
     assign_clusters,
     flush_bands,
@@ -117,7 +116,6 @@ def test_a_run_file_nobody_registered_is_ignored_then_removed(tmp_path: Path) ->
         np.array([stored], np.int64),
         sigs,
         np.array([len(hashes)]),
-        band=np.arange(PARAMS.bands),
         bucket=keys[0],
         member=np.zeros(PARAMS.bands, np.int64),
     )
@@ -173,31 +171,24 @@ def test_the_sketch_check_keeps_copies_and_drops_unrelated_stories_sharing_a_ban
     sigs = signatures(hashes)
     stranger = sigs[2].copy()
     stranger[:2] = sigs[0][:2]  # shares band 0 with the wire story, nothing else
-    stored = np.stack([sigs[1], stranger, sigs[3]])
-    hits = _bandruns.RunHits(
-        key_index=np.zeros(3, np.int64),
-        band=np.zeros(3, np.int16),
-        bucket=np.zeros(3, np.int64),
-        article_id=np.array([2, 3, 4]),
-        sketch=_bandruns.sketches(stored),
-        size=np.array([len(hashes[1]), len(hashes[2]), len(hashes[3])]),
-    )
-    keep = _may_match(
-        hits, np.zeros((1, 1), np.int64), _bandruns.sketches(sigs[:1]), np.array([len(hashes[0])]), PARAMS
-    )
+    stored = _bandruns.sketches(np.stack([sigs[1], stranger, sigs[3]]))
+    sizes = np.array([len(hashes[1]), len(hashes[2]), len(hashes[3])])
+    wire_key, wire_sketch, wire_size = np.zeros((1, 1), np.int64), _bandruns.sketches(sigs[:1]), [len(hashes[0])]
+    keep = _may_match(np.zeros(3, np.int64), stored, sizes, wire_key, wire_sketch, np.array(wire_size), PARAMS)
     assert keep.tolist() == [True, False, True]  # truncated copy (containment 1), stranger, half-shared copy
-
-
-@pytest.mark.parametrize("width", [8, 16, 128, 12])
-def test_sketch_agreement_counts_equal_bytes_eight_at_a_time(width: int) -> None:
-    rng = np.random.default_rng(width)
-    a = rng.integers(0, 256, (500, width), dtype=np.uint8)
-    b = a.copy()
-    changed = rng.random(b.shape) < 0.6
-    b[changed] ^= rng.integers(1, 256, int(changed.sum()), dtype=np.uint8)  # 0x01 and 0x80 bytes included
-    b[:50] = a[:50]  # all equal
-    b[50:100] = a[50:100] ^ 0x80  # none equal: only the high bit differs
-    assert _agreements(a, b).tolist() == np.count_nonzero(a == b, axis=1).tolist()
+    # A run file's heads (their first HEAD_SKETCH values), checked first with a wider margin, agree.
+    head = _bandruns.HEAD_SKETCH
+    by_heads = _may_match(
+        np.zeros(3, np.int64),
+        stored[:, :head],
+        sizes,
+        wire_key,
+        wire_sketch[:, :head],
+        np.array(wire_size),
+        PARAMS,
+        dedup._HEAD_MARGIN_SD,
+    )
+    assert by_heads.tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize("window_bytes", [4096, 8192, 32 << 20])
@@ -213,11 +204,11 @@ def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_
     bucket = rng.integers(-(2**40), 2**40, n * bands)
     bucket[rng.choice(n * bands, 2_000, replace=False)] = 77  # one story's key shared by 2,000 articles
     member = np.repeat(np.arange(n), bands)
-    band = np.tile(np.arange(bands), n)
-    _bandruns.write_run(tmp_path, "run-000000", ids, sigs, np.arange(n) + 5, band=band, bucket=bucket, member=member)
+    _bandruns.write_run(tmp_path, "run-000000", ids, sigs, np.arange(n) + 5, bucket=bucket, member=member)
     present = rng.choice(np.unique(bucket), 700, replace=False)
     keys = np.unique(np.concatenate([present, [77, -(2**62), 2**62], rng.integers(-(2**40), 2**40, 300)]))
-    hits = _bandruns.lookup(tmp_path, ["run-000000"], keys, bands, window_bytes=window_bytes)
+    key_bands = rng.integers(0, bands, len(keys))  # what the caller knows of each key: its band
+    hits = _bandruns.lookup(tmp_path, ["run-000000"], keys, key_bands, bands, window_bytes=window_bytes)
     got = sorted(
         zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), hits.size.tolist(), strict=True)
     )
@@ -226,7 +217,7 @@ def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_
         zip(
             bucket[wanted].tolist(),
             ids[member[wanted]].tolist(),
-            band[wanted].tolist(),
+            key_bands[np.searchsorted(keys, bucket[wanted])].tolist(),
             (member[wanted] + 5).tolist(),
             strict=True,
         )
@@ -237,6 +228,19 @@ def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_
     assert all(
         np.array_equal(sketch, _bandruns.sketches(sigs[by_id[a]][None])[0])
         for sketch, a in zip(hits.sketch, hits.article_id.tolist(), strict=True)
+    )
+    # A prefilter sees each hit's head (shingle count, first sketch bytes) and drops hits before their records.
+    seen: list[tuple[int, int, bytes]] = []
+
+    def odd_sizes(key_index: np.ndarray, size: np.ndarray, head: np.ndarray) -> np.ndarray:
+        seen.extend(zip(keys[key_index].tolist(), size.tolist(), map(bytes, head), strict=True))
+        return size % 2 == 1
+
+    kept = _bandruns.lookup(tmp_path, ["run-000000"], keys, key_bands, bands, prefilter=odd_sizes)
+    assert sorted(kept.article_id.tolist()) == sorted(a for a in hits.article_id.tolist() if (a - 10_000 + 5) % 2)
+    assert sorted(seen) == sorted(
+        (b, s, bytes(_bandruns.sketches(sigs[by_id[a]][None])[0][: _bandruns.HEAD_SKETCH]))
+        for b, a, s in zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.size.tolist(), strict=True)
     )
 
 
@@ -335,32 +339,89 @@ def test_a_streamed_merge_holds_every_entry_of_its_runs_in_bucket_order(
         sigs = rng.integers(0, 2**32, (n, 16), dtype=np.uint32)
         bucket = rng.integers(0, 12, n * 3)  # few distinct keys: long runs of one key cross the merge's rounds
         member = np.repeat(np.arange(n), 3)
-        band = np.tile(np.arange(3), n)
-        _bandruns.write_run(tmp_path, f"run-{k:06d}", ids, sigs, np.arange(n), band=band, bucket=bucket, member=member)
+        write = _bandruns.write_run if k != 1 else write_legacy_run  # a run of the previous release among them
+        write(tmp_path, f"run-{k:06d}", ids, sigs, np.arange(n), bucket=bucket, member=member)
         names.append(f"run-{k:06d}")
-        expected += list(zip(bucket.tolist(), ids[member].tolist(), band.tolist(), strict=True))
+        expected += list(zip(bucket.tolist(), ids[member].tolist(), strict=True))
+    assert _bandruns.is_legacy(tmp_path / "run-000001") and not _bandruns.is_legacy(tmp_path / "run-000000")
     _bandruns.merge_runs(tmp_path, "run-000009", names, step=5)
     merged = _bandruns.load_run(tmp_path / "run-000009")
-    assert np.all(np.diff(merged["buckets"]) >= 0)
-    got = list(
-        zip(
-            merged["buckets"].tolist(),
-            merged["records"]["id"][merged["members"].astype(np.int64)].tolist(),
-            merged["bands"].tolist(),
-            strict=True,
-        )
-    )
-    assert sorted(got) == sorted(expected)
+    buckets, members = merged["entries"]["bucket"], merged["entries"]["member"].astype(np.int64)
+    assert np.all(np.diff(buckets) >= 0)
+    assert sorted(zip(buckets.tolist(), merged["records"]["id"][members].tolist(), strict=True)) == sorted(expected)
     first = _bandruns.load_run(tmp_path / "run-000000")
     assert np.array_equal(merged["records"][:40], first["records"])
     assert merged["records"]["size"].tolist()[:40] == list(range(40))
-    assert merged["fence"].tolist() == merged["buckets"][::4].tolist()
+    assert np.array_equal(merged["heads"], _bandruns.heads_of(merged["records"]))
+    assert merged["fence"].tolist() == buckets[::4].tolist()
     for wanted in ([3, 11], [-1, 0, 5, 6, 7, 12], list(range(12))):
-        hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array(wanted), 16)
-        assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)) == sorted(
-            (b, a, band) for b, a, band in expected if b in wanted
+        hits = _bandruns.lookup(tmp_path, ["run-000009"], np.array(wanted), np.arange(len(wanted)), 16)
+        assert sorted(zip(hits.bucket.tolist(), hits.article_id.tolist(), strict=True)) == sorted(
+            (b, a) for b, a in expected if b in wanted
         )
         assert hits.bucket.tolist() == np.array(wanted)[hits.key_index].tolist()
+        assert hits.band.tolist() == hits.key_index.tolist()  # the band the caller gave each key
+
+
+def write_legacy_run(
+    directory: Path,
+    name: str,
+    ids: np.ndarray,
+    sigs: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    bucket: np.ndarray,
+    member: np.ndarray,
+    band: np.ndarray | None = None,
+) -> Path:
+    """A run as copydesk wrote it before heads (its write_run then): buckets, members and bands apart."""
+    order = np.argsort(bucket, kind="stable")
+    path = directory / name
+    path.mkdir(parents=True)
+    arrays = {
+        "buckets": np.asarray(bucket, np.int64)[order],
+        "fence": np.asarray(bucket, np.int64)[order][:: _bandruns.FENCE_EVERY],
+        "members": np.asarray(member, np.uint32)[order],
+        "bands": np.zeros(len(order), np.uint16) if band is None else np.asarray(band, np.uint16)[order],
+        "records": _bandruns.member_records(ids, sizes, sigs),
+    }
+    for array, values in arrays.items():
+        np.save(path / f"{array}.npy", values)
+    return path
+
+
+def test_run_files_of_the_previous_release_are_rewritten_once_and_keep_matching(tmp_path: Path) -> None:
+    """A database whose keys the previous release flushed: the first dedup pass rewrites its run (in the
+    transaction, the old files left for the orphan sweep) and the copy still finds the stored story."""
+    db = tmp_path / "previous-runs.duckdb"
+    crawl_one(db, "r0", [row(f"http://a.example/{k}", story(90 + k)) for k in range(3)])
+    with writing(db) as con:  # what the previous release's flush_bands wrote
+        ids, blobs, sizes = zip(
+            *con.execute("SELECT article_id, minhash, shingle_count FROM signatures ORDER BY article_id").fetchall(),
+            strict=True,
+        )
+        band, bucket, member_id = map(
+            np.array, zip(*con.execute("SELECT band, bucket, article_id FROM lsh_bands").fetchall(), strict=True)
+        )
+        directory = index_directory(con)
+        assert directory is not None
+        sigs = np.stack([np.frombuffer(b, "<u4") for b in blobs])
+        member = np.searchsorted(np.array(ids), member_id)
+        write_legacy_run(
+            directory, "run-000001", np.array(ids), sigs, np.array(sizes), bucket=bucket, member=member, band=band
+        )
+        con.execute("INSERT INTO lsh_runs VALUES ('run-000001', 3, ?, now())", [len(bucket)])
+        con.execute("DELETE FROM lsh_bands")
+    clusters = crawl_one(db, "r1", [row("http://b.example/copy", story(91))])
+    assert clusters["http://b.example/copy"] == clusters["http://a.example/1"]
+    assert len(set(clusters.values())) == 3
+    with writing(db) as con:
+        assert remove_orphan_runs(con) == ["run-000001"]  # the previous release's files, rewritten
+        runs = [r[0] for r in con.execute("SELECT name FROM lsh_runs").fetchall()]
+    assert runs == ["run-000002"] and not _bandruns.is_legacy(directory / "run-000002")
+    assert sorted(p.name for p in (directory / "run-000002").iterdir()) == sorted(
+        f"{a}.npy" for a in _bandruns.RUN_ARRAYS
+    )
 
 
 def test_a_database_copied_without_its_run_files_says_so(tmp_path: Path) -> None:
@@ -405,8 +466,9 @@ def test_a_flush_writes_its_keys_a_slice_of_articles_at_a_time_and_every_key_is_
         directory = index_directory(con)
     assert directory is not None
     assert written == [5, 5, 5, 5, 3]
-    buckets = np.unique(np.array([b for _, b, _ in keys], np.int64))
-    hits = _bandruns.lookup(directory, runs, buckets, PARAMS.num_perm)
+    band_of = {bucket: band for band, bucket, _ in keys}
+    buckets = np.unique(np.array(list(band_of), np.int64))
+    hits = _bandruns.lookup(directory, runs, buckets, np.array([band_of[b] for b in buckets.tolist()]), PARAMS.num_perm)
     found = sorted(zip(hits.band.tolist(), hits.bucket.tolist(), hits.article_id.tolist(), strict=True))
     assert found == keys
 
@@ -478,26 +540,22 @@ def test_a_run_file_that_does_not_fit_raises_disk_full_and_leaves_no_partial_run
     assert not directory.exists() or list(directory.iterdir()) == []
 
 
-def test_band_numbers_past_255_survive_a_run_and_a_merge(tmp_path: Path) -> None:
+def test_band_numbers_past_255_survive_a_lookup(tmp_path: Path) -> None:
     """num_perm 1024 gives 301 bands: the linker matches on (band, bucket), so a band number must not wrap."""
-    bands = DedupParams(num_perm=1024).bands
-    assert bands > 255
+    params = DedupParams(num_perm=1024)
+    assert params.bands > 255
     rng = np.random.default_rng(5)
-    expected = []
-    for k in range(2):
-        ids = np.array([10 * k, 10 * k + 1], np.int64)
-        sigs = rng.integers(0, 2**32, (2, 16), dtype=np.uint32)
-        band = np.tile(np.arange(bands), 2)
-        bucket = rng.integers(0, 2**62, 2 * bands)
-        member = np.repeat(np.arange(2), bands)
-        _bandruns.write_run(tmp_path, f"run-{k:06d}", ids, sigs, np.ones(2), band=band, bucket=bucket, member=member)
-        expected += list(zip(bucket.tolist(), ids[member].tolist(), band.tolist(), strict=True))
-    _bandruns.merge_runs(tmp_path, "run-000002", ["run-000000", "run-000001"])
-    keys = np.unique(np.array([b for b, _, _ in expected], np.int64))
-    for names in (["run-000000", "run-000001"], ["run-000002"]):
-        hits = _bandruns.lookup(tmp_path, names, keys, 16)
-        got = zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)
-        assert sorted(got) == sorted(expected)
+    sigs = rng.integers(0, 2**32, (2, params.num_perm), dtype=np.uint32)
+    keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
+    ids = np.array([10, 11], np.int64)
+    member = np.repeat(np.arange(2), params.bands)
+    _bandruns.write_run(tmp_path, "run-000000", ids, sigs, np.ones(2), bucket=keys.ravel(), member=member)
+    unique, first = np.unique(keys.ravel(), return_index=True)
+    hits = _bandruns.lookup(tmp_path, ["run-000000"], unique, first % params.bands, params.num_perm)
+    got = zip(hits.bucket.tolist(), hits.article_id.tolist(), hits.band.tolist(), strict=True)
+    expected = [(keys[m, b], ids[m], b) for m in range(2) for b in range(params.bands)]
+    assert sorted(got) == sorted(expected)
+    assert max(hits.band.tolist()) == params.bands - 1
 
 
 def test_the_flush_size_can_be_set_in_the_environment_for_tests_and_tuning(
