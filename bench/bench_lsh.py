@@ -242,10 +242,7 @@ def settle(path: Path, *, merge: bool = True) -> None:
         directory = dedup.index_directory(con)
         runs = con.execute("SELECT name, articles, entries FROM lsh_runs ORDER BY name").fetchall()
         if directory is not None and len(runs) >= 2 and merge:
-            name = dedup._next_run_name([r[0] for r in runs], directory)
-            _bandruns.merge_runs(directory, name, [r[0] for r in runs])
-            con.execute("DELETE FROM lsh_runs")
-            dedup._register(con, name, sum(r[1] for r in runs), sum(r[2] for r in runs))
+            dedup.replace_runs(con, directory, runs)
     with writing(path, checkpoint=True) as con:  # the cached store is then the file alone, without a WAL
         dedup.remove_orphan_runs(con)  # the merged-away (or rewritten) files
 

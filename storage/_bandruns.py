@@ -56,7 +56,7 @@ HEAD_SKETCH = 60
 # fence.npy holds every FENCE_EVERY-th bucket key (one per 6 kB of entries.npy): read whole (1/512 of the
 # keys), it says which page of entries a key can be on, so a lookup touches one or two pages per key.
 FENCE_EVERY = 512
-# Band keys a merge holds at once (~14 bytes each, a few copies while sorting): ~100 MB.
+# Band keys a merge holds at once (12 bytes each, a few copies while sorting): ~100 MB.
 MERGE_STEP = 2_000_000
 # Bytes of one array file a lookup maps at once (see lookup): what it adds to the process's RSS at most.
 WINDOW_BYTES = 32 << 20
@@ -173,10 +173,10 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
     so the process never holds more than a round of their pages either. A source may be a legacy run
     (LEGACY_RUN_ARRAYS): merging it alone rewrites it in the current layout.
     """
-    heads = [_header(directory / s) for s in sources]
-    offsets = np.cumsum([0] + [h["records"] for h in heads[:-1]]).tolist()
-    total = sum(h["entries"] for h in heads)
-    members_total = sum(h["records"] for h in heads)
+    counts = [_counts(directory / s) for s in sources]
+    offsets = np.cumsum([0] + [c["records"] for c in counts[:-1]]).tolist()
+    total = sum(c["entries"] for c in counts)
+    members_total = sum(c["records"] for c in counts)
     if members_total >= 2**32:
         raise ValueError(f"{members_total} articles do not fit one run (member rows are uint32)")
     kind = np.load(directory / sources[0] / "records.npy", mmap_mode="r").dtype
@@ -187,12 +187,12 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
         positions = [0] * len(sources)
         share = max(1, step // len(sources))
         fence, written = [], 0
-        while any(p < h["entries"] for p, h in zip(positions, heads, strict=True)):
+        while any(p < c["entries"] for p, c in zip(positions, counts, strict=True)):
             runs = [_keys_and_members(directory / s) for s in sources]
             bounds = [
-                int(keys[min(p + share, h["entries"]) - 1])
-                for (keys, _), p, h in zip(runs, positions, heads, strict=True)
-                if p < h["entries"]
+                int(keys[min(p + share, c["entries"]) - 1])
+                for (keys, _), p, c in zip(runs, positions, counts, strict=True)
+                if p < c["entries"]
             ]
             boundary = min(bounds)
             parts = []
@@ -300,7 +300,7 @@ class _Appender:
         self._handle.close()
 
 
-def _header(path: Path) -> dict[str, int]:
+def _counts(path: Path) -> dict[str, int]:
     """How many band keys (entries) and members (records) a run holds, in either layout."""
     arrays = {"entries": "buckets" if is_legacy(path) else "entries", "records": "records"}
     return {count: len(np.load(path / f"{array}.npy", mmap_mode="r")) for count, array in arrays.items()}
@@ -308,8 +308,7 @@ def _header(path: Path) -> dict[str, int]:
 
 def load_run(path: Path, *, mmap: bool = True) -> dict[str, np.ndarray]:
     """A run's arrays, memory-mapped (only the pages a lookup touches are read)."""
-    names = LEGACY_RUN_ARRAYS if is_legacy(path) else RUN_ARRAYS
-    return {a: np.load(path / f"{a}.npy", mmap_mode="r" if mmap else None) for a in names}
+    return {a: np.load(path / f"{a}.npy", mmap_mode="r" if mmap else None) for a in RUN_ARRAYS}
 
 
 # A first check of hits by their heads: (key index, shingle count, head sketch) per hit -> which may match.
