@@ -344,7 +344,7 @@ MEASURES: dict[str, Callable[[Path, bool], dict[str, int]]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpora", type=Path, default=HERE.parent.parent.parent / "shared" / "corpora")
+    parser.add_argument("--corpora", type=Path, default=HERE.parent.parent / "shared" / "corpora")
     parser.add_argument("--only", default=",".join(MEASURES), help="comma-separated measures")
     parser.add_argument("--show", action="store_true", help="print every case that differs")
     parser.add_argument("--port", type=Path, help="write the test fixtures into this folder (tests/fixtures)")

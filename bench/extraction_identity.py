@@ -31,7 +31,7 @@ import trafilatura  # noqa: E402
 from extractors.article import ExtractionError, NotAnArticleError, extract_article  # noqa: E402
 from extractors.charset import decode_html  # noqa: E402
 
-SHARED = ROOT.parent.parent / "shared"
+SHARED = ROOT.parent / "shared"  # ../shared beside the checkout
 
 
 def warc_pages(folder: Path) -> Iterator[tuple[str, str, str]]:
