@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -163,6 +164,8 @@ def build_store(path: Path, *, stored: int, spurious_rate: float, seed: int) -> 
     t0 = time.perf_counter()
     key = dedup.params_key(PARAMS)
     directory = Path(f"{tmp}.lsh")
+    shutil.rmtree(directory, ignore_errors=True)  # a build that was stopped
+    directory.mkdir()  # a store of RECENT articles or fewer has every key in lsh_bands and no run
     run_start, run_ids, run_sigs, run_sizes, runs = 1, [], [], [], []
     flushed_until = stored - RECENT
     for lo in range(1, stored + 1, SEED_CHUNK):
