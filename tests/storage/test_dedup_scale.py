@@ -193,7 +193,7 @@ def test_the_sketch_check_keeps_copies_and_drops_unrelated_stories_sharing_a_ban
 
 @pytest.mark.parametrize("window_bytes", [4096, 8192, 32 << 20])
 def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_keys(
-    tmp_path: Path, window_bytes: int
+    tmp_path: Path, window_bytes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Keys before the first entry and after the last, absent keys, and a hot key whose 2,000 entries cross
     several fence pages and windows, against a brute-force scan of what was written."""
@@ -236,6 +236,7 @@ def test_a_lookup_through_small_windows_finds_exactly_the_stored_entries_of_its_
         seen.extend(zip(keys[key_index].tolist(), size.tolist(), map(bytes, head), strict=True))
         return size % 2 == 1
 
+    monkeypatch.setattr(_bandruns, "PREFILTER_HITS", 97)  # heads checked in slices of 97 hits
     kept = _bandruns.lookup(tmp_path, ["run-000000"], keys, key_bands, bands, prefilter=odd_sizes)
     assert sorted(kept.article_id.tolist()) == sorted(a for a in hits.article_id.tolist() if (a - 10_000 + 5) % 2)
     assert sorted(seen) == sorted(
