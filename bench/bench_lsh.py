@@ -310,11 +310,7 @@ def measure(path: Path, texts_path: Path, batch: int, stored: int) -> dict[str, 
     unique, first, inverse = np.unique(keys.ravel(), return_index=True, return_inverse=True)
     key_of, sketch, key_bands = inverse.reshape(keys.shape), _bandruns.sketches(sigs), first % PARAMS.bands
     sizes = np.array([len(h) for h in hashes])
-
-    def by_heads(key_index: np.ndarray, size: np.ndarray, head: np.ndarray) -> np.ndarray:
-        narrow = sketch[:, : head.shape[1]]
-        return dedup._may_match(key_index, head, size, key_of, narrow, sizes, PARAMS, dedup._HEAD_MARGIN_SD)
-
+    by_heads = dedup.head_check(key_of, sketch, sizes, PARAMS)
     t0 = time.perf_counter()
     runs = dedup._run_hits(con, unique, key_bands, PARAMS.num_perm, by_heads)
     out["run_lookup_s"] = round(time.perf_counter() - t0, 3)  # the heads' check included

@@ -362,11 +362,8 @@ def _candidates(
     flat = keys.ravel()
     unique, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
     key_of, sketch = inverse.reshape(keys.shape), _bandruns.sketches(sigs)
-
-    def by_heads(key_index: np.ndarray, size: np.ndarray, head: np.ndarray) -> np.ndarray:
-        return _may_match(key_index, head, size, key_of, sketch[:, : head.shape[1]], sizes, params, _HEAD_MARGIN_SD)
-
     # A key names its band (fingerprint.band_hashes), so a stored entry's band is that of the chunk's key.
+    by_heads = head_check(key_of, sketch, sizes, params)
     run_hits = _run_hits(con, unique, first % keys.shape[1], params.num_perm, by_heads)
     hits = RunHits.concat([run_hits, _recent_hits(con, unique)], params.num_perm)
     keep = _may_match(hits.key_index, hits.sketch, hits.size, key_of, sketch, sizes, params)
@@ -485,6 +482,15 @@ def _recent_hits(con: duckdb.DuckDBPyConnection, unique_keys: np.ndarray) -> Run
         sketch=_bandruns.sketches(np.stack([_unpack(b) for b in columns[4]])),
         size=np.array(columns[5], np.int64),
     )
+
+
+def head_check(key_of: np.ndarray, sketch: np.ndarray, sizes: np.ndarray, params: DedupParams) -> _bandruns.Prefilter:
+    """_may_match for the heads of run files (their first HEAD_SKETCH sketch values), with _HEAD_MARGIN_SD."""
+
+    def check(key_index: np.ndarray, size: np.ndarray, head: np.ndarray) -> np.ndarray:
+        return _may_match(key_index, head, size, key_of, sketch[:, : head.shape[1]], sizes, params, _HEAD_MARGIN_SD)
+
+    return check
 
 
 def _may_match(

@@ -177,18 +177,8 @@ def test_the_sketch_check_keeps_copies_and_drops_unrelated_stories_sharing_a_ban
     keep = _may_match(np.zeros(3, np.int64), stored, sizes, wire_key, wire_sketch, np.array(wire_size), PARAMS)
     assert keep.tolist() == [True, False, True]  # truncated copy (containment 1), stranger, half-shared copy
     # A run file's heads (their first HEAD_SKETCH values), checked first with a wider margin, agree.
-    head = _bandruns.HEAD_SKETCH
-    by_heads = _may_match(
-        np.zeros(3, np.int64),
-        stored[:, :head],
-        sizes,
-        wire_key,
-        wire_sketch[:, :head],
-        np.array(wire_size),
-        PARAMS,
-        dedup._HEAD_MARGIN_SD,
-    )
-    assert by_heads.tolist() == [True, False, True]
+    by_heads = dedup.head_check(wire_key, wire_sketch, np.array(wire_size), PARAMS)
+    assert by_heads(np.zeros(3, np.int64), sizes, stored[:, : _bandruns.HEAD_SKETCH]).tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize("window_bytes", [4096, 8192, 32 << 20])
