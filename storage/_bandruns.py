@@ -243,8 +243,9 @@ def merge_runs(directory: Path, name: str, sources: Sequence[str], *, step: int 
 
 
 def is_legacy(path: Path) -> bool:
-    """Whether a run is in the layout written before heads (LEGACY_RUN_ARRAYS): only merge_runs reads it."""
-    return not (path / "entries.npy").is_file() and (path / "buckets.npy").is_file()
+    """Whether a run is whole in the layout written before heads (LEGACY_RUN_ARRAYS): only merge_runs reads it.
+    A run missing some file is neither (storage/dedup._run_hits says which are missing)."""
+    return not (path / "entries.npy").is_file() and all((path / f"{a}.npy").is_file() for a in LEGACY_RUN_ARRAYS)
 
 
 def _keys_and_members(path: Path) -> tuple[np.ndarray, np.ndarray]:

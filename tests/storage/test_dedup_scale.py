@@ -381,12 +381,10 @@ def write_legacy_run(
     return path
 
 
-def test_run_files_of_the_previous_release_are_rewritten_once_and_keep_matching(tmp_path: Path) -> None:
-    """A database whose keys the previous release flushed: the first dedup pass rewrites its run (in the
-    transaction, the old files left for the orphan sweep) and the copy still finds the stored story."""
-    db = tmp_path / "previous-runs.duckdb"
-    crawl_one(db, "r0", [row(f"http://a.example/{k}", story(90 + k)) for k in range(3)])
-    with writing(db) as con:  # what the previous release's flush_bands wrote
+def flush_as_previous_release(db: Path) -> Path:
+    """Move the database's `lsh_bands` keys into one run, run-000001, as the previous release's flush_bands wrote
+    it; returns the run's folder."""
+    with writing(db) as con:
         ids, blobs, sizes = zip(
             *con.execute("SELECT article_id, minhash, shingle_count FROM signatures ORDER BY article_id").fetchall(),
             strict=True,
@@ -401,8 +399,17 @@ def test_run_files_of_the_previous_release_are_rewritten_once_and_keep_matching(
         write_legacy_run(
             directory, "run-000001", np.array(ids), sigs, np.array(sizes), bucket=bucket, member=member, band=band
         )
-        con.execute("INSERT INTO lsh_runs VALUES ('run-000001', 3, ?, now())", [len(bucket)])
+        con.execute("INSERT INTO lsh_runs VALUES ('run-000001', ?, ?, now())", [len(ids), len(bucket)])
         con.execute("DELETE FROM lsh_bands")
+    return directory / "run-000001"
+
+
+def test_run_files_of_the_previous_release_are_rewritten_once_and_keep_matching(tmp_path: Path) -> None:
+    """A database whose keys the previous release flushed: the first dedup pass rewrites its run (in the
+    transaction, the old files left for the orphan sweep) and the copy still finds the stored story."""
+    db = tmp_path / "previous-runs.duckdb"
+    crawl_one(db, "r0", [row(f"http://a.example/{k}", story(90 + k)) for k in range(3)])
+    directory = flush_as_previous_release(db).parent
     clusters = crawl_one(db, "r1", [row("http://b.example/copy", story(91))])
     assert clusters["http://b.example/copy"] == clusters["http://a.example/1"]
     assert len(set(clusters.values())) == 3
@@ -413,6 +420,18 @@ def test_run_files_of_the_previous_release_are_rewritten_once_and_keep_matching(
     assert sorted(p.name for p in (directory / "run-000002").iterdir()) == sorted(
         f"{a}.npy" for a in _bandruns.RUN_ARRAYS
     )
+
+
+def test_a_run_of_the_previous_release_missing_a_file_is_not_rewritten_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "previous-partial.duckdb"
+    crawl_one(db, "r0", [row("http://a.example/w", story(95))])
+    run = flush_as_previous_release(db)
+    (run / "records.npy").unlink()
+    with writing(db) as con:
+        load_articles(con, "r1", [row("http://b.example/w", story(95))])
+        with pytest.raises(StaleIndexError, match=r"lacks the run files run-000001.*rebuild-clusters"):
+            assign_clusters(con, "r1", PARAMS)
+    assert sorted(p.name for p in run.parent.iterdir()) == ["run-000001"]  # nothing half-rewritten beside it
 
 
 def test_a_database_copied_without_its_run_files_says_so(tmp_path: Path) -> None:
