@@ -10,11 +10,15 @@ the dedup step (storage.dedup.assign_clusters: MinHash signing apart from LSH lo
 Prefect's share is not here: compare with the flow process's CPU in bench_warc.py's run.
 
 Run: `python bench/bench_warc.py --keep-archive /tmp/warc` once, then `python bench/profile_warc.py /tmp/warc`.
+`--inside` instead splits our extraction per host: parsing, prune_tree, trafilatura run on the pruned tree and
+the rest, beside trafilatura alone on the same pages, to show what a cheaper extractor could still save.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import cProfile
 import json
 import pickle
@@ -22,13 +26,16 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import trafilatura  # noqa: E402
 
+import extractors.article  # noqa: E402
 from extractors.article import ExtractionError, extract_article  # noqa: E402
 from extractors.charset import decode_html  # noqa: E402
 from flows.config import Settings  # noqa: E402
@@ -144,11 +151,78 @@ def profile(folder: Path) -> dict[str, Any]:
     }
 
 
+# The steps of extract_article timed by --inside, as extractors.article calls them.
+INSIDE = {"_parse": "parse", "prune_tree": "prune_tree", "_trafilatura_text": "trafilatura on the pruned tree"}
+
+
+@contextlib.contextmanager
+def timed_steps(seconds: collections.Counter[str]) -> Iterator[None]:
+    """Add the CPU time of each INSIDE step of extractors.article to seconds[step] while inside."""
+    originals = {name: getattr(extractors.article, name) for name in INSIDE}
+
+    def timed(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = clock()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                seconds[INSIDE[name]] += clock() - started
+
+        return run
+
+    for name, step in originals.items():
+        setattr(extractors.article, name, timed(name, step))
+    try:
+        yield
+    finally:
+        for name, step in originals.items():
+            setattr(extractors.article, name, step)
+
+
+def inside(folder: Path) -> dict[str, Any]:
+    """Per host: ms per page of trafilatura alone and of our extraction, split into INSIDE's steps and the rest."""
+    settings = Settings()
+    files = sorted(folder.glob("*.warc.gz"))
+    batches = read_batches(
+        files, {}, size=settings.batch_size, source_of=source_namer(()), max_bytes=settings.fetch.max_bytes
+    )
+    by_host: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    for batch in batches:
+        for r in batch.responses:
+            by_host[urlsplit(r.final_url).netloc].append(
+                (r.final_url, decode_html(r.body, content_type=r.content_type))
+            )
+    out: dict[str, Any] = {}
+    for host, pages in sorted(by_host.items()):
+        seconds: collections.Counter[str] = collections.Counter()
+        started = clock()
+        for url, html in pages:
+            trafilatura.extract(html, url=url, fast=True, include_comments=False)
+        seconds["trafilatura alone"] = clock() - started
+        with timed_steps(seconds):
+            started = clock()
+            for url, html in pages:
+                try:
+                    extract_article(html, url=url)
+                except ExtractionError:
+                    pass  # an index page: rejected, as ingest rejects it
+            seconds["ours"] = clock() - started
+        seconds["ours: the rest"] = seconds["ours"] - sum(seconds[step] for step in INSIDE.values())
+        out[host] = {
+            "pages": len(pages),
+            "html_kb_per_page": round(sum(len(html) for _, html in pages) / len(pages) / 1000, 1),
+            "cpu_ms_per_page": {k: round(1000 * v / len(pages), 2) for k, v in seconds.items()},
+            "ours / trafilatura alone": round(seconds["ours"] / seconds["trafilatura alone"], 2),
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a folder of .warc.gz files (bench_warc.py --keep-archive)")
+    parser.add_argument("--inside", action="store_true", help="split our extraction into its steps, per host")
     args = parser.parse_args()
-    print(json.dumps(profile(args.folder), indent=2))
+    print(json.dumps(inside(args.folder) if args.inside else profile(args.folder), indent=2))
 
 
 if __name__ == "__main__":
