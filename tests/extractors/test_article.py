@@ -211,6 +211,19 @@ def test_pull_quote_repeating_a_paragraph_is_dropped_and_a_real_quotation_kept()
     assert "We will not let the pier fall into the sea" in text
 
 
+def test_a_quotation_repeated_only_in_a_script_is_not_a_pull_quote() -> None:
+    # JSON-LD's articleBody, or a reader app's state (Medium), repeats the whole story inside <script>: that copy
+    # made every <blockquote> of a story look like a pull quote (Readability's medium-3 lost 38 quoted tweets).
+    quote = "We will not let the pier fall into the sea, the chair told the meeting."
+    pull = f"<blockquote class='x1'>{PARAS[1]}</blockquote>"
+    body = f"<p>{PARAS[0]}</p>{pull}<p>{PARAS[2]}</p><p>{PARAS[1]}</p><blockquote>{quote}</blockquote>"
+    state = json.dumps({"@type": "NewsArticle", "articleBody": " ".join([*PARAS, quote])})
+    script = f"<script type='application/ld+json'>{state}</script>"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}{script}"), url="https://example.com/news/pier").text
+    assert quote in text
+    assert text.count(PARAS[1]) == 1  # the real pull quote still goes
+
+
 def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
     # Hashed classes and no <article>/<main>: repeated recipe lines are content and must all be kept.
     portion = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
