@@ -6,6 +6,7 @@ Pure text functions over trafilatura's output lines; `looks_broken` says when th
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
 
@@ -13,12 +14,18 @@ from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
 _SHORT_TEXT = 600
 
 
-def looks_broken(text: str, title: str | None) -> bool:
-    """trafilatura's output is missing, mostly crumbs of 1-4 words, or short with the headline run in."""
+def looks_broken(text: str, title: str | None, preformatted: Collection[str] = ()) -> bool:
+    """trafilatura's output is missing, mostly crumbs of 1-4 words, or short with the headline run in.
+
+    `preformatted`: the page's lines of <pre> blocks, whitespace squeezed. Code and verse are short lines by
+    nature, not crumbs, so they are left out of the count (Readability's 001 and toc-missing, 2026-12: tech posts
+    whose code made them look broken lost it to the dense strategy).
+    """
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return True
-    if sum(word_count(line) < 5 for line in lines) > 0.5 * len(lines):
+    prose = [line for line in lines if " ".join(line.split()) not in preformatted] if preformatted else lines
+    if sum(word_count(line) < 5 for line in prose) > 0.5 * len(prose):
         return True
     if not title or len(text) >= _SHORT_TEXT:
         return False

@@ -258,17 +258,28 @@ def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[s
     return the whole page as crumbs. The dense text wins when trafilatura's is broken and the dense one is
     shorter (the story without the chrome), or when it holds trafilatura's lines and half as many words again.
     """
-    broken = looks_broken(text, title)
+    code = _preformatted_lines(tree)
+    broken = looks_broken(text, title, code)
     if not broken and len(text) >= _CHECK_BELOW_CHARS:
         return text, "trafilatura", False
     dense = dense_text(tree)
     if broken:
         if dense and (not text or len(dense) < len(text)):
-            return dense, "dense", looks_broken(dense, title)
+            return dense, "dense", looks_broken(dense, title, code)
         return text, "trafilatura", True
     if word_count(dense) >= 1.5 * word_count(text) and _holds_lines_of(dense, text):
-        return dense, "dense", looks_broken(dense, title)
+        return dense, "dense", looks_broken(dense, title, code)
     return text, "trafilatura", False
+
+
+def _preformatted_lines(tree: HtmlElement) -> frozenset[str]:
+    """The lines of the page's <pre> blocks, whitespace squeezed (see looks_broken)."""
+    return frozenset(
+        squeezed
+        for pre in tree.iter("pre")
+        for line in pre.text_content().splitlines()
+        if (squeezed := " ".join(line.split()))
+    )
 
 
 def _holds_lines_of(container: str, text: str, share: float = 0.8) -> bool:

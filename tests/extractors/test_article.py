@@ -224,6 +224,17 @@ def test_a_quotation_repeated_only_in_a_script_is_not_a_pull_quote() -> None:
     assert text.count(PARAS[1]) == 1  # the real pull quote still goes
 
 
+def test_a_story_with_a_code_listing_keeps_the_code() -> None:
+    # Code is short lines by nature: counted as crumbs, it made trafilatura's text look broken and the dense
+    # strategy won, which runs a listing into one line or, on Readability's 001 and toc-missing, loses it.
+    code = ["def rebuild(pier):", "    for pile in pier.piles:", "        pile.drive()", "    return pier"] * 6
+    listing = "<pre><code>" + "\n".join(code) + "</code></pre>"
+    body = f"<p>{PARAS[0]}</p>{listing}<p>{PARAS[1]}</p><p>{PARAS[2]}</p>"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}"), url="https://example.com/tech/pier-code").text
+    assert {"for pile in pier.piles:", "pile.drive()"} <= set(text.splitlines())
+    assert all(p in text for p in PARAS)
+
+
 def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
     # Hashed classes and no <article>/<main>: repeated recipe lines are content and must all be kept.
     portion = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
