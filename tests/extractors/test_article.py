@@ -235,6 +235,22 @@ def test_a_story_with_a_code_listing_keeps_the_code() -> None:
     assert all(p in text for p in PARAS)
 
 
+def test_a_tweet_the_story_quotes_is_kept_in_a_box_named_social_or_embed() -> None:
+    # trafilatura takes a "social"/"embed" box for a share bar; nj.com wraps every quoted tweet in one.
+    tweet = "The pier is finally getting fixed, after two winters of storms. Good news for the harbour!"
+    embed = (
+        f"<div class='social-media-embed'><blockquote class='twitter-tweet'><p>{tweet}</p>"
+        "&mdash; Harbour Watch (@harbourwatch) <a href='https://twitter.com/x/status/1'>March 1, 2024</a>"
+        "</blockquote><script async src='https://platform.twitter.com/widgets.js'></script></div>"
+    )
+    share = "<div class='social-share'><a href='https://twitter.com/share'>Share on Twitter</a></div>"
+    body = f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p>{embed}<p>{PARAS[2]}</p>{share}"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}"), url="https://example.com/news/pier").text
+    assert tweet in text
+    assert "Share on Twitter" not in text
+    assert all(p in text for p in PARAS)
+
+
 def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
     # Hashed classes and no <article>/<main>: repeated recipe lines are content and must all be kept.
     portion = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
