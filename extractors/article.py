@@ -290,10 +290,10 @@ def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[s
         return text, "trafilatura", False
     dense = dense_text(tree)
     if broken:
-        if dense and (not text or len(dense) < len(text)):
+        if dense and (not text or len(dense) < len(text) or _holds_more(dense, text)):
             return dense, "dense", looks_broken(dense, title, code)
         return text, "trafilatura", True
-    if word_count(dense) >= 1.5 * word_count(text) and _holds_lines_of(dense, text):
+    if _holds_more(dense, text):
         return dense, "dense", looks_broken(dense, title, code)
     return text, "trafilatura", False
 
@@ -306,6 +306,11 @@ def _preformatted_lines(tree: HtmlElement) -> frozenset[str]:
         for line in pre.text_content().splitlines()
         if (squeezed := " ".join(line.split()))
     )
+
+
+def _holds_more(dense: str, text: str) -> bool:
+    """The dense text holds trafilatura's lines and half as many words again: paragraphs trafilatura dropped."""
+    return word_count(dense) >= 1.5 * word_count(text) and _holds_lines_of(dense, text)
 
 
 def _holds_lines_of(container: str, text: str, share: float = 0.8) -> bool:

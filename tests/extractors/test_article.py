@@ -251,6 +251,18 @@ def test_a_tweet_the_story_quotes_is_kept_in_a_box_named_social_or_embed() -> No
     assert all(p in text for p in PARAS)
 
 
+def test_paragraphs_trafilatura_drops_as_repeats_come_back_when_the_headline_opens_the_story() -> None:
+    # trafilatura keeps one of repeated paragraphs; with the headline run into the one it keeps, its text looked
+    # broken, and the dense text holding it and the rest lost to it for being longer (Readability's social-buttons).
+    chorus = f"Harbour board votes to rebuild the pier, and {PARAS[0][4:]} {PARAS[1]}"
+    body = "".join(f"<p>{chorus}</p>" for _ in range(4))
+    page = (
+        f"<html><head><title>Harbour board votes</title></head><body><h1>Harbour board votes</h1>{body}</body></html>"
+    )
+    text = extract_article(page, url="https://example.com/news/pier-chorus").text
+    assert text.count(chorus) == 4
+
+
 def test_repeated_lines_survive_on_pages_without_a_marked_container() -> None:
     # Hashed classes and no <article>/<main>: repeated recipe lines are content and must all be kept.
     portion = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
