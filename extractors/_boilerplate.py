@@ -690,13 +690,10 @@ def prune_tree(
 _PULL_QUOTE_TAGS = ("blockquote", "aside")
 _PULL_QUOTE_CLASS = re.compile(r"pull[-_]?quote", re.IGNORECASE)
 _PULL_QUOTE_CHARS = (20, 400)
-# The page's text as a reader sees it: a script's JSON-LD articleBody or a reader app's state (Medium) repeats the
-# whole story, every quotation in it included, and would make each one look like a pull quote (Readability's
-# medium-3, 2026-12: 38 of a story's 50 quoted tweets were dropped).
-_PAGE_TEXT = etree.XPath(
-    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
-    smart_strings=False,
-)
+# Elements whose text a reader does not see. A script's JSON-LD articleBody or a reader app's state (Medium)
+# repeats the whole story, every quotation in it included: counted, each would look like a pull quote
+# (Readability's medium-3, 2026-12: 38 of a story's 50 quoted tweets were dropped).
+_UNSEEN = ("script", "style", "noscript", "template")
 
 
 def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
@@ -707,9 +704,13 @@ def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
     quotes = [q for q in [*body.iter(*_PULL_QUOTE_TAGS), *boxes] if low <= _norm_len(q) < high]
     if not quotes:
         return
-    page = _norm("".join(_PAGE_TEXT(body)))
+    # The whole page's text less what its unseen elements hold: 0.65 ms a real page (newsroom archive), where an
+    # XPath collecting only the seen text nodes took 1.07 ms.
+    page = _norm(body.text_content())
+    unseen = [text for el in body.iter(*_UNSEEN) if (text := _norm(el.text_content()))]
     for quote in dict.fromkeys(quotes):
-        if page.count(_norm(quote.text_content())) >= 2:
+        text = _norm(quote.text_content())
+        if page.count(text) - sum(hidden.count(text) for hidden in unseen) >= 2:
             _drop(quote, out)
 
 
