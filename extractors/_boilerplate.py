@@ -630,6 +630,31 @@ def _repair_unclosed(body: HtmlElement, out: _Collector) -> None:
         out.changes += 1
 
 
+# Posts embedded in a story (a tweet it quotes) are <blockquote>s of these classes, as the platforms' embed codes
+# write them.
+_EMBEDDED_POSTS = etree.XPath(
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video')"
+    " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
+)
+
+
+def unmask_embedded_posts(tree: HtmlElement) -> None:
+    """Take the class and id off the boxes that hold an embedded post and nothing else.
+
+    trafilatura discards elements whose class says "social" or "embed" as share bars, and with them the tweets a
+    story quotes when its CMS wraps each one in such a box (`div.social-media-embed` on nj.com and its sister
+    sites: ScrapingHub's 3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already. Not a
+    pruning step: it removes nothing, so article.py runs it whatever steps it skips.
+    """
+    for post in _EMBEDDED_POSTS(tree):
+        length = _norm_len(post)
+        for box in post.iterancestors():
+            if box.tag in ("body", "html", "article", "main") or _norm_len(box) != length:
+                break
+            box.attrib.pop("class", None)
+            box.attrib.pop("id", None)
+
+
 def _unwrap_layout_tables(body: HtmlElement, out: _Collector) -> None:
     """A table of at most 3 rows holding the headline or a long text cell is page layout: make it divs."""
     for table in list(body.iter("table")):

@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
-from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree
+from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
 from extractors._dense import dense_text, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
@@ -228,7 +228,7 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
     steps = list(removed.steps)
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")
-    _unmask_embedded_posts(tree)
+    unmask_embedded_posts(tree)
     text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors)
     split = None if "split_story" in skip else split_story(tree)
     if split is not None:
@@ -243,31 +243,6 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
             steps.append("split_story")
     text, extractor, crumbs = _second_strategy(tree, text, meta.title)
     return _Draft(text, extractor, removed, tuple(steps), crumbs=crumbs)
-
-
-# Posts embedded in a story (a tweet it quotes) are <blockquote>s of these classes, as the platforms' embed codes
-# write them.
-_EMBEDDED_POSTS = etree.XPath(
-    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video')"
-    " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
-)
-_OWN_TEXT = etree.XPath("string-length(normalize-space(.))")
-
-
-def _unmask_embedded_posts(tree: HtmlElement) -> None:
-    """Take the class and id off the boxes that hold an embedded post and nothing else.
-
-    trafilatura discards elements whose class says "social" or "embed" as share bars, and with them the tweets a
-    story quotes when its CMS wraps each one in such a box (`div.social-media-embed` on nj.com and its sister
-    sites: ScrapingHub's 3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already.
-    """
-    for post in _EMBEDDED_POSTS(tree):
-        length = _OWN_TEXT(post)
-        for box in post.iterancestors():
-            if box.tag in ("body", "html", "article", "main") or _OWN_TEXT(box) != length:
-                break
-            box.attrib.pop("class", None)
-            box.attrib.pop("id", None)
 
 
 def _in_copy(copied: HtmlElement, paths: list[str]) -> tuple[HtmlElement, list[HtmlElement]]:
