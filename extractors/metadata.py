@@ -121,13 +121,19 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     if len(parts) < 2:
         return title
     site, last = (site_name or "").casefold(), parts[-1].casefold()
-    if site and (last in site or site in last):
+    # Letters and digits only: a site named by its address ("https://www.newsnation.in") or spelled without
+    # spaces still names the "News Nation" suffix.
+    if site and (last in site or site in last or _alnum(last) in _alnum(site)):
         return title[: title.rfind(parts[-1])].rstrip(" |-–—:·»")
     if site and parts[0].casefold() == site:
         return title[len(parts[0]) :].lstrip(" |-–—:·»")
     if " | " in title:  # a pipe nearly always separates the outlet; the longest part is the headline
         return max(title.split(" | "), key=len).strip()
     return title
+
+
+def _alnum(text: str) -> str:
+    return "".join(c for c in text if c.isalnum()) or "\0"  # nothing is in everything: "\0" is in no site name
 
 
 def _first(*values: object) -> str | None:

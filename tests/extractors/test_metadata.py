@@ -65,6 +65,11 @@ def test_canonical_link_is_absolute() -> None:
         ("Budget passes - The Courier", "The Courier", "Budget passes"),
         ("The Courier | Budget passes by a wide margin", "The Courier", "Budget passes by a wide margin"),
         ("Anti-fraud push - what it means", None, "Anti-fraud push - what it means"),
+        # og:site_name given as the site's address (newsnation.in)
+        ("Is the oxygen bar real? - News Nation", "https://www.newsnation.in", "Is the oxygen bar real?"),
+        ("Pier to reopen - TheCourier", "The Courier", "Pier to reopen"),
+        ("Pier to reopen - What it means", "https://www.newsnation.in", "Pier to reopen - What it means"),
+        ("Pier to reopen - !", "The Courier", "Pier to reopen - !"),
     ],
 )
 def test_clean_title_removes_site_suffix(raw: str, site: str | None, clean: str) -> None:
