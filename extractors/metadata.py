@@ -123,7 +123,8 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     site, last = (site_name or "").casefold(), parts[-1].casefold()
     # Letters and digits only: a site named by its address ("https://www.newsnation.in") or spelled without
     # spaces still names the "News Nation" suffix.
-    if site and (last in site or site in last or _alnum(last) in _alnum(site)):
+    letters = _alnum(last)
+    if site and (last in site or site in last or (letters and letters in _alnum(site))):
         return title[: title.rfind(parts[-1])].rstrip(" |-–—:·»")
     if site and parts[0].casefold() == site:
         return title[len(parts[0]) :].lstrip(" |-–—:·»")
@@ -133,7 +134,7 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
 
 
 def _alnum(text: str) -> str:
-    return "".join(c for c in text if c.isalnum()) or "\0"  # nothing is in everything: "\0" is in no site name
+    return "".join(c for c in text if c.isalnum())
 
 
 def _first(*values: object) -> str | None:
