@@ -642,9 +642,9 @@ def unmask_embedded_posts(tree: HtmlElement) -> None:
     """Take the class and id off the boxes that hold an embedded post and nothing else.
 
     trafilatura discards elements whose class says "social" or "embed" as share bars, and with them the tweets a
-    story quotes when its CMS wraps each one in such a box (`div.social-media-embed` on nj.com and its sister
-    sites: ScrapingHub's 3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already. Not a
-    pruning step: it removes nothing, so article.py runs it whatever steps it skips.
+    story quotes when its CMS wraps each one in such a box (`div.social-media-embed` on nj.com: ScrapingHub's
+    3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already. Not a pruning step: it
+    removes nothing, so article.py runs it whatever steps it skips.
     """
     for post in _EMBEDDED_POSTS(tree):
         length = _norm_len(post)
