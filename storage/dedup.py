@@ -18,11 +18,12 @@ from __future__ import annotations
 import errno
 import hashlib
 import itertools
+import logging
 import os
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +35,7 @@ import pyarrow as pa
 from extractors.fingerprint import (
     EDITED_CONTAINMENT,
     EDITED_JACCARD,
-    SHINGLE_RULES,
+    SHINGLE_RULES_HISTORY,
     U32,
     UNSPACED_PATTERN,
     DedupParams,
@@ -49,6 +50,10 @@ from storage import _bandruns
 from storage._bandruns import RunHits
 from storage._clusters import BUCKET_CLUSTERS, BUCKET_MEMBERS, ChunkLinker, DupMatch
 from storage.db import DiskFullError
+
+log = logging.getLogger(__name__)
+# The shingle rules of indexes written before rules had names (legacy_params_key).
+LEGACY_SHINGLE_RULES = SHINGLE_RULES_HISTORY[0]
 
 # Pending articles are signed and matched this many at a time, which bounds memory per step.
 CHUNK_SIZE = 2_000
@@ -132,12 +137,15 @@ def params_key(params: DedupParams) -> str:
     """A string that identifies signature-compatible parameters, including how shingles are made."""
     return (
         f"perm={params.num_perm};shingle={params.shingle_size};chars={params.char_shingle_size};"
-        f"rules={SHINGLE_RULES};seed={params.seed};b={params.bands};r={params.rows}"
+        f"rules={params.shingle_rules};seed={params.seed};b={params.bands};r={params.rows}"
     )
 
 
 def legacy_params_key(params: DedupParams) -> str:
-    """The key copydesk wrote before script-aware shingling (every article word-shingled)."""
+    """The key copydesk wrote before script-aware shingling (every article word-shingled).
+
+    Its words were made as under LEGACY_SHINGLE_RULES, which upgrade_legacy_signatures relabels it to.
+    """
     return f"perm={params.num_perm};shingle={params.shingle_size};seed={params.seed};b={params.bands};r={params.rows}"
 
 
@@ -168,7 +176,9 @@ def assign_clusters(
     """
     if not rebuilding:
         _check_no_rebuild(con)
-    _check_params(con, params)
+    signing = _signing_params(con, params)
+    if signing != params:  # the index keeps older shingle rules: shingles made elsewhere used the newest
+        params, shingled = signing, None
     upgrade_runs(con)
     since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
     total = DedupResult()
@@ -934,12 +944,30 @@ def _check_no_rebuild(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:
-    """Signatures made with other parameters are never compared: upgrade them in place if nothing changes, or refuse."""
+def _signing_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> DedupParams:
+    """`params`, or them under the older shingle rules that the stored index was made with.
+
+    An index signed under older rules (SHINGLE_RULES_HISTORY) keeps them, so an upgraded desk goes on matching
+    its past without re-signing it; `copydesk rebuild-clusters` re-signs every article under the newest.
+    Signatures made with other parameters are never compared: upgrade them in place if nothing changes, or
+    refuse.
+    """
+    stored = {row[0] for row in con.execute("SELECT DISTINCT params FROM signatures").fetchall()}
+    if stored and params_key(params) not in stored:
+        for older in reversed(SHINGLE_RULES_HISTORY[: SHINGLE_RULES_HISTORY.index(params.shingle_rules)]):
+            kept = replace(params, shingle_rules=older)
+            if params_key(kept) in stored or (older == LEGACY_SHINGLE_RULES and legacy_params_key(params) in stored):
+                log.warning(
+                    "The near-duplicate index was signed under shingle rules %r, so new articles are signed the "
+                    "same way to match it. `copydesk rebuild-clusters` re-signs every article under %r (see "
+                    "extractors/fingerprint.py, SHINGLE_RULES_HISTORY, for what that finds)",
+                    older,
+                    params.shingle_rules,
+                )
+                params = kept
+                break
     key = params_key(params)
-    others = [
-        row[0] for row in con.execute("SELECT DISTINCT params FROM signatures WHERE params <> ?", [key]).fetchall()
-    ]
+    others = sorted(stored - {key})
     if others == [legacy_params_key(params)]:
         upgrade_legacy_signatures(con, params)
     elif others:
@@ -947,6 +975,7 @@ def _check_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> None:
             f"the database holds signatures made with {others[0]!r}, not {key!r}; "
             "use the same dedup settings or run `copydesk rebuild-clusters` to re-sign every article"
         )
+    return params
 
 
 def upgrade_legacy_signatures(con: duckdb.DuckDBPyConnection, params: DedupParams) -> int:

@@ -26,13 +26,13 @@ from extractors.fingerprint import (
     signatures,
 )
 
-WORDS = st.sampled_from(["the", "Minister", "said", "“quoted”", "—", "über", "ﬁnal", "(Reuters)", "a", "b"])
+WORDS = st.sampled_from(["the", "Minister", "said", "“quoted”", "—", "über", "ﬁnal", "(Reuters)", "a", "b", "|", "_"])
 TEXTS = st.one_of(st.text(), st.lists(WORDS, max_size=60).map(" ".join))
 
 
 def datasketch_signature(text: str, *, size: int, num_perm: int = 128, seed: int = 1) -> np.ndarray:
-    """The reference: datasketch fed the shingle strings of our normalized text, one by one."""
-    words = normalize_text(text).split(" ") if normalize_text(text) else []
+    """The reference: datasketch fed the shingle strings of our normalized text's words, one by one."""
+    words = [token for token in normalize_text(text).split(" ") if any(c.isalnum() for c in token)]
     width = min(size, len(words))
     shingles = [" ".join(words[i : i + width]).encode() for i in range(len(words) - width + 1)] if words else []
     minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash)
@@ -72,6 +72,21 @@ def test_empty_document_gets_datasketch_empty_signature() -> None:
 
 def test_short_document_is_one_shingle_of_all_its_words() -> None:
     assert shingle_hashes("Three Short words", size=5).tolist() == [shingle_hash(b"three short words")]
+
+
+def test_a_table_rendered_with_rules_shingles_as_the_same_table_in_plain_text() -> None:
+    ruled = (
+        "Standings after 36 races:\n| Pos. | Driver | Points |\n| 1 | Kyle Busch | 5040 |\n| 2 | Martin Truex | 5035 |"
+    )
+    plain = "Standings after 36 races:\nPos. Driver Points\n1 Kyle Busch 5040\n2 Martin Truex 5035"
+    assert shingle_hashes(ruled).tolist() == shingle_hashes(plain).tolist()
+    assert shingle_hashes("Rain • wind — and _ snow").tolist() == shingle_hashes("rain wind and snow").tolist()
+    # the rules an older index was signed with keep every token, so that index goes on matching
+    assert shingle_hashes(ruled, rules="script1").tolist() != shingle_hashes(plain, rules="script1").tolist()
+    params = DedupParams(shingle_rules="script1")
+    assert shingles(ruled, params)[1].tolist() == shingle_hashes(ruled, rules="script1").tolist()
+    with pytest.raises(ValueError, match="shingle_rules='words9' is unknown; use one of script1, words2"):
+        DedupParams(shingle_rules="words9")
 
 
 def test_shingle_hashes_are_the_hashes_of_each_word_ngram() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from extractors.fingerprint import (
 from storage._clusters import BUCKET_MEMBERS, verify
 from storage.db import writing
 from storage.dedup import (
+    LEGACY_SHINGLE_RULES,
     CanonicalRule,
     StaleIndexError,
     _pending,
@@ -255,7 +257,7 @@ def legacy_database(db: Path, rows: list[ArticleRow]) -> None:
         con.execute("ALTER TABLE signatures DROP COLUMN scheme")
     with writing(db) as con:  # re-sign every article as the old code did: word shingles for all
         for article_id, text in con.execute("SELECT article_id, text FROM articles").fetchall():
-            old = signatures([shingle_hashes(text)])[0]
+            old = signatures([shingle_hashes(text, rules=LEGACY_SHINGLE_RULES)])[0]
             con.execute(
                 "UPDATE signatures SET minhash = ? WHERE article_id = ?", [old.astype("<u4").tobytes(), article_id]
             )
@@ -269,7 +271,43 @@ def test_an_older_word_only_index_is_relabelled_and_keeps_matching(tmp_path: Pat
     assert clusters["http://b.example/w"] == clusters["http://a.example/w"] != clusters["http://x.example/o"]
     with writing(db) as con:
         keys = con.execute("SELECT DISTINCT params, scheme FROM signatures").fetchall()
-    assert keys == [(params_key(PARAMS), "word")]
+    assert keys == [(params_key(replace(PARAMS, shingle_rules=LEGACY_SHINGLE_RULES)), "word")]
+
+
+def standings(rule: str) -> list[str]:
+    """A league table as trafilatura renders one ("| 1 | Kyle Busch | 5040 |"), or as a copy flattened it."""
+    rng = random.Random(7)
+    rows = [
+        [str(n), rng.choice(WORDS).title(), rng.choice(WORDS).title(), str(rng.randint(500, 5000))]
+        for n in range(1, 26)
+    ]
+    lines = [f"| {' | '.join(cells)} |" if rule else " ".join(cells) for cells in rows]
+    return ["Final standings of the harbour league after 36 races, with points:", *lines]
+
+
+def test_an_index_signed_under_older_shingle_rules_keeps_them_until_rebuild_clusters(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db, older = tmp_path / "older.duckdb", replace(PARAMS, shingle_rules="script1")
+    with writing(db) as con:  # a desk of the release before: "|" was a word
+        load_articles(con, "r0", [row("http://a.example/table", standings("|")), row("http://x.example/o", story(40))])
+        assign_clusters(con, "r0", older)
+    clusters = load_and_cluster(
+        db, "r1", [row("http://b.example/flat", standings("")), row("http://c.example/same", standings("|"))]
+    )
+    with writing(db) as con:
+        keys = con.execute("SELECT DISTINCT params FROM signatures").fetchall()
+    assert keys == [(params_key(older),)]  # new articles signed as the index was, so they match it...
+    assert clusters["http://c.example/same"] == clusters["http://a.example/table"]
+    assert clusters["http://b.example/flat"] != clusters["http://a.example/table"]  # ...as that release did
+    assert "signed under shingle rules 'script1'" in caplog.text and "copydesk rebuild-clusters" in caplog.text
+    with writing(db) as con:  # what `copydesk rebuild-clusters` does, in one transaction
+        reset_index(con)
+        assign_clusters(con, "r2", PARAMS)
+        clusters = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
+        keys = con.execute("SELECT DISTINCT params FROM signatures").fetchall()
+    assert keys == [(params_key(PARAMS),)]
+    assert clusters["http://b.example/flat"] == clusters["http://a.example/table"] != clusters["http://x.example/o"]
 
 
 def test_an_older_index_holding_chinese_text_asks_for_rebuild_clusters_which_fixes_it(tmp_path: Path) -> None:

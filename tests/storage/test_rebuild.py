@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import storage.dedup
+from extractors.fingerprint import SHINGLE_RULES_HISTORY, DedupParams
 from storage.db import writing
 from storage.dedup import (
     FLUSH_ARTICLES_ENV,
@@ -59,7 +59,9 @@ def one_shot_rebuild(db: Path, *, chunk_size: int) -> dict[str, list[tuple[objec
     return index_of(db)
 
 
-def chunked_rebuild(db: Path, run_id: str = "chunked", *, stop_after: int | None = None) -> int:
+def chunked_rebuild(
+    db: Path, run_id: str = "chunked", *, stop_after: int | None = None, params: DedupParams = PARAMS
+) -> int:
     """begin_rebuild + continue_rebuild as the flow runs them; returns the number of progress calls."""
     calls: list[int] = []
 
@@ -70,8 +72,8 @@ def chunked_rebuild(db: Path, run_id: str = "chunked", *, stop_after: int | None
             raise Stop
 
     with writing(db) as con:
-        state = begin_rebuild(con, run_id, PARAMS, CanonicalRule())
-    continue_rebuild(db, state, PARAMS, canonical=CanonicalRule(), articles=CHUNK, progress=progress)
+        state = begin_rebuild(con, run_id, params, CanonicalRule())
+    continue_rebuild(db, state, params, canonical=CanonicalRule(), articles=CHUNK, progress=progress)
     return len(calls)
 
 
@@ -146,12 +148,11 @@ def test_a_rerun_with_other_settings_starts_the_rebuild_over(store: tuple[Path, 
 
 
 def test_a_rerun_after_an_upgrade_that_changed_the_shingle_rules_starts_over(
-    store: tuple[Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+    store: tuple[Path, dict[str, int]],
 ) -> None:
     db, _ = store
-    with pytest.raises(Stop):
-        chunked_rebuild(db, "first", stop_after=3)
-    monkeypatch.setattr(storage.dedup, "SHINGLE_RULES", storage.dedup.SHINGLE_RULES + "-next")
+    with pytest.raises(Stop):  # a rebuild by the release before, under its rules
+        chunked_rebuild(db, "first", stop_after=3, params=replace(PARAMS, shingle_rules=SHINGLE_RULES_HISTORY[-2]))
     with writing(db) as con:
         state = begin_rebuild(con, "second", PARAMS, CanonicalRule())
     assert (state.resumed, state.signed) == (False, 0)  # resumed, it would refuse its own signatures forever
