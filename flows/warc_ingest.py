@@ -51,6 +51,7 @@ from flows.runs import ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from flows.warc_input import WarcBatch, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
+from storage.dedup import signing_params
 from storage.load import finish_run, load_errors, start_run
 from storage.pages import WarcProgress, save_progress, warc_progress
 from storage.rows import ErrorRow, LoadResult, RunStatus
@@ -139,7 +140,7 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db, files=len(files))
     report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
-    progress = _begin(settings.db, summary.run_id, paths, files, started)
+    progress, shingle_with = _begin(settings.db, summary.run_id, paths, files, started, dedup_params(settings))
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
     hints = {s.name: s.hints for s in config.sources} if config else {}
@@ -147,13 +148,12 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     ingest = _ingest_distributed if distributed() else _ingest
     writing = _Writing(log, settings, summary, report)
     try:
-        await ingest(writing, files, progress, source_of, hints)
-        params, memory_limit = dedup_params(settings), settings.db_memory_limit
+        await ingest(writing, files, progress, source_of, hints, shingle_with)
         result, report.new_clusters = await dedupe(
             settings.db,
             summary.run_id,
-            params,
-            memory_limit,
+            shingle_with,
+            settings.db_memory_limit,
             canonical_rule(settings),
             shingled=quoted(writing.shingled),
         )
@@ -244,13 +244,13 @@ async def _ingest_distributed(
     progress: dict[str, WarcProgress],
     source_of: Callable[[str], str],
     hints: dict[str, Any],
+    shingle_with: DedupParams,
 ) -> None:
     """Every unfinished file as a chain of Dask tasks, a segment each; each segment's rows written, with its
     file's progress, as it comes back, so a killed ingest resumes after the last segment written."""
     settings = writing.settings
     one_writer = asyncio.Lock()  # segments of several files come back at once; the database takes one at a time
     files_at_once = asyncio.Semaphore(FILES_IN_FLIGHT)
-    shingle_with = dedup_params(settings)
 
     async def ingest_file(path: Path) -> None:
         known = progress.get(str(path))  # an error it stopped at last time is tried again (read_batches)
@@ -282,9 +282,10 @@ async def _ingest_distributed(
 
 
 def _begin(
-    db: str, run_id: str, paths: Sequence[str], files: Sequence[Path], started: datetime
-) -> dict[str, WarcProgress]:
-    """Record the run's start; the stored progress of the files.
+    db: str, run_id: str, paths: Sequence[str], files: Sequence[Path], started: datetime, dedup: DedupParams
+) -> tuple[dict[str, WarcProgress], DedupParams]:
+    """Record the run's start; the stored progress of the files, and the parameters the workers shingle with
+    (those of the stored index: an index signed under older shingle rules keeps them).
 
     Not in the flow's body: on Dask the flow function is pickled by value, with the globals it names, and
     `database_turns` holds a lock.
@@ -292,7 +293,7 @@ def _begin(
     with database_turns.turn(), writing(db) as con:
         params = {"flow": "ingest-warc", "paths": list(paths)}
         start_run(con, run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname())
-        return warc_progress(con, [str(p) for p in files])
+        return warc_progress(con, [str(p) for p in files]), signing_params(con, dedup)
 
 
 async def _ingest(
@@ -301,6 +302,7 @@ async def _ingest(
     progress: dict[str, WarcProgress],
     source_of: Callable[[str], str],
     hints: dict[str, Any],
+    shingle_with: DedupParams,
 ) -> None:
     """Read, extract and write every batch: reading and extraction run ahead, writes go in file order; the
     articles' shingles (made by the workers) are kept in `writing.shingled` for the dedup step."""
@@ -317,7 +319,7 @@ async def _ingest(
     # Every core from the start: files are streamed, so their batches are not counted ahead.
     with ExtractionPool(workers=settings.extract_workers, batches=os.cpu_count() or 1) as pool:
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
-            in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints))))
+            in_flight.append((batch, asyncio.ensure_future(_extracted(pool, settings, batch, hints, shingle_with))))
             if len(in_flight) >= BATCHES_IN_FLIGHT:
                 await _write_next(writing, in_flight)
                 bar.update(_bytes_done(files, in_flight, progress), total, stage="read + extract + load")
@@ -347,11 +349,13 @@ def _bytes_done(
     return done + (written.done_offset if written else 0)
 
 
-async def _extracted(pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any]) -> BatchRows:
+async def _extracted(
+    pool: ExtractionPool, settings: Settings, batch: WarcBatch, hints: dict[str, Any], shingle_with: DedupParams
+) -> BatchRows:
     """A batch's rows; its pages extracted per source, each with its source's hints (CC-NEWS files mix hosts)."""
     groups = [(planned, responses, hints.get(source)) for source, (planned, responses) in by_source(batch).items()]
     executor = pool.executor_for(batch.responses)
-    return await extract_pages(quoted(groups), executor, settings.extract_timeout, dedup_params(settings))
+    return await extract_pages(quoted(groups), executor, settings.extract_timeout, shingle_with)
 
 
 # One task run per batch, whatever the number of sources in it: a task run costs ~50 ms of CPU, a tenth of a

@@ -176,7 +176,7 @@ def assign_clusters(
     """
     if not rebuilding:
         _check_no_rebuild(con)
-    signing = _signing_params(con, params)
+    signing = _checked_params(con, params)
     if signing != params:  # the index keeps older shingle rules: shingles made elsewhere used the newest
         params, shingled = signing, None
     upgrade_runs(con)
@@ -944,28 +944,43 @@ def _check_no_rebuild(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _signing_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> DedupParams:
+def signing_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> DedupParams:
     """`params`, or them under the older shingle rules that the stored index was made with.
 
     An index signed under older rules (SHINGLE_RULES_HISTORY) keeps them, so an upgraded desk goes on matching
     its past without re-signing it; `copydesk rebuild-clusters` re-signs every article under the newest.
-    Signatures made with other parameters are never compared: upgrade them in place if nothing changes, or
-    refuse.
     """
-    stored = {row[0] for row in con.execute("SELECT DISTINCT params FROM signatures").fetchall()}
-    if stored and params_key(params) not in stored:
-        for older in reversed(SHINGLE_RULES_HISTORY[: SHINGLE_RULES_HISTORY.index(params.shingle_rules)]):
-            kept = replace(params, shingle_rules=older)
-            if params_key(kept) in stored or (older == LEGACY_SHINGLE_RULES and legacy_params_key(params) in stored):
-                log.warning(
-                    "The near-duplicate index was signed under shingle rules %r, so new articles are signed the "
-                    "same way to match it. `copydesk rebuild-clusters` re-signs every article under %r (see "
-                    "extractors/fingerprint.py, SHINGLE_RULES_HISTORY, for what that finds)",
-                    older,
-                    params.shingle_rules,
-                )
-                params = kept
-                break
+    return _signing_params(params, _stored_keys(con))
+
+
+def _stored_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT DISTINCT params FROM signatures").fetchall()}
+
+
+def _signing_params(params: DedupParams, stored: set[str]) -> DedupParams:
+    if not stored or params_key(params) in stored:
+        return params
+    for older in reversed(SHINGLE_RULES_HISTORY[: SHINGLE_RULES_HISTORY.index(params.shingle_rules)]):
+        kept = replace(params, shingle_rules=older)
+        if params_key(kept) in stored or (older == LEGACY_SHINGLE_RULES and legacy_params_key(params) in stored):
+            return kept
+    return params
+
+
+def _checked_params(con: duckdb.DuckDBPyConnection, params: DedupParams) -> DedupParams:
+    """signing_params, checked: signatures made with other parameters are never compared. Upgrade them in place
+    if nothing changes, or refuse."""
+    stored = _stored_keys(con)
+    signing = _signing_params(params, stored)
+    if signing.shingle_rules != SHINGLE_RULES_HISTORY[-1]:
+        log.warning(
+            "The near-duplicate index was signed under shingle rules %r, so new articles are signed the same way "
+            "to match it. `copydesk rebuild-clusters` re-signs every article under %r (see "
+            "extractors/fingerprint.py, SHINGLE_RULES_HISTORY, for what that finds)",
+            signing.shingle_rules,
+            SHINGLE_RULES_HISTORY[-1],
+        )
+    params = signing
     key = params_key(params)
     others = sorted(stored - {key})
     if others == [legacy_params_key(params)]:

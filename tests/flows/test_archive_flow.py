@@ -13,7 +13,7 @@ import hashlib
 import io
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,19 @@ import duckdb
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from extractors.fingerprint import DedupParams
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
 from storage.archive import read_response
 from storage.db import writing
+from storage.dedup import assign_clusters, params_key, signing_params
 from storage.load import load_articles, start_run
 from storage.rows import ArticleRow
 
 EXPECTED = load_expected()
+PARAMS = DedupParams()
+OLD_STORY = " ".join(f"Stored story sentence {n} about the harbour ferry timetable and its budget." for n in range(40))
 # Small enough that the first crawl's ~50 KB of pages fill several files.
 FILE_BYTES = 20_000
 ROWS = "SELECT url, article_id, cluster_id, content_hash, title, text, updated_at, last_run_id FROM articles"
@@ -280,6 +284,41 @@ def test_the_archive_alone_rebuilds_the_articles_and_clusters_in_a_new_file(
     # As the crawls stored them (`before`: the fixture's reextract with a hint changed some afterwards).
     assert {r[0]: (r[4], r[5], r[3]) for r in archived.before.values()} == {r[0]: r[1:4] for r in got}
     assert partition({r[0]: r[2] for r in archived.before.values()}) == partition({r[0]: r[4] for r in got})
+
+
+def test_ingest_into_a_database_signed_under_older_shingle_rules_signs_as_that_index_was(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A desk upgraded past a change of shingle rules ingests WARC files under the rules its index was signed with."""
+    db, sources, older = (
+        tmp_path / "older.duckdb",
+        archived.db.parent / "sources.toml",
+        replace(PARAMS, shingle_rules="script1"),
+    )
+    with writing(db) as con:
+        start_run(con, "r0", started_at=datetime.now(UTC), params={})
+        load_articles(
+            con,
+            "r0",
+            [
+                ArticleRow(
+                    url="http://old.example/a",
+                    source="old",
+                    text=OLD_STORY,
+                    content_hash="a",
+                    fetched_at=datetime.now(UTC),
+                )
+            ],
+        )
+        assign_clusters(con, "r0", older)
+        assert signing_params(con, PARAMS) == older
+    assert main(["ingest-warc", str(archived.archive), "--db", str(db), "--sources", str(sources)]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(db), read_only=True) as con:
+        keys = con.execute("SELECT DISTINCT params FROM signatures").fetchall()
+        got = dict(con.execute("SELECT url, cluster_id FROM articles WHERE url <> 'http://old.example/a'").fetchall())
+    assert keys == [(params_key(older),)]
+    assert partition({r[0]: r[2] for r in archived.before.values()}) == partition(got)
 
 
 def partition(cluster_of: dict[str, Any]) -> set[frozenset[str]]:

@@ -34,6 +34,7 @@ from storage.dedup import (
     legacy_params_key,
     params_key,
     reset_index,
+    signing_params,
 )
 from storage.load import load_articles
 from storage.rows import ArticleRow
@@ -292,6 +293,7 @@ def test_an_index_signed_under_older_shingle_rules_keeps_them_until_rebuild_clus
     with writing(db) as con:  # a desk of the release before: "|" was a word
         load_articles(con, "r0", [row("http://a.example/table", standings("|")), row("http://x.example/o", story(40))])
         assign_clusters(con, "r0", older)
+        assert signing_params(con, PARAMS) == older  # what ingest-warc's extraction workers shingle with
     clusters = load_and_cluster(
         db, "r1", [row("http://b.example/flat", standings("")), row("http://c.example/same", standings("|"))]
     )
