@@ -68,11 +68,25 @@ def mark_story_container(tree: HtmlElement, container: HtmlElement | None = None
         return False
     if (container if container is not None else trafilatura_container(tree)) is not None:
         return False  # (an element with no children is falsy: compared with None)
-    best, _ = densest_container(tree)
-    if best is None or best.tag in ("body", "html"):
+    best, paras = densest_container(tree)
+    if best is None or best.tag in ("body", "html") or not _holds_most(best, paras):
         return False
     best.tag = "article"
     return True
+
+
+def _holds_most(box: HtmlElement, paras: list[tuple[HtmlElement, str]]) -> bool:
+    """Whether `box` holds at least half of the scored paragraph text (densest_container's `paras`).
+
+    Where tags are left unclosed, libxml2 nests each later block in the one before, so the densest container
+    is a box deep in the story that holds only some of it (newsroom's malformed-HTML page: 43 % of the
+    paragraph text). Marked, it would hide the rest from trafilatura (2.1 of 20 kB kept); unmarked, trafilatura
+    reads the whole page, as it does without our marking. Of 744 well-formed pages of Readability, ScrapingHub
+    and two newsroom worlds that were marked, every article page's box held 82 % or more.
+    """
+    sizes = [(block, len(" ".join(text.split()))) for block, text in paras]
+    inside = sum(size for block, size in sizes if block is box or box in block.iterancestors())
+    return inside >= sum(size for _, size in sizes) / 2
 
 
 def split_story(

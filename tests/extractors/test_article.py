@@ -289,6 +289,23 @@ def test_a_story_split_around_an_ad_row_is_extracted_whole() -> None:
     assert text.split("\n\n") == first + second
 
 
+def test_a_story_whose_boxes_are_left_unclosed_is_extracted_whole() -> None:
+    # libxml2 nests each unclosed box in the one before, so the densest box is the sixth, holding only its own
+    # paragraph and the last three (49 % of the text); marked as the story's container, it hid the first five.
+    opening = [f"{PARAS[k % 3]} {PARAS[(k + 1) % 3]} Hearing {k + 1} of the inquiry ended at noon." for k in range(6)]
+    closing = [
+        f"{p} The board will publish its plans for stage {k} by the end of the month." for k, p in enumerate(opening)
+    ]
+    story = "".join(f"<div class='c4e1'>{p}\n" for p in opening + closing[:3])
+    page = (
+        "<html><head><title>Harbour board votes to rebuild the pier</title></head><body>"
+        f"<div class='a7'>{SECTION_NAV}</div><div class='b3'><h1>Harbour board votes to rebuild the pier</h1>{story}"
+        "</body></html>"
+    )
+    text = extract_article(page, url="https://example.com/news/pier-hearings").text
+    assert [line for line in text.splitlines() if line] == opening + closing[:3]
+
+
 # Paragraphs of a real story's length (over 120 characters): several of them mark the story's container.
 SWALLOWED = [
     f"{p[:-1]}, according to the minutes of the meeting published by the harbour board on its website on Tuesday."
