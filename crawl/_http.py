@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -137,20 +138,61 @@ def field_value(value: str | None) -> str | None:
     return value
 
 
+# Compressed codings copydesk does not decode: httpx (without the optional brotli and zstandard packages) decodes
+# gzip and deflate, the ones copydesk's Accept-Encoding asks for, and passes any other coding through as it came,
+# so a server answering "br" anyway would hand the extractor compressed bytes as HTML. A coding that names no
+# compression ("utf-8", "none": misconfigured servers) is passed through as browsers do, the body being plain.
+_UNDECODED = frozenset("br zstd compress x-compress dcb dcz aes128gcm exi pack200-gzip bzip2 x-bzip2 lzma xz".split())
+# RFC 9110 8.4.1.3: a recipient SHOULD treat "x-gzip" as "gzip"; httpx does not, so it is decoded here.
+_X_GZIP = "x-gzip"
+
+
 async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length)."""
     declared = _content_length(response)
     if declared is not None and declared > max_bytes:
         message = f"body of {declared:,} bytes exceeds max_bytes={max_bytes:,}"
         raise FetchFailure("skipped", message, reason="size", status=response.status_code)
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",") if c.strip()]
+    if codings == [_X_GZIP]:
+        return await _read_x_gzip(response, max_bytes)
+    if any(c in _UNDECODED or c == _X_GZIP for c in codings):
+        message = (
+            f"Content-Encoding {response.headers['content-encoding']!r}: copydesk decodes gzip and deflate only "
+            "(and asks for those)"
+        )
+        raise FetchFailure("failed", message, reason="decoding", status=response.status_code)
     chunks, total = [], 0
     async for chunk in response.aiter_bytes():
         total += len(chunk)
         if total > max_bytes:
-            message = f"body exceeds max_bytes={max_bytes:,}"
-            raise FetchFailure("skipped", message, reason="size", status=response.status_code)
+            raise _too_big(response, max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _read_x_gzip(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body of an "x-gzip" answer, gunzipped as it streams and never past max_bytes (a gzip bomb stops)."""
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    chunks, total = [], 0
+    try:
+        async for raw in response.aiter_raw():
+            chunk = inflate.decompress(raw, max_bytes + 1 - total)
+            total += len(chunk)
+            if total > max_bytes or inflate.unconsumed_tail:
+                raise _too_big(response, max_bytes)
+            chunks.append(chunk)
+        tail = inflate.flush()
+    except zlib.error as exc:
+        message = f"DecodingError: Content-Encoding 'x-gzip' (gzip): {exc}"
+        raise FetchFailure("failed", message, reason="decoding", status=response.status_code) from None
+    if total + len(tail) > max_bytes:
+        raise _too_big(response, max_bytes)
+    return b"".join([*chunks, tail])
+
+
+def _too_big(response: httpx.Response, max_bytes: int) -> FetchFailure:
+    return FetchFailure("skipped", f"body exceeds max_bytes={max_bytes:,}", reason="size", status=response.status_code)
 
 
 def _content_length(response: httpx.Response) -> int | None:

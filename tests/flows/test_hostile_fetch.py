@@ -140,6 +140,30 @@ HOSTILE = {
         "timeout",
         "total_timeout=1.5 s",
     ),
+    "Content-Encoding br, not asked for": (
+        raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Encoding: br", body=b"\x8b\x02\x80<p>x</p>\x03"),
+        "failed",
+        "decoding",
+        "Content-Encoding 'br': copydesk decodes gzip and deflate only",
+    ),
+    "Content-Encoding gzip, zstd": (
+        raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Encoding: gzip, zstd", body=b"(\xb5/\xfd"),
+        "failed",
+        "decoding",
+        "Content-Encoding 'gzip, zstd'",
+    ),
+    "x-gzip bomb": (
+        lambda r: (200, {"Content-Type": "text/html", "Content-Encoding": "x-gzip"}, GZIP_BOMB),
+        "skipped",
+        "size",
+        "body exceeds max_bytes=100,000",
+    ),
+    "corrupt x-gzip": (
+        raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Encoding: x-gzip", body=b"\x1f\x8bgarbage"),
+        "failed",
+        "decoding",
+        "Content-Encoding 'x-gzip' (gzip)",
+    ),
     "corrupt gzip": (
         raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Encoding: gzip", body=b"\x1f\x8bgarbage"),
         "failed",
@@ -155,6 +179,24 @@ def test_a_hostile_answer_is_that_urls_outcome_and_reason(case: str, healthy: Si
     with serve({"/x": route}) as site:
         (result,), _ = fetch_beside([site.base + "/x"], healthy)
     assert_recorded(result, outcome, reason, message)
+
+
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("x-gzip", gzip.compress(ARTICLE.encode())),
+        ("X-GZIP", gzip.compress(ARTICLE.encode())),
+        ("utf-8", ARTICLE.encode()),
+    ],
+)
+def test_x_gzip_is_gzip_and_a_coding_that_names_no_compression_leaves_the_body_as_it_came(
+    coding: str, body: bytes, healthy: Site
+) -> None:
+    # RFC 9110 8.4.1.3 (x-gzip is gzip; httpx leaves it undecoded); "utf-8" is a misconfigured server's plain body.
+    route = raw("HTTP/1.1 200 OK", "Content-Type: text/html", f"Content-Encoding: {coding}", body=body)
+    with serve({"/x": route}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert (result.outcome, result.body) == ("ok", ARTICLE.encode())
 
 
 def test_too_many_redirects_end_with_a_row_for_the_url_not_followed(healthy: Site) -> None:
