@@ -281,7 +281,7 @@ def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = Non
         source_names=args.source_names,
         refetch_window_hours=args.refetch_window_hours,
     )
-    print_summary(summary)
+    print_summary(summary, command="backfill" if flow is not None else "run")
     return 0
 
 
@@ -498,7 +498,7 @@ def _progress_bars() -> Iterator[None]:
             yield
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
     rows = [
         ("sources", summary["sources"]),
         ("URLs discovered", summary["discovered"]),
@@ -513,7 +513,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         ("run id", summary["run_id"]),
     ]
     width = max(len(k) for k, _ in rows)
-    print("\ncopydesk run summary")
+    print(f"\ncopydesk {command} summary")
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
 

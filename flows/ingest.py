@@ -187,8 +187,8 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
             running_runs(con, other_than=run_id), host=host, pid=pid, now=started, alive=pid_alive
         )
         mark_abandoned(con, abandoned, finished_at=started)
-        params = {"sources": sources, **settings.as_keys()}
-        start_run(con, run_id, started_at=started, params=params, pid=pid, hostname=host)
+        params = {"sources": sources, "source_names": [s.name for s in selected], **settings.as_keys()}
+        start_run(con, run_id, flow=flow_name, started_at=started, params=params, pid=pid, hostname=host)
         left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
         memory = listings(con, selected, archived_only=settings.archive and settings.archive_listings)
     for old, reason in abandoned.items():

@@ -5,7 +5,7 @@ its WARC file and extracted as the crawl would (same source hints, same listing 
 the extraction worker processes. Only the rows whose extracted fields differ are written (storage.load.
 reload_articles); those whose text changed lose their signature, and the dedup step signs and clusters them
 again, as after a crawl that found them changed. Run right after a crawl, it changes nothing. Recorded in
-`runs` like a crawl (params say flow = reextract); each batch is one transaction.
+`runs` like a crawl (flow = reextract); each batch is one transaction.
 """
 
 from __future__ import annotations
@@ -144,7 +144,6 @@ async def reextract(
     hints = {s.name: s.hints for s in config.sources} if config else {}
     summary = ReextractSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db)
     params = {
-        "flow": "reextract",
         "sources": sources,
         "source_names": source_names,
         "since": since,
@@ -153,7 +152,13 @@ async def reextract(
     started = utcnow()
     with database_turns.turn(), writing(settings.db) as con:
         start_run(
-            con, summary.run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname()
+            con,
+            summary.run_id,
+            flow="reextract",
+            started_at=started,
+            params=params,
+            pid=os.getpid(),
+            hostname=socket.gethostname(),
         )
         pages = archived_pages(con, sources=source_names or (), since=since, url_like=url_like)
     summary.pages = len(pages)

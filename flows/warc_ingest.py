@@ -291,8 +291,16 @@ def _begin(
     `database_turns` holds a lock.
     """
     with database_turns.turn(), writing(db) as con:
-        params = {"flow": "ingest-warc", "paths": list(paths)}
-        start_run(con, run_id, started_at=started, params=params, pid=os.getpid(), hostname=socket.gethostname())
+        params = {"paths": list(paths)}
+        start_run(
+            con,
+            run_id,
+            flow="ingest-warc",
+            started_at=started,
+            params=params,
+            pid=os.getpid(),
+            hostname=socket.gethostname(),
+        )
         return warc_progress(con, [str(p) for p in files]), signing_params(con, dedup)
 
 

@@ -129,17 +129,20 @@ def start_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     *,
+    flow: str,
     started_at: datetime,
     params: Mapping[str, Any],
     pid: int | None = None,
     hostname: str | None = None,
 ) -> None:
-    """Record that a run began (idempotent: a retried flow run keeps its first start time)."""
+    """Record that a run of `flow` (ingest, backfill, ingest-warc, reextract) began (idempotent: a retried flow
+    run keeps its first start time)."""
     con.execute(
-        "INSERT INTO runs (run_id, started_at, status, params, pid, hostname) VALUES (?, ?, 'running', ?, ?, ?) "
+        "INSERT INTO runs (run_id, flow, started_at, status, params, pid, hostname) "
+        "VALUES (?, ?, ?, 'running', ?, ?, ?) "
         "ON CONFLICT (run_id) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL, "
         "pid = excluded.pid, hostname = excluded.hostname",
-        [run_id, started_at, json.dumps(params, default=str), pid, hostname],
+        [run_id, flow, started_at, json.dumps(params, default=str), pid, hostname],
     )
 
 

@@ -5,7 +5,7 @@ CREATE SEQUENCE IF NOT EXISTS article_ids START 1;
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id       VARCHAR PRIMARY KEY,
-    flow         VARCHAR NOT NULL DEFAULT 'ingest',
+    flow         VARCHAR NOT NULL DEFAULT 'ingest',  -- ingest (copydesk run) | backfill | ingest-warc | reextract
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
     status       VARCHAR NOT NULL,           -- running | completed | failed | interrupted | abandoned
@@ -29,6 +29,8 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS skipped INTEGER;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS hostname VARCHAR;
+-- Before 2026-12-05 every run was recorded as flow 'ingest'; ingest-warc and reextract runs named theirs in params.
+UPDATE runs SET flow = params->>'flow' WHERE flow = 'ingest' AND params->>'flow' IN ('ingest-warc', 'reextract');
 
 -- One row per canonical article URL.
 CREATE TABLE IF NOT EXISTS articles (

@@ -144,7 +144,7 @@ def test_the_files_roll_at_their_size_and_read_back_whole_with_warcio(archived: 
 def test_reextract_right_after_a_crawl_changes_nothing(archived: Archived) -> None:
     assert f"{len(EXPECTED['articles'])} archived pages, 0 rows changed" in archived.plain
     assert archived.after_plain == archived.before  # every row as it was: text, cluster ids, updated_at
-    statuses = archived.query("SELECT status FROM runs WHERE params->>'flow' = 'reextract'")
+    statuses = archived.query("SELECT status FROM runs WHERE flow = 'reextract'")
     assert len(statuses) >= 2 and set(statuses) == {("completed",)}
 
 
@@ -200,7 +200,7 @@ def test_a_corrupt_archived_record_is_an_error_row_and_the_other_pages_are_reext
     with duckdb.connect(str(db), read_only=True) as con:
         errors = con.execute(
             "SELECT e.url, e.error_type, e.message FROM errors e JOIN runs r USING (run_id) "
-            "WHERE r.params->>'flow' = 'reextract' AND r.started_at = (SELECT max(started_at) FROM runs)"
+            "WHERE r.flow = 'reextract' AND r.started_at = (SELECT max(started_at) FROM runs)"
         ).fetchall()
     assert [(u, t) for u, t, _ in errors] == [(url, "ArchiveError")]
     assert warc_file in errors[0][2]
@@ -215,7 +215,7 @@ def test_reextract_leaves_an_article_whose_text_a_later_run_fetched(
     later = datetime.now(UTC) + timedelta(days=1)
     with writing(db) as con:  # a later run, archive off, fetched a new version of one article
         ((url, source),) = con.execute("SELECT url, source FROM articles ORDER BY url LIMIT 1").fetchall()
-        start_run(con, "later", started_at=later, params={"flow": "run"})
+        start_run(con, "later", flow="ingest", started_at=later, params={})
         newer = ArticleRow(url=url, source=source, text="The newer text.", content_hash="newer", fetched_at=later)
         assert load_articles(con, "later", [newer]).updated == 1
     out = reextract_cli(capsys, "--db", str(db))
@@ -296,7 +296,7 @@ def test_ingest_into_a_database_signed_under_older_shingle_rules_signs_as_that_i
         replace(PARAMS, shingle_rules="script1"),
     )
     with writing(db) as con:
-        start_run(con, "r0", started_at=datetime.now(UTC), params={})
+        start_run(con, "r0", flow="ingest", started_at=datetime.now(UTC), params={})
         load_articles(
             con,
             "r0",

@@ -5,6 +5,7 @@ processes) keeps this quick."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,6 +98,16 @@ def test_backfill_rechecks_a_source_and_publishes_its_own_artifacts(runs: Runs) 
     assert runs.backfill["unchanged"] == harbourtimes["stored"] > 0
     keys = {a.key for a in asyncio.run(read_artifacts(runs.backfill["run_id"]))}
     assert keys == {"backfill-summary", "backfill-clusters", "backfill-errors", "backfill-progress"}
+
+
+def test_runs_say_which_flow_ran_them_and_on_which_sources(runs: Runs) -> None:
+    with duckdb.connect(runs.default["db"], read_only=True) as con:
+        rows = con.execute("SELECT run_id, flow, params->'source_names' FROM runs ORDER BY started_at").fetchall()
+    assert [(flow, sorted(json.loads(names))) for _, flow, names in rows] == [
+        ("ingest", sorted(runs.default["per_source"])),
+        ("backfill", ["harbourtimes"]),
+    ]
+    assert [run_id for run_id, _, _ in rows] == [runs.default["run_id"], runs.backfill["run_id"]]
 
 
 def test_rebuild_clusters_signs_everything_again_and_finds_the_same_clusters(

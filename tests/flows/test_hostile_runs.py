@@ -276,9 +276,11 @@ def test_runs_left_running_by_a_dead_process_are_marked_abandoned(
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait(timeout=30)
     with writing(db) as con:
-        start_run(con, "dead", started_at=now, params={}, pid=ended.pid, hostname=host)
-        start_run(con, "alive", started_at=now, params={}, pid=os.getppid(), hostname=host)
-        start_run(con, "elsewhere", started_at=now - timedelta(days=2), params={}, pid=1, hostname="desk2")
+        start_run(con, "dead", flow="ingest", started_at=now, params={}, pid=ended.pid, hostname=host)
+        start_run(con, "alive", flow="ingest", started_at=now, params={}, pid=os.getppid(), hostname=host)
+        start_run(
+            con, "elsewhere", flow="ingest", started_at=now - timedelta(days=2), params={}, pid=1, hostname="desk2"
+        )
     asyncio.run(ingest(sources_file(tmp_path, newsroom("site").source()), db=str(db), allow_private=True))
     runs = dict(query(db, "SELECT run_id, status FROM runs WHERE run_id IN ('dead', 'alive', 'elsewhere')"))
     assert runs == {"dead": "abandoned", "alive": "running", "elsewhere": "abandoned"}

@@ -114,7 +114,9 @@ def test_records_other_than_html_pages_are_skipped_and_counted_by_reason(ingeste
     assert json.loads(skipped) == {"http_status": 1, "type": 3, "request": 11, "warcinfo": 1}
     assert query(ingested.ingested, "SELECT records, pages FROM warc_files WHERE path LIKE '%00001%'") == [(23, 7)]
     # The run counts skipped pages (responses), not the records that never were pages.
-    assert query(ingested.ingested, "SELECT skipped FROM runs ORDER BY started_at LIMIT 1") == [(4,)]
+    assert query(ingested.ingested, "SELECT flow, skipped FROM runs ORDER BY started_at LIMIT 1") == [
+        ("ingest-warc", 4)
+    ]
 
 
 def test_a_second_ingest_of_the_same_files_reads_nothing(ingested: Ingested) -> None:

@@ -3,6 +3,7 @@ disk becomes a clear error that loses nothing already committed. Every process h
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import storage.db
 from storage.db import DatabaseCorruptError, DatabaseUnwritableError, connect, lock_holder, writing
 
 ROWS_PER_BATCH = 500
@@ -189,6 +191,22 @@ def test_a_file_from_before_the_reason_columns_gets_them_with_null_for_old_rows(
     with writing(path) as con:
         assert con.execute("SELECT reason FROM fetches").fetchall() == [(None,)]
         assert con.execute("SELECT reason FROM seen_urls").fetchall() == []
+
+
+def test_runs_recorded_before_the_flow_column_was_written_get_their_flow_from_params(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with writing(path) as con:  # as copydesk wrote them before: the column's default, the flow in params
+        for run_id, params in (("r1", {}), ("r2", {"flow": "reextract"}), ("r3", {"flow": "ingest-warc"})):
+            con.execute(
+                "INSERT INTO runs (run_id, started_at, status, params) VALUES (?, now(), 'completed', ?)",
+                [run_id, json.dumps(params)],
+            )
+    monkeypatch.setattr(storage.db, "_applied_fingerprint", None)  # a new process: its first connect applies DDL
+    with writing(path) as con:
+        flows = con.execute("SELECT run_id, flow FROM runs ORDER BY run_id").fetchall()
+    assert flows == [("r1", "ingest"), ("r2", "reextract"), ("r3", "ingest-warc")]
 
 
 @pytest.fixture

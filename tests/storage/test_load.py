@@ -180,8 +180,8 @@ def test_a_locked_file_gives_a_clear_message_naming_the_holder(tmp_path: Path) -
 def test_a_run_row_records_its_process_and_how_it_ended(tmp_path: Path) -> None:
     db = tmp_path / "c.duckdb"
     with writing(db) as con:
-        start_run(con, "r1", started_at=NOW, params={}, pid=41, hostname="desk1")
-        start_run(con, "r2", started_at=NOW, params={}, pid=42, hostname="desk1")
+        start_run(con, "r1", flow="ingest", started_at=NOW, params={}, pid=41, hostname="desk1")
+        start_run(con, "r2", flow="ingest", started_at=NOW, params={}, pid=42, hostname="desk1")
         assert running_runs(con, other_than="r2") == [RunningRun("r1", NOW, 41, "desk1")]
         finish_run(con, "r1", finished_at=NOW, status="failed", counts={"errors": 3}, error="RuntimeError: x")
         mark_abandoned(con, {"r2": "abandoned: its process is gone"}, finished_at=NOW)
@@ -191,14 +191,14 @@ def test_a_run_row_records_its_process_and_how_it_ended(tmp_path: Path) -> None:
 
 def test_a_run_status_outside_the_known_ones_is_refused(tmp_path: Path) -> None:
     with writing(tmp_path / "c.duckdb") as con:
-        start_run(con, "r1", started_at=NOW, params={})
+        start_run(con, "r1", flow="ingest", started_at=NOW, params={})
         with pytest.raises(ValueError, match="run status 'done' is unknown"):
             finish_run(con, "r1", finished_at=NOW, status="done", counts={})  # type: ignore[arg-type]
 
 
 def test_a_run_that_finished_is_not_marked_abandoned(tmp_path: Path) -> None:
     with writing(tmp_path / "c.duckdb") as con:
-        start_run(con, "r1", started_at=NOW, params={})
+        start_run(con, "r1", flow="ingest", started_at=NOW, params={})
         finish_run(con, "r1", finished_at=NOW, status="completed", counts={})
         mark_abandoned(con, {"r1": "abandoned: late"}, finished_at=NOW)
         assert con.execute("SELECT status, error FROM runs").fetchall() == [("completed", None)]
