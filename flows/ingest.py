@@ -33,7 +33,17 @@ from flows.pipeline import Crawl, CrawlResult, Listing, database_turns, listings
 from flows.pipeline import progress_hook as progress_hook  # the CLI's progress bars hook in here
 from flows.publish import count_new_clusters, publish_run
 from flows.report import RunSummary
-from flows.runs import NoSourceReachedError, abandoned_runs, ending, pid_alive, stop_on_signals, unreached_message
+from flows.runs import (
+    CrawlInProgressError,
+    NoSourceReachedError,
+    abandoned_runs,
+    crawl_in_progress,
+    crawl_in_progress_message,
+    ending,
+    pid_alive,
+    stop_on_signals,
+    unreached_message,
+)
 from flows.steps import utcnow
 from storage.archive import WarcArchive
 from storage.db import writing
@@ -183,16 +193,22 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     started = utcnow()
     host, pid = socket.gethostname(), os.getpid()
     with database_turns.turn(), writing(settings.db) as con:
-        abandoned = abandoned_runs(
-            running_runs(con, other_than=run_id), host=host, pid=pid, now=started, alive=pid_alive
-        )
+        running = running_runs(con, other_than=run_id)
+        abandoned = abandoned_runs(running, host=host, pid=pid, now=started, alive=pid_alive)
         mark_abandoned(con, abandoned, finished_at=started)
         params = {"sources": sources, "source_names": [s.name for s in selected], **settings.as_keys()}
         start_run(con, run_id, flow=flow_name, started_at=started, params=params, pid=pid, hostname=host)
-        left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
-        memory = listings(con, selected, archived_only=settings.archive and settings.archive_listings)
+        busy = crawl_in_progress(running, abandoned, host=host, pid=pid)
+        if busy is not None:  # recorded, so `runs` says why this hour's run did nothing
+            refusal = crawl_in_progress_message(settings.db, busy)
+            finish_run(con, run_id, finished_at=utcnow(), status="failed", counts={}, error=refusal)
+        else:
+            left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
+            memory = listings(con, selected, archived_only=settings.archive and settings.archive_listings)
     for old, reason in abandoned.items():
         log.warning("Run %s marked %s", old, reason)
+    if busy is not None:
+        raise CrawlInProgressError(refusal)
     task = asyncio.current_task()
     assert task is not None  # a coroutine of the flow's event loop
     with stop_on_signals(task) as stop:

@@ -27,8 +27,16 @@ STALE_AFTER = timedelta(hours=24)
 MAX_NAMED_SOURCES = 5
 
 
+# Flows that fetch from the sources' sites: two at once on one database would fetch every page twice.
+CRAWL_FLOWS = frozenset({"ingest", "backfill"})
+
+
 class NoSourceReachedError(RuntimeError):
     """Not one source of the run could be reached, so the run did nothing."""
+
+
+class CrawlInProgressError(RuntimeError):
+    """Another crawl of the same database is still going, so this one did nothing."""
 
 
 @dataclass(slots=True)
@@ -141,6 +149,30 @@ def abandoned_runs(
             where = f"pid {run.pid} on {run.hostname}" if run.hostname else "an unrecorded process"
             reasons[run.run_id] = f"abandoned: still marked running {now - run.started_at} after it started ({where})"
     return reasons
+
+
+def crawl_in_progress(
+    running: Sequence[RunningRun], abandoned: Mapping[str, str], *, host: str, pid: int
+) -> RunningRun | None:
+    """The first crawl of another process still running: not judged abandoned (see abandoned_runs)."""
+    return next(
+        (
+            run
+            for run in running
+            if run.flow in CRAWL_FLOWS and run.run_id not in abandoned and not (run.pid == pid and run.hostname == host)
+        ),
+        None,
+    )
+
+
+def crawl_in_progress_message(db: str, run: RunningRun) -> str:
+    where = f"pid {run.pid} on {run.hostname}" if run.hostname else "an unrecorded process"
+    return (
+        f"{db}: another crawl is still running on this database (run {run.run_id}, {run.flow}, started "
+        f"{run.started_at:%Y-%m-%d %H:%M:%S %Z}, {where}), so this run fetched nothing: two crawls at once "
+        "would fetch every page twice and double each site's request rate. Let it finish, or stop it "
+        "(a run whose process is gone is marked abandoned by the next one)"
+    )
 
 
 # /proc gives a process's start to the clock tick, but the boot time it counts from only to the second.

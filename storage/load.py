@@ -123,6 +123,7 @@ class RunningRun:
     started_at: datetime
     pid: int | None
     hostname: str | None
+    flow: str = "ingest"
 
 
 def start_run(
@@ -171,7 +172,7 @@ def finish_run(
 def running_runs(con: duckdb.DuckDBPyConnection, *, other_than: str) -> list[RunningRun]:
     """Runs other than `other_than` whose row still says running: going on elsewhere, or dead."""
     rows = con.execute(
-        "SELECT run_id, started_at, pid, hostname FROM runs WHERE status = 'running' AND run_id <> ? "
+        "SELECT run_id, started_at, pid, hostname, flow FROM runs WHERE status = 'running' AND run_id <> ? "
         "ORDER BY started_at",
         [other_than],
     ).fetchall()

@@ -29,6 +29,7 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest
+from flows.runs import CrawlInProgressError
 from storage.db import writing
 from storage.load import start_run
 from tests.loopback import Request, Route, Site, html, page, serve
@@ -277,7 +278,8 @@ def test_runs_left_running_by_a_dead_process_are_marked_abandoned(
     ended.wait(timeout=30)
     with writing(db) as con:
         start_run(con, "dead", flow="ingest", started_at=now, params={}, pid=ended.pid, hostname=host)
-        start_run(con, "alive", flow="ingest", started_at=now, params={}, pid=os.getppid(), hostname=host)
+        # A live ingest of WARC files fetches nothing from the sites, so it does not hold the crawl back.
+        start_run(con, "alive", flow="ingest-warc", started_at=now, params={}, pid=os.getppid(), hostname=host)
         start_run(
             con, "elsewhere", flow="ingest", started_at=now - timedelta(days=2), params={}, pid=1, hostname="desk2"
         )
@@ -286,6 +288,23 @@ def test_runs_left_running_by_a_dead_process_are_marked_abandoned(
     assert runs == {"dead": "abandoned", "alive": "running", "elsewhere": "abandoned"}
     ((error,),) = query(db, "SELECT error FROM runs WHERE run_id = 'dead'")
     assert f"pid {ended.pid} on {host}" in error
+    assert query(db, "SELECT count(*) FROM articles") == [(3,)]
+
+
+def test_a_crawl_is_refused_while_another_crawl_of_the_database_is_running(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    db, host, now = tmp_path / "news.duckdb", socket.gethostname(), datetime.now(UTC)
+    with writing(db) as con:  # this test's parent process stands for the hourly run still going
+        start_run(con, "going", flow="backfill", started_at=now, params={}, pid=os.getppid(), hostname=host)
+    site = newsroom("site")
+    with pytest.raises(CrawlInProgressError, match=r"another crawl is still running .*\(run going, backfill"):
+        asyncio.run(ingest(sources_file(tmp_path, site.source()), db=str(db), allow_private=True))
+    assert site.site.log == [], "a refused run fetches nothing"
+    rows = query(db, "SELECT run_id, flow, status, error FROM runs ORDER BY started_at")
+    assert [row[:3] for row in rows] == [("going", "backfill", "running"), (rows[1][0], "ingest", "failed")]
+    assert f"pid {os.getppid()} on {host}" in rows[1][3] and "fetched nothing" in rows[1][3]
+    assert query(db, "SELECT count(*) FROM articles") == [(0,)]
 
 
 def _copydesk() -> list[str]:
@@ -342,3 +361,4 @@ def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
 
     state = asyncio.run(flow_state())
     assert state.is_crashed() or state.is_cancelled()
+
