@@ -55,13 +55,59 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+class _OutlivedStream:
+    """A standard stream that a job outlives: once its reader is gone (`copydesk run | head`), what is written
+    goes nowhere instead of raising BrokenPipeError. Rich (Prefect's log handler, our progress bars) answers a
+    broken pipe with SystemExit(1), which stopped the crawl mid-way, with nothing said and its rows half-loaded.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream, self._gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self._gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _outliving_readers(job: bool) -> Iterator[None]:
+    """For the commands that write the database (`job`), standard streams whose reader may go away early."""
+    if not job:
+        yield
+        return
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _OutlivedStream(sys.stdout), _OutlivedStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = streams
+        for stream in streams:  # Python flushes them again at exit: into a closed pipe, it would say so
+            if stream is not None and _reader_gone(stream):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `copydesk` console script."""
     args = _parser().parse_args(argv)
     _offline_prefect_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs every request at INFO
     try:
-        return int(args.command(args) or 0)
+        with _outliving_readers(args.job):
+            return int(args.command(args) or 0)
     except KeyboardInterrupt:
         print("copydesk: interrupted by SIGINT", file=sys.stderr)
         return 128 + signal.SIGINT
@@ -69,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"copydesk: interrupted by {stop}", file=sys.stderr)
         return 128 + stop.signum
     except Exception as exc:
-        if isinstance(exc, BrokenPipeError) and _reader_gone():
+        if isinstance(exc, BrokenPipeError) and _reader_gone(sys.stdout):
             # `copydesk stats | head`: the reader has what it wanted, which is not an error. Python flushes
             # stdout again at exit, into the same closed pipe: what is left goes nowhere.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -80,11 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _reader_gone() -> bool:
-    """Whether standard output is a pipe whose reader has closed it (not some other connection's broken pipe)."""
+def _reader_gone(stream: Any) -> bool:
+    """Whether `stream` is a pipe whose reader has closed it (not some other connection's broken pipe)."""
     try:
         poller = select.poll()
-        poller.register(sys.stdout.fileno(), 0)  # POLLERR is reported whatever is asked for
+        poller.register(stream.fileno(), 0)  # POLLERR is reported whatever is asked for
         return any(events & select.POLLERR for _, events in poller.poll(0))
     except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout replaced by a non-file
         return False
@@ -101,6 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="copydesk", description="Ingest news sites, strip boilerplate, cluster wire copies, load DuckDB."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.set_defaults(job=False)  # commands that write the database set it: see _outliving_readers
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the ingest flow once over a sources file")
@@ -115,13 +162,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     run.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
-    run.set_defaults(command=_cmd_run)
+    run.set_defaults(command=_cmd_run, job=True)
 
     backfill = commands.add_parser("backfill", help="re-crawl some sources, re-checking a wider window of articles")
     _crawl_arguments(backfill)
     backfill.add_argument("--source", action="append", dest="source_names", required=True, help="source (repeatable)")
     backfill.add_argument("--refetch-window-hours", type=float, default=24.0 * 7, help="default: 168 (a week)")
-    backfill.set_defaults(command=_cmd_backfill)
+    backfill.set_defaults(command=_cmd_backfill, job=True)
 
     rebuild = commands.add_parser(
         "rebuild-clusters",
@@ -130,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--db", help="DuckDB file (default: [settings].db of --sources, else copydesk.duckdb)")
     rebuild.add_argument("--sources", help="sources TOML whose [settings] hold the dedup parameters")
     rebuild.add_argument("--dedup-threshold", type=float, help="estimated Jaccard above which articles are copies")
-    rebuild.set_defaults(command=_cmd_rebuild)
+    rebuild.set_defaults(command=_cmd_rebuild, job=True)
 
     reextract = commands.add_parser(
         "reextract", help="extract archived pages again (no network) and update the articles that changed"
@@ -140,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     reextract.add_argument("--source", action="append", dest="source_names", help="only this source (repeatable)")
     reextract.add_argument("--since", type=_utc_datetime, help="only pages fetched since, e.g. 2025-06-01")
     reextract.add_argument("--url-like", help="only URLs matching this SQL LIKE pattern, e.g. '%%/2025/06/%%'")
-    reextract.set_defaults(command=_cmd_reextract)
+    reextract.set_defaults(command=_cmd_reextract, job=True)
 
     warc = commands.add_parser(
         "ingest-warc", help="extract, load and cluster the pages of WARC files (CC-NEWS, or copydesk's archive)"
@@ -156,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     warc.add_argument("--dask-address", help="scheduler of an existing Dask cluster whose workers see the files")
     warc.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
-    warc.set_defaults(command=_cmd_ingest_warc)
+    warc.set_defaults(command=_cmd_ingest_warc, job=True)
 
     serve = commands.add_parser(
         "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
@@ -168,11 +215,11 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-private", action="store_true", default=None, help="allow private and loopback addresses"
     )
     serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server and UI")
-    serve.set_defaults(command=_cmd_serve)
+    serve.set_defaults(command=_cmd_serve, job=True)
 
     demo = commands.add_parser("demo", help="serve the bundled sample newsroom on loopback and ingest it")
     demo.add_argument("--db", default=DEMO_DB, help=f"DuckDB file to write (default: {DEMO_DB}, recreated)")
-    demo.set_defaults(command=_cmd_demo)
+    demo.set_defaults(command=_cmd_demo, job=True)
 
     clean = commands.add_parser("clean", help="print the clean text of an HTML or plain-text file")
     clean.add_argument("file", help="HTML or plain-text file ('-' for standard input)")

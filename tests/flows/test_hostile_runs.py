@@ -362,3 +362,24 @@ def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
     state = asyncio.run(flow_state())
     assert state.is_crashed() or state.is_cancelled()
 
+
+def test_a_run_whose_output_reader_goes_away_finishes_its_job(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    """`copydesk run ... | head -3`: the reader leaves after a few lines, and the crawl must not go with it."""
+    from prefect.settings import PREFECT_API_URL
+
+    site, db = newsroom("site", 4), tmp_path / "news.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "run", "--sources", sources_file(tmp_path, site.source()), "--db", str(db)]
+    proc = subprocess.Popen([*command, "--allow-private"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `head -1` does once it has its line
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    assert first and proc.returncode == 0
+    assert query(db, "SELECT flow, status, stored FROM runs") == [("ingest", "completed", 4)]
+    assert query(db, "SELECT count(*) FROM articles") == [(4,)]
