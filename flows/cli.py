@@ -208,7 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="start a local Prefect server (unless PREFECT_API_URL is set) and serve the deployments"
     )
-    serve.add_argument("--sources", default="sources.toml", help="sources TOML of the scheduled runs")
+    serve.add_argument(
+        "--sources", default="sources.toml", help="sources TOML of the scheduled runs (default: sources.toml)"
+    )
     serve.add_argument("--db", help="DuckDB file (default: [settings].db)")
     serve.add_argument("--cron", default="0 * * * *", help="schedule of ingest-hourly (default: hourly, UTC)")
     serve.add_argument(
@@ -403,6 +405,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve
 
     parameters = {"sources": args.sources, "db": args.db, "allow_private": args.allow_private}
+    _checked_crawl(args.sources, parameters)  # now, not at the first scheduled run an hour from now
     serve(parameters={k: v for k, v in parameters.items() if v is not None}, cron=args.cron, port=args.port)
     return 0
 

@@ -276,6 +276,25 @@ def test_run_refuses_bad_settings_before_prefect_starts(
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (None, "{sources}: no such file"),
+        ("per_host_dealy = 5", "{sources}: [settings]: unknown key 'per_host_dealy'"),
+        ('db = "{sources}/x.duckdb"', "{sources}: [settings]: db = {sources}/x.duckdb: {sources} is a file"),
+    ],
+)
+def test_serve_refuses_a_sources_file_its_runs_would_refuse_before_serving(
+    settings: str | None, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources.toml"
+    if settings is not None:
+        sources_file(tmp_path, settings.format(sources=sources))
+    # A bad file stops `serve` before it starts a Prefect server (which this test would wait on for minutes).
+    assert main(["serve", "--sources", str(sources), "--port", "9"]) == 1
+    assert error_line(capsys).startswith(message.format(sources=sources))
+
+
 def test_run_refuses_a_feed_host_that_cannot_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sources = sources_file(tmp_path, feed=f"https://{'a' * 64}.example/rss")
     assert main(["run", "--sources", str(sources)]) == 1
