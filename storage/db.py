@@ -29,6 +29,7 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID
 _NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
 _UNWRITABLE = ("Permission denied", "Read-only file system")
 _CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
+_FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to 2 s
 _LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
 
@@ -91,7 +92,7 @@ def connect(
     if read_only and not path.exists():
         raise FileNotFoundError(f"{path}: no such database; run `copydesk run` first")
     deadline = time.monotonic() + wait_seconds
-    delay = 0.05
+    delay = _FIRST_DELAY
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -105,14 +106,20 @@ def connect(
                 raise
             if time.monotonic() + delay > deadline:
                 raise DatabaseLockedError(
-                    f"{path} is locked by {holder}; waited {wait_seconds:g} s. DuckDB allows one writing "
-                    "process at a time: retry when that run has finished its batch"
+                    f"{path} is locked by {holder}; waited {wait_seconds:g} s. DuckDB lets one process open "
+                    "the file while another writes it: retry once that process has closed it (a copydesk run "
+                    "holds it for a batch at a time; a notebook or a duckdb shell for as long as it stays open)"
                 ) from None
             message = f"{path} is locked by {holder}; retrying in {delay:.1f} s"
             if on_wait is not None:
                 on_wait(message)
-            else:
-                log.info("Waiting: %s", message)
+            elif delay == _FIRST_DELAY:  # said once: a run is otherwise silent for as long as it waits
+                log.warning(
+                    "Waiting for %s: it is locked by %s; waiting up to %g s for it to close the file",
+                    path,
+                    holder,
+                    wait_seconds,
+                )
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     if not external_access:

@@ -4,6 +4,7 @@ disk becomes a clear error that loses nothing already committed. Every process h
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 
 import storage.db
-from storage.db import DatabaseCorruptError, DatabaseUnwritableError, connect, lock_holder, writing
+from storage.db import DatabaseCorruptError, DatabaseLockedError, DatabaseUnwritableError, connect, lock_holder, writing
 
 ROWS_PER_BATCH = 500
 
@@ -85,6 +86,27 @@ def test_a_reader_waits_for_the_writer_then_gets_its_answer(probe_db: Path) -> N
         with connect(probe_db, read_only=True, wait_seconds=30, on_wait=waited) as con:
             assert con.execute("SELECT answer FROM probe").fetchone() == (42,)
     assert waits and f"locked by PID {holder.pid}" in waits[0]
+
+
+def test_a_writer_kept_out_says_once_that_it_waits_then_names_the_holder(
+    probe_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    connect(probe_db).close()
+    script = """
+        import sys, duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        print("holding", flush=True)
+        sys.stdin.read()
+    """
+    with python(script, str(probe_db)) as holder, caplog.at_level(logging.WARNING, logger="storage.db"):
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        with pytest.raises(DatabaseLockedError) as refused:
+            connect(probe_db, wait_seconds=0.5)
+        assert holder.stdin is not None
+        holder.stdin.close()
+    waits = [r.getMessage() for r in caplog.records if r.name == "storage.db"]
+    assert len(waits) == 1 and f"locked by PID {holder.pid}" in waits[0] and "up to 0.5 s" in waits[0]
+    assert f"locked by PID {holder.pid}" in str(refused.value) and "a notebook or a duckdb shell" in str(refused.value)
 
 
 def test_a_concurrent_reader_sees_whole_batches_only(probe_db: Path) -> None:
