@@ -137,9 +137,12 @@ def _reader_gone(stream: Any) -> bool:
 
 
 def _one_line(exc: BaseException) -> str:
-    """The first line of an error: DuckDB adds the SQL and a caret under it (--debug shows all of it)."""
+    """The first line of an error: DuckDB adds the SQL and a caret under it (--debug shows all of it), and
+    its suggestion ("Did you mean "articles"?"), which is kept."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+    if not lines:
+        return type(exc).__name__
+    return " ".join([lines[0], *(line for line in lines[1:] if line.startswith("Did you mean"))])
 
 
 def _parser() -> argparse.ArgumentParser:

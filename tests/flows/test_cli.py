@@ -152,6 +152,8 @@ def test_query_cannot_switch_external_access_back_on(db: Path, capsys: pytest.Ca
         ("  \n ", "no SQL to run; pass a statement"),
         ("-- a comment", "no statement in '-- a comment' returns rows"),
         ("SELEC 1", 'Parser Error: syntax error at or near "SELEC"'),
+        # DuckDB's suggestion is on its own line, which the one-line message keeps; the SQL echoed below it is not.
+        ("SELECT * FROM article", 'Catalog Error: Table with name article does not exist! Did you mean "articles"?'),
     ],
 )
 def test_query_without_a_statement_says_so(
