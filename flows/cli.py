@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import select
+import shutil
 import signal
 import sys
 import tempfile
@@ -573,10 +574,15 @@ def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import serve_demo_sites
+    from storage.archive import default_archive_dir
 
     db = Path(args.db)
+    # The demo's ports change each time, so it starts from nothing: its file, the WAL, the near-duplicate
+    # index and the page archive (whose records name the last demo's ports; `pages` would name none of them).
     for stale in (db, Path(f"{db}.wal")):
-        stale.unlink(missing_ok=True)  # the demo's ports change each time, so start from an empty file
+        stale.unlink(missing_ok=True)
+    for folder in (Path(f"{db}.lsh"), default_archive_dir(db)):
+        shutil.rmtree(folder, ignore_errors=True)
     with serve_demo_sites() as sites, tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "demo-sources.toml"
         sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.05\n", encoding="utf-8")

@@ -8,15 +8,18 @@ import re
 import socket
 import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import duckdb
 import httpx
 import lxml.etree
 import lxml.html
 import pytest
 import trafilatura
 
+from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -280,3 +283,25 @@ def test_fast_trafilatura_leaks_gallery_captions(
         if any(caption in text for caption in captions):
             leaking.append(article["id"])
     assert len(leaking) >= 2, leaking
+
+
+def test_the_demo_starts_from_nothing_each_time(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`copydesk demo` (the README's first command) on a folder where an earlier demo left its files: the
+    archive of the last demo's pages (other ports) and its index are cleared with the database."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "copydesk-demo.duckdb"
+    old_archive, old_index = tmp_path / "copydesk-demo-archive", tmp_path / "copydesk-demo.duckdb.lsh"
+    for folder in (old_archive, old_index):
+        folder.mkdir()
+        (folder / "left-by-the-last-demo").write_text("", encoding="utf-8")
+    assert main(["demo", "--db", str(db)]) == 0
+    assert "Explore it yourself" in capsys.readouterr().out
+    assert not (old_archive / "left-by-the-last-demo").exists() and not (old_index / "left-by-the-last-demo").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((articles,),) = con.execute("SELECT count(*) FROM articles").fetchall()
+        files = {Path(f) for (f,) in con.execute("SELECT DISTINCT warc_file FROM pages").fetchall()}
+    assert articles == len(load_expected()["articles"])
+    archived = {p.name for p in old_archive.iterdir()}
+    assert archived == {f.name for f in files}, "every archive file is one the pages table names"
