@@ -235,15 +235,15 @@ def _parser() -> argparse.ArgumentParser:
     clean.set_defaults(command=_cmd_clean)
 
     query = commands.add_parser("query", help="run SQL against the database (read-only) and print a table")
-    query.add_argument("sql")
-    query.add_argument("--db", default="copydesk.duckdb")
+    query.add_argument("sql", help='one SQL statement, e.g. "SELECT source, count(*) FROM articles GROUP BY ALL"')
+    query.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     query.add_argument(
         "--allow-files", action="store_true", help="let the SQL read and write files, URLs and extensions"
     )
     query.set_defaults(command=_cmd_query)
 
     export = commands.add_parser("export", help="write articles to a Parquet, JSON lines or CSV file")
-    export.add_argument("--db", default="copydesk.duckdb")
+    export.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     export.add_argument("--format", choices=sorted(EXPORT_FORMATS), required=True)
     export.add_argument("--out", required=True, help="file to write (replaced if it exists)")
     export.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
@@ -251,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(command=_cmd_export)
 
     stats = commands.add_parser("stats", help="per-source and cluster statistics")
-    stats.add_argument("--db", default="copydesk.duckdb")
+    stats.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     stats.set_defaults(command=_cmd_stats)
     return parser
 
@@ -307,6 +307,15 @@ def overridden(settings: Settings, **flags: Any) -> Settings:
     return settings
 
 
+def chosen_by(sources: str | None, db_flag: str | None, settings: Settings) -> str:
+    """What chose the database path, to name it in an error about the path: --db, the sources file, or neither."""
+    if db_flag is not None:
+        return "--db"
+    if settings.db != Settings().db:
+        return f"{sources}: [settings]: db ="
+    return f"the default database (no --db, no db in {sources})" if sources else "the default database"
+
+
 def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
     """Refuse here, with one line and before Prefect starts, everything the crawl flow would refuse later."""
     config = load_config(sources)
@@ -319,8 +328,7 @@ def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
             f"--source {unknown[0]}: no such source in {sources}; it has {[s.name for s in config.sources]}"
         )
     enabled_sources(config, names)  # a disabled source named with --source
-    where = "--db" if flags.get("db") is not None else f"{sources}: [settings]: db ="
-    database_path(settings.db, flag=where, must_exist=False)
+    database_path(settings.db, flag=chosen_by(sources, flags.get("db"), settings), must_exist=False)
 
 
 def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = None) -> int:
@@ -343,8 +351,7 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
 
     settings = load_config(args.sources).settings if args.sources else Settings()
     settings = overridden(settings, db=args.db, dedup_threshold=args.dedup_threshold)
-    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
-    database_path(settings.db, flag=where, must_exist=True)
+    database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
@@ -355,8 +362,7 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
     settings = load_config(args.sources).settings if args.sources else Settings()
     settings = overridden(settings, db=args.db)
-    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
-    database_path(settings.db, flag=where, must_exist=True)
+    database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     result = asyncio.run(
         reextract(
             db=args.db, sources=args.sources, source_names=args.source_names, since=args.since, url_like=args.url_like
@@ -375,8 +381,7 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     from flows.warc_input import warc_paths
 
     settings = overridden(load_config(args.sources).settings if args.sources else Settings(), db=args.db)
-    where = f"{args.sources}: [settings]: db =" if args.sources and args.db is None else "--db"
-    database_path(settings.db, flag=where, must_exist=False)
+    database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=False)
     warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
     runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
     flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc

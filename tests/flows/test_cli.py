@@ -279,6 +279,31 @@ def test_run_refuses_bad_settings_before_prefect_starts(
 
 
 @pytest.mark.parametrize(
+    ("settings", "chosen_by"),
+    [
+        ("", "the default database (no --db, no db in {sources})"),
+        ('db = "elsewhere.duckdb"', "{sources}: [settings]: db ="),
+    ],
+)
+@pytest.mark.parametrize("command", ["reextract", "rebuild-clusters"])
+def test_a_missing_database_is_named_by_what_chose_it(
+    settings: str,
+    chosen_by: str,
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sources = sources_file(tmp_path, settings)
+    db = "elsewhere.duckdb" if settings else "copydesk.duckdb"
+    assert main([command, "--sources", str(sources)]) == 1
+    assert error_line(capsys) == (
+        f"{chosen_by.format(sources=sources)} {db}: no such database; create it with `copydesk run --db {db}` first"
+    )
+
+
+@pytest.mark.parametrize(
     ("settings", "message"),
     [
         (None, "{sources}: no such file"),
