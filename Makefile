@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Prefect runs fully offline, with its state inside the project.
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_HOME ?= $(CURDIR)/.prefect
 
 .PHONY: demo test lint bench clean
 
