@@ -564,12 +564,13 @@ def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
         ("fetched", summary["fetched"]),
         ("stored", f"{summary['stored']} ({summary['new']} new, {summary['updated']} updated)"),
         ("unchanged", summary["unchanged"]),
-        ("skipped", f"{summary['skipped']} (not articles, 404/410, robots.txt)"),
+        ("skipped", f"{summary['skipped']} article URLs (not articles, 404/410, robots.txt, type, size)"),
         ("duplicates found", summary["duplicates"]),
-        ("errors", summary["errors"]),
+        ("errors", f"{summary['errors']} (failed article URLs, feeds and sitemaps that failed or did not parse)"),
         ("wall time", f"{summary['seconds']:.1f} s"),
         ("database", summary["db"]),
         ("run id", summary["run_id"]),
+        ("details", f"copydesk stats --db {summary['db']} (each skipped or failed URL by reason)"),
     ]
     width = max(len(k) for k, _ in rows)
     print(f"\ncopydesk {command} summary")

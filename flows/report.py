@@ -127,9 +127,10 @@ def summary_markdown(summary: RunSummary, *, flow: str, finished_at: datetime) -
         f"DuckDB file: `{summary.db}`; run id `{summary.run_id}`.",
         "",
         f"**{summary.stored}** articles stored ({summary.new} new, {summary.updated} updated), "
-        f"{summary.unchanged} unchanged, {summary.skipped} skipped (not articles, 404/410, robots.txt), "
+        f"{summary.unchanged} unchanged, {summary.skipped} article URLs skipped "
+        "(not articles, 404/410, robots.txt, type, size), "
         f"{summary.duplicates} near-duplicate matches, **{summary.new_clusters}** new clusters, "
-        f"{summary.errors} errors.",
+        f"{summary.errors} errors (failed article URLs, feeds and sitemaps that failed or did not parse).",
         "",
         *([f"**Run {summary.status}**: {summary.error}", ""] if summary.error else []),
         "| source | " + " | ".join(SOURCE_KEYS) + " |",
