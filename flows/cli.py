@@ -240,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--allow-files", action="store_true", help="let the SQL read and write files, URLs and extensions"
     )
+    query.add_argument(
+        "--format",
+        choices=("table", "csv", "jsonl"),
+        default="table",
+        help="table (default; long cells cut to fit), or every value whole: csv (with a header) or JSON lines",
+    )
     query.set_defaults(command=_cmd_query)
 
     export = commands.add_parser("export", help="write articles to a Parquet, JSON lines or CSV file")
@@ -634,7 +640,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 def _cmd_query(args: argparse.Namespace) -> int:
     if not args.sql.strip():
         raise InputError('no SQL to run; pass a statement, e.g. copydesk query "SELECT count(*) FROM articles"')
-    print_query(database_path(args.db, must_exist=True), args.sql, allow_files=args.allow_files)
+    print_query(database_path(args.db, must_exist=True), args.sql, allow_files=args.allow_files, fmt=args.format)
     return 0
 
 
@@ -711,16 +717,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_query(db: Path, sql: str, *, allow_files: bool = False) -> None:
-    """Run SQL on a read-only connection and print the result as a table.
+def print_query(db: Path, sql: str, *, allow_files: bool = False, fmt: str = "table") -> None:
+    """Run SQL on a read-only connection and print the result as a table, CSV or JSON lines (`fmt`).
 
     Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
     (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
     """
-    print_queries(db, [(None, sql)], allow_files=allow_files)
+    print_queries(db, [(None, sql)], allow_files=allow_files, fmt=fmt)
 
 
-def print_queries(db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False) -> None:
+def print_queries(
+    db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False, fmt: str = "table"
+) -> None:
     """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
     one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read."""
     import duckdb
@@ -743,9 +751,34 @@ def print_queries(db: Path, queries: Sequence[tuple[str | None, str]], *, allow_
                 ) from None
             if cursor is None or cursor.description is None:
                 raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
+            if heading is not None:
+                print(heading)
+            if fmt != "table":
+                write_rows(cursor, fmt, sys.stdout)
+                continue
             table = Table(*[d[0] for d in cursor.description], show_lines=False)
             for row in cursor.fetchall():
                 table.add_row(*("" if v is None else str(v) for v in row))
-            if heading is not None:
-                print(heading)
             Console(width=160).print(table)
+
+
+def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:
+    """A query's rows as CSV (with a header) or JSON lines, whole and streamed (a table cuts long cells).
+
+    Lists and structs are written as JSON in a CSV cell; times and decimals as their text.
+    """
+    import csv
+    import json
+
+    columns = [d[0] for d in cursor.description]
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(columns)
+    while rows := cursor.fetchmany(chunk):
+        for row in rows:
+            if writer is None:
+                out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False) + "\n")
+            else:
+                writer.writerow(
+                    "" if v is None else json.dumps(v, default=str) if isinstance(v, list | dict) else v for v in row
+                )

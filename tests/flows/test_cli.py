@@ -75,6 +75,26 @@ def test_export_writes_every_article(fmt: str, db: Path, tmp_path: Path) -> None
     assert sorted(urls) == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_query_prints_every_value_whole_as_csv_or_json_lines(
+    fmt: str, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "x" * 500  # a table cuts a cell this long to fit the terminal
+    sql = f"SELECT url, '{long}' AS long, [url, source] AS pair, fetched_at FROM articles ORDER BY url"
+    assert main(["query", "--db", str(db), "--format", fmt, sql]) == 0
+    out = capsys.readouterr().out
+    if fmt == "csv":
+        rows = list(csv.DictReader(out.splitlines()))
+        pairs = [json.loads(r["pair"]) for r in rows]
+    else:
+        rows = [json.loads(line) for line in out.splitlines()]
+        pairs = [r["pair"] for r in rows]
+    assert [r["url"] for r in rows] == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
+    assert {r["long"] for r in rows} == {long}
+    assert pairs == [["http://a.test/old", "a"], ["http://a.test/wire", "a"], ["http://b.test/wire", "b"]]
+    assert all(r["fetched_at"].startswith("2025-06-05") for r in rows)
+
+
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "unique.jsonl"
     args = ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--since", "2025-06-01", "--unique"]
