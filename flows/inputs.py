@@ -60,6 +60,11 @@ def database_path(value: str, *, flag: str = "--db", must_exist: bool) -> Path:
         raise InputError(f"{flag} {value}: is not a regular file; pass the path of a DuckDB file")
     if must_exist and not path.exists():
         raise InputError(f"{flag} {value}: no such database; create it with `copydesk run --db {value}` first")
+    if not path.parent.is_dir():
+        try:  # now, with the path named, rather than as a bare OSError once Prefect has started
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{flag} {value}: cannot create its folder {path.parent}: {exc.strerror}") from None
     return path
 
 

@@ -285,6 +285,12 @@ def sources_file(tmp_path: Path, settings: str = "", feed: str = "https://a.exam
         ("", ["--db", "{tmp}"], "--db {tmp}: is a directory"),
         ('db = "{sources}/x.duckdb"', [], "{sources}: [settings]: db = {sources}/x.duckdb: {sources} is a file"),
         ("", ["--source", "b"], "--source b: no such source in {sources}; it has ['a']"),
+        # /proc takes no new folder, not even from root (a read-only mount would do the same).
+        (
+            "",
+            ["--db", "/proc/copydesk/x.duckdb"],
+            "--db /proc/copydesk/x.duckdb: cannot create its folder /proc/copydesk",
+        ),
     ],
 )
 def test_run_refuses_bad_settings_before_prefect_starts(
