@@ -340,7 +340,10 @@ def _reject_unknown(raw: Mapping[str, Any], known: set[str], *, where: str) -> N
 def enabled_sources(config: Config, names: Sequence[str] | None = None) -> list[Source]:
     """The sources a run crawls: those named (each must exist and be enabled), else every enabled one."""
     if not names:
-        return [s for s in config.sources if s.enabled]
+        enabled = [s for s in config.sources if s.enabled]
+        if config.sources and not enabled:
+            raise ConfigError(f"every source in {config.path} is disabled (enabled = false); enable one to crawl it")
+        return enabled
     by_name = {s.name: s for s in config.sources}
     unknown = sorted(set(names) - set(by_name))
     if unknown:

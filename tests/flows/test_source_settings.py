@@ -158,6 +158,10 @@ def test_a_disabled_source_is_not_crawled_unless_named(
         enabled_sources(load_config(sources), ["c"])
     assert main(["run", "--sources", str(sources), "--source", "c", "--allow-private"]) == 1  # before Prefect starts
     assert "copydesk: error: source 'c' is disabled (enabled = false in" in capsys.readouterr().err
+    every = {name: "enabled = false\n" for name in world.sites}
+    sources = world.sources(tmp_path / "none.toml", **every)
+    assert main(["run", "--sources", str(sources), "--allow-private"]) == 1  # a run that would crawl nothing
+    assert f"copydesk: error: every source in {sources} is disabled" in capsys.readouterr().err
 
 
 def test_a_sources_body_selector_reaches_its_extraction(prefect_harness: None, world: World, tmp_path: Path) -> None:
