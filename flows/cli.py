@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.config import ConfigError, Settings, enabled_sources, load_config
+from flows.ephemeral import start_temporary_server
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
 
 DEMO_DB = "copydesk-demo.duckdb"
@@ -358,6 +359,7 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     settings = load_config(args.sources).settings if args.sources else Settings()
     settings = overridden(settings, db=args.db, dedup_threshold=args.dedup_threshold)
     database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
+    start_temporary_server()
     result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
@@ -369,6 +371,7 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
     settings = load_config(args.sources).settings if args.sources else Settings()
     settings = overridden(settings, db=args.db)
     database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
+    start_temporary_server()
     result = asyncio.run(
         reextract(
             db=args.db, sources=args.sources, source_names=args.source_names, since=args.since, url_like=args.url_like
@@ -392,6 +395,7 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
     flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
     with _api_for_workers(runner):
+        start_temporary_server()
         result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
     # An older copy than the stored article's (a backfill after a crawl), with other text, leaves it as it is.
@@ -462,8 +466,10 @@ def run_ingest(
     if task_runner is not None:
         flow = flow.with_options(task_runner=task_runner)
     try:
-        with _sigterm_interrupts(), _console_tracebacks(tracebacks), _progress_bars(), _api_for_workers(task_runner):
-            return asyncio.run(flow(sources, **parameters))
+        with _sigterm_interrupts(), _console_tracebacks(tracebacks), _progress_bars():
+            start_temporary_server()
+            with _api_for_workers(task_runner):  # Dask workers get the server just started
+                return asyncio.run(flow(sources, **parameters))
     except TerminationSignal as stop:  # Prefect's own SIGTERM handler, in place while the flow starts and ends
         raise Interrupted(stop.signal) from None
     except asyncio.CancelledError:  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)

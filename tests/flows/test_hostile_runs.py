@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -383,3 +385,40 @@ def test_a_run_whose_output_reader_goes_away_finishes_its_job(
     assert first and proc.returncode == 0
     assert query(db, "SELECT flow, status, stored FROM runs") == [("ingest", "completed", 4)]
     assert query(db, "SELECT count(*) FROM articles") == [(4,)]
+
+
+def test_prefects_temporary_server_ends_with_a_run_killed_by_sigkill(
+    newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
+) -> None:
+    """Without PREFECT_API_URL a run starts Prefect's temporary server (a uvicorn child). `kill -9` leaves
+    Prefect no chance to stop it; copydesk's watchdog (flows/ephemeral.py) must."""
+    fetching = threading.Event()
+
+    def stalled(request: Request, own: Route) -> Answer:
+        fetching.set()
+        release.wait(HANG_BOUND)
+        return own(request)
+
+    site, db = newsroom("site", 2, article=stalled), tmp_path / "news.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "run", "--sources", sources_file(tmp_path, site.source()), "--db", str(db)]
+    log = tmp_path / "out.txt"
+    with log.open("w") as out:
+        proc = subprocess.Popen([*command, "--allow-private"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            assert fetching.wait(120), log.read_text()
+            proc.kill()
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+    started = re.search(r"Starting temporary server on http://127\.0\.0\.1:(\d+)", log.read_text())
+    assert started, log.read_text()
+    port, deadline = int(started.group(1)), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return  # nothing listens there any more: the server is gone
+        time.sleep(0.2)
+    pytest.fail(f"Prefect's temporary server on port {port} outlived the killed run")

@@ -1,0 +1,61 @@
+"""Prefect's temporary API server, ended with the copydesk process that started it, however that ends.
+
+Without a PREFECT_API_URL, a flow run starts Prefect's temporary server: a uvicorn child process (~230 MB)
+that Prefect stops at exit. A copydesk killed by SIGKILL (the OOM killer, `kill -9`, a scheduler's hard
+timeout) never gets there, and the server lived on, adopted by init, one more after every such kill. Here the
+server is started before the flow (Prefect then finds it running: one instance per port) and a watchdog
+process holds the read end of a pipe whose write end only this process has: end of file, without the byte
+a normal exit writes, means this process is gone, and the watchdog terminates the server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+
+# Reads one byte or end of file; only end of file (the parent died) ends the server. SIGTERM lets uvicorn
+# shut down as Prefect's own stop does.
+_WATCHDOG = (
+    "import os, signal, sys\n"
+    "if not sys.stdin.buffer.read(1):\n"
+    "    try:\n"
+    "        os.kill(int(sys.argv[1]), signal.SIGTERM)\n"
+    "    except ProcessLookupError:\n"
+    "        pass  # it ended on its own\n"
+)
+
+
+_watched: set[int] = set()  # pids of the servers this process has a watchdog for
+
+
+def start_temporary_server() -> int | None:
+    """Start Prefect's temporary server (unless an API URL is set) with a watchdog; the server's pid, or None."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None  # a server someone else runs, or none allowed (the flow then says so)
+    server = SubprocessASGIServer()  # the instance Prefect's client uses when no API URL is set
+    server.start()
+    process = server.server_process
+    if process is None or process.pid in _watched:
+        return None if process is None else process.pid
+    _watched.add(process.pid)
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as watched:
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(process.pid)],
+            stdin=watched,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the terminal is for copydesk, which stops the server itself
+        )
+
+    def stand_down() -> None:  # a normal exit: Prefect's atexit hook, registered before this one, stops it
+        os.write(write_end, b"x")
+        os.close(write_end)
+
+    atexit.register(stand_down)
+    return process.pid
