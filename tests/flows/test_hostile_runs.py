@@ -102,10 +102,13 @@ def release() -> Iterator[threading.Event]:
     event.set()
 
 
-def hanging(release: threading.Event) -> Wrapper:
-    """A wrapper whose route answers only once the test is over (or after HANG_BOUND seconds)."""
+def hanging(release: threading.Event, *, reached: threading.Event | None = None) -> Wrapper:
+    """A wrapper whose route answers only once the test is over (or after HANG_BOUND seconds); `reached` is set
+    when a request arrives."""
 
     def wrapper(request: Request, own: Route) -> Answer:
+        if reached is not None:
+            reached.set()
         release.wait(HANG_BOUND)
         return own(request)
 
@@ -326,13 +329,7 @@ def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
     from prefect.settings import PREFECT_API_URL
 
     fetching = threading.Event()
-
-    def stalled(request: Request, own: Route) -> Answer:
-        fetching.set()
-        release.wait(HANG_BOUND)
-        return own(request)
-
-    site, db = newsroom("site", 4, article=stalled), tmp_path / "news.duckdb"
+    site, db = newsroom("site", 4, article=hanging(release, reached=fetching)), tmp_path / "news.duckdb"
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
     command = [
         *_copydesk(),
@@ -393,13 +390,7 @@ def test_prefects_temporary_server_ends_with_a_run_killed_by_sigkill(
     """Without PREFECT_API_URL a run starts Prefect's temporary server (a uvicorn child). `kill -9` leaves
     Prefect no chance to stop it; copydesk's watchdog (flows/ephemeral.py) must."""
     fetching = threading.Event()
-
-    def stalled(request: Request, own: Route) -> Answer:
-        fetching.set()
-        release.wait(HANG_BOUND)
-        return own(request)
-
-    site, db = newsroom("site", 2, article=stalled), tmp_path / "news.duckdb"
+    site, db = newsroom("site", 2, article=hanging(release, reached=fetching)), tmp_path / "news.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
     command = [*_copydesk(), "run", "--sources", sources_file(tmp_path, site.source()), "--db", str(db)]
