@@ -3,7 +3,8 @@ export, stats.
 
 Our own errors become a one-line message and exit code 1; tracebacks only with --debug, Prefect's log lines
 included. SIGINT or SIGTERM stop a crawl: the run is marked interrupted and the exit code is 128 + the signal.
-Prefect is imported lazily, after its offline settings are in the environment.
+Prefect is imported lazily, after its offline settings are in the environment. What the reading commands print
+is in flows/reading.py; signals, streams and progress bars around a flow in flows/terminal.py.
 """
 
 from __future__ import annotations
@@ -12,94 +13,30 @@ import argparse
 import asyncio
 import logging
 import os
-import select
 import shutil
 import signal
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from flows.config import ConfigError, Settings, enabled_sources, load_config
-from flows.ephemeral import start_temporary_server
+from flows.ephemeral import api_for_workers, start_temporary_server
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
+from flows.reading import DEMO_QUERIES, EXPORT_FORMATS, SKIP_REASONS_SQL, export_articles, print_queries, print_query
+from flows.terminal import (
+    Interrupted,
+    console_tracebacks,
+    one_line,
+    outliving_readers,
+    progress_bars,
+    reader_gone,
+    sigterm_interrupts,
+)
 
 DEMO_DB = "copydesk-demo.duckdb"
-# DuckDB COPY options per export format; "json" writes newline-delimited JSON.
-EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}
-DEMO_QUERIES = [
-    (
-        "Syndicated wire copies: one cluster, several outlets",
-        "SELECT cluster_id, size, sources, canonical_title FROM clusters WHERE size > 1 ORDER BY size DESC",
-    ),
-    (
-        "What was removed from the text is kept as data",
-        "SELECT source, title, len(captions) AS captions, len(related_links) AS related_links "
-        "FROM articles ORDER BY len(captions) DESC LIMIT 5",
-    ),
-    (
-        "Every HTTP attempt is logged",
-        "SELECT kind, status, count(*) AS requests, round(avg(elapsed_ms), 1) AS avg_ms "
-        "FROM fetches GROUP BY ALL ORDER BY kind, status",
-    ),
-]
-
-
-class Interrupted(BaseException):
-    """The process was told to stop (SIGTERM) during a crawl; a BaseException, like KeyboardInterrupt."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-class _OutlivedStream:
-    """A standard stream that a job outlives: once its reader is gone (`copydesk run | head`), what is written
-    goes nowhere instead of raising BrokenPipeError. Rich (Prefect's log handler, our progress bars) answers a
-    broken pipe with SystemExit(1), which stopped the crawl mid-way, with nothing said and its rows half-loaded.
-    """
-
-    def __init__(self, stream: Any) -> None:
-        self._stream, self._gone = stream, False
-
-    def write(self, text: str) -> int:
-        if not self._gone:
-            try:
-                return int(self._stream.write(text))
-            except BrokenPipeError:
-                self._gone = True
-        return len(text)
-
-    def flush(self) -> None:
-        if not self._gone:
-            try:
-                self._stream.flush()
-            except BrokenPipeError:
-                self._gone = True
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-@contextmanager
-def _outliving_readers(job: bool) -> Iterator[None]:
-    """For the commands that write the database (`job`), standard streams whose reader may go away early."""
-    if not job:
-        yield
-        return
-    streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _OutlivedStream(sys.stdout), _OutlivedStream(sys.stderr)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = streams
-        for stream in streams:  # Python flushes them again at exit: into a closed pipe, it would say so
-            if stream is not None and _reader_gone(stream):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _offline_prefect_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs every request at INFO
     try:
-        with _outliving_readers(args.job):
+        with outliving_readers(args.job):
             return int(args.command(args) or 0)
     except KeyboardInterrupt:
         print("copydesk: interrupted by SIGINT", file=sys.stderr)
@@ -117,34 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"copydesk: interrupted by {stop}", file=sys.stderr)
         return 128 + stop.signum
     except Exception as exc:
-        if isinstance(exc, BrokenPipeError) and _reader_gone(sys.stdout):
+        if isinstance(exc, BrokenPipeError) and reader_gone(sys.stdout):
             # `copydesk stats | head`: the reader has what it wanted, which is not an error. Python flushes
             # stdout again at exit, into the same closed pipe: what is left goes nowhere.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 128 + signal.SIGPIPE
         if args.debug:
             raise
-        print(f"copydesk: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"copydesk: error: {one_line(exc)}", file=sys.stderr)
         return 1
-
-
-def _reader_gone(stream: Any) -> bool:
-    """Whether `stream` is a pipe whose reader has closed it (not some other connection's broken pipe)."""
-    try:
-        poller = select.poll()
-        poller.register(stream.fileno(), 0)  # POLLERR is reported whatever is asked for
-        return any(events & select.POLLERR for _, events in poller.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout replaced by a non-file
-        return False
-
-
-def _one_line(exc: BaseException) -> str:
-    """The first line of an error: DuckDB adds the SQL and a caret under it (--debug shows all of it), and
-    its suggestion ("Did you mean "articles"?"), which is kept."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if not lines:
-        return type(exc).__name__
-    return " ".join([lines[0], *(line for line in lines[1:] if line.startswith("Did you mean"))])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="copydesk", description="Ingest news sites, strip boilerplate, cluster wire copies, load DuckDB."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.set_defaults(job=False)  # commands that write the database set it: see _outliving_readers
+    parser.set_defaults(job=False)  # commands that write the database set it: see outliving_readers
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the ingest flow once over a sources file")
@@ -394,8 +312,8 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
     runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
     flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
-    with _api_for_workers(runner):
-        start_temporary_server()
+    start_temporary_server()
+    with api_for_workers(runner):  # Dask workers get the server just started
         result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
     # An older copy than the stored article's (a backfill after a crawl), with other text, leaves it as it is.
@@ -466,107 +384,14 @@ def run_ingest(
     if task_runner is not None:
         flow = flow.with_options(task_runner=task_runner)
     try:
-        with _sigterm_interrupts(), _console_tracebacks(tracebacks), _progress_bars():
+        with sigterm_interrupts(), console_tracebacks(tracebacks), progress_bars():
             start_temporary_server()
-            with _api_for_workers(task_runner):  # Dask workers get the server just started
+            with api_for_workers(task_runner):  # Dask workers get the server just started
                 return asyncio.run(flow(sources, **parameters))
     except TerminationSignal as stop:  # Prefect's own SIGTERM handler, in place while the flow starts and ends
         raise Interrupted(stop.signal) from None
     except asyncio.CancelledError:  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)
         raise Interrupted(last_stop_signal() or signal.SIGTERM) from None
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises Interrupted (outside a flow run; inside one, Prefect's handler raises its own signal)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class _WithoutTraceback(logging.Formatter):
-    """A console formatter that writes a record's message but not its traceback (shown with --debug)."""
-
-    def __init__(self, inner: logging.Formatter | None) -> None:
-        super().__init__()
-        self.inner = inner or logging.Formatter()
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info or record.exc_text or record.stack_info:
-            # A copy: the record goes on to other handlers (Prefect's API log) with its traceback.
-            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None})
-        return self.inner.format(record)
-
-
-@contextmanager
-def _console_tracebacks(shown: bool) -> Iterator[None]:
-    """Prefect logs a failed flow's traceback to the console; without --debug its one-line message is enough."""
-    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
-    if shown or not handlers:
-        yield
-        return
-    formatters = [h.formatter for h in handlers]
-    for handler, formatter in zip(handlers, formatters, strict=True):
-        handler.setFormatter(_WithoutTraceback(formatter))
-    try:
-        yield
-    finally:
-        for handler, formatter in zip(handlers, formatters, strict=True):
-            handler.setFormatter(formatter)
-
-
-@contextmanager
-def _api_for_workers(task_runner: Any) -> Iterator[None]:
-    """Dask workers report their task runs to the flow's API: without PREFECT_API_URL each worker would
-    start an ephemeral API of its own, so start the ephemeral server here and hand its URL to them."""
-    if task_runner is None or os.environ.get("PREFECT_API_URL"):
-        yield
-        return
-    from prefect.logging.handlers import APILogWorker
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = SubprocessASGIServer()
-    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
-    try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield
-            # Logs still queued (the Dask cluster's shutdown) go out while the server is up; sent after it
-            # stopped, they end in "--- Error logging to API --- All connection attempts failed".
-            APILogWorker.drain_all(timeout=5)
-    finally:
-        server.stop()
-
-
-@contextmanager
-def _progress_bars() -> Iterator[None]:
-    """Rich progress bars for discovery, fetching, extraction and dedup, fed by the flow's progress hook."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
-    from flows.ingest import progress_hook
-
-    labels = {"discover": "discovery", "fetch": "fetching", "extract": "extraction", "dedupe": "dedup"}
-    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    bars: dict[str, TaskID] = {}
-    with Progress(*columns, console=Console(stderr=True)) as progress:
-
-        def advance(stage: str, done: int, total: int) -> None:
-            if stage not in bars:
-                bars[stage] = progress.add_task(labels[stage], total=total)
-            progress.update(bars[stage], completed=done, total=total)
-
-        with progress_hook(advance):
-            yield
 
 
 def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
@@ -657,46 +482,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None, unique: bool = False) -> int:
-    """Write articles (or one per story) to `out` with DuckDB's COPY; returns the row count.
-
-    The connection may write only in a fresh temporary directory beside `out` (external access is off
-    elsewhere); the finished file is then renamed over `out`, so a failed export leaves no partial file.
-    """
-    from storage.db import connect
-
-    table = "unique_articles" if unique else "articles"
-    # A date and a path are quoted as literals: COPY takes no prepared parameters.
-    where = f" WHERE coalesce(published_at, fetched_at) >= DATE '{since.isoformat()}'" if since else ""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".copydesk-export-") as tmp:
-        staged = Path(tmp) / f"export.{fmt}"
-        target = str(staged).replace("'", "''")
-        with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
-            query = f"SELECT * FROM {table}{where} ORDER BY article_id"
-            (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
-        os.replace(staged, out)
-    return int(count)
-
-
-# Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /
-# extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
-SKIP_REASONS_SQL = """
-SELECT coalesce(s.source, '-') AS source,
-       coalesce(s.reason, CASE WHEN EXISTS (SELECT 1 FROM errors e WHERE e.url = s.fetch_url
-                                            AND e.error_type = 'NotAnArticleError') THEN 'not_an_article' END,
-                'unrecorded') AS reason,
-       count(*) FILTER (WHERE s.outcome = 'skipped') AS skipped,
-       count(*) FILTER (WHERE s.outcome = 'failed') AS failed,
-       count(*) FILTER (WHERE s.last_run_id = (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1))
-           AS in_last_run
-FROM seen_urls s
-WHERE s.outcome IN ('skipped', 'failed')
-GROUP BY ALL
-ORDER BY source, skipped + failed DESC, reason
-"""
-
-
 def _cmd_stats(args: argparse.Namespace) -> int:
     db = database_path(args.db, must_exist=True)
     per_source = (
@@ -705,7 +490,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         "FROM articles GROUP BY source ORDER BY source"
     )
     recent_runs = (
-        "SELECT run_id, status, started_at, finished_at, discovered, fetched, new, updated, errors "
+        "SELECT run_id, flow, status, started_at, finished_at, discovered, fetched, new, updated, errors "
         "FROM runs ORDER BY started_at DESC LIMIT 5"
     )
     print_queries(
@@ -721,70 +506,3 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         ],
     )
     return 0
-
-
-def print_query(db: Path, sql: str, *, allow_files: bool = False, fmt: str = "table") -> None:
-    """Run SQL on a read-only connection and print the result as a table, CSV or JSON lines (`fmt`).
-
-    Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
-    (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
-    """
-    print_queries(db, [(None, sql)], allow_files=allow_files, fmt=fmt)
-
-
-def print_queries(
-    db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False, fmt: str = "table"
-) -> None:
-    """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
-    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read."""
-    import duckdb
-    from rich.console import Console
-    from rich.table import Table
-
-    from storage.db import connect
-
-    def waiting(message: str) -> None:
-        print(f"waiting: {message}", file=sys.stderr)
-
-    with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
-        for heading, sql in queries:
-            try:
-                cursor = con.execute(sql)
-            except duckdb.PermissionException as exc:
-                raise InputError(
-                    f"copydesk query reads only the database ({_one_line(exc)}); pass --allow-files to let SQL "
-                    "read and write files"
-                ) from None
-            if cursor is None or cursor.description is None:
-                raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
-            if heading is not None:
-                print(heading)
-            if fmt != "table":
-                write_rows(cursor, fmt, sys.stdout)
-                continue
-            table = Table(*[d[0] for d in cursor.description], show_lines=False)
-            for row in cursor.fetchall():
-                table.add_row(*("" if v is None else str(v) for v in row))
-            Console(width=160).print(table)
-
-
-def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:
-    """A query's rows as CSV (with a header) or JSON lines, whole and streamed (a table cuts long cells).
-
-    Lists and structs are written as JSON in a CSV cell; times and decimals as their text.
-    """
-    import csv
-    import json
-
-    columns = [d[0] for d in cursor.description]
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(columns)
-    while rows := cursor.fetchmany(chunk):
-        for row in rows:
-            if writer is None:
-                out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False) + "\n")
-            else:
-                writer.writerow(
-                    "" if v is None else json.dumps(v, default=str) if isinstance(v, list | dict) else v for v in row
-                )

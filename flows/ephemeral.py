@@ -1,4 +1,5 @@
-"""Prefect's temporary API server, ended with the copydesk process that started it, however that ends.
+"""Prefect's temporary API server: ended with the copydesk process that started it, however that ends, and
+handed to Dask workers.
 
 Without a PREFECT_API_URL, a flow run starts Prefect's temporary server: a uvicorn child process (~230 MB)
 that Prefect stops at exit. A copydesk killed by SIGKILL (the OOM killer, `kill -9`, a scheduler's hard
@@ -14,6 +15,9 @@ import atexit
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 # Reads one byte or end of file; only end of file (the parent died) ends the server. SIGTERM lets uvicorn
 # shut down as Prefect's own stop does.
@@ -59,3 +63,26 @@ def start_temporary_server() -> int | None:
 
     atexit.register(stand_down)
     return process.pid
+
+
+@contextmanager
+def api_for_workers(task_runner: Any) -> Iterator[None]:
+    """Dask workers report their task runs to the flow's API: without PREFECT_API_URL each worker would
+    start an ephemeral API of its own, so start the ephemeral server here and hand its URL to them."""
+    if task_runner is None or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.logging.handlers import APILogWorker
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+            # Logs still queued (the Dask cluster's shutdown) go out while the server is up; sent after it
+            # stopped, they end in "--- Error logging to API --- All connection attempts failed".
+            APILogWorker.drain_all(timeout=5)
+    finally:
+        server.stop()

@@ -1,0 +1,144 @@
+"""What the reading commands print and write: SQL results as a table, CSV or JSON lines (query, stats, the
+demo's queries) and article exports. Every connection is read-only, and shut out of files unless allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flows.inputs import InputError
+from flows.terminal import one_line
+
+# DuckDB COPY options per export format; "json" writes newline-delimited JSON.
+EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}
+
+
+DEMO_QUERIES = [
+    (
+        "Syndicated wire copies: one cluster, several outlets",
+        "SELECT cluster_id, size, sources, canonical_title FROM clusters WHERE size > 1 ORDER BY size DESC",
+    ),
+    (
+        "What was removed from the text is kept as data",
+        "SELECT source, title, len(captions) AS captions, len(related_links) AS related_links "
+        "FROM articles ORDER BY len(captions) DESC LIMIT 5",
+    ),
+    (
+        "Every HTTP attempt is logged",
+        "SELECT kind, status, count(*) AS requests, round(avg(elapsed_ms), 1) AS avg_ms "
+        "FROM fetches GROUP BY ALL ORDER BY kind, status",
+    ),
+]
+
+
+def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None, unique: bool = False) -> int:
+    """Write articles (or one per story) to `out` with DuckDB's COPY; returns the row count.
+
+    The connection may write only in a fresh temporary directory beside `out` (external access is off
+    elsewhere); the finished file is then renamed over `out`, so a failed export leaves no partial file.
+    """
+    from storage.db import connect
+
+    table = "unique_articles" if unique else "articles"
+    # A date and a path are quoted as literals: COPY takes no prepared parameters.
+    where = f" WHERE coalesce(published_at, fetched_at) >= DATE '{since.isoformat()}'" if since else ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".copydesk-export-") as tmp:
+        staged = Path(tmp) / f"export.{fmt}"
+        target = str(staged).replace("'", "''")
+        with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
+            query = f"SELECT * FROM {table}{where} ORDER BY article_id"
+            (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
+        os.replace(staged, out)
+    return int(count)
+
+
+# Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /
+# extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
+SKIP_REASONS_SQL = """
+SELECT coalesce(s.source, '-') AS source,
+       coalesce(s.reason, CASE WHEN EXISTS (SELECT 1 FROM errors e WHERE e.url = s.fetch_url
+                                            AND e.error_type = 'NotAnArticleError') THEN 'not_an_article' END,
+                'unrecorded') AS reason,
+       count(*) FILTER (WHERE s.outcome = 'skipped') AS skipped,
+       count(*) FILTER (WHERE s.outcome = 'failed') AS failed,
+       count(*) FILTER (WHERE s.last_run_id = (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1))
+           AS in_last_run
+FROM seen_urls s
+WHERE s.outcome IN ('skipped', 'failed')
+GROUP BY ALL
+ORDER BY source, skipped + failed DESC, reason
+"""
+
+
+def print_query(db: Path, sql: str, *, allow_files: bool = False, fmt: str = "table") -> None:
+    """Run SQL on a read-only connection and print the result as a table, CSV or JSON lines (`fmt`).
+
+    Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
+    (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
+    """
+    print_queries(db, [(None, sql)], allow_files=allow_files, fmt=fmt)
+
+
+def print_queries(
+    db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False, fmt: str = "table"
+) -> None:
+    """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
+    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read."""
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    from storage.db import connect
+
+    def waiting(message: str) -> None:
+        print(f"waiting: {message}", file=sys.stderr)
+
+    with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
+        for heading, sql in queries:
+            try:
+                cursor = con.execute(sql)
+            except duckdb.PermissionException as exc:
+                raise InputError(
+                    f"copydesk query reads only the database ({one_line(exc)}); pass --allow-files to let SQL "
+                    "read and write files"
+                ) from None
+            if cursor is None or cursor.description is None:
+                raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
+            if heading is not None:
+                print(heading)
+            if fmt != "table":
+                write_rows(cursor, fmt, sys.stdout)
+                continue
+            table = Table(*[d[0] for d in cursor.description], show_lines=False)
+            for row in cursor.fetchall():
+                table.add_row(*("" if v is None else str(v) for v in row))
+            Console(width=160).print(table)
+
+
+def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:
+    """A query's rows as CSV (with a header) or JSON lines, whole and streamed (a table cuts long cells).
+
+    Lists and structs are written as JSON in a CSV cell; times and decimals as their text.
+    """
+    import csv
+    import json
+
+    columns = [d[0] for d in cursor.description]
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(columns)
+    while rows := cursor.fetchmany(chunk):
+        for row in rows:
+            if writer is None:
+                out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False) + "\n")
+            else:
+                writer.writerow(
+                    "" if v is None else json.dumps(v, default=str) if isinstance(v, list | dict) else v for v in row
+                )
