@@ -308,7 +308,11 @@ def reload_articles(
 ) -> LoadResult:
     """Articles extracted again from their archived pages: rows whose extracted fields differ are updated (text
     changed: their signature is dropped, so the dedup step signs and clusters them again), new ones inserted,
-    the rest left as they are, untouched (`updated` counts the rows that changed)."""
+    the rest left as they are, untouched (`updated` counts the rows that changed).
+
+    A row whose text a run begun after the page's fetch (`fetched_at`) gave is left as it is too: a crawl that
+    refetched the article while re-extraction went on wrote newer text, which the older page must not undo.
+    """
     if not rows:
         return LoadResult()
     incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
@@ -316,8 +320,9 @@ def reload_articles(
     try:
         differs = " OR ".join(f"a.{c} IS DISTINCT FROM i.{c}" for c in _EXTRACTED_COLUMNS)
         matched = con.execute(
-            f"SELECT a.article_id, a.content_hash <> i.content_hash, {differs} "
-            "FROM articles a JOIN incoming i USING (url)"
+            f"SELECT a.article_id, a.content_hash <> i.content_hash, ({differs}) "
+            "AND NOT coalesce(text_run.started_at > i.fetched_at, false) "
+            "FROM articles a JOIN incoming i USING (url) LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id"
         ).fetchall()
         changed = [article_id for article_id, _, differ in matched if differ]
         rewritten = [article_id for article_id, text_changed, differ in matched if differ and text_changed]

@@ -226,3 +226,23 @@ def test_reloading_rewrites_only_what_extraction_changed_and_unsigns_changed_tex
     assert stored[1] == ("http://a.example/1", "New title", later, "r2")
     assert stored[2][2:] == (later, "r2")
     assert signed == {"http://a.example/0", "http://a.example/1"}  # changed text waits to be signed again
+
+
+def test_reloading_leaves_text_that_a_later_run_wrote_while_it_went_on(tmp_path: Path) -> None:
+    from storage.load import reload_articles
+
+    page_fetched = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the archived page re-extraction reads
+    with writing(tmp_path / "c.duckdb") as con:
+        start_run(con, "crawl", flow="ingest", started_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), params={})
+        # The crawl that began after the page was archived refetched the article and stored its new text.
+        refetched = datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+        load_articles(con, "crawl", [replace(article("http://a.example/1", "Corrected text."), fetched_at=refetched)])
+        older = replace(article("http://a.example/1", "Text as first published."), fetched_at=page_fetched)
+        result = reload_articles(con, "reextract", [older], updated_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+        stored = con.execute("SELECT text, last_run_id FROM articles").fetchall()
+        later = replace(older, fetched_at=datetime(2026, 12, 1, 10, 6, tzinfo=UTC))  # a page of that crawl
+        again = reload_articles(con, "reextract", [later], updated_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+        after = con.execute("SELECT text FROM articles").fetchall()
+    assert (result.updated, result.unchanged) == (0, 1)
+    assert stored == [("Corrected text.", "crawl")]
+    assert again.updated == 1 and after == [("Text as first published.",)]
