@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -145,6 +145,30 @@ def _first(*values: object) -> str | None:
     return None
 
 
+# Where a CMS has no date it may write its language's zero time instead (Go and .NET: 0001-01-01, read from
+# "0000-00-00" too; SQL and spreadsheets: 1900-01-01 at midnight; Unix time 0, in any zone). These are not
+# when a story appeared, and no news page was printed before 1800: the feed's date is used instead.
+_EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+_UNIX_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
+_ZERO_DAYS = {(1900, 1, 1), (1970, 1, 1)}
+
+
+def _plausible(when: datetime) -> bool:
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if aware < _EARLIEST or aware == _UNIX_ZERO:
+        return False
+    return (when.year, when.month, when.day) not in _ZERO_DAYS or (when.hour, when.minute, when.second) != (0, 0, 0)
+
+
+def _first_date(*values: object) -> datetime | None:
+    """The first of `values` that reads as a plausible date (a zero-time placeholder is skipped, not taken)."""
+    for value in values:
+        when = parse_datetime(_clean(value))
+        if when is not None and _plausible(when):
+            return when
+    return None
+
+
 def extract_metadata(tree: HtmlElement, *, url: str | None = None) -> Metadata:
     """Metadata of a parsed page; url resolves relative canonical and image URLs."""
     meta = _meta(tree)
@@ -172,20 +196,16 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None) -> Metadata:
     )
     authors = [a for a in authors if "facebook.com" not in a]
     time_el = tree.find(".//time[@datetime]")
-    published = parse_datetime(
-        _first(
-            ld.get("datePublished"),
-            meta.get("article:published_time"),
-            meta.get("datepublished"),
-            meta.get("dc.date"),
-            meta.get("date"),
-            meta.get("pubdate"),
-            time_el.get("datetime") if time_el is not None else None,
-        )
+    published = _first_date(
+        ld.get("datePublished"),
+        meta.get("article:published_time"),
+        meta.get("datepublished"),
+        meta.get("dc.date"),
+        meta.get("date"),
+        meta.get("pubdate"),
+        time_el.get("datetime") if time_el is not None else None,
     )
-    modified = parse_datetime(
-        _first(ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"))
-    )
+    modified = _first_date(ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"))
     html = tree if tree.tag == "html" else tree.getroottree().getroot()
     lang = _first(html.get("lang"), meta.get("og:locale"), meta.get("content-language"), ld.get("inLanguage"))
     canonical = next(

@@ -95,6 +95,35 @@ def test_unparsable_date_is_none() -> None:
     assert parse_datetime("last Tuesday") is None
 
 
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "0001-01-01T00:00:00Z",  # Go's and .NET's zero time
+        "0000-00-00 00:00:00",  # MySQL's
+        "1970-01-01T00:00:00Z",  # Unix time 0
+        "1969-12-31T19:00:00-05:00",  # the same instant, written in New York
+        "1900-01-01",  # spreadsheets' and SQL Server's day zero
+    ],
+)
+def test_a_zero_time_placeholder_is_no_publication_date_and_the_next_one_is_taken(placeholder: str) -> None:
+    ld_date = f'<script type="application/ld+json">{{"datePublished": "{placeholder}"}}</script>'
+    assert meta_of(ld_date).published_at is None
+    later = ld_date + '<meta property="article:published_time" content="2024-03-01T08:00:00Z">'
+    assert meta_of(later).published_at == datetime(2024, 3, 1, 8, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1851-09-18", datetime(1851, 9, 18, tzinfo=UTC)),  # an archive page of a paper's first issue
+        ("1970-01-01T10:30:00Z", datetime(1970, 1, 1, 10, 30, tzinfo=UTC)),  # a time of day: not a placeholder
+    ],
+)
+def test_old_dates_that_are_not_placeholders_are_kept(value: str, expected: datetime) -> None:
+    head = f'<meta property="article:published_time" content="{value}">'
+    assert meta_of(head).published_at == expected
+
+
 def ld(obj: str, *, type_attr: str = '"application/ld+json"') -> str:
     return f"<html><head><script type={type_attr}>{obj}</script></head><body><p>x</p></body></html>"
 
