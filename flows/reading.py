@@ -61,6 +61,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
 
 # Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /
 # extract from extraction). Rows from before the reason column: a NotAnArticleError in `errors` still names it.
+# `in_last_run`: of the last run that checked URLs (a reextract, or a crawl refused beside a running one, checks none).
 SKIP_REASONS_SQL = """
 SELECT coalesce(s.source, '-') AS source,
        coalesce(s.reason, CASE WHEN EXISTS (SELECT 1 FROM errors e WHERE e.url = s.fetch_url
@@ -68,8 +69,8 @@ SELECT coalesce(s.source, '-') AS source,
                 'unrecorded') AS reason,
        count(*) FILTER (WHERE s.outcome = 'skipped') AS skipped,
        count(*) FILTER (WHERE s.outcome = 'failed') AS failed,
-       count(*) FILTER (WHERE s.last_run_id = (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1))
-           AS in_last_run
+       count(*) FILTER (WHERE s.last_run_id = (SELECT last_run_id FROM seen_urls ORDER BY last_checked_at DESC
+                                               LIMIT 1)) AS in_last_run
 FROM seen_urls s
 WHERE s.outcome IN ('skipped', 'failed')
 GROUP BY ALL

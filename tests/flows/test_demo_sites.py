@@ -303,5 +303,13 @@ def test_the_demo_starts_from_nothing_each_time(
         ((articles,),) = con.execute("SELECT count(*) FROM articles").fetchall()
         files = {Path(f) for (f,) in con.execute("SELECT DISTINCT warc_file FROM pages").fetchall()}
     assert articles == len(load_expected()["articles"])
+    # The README's example queries run as written, and the wire story carried by all three outlets is found.
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    examples = readme.split("```sql\n", 1)[1].split("```", 1)[0]
+    statements = [s for s in examples.split(";") if s.strip()]
+    assert len(statements) >= 4
+    with duckdb.connect(str(db), read_only=True) as con:
+        answers = [con.execute(statement).fetchall() for statement in statements]
+    assert [row[1] for row in answers[1]] == [3]
     archived = {p.name for p in old_archive.iterdir()}
     assert archived == {f.name for f in files}, "every archive file is one the pages table names"
