@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
@@ -36,11 +35,10 @@ from flows.report import RunSummary
 from flows.runs import (
     CrawlInProgressError,
     NoSourceReachedError,
-    abandoned_runs,
+    begin_run,
     crawl_in_progress,
     crawl_in_progress_message,
     ending,
-    pid_alive,
     stop_on_signals,
     unreached_message,
 )
@@ -58,7 +56,7 @@ from storage.dedup import (
     has_pending,
     remove_orphan_runs,
 )
-from storage.load import finish_run, mark_abandoned, running_runs, start_run
+from storage.load import finish_run
 from storage.rows import RunStatus
 
 # How long a stopped run waits for the batch being written before it records how it ended.
@@ -191,22 +189,15 @@ async def _run(log: Any, flow_name: str, sources: str, settings: Settings, selec
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(run_id=run_id, db=settings.db, sources=len(selected))
     started = utcnow()
-    host, pid = socket.gethostname(), os.getpid()
     with database_turns.turn(), writing(settings.db) as con:
-        running = running_runs(con, other_than=run_id)
-        abandoned = abandoned_runs(running, host=host, pid=pid, now=started, alive=pid_alive)
-        mark_abandoned(con, abandoned, finished_at=started)
         params = {"sources": sources, "source_names": [s.name for s in selected], **settings.as_keys()}
-        start_run(con, run_id, flow=flow_name, started_at=started, params=params, pid=pid, hostname=host)
-        busy = crawl_in_progress(running, abandoned, host=host, pid=pid)
+        busy = crawl_in_progress(begin_run(con, run_id, flow=flow_name, started_at=started, params=params))
         if busy is not None:  # recorded, so `runs` says why this hour's run did nothing
             refusal = crawl_in_progress_message(settings.db, busy)
             finish_run(con, run_id, finished_at=utcnow(), status="failed", counts={}, error=refusal)
         else:
             left_pending = has_pending(con)  # by a run stopped before its dedup step: this one finishes the job
             memory = listings(con, selected, archived_only=settings.archive and settings.archive_listings)
-    for old, reason in abandoned.items():
-        log.warning("Run %s marked %s", old, reason)
     if busy is not None:
         raise CrawlInProgressError(refusal)
     task = asyncio.current_task()

@@ -11,8 +11,6 @@ again, as after a crawl that found them changed. Run right after a crawl, it cha
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -32,11 +30,11 @@ from flows.config import Settings, load_config
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.pipeline import database_turns, extract, quoted, report_progress
-from flows.runs import ending
+from flows.runs import begin_run, ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchiveError, read_response
 from storage.db import writing
-from storage.load import finish_run, load_errors, reload_articles, start_run
+from storage.load import finish_run, load_errors, reload_articles
 from storage.pages import ArchivedPage, archived_pages
 from storage.rows import ErrorRow, LoadResult, RunStatus
 
@@ -151,15 +149,7 @@ async def reextract(
     }
     started = utcnow()
     with database_turns.turn(), writing(settings.db) as con:
-        start_run(
-            con,
-            summary.run_id,
-            flow="reextract",
-            started_at=started,
-            params=params,
-            pid=os.getpid(),
-            hostname=socket.gethostname(),
-        )
+        begin_run(con, summary.run_id, flow="reextract", started_at=started, params=params)
         pages = archived_pages(con, sources=source_names or (), since=since, url_like=url_like)
     summary.pages = len(pages)
     fresh = [page for page in pages if not page.stale]

@@ -8,8 +8,10 @@ cancellation); a run still marked `running` whose process is gone is `abandoned`
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,8 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.load import RunningRun
+import duckdb
+
+from storage.load import RunningRun, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
+
+log = logging.getLogger(__name__)
 
 # A run still marked running this long after it started is abandoned even when its process cannot be checked
 # (another host, or no /proc to tell a reused pid). Hourly runs take minutes; a day is far past any.
@@ -151,16 +157,27 @@ def abandoned_runs(
     return reasons
 
 
-def crawl_in_progress(
-    running: Sequence[RunningRun], abandoned: Mapping[str, str], *, host: str, pid: int
-) -> RunningRun | None:
-    """The first crawl of another process still running: not judged abandoned (see abandoned_runs)."""
+def begin_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, *, flow: str, started_at: datetime, params: Mapping[str, Any]
+) -> list[RunningRun]:
+    """Record that this process's run of `flow` began, after marking abandoned the runs whose process is gone
+    (every flow does, so a killed ingest-warc is settled by the next ingest-warc, not only by a crawl); the other
+    runs still going."""
+    host, pid = socket.gethostname(), os.getpid()
+    running = running_runs(con, other_than=run_id)
+    abandoned = abandoned_runs(running, host=host, pid=pid, now=started_at, alive=pid_alive)
+    mark_abandoned(con, abandoned, finished_at=started_at)
+    for old, reason in abandoned.items():
+        log.warning("Run %s marked %s", old, reason)
+    start_run(con, run_id, flow=flow, started_at=started_at, params=params, pid=pid, hostname=host)
+    return [run for run in running if run.run_id not in abandoned]
+
+
+def crawl_in_progress(running: Sequence[RunningRun]) -> RunningRun | None:
+    """The first crawl of another process among the runs still going (begin_run's)."""
+    host, pid = socket.gethostname(), os.getpid()
     return next(
-        (
-            run
-            for run in running
-            if run.flow in CRAWL_FLOWS and run.run_id not in abandoned and not (run.pid == pid and run.hostname == host)
-        ),
+        (run for run in running if run.flow in CRAWL_FLOWS and not (run.pid == pid and run.hostname == host)),
         None,
     )
 

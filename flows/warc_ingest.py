@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
@@ -47,12 +46,12 @@ from flows.pipeline import (
 )
 from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
-from flows.runs import ending
+from flows.runs import begin_run, ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from flows.warc_input import WarcBatch, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
 from storage.dedup import signing_params
-from storage.load import finish_run, load_errors, start_run
+from storage.load import finish_run, load_errors
 from storage.pages import WarcProgress, save_progress, warc_progress
 from storage.rows import ErrorRow, LoadResult, RunStatus
 
@@ -292,15 +291,7 @@ def _begin(
     """
     with database_turns.turn(), writing(db) as con:
         params = {"paths": list(paths)}
-        start_run(
-            con,
-            run_id,
-            flow="ingest-warc",
-            started_at=started,
-            params=params,
-            pid=os.getpid(),
-            hostname=socket.gethostname(),
-        )
+        begin_run(con, run_id, flow="ingest-warc", started_at=started, params=params)
         return warc_progress(con, [str(p) for p in files]), signing_params(con, dedup)
 
 

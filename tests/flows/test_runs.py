@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.runs import abandoned_runs, ending, one_line, pid_alive, unreached_message
-from storage.load import RunningRun
+from flows.runs import abandoned_runs, begin_run, ending, one_line, pid_alive, unreached_message
+from storage.db import writing
+from storage.load import RunningRun, start_run
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -85,3 +87,16 @@ def test_an_unreached_run_names_a_few_sources_and_where_the_rest_are() -> None:
     assert message.startswith("no source could be reached (8 tried): site0: reason 0; site1: reason 1")
     assert "site5" not in message and "and 3 more" in message and "run_id = 'r1'" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("flow", ["ingest", "ingest-warc", "reextract"])
+def test_every_flow_marks_runs_of_dead_processes_abandoned_as_it_begins(flow: str, tmp_path: Path) -> None:
+    """A killed ingest-warc is settled by the next run of any flow: a data team that only backfills runs no crawl."""
+    host, now = socket.gethostname(), datetime.now(UTC)
+    with writing(tmp_path / "news.duckdb") as con:
+        start_run(con, "killed", flow="ingest-warc", started_at=now, params={}, pid=exited_pid(), hostname=host)
+        start_run(con, "going", flow="ingest", started_at=now, params={}, pid=os.getppid(), hostname=host)
+        still = begin_run(con, "next", flow=flow, started_at=now, params={"paths": []})
+        rows = dict(con.execute("SELECT run_id, status || ' ' || flow FROM runs").fetchall())
+    assert [run.run_id for run in still] == ["going"]
+    assert rows == {"killed": "abandoned ingest-warc", "going": "running ingest", "next": f"running {flow}"}
