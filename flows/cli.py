@@ -254,6 +254,7 @@ def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
         )
     enabled_sources(config, names)  # a disabled source named with --source
     database_path(settings.db, flag=chosen_by(sources, flags.get("db"), settings), must_exist=False)
+    settings.check_archive()
 
 
 def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = None) -> int:

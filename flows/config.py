@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from crawl.policy import FETCH_RANGES, HOST_RULE, FetchPolicy, Range, Rule, checked, host_problem, shown
 from crawl.sources import Source
-from storage.archive import default_archive_dir
+from storage.archive import default_archive_dir, writable_problem
 
 
 class ConfigError(ValueError):
@@ -128,6 +128,19 @@ class Settings:
     def archive_path(self) -> Path:
         """The archive folder: archive_dir, else the one next to the database."""
         return Path(self.archive_dir) if self.archive_dir else default_archive_dir(self.db)
+
+    def check_archive(self) -> None:
+        """Refuse a run whose page archive cannot be written, before it fetches a page; the message names the
+        setting to change."""
+        problem = writable_problem(self.archive_path()) if self.archive else None
+        if problem is not None:
+            where = (
+                f"archive_dir = {self.archive_dir}" if self.archive_dir else f"the archive folder {self.archive_path()}"
+            )
+            raise ConfigError(
+                f"{where}: cannot write the page archive there: {problem}; set archive_dir to a writable folder, "
+                "or archive = false to keep no pages"
+            )
 
     def __post_init__(self) -> None:
         if not isinstance(self.fetch, FetchPolicy):

@@ -97,6 +97,20 @@ def default_archive_dir(db: str | Path) -> Path:
     return path.with_name(path.stem + "-archive")
 
 
+def writable_problem(directory: str | Path) -> str | None:
+    """Why no WARC file can be written in `directory` (created if missing), or None: checked before a crawl
+    fetches anything, so that an unusable folder costs no request (a probe file is made and removed)."""
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".copydesk-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return f"{exc.strerror or exc} ({exc.filename or folder})"
+    return None
+
+
 class WarcArchive:
     """Appends exchanges to the newest of this database's WARC files of a folder that no other process is
     writing, rolling at a size."""

@@ -285,6 +285,12 @@ def sources_file(tmp_path: Path, settings: str = "", feed: str = "https://a.exam
         ("", ["--db", "{tmp}"], "--db {tmp}: is a directory"),
         ('db = "{sources}/x.duckdb"', [], "{sources}: [settings]: db = {sources}/x.duckdb: {sources} is a file"),
         ("", ["--source", "b"], "--source b: no such source in {sources}; it has ['a']"),
+        (
+            'archive_dir = "/proc/copydesk-archive"',
+            [],
+            "archive_dir = /proc/copydesk-archive: cannot write the page archive there: No such file or directory",
+        ),
+        ('archive_dir = "{sources}"', [], "archive_dir = {sources}: cannot write the page archive there: File exists"),
         # /proc takes no new folder, not even from root (a read-only mount would do the same).
         (
             "",

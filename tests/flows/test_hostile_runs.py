@@ -30,6 +30,7 @@ from uuid import UUID
 import duckdb
 import pytest
 
+from flows.config import ConfigError
 from flows.ingest import ingest
 from flows.runs import CrawlInProgressError
 from storage.db import writing
@@ -294,6 +295,19 @@ def test_runs_left_running_by_a_dead_process_are_marked_abandoned(
     ((error,),) = query(db, "SELECT error FROM runs WHERE run_id = 'dead'")
     assert f"pid {ended.pid} on {host}" in error
     assert query(db, "SELECT count(*) FROM articles") == [(3,)]
+
+
+def test_a_crawl_whose_archive_cannot_be_written_fails_before_fetching_a_page(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    site, db = newsroom("site"), tmp_path / "news.duckdb"
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    sources = sources_file(tmp_path, site.source(), settings=f'archive_dir = "{tmp_path / "a-file"}"\n')
+    with pytest.raises(ConfigError, match="archive_dir = .*a-file: cannot write the page archive there"):
+        asyncio.run(ingest(sources, db=str(db), allow_private=True))
+    assert site.site.log == [], "nothing is fetched for an archive that cannot keep it"
+    ((status, error),) = query(db, "SELECT status, error FROM runs")
+    assert status == "failed" and "archive = false" in error
 
 
 def test_a_crawl_is_refused_while_another_crawl_of_the_database_is_running(
