@@ -131,14 +131,22 @@ class _Trail:
         )
 
 
+# A host that refused or timed out this many connections in a row, with no answer between them, is left alone
+# for the rest of the run: one that went down mid-run cost each of its remaining URLs every retry and its
+# Crawl-delay (190 URLs, a 1 s delay, 3 tries: 3.5 minutes of nothing). The next run tries it again.
+HOST_DOWN_AFTER = 6
+
+
 @dataclass(slots=True)
 class _Shared:
-    """What every fetcher of a run shares: the guard, the clients, politeness and robots.txt."""
+    """What every fetcher of a run shares: the guard, the clients, politeness and robots.txt, and the
+    connections each origin refused in a row."""
 
     guard: AddressGuard | None
     clients: Clients
     politeness: Politeness
     robots: RobotsCache
+    refused: dict[str, int] = field(default_factory=dict)
 
 
 class Fetcher:
@@ -281,13 +289,26 @@ class Fetcher:
         await self._guard_address(target.raw_host.decode("ascii"))  # the target's host, proxy or not
         origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
         shared = self._shared
+        if shared.refused.get(origin, 0) >= HOST_DOWN_AFTER:
+            message = (
+                f"{origin} refused or timed out its last {shared.refused[origin]} connections this run: "
+                "left alone until the next run"
+            )
+            raise FetchFailure("failed", message, reason="network")
         pace = shared.politeness.pace(origin, self.policy)
         if kind != "robots":
             # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
             await shared.robots.check(origin, str(target), self.policy, pace)
         client = shared.clients.client(origin, target, self.policy)
         async with shared.politeness.turn(pace) as trace:
-            return await self._get_once(client, trace, url, kind, validators, attempts)
+            try:
+                response = await self._get_once(client, trace, url, kind, validators, attempts)
+            except (_Retryable, FetchFailure) as exc:
+                if exc.__cause__ is not None and isinstance(exc.__cause__, _CONNECTION_REFUSED):
+                    shared.refused[origin] = shared.refused.get(origin, 0) + 1
+                raise
+            shared.refused.pop(origin, None)  # it answered
+            return response
 
     async def _guard_address(self, hostname: str) -> None:
         guard = self._shared.guard
@@ -314,6 +335,7 @@ class Fetcher:
         size = 0
         failure: FetchFailure | None = None
         retryable = False
+        caught: BaseException | None = None
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
@@ -329,14 +351,15 @@ class Fetcher:
         except FetchFailure as exc:
             failure = exc
         except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
-            failure, retryable = self._failure(exc, status)
+            failure, retryable, caught = *self._failure(exc, status), exc
         elapsed_ms = int((time.perf_counter() - t0) * 1000)
         error, reason = (str(failure), failure.reason) if failure else (None, None)
         attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
+        cause = caught if status is None else None  # what kept the request from an answer (HOST_DOWN_AFTER)
         if retryable:
-            raise _Retryable(error)
+            raise _Retryable(error) from cause
         if failure is not None:
-            raise failure
+            raise failure from cause
         return result
 
     def _failure(
@@ -367,3 +390,7 @@ class Fetcher:
 
 class _Retryable(Exception):
     """Internal: a connection-level failure worth another try."""
+
+
+# What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout).
+_CONNECTION_REFUSED = (httpx.ConnectError, httpx.ConnectTimeout)

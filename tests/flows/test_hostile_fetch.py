@@ -595,3 +595,30 @@ def test_stats_name_reasons_of_rows_from_before_the_reason_column(
 def test_every_reason_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert [r for r in REASONS if f" {r} " not in readme.replace("`", " ")] == []
+
+
+def test_a_host_that_goes_down_mid_run_is_left_alone_after_a_few_refused_connections(healthy: Site) -> None:
+    """Its robots.txt and first page answered, then the server went away: without a limit every remaining URL
+    paid its retries and the Crawl-delay; after HOST_DOWN_AFTER refused connections in a row the rest are
+    recorded as failed at once (tried again next run), and other hosts are fetched as usual."""
+    from crawl.fetch import HOST_DOWN_AFTER
+
+    async def go() -> tuple[Fetched, list[Fetched], Fetched]:
+        async with Fetcher(policy(retries=2)) as fetcher:
+            closing = {"Connection": "close"}  # no kept-alive connection outlives the server
+            routes: dict[str, Route] = {
+                "/robots.txt": lambda r: (200, {"Content-Type": "text/plain", **closing}, b"User-agent: *\n"),
+                "/a": lambda r: (200, {"Content-Type": "text/html", **closing}, ARTICLE.encode()),
+            }
+            with serve(routes) as site:
+                first = await fetcher.fetch(site.base + "/a", kind="article")
+            rest = [await fetcher.fetch(f"{site.base}/n{i}", kind="article") for i in range(8)]
+            return first, rest, await fetcher.fetch(healthy.base + "/ok", kind="article")
+
+    first, rest, ok = asyncio.run(go())
+    assert first.outcome == "ok" and ok.outcome == "ok"
+    assert [(r.outcome, r.reason) for r in rest] == [("failed", "network")] * 8  # each URL accounted for
+    requested = [a for r in rest for a in r.attempts if a.elapsed_ms or "left alone" not in (a.error or "")]
+    assert len(requested) == HOST_DOWN_AFTER, [a.error for a in requested]  # 2 URLs x 3 tries, then no more
+    left = [r for r in rest if "left alone until the next run" in (r.error or "")]
+    assert len(left) == 8 - HOST_DOWN_AFTER // 3 and all(len(r.attempts) == 1 for r in left)
