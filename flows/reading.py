@@ -4,6 +4,9 @@ demo's queries) and article exports. Every connection is read-only, and shut out
 
 from __future__ import annotations
 
+import csv
+import json
+import math
 import os
 import sys
 import tempfile
@@ -126,11 +129,10 @@ def print_queries(
 def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:
     """A query's rows as CSV (with a header) or JSON lines, whole and streamed (a table cuts long cells).
 
-    Lists and structs are written as JSON in a CSV cell; times and decimals as their text.
+    Lists and structs are written as JSON in a CSV cell; times and decimals as their text, blobs in hex. In JSON
+    lines a NaN or infinite number is null: JSON has no such values (json.dumps would write `NaN`, which
+    JSON.parse and most readers refuse).
     """
-    import csv
-    import json
-
     columns = [d[0] for d in cursor.description]
     writer = csv.writer(out) if fmt == "csv" else None
     if writer is not None:
@@ -138,8 +140,30 @@ def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:
     while rows := cursor.fetchmany(chunk):
         for row in rows:
             if writer is None:
-                out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False) + "\n")
+                record = dict(zip(columns, (_json_value(v) for v in row), strict=True))
+                out.write(json.dumps(record, default=_text, ensure_ascii=False, allow_nan=False) + "\n")
             else:
-                writer.writerow(
-                    "" if v is None else json.dumps(v, default=str) if isinstance(v, list | dict) else v for v in row
-                )
+                writer.writerow(_csv_cell(v) for v in row)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(_json_value(value), default=_text, allow_nan=False)
+    return _text(value) if isinstance(value, bytes | bytearray | memoryview) else value
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _text(value: Any) -> str:
+    """A value JSON has no type for: a blob in hex, anything else (times, decimals, intervals) as its text."""
+    return value.hex() if isinstance(value, bytes | bytearray | memoryview) else str(value)

@@ -80,19 +80,28 @@ def test_query_prints_every_value_whole_as_csv_or_json_lines(
     fmt: str, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     long = "x" * 500  # a table cuts a cell this long to fit the terminal
-    sql = f"SELECT url, '{long}' AS long, [url, source] AS pair, fetched_at FROM articles ORDER BY url"
+    sql = (
+        f"SELECT url, '{long}' AS long, [url, source] AS pair, fetched_at, 'NaN'::DOUBLE AS nan, "
+        "['inf'::DOUBLE, 1.5] AS numbers, '\\xFF\\x00'::BLOB AS blob FROM articles ORDER BY url"
+    )
     assert main(["query", "--db", str(db), "--format", fmt, sql]) == 0
     out = capsys.readouterr().out
     if fmt == "csv":
         rows = list(csv.DictReader(out.splitlines()))
         pairs = [json.loads(r["pair"]) for r in rows]
     else:
-        rows = [json.loads(line) for line in out.splitlines()]
+
+        def refuse(constant: str) -> None:
+            raise AssertionError(f"{constant} is not JSON")
+
+        rows = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
         pairs = [r["pair"] for r in rows]
+        assert {(r["nan"], tuple(r["numbers"])) for r in rows} == {(None, (None, 1.5))}
     assert [r["url"] for r in rows] == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
     assert {r["long"] for r in rows} == {long}
     assert pairs == [["http://a.test/old", "a"], ["http://a.test/wire", "a"], ["http://b.test/wire", "b"]]
     assert all(r["fetched_at"].startswith("2025-06-05") for r in rows)
+    assert {r["blob"] for r in rows} == {"ff00"}
 
 
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
