@@ -227,7 +227,7 @@ class WarcArchive:
             end = committed_end(path.name)
             if end == 0:  # not ours, or nothing of it ever committed: left as it is
                 continue
-            file = path.open("r+b")
+            file = path.open("r+b", buffering=0)  # unbuffered: see _write_all
             if not _try_lock(file):
                 file.close()
                 continue
@@ -255,7 +255,7 @@ class WarcArchive:
             stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
             name = f"{PREFIX}{stamp}-{os.getpid()}-{self._sequence:05d}{SUFFIX}"
             try:
-                file = (self.directory / name).open("x+b")
+                file = (self.directory / name).open("x+b", buffering=0)
             except FileExistsError:
                 continue
             _try_lock(file)
@@ -299,7 +299,21 @@ class _MemberWriter:
         plain = io.BytesIO()
         WARCWriter(plain, gzip=False, warc_version=WARC_VERSION).write_record(record)
         member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # +16: a gzip header
-        self._file.write(member.compress(plain.getbuffer()) + member.flush())
+        _write_all(self._file, member.compress(plain.getbuffer()) + member.flush())
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    """Write `data` whole to an unbuffered file (a raw write may take only part of it).
+
+    Archive files are unbuffered so that a batch that fails (a full disk) can be cut back: a buffered file
+    flushes before it truncates, fails the same way, and was left torn, with bytes still buffered for its close.
+    """
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:  # None: a non-blocking file would block; 0: nothing could be written
+            raise OSError(f"wrote nothing of {len(view):,} bytes to {getattr(file, 'name', 'the archive')}")
+        view = view[written:]
 
 
 def read_response(

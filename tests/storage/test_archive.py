@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,3 +243,50 @@ def test_a_garbled_record_or_one_that_is_not_the_rows_is_an_archive_error(tmp_pa
 
 def test_the_archive_folder_sits_next_to_the_database() -> None:
     assert default_archive_dir("/data/news.duckdb") == Path("/data/news-archive")
+
+
+# Writes batches of incompressible pages to a WarcArchive under a file size limit (RLIMIT_FSIZE makes write()
+# fail with EFBIG as a full disk fails it with ENOSPC, without root) and prints each batch's rows, then the error.
+FULL_DISK_WRITER = """
+import json, os, resource, signal, sys
+from datetime import UTC, datetime
+from storage.archive import Exchange, WarcArchive
+folder, limit = sys.argv[1], int(sys.argv[2])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+ends = {}
+with WarcArchive(folder, max_file_bytes=10**9) as archive:
+    for batch in range(100):
+        pages = [
+            Exchange(url=f"http://a.example/{batch}-{n}", fetch_url=f"http://a.example/{batch}-{n}",
+                     target_url=f"http://a.example/{batch}-{n}", source="a", kind="article", status=200,
+                     fetched_at=datetime.now(UTC), body=os.urandom(3000).hex().encode(),
+                     headers=(("Content-Type", "text/html"),), request_headers=(("Host", "a.example"),))
+            for n in range(3)
+        ]
+        try:
+            rows = archive.write(pages, refers_to=lambda url: None, committed_end=lambda name: ends.get(name, 0))
+        except OSError as exc:
+            print("error", exc, flush=True)
+            break
+        for row in rows:
+            ends[row.warc_file] = max(ends.get(row.warc_file, 0), row.record_offset + row.record_length)
+        print("rows", json.dumps(ends), flush=True)
+"""
+
+
+def test_a_batch_a_full_disk_stops_is_cut_back_to_whole_records(tmp_path: Path) -> None:
+    """A buffered file flushed before truncating, failed the same way, and was left torn: every later reader
+    (ingest-warc of the folder) stopped at its half record."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_WRITER, str(tmp_path), "40000"], capture_output=True, text=True, timeout=60
+    )
+    lines = done.stdout.splitlines()
+    assert lines[-1].startswith("error ") and "File too large" in lines[-1], done.stdout + done.stderr
+    committed = json.loads(lines[-2].removeprefix("rows ")) if len(lines) > 1 else {}
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert committed and path.stat().st_size == committed[path.name], "the failed batch is cut off"
+    assert len(warcio_records(path)) == 2 * 3 * (len(lines) - 1)  # request and response of every page written
