@@ -304,7 +304,7 @@ class Fetcher:
             try:
                 response = await self._get_once(client, trace, url, kind, validators, attempts)
             except (_Retryable, FetchFailure) as exc:
-                if exc.__cause__ is not None and isinstance(exc.__cause__, _CONNECTION_REFUSED):
+                if isinstance(exc.__cause__, _CONNECTION_REFUSED):
                     shared.refused[origin] = shared.refused.get(origin, 0) + 1
                 raise
             shared.refused.pop(origin, None)  # it answered

@@ -29,7 +29,7 @@ from flows.reading import DEMO_QUERIES, EXPORT_FORMATS, SKIP_REASONS_SQL, export
 from flows.terminal import (
     Interrupted,
     console_tracebacks,
-    one_line,
+    error_line,
     outliving_readers,
     progress_bars,
     reader_gone,
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 128 + signal.SIGPIPE
         if args.debug:
             raise
-        print(f"copydesk: error: {one_line(exc)}", file=sys.stderr)
+        print(f"copydesk: error: {error_line(exc)}", file=sys.stderr)
         return 1
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.inputs import InputError
-from flows.terminal import one_line
+from flows.terminal import error_line
 
 # DuckDB COPY options per export format; "json" writes newline-delimited JSON.
 EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}
@@ -110,7 +110,7 @@ def print_queries(
                 cursor = con.execute(sql)
             except duckdb.PermissionException as exc:
                 raise InputError(
-                    f"copydesk query reads only the database ({one_line(exc)}); pass --allow-files to let SQL "
+                    f"copydesk query reads only the database ({error_line(exc)}); pass --allow-files to let SQL "
                     "read and write files"
                 ) from None
             if cursor is None or cursor.description is None:

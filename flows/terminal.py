@@ -78,7 +78,7 @@ def reader_gone(stream: Any) -> bool:
         return False
 
 
-def one_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
     """The first line of an error: DuckDB adds the SQL and a caret under it (--debug shows all of it), and
     its suggestion ("Did you mean "articles"?"), which is kept."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
