@@ -93,6 +93,8 @@ def archived_batch(
                 content_type=response.header("content-type"),
                 etag=response.header("etag"),
                 last_modified=response.header("last-modified"),
+                # The page's own fetch time: reload_articles leaves a row whose text a later run gave as it is.
+                fetched_at=page.fetched_at,
             )
         )
     return planned, responses, errors

@@ -26,10 +26,12 @@ from extractors.fingerprint import DedupParams
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
+from flows.reextract import archived_batch
 from storage.archive import read_response
 from storage.db import writing
 from storage.dedup import assign_clusters, params_key, signing_params
 from storage.load import load_articles, start_run
+from storage.pages import archived_pages
 from storage.rows import ArticleRow
 
 EXPECTED = load_expected()
@@ -223,6 +225,18 @@ def test_reextract_leaves_an_article_whose_text_a_later_run_fetched(
     with duckdb.connect(str(db), read_only=True) as con:
         ((text,),) = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
     assert text == "The newer text."  # not the archived page's older text
+
+
+def test_a_page_read_back_carries_its_own_fetch_time_for_the_staleness_check_in_the_write(
+    archived: Archived,
+) -> None:
+    # reload_articles keeps a row whose text a run begun after the page's fetch gave: that needs the page's
+    # fetch time on the extracted row, not the time of the re-extraction.
+    with duckdb.connect(str(archived.db), read_only=True) as con:
+        pages = archived_pages(con)
+    planned, responses, errors = archived_batch(archived.archive, pages)
+    assert not errors and len(responses) == len(pages) > 0
+    assert [r.fetched_at for r in responses] == [p.fetched_at for p in pages]
 
 
 def test_with_archive_listings_the_feeds_and_sitemaps_read_are_archived_too(
