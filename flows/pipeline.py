@@ -263,6 +263,7 @@ def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> d
     load_fetches(con, run_id, rows.fetches)
     load_seen(con, run_id, rows.seen)
     load_errors(con, run_id, rows.errors)
+    load_pages(con, run_id, rows.pages)
     return loaded
 
 

@@ -68,7 +68,13 @@ def archived_batch(
     for page in pages:
         try:
             response = read_response(
-                archive_dir, page.warc_file, page.record_offset, page.record_length, payload_digest=page.payload_digest
+                archive_dir,
+                page.warc_file,
+                page.record_offset,
+                page.record_length,
+                payload_digest=page.payload_digest,
+                # An absolute path: a file ingest-warc read where it lies, whose records it took as they were.
+                check_digests=not Path(page.warc_file).is_absolute(),
             )
         except ArchiveError as exc:
             errors.append(ErrorRow("reextract", page.url, type(exc).__name__, str(exc), utcnow()))
@@ -109,14 +115,14 @@ async def read_archived(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-async def reload(db: str, run_id: str, rows: BatchRows) -> LoadResult:
+async def reload(db: str, run_id: str, rows: BatchRows, text_runs: Mapping[str, str | None]) -> LoadResult:
     """Write the articles whose extraction changed, and the batch's errors, in one transaction."""
-    return await asyncio.to_thread(_reload, db, run_id, rows)
+    return await asyncio.to_thread(_reload, db, run_id, rows, text_runs)
 
 
-def _reload(db: str, run_id: str, rows: BatchRows) -> LoadResult:
+def _reload(db: str, run_id: str, rows: BatchRows, text_runs: Mapping[str, str | None]) -> LoadResult:
     with database_turns.turn(), writing(db) as con:
-        result = reload_articles(con, run_id, rows.articles, updated_at=utcnow())
+        result = reload_articles(con, run_id, rows.articles, updated_at=utcnow(), text_runs=text_runs)
         load_errors(con, run_id, rows.errors)
     return result
 
@@ -228,7 +234,8 @@ async def _extract_all(
                 hints.get(batch[0].source or ""),
             )
             rows.errors += unreadable
-            loaded = await reload(settings.db, summary.run_id, quoted(rows))
+            text_runs = {page.article_url: page.text_run_id for page in batch if page.article_url}
+            loaded = await reload(settings.db, summary.run_id, quoted(rows), text_runs)
             summary.updated += loaded.updated
             summary.new += loaded.new
             summary.changed += loaded.updated + loaded.new

@@ -27,7 +27,7 @@ from extractors.metadata import accessible_for_free
 from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
 from flows.runs import innermost, one_line
 from storage.archive import Exchange
-from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, SeenRow
+from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, PageRow, SeenRow
 from storage.state import SeenState
 
 # Skips that say nothing about the page, only about this run's view of its host: retried as soon as a
@@ -52,6 +52,8 @@ class BatchRows:
     seen: list[SeenRow] = field(default_factory=list)
     aliases: list[AliasRow] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
+    # Where pages' records lie in WARC files ingest-warc read (a crawl's go through the archive writer instead).
+    pages: list[PageRow] = field(default_factory=list)
     not_modified: int = 0
     unexpected: int = 0
     # The articles' shingles, made where they were extracted (extract_batch's `shingle_with`) for the dedup step,
@@ -72,6 +74,7 @@ class BatchRows:
         self.seen += other.seen
         self.aliases += other.aliases
         self.errors += other.errors
+        self.pages += other.pages
         self.not_modified += other.not_modified
         self.unexpected += other.unexpected
         self.shingled |= other.shingled

@@ -8,6 +8,8 @@ at the first record not yet written, and a finished file is not read again. Only
 extracted; other records are counted by reason (`warc_files.skipped`). A page's source is the sources file's
 source whose feeds, sitemaps or homepage are on its host, else the host itself. Articles already stored (by a
 crawl or an earlier ingest) are deduplicated as a crawl's are: the same URL is one row, copies join clusters.
+Each page's `pages` row points at its record in the file where it lies, so `copydesk reextract` can extract it
+again from there.
 """
 
 from __future__ import annotations
@@ -204,6 +206,7 @@ def extract_file(
                 extract_batch(planned, responses, timeout=timeout, hints=hints.get(source), shingle_with=shingle_with)
             )
             pages[source] += len(planned)
+        rows.pages += batch.pages
         done = batch.progress
         if pages.total() >= segment_pages:
             break  # the file's progress says where the next segment starts
@@ -331,7 +334,9 @@ async def _ingest(
 async def _write_next(writing: _Writing, in_flight: deque[tuple[WarcBatch, asyncio.Future[BatchRows]]]) -> None:
     batch, extracting = in_flight.popleft()
     pages = Counter(p.candidate.source for p in batch.planned)
-    await _write(writing, await extracting, batch.progress, pages)
+    rows = await extracting
+    rows.pages += batch.pages
+    await _write(writing, rows, batch.progress, pages)
 
 
 def _bytes_done(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from textwrap import shorten
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
 from storage.archive import ArchivedResponse, WarcRecord, read_records
 from storage.pages import WarcProgress
+from storage.rows import PageRow
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 MAX_REASON_CHARS = 300  # of why a file could not be read, as recorded
@@ -35,6 +37,8 @@ class WarcBatch:
     planned: list[PlannedFetch]
     responses: list[Fetched]
     progress: WarcProgress
+    # Where each page's record lies in the file, written with the batch: `copydesk reextract` reads it there.
+    pages: list[PageRow] = field(default_factory=list)
 
 
 def warc_paths(patterns: Sequence[str]) -> list[Path]:
@@ -136,6 +140,7 @@ def read_batches(
                 else:
                     batch.planned.append(page[0])
                     batch.responses.append(page[1])
+                    batch.pages.append(page_row(path, record, *page))
                 done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
                 done = replace(done, pages=done.pages + (not isinstance(page, str)))
                 batch.progress = done
@@ -151,6 +156,28 @@ def read_batches(
         else:
             batch.progress = replace(done, finished=True)
         yield batch
+
+
+def page_row(path: Path, record: WarcRecord, planned: PlannedFetch, fetched: Fetched) -> PageRow:
+    """The `pages` row of a page read from a WARC file: the record where it lies, by the file's absolute path."""
+    now = datetime.now(UTC)
+    return PageRow(
+        url=planned.candidate.url,
+        fetch_url=fetched.url,
+        target_url=fetched.final_url,
+        source=planned.candidate.source,
+        kind="article",
+        listed=planned.candidate.listed,
+        record_type="response",
+        record_id=record.record_id,
+        warc_file=str(path),
+        record_offset=record.offset,
+        record_length=record.end - record.offset,
+        payload_digest=record.payload_digest,
+        status=fetched.status or 200,
+        # As the article row's (flows.steps): a record dated in the future counts as fetched now.
+        fetched_at=min(fetched.fetched_at, now) if fetched.fetched_at else now,
+    )
 
 
 # Records that hold no page, counted in `skipped` by their WARC-Type (CC-NEWS files hold a request and often a

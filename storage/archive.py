@@ -317,10 +317,21 @@ def _write_all(file: IO[bytes], data: bytes) -> None:
 
 
 def read_response(
-    directory: str | Path, warc_file: str, offset: int, length: int, *, payload_digest: str | None = None
+    directory: str | Path,
+    warc_file: str,
+    offset: int,
+    length: int,
+    *,
+    payload_digest: str | None = None,
+    check_digests: bool = True,
 ) -> ArchivedResponse:
-    """The response record at `offset` of a file of the archive, its digests checked (and its payload digest
-    the `pages` row's, when given); ArchiveError for anything that is not that record whole."""
+    """The response record at `offset` of a file of the archive (or of the absolute path `warc_file`), its
+    digests checked (and its payload digest the `pages` row's, when given); ArchiveError for anything that is
+    not that record whole.
+
+    `check_digests=False` for a file ingest-warc read where it lies: ingest took its records as they were, so
+    re-extraction does too (a crawler's wrong digest would otherwise make a page it stored unreadable), and
+    only the payload digest header is compared with the row's, to tell a rewritten file."""
     path = Path(directory) / warc_file
     try:
         with path.open("rb") as file:
@@ -332,14 +343,14 @@ def read_response(
         raise ArchiveError(f"{path}: {length} bytes expected at offset {offset}, the file ends after {len(data)}")
     try:
         # check_digests: warcio compares the bytes read with the record's block and payload digests.
-        records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
+        records = ArchiveIterator(io.BytesIO(data), check_digests="raise" if check_digests else False)
         record = next(records, None)
         if record is None or record.rec_type != "response" or record.http_headers is None:
             raise ArchiveError(f"{path}: the record at offset {offset} is not an HTTP response record")
         response = _response_of(record)
         records.read_to_end(record)
         missing = getattr(record.raw_stream, "limit", 0)
-        stored_digest = record.rec_headers.get_header("WARC-Payload-Digest")
+        stored_digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
     except ArchiveError:
         raise
     except Exception as exc:  # warcio's ArchiveLoadFailed, zlib.error, EOFError, ...: bytes that are not a record
@@ -366,6 +377,9 @@ class WarcRecord:
     response: ArchivedResponse | None = None
     # WARC-Truncated: the crawler kept only part of the payload (its reason: length, time, disconnect, ...).
     truncated: str | None = None
+    offset: int = 0  # where the record starts (its gzip member, in a .warc.gz): read_response reads it back
+    record_id: str = ""
+    payload_digest: str = ""  # WARC-Payload-Digest ("" if it has none)
 
 
 def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
@@ -395,8 +409,17 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
                     "Content-Length (a torn or cut file)"
                 )
             # warcio counts offsets from the start of the file, not from where the stream began.
-            end = records.get_record_offset() + records.get_record_length()
-            yield WarcRecord(record.rec_type, end, response, record.rec_headers.get_header("WARC-Truncated"))
+            offset = records.get_record_offset()
+            headers = record.rec_headers
+            yield WarcRecord(
+                record.rec_type,
+                offset + records.get_record_length(),
+                response,
+                headers.get_header("WARC-Truncated"),
+                offset=offset,
+                record_id=headers.get_header("WARC-Record-ID") or "",
+                payload_digest=headers.get_header("WARC-Payload-Digest") or "",
+            )
 
 
 def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> ArchivedResponse:

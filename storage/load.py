@@ -304,25 +304,36 @@ _EXTRACTED_COLUMNS = [c for c in _CONTENT_COLUMNS if c not in ("etag", "last_mod
 
 
 def reload_articles(
-    con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[ArticleRow], *, updated_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    rows: Sequence[ArticleRow],
+    *,
+    updated_at: datetime,
+    text_runs: Mapping[str, str | None] | None = None,
 ) -> LoadResult:
     """Articles extracted again from their archived pages: rows whose extracted fields differ are updated (text
     changed: their signature is dropped, so the dedup step signs and clusters them again), new ones inserted,
     the rest left as they are, untouched (`updated` counts the rows that changed).
 
-    A row whose text a run begun after the page's fetch (`fetched_at`) gave is left as it is too: a crawl that
-    refetched the article while re-extraction went on wrote newer text, which the older page must not undo.
+    `text_runs`: each article URL's `text_run_id` when its page was read. A row whose text another run has
+    written since is left as it is: a crawl that refetched the article while re-extraction went on wrote newer
+    text, which the older page must not undo.
     """
     if not rows:
         return LoadResult()
     incoming = _latest_per_key(to_arrow(rows, ARTICLE_SCHEMA), "url")
+    read = pa.table(
+        {"url": list(text_runs or {}), "text_run_id": list((text_runs or {}).values())},
+        schema=pa.schema([("url", pa.string()), ("text_run_id", pa.string())]),
+    )
     con.register("incoming", incoming)
+    con.register("read_text_runs", read)
     try:
         differs = " OR ".join(f"a.{c} IS DISTINCT FROM i.{c}" for c in _EXTRACTED_COLUMNS)
         matched = con.execute(
             f"SELECT a.article_id, a.content_hash <> i.content_hash, ({differs}) "
-            "AND NOT coalesce(text_run.started_at > i.fetched_at, false) "
-            "FROM articles a JOIN incoming i USING (url) LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id"
+            "AND NOT coalesce(r.url IS NOT NULL AND a.text_run_id IS DISTINCT FROM r.text_run_id, false) "
+            "FROM articles a JOIN incoming i USING (url) LEFT JOIN read_text_runs r USING (url)"
         ).fetchall()
         changed = [article_id for article_id, _, differ in matched if differ]
         rewritten = [article_id for article_id, text_changed, differ in matched if differ and text_changed]
@@ -346,6 +357,7 @@ def reload_articles(
             )
     finally:
         con.unregister("incoming")
+        con.unregister("read_text_runs")
     new = incoming.num_rows - len(matched)
     return LoadResult(new=new, updated=len(changed), unchanged=len(matched) - len(changed))
 

@@ -32,6 +32,10 @@ class ArchivedPage:
     # The stored article's text came from a later run's fetch (archiving off then, or an ingest-warc):
     # extracting this page again would put older text back.
     stale: bool = False
+    # The stored article this page gave, and the run whose fetch gave its text, when the page was listed:
+    # re-extraction leaves the row alone if another run has rewritten its text since (storage.load.reload_articles).
+    article_url: str | None = None
+    text_run_id: str | None = None
 
 
 def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
@@ -82,10 +86,12 @@ def archived_pages(
                l.payload_digest, l.fetched_at,
                CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
                CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END,
-               coalesce(text_run.started_at > page_run.started_at, false)
+               -- Stale: another run gave the text, and began after this page was fetched (a crawl with archiving
+               -- off; or the page is an ingested WARC record older than a crawl's text, which its ingest kept).
+               coalesce(a.text_run_id <> l.run_id AND text_run.started_at > l.fetched_at, false),
+               a.url, a.text_run_id
         FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
             LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id
-            LEFT JOIN runs page_run ON page_run.run_id = l.run_id
         WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))
           AND (?::TIMESTAMPTZ IS NULL OR l.fetched_at >= ?::TIMESTAMPTZ)
           AND (?::VARCHAR IS NULL OR l.url LIKE ? OR s.article_url LIKE ?)

@@ -113,7 +113,7 @@ class PageRow:
     listed: bool
     record_type: str  # response | revisit
     record_id: str
-    warc_file: str  # relative to the archive folder
+    warc_file: str  # relative to the archive folder; absolute for a file ingest-warc read where it lies
     record_offset: int
     record_length: int
     payload_digest: str

@@ -136,7 +136,8 @@ CREATE TABLE IF NOT EXISTS pages (
     listed         BOOLEAN NOT NULL,         -- listed by a feed or sitemap (extraction judges index pages by it)
     record_type    VARCHAR NOT NULL,         -- response | revisit (a 304 Not Modified)
     record_id      VARCHAR NOT NULL,         -- WARC-Record-ID
-    warc_file      VARCHAR NOT NULL,         -- file name in the archive folder
+    warc_file      VARCHAR NOT NULL,         -- file name in the archive folder, or the absolute path of a file
+                                             -- ingest-warc read (re-extraction reads it there)
     record_offset  BIGINT NOT NULL,          -- where the record's gzip member starts in the file
     record_length  BIGINT NOT NULL,          -- its bytes (OFFSET is a reserved word in SQL)
     payload_digest VARCHAR NOT NULL,         -- WARC-Payload-Digest (a revisit: the stored response's)

@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,7 +30,8 @@ from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
 from flows.warc_ingest import ingest_warc
 from flows.warc_input import WarcInputError, read_batches, source_namer, warc_paths
-from storage.archive import ArchivedResponse, read_records
+from storage.archive import ArchivedResponse, read_records, read_response
+from storage.db import writing
 from storage.pages import WarcProgress
 from tests.flows.test_dask import read_artifacts
 
@@ -385,3 +387,73 @@ def write_dated(path: Path, pages: list[ArchivedResponse], dates: list[str]) -> 
                 warc_headers_dict={"WARC-Date": date},
             )
             writer.write_record(record)
+
+
+# Re-extraction of an ingested database: the pages are read again from the WARC files where they lie.
+
+
+def reextract(db: Path, sources: Path) -> str:
+    return run_cli("reextract", "--db", str(db), "--sources", str(sources))
+
+
+def test_each_ingested_page_points_at_its_record_in_the_file_it_came_from(ingested: Ingested) -> None:
+    rows = query(
+        ingested.ingested,
+        "SELECT url, warc_file, record_offset, record_length, payload_digest FROM pages "
+        "WHERE kind = 'article' AND record_type = 'response' ORDER BY url",
+    )
+    # Each HTML 200 page once (not the robots.txt files or the 404 page the first file holds too).
+    assert [url for url, *_ in rows] == sorted(url for (url, *_) in query(ingested.ingested, ARTICLES))
+    assert {warc_file for _, warc_file, *_ in rows} == {str(p) for p in ingested.warcs.glob("*.warc.gz")}
+    for url, warc_file, offset, length, digest in rows:
+        response = read_response("/nowhere", warc_file, offset, length, payload_digest=digest)
+        assert response.status == 200 and response.target_url == url and response.body.rstrip().endswith(b"</html>")
+
+
+def test_reextract_of_an_ingested_database_changes_nothing_and_restores_an_old_extraction(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(ingested.ingested, db)
+    clusters = query(db, "SELECT url, cluster_id FROM articles ORDER BY url")
+    out = reextract(db, ingested.sources)
+    assert f"{len(clusters)} archived pages, 0 rows changed" in out and "0 stale" in out
+    assert query(db, "SELECT url, cluster_id FROM articles ORDER BY url") == clusters
+    # As if an older extractor had stored one page's title and text: re-extraction reads the WARC and mends it.
+    ((url, title, text),) = query(db, "SELECT url, title, text FROM articles ORDER BY url LIMIT 1")
+    with writing(db) as con:
+        con.execute("UPDATE articles SET title = 'Older title', text = 'Older text.' WHERE url = ?", [url])
+    out = reextract(db, ingested.sources)
+    assert "1 rows changed (1 updated, 0 new)" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT title, text FROM articles WHERE url = ?", [url]).fetchall() == [(title, text)]
+    assert query(db, "SELECT url, cluster_id FROM articles ORDER BY url") == clusters
+
+
+def test_reextract_reads_an_uncompressed_warc_and_names_a_file_moved_away(ingested: Ingested, tmp_path: Path) -> None:
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:3]
+    folder, db = tmp_path / "plain", tmp_path / "plain.duckdb"
+    folder.mkdir()
+    write_warc(folder / "plain.warc", [(p.target_url, "200 OK", "text/html", p.body) for p in pages])
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", str(ingested.sources))
+    assert "3 archived pages, 0 rows changed" in reextract(db, ingested.sources)
+    (folder / "plain.warc").rename(tmp_path / "moved.warc")
+    assert main(["reextract", "--db", str(db), "--sources", str(ingested.sources)]) == 0
+    errors = query(db, "SELECT url, error_type, message FROM errors WHERE stage = 'reextract'")
+    assert sorted(u for u, _, _ in errors) == sorted(p.target_url for p in pages)
+    assert all(t == "ArchiveError" and "plain.warc: no such archive file" in m for _, t, m in errors)
+    assert len(query(db, "SELECT * FROM articles")) == 3  # nothing lost
+
+
+def test_reextract_leaves_text_a_crawl_gave_after_an_older_ingested_copy(ingested: Ingested, tmp_path: Path) -> None:
+    """A backfill of last year's WARC after a crawl (archiving off) keeps the crawl's text; so does reextract."""
+    (page,) = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:1]
+    edited = dataclasses.replace(page, body=page.body.replace(b"</p>", b" A sentence only this copy has.</p>", 1))
+    db = tmp_path / "crawled.duckdb"
+    shutil.copy(ingested.crawled, db)
+    write_dated(tmp_path / "older.warc.gz", [edited], ["2020-01-01T00:00:00Z"])
+    run_cli("ingest-warc", str(tmp_path / "older.warc.gz"), "--db", str(db), "--sources", str(ingested.sources))
+    before = query(db, "SELECT url, text FROM articles ORDER BY url")
+    out = reextract(db, ingested.sources)
+    assert "1 archived pages, 0 rows changed" in out and "1 stale" in out
+    assert query(db, "SELECT url, text FROM articles ORDER BY url") == before

@@ -231,18 +231,19 @@ def test_reloading_rewrites_only_what_extraction_changed_and_unsigns_changed_tex
 def test_reloading_leaves_text_that_a_later_run_wrote_while_it_went_on(tmp_path: Path) -> None:
     from storage.load import reload_articles
 
-    page_fetched = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the archived page re-extraction reads
+    url = "http://a.example/1"
     with writing(tmp_path / "c.duckdb") as con:
-        start_run(con, "crawl", flow="ingest", started_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), params={})
-        # The crawl that began after the page was archived refetched the article and stored its new text.
-        refetched = datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
-        load_articles(con, "crawl", [replace(article("http://a.example/1", "Corrected text."), fetched_at=refetched)])
-        older = replace(article("http://a.example/1", "Text as first published."), fetched_at=page_fetched)
-        result = reload_articles(con, "reextract", [older], updated_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+        load_articles(con, "first", [article(url, "Text as first published.")])
+        # Re-extraction read the page while the first run's text was stored (text_runs); then a crawl refetched
+        # the article and stored its corrected text.
+        load_articles(con, "crawl", [replace(article(url, "Corrected text."), fetched_at=datetime.now(UTC))])
+        older = article(url, "Text as first published, extracted again.")
+        now = datetime.now(UTC)
+        result = reload_articles(con, "reextract", [older], updated_at=now, text_runs={url: "first"})
         stored = con.execute("SELECT text, last_run_id FROM articles").fetchall()
-        later = replace(older, fetched_at=datetime(2026, 12, 1, 10, 6, tzinfo=UTC))  # a page of that crawl
-        again = reload_articles(con, "reextract", [later], updated_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+        # A page read after the crawl (text_run_id "crawl" then) is extracted again as usual.
+        again = reload_articles(con, "reextract", [older], updated_at=now, text_runs={url: "crawl"})
         after = con.execute("SELECT text FROM articles").fetchall()
     assert (result.updated, result.unchanged) == (0, 1)
     assert stored == [("Corrected text.", "crawl")]
-    assert again.updated == 1 and after == [("Text as first published.",)]
+    assert again.updated == 1 and after == [("Text as first published, extracted again.",)]
