@@ -11,8 +11,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from crawl.discover import Candidate
 from crawl.fetch import Fetched
+from extractors.urls import canonicalize_url
 from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
@@ -137,6 +140,52 @@ def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> No
     assert article.url == "http://a.example/story"
     assert {a.alias_url for a in rows.aliases} == {"http://a.example/old"}
     assert rows.seen[0].article_url == "http://a.example/story"
+
+
+@pytest.mark.parametrize(
+    ("page", "canonical"),
+    [
+        ("http://a.example/news/2024/flood-defences-hold", "http://a.example/"),
+        ("http://a.example/news/flood-defences-hold.html", "http://a.example/news/"),
+        ("http://a.example/2024/05/01/flood-defences-hold", "http://a.example/2024/"),
+    ],
+)
+def test_a_canonical_a_template_gives_every_page_is_not_the_articles_key(page: str, canonical: str) -> None:
+    """Every article of such a site would otherwise be one row, each overwriting the last; it is said why."""
+    html = (
+        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
+        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
+    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    (article,) = rows.articles
+    assert article.url == page and not rows.aliases
+    (error,) = rows.errors
+    assert error.error_type == "CanonicalIgnored" and canonical.rstrip("/") in error.message
+
+
+@pytest.mark.parametrize(
+    ("page", "canonical"),
+    [
+        ("http://a.example/news/flood-defences-hold/amp", "http://a.example/news/flood-defences-hold"),
+        ("http://a.example/news/flood-defences-hold/2", "http://a.example/news/flood-defences-hold"),
+        ("http://a.example/news/flood-defences-hold?utm_source=feed", "http://www.a.example/news/flood-defences-hold"),
+        ("http://a.example/?p=1234&amp=1", "http://a.example/?p=1234"),
+    ],
+)
+def test_an_amp_page_2_or_mobile_copy_is_keyed_by_its_canonical(page: str, canonical: str) -> None:
+    html = (
+        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
+        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
+    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    (article,) = rows.articles
+    assert article.url == canonicalize_url(canonical) != canonicalize_url(page) and not rows.errors
 
 
 def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
