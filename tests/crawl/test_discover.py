@@ -122,6 +122,20 @@ def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
     assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
 
 
+def test_a_short_headline_or_read_more_link_to_an_article_is_a_candidate_not_a_listing() -> None:
+    routes = {
+        "/": listing(
+            ("/news/", "News"),
+            ("/2024/05/06/budget-passed/", "Budget passed"),
+            ("/2024/05/06/road-closures/", "Read more"),
+        ),
+        "/news/": listing(("/news/harbour-reopens-after-repairs", "Harbour reopens after a week of repairs")),
+    }
+    found, paths = discover(routes, Source("s", feeds=(), discover_links=True, link_depth=2))
+    assert paths == ["/2024/05/06/budget-passed", "/2024/05/06/road-closures", "/news/harbour-reopens-after-repairs"]
+    assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page") == ["", "news/"]
+
+
 def test_sitemap_urls_over_the_per_source_cap_are_counted_not_read() -> None:
     with serve({}) as site:
         site.routes["/sitemap.xml"] = page(urlset("/a", "/b", "/c").replace("@@", site.base), content_type=XML)
