@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from crawl.sources import Source
-from extractors.charset import decode_html
+from extractors.charset import UndecodableError, decode_html
 from extractors.feeds import FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
@@ -406,7 +406,7 @@ class _Listings:
                 return
             visited.update(pages)
             frontier.clear()
-            await self.each(pages, "page", read, use, ())
+            await self.each(pages, "page", read, use, (UndecodableError,))
 
 
 def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
-from extractors.charset import decode_html
+from extractors.charset import UndecodableError, decode_html
 from extractors.fingerprint import U32, Scheme
 from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
@@ -187,7 +187,7 @@ def rows_for_page(
     try:
         html = decode_html(fetched.body, content_type=fetched.content_type)
         article = extract_article(html, url=fetched.final_url, listed=candidate.listed, hints=hints)
-    except ExtractionError as exc:
+    except (ExtractionError, UndecodableError) as exc:  # a page whose bytes are no text is skipped, recorded
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
         reason = "not_an_article" if isinstance(exc, NotAnArticleError) else "extract"

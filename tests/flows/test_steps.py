@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -200,6 +201,25 @@ def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
     )
     (article,) = rows_for_page(fetched, Candidate("http://a.example/c", "s"), now=NOW).articles
     assert "café" in article.text and "naïve" in article.text and "€4" in article.text
+
+
+def test_an_undeclared_shift_jis_page_is_stored_as_japanese_text() -> None:
+    body = (Path(__file__).parent.parent / "fixtures" / "charset" / "ja-sjis-undeclared.html").read_bytes()
+    fetched = Fetched("http://a.example/j", "article", "ok", "http://a.example/j", 200, body, "text/html")
+    (article,) = rows_for_page(fetched, Candidate("http://a.example/j", "s"), now=NOW).articles
+    assert "大阪府" in article.text and "宿泊税" in article.text and "\ufffd" not in article.text
+
+
+def test_a_page_of_mostly_undecodable_bytes_is_skipped_and_recorded(tmp_path: Path) -> None:
+    junk = bytes(random.Random(7).choices(range(0x80, 0x100), k=3000))  # a corrupt body no encoding reads
+    utf8 = "text/html; charset=utf-8"
+    fetched = Fetched("http://a.example/u", "article", "ok", "http://a.example/u", 200, b"<p>" + junk, utf8)
+    rows = rows_for_page(fetched, Candidate("http://a.example/u", "s"), now=NOW)
+    with writing(tmp_path / "c.duckdb") as con:
+        load_errors(con, "run-1", rows.errors)
+        ((error_type, message),) = con.execute("SELECT error_type, message FROM errors").fetchall()
+    assert not rows.articles and rows.seen[0].outcome == "skipped"
+    assert error_type == "UndecodableError" and "not valid in utf-8" in message
 
 
 def test_a_page_judged_not_an_article_keeps_its_reason_and_text_in_the_errors_table(tmp_path: Path) -> None:
