@@ -510,3 +510,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         ],
     )
     return 0
+
+
+if __name__ == "__main__":  # python -m flows.cli, as the copydesk command
+    sys.exit(main())

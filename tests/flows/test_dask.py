@@ -32,7 +32,7 @@ def runs(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     tmp = tmp_path_factory.mktemp("dask")
     sources = tmp / "sources.toml"
-    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": None}
+    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": ":0"}
     with serve_demo_sites() as sites:
         sources.write_text(sites.sources_toml() + "\n[settings]\nper_host_delay = 0.0\n", encoding="utf-8")
         default = asyncio.run(ingest(str(sources), db=str(tmp / "default.duckdb"), allow_private=True))

@@ -135,7 +135,7 @@ def test_on_dask_each_file_is_read_and_extracted_by_workers_a_segment_at_a_time_
     monkeypatch.setattr(warc_ingest, "SEGMENT_PAGES", segment_pages)
     if segment_pages < 15:
         monkeypatch.setattr(warc_ingest, "FILES_IN_FLIGHT", 1)  # and one file after the other
-    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": None}
+    cluster = {"n_workers": 1, "threads_per_worker": 2, "processes": False, "dashboard_address": ":0"}
     on_dask = ingest_warc.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
     db = tmp_path / "dask.duckdb"
     summary = asyncio.run(on_dask(paths=[str(ingested.warcs)], db=str(db), sources=str(ingested.sources)))
