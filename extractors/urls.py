@@ -75,6 +75,12 @@ def is_same_site(a: str, b: str) -> bool:
     return site_key(a) == site_key(b)
 
 
+def is_front_page(url: str) -> bool:
+    """Whether a clean http(s) URL is a site's front page: path "/" and no query (/?p=12 is a WordPress post)."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
 def _split(url: str) -> SplitResult:
     try:
         parts = urlsplit(_whatwg_preprocess(url))

@@ -219,3 +219,22 @@ def test_a_candidate_keeps_the_first_date_its_feed_or_sitemap_gave() -> None:
         "/b": ("2026-05-02T07:00:00+00:00", "sitemap"),  # undated in the feed: news:publication_date
         "/c": ("2026-05-05T00:00:00+00:00", "sitemap"),  # no news date: lastmod
     }
+
+
+def test_feed_items_that_name_no_article_are_recorded_not_lost() -> None:
+    # A theme that puts the home page in every <link>: the permalink guid is the story; an item with only the
+    # home page, and one with no link at all, give no candidate but are named in one row.
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>@@/</link>'
+        "<item><title>Story</title><link>@@/</link><guid>@@/news/story.html</guid></item>"
+        "<item><title>Home only</title><link>@@/?utm_source=rss</link></item>"
+        "<item><title>No link</title><description>d</description></item></channel></rss>"
+    )
+    found, paths = discover({"/rss.xml": (feed, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/news/story.html"]
+    (error,) = found.errors
+    assert (error.stage, error.error_type) == ("discover", "FeedItemsSkipped") and error.url.endswith("/rss.xml")
+    assert error.message.startswith("2 items of feed")
+    assert (
+        "'No link': no http(s) link" in error.message and "'Home only': links only to the front page" in error.message
+    )
