@@ -211,8 +211,11 @@ class _Listings:
         except InvalidURLError as exc:
             self.found.errors.append(_problem(url, exc))
             return
-        if urlsplit(canonical).path in ("", "/"):
-            return  # a site's front page is an index of articles, never one (sitemaps often list it)
+        parts = urlsplit(canonical)
+        if parts.path in ("", "/") and not (listed and parts.query):
+            # A site's front page is an index of articles, never one (sitemaps often list it); but a listed
+            # "/?p=123" is a WordPress post under plain permalinks.
+            return
         dated_by = dated_by if published_at is not None else None
         known = self.seen.get(canonical)
         if known is not None:

@@ -238,3 +238,10 @@ def test_feed_items_that_name_no_article_are_recorded_not_lost() -> None:
     assert (
         "'No link': no http(s) link" in error.message and "'Home only': links only to the front page" in error.message
     )
+
+
+def test_a_feed_item_under_wordpress_plain_permalinks_is_a_candidate() -> None:
+    # WordPress with Settings > Permalinks > Plain links each post as "/?p=123": a query, not the front page.
+    feed = rss("/x").replace("/x?utm_source=rss", "/?p=123")
+    found, paths = discover({"/rss.xml": (feed, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/?p=123"] and found.errors == []
