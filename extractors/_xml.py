@@ -70,7 +70,7 @@ def read_xml(
 ) -> XmlDocument:
     """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
     if content[:2] == _GZIP_MAGIC:
-        content = _gunzip(content, source=source, error=error)
+        content = gunzip(content, source=source, error=error)
     try:
         root = etree.fromstring(content, _parser(recover=False))
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -199,7 +199,8 @@ def _is_multibyte_utf8(content: bytes) -> bool:
     return True
 
 
-def _gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+    """The inflated bytes of a gzip file, refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated."""
     decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
     try:
         data = decompressor.decompress(content, MAX_DECOMPRESSED_BYTES + 1)

@@ -1,4 +1,5 @@
-"""Feed bytes -> the article links they announce: RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0 and CDF, gzipped or not.
+"""Feed bytes -> the article links they announce: RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0, CDF and JSON Feed 1.x,
+gzipped or not.
 
 Elements are matched by local name, so RSS in a namespace and Atom without one are read too. Only article
 links become entries, in this order of preference: a FeedBurner <feedburner:origLink>; an item's own <link>
@@ -23,10 +24,12 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from extractors._json_feed import JsonFeed, is_json_feed, read_json_feed
 from extractors._xml import (
     MAX_DECOMPRESSED_BYTES,
     XmlDocument,
     base_url,
+    gunzip,
     http_url,
     read_xml,
     split_tag,
@@ -89,17 +92,23 @@ class _Skipped:
 def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None, max_items: int | None = None) -> Feed:
     """Entries of a feed in order, one per canonical URL; items with no article link are skipped and counted.
 
-    content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not.
-    Reading stops after `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million
-    items would otherwise hold its caller for half a minute.
+    content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not, and
+    a JSON type (or a body naming a jsonfeed.org version) makes it a JSON Feed. Reading stops after
+    `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million items would otherwise
+    hold its caller for half a minute.
     """
     source = f"feed {feed_url!r}"
+    if content[:2] == b"\x1f\x8b":
+        content = gunzip(content, source=source, error=FeedError)
+    if is_json_feed(content, content_type=content_type):
+        json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
+        return _collect(_json_entries(json_feed, feed_url), limit=max_items)
     document = read_xml(content, source=source, error=FeedError, content_type=content_type)
     items = _items(document, feed_url=feed_url)
     if items is None:
         raise FeedError(
-            f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed> or a CDF "
-            "<CHANNEL>; is the URL an HTML page or a sitemap?"
+            f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed>, a CDF "
+            "<CHANNEL> or a JSON Feed; is the URL an HTML page or a sitemap?"
         )
     return _collect(items, limit=max_items, recovered=document.recovered)
 
@@ -327,6 +336,16 @@ def _cdf_base(item: etree._Element, feed_url: str) -> str:
         if ancestor.get("BASE"):
             base = urljoin(base, str(ancestor.get("BASE")).strip())
     return base
+
+
+def _json_entries(feed: JsonFeed, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
+    home = http_url(feed.home_page_url, base=feed_url)
+    for number, item in enumerate(feed.items, 1):
+        link = _choose(((raw, http_url(raw, base=feed_url)) for raw in item.links), home=home and home.rstrip("/"))
+        if link is None:
+            yield _skipped(item.title, number, "no http(s) url, and no id that is one")
+            continue
+        yield FeedEntry(url=link[1], title=item.title, published_at=parse_datetime(item.date))
 
 
 def _accept(document: XmlDocument, link: tuple[str, str] | None) -> str | None:

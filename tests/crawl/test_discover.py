@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from crawl.discover import Discovery, Limits, discover_source
 from crawl.fetch import Fetched, Fetcher, FetchPolicy
@@ -238,6 +239,18 @@ def test_feed_items_that_name_no_article_are_recorded_not_lost() -> None:
     assert (
         "'No link': no http(s) link" in error.message and "'Home only': links only to the front page" in error.message
     )
+
+
+def test_a_json_feed_gives_dated_listed_candidates() -> None:
+    feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "home_page_url": "@@/", "items": ['
+        '{"id": "1", "url": "@@/2024/05/01/ferry/", "date_published": "2024-05-01T09:00:00+01:00"},'
+        '{"id": "@@/2024/05/02/library/"}]}'
+    )
+    found, paths = discover({"/feed.json": (feed, "application/feed+json")}, Source("s", feeds=("/feed.json",)))
+    assert paths == ["/2024/05/01/ferry", "/2024/05/02/library"] and found.errors == []
+    assert [(c.listed, c.published_from) for c in found.candidates] == [(True, "feed"), (True, None)]
+    assert found.candidates[0].published_at == datetime(2024, 5, 1, 8, tzinfo=UTC)
 
 
 def test_a_feed_item_under_wordpress_plain_permalinks_is_a_candidate() -> None:

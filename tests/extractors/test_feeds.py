@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import time
 from datetime import UTC, datetime
 
@@ -368,3 +369,73 @@ def test_an_item_cut_off_by_a_truncation_is_not_counted_as_skipped() -> None:
     content = GOOD.encode()
     feed = parse_feed(content[: content.index(b"<link>http://h/c")], feed_url=FEED_URL)
     assert len(feed.entries) == 2 and feed.skipped == 0 and feed.recovered is not None
+
+
+# micro.blog's feed.json (JSON Feed 1, 2019-): id equals url, titles only on long posts.
+MICRO_BLOG = b"""{
+  "version": "https://jsonfeed.org/version/1",
+  "title": "Manton Reece", "home_page_url": "https://www.manton.org/",
+  "feed_url": "https://www.manton.org/feed.json",
+  "items": [
+    {"id": "https://www.manton.org/2024/05/01/a-long-post.html", "title": "A long post",
+     "content_html": "<p>x</p>", "date_published": "2024-05-01T09:00:00-05:00",
+     "url": "https://www.manton.org/2024/05/01/a-long-post.html"},
+    {"id": "https://www.manton.org/2024/05/02/091511.html", "content_html": "<p>short</p>",
+     "date_published": "2024-05-02T09:15:11-05:00", "url": "https://www.manton.org/2024/05/02/091511.html"},
+    {"id": "1187", "url": "/2024/05/03/relative.html", "external_url": "https://elsewhere.example/story",
+     "date_modified": "2024-05-03T10:00:00Z"},
+    {"id": "https://www.manton.org/2024/05/04/id-only.html"},
+    {"id": "1189", "external_url": "https://elsewhere.example/only-external", "title": "Linked"},
+    {"id": "1190", "url": "https://www.manton.org/", "title": "Home"},
+    "not an object"
+  ]
+}"""
+
+
+def test_a_json_feed_gives_its_items_urls_titles_and_dates() -> None:
+    feed = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json", content_type="application/feed+json")
+    assert [(e.url.removeprefix("https://www.manton.org"), e.title) for e in feed.entries] == [
+        ("/2024/05/01/a-long-post.html", "A long post"),
+        ("/2024/05/02/091511.html", None),
+        ("/2024/05/03/relative.html", None),  # url, never external_url; relative to the feed
+        ("/2024/05/04/id-only.html", None),  # an id that is an http(s) URL
+        ("/", "Home"),  # only the front page: kept here, dropped and recorded by discovery
+    ]
+    assert feed.entries[0].published_at == datetime(2024, 5, 1, 14, tzinfo=UTC)
+    assert feed.entries[2].published_at == datetime(2024, 5, 3, 10, tzinfo=UTC)  # date_modified, if no other
+    assert (feed.skipped, feed.recovered) == (2, None)
+    assert feed.skipped_why[0] == "'Linked': no http(s) url, and no id that is one"
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain; charset=utf-8", "application/json", "application/xml"])
+def test_a_json_feed_is_known_by_its_version_or_a_json_type(content_type: str | None) -> None:
+    feed = parse_feed(gzip.compress(MICRO_BLOG), feed_url="https://www.manton.org/feed.json", content_type=content_type)
+    assert len(feed.entries) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (MICRO_BLOG[:200], "not valid JSON"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', 'no "items" list'),
+        (b"[" * 100_000, "not valid JSON"),
+    ],
+    ids=["truncated", "items not a list", "nested past the recursion limit"],
+)
+def test_a_broken_json_feed_raises_feed_error(content: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(content, feed_url=FEED_URL, content_type="application/feed+json")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["http://h/a", "/b", "tag:x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["url", "id", "title"]), inner),
+    max_leaves=20,
+)
+
+
+@given(st.lists(JSON_VALUES, max_size=6))
+def test_json_feed_shaped_noise_gives_entries_or_feed_error(items: list[object]) -> None:
+    content = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    entries = parse_feed(content, feed_url=FEED_URL).entries
+    assert all(e.url.startswith("http") for e in entries)
