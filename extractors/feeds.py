@@ -199,10 +199,9 @@ def _rss_link_candidates(item: etree._Element, *, lenient: bool) -> Iterator[str
 
 def _orig_links(element: etree._Element) -> Iterator[str | None]:
     """FeedBurner's <feedburner:origLink>: the publisher's own address behind a feedproxy <link>."""
-    for child in element:
-        # Matched by local name: recover mode leaves an undeclared "feedburner:" prefix in the tag.
-        if split_tag(child)[1].rpartition(":")[2] == "origLink":
-            yield text_of(child)
+    # Any namespace; recover mode leaves an undeclared "feedburner:" prefix in the tag.
+    for child in element.iterchildren("{*}origLink", "feedburner:origLink"):
+        yield text_of(child)
 
 
 def _page_links(links: Iterable[etree._Element]) -> list[etree._Element]:
