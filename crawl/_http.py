@@ -147,6 +147,16 @@ _UNDECODED = frozenset("br zstd compress x-compress dcb dcz aes128gcm exi pack20
 _X_GZIP = "x-gzip"
 
 
+# The sitemap protocol lets a sitemap be 50 MB uncompressed (sitemaps.org): under a 10 MB max_bytes meant for
+# pages, a large plain sitemap was skipped whole while its gzipped copy was read.
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+
+
+def body_cap(kind: Kind, max_bytes: int) -> int:
+    """The most bytes a response of this kind is read to: max_bytes, and for a sitemap the protocol's own limit."""
+    return max(max_bytes, SITEMAP_MAX_BYTES) if kind == "sitemap" else max_bytes
+
+
 async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length)."""
     declared = _content_length(response)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from crawl.sources import Source
-from extractors.charset import decode_html
+from extractors.charset import UndecodableError, decode_html
 from extractors.feeds import Feed, FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
@@ -163,6 +163,7 @@ async def discover_source(
             await listings.sitemaps(known_sitemaps)
             if source.discover_links and source.homepage:
                 await listings.links(source.homepage, depth=source.link_depth)
+            listings.capped()
     except TimeoutError:
         assert budget is not None  # no deadline, no timeout
         waiting = found.waiting()
@@ -196,6 +197,7 @@ class _Listings:
         self.keep = keep
         self.seen: dict[str, Candidate] = {}
         self.sitemap_urls_left = limits.max_sitemap_urls
+        self.over_cap = 0  # URLs listed after the source had max_candidates: counted in an errors row
 
     def add(
         self,
@@ -231,6 +233,18 @@ class _Listings:
             candidate = Candidate(canonical, self.source.name, published_at, address, lastmod, listed, dated_by)
             self.seen[canonical] = candidate
             self.found.candidates.append(candidate)
+        else:
+            self.over_cap += 1
+
+    def capped(self) -> None:
+        """An errors row for the URLs listed past max_candidates (those of a listing read after it count too)."""
+        if self.over_cap:
+            message = (
+                f"source {self.source.name!r}: {self.over_cap:,} more URLs were listed after the first "
+                f"{self.limits.max_candidates:,} (max_articles_per_source) and not kept this run; "
+                "feeds first, then sitemaps (newest first) and links, as listed"
+            )
+            self.found.errors.append(Problem("discover", first_url(self.source), "CandidatesCapped", message, _now()))
 
     def full(self) -> bool:
         return len(self.seen) >= self.limits.max_candidates
@@ -310,9 +324,10 @@ class _Listings:
         await self.each(self.source.feeds, "feed", read, use, (FeedError,))
 
     async def sitemaps(self, known: Sequence[str]) -> None:
-        """Breadth-first over sitemap indexes; children we saw before are checked even if their index is unchanged."""
+        """Breadth-first over sitemap indexes (children newest first), then the children we saw before that no
+        index listed this run (an index answering 304 lists none), up to MAX_SITEMAPS_PER_SOURCE files."""
         cap = self.limits.max_urls_per_sitemap
-        queue = list(dict.fromkeys([*self.source.sitemaps, *known]))
+        queue = list(dict.fromkeys(self.source.sitemaps))
         visited: set[str] = set()
 
         async def read(response: Fetched) -> Sitemap:
@@ -347,13 +362,30 @@ class _Listings:
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
 
-        for _ in range(MAX_SITEMAP_DEPTH + 1):
-            batch = [u for u in dict.fromkeys(queue) if u not in visited][: MAX_SITEMAPS_PER_SOURCE - len(visited)]
-            if not batch or self.full():
+        # The index tree level by level (MAX_SITEMAP_DEPTH deep), then the known children no index listed.
+        levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
+        not_read: set[str] = set()
+        for level, listed in enumerate(levels):
+            waiting = [u for u in dict.fromkeys([*queue, *listed]) if u not in visited]
+            batch = waiting[: MAX_SITEMAPS_PER_SOURCE - len(visited)]
+            not_read.update(waiting[len(batch) :])
+            if self.full():
                 return
             visited.update(batch)
             queue.clear()
-            await self.each(batch, "sitemap", read, use, (SitemapError,))
+            if batch:
+                await self.each(batch, "sitemap", read, use, (SitemapError,))
+            if level == MAX_SITEMAP_DEPTH:
+                queue.clear()  # children past the depth are not followed
+        if not_read - visited:
+            self._sitemaps_capped(len(not_read - visited))
+
+    def _sitemaps_capped(self, left: int) -> None:
+        message = (
+            f"source {self.source.name!r}: {left:,} sitemaps not read this run: a source's sitemaps are read up to "
+            f"{MAX_SITEMAPS_PER_SOURCE} files a run (indexes' children newest first, by lastmod)"
+        )
+        self.found.errors.append(Problem("discover", first_url(self.source), "SitemapFilesCapped", message, _now()))
 
     async def links(self, homepage: str, *, depth: int) -> None:
         """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
@@ -380,7 +412,7 @@ class _Listings:
                 return
             visited.update(pages)
             frontier.clear()
-            await self.each(pages, "page", read, use, ())
+            await self.each(pages, "page", read, use, (UndecodableError,))
 
 
 def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:

@@ -28,6 +28,7 @@ from crawl._http import (
     Kind,
     Outcome,
     Reason,
+    body_cap,
     checked_url,
     conditional_headers,
     content_type_problem,
@@ -343,7 +344,7 @@ class Fetcher:
                     status = response.status_code
                     body = b""
                     if status == 200:
-                        body = await read_capped(response, self.policy.max_bytes)
+                        body = await read_capped(response, body_cap(kind, self.policy.max_bytes))
                         size = len(body)
                     else:
                         await drain(response)

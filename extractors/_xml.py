@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
-from extractors.charset import encoding_for_label, header_encoding
+from extractors.charset import encoding_for_label, header_encoding, mislabeled_utf8
 from extractors.urls import InvalidURLError, clean_url
 
 # The sitemap protocol's own limit for an uncompressed sitemap; no honest feed comes near it.
@@ -44,8 +44,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# Declared encodings that decode any bytes, so a UTF-8 document declared as one of them shows as "CafÃ©".
-_SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15", "cp1252", "latin-1", "iso8859-1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +76,7 @@ def read_xml(
     else:
         _refuse_entities(root, source=source, error=error)
         declared = _declared_encoding(content)
-        if declared in _SINGLE_BYTE_WESTERN and _is_multibyte_utf8(content):
-            # Valid multi-byte UTF-8 is almost never intended Latin-1 text: the declaration is the mistake.
+        if mislabeled_utf8(content, declared):
             root = etree.fromstring(content, _parser(recover=False, encoding="utf-8"))
             return XmlDocument(root, f"declares {declared} but is UTF-8; read as UTF-8")
         return XmlDocument(root)
@@ -95,7 +92,8 @@ def read_xml(
 
 
 def decode_xml(content: bytes, *, content_type: str | None = None) -> str:
-    """The text of an XML document: BOM, else the first of HTTP charset and declaration that decodes it.
+    """The text of an XML document: BOM, else the first of HTTP charset and declaration that decodes it
+    (a Western single-byte one only if the bytes are not valid UTF-8: extractors.charset.mislabeled_utf8).
 
     When neither does, UTF-8 with each invalid byte read as windows-1252: feeds that mix the two (a
     cp1252 quote pasted into a UTF-8 template) keep both, where a whole-document guess ruins one.
@@ -107,7 +105,7 @@ def decode_xml(content: bytes, *, content_type: str | None = None) -> str:
     if utf16:
         return content.decode(utf16, errors="replace")
     for declared in (header_encoding(content_type), _declared_encoding(content)):
-        if declared and declared not in ("utf-16-le", "utf-16-be"):
+        if declared and declared not in ("utf-16-le", "utf-16-be") and not mislabeled_utf8(content, declared):
             try:
                 return content.decode(declared)
             except UnicodeDecodeError:
@@ -187,16 +185,6 @@ def _refuse_entities(root: etree._Element, *, source: str, error: Callable[[str]
 def _declared_encoding(content: bytes) -> str | None:
     match = _DECLARATION.match(content[:300].lstrip())
     return encoding_for_label(match.group(1).decode("ascii")) if match else None
-
-
-def _is_multibyte_utf8(content: bytes) -> bool:
-    if content.isascii():
-        return False
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:

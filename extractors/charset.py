@@ -1,7 +1,12 @@
 """HTML bytes -> text, choosing the encoding roughly the way a browser does (WHATWG Encoding standard).
 
-Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> charset in the first 4 KB,
-UTF-8 if the bytes are valid UTF-8, else windows-1252. Never raises: undecodable bytes become U+FFFD.
+Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> charset in the first 4 KB, then
+what the bytes are. A declaration is believed unless the bytes contradict it: valid multi-byte UTF-8 under a
+single-byte Western label is UTF-8 (the feed reader, _xml.py, shares this rule), and bytes that are not valid in
+the declared encoding (beyond a stray byte or two) are read as undeclared ones. Undeclared bytes are UTF-8 if
+they are valid UTF-8, windows-1252 if they read as Western text, else what charset_normalizer detects (on a
+bounded sample, so a huge page costs no more than a typical one), else windows-1252. A page that still comes
+out as mostly U+FFFD is refused (UndecodableError), not stored as replacement characters.
 Labels are mapped as browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside
 the WHATWG set are ignored.
 """
@@ -9,7 +14,10 @@ the WHATWG set are ignored.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
+
+import charset_normalizer
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _META_WINDOW = 4096
@@ -50,22 +58,74 @@ _WHATWG_CODECS = frozenset(
         "utf-16-le utf-16-be"
     ).split()
 )
+# Labels whose bytes any text decodes under, so UTF-8 declared as one of them shows as "CafÃ©".
+_SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15"})
+# Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried).
+_DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"})
+# Detection reads this much: charset_normalizer's time grows with it; 64 KB of text is ample evidence.
+_DETECT_WINDOW = 64 * 1024
+_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
+# Letters windows-1252 has beyond ASCII (not the symbols, not × and ÷).
+_ACCENTED = "ŠŒŽšœžŸ" + "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))
+# A word with an accented letter; matched from a word's start, ASCII letters possessively, so linear in the text.
+_ACCENTED_WORD = re.compile(f"(?<![A-Za-z{_ACCENTED}])[A-Za-z]*+[{_ACCENTED}][A-Za-z{_ACCENTED}]*+")
+# A non-ASCII symbol between letters; apostrophe, dashes, soft hyphen and middle dot (Catalan l·l) belong there.
+_SYMBOL_IN_WORD = re.compile(f"(?<=[A-Za-z{_ACCENTED}])[^\\x00-\\x7f{_ACCENTED}’–—\xad·]++(?=[A-Za-z{_ACCENTED}])")
+# The bytes windows-1252 leaves undefined (read as C1 controls): never in Western text.
+_C1_CONTROL = re.compile("[\x81\x8d\x8f\x90\x9d]")
+# Share of accented letters in the words that have one: Spanish, German and English pages of the multilingual
+# fixtures measure 0.08-0.5 (the short ones highest: "à", "é", "déjà"; "Ça va, à é" 0.75); Cyrillic, Greek,
+# Arabic and Hebrew bytes read as windows-1252 0.97-1.0, CJK ones 0.9-1.0 (and those have symbols in words).
+_MAX_ACCENTED_SHARE = 0.8
+# U+FFFD count from which a page that is mostly U+FFFD (of its non-ASCII characters) is refused; below it, a few
+# broken bytes in a short text are not worth losing the page for.
+_GARBLED_MIN = 16
+# Non-ASCII words _reads_as_western looks at: enough to tell, few enough to cost well under a millisecond.
+_EVIDENCE_WORDS = 500
 # Python's cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; WHATWG maps them to the C1 code points.
 _WINDOWS_1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 
 
+class UndecodableError(ValueError):
+    """The bytes are not text in the encoding they declare, nor in any other we can tell."""
+
+
 def decode_html(body: bytes, *, content_type: str | None) -> str:
-    """The text of an HTML response body, decoded with the encoding a browser would pick."""
+    """The text of an HTML response body, decoded with the encoding a browser would pick.
+
+    Raises UndecodableError when even the best reading is mostly U+FFFD (bytes invalid in what they declare).
+    """
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return _decode(body[len(bom) :], encoding)
-    declared = header_encoding(content_type) or _meta_encoding(body[:_META_WINDOW])
-    if declared:
-        return _decode(body, declared)
-    try:
+            return _refuse_garbled(_decode(body[len(bom) :], encoding), f"{encoding}, which its byte-order mark names")
+    declared, source = header_encoding(content_type), "the Content-Type header"
+    if declared is None:
+        declared, source = _meta_encoding(body[:_META_WINDOW]), "its <meta> charset"
+    if declared is None:
+        return _sniff(body) or _decode(body, "windows-1252")
+    if mislabeled_utf8(body, declared):
         return body.decode("utf-8")
+    try:
+        return _decode(body, declared, errors="strict")  # as fast as the lenient decode, and no count after
     except UnicodeDecodeError:
-        return _decode(body, "windows-1252")
+        text = _decode(body, declared)
+    if _fits(text):
+        return text
+    return _sniff(body) or _refuse_garbled(text, f"{declared}, which {source} declares, and detection finds no other")
+
+
+def mislabeled_utf8(body: bytes, encoding: str | None) -> bool:
+    """Whether a single-byte Western label covers bytes that are valid multi-byte UTF-8.
+
+    Such bytes are almost never intended Latin-1 text ("CafÃ©"): the label is the mistake, read them as UTF-8.
+    """
+    if encoding not in _SINGLE_BYTE_WESTERN or body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def encoding_for_label(label: str) -> str | None:
@@ -104,7 +164,86 @@ def _meta_encoding(head: bytes) -> str | None:
     return "utf-8" if encoding in ("utf-16-le", "utf-16-be") else encoding
 
 
-def _decode(body: bytes, encoding: str) -> str:
-    if encoding == "windows-1252":
+def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
+    if encoding == "windows-1252":  # every byte has a character: never fails
         return codecs.charmap_decode(body, "strict", _WINDOWS_1252)[0]
-    return body.decode(encoding, errors="replace")
+    return body.decode(encoding, errors=errors)
+
+
+def _fits(text: str) -> bool:
+    """Whether a decoding went through, a stray invalid byte or two (or one in a hundred) aside."""
+    bad = text.count("\ufffd")
+    return bad <= 2 or bad <= _non_ascii(text) // 100
+
+
+def _refuse_garbled(text: str, encoding: str) -> str:
+    """The text, unless it is mostly U+FFFD: then UndecodableError, saying which encoding failed and why."""
+    bad = text.count("\ufffd")
+    if bad >= _GARBLED_MIN and bad * 2 > _non_ascii(text):
+        raise UndecodableError(
+            f"{bad:,} of its {_non_ascii(text):,} non-ASCII characters are not valid in {encoding}; refusing it"
+            " rather than storing U+FFFD replacement characters"
+        )
+    return text
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", errors="ignore"))
+
+
+def _sniff(body: bytes) -> str | None:
+    """Undeclared bytes as text: valid UTF-8, Western windows-1252, or a confident detection; else None."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    sample = _detection_sample(body)
+    if _reads_as_western(_decode(sample, "windows-1252")):
+        return _decode(body, "windows-1252")
+    encoding = _detect(sample)
+    if encoding is None:
+        return None
+    text = _decode(body, encoding)
+    return text if _fits(text) else None
+
+
+def _detection_sample(body: bytes) -> bytes:
+    """Up to _DETECT_WINDOW bytes from the tag holding the first non-ASCII byte (head scripts and styles tell
+    nothing), ending before a "<" so no multi-byte character is cut (the bytes of one are all >= 0x40 in
+    every ASCII-compatible encoding detection returns)."""
+    first = _NON_ASCII_BYTE.search(body)
+    start = max(body.rfind(b"<", 0, first.start()), 0) if first else 0
+    sample = body[start : start + _DETECT_WINDOW]
+    if len(sample) == _DETECT_WINDOW:
+        cut = sample.rfind(b"<")
+        sample = sample[:cut] if cut > 0 else sample
+    return sample
+
+
+def _reads_as_western(text: str) -> bool:
+    """Whether windows-1252 text looks like a Western language's, not another script's bytes misread.
+
+    Western words carry an accented letter or two among ASCII ones ("café", "Straße"); Cyrillic, Greek,
+    Arabic or Hebrew bytes read this way give words of nothing but accented letters ("Ïðåçèäåíò"), and CJK
+    or Central European bytes give symbols inside words ("‚±‚ê", "Za¿ó³æ") or undefined bytes.
+    """
+    if _C1_CONTROL.search(text):
+        return False
+    # The words with non-ASCII characters are the evidence (split and isascii run in C; the regexes see only them).
+    evidence = " ".join(itertools.islice((word for word in text.split() if not word.isascii()), _EVIDENCE_WORDS))
+    accented = letters = words = 0
+    for match in _ACCENTED_WORD.finditer(evidence):
+        word = match.group()
+        words += 1
+        letters += len(word)
+        accented += len(word) - len(word.encode("ascii", errors="ignore"))
+    odd = len(_SYMBOL_IN_WORD.findall(evidence))
+    return accented <= letters * _MAX_ACCENTED_SHARE and odd <= words // 50
+
+
+def _detect(sample: bytes) -> str | None:
+    """The WHATWG encoding charset_normalizer finds for non-UTF-8 bytes, if it finds one."""
+    best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE, preemptive_behaviour=False).best()
+    if best is None:
+        return None
+    return encoding_for_label(best.encoding)

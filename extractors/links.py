@@ -6,6 +6,7 @@ applies RobotsRules). Never raises on bad HTML: a page without links gives [].
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +29,14 @@ ASSET_EXTENSIONS: frozenset[str] = frozenset(
 
 # A menu label ("World", "Tech & Science") names a listing page; a headline names an article.
 MENU_LABEL_MAX_WORDS = 3
+# What an article's address has and a section's rarely does: a name under a date (/2024/05/06/budget-passed/,
+# not the archive /2024/05/), a date in one piece (2024-05-06, 20240506), a long numeric id, or a headline slug
+# of four words or more ("arts-and-culture" is a section).
+_ARTICLE_PATH = re.compile(
+    r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/(?:(?:0?[1-9]|[12]\d|3[01])/)?(?!page(?:/|$))[^/\d][^/]*"
+    r"|(?<!\d)(?:19|20)\d\d-?(?:0[1-9]|1[0-2])-?(?:0[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?<![\w.])\d{5,}(?!\w)|[^\W_]+(?:[-_][^\W_]+){3,}",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +48,15 @@ class Link:
 
     @property
     def looks_like_menu(self) -> bool:
-        """Whether the anchor reads like a section menu label rather than a headline."""
-        return 0 < len(self.text.split()) <= MENU_LABEL_MAX_WORDS
+        """Whether the link reads like a section menu label rather than a headline: a few words, to an address
+        that does not look like an article's ("Read more" or a two-word headline to /2024/05/06/budget-passed/
+        is an article)."""
+        return 0 < len(self.text.split()) <= MENU_LABEL_MAX_WORDS and not looks_like_article_url(self.url)
+
+
+def looks_like_article_url(url: str) -> bool:
+    """Whether a URL's path has what article addresses have and section pages rarely do (see _ARTICLE_PATH)."""
+    return bool(_ARTICLE_PATH.search(urlsplit(url).path))
 
 
 def same_site_anchors(html: str, *, page_url: str) -> list[Link]:

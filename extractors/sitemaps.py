@@ -58,7 +58,8 @@ class Sitemap:
 def parse_sitemap(
     content: bytes, *, sitemap_url: str, content_type: str | None = None, max_urls: int = MAX_URLS_PER_SITEMAP
 ) -> Sitemap:
-    """Pages or child sitemaps of a sitemap, in document order, one per canonical URL, at most max_urls."""
+    """Pages (in document order) or child sitemaps (newest first) of a sitemap, one per canonical URL, at most
+    max_urls."""
     source = f"sitemap {sitemap_url!r}"
     if _is_text_sitemap(content):
         return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
@@ -69,9 +70,7 @@ def parse_sitemap(
         pages = _unique(_pages(document, sitemap_url), key=lambda page: page.url)
         return _capped(pages, [], document.recovered, max_urls)
     if name == "sitemapindex":
-        found = (_loc(document, el, sitemap_url) for el in _children(document.root, "sitemap"))
-        children = _unique((url for url in found if url), key=lambda url: url)
-        return _capped([], children, document.recovered, max_urls)
+        return _capped([], _newest_first(document, sitemap_url), document.recovered, max_urls)
     entries = feed_entries(document, feed_url=sitemap_url)
     if entries is not None:
         feed_pages = (
@@ -82,6 +81,20 @@ def parse_sitemap(
         f"{source} has root element <{document.root.tag}>, not <urlset>, <sitemapindex> or a feed's; "
         "is the URL an HTML page?"
     )
+
+
+def _newest_first(document: XmlDocument, sitemap_url: str) -> list[str]:
+    """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them.
+
+    Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
+    crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
+    """
+    dated: list[tuple[datetime | None, str]] = []
+    for element in _children(document.root, "sitemap"):
+        if url := _loc(document, element, sitemap_url):
+            dated.append((parse_datetime(child_text(element, "lastmod")), url))
+    by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
+    return _unique((url for _, url in by_date), key=lambda url: url)
 
 
 def _capped(pages: list[SitemapEntry], children: list[str], recovered: str | None, max_urls: int) -> Sitemap:

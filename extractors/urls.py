@@ -75,6 +75,30 @@ def is_same_site(a: str, b: str) -> bool:
     return site_key(a) == site_key(b)
 
 
+def canonical_problem(declared: str, page: str) -> str | None:
+    """Why a page's declared canonical URL (rel=canonical, og:url) cannot be its article's own address, or None.
+
+    Templates that set one canonical for every page of a site or section are common: keyed on it, every
+    article would land in one row, each overwriting the last. So a canonical is refused when it is the site's
+    front page (for any other page), or a folder above the page that holds the article's own name (a
+    `/news/` for `/news/story-5.html`). A short last step stays allowed: `/story/amp` or `/story/2` naming
+    `/story` as their canonical is the usual AMP or pagination markup.
+    """
+    canonical, own = urlsplit(declared), urlsplit(page)
+    canonical_path, own_path = canonical.path.rstrip("/"), own.path.rstrip("/")
+    if not canonical_path and not canonical.query:
+        return None if not own_path and not own.query else "is the site's front page"
+    if own_path.startswith(canonical_path + "/"):
+        rest = own_path[len(canonical_path) + 1 :]
+        if "/" in rest or (len(rest) >= _MIN_OWN_NAME and any(c.isalpha() for c in rest)):
+            return f"is {canonical.path!r}, a folder above the page"
+    return None
+
+
+# A page's own step below its canonical from this length on names an article, not an AMP or page-2 variant.
+_MIN_OWN_NAME = 6
+
+
 def is_front_page(url: str) -> bool:
     """Whether a clean http(s) URL is a site's front page: path "/" and no query (/?p=12 is a WordPress post)."""
     parts = urlsplit(url)

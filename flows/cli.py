@@ -440,14 +440,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from extractors.article import clean_document
-    from extractors.charset import decode_html
+    from extractors.charset import UndecodableError, decode_html
     from flows.extraction import ExtractionTimeout, within_budget_isolated
 
     settings = overridden(Settings(), max_bytes=args.max_bytes, extract_timeout=args.extract_timeout)
     raw = read_document(args.file, max_bytes=settings.fetch.max_bytes)
-    # The bytes are decoded as a page would be (BOM, <meta charset>, then UTF-8 or windows-1252), so a saved
-    # windows-1252 page works too.
-    content = decode_html(raw, content_type=None)
+    # The bytes are decoded as a page would be (BOM, <meta charset>, then what the bytes are), so a saved
+    # windows-1252 or Shift_JIS page works too.
+    try:
+        content = decode_html(raw, content_type=None)
+    except UndecodableError as exc:
+        raise InputError(f"{'standard input' if args.file == '-' else args.file} is not text or HTML: {exc}") from None
     refuse_binary(args.file, raw, content)
     try:
         article = within_budget_isolated(

@@ -39,6 +39,7 @@ from flows.publish import ProgressArtifact
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
 from flows.runs import innermost, one_line
 from flows.steps import (
+    RETRY_SOON,
     BatchRows,
     FetchedBatch,
     PlannedFetch,
@@ -57,9 +58,14 @@ from storage.db import connect, writing
 from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_pages, load_seen
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
-from storage.state import SeenState, known_sitemaps, recent_articles, seen_states
+from storage.state import SeenState, failed_articles, known_sitemaps, recent_articles, seen_states
 
 T = TypeVar("T")
+
+# How long an article URL whose fetch failed is tried again (every retry_failed_after_minutes) when no listing
+# names it any more: a feed that answers 304, or that rolled the item off before the server came back, would
+# otherwise hide it for good. URLs a listing still names are retried as long as it does.
+RETRY_UNLISTED_FOR = timedelta(days=7)
 
 # Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
 MAX_BATCHES_IN_FLIGHT = 8
@@ -526,6 +532,9 @@ def _plan_inputs(
             for url, name, fetch_url, published, dated_by in recent_articles(con, now=now, window=window)
             if name == source
         ]
+        # Failed before: tried again when due (plan_fetches) even if no listing names them this run.
+        failed = failed_articles(con, source, now=now, horizon=RETRY_UNLISTED_FOR, retry_reasons=RETRY_SOON)
+        recent += [Candidate(url, source, fetch_url=fetch_url or "", listed=True) for url, fetch_url in failed]
         states = seen_states(con, [c.url for c in [*candidates, *recent]])
     return recent, states
 

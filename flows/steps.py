@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
-from extractors.charset import decode_html
+from extractors.charset import UndecodableError, decode_html
 from extractors.fingerprint import U32, Scheme
 from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
-from extractors.urls import InvalidURLError, canonicalize_url, is_same_site
+from extractors.urls import InvalidURLError, canonical_problem, canonicalize_url, is_same_site
 from flows.runs import innermost, one_line
 from storage.archive import Exchange
 from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, PageRow, SeenRow
@@ -187,13 +187,15 @@ def rows_for_page(
     try:
         html = decode_html(fetched.body, content_type=fetched.content_type)
         article = extract_article(html, url=fetched.final_url, listed=candidate.listed, hints=hints)
-    except ExtractionError as exc:
+    except (ExtractionError, UndecodableError) as exc:  # a page whose bytes are no text is skipped, recorded
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
         reason = "not_an_article" if isinstance(exc, NotAnArticleError) else "extract"
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
         return rows
-    url = article_url(article, fetched)
+    url, ignored = article_url(article, fetched)
+    if ignored:  # said, since two pages declaring one canonical are usually one article
+        rows.errors.append(ErrorRow("extract", fetched.url, "CanonicalIgnored", ignored, now))
     # An archived page was fetched when its WARC record says (never later than now: a record dated in the
     # future would make every later fetch look older); the crawl memory is of this run's look at it.
     fetched_at = min(fetched.fetched_at, now) if fetched.fetched_at else now
@@ -204,17 +206,21 @@ def rows_for_page(
     return rows
 
 
-def article_url(article: Article, fetched: Fetched) -> str:
-    """The key of an article: its rel=canonical/og:url when on the same site, else the URL it came from."""
+def article_url(article: Article, fetched: Fetched) -> tuple[str, str | None]:
+    """The key of an article: its rel=canonical/og:url when on the same site and not a listing's address (see
+    extractors.urls.canonical_problem), else the URL it came from; and why a declared canonical was not used."""
     final = _canonical(fetched.final_url)
     if article.canonical_url:
         try:
             declared = canonicalize_url(article.canonical_url)
         except InvalidURLError:
-            return final
-        if is_same_site(declared, final):
-            return declared
-    return final
+            return final, None
+        if not is_same_site(declared, final):
+            return final, None
+        if problem := canonical_problem(declared, final):
+            return final, f"canonical URL {declared} {problem}; the article is stored under {final}"
+        return declared, None
+    return final, None
 
 
 # Article fields stored as they are (the row's url is the key article_url chose; captions and related links

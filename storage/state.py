@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -88,3 +88,20 @@ def recent_articles(
         [now, now, window, window],
     ).fetchall()
     return [(r[0], r[1], r[2], r[3], cast("DateSource | None", r[4])) for r in rows]
+
+
+def failed_articles(
+    con: duckdb.DuckDBPyConnection, source: str, *, now: datetime, horizon: timedelta, retry_reasons: Collection[str]
+) -> list[tuple[str, str | None]]:
+    """(url, fetch_url) of a source's article URLs whose last fetch failed (or was skipped for one of
+    `retry_reasons`), first seen within `horizon`: tried again whether or not a listing still names them."""
+    rows = con.execute(
+        """
+        SELECT url, fetch_url FROM seen_urls
+        WHERE kind = 'article' AND source = ? AND (outcome = 'failed' OR reason IN (SELECT unnest(?::VARCHAR[])))
+          AND first_seen_at >= ?::TIMESTAMPTZ - ?
+        ORDER BY url
+        """,
+        [source, list(retry_reasons), now, horizon],
+    ).fetchall()
+    return [(url, fetch_url) for url, fetch_url in rows]

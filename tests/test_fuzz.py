@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from extractors.article import ExtractionError, extract_article
-from extractors.charset import decode_html
+from extractors.charset import UndecodableError, decode_html
 from extractors.feeds import FeedError, parse_feed
 from extractors.sitemaps import SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url
@@ -99,9 +99,14 @@ LABELS = st.sampled_from(["utf-8", "windows-1252", "latin1", "shift_jis", "utf-1
 
 @FUZZ
 @given(mutated(HTML), st.none() | LABELS.map(lambda c: f"text/html; charset={c}") | st.text(max_size=30), LABELS)
-def test_decoding_a_corrupted_page_never_raises(body: bytes, content_type: str | None, meta: str) -> None:
+def test_decoding_a_corrupted_page_raises_only_undecodable_error(
+    body: bytes, content_type: str | None, meta: str
+) -> None:
     declared = f'<meta charset="{meta}">'.encode() + body
-    assert isinstance(decode_html(declared, content_type=content_type), str)
+    try:
+        assert isinstance(decode_html(declared, content_type=content_type), str)
+    except UndecodableError as exc:  # mostly U+FFFD: refused, with the reason
+        assert "U+FFFD" in str(exc)
 
 
 URL_PART = st.sampled_from(

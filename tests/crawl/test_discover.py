@@ -7,6 +7,9 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+import pytest
+
+from crawl import discover as discover_module
 from crawl.discover import Discovery, Limits, discover_source
 from crawl.fetch import Fetched, Fetcher, FetchPolicy
 from crawl.sources import Source
@@ -120,6 +123,20 @@ def test_link_discovery_follows_menus_to_the_depth_limit() -> None:
     assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page" and r.ok) == ["", "world/"]
 
 
+def test_a_short_headline_or_read_more_link_to_an_article_is_a_candidate_not_a_listing() -> None:
+    routes = {
+        "/": listing(
+            ("/news/", "News"),
+            ("/2024/05/06/budget-passed/", "Budget passed"),
+            ("/2024/05/06/road-closures/", "Read more"),
+        ),
+        "/news/": listing(("/news/harbour-reopens-after-repairs", "Harbour reopens after a week of repairs")),
+    }
+    found, paths = discover(routes, Source("s", feeds=(), discover_links=True, link_depth=2))
+    assert paths == ["/2024/05/06/budget-passed", "/2024/05/06/road-closures", "/news/harbour-reopens-after-repairs"]
+    assert sorted(r.url.split("/", 3)[-1] for r in found.responses if r.kind == "page") == ["", "news/"]
+
+
 def test_sitemap_urls_over_the_per_source_cap_are_counted_not_read() -> None:
     with serve({}) as site:
         site.routes["/sitemap.xml"] = page(urlset("/a", "/b", "/c").replace("@@", site.base), content_type=XML)
@@ -180,6 +197,53 @@ def test_no_more_listings_are_fetched_once_a_source_has_its_fill_of_urls() -> No
     _, paths = discover(routes, Source("s", sitemaps=("/sitemap.xml",)), requested, Limits(max_candidates=4))
     assert paths == ["/n/0-0", "/n/0-1", "/n/0-2", "/n/1-0"]  # document order, though fetched concurrently
     assert "/c3.xml" not in requested and "/c4.xml" not in requested
+
+
+def test_urls_listed_past_a_sources_fill_are_counted_in_an_errors_row() -> None:
+    routes = {"/rss.xml": (rss(*(f"/n/{i}" for i in range(5))), XML)}
+    found, paths = discover(routes, Source("s", feeds=("/rss.xml",)), limits=Limits(max_candidates=3))
+    assert paths == ["/n/0", "/n/1", "/n/2"]
+    (error,) = found.errors
+    assert error.error_type == "CandidatesCapped" and "2 more URLs were listed after the first 3" in error.message
+
+
+def test_an_indexs_newest_children_are_read_first_and_files_past_the_cap_are_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discover_module, "MAX_SITEMAPS_PER_SOURCE", 4)
+    # Oldest first, as Yoast and WordPress list them; c5 has no lastmod.
+    children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(6)}
+    maps = "".join(
+        f"<sitemap><loc>@@/c{k}.xml</loc>{f'<lastmod>2026-0{k + 1}-01</lastmod>' if k < 5 else ''}</sitemap>"
+        for k in range(6)
+    )
+    index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
+    requested: list[str] = []
+    found, paths = discover(
+        {"/sitemap.xml": (index, XML), **children}, Source("s", sitemaps=("/sitemap.xml",)), requested
+    )
+    assert sorted(paths) == ["/n/2", "/n/3", "/n/4"]  # the index, then its three newest children
+    (error,) = found.errors
+    assert error.error_type == "SitemapFilesCapped" and error.message.startswith("source 's': 3 sitemaps not read")
+
+
+def test_children_seen_before_are_read_after_those_the_index_lists() -> None:
+    children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(3)}
+    routes = {"/sitemap.xml": (sitemap_index("/c2.xml"), XML), **children}
+    with serve({}) as site:
+        for path, (text, ctype) in routes.items():
+            site.routes[path] = page(text.replace("@@", site.base), content_type=ctype)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+        known = [site.base + "/c0.xml", site.base + "/c1.xml"]
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=known)
+
+        found = asyncio.run(go())
+        asked = [r.path for r in site.log if r.path != "/robots.txt"]
+    assert asked[:2] == ["/sitemap.xml", "/c2.xml"] and sorted(asked[2:]) == ["/c0.xml", "/c1.xml"]
+    assert sorted(c.url.removeprefix(site.base) for c in found.candidates) == ["/n/0", "/n/1", "/n/2"]
 
 
 def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:

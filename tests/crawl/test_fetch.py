@@ -88,6 +88,15 @@ def test_bad_responses_end_with_a_clear_outcome(route, outcome: str, message: st
     assert message in (result.error or "")
 
 
+def test_a_sitemap_may_be_as_large_as_the_sitemap_protocol_allows_whatever_max_bytes_says() -> None:
+    body = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b"<url><loc>/a</loc></url>" * 400
+    with serve({"/sitemap.xml": page(body + b"</urlset>", content_type="application/xml")}) as site:
+        sitemap = fetch(site.base + "/sitemap.xml", kind="sitemap", max_bytes=4000)
+        feed = fetch(site.base + "/sitemap.xml", kind="feed", max_bytes=4000)
+    assert sitemap.outcome == "ok" and len(sitemap.body) > 4000  # 50 MB (sitemaps.org), gzipped or not
+    assert feed.outcome == "skipped" and "exceeds max_bytes=4,000" in (feed.error or "")
+
+
 def test_redirect_is_followed_to_the_final_url() -> None:
     routes = {"/old": lambda r: (301, {"Location": "/new"}, b""), "/new": page(ARTICLE)}
     with serve(routes) as site:

@@ -1,26 +1,90 @@
 from __future__ import annotations
 
 import codecs
+import json
+import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.charset import decode_html, encoding_for_label
+from extractors.charset import UndecodableError, decode_html, encoding_for_label
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "charset"
+CASES = json.loads((FIXTURES / "cases.json").read_text(encoding="utf-8"))
 
 WORDS = "Le café était naïve — 5 € "
 CP1252_BODY = f"<html><body><p>{WORDS}</p></body></html>".encode("cp1252")
 
 
+def decodes_or_refuses(body: bytes, content_type: str | None) -> None:
+    try:
+        assert isinstance(decode_html(body, content_type=content_type), str)
+    except UndecodableError as exc:
+        assert "U+FFFD" in str(exc)
+
+
 @given(st.binary(max_size=300), st.none() | st.text(max_size=40))
-def test_decode_html_never_raises(body: bytes, content_type: str | None) -> None:
-    assert isinstance(decode_html(body, content_type=content_type), str)
+def test_decode_html_raises_only_undecodable_error(body: bytes, content_type: str | None) -> None:
+    decodes_or_refuses(body, content_type)
 
 
 @given(st.binary(max_size=200), st.text(max_size=20))
-def test_decode_html_never_raises_on_meta_declarations(body: bytes, label: str) -> None:
+def test_decode_html_raises_only_undecodable_error_on_meta_declarations(body: bytes, label: str) -> None:
     head = f'<meta charset="{label}"><meta http-equiv="Content-Type" content="text/html; charset={label}">'
-    decode_html(head.encode("utf-8", errors="surrogatepass") + body, content_type=f"text/html; charset={label}")
+    decodes_or_refuses(head.encode("utf-8", errors="surrogatepass") + body, f"text/html; charset={label}")
+
+
+@given(st.binary(max_size=300))
+def test_undeclared_bytes_are_never_refused(body: bytes) -> None:
+    assert isinstance(decode_html(body.lstrip(b"\xef\xbb\xbf\xff\xfe"), content_type=None), str)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_pages_decode_as_what_their_bytes_are(name: str) -> None:
+    content_type, real, headline = CASES[name]
+    body = (FIXTURES / name).read_bytes()
+    text = decode_html(body, content_type=content_type)
+    assert headline in text
+    assert text == body.decode(real)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Le café était fermé.",
+        "Ça va? à é",
+        "Crème brûlée à la française, s’il vous plaît.",
+        "Über die Straße, für Müller.",
+        "Año nuevo: el niño pidió más información.",
+    ],
+)
+def test_short_undeclared_western_text_stays_windows_1252(words: str) -> None:
+    # charset_normalizer alone reads several of these as cp1250, cp1257 or mac-roman
+    assert decode_html(f"<p>{words}</p>".encode("cp1252"), content_type=None) == f"<p>{words}</p>"
+
+
+def test_a_stray_invalid_byte_keeps_a_declared_utf8_page_utf8() -> None:
+    body = "<p>Déjà vu: “quoted” naïve</p>".encode() + b"<p>a stray \x92 quote</p>"
+    assert decode_html(body, content_type="text/html; charset=utf-8") == (
+        "<p>Déjà vu: “quoted” naïve</p><p>a stray \ufffd quote</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "content_type", "named"),
+    [
+        (b"", "text/html; charset=utf-8", "utf-8, which the Content-Type header declares"),
+        (b'<meta charset="utf-8">', None, "utf-8, which its <meta> charset declares"),
+        (codecs.BOM_UTF8, None, "utf-8, which its byte-order mark names"),
+    ],
+)
+def test_a_mostly_undecodable_page_is_refused(prefix: bytes, content_type: str | None, named: str) -> None:
+    # Bytes from 0x80 up with no structure (a corrupt or binary body): invalid UTF-8, and undetectable.
+    junk = bytes(random.Random(7).choices(range(0x80, 0x100), k=3000))
+    with pytest.raises(UndecodableError, match=f"non-ASCII characters are not valid in {named}"):
+        decode_html(prefix + b"<p>" + junk + b"</p>", content_type=content_type)
 
 
 @pytest.mark.parametrize("label", ["windows-1252", "ISO-8859-1", "latin1", "us-ascii", '"cp1252"'])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +78,24 @@ def test_generated_anchors_give_unique_same_site_links(hrefs: list[str]) -> None
     links = same_site_links(html, page_url=PAGE + "news/")
     assert len(set(links)) == len(links)
     assert all(link.startswith("http://127.0.0.1:8001/") and "utm_" not in link for link in links)
+
+
+@pytest.mark.parametrize(
+    ("href", "text", "menu"),
+    [
+        ("/world/", "World", True),
+        ("/arts-and-culture/", "Arts & Culture", True),
+        ("/2024/05/", "May 2024", True),  # a month's archive
+        ("/2024/05/page/2/", "Next page", True),
+        ("/author/jane-morrow/", "Jane Morrow", True),
+        ("/2024/05/06/budget-passed/", "Budget passed", False),  # a short headline
+        ("/2024/05/06/road-closures/", "Read more", False),
+        ("/news/2024-05-06/obituary", "Obituary: Mary Hale", False),
+        ("/story/4471203", "Flood latest", False),
+        ("/news/ferry-strike-called-off-tonight", "Ferry strike", False),
+        ("/news/ferry-strike-called-off-as-union-accepts", "Ferry strike called off as union accepts pay offer", False),
+    ],
+)
+def test_a_short_anchor_is_a_menu_unless_its_address_is_an_articles(href: str, text: str, menu: bool) -> None:
+    (link,) = same_site_anchors(f'<a href="{href}">{text}</a>', page_url=PAGE)
+    assert link.looks_like_menu is menu

@@ -35,7 +35,7 @@ from flows.ingest import ingest
 from flows.runs import CrawlInProgressError
 from storage.db import writing
 from storage.load import start_run
-from tests.loopback import Request, Route, Site, html, page, serve
+from tests.loopback import Raw, Request, Route, Site, html, page, serve
 
 Answer = tuple[int, dict[str, str], bytes]
 Wrapper = Callable[[Request, Route], Answer]  # a route around a site's own answer for the path
@@ -232,6 +232,42 @@ def test_a_run_where_some_sources_answer_completes_and_records_the_others(
     assert state.is_completed() and stored(db) == healthy.urls()
     assert source_errors(db).keys() == {"guarded"}
     assert query(db, "SELECT status, error FROM runs") == [("completed", None)]
+
+
+def test_an_article_that_failed_is_tried_again_though_its_feed_answers_304_or_drops_it(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    down = {"/news/flaky-0.html": True, "/news/flaky-1.html": True}
+
+    def unchanged_feed(request: Request, own: Route) -> Answer:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        answer = own(request)
+        assert not isinstance(answer, Raw)
+        return answer
+
+    def server_error_while_down(request: Request, own: Route) -> Answer:
+        if down.get(request.path):
+            return 500, {"Content-Type": "text/plain"}, b"try later"
+        answer = own(request)
+        assert not isinstance(answer, Raw)
+        return answer
+
+    room = newsroom("flaky", feed=unchanged_feed, article=server_error_while_down)
+    db = tmp_path / "news.duckdb"
+    sources = sources_file(tmp_path, room.source(), settings="retry_failed_after_minutes = 0\n")
+    asyncio.run(ingest(sources, db=str(db), allow_private=True))
+    assert stored(db) == {room.site.base + "/news/flaky-2.html"}
+    down["/news/flaky-0.html"] = False
+    asyncio.run(ingest(sources, db=str(db), allow_private=True))  # the feed answers 304: nothing listed
+    assert len(room.site.hits("/rss.xml")) == 2
+    assert stored(db) == {room.site.base + p for p in ("/news/flaky-0.html", "/news/flaky-2.html")}
+    with writing(db) as con:  # first seen over a week ago: no longer tried unless listed again
+        con.execute("UPDATE seen_urls SET first_seen_at = first_seen_at - INTERVAL 8 DAY WHERE url LIKE '%flaky-1%'")
+    down["/news/flaky-1.html"] = False
+    tries = len(room.site.hits("/news/flaky-1.html"))
+    asyncio.run(ingest(sources, db=str(db), allow_private=True))
+    assert len(room.site.hits("/news/flaky-1.html")) == tries
 
 
 def test_what_one_url_or_one_source_raises_is_recorded_and_the_run_reaches_dedup(

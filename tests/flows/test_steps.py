@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -11,8 +12,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from crawl.discover import Candidate
 from crawl.fetch import Fetched
+from extractors.urls import canonicalize_url
 from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
 from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
@@ -139,6 +143,52 @@ def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> No
     assert rows.seen[0].article_url == "http://a.example/story"
 
 
+@pytest.mark.parametrize(
+    ("page", "canonical"),
+    [
+        ("http://a.example/news/2024/flood-defences-hold", "http://a.example/"),
+        ("http://a.example/news/flood-defences-hold.html", "http://a.example/news/"),
+        ("http://a.example/2024/05/01/flood-defences-hold", "http://a.example/2024/"),
+    ],
+)
+def test_a_canonical_a_template_gives_every_page_is_not_the_articles_key(page: str, canonical: str) -> None:
+    """Every article of such a site would otherwise be one row, each overwriting the last; it is said why."""
+    html = (
+        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
+        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
+    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    (article,) = rows.articles
+    assert article.url == page and not rows.aliases
+    (error,) = rows.errors
+    assert error.error_type == "CanonicalIgnored" and canonical.rstrip("/") in error.message
+
+
+@pytest.mark.parametrize(
+    ("page", "canonical"),
+    [
+        ("http://a.example/news/flood-defences-hold/amp", "http://a.example/news/flood-defences-hold"),
+        ("http://a.example/news/flood-defences-hold/2", "http://a.example/news/flood-defences-hold"),
+        ("http://a.example/news/flood-defences-hold?utm_source=feed", "http://www.a.example/news/flood-defences-hold"),
+        ("http://a.example/?p=1234&amp=1", "http://a.example/?p=1234"),
+    ],
+)
+def test_an_amp_page_2_or_mobile_copy_is_keyed_by_its_canonical(page: str, canonical: str) -> None:
+    html = (
+        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
+        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
+    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    (article,) = rows.articles
+    assert article.url == canonicalize_url(canonical) != canonicalize_url(page) and not rows.errors
+
+
 def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
     paragraph = "The café on the quay served naïve visitors a €4 coffee while the ferry was delayed again. "
     html = (
@@ -151,6 +201,25 @@ def test_a_windows_1252_page_is_stored_with_its_accents() -> None:
     )
     (article,) = rows_for_page(fetched, Candidate("http://a.example/c", "s"), now=NOW).articles
     assert "café" in article.text and "naïve" in article.text and "€4" in article.text
+
+
+def test_an_undeclared_shift_jis_page_is_stored_as_japanese_text() -> None:
+    body = (Path(__file__).parent.parent / "fixtures" / "charset" / "ja-sjis-undeclared.html").read_bytes()
+    fetched = Fetched("http://a.example/j", "article", "ok", "http://a.example/j", 200, body, "text/html")
+    (article,) = rows_for_page(fetched, Candidate("http://a.example/j", "s"), now=NOW).articles
+    assert "大阪府" in article.text and "宿泊税" in article.text and "\ufffd" not in article.text
+
+
+def test_a_page_of_mostly_undecodable_bytes_is_skipped_and_recorded(tmp_path: Path) -> None:
+    junk = bytes(random.Random(7).choices(range(0x80, 0x100), k=3000))  # a corrupt body no encoding reads
+    utf8 = "text/html; charset=utf-8"
+    fetched = Fetched("http://a.example/u", "article", "ok", "http://a.example/u", 200, b"<p>" + junk, utf8)
+    rows = rows_for_page(fetched, Candidate("http://a.example/u", "s"), now=NOW)
+    with writing(tmp_path / "c.duckdb") as con:
+        load_errors(con, "run-1", rows.errors)
+        ((error_type, message),) = con.execute("SELECT error_type, message FROM errors").fetchall()
+    assert not rows.articles and rows.seen[0].outcome == "skipped"
+    assert error_type == "UndecodableError" and "not valid in utf-8" in message
 
 
 def test_a_page_judged_not_an_article_keeps_its_reason_and_text_in_the_errors_table(tmp_path: Path) -> None:
