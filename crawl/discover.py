@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from crawl.sources import Source
 from extractors.charset import UndecodableError, decode_html
-from extractors.feeds import FeedEntry, FeedError, parse_feed
+from extractors.feeds import Feed, FeedEntry, FeedError, parse_feed
 from extractors.links import Link, same_site_anchors
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
-from extractors.urls import InvalidURLError, canonicalize_url, clean_url
+from extractors.urls import InvalidURLError, canonicalize_url, clean_url, is_front_page
 
 T = TypeVar("T")
 # Where a candidate's date came from: the feed or sitemap that listed it, or ("page") the article stored
@@ -213,8 +213,11 @@ class _Listings:
         except InvalidURLError as exc:
             self.found.errors.append(_problem(url, exc))
             return
-        if urlsplit(canonical).path in ("", "/"):
-            return  # a site's front page is an index of articles, never one (sitemaps often list it)
+        parts = urlsplit(canonical)
+        if parts.path in ("", "/") and not (listed and parts.query):
+            # A site's front page is an index of articles, never one (sitemaps often list it); but a listed
+            # "/?p=123" is a WordPress post under plain permalinks.
+            return
         dated_by = dated_by if published_at is not None else None
         known = self.seen.get(canonical)
         if known is not None:
@@ -309,7 +312,10 @@ class _Listings:
                 self.found.errors.append(Problem("discover", response.url, "FeedRecovered", feed.recovered, _now()))
             if len(feed.entries) > cap:
                 self.found.errors.append(_truncated("feed", response.url, cap, "max_items_per_feed"))
-            return feed.entries[:cap]
+            skipped = _skipped_items(feed, response.url, cap)
+            if skipped:
+                self.found.errors.append(skipped)
+            return [entry for entry in feed.entries[:cap] if not is_front_page(entry.url)]
 
         def use(entries: list[FeedEntry]) -> None:
             for entry in entries:
@@ -417,6 +423,19 @@ async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:
     """`parse(body, **options)` in the parser threads, so the event loop goes on fetching meanwhile."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_PARSERS, lambda: parse(body, **options))
+
+
+def _skipped_items(feed: Feed, url: str, cap: int) -> Problem | None:
+    """The row naming a feed's items that gave no article URL: no usable link, or only the site's front page."""
+    front = [entry for entry in feed.entries[:cap] if is_front_page(entry.url)]
+    count = feed.skipped + len(front)
+    if not count:
+        return None
+    fronts = (f"{e.title or 'an item'!r}: links only to the front page {e.url}" for e in front)
+    named = [*feed.skipped_why, *fronts][:5]
+    more = f"; and {count - len(named):,} more" if count > len(named) else ""
+    message = f"{count:,} items of feed {url!r} name no article page and were skipped: {'; '.join(named)}{more}"
+    return Problem("discover", url, "FeedItemsSkipped", message, _now())
 
 
 def _truncated(kind: str, url: str, cap: int, setting: str) -> Problem:

@@ -68,7 +68,7 @@ def read_xml(
 ) -> XmlDocument:
     """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
     if content[:2] == _GZIP_MAGIC:
-        content = _gunzip(content, source=source, error=error)
+        content = gunzip(content, source=source, error=error)
     try:
         root = etree.fromstring(content, _parser(recover=False))
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -187,7 +187,8 @@ def _declared_encoding(content: bytes) -> str | None:
     return encoding_for_label(match.group(1).decode("ascii")) if match else None
 
 
-def _gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+    """The inflated bytes of a gzip file, refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated."""
     decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
     try:
         data = decompressor.decompress(content, MAX_DECOMPRESSED_BYTES + 1)

@@ -1,41 +1,56 @@
-"""Feed bytes -> the article links they announce: RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0 and CDF, gzipped or not.
+"""Feed bytes -> the article links they announce: RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0, CDF and JSON Feed 1.x,
+gzipped or not.
 
 Elements are matched by local name, so RSS in a namespace and Atom without one are read too. Only article
-links become entries: an item's own <link> (or an alternate atom:link, or a permalink <guid>), an Atom
-entry's alternate link, else its <id> when that is an http(s) URL; never enclosure, licence, self, related,
-via or itunes:link links. A feed that is not well-formed XML is read leniently (extractors/_xml.py) and the
-result says so (`Feed.recovered`), for the caller to record. Pure: no network, no database; raises FeedError
-only when no feed can be read at all.
+links become entries, in this order of preference: a FeedBurner <feedburner:origLink>; an item's own <link>
+or an alternate atom:link (an Atom entry's alternate link), an HTML one before one of another type and never
+one typed as a feed, JSON or media; a permalink <guid> or an Atom <id> that is an http(s) URL; RSS 1.0's
+rdf:about. Never enclosure, licence, self, related, via or itunes:link links. A link to the site's front
+page, the feed's own home page or a dead feedproxy.google.com redirect gives way to any later candidate
+(WordPress themes that put the home page in every <link> keep the article in <guid>). Items with no article
+link are counted and named (`Feed.skipped`), and a feed that is not well-formed XML is read leniently
+(extractors/_xml.py) and says so (`Feed.recovered`), for the caller to record. Pure: no network, no
+database; raises FeedError only when no feed can be read at all.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from extractors._json_feed import JsonFeed, is_json_feed, read_json_feed
 from extractors._xml import (
     MAX_DECOMPRESSED_BYTES,
     XmlDocument,
     base_url,
+    gunzip,
     http_url,
     read_xml,
     split_tag,
     text_of,
 )
 from extractors.dates import parse_datetime
-from extractors.urls import canonicalize_url
+from extractors.urls import canonicalize_url, is_front_page
 
 __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed", "parse_datetime", "parse_feed"]
 
 _ATOM_NS = frozenset({"http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#", ""})  # 1.0, 0.3 draft, none
 _ATOM_DATES = ("published", "updated", "issued", "modified")
 _ARTICLE_RELS = frozenset({"alternate", ""})
+_PAGE_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
+# Feeds (a WordPress entry's comments feed), JSON (its wp-json API record), media: never the article page.
+_NOT_PAGE_TYPE = re.compile(r"(?:xml|json)$|^(?:audio|video|image)/")
+_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+# FeedBurner's redirectors, switched off in 2022: their links now 404 where <feedburner:origLink> still works.
+_DEAD_REDIRECTORS = ("feedproxy.google.com", "feeds.feedburner.com/~r/")
+# How many skipped items a Feed names; the rest are only counted.
+_SKIPPED_NAMED = 5
 _TAG = re.compile(r"<[^>]*>")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _SPACE = re.compile(r"\s+")
@@ -56,28 +71,46 @@ class FeedEntry:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A feed's entries in order; `recovered` says why it had to be read leniently (None if it did not)."""
+    """A feed's entries in order; `recovered` says why it had to be read leniently (None if it did not).
+
+    `skipped` counts the items that named no page to fetch; `skipped_why` names the first few, and why.
+    """
 
     entries: list[FeedEntry] = field(default_factory=list)
     recovered: str | None = None
+    skipped: int = 0
+    skipped_why: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Skipped:
+    """An item with no article link: which one (its title, else its position), and why."""
+
+    why: str
 
 
 def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None, max_items: int | None = None) -> Feed:
-    """Entries of a feed in order, one per canonical URL; items with no article link are skipped.
+    """Entries of a feed in order, one per canonical URL; items with no article link are skipped and counted.
 
-    content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not.
-    Reading stops after `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million
-    items would otherwise hold its caller for half a minute.
+    content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not, and
+    a JSON type (or a body naming a jsonfeed.org version) makes it a JSON Feed. Reading stops after
+    `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million items would otherwise
+    hold its caller for half a minute.
     """
     source = f"feed {feed_url!r}"
+    if content[:2] == b"\x1f\x8b":
+        content = gunzip(content, source=source, error=FeedError)
+    if is_json_feed(content, content_type=content_type):
+        json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
+        return _collect(_json_entries(json_feed, feed_url), limit=max_items)
     document = read_xml(content, source=source, error=FeedError, content_type=content_type)
-    entries = feed_entries(document, feed_url=feed_url)
-    if entries is None:
+    items = _items(document, feed_url=feed_url)
+    if items is None:
         raise FeedError(
-            f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed> or a CDF "
-            "<CHANNEL>; is the URL an HTML page or a sitemap?"
+            f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed>, a CDF "
+            "<CHANNEL> or a JSON Feed; is the URL an HTML page or a sitemap?"
         )
-    return Feed(_unique_by_url(entries, limit=max_items), document.recovered)
+    return _collect(items, limit=max_items, recovered=document.recovered)
 
 
 def is_feed(root: etree._Element) -> bool:
@@ -87,6 +120,11 @@ def is_feed(root: etree._Element) -> bool:
 
 def feed_entries(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry] | None:
     """The entries of a parsed feed, or None if its root is no feed's."""
+    items = _items(document, feed_url=feed_url)
+    return None if items is None else (item for item in items if isinstance(item, FeedEntry))
+
+
+def _items(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry | _Skipped] | None:
     kind = _kind(document.root)
     if kind == "rss":
         return _rss_items(document, feed_url)
@@ -108,63 +146,137 @@ def _kind(root: etree._Element) -> str | None:
     return None
 
 
-def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry]:
+def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
+    home = _rss_home(document.root, feed_url)
     # RSS 2.0 nests items in <channel>; RSS 1.0 and 0.90 put them next to it, in their own namespaces.
-    for item in document.root.iter("{*}item"):
+    for number, item in enumerate(document.root.iter("{*}item"), 1):
         parent = item.getparent()
         # Inside another item only when that one was never closed and recover mode nested the rest in it.
         if parent is None or split_tag(parent)[1] not in ("channel", "rss", "RDF", "item"):
             continue
-        url = _accept(document, _rss_link(item, feed_url, lenient=document.recovered is not None))
+        link = _rss_link(item, feed_url, home=home, lenient=document.recovered is not None)
+        if link is None and not _cut_off(document, item):
+            yield _skipped(_title(_own_child(item, "title")), number, "no http(s) link, permalink guid or rdf:about")
+        url = _accept(document, link)
         if url is None:
             continue
         when = _own_text(item, "pubDate") or _child_text_any(item, "date")  # RSS 2.0 or dc:date
         yield FeedEntry(url=url, title=_title(_own_child(item, "title")), published_at=parse_datetime(when))
 
 
-def _rss_link(item: etree._Element, feed_url: str, *, lenient: bool = False) -> tuple[str, str] | None:
-    """(raw link, absolute http(s) URL) of an item: its own <link>, an alternate atom:link, a permalink guid.
+def _rss_link(
+    item: etree._Element, feed_url: str, *, home: str | None = None, lenient: bool = False
+) -> tuple[str, str] | None:
+    """(raw link, absolute http(s) URL) of an item: see the module's order of preference.
 
+    home: the feed's own home page (its channel <link>), which only a link with no alternative may be.
     lenient: also a <link> deeper in the item, where recover mode puts it after an unclosed <title>.
     """
     base = base_url(item, feed_url)
-    for raw in _rss_link_candidates(item, lenient=lenient):  # lazily: the first usable one is nearly always it
-        url = http_url(raw, base=base) if raw else None
-        if raw and url:
-            return raw, url
-    return None
+    # lazily: the first usable candidate is nearly always it
+    candidates = ((raw, http_url(raw, base=base)) for raw in _rss_link_candidates(item, lenient=lenient))
+    return _choose(candidates, home=home)
 
 
 def _rss_link_candidates(item: etree._Element, *, lenient: bool) -> Iterator[str | None]:
+    yield from _orig_links(item)
     namespace = split_tag(item)[0]
     tag = f"{{{namespace}}}link" if namespace else "link"
     links = list(item.iterchildren(tag))
     if lenient and not links:
         links = [link for link in item.iter(tag) if _nearest_item(link) is item]
-    for link in links:
-        # <link href="..."/> written Atom-style in RSS (podlove.org, 2012); rel="enclosure" ones are not the page
-        if (link.get("rel") or "alternate").strip() in _ARTICLE_RELS:
-            yield text_of(link) or link.get("href")
-    for link in item.iterchildren("{http://www.w3.org/2005/Atom}link"):
-        if (link.get("rel") or "alternate").strip() in _ARTICLE_RELS:
-            yield link.get("href")
+    # <link href="..."/> written Atom-style in RSS (podlove.org, 2012); rel="enclosure" ones are not the page
+    for link in _page_links(links):
+        yield text_of(link) or link.get("href")
+    for link in _page_links(item.iterchildren("{http://www.w3.org/2005/Atom}link")):
+        yield link.get("href")
     guid = _own_child(item, "guid", strict=True)
     if guid is not None and (guid.get("isPermaLink") or "true").strip().lower() != "false":
-        yield text_of(guid)
+        # "isPermaLink" defaults to true, and many feeds leave it out of guids like "12345": only a URL is one.
+        yield _absolute(text_of(guid))
+    yield _absolute(item.get(_RDF_ABOUT))  # RSS 1.0: the item's URI, where it has no <link>
+
+
+def _orig_links(element: etree._Element) -> Iterator[str | None]:
+    """FeedBurner's <feedburner:origLink>: the publisher's own address behind a feedproxy <link>."""
+    # Any namespace; recover mode leaves an undeclared "feedburner:" prefix in the tag.
+    for child in element.iterchildren("{*}origLink", "feedburner:origLink"):
+        yield text_of(child)
+
+
+def _page_links(links: Iterable[etree._Element]) -> list[etree._Element]:
+    """The article-rel links among these, typed as a page (or untyped) first; never feed, JSON or media ones."""
+    pages, others = [], []
+    for link in links:
+        if (link.get("rel") or "alternate").strip() not in _ARTICLE_RELS:
+            continue
+        media_type = (link.get("type") or "").partition(";")[0].strip().lower()
+        if media_type in _PAGE_TYPES:
+            pages.append(link)
+        elif not _NOT_PAGE_TYPE.search(media_type):
+            others.append(link)
+    return pages + others
+
+
+def _absolute(raw: str | None) -> str | None:
+    return raw if raw and raw.strip().lower().startswith(("http://", "https://")) else None
+
+
+def _choose(candidates: Iterable[tuple[str | None, str | None]], *, home: str | None) -> tuple[str, str] | None:
+    """The first usable (raw, URL) candidate that may be an article; a front or home page only if none is."""
+    fallback = None
+    for raw, url in candidates:
+        if not raw or not url:
+            continue
+        if not _front_or_dead(url, home):
+            return raw, url
+        fallback = fallback or (raw, url)
+    return fallback
+
+
+def _front_or_dead(url: str, home: str | None) -> bool:
+    """Whether a link is the site's front page, the feed's home page or a dead FeedBurner redirect."""
+    if is_front_page(url) or (home is not None and url.rstrip("/") == home):
+        return True
+    return url.partition("://")[2].startswith(_DEAD_REDIRECTORS)  # clean_url form: scheme://host/path
+
+
+def _rss_home(root: etree._Element, feed_url: str) -> str | None:
+    """The channel's own <link> (not an atom:link, which is the feed's), without its trailing slash."""
+    channel = root if split_tag(root)[1] == "channel" else _own_child(root, "channel")
+    link = None if channel is None else _own_child(channel, "link", strict=True)
+    home = None if link is None else http_url(text_of(link) or link.get("href"), base=base_url(link, feed_url))
+    return home.rstrip("/") if home else None
+
+
+def _cut_off(document: XmlDocument, element: etree._Element) -> bool:
+    """Whether an element may have lost its link to a truncation: it ends a document that was cut short."""
+    if document.text_end is None:
+        return False
+    return all(next(el.itersiblings(), None) is None for el in (element, *element.iterancestors()))
+
+
+def _skipped(title: str | None, number: int, why: str) -> _Skipped:
+    return _Skipped(f"{title!r}: {why}" if title else f"item {number}: {why}")
 
 
 def _nearest_item(element: etree._Element) -> etree._Element | None:
     return next((el for el in element.iterancestors() if split_tag(el)[1] == "item"), None)
 
 
-def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry]:
+def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
     namespace = split_tag(document.root)[0]
     ns = f"{{{namespace}}}" if namespace else ""
+    home = next(iter(_page_links(document.root.iterchildren(f"{ns}link"))), None)
+    home_url = None if home is None else http_url(home.get("href") or text_of(home), base=base_url(home, feed_url))
     # Nested entries only come from recover mode, after an entry that was never closed.
-    for entry in document.root.iter(f"{ns}entry"):
+    for number, entry in enumerate(document.root.iter(f"{ns}entry"), 1):
         if entry.getparent() is not document.root and split_tag(entry.getparent())[1] != "entry":
             continue
-        url = _accept(document, _atom_link(entry, ns, feed_url))
+        link = _atom_link(entry, ns, feed_url, home=home_url.rstrip("/") if home_url else None)
+        if link is None and not _cut_off(document, entry):
+            yield _skipped(_title(entry.find(f"{ns}title")), number, "no alternate http(s) link or http(s) <id>")
+        url = _accept(document, link)
         if url is None:
             continue
         when = None
@@ -176,37 +288,43 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry]:
         yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=parse_datetime(when))
 
 
-def _atom_link(entry: etree._Element, ns: str, feed_url: str) -> tuple[str, str] | None:
-    """(raw link, URL) of an entry: its first alternate link (Atom 0.3 may put it in the text), else its id."""
-    for link in entry.iterchildren(f"{ns}link"):
-        if (link.get("rel") or "alternate").strip() not in _ARTICLE_RELS:
-            continue
+def _atom_link(entry: etree._Element, ns: str, feed_url: str, *, home: str | None = None) -> tuple[str, str] | None:
+    """(raw link, URL) of an entry: its FeedBurner origLink, its alternate page link (Atom 0.3 may put it
+    in the text), else its id; the feed's home page (`home`) or front page only if nothing else."""
+    return _choose(_atom_link_candidates(entry, ns, feed_url), home=home)
+
+
+def _atom_link_candidates(entry: etree._Element, ns: str, feed_url: str) -> Iterator[tuple[str | None, str | None]]:
+    for raw in _orig_links(entry):
+        yield raw, http_url(raw, base=base_url(entry, feed_url))
+    for link in _page_links(entry.iterchildren(f"{ns}link")):
         raw = link.get("href") or text_of(link)
-        url = http_url(raw, base=base_url(link, feed_url))
-        if raw and url:
-            return raw, url
+        yield raw, http_url(raw, base=base_url(link, feed_url))
     id_element = entry.find(f"{ns}id")
     entry_id = _text(id_element)
     # RFC 4287 4.2.6 wants an absolute IRI, but some feeds write a relative one ("/2024/05/story"); read
     # against xml:base and the feed URL as feedparser does. tag:, urn: and other schemes name no page.
     if id_element is None or not entry_id:
-        return None
+        return
     if _SCHEME.match(entry_id) and not entry_id.lower().startswith(("http://", "https://")):
-        return None
-    url = http_url(entry_id, base=base_url(id_element, feed_url))
-    return (entry_id, url) if url else None
+        return
+    yield entry_id, http_url(entry_id, base=base_url(id_element, feed_url))
 
 
-def _cdf_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry]:
+def _cdf_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
     # Microsoft's Channel Definition Format (1997): <ITEM HREF="..."> with <TITLE>, in any case.
+    number = 0
     for item in document.root.iter():
         if not isinstance(item.tag, str) or item.tag.lower() != "item":
             continue
+        number += 1
         raw = item.get("HREF") or item.get("href")
         found = http_url(raw, base=_cdf_base(item, feed_url))
+        title = next((child for child in item if isinstance(child.tag, str) and child.tag.lower() == "title"), None)
+        if not (raw and found) and not _cut_off(document, item):
+            yield _skipped(_title(title), number, "no http(s) HREF")
         url = _accept(document, (raw, found) if raw and found else None)
         if url is not None:
-            title = next((child for child in item if isinstance(child.tag, str) and child.tag.lower() == "title"), None)
             yield FeedEntry(url=url, title=_title(title))
 
 
@@ -217,6 +335,16 @@ def _cdf_base(item: etree._Element, feed_url: str) -> str:
         if ancestor.get("BASE"):
             base = urljoin(base, str(ancestor.get("BASE")).strip())
     return base
+
+
+def _json_entries(feed: JsonFeed, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
+    home = http_url(feed.home_page_url, base=feed_url)
+    for number, item in enumerate(feed.items, 1):
+        link = _choose(((raw, http_url(raw, base=feed_url)) for raw in item.links), home=home and home.rstrip("/"))
+        if link is None:
+            yield _skipped(item.title, number, "no http(s) url, and no id that is one")
+            continue
+        yield FeedEntry(url=link[1], title=item.title, published_at=parse_datetime(item.date))
 
 
 def _accept(document: XmlDocument, link: tuple[str, str] | None) -> str | None:
@@ -256,14 +384,22 @@ def _title(element: etree._Element | None) -> str | None:
     return _SPACE.sub(" ", text).strip() or None
 
 
-def _unique_by_url(entries: Iterator[FeedEntry], *, limit: int | None = None) -> list[FeedEntry]:
+def _collect(items: Iterator[FeedEntry | _Skipped], *, limit: int | None, recovered: str | None = None) -> Feed:
+    """The feed of these items: entries one per canonical URL, up to `limit`; skipped ones counted."""
     seen: set[str] = set()
     unique: list[FeedEntry] = []
-    for entry in entries:
+    skipped: list[str] = []
+    count = 0
+    for item in items:
         if limit is not None and len(unique) >= limit:
             break
-        key = canonicalize_url(entry.url)
+        if isinstance(item, _Skipped):
+            count += 1
+            if len(skipped) < _SKIPPED_NAMED:
+                skipped.append(item.why)
+            continue
+        key = canonicalize_url(item.url)
         if key not in seen:
             seen.add(key)
-            unique.append(entry)
-    return unique
+            unique.append(item)
+    return Feed(unique, recovered, count, skipped)

@@ -99,6 +99,12 @@ def canonical_problem(declared: str, page: str) -> str | None:
 _MIN_OWN_NAME = 6
 
 
+def is_front_page(url: str) -> bool:
+    """Whether a clean http(s) URL is a site's front page: path "/" and no query (/?p=12 is a WordPress post)."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
 def _split(url: str) -> SplitResult:
     try:
         parts = urlsplit(_whatwg_preprocess(url))

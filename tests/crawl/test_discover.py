@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 import pytest
 
@@ -283,3 +284,41 @@ def test_a_candidate_keeps_the_first_date_its_feed_or_sitemap_gave() -> None:
         "/b": ("2026-05-02T07:00:00+00:00", "sitemap"),  # undated in the feed: news:publication_date
         "/c": ("2026-05-05T00:00:00+00:00", "sitemap"),  # no news date: lastmod
     }
+
+
+def test_feed_items_that_name_no_article_are_recorded_not_lost() -> None:
+    # A theme that puts the home page in every <link>: the permalink guid is the story; an item with only the
+    # home page, and one with no link at all, give no candidate but are named in one row.
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>@@/</link>'
+        "<item><title>Story</title><link>@@/</link><guid>@@/news/story.html</guid></item>"
+        "<item><title>Home only</title><link>@@/?utm_source=rss</link></item>"
+        "<item><title>No link</title><description>d</description></item></channel></rss>"
+    )
+    found, paths = discover({"/rss.xml": (feed, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/news/story.html"]
+    (error,) = found.errors
+    assert (error.stage, error.error_type) == ("discover", "FeedItemsSkipped") and error.url.endswith("/rss.xml")
+    assert error.message.startswith("2 items of feed")
+    assert (
+        "'No link': no http(s) link" in error.message and "'Home only': links only to the front page" in error.message
+    )
+
+
+def test_a_json_feed_gives_dated_listed_candidates() -> None:
+    feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "home_page_url": "@@/", "items": ['
+        '{"id": "1", "url": "@@/2024/05/01/ferry/", "date_published": "2024-05-01T09:00:00+01:00"},'
+        '{"id": "@@/2024/05/02/library/"}]}'
+    )
+    found, paths = discover({"/feed.json": (feed, "application/feed+json")}, Source("s", feeds=("/feed.json",)))
+    assert paths == ["/2024/05/01/ferry", "/2024/05/02/library"] and found.errors == []
+    assert [(c.listed, c.published_from) for c in found.candidates] == [(True, "feed"), (True, None)]
+    assert found.candidates[0].published_at == datetime(2024, 5, 1, 8, tzinfo=UTC)
+
+
+def test_a_feed_item_under_wordpress_plain_permalinks_is_a_candidate() -> None:
+    # WordPress with Settings > Permalinks > Plain links each post as "/?p=123": a query, not the front page.
+    feed = rss("/x").replace("/x?utm_source=rss", "/?p=123")
+    found, paths = discover({"/rss.xml": (feed, XML)}, Source("s", feeds=("/rss.xml",)))
+    assert paths == ["/?p=123"] and found.errors == []

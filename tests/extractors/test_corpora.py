@@ -34,6 +34,14 @@ REFUSED_FEEDS = {
     "wellformed/rss/entity_in_doctype.xml": "declares XML entities",
     "illformed/rss_empty_document.xml": "not XML",
 }
+# RSS 1.0 items with an rdf:about and no <link>: feedparser files the URI as the entry's id only. RSS 1.0 makes
+# rdf:about the item's URI ("should be identical to the value of the <link>"), so we fetch it.
+FEED_DIFFERENCES = {
+    "wellformed/rdf/rdf_item_description.xml": ["http://example.com/1"],
+    "wellformed/rdf/rdf_item_rdf_about.xml": ["http://example.org/1"],
+    "wellformed/rdf/rdf_item_title.xml": ["http://example.com/1"],
+    "illformed/rdf_channel_empty_textinput.xml": ["http://example.com/1"],
+}
 DATE_DIFFERENCES = {
     # "22013" must be None (a five-digit year, feedparser's W3C-DTF case); the same shape as a two-digit year
     # plus a day of the year cannot then be read, and ordinal dates do not occur in feeds.
@@ -74,7 +82,7 @@ def test_feedparser_corpus_feed_gives_feedparsers_item_links(name: str) -> None:
         return
     # Where feedparser fails the file's own Expect (it takes an enclosure, or a nested <id>), the file's
     # expectation is ours: feeds.json keeps feedparser's answer beside it.
-    assert _links([entry.url for entry in feed.entries]) == case["links"]
+    assert _links([entry.url for entry in feed.entries]) == FEED_DIFFERENCES.get(name, case["links"])
 
 
 @pytest.mark.parametrize(("name", "raw", "expected"), ENTITIES, ids=[case[0] for case in ENTITIES])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import time
 from datetime import UTC, datetime
 
@@ -256,3 +257,185 @@ def test_only_article_links_become_entries() -> None:
 )
 def test_feed_dialects_are_read(content: bytes) -> None:
     assert [e.url for e in parse_feed(content, feed_url=FEED_URL).entries] == ["http://h/a"]
+
+
+# Blogger through FeedBurner (2012-2022 shape): the <link> is a feedproxy.google.com redirect, dead since
+# 2022; <feedburner:origLink> is the post. Atom feeds through FeedBurner carry origLink in each entry too.
+FEEDBURNER_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" media="screen" href="/~d/styles/rss2full.xsl"?>
+<rss xmlns:atom="http://www.w3.org/2005/Atom" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"
+ version="2.0"><channel><title>Valley Post</title><link>https://valleypost.blogspot.com/</link>
+<atom:link rel="self" type="application/rss+xml" href="http://feeds.feedburner.com/ValleyPost"/>
+<item><guid isPermaLink="false">tag:blogger.com,1999:blog-77.post-1</guid>
+<title>Harbour wall repairs begin</title><atom:link rel="replies" type="text/html"
+ href="https://valleypost.blogspot.com/2024/05/harbour.html#comment-form"/>
+<link>http://feedproxy.google.com/~r/ValleyPost/~3/Xq0Zr/harbour.html</link>
+<feedburner:origLink>https://valleypost.blogspot.com/2024/05/harbour.html</feedburner:origLink></item>
+<item><title>No origLink here</title><link>http://feedproxy.google.com/~r/ValleyPost/~3/Ab1/rents.html</link>
+<guid isPermaLink="true">https://valleypost.blogspot.com/2024/05/rents.html</guid></item>
+</channel></rss>"""
+FEEDBURNER_ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">
+<entry><id>tag:blogger.com,1999:blog-77.post-2</id><title>School moves pupils</title>
+<link rel="alternate" type="text/html" href="http://feedproxy.google.com/~r/ValleyPost/~3/Zz9/school.html"/>
+<feedburner:origLink>https://valleypost.blogspot.com/2024/05/school.html</feedburner:origLink></entry></feed>"""
+
+
+def test_feedburner_origlink_wins_over_the_dead_feedproxy_link() -> None:
+    entries = parse_feed(FEEDBURNER_RSS, feed_url="http://feeds.feedburner.com/ValleyPost").entries
+    assert [e.url for e in entries] == [
+        "https://valleypost.blogspot.com/2024/05/harbour.html",
+        "https://valleypost.blogspot.com/2024/05/rents.html",  # feedproxy gives way to the permalink guid
+    ]
+    (entry,) = parse_feed(FEEDBURNER_ATOM, feed_url="http://feeds.feedburner.com/ValleyPost").entries
+    assert entry.url == "https://valleypost.blogspot.com/2024/05/school.html"
+
+
+# WordPress's Atom feed with plugins that add alternates: the REST API record (application/json, WP 5.x
+# "rest_output_link" style) and the post's comments feed, both before the page itself.
+WORDPRESS_ATOM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0" xml:lang="en-GB">
+<title type="text">Stonely Gazette</title><link rel="alternate" type="text/html" href="https://gazette.example/"/>
+<link rel="self" type="application/atom+xml" href="https://gazette.example/feed/atom/"/>
+<entry><title type="html">Ferry terminal reopens</title>
+<link rel="alternate" type="application/json" href="https://gazette.example/wp-json/wp/v2/posts/5"/>
+<link rel="alternate" type="application/atom+xml" href="https://gazette.example/2024/05/ferry/feed/atom/"/>
+<link rel="alternate" type="text/html; charset=UTF-8" href="https://gazette.example/2024/05/ferry/"/>
+<id>https://gazette.example/?p=5</id><published>2024-05-01T09:00:00Z</published></entry>
+<entry><title type="html">Podcast: the week in Stonely</title>
+<link rel="alternate" type="audio/mpeg" href="https://gazette.example/media/week.mp3"/>
+<link rel="alternate" type="application/xhtml+xml" href="https://gazette.example/2024/05/week/"/>
+<id>https://gazette.example/?p=6</id></entry>
+</feed>"""
+
+
+def test_an_atom_entry_takes_its_page_alternate_not_its_json_feed_or_media_ones() -> None:
+    entries = parse_feed(WORDPRESS_ATOM, feed_url="https://gazette.example/feed/atom/").entries
+    assert [e.url for e in entries] == [
+        "https://gazette.example/2024/05/ferry/",
+        "https://gazette.example/2024/05/week/",
+    ]
+
+
+def test_an_rss_atom_link_of_a_json_type_is_not_the_article() -> None:
+    rss = b"""<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><item>
+    <atom:link rel="alternate" type="application/json" href="http://h/wp-json/wp/v2/posts/7"/>
+    <guid>http://h/2024/05/story/</guid></item></channel></rss>"""
+    assert [e.url for e in parse_feed(rss, feed_url=FEED_URL).entries] == ["http://h/2024/05/story/"]
+
+
+# A news CMS theme that puts the home page (the channel's own <link>) in every item's <link> and the story
+# in its <guid>; one item whose only candidate is the home page keeps it (discovery records and drops it).
+HOME_PAGE_LINKS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Town Crier</title><link>https://crier.example/news/</link>
+<item><title>Bridge closes</title><link>https://crier.example/</link>
+<guid>https://crier.example/news/bridge-closes.html</guid></item>
+<item><title>Fair returns</title><link>https://crier.example/news/</link>
+<guid isPermaLink="true">https://crier.example/news/fair-returns.html</guid></item>
+<item><title>Only the home page</title><link>https://crier.example/</link><guid isPermaLink="false">9911</guid></item>
+</channel></rss>"""
+
+
+def test_a_front_or_home_page_link_gives_way_to_the_permalink_guid() -> None:
+    entries = parse_feed(HOME_PAGE_LINKS, feed_url="https://crier.example/feed/").entries
+    assert [e.url for e in entries] == [
+        "https://crier.example/news/bridge-closes.html",
+        "https://crier.example/news/fair-returns.html",
+        "https://crier.example/",
+    ]
+
+
+def test_a_guid_that_is_no_url_is_not_read_as_a_relative_link() -> None:
+    # isPermaLink defaults to true, and many feeds leave it off guids like these (vBulletin, Drupal node ids).
+    rss = b"<rss><channel><item><title>x</title><guid>4711</guid></item></channel></rss>"
+    feed = parse_feed(rss, feed_url=FEED_URL)
+    assert feed.entries == [] and feed.skipped == 1
+
+
+def test_an_rss1_item_without_link_takes_its_rdf_about() -> None:
+    rdf = RDF.replace(b"</rdf:RDF>", b'<item rdf:about="http://h/b"><title>No link</title></item></rdf:RDF>')
+    assert [e.url for e in parse_feed(rdf, feed_url="http://h/index.rdf").entries] == ["http://h/a", "http://h/b"]
+
+
+def test_items_with_no_article_link_are_counted_and_named() -> None:
+    feed = parse_feed(RSS, feed_url=FEED_URL)
+    assert (feed.skipped, feed.skipped_why) == (1, ["'No link at all': no http(s) link, permalink guid or rdf:about"])
+    atom = parse_feed(ATOM, feed_url="http://h/atom.xml")
+    assert atom.skipped_why == ["'Only an edit link': no alternate http(s) link or http(s) <id>"]
+    untitled = parse_feed(b"<rss><channel><item><link>mailto:x@h</link></item></channel></rss>", feed_url=FEED_URL)
+    assert untitled.skipped_why == ["item 1: no http(s) link, permalink guid or rdf:about"]
+
+
+def test_an_item_cut_off_by_a_truncation_is_not_counted_as_skipped() -> None:
+    content = GOOD.encode()
+    feed = parse_feed(content[: content.index(b"<link>http://h/c")], feed_url=FEED_URL)
+    assert len(feed.entries) == 2 and feed.skipped == 0 and feed.recovered is not None
+
+
+# micro.blog's feed.json (JSON Feed 1, 2019-): id equals url, titles only on long posts.
+MICRO_BLOG = b"""{
+  "version": "https://jsonfeed.org/version/1",
+  "title": "Manton Reece", "home_page_url": "https://www.manton.org/",
+  "feed_url": "https://www.manton.org/feed.json",
+  "items": [
+    {"id": "https://www.manton.org/2024/05/01/a-long-post.html", "title": "A long post",
+     "content_html": "<p>x</p>", "date_published": "2024-05-01T09:00:00-05:00",
+     "url": "https://www.manton.org/2024/05/01/a-long-post.html"},
+    {"id": "https://www.manton.org/2024/05/02/091511.html", "content_html": "<p>short</p>",
+     "date_published": "2024-05-02T09:15:11-05:00", "url": "https://www.manton.org/2024/05/02/091511.html"},
+    {"id": "1187", "url": "/2024/05/03/relative.html", "external_url": "https://elsewhere.example/story",
+     "date_modified": "2024-05-03T10:00:00Z"},
+    {"id": "https://www.manton.org/2024/05/04/id-only.html"},
+    {"id": "1189", "external_url": "https://elsewhere.example/only-external", "title": "Linked"},
+    {"id": "1190", "url": "https://www.manton.org/", "title": "Home"},
+    "not an object"
+  ]
+}"""
+
+
+def test_a_json_feed_gives_its_items_urls_titles_and_dates() -> None:
+    feed = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json", content_type="application/feed+json")
+    assert [(e.url.removeprefix("https://www.manton.org"), e.title) for e in feed.entries] == [
+        ("/2024/05/01/a-long-post.html", "A long post"),
+        ("/2024/05/02/091511.html", None),
+        ("/2024/05/03/relative.html", None),  # url, never external_url; relative to the feed
+        ("/2024/05/04/id-only.html", None),  # an id that is an http(s) URL
+        ("/", "Home"),  # only the front page: kept here, dropped and recorded by discovery
+    ]
+    assert feed.entries[0].published_at == datetime(2024, 5, 1, 14, tzinfo=UTC)
+    assert feed.entries[2].published_at == datetime(2024, 5, 3, 10, tzinfo=UTC)  # date_modified, if no other
+    assert (feed.skipped, feed.recovered) == (2, None)
+    assert feed.skipped_why[0] == "'Linked': no http(s) url, and no id that is one"
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain; charset=utf-8", "application/json", "application/xml"])
+def test_a_json_feed_is_known_by_its_version_or_a_json_type(content_type: str | None) -> None:
+    feed = parse_feed(gzip.compress(MICRO_BLOG), feed_url="https://www.manton.org/feed.json", content_type=content_type)
+    assert len(feed.entries) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (MICRO_BLOG[:200], "not valid JSON"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', 'no "items" list'),
+        (b"[" * 100_000, "not valid JSON"),
+    ],
+    ids=["truncated", "items not a list", "nested past the recursion limit"],
+)
+def test_a_broken_json_feed_raises_feed_error(content: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(content, feed_url=FEED_URL, content_type="application/feed+json")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["http://h/a", "/b", "tag:x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["url", "id", "title"]), inner),
+    max_leaves=20,
+)
+
+
+@given(st.lists(JSON_VALUES, max_size=6))
+def test_json_feed_shaped_noise_gives_entries_or_feed_error(items: list[object]) -> None:
+    content = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    entries = parse_feed(content, feed_url=FEED_URL).entries
+    assert all(e.url.startswith("http") for e in entries)
