@@ -119,7 +119,7 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
         return None
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
-        return title
+        return _without_site_name(title, site_name)
     site, last = (site_name or "").casefold(), parts[-1].casefold()
     # Letters and digits only: a site named by its address ("https://www.newsnation.in") or spelled without
     # spaces still names the "News Nation" suffix.
@@ -130,7 +130,29 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
         return title[len(parts[0]) :].lstrip(" |-–—:·»")
     if " | " in title:  # a pipe nearly always separates the outlet; the longest part is the headline
         return max(title.split(" | "), key=len).strip()
-    return title
+    return _without_site_name(title, site_name)
+
+
+# Separators before a site name that other scripts' sites use: "标题_新浪新闻", "見出し｜日本経済新聞",
+# "标题－中国新闻网", "제목 : 네이버 뉴스", and the name in brackets, "見出し（朝日新聞デジタル）". An ASCII hyphen or
+# colon counts only with a space before it or after a character outside ASCII ("标题-中国新闻网"): in Latin text
+# unspaced it joins words ("Covid-19").
+_SITE_SEP = r"(?:\s*[|｜_－—–·»/：]\s*|\s+[-:]\s*|(?<=[^\x00-\x7f])[-:]\s*)"
+
+
+def _without_site_name(title: str, site_name: str | None) -> str:
+    """title without a suffix that is exactly the site's name, after any separator or in brackets.
+
+    Only the site's own name is taken: a suffix that merely looks like one may be part of the headline.
+    """
+    site = _clean(site_name)
+    if not site or len(site) >= len(title):
+        return title
+    name = re.escape(site)
+    suffix = re.search(rf"(?:{_SITE_SEP}{name}|\s*[(（\[【]\s*{name}\s*[)）\]】])\s*$", title, re.IGNORECASE)
+    if suffix is None or suffix.start() == 0:
+        return title
+    return title[: suffix.start()].rstrip()
 
 
 def _alnum(text: str) -> str:
