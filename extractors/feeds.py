@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -28,7 +28,7 @@ from extractors._xml import (
     split_tag,
     text_of,
 )
-from extractors.dates import parse_datetime
+from extractors.dates import parse_datetime, plausible
 from extractors.urls import canonicalize_url
 
 __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed", "parse_datetime", "parse_feed"]
@@ -62,16 +62,24 @@ class Feed:
     recovered: str | None = None
 
 
-def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None, max_items: int | None = None) -> Feed:
+def parse_feed(
+    content: bytes,
+    *,
+    feed_url: str,
+    content_type: str | None = None,
+    max_items: int | None = None,
+    fetched_at: datetime | None = None,
+) -> Feed:
     """Entries of a feed in order, one per canonical URL; items with no article link are skipped.
 
     content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not.
     Reading stops after `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million
-    items would otherwise hold its caller for half a minute.
+    items would otherwise hold its caller for half a minute. An item's date that is no plausible publication
+    date (a zero time, a year 2077 or later than `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"feed {feed_url!r}"
     document = read_xml(content, source=source, error=FeedError, content_type=content_type)
-    entries = feed_entries(document, feed_url=feed_url)
+    entries = feed_entries(document, feed_url=feed_url, fetched_at=fetched_at)
     if entries is None:
         raise FeedError(
             f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed> or a CDF "
@@ -85,16 +93,25 @@ def is_feed(root: etree._Element) -> bool:
     return _kind(root) is not None
 
 
-def feed_entries(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry] | None:
-    """The entries of a parsed feed, or None if its root is no feed's."""
+def feed_entries(
+    document: XmlDocument, *, feed_url: str, fetched_at: datetime | None = None
+) -> Iterator[FeedEntry] | None:
+    """The entries of a parsed feed, or None if its root is no feed's; implausible dates are None (parse_feed)."""
     kind = _kind(document.root)
     if kind == "rss":
-        return _rss_items(document, feed_url)
+        return _plausibly_dated(_rss_items(document, feed_url), fetched_at)
     if kind == "atom":
-        return _atom_entries(document, feed_url)
+        return _plausibly_dated(_atom_entries(document, feed_url), fetched_at)
     if kind == "cdf":
-        return _cdf_items(document, feed_url)
+        return _plausibly_dated(_cdf_items(document, feed_url), fetched_at)
     return None
+
+
+def _plausibly_dated(entries: Iterator[FeedEntry], fetched_at: datetime | None) -> Iterator[FeedEntry]:
+    """The entries, a date that is no publication date (extractors.dates.plausible) made None."""
+    for entry in entries:
+        when = entry.published_at
+        yield entry if when is None or plausible(when, fetched_at=fetched_at) else replace(entry, published_at=None)
 
 
 def _kind(root: etree._Element) -> str | None:

@@ -174,3 +174,19 @@ def ld(obj: str, *, type_attr: str = '"application/ld+json"') -> str:
 )
 def test_a_page_says_whether_its_article_is_free_to_read(page: str, free: bool | None) -> None:
     assert accessible_for_free(page) is free
+
+
+def test_a_buddhist_era_year_is_no_publication_date() -> None:
+    # Thai sites write the Buddhist era's year: 2567 is 2024 CE, not a date 543 years on.
+    head = '<meta property="article:published_time" content="2567-03-05T10:00:00+07:00">'
+    assert meta_of(head).published_at is None
+
+
+def test_a_date_after_the_fetch_is_no_publication_date_and_the_next_one_is_taken() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2077-01-01"}</script>'
+        '<meta property="article:published_time" content="2024-05-06T10:00:00Z">'
+    )
+    tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
+    fetched = datetime(2024, 5, 7, tzinfo=UTC)
+    assert extract_metadata(tree, fetched_at=fetched).published_at == datetime(2024, 5, 6, 10, tzinfo=UTC)
