@@ -307,6 +307,7 @@ class _Listings:
                 feed_url=response.final_url,
                 content_type=response.content_type,
                 max_items=cap + 1,
+                fetched_at=response.fetched_at or _now(),
             )
             if feed.recovered:  # its items are kept; the row says the feed needs fixing at its source
                 self.found.errors.append(Problem("discover", response.url, "FeedRecovered", feed.recovered, _now()))
@@ -337,6 +338,7 @@ class _Listings:
                 sitemap_url=response.final_url,
                 content_type=response.content_type,
                 max_urls=cap,
+                fetched_at=response.fetched_at or _now(),
             )
             if sitemap.recovered:
                 self.found.errors.append(

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
+from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, script_length, word_count
 
-# Below this many characters, output with the headline run into a line is suspect (see looks_broken).
-_SHORT_TEXT = 600
+# Below this much text, output with the headline run into a line is suspect (see looks_broken).
+_SHORT_TEXT = 600  # script_length: a Chinese or Japanese character counts as three
 
 
 def looks_broken(text: str, title: str | None, preformatted: Collection[str] = ()) -> bool:
@@ -27,7 +27,7 @@ def looks_broken(text: str, title: str | None, preformatted: Collection[str] = (
     prose = [line for line in lines if " ".join(line.split()) not in preformatted] if preformatted else lines
     if sum(word_count(line) < 5 for line in prose) > 0.5 * len(prose):
         return True
-    if not title or len(text) >= _SHORT_TEXT:
+    if not title or script_length(text) >= _SHORT_TEXT:
         return False
     return any(title in line and title != line.strip() for line in lines)
 

@@ -36,6 +36,15 @@ def word_count(text: str) -> float:
     return count
 
 
+def script_length(text: str) -> int:
+    """len(text), a Chinese or Japanese character counted as three (about a word, as in weighted_length).
+
+    The amount of text a length threshold means, in any script; for text without Han or kana it is len(text), so
+    thresholds tuned on spaced scripts hold as they were.
+    """
+    return len(text) if text.isascii() else len(text) + 2 * len(_CJK.findall(text))
+
+
 def weighted_length(text: str) -> int:
     """Characters of text outside whitespace, a Chinese or Japanese one counted as three (about a word)."""
     squeezed = "".join(text.split())

@@ -153,20 +153,28 @@ def _article(url: str, text: str, meta: Metadata, removed: Removed, extractor: s
     )
 
 
-def extract_article(html: str, *, url: str, listed: bool = False, hints: ExtractionHints | None = None) -> Article:
+def extract_article(
+    html: str,
+    *,
+    url: str,
+    listed: bool = False,
+    hints: ExtractionHints | None = None,
+    fetched_at: datetime | None = None,
+) -> Article:
     """Main text and metadata of a news page, without captions, galleries, related links or promos.
 
     Args:
         listed: the site lists the page as an article (a feed item, a news sitemap entry): only a page made of
             teaser cards alone, with nothing of its own, is then judged an index.
         hints: the source's selectors (extractors.hints), applied to the page before anything else reads it.
+        fetched_at: when the page was fetched: a date it gives for later than that is none (dates.plausible).
     """
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError(f"empty page {url!r}")
     if hints is not None:
         html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)
-    meta = extract_metadata(tree, url=url)
+    meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
     paragraphs = weighted_length(" ".join(_PARAGRAPH_TEXT(tree)))
     draft = _draft(tree, url, meta)

@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 _MONTHS = {name: number for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 # Hours east of UTC. US and European names as feeds use them; AT/ET/CT/MT/PT without S/D are feedparser's
-# reading of Disney's feeds (standard time). Ambiguous names (IST, BST outside the UK) are left out on purpose.
+# reading of Disney's feeds (standard time). A name that means two zones is left out, so its value reads as None:
+# IST (India, Israel, Ireland), AST/ADT (Atlantic, Arabia: -4 or +3), BST (British Summer, Bangladesh: +1 or +6).
+# RFC 822's own US names (EST, EDT, CST, CDT, MST, MDT, PST, PDT) stay, though CST is China's too: the RFC
+# defines them, and feeds in that format mean them.
 _ZONES: dict[str, float] = {
     **dict.fromkeys(("ut", "utc", "gmt", "z", "etc/gmt", "etc/utc", "wet"), 0),
-    "adt": -3,
-    "ast": -4,
     "at": -4,
     "edt": -4,
     "est": -5,
@@ -39,7 +40,6 @@ _ZONES: dict[str, float] = {
     "akst": -9,
     "hst": -10,
     "west": 1,
-    "bst": 1,
     "cet": 1,
     "met": 1,
     "mez": 1,
@@ -91,6 +91,40 @@ _ONBLOG = re.compile(r"(\d{4})년\s+(\d{1,2})월\s+(\d{1,2})일\s+(\d{1,2}):(\d{
 _NATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(오전|오후)\s+(\d{1,2}):(\d{2}):(\d{2})")
 _ZONE_OFFSET = re.compile(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?")
 _KST = timezone(timedelta(hours=9))
+
+
+# Where a CMS has no date it may write its language's zero time instead (Go and .NET: 0001-01-01, read from
+# "0000-00-00" too; SQL and spreadsheets: 1900-01-01 at midnight; Unix time 0, in any zone). These are not
+# when a story appeared, and no news page was printed before 1800.
+_EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+_UNIX_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
+_ZERO_DAYS = {(1900, 1, 1), (1970, 1, 1)}
+# Later than this is no publication date, whoever asks: Thai sites write the Buddhist era's year (2567 for 2024,
+# 543 on), and placeholders run to 2099, 2999, 9999. A fixed bound, so a caller that cannot say when it fetched
+# still gets it; it rejects no real date for seventy years.
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# A story is published before it is fetched. Two days past the fetch allow a local time written as UTC (up to
+# 14 h early) and a server's clock that is off; a "2077-01-01" in a feed fetched today is no date.
+_AFTER_FETCH = timedelta(days=2)
+
+
+def plausible(when: datetime, *, fetched_at: datetime | None = None) -> bool:
+    """Whether `when` can be when a story appeared: after 1800, no zero-time placeholder, not after its fetch.
+
+    `fetched_at`: when the page, feed or sitemap that gave the date was fetched (timezone-aware). Extraction
+    does not read the clock, so the caller says; without it only a fixed bound (2100) applies.
+    """
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    latest = _LATEST if fetched_at is None else min(_LATEST, fetched_at + _AFTER_FETCH)
+    if aware < _EARLIEST or aware == _UNIX_ZERO or aware >= latest:
+        return False
+    return (when.year, when.month, when.day) not in _ZERO_DAYS or (when.hour, when.minute, when.second) != (0, 0, 0)
+
+
+def parse_published(value: object, *, fetched_at: datetime | None = None) -> datetime | None:
+    """A publication date as parse_datetime reads it, or None when it is no plausible one (see plausible)."""
+    when = parse_datetime(value)
+    return when if when is not None and plausible(when, fetched_at=fetched_at) else None
 
 
 def parse_datetime(value: object) -> datetime | None:

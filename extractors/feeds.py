@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -35,7 +35,7 @@ from extractors._xml import (
     split_tag,
     text_of,
 )
-from extractors.dates import parse_datetime
+from extractors.dates import parse_datetime, plausible
 from extractors.urls import canonicalize_url, is_front_page
 
 __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed", "parse_datetime", "parse_feed"]
@@ -89,20 +89,28 @@ class _Skipped:
     why: str
 
 
-def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None, max_items: int | None = None) -> Feed:
+def parse_feed(
+    content: bytes,
+    *,
+    feed_url: str,
+    content_type: str | None = None,
+    max_items: int | None = None,
+    fetched_at: datetime | None = None,
+) -> Feed:
     """Entries of a feed in order, one per canonical URL; items with no article link are skipped and counted.
 
     content_type is the HTTP Content-Type: its charset decodes a feed that its own declaration does not, and
     a JSON type (or a body naming a jsonfeed.org version) makes it a JSON Feed. Reading stops after
     `max_items` entries: each costs ~40 us of Python, so a hostile feed of a million items would otherwise
-    hold its caller for half a minute.
+    hold its caller for half a minute. An item's date that is no plausible publication date (a zero time, a
+    year past 2100, or later than `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"feed {feed_url!r}"
     if content[:2] == b"\x1f\x8b":
         content = gunzip(content, source=source, error=FeedError)
     if is_json_feed(content, content_type=content_type):
         json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
-        return _collect(_json_entries(json_feed, feed_url), limit=max_items)
+        return _collect(_json_entries(json_feed, feed_url), limit=max_items, fetched_at=fetched_at)
     document = read_xml(content, source=source, error=FeedError, content_type=content_type)
     items = _items(document, feed_url=feed_url)
     if items is None:
@@ -110,7 +118,7 @@ def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None
             f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed>, a CDF "
             "<CHANNEL> or a JSON Feed; is the URL an HTML page or a sitemap?"
         )
-    return _collect(items, limit=max_items, recovered=document.recovered)
+    return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at)
 
 
 def is_feed(root: etree._Element) -> bool:
@@ -118,10 +126,14 @@ def is_feed(root: etree._Element) -> bool:
     return _kind(root) is not None
 
 
-def feed_entries(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry] | None:
-    """The entries of a parsed feed, or None if its root is no feed's."""
+def feed_entries(
+    document: XmlDocument, *, feed_url: str, fetched_at: datetime | None = None
+) -> Iterator[FeedEntry] | None:
+    """The entries of a parsed feed, or None if its root is no feed's; implausible dates are None (parse_feed)."""
     items = _items(document, feed_url=feed_url)
-    return None if items is None else (item for item in items if isinstance(item, FeedEntry))
+    if items is None:
+        return None
+    return (_plausibly_dated(item, fetched_at) for item in items if isinstance(item, FeedEntry))
 
 
 def _items(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry | _Skipped] | None:
@@ -133,6 +145,12 @@ def _items(document: XmlDocument, *, feed_url: str) -> Iterator[FeedEntry | _Ski
     if kind == "cdf":
         return _cdf_items(document, feed_url)
     return None
+
+
+def _plausibly_dated(entry: FeedEntry, fetched_at: datetime | None) -> FeedEntry:
+    """The entry, a date that is no publication date (extractors.dates.plausible) made None."""
+    when = entry.published_at
+    return entry if when is None or plausible(when, fetched_at=fetched_at) else replace(entry, published_at=None)
 
 
 def _kind(root: etree._Element) -> str | None:
@@ -384,8 +402,15 @@ def _title(element: etree._Element | None) -> str | None:
     return _SPACE.sub(" ", text).strip() or None
 
 
-def _collect(items: Iterator[FeedEntry | _Skipped], *, limit: int | None, recovered: str | None = None) -> Feed:
-    """The feed of these items: entries one per canonical URL, up to `limit`; skipped ones counted."""
+def _collect(
+    items: Iterator[FeedEntry | _Skipped],
+    *,
+    limit: int | None,
+    recovered: str | None = None,
+    fetched_at: datetime | None = None,
+) -> Feed:
+    """The feed of these items: entries one per canonical URL, up to `limit`, dated plausibly or not at all;
+    skipped ones counted."""
     seen: set[str] = set()
     unique: list[FeedEntry] = []
     skipped: list[str] = []
@@ -401,5 +426,5 @@ def _collect(items: Iterator[FeedEntry | _Skipped], *, limit: int | None, recove
         key = canonicalize_url(item.url)
         if key not in seen:
             seen.add(key)
-            unique.append(item)
+            unique.append(_plausibly_dated(item, fetched_at))
     return Feed(unique, recovered, count, skipped)

@@ -12,13 +12,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
+from extractors.dates import parse_published
 
 _ARTICLE_TYPES = frozenset(
     "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BlogPosting"
@@ -119,7 +120,7 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
         return None
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
-        return title
+        return _without_site_name(title, site_name)
     site, last = (site_name or "").casefold(), parts[-1].casefold()
     # Letters and digits only: a site named by its address ("https://www.newsnation.in") or spelled without
     # spaces still names the "News Nation" suffix.
@@ -130,7 +131,29 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
         return title[len(parts[0]) :].lstrip(" |-–—:·»")
     if " | " in title:  # a pipe nearly always separates the outlet; the longest part is the headline
         return max(title.split(" | "), key=len).strip()
-    return title
+    return _without_site_name(title, site_name)
+
+
+# Separators before a site name that other scripts' sites use: "标题_新浪新闻", "見出し｜日本経済新聞",
+# "标题－中国新闻网", "제목 : 네이버 뉴스", and the name in brackets, "見出し（朝日新聞デジタル）". An ASCII hyphen or
+# colon counts only with a space before it or after a character outside ASCII ("标题-中国新闻网"): in Latin text
+# unspaced it joins words ("Covid-19").
+_SITE_SEP = r"(?:\s*[|｜_－—–·»/：]\s*|\s+[-:]\s*|(?<=[^\x00-\x7f])[-:]\s*)"
+
+
+def _without_site_name(title: str, site_name: str | None) -> str:
+    """title without a suffix that is exactly the site's name, after any separator or in brackets.
+
+    Only the site's own name is taken: a suffix that merely looks like one may be part of the headline.
+    """
+    site = _clean(site_name)
+    if not site or len(site) >= len(title):
+        return title
+    name = re.escape(site)
+    suffix = re.search(rf"(?:{_SITE_SEP}{name}|\s*[(（\[【]\s*{name}\s*[)）\]】])\s*$", title, re.IGNORECASE)
+    if suffix is None or suffix.start() == 0:
+        return title
+    return title[: suffix.start()].rstrip()
 
 
 def _alnum(text: str) -> str:
@@ -145,32 +168,18 @@ def _first(*values: object) -> str | None:
     return None
 
 
-# Where a CMS has no date it may write its language's zero time instead (Go and .NET: 0001-01-01, read from
-# "0000-00-00" too; SQL and spreadsheets: 1900-01-01 at midnight; Unix time 0, in any zone). These are not
-# when a story appeared, and no news page was printed before 1800: the feed's date is used instead.
-_EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
-_UNIX_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
-_ZERO_DAYS = {(1900, 1, 1), (1970, 1, 1)}
-
-
-def _plausible(when: datetime) -> bool:
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if aware < _EARLIEST or aware == _UNIX_ZERO:
-        return False
-    return (when.year, when.month, when.day) not in _ZERO_DAYS or (when.hour, when.minute, when.second) != (0, 0, 0)
-
-
-def _first_date(*values: object) -> datetime | None:
+def _first_date(*values: object, fetched_at: datetime | None) -> datetime | None:
     """The first of `values` that reads as a plausible date (a zero-time placeholder is skipped, not taken)."""
     for value in values:
-        when = parse_datetime(_clean(value))
-        if when is not None and _plausible(when):
+        when = parse_published(_clean(value), fetched_at=fetched_at)
+        if when is not None:
             return when
     return None
 
 
-def extract_metadata(tree: HtmlElement, *, url: str | None = None) -> Metadata:
-    """Metadata of a parsed page; url resolves relative canonical and image URLs."""
+def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: datetime | None = None) -> Metadata:
+    """Metadata of a parsed page; url resolves relative canonical and image URLs, a date after fetched_at (when
+    given) is none (extractors.dates.plausible)."""
     meta = _meta(tree)
     ld: dict[str, object] = {}
     for obj in _jsonld_objects(tree):
@@ -204,8 +213,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None) -> Metadata:
         meta.get("date"),
         meta.get("pubdate"),
         time_el.get("datetime") if time_el is not None else None,
+        fetched_at=fetched_at,
     )
-    modified = _first_date(ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"))
+    modified = _first_date(
+        ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"), fetched_at=fetched_at
+    )
     html = tree if tree.tag == "html" else tree.getroottree().getroot()
     lang = _first(html.get("lang"), meta.get("og:locale"), meta.get("content-language"), ld.get("inLanguage"))
     canonical = next(

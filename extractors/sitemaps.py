@@ -18,7 +18,7 @@ from typing import TypeVar
 from lxml import etree
 
 from extractors._xml import XmlDocument, any_ns, child_text, decode_xml, http_url, read_xml, split_tag
-from extractors.dates import parse_datetime
+from extractors.dates import parse_published
 from extractors.feeds import feed_entries
 from extractors.urls import canonicalize_url
 
@@ -56,10 +56,19 @@ class Sitemap:
 
 
 def parse_sitemap(
-    content: bytes, *, sitemap_url: str, content_type: str | None = None, max_urls: int = MAX_URLS_PER_SITEMAP
+    content: bytes,
+    *,
+    sitemap_url: str,
+    content_type: str | None = None,
+    max_urls: int = MAX_URLS_PER_SITEMAP,
+    fetched_at: datetime | None = None,
 ) -> Sitemap:
     """Pages (in document order) or child sitemaps (newest first) of a sitemap, one per canonical URL, at most
-    max_urls."""
+    max_urls.
+
+    A lastmod or publication date that is no plausible one (a zero time, a year past 2100, or later than
+    `fetched_at` allows; extractors.dates.plausible) is None.
+    """
     source = f"sitemap {sitemap_url!r}"
     if _is_text_sitemap(content):
         return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
@@ -67,11 +76,11 @@ def parse_sitemap(
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
     name = split_tag(document.root)[1]
     if name == "urlset":
-        pages = _unique(_pages(document, sitemap_url), key=lambda page: page.url)
+        pages = _unique(_pages(document, sitemap_url, fetched_at), key=lambda page: page.url)
         return _capped(pages, [], document.recovered, max_urls)
     if name == "sitemapindex":
         return _capped([], _newest_first(document, sitemap_url), document.recovered, max_urls)
-    entries = feed_entries(document, feed_url=sitemap_url)
+    entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
     if entries is not None:
         feed_pages = (
             SitemapEntry(e.url, e.published_at, e.title, news=True, published_at=e.published_at) for e in entries
@@ -92,7 +101,7 @@ def _newest_first(document: XmlDocument, sitemap_url: str) -> list[str]:
     dated: list[tuple[datetime | None, str]] = []
     for element in _children(document.root, "sitemap"):
         if url := _loc(document, element, sitemap_url):
-            dated.append((parse_datetime(child_text(element, "lastmod")), url))
+            dated.append((parse_published(child_text(element, "lastmod")), url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
     return _unique((url for _, url in by_date), key=lambda url: url)
 
@@ -102,15 +111,17 @@ def _capped(pages: list[SitemapEntry], children: list[str], recovered: str | Non
     return Sitemap(pages[:max_urls], children[:max_urls], recovered, dropped)
 
 
-def _pages(document: XmlDocument, sitemap_url: str) -> Iterator[SitemapEntry]:
+def _pages(document: XmlDocument, sitemap_url: str, fetched_at: datetime | None) -> Iterator[SitemapEntry]:
     for element in _children(document.root, "url"):
         url = _loc(document, element, sitemap_url)
         if url is None:  # a <url> without a usable <loc> names no page
             continue
         news = element.find(any_ns("news"))
         title = None if news is None else child_text(news, "title")
-        published = None if news is None else parse_datetime(child_text(news, "publication_date"))
-        lastmod = parse_datetime(child_text(element, "lastmod")) or published
+        published = (
+            None if news is None else parse_published(child_text(news, "publication_date"), fetched_at=fetched_at)
+        )
+        lastmod = parse_published(child_text(element, "lastmod"), fetched_at=fetched_at) or published
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 

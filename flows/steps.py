@@ -184,9 +184,14 @@ def rows_for_page(
             rows.errors.append(ErrorRow("fetch", fetched.url, error_type, fetched.error or "", now))
             rows.unexpected += 1
         return rows
+    # An archived page was fetched when its WARC record says (never later than now: a record dated in the
+    # future would make every later fetch look older); the crawl memory is of this run's look at it.
+    fetched_at = min(fetched.fetched_at, now) if fetched.fetched_at else now
     try:
         html = decode_html(fetched.body, content_type=fetched.content_type)
-        article = extract_article(html, url=fetched.final_url, listed=candidate.listed, hints=hints)
+        article = extract_article(
+            html, url=fetched.final_url, listed=candidate.listed, hints=hints, fetched_at=fetched_at
+        )
     except (ExtractionError, UndecodableError) as exc:  # a page whose bytes are no text is skipped, recorded
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
@@ -196,9 +201,6 @@ def rows_for_page(
     url, ignored = article_url(article, fetched)
     if ignored:  # said, since two pages declaring one canonical are usually one article
         rows.errors.append(ErrorRow("extract", fetched.url, "CanonicalIgnored", ignored, now))
-    # An archived page was fetched when its WARC record says (never later than now: a record dated in the
-    # future would make every later fetch look older); the crawl memory is of this run's look at it.
-    fetched_at = min(fetched.fetched_at, now) if fetched.fetched_at else now
     row = article_row(article, url=url, source=source, fetched=fetched, now=fetched_at, candidate=candidate)
     rows.articles.append(dataclasses.replace(row, is_accessible_for_free=accessible_for_free(html)))
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]

@@ -329,3 +329,47 @@ def test_words_before_a_swallowed_story_longer_than_a_share_bar_are_kept() -> No
     lead = "Share this: " + SWALLOWED[0] + " " + SWALLOWED[1]
     article = extract_article(_swallowing("share", lead, SWALLOWED[2:]), url="https://example.com/news/pier")
     assert SWALLOWED[0] in article.text and all(p in article.text for p in SWALLOWED[2:])
+
+
+def _brief(lang: str, headline: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html lang='{lang}'><head><title>{headline} - Asia Wire</title>"
+        f"<meta property='og:title' content='{headline}'><meta property='og:site_name' content='Asia Wire'></head>"
+        f"<body><header><a href='/'>Asia Wire</a></header><main><article><h1>{headline}</h1>"
+        "<div class='byline'><span>新华社</span></div>"
+        "<div class='share'><span>分享到</span> <a href='#'>Facebook</a> <a href='#'>X</a></div>"
+        f"<div class='article-body'>{body}</div></article></main></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "headline", "paragraphs"),
+    [
+        (
+            "zh",
+            "杭州一仓库凌晨起火 无人员伤亡",
+            [
+                "新华社杭州3月5日电 5日凌晨，杭州市萧山区一家纺织厂仓库发生火灾，消防部门调派二十辆消防车赶赴现场。",
+                "火灾未造成人员伤亡，过火面积约八百平方米。",
+                "目前，起火原因正在进一步调查中。",
+            ],
+        ),
+        (
+            "ja",
+            "横浜の倉庫で火事 けが人なし",
+            [
+                "5日午前3時ごろ、横浜市中区の倉庫から火が出ていると119番通報があった。消防車など20台が出動した。",
+                "火はおよそ3時間後に消し止められ、けが人はいなかった。",
+                "警察と消防が出火の原因を調べている。",
+            ],
+        ),
+    ],
+)
+def test_short_paragraphs_of_a_chinese_or_japanese_brief_are_kept(
+    lang: str, headline: str, paragraphs: list[str]
+) -> None:
+    # trafilatura runs the headline and byline into one line with the story, so the densest block's paragraphs
+    # are taken; a sentence of 16-25 Han or kana characters says as much as 40+ Latin ones and is one of them.
+    text = extract_article(_brief(lang, headline, paragraphs), url="https://asia.example/news/fire").text
+    assert text.split("\n\n") == paragraphs

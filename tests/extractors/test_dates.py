@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.dates import parse_datetime
+from extractors.dates import parse_datetime, plausible
 
 
 def hours(n: float) -> timezone:
@@ -21,6 +21,7 @@ def hours(n: float) -> timezone:
         ("Fri, 01 Mar 2024 10:00:00 CET", datetime(2024, 3, 1, 10, tzinfo=hours(1))),
         ("Mon, 01 Jul 2024 10:00:00 CEST", datetime(2024, 7, 1, 10, tzinfo=hours(2))),
         ("Fri, 01 Mar 2024 10:00:00 EST", datetime(2024, 3, 1, 10, tzinfo=hours(-5))),
+        ("Fri, 01 Mar 2024 10:00:00 CST", datetime(2024, 3, 1, 10, tzinfo=hours(-6))),  # RFC 822's US zone
         ("Fri, 01 Mar 2024 10:00 GMT-01:30", datetime(2024, 3, 1, 10, tzinfo=hours(-1.5))),
         ("Fri, 01 Mar 2024", datetime(2024, 3, 1, tzinfo=UTC)),  # a date without a time
         ("2024-03-01", datetime(2024, 3, 1, tzinfo=UTC)),
@@ -37,7 +38,17 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["Fri, 01 Mar 2024 10:00:00 XYZ", "Fri, 01 Mar 2024 10:00:00 +25:00", "2024-13-01", "2024-03-01T25:00Z", "soon"],
+    [
+        "Fri, 01 Mar 2024 10:00:00 XYZ",
+        "Fri, 01 Mar 2024 10:00:00 +25:00",
+        "2024-13-01",
+        "2024-03-01T25:00Z",
+        "soon",
+        # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
+        "Fri, 01 Mar 2024 10:00:00 AST",
+        "Fri, 01 Mar 2024 10:00:00 ADT",
+        "Mon, 06 May 2024 10:00:00 BST",
+    ],
 )
 def test_an_unreadable_zone_or_field_gives_none_never_utc(value: str) -> None:
     assert parse_datetime(value) is None
@@ -47,3 +58,38 @@ def test_an_unreadable_zone_or_field_gives_none_never_utc(value: str) -> None:
 def test_parse_datetime_never_raises_and_is_aware(text: str) -> None:
     parsed = parse_datetime(text)
     assert parsed is None or parsed.tzinfo is not None
+
+
+FETCHED = datetime(2024, 5, 7, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "fetched_at"),
+    [
+        ("2567-03-05T10:00:00+07:00", None),  # a Thai page's Buddhist-era year (2024 CE)
+        ("9999-12-31T23:59:59Z", None),
+        ("2077-01-01T00:00:00Z", FETCHED),
+        ("2024-05-10T00:00:00Z", FETCHED),  # three days after the fetch
+        ("1970-01-01T00:00:00Z", None),
+        ("1900-01-01", None),
+        ("1799-12-31", None),
+    ],
+)
+def test_a_date_no_story_can_have_is_implausible(value: str, fetched_at: datetime | None) -> None:
+    when = parse_datetime(value)
+    assert when is not None and not plausible(when, fetched_at=fetched_at)
+
+
+@pytest.mark.parametrize(
+    ("value", "fetched_at"),
+    [
+        ("2024-05-07T20:00:00Z", FETCHED),  # a local time written as UTC: hours after the fetch
+        ("2024-05-06T10:00:00+07:00", FETCHED),
+        ("1970-01-01T09:30:00Z", None),  # a time of day: no placeholder
+        ("1851-09-18", FETCHED),  # an archive's first issue
+        ("2077-01-01T00:00:00Z", None),  # without a fetch time only the fixed bound holds
+    ],
+)
+def test_real_dates_are_plausible(value: str, fetched_at: datetime | None) -> None:
+    when = parse_datetime(value)
+    assert when is not None and plausible(when, fetched_at=fetched_at)

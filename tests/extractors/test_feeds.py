@@ -439,3 +439,19 @@ def test_json_feed_shaped_noise_gives_entries_or_feed_error(items: list[object])
     content = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
     entries = parse_feed(content, feed_url=FEED_URL).entries
     assert all(e.url.startswith("http") for e in entries)
+
+
+def test_feed_dates_no_story_can_have_are_none() -> None:
+    dates = [
+        "Thu, 01 Jan 1970 00:00:00 +0000",
+        "1970-01-01T00:00:00Z",
+        "Mon, 01 Jan 1900 00:00:00 GMT",
+        "Fri, 01 Jan 2077 10:00:00 +0000",
+        "2567-05-06T10:00:00+07:00",
+        "Mon, 06 May 2024 10:00:00 +0200",
+    ]
+    items = "".join(f"<item><link>http://h/{k}</link><pubDate>{d}</pubDate></item>" for k, d in enumerate(dates))
+    content = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    feed = parse_feed(content, feed_url=FEED_URL, fetched_at=datetime(2024, 5, 7, tzinfo=UTC))
+    assert [e.published_at for e in feed.entries][:5] == [None] * 5
+    assert feed.entries[5].published_at == parse_datetime(dates[5])

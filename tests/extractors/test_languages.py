@@ -102,6 +102,108 @@ PAGES = [
         "市庁舎で投票する議員たち（写真：共同）",
         "コメント",
     ),
+    (
+        "ko",
+        [
+            "시의회는 화요일 밤 긴 토론 끝에 내년도 새 예산안을 통과시켰다. 예산의 대부분은 시내 도로와 학교를"
+            " 보수하는 데 쓰일 예정이다.",
+            "야당은 적립금이 부족하다고 비판하며 가을에 세수 전망이 나오면 지출을 다시 검토하겠다고 밝혔다.",
+        ],
+        "관련기사:",
+        "광고",
+        "시청에서 투표하는 의원들. 사진: 연합뉴스",
+        "댓글",
+    ),
+    (
+        "he",
+        [
+            "מועצת העיר אישרה ביום שלישי בערב, לאחר דיון ארוך, תקציב חדש לשנה הבאה, שרובו יופנה לשיפוץ"
+            " הכבישים ובתי הספר בעיר.",
+            "האופוזיציה טענה כי הרזרבות אינן מספיקות והודיעה כי תבחן מחדש את ההוצאות בסתיו, כאשר תתפרסם תחזית"
+            " ההכנסות ממסים.",
+        ],
+        "קראו עוד:",
+        "פרסומת",
+        "חברי המועצה מצביעים בבניין העירייה. צילום: רויטרס",
+        "תגובות",
+    ),
+    (
+        "el",
+        [
+            "Το δημοτικό συμβούλιο ενέκρινε την Τρίτη το βράδυ, μετά από πολύωρη συζήτηση, τον νέο προϋπολογισμό"
+            " για το επόμενο έτος, που θα διατεθεί κυρίως σε δρόμους και σχολεία.",
+            "Η αντιπολίτευση έκρινε ότι τα αποθεματικά είναι ανεπαρκή και δήλωσε ότι θα επανεξετάσει τις δαπάνες"
+            " το φθινόπωρο, όταν δημοσιευθούν οι φορολογικές προβλέψεις.",
+        ],
+        "Διαβάστε επίσης:",
+        "Διαφήμιση",
+        "Οι σύμβουλοι ψηφίζουν στο δημαρχείο. Φωτογραφία: ΑΠΕ-ΜΠΕ",
+        "Σχόλια",
+    ),
+    (
+        "th",
+        [
+            "สภาเมืองได้อนุมัติงบประมาณใหม่สำหรับปีหน้าเมื่อคืนวันอังคาร หลังจากการอภิปรายเป็นเวลานาน"
+            " โดยงบประมาณส่วนใหญ่จะใช้ในการซ่อมแซมถนนและโรงเรียนในเมือง",
+            "ฝ่ายค้านเห็นว่าเงินสำรองไม่เพียงพอ และประกาศว่าจะทบทวนค่าใช้จ่ายอีกครั้งในฤดูใบไม้ร่วง เมื่อมีการประกาศประมาณการรายได้จากภาษี",
+        ],
+        "อ่านเพิ่มเติม:",
+        "โฆษณา",
+        "สมาชิกสภาลงมติที่ศาลาว่าการเมือง ภาพ: รอยเตอร์",
+        "ความคิดเห็น",
+    ),
+    (
+        "tr",
+        [
+            "Belediye meclisi salı akşamı uzun bir tartışmanın ardından gelecek yılın yeni bütçesini kabul etti;"
+            " bütçenin büyük kısmı yolların ve okulların onarımına ayrılacak.",
+            "Muhalefet, yedek akçenin yetersiz olduğunu savundu ve vergi tahminleri açıklandığında sonbaharda"
+            " harcamaları yeniden inceleyeceğini duyurdu.",
+        ],
+        "İlgili haber:",
+        "Reklam",
+        "Meclis üyeleri belediye binasında oy kullanıyor. Fotoğraf: AA",
+        "Yorumlar",
+    ),
+    (
+        "vi",
+        [
+            "Hội đồng thành phố tối thứ Ba đã thông qua ngân sách mới cho năm tới sau một cuộc tranh luận kéo dài,"
+            " phần lớn dành cho việc sửa chữa đường sá và trường học.",
+            "Phe đối lập cho rằng quỹ dự trữ không đủ và tuyên bố sẽ xem xét lại các khoản chi vào mùa thu, khi có"
+            " dự báo thu thuế.",
+        ],
+        "Xem thêm:",
+        "Quảng cáo",
+        "Các đại biểu biểu quyết tại tòa thị chính. Ảnh: TTXVN",
+        "Bình luận",
+    ),
+    (
+        "pl",
+        [
+            "Rada miasta przyjęła we wtorek wieczorem, po długiej debacie, nowy budżet na przyszły rok, który"
+            " w większości zostanie przeznaczony na remonty dróg i szkół.",
+            "Opozycja uznała, że rezerwy są niewystarczające, i zapowiedziała, że jesienią ponownie przeanalizuje"
+            " wydatki, gdy znane będą prognozy podatkowe.",
+        ],
+        "Czytaj także:",
+        "Reklama",
+        "Radni głosują w ratuszu. Zdjęcie: PAP",
+        "Komentarze",
+    ),
+    (
+        "id",
+        [
+            "Dewan kota pada Selasa malam, setelah perdebatan panjang, menyetujui anggaran baru untuk tahun depan"
+            " yang sebagian besar akan dipakai untuk memperbaiki jalan dan sekolah.",
+            "Pihak oposisi menilai dana cadangan tidak mencukupi dan menyatakan akan meninjau kembali belanja pada"
+            " musim gugur, ketika proyeksi pajak diumumkan.",
+        ],
+        "Baca juga:",
+        "Iklan",
+        "Para anggota dewan memberikan suara di balai kota. Foto: Antara",
+        "Komentar",
+    ),
 ]
 
 
@@ -143,6 +245,12 @@ def test_labels_in_the_pages_language_are_boilerplate_and_the_story_stays(
         ("Депутаты в мэрии. Фото: ТАСС", "ТАСС"),
         ("议员们在市政厅投票。图：新华社", "新华社"),
         ("市庁舎で投票する議員たち（写真：共同）", "共同"),
+        ("חברי המועצה בבניין העירייה. צילום: רויטרס", "רויטרס"),
+        ("Οι σύμβουλοι στο δημαρχείο. Φωτογραφία: ΑΠΕ-ΜΠΕ", "ΑΠΕ-ΜΠΕ"),
+        ("สมาชิกสภาที่ศาลาว่าการ ภาพ: รอยเตอร์", "รอยเตอร์"),
+        ("Meclis üyeleri belediye binasında. Fotoğraf: AA", "AA"),
+        ("Các đại biểu tại tòa thị chính. Ảnh: TTXVN", "TTXVN"),
+        ("시청에서 투표하는 의원들. 사진: 연합뉴스", "연합뉴스"),
     ],
 )
 def test_photo_credits_are_split_off_in_any_language(caption: str, credit: str) -> None:

@@ -70,6 +70,27 @@ def test_canonical_link_is_absolute() -> None:
         ("Pier to reopen - TheCourier", "The Courier", "Pier to reopen"),
         ("Pier to reopen - What it means", "https://www.newsnation.in", "Pier to reopen - What it means"),
         ("Pier to reopen - !", "The Courier", "Pier to reopen - !"),
+        # Separators and brackets of Chinese, Japanese and Korean sites, taken only before the site's own name
+        (
+            "成西高铁本月底开通 成都至西宁最快四个半小时_新浪新闻",
+            "新浪新闻",
+            "成西高铁本月底开通 成都至西宁最快四个半小时",
+        ),
+        ("成西高铁本月底开通－中国新闻网", "中国新闻网", "成西高铁本月底开通"),
+        ("成西高铁本月底开通-中国新闻网", "中国新闻网", "成西高铁本月底开通"),
+        ("京都市、宿泊税を引き上げへ｜日本経済新聞", "日本経済新聞", "京都市、宿泊税を引き上げへ"),
+        ("京都市、宿泊税を引き上げへ（朝日新聞デジタル）", "朝日新聞デジタル", "京都市、宿泊税を引き上げへ"),
+        (
+            "서울 시내버스 요금 내년부터 300원 인상 : 네이버 뉴스",
+            "네이버 뉴스",
+            "서울 시내버스 요금 내년부터 300원 인상",
+        ),
+        ("Pier to reopen (The Courier)", "The Courier", "Pier to reopen"),
+        ("京都市、宿泊税を引き上げへ（写真）", "日本経済新聞", "京都市、宿泊税を引き上げへ（写真）"),
+        ("成西高铁本月底开通_四个半小时", "新浪新闻", "成西高铁本月底开通_四个半小时"),
+        ("Lessons from Fake-News", "News", "Lessons from Fake-News"),
+        ("Why I quit: The Courier", "The Courier", "Why I quit: The Courier"),
+        ("新浪新闻", "新浪新闻", "新浪新闻"),
     ],
 )
 def test_clean_title_removes_site_suffix(raw: str, site: str | None, clean: str) -> None:
@@ -153,3 +174,19 @@ def ld(obj: str, *, type_attr: str = '"application/ld+json"') -> str:
 )
 def test_a_page_says_whether_its_article_is_free_to_read(page: str, free: bool | None) -> None:
     assert accessible_for_free(page) is free
+
+
+def test_a_buddhist_era_year_is_no_publication_date() -> None:
+    # Thai sites write the Buddhist era's year: 2567 is 2024 CE, not a date 543 years on.
+    head = '<meta property="article:published_time" content="2567-03-05T10:00:00+07:00">'
+    assert meta_of(head).published_at is None
+
+
+def test_a_date_after_the_fetch_is_no_publication_date_and_the_next_one_is_taken() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2077-01-01"}</script>'
+        '<meta property="article:published_time" content="2024-05-06T10:00:00Z">'
+    )
+    tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
+    fetched = datetime(2024, 5, 7, tzinfo=UTC)
+    assert extract_metadata(tree, fetched_at=fetched).published_at == datetime(2024, 5, 6, 10, tzinfo=UTC)

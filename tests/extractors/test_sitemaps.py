@@ -137,3 +137,25 @@ def test_urls_over_max_urls_are_counted_not_kept() -> None:
     sitemap = parse_sitemap(f"<urlset>{locs}</urlset>".encode(), sitemap_url="http://h/s.xml", max_urls=3)
     assert [p.url for p in sitemap.pages] == ["http://h/0", "http://h/1", "http://h/2"]
     assert sitemap.dropped == 2
+
+
+def test_sitemap_dates_no_story_can_have_are_none() -> None:
+    news = "<news:news><news:publication_date>{}</news:publication_date></news:news>"
+    urls = [
+        ("1970-01-01T00:00:00Z", news.format("2077-01-01")),
+        ("2077-01-01", news.format("1900-01-01")),
+        ("0001-01-01T00:00:00Z", ""),
+        ("2024-05-06T10:00:00Z", news.format("2024-05-06T08:00:00Z")),
+    ]
+    body = "".join(f"<url><loc>{BASE}/news/{k}</loc><lastmod>{m}</lastmod>{n}</url>" for k, (m, n) in enumerate(urls))
+    content = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        f' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{body}</urlset>'
+    ).encode()
+    fetched = datetime(2024, 5, 7, tzinfo=UTC)
+    pages = parse_sitemap(content, sitemap_url=f"{BASE}/sitemap.xml", fetched_at=fetched).pages
+    assert [(p.lastmod, p.published_at) for p in pages[:3]] == [(None, None)] * 3
+    assert (pages[3].lastmod, pages[3].published_at) == (
+        datetime(2024, 5, 6, 10, tzinfo=UTC),
+        datetime(2024, 5, 6, 8, tzinfo=UTC),
+    )
