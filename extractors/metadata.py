@@ -219,7 +219,15 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         ld.get("dateModified"), meta.get("article:modified_time"), meta.get("og:updated_time"), fetched_at=fetched_at
     )
     html = tree if tree.tag == "html" else tree.getroottree().getroot()
-    lang = _first(html.get("lang"), meta.get("og:locale"), meta.get("content-language"), ld.get("inLanguage"))
+    # The story's own element says more than the page: an English story on a Japanese portal is <html lang="ja">.
+    story = next(iter(tree.xpath("(//article[@lang] | //*[@itemprop='articleBody'][@lang])[1]")), None)
+    lang = _first(
+        story.get("lang") if story is not None else None,
+        html.get("lang"),
+        meta.get("og:locale"),
+        meta.get("content-language"),
+        ld.get("inLanguage"),
+    )
     canonical = next(
         (link.get("href") for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()),
         None,

@@ -190,3 +190,11 @@ def test_a_date_after_the_fetch_is_no_publication_date_and_the_next_one_is_taken
     tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
     fetched = datetime(2024, 5, 7, tzinfo=UTC)
     assert extract_metadata(tree, fetched_at=fetched).published_at == datetime(2024, 5, 6, 10, tzinfo=UTC)
+
+
+def test_the_storys_own_lang_wins_over_the_pages() -> None:
+    english = meta_of("", body="<article lang='en-GB'><h1>Ferry fares rise</h1><p>x</p></article>")
+    assert english.language == "en"
+    body = "<div itemprop='articleBody' lang='de'><p>x</p></div><article lang='en'><p>y</p></article>"
+    assert meta_of("", body=body).language == "de"  # the first of them in the page
+    assert meta_of("", body="<article><p>x</p></article><p lang='en'>y</p>").language == "fr"
