@@ -364,11 +364,16 @@ class _Listings:
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
 
-        # The index tree level by level (MAX_SITEMAP_DEPTH deep), then the known children no index listed.
+        # The index tree level by level (MAX_SITEMAP_DEPTH deep), then the known children no index listed. On each
+        # level the files never read before go first: a capped index's new files are where its new articles are,
+        # even when its lastmods do not tell them apart, and each run reaches further into a large one.
+        seen_before = set(known)
         levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
         not_read: set[str] = set()
         for level, listed in enumerate(levels):
-            waiting = [u for u in dict.fromkeys([*queue, *listed]) if u not in visited]
+            waiting = sorted(
+                (u for u in dict.fromkeys([*queue, *listed]) if u not in visited), key=lambda u: u in seen_before
+            )
             batch = waiting[: MAX_SITEMAPS_PER_SOURCE - len(visited)]
             not_read.update(waiting[len(batch) :])
             if self.full():

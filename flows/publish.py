@@ -20,6 +20,7 @@ from prefect.artifacts import (
 )
 
 from flows.report import (
+    NOT_ERRORS,
     ClusterRow,
     RunError,
     RunSummary,
@@ -47,7 +48,7 @@ SELECT 'fetch ' || kind, url, coalesce('HTTP ' || status, 'no response'), coales
 FROM fetches WHERE run_id = $run_id AND (error IS NOT NULL OR status >= 400)
 UNION ALL
 SELECT stage, url, error_type, message, occurred_at FROM errors
-WHERE run_id = $run_id AND error_type <> 'NotAnArticleError'  -- skipped pages, not errors (report.NOT_AN_ARTICLE)
+WHERE run_id = $run_id AND error_type NOT IN (SELECT unnest($not_errors))  -- skips and notes (report.NOT_ERRORS)
 ORDER BY 5 LIMIT $limit
 """
 
@@ -62,7 +63,8 @@ async def publish_run(summary: RunSummary, *, flow: str, finished_at: datetime) 
     params = {"run_id": summary.run_id, "limit": MAX_TABLE_ROWS}
     with connect(summary.db, read_only=True) as con:
         clusters = [ClusterRow(*row) for row in con.execute(RUN_CLUSTERS_SQL, params).fetchall()]
-        errors = [RunError(*row) for row in con.execute(RUN_ERRORS_SQL, params).fetchall()]
+        not_errors = {"not_errors": sorted(NOT_ERRORS)}
+        errors = [RunError(*row) for row in con.execute(RUN_ERRORS_SQL, params | not_errors).fetchall()]
     await acreate_markdown_artifact(
         summary_markdown(summary, flow=flow, finished_at=finished_at),
         key=f"{flow}-summary",

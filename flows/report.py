@@ -21,9 +21,11 @@ COUNT_KEYS = (
     "sources", "discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "duplicates", "errors"
 )  # fmt: skip
 SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "errors")
-# Pages that are not articles (section fronts listed in a sitemap) are skipped, not failed: recorded in `errors`
-# with this type so users can see them, but not counted as errors.
+# Pages that are not articles (section fronts listed in a sitemap) or not text are skipped, not failed: recorded
+# in `errors` with these types so users can see why, but counted among the skipped, not as errors. Nor is a stored
+# article's canonical URL that was not used (CanonicalIgnored): a note on a page that went well.
 NOT_AN_ARTICLE = "NotAnArticleError"
+NOT_ERRORS = frozenset({NOT_AN_ARTICLE, "UndecodableError", "CanonicalIgnored"})
 Stage = Literal["discover", "fetch", "extract", "dedupe"]
 # Error messages in the artifact table are cut here: the full text is in the errors/fetches tables.
 MAX_MESSAGE = 160
@@ -112,7 +114,7 @@ def tally_batch(
             errors=int(s.outcome == "failed"),
         )
     for e in rows.errors:
-        summary.add(source_of.get(e.url or "", fallback), errors=int(e.error_type != NOT_AN_ARTICLE))
+        summary.add(source_of.get(e.url or "", fallback), errors=int(e.error_type not in NOT_ERRORS))
     for source, result in loaded.items():
         stored = result.new + result.updated + result.unchanged
         summary.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)

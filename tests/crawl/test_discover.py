@@ -246,6 +246,26 @@ def test_children_seen_before_are_read_after_those_the_index_lists() -> None:
     assert sorted(c.url.removeprefix(site.base) for c in found.candidates) == ["/n/0", "/n/1", "/n/2"]
 
 
+def test_an_indexs_files_never_read_before_go_first_when_not_all_can_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discover_module, "MAX_SITEMAPS_PER_SOURCE", 3)
+    children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(4)}
+    routes = {"/sitemap.xml": (sitemap_index(*children), XML), **children}  # no lastmods, oldest first
+    with serve({}) as site:
+        for path, (text, ctype) in routes.items():
+            site.routes[path] = page(text.replace("@@", site.base), content_type=ctype)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+        known = [site.base + "/c0.xml", site.base + "/c1.xml"]  # read by earlier runs
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=known)
+
+        found = asyncio.run(go())
+    assert sorted(c.url.removeprefix(site.base) for c in found.candidates) == ["/n/2", "/n/3"]
+    (error,) = found.errors
+    assert error.error_type == "SitemapFilesCapped" and "2 sitemaps not read" in error.message
+
+
 def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:
     # c1 and c2 answer while c0 is still on its way: done but unused, they must still count as in hand
     children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}

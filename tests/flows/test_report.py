@@ -71,6 +71,21 @@ def test_pages_that_are_not_articles_are_skipped_not_errors() -> None:
     assert summary.per_source["a"]["skipped"] == 2
 
 
+def test_undecodable_pages_are_skips_and_an_unused_canonical_is_no_error() -> None:
+    garbled, stored = planned("http://a.test/garbled", "a"), planned("http://a.test/story", "a")
+    rows = BatchRows(
+        fetches=[fetch_row(garbled.candidate.address, 200), fetch_row(stored.candidate.address, 200)],
+        seen=[seen(garbled.candidate.url, "a", "skipped"), seen(stored.candidate.url, "a", "ok")],
+        errors=[
+            ErrorRow("extract", garbled.candidate.address, "UndecodableError", "not valid in utf-8", NOW),
+            ErrorRow("extract", stored.candidate.address, "CanonicalIgnored", "is the site's front page", NOW),
+        ],
+    )
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [garbled, stored], rows, {})
+    assert (summary.skipped, summary.errors) == (1, 0)
+
+
 def test_discovery_counts_unique_urls_and_failed_feeds_per_source() -> None:
     failed = Fetched("http://a.test/rss.xml", "feed", "failed", "http://a.test/rss.xml", status=503)
     unchanged = Fetched("http://b.test/rss.xml", "feed", "not_modified", "http://b.test/rss.xml", status=304)
