@@ -252,10 +252,12 @@ def load_batch(
             skipped = [
                 ErrorRow("archive", None, "ArchiveFileSkipped", problem, utcnow()) for problem in archive.problems
             ]
+            skipped += [ErrorRow("archive", url, "NotArchived", why, utcnow()) for url, why in archive.not_archived]
             load_errors(con, run_id, skipped)
         loaded = load_rows(con, run_id, rows)
     if archive is not None:
         archive.problems.clear()  # recorded: committed with the batch
+        archive.not_archived.clear()
     return loaded
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -127,6 +127,8 @@ class WarcArchive:
         self._batch_start = 0  # where the batch being written started in the current file
         # What went wrong resuming a file (it was left alone): for the caller to record with the batch.
         self.problems: list[str] = []
+        # Exchanges that could not be archived, (url, why): their pages are stored, not archived.
+        self.not_archived: list[tuple[str, str]] = []
 
     def write(
         self,
@@ -145,13 +147,17 @@ class WarcArchive:
         if exchanges:
             self.open(committed_end)
         self._batch_start = self._file.tell() if self._file is not None else 0
+        self.not_archived = []  # this batch's (a retried batch is written again whole)
         rows = []
         try:
             for exchange in exchanges:
                 stored = refers_to(exchange.url) if exchange.status == 304 else None
                 if exchange.status == 304 and stored is None:
                     continue
-                rows.append(self._append(exchange, stored))
+                try:
+                    rows.append(self._append(exchange, stored))
+                except (ValueError, UnicodeError) as exc:  # a record warcio cannot make: that page, not the batch
+                    self.not_archived.append((exchange.url, f"not archived: {type(exc).__name__}: {exc}"))
             if rows:
                 file = self._current()
                 file.flush()
@@ -175,14 +181,16 @@ class WarcArchive:
         record = _revisit(writer, exchange, stored, date) if stored else _response(writer, exchange, date)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request = writer.create_warc_record(
-            exchange.target_url,
+            ascii_uri(exchange.target_url),
             "request",
             http_headers=_request_headers(exchange),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
-        writer.write_record(request)
+        # Both records are made whole before either is written: one that cannot be made leaves nothing behind.
+        request_bytes, record_bytes = writer.member(request), writer.member(record)
+        _write_all(file, request_bytes)
         offset = file.tell()
-        writer.write_record(record)
+        _write_all(file, record_bytes)
         row = PageRow(
             url=exchange.url,
             fetch_url=exchange.fetch_url,
@@ -295,11 +303,12 @@ class _MemberWriter:
     def __getattr__(self, name: str) -> Any:  # create_warc_record, create_revisit_record: warcio's
         return getattr(self._builder, name)
 
-    def write_record(self, record: ArcWarcRecord) -> None:
+    def member(self, record: ArcWarcRecord) -> bytes:
+        """The record as one gzip member."""
         plain = io.BytesIO()
         WARCWriter(plain, gzip=False, warc_version=WARC_VERSION).write_record(record)
         member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # +16: a gzip header
-        _write_all(self._file, member.compress(plain.getbuffer()) + member.flush())
+        return member.compress(plain.getbuffer()) + member.flush()
 
 
 def _write_all(file: IO[bytes], data: bytes) -> None:
@@ -446,12 +455,33 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
     )
 
 
+def ascii_uri(url: str) -> str:
+    """A URL as a WARC-Target-URI and request line need it (ASCII, RFC 3986): a host in IDNA, other
+    non-ASCII characters and spaces percent-encoded as UTF-8. A redirect's raw Location can carry either."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+        except UnicodeError:
+            netloc = quote(netloc, safe=_URI_SAFE)
+    rest = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, "", "", "")) + quote(rest, safe=_URI_SAFE)
+
+
+# Printable ASCII but the space: what a URI may hold as it is (a "%" is taken as already encoding a byte).
+_URI_SAFE = "".join(chr(c) for c in range(33, 127))
+
+
 def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRecord:
     headers = [(k, v) for k, v in exchange.headers if k.lower() not in _WIRE_HEADERS]
     headers.append(("Content-Length", str(len(exchange.body))))
     http = StatusAndHeaders(_status_line(exchange.status), headers, protocol=exchange.http_version)
     return writer.create_warc_record(
-        exchange.target_url,
+        ascii_uri(exchange.target_url),
         "response",
         payload=io.BytesIO(exchange.body),
         length=len(exchange.body),
@@ -463,9 +493,9 @@ def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRe
 def _revisit(writer: _MemberWriter, exchange: Exchange, stored: StoredResponse, date: str) -> ArcWarcRecord:
     http = StatusAndHeaders(_status_line(exchange.status), list(exchange.headers), protocol=exchange.http_version)
     record = writer.create_revisit_record(
-        exchange.target_url,
+        ascii_uri(exchange.target_url),
         stored.payload_digest,
-        stored.target_url,
+        ascii_uri(stored.target_url),
         _warc_date(stored.fetched_at),
         http_headers=http,
         warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": stored.record_id},
@@ -475,7 +505,7 @@ def _revisit(writer: _MemberWriter, exchange: Exchange, stored: StoredResponse, 
 
 
 def _request_headers(exchange: Exchange) -> StatusAndHeaders:
-    parts = urlsplit(exchange.target_url)
+    parts = urlsplit(ascii_uri(exchange.target_url))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return StatusAndHeaders(f"GET {path} {exchange.http_version}", list(exchange.request_headers), is_http_request=True)
 

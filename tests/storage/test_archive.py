@@ -290,3 +290,26 @@ def test_a_batch_a_full_disk_stops_is_cut_back_to_whole_records(tmp_path: Path) 
     (path,) = tmp_path.glob("*.warc.gz")
     assert committed and path.stat().st_size == committed[path.name], "the failed batch is cut off"
     assert len(warcio_records(path)) == 2 * 3 * (len(lines) - 1)  # request and response of every page written
+
+
+def test_a_redirect_to_a_non_ascii_address_is_archived_under_its_percent_encoded_uri(tmp_path: Path) -> None:
+    # A raw UTF-8 Location (/news/göod) made the request line unencodable, and the batch failed on every retry.
+    moved = exchange(1, target_url="http://a.example/news/göod", url="http://a.example/news/g%C3%B6od")
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [moved])
+        assert archive.not_archived == []
+    (path,) = tmp_path.glob("*.warc.gz")
+    uri = "http://a.example/news/g%C3%B6od"
+    assert warcio_records(path) == [("request", uri), ("response", uri)]
+    assert read_response(tmp_path, row.warc_file, row.record_offset, row.record_length).body == moved.body
+
+
+def test_an_exchange_no_record_can_be_made_of_is_left_out_and_the_others_archived(tmp_path: Path) -> None:
+    broken = exchange(2, http_version="HTTP/1.1\u00e9")  # a protocol name no request line can carry
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        rows = write(archive, [exchange(1), broken, exchange(3)])
+        ((url, why),) = archive.not_archived
+    assert [r.url for r in rows] == ["http://a.example/news/1", "http://a.example/news/3"]
+    assert url == "http://a.example/news/2" and why.startswith("not archived: UnicodeEncodeError")
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert len(warcio_records(path)) == 4  # nothing of the one left out
