@@ -253,6 +253,11 @@ class ExtractionPool:
                 pool.submit(_imported)
 
     def _started(self) -> ProcessPoolExecutor:
+        if self._pool is not None and getattr(self._pool, "_broken", False):
+            # A worker died (the OOM killer, a crash in libxml2): the executor refuses every later job, so the
+            # batches after the one it broke would all fail. Its jobs in flight failed with it (error rows).
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.workers,

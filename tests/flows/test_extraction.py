@@ -3,8 +3,10 @@ after the fact in a thread; either way the page is an error row and the rest of 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -63,6 +65,23 @@ def test_worker_processes_interrupt_a_page_past_its_budget() -> None:
     with ExtractionPool(workers=2, batches=2) as pool:
         workers = pool.executor_for(responses)
         assert workers is not None
+        rows = workers.submit(extract_batch, planned, responses, timeout=BUDGET).result(timeout=60)
+    assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
+
+
+def _die() -> None:
+    os._exit(9)  # as the OOM killer would end a worker
+
+
+def test_a_worker_that_dies_breaks_its_batch_only_and_the_next_batch_gets_new_workers() -> None:
+    planned, responses = batch()
+    with ExtractionPool(workers=2, batches=3) as pool:
+        broken = pool.executor_for(responses)
+        assert broken is not None
+        with pytest.raises(BrokenProcessPool):
+            broken.submit(_die).result(timeout=60)
+        workers = pool.executor_for(responses)
+        assert workers is not None and workers is not broken
         rows = workers.submit(extract_batch, planned, responses, timeout=BUDGET).result(timeout=60)
     assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
 
