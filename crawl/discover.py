@@ -344,7 +344,7 @@ class _Listings:
                 self.found.errors.append(
                     Problem("discover", response.url, "SitemapRecovered", sitemap.recovered, _now())
                 )
-            if sitemap.dropped:
+            if sitemap.over_cap:
                 self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
             return sitemap
 

@@ -6,8 +6,10 @@ import gzip
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 
+from extractors._boilerplate import _block_of, text_blocks
 from extractors.article import Caption, RelatedLink, clean_document, extract_article
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -282,3 +284,24 @@ def test_a_related_list_of_link_paragraphs_inside_the_story_goes_with_its_headin
     assert "You may also like" not in article.text and "Harbour story number" not in article.text
     assert RelatedLink("Harbour story number 1 of the week", "https://c.example/s/1") in article.related_links
     assert "full report on the harbour wall is published" in article.text  # text besides its link: the list ended
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>A<p>B</p>C</div>",
+        "<div><span><p>X</p></span>T</div><p>\xa0</p><p> \n\t</p>",
+        "<div><!-- a comment -->tail of it<script>var x = 1;</script>after<b>bold</b> end</div>",
+        "<article><h1>Title</h1><p>One <a href='/x'>link</a> two.</p><figure><img src='a.jpg'>"
+        "<figcaption>Caption</figcaption></figure></article>text after<br>and more",
+    ],
+)
+def test_text_blocks_walks_the_tree_as_the_xpath_it_replaced_read_it(body: str) -> None:
+    """The walk replaced `.//text()[normalize-space()]`, whose time grew with the square of a page's text nodes."""
+    tree = lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+    expected: dict[object, None] = {}
+    for node in tree.body.xpath(".//text()[normalize-space()]"):
+        owner = node.getparent().getparent() if node.is_tail else node.getparent()
+        if owner is not None and owner.tag not in ("script", "style", "noscript", "template"):
+            expected.setdefault(_block_of(owner), None)
+    assert text_blocks(tree.body) == list(expected)
