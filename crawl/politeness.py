@@ -24,6 +24,10 @@ from crawl.policy import FetchPolicy
 # per_host_delay = 2 on a loaded 2-core machine one gap in 40 was 1.94 s there.
 SPACING_MARGIN = 0.02
 SPACING_SHARE = 0.05
+# A new connection waits for the last one opened to answer, but no longer than this: a server that trickles its
+# headers (or thinks for 30 s) has taken that connection off its accept queue, and holding every other new
+# connection behind it for the whole total_timeout made their waits count as their own timeouts.
+CONNECTING_TURN = 2.0
 
 
 @dataclass(slots=True)
@@ -102,18 +106,21 @@ class RequestTrace:
     Connections to a host otherwise open all at once when a batch starts (up to per_host_concurrency). A burst
     like that overflows a small listen backlog (Python's socketserver default is 5) while the server is slow to
     accept; the dropped SYN is resent after a whole second, which was most of a second run's time in the
-    benchmark. A new connection therefore waits until the last one opened has answered; reused ones never wait.
+    benchmark. A new connection therefore waits until the last one opened has answered (at most CONNECTING_TURN
+    seconds); reused ones never wait.
     """
 
     def __init__(self, pace: HostPace) -> None:
         self._pace = pace
         self._connecting = False
+        self._turn_over: asyncio.TimerHandle | None = None
         self._spacing = True  # held since wait_turn
 
     async def __call__(self, event: str, info: dict[str, object]) -> None:
         if event == "connection.connect_tcp.started":
             await self._pace.connecting.acquire()
             self._connecting = True
+            self._turn_over = asyncio.get_running_loop().call_later(CONNECTING_TURN, self._opened)
         elif event == "http11.send_request_headers.complete":
             self._sent()
         elif event == "http11.receive_response_headers.complete" or event.endswith(".failed"):
@@ -133,6 +140,9 @@ class RequestTrace:
             self._pace.spacing.release()
 
     def _opened(self) -> None:
+        if self._turn_over is not None:
+            self._turn_over.cancel()
+            self._turn_over = None
         if self._connecting:
             self._connecting = False
             self._pace.connecting.release()

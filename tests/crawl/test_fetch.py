@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from crawl import politeness
 from crawl.fetch import Fetcher, FetchPolicy, Validators
-from crawl.politeness import SPACING_MARGIN
+from crawl.politeness import SPACING_MARGIN, HostPace, RequestTrace
 from tests.loopback import Request, fetch_all, gzipped, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
@@ -300,6 +301,29 @@ def test_a_host_opens_one_connection_at_a_time_each_after_the_last_answered() ->
     assert 2 <= len(opened) <= 4  # connections are still reused and opened up to the limit
     for earlier, later in zip(opened, opened[1:], strict=False):
         assert first_request[later] >= answered[earlier], "a connection opened before the previous one answered"
+
+
+def test_a_connection_the_server_is_slow_to_answer_holds_the_next_one_for_a_moment_not_its_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that trickles its headers held every new connection to the host behind it for the whole
+    total_timeout, and that wait timed those requests out too."""
+    monkeypatch.setattr(politeness, "CONNECTING_TURN", 0.2, raising=False)
+
+    async def go() -> None:
+        pace = HostPace(asyncio.Semaphore(2), 0.0)
+        await pace.wait_turn()
+        slow = RequestTrace(pace)
+        await slow("connection.connect_tcp.started", {})
+        await slow("http11.send_request_headers.complete", {})  # and no answer comes
+        await pace.wait_turn()
+        fast = RequestTrace(pace)
+        await asyncio.wait_for(fast("connection.connect_tcp.started", {}), timeout=2.0)
+        fast.finish()
+        slow.finish()
+        assert not pace.connecting.locked()
+
+    asyncio.run(go())
 
 
 def test_not_modified_and_small_error_answers_leave_the_connection_open_for_the_next_request() -> None:
