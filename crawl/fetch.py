@@ -238,8 +238,11 @@ class Fetcher:
             request_headers=response.request_header_pairs,
             http_version=response.http_version,
         )
-        if status == 304:
+        if status == 304 and (kind == "robots" or _conditional(response)):  # robots.txt: as robots.py reads it
             return exchange
+        if status == 304:  # "not modified" since nothing: the page would count as unchanged run after run, unread
+            message = "HTTP 304 Not Modified to a request that asked nothing conditional"
+            raise FetchFailure("failed", message, reason="http_status", status=status)
         if status != 200:
             outcome: Outcome = "skipped" if status in SKIP_STATUSES else "failed"
             raise FetchFailure(outcome, f"HTTP {status}", reason="http_status", status=status)
@@ -394,4 +397,9 @@ class _Retryable(Exception):
 
 
 # What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout).
+def _conditional(response: Answer) -> bool:
+    """Whether the request that got this answer carried a validator (If-None-Match or If-Modified-Since)."""
+    return any(name.lower() in ("if-none-match", "if-modified-since") for name, _ in response.request_header_pairs)
+
+
 _CONNECTION_REFUSED = (httpx.ConnectError, httpx.ConnectTimeout)

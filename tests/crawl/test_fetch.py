@@ -345,6 +345,14 @@ def test_not_modified_and_small_error_answers_leave_the_connection_open_for_the_
     assert len({r.client_port for r in site.log}) == 1  # robots.txt (404) and all seven on one connection
 
 
+def test_a_304_to_a_request_without_validators_is_a_failure_not_an_unchanged_page() -> None:
+    # Else the page counted as unchanged on every run and was never read.
+    with serve({"/a": lambda r: (304, {"ETag": '"v1"'}, b"")}) as site:
+        result = fetch(site.base + "/a", retries=0)
+    assert (result.outcome, result.reason, result.status) == ("failed", "http_status", 304)
+    assert "asked nothing conditional" in (result.error or "")
+
+
 def test_loopback_is_refused_unless_allowed() -> None:
     with serve({"/a": page(ARTICLE)}) as site:
         result = fetch(site.base + "/a", allow_private=False)
