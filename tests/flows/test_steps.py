@@ -143,6 +143,17 @@ def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> No
     assert rows.seen[0].article_url == "http://a.example/story"
 
 
+def _story_declaring(canonical: str, *, at: str) -> tuple[Fetched, Candidate]:
+    """A story page at `at` whose rel=canonical is `canonical`, as fetched, and its candidate."""
+    html = (
+        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
+        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    return Fetched(at, "article", "ok", at, 200, html.encode(), "text/html"), Candidate(at, "s", fetch_url=at)
+
+
 @pytest.mark.parametrize(
     ("page", "canonical"),
     [
@@ -153,14 +164,7 @@ def test_a_redirected_article_is_keyed_by_its_canonical_url_with_aliases() -> No
 )
 def test_a_canonical_a_template_gives_every_page_is_not_the_articles_key(page: str, canonical: str) -> None:
     """Every article of such a site would otherwise be one row, each overwriting the last; it is said why."""
-    html = (
-        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
-        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
-        + "The new flood defences held through the night as the river peaked. " * 8
-        + "</p></article></body></html>"
-    )
-    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
-    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    rows = rows_for_page(*_story_declaring(canonical, at=page), now=NOW)
     (article,) = rows.articles
     assert article.url == page and not rows.aliases
     (error,) = rows.errors
@@ -177,14 +181,7 @@ def test_a_canonical_a_template_gives_every_page_is_not_the_articles_key(page: s
     ],
 )
 def test_an_amp_page_2_or_mobile_copy_is_keyed_by_its_canonical(page: str, canonical: str) -> None:
-    html = (
-        f'<html><head><link rel="canonical" href="{canonical}"><meta property="og:type" content="article">'
-        "<title>Flood defences hold</title></head><body><article><h1>Flood defences hold</h1><p>"
-        + "The new flood defences held through the night as the river peaked. " * 8
-        + "</p></article></body></html>"
-    )
-    fetched = Fetched(page, "article", "ok", page, 200, html.encode(), "text/html")
-    rows = rows_for_page(fetched, Candidate(page, "s", fetch_url=page), now=NOW)
+    rows = rows_for_page(*_story_declaring(canonical, at=page), now=NOW)
     (article,) = rows.articles
     assert article.url == canonicalize_url(canonical) != canonicalize_url(page) and not rows.errors
 
