@@ -102,8 +102,9 @@ class Settings:
     extract_workers: int = 0
     # Seconds one page's extraction may take. Worker processes interrupt it (SIGALRM) once it is back in
     # Python code: a single long C call (libxml2 XPath over a huge tree) runs to its end first. Extraction in
-    # a thread (extract_workers = 1, Dask) cannot be interrupted, so there it is measured and recorded after
-    # the fact. Either way the page becomes an error row and the batch goes on. `clean` kills at the budget.
+    # a thread (extract_workers = 1, Dask, or a run of one batch whose pages are all under 1 MB) cannot be
+    # interrupted, so there it is measured and recorded after the fact. Either way the page becomes an error
+    # row and the batch goes on. `clean` kills at the budget.
     extract_timeout: float = 10.0
     # DuckDB's memory for the dedup step, which scans the whole LSH index: against 1M stored articles it
     # took 25 s and 4.4 GB unbounded, 30 s and 1.4 GB at "1GB" (bench/README.md). DuckDB units: MB, GB, GiB...

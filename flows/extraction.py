@@ -33,6 +33,10 @@ from flows.steps import BatchRows, PlannedFetch, fetch_rows, rows_for_page, seen
 from storage.rows import ErrorRow
 
 PARENT_CHECK_SECONDS = 1.0
+# A page this large is extracted in a worker process even where its batch would go to a thread (a run of one
+# batch): there its extract_timeout interrupts it, where a thread can only measure it afterwards. Pages this
+# size are rare (news pages are ~100-300 kB), and a worker costs ~1.5 s to start, once a run.
+LARGE_PAGE_BYTES = 1_000_000
 EXTRACT_TIMEOUT = Settings().extract_timeout
 _REPEAT_SECONDS = 0.05
 T = TypeVar("T")
@@ -236,8 +240,11 @@ class ExtractionPool:
             self.workers = min(self._wanted, self.batches)
 
     def executor_for(self, responses: Sequence[Fetched]) -> Executor | None:
-        """The worker processes when these responses hold pages to extract and workers pay off, else None."""
-        if self.workers <= 1 or not any(r.ok for r in responses):
+        """The worker processes when these responses hold pages to extract and workers pay off (or a page is
+        large enough to need a budget that can interrupt it), else None: extraction in the caller's thread."""
+        if not any(r.ok for r in responses) or self._wanted <= 1:
+            return None
+        if self.workers <= 1 and not any(len(r.body) > LARGE_PAGE_BYTES for r in responses):
             return None
         return self._started()
 
@@ -260,7 +267,7 @@ class ExtractionPool:
             self._pool = None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers,
+                max(self.workers, 1),
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=exit_with_parent,
                 initargs=(os.getpid(),),

@@ -14,7 +14,14 @@ from crawl.discover import Candidate
 from crawl.fetch import Fetched
 from extractors.article import ExtractionError, clean_document
 from extractors.fingerprint import DedupParams, shingles
-from flows.extraction import ExtractionPool, ExtractionTimeout, extract_batch, within_budget, within_budget_isolated
+from flows.extraction import (
+    LARGE_PAGE_BYTES,
+    ExtractionPool,
+    ExtractionTimeout,
+    extract_batch,
+    within_budget,
+    within_budget_isolated,
+)
 from flows.steps import BatchRows, PlannedFetch
 
 # Seconds. A normal page takes ~3 ms and the pathological page (30,000 paragraphs) ~2.6 s on a 2-core VM: both
@@ -24,7 +31,7 @@ BUDGET = 0.1
 
 
 def pathological_page(paragraphs: int) -> bytes:
-    """A long story of many short paragraphs: extraction time grows with the square of their count."""
+    """A long story of many short paragraphs: seconds of extraction (30,000 of them), far past BUDGET."""
     body = "".join(
         f"<p>Paragraph {i} has a sentence of ordinary words that goes on for a while.</p>" for i in range(paragraphs)
     )
@@ -84,6 +91,20 @@ def test_a_worker_that_dies_breaks_its_batch_only_and_the_next_batch_gets_new_wo
         assert workers is not None and workers is not broken
         rows = workers.submit(extract_batch, planned, responses, timeout=BUDGET).result(timeout=60)
     assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
+
+
+def test_a_large_page_goes_to_a_worker_whose_budget_can_interrupt_it_even_in_a_run_of_one_batch() -> None:
+    planned, responses = batch()
+    assert len(responses[1].body) > LARGE_PAGE_BYTES
+    small = [responses[0], responses[2]]
+    with ExtractionPool(workers=0, batches=1) as pool:
+        assert pool.executor_for(small) is None  # a thread: no worker to start for one small batch
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        rows = workers.submit(extract_batch, planned, responses, timeout=BUDGET).result(timeout=60)
+    assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
+    with ExtractionPool(workers=1, batches=1) as in_process:  # extract_workers = 1: always the flow's process
+        assert in_process.executor_for(responses) is None
 
 
 def test_a_thread_cannot_be_interrupted_so_the_overrun_is_measured_and_recorded() -> None:
