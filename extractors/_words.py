@@ -49,3 +49,29 @@ def weighted_length(text: str) -> int:
     """Characters of text outside whitespace, a Chinese or Japanese one counted as three (about a word)."""
     squeezed = "".join(text.split())
     return len(squeezed) if squeezed.isascii() else len(squeezed) + 2 * len(_CJK.findall(squeezed))
+
+
+# The letters each script-specific language is written in. A page's declared language whose script holds under
+# _OWN_SCRIPT_SHARE of the story's letters is not the story's: an English story on a Japanese portal says ja.
+_SCRIPTS: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("ja", "zh"), _CJK),
+    "ko": re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"),
+    **dict.fromkeys(("ru", "uk", "bg", "be", "sr", "mk", "kk"), re.compile(r"[\u0400-\u04ff]")),
+    **dict.fromkeys(("ar", "fa", "ur"), re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+    "he": re.compile(r"[\u0590-\u05ff]"),
+    "el": re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]"),
+    "th": re.compile(r"[\u0e00-\u0e7f]"),
+    **dict.fromkeys(("hi", "mr", "ne"), re.compile(r"[\u0900-\u097f]")),
+}
+_LETTER = re.compile(r"[^\W\d_]")
+_OWN_SCRIPT_SHARE = 0.2
+
+
+def written_in(language: str, text: str) -> bool | None:
+    """Whether `text` is written in `language`'s script (None: a language of several scripts or Latin's, or a
+    text without letters, which says nothing)."""
+    script = _SCRIPTS.get(language)
+    if script is None:
+        return None
+    letters = len(_LETTER.findall(text))
+    return len(script.findall(text)) >= _OWN_SCRIPT_SHARE * letters if letters else None

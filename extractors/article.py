@@ -21,7 +21,7 @@ from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree
 from extractors._dense import dense_text, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
-from extractors._words import weighted_length, word_count
+from extractors._words import weighted_length, word_count, written_in
 from extractors.hints import ExtractionHints, apply_hints
 from extractors.metadata import Metadata, declares_article, extract_metadata
 
@@ -141,7 +141,8 @@ def _article(url: str, text: str, meta: Metadata, removed: Removed, extractor: s
         authors=meta.authors,
         published_at=meta.published_at,
         modified_at=meta.modified_at,
-        language=meta.language,
+        # A language declared for the page whose script the story is not written in is not the story's.
+        language=None if meta.language and written_in(meta.language, text) is False else meta.language,
         site_name=meta.site_name,
         description=meta.description,
         image_url=meta.image_url,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
+from extractors.article import extract_article
 from extractors.metadata import accessible_for_free, clean_title, extract_metadata, parse_datetime
 
 
@@ -198,3 +199,16 @@ def test_the_storys_own_lang_wins_over_the_pages() -> None:
     body = "<div itemprop='articleBody' lang='de'><p>x</p></div><article lang='en'><p>y</p></article>"
     assert meta_of("", body=body).language == "de"  # the first of them in the page
     assert meta_of("", body="<article><p>x</p></article><p lang='en'>y</p>").language == "fr"
+
+
+def test_a_page_language_the_story_is_not_written_in_is_none() -> None:
+    story = "<p>" + "The ferry to the island runs again after the storm, the operator said on Monday. " * 6 + "</p>"
+    page = f"<html lang='ja'><head><title>Ferry runs again</title></head><body><article>{story}</article></body></html>"
+    assert extract_article(page, url="https://news.example.jp/en/ferry").language is None
+    japanese = (
+        "<p>" + "台風の影響で運休していた島へのフェリーが、月曜日に運航を再開したと運航会社が発表した。" * 6 + "</p>"
+    )
+    page = f"<html lang='ja'><head><title>フェリー再開</title></head><body><article>{japanese}</article></body></html>"
+    assert extract_article(page, url="https://news.example.jp/ferry").language == "ja"
+    page = f"<html lang='en'><head><title>Ferry</title></head><body><article>{story}</article></body></html>"
+    assert extract_article(page, url="https://news.example/ferry").language == "en"  # Latin: not judged
