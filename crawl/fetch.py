@@ -382,14 +382,20 @@ class Fetcher:
             message = f"{type(exc).__name__}: {exc or 'timed out'}"
         elif isinstance(exc, httpx.DecodingError):
             return FetchFailure("failed", f"DecodingError: {exc}", reason="decoding", status=status), False
-        elif isinstance(exc, httpx.InvalidURL):
+        elif isinstance(exc, httpx.InvalidURL) or _bad_location(exc):
             # Our URL was checked, so this is httpx preparing the redirect its answer's Location names (it
-            # does so even when not following): `Location: http:x` raises here, before the response is ours.
+            # does so even when not following): `Location: http:x` raises here, before the response is ours,
+            # and `http://0177.0.0.1/` as a RemoteProtocolError. Asking again gets the same Location.
             message = f"redirect to an invalid Location: {exc}"
             return FetchFailure("failed", message, reason="redirects", status=status), False
         else:
             return FetchFailure("failed", f"{type(exc).__name__}: {exc}", reason="network", status=status), True
         return FetchFailure("failed", message, reason="timeout", status=status), False
+
+
+def _bad_location(exc: BaseException) -> bool:
+    """Whether httpx refused the answer for its Location header (a RemoteProtocolError it words so)."""
+    return isinstance(exc, httpx.RemoteProtocolError) and "invalid url in location header" in str(exc).lower()
 
 
 class _Retryable(Exception):

@@ -110,6 +110,7 @@ HOSTILE = {
     # name: (route at /x, outcome, reason, message)
     "Location http:x": (redirect("http:x"), "failed", "redirects", "invalid Location"),
     "Location http://[x/": (redirect("http://[x/"), "failed", "redirects", "Invalid IPv6 URL"),
+    "Location to an octal address": (redirect("http://0177.0.0.1/"), "failed", "redirects", "Invalid IPv4 address"),
     "Location to port 99999": (redirect("http://127.0.0.1:99999/"), "failed", "redirects", "outside 1-65535"),
     "Location to a 64-char label": (redirect(f"http://{LONG_LABEL}.example/"), "failed", "redirects", "1-63"),
     "redirect without Location": (raw("HTTP/1.1 302 Found", "Content-Length: 0"), "failed", "redirects", "without"),
