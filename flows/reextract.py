@@ -75,6 +75,7 @@ def archived_batch(
                 payload_digest=page.payload_digest,
                 # An absolute path: a file ingest-warc read where it lies, whose records it took as they were.
                 check_digests=not Path(page.warc_file).is_absolute(),
+                record_id=page.record_id,
             )
         except ArchiveError as exc:
             errors.append(ErrorRow("reextract", page.url, type(exc).__name__, str(exc), utcnow()))

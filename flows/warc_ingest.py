@@ -50,7 +50,7 @@ from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import begin_run, ending
 from flows.steps import BatchRows, PlannedFetch, utcnow
-from flows.warc_input import WarcBatch, by_source, page_skips, read_batches, source_namer, warc_paths
+from flows.warc_input import WarcBatch, as_it_is_now, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
 from storage.dedup import signing_params
 from storage.load import finish_run, load_errors
@@ -142,6 +142,7 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     progress, shingle_with = _begin(settings.db, summary.run_id, paths, files, started, dedup_params(settings))
+    progress = {path: as_it_is_now(done, Path(path).stat().st_size) for path, done in progress.items()}
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
     hints = {s.name: s.hints for s in config.sources} if config else {}

@@ -158,6 +158,20 @@ def read_batches(
         yield batch
 
 
+def as_it_is_now(progress: WarcProgress, size: int) -> WarcProgress:
+    """A file's stored progress, against the size the file has now.
+
+    A finished file that grew had records appended since (a file still being written): they are read on from
+    where it ended. One shorter than what was read is another file under that name: read from its start. (A
+    finished file was skipped whatever it had become since, and its new records never ingested.)
+    """
+    if size == progress.size:
+        return progress
+    if size < progress.done_offset:
+        return WarcProgress(progress.path, size)
+    return replace(progress, size=size, finished=False)
+
+
 def page_row(path: Path, record: WarcRecord, planned: PlannedFetch, fetched: Fetched) -> PageRow:
     """The `pages` row of a page read from a WARC file: the record where it lies, by the file's absolute path."""
     now = datetime.now(UTC)

@@ -333,6 +333,7 @@ def read_response(
     *,
     payload_digest: str | None = None,
     check_digests: bool = True,
+    record_id: str | None = None,
 ) -> ArchivedResponse:
     """The response record at `offset` of a file of the archive (or of the absolute path `warc_file`), its
     digests checked (and its payload digest the `pages` row's, when given); ArchiveError for anything that is
@@ -340,7 +341,8 @@ def read_response(
 
     `check_digests=False` for a file ingest-warc read where it lies: ingest took its records as they were, so
     re-extraction does too (a crawler's wrong digest would otherwise make a page it stored unreadable), and
-    only the payload digest header is compared with the row's, to tell a rewritten file."""
+    only the payload digest header (and `record_id`, the WARC-Record-ID, when given) is compared with the row's,
+    to tell a rewritten file."""
     path = Path(directory) / warc_file
     try:
         with path.open("rb") as file:
@@ -360,6 +362,7 @@ def read_response(
         records.read_to_end(record)
         missing = getattr(record.raw_stream, "limit", 0)
         stored_digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        stored_id = record.rec_headers.get_header("WARC-Record-ID") or ""
     except ArchiveError:
         raise
     except Exception as exc:  # warcio's ArchiveLoadFailed, zlib.error, EOFError, ...: bytes that are not a record
@@ -368,6 +371,11 @@ def read_response(
         ) from exc
     if missing:
         raise ArchiveError(f"{path}: the record at offset {offset} ends {missing:,} bytes short of its length")
+    if record_id and stored_id != record_id:
+        raise ArchiveError(
+            f"{path}: the record at offset {offset} is {stored_id or 'one without a WARC-Record-ID'}, not {record_id} "
+            "(another record, or a file rewritten since)"
+        )
     if payload_digest is not None and stored_digest != payload_digest:
         raise ArchiveError(
             f"{path}: the record at offset {offset} has payload digest {stored_digest}, not {payload_digest} "

@@ -36,6 +36,7 @@ class ArchivedPage:
     # re-extraction leaves the row alone if another run has rewritten its text since (storage.load.reload_articles).
     article_url: str | None = None
     text_run_id: str | None = None
+    record_id: str = ""  # the record's WARC-Record-ID: what it read back must match ("" if it had none)
 
 
 def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
@@ -74,22 +75,28 @@ def archived_pages(
     names = list(sources)
     rows = con.execute(
         """
-        WITH latest AS (  -- one whole row per URL (ties on fetched_at broken by position, never mixed)
-            SELECT url, fetch_url, source, listed, warc_file, record_offset, record_length, payload_digest,
-                   fetched_at, run_id
-            FROM pages WHERE kind = 'article' AND record_type = 'response'
+        WITH latest AS (  -- one whole row per URL: the newest fetch; of equal ones the latest run's (a file
+                          -- ingested again from where it was moved), then by position, never mixed
+            SELECT p.url, p.fetch_url, p.source, p.listed, p.warc_file, p.record_offset, p.record_length,
+                   p.payload_digest, p.fetched_at, p.run_id, p.record_id
+            FROM pages p LEFT JOIN runs r USING (run_id) WHERE p.kind = 'article' AND p.record_type = 'response'
             QUALIFY row_number() OVER (
-                PARTITION BY url ORDER BY fetched_at DESC, warc_file DESC, record_offset DESC
+                PARTITION BY p.url
+                ORDER BY p.fetched_at DESC, r.started_at DESC NULLS LAST, p.warc_file DESC, p.record_offset DESC
             ) = 1
         )
         SELECT l.url, l.fetch_url, l.source, l.listed, l.warc_file, l.record_offset, l.record_length,
                l.payload_digest, l.fetched_at,
                CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_at END,
                CASE WHEN a.published_from IN ('feed', 'sitemap') THEN a.published_from END,
-               -- Stale: another run gave the text, and began after this page was fetched (a crawl with archiving
-               -- off; or the page is an ingested WARC record older than a crawl's text, which its ingest kept).
-               coalesce(a.text_run_id <> l.run_id AND text_run.started_at > l.fetched_at, false),
-               a.url, a.text_run_id
+               -- Stale: another run gave the text from a fetch newer than this page (a crawl with archiving off;
+               -- or the page is an ingested WARC record older than a crawl's text, which its ingest kept). A
+               -- later capture with the same text moved the article's fetched_at up to its own: not stale.
+               coalesce(
+                   a.text_run_id <> l.run_id AND text_run.started_at > l.fetched_at AND a.fetched_at > l.fetched_at,
+                   false
+               ),
+               a.url, a.text_run_id, l.record_id
         FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
             LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id
         WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))

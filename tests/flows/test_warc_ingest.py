@@ -457,3 +457,52 @@ def test_reextract_leaves_text_a_crawl_gave_after_an_older_ingested_copy(ingeste
     out = reextract(db, ingested.sources)
     assert "1 archived pages, 0 rows changed" in out and "1 stale" in out
     assert query(db, "SELECT url, text FROM articles ORDER BY url") == before
+
+
+def test_a_page_captured_again_unchanged_and_ingested_later_is_reextracted_not_stale(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    # CC-NEWS recaptures a page month after month: the newest capture holds the stored text, so it is not stale.
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:2]
+    db, sources = tmp_path / "recaptured.duckdb", str(ingested.sources)
+    write_dated(tmp_path / "jan.warc.gz", pages, ["2024-01-01T00:00:00Z"] * 2)
+    write_dated(tmp_path / "feb.warc.gz", pages, ["2024-02-01T00:00:00Z"] * 2)
+    run_cli("ingest-warc", str(tmp_path / "jan.warc.gz"), "--db", str(db), "--sources", sources)
+    run_cli("ingest-warc", str(tmp_path / "feb.warc.gz"), "--db", str(db), "--sources", sources)
+    out = reextract(db, ingested.sources)
+    assert "2 archived pages, 0 rows changed" in out and "2 unchanged" in out and "0 stale" in out
+
+
+def test_a_rewritten_file_whose_records_carry_no_digest_is_said_to_be_rewritten(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:2]
+    folder, db = tmp_path / "plain", tmp_path / "plain.duckdb"
+    folder.mkdir()
+    write_warc(folder / "f.warc", [(p.target_url, "200 OK", "text/html", p.body) for p in pages])
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", str(ingested.sources))
+    before = query(db, "SELECT url, text FROM articles ORDER BY url")
+    # The same file written again: records of the same lengths, new record ids (warcio writes no digest here)
+    write_warc(folder / "f.warc", [(p.target_url, "200 OK", "text/html", p.body) for p in pages])
+    assert main(["reextract", "--db", str(db), "--sources", str(ingested.sources)]) == 0
+    errors = query(db, "SELECT message FROM errors WHERE stage = 'reextract'")
+    assert len(errors) == 2 and all("a file rewritten since" in m for (m,) in errors)
+    assert query(db, "SELECT url, text FROM articles ORDER BY url") == before
+
+
+def test_a_finished_file_that_changed_is_read_again_from_where_it_stands(ingested: Ingested, tmp_path: Path) -> None:
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:3]
+    folder, db, sources = tmp_path / "growing", tmp_path / "growing.duckdb", str(ingested.sources)
+    folder.mkdir()
+    write_dated(folder / "f.warc.gz", pages[:1], ["2024-01-01T00:00:00Z"])
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
+    with (folder / "f.warc.gz").open("ab") as grown:  # records appended after it was finished
+        appended = tmp_path / "more.warc.gz"
+        write_dated(appended, pages[1:], ["2024-01-02T00:00:00Z"] * 2)
+        grown.write(appended.read_bytes())
+    out = run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
+    assert "2 pages" in out and len(query(db, "SELECT * FROM articles")) == 3
+    assert len(query(db, "SELECT * FROM pages")) == 3  # the first record is not read twice
+    write_dated(folder / "f.warc.gz", pages[:1], ["2024-03-01T00:00:00Z"])  # another, shorter file now
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
+    assert len(query(db, "SELECT * FROM pages")) == 4
