@@ -80,6 +80,9 @@ _MAX_ACCENTED_SHARE = 0.8
 # U+FFFD count from which a page that is mostly U+FFFD (of its non-ASCII characters) is refused; below it, a few
 # broken bytes in a short text are not worth losing the page for.
 _GARBLED_MIN = 16
+# ...and from this share of all the page's characters, markup included (1 in 100): fewer stray bytes than that
+# leave a page in its declared encoding (read another way its real UTF-8 letters would turn to mojibake).
+_GARBLED_SHARE_OF_PAGE = 100
 # Non-ASCII words _reads_as_western looks at: enough to tell, few enough to cost well under a millisecond.
 _EVIDENCE_WORDS = 500
 # Python's cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; WHATWG maps them to the C1 code points.
@@ -173,13 +176,15 @@ def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
 def _fits(text: str) -> bool:
     """Whether a decoding went through, a stray invalid byte or two (or one in a hundred) aside."""
     bad = text.count("\ufffd")
-    return bad <= 2 or bad <= _non_ascii(text) // 100
+    return bad <= 2 or bad <= _non_ascii(text) // 100 or bad * _GARBLED_SHARE_OF_PAGE < len(text)
 
 
 def _refuse_garbled(text: str, encoding: str) -> str:
     """The text, unless it is mostly U+FFFD: then UndecodableError, saying which encoding failed and why."""
     bad = text.count("\ufffd")
-    if bad >= _GARBLED_MIN and bad * 2 > _non_ascii(text):
+    # Of the page too, not only of its non-ASCII characters: an English page with a few stray bytes (17 of 0x80
+    # before its <html>) has almost no other non-ASCII characters, and is a page to keep.
+    if bad >= _GARBLED_MIN and bad * 2 > _non_ascii(text) and bad * _GARBLED_SHARE_OF_PAGE >= len(text):
         raise UndecodableError(
             f"{bad:,} of its {_non_ascii(text):,} non-ASCII characters are not valid in {encoding}; refusing it"
             " rather than storing U+FFFD replacement characters"

@@ -166,3 +166,10 @@ def test_labels_map_as_browsers_map_them(label: str, codec: str) -> None:
 )
 def test_the_last_valid_charset_of_a_content_type_wins(content_type: str) -> None:
     assert decode_html("<p>Ελληνικά</p>".encode("iso-8859-7"), content_type=content_type) == "<p>Ελληνικά</p>"
+
+
+def test_a_page_with_a_few_stray_bytes_among_much_ascii_is_kept() -> None:
+    # Found by test_fuzz: 17 bytes of 0x80 before <html> were most of an English page's non-ASCII characters.
+    body = b"\x80" * 17 + b'<html><head><meta charset="utf-8"></head><body><p>' + b"Council approves budget. " * 80
+    text = decode_html(body + "Caf\u00e9 \u2014 late vote.</p></body></html>".encode(), content_type=None)
+    assert text.count("\ufffd") == 17 and "Café — late vote." in text
