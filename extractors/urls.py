@@ -86,8 +86,8 @@ def canonical_problem(declared: str, page: str) -> str | None:
     """
     canonical, own = urlsplit(declared), urlsplit(page)
     canonical_path, own_path = canonical.path.rstrip("/"), own.path.rstrip("/")
-    if not canonical_path and not canonical.query:
-        return None if not own_path and not own.query else "is the site's front page"
+    if is_front_page(declared):
+        return None if is_front_page(page) else "is the site's front page"
     if own_path.startswith(canonical_path + "/"):
         rest = own_path[len(canonical_path) + 1 :]
         if "/" in rest or (len(rest) >= _MIN_OWN_NAME and any(c.isalpha() for c in rest)):
