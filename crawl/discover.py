@@ -1,5 +1,9 @@
 """Discovery: feeds, sitemaps (with indexes) and optional homepage links -> candidate article URLs.
 
+A source that gives only its homepage has its feeds and sitemaps found for it (`Source.autodiscover`): the
+feeds its homepage advertises (`<link rel="alternate">`), those found in earlier runs, and the sitemaps its
+robots.txt lists (else `/sitemap.xml`).
+
 Async, on the source's Fetcher; no Prefect and no DuckDB. A broken feed or sitemap becomes a `Problem`
 (the flow writes it to `errors`) and the rest of the source goes on. A candidate keeps the date its feed or
 sitemap gave, for an article whose page has none. Bounded: feeds and sitemaps are parsed in a small thread
@@ -17,13 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from crawl.sources import Source
 from extractors.charset import UndecodableError, decode_html
 from extractors.feeds import Feed, FeedEntry, FeedError, parse_feed
-from extractors.links import Link, same_site_anchors
+from extractors.links import Link, PageLinks, page_links
 from extractors.sitemaps import Sitemap, SitemapError, parse_sitemap
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url, is_front_page
 
@@ -37,6 +41,9 @@ MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 50
 # Link discovery fetches at most this many listing pages (homepage included) per source and run.
 MAX_LISTING_PAGES = 30
+# Sitemaps taken from a robots.txt (large publishers list dozens: video, products, years of archive). News
+# sitemaps go first; MAX_SITEMAPS_PER_SOURCE and max_sitemap_urls still bound what is read.
+MAX_ROBOTS_SITEMAPS = 20
 # Feeds, sitemaps and pages of one source fetched or parsed at once (per_host_concurrency's default): a body
 # waiting for a parser thread is memory held.
 LISTINGS_IN_HAND = 2
@@ -145,6 +152,7 @@ async def discover_source(
     *,
     validators: Mapping[str, Validators],
     known_sitemaps: Sequence[str] = (),
+    known_feeds: Sequence[str] = (),
     limits: Limits | None = None,
     budget: Budget | None = None,
     keep: Callable[[Fetched], None] | None = None,
@@ -153,16 +161,25 @@ async def discover_source(
 
     Past the budget's deadline discovery stops: what was found by then is kept, with `cut_off` saying why.
     `keep`, if given, is handed each feed, sitemap or page that answered (200 or 304) with its body, once read:
-    the crawl archives them from there, and discovery itself lets every body go.
+    the crawl archives them from there, and discovery itself lets every body go. `known_feeds` are the feeds
+    earlier runs read for the source: an autodiscovering source reads them too, so a homepage that fails or
+    drops its feed links one run loses nothing.
     """
     found = Discovery()
     try:
         async with asyncio.timeout_at(budget.deadline if budget else None):
             listings = _Listings(fetcher, source, found, validators, limits or Limits(), keep)
-            await listings.feeds()
-            await listings.sitemaps(known_sitemaps)
+            feeds, sitemaps, home = list(source.feeds), list(source.sitemaps), None
+            if source.autodiscover and source.homepage:
+                home = await listings.home(source.homepage)
+                feeds += [*(home.feeds if home else ()), *known_feeds]
+                sitemaps += await listings.robots_sitemaps(home.url if home else source.homepage)
+            await listings.feeds(feeds)
+            await listings.sitemaps(sitemaps, known_sitemaps)
+            if source.autodiscover and source.homepage:
+                listings.nothing_found(source.homepage)
             if source.discover_links and source.homepage:
-                await listings.links(source.homepage, depth=source.link_depth)
+                await listings.links(source.homepage, depth=source.link_depth, home=home)
             listings.capped()
     except TimeoutError:
         assert budget is not None  # no deadline, no timeout
@@ -296,7 +313,51 @@ class _Listings:
                 self.keep(response)
             self.found.responses.append(dataclasses.replace(response, body=b""))
 
-    async def feeds(self) -> None:
+    async def home(self, homepage: str) -> _Home | None:
+        """The homepage's links and advertised feeds, or None if it could not be read (its fetch row says why)."""
+
+        async def read(page: Fetched) -> _Home:
+            links = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+            return _Home(page.final_url, links)
+
+        homes: list[_Home] = []
+        await self.each([homepage], "page", read, homes.append, (UndecodableError,))
+        return homes[0] if homes else None
+
+    async def robots_sitemaps(self, homepage: str) -> list[str]:
+        """The sitemaps the homepage host's robots.txt lists, news sitemaps first; else the usual /sitemap.xml."""
+        # Sitemap lines should be absolute (RFC 9309 2.2.4); a relative one is read against the host.
+        listed = [urljoin(homepage, url) for url in await self.fetcher.robots_sitemaps(homepage)]
+        if not listed:
+            parts = urlsplit(homepage)
+            return [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
+        chosen = sorted(dict.fromkeys(listed), key=lambda url: "news" not in url.lower())[:MAX_ROBOTS_SITEMAPS]
+        if len(listed) > len(chosen):
+            message = (
+                f"source {self.source.name!r}: robots.txt lists {len(listed):,} sitemaps; the first "
+                f"{len(chosen)} (news sitemaps first) are read"
+            )
+            self.found.errors.append(Problem("discover", homepage, "SitemapFilesCapped", message, _now()))
+        return chosen
+
+    def nothing_found(self, homepage: str) -> None:
+        """An errors row when an autodiscovering source's feeds and sitemaps gave no URL at all (and no links
+        will be followed): what was tried, and what the user can give instead."""
+        if self.seen or self.source.discover_links or not self.found.reached:  # unreached: its own row says why
+            return
+
+        def tried(kind: str) -> str:
+            urls = [f"{r.url} ({r.status or r.outcome})" for r in self.found.responses if r.kind == kind]
+            return ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "") or "none"
+
+        message = (
+            f"source {self.source.name!r}: no article URL found from its homepage {homepage}. Feeds it advertises "
+            f'(<link rel="alternate">) or earlier runs read: {tried("feed")}; sitemaps from robots.txt or '
+            f"/sitemap.xml: {tried('sitemap')}. Give 'feeds' or 'sitemaps', or set discover_links = true"
+        )
+        self.found.errors.append(Problem("discover", homepage, "ListingsNotFound", message, _now()))
+
+    async def feeds(self, urls: Sequence[str]) -> None:
         cap = self.limits.max_items_per_feed
 
         async def read(response: Fetched) -> list[FeedEntry]:
@@ -322,13 +383,13 @@ class _Listings:
             for entry in entries:
                 self.add(entry.url, entry.published_at, listed=True, dated_by="feed")
 
-        await self.each(self.source.feeds, "feed", read, use, (FeedError,))
+        await self.each(list(dict.fromkeys(urls)), "feed", read, use, (FeedError,))
 
-    async def sitemaps(self, known: Sequence[str]) -> None:
+    async def sitemaps(self, urls: Sequence[str], known: Sequence[str]) -> None:
         """Breadth-first over sitemap indexes (children newest first), then the children we saw before that no
         index listed this run (an index answering 304 lists none), up to MAX_SITEMAPS_PER_SOURCE files."""
         cap = self.limits.max_urls_per_sitemap
-        queue = list(dict.fromkeys(self.source.sitemaps))
+        queue = list(dict.fromkeys(urls))
         visited: set[str] = set()
 
         async def read(response: Fetched) -> Sitemap:
@@ -394,17 +455,19 @@ class _Listings:
         )
         self.found.errors.append(Problem("discover", first_url(self.source), "SitemapFilesCapped", message, _now()))
 
-    async def links(self, homepage: str, *, depth: int) -> None:
+    async def links(self, homepage: str, *, depth: int, home: _Home | None = None) -> None:
         """Links from the homepage and, `depth` levels down, from the listing pages its menus point to.
 
         A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
         any other same-site link may be an article. Index pages that slip through are recognised at
-        extraction (NotAnArticleError), so this needs to be cheap, not perfect.
+        extraction (NotAnArticleError), so this needs to be cheap, not perfect. `home`: the homepage as
+        autodiscovery read it, not fetched again.
         """
         frontier, visited = [homepage], set[str]()
 
         async def read(page: Fetched) -> list[Link]:
-            return await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+            found = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+            return found.links
 
         def use(links: list[Link]) -> None:
             for link in links:
@@ -413,6 +476,11 @@ class _Listings:
                 else:
                     self.add(link.url)
 
+        if home is not None:
+            visited.add(homepage)
+            frontier.clear()
+            use(home.links.links)
+            depth -= 1
         for _ in range(depth):
             pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
             if not pages:
@@ -422,8 +490,20 @@ class _Listings:
             await self.each(pages, "page", read, use, (UndecodableError,))
 
 
-def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> list[Link]:
-    return same_site_anchors(decode_html(body, content_type=content_type), page_url=page_url)
+@dataclass(frozen=True, slots=True)
+class _Home:
+    """A source's homepage as read: where it ended up (after redirects) and what it links to."""
+
+    url: str
+    links: PageLinks
+
+    @property
+    def feeds(self) -> list[str]:
+        return self.links.feeds
+
+
+def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> PageLinks:
+    return page_links(decode_html(body, content_type=content_type), page_url=page_url)
 
 
 async def _parsed(parse: Callable[..., T], body: bytes, **options: object) -> T:

@@ -206,6 +206,20 @@ class Fetcher:
             failure = FetchFailure.of(exc)
         return trail.failed(kind, failure)
 
+    async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
+        """The sitemaps the robots.txt of url's host lists (its Sitemap lines): fetched first if not yet this run.
+
+        None when robots.txt could not be read, or url is no address we may fetch: fetching url itself records
+        why."""
+        try:
+            target = checked_url(url)
+            await self._guard_address(target.raw_host.decode("ascii"))
+        except FetchFailure:
+            return ()
+        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+        pace = self._shared.politeness.pace(origin, self.policy)
+        return await self._shared.robots.sitemaps(origin, self.policy, pace)
+
     async def _fetch_robots(self, url: str, policy: FetchPolicy) -> Fetched:
         return await self.for_source(policy).fetch(url, kind="robots")
 

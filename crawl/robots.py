@@ -51,16 +51,24 @@ class RobotsCache:
 
     async def check(self, origin: str, url: str, policy: FetchPolicy, pace: HostPace) -> None:
         """Raise a skipping FetchFailure unless robots.txt lets `policy`'s user agent fetch `url`."""
-        key = (origin, policy.agent)
-        task = self._verdicts.get(key)
-        if task is None:
-            task = self._verdicts[key] = asyncio.ensure_future(self._verdict(origin, policy, pace))
-        verdict = await asyncio.shield(task)
+        verdict = await self._verdict_for(origin, policy, pace)
         if verdict.refusal is not None:
             reason, message = verdict.refusal
             raise FetchFailure("skipped", message, reason=reason)
         if verdict.rules is not None and not verdict.rules.allowed(url):
             raise FetchFailure("skipped", f"disallowed by robots.txt for {policy.agent!r}", reason="robots")
+
+    async def sitemaps(self, origin: str, policy: FetchPolicy, pace: HostPace) -> tuple[str, ...]:
+        """The Sitemap lines of the host's robots.txt (none if it could not be read), in file order."""
+        verdict = await self._verdict_for(origin, policy, pace)
+        return verdict.rules.sitemaps if verdict.rules is not None else ()
+
+    async def _verdict_for(self, origin: str, policy: FetchPolicy, pace: HostPace) -> _Verdict:
+        key = (origin, policy.agent)
+        task = self._verdicts.get(key)
+        if task is None:
+            task = self._verdicts[key] = asyncio.ensure_future(self._verdict(origin, policy, pace))
+        return await asyncio.shield(task)
 
     def take_responses(self) -> list[Fetched]:
         """The robots.txt responses since the last call, for the caller to record in `fetches`."""

@@ -20,7 +20,7 @@ SOURCE_RANGES: dict[str, Range] = {**FETCH_RANGES, "max_pages": Range(1, 10_000_
 
 
 # Where a source's articles are listed; every other field is a setting of the source.
-_WHERE_FIELDS = frozenset({"name", "homepage", "feeds", "sitemaps", "discover_links", "link_depth"})
+_WHERE_FIELDS = frozenset({"name", "homepage", "feeds", "sitemaps", "autodiscover", "discover_links", "link_depth"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,9 @@ class Source:
     homepage: str | None = None
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    # Find the homepage's advertised feeds and robots.txt's sitemaps (crawl.discover); flows.config turns it on
+    # for a source that gives only its homepage.
+    autodiscover: bool = False
     # Off by default: link discovery fetches listing pages and finds fewer dates than feeds do.
     discover_links: bool = False
     # Levels of listing pages followed from the homepage when discover_links is on (1 = homepage only).

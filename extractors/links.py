@@ -1,7 +1,9 @@
-"""HTML of a home or section page -> links to other pages of the same site that might be articles.
+"""HTML of a home or section page -> links to other pages of the same site that might be articles, and the
+feeds the page advertises.
 
-For optional link discovery next to feeds and sitemaps. Pure: no fetching, no robots.txt check (the caller
-applies RobotsRules). Never raises on bad HTML: a page without links gives [].
+For link discovery next to feeds and sitemaps, and for finding a site's feeds from its homepage (RSS
+autodiscovery: `<link rel="alternate" type="application/rss+xml" href="...">`). Pure: no fetching, no
+robots.txt check (the caller applies RobotsRules). Never raises on bad HTML: a page without links gives [].
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ _ARTICLE_PATH = re.compile(
 )
 
 
+# The media types of feed autodiscovery (the RSS Advisory Board's "RSS Autodiscovery", and the JSON Feed spec).
+# Not plain application/json: WordPress advertises its REST API's record of each page with it.
+FEED_TYPES: frozenset[str] = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
+)
+# A homepage advertising more feeds than this lists per-section feeds; the first ones are the site's own.
+MAX_ADVERTISED_FEEDS = 5
+# A comments feed ("Comments Feed", WordPress's /comments/feed/, "Kommentar-Feed") lists comments, not stories.
+_COMMENTS = re.compile(r"comment|kommentar|komentar|reacties|коммент", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """A same-site link and the words on it."""
@@ -59,16 +72,65 @@ def looks_like_article_url(url: str) -> bool:
     return bool(_ARTICLE_PATH.search(urlsplit(url).path))
 
 
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What a home or section page points to: its same-site links, and the feeds it advertises."""
+
+    links: list[Link]
+    feeds: list[str]
+
+
+def page_links(html: str, *, page_url: str) -> PageLinks:
+    """A page's same-site links (same_site_anchors) and advertised feeds (advertised_feeds), from one parse."""
+    root = _parse(html)
+    if root is None:  # empty or whitespace-only document
+        return PageLinks([], [])
+    base = _base_url(root, page_url)
+    return PageLinks(_anchors(root, base=base, page_url=page_url), _feeds(root, base=base))
+
+
 def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
     """Same-site http(s) links of a page in document order, once each, in clean_url form, minus assets, each with
     its anchor text (of its first occurrence)."""
-    root = etree.fromstring(
+    return page_links(html, page_url=page_url).links
+
+
+def advertised_feeds(html: str, *, page_url: str) -> list[str]:
+    """The feeds a page names in `<link rel="alternate">` with a feed's media type, in clean_url form, once each.
+
+    Comments feeds are left out (they list comments, not stories), and so is every feed past the first
+    MAX_ADVERTISED_FEEDS. Feeds may live on another host (a feed service), unlike page links.
+    """
+    return page_links(html, page_url=page_url).feeds
+
+
+def _parse(html: str) -> etree._Element | None:
+    return etree.fromstring(
         html.encode("utf-8", errors="replace"),
         etree.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True),
     )
-    if root is None:  # empty or whitespace-only document
-        return []
-    base = _base_url(root, page_url)
+
+
+def _feeds(root: etree._Element, *, base: str) -> list[str]:
+    feeds: list[str] = []
+    for element in root.iter("link"):
+        rel = (element.get("rel") or "").lower().split()
+        media_type = (element.get("type") or "").split(";")[0].strip().lower()
+        href = (element.get("href") or "").strip()
+        if "alternate" not in rel or media_type not in FEED_TYPES or not href:
+            continue
+        if _COMMENTS.search(element.get("title") or "") or _COMMENTS.search(urlsplit(href).path):
+            continue
+        try:
+            url = clean_url(urljoin(base, href))
+        except (InvalidURLError, ValueError):  # a broken href is no feed
+            continue
+        if url not in feeds:
+            feeds.append(url)
+    return feeds[:MAX_ADVERTISED_FEEDS]
+
+
+def _anchors(root: etree._Element, *, base: str, page_url: str) -> list[Link]:
     seen = {canonicalize_url(page_url)}
     links = []
     for anchor in root.iter("a"):

@@ -288,12 +288,18 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
     link_depth = raw.get("link_depth", 2)
     if isinstance(link_depth, bool) or not isinstance(link_depth, int) or not 1 <= link_depth <= 5:
         raise ConfigError(f"{where}: 'link_depth' must be an integer from 1 to 5, got {link_depth!r}")
-    if not (feeds or sitemaps or (homepage and discover_links)):
+    # A homepage alone is enough: its feeds and sitemaps are found for it, unless autodiscover = false.
+    autodiscover = raw.get("autodiscover", bool(homepage) and not (feeds or sitemaps))
+    if not isinstance(autodiscover, bool):
+        raise ConfigError(f"{where}: 'autodiscover' must be true or false, got {autodiscover!r}")
+    if autodiscover and not homepage:
+        raise ConfigError(f"{where}: autodiscover = true needs the source's 'homepage'")
+    if not (feeds or sitemaps or (homepage and (discover_links or autodiscover))):
         raise ConfigError(
-            f"{where}: nothing to discover articles from; give 'feeds' or 'sitemaps' "
-            "(or 'homepage' with discover_links = true)"
+            f"{where}: nothing to discover articles from; give 'feeds' or 'sitemaps', or a 'homepage' "
+            "(with autodiscover or discover_links = true)"
         )
-    where_keys = {"name", "homepage", "feeds", "sitemaps", "discover_links", "link_depth"}
+    where_keys = {"name", "homepage", "feeds", "sitemaps", "autodiscover", "discover_links", "link_depth"}
     settings = {key: value for key, value in raw.items() if key not in where_keys}
     try:
         return Source(
@@ -301,6 +307,7 @@ def _parse_source(raw: Any, *, index: int, origin: str) -> Source:
             homepage=homepage,
             feeds=feeds,
             sitemaps=sitemaps,
+            autodiscover=autodiscover,
             discover_links=discover_links,
             link_depth=link_depth,
             **settings,

@@ -58,7 +58,7 @@ from storage.db import connect, writing
 from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_pages, load_seen
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
-from storage.state import SeenState, failed_articles, known_sitemaps, recent_articles, seen_states
+from storage.state import SeenState, failed_articles, known_listings, recent_articles, seen_states
 
 T = TypeVar("T")
 
@@ -120,10 +120,12 @@ database_turns = DatabaseTurns()
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """What earlier runs left for one source's discovery: validators of its feeds and sitemaps, sitemaps seen."""
+    """What earlier runs left for one source's discovery: validators of its feeds and sitemaps, sitemaps seen,
+    and (for a source that autodiscovers them) feeds read."""
 
     validators: Mapping[str, Validators] = field(default_factory=dict)
     sitemaps: Sequence[str] = ()
+    feeds: Sequence[str] = ()
 
 
 @dataclass(slots=True)
@@ -151,8 +153,9 @@ def listings(con: Any, sources: Sequence[Source], *, archived_only: bool = False
     With `archived_only` (archive_listings), only listings whose response is archived get validators: one that
     answers 304 run after run would otherwise never be archived, a revisit needing a response to point at.
     """
-    known = {s.name: known_sitemaps(con, s.name) for s in sources}
-    urls = {s.name: [*s.feeds, *s.sitemaps, *known[s.name]] for s in sources}
+    known = {s.name: known_listings(con, s.name, "sitemap") for s in sources}
+    feeds = {s.name: known_listings(con, s.name, "feed") if s.autodiscover else [] for s in sources}
+    urls = {s.name: list(dict.fromkeys([*s.feeds, *feeds[s.name], *s.sitemaps, *known[s.name]])) for s in sources}
     states = seen_states(con, [u for group in urls.values() for u in group])
     if archived_only:
         archived = stored_responses(con, states)
@@ -161,6 +164,7 @@ def listings(con: Any, sources: Sequence[Source], *, archived_only: bool = False
         s.name: Listing(
             {u: Validators(state.etag, state.last_modified) for u in urls[s.name] if (state := states.get(u))},
             known[s.name],
+            feeds[s.name],
         )
         for s in sources
     }
@@ -183,6 +187,7 @@ async def discover(
         source,
         validators=listing.validators,
         known_sitemaps=listing.sitemaps,
+        known_feeds=listing.feeds,
         limits=limits,
         budget=budget,
         keep=keep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Literal, cast
 
 import duckdb
 
@@ -53,12 +53,11 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
     return {r[0]: SeenState(*r) for r in rows}
 
 
-def known_sitemaps(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    """Sitemaps of a source seen in earlier runs (children of indexes included)."""
+def known_listings(con: duckdb.DuckDBPyConnection, source: str, kind: Literal["feed", "sitemap"]) -> list[str]:
+    """Feeds or sitemaps of a source that answered in their last run (children of sitemap indexes included)."""
     rows = con.execute(
-        "SELECT url FROM seen_urls WHERE kind = 'sitemap' AND source = ? AND outcome IN ('ok', 'not_modified') "
-        "ORDER BY url",
-        [source],
+        "SELECT url FROM seen_urls WHERE kind = ? AND source = ? AND outcome IN ('ok', 'not_modified') ORDER BY url",
+        [kind, source],
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -95,6 +95,7 @@ SOURCE_SETTINGS = {
     "homepage": f"{DISCOVER}::test_link_discovery_follows_menus_to_the_depth_limit",
     "feeds": f"{DISCOVER}::test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking",
     "sitemaps": f"{DISCOVER}::test_feed_and_sitemap_index_urls_are_merged_once_each_without_tracking",
+    "autodiscover": f"{DISCOVER}::test_a_homepage_alone_finds_its_advertised_feeds_and_the_sitemaps_robots_txt_lists",
     "discover_links": f"{DISCOVER}::test_link_discovery_follows_menus_to_the_depth_limit",
     "link_depth": f"{DISCOVER}::test_link_discovery_follows_menus_to_the_depth_limit",
     "enabled": f"{FLOWS}::test_a_disabled_source_is_not_crawled_unless_named",

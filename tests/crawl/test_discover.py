@@ -51,6 +51,7 @@ def discover(
     requested: list[str] | None = None,
     limits: Limits | None = None,
     keep: Callable[[Fetched], None] | None = None,
+    known_feeds: tuple[str, ...] = (),
 ) -> tuple[Discovery, list[str]]:
     with serve({}) as site:
         for path, body in routes.items():
@@ -61,13 +62,17 @@ def discover(
             homepage=site.base + "/",
             feeds=tuple(site.base + f for f in source.feeds),
             sitemaps=tuple(site.base + s for s in source.sitemaps),
+            autodiscover=source.autodiscover,
             discover_links=source.discover_links,
             link_depth=source.link_depth,
         )
+        known = [site.base + f for f in known_feeds]
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(fetcher, resolved, validators={}, limits=limits, keep=keep)
+                return await discover_source(
+                    fetcher, resolved, validators={}, known_feeds=known, limits=limits, keep=keep
+                )
 
         found = asyncio.run(go())
         paths = [c.url.removeprefix(site.base) for c in found.candidates]
@@ -342,3 +347,62 @@ def test_a_feed_item_under_wordpress_plain_permalinks_is_a_candidate() -> None:
     feed = rss("/x").replace("/x?utm_source=rss", "/?p=123")
     found, paths = discover({"/rss.xml": (feed, XML)}, Source("s", feeds=("/rss.xml",)))
     assert paths == ["/?p=123"] and found.errors == []
+
+
+def advertising(*feeds: str) -> str:
+    tags = "".join(f'<link rel="alternate" type="application/rss+xml" href="{href}">' for href in feeds)
+    return f"<html><head>{tags}</head><body><p>Today's news</p></body></html>"
+
+
+def test_a_homepage_alone_finds_its_advertised_feeds_and_the_sitemaps_robots_txt_lists() -> None:
+    robots = "User-agent: *\nDisallow: /private/\nSitemap: @@/maps/archive.xml\nSitemap: /maps/news.xml\n"
+    routes = {
+        "/robots.txt": (robots, "text/plain"),
+        "/": advertising("/feed.xml", "/comments/feed/"),
+        "/feed.xml": (rss("/a"), XML),
+        "/maps/news.xml": (urlset("/b", "/a"), XML),
+        "/maps/archive.xml": (urlset("/c"), XML),
+    }
+    requested: list[str] = []
+    found, paths = discover(routes, Source("s", autodiscover=True), requested)
+    assert paths == ["/a", "/b", "/c"]  # the feed, then the news sitemap before the archive
+    # The two sitemaps are fetched at once: which one the server logs first is the machine's say.
+    assert requested[:3] == ["/robots.txt", "/", "/feed.xml"]
+    assert sorted(requested[3:]) == ["/maps/archive.xml", "/maps/news.xml"]
+    assert found.errors == []
+
+
+def test_a_homepage_whose_robots_txt_names_no_sitemap_has_its_sitemap_xml_tried() -> None:
+    routes = {"/robots.txt": ("User-agent: *\nDisallow:\n", "text/plain"), "/": advertising()}
+    routes["/sitemap.xml"] = (sitemap_index("/sitemap-news.xml"), XML)
+    routes["/sitemap-news.xml"] = (urlset("/2026/05/01/harbour-reopens"), XML)
+    found, paths = discover(routes, Source("s", autodiscover=True))
+    assert paths == ["/2026/05/01/harbour-reopens"] and found.errors == []
+
+
+def test_a_homepage_that_leads_nowhere_says_what_was_tried() -> None:
+    found, paths = discover({"/": advertising("/gone.xml")}, Source("s", autodiscover=True))
+    assert paths == []
+    (error,) = found.errors
+    assert error.error_type == "ListingsNotFound" and error.url is not None and error.url.endswith("/")
+    assert "/gone.xml (404)" in error.message and "/sitemap.xml (404)" in error.message
+    assert "discover_links = true" in error.message
+
+
+def test_feeds_found_in_earlier_runs_are_read_when_the_homepage_fails() -> None:
+    routes = {"/feed.xml": (rss("/a"), XML), "/sitemap.xml": (urlset("/b"), XML)}  # "/" answers 404
+    found, paths = discover(routes, Source("s", autodiscover=True), known_feeds=("/feed.xml",))
+    assert paths == ["/a", "/b"] and found.errors == []
+
+
+def test_autodiscovery_and_link_discovery_share_one_fetch_of_the_homepage() -> None:
+    home = advertising("/feed.xml").replace("<p>", '<a href="/world/">World</a><p>')
+    routes = {
+        "/": home,
+        "/world/": listing(("/news/harbour-reopens-after-a-week", "Harbour reopens after a week of repairs")),
+        "/feed.xml": (rss("/a"), XML),
+    }
+    requested: list[str] = []
+    _, paths = discover(routes, Source("s", autodiscover=True, discover_links=True, link_depth=2), requested)
+    assert paths == ["/a", "/news/harbour-reopens-after-a-week"]
+    assert requested.count("/") == 1 and "/world/" in requested

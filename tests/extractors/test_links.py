@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.links import same_site_anchors
+from extractors.links import MAX_ADVERTISED_FEEDS, advertised_feeds, same_site_anchors
 
 PAGE = "http://127.0.0.1:8001/"
 HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></head><body>
@@ -99,3 +99,34 @@ def test_generated_anchors_give_unique_same_site_links(hrefs: list[str]) -> None
 def test_a_short_anchor_is_a_menu_unless_its_address_is_an_articles(href: str, text: str, menu: bool) -> None:
     (link,) = same_site_anchors(f'<a href="{href}">{text}</a>', page_url=PAGE)
     assert link.looks_like_menu is menu
+
+
+def test_a_homepage_advertises_its_feeds_in_link_alternate_tags() -> None:
+    html = """<html><head><base href="http://127.0.0.1:8001/en/">
+    <link rel="alternate" type="application/rss+xml" title="Desk &raquo; Feed" href="feed/?utm_source=x">
+    <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="/atom.xml">
+    <link rel="alternate" type="application/rss+xml" title="Desk &raquo; Comments Feed" href="/comments/feed/">
+    <link rel="alternate" type="application/rss+xml" title="Kommentar-Feed" href="/k.xml">
+    <link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/2">
+    <link rel="alternate" type="application/feed+json" href="https://feeds.example/desk.json">
+    <link rel="alternate stylesheet" type="text/css" href="/dark.css">
+    <link rel="alternate" hreflang="de" href="/de/">
+    <link rel="alternate" type="application/rss+xml" href="mailto:x@example.com">
+    <link rel="alternate" type="application/rss+xml" href="/en/feed/">
+    </head><body><a href="/rss.xml">feed</a></body></html>"""
+    assert advertised_feeds(html, page_url=PAGE) == [
+        "http://127.0.0.1:8001/en/feed/",  # against <base>, without tracking, once
+        "http://127.0.0.1:8001/atom.xml",
+        "https://feeds.example/desk.json",  # a feed service's host is the site's feed too
+    ]
+
+
+def test_a_homepage_advertising_many_feeds_gives_its_first_few() -> None:
+    tags = "".join(f'<link rel="alternate" type="application/rss+xml" href="/s{k}.xml">' for k in range(9))
+    feeds = advertised_feeds(f"<html><head>{tags}</head></html>", page_url=PAGE)
+    assert feeds == [f"http://127.0.0.1:8001/s{k}.xml" for k in range(MAX_ADVERTISED_FEEDS)]
+
+
+@given(st.text(max_size=300))
+def test_advertised_feeds_never_raise_on_any_text(html: str) -> None:
+    assert all(url.startswith("http") for url in advertised_feeds(html, page_url=PAGE))

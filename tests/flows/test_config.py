@@ -35,6 +35,15 @@ def test_the_documented_shape_loads(tmp_path: Path) -> None:
     assert config.settings.fetch.allow_private is False
 
 
+def test_a_homepage_alone_is_a_source_whose_feeds_and_sitemaps_are_found_for_it(tmp_path: Path) -> None:
+    text = '[[sources]]\nname = "a"\nhomepage = "https://a.example/"\n' + ISSUE_SHAPE
+    text += '\n[[sources]]\nname = "b"\nhomepage = "https://b.example/"\nsitemaps = ["https://b.example/s.xml"]\n'
+    text += "autodiscover = true\n"
+    found = {source.name: source.autodiscover for source in load_config(write(tmp_path, text)).sources}
+    # Given feeds or sitemaps are what the user chose: robots.txt's other sitemaps are read only when asked.
+    assert found == {"a": True, "site1": False, "b": True}
+
+
 def test_settings_are_read_and_overridden(tmp_path: Path) -> None:
     text = ISSUE_SHAPE + '\n[settings]\ndb = "news.duckdb"\nconcurrency = 4\ndedup_threshold = 0.7\n'
     settings = load_config(write(tmp_path, text)).settings
@@ -55,6 +64,9 @@ def test_settings_are_read_and_overridden(tmp_path: Path) -> None:
         (ISSUE_SHAPE + '\n[settings]\nconcurrency = "many"\n', "concurrency must be an integer from 1 to 1024"),
         ('[[sources]]\nname = "x"\nfeeds = ["ftp://example.org/rss"]\n', "is not an http(s) URL"),
         ('[[sources]]\nname = "x"\n', "nothing to discover articles from"),
+        ('[[sources]]\nname = "x"\nhomepage = "https://x.example/"\nautodiscover = false\n', "nothing to discover"),
+        ('[[sources]]\nname = "x"\nfeeds = ["https://x.example/rss"]\nautodiscover = true\n', "needs the source's"),
+        ('[[sources]]\nname = "x"\nhomepage = "https://x.example/"\nautodiscover = 1\n', "must be true or false"),
         ("[[sources]\nname=", "not valid TOML"),
         ("", "no [[sources]] tables"),
     ],

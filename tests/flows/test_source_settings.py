@@ -250,3 +250,26 @@ def test_max_articles_per_source_caps_what_discovery_keeps(prefect_harness: None
     db = tmp_path / "n.duckdb"
     summary = run(world.sources(tmp_path / "s.toml", "max_articles_per_source = 1\n"), db)
     assert summary["discovered"] == 3 and query(db, "SELECT count(*) FROM articles") == [(3,)]
+
+
+def test_a_source_given_only_its_homepage_is_crawled_through_the_feeds_and_sitemaps_it_names(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    with serve({}, host="127.0.0.5") as site:
+        feed_link = '<link rel="alternate" type="application/rss+xml" title="News" href="/rss.xml">'
+        site.routes |= {f"/news/{n}": page(copy_page("c", n)) for n in range(4)}
+        site.routes["/"] = page(f"<html><head>{feed_link}</head><body><p>Front page</p></body></html>")
+        site.routes["/robots.txt"] = page(f"User-agent: *\nSitemap: {site.base}/news.xml\n", "text/plain")
+        news = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{site.base}/news/2</loc></url>'
+        site.routes["/news.xml"] = page(news + "</urlset>", "application/xml")
+        site.routes["/rss.xml"] = feed(site, "c", range(2))
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[[sources]]\nname = "home"\nhomepage = "{site.base}/"\n[settings]\n{FAST}')
+        db = tmp_path / "n.duckdb"
+        assert run(sources, db)["stored"] == 3
+        # The homepage breaks and the feed gains a story: the feed read last run is read without it.
+        site.routes["/"] = page("down for maintenance", status=500)
+        site.routes["/rss.xml"] = feed(site, "c", range(4))
+        assert run(sources, db)["new"] == 1
+    assert query(db, "SELECT url FROM articles ORDER BY url") == [(f"{site.base}/news/{n}",) for n in range(4)]
+    assert query(db, "SELECT count(*) FROM errors") == [(0,)]
