@@ -160,10 +160,17 @@ _PHOTO_LABELS = sorted({label for labels in LABELS.values() for label in labels.
 _PHOTO = "|".join([r"photo(?:graph)?s?", *map(_phrase, _PHOTO_LABELS)])
 _NAME = r"[A-Z][\w.'’-]*"
 _CREDIT_RUN = rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
+# Korean papers write "사진=연합뉴스", "[사진=뉴시스]": "=" separates a credit only after a label ending in a
+# non-ASCII letter, where it cannot be code ("--image=nginx" ends a line of a tech story).
+# In square brackets only a labelled credit: "... It's Complicated [Bloomberg]" cites a source, in the story.
 _CREDIT_PAREN = re.compile(
-    rf"\s*[(（](?:(?i:{_PHOTO})\s*[:：]\s*(?P<a>[^()（）]{{1,60}})|(?P<b>{_CREDIT_RUN}))[)）]\s*$"
+    rf"\s*(?:[(（](?:(?i:{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<a>[^()（）]{{1,60}})"
+    rf"|(?P<b>{_CREDIT_RUN}))[)）]"
+    rf"|\[(?i:{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<c>[^\[\]]{{1,60}})\])\s*$"
 )
-_CREDIT_LABEL = re.compile(rf"\s*[-–—|.]?\s*(?<!\w)(?:{_PHOTO})\s*[:：]\s*(?P<a>[^:：]{{1,60}}?)\s*$", _I)
+_CREDIT_LABEL = re.compile(
+    rf"\s*[-–—|./]?\s*(?<!\w)(?:{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<a>[^:：=]{{1,60}}?)\s*$", _I
+)
 _CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
 # Agency names are matched case-sensitively: "(ePA)" is an abbreviation in a sentence, "(EPA)" a credit.
 _AGENCY_NAME = re.compile(_AGENCY)
@@ -175,7 +182,8 @@ def split_credit(text: str) -> tuple[str, str | None]:
     for rx in (_CREDIT_PAREN, _CREDIT_LABEL):
         m = rx.search(text)
         if m:
-            return text[: m.start()].rstrip(" -–—|,"), (m.group("a") or m.groupdict().get("b") or "").strip() or None
+            credit = next((m.group(name) for name in ("a", "b", "c") if m.groupdict().get(name)), "")
+            return text[: m.start()].rstrip(" -–—|,"), credit.strip() or None
     m = _CREDIT_BARE.search(text)
     if m and m.start() > 0:
         return text[: m.start()].rstrip(" -–—|,"), m.group("a")
@@ -189,10 +197,10 @@ def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None
     have none of them, and the credit patterns hold every language's labels.
     """
     tail = line[-90:].rstrip()
-    if ":" in tail or "：" in tail:
+    if ":" in tail or "：" in tail or "=" in tail:
         if _CREDIT_LABEL.search(tail):
             return "label"
-    if tail.endswith((")", "）")) and _CREDIT_PAREN.search(tail):
+    if tail.endswith((")", "）", "]")) and _CREDIT_PAREN.search(tail):
         return "parenthesis"
     if _AGENCY_NAME.search(tail) and _CREDIT_BARE.search(tail):
         return "agency"

@@ -251,7 +251,22 @@ def test_labels_in_the_pages_language_are_boilerplate_and_the_story_stays(
         ("Meclis üyeleri belediye binasında. Fotoğraf: AA", "AA"),
         ("Các đại biểu tại tòa thị chính. Ảnh: TTXVN", "TTXVN"),
         ("시청에서 투표하는 의원들. 사진: 연합뉴스", "연합뉴스"),
+        ("시청에서 투표하는 의원들. /사진=연합뉴스", "연합뉴스"),
+        ("시청에서 투표하는 의원들 [사진=뉴시스]", "뉴시스"),
     ],
 )
 def test_photo_credits_are_split_off_in_any_language(caption: str, credit: str) -> None:
     assert split_credit(caption)[1] == credit
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Start it with docker run --image=nginx",
+        "Set photo = None before the loop",
+        "The value [image=42]",
+        "Why Can't Taylor Swift Perform Her Own Songs? It's Complicated [Bloomberg]",  # a cited source
+    ],
+)
+def test_an_equals_sign_after_a_latin_word_or_a_bracketed_source_is_no_photo_credit(line: str) -> None:
+    assert split_credit(line) == (line, None)
