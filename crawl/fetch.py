@@ -93,6 +93,11 @@ class Fetched:
     def ok(self) -> bool:
         return self.outcome == "ok"
 
+    def received_at(self, now: datetime) -> datetime:
+        """When the page was received: `fetched_at` for an archived response, else now; never after now (a
+        record dated in the future would make every later fetch of the page look older)."""
+        return min(self.fetched_at, now) if self.fetched_at else now
+
 
 @dataclass(frozen=True, slots=True)
 class Validators:

@@ -184,9 +184,8 @@ def rows_for_page(
             rows.errors.append(ErrorRow("fetch", fetched.url, error_type, fetched.error or "", now))
             rows.unexpected += 1
         return rows
-    # An archived page was fetched when its WARC record says (never later than now: a record dated in the
-    # future would make every later fetch look older); the crawl memory is of this run's look at it.
-    fetched_at = min(fetched.fetched_at, now) if fetched.fetched_at else now
+    # An archived page was fetched when its WARC record says; the crawl memory is of this run's look at it.
+    fetched_at = fetched.received_at(now)
     try:
         html = decode_html(fetched.body, content_type=fetched.content_type)
         article = extract_article(

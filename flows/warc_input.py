@@ -189,8 +189,7 @@ def page_row(path: Path, record: WarcRecord, planned: PlannedFetch, fetched: Fet
         record_length=record.end - record.offset,
         payload_digest=record.payload_digest,
         status=fetched.status or 200,
-        # As the article row's (flows.steps): a record dated in the future counts as fetched now.
-        fetched_at=min(fetched.fetched_at, now) if fetched.fetched_at else now,
+        fetched_at=fetched.received_at(now),  # as the article row's (flows.steps)
     )
 
 
