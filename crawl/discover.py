@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -162,8 +163,8 @@ async def discover_source(
     Past the budget's deadline discovery stops: what was found by then is kept, with `cut_off` saying why.
     `keep`, if given, is handed each feed, sitemap or page that answered (200 or 304) with its body, once read:
     the crawl archives them from there, and discovery itself lets every body go. `known_feeds` are the feeds
-    earlier runs read for the source: an autodiscovering source reads them too, so a homepage that fails or
-    drops its feed links one run loses nothing.
+    earlier runs read for the source: an autodiscovering source reads them when its homepage fails or
+    advertises none, so a homepage down for a run loses nothing.
     """
     found = Discovery()
     try:
@@ -172,8 +173,12 @@ async def discover_source(
             feeds, sitemaps, home = list(source.feeds), list(source.sitemaps), None
             if source.autodiscover and source.homepage:
                 home = await listings.home(source.homepage)
-                feeds += [*(home.feeds if home else ()), *known_feeds]
-                sitemaps += await listings.robots_sitemaps(home.url if home else source.homepage)
+                # Feeds read before stand in for those of a homepage that failed or advertised none this run; a
+                # homepage that answers with its feed links says which feeds are the site's now.
+                feeds += home.feeds if home and home.feeds else known_feeds
+                sitemaps += await listings.robots_sitemaps(
+                    list(dict.fromkeys([source.homepage, *([home.url] if home else [])]))
+                )
             await listings.feeds(feeds)
             await listings.sitemaps(sitemaps, known_sitemaps)
             if source.autodiscover and source.homepage:
@@ -324,20 +329,25 @@ class _Listings:
         await self.each([homepage], "page", read, homes.append, (UndecodableError,))
         return homes[0] if homes else None
 
-    async def robots_sitemaps(self, homepage: str) -> list[str]:
-        """The sitemaps the homepage host's robots.txt lists, news sitemaps first; else the usual /sitemap.xml."""
-        # Sitemap lines should be absolute (RFC 9309 2.2.4); a relative one is read against the host.
-        listed = [urljoin(homepage, url) for url in await self.fetcher.robots_sitemaps(homepage)]
+    async def robots_sitemaps(self, homepages: Sequence[str]) -> list[str]:
+        """The sitemaps the robots.txt of the homepage's hosts list (as configured, and where it redirected:
+        a consent or bot wall's robots.txt is no publisher's), news sitemaps first, then undated ones, then the
+        newest years; else the usual /sitemap.xml."""
+        origins = list(dict.fromkeys(f"{p.scheme}://{p.netloc}" for p in map(urlsplit, homepages)))
+        listed: list[str] = []
+        for origin in origins:
+            # Sitemap lines should be absolute (RFC 9309 2.2.4); a relative one is read against robots.txt's URL.
+            listed += [urljoin(f"{origin}/robots.txt", url) for url in await self.fetcher.robots_sitemaps(origin)]
+        listed = list(dict.fromkeys(listed))  # the same sitemap on two lines is one sitemap
         if not listed:
-            parts = urlsplit(homepage)
-            return [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
-        chosen = sorted(dict.fromkeys(listed), key=lambda url: "news" not in url.lower())[:MAX_ROBOTS_SITEMAPS]
+            return [f"{origin}/sitemap.xml" for origin in origins]
+        chosen = sorted(listed, key=_sitemap_rank)[:MAX_ROBOTS_SITEMAPS]
         if len(listed) > len(chosen):
             message = (
-                f"source {self.source.name!r}: robots.txt lists {len(listed):,} sitemaps; the first "
-                f"{len(chosen)} (news sitemaps first) are read"
+                f"source {self.source.name!r}: robots.txt lists {len(listed):,} sitemaps; {len(chosen)} are read "
+                "(news sitemaps first, then undated ones, then the newest years)"
             )
-            self.found.errors.append(Problem("discover", homepage, "SitemapFilesCapped", message, _now()))
+            self.found.errors.append(Problem("discover", homepages[0], "SitemapFilesCapped", message, _now()))
         return chosen
 
     def nothing_found(self, homepage: str) -> None:
@@ -345,6 +355,8 @@ class _Listings:
         will be followed): what was tried, and what the user can give instead."""
         if self.seen or self.source.discover_links or not self.found.reached:  # unreached: its own row says why
             return
+        if any(r.kind in ("feed", "sitemap") and r.outcome == "not_modified" for r in self.found.responses):
+            return  # a listing unchanged since it was last read (304) listed its URLs then
 
         def tried(kind: str) -> str:
             urls = [f"{r.url} ({r.status or r.outcome})" for r in self.found.responses if r.kind == kind]
@@ -460,10 +472,12 @@ class _Listings:
 
         A link whose anchor reads like a menu label leads to a listing page, followed but not stored;
         any other same-site link may be an article. Index pages that slip through are recognised at
-        extraction (NotAnArticleError), so this needs to be cheap, not perfect. `home`: the homepage as
-        autodiscovery read it, not fetched again.
+        extraction (NotAnArticleError), so this needs to be cheap, not perfect. An autodiscovering source's
+        homepage is not fetched again: `home` is what autodiscovery read of it (None: it failed).
         """
         frontier, visited = [homepage], set[str]()
+        # Feeds and sitemaps read this run are no listing pages to fetch again ("Entries feed" reads like a menu).
+        listings = {r.url for r in self.found.responses if r.kind in ("feed", "sitemap")}
 
         async def read(page: Fetched) -> list[Link]:
             found = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
@@ -476,13 +490,15 @@ class _Listings:
                 else:
                     self.add(link.url)
 
-        if home is not None:
-            visited.add(homepage)
+        if self.source.autodiscover:
+            visited.update([homepage, *([home.url] if home else [])])
             frontier.clear()
-            use(home.links.links)
+            if home is not None:
+                use(home.links.links)
             depth -= 1
         for _ in range(depth):
-            pages = [u for u in dict.fromkeys(frontier) if u not in visited][: MAX_LISTING_PAGES - len(visited)]
+            waiting = (u for u in dict.fromkeys(frontier) if u not in visited and u not in listings)
+            pages = list(waiting)[: MAX_LISTING_PAGES - len(visited)]
             if not pages:
                 return
             visited.update(pages)
@@ -500,6 +516,18 @@ class _Home:
     @property
     def feeds(self) -> list[str]:
         return self.links.feeds
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _sitemap_rank(url: str) -> tuple[int, int]:
+    """Which robots.txt sitemaps to read first: news sitemaps (by path, not host: www.dailynews.example's
+    sitemaps are not all news), then those naming no year (indexes, the current one), then the newest years."""
+    parts = urlsplit(url)
+    where = f"{parts.path}?{parts.query}"
+    years = [int(y) for y in _YEAR.findall(where)]
+    return (0 if "news" in where.lower() else 1, -max(years) if years else -10_000)
 
 
 def _page_links(body: bytes, *, content_type: str | None, page_url: str) -> PageLinks:

@@ -41,15 +41,26 @@ _ARTICLE_PATH = re.compile(
 )
 
 
-# The media types of feed autodiscovery (the RSS Advisory Board's "RSS Autodiscovery", and the JSON Feed spec).
-# Not plain application/json: WordPress advertises its REST API's record of each page with it.
+# The media types of feed autodiscovery (the RSS Advisory Board's "RSS Autodiscovery", and the JSON Feed spec);
+# plain application/json only as _is_feed_type allows.
 FEED_TYPES: frozenset[str] = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
 )
 # A homepage advertising more feeds than this lists per-section feeds; the first ones are the site's own.
 MAX_ADVERTISED_FEEDS = 5
-# A comments feed ("Comments Feed", WordPress's /comments/feed/, "Kommentar-Feed") lists comments, not stories.
-_COMMENTS = re.compile(r"comment|kommentar|komentar|reacties|коммент", re.IGNORECASE)
+# A comments feed lists comments, not stories: WordPress titles it "Comments Feed", "Kommentar-Feed", "Flux des
+# commentaires", "Feed de comentarios", "Feed dei commenti" or "Reacties feed", at /comments/feed/. Words, not any
+# "comment" inside one: "Commentary Magazine » Feed" and the Guardian's /commentisfree/rss are a site's stories,
+# and so is a /comment/ (opinion) section's feed.
+_COMMENTS_TITLE = re.compile(
+    r"\bcomments\b|\bcomment[- ]?feed|kommentar-?feed|commentaires|\bcommenti\b|comentarios|comentários|reacties"
+    r"|комментари",
+    re.IGNORECASE,
+)
+_COMMENTS_PATH = re.compile(r"/comments(?:/|$)", re.IGNORECASE)
+# JSON Feed 1.0 was announced as type="application/json", which WordPress also gives its REST API's page records
+# (/wp-json/...): such a link counts as a feed only when its title or address says so.
+_JSON_FEED_NAME = re.compile(r"\bfeed\b|json ?feed", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +97,7 @@ def page_links(html: str, *, page_url: str) -> PageLinks:
     if root is None:  # empty or whitespace-only document
         return PageLinks([], [])
     base = _base_url(root, page_url)
-    return PageLinks(_anchors(root, base=base, page_url=page_url), _feeds(root, base=base))
+    return PageLinks(_anchors(root, base=base, page_url=page_url), _feeds(root, base=base, page_url=page_url))
 
 
 def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
@@ -111,23 +122,31 @@ def _parse(html: str) -> etree._Element | None:
     )
 
 
-def _feeds(root: etree._Element, *, base: str) -> list[str]:
+def _feeds(root: etree._Element, *, base: str, page_url: str) -> list[str]:
     feeds: list[str] = []
+    itself = canonicalize_url(page_url)
     for element in root.iter("link"):
         rel = (element.get("rel") or "").lower().split()
         media_type = (element.get("type") or "").split(";")[0].strip().lower()
         href = (element.get("href") or "").strip()
-        if "alternate" not in rel or media_type not in FEED_TYPES or not href:
+        if "alternate" not in rel or not href or not _is_feed_type(media_type, element.get("title") or "", href):
             continue
-        if _COMMENTS.search(element.get("title") or "") or _COMMENTS.search(urlsplit(href).path):
+        if _COMMENTS_TITLE.search(element.get("title") or "") or _COMMENTS_PATH.search(urlsplit(href).path):
             continue
         try:
             url = clean_url(urljoin(base, href))
         except (InvalidURLError, ValueError):  # a broken href is no feed
             continue
-        if url not in feeds:
+        if url not in feeds and canonicalize_url(url) != itself:  # href="#" or "": the page itself, no feed
             feeds.append(url)
     return feeds[:MAX_ADVERTISED_FEEDS]
+
+
+def _is_feed_type(media_type: str, title: str, href: str) -> bool:
+    if media_type in FEED_TYPES:
+        return True
+    named = _JSON_FEED_NAME.search(title) or _JSON_FEED_NAME.search(urlsplit(href).path.replace("/", " "))
+    return media_type == "application/json" and bool(named) and "/wp-json/" not in href
 
 
 def _anchors(root: etree._Element, *, base: str, page_url: str) -> list[Link]:

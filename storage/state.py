@@ -55,9 +55,13 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
 
 def known_listings(con: duckdb.DuckDBPyConnection, source: str, kind: Literal["feed", "sitemap"]) -> list[str]:
     """Feeds or sitemaps of a source that answered in their last run (children of sitemap indexes included)."""
+    # A feed that failed (5xx, timeout) in the run its site was down is still the site's feed; one that went away
+    # (404, 410) or that robots.txt now disallows is not.
+    outcomes = ("ok", "not_modified", "failed") if kind == "feed" else ("ok", "not_modified")
     rows = con.execute(
-        "SELECT url FROM seen_urls WHERE kind = ? AND source = ? AND outcome IN ('ok', 'not_modified') ORDER BY url",
-        [kind, source],
+        "SELECT url FROM seen_urls WHERE kind = ? AND source = ? AND outcome IN (SELECT unnest(?::VARCHAR[])) "
+        "ORDER BY url",
+        [kind, source, list(outcomes)],
     ).fetchall()
     return [r[0] for r in rows]
 

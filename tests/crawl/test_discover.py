@@ -11,7 +11,7 @@ import pytest
 
 from crawl import discover as discover_module
 from crawl.discover import Discovery, Limits, discover_source
-from crawl.fetch import Fetched, Fetcher, FetchPolicy
+from crawl.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from crawl.sources import Source
 from tests.loopback import Raw, Request, Route, page, serve
 
@@ -356,6 +356,7 @@ def advertising(*feeds: str) -> str:
 
 def test_a_homepage_alone_finds_its_advertised_feeds_and_the_sitemaps_robots_txt_lists() -> None:
     robots = "User-agent: *\nDisallow: /private/\nSitemap: @@/maps/archive.xml\nSitemap: /maps/news.xml\n"
+    robots += "Sitemap: @@/maps/news.xml\n"  # listed twice (by hand and by a plugin): one sitemap
     routes = {
         "/robots.txt": (robots, "text/plain"),
         "/": advertising("/feed.xml", "/comments/feed/"),
@@ -406,3 +407,90 @@ def test_autodiscovery_and_link_discovery_share_one_fetch_of_the_homepage() -> N
     _, paths = discover(routes, Source("s", autodiscover=True, discover_links=True, link_depth=2), requested)
     assert paths == ["/a", "/news/harbour-reopens-after-a-week"]
     assert requested.count("/") == 1 and "/world/" in requested
+
+
+def test_an_unchanged_feed_answering_304_is_no_homepage_that_leads_nowhere() -> None:
+    def feed(request: Request) -> tuple[int, dict[str, str], bytes]:
+        return (304, {"ETag": '"v1"'}, b"") if request.headers.get("If-None-Match") == '"v1"' else (500, {}, b"")
+
+    with serve({}) as site:
+        site.routes |= {"/": page(advertising("/feed.xml")), "/feed.xml": feed, "/sitemap.xml": page("", status=404)}
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                source = Source("s", homepage=site.base + "/", autodiscover=True)
+                return await discover_source(fetcher, source, validators={site.base + "/feed.xml": Validators('"v1"')})
+
+        found = asyncio.run(go())
+    assert [r.outcome for r in found.responses if r.kind == "feed"] == ["not_modified"]
+    assert found.candidates == [] and found.errors == []  # its URLs were listed when it last changed
+
+
+def test_feeds_read_before_stand_in_only_for_a_homepage_that_advertises_none() -> None:
+    routes = {"/": advertising("/new.xml"), "/new.xml": (rss("/a"), XML), "/old.xml": (rss("/b"), XML)}
+    requested: list[str] = []
+    _, paths = discover(routes, Source("s", autodiscover=True), requested, known_feeds=("/old.xml",))
+    assert paths == ["/a"] and "/old.xml" not in requested  # the redesigned homepage says which feeds are its own
+
+
+def test_robots_txt_sitemaps_are_read_news_first_then_undated_then_the_newest_years(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discover_module, "MAX_ROBOTS_SITEMAPS", 3)
+    years = [f"/sitemap-{year}.xml" for year in (2003, 2004, 2025, 2026)]
+    robots = "".join(f"Sitemap: {path}\n" for path in [*years, "/sitemap-news.xml", "/sitemap-pages.xml"])
+    routes = {"/robots.txt": (robots, "text/plain"), "/": advertising()}
+    routes |= {path: (urlset(f"/n{path.removesuffix('.xml')}"), XML) for path in [*years, "/sitemap-news.xml"]}
+    routes["/sitemap-pages.xml"] = (urlset("/about-us-and-our-newsroom-staff"), XML)
+    found, paths = discover(routes, Source("s", autodiscover=True))
+    assert paths == ["/n/sitemap-news", "/about-us-and-our-newsroom-staff", "/n/sitemap-2026"]
+    (error,) = found.errors
+    assert error.error_type == "SitemapFilesCapped" and "robots.txt lists 6 sitemaps; 3 are read" in error.message
+
+
+def test_news_sitemaps_are_told_by_their_path_not_a_host_named_news() -> None:
+    listed = [f"https://www.dailynews.example/sitemaps/{name}.xml" for name in ("video", "2024", "news", "sections")]
+    ranked = sorted(listed, key=discover_module._sitemap_rank)
+    assert [url.rsplit("/", 1)[1] for url in ranked] == ["news.xml", "video.xml", "sections.xml", "2024.xml"]
+
+
+def test_a_homepage_redirected_elsewhere_keeps_its_own_hosts_sitemaps_read_against_robots_txt() -> None:
+    # An EU publisher's homepage sends visitors to a consent host first; its robots.txt lists a relative sitemap.
+    with serve({}) as consent, serve({}) as publisher:
+        consent.routes["/"] = page("<html><body><form>Accept cookies</form></body></html>")
+        publisher.routes["/"] = lambda request: (302, {"Location": consent.base + "/"}, b"")
+        publisher.routes["/robots.txt"] = page("User-agent: *\nSitemap: news/sitemap.xml\n", "text/plain")
+        publisher.routes["/news/sitemap.xml"] = page(urlset("/2026/05/01/harbour").replace("@@", publisher.base), XML)
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                source = Source("s", homepage=publisher.base + "/", autodiscover=True)
+                return await discover_source(fetcher, source, validators={})
+
+        found = asyncio.run(go())
+    assert [c.url for c in found.candidates] == [publisher.base + "/2026/05/01/harbour"] and found.errors == []
+
+
+def test_link_discovery_fetches_neither_a_failed_homepage_nor_a_feed_again() -> None:
+    requested: list[str] = []
+    with serve({}) as site:
+        site.routes["/"] = page("down", status=503)
+        site.routes["/feed/"] = page(rss("/a").replace("@@", site.base), XML)
+
+        async def go() -> Discovery:
+            policy = FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0, retries=1, backoff=0)
+            async with Fetcher(policy) as fetcher:
+                source = Source("s", homepage=site.base + "/", autodiscover=True, discover_links=True)
+                return await discover_source(fetcher, source, validators={}, known_feeds=[site.base + "/feed/"])
+
+        found = asyncio.run(go())
+        requested += [r.path for r in site.log]
+    assert requested.count("/") == 2  # one fetch and its one retry, not a second fetch by link discovery
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/a"]
+
+    home = advertising("/feed/").replace("<p>", '<a href="/feed/">Entries feed</a><p>')
+    requested = []
+    _, paths = discover(
+        {"/": home, "/feed/": (rss("/a"), XML)}, Source("s", autodiscover=True, discover_links=True), requested
+    )
+    assert paths == ["/a"] and requested.count("/feed/") == 1  # read as a feed, not again as a listing page

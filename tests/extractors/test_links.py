@@ -130,3 +130,31 @@ def test_a_homepage_advertising_many_feeds_gives_its_first_few() -> None:
 @given(st.text(max_size=300))
 def test_advertised_feeds_never_raise_on_any_text(html: str) -> None:
     assert all(url.startswith("http") for url in advertised_feeds(html, page_url=PAGE))
+
+
+@pytest.mark.parametrize(
+    ("title", "href", "kept"),
+    [
+        ("Commentary Magazine » Feed", "/feed/", True),  # "comment" inside a word names no comments feed
+        ("Opinion", "https://www.theguardian.com/commentisfree/rss", True),
+        ("Comment", "/comment/rss.xml", True),  # an opinion section's feed
+        ("Desk » Comments Feed", "/feed/", False),
+        ("Flux des commentaires", "/fr/feed/", False),
+        ("Feed dei commenti", "/it/feed/", False),
+        ("Лента комментариев", "/ru/feed/", False),
+        ("", "/comments/feed/", False),
+    ],
+)
+def test_comments_feeds_are_told_from_a_sites_story_feeds(title: str, href: str, kept: bool) -> None:
+    tag = f'<link rel="alternate" type="application/rss+xml" title="{title}" href="{href}">'
+    assert bool(advertised_feeds(f"<html><head>{tag}</head></html>", page_url=PAGE)) is kept
+
+
+def test_a_json_feed_may_be_advertised_as_plain_json_but_wordpress_api_records_are_no_feeds() -> None:
+    tags = (
+        '<link rel="alternate" type="application/json" title="JSON Feed" href="/feed.json">'
+        '<link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/2">'
+        '<link rel="alternate" type="application/json" title="Data" href="/data.json">'
+        '<link rel="alternate" type="application/rss+xml" href="#">'  # the page itself
+    )
+    assert advertised_feeds(f"<html><head>{tags}</head></html>", page_url=PAGE) == ["http://127.0.0.1:8001/feed.json"]
