@@ -85,34 +85,26 @@ def looks_like_article_url(url: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PageLinks:
-    """What a home or section page points to: its same-site links, and the feeds it advertises."""
+    """What a home or section page points to.
+
+    links: same-site http(s) links in document order, once each, in clean_url form, minus assets, each with its
+        anchor text (of its first occurrence).
+    feeds: the feeds the page names in `<link rel="alternate">` with a feed's media type, in clean_url form, once
+        each; comments feeds and the page itself left out, and every feed past the first MAX_ADVERTISED_FEEDS.
+        Feeds may live on another host (a feed service), unlike page links.
+    """
 
     links: list[Link]
     feeds: list[str]
 
 
 def page_links(html: str, *, page_url: str) -> PageLinks:
-    """A page's same-site links (same_site_anchors) and advertised feeds (advertised_feeds), from one parse."""
+    """A page's same-site links and advertised feeds, from one parse."""
     root = _parse(html)
     if root is None:  # empty or whitespace-only document
         return PageLinks([], [])
     base = _base_url(root, page_url)
     return PageLinks(_anchors(root, base=base, page_url=page_url), _feeds(root, base=base, page_url=page_url))
-
-
-def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
-    """Same-site http(s) links of a page in document order, once each, in clean_url form, minus assets, each with
-    its anchor text (of its first occurrence)."""
-    return page_links(html, page_url=page_url).links
-
-
-def advertised_feeds(html: str, *, page_url: str) -> list[str]:
-    """The feeds a page names in `<link rel="alternate">` with a feed's media type, in clean_url form, once each.
-
-    Comments feeds are left out (they list comments, not stories), and so is every feed past the first
-    MAX_ADVERTISED_FEEDS. Feeds may live on another host (a feed service), unlike page links.
-    """
-    return page_links(html, page_url=page_url).feeds
 
 
 def _parse(html: str) -> etree._Element | None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.links import MAX_ADVERTISED_FEEDS, advertised_feeds, same_site_anchors
+from extractors.links import MAX_ADVERTISED_FEEDS, Link, page_links
 
 PAGE = "http://127.0.0.1:8001/"
 HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></head><body>
@@ -20,6 +20,14 @@ HOME = """<!doctype html><html><head><link rel="stylesheet" href="/style.css"></
 <a>no href</a><a href="   ">blank</a><a href="http://[::1">broken</a>
 <a href="/private/secret">private</a>
 </body></html>"""
+
+
+def same_site_anchors(html: str, *, page_url: str) -> list[Link]:
+    return page_links(html, page_url=page_url).links
+
+
+def advertised_feeds(html: str, *, page_url: str) -> list[str]:
+    return page_links(html, page_url=page_url).feeds
 
 
 def same_site_links(html: str, *, page_url: str) -> list[str]:
