@@ -75,8 +75,34 @@ def mark_story_container(tree: HtmlElement, container: HtmlElement | None = None
     best, paras = densest_container(tree)
     if best is None or best.tag in ("body", "html") or not _holds_most(best, paras):
         return False
+    _take_in_lead(best, paras, tree)
     best.tag = "article"
     return True
+
+
+def _take_in_lead(box: HtmlElement, paras: list[tuple[HtmlElement, str]], tree: HtmlElement) -> None:
+    """Move the story's lead (standfirst, dek) into `box` when it sits outside it, between the headline and it.
+
+    Marked alone, the densest box hides from trafilatura a lead paragraph the layout puts beside it, in the box
+    that also holds the headline (DW: <h1>, <p class="intro">, then <div class="longText"> of the body).
+    Only paragraphs after the page's <h1> and before the box, children of the box's parent or grandparent, count:
+    teasers and meta lists after the story, and paragraphs nested in cards, stay outside.
+    """
+    headline = tree.find(".//h1")
+    if headline is None:
+        return
+    order = {el: i for i, el in enumerate(tree.iter())}
+    near = [a for a, _ in zip(box.iterancestors(), range(2), strict=False)]
+    lead = [
+        block
+        for block, _ in paras
+        if order[headline] < order[block] < order[box]
+        and box not in set(block.iterancestors())
+        and block.getparent() in near  # a child of the box's parent or grandparent: not a nested teaser card
+    ]
+    for i, block in enumerate(lead):
+        block.tail = None
+        box.insert(i, block)
 
 
 def _holds_most(box: HtmlElement, paras: list[tuple[HtmlElement, str]]) -> bool:

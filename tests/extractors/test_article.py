@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors._trim import looks_broken
 from extractors.article import (
     Caption,
     ExtractionError,
@@ -373,3 +374,36 @@ def test_short_paragraphs_of_a_chinese_or_japanese_brief_are_kept(
     # are taken; a sentence of 16-25 Han or kana characters says as much as 40+ Latin ones and is one of them.
     text = extract_article(_brief(lang, headline, paragraphs), url="https://asia.example/news/fire").text
     assert text.split("\n\n") == paragraphs
+
+
+_STORY_WORDS = (
+    "harbour council ferry quay tide fishers crab quota library glacier museum bronze marathon rents tram orchard "
+    "bakery lantern meadow violin"
+).split()
+
+
+def _sentence(i: int) -> str:
+    return " ".join(_STORY_WORDS[(i * 7 + j * 3) % len(_STORY_WORDS)] for j in range(28)).capitalize() + "."
+
+
+def test_a_lead_the_layout_puts_beside_the_story_box_stays_with_the_story() -> None:
+    # DW's layout: <h1>, <p class="intro">, then the body in a box of its own, with no <article> or <main>.
+    body = "".join(f"<p>{_sentence(i)} {_sentence(i + 1)}</p>" for i in range(8))
+    lead = "No grape variety invites as much intrigue as zinfandel, a wine of two continents and one long quarrel."
+    html = f"""<html><head><title>Grapes of intrigue</title></head><body>
+    <div class="nav"><a href="/a">World</a> <a href="/b">Business</a> <a href="/c">Culture</a></div>
+    <div class="col3"><h1>Grapes of intrigue</h1><p class="intro">{lead}</p>
+    <div class="group"><div class="longText">{body}</div></div>
+    <div class="related"><h2>Related Subjects</h2><p><a href="/x">Wine</a> <a href="/y">California</a></p></div>
+    </div></body></html>"""
+    text = extract_article(html, url="http://news.example/wine/a-12345").text
+    assert text.startswith(lead) and _sentence(8) in text and "Related Subjects" not in text
+
+
+def test_a_timetable_or_address_among_a_short_storys_paragraphs_is_no_sign_of_crumbs() -> None:
+    crumbs = ["Warm Up 11:00 Uhr", "Contest 12:00 Uhr", "Siegerehrung 18:30 Uhr", "Anfahrt:", "Wakebeach 257"]
+    crumbs += ["Am Straberger See", "41542 Dormagen"]
+    story = [_sentence(i) for i in range(4)]
+    assert not looks_broken("\n".join([*story[:2], *crumbs, *story[2:]]), None)
+    menu = ["Home", "News", "Sport", "Culture", "Weather", "Contact us", "Imprint", "Privacy"]
+    assert looks_broken("\n".join([*menu, "We use cookies to improve your experience on this site."]), None)
