@@ -220,6 +220,9 @@ class _Listings:
         self.seen: dict[str, Candidate] = {}
         self.sitemap_urls_left = limits.max_sitemap_urls
         self.over_cap = 0  # URLs listed after the source had max_candidates: counted in an errors row
+        self.section = _section(source)
+        self.homepage = _canonical_or_none(source.homepage)
+        self.out_of_section = 0  # sitemap URLs outside it: counted in an errors row
 
     def add(
         self,
@@ -236,9 +239,9 @@ class _Listings:
             self.found.errors.append(_problem(url, exc))
             return
         parts = urlsplit(canonical)
-        if parts.path in ("", "/") and not (listed and parts.query):
-            # A site's front page is an index of articles, never one (sitemaps often list it); but a listed
-            # "/?p=123" is a WordPress post under plain permalinks.
+        if (parts.path in ("", "/") and not (listed and parts.query)) or canonical == self.homepage:
+            # A site's front page, or the source's homepage (a section's front), is an index of articles, never one
+            # (sitemaps often list it); but a listed "/?p=123" is a WordPress post under plain permalinks.
             return
         dated_by = dated_by if published_at is not None else None
         known = self.seen.get(canonical)
@@ -259,7 +262,15 @@ class _Listings:
             self.over_cap += 1
 
     def capped(self) -> None:
-        """An errors row for the URLs listed past max_candidates (those of a listing read after it count too)."""
+        """An errors row for the URLs listed past max_candidates (those of a listing read after it count too), and
+        one for the sitemap URLs outside the source's section."""
+        if self.out_of_section:
+            message = (
+                f"source {self.source.name!r}: {self.out_of_section:,} URLs of its host's sitemaps lie outside its "
+                f"homepage's section {self.section} and were not kept (the section's feeds list its own stories); "
+                "give 'sitemaps' to read them whole"
+            )
+            self.found.errors.append(Problem("discover", self.source.homepage, "OutsideSection", message, _now()))
         if self.over_cap:
             message = (
                 f"source {self.source.name!r}: {self.over_cap:,} more URLs were listed after the first "
@@ -422,10 +433,14 @@ class _Listings:
             return sitemap
 
         def use(sitemap: Sitemap) -> None:
-            pages = sitemap.pages[: max(self.sitemap_urls_left, 0)]
-            if len(pages) < len(sitemap.pages):
+            listed = sitemap.pages
+            if self.section is not None:
+                listed = [page for page in listed if urlsplit(page.url).path.startswith(self.section)]
+                self.out_of_section += len(sitemap.pages) - len(listed)
+            pages = listed[: max(self.sitemap_urls_left, 0)]
+            if len(pages) < len(listed):
                 message = (
-                    f"{len(sitemap.pages) - len(pages):,} URLs of a sitemap not read: the source's sitemaps listed"
+                    f"{len(listed) - len(pages):,} URLs of a sitemap not read: the source's sitemaps listed"
                     f" more than max_sitemap_urls={self.limits.max_sitemap_urls:,} this run"
                 )
                 self.found.errors.append(Problem("discover", None, "SitemapCapped", message, _now()))
@@ -516,6 +531,26 @@ class _Home:
     @property
     def feeds(self) -> list[str]:
         return self.links.feeds
+
+
+def _canonical_or_none(url: str | None) -> str | None:
+    try:
+        return canonicalize_url(url) if url else None
+    except InvalidURLError:  # flows.config checked it; a Source built elsewhere may hold anything
+        return None
+
+
+def _section(source: Source) -> str | None:
+    """The path an autodiscovering source's homepage names when it is a section of its site ("/sport/"), else None.
+
+    Its host's sitemaps (from robots.txt) list the whole site: a source given as https://host/sport/ keeps their
+    URLs under /sport/, so that two sections crawled as two sources do not take each other's stories. Only a
+    folder counts: "/news" or "/index.html" name the site's front, not a section of it.
+    """
+    if not (source.autodiscover and source.homepage) or source.sitemaps:
+        return None
+    path = urlsplit(source.homepage).path
+    return path if path.endswith("/") and path != "/" else None
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")

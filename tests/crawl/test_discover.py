@@ -494,3 +494,27 @@ def test_link_discovery_fetches_neither_a_failed_homepage_nor_a_feed_again() -> 
         {"/": home, "/feed/": (rss("/a"), XML)}, Source("s", autodiscover=True, discover_links=True), requested
     )
     assert paths == ["/a"] and requested.count("/feed/") == 1  # read as a feed, not again as a listing page
+
+
+def test_a_source_given_as_a_section_of_its_site_keeps_the_host_sitemaps_urls_in_that_section() -> None:
+    with serve({}) as site:
+        site.routes["/robots.txt"] = page("User-agent: *\nSitemap: /sitemap.xml\n", "text/plain")
+        site.routes["/sitemap.xml"] = page(
+            urlset("/sport/cup-final", "/news/budget", "/sport/").replace("@@", site.base), XML
+        )
+        site.routes["/sport/"] = page(advertising("/sport/feed.xml"))
+        site.routes["/sport/feed.xml"] = page(rss("/2026/05/01/derby-report").replace("@@", site.base), XML)
+        site.routes["/"] = page(advertising())
+
+        async def go(homepage: str) -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                source = Source("s", homepage=site.base + homepage, autodiscover=True)
+                return await discover_source(fetcher, source, validators={})
+
+        sport, whole = asyncio.run(go("/sport/")), asyncio.run(go("/"))
+    paths = [c.url.removeprefix(site.base) for c in sport.candidates]
+    assert paths == ["/2026/05/01/derby-report", "/sport/cup-final"]  # its feed's stories, and its sitemap URLs
+    (error,) = sport.errors
+    assert error.error_type == "OutsideSection" and "1 URLs of its host's sitemaps lie outside" in error.message
+    # The whole site's source keeps every URL; the section's front, "/sport/", is left for extraction to judge.
+    assert [c.url.removeprefix(site.base) for c in whole.candidates] == ["/sport/cup-final", "/news/budget", "/sport"]
