@@ -184,6 +184,8 @@ def extract_article(
     text, cleaned = clean_text(draft.text, title=meta.title, language=meta.language)
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
+    if _is_unrendered_template(text):
+        raise ExtractionError(f"no article body in {url!r}: an unrendered client-side template ({{{{ ... }}}})")
     if draft.crumbs and word_count(text) < _MIN_WORDS and not _is_whole_page(text, html, url):
         raise ExtractionError(
             f"no article body in {url!r}: {word_count(text):.0f} words of crumbs, the page's chrome and no story"
@@ -209,6 +211,17 @@ _CHECK_BELOW_CHARS = 1200
 _MIN_WORDS = 20
 # Fewer words than _MIN_WORDS are crumbs of page chrome, unless they are most of the page's own text ("Test").
 _WHOLE_PAGE = 0.5
+
+
+# {{ expression }} placeholders of AngularJS, Vue, Handlebars: a page served before its script renders the story
+# (the story comes from an API) shows them, and never shows them as reader text once rendered.
+_TEMPLATE_EXPRESSION = re.compile(r"\{\{.{0,300}?\}\}", re.S)
+
+
+def _is_unrendered_template(text: str) -> bool:
+    """The text is mostly template placeholders and, without them, under _MIN_WORDS: no story was served."""
+    bare = _TEMPLATE_EXPRESSION.sub(" ", text)
+    return len(bare) < len(text) / 2 and word_count(bare) < _MIN_WORDS
 
 
 def _paragraph_text(tree: HtmlElement) -> Iterator[str]:

@@ -407,3 +407,20 @@ def test_a_timetable_or_address_among_a_short_storys_paragraphs_is_no_sign_of_cr
     assert not looks_broken("\n".join([*story[:2], *crumbs, *story[2:]]), None)
     menu = ["Home", "News", "Sport", "Culture", "Weather", "Contact us", "Imprint", "Privacy"]
     assert looks_broken("\n".join([*menu, "We use cookies to improve your experience on this site."]), None)
+
+
+def test_a_page_served_before_its_script_renders_the_story_is_no_article() -> None:
+    # An AngularJS shell: the story comes later from an API; the HTML holds only the template's placeholders.
+    shell = (
+        "<html><head><title>Martin</title></head><body><div ng-app='nr'><article><p>"
+        "{{nrco.contentDetailController.content.lastUpdateUser.fullName}} - "
+        "{{nrco.contentDetailController.content.lastUpdate | date : 'dd/MM/yyyy'}} - "
+        "{{nrco.contentDetailController.content.status}} Repartir de la version publiée (voir)</p>"
+        "<p>{{nrco.contentDetailController.content.body}}</p></article></div></body></html>"
+    )
+    with pytest.raises(ExtractionError, match="unrendered client-side template"):
+        extract_article(shell, url="http://news.example/2024/05/martin")
+    # A tutorial quoting a template keeps its prose: the placeholders are a small part of it.
+    tutorial = "".join(f"<p>{_sentence(i)} Write {{{{ user.name }}}} where the name goes.</p>" for i in range(4))
+    text = extract_article(f"<html><body><article>{tutorial}</article></body></html>", url="http://x.example/a").text
+    assert "{{ user.name }}" in text
