@@ -23,9 +23,10 @@ COUNT_KEYS = (
 SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged", "skipped", "errors")
 # Pages that are not articles (section fronts listed in a sitemap) or not text are skipped, not failed: recorded
 # in `errors` with these types so users can see why, but counted among the skipped, not as errors. Nor is a stored
-# article's canonical URL that was not used (CanonicalIgnored): a note on a page that went well.
+# article's canonical URL that was not used (CanonicalIgnored): a note on a page that went well; nor the sitemap
+# URLs a section's source leaves to the rest of its site (OutsideSection, crawl.discover).
 NOT_AN_ARTICLE = "NotAnArticleError"
-NOT_ERRORS = frozenset({NOT_AN_ARTICLE, "UndecodableError", "CanonicalIgnored"})
+NOT_ERRORS = frozenset({NOT_AN_ARTICLE, "UndecodableError", "CanonicalIgnored", "OutsideSection"})
 Stage = Literal["discover", "fetch", "extract", "dedupe"]
 # Error messages in the artifact table are cut here: the full text is in the errors/fetches tables.
 MAX_MESSAGE = 160

@@ -86,6 +86,13 @@ def test_undecodable_pages_are_skips_and_an_unused_canonical_is_no_error() -> No
     assert (summary.skipped, summary.errors) == (1, 0)
 
 
+def test_a_section_sources_sitemap_urls_left_to_other_sections_are_no_error() -> None:
+    note = ErrorRow("discover", "http://a.test/sport/", "OutsideSection", "12 URLs ... outside /sport/", NOW)
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [], BatchRows(errors=[note]), {})
+    assert summary.errors == 0
+
+
 def test_discovery_counts_unique_urls_and_failed_feeds_per_source() -> None:
     failed = Fetched("http://a.test/rss.xml", "feed", "failed", "http://a.test/rss.xml", status=503)
     unchanged = Fetched("http://b.test/rss.xml", "feed", "not_modified", "http://b.test/rss.xml", status=304)
