@@ -541,16 +541,13 @@ def _canonical_or_none(url: str | None) -> str | None:
 
 
 def _section(source: Source) -> str | None:
-    """The path an autodiscovering source's homepage names when it is a section of its site ("/sport/"), else None.
+    """The section an autodiscovering source keeps of its host's sitemaps (Source.section), or None.
 
     Its host's sitemaps (from robots.txt) list the whole site: a source given as https://host/sport/ keeps their
-    URLs under /sport/, so that two sections crawled as two sources do not take each other's stories. Only a
-    folder counts: "/news" or "/index.html" name the site's front, not a section of it.
+    URLs under /sport/, so that two sections crawled as two sources do not take each other's stories. Sitemaps
+    the source gives are read whole.
     """
-    if not (source.autodiscover and source.homepage) or source.sitemaps:
-        return None
-    path = urlsplit(source.homepage).path
-    return path if path.endswith("/") and path != "/" else None
+    return source.section if source.autodiscover and not source.sitemaps else None
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawl.policy import FETCH_RANGES, FETCH_RULES, FetchPolicy, Range, checked
 from extractors.hints import ExtractionHints
@@ -60,6 +61,13 @@ class Source:
                 value = checked(f.name, str(f.type), getattr(self, f.name), ranges=SOURCE_RANGES, rules=FETCH_RULES)
                 object.__setattr__(self, f.name, value)
         self.hints  # noqa: B018 - compiles the selectors: a bad one is refused now, not at the first page
+
+    @property
+    def section(self) -> str | None:
+        """The path the homepage names when it is a section of its site ("/sport/" of https://host/sport/), else
+        None: only a folder counts, since "/news" or "/index.html" name the site's front, not a part of it."""
+        path = urlsplit(self.homepage).path if self.homepage else ""
+        return path if path.endswith("/") and path != "/" else None
 
     @property
     def hints(self) -> ExtractionHints | None:

@@ -59,16 +59,25 @@ def warc_paths(patterns: Sequence[str]) -> list[Path]:
 
 
 def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
-    """A page URL -> its source's name: the source with a feed, sitemap or homepage on its host, else the host."""
+    """A page URL -> its source's name: the source whose homepage is a section of the site holding the page's path
+    (the longest), else the source with a feed, sitemap or homepage on its host, else the host."""
     by_host: dict[str, str] = {}
+    sections: dict[str, list[tuple[str, str]]] = {}
     for source in sources:
         for url in (source.homepage, *source.feeds, *source.sitemaps):
             if url:
                 by_host.setdefault(_host(url), source.name)
+        if source.homepage and source.section:
+            sections.setdefault(_host(source.homepage), []).append((source.section, source.name))
+    for held in sections.values():
+        held.sort(key=lambda section: -len(section[0]))
 
     def name(url: str) -> str:
         host = _host(url)
-        return by_host.get(host, host)
+        path = urlsplit(url).path
+        return next((n for section, n in sections.get(host, ()) if path.startswith(section)), None) or by_host.get(
+            host, host
+        )
 
     return name
 

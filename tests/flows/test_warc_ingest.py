@@ -252,6 +252,18 @@ def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -
     assert namer("https://www.other.example/x") == "other.example"
 
 
+def test_a_page_in_a_section_a_source_is_given_as_belongs_to_that_source() -> None:
+    sources = [
+        Source(name="desk", homepage="https://host.example/", autodiscover=True),
+        Source(name="sport", homepage="https://host.example/sport/", autodiscover=True),
+        Source(name="football", homepage="https://www.host.example/sport/football/", autodiscover=True),
+    ]
+    namer = source_namer(sources)
+    assert namer("https://host.example/news/budget") == "desk"
+    assert namer("https://host.example/sport/cycling-tour") == "sport"
+    assert namer("https://host.example/sport/football/cup-final") == "football"
+
+
 def story(n: int) -> bytes:
     words = " ".join(f"w{n}x{i}" for i in range(300))
     return (
