@@ -214,8 +214,8 @@ class Fetcher:
     async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
         """The sitemaps the robots.txt of url's host lists (its Sitemap lines): fetched first if not yet this run.
 
-        None when robots.txt could not be read, or url is no address we may fetch: fetching url itself records
-        why."""
+        Empty when robots.txt could not be read, or url is no address we may fetch (fetching url itself records
+        why)."""
         try:
             target = checked_url(url)
             await self._guard_address(target.raw_host.decode("ascii"))

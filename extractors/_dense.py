@@ -88,20 +88,15 @@ def _take_in_lead(box: HtmlElement, paras: list[tuple[HtmlElement, str]], tree: 
     Only paragraphs after the page's <h1> and before the box, children of the box's parent or grandparent, count:
     teasers and meta lists after the story, and paragraphs nested in cards, stay outside.
     """
-    headline = tree.find(".//h1")
+    near = [a for a, _ in zip(box.iterancestors(), range(2), strict=False)]
+    # A child of the box's parent or grandparent (so never inside the box): not a paragraph of a nested card.
+    beside = [block for block, _ in paras if block.getparent() in near]
+    headline = tree.find(".//h1") if beside else None
     if headline is None:
         return
     order = {el: i for i, el in enumerate(tree.iter())}
-    near = [a for a, _ in zip(box.iterancestors(), range(2), strict=False)]
-    lead = [
-        block
-        for block, _ in paras
-        if order[headline] < order[block] < order[box]
-        and box not in set(block.iterancestors())
-        and block.getparent() in near  # a child of the box's parent or grandparent: not a nested teaser card
-    ]
-    for i, block in enumerate(lead):
-        block.tail = None
+    for i, block in enumerate(b for b in beside if order[headline] < order[b] < order[box]):
+        block.tail = None  # the text after it belongs where it stood, outside the story
         box.insert(i, block)
 
 
