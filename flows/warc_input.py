@@ -75,9 +75,10 @@ def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
     def name(url: str) -> str:
         host = _host(url)
         path = urlsplit(url).path
-        return next((n for section, n in sections.get(host, ()) if path.startswith(section)), None) or by_host.get(
-            host, host
-        )
+        for section, owner in sections.get(host, ()):
+            if path.startswith(section):
+                return owner
+        return by_host.get(host, host)
 
     return name
 

@@ -54,7 +54,8 @@ def seen_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
 
 
 def known_listings(con: duckdb.DuckDBPyConnection, source: str, kind: Literal["feed", "sitemap"]) -> list[str]:
-    """Feeds or sitemaps of a source that answered in their last run (children of sitemap indexes included)."""
+    """Feeds or sitemaps of a source that answered in their last run (children of sitemap indexes included), and
+    feeds that failed in it."""
     # A feed that failed (5xx, timeout) in the run its site was down is still the site's feed; one that went away
     # (404, 410) or that robots.txt now disallows is not.
     outcomes = ("ok", "not_modified", "failed") if kind == "feed" else ("ok", "not_modified")
