@@ -89,8 +89,9 @@ def _take_in_lead(box: HtmlElement, paras: list[tuple[HtmlElement, str]], tree: 
     teasers and meta lists after the story, and paragraphs nested in cards, stay outside.
     """
     near = [a for a, _ in zip(box.iterancestors(), range(2), strict=False)]
-    # A child of the box's parent or grandparent (so never inside the box): not a paragraph of a nested card.
-    beside = [block for block, _ in paras if block.getparent() in near]
+    # A child of the box's parent or grandparent (so never inside the box), but not the box's parent itself (a
+    # scored block holding the box): not a paragraph of a nested card.
+    beside = [block for block, _ in paras if block.getparent() in near and block not in near]
     headline = tree.find(".//h1") if beside else None
     if headline is None:
         return

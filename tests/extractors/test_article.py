@@ -424,3 +424,13 @@ def test_a_page_served_before_its_script_renders_the_story_is_no_article() -> No
     tutorial = "".join(f"<p>{_sentence(i)} Write {{{{ user.name }}}} where the name goes.</p>" for i in range(4))
     text = extract_article(f"<html><body><article>{tutorial}</article></body></html>", url="http://x.example/a").text
     assert "{{ user.name }}" in text
+
+
+def test_a_scored_block_holding_the_story_box_is_not_moved_into_it() -> None:
+    # Found by test_fuzz: one "<" of a closing tag turned to NUL leaves the share bar's <div> open, holding the
+    # densest box; _take_in_lead took it for a lead beside the box and tried to move it into its own child.
+    html = gzip.decompress((PAGES / "hashed.example_2024-05-03.html.gz").read_bytes())
+    broken = html.replace(b"Share via Email</div>", b"Share via Email\x00/div>", 1)
+    assert broken != html
+    article = extract_article(broken.decode("utf-8"), url="https://news.example/2024/05/story.html")
+    assert "Mayor Ana Ruiz said the plan would protect frontline services" in article.text
