@@ -29,8 +29,8 @@ from extractors._xml import (
     MAX_DECOMPRESSED_BYTES,
     XmlDocument,
     base_url,
-    gunzip,
     http_url,
+    inflated,
     read_xml,
     split_tag,
     text_of,
@@ -106,8 +106,7 @@ def parse_feed(
     year past 2100, or later than `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"feed {feed_url!r}"
-    if content[:2] == b"\x1f\x8b":
-        content = gunzip(content, source=source, error=FeedError)
+    content = inflated(content, source=source, error=FeedError)
     if is_json_feed(content, content_type=content_type):
         json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
         return _collect(_json_entries(json_feed, feed_url), limit=max_items, fetched_at=fetched_at)

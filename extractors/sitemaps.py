@@ -17,7 +17,17 @@ from typing import TypeVar
 
 from lxml import etree
 
-from extractors._xml import XmlDocument, any_ns, child_text, decode_xml, http_url, read_xml, split_tag
+from extractors._xml import (
+    XmlDocument,
+    any_ns,
+    child_text,
+    decode_xml,
+    http_url,
+    inflated,
+    read_xml,
+    split_tag,
+    stream_xml,
+)
 from extractors.dates import parse_published
 from extractors.feeds import feed_entries
 from extractors.urls import canonicalize_url
@@ -70,15 +80,23 @@ def parse_sitemap(
     `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"sitemap {sitemap_url!r}"
+    content = inflated(content, source=source, error=SitemapError)  # sitemap.xml.gz, and sitemap.txt.gz too
     if _is_text_sitemap(content):
         return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
+    try:
+        streamed = _streamed_urlset(content, sitemap_url, max_urls, fetched_at)
+    except (etree.LxmlError, ValueError) as exc:
+        if isinstance(exc, SitemapError):
+            raise
+        streamed = None  # not well-formed: read whole below, leniently
+    if streamed is not None:
+        return streamed
     document = read_xml(content, source=source, error=SitemapError, content_type=content_type)
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
     name = split_tag(document.root)[1]
     if name == "urlset":
-        # One past the cap tells a longer sitemap from one of exactly max_urls; reading on would cost ~30 us a URL
-        # (a 3 MB gzip can hold a million of them) for URLs that are dropped anyway.
-        pages = _unique(_pages(document, sitemap_url, fetched_at), key=lambda page: page.url, limit=max_urls + 1)
+        urls = _children(document.root, "url")
+        pages = _unique(_pages(urls, sitemap_url, fetched_at, document), key=_url_of, limit=max_urls + 1)
         return _capped(pages, [], document.recovered, max_urls)
     if name == "sitemapindex":
         return _capped([], _newest_first(document, sitemap_url), document.recovered, max_urls)
@@ -87,12 +105,29 @@ def parse_sitemap(
         feed_pages = (
             SitemapEntry(e.url, e.published_at, e.title, news=True, published_at=e.published_at) for e in entries
         )
-        pages = _unique(feed_pages, key=lambda page: page.url, limit=max_urls + 1)
+        pages = _unique(feed_pages, key=_url_of, limit=max_urls + 1)
         return _capped(pages, [], document.recovered, max_urls)
     raise SitemapError(
         f"{source} has root element <{document.root.tag}>, not <urlset>, <sitemapindex> or a feed's; "
         "is the URL an HTML page?"
     )
+
+
+def _streamed_urlset(content: bytes, sitemap_url: str, max_urls: int, fetched_at: datetime | None) -> Sitemap | None:
+    """The pages of a well-formed <urlset>, parsed one <url> at a time; None for any other root."""
+    source = f"sitemap {sitemap_url!r}"
+    stream = stream_xml(content, root="urlset", children="url", source=source, error=SitemapError)
+    if stream is None:
+        return None
+    urls = stream.children
+    # One past the cap tells a longer sitemap from one of exactly max_urls; parsing on would cost ~6 us a URL (a
+    # 3 MB gzip can hold a million of them) for URLs that are dropped anyway.
+    pages = _unique(_pages(urls, sitemap_url, fetched_at), key=_url_of, limit=max_urls + 1)
+    return _capped(pages, [], stream.recovered, max_urls)
+
+
+def _url_of(page: SitemapEntry) -> str:
+    return page.url
 
 
 def _newest_first(document: XmlDocument, sitemap_url: str) -> list[str]:
@@ -114,8 +149,14 @@ def _capped(pages: list[SitemapEntry], children: list[str], recovered: str | Non
     return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap)
 
 
-def _pages(document: XmlDocument, sitemap_url: str, fetched_at: datetime | None) -> Iterator[SitemapEntry]:
-    for element in _children(document.root, "url"):
+def _pages(
+    urls: Iterable[etree._Element],
+    sitemap_url: str,
+    fetched_at: datetime | None,
+    document: XmlDocument | None = None,
+) -> Iterator[SitemapEntry]:
+    """The entries of <url> elements; `document` is the recovered tree they are in, if they were read whole."""
+    for element in urls:
         url = _loc(document, element, sitemap_url)
         if url is None:  # a <url> without a usable <loc> names no page
             continue
@@ -128,9 +169,10 @@ def _pages(document: XmlDocument, sitemap_url: str, fetched_at: datetime | None)
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 
-def _loc(document: XmlDocument, element: etree._Element, sitemap_url: str) -> str | None:
+def _loc(document: XmlDocument | None, element: etree._Element, sitemap_url: str) -> str | None:
     raw = child_text(element, "loc")
-    if raw is None or document.cut_short(raw):  # a truncated download may end inside the last <loc>
+    # A truncated download, read leniently, may end inside the last <loc>.
+    if raw is None or (document is not None and document.cut_short(raw)):
         return None
     return http_url(raw, base=sitemap_url)
 

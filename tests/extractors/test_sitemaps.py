@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors import sitemaps
+from extractors._xml import stream_xml
 from extractors.sitemaps import Sitemap, SitemapEntry, SitemapError, parse_sitemap
 from extractors.urls import canonicalize_url
 
@@ -178,3 +179,45 @@ def test_sitemap_dates_no_story_can_have_are_none() -> None:
         datetime(2024, 5, 6, 10, tzinfo=UTC),
         datetime(2024, 5, 6, 8, tzinfo=UTC),
     )
+
+
+def test_a_gzipped_text_sitemap_is_read() -> None:
+    # sitemap.txt.gz is served as application/gzip, so the body arrives gzipped, like sitemap.xml.gz.
+    content = gzip.compress(b"http://h/a\nhttp://h/b\n")
+    assert [p.url for p in parse_sitemap(content, sitemap_url="http://h/sitemap.txt.gz").pages] == [
+        "http://h/a",
+        "http://h/b",
+    ]
+
+
+def test_a_sitemap_is_parsed_one_url_at_a_time() -> None:
+    # A whole tree costs ~6x the bytes (300 MB for a 50 MB sitemap, two parsed at a time); the stream holds what lxml
+    # parsed ahead of the <url> read (a read buffer, ~64 kB here), never the whole.
+    template = "<url><loc>http://h/{}</loc><image:image><url>x</url></image:image></url><x/>"
+    locs = "".join(template.format(i) for i in range(5000))
+    content = f'<urlset xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">{locs}</urlset>'.encode()
+    stream = stream_xml(content, root="urlset", children="url", source="s", error=SitemapError)
+    assert stream is not None
+    held = []
+    for url in stream.children:
+        held.append(len(url.getparent()))
+        assert url.findtext("loc") == f"http://h/{len(held) - 1}"  # the whole <url>, its nested one not on its own
+    assert len(held) == 5000 and max(held) < 2000  # of 10,000 children
+    assert stream_xml(INDEX, root="urlset", children="url", source="s", error=SitemapError) is None
+
+
+def test_a_sitemap_malformed_past_its_cap_is_not_parsed_that_far() -> None:
+    locs = "".join(f"<url><loc>http://h/{i}</loc></url>" for i in range(3_000))
+    content = f"<urlset>{locs}<url><loc>http://h/&nbsp;</loc></urlset>".encode()
+    capped = parse_sitemap(content, sitemap_url="http://h/s.xml", max_urls=5)
+    assert len(capped.pages) == 5 and capped.over_cap and capped.recovered is None
+    whole = parse_sitemap(content, sitemap_url="http://h/s.xml")
+    # The lenient reader reads "&nbsp;" as U+00A0: one more URL.
+    assert len(whole.pages) == 3_001 and whole.recovered is not None and "not well-formed XML" in whole.recovered
+
+
+def test_a_sitemap_labelled_latin_1_but_in_utf_8_is_read_as_utf_8() -> None:
+    content = '<?xml version="1.0" encoding="ISO-8859-1"?><urlset><url><loc>http://h/café</loc></url></urlset>'
+    sitemap = parse_sitemap(content.encode("utf-8"), sitemap_url="http://h/s.xml")
+    assert [p.url for p in sitemap.pages] == ["http://h/caf%C3%A9"]
+    assert sitemap.recovered == "declares windows-1252 but is UTF-8; read as UTF-8"
