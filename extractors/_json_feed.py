@@ -4,7 +4,9 @@ Used by feeds.py, which chooses among the links and parses the dates as it does 
 fields discovery needs are read: an item's `url`, its `id` when that is an http(s) URL (the spec lets `id`
 be any string, and `external_url` names the page the item is about, not the item's own), `title`,
 `date_published` (else `date_modified`), and the feed's `home_page_url`. Pure; the body is already
-size-capped by the fetcher. Raises the caller's error type for anything that is not a JSON Feed.
+size-capped by the fetcher. A feed cut short (a download that ended early) keeps its complete items and says
+so (`JsonFeed.recovered`), as a truncated XML feed does. Raises the caller's error type for anything that is
+not a JSON Feed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from extractors._xml import decode_xml
 _VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 _JSON_TYPE = re.compile(r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_ITEMS_START = re.compile(r'"items"\s*:\s*\[')
+_HOME_PAGE = re.compile(r'"home_page_url"\s*:\s*("(?:[^"\\]|\\.)*")')
+_BETWEEN_ITEMS = re.compile(r"[\s,]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,8 @@ class JsonFeed:
 
     items: list[JsonItem]
     home_page_url: str | None = None
+    # Why the feed had to be read leniently (None if it did not): it is cut short, its complete items kept.
+    recovered: str | None = None
 
 
 def is_json_feed(content: bytes, *, content_type: str | None = None) -> bool:
@@ -52,15 +59,44 @@ def read_json_feed(
     content: bytes, *, source: str, error: Callable[[str], Exception], content_type: str | None = None
 ) -> JsonFeed:
     """The items of a JSON Feed; error(...) for malformed JSON or JSON that is no feed."""
+    text = decode_xml(content, content_type=content_type)
     try:
-        document = json.loads(decode_xml(content, content_type=content_type))
+        document = json.loads(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer of 5,000 digits
-        raise error(f"{source} is served as a JSON Feed but is not valid JSON ({exc})") from exc
+        salvaged = _cut_short(text, exc)
+        if salvaged is None:
+            raise error(f"{source} is served as a JSON Feed but is not valid JSON ({exc})") from exc
+        return salvaged
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise error(f'{source} is JSON but not a JSON Feed: it has no "items" list (jsonfeed.org/version/1.1)')
     home = document.get("home_page_url")
     return JsonFeed([_item(item) for item in items], home if isinstance(home, str) else None)
+
+
+def _cut_short(text: str, problem: Exception) -> JsonFeed | None:
+    """The complete items of a feed whose JSON ends early (in its "items" list); None if it has none or is broken
+    elsewhere."""
+    start = _ITEMS_START.search(text)
+    if start is None or not isinstance(problem, json.JSONDecodeError):
+        return None
+    # The text ended where more was due: at its very end, or in a string still open there.
+    if problem.pos < len(text.rstrip()) and not problem.msg.startswith("Unterminated string"):
+        return None  # broken before its end, not cut short: no guessing at what it meant
+    decoder, at, items = json.JSONDecoder(), start.end(), []
+    while True:
+        at = _BETWEEN_ITEMS.match(text, at).end()  # type: ignore[union-attr]  # (matches the empty string)
+        try:
+            item, at = decoder.raw_decode(text, at)
+        except (ValueError, RecursionError):
+            break  # the item the download ended in
+        items.append(_item(item))
+    if not items:
+        return None  # nothing to keep: the feed failed, as it did
+    home = _HOME_PAGE.search(text, 0, start.start())
+    home_page_url = json.loads(home.group(1)) if home else None
+    note = f"not valid JSON ({problem}): cut short; its {len(items):,} complete items read"
+    return JsonFeed(items, home_page_url, note)
 
 
 def _item(item: object) -> JsonItem:

@@ -109,7 +109,8 @@ def parse_feed(
     content = inflated(content, source=source, error=FeedError)
     if is_json_feed(content, content_type=content_type):
         json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
-        return _collect(_json_entries(json_feed, feed_url), limit=max_items, fetched_at=fetched_at)
+        entries = _json_entries(json_feed, feed_url)
+        return _collect(entries, limit=max_items, recovered=json_feed.recovered, fetched_at=fetched_at)
     document = read_xml(content, source=source, error=FeedError, content_type=content_type)
     items = _items(document, feed_url=feed_url)
     if items is None:

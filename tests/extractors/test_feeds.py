@@ -427,6 +427,33 @@ def test_a_broken_json_feed_raises_feed_error(content: bytes, message: str) -> N
         parse_feed(content, feed_url=FEED_URL, content_type="application/feed+json")
 
 
+def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
+    # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
+    whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
+    cut = MICRO_BLOG.index(b"/2024/05/03/relative.html")
+    feed = parse_feed(MICRO_BLOG[:cut], feed_url="https://www.manton.org/feed.json")
+    assert feed.entries == whole.entries[:2]
+    assert feed.recovered is not None and "cut short; its 2 complete items read" in feed.recovered
+    unclosed = parse_feed(MICRO_BLOG.rstrip()[:-1], feed_url="https://www.manton.org/feed.json")
+    assert unclosed.entries == whole.entries and unclosed.recovered is not None
+
+
+@given(st.integers(min_value=0, max_value=len(MICRO_BLOG)))
+def test_any_prefix_of_a_json_feed_gives_a_prefix_of_its_entries_or_feed_error(end: int) -> None:
+    whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json").entries
+    try:
+        entries = parse_feed(MICRO_BLOG[:end], feed_url="https://www.manton.org/feed.json").entries
+    except FeedError:
+        return
+    assert entries == whole[: len(entries)]
+
+
+def test_a_json_feed_broken_before_its_end_is_not_guessed_at() -> None:
+    broken = MICRO_BLOG.replace(b'"content_html": "<p>short</p>",', b'"content_html": "<p>short</p>",,', 1)
+    with pytest.raises(FeedError, match="not valid JSON"):
+        parse_feed(broken, feed_url="https://www.manton.org/feed.json")
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["http://h/a", "/b", "tag:x"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["url", "id", "title"]), inner),
