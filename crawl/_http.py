@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -158,47 +159,82 @@ def body_cap(kind: Kind, max_bytes: int) -> int:
 
 
 async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
-    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length)."""
+    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length).
+
+    gzip, x-gzip and deflate are inflated here, a bounded step at a time, never by httpx: its decoders inflate
+    each network read whole, so a few KB of "gzip, gzip" became gigabytes in one zlib call on the event loop
+    before any cap was checked (and every other fetch of the run waited for it).
+    """
     declared = _content_length(response)
     if declared is not None and declared > max_bytes:
         message = f"body of {declared:,} bytes exceeds max_bytes={max_bytes:,}"
         raise FetchFailure("skipped", message, reason="size", status=response.status_code)
     codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",") if c.strip()]
-    if codings == [_X_GZIP]:
-        return await _read_x_gzip(response, max_bytes)
-    if any(c in _UNDECODED or c == _X_GZIP for c in codings):
+    if any(c in _UNDECODED for c in codings):
         message = (
             f"Content-Encoding {response.headers['content-encoding']!r}: copydesk decodes gzip and deflate only "
             "(and asks for those)"
         )
         raise FetchFailure("failed", message, reason="decoding", status=response.status_code)
+    layers = [_Inflater(c) for c in reversed(codings) if c in _COMPRESSED]
     chunks, total = [], 0
-    async for chunk in response.aiter_bytes():
-        total += len(chunk)
-        if total > max_bytes:
-            raise _too_big(response, max_bytes)
-        chunks.append(chunk)
+
+    def keep(pieces: Iterator[bytes]) -> None:
+        nonlocal total
+        for piece in pieces:
+            total += len(piece)
+            if total > max_bytes:
+                raise _too_big(response, max_bytes)
+            chunks.append(piece)
+
+    try:
+        async for raw in response.aiter_raw():
+            keep(_inflated(layers, raw, max_bytes - total))
+        keep(_inflated(layers, b"", max_bytes - total, final=True))
+    except zlib.error as exc:
+        gzip_alias = " (gzip)" if _X_GZIP in codings else ""
+        message = f"DecodingError: Content-Encoding {response.headers['content-encoding']!r}{gzip_alias}: {exc}"
+        raise FetchFailure("failed", message, reason="decoding", status=response.status_code) from None
     return b"".join(chunks)
 
 
-async def _read_x_gzip(response: httpx.Response, max_bytes: int) -> bytes:
-    """The body of an "x-gzip" answer, gunzipped as it streams and never past max_bytes (a gzip bomb stops)."""
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    chunks, total = [], 0
-    try:
-        async for raw in response.aiter_raw():
-            chunk = inflate.decompress(raw, max_bytes + 1 - total)
-            total += len(chunk)
-            if total > max_bytes or inflate.unconsumed_tail:
-                raise _too_big(response, max_bytes)
-            chunks.append(chunk)
-        tail = inflate.flush()
-    except zlib.error as exc:
-        message = f"DecodingError: Content-Encoding 'x-gzip' (gzip): {exc}"
-        raise FetchFailure("failed", message, reason="decoding", status=response.status_code) from None
-    if total + len(tail) > max_bytes:
-        raise _too_big(response, max_bytes)
-    return b"".join([*chunks, tail])
+_COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
+
+
+class _Inflater:
+    """One gzip or deflate layer; deflate zlib-wrapped or, as some servers send it, raw (httpx reads both)."""
+
+    def __init__(self, coding: str) -> None:
+        self.obj = zlib.decompressobj(zlib.MAX_WBITS if coding == "deflate" else 16 + zlib.MAX_WBITS)
+        self.sniff = coding == "deflate"
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        if self.sniff and data:
+            self.sniff = False
+            try:
+                return self.obj.decompress(data, limit)
+            except zlib.error:
+                self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self.obj.decompress(data, limit)
+
+
+def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = False) -> Iterator[bytes]:
+    """`data` through the layers (outermost coding first), each step inflating at most room + 1 bytes; the
+    caller stops at the first piece past its cap, so no step ever holds more than that."""
+    if not layers:
+        if data:
+            yield data
+        return
+    layer, inner = layers[0], layers[1:]
+    limit = max(room, 0) + 1
+    out = layer.inflate(data, limit)
+    while True:
+        yield from _inflated(inner, out, room)
+        if not layer.obj.unconsumed_tail:
+            break
+        out = layer.inflate(layer.obj.unconsumed_tail, limit)
+    if final:
+        yield from _inflated(inner, layer.obj.flush(), room, final=True)
 
 
 def _too_big(response: httpx.Response, max_bytes: int) -> FetchFailure:

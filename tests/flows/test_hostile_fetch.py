@@ -11,6 +11,8 @@ import asyncio
 import gzip
 import math
 import re
+import tracemalloc
+import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +108,21 @@ def gzip_bomb(request: Request) -> tuple[int, dict[str, str], bytes]:
     return 200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, GZIP_BOMB
 
 
+def _zeros_gzipped(megabytes: int) -> bytes:
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    return b"".join([*(deflate.compress(block) for _ in range(megabytes)), deflate.flush()])
+
+
+# Gzipped twice: 256 MB of zeros in ~1 kB. httpx inflates each network read whole, so this became 256 MB in one
+# zlib call on the event loop (every other fetch waiting) before max_bytes was looked at.
+STACKED_BOMB = gzip.compress(_zeros_gzipped(256), 9)
+
+
+def stacked_bomb(request: Request) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"}, STACKED_BOMB
+
+
 HOSTILE = {
     # name: (route at /x, outcome, reason, message)
     "Location http:x": (redirect("http:x"), "failed", "redirects", "invalid Location"),
@@ -129,6 +146,7 @@ HOSTILE = {
     "empty 200": (page(b""), "skipped", "empty", "empty body"),
     "declared too big": (page(b"x" * 200_000), "skipped", "size", "exceeds max_bytes=100,000"),
     "gzip bomb": (gzip_bomb, "skipped", "size", "body exceeds max_bytes=100,000"),
+    "gzip, gzip bomb": (stacked_bomb, "skipped", "size", "body exceeds max_bytes=100,000"),
     "endless body": (
         lambda r: Raw([b"HTTP/1.1 200 OK", b"Content-Type: text/html"], iter(lambda: b"x" * 65536, None)),
         "skipped",
@@ -182,15 +200,36 @@ def test_a_hostile_answer_is_that_urls_outcome_and_reason(case: str, healthy: Si
     assert_recorded(result, outcome, reason, message)
 
 
+def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(healthy: Site) -> None:
+    with serve({"/x": stacked_bomb}) as site:
+        tracemalloc.start()
+        try:
+            (result,), _ = fetch_beside([site.base + "/x"], healthy)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert (result.outcome, result.reason) == ("skipped", "size")
+    assert peak < 20_000_000, f"{peak:,} bytes allocated at once for a body capped at 100,000"
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return deflate.compress(data) + deflate.flush()
+
+
 @pytest.mark.parametrize(
     ("coding", "body"),
     [
+        ("gzip, gzip", gzip.compress(gzip.compress(ARTICLE.encode()))),
+        ("deflate", zlib.compress(ARTICLE.encode())),
+        ("deflate", _raw_deflate(ARTICLE.encode())),  # RFC 9110 says zlib-wrapped; some servers send it raw
+        ("gzip, deflate", zlib.compress(gzip.compress(ARTICLE.encode()))),
         ("x-gzip", gzip.compress(ARTICLE.encode())),
         ("X-GZIP", gzip.compress(ARTICLE.encode())),
         ("utf-8", ARTICLE.encode()),
     ],
 )
-def test_x_gzip_is_gzip_and_a_coding_that_names_no_compression_leaves_the_body_as_it_came(
+def test_compressed_bodies_are_inflated_and_a_coding_that_names_no_compression_leaves_the_body_as_it_came(
     coding: str, body: bytes, healthy: Site
 ) -> None:
     # RFC 9110 8.4.1.3 (x-gzip is gzip; httpx leaves it undecoded); "utf-8" is a misconfigured server's plain body.
