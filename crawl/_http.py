@@ -21,6 +21,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from extractors.robots import MAX_ROBOTS_BYTES
+
 Kind = Literal["article", "feed", "sitemap", "robots", "page"]
 
 Outcome = Literal["ok", "not_modified", "skipped", "failed"]
@@ -154,19 +156,23 @@ SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 
 
 def body_cap(kind: Kind, max_bytes: int) -> int:
-    """The most bytes a response of this kind is read to: max_bytes, and for a sitemap the protocol's own limit."""
+    """The most bytes a response of this kind is read to: max_bytes, for a sitemap the protocol's own limit, and
+    for robots.txt the 500 KiB a crawler must parse (RFC 9309 2.5), past which it is cut, not refused."""
+    if kind == "robots":
+        return MAX_ROBOTS_BYTES
     return max(max_bytes, SITEMAP_MAX_BYTES) if kind == "sitemap" else max_bytes
 
 
-async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
-    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length).
+async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = False) -> bytes:
+    """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length); with `cut`,
+    its first max_bytes instead.
 
     gzip, x-gzip and deflate are inflated here, a bounded step at a time, never by httpx: its decoders inflate
     each network read whole, so a few KB of "gzip, gzip" became gigabytes in one zlib call on the event loop
     before any cap was checked (and every other fetch of the run waited for it).
     """
     declared = _content_length(response)
-    if declared is not None and declared > max_bytes:
+    if declared is not None and declared > max_bytes and not cut:
         message = f"body of {declared:,} bytes exceeds max_bytes={max_bytes:,}"
         raise FetchFailure("skipped", message, reason="size", status=response.status_code)
     codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",") if c.strip()]
@@ -179,17 +185,22 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     layers = [_Inflater(c) for c in reversed(codings) if c in _COMPRESSED]
     chunks, total = [], 0
 
-    def keep(pieces: Iterator[bytes]) -> None:
+    def keep(pieces: Iterator[bytes]) -> bool:
+        """Whether there is room for more."""
         nonlocal total
         for piece in pieces:
             total += len(piece)
-            if total > max_bytes:
+            if total > max_bytes and not cut:
                 raise _too_big(response, max_bytes)
-            chunks.append(piece)
+            chunks.append(piece[: len(piece) - max(total - max_bytes, 0)])
+            if cut and total >= max_bytes:
+                return False
+        return True
 
     try:
         async for raw in response.aiter_raw():
-            keep(_inflated(layers, raw, max_bytes - total))
+            if not keep(_inflated(layers, raw, max_bytes - total)):
+                return b"".join(chunks)
         keep(_inflated(layers, b"", max_bytes - total, final=True))
     except zlib.error as exc:
         gzip_alias = " (gzip)" if _X_GZIP in codings else ""

@@ -366,7 +366,8 @@ class Fetcher:
                     status = response.status_code
                     body = b""
                     if status == 200:
-                        body = await read_capped(response, body_cap(kind, self.policy.max_bytes))
+                        cap = body_cap(kind, self.policy.max_bytes)
+                        body = await read_capped(response, cap, cut=kind == "robots")
                         size = len(body)
                     else:
                         await drain(response)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ROBOTS_REDIRECTS = 5
 # After robots.txt fails this way, the host is treated as disallowing everything for the run (RFC 9309
 # 2.3.1.4). A 4xx, a redirect that goes nowhere or an empty file allows everything (2.3.1.2, 2.3.1.3).
-ROBOTS_UNREACHABLE: frozenset[Reason] = frozenset({"timeout", "network", "dns", "decoding", "size", "unexpected"})
+ROBOTS_UNREACHABLE: frozenset[Reason] = frozenset({"timeout", "network", "dns", "decoding", "unexpected"})
 
 FetchRobots = Callable[[str, FetchPolicy], Awaitable["Fetched"]]
 

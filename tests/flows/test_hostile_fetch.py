@@ -456,6 +456,25 @@ def test_an_unreachable_robots_txt_keeps_the_host_out_for_the_run(case: str, hea
     assert mine.outcome == "failed" and mine.attempts[-1].error
 
 
+HUGE_RULES = b"User-agent: *\nDisallow: /private/\n" + b"# padding\n" * 300_000  # 3 MB, max_bytes=100,000
+HUGE_ROBOTS = {
+    "with Content-Length": page(HUGE_RULES, content_type="text/plain"),
+    "endless": lambda r: Raw([b"HTTP/1.1 200 OK", b"Content-Type: text/plain"], iter([HUGE_RULES, *[b"#\n"] * 10**6])),
+}
+
+
+@pytest.mark.parametrize("case", list(HUGE_ROBOTS))
+def test_a_robots_txt_over_max_bytes_is_read_to_500_kib_not_refused(case: str, healthy: Site) -> None:
+    # RFC 9309 2.5: crawlers parse at least the first 500 KiB. Refused as too big, it kept the host out every run.
+    routes = {"/robots.txt": HUGE_ROBOTS[case], "/a": page(ARTICLE), "/private/a": page(ARTICLE)}
+    with serve(routes) as site:
+        (allowed, disallowed), robots = fetch_beside([site.base + "/a", site.base + "/private/a"], healthy)
+        assert site.hits("/private/a") == []
+    assert allowed.outcome == "ok" and disallowed.reason == "robots"
+    (mine,) = [r for r in robots if r.url.startswith(site.base)]
+    assert mine.ok and len(mine.body) == 500 * 1024
+
+
 def test_robots_txt_is_fetched_again_by_the_next_run(healthy: Site) -> None:
     answers = iter([page("busy", status=503), page("User-agent: *\nAllow: /\n", content_type="text/plain")])
     with serve({"/robots.txt": lambda r: next(answers)(r), "/a": page(ARTICLE)}) as site:
