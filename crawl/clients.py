@@ -17,6 +17,7 @@ httpx ignores the proxy environment variables once a transport is passed, so cra
 from __future__ import annotations
 
 import asyncio
+from http.cookiejar import Cookie, CookieJar
 
 import httpx
 
@@ -64,11 +65,31 @@ class Clients:
             transport = httpx.AsyncHTTPTransport(retries=1, limits=limits, verify=self._ssl)
         else:
             transport = PinnedTransport(self._guard, retries=1, limits=limits, verify=self._ssl)
+        cookies = httpx.Cookies(BoundedCookieJar())
+        for name, value in policy.cookies:
+            cookies.set(name, value)
         return httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
             headers=policy.request_headers,
-            cookies=dict(policy.cookies),
+            cookies=cookies.jar,
             follow_redirects=False,
             transport=transport,
         )
+
+
+class BoundedCookieJar(CookieJar):
+    """The cookies one host's servers set during a run, kept within a browser's limits (RFC 6265 6.1: 50 cookies
+    and 4,096 bytes each): a site setting 300 cookies a page had grown every later request's Cookie header by
+    17 kB a page, to 610 kB, until its own server refused them all. A cookie past the limits is not kept; one
+    that replaces a kept one (same domain, path and name) always is."""
+
+    MAX_COOKIES = 50
+    MAX_COOKIE_BYTES = 4096
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        if len(cookie.name) + len(cookie.value or "") > self.MAX_COOKIE_BYTES:
+            return
+        replaces = cookie.name in self._cookies.get(cookie.domain, {}).get(cookie.path, {})  # type: ignore[attr-defined]
+        if replaces or len(self) < self.MAX_COOKIES:
+            super().set_cookie(cookie)
