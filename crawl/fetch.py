@@ -137,9 +137,10 @@ class _Trail:
         )
 
 
-# A host that refused or timed out this many connections in a row, with no answer between them, is left alone
-# for the rest of the run: one that went down mid-run cost each of its remaining URLs every retry and its
-# Crawl-delay (190 URLs, a 1 s delay, 3 tries: 3.5 minutes of nothing). The next run tries it again.
+# A host that refused this many connections in a row, or left the requests on them unanswered, with no answer
+# between them, is left alone for the rest of the run: one that went down mid-run cost each of its remaining
+# URLs every retry and its Crawl-delay (190 URLs, a 1 s delay, 3 tries: 3.5 minutes of nothing). The next run
+# tries it again.
 HOST_DOWN_AFTER = 6
 
 
@@ -312,26 +313,32 @@ class Fetcher:
         await self._guard_address(target.raw_host.decode("ascii"))  # the target's host, proxy or not
         origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
         shared = self._shared
-        if shared.refused.get(origin, 0) >= HOST_DOWN_AFTER:
-            message = (
-                f"{origin} refused or timed out its last {shared.refused[origin]} connections this run: "
-                "left alone until the next run"
-            )
-            raise FetchFailure("failed", message, reason="network")
+        self._unless_down(origin)
         pace = shared.politeness.pace(origin, self.policy)
         if kind != "robots":
             # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
             await shared.robots.check(origin, str(target), self.policy, pace)
         client = shared.clients.client(origin, target, self.policy)
         async with shared.politeness.turn(pace) as trace:
+            self._unless_down(origin)  # again: the host may have gone down while this URL waited its turn
             try:
                 response = await self._get_once(client, trace, url, kind, validators, attempts)
             except (_Retryable, FetchFailure) as exc:
-                if isinstance(exc.__cause__, _CONNECTION_REFUSED):
+                if isinstance(exc.__cause__, _NO_ANSWER):  # (a cause only when no status line came)
                     shared.refused[origin] = shared.refused.get(origin, 0) + 1
                 raise
             shared.refused.pop(origin, None)  # it answered
             return response
+
+    def _unless_down(self, origin: str) -> None:
+        """Raise if the host refused or left unanswered HOST_DOWN_AFTER requests in a row this run."""
+        refused = self._shared.refused.get(origin, 0)
+        if refused >= HOST_DOWN_AFTER:
+            message = (
+                f"{origin} refused or left unanswered its last {refused} requests this run: "
+                "left alone until the next run"
+            )
+            raise FetchFailure("failed", message, reason="network")
 
     async def _guard_address(self, hostname: str) -> None:
         guard = self._shared.guard
@@ -422,10 +429,12 @@ class _Retryable(Exception):
     """Internal: a connection-level failure worth another try."""
 
 
-# What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout).
 def _conditional(response: Answer) -> bool:
     """Whether the request that got this answer carried a validator (If-None-Match or If-Modified-Since)."""
     return any(name.lower() in ("if-none-match", "if-modified-since") for name, _ in response.request_header_pairs)
 
 
-_CONNECTION_REFUSED = (httpx.ConnectError, httpx.ConnectTimeout)
+# What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout),
+# or a connection with no answer (no status line within read_timeout or total_timeout: a dead backend behind a
+# live load balancer cost a read_timeout a URL, every URL of the source).
+_NO_ANSWER = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, TimeoutError)

@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import math
 import re
+import time
 import tracemalloc
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -709,3 +710,24 @@ def test_a_host_that_goes_down_mid_run_is_left_alone_after_a_few_refused_connect
     assert len(requested) == HOST_DOWN_AFTER, [a.error for a in requested]  # 2 URLs x 3 tries, then no more
     left = [r for r in rest if "left alone until the next run" in (r.error or "")]
     assert len(left) == 8 - HOST_DOWN_AFTER // 3 and all(len(r.attempts) == 1 for r in left)
+
+
+def test_a_host_that_connects_but_never_answers_is_left_alone_after_a_few_requests(healthy: Site) -> None:
+    """A dead backend behind a live load balancer: connections are accepted, no status line comes. Each URL cost
+    a read_timeout (a few hundred URLs: the whole source_timeout, every run); now HOST_DOWN_AFTER of them do."""
+    from crawl.fetch import HOST_DOWN_AFTER
+
+    def silent(request: Request) -> Raw:
+        time.sleep(1.5)  # past read_timeout=0.3; the server thread then writes to a closed connection
+        return Raw([b"HTTP/1.1 200 OK"], [])
+
+    routes: dict[str, Route] = {"/robots.txt": page("User-agent: *\n", content_type="text/plain")}
+    routes |= {f"/n{i}": silent for i in range(10)}
+    with serve(routes) as site:
+        urls = [f"{site.base}/n{i}" for i in range(10)]
+        results, _ = fetch_beside(urls, healthy, read_timeout=0.3, per_host_concurrency=1)  # one in flight
+        asked = sum(len(site.hits(f"/n{i}")) for i in range(10))
+    assert [(r.outcome, r.reason) for r in results].count(("failed", "timeout")) == HOST_DOWN_AFTER
+    left = [r for r in results if "left unanswered its last" in (r.error or "")]
+    assert len(left) == 10 - HOST_DOWN_AFTER and all(r.reason == "network" for r in left)
+    assert asked == HOST_DOWN_AFTER
