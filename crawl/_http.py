@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -329,6 +329,9 @@ def redirect_target(current: str, response: Answer) -> str:
         raise FetchFailure("failed", f"redirect {status} without Location", reason="redirects", status=status)
     try:
         target = urljoin(current, str(location).strip())
+        parts = urlsplit(target)
+        if "@" in parts.netloc:  # never sent (httpx would, as Basic auth) nor written to `fetches`
+            target = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         checked_url(target)
     except (FetchFailure, ValueError) as exc:
         message = f"redirect {status} to an invalid Location {location[:200]!r}: {exc}"

@@ -278,6 +278,16 @@ def test_too_many_redirects_end_with_a_row_for_the_url_not_followed(healthy: Sit
     assert result.final_url == site.base + "/r4"
 
 
+def test_a_location_with_credentials_is_followed_without_them(healthy: Site) -> None:
+    routes = {"/a": page(ARTICLE)}
+    with serve(routes) as site:
+        site.routes["/x"] = redirect(site.base.replace("//", "//admin:s3cret@") + "/a")
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+        (hit,) = site.hits("/a")
+    assert result.outcome == "ok" and result.final_url == site.base + "/a"
+    assert "Authorization" not in hit.headers and not any("s3cret" in a.url for a in result.attempts)
+
+
 def test_a_non_ascii_location_is_followed_percent_encoded(healthy: Site) -> None:
     routes = {"/x": redirect("/café".encode()), "/caf%C3%A9": page(ARTICLE)}
     with serve(routes) as site:
