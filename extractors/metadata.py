@@ -156,6 +156,40 @@ def _without_site_name(title: str, site_name: str | None) -> str:
     return title[: suffix.start()].rstrip()
 
 
+def _h1s(tree: HtmlElement, url: str | None) -> tuple[str | None, str | None]:
+    """The site's name where its logo is the page's first <h1>, and the first <h1> that is no logo.
+
+    Many themes mark the logo up as an <h1> on every page (`<h1 class="site-title"><a href="/" rel="home">Site
+    </a></h1>`), before the story's own: a heading that is nothing but a link to the front page names the site,
+    not the story (an entermedia.co.kr story was titled "엔터 미디어", the site's name).
+    """
+    logo = None
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if not text:
+            continue
+        if not _links_home(h1, text, url or "http://site.invalid/page"):
+            return logo, text
+        logo = logo or text
+    return logo, None
+
+
+def _links_home(heading: HtmlElement, text: str, url: str) -> bool:
+    """Whether the heading is a link to the front page: holding one, or inside one, with just its text (a link
+    left open by broken markup holds much more)."""
+    links = [*heading.iter("a"), *heading.iterancestors("a")]
+    return any(_home(link, url) for link in links if " ".join(link.text_content().split()) == text)
+
+
+def _home(link: HtmlElement, url: str) -> bool:
+    href = (link.get("href") or "").strip()
+    if not href:
+        return False
+    target = urlsplit(urljoin(url, href))
+    home = target.path in ("", "/") and not target.query and not target.fragment
+    return home or "home" in (link.get("rel") or "").lower().split()
+
+
 def _alnum(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
@@ -186,18 +220,19 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         for k, v in obj.items():
             ld.setdefault(k, v)
     publisher = ld.get("publisher")
+    logo, headline = _h1s(tree, url)
     site_name = _first(
         meta.get("og:site_name"),
         publisher.get("name") if isinstance(publisher, dict) else None,
         meta.get("application-name"),
+        logo,
     )
-    h1 = tree.find(".//h1")
     title_tag = tree.find(".//title")
     raw_title = _first(
         meta.get("og:title"),
         ld.get("headline"),
         meta.get("twitter:title"),
-        h1.text_content() if h1 is not None else None,
+        headline,
         title_tag.text_content() if title_tag is not None else None,
     )
     authors = _names(ld.get("author")) or _names(

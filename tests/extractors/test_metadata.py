@@ -55,6 +55,33 @@ def test_markup_fallbacks_h1_and_time() -> None:
     assert m.published_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=2)))
 
 
+@pytest.mark.parametrize(
+    "logo",
+    [
+        '<h1 id="site-title"><a href="/"><h1>엔터 미디어</h1></a></h1>',  # entermedia.co.kr, as served
+        '<h1 class="site-title"><a href="https://news.example/" rel="home">Daily Planet</a></h1>',
+        '<h1><a href="../../" title="Home"> Daily   Planet </a></h1>',
+    ],
+)
+def test_an_h1_that_only_links_home_is_the_sites_name_not_the_title(logo: str) -> None:
+    m = meta_of("<title>Harbour reopens - Daily Planet</title>", f"{logo}<article><h1>Harbour reopens</h1></article>")
+    assert m.title == "Harbour reopens"
+    alone = meta_of("<title>Harbour reopens | Daily Planet</title>", logo)  # no other h1: the <title>, cleaned
+    assert alone.title == "Harbour reopens"
+
+
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        ('<h1><a href="/2024/05/harbour-reopens">Harbour reopens</a></h1>', "Harbour reopens"),  # the story's link
+        ('<h1>Harbour reopens <a href="/">after repairs</a></h1>', "Harbour reopens after repairs"),  # inside it
+        ('<a href="/">Home <h1>Harbour reopens</h1><p>The quay is open.</p>', "Harbour reopens"),  # <a> left open
+    ],
+)
+def test_an_h1_linking_elsewhere_is_still_the_title(h1: str, title: str) -> None:
+    assert meta_of("<title>Something else</title>", h1).title == title
+
+
 def test_canonical_link_is_absolute() -> None:
     assert meta_of('<link rel="canonical" href="/story/1?x=1">').canonical_url == "https://news.example/story/1?x=1"
 
