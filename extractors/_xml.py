@@ -12,6 +12,7 @@ why (`XmlDocument.recovered`), to record it. A large document whose parts are re
 from __future__ import annotations
 
 import codecs
+import html
 import html.entities
 import io
 import re
@@ -286,8 +287,23 @@ def child_text(element: etree._Element, tag: str) -> str | None:
 
 
 def text_of(element: etree._Element) -> str | None:
-    text = "".join(str(part) for part in element.itertext(with_tail=False)).strip()
-    return text or None
+    """The element's text, its descendants' included (an Atom xhtml title's <b>), stripped; None if empty."""
+    text = (element.text or "") if len(element) == 0 else "".join(_texts(element))  # (most have no children)
+    return text.strip() or None
+
+
+def _texts(element: etree._Element) -> Iterator[str]:
+    """The text of an element and of its descendants with their tails (not its own tail: itertext's
+    with_tail=False drops every descendant's too). An entity a DOCTYPE let stand undefined (RSS 0.91's Netscape
+    DTD makes &eacute; legal) is read as its HTML character, as feedparser does."""
+    if isinstance(element, etree._Entity):
+        yield html.unescape(str(element.text))
+    elif element.text and not isinstance(element, (etree._Comment, etree._ProcessingInstruction)):
+        yield str(element.text)
+    for child in element:
+        yield from _texts(child)
+        if child.tail:
+            yield str(child.tail)
 
 
 def base_url(element: etree._Element, document_url: str) -> str:

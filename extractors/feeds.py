@@ -396,7 +396,7 @@ def _text(element: etree._Element | None) -> str | None:
 def _title(element: etree._Element | None) -> str | None:
     if element is None:
         return None
-    text = "".join(str(part) for part in element.itertext(with_tail=False))
+    text = text_of(element) or ""
     if element.get("type") in ("html", "text/html") or (element.get("mode") == "escaped"):  # escaped HTML
         text = html.unescape(_TAG.sub("", text))
     return _SPACE.sub(" ", text).strip() or None

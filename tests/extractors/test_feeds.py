@@ -427,6 +427,28 @@ def test_a_broken_json_feed_raises_feed_error(content: bytes, message: str) -> N
         parse_feed(content, feed_url=FEED_URL, content_type="application/feed+json")
 
 
+def test_rss_091s_doctype_entities_are_read_as_characters_in_links_and_titles() -> None:
+    # The Netscape DOCTYPE makes &eacute; legal, so the strict parse keeps it as an entity node: the text after it
+    # was lost, and the link "…/caf&eacute;" fetched a 404 for a lost article.
+    content = (
+        b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
+        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss version="0.91"><channel><title>T</title>'
+        b"<item><title>Caf&eacute; opens &mdash; today</title>"
+        b"<link>http://news.example/caf&eacute;-opens-today</link></item></channel></rss>"
+    )
+    (entry,) = parse_feed(content, feed_url=FEED_URL).entries
+    assert (entry.url, entry.title) == ("http://news.example/caf%C3%A9-opens-today", "Café opens — today")
+
+
+def test_an_atom_xhtml_title_keeps_the_text_after_its_markup() -> None:
+    content = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="xhtml"><div xmlns="http://www.w3.org/1999/'
+        b'xhtml">Harbour <b>wall</b> repairs begin</div></title><link href="https://news.example/a"/></entry></feed>'
+    )
+    (entry,) = parse_feed(content, feed_url=FEED_URL).entries
+    assert entry.title == "Harbour wall repairs begin"
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
