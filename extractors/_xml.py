@@ -252,17 +252,27 @@ def inflated(content: bytes, *, source: str, error: Callable[[str], Exception]) 
 
 
 def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
-    """The inflated bytes of a gzip file, refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated."""
-    decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
-    try:
-        data = decompressor.decompress(content, MAX_DECOMPRESSED_BYTES + 1)
-    except zlib.error as exc:
-        raise error(f"{source} starts like gzip but is corrupt: {exc}") from exc
-    if len(data) > MAX_DECOMPRESSED_BYTES:
-        raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
-    if not decompressor.eof:
-        raise error(f"{source} is a truncated gzip stream ({len(content):,} compressed bytes)")
-    return data
+    """The inflated bytes of a gzip file, every member of it (RFC 1952 2.2: a file may be several, as `cat a.gz
+    b.gz` makes), refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated."""
+    parts: list[bytes] = []
+    room, rest = MAX_DECOMPRESSED_BYTES + 1, content
+    while True:
+        decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+        try:
+            parts.append(decompressor.decompress(rest, room))
+        except zlib.error as exc:
+            if parts:  # bytes after the last member that are no gzip (padding, junk): gzip(1) ignores them too
+                break
+            raise error(f"{source} starts like gzip but is corrupt: {exc}") from exc
+        room -= len(parts[-1])
+        if room <= 0:
+            raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
+        if not decompressor.eof:
+            raise error(f"{source} is a truncated gzip stream ({len(content):,} compressed bytes)")
+        rest = decompressor.unused_data
+        if rest[:2] != _GZIP_MAGIC:
+            break
+    return b"".join(parts)
 
 
 def split_tag(element: etree._Element) -> tuple[str, str]:

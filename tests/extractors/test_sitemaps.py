@@ -66,6 +66,14 @@ def test_gzipped_sitemap_is_read_transparently() -> None:
     assert parse_sitemap(gzip.compress(NEWS), sitemap_url=url) == parse_sitemap(NEWS, sitemap_url=url)
 
 
+def test_a_gzip_file_of_several_members_is_read_whole() -> None:
+    # RFC 1952 2.2: `cat a.gz b.gz` is a gzip file; only the first member was read, the rest lost as a truncation.
+    half = len(NEWS) // 2
+    content = gzip.compress(NEWS[:half]) + gzip.compress(NEWS[half:]) + b"\x00" * 8  # and padding after them
+    url = "http://h/s.xml.gz"
+    assert parse_sitemap(content, sitemap_url=url) == parse_sitemap(NEWS, sitemap_url=url)
+
+
 def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
     corrupt = gzip.compress(NEWS)[:10] + b"\x00garbage" * 8
     with pytest.raises(SitemapError, match=r"sitemap 'http://h/s.xml.gz' starts like gzip but is corrupt"):
