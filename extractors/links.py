@@ -9,6 +9,7 @@ robots.txt check (the caller applies RobotsRules). Never raises on bad HTML: a p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -44,8 +45,22 @@ _ARTICLE_PATH = re.compile(
 # The media types of feed autodiscovery (the RSS Advisory Board's "RSS Autodiscovery", and the JSON Feed spec);
 # plain application/json only as _is_feed_type allows.
 FEED_TYPES: frozenset[str] = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/x-rss+xml",  # older spellings, still in themes (feedfinder reads them)
+        "application/x.atom+xml",
+        "application/x-atom+xml",
+    }
 )
+# Plain XML types name a feed only when its title or address does (they also label sitemaps and page exports).
+_XML_TYPES = frozenset({"text/xml", "application/xml", "text/rss+xml", "text/atom+xml"})
+_FEED_NAME = re.compile(r"\b(?:feed|rss|atom)\b", re.IGNORECASE)
+# Where sites keep feeds they link to but do not advertise: /feed/, /rss, /atom.xml, /feed.xml, /index.rss,
+# /all.atom.xml. Read from <a> links only when no <link> advertises a feed.
+_FEED_PATH = re.compile(r"(?:^|/)(?:feed|rss|atom)(?:\.xml)?/?$|\.(?:rss|atom)(?:\.xml)?$", re.IGNORECASE)
 # A homepage advertising more feeds than this lists per-section feeds; the first ones are the site's own.
 MAX_ADVERTISED_FEEDS = 5
 # A comments feed lists comments, not stories: WordPress titles it "Comments Feed", "Kommentar-Feed", "Flux des
@@ -89,8 +104,9 @@ class PageLinks:
 
     links: same-site http(s) links in document order, once each, in clean_url form, minus assets, each with its
         anchor text (of its first occurrence).
-    feeds: the feeds the page names in `<link rel="alternate">` with a feed's media type, in clean_url form, once
-        each; comments feeds and the page itself left out, and every feed past the first MAX_ADVERTISED_FEEDS.
+    feeds: the feeds the page names in `<link rel="alternate">` with a feed's media type or `rel="feed"`, else in
+        `<a>` links to a feed's usual address (/feed/, /rss.xml), in clean_url form, once each; comments feeds and
+        the page itself left out, and every feed past the first MAX_ADVERTISED_FEEDS.
         Feeds may live on another host (a feed service), unlike page links.
     """
 
@@ -115,15 +131,36 @@ def _parse(html: str) -> etree._Element | None:
 
 
 def _feeds(root: etree._Element, *, base: str, page_url: str) -> list[str]:
+    """The feeds <link>s advertise (rel="alternate" with a feed's type, or rel="feed"), else those <a>s link to
+    at a feed's usual address."""
+    advertised = (
+        (element.get("href"), element.get("title") or "") for element in root.iter("link") if _advertises_feed(element)
+    )
+    feeds = _feed_urls(advertised, base=base, page_url=page_url)
+    if not feeds:
+        linked = (
+            (a.get("href"), "".join(a.itertext())) for a in root.iter("a") if _FEED_PATH.search(_path(a.get("href")))
+        )
+        feeds = _feed_urls(linked, base=base, page_url=page_url)
+    return feeds[:MAX_ADVERTISED_FEEDS]
+
+
+def _advertises_feed(element: etree._Element) -> bool:
+    rel = (element.get("rel") or "").lower().split()
+    media_type = (element.get("type") or "").split(";")[0].strip().lower()
+    href = (element.get("href") or "").strip()
+    if "feed" in rel and (not media_type or media_type in FEED_TYPES or media_type in _XML_TYPES):
+        return True  # HTML's own keyword for a feed link
+    return "alternate" in rel and _is_feed_type(media_type, element.get("title") or "", href)
+
+
+def _feed_urls(links: Iterable[tuple[str | None, str]], *, base: str, page_url: str) -> list[str]:
+    """The links' feed URLs in clean_url form, once each; comments feeds and the page itself left out."""
     feeds: list[str] = []
     itself = canonicalize_url(page_url)
-    for element in root.iter("link"):
-        rel = (element.get("rel") or "").lower().split()
-        media_type = (element.get("type") or "").split(";")[0].strip().lower()
-        href = (element.get("href") or "").strip()
-        if "alternate" not in rel or not href or not _is_feed_type(media_type, element.get("title") or "", href):
-            continue
-        if _COMMENTS_TITLE.search(element.get("title") or "") or _COMMENTS_PATH.search(urlsplit(href).path):
+    for href, title in links:
+        href = (href or "").strip()
+        if not href or _COMMENTS_TITLE.search(title) or _COMMENTS_PATH.search(_path(href)):
             continue
         try:
             url = clean_url(urljoin(base, href))
@@ -131,14 +168,23 @@ def _feeds(root: etree._Element, *, base: str, page_url: str) -> list[str]:
             continue
         if url not in feeds and canonicalize_url(url) != itself:  # href="#" or "": the page itself, no feed
             feeds.append(url)
-    return feeds[:MAX_ADVERTISED_FEEDS]
+    return feeds
+
+
+def _path(href: str | None) -> str:
+    try:
+        return urlsplit((href or "").strip()).path
+    except ValueError:  # "http://[x/": an unbalanced bracket
+        return ""
 
 
 def _is_feed_type(media_type: str, title: str, href: str) -> bool:
     if media_type in FEED_TYPES:
         return True
-    named = _JSON_FEED_NAME.search(title) or _JSON_FEED_NAME.search(urlsplit(href).path.replace("/", " "))
-    return media_type == "application/json" and bool(named) and "/wp-json/" not in href
+    words = f"{title} {_path(href).replace('/', ' ')}"
+    if media_type in _XML_TYPES:
+        return bool(_FEED_NAME.search(words))
+    return media_type == "application/json" and bool(_JSON_FEED_NAME.search(words)) and "/wp-json/" not in href
 
 
 def _anchors(root: etree._Element, *, base: str, page_url: str) -> list[Link]:

@@ -129,6 +129,34 @@ def test_a_homepage_advertises_its_feeds_in_link_alternate_tags() -> None:
     ]
 
 
+def test_older_feed_types_and_rel_feed_are_feeds_and_plain_xml_only_when_named_one() -> None:
+    # What themes still print (feedfinder reads these); a homepage with only these found nothing.
+    tags = """<link rel="alternate" type="text/xml" title="RSS" href="/index.xml">
+    <link rel="alternate" type="application/x.atom+xml" href="/atom">
+    <link rel="alternate" type="application/x-rss+xml" href="/old.rss">
+    <link rel="feed" href="/stories/">
+    <link rel="alternate" type="application/xml" href="/export/page.xml">
+    <link rel="alternate" type="text/xml+oembed" href="/oembed?url=x">"""
+    assert advertised_feeds(f"<html><head>{tags}</head></html>", page_url=PAGE) == [
+        "http://127.0.0.1:8001/index.xml",
+        "http://127.0.0.1:8001/atom",
+        "http://127.0.0.1:8001/old.rss",
+        "http://127.0.0.1:8001/stories/",
+    ]
+
+
+def test_a_homepage_that_advertises_no_feed_gives_those_it_links_to_at_a_feeds_usual_address() -> None:
+    body = """<a href="/feed/">RSS</a> <a href="/comments/feed/">Comments RSS</a> <a href="/news/rss.xml">News</a>
+    <a href="https://feeds.example/desk.atom">Atom</a> <a href="/feedback/">Feedback</a> <a href="/rss-help">?</a>"""
+    assert advertised_feeds(f"<html><body>{body}</body></html>", page_url=PAGE) == [
+        "http://127.0.0.1:8001/feed/",
+        "http://127.0.0.1:8001/news/rss.xml",
+        "https://feeds.example/desk.atom",
+    ]
+    advertising = f'<html><head><link rel="alternate" type="application/rss+xml" href="/a.xml"></head><body>{body}'
+    assert advertised_feeds(advertising, page_url=PAGE) == ["http://127.0.0.1:8001/a.xml"]  # the <link>s only
+
+
 def test_a_homepage_advertising_many_feeds_gives_its_first_few() -> None:
     tags = "".join(f'<link rel="alternate" type="application/rss+xml" href="/s{k}.xml">' for k in range(9))
     feeds = advertised_feeds(f"<html><head>{tags}</head></html>", page_url=PAGE)
