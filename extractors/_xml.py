@@ -58,6 +58,10 @@ class XmlDocument:
     # Recovered text that ends before its root element closes: the last value in it may be cut short.
     text_end: str | None = None
 
+    def whole(self, value: str | None) -> str | None:
+        """value, or None where a truncation may have cut it short (a date cut to "2024-05" is another date)."""
+        return None if value is None or self.cut_short(value) else value
+
     def cut_short(self, value: str) -> bool:
         """Whether value may have been cut by a truncation: the recovered document ends with it."""
         if self.text_end is None or not value.strip():

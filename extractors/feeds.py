@@ -178,8 +178,10 @@ def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
         url = _accept(document, link)
         if url is None:
             continue
-        when = _own_text(item, "pubDate") or _child_text_any(item, "date")  # RSS 2.0 or dc:date
-        yield FeedEntry(url=url, title=_title(_own_child(item, "title")), published_at=parse_datetime(when))
+        # RSS 2.0's pubDate, else dc:date, else .NET's a10:updated: the first that reads as a date.
+        dates = (_own_text(item, "pubDate"), _child_text_any(item, "date"), _child_text_any(item, "updated"))
+        published = next(filter(None, (parse_datetime(document.whole(when)) for when in dates)), None)
+        yield FeedEntry(url=url, title=_title(_own_child(item, "title")), published_at=published)
 
 
 def _rss_link(
@@ -303,7 +305,8 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | 
             if when:
                 break
 
-        yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=parse_datetime(when))
+        published = parse_datetime(document.whole(when))
+        yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=published)
 
 
 def _atom_link(entry: etree._Element, ns: str, feed_url: str, *, home: str | None = None) -> tuple[str, str] | None:

@@ -162,19 +162,22 @@ def _pages(
             continue
         news = element.find(any_ns("news"))
         title = None if news is None else child_text(news, "title")
-        published = (
-            None if news is None else parse_published(child_text(news, "publication_date"), fetched_at=fetched_at)
-        )
-        lastmod = parse_published(child_text(element, "lastmod"), fetched_at=fetched_at) or published
+        # A truncated download's last date may be cut short ("2024-05" of 2024-05-17): no date, not another one.
+        published = None
+        if news is not None:
+            published = parse_published(_whole(document, child_text(news, "publication_date")), fetched_at=fetched_at)
+        lastmod = parse_published(_whole(document, child_text(element, "lastmod")), fetched_at=fetched_at) or published
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 
 def _loc(document: XmlDocument | None, element: etree._Element, sitemap_url: str) -> str | None:
-    raw = child_text(element, "loc")
-    # A truncated download, read leniently, may end inside the last <loc>.
-    if raw is None or (document is not None and document.cut_short(raw)):
-        return None
-    return http_url(raw, base=sitemap_url)
+    raw = _whole(document, child_text(element, "loc"))  # a truncated download may end inside the last <loc>
+    return None if raw is None else http_url(raw, base=sitemap_url)
+
+
+def _whole(document: XmlDocument | None, value: str | None) -> str | None:
+    """value, unless the recovered document it was read from (if any) may have cut it short."""
+    return value if document is None else document.whole(value)
 
 
 def _is_text_sitemap(content: bytes) -> bool:

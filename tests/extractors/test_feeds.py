@@ -449,6 +449,35 @@ def test_an_atom_xhtml_title_keeps_the_text_after_its_markup() -> None:
     assert entry.title == "Harbour wall repairs begin"
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<rss><channel><item><link>http://h/a</link><pubDate>Tue, 07 May 2024",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://h/a"/><published>2024-05',
+    ],
+)
+def test_a_date_a_truncation_cut_short_is_no_date(content: bytes) -> None:
+    (entry,) = parse_feed(content, feed_url=FEED_URL).entries
+    assert entry.url == "http://h/a" and entry.published_at is None
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        "<pubDate>tomorrow-ish</pubDate><dc:date>2024-05-07T10:00:00Z</dc:date>",  # pubDate unreadable
+        "<pubDate></pubDate><dc:date>2024-05-07T10:00:00Z</dc:date>",
+        "<a10:updated>2024-05-07T10:00:00Z</a10:updated>",  # .NET's SyndicationFeed
+    ],
+)
+def test_an_rss_item_takes_the_first_date_that_reads_as_one(dates: str) -> None:
+    content = (
+        '<rss xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:a10="http://www.w3.org/2005/Atom"><channel><item>'
+        f"<link>http://h/a</link>{dates}</item></channel></rss>"
+    ).encode()
+    (entry,) = parse_feed(content, feed_url=FEED_URL).entries
+    assert entry.published_at == datetime(2024, 5, 7, 10, tzinfo=UTC)
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")

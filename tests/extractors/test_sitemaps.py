@@ -143,6 +143,20 @@ def test_a_truncated_sitemap_keeps_its_complete_urls_and_says_why() -> None:
     assert sitemap.recovered is not None and "not well-formed XML" in sitemap.recovered
 
 
+@pytest.mark.parametrize("cut", ["<lastmod>2024", "<news:news><news:publication_date>2024-05"])
+def test_a_date_a_truncation_cut_short_is_no_date(cut: str) -> None:
+    # "2024-05" of 2024-05-17 read as 2024-05-01 was stored as a confident published_at.
+    content = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/'
+        f'sitemap-news/0.9"><url><loc>http://h/a</loc><lastmod>2024-05-16</lastmod></url><url><loc>http://h/b</loc>{cut}'
+    ).encode()
+    pages = parse_sitemap(content, sitemap_url="http://h/sitemap.xml").pages
+    assert [(p.url, p.lastmod, p.published_at) for p in pages] == [
+        ("http://h/a", datetime(2024, 5, 16, tzinfo=UTC), None),
+        ("http://h/b", None, None),
+    ]
+
+
 def test_urls_over_max_urls_are_not_read_and_said_to_be_there() -> None:
     locs = "".join(f"<url><loc>http://h/{i}</loc></url>" for i in range(5))
     sitemap = parse_sitemap(f"<urlset>{locs}</urlset>".encode(), sitemap_url="http://h/s.xml", max_urls=3)
