@@ -75,17 +75,14 @@ def read_xml(
 ) -> XmlDocument:
     """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
     content = inflated(content, source=source, error=error)
+    encoding, note = _wrong_declaration(content, content_type)
     try:
-        root = etree.fromstring(content, _parser(recover=False))
+        root = etree.fromstring(content, _parser(recover=False, encoding=encoding))
     except (etree.XMLSyntaxError, ValueError) as exc:
         problem = str(exc) or type(exc).__name__
     else:
         _refuse_entities(root, source=source, error=error)
-        declared = _declared_encoding(content)
-        if mislabeled_utf8(content, declared):
-            root = etree.fromstring(content, _parser(recover=False, encoding="utf-8"))
-            return XmlDocument(root, f"declares {declared} but is UTF-8; read as UTF-8")
-        return XmlDocument(root)
+        return XmlDocument(root, note)
     text = decode_xml(content, content_type=content_type)
     if _ENTITY_DECLARATION.search(text, 0, _first_element(text)):  # refused strictly too, if it parsed
         raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
@@ -107,7 +104,13 @@ class XmlStream:
 
 
 def stream_xml(
-    content: bytes, *, root: str, children: str, source: str, error: Callable[[str], Exception]
+    content: bytes,
+    *,
+    root: str,
+    children: str,
+    source: str,
+    error: Callable[[str], Exception],
+    content_type: str | None = None,
 ) -> XmlStream | None:
     """A document (not gzipped) whose root has local name `root`, its `children` (a local name) parsed only as
     they are asked for; None for another root.
@@ -117,14 +120,40 @@ def stream_xml(
     unparsed. Strict only: raises etree.XMLSyntaxError, here
     or while the children are read, where the document is not well-formed; read_xml then recovers what it can.
     """
-    declared = _declared_encoding(content)
-    encoding = "utf-8" if mislabeled_utf8(content, declared) else None
+    encoding, note = _wrong_declaration(content, content_type)
     if _root_name(content, encoding, source=source, error=error) != root:
         return None
     # Filtered by tag inside lxml: a <url>'s own elements (news, images) cost no Python; as fast as a whole tree.
     ended = etree.iterparse(io.BytesIO(content), events=("end",), tag=any_ns(children), encoding=encoding, **_OPTIONS)
-    note = f"declares {declared} but is UTF-8; read as UTF-8" if encoding else None
     return XmlStream(_children_as_parsed(element for _, element in ended), note)
+
+
+def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """The encoding to parse with where the document's own declaration is wrong (None: it is right), and the
+    note saying so.
+
+    The HTTP charset wins where the bytes are text in it (RFC 7303 3, feedparser, browsers): a cp1251 feed that
+    declared ISO-8859-1 gave mojibake article URLs, each a 404. A Western single-byte label on bytes that are
+    valid UTF-8 is wrong wherever it stands (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
+    """
+    if content.isascii() or content.startswith(tuple(bom for bom, _ in _BOMS)):
+        return None, None
+    declared = _declared_encoding(content) or "utf-8"
+    served = header_encoding(content_type)
+    if served and served != declared and not served.startswith(("utf-16", "utf-32")):
+        if not mislabeled_utf8(content, served) and _is_text_in(content, served):
+            return served, f"served as {served} but declares {declared}; read as {served}"
+    if mislabeled_utf8(content, declared):
+        return "utf-8", f"declares {declared} but is UTF-8; read as UTF-8"
+    return None, None
+
+
+def _is_text_in(content: bytes, encoding: str) -> bool:
+    try:
+        content.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def _root_name(

@@ -478,6 +478,44 @@ def test_an_rss_item_takes_the_first_date_that_reads_as_one(dates: str) -> None:
     assert entry.published_at == datetime(2024, 5, 7, 10, tzinfo=UTC)
 
 
+RUSSIAN = (
+    '<?xml version="1.0" encoding="iso-8859-1"?><rss><channel><item><title>Новости дня</title>'
+    "<link>http://h/новости-дня</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "title", "recovered"),
+    [
+        # The HTTP charset wins where the bytes are text in it (RFC 7303 3): the declaration gave mojibake URLs.
+        (
+            RUSSIAN.encode("cp1251"),
+            "application/rss+xml; charset=windows-1251",
+            "Новости дня",
+            "served as cp1251 but declares windows-1252; read as cp1251",
+        ),
+        # A Western label on valid UTF-8 is wrong wherever it stands (Apache's AddDefaultCharset).
+        (RUSSIAN.replace("iso-8859-1", "utf-8").encode(), "text/xml; charset=iso-8859-1", "Новости дня", None),
+        # Bytes that are no text in the served charset: the declaration stands.
+        (
+            RUSSIAN.replace("Новости дня", "Café").encode("latin-1", "replace"),
+            "text/xml; charset=utf-8",
+            "Café",
+            None,
+        ),
+    ],
+    ids=["served charset wins", "western label on utf-8", "served charset cannot be"],
+)
+def test_the_served_charset_wins_over_the_declaration_where_the_bytes_are_text_in_it(
+    content: bytes, content_type: str, title: str, recovered: str | None
+) -> None:
+    feed = parse_feed(content, feed_url=FEED_URL, content_type=content_type)
+    (entry,) = feed.entries
+    assert entry.title == title and feed.recovered == recovered
+    if title != "Café":
+        assert entry.url == "http://h/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8-%D0%B4%D0%BD%D1%8F"
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
