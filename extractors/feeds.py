@@ -43,6 +43,7 @@ __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed"
 _ATOM_NS = frozenset({"http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#", ""})  # 1.0, 0.3 draft, none
 _ATOM_DATES = ("published", "updated", "issued", "modified")
 _ARTICLE_RELS = frozenset({"alternate", ""})
+_IANA_RELATIONS = "http://www.iana.org/assignments/relation/"
 _PAGE_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
 # Feeds (a WordPress entry's comments feed), JSON (its wp-json API record), media: never the article page.
 _NOT_PAGE_TYPE = re.compile(r"(?:xml|json)$|^(?:audio|video|image)/")
@@ -169,8 +170,9 @@ def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
     # RSS 2.0 nests items in <channel>; RSS 1.0 and 0.90 put them next to it, in their own namespaces.
     for number, item in enumerate(document.root.iter("{*}item"), 1):
         parent = item.getparent()
-        # Inside another item only when that one was never closed and recover mode nested the rest in it.
-        if parent is None or split_tag(parent)[1] not in ("channel", "rss", "RDF", "item"):
+        # Anywhere but inside an item's own elements (a wrapper such as <channel><items> is kept, as feedparser
+        # does); directly inside another item when recover mode nested the rest of an unclosed one in it.
+        if parent is None or (split_tag(parent)[1] != "item" and _nearest_item(parent) is not None):
             continue
         link = _rss_link(item, feed_url, home=home, lenient=document.recovered is not None)
         if link is None and not _cut_off(document, item):
@@ -228,7 +230,9 @@ def _page_links(links: Iterable[etree._Element]) -> list[etree._Element]:
     """The article-rel links among these, typed as a page (or untyped) first; never feed, JSON or media ones."""
     pages, others = [], []
     for link in links:
-        if (link.get("rel") or "alternate").strip() not in _ARTICLE_RELS:
+        # Case-insensitive, and the IANA registry's full URI is the same relation (RFC 4287 4.2.7.2).
+        rel = (link.get("rel") or "alternate").strip().lower().removeprefix(_IANA_RELATIONS)
+        if rel not in _ARTICLE_RELS:
             continue
         media_type = (link.get("type") or "").partition(";")[0].strip().lower()
         if media_type in _PAGE_TYPES:

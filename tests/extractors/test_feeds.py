@@ -516,6 +516,23 @@ def test_the_served_charset_wins_over_the_declaration_where_the_bytes_are_text_i
         assert entry.url == "http://h/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8-%D0%B4%D0%BD%D1%8F"
 
 
+def test_rss_items_in_a_wrapper_are_read_but_not_items_inside_an_items_own_elements() -> None:
+    content = (
+        b"<rss><channel><items><item><link>http://h/a</link></item><item><link>http://h/b</link>"
+        b"<related><item><link>http://h/not-this-one</link></item></related></item></items></channel></rss>"
+    )
+    assert [e.url for e in parse_feed(content, feed_url=FEED_URL).entries] == ["http://h/a", "http://h/b"]
+
+
+@pytest.mark.parametrize("rel", ["Alternate", "http://www.iana.org/assignments/relation/alternate", " alternate "])
+def test_an_atom_alternate_link_is_known_by_any_spelling_of_its_relation(rel: str) -> None:
+    content = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="replies" href="http://h/a/comments"/>'
+        f'<link rel="{rel}" href="http://h/a"/></entry></feed>'
+    ).encode()
+    assert [e.url for e in parse_feed(content, feed_url=FEED_URL).entries] == ["http://h/a"]
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
