@@ -31,6 +31,11 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
         # Yahoo/AOL ncid, Microsoft Start ocid, Outbrain/Taboola/Piano ids
         "ref_src", "ref_url", "smid", "smtyp", "cmp", "ncid", "ocid", "obOrigUrl", "tblci", "oly_anon_id",
         "oly_enc_id",
+        # AT Internet / Piano Analytics campaign markers: the BBC's feeds (at_medium=RSS&at_campaign=...), and
+        # xtor on French publishers' (Le Monde's ?xtor=RSS-3208)
+        "at_medium", "at_campaign", "at_creation", "at_format", "at_variant", "at_platform", "at_send_date",
+        "at_link_id", "at_link_origin", "at_link_type", "at_ptr_name", "at_bbc_team", "at_custom1", "at_custom2",
+        "at_custom3", "at_custom4", "xtor",
     }
 )  # fmt: skip
 _TRACKING_LOWER = frozenset(name.lower() for name in TRACKING_PARAMS)

@@ -163,3 +163,15 @@ def test_urls_are_read_as_browsers_read_them(url: str, expected: str) -> None:
 def test_a_host_ending_in_a_number_must_be_an_ipv4_address(url: str) -> None:
     with pytest.raises(InvalidURLError, match="IPv4"):
         clean_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.bbc.co.uk/news/articles/c4ng?at_medium=RSS&at_campaign=rss",  # the BBC's feeds
+        "https://www.lemonde.fr/international/article/2024/05/07/x_1.html?xtor=RSS-3208",
+    ],
+)
+def test_at_internet_campaign_markers_are_tracking(url: str) -> None:
+    # Piano Analytics (AT Internet) markers in publishers' feeds: the same story fetched twice under two URLs.
+    assert "?" not in canonicalize_url(url)
