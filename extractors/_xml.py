@@ -38,6 +38,7 @@ _REFERENCE = re.compile(r"&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9._-]*;
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ROOT_START = re.compile(r"<\?xml\b|<(?:[\w.-]+:)?(?:rss|RDF|feed|urlset|sitemapindex|CHANNEL)\b")
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY\b")
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 _STRAY_LT = re.compile(r"<(?![A-Za-z_:/!?])")
 _XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _BOMS = (
@@ -245,9 +246,9 @@ def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> et
     try:
         root = etree.fromstring(text, _parser(recover=True))
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise error(f"{source} is not XML, even read leniently: {exc}") from exc
+        raise error(_not_xml(source, text, str(exc))) from exc
     if root is None:
-        raise error(f"{source} is not XML, even read leniently: no element found")
+        raise error(_not_xml(source, text, "no element found"))
     _refuse_entities(root, source=source, error=error)
     return root
 
@@ -266,6 +267,12 @@ _OPTIONS: dict[str, bool] = {
 
 def _parser(*, recover: bool, encoding: str | None = None) -> etree.XMLParser:
     return etree.XMLParser(encoding=encoding, recover=recover, **_OPTIONS)
+
+
+def _not_xml(source: str, text: str, problem: str) -> str:
+    if _HTML_START.match(text):  # the usual reason: a web page (a moved feed's redirect to the front page)
+        return f"{source} is an HTML page, not XML: is the URL a web page rather than a feed or sitemap?"
+    return f"{source} is not XML, even read leniently: {problem}"
 
 
 def _refuse_entities(root: etree._Element, *, source: str, error: Callable[[str], Exception]) -> None:

@@ -85,6 +85,8 @@ def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
     [
         (b"<html><body><p>Moved</p></body></html>", "not <urlset>, <sitemapindex> or a feed's"),
         (b"", "not XML, even read leniently"),
+        # A doctype the XML reader cannot read past: it said "not XML ... no element found", naming no cause.
+        (b"<!-- x --><!doctype html><html><body><a href='/a'>a</a></body></html>", "is an HTML page, not XML"),
     ],
 )
 def test_bad_sitemaps_raise(content: bytes, message: str) -> None:
