@@ -94,6 +94,7 @@ def _cut_short(text: str, problem: Exception) -> JsonFeed | None:
     if not items:
         return None  # nothing to keep: the feed failed, as it did
     home = _HOME_PAGE.search(text, 0, start.start())
+    # A valid JSON string: the text before the items list parsed, or the error would lie before its end.
     home_page_url = json.loads(home.group(1)) if home else None
     note = f"not valid JSON ({problem}): cut short; its {len(items):,} complete items read"
     return JsonFeed(items, home_page_url, note)
