@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, get_args
@@ -243,8 +243,8 @@ def _has_text(text: str | None) -> bool:
     return text is not None and bool(text.strip(" \t\r\n"))
 
 
-def own_text(el: HtmlElement) -> str:
-    """Text of el and its inline children, not of nested blocks; <br> becomes a line break.
+def own_text(el: HtmlElement, hidden: Container[HtmlElement] = ()) -> str:
+    """Text of el and its inline children, not of nested blocks nor of `hidden` children; <br> becomes a line break.
 
     Line breaks of the HTML source are spaces: a paragraph hard-wrapped in the source is one line of text.
     """
@@ -252,7 +252,7 @@ def own_text(el: HtmlElement) -> str:
     for child in el:
         if isinstance(child.tag, str) and child.tag == "br":
             parts.append("\n")
-        elif isinstance(child.tag, str) and child.tag in _INLINE:
+        elif isinstance(child.tag, str) and child.tag in _INLINE and child not in hidden:
             parts.append(_spaced(child.text_content()))
         parts.append(_spaced(child.tail))
     return "".join(parts)

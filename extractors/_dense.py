@@ -38,7 +38,7 @@ def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple
     for block in text_blocks(body if body is not None else tree):
         if block in hidden:
             continue
-        text = own_text(block)
+        text = own_text(block, hidden)  # an icon or a word hidden inside a paragraph is not its text
         link = sum(script_length(a.text_content()) for a in block.iter("a"))
         size = script_length(" ".join(text.split()))
         if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:

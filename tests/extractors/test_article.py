@@ -434,3 +434,15 @@ def test_a_scored_block_holding_the_story_box_is_not_moved_into_it() -> None:
     assert broken != html
     article = extract_article(broken.decode("utf-8"), url="https://news.example/2024/05/story.html")
     assert "Mayor Ana Ruiz said the plan would protect frontline services" in article.text
+
+
+def test_the_dense_strategy_leaves_out_text_hidden_inside_a_paragraph() -> None:
+    # Readability's remove-aria-hidden page: "**WRONG**" in an aria-hidden span was kept where dense won.
+    import lxml.html
+
+    from extractors._dense import dense_text
+
+    story = "".join(f"<p>{_sentence(i)}</p>" for i in range(3))
+    page = f'<html><body><div><p><span aria-hidden="true">**WRONG**</span>{_sentence(9)}</p>{story}</div></body></html>'
+    text = dense_text(lxml.html.fromstring(page))
+    assert "WRONG" not in text and _sentence(9) in text
