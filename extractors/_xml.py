@@ -87,6 +87,8 @@ def read_xml(
     text = decode_xml(content, content_type=content_type)
     if _ENTITY_DECLARATION.search(text, 0, _first_element(text)):  # refused strictly too, if it parsed
         raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
+    if _HTML_START.match(text):  # not repaired into a feed: the repair would start at an "<rss" quoted in it
+        raise error(_not_xml(source, text, problem))
     text = _repair(text)
     root = _recover(text, source=source, error=error)
     end = text.rstrip()

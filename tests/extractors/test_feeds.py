@@ -533,6 +533,16 @@ def test_an_atom_alternate_link_is_known_by_any_spelling_of_its_relation(rel: st
     assert [e.url for e in parse_feed(content, feed_url=FEED_URL).entries] == ["http://h/a"]
 
 
+def test_a_web_page_quoting_a_feed_is_no_feed() -> None:
+    # The lenient reader starts at the root it finds past junk: here an <rss> a tutorial quotes, fake entries.
+    page = (
+        b"<!DOCTYPE html><html><body><p>Paste this:</p><pre><rss><channel><item><link>http://h/fake</link></item>"
+        b"</channel></rss></pre><p>Done &nbsp; <br></p></body></html>"
+    )
+    with pytest.raises(FeedError, match="is an HTML page, not XML"):
+        parse_feed(page, feed_url=FEED_URL)
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
