@@ -245,3 +245,12 @@ def test_a_sitemap_labelled_latin_1_but_in_utf_8_is_read_as_utf_8() -> None:
     sitemap = parse_sitemap(content.encode("utf-8"), sitemap_url="http://h/s.xml")
     assert [p.url for p in sitemap.pages] == ["http://h/caf%C3%A9"]
     assert sitemap.recovered == "declares windows-1252 but is UTF-8; read as UTF-8"
+
+
+def test_a_sitemap_is_read_in_its_served_charset_where_the_bytes_are_text_in_it() -> None:
+    content = '<?xml version="1.0" encoding="iso-8859-1"?><urlset><url><loc>http://h/новости</loc></url></urlset>'
+    sitemap = parse_sitemap(
+        content.encode("cp1251"), sitemap_url="http://h/s.xml", content_type="text/xml; charset=windows-1251"
+    )
+    assert [p.url for p in sitemap.pages] == ["http://h/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"]
+    assert sitemap.recovered == "served as cp1251 but declares windows-1252; read as cp1251"
