@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
-from extractors.charset import encoding_for_label, header_encoding, mislabeled_utf8
+from extractors.charset import SINGLE_BYTE_WESTERN, encoding_for_label, header_encoding, mislabeled_utf8
 from extractors.urls import InvalidURLError, clean_url
 
 # The sitemap protocol's own limit for an uncompressed sitemap; no honest feed comes near it.
@@ -120,8 +120,8 @@ def stream_xml(
 
     Memory stays that of what lxml parses ahead (a read buffer, tens of kB) and one child, not of a whole tree
     (~6x the bytes: 300 MB for a 50 MB sitemap), and a caller that stops early (at a cap) leaves the rest
-    unparsed. Strict only: raises etree.XMLSyntaxError, here
-    or while the children are read, where the document is not well-formed; read_xml then recovers what it can.
+    unparsed. Strict only: raises etree.XMLSyntaxError, here or while the children are read, where the document
+    is not well-formed; read_xml then recovers what it can.
     """
     encoding, note = _wrong_declaration(content, content_type)
     if _root_name(content, encoding, source=source, error=error) != root:
@@ -136,15 +136,17 @@ def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[str | 
     note saying so.
 
     The HTTP charset wins where the bytes are text in it (RFC 7303 3, feedparser, browsers): a cp1251 feed that
-    declared ISO-8859-1 gave mojibake article URLs, each a 404. A Western single-byte label on bytes that are
-    valid UTF-8 is wrong wherever it stands (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
+    declared ISO-8859-1 gave mojibake article URLs, each a 404. Not a Western single-byte one, though: any bytes
+    are text in it, and it is what servers send by default (Apache's AddDefaultCharset) over a feed that rightly
+    declares EUC-KR or UTF-8. Such a label on bytes that are valid UTF-8 is wrong wherever it stands
+    (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
     """
     if content.isascii() or content.startswith(tuple(bom for bom, _ in _BOMS)):
         return None, None
     declared = _declared_encoding(content) or "utf-8"
     served = header_encoding(content_type)
-    if served and served != declared and not served.startswith(("utf-16", "utf-32")):
-        if not mislabeled_utf8(content, served) and _is_text_in(content, served):
+    if served and served != declared and served not in SINGLE_BYTE_WESTERN and _is_text_in(content, served):
+        if not served.startswith(("utf-16", "utf-32")):
             return served, f"served as {served} but declares {declared}; read as {served}"
     if mislabeled_utf8(content, declared):
         return "utf-8", f"declares {declared} but is UTF-8; read as UTF-8"

@@ -59,7 +59,7 @@ _WHATWG_CODECS = frozenset(
     ).split()
 )
 # Labels whose bytes any text decodes under, so UTF-8 declared as one of them shows as "CafÃ©".
-_SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15"})
+SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15"})
 # Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried).
 _DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"})
 # Detection reads this much: charset_normalizer's time grows with it; 64 KB of text is ample evidence.
@@ -122,7 +122,7 @@ def mislabeled_utf8(body: bytes, encoding: str | None) -> bool:
 
     Such bytes are almost never intended Latin-1 text ("CafÃ©"): the label is the mistake, read them as UTF-8.
     """
-    if encoding not in _SINGLE_BYTE_WESTERN or body.isascii():
+    if encoding not in SINGLE_BYTE_WESTERN or body.isascii():
         return False
     try:
         body.decode("utf-8")

@@ -496,6 +496,13 @@ RUSSIAN = (
         ),
         # A Western label on valid UTF-8 is wrong wherever it stands (Apache's AddDefaultCharset).
         (RUSSIAN.replace("iso-8859-1", "utf-8").encode(), "text/xml; charset=iso-8859-1", "Новости дня", None),
+        # Nor does it override a legacy declaration: any bytes are text in it.
+        (
+            RUSSIAN.replace("iso-8859-1", "euc-kr").replace("Новости дня", "오늘의 뉴스").encode("euc-kr"),
+            "text/xml; charset=iso-8859-1",
+            "오늘의 뉴스",
+            None,
+        ),
         # Bytes that are no text in the served charset: the declaration stands.
         (
             RUSSIAN.replace("Новости дня", "Café").encode("latin-1", "replace"),
@@ -504,7 +511,7 @@ RUSSIAN = (
             None,
         ),
     ],
-    ids=["served charset wins", "western label on utf-8", "served charset cannot be"],
+    ids=["served charset wins", "western label on utf-8", "western label on euc-kr", "served charset cannot be"],
 )
 def test_the_served_charset_wins_over_the_declaration_where_the_bytes_are_text_in_it(
     content: bytes, content_type: str, title: str, recovered: str | None
@@ -512,7 +519,7 @@ def test_the_served_charset_wins_over_the_declaration_where_the_bytes_are_text_i
     feed = parse_feed(content, feed_url=FEED_URL, content_type=content_type)
     (entry,) = feed.entries
     assert entry.title == title and feed.recovered == recovered
-    if title != "Café":
+    if title == "Новости дня":
         assert entry.url == "http://h/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8-%D0%B4%D0%BD%D1%8F"
 
 
