@@ -98,6 +98,7 @@ def print_queries(
     import duckdb
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from storage.db import connect
 
@@ -120,9 +121,12 @@ def print_queries(
             if fmt != "table":
                 write_rows(cursor, fmt, sys.stdout)
                 continue
-            table = Table(*[d[0] for d in cursor.description], show_lines=False)
+            # Text, not markup: an article's "[button]...[/button]" shortcode is no Rich style tag (it raised).
+            table = Table(show_lines=False)
+            for column in cursor.description:
+                table.add_column(Text(column[0]))
             for row in cursor.fetchall():
-                table.add_row(*("" if v is None else str(v) for v in row))
+                table.add_row(*(Text("" if v is None else str(v)) for v in row))
             Console(width=160).print(table)
 
 

@@ -104,6 +104,15 @@ def test_query_prints_every_value_whole_as_csv_or_json_lines(
     assert {r["blob"] for r in rows} == {"ff00"}
 
 
+def test_a_query_table_prints_brackets_as_text_not_markup(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A WordPress shortcode in an article ("[button]...[/button]") raised Rich's "closing tag doesn't match", and
+    # "[bold red]" was eaten as a style.
+    sql = "SELECT '[updated] Vote' AS \"[u]\", '[bold red]hello[/bold red] [/button]' AS t"
+    assert main(["query", "--db", str(db), sql]) == 0
+    out = capsys.readouterr().out
+    assert "[u]" in out and "[updated] Vote" in out and "[bold red]hello[/bold red] [/button]" in out
+
+
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "unique.jsonl"
     args = ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--since", "2025-06-01", "--unique"]
