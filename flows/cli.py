@@ -143,7 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(command=_cmd_serve, job=True)
 
     demo = commands.add_parser("demo", help="serve the bundled sample newsroom on loopback and ingest it")
-    demo.add_argument("--db", default=DEMO_DB, help=f"DuckDB file to write (default: {DEMO_DB}, recreated)")
+    demo.add_argument(
+        "--db", default=DEMO_DB, help=f"DuckDB file to write (default: {DEMO_DB}; an earlier demo's is recreated)"
+    )
     demo.set_defaults(command=_cmd_demo, job=True)
 
     clean = commands.add_parser("clean", help="print the clean text of an HTML or plain-text file")
@@ -416,11 +418,33 @@ def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
         print(f"  {key:<{width}}  {value}")
 
 
+def _holds_only_demo_articles(db: Path) -> bool:
+    """Whether a database's articles all come from demo sites (on 127.0.0.1): an earlier demo's, safe to replace.
+
+    A user's crawl given as --db by mistake was deleted with its WARC archive, the one copy of its pages."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT regexp_matches(url, '^http://127\\.0\\.0\\.1:[0-9]+/')) "
+                "FROM articles"
+            ).fetchone()
+    except duckdb.Error:  # no DuckDB file, or no articles table: not the demo's either
+        return False
+    return row is not None and row[0] == 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import serve_demo_sites
     from storage.archive import default_archive_dir
 
     db = Path(args.db)
+    if db.exists() and not _holds_only_demo_articles(db):
+        raise InputError(
+            f"{db} exists and holds articles the demo did not write; the demo starts its database from nothing "
+            f"and would delete it and its archive {default_archive_dir(db)}. Give --db a new path"
+        )
     # The demo's ports change each time, so it starts from nothing: its file, the WAL, the near-duplicate
     # index and the page archive (whose records name the last demo's ports; `pages` would name none of them).
     for stale in (db, Path(f"{db}.wal")):

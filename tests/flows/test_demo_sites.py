@@ -313,3 +313,13 @@ def test_the_demo_starts_from_nothing_each_time(
     assert [row[1] for row in answers[1]] == [3]
     archived = {p.name for p in old_archive.iterdir()}
     assert archived == {f.name for f in files}, "every archive file is one the pages table names"
+
+    # A database holding a real crawl's articles, given to the demo by mistake, is refused, not deleted with its
+    # archive (an earlier demo's database, all on 127.0.0.1, is replaced, as above).
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE articles SET url = replace(url, 'http://127.0.0.1', 'https://x.example') WHERE rowid = 0")
+    assert main(["demo", "--db", str(db)]) != 0
+    assert "holds articles the demo did not write" in capsys.readouterr().err
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchall() == [(articles,)]
+    assert {p.name for p in old_archive.iterdir()} == archived
