@@ -56,10 +56,23 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
         staged = Path(tmp) / f"export.{fmt}"
         target = str(staged).replace("'", "''")
         with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
-            query = f"SELECT * FROM {table}{where} ORDER BY article_id"
+            query = f"SELECT {_columns(con, table, fmt)} FROM {table}{where} ORDER BY article_id"
             (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
         os.replace(staged, out)
     return int(count)
+
+
+def _columns(con: Any, table: str, fmt: str) -> str:
+    """The select list: every column, lists and structs as JSON in a CSV (COPY writes them as DuckDB literals,
+    [{'text': Police officers, carry ...}], unquoted strings nothing can parse back; `query --format csv` too)."""
+    if fmt != "csv":
+        return "*"
+    described = con.execute(f"DESCRIBE {table}").fetchall()
+    nested = ("[]", "STRUCT", "MAP", "UNION")
+    return ", ".join(
+        f'to_json("{name}")::VARCHAR AS "{name}"' if any(t in str(kind) for t in nested) else f'"{name}"'
+        for name, kind, *_ in described
+    )
 
 
 # Each skipped or failed URL once, by its latest outcome and reason (crawl.fetch.Reason, or not_an_article /

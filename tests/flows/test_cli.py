@@ -30,7 +30,16 @@ def db(tmp_path: Path) -> Path:
     """Three articles: a wire story and its copy (one cluster), and an older singleton."""
     path = tmp_path / "news.duckdb"
     rows = [
-        ArticleRow("http://a.test/wire", "a", "Wire text.", "h1", datetime(2025, 6, 5, tzinfo=UTC), title="Wire"),
+        ArticleRow(
+            "http://a.test/wire",
+            "a",
+            "Wire text.",
+            "h1",
+            datetime(2025, 6, 5, tzinfo=UTC),
+            title="Wire",
+            authors=("Ana Ruiz", 'Li "Lee" Wei'),
+            captions=(("Police officers, in Lyon, carry supplies", "EPA"),),
+        ),
         ArticleRow("http://b.test/wire", "b", "Wire text!", "h2", datetime(2025, 6, 5, tzinfo=UTC), title="Copy"),
         ArticleRow(
             "http://a.test/old",
@@ -71,7 +80,12 @@ def test_export_writes_every_article(fmt: str, db: Path, tmp_path: Path) -> None
     elif fmt == "jsonl":
         urls = [json.loads(line)["url"] for line in out.read_text(encoding="utf-8").splitlines()]
     else:
-        urls = [row["url"] for row in csv.DictReader(out.read_text(encoding="utf-8").splitlines())]
+        rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+        urls = [row["url"] for row in rows]
+        # Lists and structs as JSON, as `query --format csv` writes them (COPY wrote [{'text': a, b}], unparsable).
+        wire = next(row for row in rows if row["url"] == "http://a.test/wire")
+        assert json.loads(wire["authors"]) == ["Ana Ruiz", 'Li "Lee" Wei']
+        assert json.loads(wire["captions"]) == [{"text": "Police officers, in Lyon, carry supplies", "credit": "EPA"}]
     assert sorted(urls) == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
 
 
