@@ -209,6 +209,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from flows.ingest import backfill
 
+    # A backfill widens what a database already holds: without one it would start a crawl in a new file.
+    settings = overridden(load_config(args.sources).settings, db=args.db)
+    database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     return _crawl(args, flow=backfill)
 
 
@@ -286,12 +289,31 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_unknown_sources(db: Path, names: Sequence[str]) -> None:
+    """An InputError naming the sources of which the archive holds no page (a typo re-extracted nothing)."""
+    if not names:
+        return
+    import duckdb
+
+    from storage.db import connect
+
+    with connect(db, read_only=True) as con:
+        try:
+            archived = [n for (n,) in con.execute("SELECT DISTINCT source FROM pages ORDER BY source").fetchall()]
+        except duckdb.CatalogException:  # a database from before the archive: no page of any source
+            archived = []
+    unknown = [name for name in names if name not in archived]
+    if unknown:
+        raise InputError(f"no archived page of source {', '.join(map(repr, unknown))} in {db}; it has {archived}")
+
+
 def _cmd_reextract(args: argparse.Namespace) -> int:
     from flows.reextract import reextract
 
     settings = load_config(args.sources).settings if args.sources else Settings()
     settings = overridden(settings, db=args.db)
-    database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
+    db = database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
+    _refuse_unknown_sources(db, args.source_names or [])
     start_temporary_server()
     result = asyncio.run(
         reextract(

@@ -127,6 +127,20 @@ def test_a_query_table_prints_brackets_as_text_not_markup(db: Path, capsys: pyte
     assert "[u]" in out and "[updated] Vote" in out and "[bold red]hello[/bold red] [/button]" in out
 
 
+def test_a_backfill_needs_a_database_to_widen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Without one it started a fresh crawl in ./copydesk.duckdb, the default the README never names.
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "a"\nhomepage = "https://a.example/"\n', encoding="utf-8")
+    missing = tmp_path / "none.duckdb"
+    assert main(["backfill", "--sources", str(sources), "--source", "a", "--db", str(missing)]) != 0
+    assert "no such database" in capsys.readouterr().err and not missing.exists()
+
+
+def test_reextract_of_a_source_the_archive_does_not_have_says_so(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reextract", "--db", str(db), "--source", "nosuch"]) != 0
+    assert "no archived page of source 'nosuch'" in capsys.readouterr().err
+
+
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "unique.jsonl"
     args = ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--since", "2025-06-01", "--unique"]
