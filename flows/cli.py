@@ -429,6 +429,18 @@ def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
         ("skipped", f"{summary['skipped']} article URLs (not articles, 404/410, robots.txt, type, size)"),
         ("duplicates found", summary["duplicates"]),
         ("errors", f"{summary['errors']} (failed article URLs, feeds and sitemaps that failed or did not parse)"),
+    ]
+    # A source that gave nothing but errors (a feed URL that is a web page, a homepage that leads nowhere) is
+    # named here: the totals hid it among the others, with exit code 0.
+    empty = [
+        name
+        for name, counts in sorted(summary.get("per_source", {}).items())
+        if counts["errors"] and not (counts["discovered"] or counts["stored"] or counts["unchanged"])
+    ]
+    if empty:
+        where = f"copydesk query --db {summary['db']} \"SELECT * FROM errors WHERE run_id = '{summary['run_id']}'\""
+        rows.append(("no articles from", f"{', '.join(empty)}: only errors; see {where}"))
+    rows += [
         ("wall time", f"{summary['seconds']:.1f} s"),
         ("database", summary["db"]),
         ("run id", summary["run_id"]),

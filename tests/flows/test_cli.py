@@ -141,6 +141,23 @@ def test_reextract_of_a_source_the_archive_does_not_have_says_so(db: Path, capsy
     assert "no archived page of source 'nosuch'" in capsys.readouterr().err
 
 
+def test_the_summary_names_a_source_that_gave_only_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    # A feed URL that is a web page: "errors 2" among the totals, exit code 0, and no word of which source.
+    from dataclasses import asdict
+
+    from flows.cli import print_summary
+    from flows.report import RunSummary
+
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    summary.add("good", discovered=5, fetched=5, stored=5, new=5)
+    summary.add("broken", errors=2)
+    summary.add("quiet")  # nothing new and nothing wrong: an unchanged feed
+    print_summary(asdict(summary))
+    lines = [line for line in capsys.readouterr().out.splitlines() if "no articles from" in line]
+    assert len(lines) == 1 and "broken: only errors" in lines[0] and "good" not in lines[0]
+    assert "quiet" not in lines[0] and "run_id = 'r1'" in lines[0]
+
+
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "unique.jsonl"
     args = ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--since", "2025-06-01", "--unique"]
