@@ -65,11 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("copydesk")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="copydesk", description="Ingest news sites, strip boilerplate, cluster wire copies, load DuckDB."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=f"copydesk {_version()}")
     parser.set_defaults(job=False)  # commands that write the database set it: see outliving_readers
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 

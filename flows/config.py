@@ -253,7 +253,7 @@ def parse_config(raw: Mapping[str, Any], *, origin: str = "<config>") -> Config:
     settings = _parse_settings(raw.get("settings", {}), origin=origin)
     sources_raw = raw.get("sources", [])
     if not isinstance(sources_raw, list) or not sources_raw:
-        raise ConfigError(f"{origin}: no [[sources]] tables; add at least one source with a name and a feed")
+        raise ConfigError(f"{origin}: no [[sources]] tables; add at least one source with a name and a homepage")
     sources = tuple(_parse_source(s, index=i, origin=origin) for i, s in enumerate(sources_raw))
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
