@@ -375,7 +375,8 @@ class _Listings:
 
         message = (
             f"source {self.source.name!r}: no article URL found from its homepage {homepage}. Feeds it advertises "
-            f'(<link rel="alternate">) or earlier runs read: {tried("feed")}; sitemaps from robots.txt or '
+            f'(<link rel="alternate"> or rel="feed", else links to /feed/ and the like) or earlier runs read: '
+            f"{tried('feed')}; sitemaps from robots.txt or "
             f"/sitemap.xml: {tried('sitemap')}. Give 'feeds' or 'sitemaps', or set discover_links = true"
         )
         self.found.errors.append(Problem("discover", homepage, "ListingsNotFound", message, _now()))
