@@ -142,7 +142,7 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     progress, shingle_with = _begin(settings.db, summary.run_id, paths, files, started, dedup_params(settings))
-    progress = {path: as_it_is_now(done, Path(path).stat().st_size) for path, done in progress.items()}
+    progress = {path: as_it_is_now(done, Path(path)) for path, done in progress.items()}
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
     hints = {s.name: s.hints for s in config.sources} if config else {}

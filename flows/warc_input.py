@@ -18,7 +18,7 @@ from crawl.fetch import Fetched
 from crawl.sources import Source
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
-from storage.archive import ArchivedResponse, WarcRecord, read_records
+from storage.archive import ArchivedResponse, WarcRecord, read_records, record_starts_at
 from storage.pages import WarcProgress
 from storage.rows import PageRow
 
@@ -168,16 +168,21 @@ def read_batches(
         yield batch
 
 
-def as_it_is_now(progress: WarcProgress, size: int) -> WarcProgress:
-    """A file's stored progress, against the size the file has now.
+def as_it_is_now(progress: WarcProgress, path: Path) -> WarcProgress:
+    """A file's stored progress, against the file as it is now.
 
     A finished file that grew had records appended since (a file still being written): they are read on from
-    where it ended. One shorter than what was read is another file under that name: read from its start. (A
-    finished file was skipped whatever it had become since, and its new records never ingested.)
+    where it ended. One shorter than what was read is another file under that name: read from its start; so is
+    one where no record starts there any more: a crawl killed mid-batch left records no run committed, its rerun
+    cut them off and wrote others over them, and this ingest had read the cut ones (reading on from the middle of
+    a new record failed every time). Pages read again are found unchanged.
     """
+    size = path.stat().st_size
     if size == progress.size:
         return progress
-    if size < progress.done_offset:
+    if size < progress.done_offset or (
+        size > progress.done_offset and not record_starts_at(path, progress.done_offset)
+    ):
         return WarcProgress(progress.path, size)
     return replace(progress, size=size, finished=False)
 

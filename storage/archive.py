@@ -399,6 +399,17 @@ class WarcRecord:
     payload_digest: str = ""  # WARC-Payload-Digest ("" if it has none)
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def record_starts_at(path: str | Path, offset: int) -> bool:
+    """Whether a WARC record (a gzip member, or "WARC/" after the CRLFs ending the last) begins at byte `offset`."""
+    with Path(path).open("rb") as stream:
+        stream.seek(offset)
+        head = stream.read(64).lstrip(b"\r\n")
+    return head.startswith((_GZIP_MAGIC, b"WARC/"))
+
+
 def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
     """The records of a WARC file (.warc or .warc.gz), from the record starting at byte `start`, one at a time.
 

@@ -518,3 +518,25 @@ def test_a_finished_file_that_changed_is_read_again_from_where_it_stands(ingeste
     write_dated(folder / "f.warc.gz", pages[:1], ["2024-03-01T00:00:00Z"])  # another, shorter file now
     run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
     assert len(query(db, "SELECT * FROM pages")) == 4
+
+
+def test_a_file_rewritten_past_where_its_ingest_stopped_is_read_again_from_its_start(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    """A crawl killed mid-batch leaves records no run committed; ingest-warc of the folder reads them; the crawl's
+    rerun cuts them off and writes others over them. Reading on from the old end (now inside a new record) failed
+    on every later ingest, and the new records were never read."""
+    from storage.archive import record_starts_at
+
+    pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:4]
+    folder, db, sources = tmp_path / "rewritten", tmp_path / "rewritten.duckdb", str(ingested.sources)
+    folder.mkdir()
+    warc = folder / "f.warc.gz"
+    write_dated(warc, pages[:2], ["2024-01-01T00:00:00Z"] * 2)
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
+    read_to = warc.stat().st_size
+    write_dated(warc, [pages[0], pages[3], pages[2]], ["2024-01-01T00:00:00Z"] * 3)  # the rerun's records
+    assert warc.stat().st_size > read_to and not record_starts_at(warc, read_to)
+    run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
+    assert query(db, "SELECT error, finished_at IS NOT NULL FROM warc_files") == [(None, True)]
+    assert len(query(db, "SELECT * FROM articles")) == 4
