@@ -213,20 +213,38 @@ _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
 
 
 class _Inflater:
-    """One gzip or deflate layer; deflate zlib-wrapped or, as some servers send it, raw (httpx reads both)."""
+    """One gzip or deflate layer; deflate zlib-wrapped (RFC 9110) or, as some servers send it, raw, told apart by
+    its first two bytes (a zlib header: method 8, a checksum divisible by 31), however the network splits them."""
 
     def __init__(self, coding: str) -> None:
-        self.obj = zlib.decompressobj(zlib.MAX_WBITS if coding == "deflate" else 16 + zlib.MAX_WBITS)
-        self.sniff = coding == "deflate"
+        self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.sniffing: bytes | None = b"" if coding == "deflate" else None
 
     def inflate(self, data: bytes, limit: int) -> bytes:
-        if self.sniff and data:
-            self.sniff = False
-            try:
-                return self.obj.decompress(data, limit)
-            except zlib.error:
-                self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        if self.sniffing is not None:
+            self.sniffing += data
+            if len(self.sniffing) < 2:
+                return b""
+            data, self.sniffing = self.sniffing, None
+            return self._first(data, limit)
         return self.obj.decompress(data, limit)
+
+    def _first(self, data: bytes, limit: int) -> bytes:
+        self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        if data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0:  # a zlib header
+            wrapped = zlib.decompressobj(zlib.MAX_WBITS)
+            try:
+                out = wrapped.decompress(data, limit)
+            except zlib.error:  # raw deflate whose first bytes happen to read as a zlib header (1 in ~500): raw
+                return self.obj.decompress(data, limit)
+            self.obj = wrapped
+            return out
+        return self.obj.decompress(data, limit)
+
+    def flush(self) -> bytes:
+        if self.sniffing:  # a single byte: no deflate stream at all
+            raise zlib.error(f"a deflate stream of {len(self.sniffing)} byte")
+        return self.obj.flush()
 
 
 def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = False) -> Iterator[bytes]:
@@ -245,7 +263,7 @@ def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = 
             break
         out = layer.inflate(layer.obj.unconsumed_tail, limit)
     if final:
-        yield from _inflated(inner, layer.obj.flush(), room, final=True)
+        yield from _inflated(inner, layer.flush(), room, final=True)
 
 
 def _too_big(response: httpx.Response, max_bytes: int) -> FetchFailure:
