@@ -254,3 +254,34 @@ def test_a_sitemap_is_read_in_its_served_charset_where_the_bytes_are_text_in_it(
     )
     assert [p.url for p in sitemap.pages] == ["http://h/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"]
     assert sitemap.recovered == "served as cp1251 but declares windows-1252; read as cp1251"
+
+
+URL_PARTS = st.lists(
+    st.tuples(
+        st.sampled_from(["http://h/a", "http://h/b", "https://h/c?x=1&amp;y=2", "/rel", "mailto:x@h", " http://h/d "]),
+        st.sampled_from(["", "<lastmod>2024-05-06</lastmod>", "<lastmod>junk</lastmod>"]),
+        st.sampled_from(["", "<news:news><news:title>T &amp; U</news:title></news:news>", "<image:image/>", "<x/>"]),
+    ),
+    max_size=12,
+)
+
+
+@given(URL_PARTS, st.integers(min_value=1, max_value=8), st.booleans())
+def test_a_streamed_urlset_gives_what_the_whole_tree_gives(
+    parts: list[tuple[str, str, str]], max_urls: int, between: bool
+) -> None:
+    from extractors._xml import read_xml
+
+    urls = "".join(
+        f"<url><loc>{loc}</loc>{lastmod}{extra}</url>" + ("<other/>" if between else "")
+        for loc, lastmod, extra in parts
+    )
+    content = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/'
+        f'sitemap-news/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">{urls}</urlset>'
+    ).encode()
+    streamed = parse_sitemap(content, sitemap_url="http://h/s.xml", max_urls=max_urls)
+    document = read_xml(content, source="s", error=SitemapError)
+    whole = sitemaps._pages(sitemaps._children(document.root, "url"), "http://h/s.xml", None, document)
+    pages = sitemaps._unique(whole, key=lambda page: page.url, limit=max_urls + 1)
+    assert (streamed.pages, streamed.over_cap, streamed.recovered) == (pages[:max_urls], len(pages) > max_urls, None)
