@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write articles to a Parquet, JSON lines or CSV file")
     export.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     export.add_argument("--format", choices=sorted(EXPORT_FORMATS), required=True)
-    export.add_argument("--out", required=True, help="file to write (replaced if it exists)")
+    export.add_argument("--out", required=True, help="file to write (replaced if it exists); - for standard output")
     export.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
     export.add_argument("--unique", action="store_true", help="one article per story (the unique_articles view)")
     export.set_defaults(command=_cmd_export)
@@ -548,7 +548,17 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    db, out = database_path(args.db, must_exist=True), output_path(args.out)
+    db = database_path(args.db, must_exist=True)
+    if args.out == "-":  # standard output, as in curl and sqlite-utils: written whole to a file first, then copied
+        with tempfile.TemporaryDirectory(prefix="copydesk-export-") as tmp:
+            staged = Path(tmp) / f"articles.{args.format}"
+            count = export_articles(db, staged, fmt=args.format, since=args.since, unique=args.unique)
+            with staged.open("rb") as exported:
+                shutil.copyfileobj(exported, sys.stdout.buffer)
+        sys.stdout.flush()
+        print(f"wrote {count} articles to standard output", file=sys.stderr)
+        return 0
+    out = output_path(args.out)
     count = export_articles(db, out, fmt=args.format, since=args.since, unique=args.unique)
     print(f"wrote {count} articles to {out}")
     return 0

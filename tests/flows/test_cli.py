@@ -166,6 +166,17 @@ def test_the_summary_names_a_source_that_gave_only_errors(capsys: pytest.Capture
     assert "quiet" not in lines[0] and "run_id = 'r1'" in lines[0]
 
 
+def test_export_to_standard_output(
+    db: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # "-" was written as a file of that name
+    assert main(["export", "--db", str(db), "--format", "jsonl", "--out", "-"]) == 0
+    captured = capsysbinary.readouterr()
+    urls = sorted(json.loads(line)["url"] for line in captured.out.decode().splitlines())
+    assert urls == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
+    assert b"wrote 3 articles to standard output" in captured.err and not (tmp_path / "-").exists()
+
+
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "unique.jsonl"
     args = ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--since", "2025-06-01", "--unique"]
