@@ -166,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     clean.set_defaults(command=_cmd_clean)
 
     query = commands.add_parser("query", help="run SQL against the database (read-only) and print a table")
-    query.add_argument("sql", help='one SQL statement, e.g. "SELECT source, count(*) FROM articles GROUP BY ALL"')
+    query.add_argument(
+        "sql", help='one SQL statement, e.g. "SELECT source, count(*) FROM articles GROUP BY ALL"; - reads stdin'
+    )
     query.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     query.add_argument(
         "--allow-files", action="store_true", help="let the SQL read and write files, URLs and extensions"
@@ -385,7 +387,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
     """None for the flow's default runner, else a DaskTaskRunner (local cluster unless an address is given)."""
     if name == "default":
-        if address or workers:
+        if address or workers is not None:  # (--dask-workers 0 too)
             raise ValueError("--dask-address and --dask-workers need --task-runner dask")
         return None
     try:
@@ -541,6 +543,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
+    if args.sql == "-":  # the statement on standard input, as `copydesk clean -` reads its page
+        args.sql = sys.stdin.read()
     if not args.sql.strip():
         raise InputError('no SQL to run; pass a statement, e.g. copydesk query "SELECT count(*) FROM articles"')
     print_query(database_path(args.db, must_exist=True), args.sql, allow_files=args.allow_files, fmt=args.format)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -175,6 +176,21 @@ def test_export_to_standard_output(
     urls = sorted(json.loads(line)["url"] for line in captured.out.decode().splitlines())
     assert urls == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
     assert b"wrote 3 articles to standard output" in captured.err and not (tmp_path / "-").exists()
+
+
+def test_query_reads_its_statement_from_standard_input(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("SELECT count(*) AS n FROM articles\n"))
+    assert main(["query", "--db", str(db), "--format", "csv", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "3"]
+
+
+def test_dask_workers_without_the_dask_runner_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "a"\nhomepage = "https://a.example/"\n', encoding="utf-8")
+    assert main(["run", "--sources", str(sources), "--dask-workers", "0"]) != 0
+    assert "need --task-runner dask" in capsys.readouterr().err
 
 
 def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
