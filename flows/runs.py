@@ -123,13 +123,18 @@ def innermost(exc: BaseException) -> BaseException:
 
 
 def unreached_message(reasons: Mapping[str, str], *, run_id: str) -> str:
-    """Why a run in which no source could be reached failed: each source's first reason, a few of them."""
+    """Why a run in which no source could be reached failed: each source's first reason, a few of them, and the
+    advice they all end with once ("pass --allow-private ..." was repeated for each of 5 sources)."""
+    advice = {reason.rpartition("; ")[2] for reason in reasons.values() if "; " in reason}
+    shared = advice.pop() if len(advice) == 1 and all("; " in r for r in reasons.values()) else None
+    if shared:
+        reasons = {source: reason.rpartition("; ")[0] for source, reason in reasons.items()}
     named = [f"{source}: {reason}" for source, reason in list(reasons.items())[:MAX_NAMED_SOURCES]]
     more = len(reasons) - len(named)
     tail = f"; and {more} more" if more > 0 else ""
     return (
         f"no source could be reached ({len(reasons)} tried): " + "; ".join(named) + tail
-        + f". See the errors table where run_id = {run_id!r}"
+        + (f". All: {shared}" if shared else "") + f". See the errors table where run_id = {run_id!r}"
     )  # fmt: skip
 
 

@@ -89,6 +89,15 @@ def test_an_unreached_run_names_a_few_sources_and_where_the_rest_are() -> None:
     assert "\n" not in message
 
 
+def test_an_unreached_run_gives_the_advice_every_reason_ends_with_once() -> None:
+    hint = "pass --allow-private or list it in settings.allow_hosts"
+    reasons = {f"site{i}": f"'127.0.0.{i}' resolves to non-public address 127.0.0.{i}; {hint}" for i in range(8)}
+    message = unreached_message(reasons, run_id="r1")
+    assert message.count(hint) == 1 and "site0: '127.0.0.0' resolves to non-public address 127.0.0.0;" in message
+    mixed = unreached_message({"a": f"x; {hint}", "b": "connection refused"}, run_id="r1")
+    assert mixed.count(hint) == 1 and "b: connection refused" in mixed  # not shared: left where it stands
+
+
 @pytest.mark.parametrize("flow", ["ingest", "ingest-warc", "reextract"])
 def test_every_flow_marks_runs_of_dead_processes_abandoned_as_it_begins(flow: str, tmp_path: Path) -> None:
     """A killed ingest-warc is settled by the next run of any flow: a data team that only backfills runs no crawl."""
