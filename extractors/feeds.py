@@ -16,6 +16,7 @@ database; raises FeedError only when no feed can be read at all.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -156,7 +157,7 @@ def _plausibly_dated(entry: FeedEntry, fetched_at: datetime | None) -> FeedEntry
 
 def _kind(root: etree._Element) -> str | None:
     namespace, name = split_tag(root)
-    if name in ("rss", "RDF"):
+    if name in ("rss", "RDF") or (name.lower() == "rss" and not namespace):  # <RSS>: see _in_spec_case
         return "rss"
     if name == "feed" and namespace in _ATOM_NS:
         return "atom"
@@ -165,7 +166,32 @@ def _kind(root: etree._Element) -> str | None:
     return None
 
 
+# RSS 0.9x/2.0's element names as the specs spell them. Feeds written by hand or by old tools vary the case
+# (<Item>, <Link>, <PubDate>, <pubdate>, <RSS>), which feedparser reads (it lowercases every name); here, elements
+# without a namespace are renamed to the spec's spelling. A feed keeps one style throughout, so its first elements
+# tell whether it needs it (a check of every element cost RSS parsing 13 %).
+_RSS_NAMES = {n.lower(): n for n in ("rss", "channel", "item", "link", "title", "guid", "pubDate", "description")}
+_SAMPLE = 200
+
+
+def _in_spec_case(root: etree._Element) -> None:
+    """Rename RSS elements written in another case to the spec's spelling, in place."""
+    if not any(_miscased(element.tag) for element in itertools.islice(root.iter(tag=etree.Element), _SAMPLE)):
+        return
+    for element in root.iter(tag=etree.Element):
+        if _miscased(element.tag):
+            element.tag = _RSS_NAMES[element.tag.lower()]
+
+
+def _miscased(name: object) -> bool:
+    if not isinstance(name, str) or "}" in name:  # namespaced (RSS 1.0's are lower-case by its spec)
+        return False
+    canonical = _RSS_NAMES.get(name.lower())
+    return canonical is not None and canonical != name
+
+
 def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Skipped]:
+    _in_spec_case(document.root)
     home = _rss_home(document.root, feed_url)
     # RSS 2.0 nests items in <channel>; RSS 1.0 and 0.90 put them next to it, in their own namespaces.
     for number, item in enumerate(document.root.iter("{*}item"), 1):

@@ -550,6 +550,20 @@ def test_a_web_page_quoting_a_feed_is_no_feed() -> None:
         parse_feed(page, feed_url=FEED_URL)
 
 
+def test_rss_element_names_in_another_case_are_read_as_feedparser_reads_them() -> None:
+    # <Item> and <RSS> were no feed and no item (silently), <PubDate> and <pubdate> no date; feedparser reads them.
+    content = (
+        b'<RSS version="2.0"><Channel><Title>Desk</Title><Item><Title>A</Title><Link>http://h/a</Link>'
+        b"<PubDate>Tue, 07 May 2024 10:00:00 GMT</PubDate></Item><item><title>B</title><link>http://h/b</link>"
+        b"<pubdate>Wed, 08 May 2024 10:00:00 GMT</pubdate></item></Channel></RSS>"
+    )
+    feed = parse_feed(content, feed_url=FEED_URL)
+    assert [(e.url, e.title, e.published_at) for e in feed.entries] == [
+        ("http://h/a", "A", datetime(2024, 5, 7, 10, tzinfo=UTC)),
+        ("http://h/b", "B", datetime(2024, 5, 8, 10, tzinfo=UTC)),
+    ]
+
+
 def test_a_json_feed_cut_short_keeps_its_complete_items_and_says_why() -> None:
     # A download that ended early: XML feeds keep their complete items (read leniently); JSON Feeds now too.
     whole = parse_feed(MICRO_BLOG, feed_url="https://www.manton.org/feed.json")
