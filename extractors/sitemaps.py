@@ -84,7 +84,7 @@ def parse_sitemap(
     if _is_text_sitemap(content):
         return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
     try:
-        streamed = _streamed_urlset(content, sitemap_url, max_urls, fetched_at, content_type)
+        streamed = _streamed_urlset(content, source, sitemap_url, max_urls, fetched_at, content_type)
     except (etree.LxmlError, ValueError) as exc:
         if isinstance(exc, SitemapError):
             raise
@@ -114,10 +114,14 @@ def parse_sitemap(
 
 
 def _streamed_urlset(
-    content: bytes, sitemap_url: str, max_urls: int, fetched_at: datetime | None, content_type: str | None
+    content: bytes,
+    source: str,
+    sitemap_url: str,
+    max_urls: int,
+    fetched_at: datetime | None,
+    content_type: str | None,
 ) -> Sitemap | None:
     """The pages of a well-formed <urlset>, parsed one <url> at a time; None for any other root."""
-    source = f"sitemap {sitemap_url!r}"
     stream = stream_xml(
         content, root="urlset", children="url", source=source, error=SitemapError, content_type=content_type
     )

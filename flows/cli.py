@@ -470,14 +470,16 @@ def _holds_only_demo_articles(db: Path) -> bool:
     A user's crawl given as --db by mistake was deleted with its WARC archive, the one copy of its pages."""
     import duckdb
 
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
+    from storage.db import connect
+
+    with connect(db, read_only=True) as con:  # a locked, corrupt or foreign file: its own error says so
+        try:
             row = con.execute(
                 "SELECT count(*) FILTER (WHERE NOT regexp_matches(url, '^http://127\\.0\\.0\\.1:[0-9]+/')) "
                 "FROM articles"
             ).fetchone()
-    except duckdb.Error:  # no DuckDB file, or no articles table: not the demo's either
-        return False
+        except duckdb.CatalogException:  # a DuckDB file without articles: not the demo's either
+            return False
     return row is not None and row[0] == 0
 
 
