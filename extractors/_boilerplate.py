@@ -305,9 +305,11 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         kind = "caption" if el.tag in ("figure", "figcaption") else _hint(el)
         if kind is None:
             continue
+        if kind in _SWALLOWING_KINDS:
+            _release_swallowed(el, out)
         if _is_main(el, total):
             if kind in _OWN_WORDS_KINDS:
-                _drop_lead(el, out)
+                _drop_lead(el, kind, out)
             continue
         if kind in ("caption", "gallery"):
             _record_figure(el, out)
@@ -320,14 +322,17 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 # Kinds whose own words are never the story's. When an element of such a kind holds the story, a closing tag
 # was missing (`<div class="share-bar">Share on Facebook · Share via Email<div class="story-body">...`): the
 # story stays, and the words before it are still the share bar's.
-_OWN_WORDS_KINDS = frozenset({"share", "newsletter", "cookie", "ad", "comment"})
+_OWN_WORDS_KINDS = frozenset({"share", "newsletter", "cookie", "ad", "comment", "gallery", "caption"})
 # At most this many characters before the first block are taken for the element's own words: a share bar's
 # or a consent line's length, not a paragraph's.
 _OWN_WORDS_LIMIT = 160
 
 
-def _drop_lead(el: HtmlElement, out: _Collector) -> None:
-    """Drop el's text and inline children before its first block child: its own words, not what it swallowed."""
+def _drop_lead(el: HtmlElement, kind: str, out: _Collector) -> None:
+    """Drop el's text and inline children before its first block child: its own words, not what it swallowed.
+
+    A gallery's own words are its title, a caption's its caption: kept as such.
+    """
     lead = list(itertools.takewhile(lambda c: not (isinstance(c.tag, str) and c.tag in _BLOCK), el))
     if len(lead) == len(el):
         return  # no block inside: el did not swallow anything
@@ -335,10 +340,82 @@ def _drop_lead(el: HtmlElement, out: _Collector) -> None:
     if not words.strip() or len(_norm(words)) > _OWN_WORDS_LIMIT:
         return
     out.labelled.append("".join(words.split()))
+    text = _norm(words)
+    if kind == "caption" or kind == "gallery" and GALLERY_NUMBER.match(text):
+        if caption := _norm(GALLERY_NUMBER.sub("", text, count=1)):
+            out.captions.append(split_credit(caption))
+    elif kind == "gallery":
+        out.titles.append(text)
     el.text = None
     for child in lead:
         el.remove(child)  # with its tail: text between the lead's elements is the lead's too
     out.changes += 1
+
+
+# A caption that swallowed the story goes on, after its own words, with paragraphs: at least this many of
+# _STORY_PARAGRAPH characters or more, ending a sentence, and _SWALLOWED_MIN characters of blocks in all.
+_SWALLOWED_PARAGRAPHS = 2
+_SWALLOWING_KINDS = ("caption", "gallery")  # "gallery-caption" names a gallery first
+_STORY_PARAGRAPH = 80
+_SWALLOWED_MIN = 300
+
+
+def _release_swallowed(el: HtmlElement, out: _Collector) -> None:
+    """Move the story that a caption at el's end swallowed, because a closing tag was missing, out of el and of
+    the galleries around it, to just after them.
+
+    `<div class="gallery-caption">6/6 Soldiers queue ... <p>An Associated Press journalist ...` nests the rest of
+    the story in the caption, and the caption in the gallery: dropping the gallery dropped the story with it. A
+    caption's own words come first, as text; story paragraphs after them, two or more, are the swallowed part.
+    Only at el's very end: what a missing closing tag swallows runs on to the end of every box around it.
+    """
+    for caption in el.iter(etree.Element):
+        if not (caption.tag == "figcaption" or _hint(caption) in _SWALLOWING_KINDS):
+            continue
+        children = list(caption)
+        first = next((i for i, c in enumerate(children) if c.tag in _BLOCK and _norm_len(c)), None)
+        if first is None or not _has_own_words(caption, children[:first]) or not _ends(caption, el):
+            continue
+        swallowed = children[first:]
+        paragraphs = [
+            c
+            for c in swallowed
+            if c.tag == "p" and _norm_len(c) >= _STORY_PARAGRAPH and _SENTENCE_END.search(c.text_content())
+        ]
+        if len(paragraphs) < _SWALLOWED_PARAGRAPHS or sum(map(_norm_len, swallowed)) < _SWALLOWED_MIN:
+            continue
+        box = _outermost_box(el)
+        parent, tail, box.tail = box.getparent(), box.tail, None
+        pos = parent.index(box)
+        for offset, child in enumerate(swallowed, start=1):
+            parent.insert(pos + offset, child)
+        if tail and tail.strip():
+            swallowed[-1].tail = (swallowed[-1].tail or "") + tail
+        out.changes += 1
+        return
+
+
+def _outermost_box(el: HtmlElement) -> HtmlElement:
+    """el, or the outermost caption, gallery or figure that el ends (galleries nest items, items captions)."""
+    while (parent := el.getparent()) is not None and el.getnext() is None and parent.tag not in _NEVER_PRUNE:
+        if not (parent.tag in ("figure", "figcaption") or _hint(parent) in _SWALLOWING_KINDS):
+            break
+        el = parent
+    return el
+
+
+def _has_own_words(el: HtmlElement, lead: list[HtmlElement]) -> bool:
+    return bool(_has_text(el.text) or any(_norm_len(c) or _has_text(c.tail) for c in lead))
+
+
+def _ends(el: HtmlElement, box: HtmlElement) -> bool:
+    """el is the last element of box, of its parent inside box, and so on up (no element follows it in box)."""
+    while el is not box:
+        parent = el.getparent()
+        if parent is None or el.getnext() is not None:
+            return False
+        el = parent
+    return True
 
 
 def _record_figure(el: HtmlElement, out: _Collector) -> None:
@@ -359,6 +436,9 @@ def _record_figure(el: HtmlElement, out: _Collector) -> None:
 
 def _record_loose_text(b: HtmlElement, out: _Collector) -> None:
     text = _norm(b.text_content())
+    if len(text) > _CAPTION_MAX and any(isinstance(c.tag, str) and c.tag in _BLOCK for c in b):
+        # A block that swallowed others (a gallery's unclosed title, all its items): its own words.
+        text = _norm(own_text(b)) or text
     m = GALLERY_COUNT.match(text)
     if m:
         if m.group("title"):
@@ -622,7 +702,8 @@ def _repair_unclosed(body: HtmlElement, out: _Collector) -> None:
     trafilatura's link-density test. A real block link (a teaser card) holds far less text than 300
     characters.
     """
-    for el in list(body.iter("a", "p", "span")):
+    # Innermost first: blocks an unclosed <a> swallowed inside an unclosed <span> move out of both.
+    for el in reversed(list(body.iter("a", "p", "span"))):
         first = next((c for c in el if isinstance(c.tag, str) and c.tag in _BLOCK), None)
         if first is None or el.getparent() is None:
             continue

@@ -332,6 +332,61 @@ def test_words_before_a_swallowed_story_longer_than_a_share_bar_are_kept() -> No
     assert SWALLOWED[0] in article.text and all(p in article.text for p in SWALLOWED[2:])
 
 
+def _gallery(last_item: str) -> str:
+    """A gallery of three photos, each item and caption left unclosed: libxml2 nests each in the one before."""
+    items = "".join(
+        f"<div class='gallery-item'><img src='/g{k}.jpg'><div class='gallery-caption'>{k}/3 Boats in the harbour "
+        f"at dawn <span class='credit'>Reuters</span>"
+        for k in (1, 2)
+    )
+    return (
+        "<div class='gallery'><div class='gallery-title'>Harbour storms, in pictures"
+        f"<div class='gallery-count'>3 photos</div>{items}<div class='gallery-item'><img src='/g3.jpg'>"
+        f"<div class='gallery-caption'>3/3 The pier after the storm <span class='credit'>AP</span>{last_item}"
+    )
+
+
+@pytest.mark.parametrize("before", [3, 1], ids=["end-of-story", "most-of-story"])
+def test_a_story_swallowed_by_an_unclosed_gallery_caption_is_kept_without_the_gallery(before: int) -> None:
+    # The last caption is never closed: the rest of the story nests in it, inside every gallery item around it.
+    # Dropping the gallery dropped the story's end with it; where that is most of the story, the gallery is
+    # kept as the story's box, and its title was left in the text.
+    after = "".join(f"<p>{p}</p>" for p in SWALLOWED[before:])
+    page = (
+        "<html><head><title>Pier to be rebuilt</title></head><body><article><h1>Pier to be rebuilt</h1>"
+        f"<div class='story-body'>{''.join(f'<p>{p}</p>' for p in SWALLOWED[:before])}{_gallery(after)}"
+        "</article></body></html>"
+    )
+    article = extract_article(page, url="https://example.com/news/pier")
+    assert article.text.split("\n\n") == SWALLOWED
+    assert "in pictures" not in article.text and "Boats in the harbour" not in article.text
+
+
+def test_a_gallery_caption_with_one_paragraph_of_its_own_is_still_dropped() -> None:
+    # One paragraph after a caption's words is the caption's description, not a story it swallowed.
+    description = "<p>Waves broke over the harbour wall for six hours, and the lifeboat crew stood by all night.</p>"
+    page = (
+        "<html><head><title>Pier to be rebuilt</title></head><body><article><h1>Pier to be rebuilt</h1>"
+        f"<div class='story-body'>{''.join(f'<p>{p}</p>' for p in SWALLOWED)}"
+        f"{_gallery(description)}</div></div></div></div></div></div></div></div></div></article></body></html>"
+    )
+    text = extract_article(page, url="https://example.com/news/pier").text
+    assert text.split("\n\n") == SWALLOWED
+
+
+def test_blocks_swallowed_by_an_unclosed_link_inside_an_unclosed_span_keep_their_paragraphs() -> None:
+    # `<span class="author"><a href="...">Name <div class="story-body">`: the story sits in the link in the
+    # span; moved out of the link only, it was still inside the byline's span, and came out as one line.
+    body = "".join(f"<p>{p}</p>" for p in SWALLOWED)
+    page = (
+        "<html><head><title>Pier to be rebuilt</title></head><body><article><h1>Pier to be rebuilt</h1>"
+        f"<div class='byline'>By <span class='author'><a href='/author/ann'>Ann Lee <div class='story-body'>{body}"
+        "</article></body></html>"
+    )
+    text = extract_article(page, url="https://example.com/news/pier").text
+    assert text.split("\n\n") == SWALLOWED
+
+
 def _brief(lang: str, headline: str, paragraphs: list[str]) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
