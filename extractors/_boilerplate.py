@@ -30,7 +30,7 @@ from extractors._shapes import (
     shapes_for,
     split_credit,
 )
-from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, word_count
+from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count
 
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}:;]\\s*$")
 
@@ -624,15 +624,37 @@ def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if box.find(".//h2") is not None or box.find(".//h3") is not None or box.find(".//h4") is not None:
             continue  # a card with its own heading (a feature, a team member), not a photo with a caption
-        if box.tag == "p" and not split_credit(text)[1]:
+        if (box.tag == "p" or _within_a_sentence(img)) and not split_credit(text)[1]:
             continue  # an inline picture in a real paragraph; only a credit marks it as a caption
         links = [a for a in box.iter("a") if _norm(a.text_content())]
-        if links and sum(len(_norm(a.text_content())) for a in links) >= 0.9 * len(text):
+        linked = sum(len(_norm(a.text_content())) for a in links)
+        if linked < 0.5 * len(text) and _story_lines(box) >= 2:
+            continue  # a brief's box with its photo: paragraphs beside the image, not one caption
+        if links and linked >= 0.9 * len(text):
             for a in links:  # a teaser (thumbnail and linked headline) or a logo and menu: links, not a caption
                 out.link(a)
         else:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", text, count=1).strip()))
         _drop(box, out)
+
+
+def _within_a_sentence(img: HtmlElement) -> bool:
+    """Text runs on both sides of img in its parent: an icon inside a line of text ("shares [up arrow] rose")."""
+    parent = img.getparent()
+    if parent is None or not _has_text(img.tail):
+        return False
+    before = [parent.text, *(_norm(c.text_content()) + (c.tail or "") for c in img.itersiblings(preceding=True))]
+    return any(_has_text(t) for t in before)
+
+
+# A caption is one line; a story is lines of sentences. Weighted length: 60 is ~20 Chinese or Japanese characters.
+_STORY_LINE = 60
+
+
+def _story_lines(box: HtmlElement) -> int:
+    """Lines of box's text (its blocks, and their <br>-separated lines) that are sentences of story length."""
+    lines = (line for block in text_blocks(box) for line in own_text(block).split("\n"))
+    return sum(1 for line in lines if weighted_length(_norm(line)) >= _STORY_LINE and _SENTENCE_END.search(line))
 
 
 # Polls, search boxes and sign-up forms: form controls in a small form, fieldset or table. Only a small one: an

@@ -200,6 +200,77 @@ def test_cards_with_their_own_heading_are_content_not_photo_captions() -> None:
     assert "Tool 3 lets you inspect" in article.text and not article.captions
 
 
+BRIEF_EN = [
+    "The Route 9 bridge over Mill Creek will close to traffic for three weeks starting Monday while crews replace"
+    " its deck, the state transportation department said.",
+    "Detours will be posted along Ridge Road. Officials said the work was scheduled for summer to avoid school"
+    " bus routes.",
+]
+BRIEF_ZH = [
+    "连接两座省会城市的新高速铁路于周六正式开通运营，两地之间的最短通行时间由原来的三个半小时缩短至约一小时。",
+    "该线路全长约三百公里，设计时速三百五十公里，沿线设有八座车站。",
+    "铁路部门表示，开通初期每天将开行列车六十对，节假日还将根据客流情况增开临时列车。",
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "body"),
+    [
+        (
+            "en",
+            "<div class='brief-body'><img src='/p/1.jpg' alt=''>{}</div>".format(
+                "".join(f"<p>{p}</p>" for p in BRIEF_EN)
+            ),
+        ),
+        (
+            "zh",
+            "<div class='TRS_Editor'><p>{}</p><img src='/p/1.jpg'>{}</div>".format(
+                BRIEF_ZH[0], "".join(f"<p>{p}</p>" for p in BRIEF_ZH[1:])
+            ),
+        ),
+        (
+            "zh",
+            "<div class='news-text'>{}<br><img src='/p/1.jpg'><br>{}</div>".format(
+                BRIEF_ZH[0], "<br>".join(BRIEF_ZH[1:])
+            ),
+        ),
+    ],
+    ids=["en-photo-first", "zh-photo-between-paragraphs", "zh-br-lines"],
+)
+def test_a_short_story_in_one_box_with_its_photo_is_not_taken_for_the_photos_caption(lang: str, body: str) -> None:
+    # A box of an image and under 500 characters of text was a photo and its caption: dropped, story and all
+    # ("no article body"), where trafilatura alone keeps it. A caption is one line; these are paragraphs.
+    html = f"<html lang='{lang}'><head><title>Bridge</title></head><body><h1>Bridge</h1>{body}</body></html>"
+    article = extract_article(html, url="https://b.example/news/bridge")
+    paragraphs = BRIEF_EN if lang == "en" else BRIEF_ZH
+    assert article.text.split("\n\n") == paragraphs and not article.captions
+
+
+def test_an_icon_inside_a_line_of_text_does_not_make_the_line_a_caption() -> None:
+    lines = [
+        "A major semiconductor manufacturer said on Wednesday that it would build a $12 billion chip factory outside"
+        " Columbus, Ohio.",
+        "The company's shares <img src='/icons/up.svg' alt='up'> rose 3 percent in afternoon trading, and the shares"
+        " of two equipment suppliers rose more than 5 percent.",
+        "State officials offered a package of tax credits and infrastructure upgrades worth roughly $600 million.",
+    ]
+    body = "".join(f"<div class='Para_p__Lk3s9'>{line}</div>" for line in lines)
+    html = f"<html><head><title>Chips</title></head><body><h1>Chips</h1><div class='Body_x7'>{body}</div></body></html>"
+    text = extract_article(html, url="https://b.example/news/chips").text
+    assert "rose 3 percent in afternoon trading" in text
+
+
+def test_a_photo_with_a_caption_and_a_credit_in_a_box_of_its_own_is_still_a_caption() -> None:
+    photo = (
+        "<div class='x9'><img src='/p/2.jpg'><div>Crews lift the old deck of the bridge off its piers on Monday"
+        " morning.</div><div>Photo: Jane Doe/Reuters</div></div>"
+    )
+    body = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN)
+    html = f"<html><head><title>Bridge</title></head><body><h1>Bridge</h1><div>{body}{photo}</div></body></html>"
+    article = extract_article(html, url="https://b.example/news/bridge")
+    assert "Crews lift the old deck" not in article.text and article.captions
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
