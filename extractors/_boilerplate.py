@@ -557,7 +557,10 @@ def _prune_galleries(
     body: HtmlElement, blocks: list[HtmlElement], texts: dict[HtmlElement, str], total: int, out: _Collector
 ) -> None:
     """Numbered "k/N caption CREDIT" items: drop them, their shared container when it holds nothing else."""
-    items = [b for b in blocks if GALLERY_NUMBER.match(texts[b]) and len(texts[b]) <= _CAPTION_MAX]
+    numbered = [b for b in blocks if GALLERY_NUMBER.match(texts[b])]
+    # A gallery counts its photos out of one total ("1/6 ... 2/6 ..."); "1/2 cup" and "3/4 cup" of a recipe, or
+    # a timeline's "1/9", "2/6" dates, do not (they were dropped as a gallery, and a story box with them).
+    items = [numbered[i] for i in sorted(_numbered_lines([texts[b] for b in numbered]))]
     if len(items) < 2:
         return
     done: set[HtmlElement] = set()

@@ -271,6 +271,32 @@ def test_a_photo_with_a_caption_and_a_credit_in_a_box_of_its_own_is_still_a_capt
     assert "Crews lift the old deck" not in article.text and article.captions
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [
+            "1/9 The superintendent proposes closing two schools.",
+            "2/6 Parents pack a board meeting.",
+            "3/12 The union rejects a 2 percent raise.",
+            "4/22 The board keeps both schools open.",
+        ],
+        ["1/2 cup unsalted butter, melted", "3/4 cup sugar", "2 large eggs", "1/2 cup lemon juice"],
+    ],
+    ids=["timeline-dates", "recipe-fractions"],
+)
+def test_numbered_lines_that_count_out_of_no_one_total_are_not_a_gallery(lines: list[str]) -> None:
+    # "k/N" lines were a gallery's numbered captions whatever their totals: a timeline's dates lost the story
+    # box with them, a recipe its ingredients. A gallery counts its photos out of one total.
+    intro = "The school board's vote on Monday capped a months-long fight over pay, class sizes and two schools."
+    items = "".join(f"<li>{line}</li>" for line in lines)
+    html = (
+        "<html><head><title>How it unfolded</title></head><body><h1>How it unfolded</h1>"
+        f"<div class='c1'><div>{intro}</div><ul>{items}</ul><div>{intro}</div></div></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/timeline").text
+    assert all(line in text for line in lines)
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
