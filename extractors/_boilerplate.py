@@ -847,10 +847,27 @@ def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
     # XPath collecting only the seen text nodes took 1.07 ms.
     page = _norm(body.text_content())
     unseen = [text for el in body.iter(*_UNSEEN) if (text := _norm(el.text_content()))]
+    by_text: dict[str, list[HtmlElement]] = {}
     for quote in dict.fromkeys(quotes):
-        text = _norm(quote.text_content())
-        if page.count(text) - sum(hidden.count(text) for hidden in unseen) >= 2:
+        by_text.setdefault(_norm(quote.text_content()), []).append(quote)
+    for text, copies in by_text.items():
+        seen = page.count(text) - sum(hidden.count(text) for hidden in unseen)
+        if seen < 2:
+            continue
+        if seen <= len(copies):
+            # Every copy is a quote box: a statement the story quotes in a <blockquote>, and the pull quote
+            # repeating it. The story's copy stays (dropping both lost the statement).
+            story = _story_copy(copies)
+            copies = [c for c in copies if c is not story]
+        for quote in copies:
             _drop(quote, out)
+
+
+def _story_copy(copies: list[HtmlElement]) -> HtmlElement | None:
+    """Of quote boxes with the same text, the one the story quotes: a <blockquote> no pull-quote class names."""
+    return next(
+        (c for c in copies if c.tag == "blockquote" and not _PULL_QUOTE_CLASS.search(c.get("class") or "")), None
+    )
 
 
 def _numbered_lines(lines: list[str]) -> set[int]:

@@ -212,6 +212,22 @@ def test_pull_quote_repeating_a_paragraph_is_dropped_and_a_real_quotation_kept()
     assert "We will not let the pier fall into the sea" in text
 
 
+def test_a_quoted_statement_a_pull_quote_repeats_is_kept_once() -> None:
+    # Both copies are quote boxes, so each looked like the pull quote of the other: the statement was lost.
+    statement = "We failed the people who needed us most, and I take full responsibility."
+    quoted = f"<p>In a statement, she wrote:</p><blockquote><p>{statement}</p></blockquote>"
+    body = f"<p>{PARAS[0]}</p>{quoted}<p>{PARAS[1]}</p><aside class='pullquote'>{statement}</aside><p>{PARAS[2]}</p>"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}"), url="https://example.com/news/pier").text
+    assert text.count(statement) == 1 and all(p in text for p in PARAS)
+
+
+def test_a_pull_quote_shown_twice_with_no_quotation_of_the_story_is_dropped() -> None:
+    pull = "<aside class='pullquote'>{}</aside>".format("The pier has outlived three harbour masters and two wars.")
+    body = f"<p>{PARAS[0]}</p>{pull}<p>{PARAS[1]}</p>{pull}<p>{PARAS[2]}</p>"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}"), url="https://example.com/news/pier").text
+    assert "outlived three harbour masters" not in text and all(p in text for p in PARAS)
+
+
 def test_a_quotation_repeated_only_in_a_script_is_not_a_pull_quote() -> None:
     # JSON-LD's articleBody, or a reader app's state (Medium), repeats the whole story inside <script>: that copy
     # made every <blockquote> of a story look like a pull quote (Readability's medium-3 lost 38 quoted tweets).
