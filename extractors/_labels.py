@@ -83,9 +83,10 @@ LABELS: dict[str, Labels] = {
             "top stories",
             "more news",
         ),
+        # Not "comment" alone: a story's subheading ("Comment": how to send the council one) is as likely.
+        # "1 Comment" is read as its plural (Shapes.line_kind).
         comments_heading=(
             "comments",
-            "comment",
             "join the discussion",
             "leave a comment",
             "post a comment",

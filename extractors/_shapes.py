@@ -67,7 +67,9 @@ class Shapes:
         if kind is not None:
             return kind
         if key[:1].isdigit() or key.endswith(")"):  # "12 Comments", "Comments (12)"
-            return "comments" if self.whole_lines.get(_key(_COMMENT_COUNT.sub("", text))) == "comments" else None
+            label = _key(_COMMENT_COUNT.sub("", text))
+            counted = (self.whole_lines.get(label), self.whole_lines.get(label + "s"))  # "1 Comment"
+            return "comments" if "comments" in counted else None
         if key.startswith("more from ") and _MORE_FROM.match(text):
             return "related"
         if key.startswith(("join ", "leave ", "post ")) and _COMMENT_STARTS.match(text):

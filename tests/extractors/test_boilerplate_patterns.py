@@ -297,6 +297,22 @@ def test_numbered_lines_that_count_out_of_no_one_total_are_not_a_gallery(lines: 
     assert all(line in text for line in lines)
 
 
+@pytest.mark.parametrize(
+    ("heading", "kept"), [("Comment", True), ("Comments", False), ("3 Comments", False), ("1 Comment", False)]
+)
+def test_a_section_under_a_comment_subheading_is_story_but_a_comments_count_is_not(heading: str, kept: bool) -> None:
+    # "Comment" alone labelled a comments section: a story's section on how to send the council a comment went.
+    first = "The council approved the most sweeping changes to the zoning code in half a century on Tuesday."
+    section = "The public has 30 days to send written comments to the planning department before the rules are printed."
+    html = (
+        "<html><head><title>Zoning</title></head><body><h1>Zoning</h1><div class='article-body'>"
+        f"<section><p>{first}</p><p>{first}</p></section><section><h2>{heading}</h2><p>{section}</p></section>"
+        "</div></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/zoning").text
+    assert (section in text) is kept and first in text
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
