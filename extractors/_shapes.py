@@ -24,11 +24,20 @@ _MORE_FROM_PREFIX = re.compile(r"^\s*more from [\w ]{1,30}?\s*(?::|：|»|>>|\|)
 _COMMENT_STARTS = re.compile(r"^\s*(?:join|leave|post) (?:the|a) (?:discussion|comment|conversation)", _I)
 _COMMENT_COUNT = re.compile(r"^\s*\d+\s+|\s*\(\d+\)\s*$")
 _PREFIX_END = re.compile(r"\s*(?::|：|»|>>|\|)\s*")
-_COOKIE_EN = r"\b(?:we|this (?:web)?site|our site) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b"
+# A banner or a sign-up box speaks to the reader; a story reports what a company's cookie policy says or that
+# a shop made customers sign up for its newsletter (a story about tracking lost 3 of its 5 paragraphs): a
+# possessive other than "our" or "your" before "cookie policy", or "its" / "their" after "sign up for", is
+# a story's.
+_COOKIE_EN = (
+    r"\b(?:we|this (?:web)?site|our site) uses? cookies\b"
+    r"|(?<!'s )(?<!’s )(?<!\bits )(?<!\btheir )(?<!\bhis )(?<!\bher )\bcookie (?:policy|settings|preferences)\b"
+)
 _NEWSLETTER_EN = (
-    r"\bsign up (?:to|for)\b.{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
+    r"\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b).{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
 )
+# Reported speech: a quoted "We use cookies only to ...," a spokesman said.
+_REPORTED_EN = re.compile(r"\b(?:said|says|told|according to)\b", re.IGNORECASE)
 _TOKENS = re.compile(r"[\W_]+")
 _FIRST_TOKEN = re.compile(r"[\W_]*([^\W_]+)")
 # Bounds that spare most blocks the label tests: a row of share buttons is short, a promo is a sentence.
@@ -112,7 +121,9 @@ class Shapes:
         if len(text) < _PROMO_MIN:
             return False
         low = text.casefold()
-        return any(k in low for k in self.promo_keys) and bool(self.promo.search(text))
+        if not any(k in low for k in self.promo_keys):
+            return False
+        return bool(self.promo.search(text)) and not _REPORTED_EN.search(text)
 
     def is_rights_line(self, text: str) -> bool:
         """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit."""

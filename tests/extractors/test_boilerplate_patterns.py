@@ -313,6 +313,26 @@ def test_a_section_under_a_comment_subheading_is_story_but_a_comments_count_is_n
     assert (section in text) is kept and first in text
 
 
+def test_a_story_about_cookies_and_newsletters_keeps_its_sentences_and_loses_the_sites_banner() -> None:
+    # Story sentences matched the cookie-banner and sign-up shapes: 3 of 5 paragraphs were dropped.
+    story = [
+        "The regulator fined an online retailer 4 million euros on Tuesday for tracking visitors without consent.",
+        "Investigators found that the company's cookie policy did not mention advertising partners.",
+        '"We use cookies only to keep customers logged in," a company spokesman said in a statement.',
+        "The regulator said the retailer had required shoppers to sign up for its marketing newsletter first.",
+        "The company said it would appeal the decision.",
+    ]
+    banner = "<div class='x3'>We use cookies to improve your experience. Read our cookie policy.</div>"
+    signup = "<div class='x4'>Sign up for our morning newsletter and get the day's news in your inbox.</div>"
+    body = "".join(f"<p>{p}</p>" for p in story)
+    html = (
+        f"<html><head><title>Fine</title></head><body>{banner}<h1>Fine</h1><div class='b1'>{body}</div>{signup}"
+        "</body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/fine").text
+    assert text.split("\n\n") == story
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
