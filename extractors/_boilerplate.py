@@ -27,6 +27,7 @@ from extractors._shapes import (
     GALLERY_NUMBER,
     Shapes,
     credit_ending,
+    label_in_a_phrase,
     shapes_for,
     split_credit,
 )
@@ -955,7 +956,8 @@ def _is_caption_line(line: str) -> bool:
     """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
     ending = credit_ending(line)
     if ending == "label":
-        return True
+        # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption.
+        return not (line.startswith("- ") and label_in_a_phrase(line))
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)

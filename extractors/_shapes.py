@@ -182,7 +182,7 @@ _CREDIT_PAREN = re.compile(
     rf"|\[(?i:{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<c>[^\[\]]{{1,60}})\])\s*$"
 )
 _CREDIT_LABEL = re.compile(
-    rf"\s*[-–—|./]?\s*(?<!\w)(?:{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<a>[^:：=]{{1,60}}?)\s*$", _I
+    rf"\s*[-–—|./]?\s*(?<!\w)(?P<label>{_PHOTO})\s*(?:[:：]|(?<=[^\x00-\x7f])\s*=)\s*(?P<a>[^:：=]{{1,60}}?)\s*$", _I
 )
 _CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
 # Agency names are matched case-sensitively: "(ePA)" is an abbreviation in a sentence, "(EPA)" a credit.
@@ -201,6 +201,16 @@ def split_credit(text: str) -> tuple[str, str | None]:
     if m and m.start() > 0:
         return text[: m.start()].rstrip(" -–—|,"), m.group("a")
     return text, None
+
+
+def label_in_a_phrase(line: str) -> bool:
+    """The line's credit label is a lower-case word after another: "Best picture: Oppenheimer", "Child tax
+    credit: $2,000 per child", where a credit's label is capitalised or comes first ("Photo: AP")."""
+    m = _CREDIT_LABEL.search(line[-90:])
+    if m is None:
+        return False
+    before = line[-90:][: m.start("label")].rstrip()
+    return bool(before) and before[-1].isalnum() and m.group("label")[0].islower()
 
 
 def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None:

@@ -333,6 +333,21 @@ def test_a_story_about_cookies_and_newsletters_keeps_its_sentences_and_loses_the
     assert text.split("\n\n") == story
 
 
+def test_a_storys_list_whose_items_name_a_picture_or_a_credit_is_kept() -> None:
+    # "Best picture: Oppenheimer" and "Child tax credit: $2,000" ended in a photo-credit label ("picture:",
+    # "credit:"), so each list item was taken for a caption. A photo's credit in a list item still goes.
+    items = ["Best picture: Oppenheimer", "Best actress: Emma Stone, Poor Things", "Child tax credit: $2,000"]
+    paragraphs = "".join(f"<p>{p} {p}</p>" for p in [*BRIEF_EN, *BRIEF_EN[::-1]])  # long enough for trafilatura
+    listed = "".join(f"<li>{item}</li>" for item in items)
+    html = (
+        "<html><head><title>Oscars</title></head><body><h1>Oscars</h1><div class='b1'>"
+        f"{paragraphs}<ul>{listed}</ul>{paragraphs}<ul><li>The stage before the show. Photo: Jane Doe</li></ul>"
+        "</div></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/oscars").text
+    assert all(item in text for item in items) and "Jane Doe" not in text
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
