@@ -156,6 +156,49 @@ def _without_site_name(title: str, site_name: str | None) -> str:
     return title[: suffix.start()].rstrip()
 
 
+# schema.org microdata: the article's scope (NewsArticle, BlogPosting, ...) and its headline, in the page's text.
+_ARTICLE_SCOPES = etree.XPath(
+    "//*[@itemscope and (contains(@itemtype, 'Article') or contains(@itemtype, 'BlogPosting'))]"
+)
+
+
+def _microdata_headline(tree: HtmlElement) -> str | None:
+    """The text of the headline of the page's article scope (the one holding its articleBody, else the first).
+
+    Pages marked up in microdata alone (`<span itemprop="headline">`, no og:title or <h1>) were titled by their
+    <title>, site name and all. The headline must be the scope's own, not a related story's nested in it.
+    """
+    scopes = _ARTICLE_SCOPES(tree)
+    if not scopes:
+        return None
+    scope = next((s for s in scopes if s.find(".//*[@itemprop='articleBody']") is not None), scopes[0])
+    for el in scope.iterdescendants():
+        if el.get("itemprop") == "headline" and _scope_of(el) is scope:
+            return _clean(el.get("content") if el.tag == "meta" else el.text_content())
+    return None
+
+
+def _scope_of(el: HtmlElement) -> HtmlElement | None:
+    return next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
+
+
+_PRINTED = etree.XPath("//body//*[normalize-space(.) = $part]", smart_strings=False)
+
+
+def _printed_part(tree: HtmlElement, title: str) -> str | None:
+    """The one part of a "Site - Headline" <title> that the page prints whole as an element's text.
+
+    A page with no <h1> or tags (a 2000s table layout: the headline in <b>) had its <title> taken whole, the
+    site's name with it, when the site's name was not known. The headline is printed; a site's name is in its
+    logo's image. Parts of fewer than three words are never taken (a section name printed in the menu).
+    """
+    parts = _TITLE_SEP.split(title)
+    if len(parts) < 2:
+        return None
+    printed = [part for part in parts if len(part.split()) >= 3 and _PRINTED(tree, part=part)]
+    return printed[0] if len(printed) == 1 else None
+
+
 def _h1s(tree: HtmlElement, url: str | None) -> tuple[str | None, str | None]:
     """The site's name where its logo is the page's first <h1>, and the first <h1> that is no logo.
 
@@ -228,13 +271,9 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         logo,
     )
     title_tag = tree.find(".//title")
-    raw_title = _first(
-        meta.get("og:title"),
-        ld.get("headline"),
-        meta.get("twitter:title"),
-        headline,
-        title_tag.text_content() if title_tag is not None else None,
-    )
+    tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title"), _microdata_headline(tree))
+    page_title = _clean(title_tag.text_content()) if title_tag is not None else None
+    raw_title = _first(tagged, headline, _printed_part(tree, page_title) if page_title else None, page_title)
     authors = _names(ld.get("author")) or _names(
         meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     )

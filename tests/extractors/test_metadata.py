@@ -239,3 +239,32 @@ def test_a_page_language_the_story_is_not_written_in_is_none() -> None:
     assert extract_article(page, url="https://news.example.jp/ferry").language == "ja"
     page = f"<html lang='en'><head><title>Ferry</title></head><body><article>{story}</article></body></html>"
     assert extract_article(page, url="https://news.example/ferry").language == "en"  # Latin: not judged
+
+
+def test_a_microdata_headline_is_the_title_not_a_related_storys() -> None:
+    # Microdata alone (no og:title, no <h1>): the <title> was taken, the site's name with it.
+    body = (
+        "<div itemscope itemtype='https://schema.org/NewsArticle'>"
+        "<span itemprop='headline'>One in five bridges needs repairs, report finds</span>"
+        "<div itemprop='articleBody'><p>Nearly one in five bridges is in poor condition.</p></div>"
+        "<div itemprop='relatedLink' itemscope itemtype='https://schema.org/NewsArticle'>"
+        "<span itemprop='headline'>Gas tax debate returns</span></div></div>"
+    )
+    m = meta_of("<title>One in five bridges needs repairs, report finds — The Daily Ledger</title>", body)
+    assert m.title == "One in five bridges needs repairs, report finds"
+
+
+@pytest.mark.parametrize(
+    ("title", "printed", "expected"),
+    [
+        ("The Daily Ledger - One in five bridges needs repairs", "One in five bridges needs repairs", None),
+        ("One in five bridges needs repairs - The Daily Ledger", "One in five bridges needs repairs", None),
+        ("Storm - Live updates - The Daily Ledger", "Storm", "Storm - Live updates - The Daily Ledger"),
+    ],
+)
+def test_the_part_of_a_title_the_page_prints_as_its_headline_is_the_title(
+    title: str, printed: str, expected: str | None
+) -> None:
+    # A 2000s page: no <h1>, no tags, the headline printed in <b>, the site's name only in its logo's image.
+    body = f"<img alt='The Daily Ledger' src='/logo.gif'><font size='5'><b>{printed}</b></font><p>Story.</p>"
+    assert meta_of(f"<title>{title}</title>", body).title == (expected or printed)
