@@ -50,8 +50,9 @@ MAX_BATCH = 10_000
 RECENT = 50_000  # newest articles whose keys are not flushed yet
 RUN_ARTICLES = 1_000_000  # articles per run file as written by the builder, before copydesk merges them
 # Bump when the store layout or how its signatures are made changes, so cached stores are rebuilt (2: shingle
-# rules words2, 2026-12-05; a cached store of version 1 would be matched under its older rules).
-STORE_VERSION = 2
+# rules words2, 2026-12-05; 3: words3, 2026-12-06; a cached store of an older version would be matched under its
+# older rules).
+STORE_VERSION = 3
 
 
 # --- synthetic text ---------------------------------------------------------------------------------------
