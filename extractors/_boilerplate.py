@@ -574,9 +574,9 @@ def _prune_galleries(
         if len(members) < 2:
             continue
         box = _widen_to_header(box, total)
-        member_len = sum(len(texts[m]) for m in members)
-        box_len = _norm_len(box)
-        if box.tag not in _NEVER_PRUNE and not _is_main(box, total) and box_len - member_len < 300:
+        # Weighted: a Chinese story of three paragraphs is ~150 characters, and went with its gallery's box.
+        rest = weighted_length(_norm(box.text_content())) - sum(weighted_length(texts[m]) for m in members)
+        if box.tag not in _NEVER_PRUNE and not _is_main(box, total) and rest < 300:
             _record_figure(box, out)
             _drop(box, out, labelled=True)
         else:
@@ -597,7 +597,8 @@ def _widen_to_header(box: HtmlElement, total: int) -> HtmlElement:
         parent = box.getparent()
         if parent is None or parent.tag in _NEVER_PRUNE or _is_main(parent, total):
             return box
-        extra = _norm_len(parent) - _norm_len(box)
+        # Weighted (a Chinese or Japanese character counts three): a short story beside its gallery is no header.
+        extra = weighted_length(_norm(parent.text_content())) - weighted_length(_norm(box.text_content()))
         has_paragraph = any(p is not box and box not in set(p.iterancestors()) for p in parent.iter("p"))
         if extra > _GALLERY_HEADER_MAX or has_paragraph:
             return box

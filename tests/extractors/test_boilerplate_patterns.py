@@ -348,6 +348,24 @@ def test_a_storys_list_whose_items_name_a_picture_or_a_credit_is_kept() -> None:
     assert all(item in text for item in items) and "Jane Doe" not in text
 
 
+def test_a_chinese_storys_more_news_list_and_newsletter_box_are_dropped() -> None:
+    # "更多新闻" (more news) and "订阅我们的..." (subscribe to our ...) were no labels: both followed the story.
+    # Its gallery and photo, pruned, leave trafilatura too little text: it reads the whole page.
+    gallery = "".join(f"<div><img src='/g/{k}.jpg'><div>{k}/4 列车穿越山区隧道。</div></div>" for k in range(1, 5))
+    body = "".join(f"<div class='c1'>{p}</div>" for p in BRIEF_ZH)
+    body += f"<div class='c4'><div>图集：新线路沿途风光</div>{gallery}</div>"
+    body += "<div><img src='/p.jpg'><div>乘客在新车站候车。 (图: 视觉中国)</div></div>"
+    more = "".join(f"<div><a href='/n/{k}'>今年全国将新开通多条铁路{k}</a></div>" for k in range(3))
+    html = (
+        "<html lang='zh'><head><title>新高铁线路开通</title></head><body><h1>新高铁线路开通</h1>"
+        f"<div class='c0'>{body}</div><div class='c2'><div>每日早报</div>"
+        "<div>订阅我们的每日早报，每天早上把最重要的新闻发送到您的邮箱。</div><form><input type='email'></form></div>"
+        f"<div class='c3'><div>更多新闻</div>{more}</div></body></html>"
+    )
+    text = extract_article(html, url="https://zh.example/news/rail").text
+    assert text.split("\n\n") == BRIEF_ZH
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
