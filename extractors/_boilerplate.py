@@ -170,10 +170,15 @@ def _hint_of(
     return None
 
 
+# The hash CSS Modules append to a class name (Next.js: "NewsletterSignup_body__fab8e"): its letters are no
+# words, and "fab" made the token mean something else, so a sign-up box leaked or not by the luck of its hash.
+_CSS_MODULE_HASH = re.compile(r"__(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{5}$")
+
+
 @lru_cache(maxsize=4096)  # class names repeat on every element of a kind and across a site's pages
 def _token_hint(token: str) -> str | None:
     kind = None
-    parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(token)) if w]
+    parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(_CSS_MODULE_HASH.sub("", token))) if w]
     for word in parts:
         if word in _BRANDS:
             return _HINTS[word]

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from extractors._words import word_count
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
 
@@ -195,7 +196,7 @@ def _printed_part(tree: HtmlElement, title: str) -> str | None:
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
         return None
-    printed = [part for part in parts if len(part.split()) >= 3 and _PRINTED(tree, part=part)]
+    printed = [part for part in parts if word_count(part) >= 3 and _PRINTED(tree, part=part)]
     return printed[0] if len(printed) == 1 else None
 
 

@@ -366,6 +366,25 @@ def test_a_chinese_storys_more_news_list_and_newsletter_box_are_dropped() -> Non
     assert text.split("\n\n") == BRIEF_ZH
 
 
+def test_a_css_modules_hash_does_not_hide_what_a_class_names() -> None:
+    # Next.js: "NewsletterSignup_body__fab8e". The hash's letters ("fab", "kq") read as words of the class, so
+    # whether the sign-up box leaked depended on its hash.
+    paragraphs = "".join(
+        f"<div class='Paragraph_paragraph__c3185' data-testid='paragraph'>{p} {p}</div>" for p in BRIEF_EN * 2
+    )
+    box = (
+        "<div class='NewsletterSignup_box__kq7zd'><h3 class='NewsletterSignup_heading__mn3rt'>The Morning Briefing"
+        "</h3><div class='NewsletterSignup_body__fab8e'>Get the day's most important stories delivered to your"
+        " inbox every weekday morning.</div><form><input type='email'><button>Sign up</button></form></div>"
+    )
+    html = (
+        "<html><head><title>Bridge</title></head><body><div id='__next'><main class='ArticlePage_main__96bb1'>"
+        f"<h1>Bridge</h1><div class='ArticleBody_body__978af'>{paragraphs}</div>{box}</main></div></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/bridge").text
+    assert "Morning Briefing" not in text and "to your inbox" not in text and BRIEF_EN[1] in text
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 

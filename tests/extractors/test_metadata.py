@@ -260,6 +260,7 @@ def test_a_microdata_headline_is_the_title_not_a_related_storys() -> None:
         ("The Daily Ledger - One in five bridges needs repairs", "One in five bridges needs repairs", None),
         ("One in five bridges needs repairs - The Daily Ledger", "One in five bridges needs repairs", None),
         ("Storm - Live updates - The Daily Ledger", "Storm", "Storm - Live updates - The Daily Ledger"),
+        ("新华日报网 - 新高铁线路开通 两城通行时间缩短至一小时", "新高铁线路开通 两城通行时间缩短至一小时", None),
     ],
 )
 def test_the_part_of_a_title_the_page_prints_as_its_headline_is_the_title(
