@@ -56,7 +56,9 @@ _HINTS: dict[str, str] = {
 }
 # Prefilter: attribute strings (cheap, no element proxies) that contain a hint word somewhere; _hint()
 # decides.
-_HINT_ATTRS = etree.XPath(".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop")
+_HINT_ATTRS = etree.XPath(
+    ".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop|.//@data-testid|.//@data-qa|.//@data-component"
+)
 # Matched on the lowercased value: an IGNORECASE alternation is about 8x slower in CPython's re.
 _HINT_FAST = re.compile("|".join(sorted(_HINTS, key=len, reverse=True)))
 _WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
@@ -147,14 +149,22 @@ def _hint(el: HtmlElement) -> str | None:
     written for people ("Share this article", "Advertisement"), so any hint word in it counts.
     """
     get = el.get
-    return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"))
+    # Test ids name components as classes do, where CSS-in-JS hashes the classes ("wpds-c-130381" with
+    # data-qa="newsletter-signup-inline": the Washington Post's Arc pages).
+    test_id = get("data-testid") or get("data-qa") or get("data-component")
+    return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"), test_id)
 
 
 @lru_cache(maxsize=8192)  # elements of one kind share their attributes, on a page and across a site's pages
 def _hint_of(
-    class_: str | None, id_: str | None, role: str | None, itemprop: str | None, aria_label: str | None
+    class_: str | None,
+    id_: str | None,
+    role: str | None,
+    itemprop: str | None,
+    aria_label: str | None,
+    test_id: str | None = None,
 ) -> str | None:
-    for value in (class_, id_):
+    for value in (class_, id_, test_id):
         for token in (value or "").split():
             kind = _token_hint(token)
             if kind:

@@ -385,6 +385,22 @@ def test_a_css_modules_hash_does_not_hide_what_a_class_names() -> None:
     assert "Morning Briefing" not in text and "to your inbox" not in text and BRIEF_EN[1] in text
 
 
+def test_a_test_id_names_a_box_whose_classes_are_hashed() -> None:
+    # Arc XP: class="wpds-c-130381" and data-qa="newsletter-signup-inline"; the class says nothing, the id does.
+    paragraphs = "".join(f"<p class='wpds-c-e67713' data-qa='text'>{p} {p}</p>" for p in BRIEF_EN * 2)
+    box = (
+        "<div data-qa='newsletter-signup-inline' class='wpds-c-130381'><p class='wpds-c-1797a3'>The Morning Briefing"
+        "</p><p class='wpds-c-16c34d'>Get the day's most important stories delivered to your inbox every weekday"
+        " morning.</p><form><input type='email'><button>Sign up</button></form></div>"
+    )
+    html = (
+        "<html><head><title>Bridge</title></head><body><main><h1>Bridge</h1>"
+        f"<div class='wpds-c-5924' data-qa='article-body'>{paragraphs}{box}</div></main></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/bridge").text
+    assert "Morning Briefing" not in text and "to your inbox" not in text and BRIEF_EN[1] in text
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
