@@ -40,7 +40,7 @@ Bucket = tuple[int, int]  # (band, bucket key)
 
 @dataclass(frozen=True, slots=True)
 class DupMatch:
-    """A verified near-duplicate edge: `article_id` (newer) joined the cluster of `matched_article_id`."""
+    """A verified near-duplicate edge: `article_id` joined (or kept) the cluster of `matched_article_id`."""
 
     article_id: int
     matched_article_id: int
@@ -53,6 +53,12 @@ class ChunkLinker:
 
     Cluster ids are article ids. A stored cluster (one that exists before the chunk) wins over one the chunk
     starts, then the smaller id: so when an article bridges clusters, the older id is kept.
+
+    An article re-signed under its id (its text changed) stays in its cluster only if its new text matches a
+    member of it; otherwise it leaves and is clustered as a new article would be, so the clusters follow the
+    texts stored now, not the texts they once had. When the leaver's id named its old cluster, the new cluster
+    it starts takes that id (as in a database built from the current texts), and the old cluster, if anything
+    is left of it, needs another name: `vacated`.
     """
 
     def __init__(
@@ -72,9 +78,15 @@ class ChunkLinker:
         self._canonicals = canonicals
         self._current = current
         self._existing = set(self._cluster_of_member.values()) | {c for c in current.values() if c is not None}
-        self._newest_stored = max(self._cluster_of_member, default=0)
+        # Node each chunk article hangs on in the union-find: its cluster, or the one it starts (see _own_node).
+        self._node: dict[int, int] = {}
+        self._left: dict[int, int] = {}  # re-signed article -> the cluster it left
+        # A canonical that is itself re-signed in this chunk stands for its cluster's old text, which it may no
+        # longer have: the chunk's articles reach it through the buckets it is remembered in, under its cluster now.
         self._canonical_of_member = {
-            m: c for m, cluster_id in self._cluster_of_member.items() if (c := canonicals.get(cluster_id)) is not None
+            m: c
+            for m, cluster_id in self._cluster_of_member.items()
+            if (c := canonicals.get(cluster_id)) is not None and c not in current
         }
         # What each bucket asks to load: its stored members and their clusters' canonicals.
         self._stored_needs = {
@@ -105,35 +117,75 @@ class ChunkLinker:
                 edges.append(max(passing, key=lambda m: (m.jaccard, m.containment, -m.matched_article_id)))
                 roots.append(root)
         own = self._current.get(article_id)
-        self._remember(article_id, buckets, self._union([article_id if own is None else own, *roots]))
+        if own is not None and self._find(own) not in roots:
+            self._left[article_id] = own
+            own = None
+        node = self._own_node(article_id) if own is None else own
+        self._node[article_id] = node
+        self._remember(article_id, buckets, self._union([node, *roots]))
         return edges
 
-    def cluster_of(self, article_id: int) -> int:
-        """The cluster an article of the chunk ended in (after link)."""
-        own = self._current.get(article_id)
-        return self._find(article_id if own is None else own)
+    def cluster_of(self, article_id: int, renamed: Mapping[int, int]) -> int:
+        """The cluster id an article of the chunk ended under (after link); `renamed`: new ids of `vacated` ones."""
+        return self._name(self._find(self._node[article_id]), renamed)
+
+    def cluster_now(self, cluster_id: int, renamed: Mapping[int, int]) -> int:
+        """The id that a cluster existing before the chunk goes on under (merged, renamed, or its own)."""
+        return self._name(self._find(cluster_id), renamed)
+
+    def left(self) -> dict[int, int]:
+        """Re-signed article -> the cluster (its id before the chunk) that its new text matched no member of."""
+        return dict(self._left)
+
+    def vacated(self) -> dict[int, list[int]]:
+        """Clusters named by an article that left them -> the chunk's articles still in them.
+
+        Their stored members, and these, need another cluster id: the leaver's new cluster has taken theirs.
+        """
+        members: dict[int, list[int]] = {
+            c: [] for c, node in self._node.items() if c in self._existing and self._find(c) == c != self._find(node)
+        }
+        for article_id, node in self._node.items():
+            root = self._find(node)
+            if root in members:
+                members[root].append(article_id)
+        return members
 
     def merges(self) -> list[tuple[int, int]]:
-        """(kept, merged) for every cluster that existed before the chunk and was merged into another."""
+        """(kept, merged) for every cluster that existed before the chunk and was merged into another.
+
+        `kept` is the id it was merged under in the chunk (a `vacated` one is renamed after).
+        """
         return sorted((self._find(c), c) for c in self._existing if self._find(c) != c)
 
+    def _own_node(self, article_id: int) -> int:
+        """The union-find node of the cluster an article starts: its id. Nodes of stored clusters are their ids,
+        so when the article's id still names the cluster it just left, its negation stands in; _name gives the new
+        cluster the article's id all the same, and the old one is renamed (`vacated`)."""
+        return -article_id if article_id in self._existing else article_id
+
+    @staticmethod
+    def _name(root: int, renamed: Mapping[int, int]) -> int:
+        return -root if root < 0 else renamed.get(root, root)
+
     def _representatives(self, article_id: int, buckets: Iterable[Bucket]) -> dict[int, list[int]]:
-        """Cluster -> the members to verify the article against (older ones only, as before)."""
+        """Cluster -> the members to verify the article against."""
         parts: dict[int, list[list[int]]] = {}
         for bucket in buckets:
             for root, members in self._compacted(bucket).items():
                 parts.setdefault(root, []).append(members)
         # Members are older than the article, except stored ones after an article whose text changed (re-signed
-        # under its old id): only then is each checked, as pairwise matching only ever compared with older ones.
-        older = article_id > self._newest_stored
+        # under its old id). Those count too: an updated wire story is usually its cluster's oldest member, and
+        # it stays in the cluster only if its new text matches one of the copies stored after it.
         ranked: dict[int, list[int]] = {}
         for root, lists in parts.items():
-            members = sorted({m for m in chain.from_iterable(lists) if older or m < article_id})
+            members = sorted(set(chain.from_iterable(lists)))
             if len(members) > REPRESENTATIVES:
                 shared = Counter(chain.from_iterable(lists))
                 members.sort(key=lambda m: (-shared[m], m))
                 del members[REPRESENTATIVES:]
             canonicals = {c for m in members if (c := self._canonical_of_member.get(m)) is not None}
+            # A canonical after the article may wait for its signature in a later chunk.
             members += sorted(c for c in canonicals - set(members) if c < article_id)
             if members:
                 ranked[root] = members
@@ -176,7 +228,7 @@ class ChunkLinker:
 
     def _union(self, nodes: Sequence[int]) -> int:
         roots = {self._find(n) for n in nodes}
-        keep = min(roots, key=lambda r: (r not in self._existing, r))
+        keep = min(roots, key=lambda r: (r not in self._existing, abs(r)))
         for r in roots - {keep}:
             self._parent[r] = keep
             self._merged.add(r)
@@ -186,7 +238,7 @@ class ChunkLinker:
 def verify(
     article_id: int, candidates: Sequence[int], fingerprints: Fingerprints, params: DedupParams
 ) -> list[DupMatch]:
-    """The candidates (older articles) that an article matches by the rule of `params`, with their figures.
+    """The candidates that an article matches by the rule of `params`, with their figures.
 
     The article is compared with all its candidates at once (one signature comparison and one binary search
     over their concatenated shingles), not pair by pair: numpy's per-call cost dominated at ~12 candidates

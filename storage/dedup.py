@@ -11,6 +11,8 @@ verified against a few representatives of each cluster its LSH buckets reach (st
 plus one per extra cluster an article bridged: space and time grow with the cluster, not its square.
 A cluster's id is the article id of its first member, so ids never change when members join; when an
 article bridges two clusters the older (smaller) id wins and the merge is recorded in `cluster_merges`.
+An article whose text changed keeps its cluster only while its new text matches a member; otherwise it leaves
+it, its stored edges go, and a cluster whose id it took along goes on under the smallest id left in it.
 """
 
 from __future__ import annotations
@@ -291,7 +293,7 @@ def _assign_chunk(
     keys = band_hashes(sigs, bands=params.bands, rows=params.rows)
     sizes = np.fromiter((len(h) for h in hashes), np.int64, len(hashes))
     # Before the chunk's own bands go in: those are matched in memory.
-    stored = _candidates(con, keys, sigs, sizes, params, since)
+    stored = _candidates(con, keys, sigs, sizes, params, since, {row[2] for row in pending if row[2] is not None})
     _store_signatures(con, ids, sigs, hashes, schemes, params)
     _store_bands(con, ids, keys)
     current = {row[0]: row[2] for row in pending}
@@ -299,6 +301,7 @@ def _assign_chunk(
     local = {i: (sigs[k], hashes[k], schemes[k]) for k, i in enumerate(ids)}
     edges = _link(con, linker, ids, local, _shared_buckets(keys, stored), params)
     merges = _apply_links(con, run_id, linker, current, canonical)
+    _drop_edges(con, list(linker.left()))
     if edges:
         _insert_matches(con, run_id, edges)
     return DedupResult(signed=len(ids), matches=len(edges), merges=merges)
@@ -359,6 +362,7 @@ def _candidates(
     sizes: np.ndarray,
     params: DedupParams,
     since: datetime | None = None,
+    own_clusters: Iterable[int] = (),
 ) -> list[tuple[int, int, int, int]]:
     """(band, bucket, cluster_id, article_id) of signed articles in the LSH buckets the chunk hits, oldest first.
 
@@ -367,8 +371,11 @@ def _candidates(
     the bucket (_may_match): unrelated stories that collide in one band are dropped here, before their
     signatures and texts are loaded. Bounded per bucket: the BUCKET_MEMBERS oldest members of each cluster, of
     the BUCKET_CLUSTERS oldest clusters. A bucket holding 10,000 copies of one story gives 8 rows, not 10,000
-    per new article. With `since`, only articles published (or fetched) since then are kept.
+    per new article. With `since`, only articles published (or fetched) since then are kept, and members of
+    `own_clusters` (those the chunk's re-signed articles are in): an updated story stays in its cluster if it
+    still matches a member, however old its copies are.
     """
+    own_clusters = set(own_clusters)
     flat = keys.ravel()
     unique, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
     key_of, sketch = inverse.reshape(keys.shape), _bandruns.sketches(sigs)
@@ -386,7 +393,9 @@ def _candidates(
         for article_id, cluster_id, dated in _rows_by_id(
             con, "article_id, cluster_id, coalesce(published_at, fetched_at)", "articles", found
         )
-        if cluster_id is not None and article_id in signed and (since is None or (dated is not None and dated >= since))
+        if cluster_id is not None
+        and article_id in signed
+        and (since is None or cluster_id in own_clusters or (dated is not None and dated >= since))
     }
     kept = np.flatnonzero(keep)
     kept = kept[np.isin(hits.article_id[kept], np.fromiter(clusters, np.int64, len(clusters)))]
@@ -859,25 +868,69 @@ def _apply_links(
     current: dict[int, int | None],
     canonical: CanonicalRule,
 ) -> int:
-    """Write the chunk's cluster ids and merges, and mark canonicals; returns the number of merges."""
+    """Write the chunk's cluster ids, merges and renames, and mark canonicals; returns the number of merges.
+
+    Merges and renames move the stored members of a cluster; each article of the chunk is then written with
+    the cluster it ended in, which is not always the one its old cluster went to (it may have left it).
+    """
+    chunk = list(current)
     merged = linker.merges()
-    final = {article_id: linker.cluster_of(article_id) for article_id in current}
-    assignments = {a: c for a, c in final.items() if c != current[a]}
-    _apply_assignments(con, assignments, merged, run_id)
-    mark_canonical(con, sorted(set(final.values()) | {k for k, _ in merged}), canonical)
+    for keep, old in merged:
+        _move_members(con, old, keep, chunk)
+    renamed = _rename_vacated(con, linker.vacated(), chunk)
+    now = datetime.now(UTC)
+    for keep, old in merged:
+        con.execute("INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, renamed.get(keep, keep), old, now])
+    final = {article_id: linker.cluster_of(article_id, renamed) for article_id in current}
+    _apply_assignments(con, {a: c for a, c in final.items() if c != current[a]})
+    # The clusters that leavers left lost a member, maybe their canonical one.
+    left = {linker.cluster_now(c, renamed) for c in linker.left().values()}
+    mark_canonical(con, sorted(set(final.values()) | {renamed.get(k, k) for k, _ in merged} | left), canonical)
     return len(merged)
 
 
-def _apply_assignments(
-    con: duckdb.DuckDBPyConnection,
-    assignments: dict[int, int],
-    merged: Sequence[tuple[int, int]],
-    run_id: str,
-) -> None:
-    now = datetime.now(UTC)
-    for keep, old in merged:
-        con.execute("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?", [keep, old])
-        con.execute("INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, keep, old, now])
+def _move_members(con: duckdb.DuckDBPyConnection, cluster_id: int, to: int, chunk: Sequence[int]) -> None:
+    """Give the stored members of a cluster (not the chunk's articles) another cluster id."""
+    con.execute(
+        "UPDATE articles SET cluster_id = ? WHERE cluster_id = ? AND article_id NOT IN (SELECT unnest(?))",
+        [to, cluster_id, list(chunk)],
+    )
+
+
+def _rename_vacated(
+    con: duckdb.DuckDBPyConnection, vacated: Mapping[int, Sequence[int]], chunk: Sequence[int]
+) -> dict[int, int]:
+    """New ids for the clusters whose id an article that left them took along (ChunkLinker.vacated): the
+    smallest id of a member left, as the older id wins when clusters merge. Returns old id -> new id; a cluster
+    that nobody is left in has none."""
+    if not vacated:
+        return {}
+    stored = con.execute(
+        "SELECT cluster_id, min(article_id) FROM articles "
+        "WHERE cluster_id IN (SELECT unnest(?)) AND article_id NOT IN (SELECT unnest(?)) GROUP BY cluster_id",
+        [list(vacated), list(chunk)],
+    ).fetchall()
+    smallest_stored = dict(stored)
+    renamed = {}
+    for cluster_id, members in vacated.items():
+        remaining = [*members, *([smallest_stored[cluster_id]] if cluster_id in smallest_stored else [])]
+        if remaining:
+            renamed[cluster_id] = min(remaining)
+            _move_members(con, cluster_id, renamed[cluster_id], chunk)
+    return renamed
+
+
+def _drop_edges(con: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> None:
+    """Forget the stored edges of articles that left their cluster: they were verified on the old text, and
+    claim that the article and its old cluster's members are copies of each other."""
+    if article_ids:
+        con.execute(
+            "DELETE FROM dup_pairs WHERE article_id IN (SELECT unnest(?)) OR matched_article_id IN (SELECT unnest(?))",
+            [article_ids, article_ids],
+        )
+
+
+def _apply_assignments(con: duckdb.DuckDBPyConnection, assignments: dict[int, int]) -> None:
     if assignments:
         table = pa.table(
             {

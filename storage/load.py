@@ -382,7 +382,10 @@ def _insert(
 
 
 def _unsign(con: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> None:
-    """Changed text needs a new signature: drop the old one (and its band keys) so the dedup step signs it again."""
+    """Changed text needs a new signature: drop the old one (and its band keys) so the dedup step signs it again.
+
+    The cluster id stays: the dedup step keeps it if the new text still matches a member, or moves the article out.
+    """
     con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT unnest(?))", [article_ids])
     con.execute("DELETE FROM signatures WHERE article_id IN (SELECT unnest(?))", [article_ids])
 
