@@ -182,13 +182,22 @@ def _hint_of(
 
 # The hash CSS Modules append to a class name (Next.js: "NewsletterSignup_body__fab8e"): its letters are no
 # words, and "fab" made the token mean something else, so a sign-up box leaked or not by the luck of its hash.
+# A hash with a digit anywhere, or any five characters after a "Component_part" name (BEM's "block__element"
+# has no "_" before its "__").
 _CSS_MODULE_HASH = re.compile(r"__(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{5}$")
+_CSS_MODULE_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]+)__[\w-]{5}")
+
+
+def _without_css_hash(token: str) -> str:
+    if name := _CSS_MODULE_NAME.fullmatch(token):
+        return name.group(1)
+    return _CSS_MODULE_HASH.sub("", token)
 
 
 @lru_cache(maxsize=4096)  # class names repeat on every element of a kind and across a site's pages
 def _token_hint(token: str) -> str | None:
     kind = None
-    parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(_CSS_MODULE_HASH.sub("", token))) if w]
+    parts = [w for w in (p.lower() for p in _WORD_SPLIT.split(_without_css_hash(token))) if w]
     for word in parts:
         if word in _BRANDS:
             return _HINTS[word]
@@ -421,7 +430,7 @@ def _outermost_box(el: HtmlElement) -> HtmlElement:
 
 
 def _has_own_words(el: HtmlElement, lead: list[HtmlElement]) -> bool:
-    return bool(_has_text(el.text) or any(_norm_len(c) or _has_text(c.tail) for c in lead))
+    return _has_text(el.text) or any((isinstance(c.tag, str) and _norm_len(c)) or _has_text(c.tail) for c in lead)
 
 
 def _ends(el: HtmlElement, box: HtmlElement) -> bool:
@@ -663,7 +672,11 @@ def _within_a_sentence(img: HtmlElement) -> bool:
     parent = img.getparent()
     if parent is None or not _has_text(img.tail):
         return False
-    before = [parent.text, *(_norm(c.text_content()) + (c.tail or "") for c in img.itersiblings(preceding=True))]
+    before = [parent.text]
+    for sibling in img.itersiblings(preceding=True):
+        if isinstance(sibling.tag, str):  # a comment's text is no text; its tail is
+            before.append(sibling.text_content())
+        before.append(sibling.tail)
     return any(_has_text(t) for t in before)
 
 

@@ -36,8 +36,9 @@ _NEWSLETTER_EN = (
     r"\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b).{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
 )
-# Reported speech: a quoted "We use cookies only to ...," a spokesman said.
-_REPORTED_EN = re.compile(r"\b(?:said|says|told|according to)\b", re.IGNORECASE)
+# Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
+# may say "according to your preferences", but quotes no one.
+_REPORTED_EN = re.compile(r"[\"“”«»].*\b(?:said|says|told)\b|\b(?:said|says|told)\b.*[\"“”«»]", re.IGNORECASE | re.S)
 _TOKENS = re.compile(r"[\W_]+")
 _FIRST_TOKEN = re.compile(r"[\W_]*([^\W_]+)")
 # Bounds that spare most blocks the label tests: a row of share buttons is short, a promo is a sentence.

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from extractors._words import word_count
+from extractors._words import weighted_length, word_count
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
 
@@ -187,17 +187,22 @@ _PRINTED = etree.XPath("//body//*[normalize-space(.) = $part]", smart_strings=Fa
 
 
 def _printed_part(tree: HtmlElement, title: str) -> str | None:
-    """The one part of a "Site - Headline" <title> that the page prints whole as an element's text.
+    """The headline of a "Site - Headline" <title>: the side of one separator that the page prints whole as an
+    element's text, where the other side is shorter and not printed.
 
     A page with no <h1> or tags (a 2000s table layout: the headline in <b>) had its <title> taken whole, the
-    site's name with it, when the site's name was not known. The headline is printed; a site's name is in its
-    logo's image. Parts of fewer than three words are never taken (a section name printed in the menu).
+    site's name with it, when the site's name was not known. The headline is printed, and longer than the name;
+    a name printed as a text masthead, or a headline with a " - " of its own, must not be taken for it. Sides of
+    fewer than three words are never taken (a section name printed in the menu).
     """
-    parts = _TITLE_SEP.split(title)
-    if len(parts) < 2:
-        return None
-    printed = [part for part in parts if word_count(part) >= 3 and _PRINTED(tree, part=part)]
-    return printed[0] if len(printed) == 1 else None
+    found = []
+    for sep in _TITLE_SEP.finditer(title):
+        sides = (title[: sep.start()], title[sep.end() :])
+        for side, other in (sides, sides[::-1]):
+            if word_count(side) >= 3 and weighted_length(side) > weighted_length(other):
+                if _PRINTED(tree, part=side) and not _PRINTED(tree, part=other):
+                    found.append(side)
+    return found[0] if len(found) == 1 else None
 
 
 def _h1s(tree: HtmlElement, url: str | None) -> tuple[str | None, str | None]:
@@ -274,7 +279,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     title_tag = tree.find(".//title")
     tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title"), _microdata_headline(tree))
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
-    raw_title = _first(tagged, headline, _printed_part(tree, page_title) if page_title else None, page_title)
+    raw_title = _first(tagged, headline) or _first(_printed_part(tree, page_title) if page_title else None, page_title)
     authors = _names(ld.get("author")) or _names(
         meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     )

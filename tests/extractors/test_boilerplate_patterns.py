@@ -9,7 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from extractors._boilerplate import _block_of, text_blocks
+from extractors._boilerplate import _block_of, _token_hint, prune_tree, text_blocks
+from extractors._shapes import shapes_for
 from extractors.article import Caption, RelatedLink, clean_document, extract_article
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -366,6 +367,11 @@ def test_a_chinese_storys_more_news_list_and_newsletter_box_are_dropped() -> Non
     assert text.split("\n\n") == BRIEF_ZH
 
 
+@pytest.mark.parametrize("token", ["NewsletterSignup_box__3a261", "NewsletterSignup_body__fabQe", "newsletter__title"])
+def test_a_css_modules_hash_with_or_without_digits_is_no_word_of_the_class(token: str) -> None:
+    assert _token_hint(token) == "newsletter"
+
+
 def test_a_css_modules_hash_does_not_hide_what_a_class_names() -> None:
     # Next.js: "NewsletterSignup_body__fab8e". The hash's letters ("fab", "kq") read as words of the class, so
     # whether the sign-up box leaked depended on its hash.
@@ -399,6 +405,29 @@ def test_a_test_id_names_a_box_whose_classes_are_hashed() -> None:
     )
     text = extract_article(html, url="https://b.example/news/bridge").text
     assert "Morning Briefing" not in text and "to your inbox" not in text and BRIEF_EN[1] in text
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "We use cookies to personalise content and ads according to your preferences. Read our cookie policy.",
+        "我们每天早上把最重要的新闻发送到您的邮箱。",
+    ],
+)
+def test_a_banner_is_still_a_banner_and_a_quoted_chinese_sentence_is_story(banner: str) -> None:
+    quoted = "该公司在声明中说：“用户需要订阅我们的高级会员计划才能继续使用。”消费者协会批评了这一做法。"
+    shapes = shapes_for("zh")
+    assert shapes.is_promo(banner) and not shapes.is_promo(quoted)
+
+
+def test_a_comment_beside_an_inline_image_is_no_text() -> None:
+    # prune_tree on a tree that keeps comments (lxml.html.fromstring) raised on the comment's text_content().
+    tree = lxml.html.fromstring(
+        "<html><body><div><!-- lead image --><img src='/a.jpg'>Fishing boats in the harbour at dawn.</div>"
+        f"<div>{BRIEF_EN[0]}</div></body></html>"
+    )
+    removed = prune_tree(tree, base_url="https://b.example/news/a")
+    assert "Fishing boats in the harbour at dawn." in [c for c, _ in removed.captions]
 
 
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"

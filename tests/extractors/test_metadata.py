@@ -269,3 +269,16 @@ def test_the_part_of_a_title_the_page_prints_as_its_headline_is_the_title(
     # A 2000s page: no <h1>, no tags, the headline printed in <b>, the site's name only in its logo's image.
     body = f"<img alt='The Daily Ledger' src='/logo.gif'><font size='5'><b>{printed}</b></font><p>Story.</p>"
     assert meta_of(f"<title>{title}</title>", body).title == (expected or printed)
+
+
+@pytest.mark.parametrize(
+    ("title", "printed"),
+    [
+        ("Council Approves Harbour Budget - Springfield Daily News", "Council approves harbour budget"),
+        ("Storm - what we know so far | Springfield Daily News", "Storm - what we know so far"),
+    ],
+)
+def test_a_site_name_printed_as_a_text_masthead_is_never_the_title(title: str, printed: str) -> None:
+    # The only side of a separator printed whole was the masthead's: the title became the site's name.
+    body = f"<div><span>Springfield Daily News</span></div><font size='4'>{printed}</font><p>Story.</p>"
+    assert meta_of(f"<title>{title}</title>", body).title != "Springfield Daily News"
