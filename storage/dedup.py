@@ -301,7 +301,7 @@ def _assign_chunk(
     local = {i: (sigs[k], hashes[k], schemes[k]) for k, i in enumerate(ids)}
     edges = _link(con, linker, ids, local, _shared_buckets(keys, stored), params)
     merges = _apply_links(con, run_id, linker, current, canonical)
-    _drop_edges(con, list(linker.left()))
+    _drop_edges(con, list(linker.left()), [a for a, cluster_id in current.items() if cluster_id is not None])
     if edges:
         _insert_matches(con, run_id, edges)
     return DedupResult(signed=len(ids), matches=len(edges), merges=merges)
@@ -880,7 +880,8 @@ def _apply_links(
     renamed = _rename_vacated(con, linker.vacated(), chunk)
     now = datetime.now(UTC)
     for keep, old in merged:
-        con.execute("INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, renamed.get(keep, keep), old, now])
+        if renamed.get(keep, keep) != old:  # a cluster merged into one a leaver took its id to: no merge
+            con.execute("INSERT INTO cluster_merges VALUES (?, ?, ?, ?)", [run_id, renamed.get(keep, keep), old, now])
     final = {article_id: linker.cluster_of(article_id, renamed) for article_id in current}
     _apply_assignments(con, {a: c for a, c in final.items() if c != current[a]})
     # The clusters that leavers left lost a member, maybe their canonical one.
@@ -920,14 +921,17 @@ def _rename_vacated(
     return renamed
 
 
-def _drop_edges(con: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> None:
-    """Forget the stored edges of articles that left their cluster: they were verified on the old text, and
-    claim that the article and its old cluster's members are copies of each other."""
-    if article_ids:
+def _drop_edges(con: duckdb.DuckDBPyConnection, left: Sequence[int], resigned: Sequence[int]) -> None:
+    """Forget the stored edges verified on the old texts of re-signed articles: all of those that left their
+    cluster (they claim the article and its old cluster's members are copies), and the edge each re-signed
+    article joined by (the chunk writes the one its new text joined by: an updated story kept gaining rows)."""
+    if left:
         con.execute(
             "DELETE FROM dup_pairs WHERE article_id IN (SELECT unnest(?)) OR matched_article_id IN (SELECT unnest(?))",
-            [article_ids, article_ids],
+            [left, left],
         )
+    if resigned:
+        con.execute("DELETE FROM dup_pairs WHERE article_id IN (SELECT unnest(?))", [resigned])
 
 
 def _apply_assignments(con: duckdb.DuckDBPyConnection, assignments: dict[int, int]) -> None:

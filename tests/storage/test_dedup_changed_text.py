@@ -145,3 +145,16 @@ def test_an_updated_story_keeps_its_cluster_when_its_copies_are_older_than_the_d
         assign_clusters(con, "r2", PARAMS, window_days=7)
         again = dict(con.execute("SELECT url, cluster_id FROM articles").fetchall())
     assert again == first
+
+
+def test_an_updated_story_that_stays_keeps_one_edge_not_one_per_update(tmp_path: Path) -> None:
+    # Each update wrote a new edge for the story and kept the old one, verified on a text it no longer has.
+    db = tmp_path / "c.duckdb"
+    wire = story(111, 8)
+    load_and_cluster(db, "r1", [row(f"http://{site}.example/wire", wire) for site in "abc"])
+    for k in range(1, 4):
+        update = [*wire, f"Update {k}: the vote passed at noon on day {k}."]
+        load_and_cluster(db, f"u{k}", [row("http://a.example/wire", update)])
+    with writing(db) as con:
+        edges = con.execute("SELECT article_id, run_id FROM dup_pairs WHERE article_id = 1").fetchall()
+    assert edges == [(1, "u3")]
