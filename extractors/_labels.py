@@ -77,6 +77,8 @@ LABELS: dict[str, Labels] = {
             "trending",
             "trending now",
             "what to read next",
+            "keep reading",
+            "continue reading",
             "more stories",
             "latest news",
             "latest stories",

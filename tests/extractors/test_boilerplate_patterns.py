@@ -430,6 +430,22 @@ def test_a_comment_beside_an_inline_image_is_no_text() -> None:
     assert "Fishing boats in the harbour at dawn." in [c for c, _ in removed.captions]
 
 
+def test_a_keep_reading_teaser_inside_the_story_is_dropped() -> None:
+    # Tailwind markup names nothing: the label is the only evidence ("Keep reading" and one linked headline).
+    teaser = (
+        "<div class='my-8 rounded-xl border p-5'><p class='text-xs uppercase'>Keep reading</p>"
+        "<a href='/related-0' class='mt-1 block text-lg'>Why the chip shortage is not really over</a></div>"
+    )
+    paragraphs = [f"<p class='mt-4 text-lg'>{p} {p}</p>" for p in BRIEF_EN * 2]
+    body = "".join(paragraphs[:2]) + teaser + "".join(paragraphs[2:])
+    html = (
+        "<html><head><title>Chips</title></head><body><main><h1>Chips</h1>"
+        f"<div class='mx-auto'>{body}</div></main></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/chips").text
+    assert "Keep reading" not in text and "chip shortage" not in text and len(text.split("\n\n")) == 4
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
