@@ -446,6 +446,28 @@ def test_a_keep_reading_teaser_inside_the_story_is_dropped() -> None:
     assert "Keep reading" not in text and "chip shortage" not in text and len(text.split("\n\n")) == 4
 
 
+SIGNUP = (
+    "<div class='x9'><b>The Morning Briefing</b><p>Get the day's most important stories delivered to your inbox"
+    " every weekday morning.</p><form><input type='email' name='em'><input type='submit' value='Go'></form></div>"
+)
+
+
+def test_a_sign_up_box_whose_words_name_nothing_goes_with_its_email_form() -> None:
+    # Only the form went: its name and pitch stayed in the story (16 of 20 pages of several review styles).
+    paragraphs = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN * 2)
+    html = f"<html><head><title>Bridge</title></head><body><h1>Bridge</h1><div>{paragraphs}{SIGNUP}</div></body></html>"
+    text = extract_article(html, url="https://b.example/news/bridge").text
+    assert "Morning Briefing" not in text and "to your inbox" not in text and len(text.split("\n\n")) == 4
+
+
+def test_a_brief_with_a_sign_up_form_in_its_box_keeps_its_story() -> None:
+    html = (
+        "<html><head><title>Bridge</title></head><body><nav><a href='/'>Home</a> <a href='/w'>World</a></nav>"
+        f"<div><p>{BRIEF_EN[0]}</p><form><input type='email'><button>Sign up</button></form></div></body></html>"
+    )
+    assert extract_article(html, url="https://b.example/news/bridge").text == BRIEF_EN[0]
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
