@@ -57,7 +57,7 @@ _HINTS: dict[str, str] = {
 # Prefilter: attribute strings (cheap, no element proxies) that contain a hint word somewhere; _hint()
 # decides.
 _HINT_ATTRS = etree.XPath(
-    ".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop|.//@data-testid|.//@data-qa|.//@data-component"
+    ".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop|.//@data-testid|.//@data-qa|.//@data-component|.//@data-hook"
 )
 # Matched on the lowercased value: an IGNORECASE alternation is about 8x slower in CPython's re.
 _HINT_FAST = re.compile("|".join(sorted(_HINTS, key=len, reverse=True)))
@@ -150,8 +150,8 @@ def _hint(el: HtmlElement) -> str | None:
     """
     get = el.get
     # Test ids name components as classes do, where CSS-in-JS hashes the classes ("wpds-c-130381" with
-    # data-qa="newsletter-signup-inline": the Washington Post's Arc pages).
-    test_id = get("data-testid") or get("data-qa") or get("data-component")
+    # data-qa="newsletter-signup-inline": the Washington Post's Arc pages; Wix's data-hook).
+    test_id = get("data-testid") or get("data-qa") or get("data-component") or get("data-hook")
     return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"), test_id)
 
 
@@ -220,7 +220,7 @@ _BRANDS = frozenset("taboola outbrain disqus adsbygoogle dfp gdpr sharebar".spli
 _HINT_COMPANIONS = frozenset(
     """
     a an the of on in to for this our your my
-    wrapper wrap wrp container cont box block blocks slot slots unit units inner outer holder frame zone spot
+    wrapper wrap wrp container cont box block blocks slot slots unit units inner outer holder frame zone spot tr
     space area region panel module mod widget widgets component section sections part row rows col column grid
     top bottom left right side center middle inline sticky fixed float floating first last next prev
     mobile desktop tablet small large big mini full half wide narrow
@@ -499,6 +499,8 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         for a in b.iter("a"):
             out.link(a)
         return b
+    if b.tag in ("td", "th") and _in_data_table(b):
+        return None  # a table's "Share" or "Comments" column heading, a cell among others
     kind = shapes.line_kind(text)
     if kind == "ad" or shapes.is_share_text(text):
         return _widest_same_text(b, text)
@@ -515,6 +517,12 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         _record_loose_text(b, out)
         return b
     return None
+
+
+def _in_data_table(cell: HtmlElement) -> bool:
+    """The cell's row has other cells with text: a table of data, not a one-cell layout box around a label."""
+    row = cell.getparent()
+    return row is not None and any(c is not cell and _norm_len(c) for c in row.iterchildren("td", "th"))
 
 
 def _widest_same_text(b: HtmlElement, text: str, slack: int = 10) -> HtmlElement | None:

@@ -545,6 +545,18 @@ LABELS: dict[str, Labels] = {
         photo=("foto", "gambar"),
         rights=("hak cipta dilindungi undang-undang",),
     ),
+    # Hindi: "यह भी पढ़ें:" ("read this too") before a linked headline is on nearly every Hindi news story.
+    "hi": Labels(
+        related_prefix=("यह भी पढ़ें", "ये भी पढ़ें", "इसे भी पढ़ें", "और पढ़ें"),
+        related_heading=("संबंधित खबरें", "संबंधित ख़बरें", "ये भी पढ़ें", "यह भी पढ़ें", "सबसे ज्यादा पढ़ी गई"),
+        comments_heading=("टिप्पणियां", "टिप्पणियाँ", "कमेंट्स"),
+        ad_label=("विज्ञापन",),
+        share=("शेयर करें", "शेयर"),
+        cookie=("कुकीज़ का उपयोग",),
+        newsletter=("न्यूज़लेटर के लिए साइन अप",),
+        photo=("फोटो", "फ़ोटो", "तस्वीर"),
+        rights=("सर्वाधिकार सुरक्षित",),
+    ),
 }
 
 

@@ -468,6 +468,46 @@ def test_a_brief_with_a_sign_up_form_in_its_box_keeps_its_story() -> None:
     assert extract_article(html, url="https://b.example/news/bridge").text == BRIEF_EN[0]
 
 
+def test_a_data_tables_share_column_is_kept() -> None:
+    # The heading cell "Share" read as a share button and was blanked (trafilatura alone keeps it).
+    table = (
+        "<table><tr><th>Candidate</th><th>Votes</th><th>Share</th></tr>"
+        "<tr><td>Robert Lane</td><td>48,211</td><td>46.3%</td></tr></table>"
+    )
+    body = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN) + table + "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN[::-1])
+    html = f"<html><head><title>Vote</title></head><body><article><h1>Vote</h1>{body}</article></body></html>"
+    assert "| Candidate | Votes | Share |" in extract_article(html, url="https://b.example/news/vote").text
+
+
+def test_a_blogger_caption_table_is_a_caption() -> None:
+    # Blogger wraps an image and its caption in table.tr-caption-container, the caption in td.tr-caption.
+    caption = (
+        "<table class='tr-caption-container'><tr><td><img src='/a.jpg'></td></tr>"
+        "<tr><td class='tr-caption'>A resident wades through floodwater on Water Street.</td></tr></table>"
+    )
+    body = f"<p>{BRIEF_EN[0]} {BRIEF_EN[0]}</p>{caption}" + "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN * 2)
+    html = f"<html><head><title>Flood</title></head><body><div class='post-body'>{body}</div></body></html>"
+    article = extract_article(html, url="https://b.example/2024/06/flood.html")
+    assert "wades through floodwater" not in article.text
+    assert "A resident wades through floodwater on Water Street." in [c.text for c in article.captions]
+
+
+def test_a_hindi_read_also_line_is_a_related_link() -> None:
+    story = [
+        "भारतीय मौसम विभाग ने शुक्रवार को कहा कि मानसून इस साल सामान्य से एक सप्ताह पहले देश के उत्तरी हिस्सों में पहुंच गया है।",
+        "विभाग ने अगले तीन दिनों के लिए उत्तराखंड, हिमाचल प्रदेश और पंजाब में भारी बारिश की चेतावनी जारी की है।",
+        "किसानों ने मानसून के जल्दी आने का स्वागत किया है, क्योंकि इससे धान की बुवाई समय पर हो सकेगी।",
+    ]
+    read_also = "<p><strong>यह भी पढ़ें:</strong> <a href='/rel-1'>मानसून में बीमारियों से कैसे बचें</a></p>"
+    body = f"<p>{story[0]}</p><p>{story[1]}</p>{read_also}<p>{story[2]}</p>"
+    html = (
+        "<html lang='hi'><head><title>मानसून ने समय से पहले दी दस्तक</title></head><body><article>"
+        f"<h1>मानसून ने समय से पहले दी दस्तक</h1>{body}</article></body></html>"
+    )
+    article = extract_article(html, url="https://hi.example/news/monsoon")
+    assert article.text.split("\n\n") == story
+
+
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regressions"
 
 
