@@ -20,8 +20,13 @@ import re
 import charset_normalizer
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-_META_WINDOW = 4096
+# A <meta> charset is looked for in the page's head, up to this many bytes: browsers honour one after their
+# 1,024-byte prescan too (the parser switches encoding), and a head can open with kilobytes of inline style.
+_META_WINDOW = 64 * 1024
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([^\s"';>/]+)""", re.IGNORECASE)
+_HEAD_END = re.compile(rb"</head\b|<body\b", re.IGNORECASE)
+# A comment's <meta> (a template's old declaration left in "<!-- -->") is none, as in the browsers' prescan.
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
 _LABEL = re.compile(r"[a-z0-9._:-]{1,40}")
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';,]+)""", re.IGNORECASE)
 
@@ -44,6 +49,26 @@ _WHATWG_ALIASES = {
     "x-mac-roman": "mac-roman",
     "macintosh": "mac-roman",
     "x-mac-cyrillic": "mac-cyrillic",
+    # The rest of the Encoding Standard's labels that Python's codecs do not know by these names (a review,
+    # 2026-12, against its table: 46 of 214 were unknown; iso-2022-kr and hz-gb-2312 stay so, as browsers
+    # refuse them).
+    **{f"x-cp125{n}": f"cp125{n}" for n in range(9)},
+    **{f"iso8859{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8)},
+    **{f"iso8859{n}": f"iso8859-{n}" for n in (10, 13, 14, 15)},
+    **dict.fromkeys("csiso88596e csiso88596i iso-8859-6-e iso-8859-6-i".split(), "iso8859-6"),
+    **dict.fromkeys("csiso88598e csiso88598i".split(), "iso8859-8"),
+    **dict.fromkeys("csisolatin5 iso-ir-148 iso_8859-9:1989".split(), "cp1254"),
+    **dict.fromkeys("csksc56011987 iso-ir-149 cseuckr".split(), "cp949"),
+    **dict.fromkeys("csmacintosh mac".split(), "mac-roman"),
+    **dict.fromkeys("koi koi8".split(), "koi8-r"),
+    "csisolatin9": "iso8859-15",
+    "iso885911": "cp874",
+    "sun_eu_greek": "iso8859-7",
+    "csiso58gb231280": "gb18030",
+    **dict.fromkeys("unicode-1-1-utf-8 unicode11utf8 unicode20utf8 x-unicode20utf8".split(), "utf-8"),
+    "unicodefffe": "utf-16-be",
+    **dict.fromkeys("x-euc-jp cseucpkdfmtjapanese".split(), "euc-jp"),
+    "x-mac-ukrainian": "mac-cyrillic",
     "x-user-defined": "windows-1252",  # close enough: x-user-defined maps high bytes to private-use points
 }
 # Python codecs (by their canonical codecs.lookup name) that implement a WHATWG encoding. Anything else a
@@ -159,7 +184,8 @@ def header_encoding(content_type: str | None) -> str | None:
 
 
 def _meta_encoding(head: bytes) -> str | None:
-    match = _META_CHARSET.search(head)
+    end = _HEAD_END.search(head)
+    match = _META_CHARSET.search(_COMMENT.sub(b"", head[: end.start()] if end else head))
     if not match:
         return None
     encoding = encoding_for_label(match.group(1).decode("ascii", errors="replace"))
@@ -197,19 +223,33 @@ def _non_ascii(text: str) -> int:
 
 
 def _sniff(body: bytes) -> str | None:
-    """Undeclared bytes as text: valid UTF-8, Western windows-1252, or a confident detection; else None."""
+    """Undeclared bytes as text: UTF-8 (a stray byte or a last character cut short aside), Western windows-1252,
+    or a confident detection; else None."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        text = body.decode("utf-8", errors="replace")
+    if _mostly_utf8(text):
+        return text
     sample = _detection_sample(body)
     if _reads_as_western(_decode(sample, "windows-1252")):
         return _decode(body, "windows-1252")
-    encoding = _detect(sample)
+    # A body cut short in its last character (a size cap) defeats detection: then once more, up to its last tag.
+    last_tag = sample.rfind(b"<")
+    encoding = _detect(sample) or (_detect(sample[:last_tag]) if last_tag > 0 else None)
     if encoding is None:
         return None
     text = _decode(body, encoding)
     return text if _fits(text) else None
+
+
+def _mostly_utf8(text: str) -> bool:
+    """UTF-8 with a stray invalid byte or two among many valid multi-byte characters: a body cut in the middle of
+    its last character (at a size cap), or one cp1252 byte pasted into a UTF-8 page. Read as windows-1252, the
+    whole page was mojibake. A page in windows-1252 gives U+FFFD for each accented letter and few valid ones."""
+    bad = text.count("\ufffd")
+    valid = _non_ascii(text) - bad
+    return bad <= max(2, valid // 100) and valid >= 10 * bad
 
 
 def _detection_sample(body: bytes) -> bytes:

@@ -127,9 +127,56 @@ def test_header_wins_over_meta() -> None:
     assert decode_html(body, content_type="text/html; charset=utf-8").endswith("café")
 
 
-def test_meta_beyond_the_first_4_kb_is_ignored() -> None:
-    body = b" " * 5000 + b'<meta charset="koi8-r">' + "café".encode()
+def test_a_meta_in_the_body_is_ignored() -> None:
+    body = b"<head><title>x</title></head><body>" + b" " * 5000 + b'<meta charset="koi8-r">' + "café".encode()
     assert decode_html(body, content_type=None).endswith("café")
+
+
+def test_a_meta_after_kilobytes_of_inline_style_in_the_head_counts() -> None:
+    # Only the first 4 KB were looked at: a Turkish page declaring ISO-8859-9 after its styles became mojibake.
+    story = "İstanbul'da toplu taşımaya zam geldi."
+    head = b"<head><style>" + b"p{margin:0}" * 500 + b'</style><meta charset="iso-8859-9"></head>'
+    assert decode_html(head + f"<body><p>{story}</p>".encode("iso-8859-9"), content_type=None).count(story) == 1
+
+
+def test_a_meta_inside_a_comment_is_no_declaration() -> None:
+    story = "В понедельник в Москве открылась новая станция метро."
+    body = b'<head><!-- <meta charset="iso-8859-1"> --><meta charset="windows-1251"></head><body>'
+    assert story in decode_html(body + story.encode("cp1251"), content_type=None)
+
+
+@pytest.mark.parametrize(
+    ("body", "story"),
+    [
+        ("<p>気象庁と環境省は２日、熱中症警戒アラートを発表した。</p>".encode()[:-5], "気象庁と環境省は２日"),
+        (
+            ("<p>La SNCF prévoit un trafic très perturbé à Noël, a déclaré la direction.</p>" * 3)
+            .encode()
+            .replace("très".encode(), b"tr\x96s", 1),
+            "prévoit un trafic",
+        ),
+        ("<p>気象庁と環境省は２日、熱中症警戒アラートを発表した。</p>".encode("cp932")[:-6], "気象庁と環境省は２日"),
+    ],
+    ids=["utf-8 cut in its last character", "utf-8 with one cp1252 byte", "shift_jis cut in its last character"],
+)
+def test_an_undeclared_page_with_a_stray_byte_or_cut_short_is_not_mojibake(body: bytes, story: str) -> None:
+    # Strict UTF-8 failed and detection found nothing, so the whole page was read as windows-1252.
+    assert story in decode_html(body, content_type=None)
+
+
+@pytest.mark.parametrize(
+    ("label", "encoding"),
+    [
+        ("x-cp1258", "cp1258"),
+        ("iso88592", "iso8859-2"),
+        ("koi8", "koi8-r"),
+        ("unicodefffe", "utf-16-be"),
+        ("cseuckr", "cp949"),
+        ("unicode-1-1-utf-8", "utf-8"),
+    ],
+)
+def test_every_label_of_the_encoding_standard_is_known(label: str, encoding: str) -> None:
+    assert encoding_for_label(label) == encoding
 
 
 def test_unknown_and_non_text_labels_fall_back() -> None:
