@@ -31,8 +31,11 @@ from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, P
 from storage.state import SeenState
 
 # Skips that say nothing about the page, only about this run's view of its host: retried as soon as a
-# failure would be (retry_failed_after), not a whole refetch window later.
-RETRY_SOON = frozenset({"robots_unreachable"})
+# failure would be (retry_failed_after), not a whole refetch window later, and while no listing names them.
+# robots.txt is read afresh every run: a section disallowed for one run, then allowed again, kept its stories
+# from being fetched for a day, and one that left its feed meanwhile was never fetched (a review's week of
+# hourly runs). Checking a URL robots.txt still disallows costs no request.
+RETRY_SOON = frozenset({"robots_unreachable", "robots"})
 
 
 @dataclass(frozen=True, slots=True)

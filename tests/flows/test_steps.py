@@ -74,13 +74,15 @@ def test_failed_urls_cool_down_and_skipped_urls_wait_a_window() -> None:
     }
 
 
-def test_urls_skipped_because_robots_txt_was_unreachable_are_retried_like_failures() -> None:
+def test_urls_skipped_by_robots_txt_are_retried_like_failures() -> None:
+    # Unreachable or disallowing, robots.txt is read again next run: the page itself said nothing.
     checked = NOW - HOUR  # past retry_failed_after (30 min), within the refetch window (24 h)
     states = {
         "http://a.example/robots-down": replace(state("skipped", checked=checked), reason="robots_unreachable"),
         "http://a.example/disallowed": replace(state("skipped", checked=checked), reason="robots"),
+        "http://a.example/404": replace(state("skipped", checked=checked), reason="http_status"),
     }
-    assert set(plan(states)) == {"http://a.example/new", "http://a.example/robots-down"}
+    assert set(plan(states)) == {"http://a.example/new", "http://a.example/robots-down", "http://a.example/disallowed"}
 
 
 def test_rows_carry_the_reason_of_a_skip_and_an_unexpected_failure_is_an_error() -> None:
