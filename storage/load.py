@@ -230,6 +230,21 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
         """,
         [run_id],
     )
+    # A 304 confirms the stored article as a 200 with the same text does: it was seen by this run, now. Its
+    # last_run_id and fetched_at stayed at the run that last got a 200 (clusters.last_seen_at lagged with them).
+    con.execute(
+        """
+        UPDATE articles SET last_run_id = ?, fetched_at = greatest(articles.fetched_at, confirmed.checked_at)
+        FROM (
+            SELECT coalesce(s.article_url, s.url) AS url, max(i.last_checked_at) AS checked_at
+            FROM incoming_seen i JOIN seen_urls s USING (url)
+            WHERE i.kind = 'article' AND i.outcome = 'not_modified'
+            GROUP BY ALL
+        ) AS confirmed
+        WHERE articles.url = confirmed.url
+        """,
+        [run_id],
+    )
     con.unregister("incoming_seen")
 
 

@@ -138,6 +138,22 @@ def test_seen_urls_keep_validators_across_a_304(tmp_path: Path) -> None:
     assert row == ("not_modified", '"e1"', "http://a.example/1", "r2")
 
 
+def test_a_304_marks_the_stored_article_seen_by_the_run(tmp_path: Path) -> None:
+    # Its last_run_id and fetched_at stayed at the run of the last 200, so "seen this run" queries and
+    # clusters.last_seen_at missed articles that answered 304.
+    later = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [article("http://a.example/story"), article("http://a.example/other")])
+        load_seen(
+            con,
+            "r1",
+            [SeenRow("http://a.example/s?id=1", "article", "s", "ok", NOW, article_url="http://a.example/story")],
+        )
+        load_seen(con, "r2", [SeenRow("http://a.example/s?id=1", "article", "s", "not_modified", later)])
+        rows = con.execute("SELECT url, last_run_id, fetched_at FROM articles ORDER BY url").fetchall()
+    assert rows == [("http://a.example/other", "r1", NOW), ("http://a.example/story", "r2", later)]
+
+
 def test_aliases_keep_their_first_target(tmp_path: Path) -> None:
     with writing(tmp_path / "c.duckdb") as con:
         load_aliases(con, [AliasRow("http://a.example/old", "http://a.example/1", NOW)])
