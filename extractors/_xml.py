@@ -24,7 +24,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
-from extractors.charset import SINGLE_BYTE_WESTERN, encoding_for_label, header_encoding, mislabeled_utf8
+from extractors.charset import (
+    SINGLE_BYTE_WESTERN,
+    UTF8_WITH_CP1252,
+    encoding_for_label,
+    header_encoding,
+    mislabeled_utf8,
+)
 from extractors.urls import InvalidURLError, clean_url
 
 # The sitemap protocol's own limit for an uncompressed sitemap; no honest feed comes near it.
@@ -205,17 +211,7 @@ def decode_xml(content: bytes, *, content_type: str | None = None) -> str:
                 return content.decode(declared)
             except UnicodeDecodeError:
                 continue
-    return content.decode("utf-8", errors="copydesk-cp1252")
-
-
-def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    bad = error.object[error.start : error.end]
-    return bytes(bad).decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("copydesk-cp1252", _cp1252_fallback)
+    return content.decode("utf-8", errors=UTF8_WITH_CP1252)
 
 
 def _first_element(text: str) -> int:

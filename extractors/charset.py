@@ -230,7 +230,7 @@ def _sniff(body: bytes) -> str | None:
     except UnicodeDecodeError:
         text = body.decode("utf-8", errors="replace")
     if _mostly_utf8(text):
-        return text
+        return body.decode("utf-8", errors=UTF8_WITH_CP1252)
     sample = _detection_sample(body)
     if _reads_as_western(_decode(sample, "windows-1252")):
         return _decode(body, "windows-1252")
@@ -244,12 +244,26 @@ def _sniff(body: bytes) -> str | None:
 
 
 def _mostly_utf8(text: str) -> bool:
-    """UTF-8 with a stray invalid byte or two among many valid multi-byte characters: a body cut in the middle of
-    its last character (at a size cap), or one cp1252 byte pasted into a UTF-8 page. Read as windows-1252, the
-    whole page was mojibake. A page in windows-1252 gives U+FFFD for each accented letter and few valid ones."""
+    """UTF-8 (decoded with U+FFFD for invalid bytes) with ten valid multi-byte characters or more for each invalid
+    byte: a body cut in the middle of its last character (at a size cap), or cp1252 bytes pasted into a UTF-8
+    page. Read as windows-1252, the whole page was mojibake. A page in windows-1252 has an invalid byte for
+    each accented letter and hardly a valid multi-byte sequence."""
     bad = text.count("\ufffd")
     valid = _non_ascii(text) - bad
-    return bad <= max(2, valid // 100) and valid >= 10 * bad
+    return valid >= 10 * bad
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+# Error handler: UTF-8 with each invalid byte read as windows-1252, so a page (or feed) mixing the two, a cp1252
+# quote pasted into a UTF-8 template, keeps both, where a whole-document guess ruins one.
+UTF8_WITH_CP1252 = "copydesk-cp1252"
+codecs.register_error(UTF8_WITH_CP1252, _cp1252_fallback)
 
 
 def _detection_sample(body: bytes) -> bytes:

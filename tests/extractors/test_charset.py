@@ -220,3 +220,16 @@ def test_a_page_with_a_few_stray_bytes_among_much_ascii_is_kept() -> None:
     body = b"\x80" * 17 + b'<html><head><meta charset="utf-8"></head><body><p>' + b"Council approves budget. " * 80
     text = decode_html(body + "Caf\u00e9 \u2014 late vote.</p></body></html>".encode(), content_type=None)
     assert text.count("\ufffd") == 17 and "Café — late vote." in text
+
+
+def test_an_undeclared_utf8_page_with_cp1252_quotes_pasted_in_keeps_both() -> None:
+    # Twenty cp1252 curly quotes in a UTF-8 page of Russian: read whole as windows-1252, the Russian was mojibake.
+    story = "В понедельник в Москве открылась новая станция метро. " * 10
+    body = ("<p>" + story + "</p>").encode() + b"<p>\x93Quoted\x94 " * 10 + b"</p>"
+    text = decode_html(body, content_type=None)
+    assert story in text and text.count("“Quoted”") == 10
+
+
+def test_an_undeclared_windows_1252_page_is_still_read_as_windows_1252() -> None:
+    text = "<p>Le café de la gare a fermé ses portes après trente ans, a déclaré le maire.</p>"
+    assert decode_html(text.encode("cp1252"), content_type=None) == text
