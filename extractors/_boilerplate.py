@@ -56,8 +56,11 @@ _HINTS: dict[str, str] = {
 }
 # Prefilter: attribute strings (cheap, no element proxies) that contain a hint word somewhere; _hint()
 # decides.
+# Test ids name components as classes do, where CSS-in-JS hashes the classes ("wpds-c-130381" with
+# data-qa="newsletter-signup-inline": the Washington Post's Arc pages; Wix's data-hook).
+_TEST_ID_ATTRS = ("data-testid", "data-qa", "data-component", "data-hook")
 _HINT_ATTRS = etree.XPath(
-    ".//@class|.//@id|.//@aria-label|.//@role|.//@itemprop|.//@data-testid|.//@data-qa|.//@data-component|.//@data-hook"
+    "|".join(f".//@{name}" for name in ("class", "id", "aria-label", "role", "itemprop", *_TEST_ID_ATTRS))
 )
 # Matched on the lowercased value: an IGNORECASE alternation is about 8x slower in CPython's re.
 _HINT_FAST = re.compile("|".join(sorted(_HINTS, key=len, reverse=True)))
@@ -149,9 +152,7 @@ def _hint(el: HtmlElement) -> str | None:
     written for people ("Share this article", "Advertisement"), so any hint word in it counts.
     """
     get = el.get
-    # Test ids name components as classes do, where CSS-in-JS hashes the classes ("wpds-c-130381" with
-    # data-qa="newsletter-signup-inline": the Washington Post's Arc pages; Wix's data-hook).
-    test_id = get("data-testid") or get("data-qa") or get("data-component") or get("data-hook")
+    test_id = next((value for name in _TEST_ID_ATTRS if (value := get(name))), None)
     return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"), test_id)
 
 
@@ -630,7 +631,7 @@ def _widen_to_header(box: HtmlElement, total: int) -> HtmlElement:
         if parent is None or parent.tag in _NEVER_PRUNE or _is_main(parent, total):
             return box
         # Weighted (a Chinese or Japanese character counts three): a short story beside its gallery is no header.
-        extra = weighted_length(_norm(parent.text_content())) - weighted_length(_norm(box.text_content()))
+        extra = _text_beside(box, parent)
         has_paragraph = any(p is not box and box not in set(p.iterancestors()) for p in parent.iter("p"))
         if extra > _GALLERY_HEADER_MAX or has_paragraph:
             return box
@@ -721,6 +722,11 @@ _SIGNUP_WORDS = 250
 _SIGNUP_SHARE = 0.15
 
 
+def _text_beside(box: HtmlElement, parent: HtmlElement) -> int:
+    """How much text parent holds beside box, weighted (a Chinese or Japanese character as three)."""
+    return weighted_length(_norm(parent.text_content())) - weighted_length(_norm(box.text_content()))
+
+
 def _asks_for_email(control: HtmlElement) -> bool:
     get = control.get
     return (get("type") or "").lower() == "email" or any(
@@ -737,7 +743,7 @@ def _signup_box(form: HtmlElement, total: int) -> HtmlElement:
     """
     box = form
     while (parent := box.getparent()) is not None and parent.tag not in _NEVER_PRUNE and not _is_main(parent, total):
-        extra = weighted_length(_norm(parent.text_content())) - weighted_length(_norm(box.text_content()))
+        extra = _text_beside(box, parent)
         if extra > _SIGNUP_WORDS or _raw_len(parent) > _SIGNUP_SHARE * total or parent.find(".//h1") is not None:
             break
         # A name and one sentence of pitch; a second sentence is a story's (a sign-up box left unclosed holds

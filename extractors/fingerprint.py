@@ -80,6 +80,7 @@ CHAR_SHINGLE_SIZE = 4
 #            ordinary edits had J 0.32 / C 0.53 (missed), French « x » against «x» cost 0.24 of J, and short
 #            Russian, Spanish and Chinese briefs with their agency's dateline were missed.
 SHINGLE_RULES_HISTORY = ("script1", "words2", "words3")
+_BEFORE_WORDS3 = frozenset(SHINGLE_RULES_HISTORY[:2])  # rules that keep edge punctuation, digits and datelines
 SHINGLE_RULES = SHINGLE_RULES_HISTORY[-1]
 # Match rule for edited copies: an edited copy of a mid-length story (70-250 shingles) kept J = 0.37-0.42 and
 # containment 0.60-0.65 (issue 17, Arabic/Russian/Spanish), under both rules above. Same-topic stories stay far
@@ -258,7 +259,7 @@ def normalize_text(text: str, rules: str = SHINGLE_RULES) -> str:
             del lines[0]
         text = "\n".join(lines)
     flat = " ".join(text.split())
-    dateline = _DATELINE if rules in ("script1", "words2") else _DATELINE3
+    dateline = _DATELINE if rules in _BEFORE_WORDS3 else _DATELINE3
     while match := dateline.match(flat):
         flat = flat[match.end() :]
     folded = flat.casefold()
@@ -348,7 +349,7 @@ def _word_hashes(normalized: str, size: int, rules: str = SHINGLE_RULES) -> U32:
     if rules != "script1":
         normalized = _CONTENTLESS.sub("", " " + normalized)
     normalized = _digits_folded(normalized, rules)
-    if rules not in ("script1", "words2"):
+    if rules not in _BEFORE_WORDS3:
         leading, trailing = _edge_punctuation()
         normalized = trailing.sub("", leading.sub(" ", normalized))
     words = normalized.encode().split()
@@ -366,7 +367,7 @@ _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 def _digits_folded(normalized: str, rules: str = SHINGLE_RULES) -> str:
     """Every decimal digit as ASCII's (rules words3 on), in word and character shingles alike: a Thai copy with
     Thai digits had J 0.70 with its original in ASCII digits."""
-    if rules in ("script1", "words2") or normalized.isascii() or not _OTHER_DIGIT.search(normalized):
+    if rules in _BEFORE_WORDS3 or normalized.isascii() or not _OTHER_DIGIT.search(normalized):
         return normalized
     return normalized.translate(_ascii_digits())
 

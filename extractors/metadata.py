@@ -277,7 +277,8 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         logo,
     )
     title_tag = tree.find(".//title")
-    tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title"), _microdata_headline(tree))
+    # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
+    tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title")) or _microdata_headline(tree)
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
     raw_title = _first(tagged, headline) or _first(_printed_part(tree, page_title) if page_title else None, page_title)
     authors = _names(ld.get("author")) or _names(
