@@ -114,9 +114,10 @@ class Settings:
     # spares the dedup step verifying older candidates (the lookup is bounded either way); a copy of a story
     # older than the window starts a cluster of its own. `rebuild-clusters` always matches everything.
     dedup_window_days: float | None = None
-    # Keep every fetched article page (request and response, a 304 as a revisit) in gzipped WARC files, so
-    # that pages can be re-extracted without fetching them again (`copydesk reextract`). The folder defaults
-    # to one next to the database (news.duckdb -> news-archive/); a file is closed past archive_file_bytes.
+    # Keep every fetched article page (request and response; a 304, or an unchanged 200, as a revisit) in
+    # gzipped WARC files, so that pages can be re-extracted without fetching them again (`copydesk reextract`).
+    # The folder defaults to one next to the database (news.duckdb -> news-archive/); a file is closed past
+    # archive_file_bytes.
     # A folder belongs to one database: its `pages` table says which records of the last file are committed.
     archive: bool = True
     archive_dir: str | None = None

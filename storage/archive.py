@@ -1,10 +1,12 @@
 """The page archive: every fetched response kept as WARC records (ISO 28500), in rolling gzipped files.
 
-Each exchange is a `request` record and a `response` record (a 304 Not Modified: a `revisit` record that points
-at the stored response by its payload digest), each its own gzip member, so a record can be read alone from its
-offset. A file is rolled once it passes its size limit. The `pages` table says where each record is; it is
-written in the batch's transaction after the records are on disk (flushed and fsynced), so no row ever points at
-a missing or partial record. A process killed mid-write leaves a torn tail, and records nobody points at:
+Each exchange is a `request` record and a `response` record, each its own gzip member, so a record can be read
+alone from its offset. A re-check that brings nothing new is a `revisit` record that points at the stored response
+by its payload digest: a 304 Not Modified, or a 200 whose payload is the stored one byte for byte (a site without
+validators, re-checked every run: its unchanged pages would otherwise be archived whole each time). A file is
+rolled once it passes its size limit. The `pages` table says where each record is; it is written in the batch's
+transaction after the records are on disk (flushed and fsynced), so no row ever points at a missing or partial
+record. A process killed mid-write leaves a torn tail, and records nobody points at:
 the next writer of the same database cuts the file back to the end of its last record a `pages` row points
 at (`committed_end`), and the pages behind the lost records, never stored, are fetched and archived again.
 
@@ -16,7 +18,9 @@ folder are left alone. No DuckDB here: the caller passes what the database says.
 
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import io
 import os
 import zlib
@@ -37,9 +41,11 @@ from storage.rows import PageRow
 PREFIX = "copydesk-"  # the files the archive writes; any other file of the folder is left alone
 SUFFIX = ".warc.gz"
 GZIP_LEVEL = 6
-# WARC 1.1: a 304 is a revisit with the server-not-modified profile (1.0 knows only identical-payload-digest).
+# WARC 1.1: a 304 is a revisit with the server-not-modified profile (1.0 knows only identical-payload-digest);
+# a 200 with the stored payload, one with the identical-payload-digest profile (warcio's default).
 WARC_VERSION = "1.1"
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 # httpx hands us bodies decoded: headers that described the bytes on the wire would lie about the record's.
 _WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
@@ -140,7 +146,8 @@ class WarcArchive:
         """Write each exchange's records to disk (flushed and fsynced before returning); their `pages` rows.
 
         A 304 is archived as a revisit of the response `refers_to(url)` names; without one (the page was
-        fetched before archiving was on) it is not archived. `committed_end(name)` is the end of the last
+        fetched before archiving was on) it is not archived. A 200 whose payload digest is that response's is
+        archived as a revisit of it too. `committed_end(name)` is the end of the last
         record of file `name` a `pages` row points at (0: none, the file is not this database's), asked when the
         archive opens, of its own files newest first until one is resumed.
         """
@@ -151,9 +158,11 @@ class WarcArchive:
         rows = []
         try:
             for exchange in exchanges:
-                stored = refers_to(exchange.url) if exchange.status == 304 else None
+                stored = refers_to(exchange.url)
                 if exchange.status == 304 and stored is None:
                     continue
+                if exchange.status != 304 and stored is not None and stored.payload_digest != _digest(exchange.body):
+                    stored = None
                 try:
                     rows.append(self._append(exchange, stored))
                 except (ValueError, UnicodeError) as exc:  # a record warcio cannot make: that page, not the batch
@@ -510,7 +519,11 @@ def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRe
 
 
 def _revisit(writer: _MemberWriter, exchange: Exchange, stored: StoredResponse, date: str) -> ArcWarcRecord:
-    http = StatusAndHeaders(_status_line(exchange.status), list(exchange.headers), protocol=exchange.http_version)
+    headers = list(exchange.headers)
+    if exchange.status != 304:  # the stored payload's length, as its response record says
+        headers = [(k, v) for k, v in headers if k.lower() not in _WIRE_HEADERS]
+        headers.append(("Content-Length", str(len(exchange.body))))
+    http = StatusAndHeaders(_status_line(exchange.status), headers, protocol=exchange.http_version)
     record = writer.create_revisit_record(
         ascii_uri(exchange.target_url),
         stored.payload_digest,
@@ -519,8 +532,14 @@ def _revisit(writer: _MemberWriter, exchange: Exchange, stored: StoredResponse, 
         http_headers=http,
         warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": stored.record_id},
     )
-    record.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+    if exchange.status == 304:
+        record.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
     return record
+
+
+def _digest(body: bytes) -> str:
+    """A payload's WARC-Payload-Digest as warcio writes it (sha1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode("ascii")
 
 
 def _request_headers(exchange: Exchange) -> StatusAndHeaders:

@@ -84,6 +84,19 @@ def archived_pages(
                 PARTITION BY p.url
                 ORDER BY p.fetched_at DESC, r.started_at DESC NULLS LAST, p.warc_file DESC, p.record_offset DESC
             ) = 1
+        ),
+        again AS (  -- later fetches that gave the same payload (a 200 archived as a revisit of it): the page as of
+                    -- the newest one, whose run may have extracted its text
+            SELECT url, max(p.fetched_at) AS fetched_at, arg_max(p.run_id, p.fetched_at) AS run_id
+            FROM pages p JOIN latest l USING (url, payload_digest)
+            WHERE p.kind = 'article' AND p.record_type = 'revisit' AND p.status = 200 AND p.fetched_at > l.fetched_at
+            GROUP BY url
+        ),
+        latest_fetch AS (
+            SELECT l.* REPLACE (
+                coalesce(g.fetched_at, l.fetched_at) AS fetched_at, coalesce(g.run_id, l.run_id) AS run_id
+            )
+            FROM latest l LEFT JOIN again g USING (url)
         )
         SELECT l.url, l.fetch_url, l.source, l.listed, l.warc_file, l.record_offset, l.record_length,
                l.payload_digest, l.fetched_at,
@@ -97,7 +110,7 @@ def archived_pages(
                    false
                ),
                a.url, a.text_run_id, l.record_id
-        FROM latest l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
+        FROM latest_fetch l LEFT JOIN seen_urls s USING (url) LEFT JOIN articles a ON a.url = s.article_url
             LEFT JOIN runs text_run ON text_run.run_id = a.text_run_id
         WHERE (len(?::VARCHAR[]) = 0 OR l.source IN (SELECT unnest(?::VARCHAR[])))
           AND (?::TIMESTAMPTZ IS NULL OR l.fetched_at >= ?::TIMESTAMPTZ)

@@ -33,6 +33,7 @@ from storage.dedup import assign_clusters, params_key, signing_params
 from storage.load import load_articles, start_run
 from storage.pages import archived_pages
 from storage.rows import ArticleRow
+from tests.loopback import Route, html, page, serve
 
 EXPECTED = load_expected()
 PARAMS = DedupParams()
@@ -128,6 +129,84 @@ def test_a_recheck_answered_304_is_a_revisit_of_the_stored_response(archived: Ar
     )
     assert len(revisits) == archived.runs[1]["unchanged"] > 0
     assert set(revisits) == {(True, 304)}
+
+
+def test_a_site_without_validators_answering_unchanged_pages_is_archived_once_and_reextracts(
+    prefect_harness: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every re-check of a page without ETag or Last-Modified is a 200 with the whole page: the unchanged ones
+    # are revisits of the stored response, not the page archived again each run.
+    paths = [f"/news/story-{k}.html" for k in range(3)]
+    words = {p: " ".join(hashlib.sha256(f"{p}{j}".encode()).hexdigest()[:9] for j in range(300)) for p in paths}
+    routes: dict[str, Route] = {p: page(html(f"Story {p}", [words[p] + "."])) for p in paths}
+    db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+    with serve(routes) as site:
+        items = "".join(f"<item><title>t</title><link>{site.base}{p}</link></item>" for p in paths)
+        site.routes["/rss.xml"] = page(
+            f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>', "text/xml"
+        )
+        site.routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", "text/plain")
+        sources.write_text(
+            f'[[sources]]\nname = "s"\nfeeds = ["{site.base}/rss.xml"]\n[settings]\nper_host_delay = 0\n'
+        )
+        first = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        site.routes[paths[0]] = page(html(f"Story {paths[0]}", [words[paths[0]] + " Corrected."]))
+        second = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        assert len(site.hits(paths[1])) == 2  # re-checked in full: no validators to ask with
+    with duckdb.connect(str(db), read_only=True) as con:
+        pages = con.execute(
+            "SELECT split_part(url, '/', -1), record_type, status, record_length FROM pages WHERE run_id = ? "
+            "ORDER BY url",
+            [second["run_id"]],
+        ).fetchall()
+        ((first_bytes,),) = con.execute(
+            "SELECT min(record_length) FROM pages WHERE run_id = ?", [first["run_id"]]
+        ).fetchall()
+    assert [row[:3] for row in pages] == [
+        ("story-0.html", "response", 200),
+        ("story-1.html", "revisit", 200),
+        ("story-2.html", "revisit", 200),
+    ]
+    assert all(length < first_bytes / 2 for *_, length in pages[1:])
+    for path in (tmp_path / "news-archive").glob("*.warc.gz"):  # every record whole, as a third party reads it
+        with path.open("rb") as stream:
+            assert sum(1 for _ in ArchiveIterator(stream, check_digests="raise")) > 0
+    before = articles(db)
+    out = reextract_cli(capsys, "--sources", str(sources), "--db", str(db))
+    assert "3 archived pages, 0 rows changed" in out and "3 unchanged" in out and "0 stale" in out
+    assert articles(db) == before
+
+
+def test_a_page_whose_text_a_later_run_extracted_from_the_same_bytes_is_not_stale(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A newer extractor in a later run read the same bytes again (archived as a revisit of the stored
+    # response) and stored other text: re-extraction from the archive is of that page as of that run.
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(archived.db, db)
+    shutil.copytree(archived.archive, tmp_path / "copy-archive")
+    later = datetime.now(UTC) + timedelta(days=1)
+    with writing(db) as con:
+        ((url, source, digest),) = con.execute(
+            "SELECT a.url, a.source, p.payload_digest FROM articles a JOIN pages p USING (url) "
+            "WHERE p.record_type = 'response' ORDER BY a.url LIMIT 1"
+        ).fetchall()
+        original = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
+        start_run(con, "later", flow="ingest", started_at=later, params={})
+        con.execute(
+            "INSERT INTO pages SELECT * REPLACE ('revisit' AS record_type, ? AS fetched_at, 'later' AS run_id, "
+            "record_offset + 1 AS record_offset) FROM pages WHERE url = ? AND record_type = 'response'",
+            [later, url],
+        )
+        other = ArticleRow(
+            url=url, source=source, text="What an older extractor kept.", content_hash="x", fetched_at=later
+        )
+        assert load_articles(con, "later", [other]).updated == 1
+    out = reextract_cli(capsys, "--db", str(db), "--url-like", url)
+    assert "1 archived pages, 1 rows changed (1 updated" in out and "0 stale" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall() == original
+    assert digest
 
 
 def test_the_files_roll_at_their_size_and_read_back_whole_with_warcio(archived: Archived) -> None:

@@ -14,6 +14,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from storage.archive import (
+    IDENTICAL_PAYLOAD_PROFILE,
     NOT_MODIFIED_PROFILE,
     ArchiveError,
     Exchange,
@@ -105,6 +106,31 @@ def test_a_304_is_a_revisit_of_the_stored_response(tmp_path: Path) -> None:
     assert headers["WARC-Refers-To"] == first.record_id
     assert headers["WARC-Profile"] == NOT_MODIFIED_PROFILE
     assert headers["WARC-Payload-Digest"] == first.payload_digest
+
+
+def test_a_200_with_the_stored_payload_is_a_revisit_of_it_and_a_changed_one_a_response(tmp_path: Path) -> None:
+    # A site without validators answers every re-check with the whole page: unchanged, it is not archived again.
+    story = "".join(f"<p>{hashlib.sha256(bytes([n])).hexdigest()}</p>" for n in range(200)).encode()  # 8 kB
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (first,) = write(archive, [exchange(1, body=story)])
+        stored = StoredResponse(first.record_id, first.payload_digest, first.target_url, first.fetched_at)
+        again, changed = archive.write(
+            [exchange(1, body=story, fetched_at=AT.replace(hour=13)), exchange(1, body=b"<p>Corrected story.</p>")],
+            refers_to={first.url: stored}.get,
+            committed_end=lambda name: 0,
+        )
+    assert (again.record_type, again.status, again.payload_digest) == ("revisit", 200, first.payload_digest)
+    assert (changed.record_type, changed.payload_digest) == ("response", sha1_digest(b"<p>Corrected story.</p>"))
+    assert again.record_length < first.record_length / 5
+    (path,) = tmp_path.glob("*.warc.gz")
+    with path.open("rb") as stream:
+        (record,) = [r for r in ArchiveIterator(stream, check_digests="raise") if r.rec_type == "revisit"]
+        headers = dict(record.rec_headers.headers)
+        assert record.http_headers.get_statuscode() == "200"
+        assert record.http_headers.get_header("Content-Length") == str(len(story))
+    assert headers["WARC-Profile"] == IDENTICAL_PAYLOAD_PROFILE
+    assert (headers["WARC-Refers-To"], headers["WARC-Payload-Digest"]) == (first.record_id, first.payload_digest)
+    assert headers["WARC-Refers-To-Date"] == "2026-06-01T12:00:00.000000Z"
 
 
 def test_headers_describing_the_wire_bytes_are_replaced_by_the_records_own(tmp_path: Path) -> None:
