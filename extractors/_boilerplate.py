@@ -156,6 +156,11 @@ def _hint(el: HtmlElement) -> str | None:
     return _hint_of(get("class"), get("id"), get("role"), get("itemprop"), get("aria-label"), test_id)
 
 
+def box_kind(el: HtmlElement) -> str | None:
+    """The kind of boilerplate box el's own markup names ("comment", "related", "ad", ...), if any."""
+    return _hint(el)
+
+
 @lru_cache(maxsize=8192)  # elements of one kind share their attributes, on a page and across a site's pages
 def _hint_of(
     class_: str | None,

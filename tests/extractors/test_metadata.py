@@ -282,3 +282,82 @@ def test_a_site_name_printed_as_a_text_masthead_is_never_the_title(title: str, p
     # The only side of a separator printed whole was the masthead's: the title became the site's name.
     body = f"<div><span>Springfield Daily News</span></div><font size='4'>{printed}</font><p>Story.</p>"
     assert meta_of(f"<title>{title}</title>", body).title != "Springfield Daily News"
+
+
+@pytest.mark.parametrize(
+    "key", ["og:article:published_time", "parsely-pub-date", "sailthru.date", "dc.date.issued", "publish-date"]
+)
+def test_the_publication_date_keys_news_sites_write_are_read(key: str) -> None:
+    # reuters.com's pages give the date only as og:article:published_time and sailthru.date.
+    m = meta_of(f'<meta name="{key}" content="2016-12-14T22:03:42+0000">')
+    assert m.published_at == datetime(2016, 12, 14, 22, 3, 42, tzinfo=UTC)
+
+
+def test_a_microdata_publication_date_wins_over_the_first_time_which_may_be_the_modification() -> None:
+    # nytimes.com, 2016: the first <time> is the update; datePublished is a <meta>-less property further down.
+    m = meta_of(
+        "",
+        '<time datetime="2016-08-01T01:30:24-04:00" itemprop="dateModified">Aug. 1</time><p>Story.</p>'
+        '<span itemprop="datePublished" content="2016-07-29T16:42:34-04:00"></span>',
+    )
+    assert m.published_at == datetime(2016, 7, 29, 20, 42, 34, tzinfo=UTC)
+    assert m.modified_at == datetime(2016, 8, 1, 5, 30, 24, tzinfo=UTC)
+    only_modified = meta_of("", '<time datetime="2016-09-14T07:07:00-04:00" itemprop="dateModified">x</time>')
+    assert only_modified.published_at is None and only_modified.modified_at is not None
+
+
+BYLINE_STORY = "<h1>Jury finds defendant guilty</h1><p>The jury in Charleston found the defendant guilty.</p>"
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        (
+            '<p class="byline"><a href="/people/1/rebecca-hersher" rel="author">Rebecca Hersher</a></p>',
+            ("Rebecca Hersher",),
+        ),
+        (  # two authors in one byline, each a link to their page
+            '<div class="byline">By <a rel="author" href="/a/1">Ana Swanson</a> and'
+            ' <a rel="author" href="/a/2">Alan Rappeport</a></div>',
+            ("Ana Swanson", "Alan Rappeport"),
+        ),
+        (  # microdata: a Person item as the article's author property
+            '<p itemprop="author creator" itemscope itemtype="http://schema.org/Person">'
+            '<a itemprop="url" rel="author" href="/author/dan"><span itemprop="name">Dan Goodin</span></a></p>',
+            ("Dan Goodin",),
+        ),
+    ],
+)
+def test_the_byline_names_the_authors_where_no_json_ld_or_meta_does(byline: str, authors: tuple[str, ...]) -> None:
+    related = (
+        '<aside><ul><li><a href="/x">Other story</a> <a rel="author" href="/a/9">Someone Else</a></li></ul></aside>'
+    )
+    m = meta_of("", byline + BYLINE_STORY + "<p>" + "More of the story. " * 30 + "</p>" + related)
+    assert m.authors == authors
+
+
+def test_a_comments_author_and_date_are_not_the_articles() -> None:
+    comment = (
+        '<div class="comments"><div itemscope itemtype="http://schema.org/Comment">'
+        '<span itemprop="author">Гость</span><span itemprop="datePublished" content="2018-10-05T14:15:08+03:00">'
+        "</span><p>First!</p></div></div>"
+    )
+    m = meta_of("", BYLINE_STORY + comment)
+    assert (m.authors, m.published_at) == ((), None)
+
+
+def test_the_site_named_as_the_author_gives_way_to_the_byline() -> None:
+    m = meta_of(
+        '<meta property="og:site_name" content="Impress Watch"><meta name="author" content="Impress Watch">',
+        '<span itemprop="author">Kazuhisa Suzuki</span>' + BYLINE_STORY,
+    )
+    assert m.authors == ("Kazuhisa Suzuki",)
+    assert (
+        meta_of('<meta property="og:site_name" content="BBC News"><meta name="author" content="BBC News">').authors
+        == ()
+    )
+
+
+def test_a_degree_after_an_authors_name_is_no_second_author() -> None:
+    assert meta_of('<meta name="author" content="Brenda Goodman, MA">').authors == ("Brenda Goodman",)
+    assert meta_of('<meta name="author" content="AP, Reuters">').authors == ("AP", "Reuters")
