@@ -549,6 +549,12 @@ def _widest_same_text(b: HtmlElement, text: str, slack: int = 10) -> HtmlElement
 def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) -> HtmlElement | None:
     """A "Related stories"/"N comments" heading's container, when the container is mostly that list."""
     box = h.getparent()
+    # A heading alone in a wrapper of its own (`<header><h4>Next in Business</h4></header>`): the wrapper heads
+    # the section.
+    for _ in range(3):
+        if box is None or box.tag in _NEVER_PRUNE or _norm_len(box) > _norm_len(h):
+            break
+        h, box = box, box.getparent()
     if box is None or box.tag in _NEVER_PRUNE:
         return h
     links = box.findall(".//a")
@@ -563,7 +569,7 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
     if related:
         # The list sits in the story's own container: "You may also like..." and then paragraphs that are
         # nothing but a link each. Those go with the heading; the first block with other text ends the list.
-        for item in _links_after(h):
+        for item in _links_after(h) or _cards_after(h):
             for a in item.iter("a"):
                 out.link(a)
             _drop(item, out, labelled=True)
@@ -572,6 +578,30 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
 
 # A link-only block after a related heading is a headline's length, not a paragraph's.
 _LINK_ITEM_LIMIT = 200
+# A teaser card: a linked headline of this many characters at least, and a summary of a sentence or two.
+_CARD_HEADLINE_MIN = 20
+_CARD_LIMIT = 400
+
+
+def _cards_after(h: HtmlElement) -> list[HtmlElement]:
+    """The teaser cards after a related heading, when all that follows it is two or more: each a linked
+    headline and at most a short summary (reuters.com's "Next In Business News"). Cards stand alone or in
+    wrappers of their own."""
+    following = [s for s in h.itersiblings() if isinstance(s.tag, str)]
+    for _ in range(3):  # wrappers around the list of cards
+        children = [c for c in following[0] if isinstance(c.tag, str)] if len(following) == 1 else []
+        if not children:
+            break
+        following = children
+    if len(following) < 2 or not all(_is_card(item) for item in following):
+        return []
+    return following
+
+
+def _is_card(item: HtmlElement) -> bool:
+    if item.tag in _INLINE or weighted_length(_norm(item.text_content())) > _CARD_LIMIT:
+        return False
+    return any(weighted_length(_norm(a.text_content())) >= _CARD_HEADLINE_MIN for a in item.iter("a"))
 
 
 def _links_after(h: HtmlElement) -> list[HtmlElement]:

@@ -77,6 +77,7 @@ LABELS: dict[str, Labels] = {
             "trending",
             "trending now",
             "what to read next",
+            "up next",
             "keep reading",
             "continue reading",
             "more stories",

@@ -19,7 +19,11 @@ _I = re.IGNORECASE
 GALLERY_NUMBER = re.compile(r"^\s*(?P<k>\d{1,3})\s*/\s*(?P<n>\d{1,3})\s+(?=\S)")
 GALLERY_COUNT = re.compile(r"^\s*(?P<n>\d{1,3})\s+show all\b\s*(?P<title>.*?)\s*$", _I)
 # English label forms that are patterns, not fixed words.
-_MORE_FROM = re.compile(r"^\s*more from [\w ]{1,40}?\s*[:：]?\s*$", _I)
+# "More from Politics", "More in Business", "Next In Business News" (reuters.com): a section's name after it,
+# capitalized after "in" ("Next in line" is a story's subheading).
+_MORE_FROM = re.compile(
+    r"^\s*(?:more from [\w ]{1,40}?|(?:more|next) in (?-i:(?:[A-Z0-9][\w.&-]*\s*){1,5}))\s*[:：]?\s*$", _I
+)
 _MORE_FROM_PREFIX = re.compile(r"^\s*more from [\w ]{1,30}?\s*(?::|：|»|>>|\|)\s*", _I)
 _COMMENT_STARTS = re.compile(r"^\s*(?:join|leave|post) (?:the|a) (?:discussion|comment|conversation)", _I)
 _COMMENT_COUNT = re.compile(r"^\s*\d+\s+|\s*\(\d+\)\s*$")
@@ -80,7 +84,7 @@ class Shapes:
             label = _key(_COMMENT_COUNT.sub("", text))
             counted = (self.whole_lines.get(label), self.whole_lines.get(label + "s"))  # "1 Comment"
             return "comments" if "comments" in counted else None
-        if key.startswith("more from ") and _MORE_FROM.match(text):
+        if key.startswith(("more from ", "more in ", "next in ")) and _MORE_FROM.match(text):
             return "related"
         if key.startswith(("join ", "leave ", "post ")) and _COMMENT_STARTS.match(text):
             return "comments"

@@ -613,3 +613,43 @@ def test_text_blocks_walks_the_tree_as_the_xpath_it_replaced_read_it(body: str) 
         if owner is not None and owner.tag not in ("script", "style", "noscript", "template"):
             expected.setdefault(_block_of(owner), None)
     assert text_blocks(tree.body) == list(expected)
+
+
+CARDS = [
+    ("Wall St. slides after Fed raises rates; energy weighs", "U.S. stocks fell the most in two months on Wednesday."),
+    ("U.S. IPOs set to rebound after dismal 2016", "The IPO market is expected to bounce back next year."),
+    ("Trump meets Silicon Valley elite after mistrust", "Executives met at his Manhattan tower on Wednesday."),
+]
+
+
+@pytest.mark.parametrize("heading", ["Next In <span>Business News</span>", "Related stories", "More in Politics"])
+def test_teaser_cards_under_a_related_heading_in_a_wrapper_of_its_own_are_related_links(heading: str) -> None:
+    # reuters.com, 2016 (Mercury parser's fixtures): the heading alone in a <header>, then cards of a linked
+    # headline and an unlinked summary, so links are a third of the section's text.
+    cards = "".join(
+        f"<div class='story'><div class='story-content'><a href='/article/{n}'><h3>{title}</h3></a><p>{summary}</p>"
+        "</div></div>"
+        for n, (title, summary) in enumerate(CARDS)
+    )
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    html = (
+        f"<html><body><section><div class='col'><span id='article-text'>{story}</span><section class='module'>"
+        f"<header class='module-header'><h4>{heading}</h4></header><div class='next'><div class='articles'>{cards}"
+        "</div></div></section></div></section></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/article/fed")
+    assert all(p in article.text for p in STORY_PARAGRAPHS)
+    assert not any(title in article.text or summary in article.text for title, summary in CARDS)
+    assert RelatedLink(CARDS[1][0], "https://r.example/article/1") in article.related_links
+
+
+@pytest.mark.parametrize("heading", ["Next in line", "The three gadgets we liked"])
+def test_a_storys_own_list_of_linked_items_under_its_own_subheading_is_kept(heading: str) -> None:
+    items = "".join(
+        f"<div><a href='/shop/{n}'><h3>{title}</h3></a><p>{summary}</p></div>"
+        for n, (title, summary) in enumerate(CARDS)
+    )
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    html = f"<html><body><article>{story}<header><h2>{heading}</h2></header><div>{items}</div></article></body></html>"
+    text = extract_article(html, url="https://r.example/article/gadgets").text
+    assert heading in text and all(summary in text for _, summary in CARDS)
