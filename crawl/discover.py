@@ -35,7 +35,7 @@ from extractors.urls import InvalidURLError, canonicalize_url, clean_url, is_fro
 T = TypeVar("T")
 # Where a candidate's date came from: the feed or sitemap that listed it, or ("page") the article stored
 # before, which gave its own. The same values as storage.rows.DateSource, which crawl/ does not import.
-DateSource = Literal["page", "feed", "sitemap"]
+DateSource = Literal["page", "feed", "sitemap", "guessed"]  # guessed: a stored guess (storage.rows)
 
 # A sitemap index may point at indexes; stop following after this depth and this many files.
 MAX_SITEMAP_DEPTH = 3

@@ -23,7 +23,7 @@ from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import weighted_length, word_count, written_in
 from extractors.hints import ExtractionHints, apply_hints
-from extractors.metadata import Metadata, declares_article, extract_metadata
+from extractors.metadata import Metadata, declares_article, extract_metadata, guess_published
 
 
 class ExtractionError(ValueError):
@@ -76,6 +76,9 @@ class Article:
     related_links: tuple[RelatedLink, ...] = field(default=())
     extractor: str = "trafilatura"
     gallery_titles: tuple[str, ...] = field(default=())
+    # htmldate's reading of the page's URL and visible dates, where its markup gives no publication date (only
+    # when asked: extract_article(guess_date=True)). Less sure than a date the page or its listing states.
+    guessed_published_at: datetime | None = None
 
 
 # trafilatura's parser settings, with lxml's C-level class lookup in place of lxml.html's Python one: that ran
@@ -161,6 +164,7 @@ def extract_article(
     listed: bool = False,
     hints: ExtractionHints | None = None,
     fetched_at: datetime | None = None,
+    guess_date: bool = False,
 ) -> Article:
     """Main text and metadata of a news page, without captions, galleries, related links or promos.
 
@@ -169,6 +173,8 @@ def extract_article(
             teaser cards alone, with nothing of its own, is then judged an index.
         hints: the source's selectors (extractors.hints), applied to the page before anything else reads it.
         fetched_at: when the page was fetched: a date it gives for later than that is none (dates.plausible).
+        guess_date: where the page's markup gives no publication date, guess one from its URL and visible dates
+            (Article.guessed_published_at): ~1-7 ms a page, worth it where no feed or sitemap gives a date.
     """
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError(f"empty page {url!r}")
@@ -176,6 +182,8 @@ def extract_article(
         html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
+    # Read before pruning, which may take the dateline with the page's chrome.
+    guessed = guess_published(tree, url=url, fetched_at=fetched_at) if guess_date and not meta.published_at else None
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
     paragraphs = weighted_length(" ".join(_paragraph_text(tree)))
     draft = _draft(tree, url, meta)
@@ -193,7 +201,8 @@ def extract_article(
     reason = index_page_reason(text, cards, listed=listed)
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}", text=text)
-    return _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)
+    article = _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)
+    return replace(article, guessed_published_at=guessed) if guessed else article
 
 
 # The steps that change the page before trafilatura reads it: prune_tree's, then the two that point it at the story.

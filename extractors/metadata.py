@@ -9,12 +9,14 @@ paywall markup (JSON-LD isAccessibleForFree) from the page's HTML. Pure: reads, 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -23,6 +25,7 @@ from extractors._words import weighted_length, word_count
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
 
+_log = logging.getLogger(__name__)
 _ARTICLE_TYPES = frozenset(
     "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BlogPosting"
     " LiveBlogPosting"
@@ -454,6 +457,19 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         image_url=_absolute(_first(meta.get("og:image"), _image(ld.get("image")), meta.get("twitter:image")), url),
         canonical_url=_absolute(_first(canonical, meta.get("og:url")), url),
     )
+
+
+def guess_published(tree: HtmlElement, *, url: str | None, fetched_at: datetime | None) -> datetime | None:
+    """The publication date htmldate reads in the page's URL (/2019/11/19/) or visible dates, for a page whose
+    markup gives none; midnight UTC of that day. htmldate's fast search (no scan of the whole text): ~1 ms a
+    page, up to ~7 ms on a large one; it copies the tree before it cleans it."""
+    latest = (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%d")
+    try:
+        day = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=latest)
+    except (ValueError, TypeError, etree.LxmlError) as exc:  # a guess must never cost the page its article
+        _log.warning("no date guessed for %s: htmldate failed: %s: %s", url, type(exc).__name__, exc)
+        return None
+    return parse_published(day, fetched_at=fetched_at) if day else None
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:

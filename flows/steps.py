@@ -192,7 +192,12 @@ def rows_for_page(
     try:
         html = decode_html(fetched.body, content_type=fetched.content_type)
         article = extract_article(
-            html, url=fetched.final_url, listed=candidate.listed, hints=hints, fetched_at=fetched_at
+            html,
+            url=fetched.final_url,
+            listed=candidate.listed,
+            hints=hints,
+            fetched_at=fetched_at,
+            guess_date=candidate.published_at is None,  # else its listing's date stands in for a missing one
         )
     except (ExtractionError, UndecodableError) as exc:  # a page whose bytes are no text is skipped, recorded
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
@@ -240,11 +245,13 @@ def article_row(
     article: Article, *, url: str, source: str, fetched: Fetched, now: datetime, candidate: Candidate | None = None
 ) -> ArticleRow:
     """An extracted article as a row of `articles`; without a date of its own, the one its feed or sitemap gave
-    (`candidate.published_at`)."""
+    (`candidate.published_at`), else the one guessed from its URL or visible dates."""
     published_at = article.published_at
     published_from: DateSource | None = "page" if published_at else None
     if published_at is None and candidate is not None and candidate.published_at is not None:
         published_at, published_from = candidate.published_at, candidate.published_from
+    if published_at is None and article.guessed_published_at is not None:
+        published_at, published_from = article.guessed_published_at, "guessed"
     copied: dict[str, Any] = {name: _plain(getattr(article, name)) for name in _COPIED}
     return ArticleRow(
         **copied | dict(url=url, source=source, published_at=published_at, published_from=published_from),

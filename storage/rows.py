@@ -14,7 +14,7 @@ from typing import Literal
 # How a run ended (`runs.status`; a run not yet ended is 'running').
 RunStatus = Literal["completed", "failed", "interrupted", "abandoned"]
 # Where an article's published_at came from: its page, else the feed or sitemap that listed it.
-DateSource = Literal["page", "feed", "sitemap"]
+DateSource = Literal["page", "feed", "sitemap", "guessed"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS articles (
     author         VARCHAR,                  -- authors joined with '; '
     authors        VARCHAR[],
     published_at   TIMESTAMPTZ,
-    published_from VARCHAR,                  -- where published_at came from: page | feed | sitemap
+    published_from VARCHAR,                  -- where published_at came from: page | feed | sitemap | guessed
     modified_at    TIMESTAMPTZ,
     language       VARCHAR,
     site_name      VARCHAR,

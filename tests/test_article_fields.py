@@ -115,6 +115,7 @@ def test_an_article_with_every_field_set_is_stored_and_read_back_whole(tmp_path:
         "related_links": (RelatedLink("r", "http://a.example/r"),),
         "extractor": "dense",
         "gallery_titles": ("g",),
+        "guessed_published_at": None,  # a guess stands in only for a date the page and its listing lack
     }
     assert set(values) == names(Article)  # a new Article field needs a value here
     fetched = Fetched("http://a.example/x", "article", "ok", "http://a.example/x", 200, etag='"e"', last_modified="L")

@@ -383,3 +383,33 @@ def test_a_batch_extracted_in_chunks_across_workers_gives_the_rows_of_one_pass()
     assert [replace(s, last_checked_at=NOW) for s in chunked.seen] == [
         replace(s, last_checked_at=NOW) for s in whole.seen
     ]
+
+
+def _undated_story(url: str, shown: str = "") -> Fetched:
+    html = (
+        '<html><head><meta property="og:type" content="article"><title>Flood defences hold</title></head><body>'
+        f"<article><h1>Flood defences hold</h1>{shown}<p>"
+        + "The new flood defences held through the night as the river peaked. " * 8
+        + "</p></article></body></html>"
+    )
+    return Fetched(url, "article", "ok", url, 200, html.encode(), "text/html")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "day"),
+    [
+        ("http://a.example/news/2019/11/19/flood-defences-hold", "", datetime(2019, 11, 19, tzinfo=UTC)),
+        ("http://a.example/news/flood-defences-hold", "<p class='date'>Published 18 November 2019</p>", None),
+    ],
+)
+def test_a_page_without_a_date_in_its_markup_or_listing_gets_one_guessed_from_its_url_or_shown_date(
+    url: str, shown: str, day: datetime | None
+) -> None:
+    # An ingested WARC record or a link found on a front page has no listing date: a guess is better than none,
+    # and says it is one.
+    (article,) = rows_for_page(_undated_story(url, shown), Candidate(url, "s", fetch_url=url), now=NOW).articles
+    assert article.published_from == "guessed"
+    assert article.published_at == (day or datetime(2019, 11, 18, tzinfo=UTC))
+    listed = Candidate(url, "s", fetch_url=url, published_at=NOW - timedelta(days=1), published_from="feed")
+    (from_feed,) = rows_for_page(_undated_story(url, shown), listed, now=NOW).articles
+    assert (from_feed.published_at, from_feed.published_from) == (NOW - timedelta(days=1), "feed")
