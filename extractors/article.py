@@ -182,8 +182,6 @@ def extract_article(
         html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
-    # Read before pruning, which may take the dateline with the page's chrome.
-    guessed = guess_published(tree, url=url, fetched_at=fetched_at) if guess_date and not meta.published_at else None
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
     paragraphs = weighted_length(" ".join(_paragraph_text(tree)))
     draft = _draft(tree, url, meta)
@@ -202,7 +200,10 @@ def extract_article(
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}", text=text)
     article = _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)
-    return replace(article, guessed_published_at=guessed) if guessed else article
+    if guess_date and not meta.published_at:
+        # Read on the pruned page: a comment's, a teaser's or a related story's date is gone with its box.
+        return replace(article, guessed_published_at=guess_published(tree, url=url, fetched_at=fetched_at))
+    return article
 
 
 # The steps that change the page before trafilatura reads it: prune_tree's, then the two that point it at the story.

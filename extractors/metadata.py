@@ -1,8 +1,10 @@
 """Page metadata from an lxml tree: title, authors, dates, language, site, description, image, canonical URL.
 
-Sources in order of trust: JSON-LD (schema.org Article types), OpenGraph / article:* / Dublin Core / name=
-meta tags, then the markup itself (<h1>, <time datetime>, <html lang>, <title>). Every field falls back to
-None rather than failing: a page without metadata still has an article. `accessible_for_free` reads the
+Sources in order of trust: JSON-LD (schema.org Article types, the page's own object first), OpenGraph /
+article:* / Dublin Core / name= meta tags, then the markup itself (<h1>, microdata, the byline's rel="author"
+links, <time datetime>, <html lang>, <title>), never a comment's, a teaser's or another item's; a date guessed
+from the URL or the text only on request (guess_published). Every field falls back to None rather than
+failing: a page without metadata still has an article, and another's date or name is worse than none. `accessible_for_free` reads the
 paywall markup (JSON-LD isAccessibleForFree) from the page's HTML. Pure: reads, never modifies or fetches.
 """
 
@@ -34,6 +36,18 @@ _ARTICLE_TYPES = frozenset(
 # " | Site", " - Site", " — Site": a title suffix naming the outlet.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·|»)\s+")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+# "Von Max Mustermann", "Par Jean Dupont", "Por María García": the word "by" in other languages, taken only where two
+# words or more remain ("Von Miller" is a name).
+_BY_OTHER = re.compile(r"^\s*(?:von|par|por|door|av|af|przez)\s+(?=\S+\s+\S)", re.IGNORECASE)
+# "jane@site.com (Jane Doe)": the feeds' RFC 822 form; "Jane Doe (@jane)", "Jane Doe | Reporter", "Jane Doe - Staff".
+_EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
+_AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\s[|–—-]\s.*|\|.*)$")
+# A part after a comma that is a job title, not a co-author.
+_JOB_WORDS = re.compile(
+    r"\b(?:correspondent|reporter|editor|writer|columnist|contributor|journalist|photographer|producer|analyst"
+    r"|periodista|redakteur\w*|redactora?|journaliste|rédact\w+|корреспондент)\b",
+    re.IGNORECASE,
+)
 # Degrees and suffixes written after a name, after a comma (dots removed, lowercased).
 _DEGREES = frozenset("ma ms msc md phd rn mph mba jd dds esq cfa cpa jr sr ii iii iv".split())
 
@@ -100,6 +114,23 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
                     yield obj
 
 
+def _main_first(objects: list[Mapping[str, object]], url: str | None, title: str | None) -> list[Mapping[str, object]]:
+    """The page's own Article object before the others (related stories listed in JSON-LD before it): the one
+    whose url, @id or mainEntityOfPage is the page, else whose headline is its og:title; the order kept otherwise."""
+    if len(objects) < 2:
+        return objects
+
+    def own(obj: Mapping[str, object]) -> bool:
+        entity = obj.get("mainEntityOfPage")
+        ids = [obj.get("url"), obj.get("@id"), entity.get("@id") if isinstance(entity, dict) else entity]
+        page = (url or "").split("#")[0].rstrip("/")
+        if page and any(isinstance(i, str) and i.split("#")[0].rstrip("/") == page for i in ids):
+            return True
+        return bool(title) and _clean(obj.get("headline")) == title
+
+    return sorted(objects, key=lambda obj: not own(obj))
+
+
 def _names(value: object) -> list[str]:
     """Person names from a JSON-LD author value or a meta author string."""
     items = value if isinstance(value, list) else [value]
@@ -108,7 +139,10 @@ def _names(value: object) -> list[str]:
         name = item.get("name") if isinstance(item, dict) else item
         text = _clean(name)
         if text and not text.startswith(("http://", "https://")):
+            text = _EMAIL_NAME.sub(r"\1", text)
+            text = _AFTER_NAME.sub("", _BY_OTHER.sub("", _BY.sub("", text)))
             parts = [_BY.sub("", part).strip() for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", text)]
+            parts = [p for k, p in enumerate(parts) if not (k and _JOB_WORDS.search(p))]
             # "Brenda Goodman, MA": a degree after a name is no second author.
             names.extend(p for k, p in enumerate(parts) if not (k and p.replace(".", "").lower() in _DEGREES))
     return [n for n in dict.fromkeys(names) if n]
@@ -356,7 +390,7 @@ def _article_date(elements: list[HtmlElement]) -> list[str | None]:
     return [dated.get("content") or dated.get("datetime")] if dated is not None else []
 
 
-def _of_the_article(el: HtmlElement) -> bool:
+def _of_the_article(el: HtmlElement, story: HtmlElement | None = None) -> bool:
     """Whether a microdata property or byline is the article's: not a comment's (a schema.org Comment scope, or
     a box named for comments), nor another item's (a related story's scope nested in the page)."""
     scope = _scope_of(el)
@@ -364,13 +398,53 @@ def _of_the_article(el: HtmlElement) -> bool:
         scope = _scope_of(scope)
     if scope is not None and not any(kind in (scope.get("itemtype") or "") for kind in _ARTICLE_KINDS):
         return False
-    return not any(box_kind(a) == "comment" for a in el.iterancestors())
+    return not any(
+        box_kind(a) in _NOT_THE_ARTICLES
+        for a in el.iterancestors()
+        if a.tag not in ("body", "html") and (story is None or not any(a is s for s in story.iterancestors()))
+    )
 
 
-def _byline_names(bylines: list[HtmlElement]) -> list[str]:
+_NOT_THE_ARTICLES = ("comment", "related")
+# A company's legal form: "Example Media Inc.", "Acme News Group LLC", "株式会社インプレス", "Verlag GmbH".
+_LEGAL_FORM = re.compile(
+    r"(?:\b(?:inc|llc|ltd|plc|gmbh|corp|corporation|s\.?a\.?s?|s\.?l|ag|co)\b\.?\s*$|株式会社|有限会社|有限公司|股份)",
+    re.IGNORECASE,
+)
+# A <time> that says it is the update ("Last updated <time>", <time class="updated">, "modifié le <time>").
+_UPDATE_WORDS = re.compile(
+    r"(?:updated|modified|aktualisiert|geändert|modifié|mis à jour|actualizado|atualizado|aggiornato|更新|обновлен)",
+    re.IGNORECASE,
+)
+
+
+def _is_update(el: HtmlElement) -> bool:
+    classes = " ".join(
+        c for c in (el.get("class"), el.getparent().get("class") if el.getparent() is not None else None) if c
+    )
+    if _UPDATE_WORDS.search(classes) and "published" not in classes:
+        return True
+    before = el.getprevious().tail if el.getprevious() is not None else el.getparent().text
+    said = f"{(before or '')[-25:]} {(el.text or '')[:25]}"
+    return bool(_UPDATE_WORDS.search(said))
+
+
+def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[HtmlElement]:
+    """Of `marks`, those in the <article> (or microdata item) that holds the page's headline; all of them where
+    no such box holds it."""
+    if headline is None:
+        return marks
+    box = next((a for a in headline.iterancestors() if a.tag == "article" or a.get("itemscope") is not None), None)
+    if box is None:  # a byline may come before the headline: document order says nothing
+        return marks
+    # The story's own box: what is outside it is another's (a rail, a header clock, a comment widget).
+    return [m for m in marks if any(a is box for a in m.iterancestors())]
+
+
+def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = None) -> list[str]:
     """Authors named in the page's first byline (a microdata author or a rel="author" link) and the others in
     the same short box (co-authors)."""
-    marks = [mark for mark in bylines if _of_the_article(mark)]
+    marks = _in_story([mark for mark in bylines if _of_the_article(mark, headline)], headline)
     if not marks:
         return []
     box = marks[0]
@@ -392,11 +466,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     given) is none (extractors.dates.plausible)."""
     meta = _meta(tree)
     ld: dict[str, object] = {}
-    for obj in _jsonld_objects(tree):
+    logo, headline = _h1s(tree, url)
+    for obj in _main_first(list(_jsonld_objects(tree)), url, meta.get("og:title") or headline):
         for k, v in obj.items():
             ld.setdefault(k, v)
     publisher = ld.get("publisher")
-    logo, headline = _h1s(tree, url)
     site_name = _first(
         meta.get("og:site_name"),
         publisher.get("name") if isinstance(publisher, dict) else None,
@@ -408,6 +482,9 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title")) or _microdata_headline(tree)
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
     raw_title = _first(tagged, headline) or _first(_printed_part(tree, page_title) if page_title else None, page_title)
+    # The story's headline: the <h1> the title names (a page's first <h1> may be a featured teaser's).
+    title = clean_title(raw_title, site_name)
+    headline_el = next((h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None)
     scanned: list[_Markup] = []  # the markup is read once, and only if JSON-LD and <meta> leave a field empty
 
     def markup() -> _Markup:
@@ -419,15 +496,32 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     # not who wrote: a byline in the page may say more.
     publisher_name = publisher.get("name") if isinstance(publisher, dict) else None
     publisher_names = {_alnum(n).casefold() for n in (site_name, publisher_name) if isinstance(n, str)}
+
+    def of_publisher(author: str) -> bool:
+        key = _alnum(author).casefold()
+        return bool(_LEGAL_FORM.search(author)) or any(
+            key == p or (len(p) >= 4 and key.startswith(p)) for p in publisher_names
+        )
+
     authors = [
         a
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
-        if "facebook.com" not in a and _alnum(a).casefold() not in publisher_names
-    ] or [a for a in _byline_names(markup().bylines) if _alnum(a).casefold() not in publisher_names]
+        if "facebook.com" not in a and not of_publisher(a)
+    ] or [a for a in _byline_names(markup().bylines, headline_el) if not of_publisher(a)]
     published = _first_date(
-        ld.get("datePublished"), *(meta.get(key) for key in _PUBLISHED_KEYS), fetched_at=fetched_at
+        ld.get("datePublished"),
+        *(meta.get(key) for key in _PUBLISHED_KEYS),
+        ld.get("coverageStartTime"),
+        fetched_at=fetched_at,
     ) or _first_date(
-        *_article_date(markup().published), *(el.get("datetime") for el in markup().times[:1]), fetched_at=fetched_at
+        *_article_date(markup().published),
+        *(
+            el.get("datetime")
+            for el in _in_story(
+                [t for t in markup().times if _of_the_article(t, headline_el) and not _is_update(t)], headline_el
+            )[:1]
+        ),
+        fetched_at=fetched_at,
     )
     modified = _first_date(
         ld.get("dateModified"), *(meta.get(key) for key in _MODIFIED_KEYS), fetched_at=fetched_at
@@ -447,7 +541,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         None,
     )
     return Metadata(
-        title=clean_title(raw_title, site_name),
+        title=title,
         authors=tuple(authors),
         published_at=published,
         modified_at=modified,

@@ -26,8 +26,9 @@ from storage.rows import ArticleRow, DateSource
 
 # Stored for an article beside what extraction gives: where it came from and what the fetch said.
 ROW_ONLY = {"source", "content_hash", "fetched_at", "etag", "last_modified", "published_from", "is_accessible_for_free"}
-# The page's own canonical URL decides the row's key (flows.steps.article_url), it is not a column.
-NOT_STORED = {"canonical_url"}
+# The page's own canonical URL decides the row's key (flows.steps.article_url), it is not a column; a guessed
+# date is stored as published_at (published_from 'guessed') where the page and its listing give none.
+NOT_STORED = {"canonical_url", "guessed_published_at"}
 # Columns the database keeps per article: ids, clustering, the joined author, its history.
 TABLE_ONLY = {
     "article_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -361,3 +362,41 @@ def test_the_site_named_as_the_author_gives_way_to_the_byline() -> None:
 def test_a_degree_after_an_authors_name_is_no_second_author() -> None:
     assert meta_of('<meta name="author" content="Brenda Goodman, MA">').authors == ("Brenda Goodman",)
     assert meta_of('<meta name="author" content="AP, Reuters">').authors == ("AP", "Reuters")
+
+
+METADATA_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "metadata"
+FETCHED = datetime(2024, 6, 1, 12, tzinfo=UTC)
+MARCH_9 = datetime(2017, 3, 9).date()
+
+
+@pytest.mark.parametrize(
+    ("page", "authors", "published", "guessed"),
+    [
+        # The page's words around a name: a job title, a handle, a pipe, "Von", a feed's e-mail form.
+        ("author_job_title_after_comma", ("Tom Hughes",), None, None),
+        ("author_noise_pipe_handle_email", ("Tom Hughes", "Ann Lee", "Sam Fox"), None, None),
+        ("byline_prefix_von", ("Max Mustermann",), None, None),
+        # A company ("Example Media Inc.", 株式会社) is the publisher, not an author.
+        ("site_company_as_author", ("Jane Doe",), MARCH_9, None),
+        ("company_as_author_ja", (), None, None),
+        # Another's date or name is worse than none: a comment's, a teaser's, a clock's, the update's.
+        ("comment_time_as_published", (), None, MARCH_9),
+        ("schema_comment_time", (), None, None),
+        ("comment_widget_rel_author", (), MARCH_9, None),
+        ("teaser_byline_and_time_before_story", (), None, None),
+        ("header_clock_first_time", ("Jane Doe",), MARCH_9, None),
+        ("updated_time_first", (), MARCH_9, None),
+        ("wp_updated_time_class_first", (), MARCH_9, None),
+        # JSON-LD: the page's own Article before a related one listed first; a live blog's coverage start.
+        ("jsonld_related_graph_first", ("Jane Doe",), MARCH_9, None),
+        ("liveblog_entry_date", ("Jane Doe",), MARCH_9, None),
+    ],
+)
+def test_the_author_and_date_are_the_storys(
+    page: str, authors: tuple[str, ...], published: object, guessed: object
+) -> None:
+    html = (METADATA_PAGES / f"{page}.html").read_text(encoding="utf-8")
+    article = extract_article(html, url="https://x.example/budget", fetched_at=FETCHED, guess_date=True)
+    assert article.authors == authors
+    assert (article.published_at.date() if article.published_at else None) == published
+    assert (article.guessed_published_at.date() if article.guessed_published_at else None) == guessed
