@@ -4,8 +4,9 @@ Sources in order of trust: JSON-LD (schema.org Article types, the page's own obj
 article:* / Dublin Core / name= meta tags, then the markup itself (<h1>, microdata, the byline's rel="author"
 links, <time datetime>, <html lang>, <title>), never a comment's, a teaser's or another item's; a date guessed
 from the URL or the text only on request (guess_published). Every field falls back to None rather than
-failing: a page without metadata still has an article, and another's date or name is worse than none. `accessible_for_free` reads the
-paywall markup (JSON-LD isAccessibleForFree) from the page's HTML. Pure: reads, never modifies or fetches.
+failing: a page without metadata still has an article, and another's date or name is worse than none.
+`accessible_for_free` reads the paywall markup (JSON-LD isAccessibleForFree) from the page's HTML. Pure: reads,
+never modifies or fetches.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _ARTICLE_TYPES = frozenset(
 )
 # " | Site", " - Site", " — Site": a title suffix naming the outlet.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·|»)\s+")
-_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_BY = re.compile(r"^\s*(?:(?:written|posted|published|story|words)\s+)?by\s+", re.IGNORECASE)
 # "Von Max Mustermann", "Par Jean Dupont", "Por María García": the word "by" in other languages, taken only where two
 # words or more remain ("Von Miller" is a name).
 _BY_OTHER = re.compile(r"^\s*(?:von|par|por|door|av|af|przez)\s+(?=\S+\s+\S)", re.IGNORECASE)
@@ -353,6 +354,8 @@ _MARKUP = etree.XPath(
     "//@itemprop[. = 'datePublished' or . = 'dateModified' or contains(., 'author')]"
     " | //a/@rel[contains(., 'author')] | //time/@datetime"
 )
+# hCard bylines (`<span class="author vcard">`: WordPress themes, hAtom), read where no other byline is marked up.
+_VCARDS = etree.XPath("//@class[contains(., 'vcard')]")
 # Scopes whose properties are the article's: schema.org's Article types and the page itself.
 _ARTICLE_KINDS = ("Article", "BlogPosting", "WebPage", "Report")
 _BYLINE_BOX_CHARS = 300  # a byline's box holds its co-authors, not a list of other stories' bylines
@@ -382,6 +385,11 @@ def _markup(tree: HtmlElement) -> _Markup:
         elif el.tag != "meta" and (el.get("content") or el.get("datetime")):
             (found.published if value == "datePublished" else found.modified).append(el)
     return found
+
+
+def _vcard_bylines(tree: HtmlElement) -> list[HtmlElement]:
+    """hCards of an author (class tokens "author" and "vcard"; a commenter's is "comment-author vcard")."""
+    return [value.getparent() for value in _VCARDS(tree) if {"author", "vcard"} <= set(value.split())]
 
 
 def _article_date(elements: list[HtmlElement]) -> list[str | None]:
@@ -507,7 +515,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         a
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
-    ] or [a for a in _byline_names(markup().bylines, headline_el) if not of_publisher(a)]
+    ] or [a for a in _byline_names(markup().bylines or _vcard_bylines(tree), headline_el) if not of_publisher(a)]
     published = _first_date(
         ld.get("datePublished"),
         *(meta.get(key) for key in _PUBLISHED_KEYS),

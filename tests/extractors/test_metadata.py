@@ -362,6 +362,7 @@ def test_the_site_named_as_the_author_gives_way_to_the_byline() -> None:
 def test_a_degree_after_an_authors_name_is_no_second_author() -> None:
     assert meta_of('<meta name="author" content="Brenda Goodman, MA">').authors == ("Brenda Goodman",)
     assert meta_of('<meta name="author" content="AP, Reuters">').authors == ("AP", "Reuters")
+    assert meta_of('<meta name="author" content="Written by Regan">').authors == ("Regan",)
 
 
 METADATA_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "metadata"
@@ -376,6 +377,8 @@ MARCH_9 = datetime(2017, 3, 9).date()
         ("author_job_title_after_comma", ("Tom Hughes",), None, None),
         ("author_noise_pipe_handle_email", ("Tom Hughes", "Ann Lee", "Sam Fox"), None, None),
         ("byline_prefix_von", ("Max Mustermann",), None, None),
+        # WordPress themes' hCard byline: <span class="author vcard"><a class="url fn n">, no rel="author".
+        ("vcard_author_without_rel", ("Jane Doe",), MARCH_9, None),
         # A company ("Example Media Inc.", 株式会社) is the publisher, not an author.
         ("site_company_as_author", ("Jane Doe",), MARCH_9, None),
         ("company_as_author_ja", (), None, None),
