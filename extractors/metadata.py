@@ -392,6 +392,41 @@ def _vcard_bylines(tree: HtmlElement) -> list[HtmlElement]:
     return [value.getparent() for value in _VCARDS(tree) if {"author", "vcard"} <= set(value.split())]
 
 
+# Bylines named by their class ("byline", "article__byline", NPR's "byline__name") where nothing else marks the
+# author up: their links name the authors, else a text that starts with "By" (in several languages) up to its
+# first digit, separator or "Updated" does. A name of one word is no such name ("Email", "Twitter", "Staff").
+_BYLINE_CLASSES = etree.XPath("//@class[contains(., 'byline')]")
+_BY_WORD = re.compile(
+    r"^\s*(?:(?:written|posted|published|story|words)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+", re.IGNORECASE
+)
+_BYLINE_END = re.compile(
+    r"\s*(?:\d|[|•·]|\b(?:updated|published|posted|on|edited)\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _class_byline_names(tree: HtmlElement, headline: HtmlElement | None) -> list[str]:
+    for value in _BYLINE_CLASSES(tree):
+        el = value.getparent()
+        if el.tag in ("html", "body") or not _of_the_article(el, headline) or not _in_story([el], headline):
+            continue
+        links = [a.text_content() for a in el.iter("a")]
+        if any(_clean(link) for link in links):
+            names = [n for link in links for n in _names(link)]
+        else:  # the first piece of text (with a lone "By" before it): the names, not the outlet or date after
+            pieces = [p for p in (_clean(t) for t in el.itertext()) if p]
+            first = " ".join(pieces[:2]) if pieces and _BY_WORD.match(pieces[0] + " ") and len(pieces[0]) < 12 else ""
+            text = first or (pieces[0] if pieces else "")
+            if not _BY_WORD.match(text):
+                continue
+            names = _names(_BYLINE_END.sub("", _BY_WORD.sub("", text)))
+        names = [n for n in names if 2 <= word_count(n) <= 6 and len(n) <= _MAX_NAME_CHARS]
+        if names:
+            return [n for n in dict.fromkeys(names) if not any(c.isdigit() for c in n)]
+    return []
+
+
 def _article_date(elements: list[HtmlElement]) -> list[str | None]:
     """The date of the first of `elements` that is the article's, if any."""
     dated = next((el for el in elements if _of_the_article(el)), None)
@@ -515,7 +550,12 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         a
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
-    ] or [a for a in _byline_names(markup().bylines or _vcard_bylines(tree), headline_el) if not of_publisher(a)]
+    ] or [
+        a
+        for a in _byline_names(markup().bylines or _vcard_bylines(tree), headline_el)
+        or _class_byline_names(tree, headline_el)
+        if not of_publisher(a)
+    ]
     published = _first_date(
         ld.get("datePublished"),
         *(meta.get(key) for key in _PUBLISHED_KEYS),

@@ -385,8 +385,8 @@ MARCH_9 = datetime(2017, 3, 9).date()
         # Another's date or name is worse than none: a comment's, a teaser's, a clock's, the update's.
         ("comment_time_as_published", (), None, MARCH_9),
         ("schema_comment_time", (), None, None),
-        ("comment_widget_rel_author", (), MARCH_9, None),
-        ("teaser_byline_and_time_before_story", (), None, None),
+        ("comment_widget_rel_author", ("Jane Doe",), MARCH_9, None),  # the story's own "By Jane Doe" byline
+        ("teaser_byline_and_time_before_story", ("Jane Doe",), None, None),
         ("header_clock_first_time", ("Jane Doe",), MARCH_9, None),
         ("updated_time_first", (), MARCH_9, None),
         ("wp_updated_time_class_first", (), MARCH_9, None),
@@ -403,3 +403,31 @@ def test_the_author_and_date_are_the_storys(
     assert article.authors == authors
     assert (article.published_at.date() if article.published_at else None) == published
     assert (article.guessed_published_at.date() if article.guessed_published_at else None) == guessed
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        (  # AP: the names, then the outlet in a block of its own
+            '<div class="ap-story-byline"><div>By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER</div>'
+            "<div>Associated Press</div></div>",
+            ("LISA MASCARO", "MARY CLARE JALONICK", "ERIC TUCKER"),
+        ),
+        (  # Yahoo: "By", the name, the date
+            '<cite class="byline"><span>By </span><span>GILLIAN MOHNEY</span>'
+            " <abbr>March 11, 2015 3:46 PM</abbr></cite>",
+            ("GILLIAN MOHNEY",),
+        ),
+        ('<p class="article__byline">By Rob Ewaschuk Edited by Betsy Beyer</p>', ("Rob Ewaschuk",)),
+        (  # links name the authors; a one-word link is a button, not a name
+            '<div class="byline">By <a href="/staff/jane">Jane Doe</a> and <a href="/staff/john">John Roe</a>'
+            ' · <a href="https://twitter.com/jane">Twitter</a> · Updated 9 March 2017</div>',
+            ("Jane Doe", "John Roe"),
+        ),
+        ('<span class="byline-date">March 9, 2017</span>', ()),  # a date in a box named byline is no name
+    ],
+)
+def test_a_box_named_byline_names_the_authors_where_nothing_else_marks_them_up(
+    byline: str, authors: tuple[str, ...]
+) -> None:
+    assert meta_of("", f"<article><h1>Budget passes</h1>{byline}<p>The council voted.</p></article>").authors == authors
