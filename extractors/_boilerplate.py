@@ -551,7 +551,7 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
     box = h.getparent()
     # A heading alone in a wrapper of its own (`<header><h4>Next in Business</h4></header>`): the wrapper heads
     # the section.
-    for _ in range(3):
+    for _ in range(3 if related else 0):  # a comment count's wrapper's parent may be the story's own box
         if box is None or box.tag in _NEVER_PRUNE or _norm_len(box) > _norm_len(h):
             break
         h, box = box, box.getparent()

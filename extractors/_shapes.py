@@ -21,8 +21,11 @@ GALLERY_COUNT = re.compile(r"^\s*(?P<n>\d{1,3})\s+show all\b\s*(?P<title>.*?)\s*
 # English label forms that are patterns, not fixed words.
 # "More from Politics", "More in Business", "Next In Business News" (reuters.com): a section's name after it,
 # capitalized after "in" ("Next in line" is a story's subheading).
+# One way only to split the words (a word, then space-led words): "More in " and a run of capitals took hours.
 _MORE_FROM = re.compile(
-    r"^\s*(?:more from [\w ]{1,40}?|(?:more|next) in (?-i:(?:[A-Z0-9][\w.&-]*\s*){1,5}))\s*[:：]?\s*$", _I
+    r"^\s*(?:more from [\w ]{1,40}?|(?:more|next) in (?-i:[A-Z0-9][\w.&-]*(?:\s+[A-Z0-9][\w.&-]*){0,4}))"
+    r"\s*[:：]?\s*$",
+    _I,
 )
 _MORE_FROM_PREFIX = re.compile(r"^\s*more from [\w ]{1,30}?\s*(?::|：|»|>>|\|)\s*", _I)
 _COMMENT_STARTS = re.compile(r"^\s*(?:join|leave|post) (?:the|a) (?:discussion|comment|conversation)", _I)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -374,16 +375,22 @@ class _Markup:
 
 def _markup(tree: HtmlElement) -> _Markup:
     found = _Markup()
+    bylines: set[HtmlElement] = set()  # an element with both rel and itemprop "author" is one byline
     for value in _MARKUP(tree):
         el, attribute = value.getparent(), value.attrname
         if attribute == "datetime":
             if el.get("itemprop") != "dateModified":
                 found.times.append(el)
         elif attribute == "rel" or "author" in value.split():
-            if el.tag != "meta" and "author" in value.split() and not any(el is b for b in found.bylines):
+            if el.tag != "meta" and "author" in value.split() and el not in bylines:
+                bylines.add(el)
                 found.bylines.append(el)
-        elif el.tag != "meta" and (el.get("content") or el.get("datetime")):
-            (found.published if value == "datePublished" else found.modified).append(el)
+        elif (
+            value in ("datePublished", "dateModified")
+            and el.tag != "meta"
+            and (el.get("content") or el.get("datetime"))
+        ):
+            (found.published if value == "datePublished" else found.modified).append(el)  # not "authorName"
     return found
 
 
@@ -441,18 +448,23 @@ def _of_the_article(el: HtmlElement, story: HtmlElement | None = None) -> bool:
         scope = _scope_of(scope)
     if scope is not None and not any(kind in (scope.get("itemtype") or "") for kind in _ARTICLE_KINDS):
         return False
+    shared = set(story.iterancestors()) if story is not None else set()
     return not any(
         box_kind(a) in _NOT_THE_ARTICLES
         for a in el.iterancestors()
-        if a.tag not in ("body", "html") and (story is None or not any(a is s for s in story.iterancestors()))
+        if a.tag not in ("body", "html") and a not in shared
     )
 
 
 _NOT_THE_ARTICLES = ("comment", "related")
 # A company's legal form: "Example Media Inc.", "Acme News Group LLC", "株式会社インプレス", "Verlag GmbH".
 _LEGAL_FORM = re.compile(
-    r"(?:\b(?:inc|llc|ltd|plc|gmbh|corp|corporation|s\.?a\.?s?|s\.?l|ag|co)\b\.?\s*$|株式会社|有限会社|有限公司|股份)",
+    r"(?:\b(?:inc|llc|ltd|plc|gmbh|corp|corporation|s\.a\.s?|s\.l|ag)\b\.?\s*$|&\s*co\b\.?\s*$|株式会社|有限会社|有限公司|股份)",
     re.IGNORECASE,
+)
+# A site's address as the author ("Cleveland.com", "NJ.com"): an outlet, never a person's name.
+_DOMAIN = re.compile(
+    r"\s*[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|io|co(?:\.[a-z]{2})?|[a-z]{2})\s*", re.IGNORECASE
 )
 # A <time> that says it is the update ("Last updated <time>", <time class="updated">, "modifié le <time>").
 _UPDATE_WORDS = re.compile(
@@ -482,6 +494,19 @@ def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[Ht
         return marks
     # The story's own box: what is outside it is another's (a rail, a header clock, a comment widget).
     return [m for m in marks if any(a is box for a in m.iterancestors())]
+
+
+def _first_in_story(
+    marks: list[HtmlElement], headline: HtmlElement | None, keep: Callable[[HtmlElement], bool]
+) -> list[HtmlElement]:
+    """_in_story(filter(keep, marks), headline)[:1], without judging every mark of a page of thousands."""
+    box = None
+    if headline is not None:
+        box = next((a for a in headline.iterancestors() if a.tag == "article" or a.get("itemscope") is not None), None)
+    for m in marks:
+        if (box is None or any(a is box for a in m.iterancestors())) and keep(m):
+            return [m]
+    return []
 
 
 def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = None) -> list[str]:
@@ -540,10 +565,17 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     publisher_name = publisher.get("name") if isinstance(publisher, dict) else None
     publisher_names = {_alnum(n).casefold() for n in (site_name, publisher_name) if isinstance(n, str)}
 
+    publisher_words = [n.casefold().split() for n in (site_name, publisher_name) if isinstance(n, str)]
+
     def of_publisher(author: str) -> bool:
-        key = _alnum(author).casefold()
-        return bool(_LEGAL_FORM.search(author)) or any(
-            key == p or (len(p) >= 4 and key.startswith(p)) for p in publisher_names
+        key, words = _alnum(author).casefold(), author.casefold().split()
+        return (
+            bool(_LEGAL_FORM.search(author) or _DOMAIN.fullmatch(author))
+            or any(key == p for p in publisher_names)
+            or any(
+                len("".join(w)) >= 4 and words[: len(w)] == w
+                for w in publisher_words  # "The Hill Staff", not "Vicente"
+            )
         )
 
     authors = [
@@ -565,9 +597,9 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         *_article_date(markup().published),
         *(
             el.get("datetime")
-            for el in _in_story(
-                [t for t in markup().times if _of_the_article(t, headline_el) and not _is_update(t)], headline_el
-            )[:1]
+            for el in _first_in_story(
+                markup().times, headline_el, lambda t: _of_the_article(t, headline_el) and not _is_update(t)
+            )
         ),
         fetched_at=fetched_at,
     )
@@ -606,12 +638,41 @@ def guess_published(tree: HtmlElement, *, url: str | None, fetched_at: datetime 
     markup gives none; midnight UTC of that day. htmldate's fast search (no scan of the whole text): ~1 ms a
     page, up to ~7 ms on a large one; it copies the tree before it cleans it."""
     latest = (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%d")
+    tree = _without_updates(tree)  # htmldate falls back on modified dates: ours says an update is no publication
     try:
         day = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=latest)
     except (ValueError, TypeError, etree.LxmlError) as exc:  # a guess must never cost the page its article
         _log.warning("no date guessed for %s: htmldate failed: %s: %s", url, type(exc).__name__, exc)
         return None
     return parse_published(day, fetched_at=fetched_at) if day else None
+
+
+def _without_updates(tree: HtmlElement) -> HtmlElement:
+    """A copy of the page without what says it is the update: modified <meta>s, update stamps ("Last updated",
+    class "updated"), a block whose text opens with "Updated"."""
+    copy = deepcopy(tree)
+    doomed = []
+    for el in copy.iter(etree.Element):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if el.tag == "meta" and (key in _MODIFIED_KEYS or "modified" in key or "updated" in key):
+            doomed.append(el)
+        elif el.tag == "time" and _is_update(el):
+            doomed.append(el)
+        elif (
+            el.tag not in ("html", "body")
+            and _UPDATE_WORDS.search(f"{el.get('class') or ''} {(el.text or '').lstrip()[:12]}")
+            and "published" not in (el.get("class") or "")
+            and _norm_text_len(el) < 120
+        ):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.getparent().remove(el)
+    return copy
+
+
+def _norm_text_len(el: HtmlElement) -> int:
+    return len(" ".join(el.text_content().split()))
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:

@@ -251,7 +251,7 @@ def load_batch(
     """
     with database_turns.turn(), writing(db) as con:
         if archive is not None and pages:
-            refers = stored_responses(con, [p.url for p in pages])  # a 304, or a 200 maybe unchanged
+            refers = stored_responses(con, [p.url for p in pages], archive.directory)  # a 304, or a 200 maybe unchanged
             written = archive.write(pages, refers_to=refers.get, committed_end=partial(committed_end, con))
             load_pages(con, run_id, written)
             skipped = [

@@ -197,7 +197,8 @@ def rows_for_page(
             listed=candidate.listed,
             hints=hints,
             fetched_at=fetched_at,
-            guess_date=candidate.published_at is None,  # else its listing's date stands in for a missing one
+            # else its listing's date stands in for a missing one; a stored guess is guessed again from these bytes
+            guess_date=candidate.published_at is None or candidate.published_from == "guessed",
         )
     except (ExtractionError, UndecodableError) as exc:  # a page whose bytes are no text is skipped, recorded
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
@@ -248,8 +249,10 @@ def article_row(
     (`candidate.published_at`), else the one guessed from its URL or visible dates."""
     published_at = article.published_at
     published_from: DateSource | None = "page" if published_at else None
-    if published_at is None and candidate is not None and candidate.published_at is not None:
-        published_at, published_from = candidate.published_at, candidate.published_from
+    # A stored guess is no listing's date: guessed again from the bytes, as reextract does.
+    if published_at is None and candidate is not None and candidate.published_from != "guessed":
+        if candidate.published_at is not None:
+            published_at, published_from = candidate.published_at, candidate.published_from
     if published_at is None and article.guessed_published_at is not None:
         published_at, published_from = article.guessed_published_at, "guessed"
     copied: dict[str, Any] = {name: _plain(getattr(article, name)) for name in _COPIED}

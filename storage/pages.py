@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -47,20 +48,33 @@ def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:
     return int(end)
 
 
-def stored_responses(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, StoredResponse]:
-    """The latest archived response record of each URL (by the key it is remembered under), for revisits."""
+def stored_responses(
+    con: duckdb.DuckDBPyConnection, urls: Iterable[str], archive_dir: Path | None = None
+) -> dict[str, StoredResponse]:
+    """The latest archived response record of each URL (by the key it is remembered under), for revisits.
+
+    With `archive_dir`, only responses in that folder's files that are still there: a revisit of a record in a
+    removed file, or in a WARC that ingest-warc read where it lay, would leave the page archived nowhere."""
     urls = list(urls)
     if not urls:
         return {}
     rows = con.execute(
         """
-        SELECT url, arg_max(record_id, fetched_at), arg_max(payload_digest, fetched_at),
-               arg_max(target_url, fetched_at), max(fetched_at)
-        FROM pages WHERE record_type = 'response' AND url IN (SELECT unnest(?)) GROUP BY url
+        SELECT url, r.record_id, r.payload_digest, r.target_url, r.fetched_at, r.warc_file
+        FROM (SELECT url, arg_max(p, fetched_at) AS r FROM pages p
+              WHERE record_type = 'response' AND url IN (SELECT unnest(?)) GROUP BY url)
         """,
         [urls],
     ).fetchall()
-    return {url: StoredResponse(record_id, digest, target, at) for url, record_id, digest, target, at in rows}
+    exists: dict[str, bool] = {}
+    if archive_dir is not None:
+        for file in {row[5] for row in rows}:
+            exists[file] = not Path(file).is_absolute() and (archive_dir / file).is_file()
+    return {
+        url: StoredResponse(record_id, digest, target, at)
+        for url, record_id, digest, target, at, file in rows
+        if archive_dir is None or exists[file]
+    }
 
 
 def archived_pages(

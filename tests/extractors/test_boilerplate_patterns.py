@@ -653,3 +653,24 @@ def test_a_storys_own_list_of_linked_items_under_its_own_subheading_is_kept(head
     html = f"<html><body><article>{story}<header><h2>{heading}</h2></header><div>{items}</div></article></body></html>"
     text = extract_article(html, url="https://r.example/article/gadgets").text
     assert heading in text and all(summary in text for _, summary in CARDS)
+
+
+def test_a_comment_count_in_a_wrapper_of_its_own_takes_nothing_of_the_story_around_it() -> None:
+    # The wrapper of a related heading heads the section around it; a comment count's does not (a review of
+    # stop 35's diff: the lead paragraph beside "12 Comments" went with it).
+    lead = "The city council voted on Tuesday to approve a new budget that raises spending on schools and parks."
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    html = (
+        "<html><body><article><h1>Council approves budget</h1><div class='intro'><p>" + lead + "</p>"
+        "<div class='c-x1'><h4><span>12 Comments</span></h4></div></div>" + story + "</article></body></html>"
+    )
+    text = extract_article(html, url="https://news.example.com/2024/05/10/council-budget").text
+    assert lead in text and STORY_PARAGRAPHS[-1] in text
+
+
+def test_a_more_in_line_of_capitals_and_digits_is_read_in_one_pass() -> None:
+    # "More in " and a run of capitals could be split into words in exponentially many ways (5 s at 100
+    # characters, hours at the 400 a line may have): one way only now.
+    shapes = shapes_for("en")
+    assert shapes.line_kind("More in " + "AB12" * 100) is None
+    assert shapes.line_kind("More in U.S. Politics") == "related"

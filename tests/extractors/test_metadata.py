@@ -431,3 +431,48 @@ def test_a_box_named_byline_names_the_authors_where_nothing_else_marks_them_up(
     byline: str, authors: tuple[str, ...]
 ) -> None:
     assert meta_of("", f"<article><h1>Budget passes</h1>{byline}<p>The council voted.</p></article>").authors == authors
+
+
+UPDATED_ONLY = [
+    '<meta property="article:modified_time" content="2024-05-09T08:00:00Z">',
+    '<meta property="og:updated_time" content="2024-05-09T08:00:00Z">',
+]
+
+
+@pytest.mark.parametrize(
+    ("head", "top"),
+    [
+        (UPDATED_ONLY[0], ""),
+        (UPDATED_ONLY[1], ""),
+        ("", '<p class="meta">Last updated <time datetime="2024-05-09T08:00:00Z">May 9</time></p>'),
+        ("", '<time class="updated" datetime="2024-05-09T08:00:00Z">May 9, 2024</time>'),
+        ("", '<p class="meta">Updated: May 9, 2024</p>'),
+    ],
+)
+def test_an_update_stamp_is_no_publication_date_not_even_a_guessed_one(head: str, top: str) -> None:
+    # htmldate falls back on modified dates: the guess reads a page without what says it is the update.
+    story = "".join(f"<p>Paragraph {i}: the county opened its new library branch downtown.</p>" for i in range(8))
+    html = f"<html><head><title>Library opens</title>{head}</head><body><article><h1>Library opens</h1>{top}{story}"
+    article = extract_article(
+        html + "</article></body></html>",
+        url="https://news.example.com/local/library-opens",
+        fetched_at=datetime(2024, 5, 10, 9, tzinfo=UTC),
+        guess_date=True,
+    )
+    assert (article.published_at, article.guessed_published_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("site", "author", "kept"),
+    [
+        ("Vice", "Vicente Ramos", True),  # a name that begins with the site's letters is still a name
+        ("Der Spiegel", "Art Spiegelman", True),
+        ("Rappler", "Johnny Co", True),  # a surname, not "& Co."
+        ("The Hill", "The Hill Staff", False),
+        ("Impress Watch", "Example Media Inc.", False),
+        ("The Plain Dealer", "Cleveland.com", False),  # a site's address
+    ],
+)
+def test_an_author_is_the_publisher_only_by_whole_words_or_a_legal_form(site: str, author: str, kept: bool) -> None:
+    m = meta_of(f'<meta property="og:site_name" content="{site}"><meta name="author" content="{author}">')
+    assert m.authors == ((author,) if kept else ())

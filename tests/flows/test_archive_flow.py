@@ -175,38 +175,46 @@ def test_a_site_without_validators_answering_unchanged_pages_is_archived_once_an
     out = reextract_cli(capsys, "--sources", str(sources), "--db", str(db))
     assert "3 archived pages, 0 rows changed" in out and "3 unchanged" in out and "0 stale" in out
     assert articles(db) == before
-
-
-def test_a_page_whose_text_a_later_run_extracted_from_the_same_bytes_is_not_stale(
-    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # A newer extractor in a later run read the same bytes again (archived as a revisit of the stored
-    # response) and stored other text: re-extraction from the archive is of that page as of that run.
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(archived.db, db)
-    shutil.copytree(archived.archive, tmp_path / "copy-archive")
-    later = datetime.now(UTC) + timedelta(days=1)
+    # The second run's extractor (a newer release, say) read story-1's unchanged bytes into other text: the page
+    # as of that run is the archived response its revisit points at, so reextract may rewrite it; not stale.
+    url = site.base + paths[1]
     with writing(db) as con:
-        ((url, source, digest),) = con.execute(
-            "SELECT a.url, a.source, p.payload_digest FROM articles a JOIN pages p USING (url) "
-            "WHERE p.record_type = 'response' ORDER BY a.url LIMIT 1"
-        ).fetchall()
-        original = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall()
-        start_run(con, "later", flow="ingest", started_at=later, params={})
         con.execute(
-            "INSERT INTO pages SELECT * REPLACE ('revisit' AS record_type, ? AS fetched_at, 'later' AS run_id, "
-            "record_offset + 1 AS record_offset) FROM pages WHERE url = ? AND record_type = 'response'",
-            [later, url],
+            "UPDATE articles SET text = 'What another release kept.', text_run_id = ? WHERE url = ?",
+            [second["run_id"], url],
         )
-        other = ArticleRow(
-            url=url, source=source, text="What an older extractor kept.", content_hash="x", fetched_at=later
+    out = reextract_cli(capsys, "--sources", str(sources), "--db", str(db))
+    assert "1 rows changed (1 updated" in out and "0 stale" in out
+    assert articles(db)[url][5] == before[url][5]
+
+
+def test_an_unchanged_page_whose_archived_response_is_gone_is_archived_whole_again(
+    prefect_harness: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Old archive files removed (a retention policy): a revisit of a record no file holds would leave the page
+    # archived nowhere, run after run.
+    paths = [f"/news/story-{k}.html" for k in range(2)]
+    words = {p: " ".join(hashlib.sha256(f"{p}{j}".encode()).hexdigest()[:9] for j in range(300)) for p in paths}
+    db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+    with serve({p: page(html(f"Story {p}", [words[p] + "."])) for p in paths}) as site:
+        items = "".join(f"<item><title>t</title><link>{site.base}{p}</link></item>" for p in paths)
+        site.routes["/rss.xml"] = page(
+            f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>', "text/xml"
         )
-        assert load_articles(con, "later", [other]).updated == 1
-    out = reextract_cli(capsys, "--db", str(db), "--url-like", url)
-    assert "1 archived pages, 1 rows changed (1 updated" in out and "0 stale" in out
+        sources.write_text(
+            f'[[sources]]\nname = "s"\nfeeds = ["{site.base}/rss.xml"]\n[settings]\nper_host_delay = 0\n'
+        )
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        for old in (tmp_path / "news-archive").glob("*.warc.gz"):
+            old.unlink()
+        second = asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchall() == original
-    assert digest
+        kinds = con.execute(
+            "SELECT record_type FROM pages WHERE run_id = ? AND kind = 'article'", [second["run_id"]]
+        ).fetchall()
+    assert kinds == [("response",), ("response",)]
+    out = reextract_cli(capsys, "--sources", str(sources), "--db", str(db))
+    assert "2 archived pages, 0 rows changed" in out and "0 unreadable" in out
 
 
 def test_the_files_roll_at_their_size_and_read_back_whole_with_warcio(archived: Archived) -> None:

@@ -413,3 +413,13 @@ def test_a_page_without_a_date_in_its_markup_or_listing_gets_one_guessed_from_it
     listed = Candidate(url, "s", fetch_url=url, published_at=NOW - timedelta(days=1), published_from="feed")
     (from_feed,) = rows_for_page(_undated_story(url, shown), listed, now=NOW).articles
     assert (from_feed.published_at, from_feed.published_from) == (NOW - timedelta(days=1), "feed")
+
+
+def test_a_stored_guess_is_guessed_again_from_the_page_not_kept_as_its_listings_date() -> None:
+    # A re-check of a recent article carries its stored date as the candidate's; a guess is no listing's date,
+    # and reextract guesses from the archived bytes: the crawl must too, or the two disagree.
+    url = "http://a.example/news/flood-defences-hold"
+    shown = "<p class='date'>Published 12 March 2017</p>"
+    stored = Candidate(url, "s", datetime(2019, 11, 18, tzinfo=UTC), url, listed=True, published_from="guessed")
+    (article,) = rows_for_page(_undated_story(url, shown), stored, now=NOW).articles
+    assert (article.published_at, article.published_from) == (datetime(2017, 3, 12, tzinfo=UTC), "guessed")
