@@ -163,6 +163,8 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     title = _clean(title)
     if not title:
         return None
+    if site_name and title.casefold().startswith(site_name.casefold() + ": "):  # Blogger: "Blog name: Post title"
+        return title[len(site_name) + 2 :].strip() or title
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
         return _without_site_name(title, site_name)

@@ -476,3 +476,14 @@ def test_an_update_stamp_is_no_publication_date_not_even_a_guessed_one(head: str
 def test_an_author_is_the_publisher_only_by_whole_words_or_a_legal_form(site: str, author: str, kept: bool) -> None:
     m = meta_of(f'<meta property="og:site_name" content="{site}"><meta name="author" content="{author}">')
     assert m.authors == ((author,) if kept else ())
+
+
+def test_a_blogs_name_before_a_colon_is_no_part_of_the_posts_title() -> None:
+    # Blogger's <title> is "Blog name: Post title"; the blog's name is its logo <h1>, the post's an <h3>.
+    m = meta_of(
+        "<title>Notes from the Field: Storm leaves thousands without power</title>",
+        '<div id="header"><h1><a href="/">Notes from the Field</a></h1></div>'
+        '<h3 class="post-title">Storm leaves thousands without power</h3><p>The storm.</p>',
+    )
+    assert (m.title, m.site_name) == ("Storm leaves thousands without power", "Notes from the Field")
+    assert clean_title("BBC News: Mixed reports", "Guardian") == "BBC News: Mixed reports"
