@@ -357,8 +357,6 @@ _MARKUP = etree.XPath(
     "//@itemprop[. = 'datePublished' or . = 'dateModified' or contains(., 'author')]"
     " | //a/@rel[contains(., 'author')] | //time/@datetime"
 )
-# hCard bylines (`<span class="author vcard">`: WordPress themes, hAtom), read where no other byline is marked up.
-_VCARDS = etree.XPath("//@class[contains(., 'vcard')]")
 # Scopes whose properties are the article's: schema.org's Article types and the page itself.
 _ARTICLE_KINDS = ("Article", "BlogPosting", "WebPage", "Report")
 _BYLINE_BOX_CHARS = 300  # a byline's box holds its co-authors, not a list of other stories' bylines
@@ -396,44 +394,92 @@ def _markup(tree: HtmlElement) -> _Markup:
     return found
 
 
-def _vcard_bylines(tree: HtmlElement) -> list[HtmlElement]:
-    """hCards of an author (class tokens "author" and "vcard"; a commenter's is "comment-author vcard")."""
-    return [value.getparent() for value in _VCARDS(tree) if {"author", "vcard"} <= set(value.split())]
-
-
-# Bylines named by their class ("byline", "article__byline", NPR's "byline__name") where nothing else marks the
-# author up: their links name the authors, else a text that starts with "By" (in several languages) up to its
-# first digit, separator or "Updated" does. A name of one word is no such name ("Email", "Twitter", "Staff").
-_BYLINE_CLASSES = etree.XPath("//@class[contains(., 'byline')]")
-_BY_WORD = re.compile(
-    r"^\s*(?:(?:written|posted|published|story|words)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+", re.IGNORECASE
+# Bylines named by their class ("byline", "article__byline", NPR's "byline__name", "author", German "autor")
+# where nothing else marks the author up: their links name the authors, else a text that starts with "By" or a
+# label ("Von", "Par", "作者：", "Автор:", "بقلم") up to its first digit, separator or "Updated", or ends in 記者
+# ("reporter"), or, in a box named author, is a name alone. Only name-like strings count: two words or more, or
+# one unspaced name of a script without spaces; capitalized words in a cased script ("View all posts" is a link,
+# not a name; a particle such as "van" or "de" may be lower-case).
+_BYLINE_CLASSES = etree.XPath(
+    "//@class[contains(., 'byline') or contains(., 'uthor') or contains(., 'autor') or contains(., 'auteur')"
+    " or contains(., 'vcard')]"
 )
+_BYLINE_PARTS = frozenset("byline author authors autor autore auteur".split())
+_NOT_A_BYLINE_PARTS = frozenset(
+    "comment comments bio avatar photo image img pic about box description desc follow".split()
+)
+_BY_WORD = re.compile(
+    r"^\s*(?:(?:(?:written|posted|published|story|words|submitted)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+"
+    r"|(?:作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*)",
+    re.IGNORECASE,
+)
+_REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员)\s*$")
 _BYLINE_END = re.compile(
     r"\s*(?:\d|[|•·]|\b(?:updated|published|posted|on|edited)\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
     re.IGNORECASE | re.DOTALL,
 )
+# Words of a byline's buttons and links ("Follow Author", "View Profile", "All Posts"), never of a name.
+_NOT_NAME_WORDS = frozenset(
+    "follow view profile posts articles stories more author authors subscribe email contact read all see about"
+    " twitter facebook instagram linkedin staff".split()
+)
+_PARTICLES = frozenset("van von der den de del della di da dos du la le bin al el ibn ter ten y".split())
 
 
-def _class_byline_names(tree: HtmlElement, headline: HtmlElement | None) -> list[str]:
-    for value in _BYLINE_CLASSES(tree):
-        el = value.getparent()
+def _name_like(name: str) -> bool:
+    if len(name) > _MAX_NAME_CHARS or any(c.isdigit() for c in name):
+        return False
+    words = name.split()
+    if len(words) == 1:  # 刘洋, 佐藤花子: a name in a script without spaces
+        return word_count(name) <= 6 and not name[0].isascii() and not name[0].isupper() and not name[0].islower()
+    if any(w.lower().strip(".:") in _NOT_NAME_WORDS for w in words):
+        return False
+    return len(words) <= 6 and all(w[0].isupper() or not w[0].islower() or w.lower() in _PARTICLES for w in words)
+
+
+def _vcard_bylines(classes: list[str]) -> list[HtmlElement]:
+    """hCards of an author (`<span class="author vcard">`: WordPress themes, hAtom; class tokens "author" and
+    "vcard", a commenter's is "comment-author vcard")."""
+    return [value.getparent() for value in classes if {"author", "vcard"} <= set(value.split())]  # type: ignore[attr-defined]
+
+
+def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> list[str]:
+    for value in classes:
+        parts = {p for token in value.lower().split() for p in re.split(r"[-_]+", token)}
+        if not parts & _BYLINE_PARTS or parts & _NOT_A_BYLINE_PARTS:
+            continue
+        el = value.getparent()  # type: ignore[attr-defined]  # an attribute value: lxml's smart string
         if el.tag in ("html", "body") or not _of_the_article(el, headline) or not _in_story([el], headline):
             continue
         links = [a.text_content() for a in el.iter("a")]
-        if any(_clean(link) for link in links):
-            names = [n for link in links for n in _names(link)]
+        if any(_clean(link) for link in links):  # a byline's other links are buttons: "Twitter", "Follow"
+            names = [n for link in links for n in _names(link) if _name_like(n)]
         else:  # the first piece of text (with a lone "By" before it): the names, not the outlet or date after
             pieces = [p for p in (_clean(t) for t in el.itertext()) if p]
             first = " ".join(pieces[:2]) if pieces and _BY_WORD.match(pieces[0] + " ") and len(pieces[0]) < 12 else ""
             text = first or (pieces[0] if pieces else "")
-            if not _BY_WORD.match(text):
+            if _BY_WORD.match(text):
+                names = _names(_BYLINE_END.sub("", _BY_WORD.sub("", text)))
+            elif _REPORTER_SUFFIX.search(text):
+                names = _names(_REPORTER_SUFFIX.sub("", text))
+            elif "byline" not in parts and len(pieces) == 1:  # <span class="author">Jane Doe</span>
+                names = _names(text)
+            else:
                 continue
-            names = _names(_BYLINE_END.sub("", _BY_WORD.sub("", text)))
-        names = [n for n in names if 2 <= word_count(n) <= 6 and len(n) <= _MAX_NAME_CHARS]
-        if names:
-            return [n for n in dict.fromkeys(names) if not any(c.isdigit() for c in n)]
+        names = list(dict.fromkeys(n for n in names if n))
+        if names and all(_name_like(n) for n in names):  # "The Russian and Syrian defense ministries": no names
+            return names
     return []
+
+
+def _markup_authors(tree: HtmlElement, bylines: list[HtmlElement], headline: HtmlElement | None) -> list[str]:
+    """Authors the markup names: microdata and rel="author" bylines, else hCards, else boxes named byline or
+    author (one scan of the class attributes for both)."""
+    if names := _byline_names(bylines, headline):
+        return names
+    classes = _BYLINE_CLASSES(tree)
+    return _byline_names(_vcard_bylines(classes), headline) or _class_byline_names(classes, headline)
 
 
 def _article_date(elements: list[HtmlElement]) -> list[str | None]:
@@ -584,12 +630,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         a
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
-    ] or [
-        a
-        for a in _byline_names(markup().bylines or _vcard_bylines(tree), headline_el)
-        or _class_byline_names(tree, headline_el)
-        if not of_publisher(a)
-    ]
+    ] or [a for a in _markup_authors(tree, markup().bylines, headline_el) if not of_publisher(a)]
     published = _first_date(
         ld.get("datePublished"),
         *(meta.get(key) for key in _PUBLISHED_KEYS),

@@ -381,7 +381,7 @@ MARCH_9 = datetime(2017, 3, 9).date()
         ("vcard_author_without_rel", ("Jane Doe",), MARCH_9, None),
         # A company ("Example Media Inc.", 株式会社) is the publisher, not an author.
         ("site_company_as_author", ("Jane Doe",), MARCH_9, None),
-        ("company_as_author_ja", (), None, None),
+        ("company_as_author_ja", ("山田太郎",), None, None),  # the byline "山田太郎記者": reporter Yamada
         # Another's date or name is worse than none: a comment's, a teaser's, a clock's, the update's.
         ("comment_time_as_published", (), None, MARCH_9),
         ("schema_comment_time", (), None, None),
@@ -425,6 +425,21 @@ def test_the_author_and_date_are_the_storys(
             ("Jane Doe", "John Roe"),
         ),
         ('<span class="byline-date">March 9, 2017</span>', ()),  # a date in a box named byline is no name
+        ('<span class="date">2022-02-27</span> <span class="author">作者：刘洋</span>', ("刘洋",)),
+        (
+            '<p class="autor">Von Anna Schmidt</p><p class="datum">Veröffentlicht am 26. November 2017</p>',
+            ("Anna Schmidt",),
+        ),
+        ('<div class="article-author">Автор: Иван Петров</div>', ("Иван Петров",)),
+        ('<span class="author">Jane Doe</span>', ("Jane Doe",)),
+        ('<div class="author-name"><a href="/u/1">Follow Author</a></div>', ()),  # a button, not a name
+        # a fact-check's "who said it" box: a sentence, not names
+        ('<h4 class="author">The Russian and Syrian defense ministries</h4>', ()),
+        (  # a "follow these writers" rail is no byline
+            '<ul><li class="author-follow"><a href="/katie">Katie Couric</a></li></ul>'
+            '<div class="author"><div class="author-name">NATALIYA VASILYEVA</div></div>',
+            ("NATALIYA VASILYEVA",),
+        ),
     ],
 )
 def test_a_box_named_byline_names_the_authors_where_nothing_else_marks_them_up(
