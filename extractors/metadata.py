@@ -142,12 +142,40 @@ def _names(value: object) -> list[str]:
         text = _clean(name)
         if text and not text.startswith(("http://", "https://")):
             text = _EMAIL_NAME.sub(r"\1", text)
-            text = _AFTER_NAME.sub("", _BY_OTHER.sub("", _BY.sub("", text)))
-            parts = [_BY.sub("", part).strip() for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", text)]
-            parts = [p for k, p in enumerate(parts) if not (k and _JOB_WORDS.search(p))]
+            text = _TRAILING_ASIDE.sub("", _AFTER_NAME.sub("", _BY_OTHER.sub("", _BY.sub("", text))))
+            parts = [_BY.sub("", part).strip(" -–—|·") for part in re.split(r"\s*(?:,|;|\b(?i:and)\b|&)\s*", text)]
+            parts = [q for p in parts for q in _split_conjunction(p)]
+            parts = [
+                p
+                for k, p in enumerate(parts)
+                if not (k and (_JOB_WORDS.search(p) or (_OUTLET_WORDS.search(p) and len(parts[0].split()) > 1)))
+            ]
             # "Brenda Goodman, MA": a degree after a name is no second author.
             names.extend(p for k, p in enumerate(parts) if not (k and p.replace(".", "").lower() in _DEGREES))
     return [n for n in dict.fromkeys(names) if n]
+
+
+# A closing aside of three words or more: "Martin Untersinger (avec Damien Leloup et Morgane Tual)" ("Richard
+# (R.J.) Eskow" keeps its initials).
+_TRAILING_ASIDE = re.compile(r"\s*\((?:[^()]*\s){2,}[^()]*\)?\s*$")
+# "Ana García y Luis Pérez", "Marco Rossi e Anna Bianchi": split where both sides are names of two words or more
+# ("José Ortega y Gasset" stays whole).
+_CONJUNCTION = re.compile(r"\s+(?:y|e|et|und|i|и)\s+")
+# A part after a comma that names an outlet: "Jane Doe, Associated Press", "Jane Doe, CNN Business".
+_OUTLET_WORDS = re.compile(
+    r"\b(?:press|news|agency|service|services|wire|media|network|reuters|afp|cnn|bloomberg|times|post|herald|tribune)\b",
+    re.IGNORECASE,
+)
+
+
+def _split_conjunction(part: str) -> list[str]:
+    words = part.split()
+    if len(words) > 1 and all(
+        2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in w) for w in words
+    ):
+        return words  # "李娜 刘洋": two unspaced names
+    sides = _CONJUNCTION.split(part)
+    return sides if len(sides) > 1 and all(len(side.split()) >= 2 for side in sides) else [part]
 
 
 def _image(value: object) -> str | None:
@@ -406,16 +434,19 @@ _BYLINE_CLASSES = etree.XPath(
 )
 _BYLINE_PARTS = frozenset("byline author authors autor autore auteur".split())
 _NOT_A_BYLINE_PARTS = frozenset(
-    "comment comments bio avatar photo image img pic about box description desc follow".split()
+    "comment comments bio avatar photo image img pic about box description desc follow"
+    " quote blockquote pullquote testimonial caption credit figure media recipe book role title job".split()
 )
 _BY_WORD = re.compile(
     r"^\s*(?:(?:(?:written|posted|published|story|words|submitted)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+"
-    r"|(?:作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*)",
+    r"|(?:本报记者|本報記者|作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*)",
     re.IGNORECASE,
 )
-_REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员)\s*$")
+_REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员|기자)\s*$")
+# "记者 张伟 北京报道": the dateline after the name ("<city> reports").
+_REPORTS_FROM = re.compile(r"\s+\S{1,6}(?:报道|報導|电|電)\s*$")
 _BYLINE_END = re.compile(
-    r"\s*(?:\d|[|•·]|\b(?:updated|published|posted|on|edited)\b"
+    r"\s*(?:\d|[|•·(]|\b(?:updated|published|posted|on|edited)\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -428,7 +459,7 @@ _PARTICLES = frozenset("van von der den de del della di da dos du la le bin al e
 
 
 def _name_like(name: str) -> bool:
-    if len(name) > _MAX_NAME_CHARS or any(c.isdigit() for c in name):
+    if len(name) > _MAX_NAME_CHARS or any(c.isdigit() or c in ":：/／|" for c in name):
         return False
     words = name.split()
     if len(words) == 1:  # 刘洋, 佐藤花子: a name in a script without spaces
@@ -450,20 +481,28 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
         if not parts & _BYLINE_PARTS or parts & _NOT_A_BYLINE_PARTS:
             continue
         el = value.getparent()  # type: ignore[attr-defined]  # an attribute value: lxml's smart string
-        if el.tag in ("html", "body") or not _of_the_article(el, headline) or not _in_story([el], headline):
+        if (
+            el.tag in ("html", "body")
+            or not _of_the_article(el, headline)
+            or not _in_story([el], headline)
+            or _in_quote(el)
+            or _in_teaser(el, headline)
+        ):
             continue
-        links = [a.text_content() for a in el.iter("a")]
-        if any(_clean(link) for link in links):  # a byline's other links are buttons: "Twitter", "Follow"
+        links = [a.text_content() for a in el.iter("a") if not _after_role(a, el)]
+        if any(_clean(a.text_content()) for a in el.iter("a")):  # a byline's other links are buttons: "Twitter"
             names = [n for link in links for n in _names(link) if _name_like(n)]
         else:  # the first piece of text (with a lone "By" before it): the names, not the outlet or date after
             pieces = [p for p in (_clean(t) for t in el.itertext()) if p]
-            first = " ".join(pieces[:2]) if pieces and _BY_WORD.match(pieces[0] + " ") and len(pieces[0]) < 12 else ""
+            first = " ".join(pieces) if pieces and _BY_WORD.match(pieces[0] + " ") and len(pieces[0]) < 12 else ""
             text = first or (pieces[0] if pieces else "")
             if _BY_WORD.match(text):
-                names = _names(_BYLINE_END.sub("", _BY_WORD.sub("", text)))
+                names = _names(_REPORTS_FROM.sub("", _BYLINE_END.sub("", _BY_WORD.sub("", text))))
             elif _REPORTER_SUFFIX.search(text):
                 names = _names(_REPORTER_SUFFIX.sub("", text))
-            elif "byline" not in parts and len(pieces) == 1:  # <span class="author">Jane Doe</span>
+            elif (
+                "byline" not in parts and len(pieces) == 1 and not _after_text(el)
+            ):  # <span class="author">Jane Doe</span>
                 names = _names(text)
             else:
                 continue
@@ -471,6 +510,77 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
         if names and all(_name_like(n) for n in names):  # "The Russian and Syrian defense ministries": no names
             return names
     return []
+
+
+# Words that say a credit is someone else's: "Editing by", "Photos by", "Editor:", "Illustration:".
+_ROLE_BEFORE = re.compile(
+    r"(?:edit\w*|photo\w*|foto\w*|illustrat\w*|graphic\w*|video\w*|redaktur|design\w*)\b[^\w]*(?:by|von|por|oleh)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _after_role(link: HtmlElement, box: HtmlElement) -> bool:
+    """Whether the text just before a byline's link labels it with a role other than the writer's."""
+    before = []
+    for node in link.itersiblings(preceding=True):
+        before.append(node.tail or "")
+        if node.tag == "a":
+            break
+    else:
+        parent = link.getparent()
+        before.append(parent.text or "" if parent is not None else "")
+    text = " ".join(reversed(before))[-40:]
+    return bool(_ROLE_BEFORE.search(text))
+
+
+def _in_teaser(el: HtmlElement, headline: HtmlElement | None) -> bool:
+    """Whether el is in another story's card: a small box (a card's size), short of the one that holds the
+    headline, with a link of four words or more before el that is no name and no date (the card's headline; an
+    "Up next" link after a byline, in the byline's column, is no card's)."""
+    if headline is None:
+        return False
+    story = set(headline.iterancestors())
+    own = set(el.iter("a")) | set(el.iterancestors())
+    for anc in el.iterancestors():
+        if (
+            anc in story
+            or anc.tag in ("body", "html")
+            or weighted_length(_clean(anc.text_content()) or "") > _CARD_CHARS
+        ):
+            return False
+        for link in anc.iter():
+            if link is el:
+                break
+            if link.tag != "a" or link in own or link.find(".//time") is not None:
+                continue
+            text = " ".join(link.text_content().split())
+            if word_count(text) >= 4 and not _name_like(text):
+                return True
+    return False
+
+
+_CARD_CHARS = 600  # a teaser card's text at most: a larger box is a page's section, not another story's card
+
+
+def _in_quote(el: HtmlElement) -> bool:
+    """A credit in a figure or a quotation's attribution, never a byline."""
+    return el.tag == "figcaption" or any(
+        a.tag in ("figure", "figcaption", "blockquote", "q") for a in el.iterancestors()
+    )
+
+
+def _after_text(el: HtmlElement) -> bool:
+    """Whether a paragraph of the story's text (80 characters or more) comes before el: a byline is above it."""
+    for p in el.itersiblings(preceding=True):
+        if p.tag == "p" and len(" ".join(p.text_content().split())) >= 80:
+            return True
+    for anc in el.iterancestors():
+        if anc.tag in ("article", "main", "body"):
+            break
+        for p in anc.itersiblings(preceding=True):
+            if p.tag == "p" and len(" ".join(p.text_content().split())) >= 80:
+                return True
+    return False
 
 
 def _markup_authors(tree: HtmlElement, bylines: list[HtmlElement], headline: HtmlElement | None) -> list[str]:
@@ -566,7 +676,9 @@ def _first_in_story(
 def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = None) -> list[str]:
     """Authors named in the page's first byline (a microdata author or a rel="author" link) and the others in
     the same short box (co-authors)."""
-    marks = _in_story([mark for mark in bylines if _of_the_article(mark, headline)], headline)
+    marks = _in_story(
+        [mark for mark in bylines if _of_the_article(mark, headline) and not _in_teaser(mark, headline)], headline
+    )
     if not marks:
         return []
     box = marks[0]
@@ -647,7 +759,9 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         *(
             el.get("datetime")
             for el in _first_in_story(
-                markup().times, headline_el, lambda t: _of_the_article(t, headline_el) and not _is_update(t)
+                markup().times,
+                headline_el,
+                lambda t: _of_the_article(t, headline_el) and not _is_update(t) and not _in_teaser(t, headline_el),
             )
         ),
         fetched_at=fetched_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import lxml.html
@@ -390,6 +390,25 @@ MARCH_9 = datetime(2017, 3, 9).date()
         ("header_clock_first_time", ("Jane Doe",), MARCH_9, None),
         ("updated_time_first", (), MARCH_9, None),
         ("wp_updated_time_class_first", (), MARCH_9, None),
+        # A second review's pages: names as bylines write them, and boxes named author that are no byline.
+        ("author_card_role", ("Liam Doe",), None, None),  # a job title beside the name
+        ("caps_and", ("JOHN O'NEIL", "MARY SMITH"), None, None),
+        ("cjk_location_suffix", ("张伟",), None, None),  # "记者 张伟 北京报道": the dateline goes
+        ("outlet_after_comma", ("Mark Ferreira",), None, None),  # "Mark Ferreira, Associated Press"
+        ("photographer_link_in_byline", ("Jane Doe",), None, None),  # "Photos by <a>": not an author
+        ("spanish_y", ("Ana García", "Luis Pérez"), None, None),  # "Por A y B"
+        ("trailing_dash", ("Sofia Ferreira",), None, date(2024, 2, 23)),
+        ("by_spans_coauthor", ("Ann Doe", "Bob Roe"), None, None),  # "By <span>A</span> and <span>B</span>"
+        # Another's name is worse than none: a book's author, a quote's, an interviewee, a recipe card, a photo
+        # credit, a "Most read" card before the story on a page without <article>, an editor, a label.
+        ("book_author", (), None, None),
+        ("quote_author", (), None, date(2023, 3, 3)),
+        ("qa_interviewee", (), None, None),
+        ("recipe_card_author", (), None, date(2023, 3, 3)),
+        ("photo_credit_class_author", (), None, date(2023, 3, 3)),
+        ("sidebar_before_no_article", (), None, date(2023, 3, 3)),  # shown, not the card's
+        ("editor_link_in_byline", (), None, None),
+        ("label_in_name", (), None, None),
         # JSON-LD: the page's own Article before a related one listed first; a live blog's coverage start.
         ("jsonld_related_graph_first", ("Jane Doe",), MARCH_9, None),
         ("liveblog_entry_date", ("Jane Doe",), MARCH_9, None),
