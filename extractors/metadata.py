@@ -542,11 +542,7 @@ def _in_teaser(el: HtmlElement, headline: HtmlElement | None) -> bool:
     story = set(headline.iterancestors())
     own = set(el.iter("a")) | set(el.iterancestors())
     for anc in el.iterancestors():
-        if (
-            anc in story
-            or anc.tag in ("body", "html")
-            or weighted_length(_clean(anc.text_content()) or "") > _CARD_CHARS
-        ):
+        if anc in story or anc.tag in ("body", "html") or _text_over(anc, _CARD_CHARS):
             return False
         for link in anc.iter():
             if link is el:
@@ -560,6 +556,17 @@ def _in_teaser(el: HtmlElement, headline: HtmlElement | None) -> bool:
 
 
 _CARD_CHARS = 600  # a teaser card's text at most: a larger box is a page's section, not another story's card
+
+
+def _text_over(el: HtmlElement, limit: int) -> bool:
+    """Whether el holds more than `limit` (weighted) characters of text, read only as far as the limit: a
+    comment section's whole text, measured for each of its thousand bylines, was quadratic."""
+    total = 0.0
+    for piece in el.itertext():
+        total += weighted_length(piece.strip())
+        if total > limit:
+            return True
+    return False
 
 
 def _in_quote(el: HtmlElement) -> bool:
@@ -676,19 +683,20 @@ def _first_in_story(
 def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = None) -> list[str]:
     """Authors named in the page's first byline (a microdata author or a rel="author" link) and the others in
     the same short box (co-authors)."""
-    marks = _in_story(
-        [mark for mark in bylines if _of_the_article(mark, headline) and not _in_teaser(mark, headline)], headline
-    )
-    if not marks:
+    # The story's marks first (an ancestor walk each), then judged one by one until the first of the article's:
+    # a page of thousands of commenters' bylines costs no more than its first.
+    marks = _in_story(bylines, headline)
+    first = next((m for m in marks if _of_the_article(m, headline) and not _in_teaser(m, headline)), None)
+    if first is None:
         return []
-    box = marks[0]
-    for ancestor in marks[0].iterancestors():
-        if weighted_length(" ".join(ancestor.text_content().split())) > _BYLINE_BOX_CHARS:
+    box = first
+    for ancestor in first.iterancestors():
+        if _text_over(ancestor, _BYLINE_BOX_CHARS):
             break
         box = ancestor
     names: list[str] = []
     for mark in marks:
-        if mark is box or any(a is box for a in mark.iterancestors()):
+        if (mark is box or any(a is box for a in mark.iterancestors())) and _of_the_article(mark, headline):
             name = mark.find(".//*[@itemprop='name']")
             text = (name.get("content") or name.text_content()) if name is not None else mark.text_content()
             names.extend(n for n in _names(text) if len(n) <= _MAX_NAME_CHARS and word_count(n) <= 6)

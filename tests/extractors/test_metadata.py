@@ -521,3 +521,14 @@ def test_a_blogs_name_before_a_colon_is_no_part_of_the_posts_title() -> None:
     )
     assert (m.title, m.site_name) == ("Storm leaves thousands without power", "Notes from the Field")
     assert clean_title("BBC News: Mixed reports", "Guardian") == "BBC News: Mixed reports"
+
+
+def test_thousands_of_commenters_bylines_outside_the_story_are_passed_over_in_one_look_each() -> None:
+    # Each byline measured its comment section's whole text (3,000 replies: 11 s); now a look as far as a card.
+    replies = "".join(
+        f'<div class="c"><p>Reply {k} says something about the story.</p><a rel="author" href="/u/{k}">User Name{k}'
+        f'</a> <span class="author">Some Body</span> <time datetime="2024-01-01">x</time></div>'
+        for k in range(3000)
+    )
+    m = meta_of("", f"<article><h1>T</h1><p>{'Story text. ' * 50}</p></article><section>{replies}</section>")
+    assert (m.authors, m.published_at) == ((), None)
