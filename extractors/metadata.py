@@ -489,7 +489,7 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
             or _in_teaser(el, headline)
         ):
             continue
-        links = [a.text_content() for a in el.iter("a") if not _after_role(a, el)]
+        links = [a.text_content() for a in el.iter("a") if not _after_role(a)]
         if any(_clean(a.text_content()) for a in el.iter("a")):  # a byline's other links are buttons: "Twitter"
             names = [n for link in links for n in _names(link) if _name_like(n)]
         else:  # the first piece of text (with a lone "By" before it): the names, not the outlet or date after
@@ -519,7 +519,7 @@ _ROLE_BEFORE = re.compile(
 )
 
 
-def _after_role(link: HtmlElement, box: HtmlElement) -> bool:
+def _after_role(link: HtmlElement) -> bool:
     """Whether the text just before a byline's link labels it with a role other than the writer's."""
     before = []
     for node in link.itersiblings(preceding=True):
