@@ -178,6 +178,16 @@ def _split_conjunction(part: str) -> list[str]:
     return sides if len(sides) > 1 and all(len(side.split()) >= 2 for side in sides) else [part]
 
 
+def _unnamed(value: object) -> bool:
+    """Whether a JSON-LD author value has an author without a name (a URL, or a Person with only its url)."""
+    items = value if isinstance(value, list) else [value]
+    return any(
+        (isinstance(item, dict) and not _clean(item.get("name"))) or (isinstance(item, str) and "://" in item)
+        for item in items
+        if item
+    )
+
+
 def _image(value: object) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
@@ -623,10 +633,15 @@ def _of_the_article(el: HtmlElement, story: HtmlElement | None = None) -> bool:
         return False
     shared = set(story.iterancestors()) if story is not None else set()
     return not any(
-        box_kind(a) in _NOT_THE_ARTICLES
+        box_kind(a) in _NOT_THE_ARTICLES or _DISCUSSION.search(f"{a.get('class') or ''} {a.get('id') or ''}")
         for a in el.iterancestors()
         if a.tag not in ("body", "html") and a not in shared
     )
+
+
+# A box of readers' replies that is not named for comments ("replies", "responses", "discussion", "forum"): its
+# names and dates are readers', for the metadata (pruning leaves such boxes to the text-shape rules).
+_DISCUSSION = re.compile(r"(?<![a-z])(?:replies|responses|discussion|forum)(?![a-z])", re.IGNORECASE)
 
 
 _NOT_THE_ARTICLES = ("comment", "related")
@@ -757,6 +772,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
     ] or [a for a in _markup_authors(tree, markup().bylines, headline_el) if not of_publisher(a)]
+    if authors and _unnamed(ld.get("author")):
+        # JSON-LD named some authors by their page alone (Arc XP: {"@type": "Person", "url": ...}): the byline
+        # names them all, if it names the ones JSON-LD did.
+        byline = [a for a in _markup_authors(tree, markup().bylines, headline_el) if not of_publisher(a)]
+        authors = byline if set(authors) < set(byline) else authors
     published = _first_date(
         ld.get("datePublished"),
         *(meta.get(key) for key in _PUBLISHED_KEYS),

@@ -412,6 +412,8 @@ MARCH_9 = datetime(2017, 3, 9).date()
         # JSON-LD: the page's own Article before a related one listed first; a live blog's coverage start.
         ("jsonld_related_graph_first", ("Jane Doe",), MARCH_9, None),
         ("liveblog_entry_date", ("Jane Doe",), MARCH_9, None),
+        # JSON-LD naming a co-author by his page alone (Arc XP): the byline names both.
+        ("jsonld_person_without_name", ("Jane Doe", "John Roe"), MARCH_9, None),
     ],
 )
 def test_the_author_and_date_are_the_storys(
@@ -532,3 +534,13 @@ def test_thousands_of_commenters_bylines_outside_the_story_are_passed_over_in_on
     )
     m = meta_of("", f"<article><h1>T</h1><p>{'Story text. ' * 50}</p></article><section>{replies}</section>")
     assert (m.authors, m.published_at) == ((), None)
+
+
+def test_readers_replies_in_a_box_not_named_for_comments_are_not_the_articles_byline_or_date() -> None:
+    replies = "".join(
+        f'<div class="r"><p>Reply {k}.</p><a rel="author" href="/u/{k}">User Name{k}</a>'
+        f' <time datetime="2024-01-0{k + 1}">x</time></div>'
+        for k in range(3)
+    )
+    page = f"<div class='main'><h1>T</h1><p>{'Story text. ' * 50}</p></div><section class='replies'>{replies}</section>"
+    assert (meta_of("", page).authors, meta_of("", page).published_at) == ((), None)
