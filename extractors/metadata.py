@@ -403,12 +403,13 @@ _MAX_NAME_CHARS = 80
 
 @dataclass(slots=True)
 class _Markup:
-    """The page's dated elements and bylines, in document order."""
+    """The page's dated elements and bylines, in document order, and its headline's element."""
 
     published: list[HtmlElement] = field(default_factory=list)  # microdata datePublished
     modified: list[HtmlElement] = field(default_factory=list)  # microdata dateModified
     times: list[HtmlElement] = field(default_factory=list)  # <time datetime>, but the one marked dateModified
     bylines: list[HtmlElement] = field(default_factory=list)  # microdata authors, rel="author" links
+    headline: HtmlElement | None = None  # the <h1> the page's title names
 
 
 def _markup(tree: HtmlElement) -> _Markup:
@@ -589,13 +590,13 @@ def _in_quote(el: HtmlElement) -> bool:
 def _after_text(el: HtmlElement) -> bool:
     """Whether a paragraph of the story's text (80 characters or more) comes before el: a byline is above it."""
     for p in el.itersiblings(preceding=True):
-        if p.tag == "p" and len(" ".join(p.text_content().split())) >= 80:
+        if p.tag == "p" and _norm_text_len(p) >= 80:
             return True
     for anc in el.iterancestors():
         if anc.tag in ("article", "main", "body"):
             break
         for p in anc.itersiblings(preceding=True):
-            if p.tag == "p" and len(" ".join(p.text_content().split())) >= 80:
+            if p.tag == "p" and _norm_text_len(p) >= 80:
                 return True
     return False
 
@@ -739,14 +740,17 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title")) or _microdata_headline(tree)
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
     raw_title = _first(tagged, headline) or _first(_printed_part(tree, page_title) if page_title else None, page_title)
-    # The story's headline: the <h1> the title names (a page's first <h1> may be a featured teaser's).
     title = clean_title(raw_title, site_name)
-    headline_el = next((h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None)
     scanned: list[_Markup] = []  # the markup is read once, and only if JSON-LD and <meta> leave a field empty
 
     def markup() -> _Markup:
         if not scanned:
-            scanned.append(_markup(tree))
+            found = _markup(tree)
+            # The story's headline: the <h1> the title names (a page's first <h1> may be a featured teaser's).
+            found.headline = next(
+                (h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None
+            )
+            scanned.append(found)
         return scanned[0]
 
     # The site itself named as the author (meta author "Example Media Inc." on every page) says who published,
@@ -771,11 +775,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         a
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
-    ] or [a for a in _markup_authors(tree, markup().bylines, headline_el) if not of_publisher(a)]
+    ] or [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
     if authors and _unnamed(ld.get("author")):
         # JSON-LD named some authors by their page alone (Arc XP: {"@type": "Person", "url": ...}): the byline
         # names them all, if it names the ones JSON-LD did.
-        byline = [a for a in _markup_authors(tree, markup().bylines, headline_el) if not of_publisher(a)]
+        byline = [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
         authors = byline if set(authors) < set(byline) else authors
     published = _first_date(
         ld.get("datePublished"),
@@ -788,8 +792,10 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
             el.get("datetime")
             for el in _first_in_story(
                 markup().times,
-                headline_el,
-                lambda t: _of_the_article(t, headline_el) and not _is_update(t) and not _in_teaser(t, headline_el),
+                markup().headline,
+                lambda t: (
+                    _of_the_article(t, markup().headline) and not _is_update(t) and not _in_teaser(t, markup().headline)
+                ),
             )
         ),
         fetched_at=fetched_at,
