@@ -55,7 +55,16 @@ from flows.steps import (
 )
 from storage.archive import Exchange, WarcArchive
 from storage.db import connect, writing
-from storage.load import load_aliases, load_articles, load_errors, load_fetches, load_pages, load_seen
+from storage.load import (
+    follow_moves,
+    load_aliases,
+    load_articles,
+    load_errors,
+    load_fetches,
+    load_pages,
+    load_seen,
+    mark_gone,
+)
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
 from storage.state import SeenState, failed_articles, known_listings, recent_articles, seen_states
@@ -271,10 +280,12 @@ def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> d
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:
         by_source.setdefault(article.source, []).append(article)
+    follow_moves(con, rows.seen)  # before the articles: a moved one updates its row, not a second one
     loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
     load_aliases(con, rows.aliases)
     load_fetches(con, run_id, rows.fetches)
     load_seen(con, run_id, rows.seen)
+    mark_gone(con, run_id, rows.gone)
     load_errors(con, run_id, rows.errors)
     load_pages(con, run_id, rows.pages)
     return loaded

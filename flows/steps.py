@@ -18,16 +18,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawl.discover import Budget, Candidate
-from crawl.fetch import Fetched, Fetcher, Validators
+from crawl.fetch import REDIRECT_STATUSES, Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import UndecodableError, decode_html
 from extractors.fingerprint import U32, Scheme
 from extractors.hints import ExtractionHints
 from extractors.metadata import accessible_for_free
-from extractors.urls import InvalidURLError, canonical_problem, canonicalize_url, is_same_site
+from extractors.urls import InvalidURLError, canonical_problem, canonicalize_url, is_front_page, is_same_site
 from flows.runs import innermost, one_line
 from storage.archive import Exchange
-from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, PageRow, SeenRow
+from storage.rows import AliasRow, ArticleRow, DateSource, ErrorRow, FetchRow, GoneRow, PageRow, SeenRow
 from storage.state import SeenState
 
 # Skips that say nothing about the page, only about this run's view of its host: retried as soon as a
@@ -55,6 +55,7 @@ class BatchRows:
     seen: list[SeenRow] = field(default_factory=list)
     aliases: list[AliasRow] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
+    gone: list[GoneRow] = field(default_factory=list)
     # Where pages' records lie in WARC files ingest-warc read (a crawl's go through the archive writer instead).
     pages: list[PageRow] = field(default_factory=list)
     not_modified: int = 0
@@ -77,6 +78,7 @@ class BatchRows:
         self.seen += other.seen
         self.aliases += other.aliases
         self.errors += other.errors
+        self.gone += other.gone
         self.pages += other.pages
         self.not_modified += other.not_modified
         self.unexpected += other.unexpected
@@ -182,10 +184,18 @@ def rows_for_page(
         return rows
     if not fetched.ok:
         rows.seen.append(seen_row(fetched, source, key=key, now=now))
+        if fetched.status in GONE_STATUSES:
+            rows.gone.append(GoneRow(key, fetched.status, now))
         if fetched.reason == "unexpected":  # recorded in fetches; also an unexpected error of the run
             error_type = (fetched.error or "").partition(":")[0] or "Exception"
             rows.errors.append(ErrorRow("fetch", fetched.url, error_type, fetched.error or "", now))
             rows.unexpected += 1
+        return rows
+    if (status := redirected_away(fetched, front_page_only=True)) is not None:
+        message = f"redirected ({status}) to the site's front page, {fetched.final_url}: the story is no longer there"
+        rows.errors.append(ErrorRow("extract", fetched.url, "RedirectedToFrontPage", message, now))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason="redirected_away"))
+        rows.gone.append(GoneRow(key, status, now))
         return rows
     # An archived page was fetched when its WARC record says; the crawl memory is of this run's look at it.
     fetched_at = fetched.received_at(now)
@@ -205,6 +215,8 @@ def rows_for_page(
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
         reason = "not_an_article" if isinstance(exc, NotAnArticleError) else "extract"
         rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
+        if isinstance(exc, NotAnArticleError) and (status := redirected_away(fetched)):
+            rows.gone.append(GoneRow(key, status, now))
         return rows
     url, ignored = article_url(article, fetched)
     if ignored:  # said, since two pages declaring one canonical are usually one article
@@ -214,6 +226,32 @@ def rows_for_page(
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]
     rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=row.published_at))
     return rows
+
+
+# Answers that say a page was taken down (401, 403 and 451 say who may read it, not that it is gone).
+GONE_STATUSES = frozenset({404, 410})
+
+
+def redirected_away(fetched: Fetched, *, front_page_only: bool = False) -> int | None:
+    """The redirect's status when a page now sends its readers to the site's front page or a section above it (the
+    way publishers take stories down without a 404), else None.
+
+    A front page is never a story's new address. A section is only where nothing there is an article: a story
+    at /a/12345/its-headline may well move to /a/12345, so the caller asks about sections only after extraction
+    found no article on the page it landed on.
+    """
+    redirect = next((a.status for a in fetched.attempts if a.status in REDIRECT_STATUSES), None)
+    if redirect is None:
+        return None
+    try:
+        requested, landed = canonicalize_url(fetched.url), canonicalize_url(fetched.final_url)
+    except InvalidURLError:
+        return None
+    if requested == landed or not is_same_site(landed, requested):
+        return None
+    if front_page_only:
+        return redirect if is_front_page(landed) and not is_front_page(requested) else None
+    return None if canonical_problem(landed, requested) is None else redirect
 
 
 def article_url(article: Article, fetched: Fetched) -> tuple[str, str | None]:

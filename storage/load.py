@@ -18,7 +18,17 @@ from typing import Any, get_args
 import duckdb
 import pyarrow as pa
 
-from storage.rows import AliasRow, ArticleRow, ErrorRow, FetchRow, LoadResult, PageRow, RunStatus, SeenRow
+from storage.rows import (
+    AliasRow,
+    ArticleRow,
+    ErrorRow,
+    FetchRow,
+    GoneRow,
+    LoadResult,
+    PageRow,
+    RunStatus,
+    SeenRow,
+)
 
 _TS = pa.timestamp("us", tz="UTC")
 # Arrow types of the row dataclasses' field annotations (without "| None": every column is nullable).
@@ -91,6 +101,7 @@ SEEN_SCHEMA = pa.schema(
     ]
 )
 PAGE_SCHEMA = arrow_schema(PageRow)
+GONE_SCHEMA = arrow_schema(GoneRow)
 ALIAS_SCHEMA = pa.schema([("alias_url", pa.string()), ("url", pa.string()), ("first_seen_at", _TS)])
 
 # The single `author` column users expect, derived from the list.
@@ -234,7 +245,8 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
     # last_run_id and fetched_at stayed at the run that last got a 200 (clusters.last_seen_at lagged with them).
     con.execute(
         """
-        UPDATE articles SET last_run_id = ?, fetched_at = greatest(articles.fetched_at, confirmed.checked_at)
+        UPDATE articles SET last_run_id = ?, fetched_at = greatest(articles.fetched_at, confirmed.checked_at),
+            gone_at = NULL, gone_status = NULL
         FROM (
             SELECT coalesce(s.article_url, s.url) AS url, max(i.last_checked_at) AS checked_at
             FROM incoming_seen i JOIN seen_urls s USING (url)
@@ -246,6 +258,91 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
         [run_id],
     )
     con.unregister("incoming_seen")
+
+
+# gone_status of an article whose URL now leads to another stored article (as HTTP's "moved permanently").
+MOVED = 301
+
+
+def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> list[tuple[str, str]]:
+    """Stored articles whose URL now leads to another article address (a redirect to a new slug, or a new
+    rel=canonical), as (old, new) URLs; to run before the batch's articles are loaded.
+
+    An article moved to an address no other row has is renamed: the fetch then updates its row (id, cluster and
+    history kept) instead of storing the story a second time. Where the new address is already another row,
+    the old one is marked gone (gone_status 301), not deleted. Either way the old URL becomes an alias of the new.
+    """
+    leads = [r for r in rows if r.kind == "article" and r.article_url]
+    if not leads:
+        return []
+    incoming = pa.table(
+        {
+            "url": [r.url for r in leads],
+            "article_url": [r.article_url for r in leads],
+            "checked_at": [r.last_checked_at for r in leads],
+        },
+        schema=pa.schema([("url", pa.string()), ("article_url", pa.string()), ("checked_at", _TS)]),
+    )
+    con.register("incoming_leads", incoming)
+    try:
+        moves = con.execute(
+            """
+            SELECT s.article_url, arg_max(i.article_url, i.checked_at), max(i.checked_at)
+            FROM incoming_leads i JOIN seen_urls s USING (url) JOIN articles a ON a.url = s.article_url
+            WHERE i.article_url <> s.article_url
+            GROUP BY s.article_url ORDER BY s.article_url
+            """
+        ).fetchall()
+    finally:
+        con.unregister("incoming_leads")
+    if not moves:
+        return []
+    news = [new for _, new, _ in moves]
+    stored = con.execute("SELECT url FROM articles WHERE url IN (SELECT unnest(?))", [news]).fetchall()
+    taken = {url for (url,) in stored}
+    for old, new, checked_at in moves:
+        if new in taken:
+            con.execute(
+                "UPDATE articles SET gone_at = ?, gone_status = ? WHERE url = ? AND gone_at IS NULL",
+                [checked_at, MOVED, old],
+            )
+        else:
+            con.execute("UPDATE articles SET url = ? WHERE url = ?", [new, old])
+            con.execute("UPDATE seen_urls SET article_url = ? WHERE article_url = ?", [new, old])
+            con.execute("UPDATE url_aliases SET url = ? WHERE url = ?", [new, old])
+            taken.add(new)
+        con.execute(
+            "INSERT INTO url_aliases VALUES (?, ?, ?) ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
+            [old, new, checked_at],
+        )
+    return [(old, new) for old, new, _ in moves]
+
+
+def mark_gone(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[GoneRow]) -> None:
+    """Mark the stored articles these URLs led to as gone (`gone_at`, `gone_status`), rows and text kept.
+
+    An article this run has already had from another of its URLs (a 200 or a 304) is not gone; one already marked
+    keeps the time it was first found gone.
+    """
+    if not rows:
+        return
+    con.register("incoming_gone", to_arrow(rows, GONE_SCHEMA))
+    try:
+        con.execute(
+            """
+            UPDATE articles SET gone_at = g.checked_at, gone_status = g.status
+            FROM (
+                SELECT coalesce(s.article_url, i.url) AS url, max(i.checked_at) AS checked_at,
+                    arg_max(i.status, i.checked_at) AS status
+                FROM incoming_gone i LEFT JOIN seen_urls s USING (url)
+                GROUP BY ALL
+            ) AS g
+            WHERE articles.url = g.url AND articles.gone_at IS NULL AND articles.last_run_id <> ?
+            """,
+            [run_id],
+        )
+    finally:
+        con.unregister("incoming_gone")
 
 
 def load_aliases(con: duckdb.DuckDBPyConnection, rows: Sequence[AliasRow]) -> None:
@@ -282,7 +379,8 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
             set_changed = ", ".join(f"{c} = i.{c}" for c in _CONTENT_COLUMNS)
             con.execute(
                 f"UPDATE articles SET {set_changed}, author = {_AUTHOR.format('i.')}, "
-                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ?, text_run_id = ? "
+                "fetched_at = i.fetched_at, updated_at = i.fetched_at, last_run_id = ?, text_run_id = ?, "
+                "gone_at = NULL, gone_status = NULL "
                 "FROM incoming i WHERE articles.url = i.url AND articles.article_id IN (SELECT unnest(?))",
                 [run_id, run_id, changed_ids],
             )
@@ -296,7 +394,8 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
                 "etag = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.etag ELSE articles.etag END, "
                 "last_modified = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.last_modified "
                 "ELSE articles.last_modified END, "
-                "last_run_id = ? FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
+                "last_run_id = ?, gone_at = NULL, gone_status = NULL "
+                "FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
                 [run_id],
             )
         if existing < incoming.num_rows:

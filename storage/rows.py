@@ -93,6 +93,16 @@ class SeenRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GoneRow:
+    """A URL that says the article it led to is gone: 404, 410, or a redirect to the site's front page or a section
+    above the article (`status` is that answer's). Marks the stored article (`articles.gone_at`), deletes nothing."""
+
+    url: str  # the URL asked for, as remembered in seen_urls
+    status: int
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AliasRow:
     """Another URL that leads to a stored article (a row of `url_aliases`)."""
 

@@ -69,6 +69,12 @@ ALTER TABLE articles ADD COLUMN IF NOT EXISTS is_accessible_for_free BOOLEAN;
 -- The crawl or ingest run whose fetch gave the stored text (not a 304, not reextract): an archived page of an
 -- earlier run is older than the text, and reextract leaves it. NULL in rows stored before the column existed.
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS text_run_id VARCHAR;
+-- An article its address no longer serves (added 2026-12): set when a re-check of a URL that led to it answers
+-- 404 or 410, or redirects to the site's front page or a section above it (gone_status: that answer's status),
+-- or now leads to another stored article (a redirect or a new rel=canonical: gone_status 301, and url_aliases
+-- maps the old URL to the new). Cleared when a fetch gives the article again. The row and its text stay.
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS gone_at TIMESTAMPTZ;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS gone_status SMALLINT;
 
 -- Other URLs that led to a stored article (tracking variants, redirects, non-canonical paths).
 CREATE TABLE IF NOT EXISTS url_aliases (
@@ -120,7 +126,8 @@ CREATE TABLE IF NOT EXISTS seen_urls (
     last_checked_at TIMESTAMPTZ NOT NULL,
     last_run_id    VARCHAR NOT NULL,
     reason         VARCHAR                   -- why the last outcome was skipped or failed (fetches.reason values,
-                                             -- not_an_article, extract); NULL when ok
+                                             -- not_an_article, extract, redirected_away: to the site's
+                                             -- front page); NULL when ok
 );
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS reason VARCHAR;

@@ -39,6 +39,8 @@ TABLE_ONLY = {
     "first_run_id",
     "last_run_id",
     "text_run_id",
+    "gone_at",
+    "gone_status",
 }
 # DuckDB's name for each Arrow type of ARTICLE_SCHEMA.
 DUCKDB_TYPES = {

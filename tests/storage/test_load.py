@@ -18,10 +18,11 @@ from storage.load import (
     load_articles,
     load_seen,
     mark_abandoned,
+    mark_gone,
     running_runs,
     start_run,
 )
-from storage.rows import AliasRow, ArticleRow, LoadResult, SeenRow
+from storage.rows import AliasRow, ArticleRow, GoneRow, LoadResult, SeenRow
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -152,6 +153,27 @@ def test_a_304_marks_the_stored_article_seen_by_the_run(tmp_path: Path) -> None:
         load_seen(con, "r2", [SeenRow("http://a.example/s?id=1", "article", "s", "not_modified", later)])
         rows = con.execute("SELECT url, last_run_id, fetched_at FROM articles ORDER BY url").fetchall()
     assert rows == [("http://a.example/other", "r1", NOW), ("http://a.example/story", "r2", later)]
+
+
+def test_a_404_marks_its_article_gone_unless_the_run_had_the_article_from_another_url(tmp_path: Path) -> None:
+    later = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [article("http://a.example/story"), article("http://a.example/other")])
+        load_seen(
+            con,
+            "r1",
+            [
+                SeenRow("http://a.example/s?id=1", "article", "s", "ok", NOW, article_url="http://a.example/story"),
+                SeenRow("http://a.example/o?id=2", "article", "s", "ok", NOW, article_url="http://a.example/other"),
+            ],
+        )
+        # Run r2 had /other again (a 200), then another URL of it answered 404: it is not gone.
+        load_articles(con, "r2", [article("http://a.example/other")])
+        mark_gone(con, "r2", [GoneRow("http://a.example/o?id=2", 404, later)])
+        mark_gone(con, "r2", [GoneRow("http://a.example/s?id=1", 410, later)])
+        mark_gone(con, "r3", [GoneRow("http://a.example/story", 404, later.replace(hour=12))])  # keeps the first
+        rows = con.execute("SELECT url, gone_at, gone_status FROM articles ORDER BY url").fetchall()
+    assert rows == [("http://a.example/other", None, None), ("http://a.example/story", later, 410)]
 
 
 def test_aliases_keep_their_first_target(tmp_path: Path) -> None:

@@ -1,0 +1,131 @@
+"""Stories that move or are taken down between runs: one row per story, and a mark on the ones that are gone.
+
+Real ingest flows (the package's Prefect harness) over one loopback site whose pages change after the first run,
+as publishers change them: a new slug behind a 301, a new rel=canonical, a 404, a 410, a redirect to the front
+page, and a page redirected onto another stored story.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows.ingest import ingest
+from storage.db import writing
+from tests.loopback import Route, Site, page, serve
+
+STORIES = 8
+
+
+def story(k: int, *, canonical: str | None = None, edited: bool = False) -> str:
+    """Story k's page: 130 words of its own (one changed when `edited`), under an optional rel=canonical."""
+    words = " ".join(f"story{k}word{j}" for j in range(130))
+    head = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    lede = "An editor changed this lede." if edited else "The first lede."
+    return (
+        f"<html><head><title>Story {k}</title>{head}</head><body><article><h1>Story {k}</h1>"
+        f"<p>{lede} {words}.</p><p>{words.upper()}.</p></article></body></html>"
+    )
+
+
+def redirect(location: str, status: int = 301) -> Route:
+    return lambda request: (status, {"Location": location, "Content-Length": "0"}, b"")
+
+
+def front_page(base: str) -> str:
+    links = "".join(f'<li><a href="{base}/news/s{k}.html">Headline number {k} of the day</a></li>' for k in range(40))
+    return f"<html><head><title>The Daily</title></head><body><h1>The Daily</h1><ul>{links}</ul></body></html>"
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve({}) as served:
+        base = served.base
+        items = "".join(f"<item><title>s{k}</title><link>{base}/news/s{k}.html</link></item>" for k in range(STORIES))
+        rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>d</title>{items}</channel></rss>'
+        served.routes.update(
+            {
+                "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
+                "/rss.xml": page(rss, "application/rss+xml"),
+                "/": page(front_page(base)),
+                **{f"/news/s{k}.html": page(story(k)) for k in range(STORIES)},
+            }
+        )
+        yield served
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_moved_stories_keep_their_row_and_gone_ones_are_marked_not_deleted(
+    prefect_harness: None, site: Site, tmp_path: Path
+) -> None:
+    base, db = site.base, tmp_path / "news.duckdb"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+    )
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    first = dict(query(db, "SELECT url, article_id FROM articles"))
+    assert len(first) == STORIES
+
+    # Between runs the publisher moves, edits and takes down stories.
+    site.routes.update(
+        {
+            "/news/s0.html": page("not here", "text/plain", status=404),
+            "/news/s1.html": page("removed", "text/plain", status=410),
+            "/news/s2.html": redirect(f"{base}/"),  # taken down the usual way: readers sent to the front page
+            "/news/s3.html": redirect(f"{base}/news/2026/s3-new-slug.html"),
+            "/news/2026/s3-new-slug.html": page(story(3, edited=True)),
+            "/news/s4.html": page(story(4, canonical=f"{base}/news/s4-renamed.html")),
+            "/news/s5.html": redirect(f"{base}/news/s6.html"),  # two stored pages of one story: one now leads on
+        }
+    )
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+
+    rows = {
+        url: rest
+        for url, *rest in query(db, "SELECT url, article_id, gone_status, gone_at IS NOT NULL, text FROM articles")
+    }
+    # A moved story is its old row under its new address (same id, so the same cluster and history), edited.
+    assert f"{base}/news/s3.html" not in rows
+    assert rows[f"{base}/news/2026/s3-new-slug.html"][:3] == [first[f"{base}/news/s3.html"], None, False]
+    assert "An editor changed this lede." in rows[f"{base}/news/2026/s3-new-slug.html"][3]
+    assert rows[f"{base}/news/s4-renamed.html"][:3] == [first[f"{base}/news/s4.html"], None, False]
+    assert f"{base}/news/s4.html" not in rows
+    # Gone stories keep their row and text, marked with what said so.
+    assert {url.rsplit("/", 1)[1]: (status, marked) for url, (_, status, marked, _) in rows.items() if marked} == {
+        "s0.html": (404, True),
+        "s1.html": (410, True),
+        "s2.html": (301, True),
+        "s5.html": (301, True),
+    }
+    assert all(text.startswith("The first lede.") for url, (*_, text) in rows.items() if url.endswith("s0.html"))
+    assert len(rows) == STORIES
+    # The front page a taken-down story now redirects to is not stored as the story; the errors table says why.
+    assert f"{base}/" not in rows
+    assert query(db, "SELECT url, error_type FROM errors") == [(f"{base}/news/s2.html", "RedirectedToFrontPage")]
+    # The old addresses lead to the new ones.
+    aliases = dict(query(db, "SELECT alias_url, url FROM url_aliases"))
+    assert aliases[f"{base}/news/s3.html"] == f"{base}/news/2026/s3-new-slug.html"
+    assert aliases[f"{base}/news/s4.html"] == f"{base}/news/s4-renamed.html"
+    assert aliases[f"{base}/news/s5.html"] == f"{base}/news/s6.html"
+
+    # The story comes back: no longer gone. Its URL waits a refetch window after a 404, so the test moves time.
+    site.routes["/news/s0.html"] = page(story(0))
+    with writing(db) as con:
+        con.execute("UPDATE seen_urls SET last_checked_at = last_checked_at - INTERVAL 2 DAY WHERE url LIKE '%s0%'")
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    assert query(db, f"SELECT article_id, gone_at, gone_status FROM articles WHERE url = '{base}/news/s0.html'") == [
+        (first[f"{base}/news/s0.html"], None, None)
+    ]
+    # A third run moves nothing again and stores no second row of a moved story.
+    assert len(query(db, "SELECT url FROM articles")) == STORIES
