@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extractors._xml import decode_xml
+from extractors.charset import loads_json, without_lone_surrogates
 
 _VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 _JSON_TYPE = re.compile(r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
@@ -61,7 +62,7 @@ def read_json_feed(
     """The items of a JSON Feed; error(...) for malformed JSON or JSON that is no feed."""
     text = decode_xml(content, content_type=content_type)
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer of 5,000 digits
         salvaged = _cut_short(text, exc)
         if salvaged is None:
@@ -90,12 +91,12 @@ def _cut_short(text: str, problem: Exception) -> JsonFeed | None:
             item, at = decoder.raw_decode(text, at)
         except (ValueError, RecursionError):
             break  # the item the download ended in
-        items.append(_item(item))
+        items.append(_item(without_lone_surrogates(item)))
     if not items:
         return None  # nothing to keep: the feed failed, as it did
     home = _HOME_PAGE.search(text, 0, start.start())
     # A valid JSON string: the text before the items list parsed, or the error would lie before its end.
-    home_page_url = json.loads(home.group(1)) if home else None
+    home_page_url = loads_json(home.group(1)) if home else None
     note = f"not valid JSON ({problem}): cut short; its {len(items):,} complete items read"
     return JsonFeed(items, home_page_url, note)
 

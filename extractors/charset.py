@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import json
 import re
+from typing import Any
 
 import charset_normalizer
 
@@ -112,6 +114,30 @@ _GARBLED_SHARE_OF_PAGE = 100
 _EVIDENCE_WORDS = 500
 # Python's cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; WHATWG maps them to the C1 code points.
 _WINDOWS_1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+
+
+# A UTF-16 surrogate code point: in a Python str only a lone one (a pair is one character), which no UTF-8 writer
+# accepts. JSON allows it: "\ud83d" is half an emoji, as CMSs that cut strings by UTF-16 units write them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The value (a str, or lists, tuples and dicts of them, as json.loads gives) with each lone surrogate as
+    U+FFFD: text that UTF-8, Arrow and DuckDB can hold."""
+    if isinstance(value, str):
+        return value if value.isascii() or not _SURROGATE.search(value) else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return type(value)(without_lone_surrogates(v) for v in value)
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def loads_json(text: str) -> Any:
+    """json.loads, with lone surrogates its escapes name replaced (see without_lone_surrogates)."""
+    document = json.loads(text)
+    return without_lone_surrogates(document) if _ESCAPED_SURROGATE.search(text) else document
 
 
 class UndecodableError(ValueError):

@@ -11,7 +11,6 @@ never modifies or fetches.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,6 +25,7 @@ from lxml.html import HtmlElement
 
 from extractors._boilerplate import box_kind
 from extractors._words import weighted_length, word_count
+from extractors.charset import loads_json
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
 
@@ -99,7 +99,7 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
     """schema.org objects of an article type in JSON-LD texts, @graph flattened."""
     for block in blocks:
         try:
-            data = json.loads(block)
+            data = loads_json(block)
         except ValueError:  # publishers ship broken JSON-LD (trailing commas, raw newlines); other sources remain
             continue
         stack = [data]

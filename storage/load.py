@@ -18,6 +18,7 @@ from typing import Any, get_args
 import duckdb
 import pyarrow as pa
 
+from extractors.charset import without_lone_surrogates
 from storage.rows import (
     AliasRow,
     ArticleRow,
@@ -117,7 +118,10 @@ def to_arrow(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
         if pa.types.is_list(f.type) and pa.types.is_struct(f.type.value_type):  # pairs -> dicts
             first, second = (f.type.value_type.field(i).name for i in (0, 1))
             columns[f.name] = [[{first: a, second: b} for a, b in pairs] for pairs in columns[f.name]]
-    return pa.table(columns, schema=schema)
+    try:
+        return pa.table(columns, schema=schema)
+    except UnicodeEncodeError:  # a lone surrogate from some page's JSON: one bad string must not sink the batch
+        return pa.table({name: without_lone_surrogates(values) for name, values in columns.items()}, schema=schema)
 
 
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))

@@ -51,6 +51,15 @@ MALFORMED = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def test_a_json_feed_with_half_an_emoji_keeps_its_items_readable_as_utf8() -> None:
+    feed = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "http://h/a", "title": "A \\ud83d"}]}'
+    [entry] = parse_feed(feed, feed_url="http://h/feed.json", content_type="application/feed+json").entries
+    assert entry.title == "A \ufffd"
+    cut = feed[: feed.index(b"]}")] + b', {"url": "http://h/b", "ti'  # cut short: the salvage path
+    [entry] = parse_feed(cut, feed_url="http://h/feed.json", content_type="application/feed+json").entries
+    assert entry.title == "A \ufffd"
+
+
 def test_rss_entries_are_clean_unique_and_dated() -> None:
     entries = parse_feed(RSS, feed_url=FEED_URL).entries
     assert [e.url for e in entries] == [

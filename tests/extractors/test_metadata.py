@@ -47,6 +47,15 @@ def test_broken_jsonld_falls_back_to_opengraph() -> None:
     assert m.language == "fr"
 
 
+def test_half_an_emoji_in_jsonld_is_a_replacement_character_not_a_lone_surrogate() -> None:
+    # "\ud83d" is valid JSON (a CMS that cut a string by UTF-16 units), but no UTF-8 text: Arrow and DuckDB refuse it.
+    m = meta_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council \\ud83d meets",'
+        ' "author": {"name": "Ana \\ud83d\\ude00 Ruiz"}}</script>'
+    )
+    assert (m.title, m.authors) == ("Council \ufffd meets", ("Ana \U0001f600 Ruiz",))
+
+
 def test_markup_fallbacks_h1_and_time() -> None:
     m = meta_of(
         "<title>Ignored | Site</title>",

@@ -463,3 +463,26 @@ def test_prefects_temporary_server_ends_with_a_run_killed_by_sigkill(
             return  # nothing listens there any more: the server is gone
         time.sleep(0.2)
     pytest.fail(f"Prefect's temporary server on port {port} outlived the killed run")
+
+
+def test_half_an_emoji_in_one_pages_json_ld_neither_fails_the_run_nor_loses_its_batch(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    # "\ud83d" in JSON-LD is valid JSON (a CMS that cut a string by UTF-16 units) and was the title: Arrow refused
+    # it, the batch's write failed three times and the run with it, and the next run fetched the page again.
+    words = " ".join(f"poison{j}" for j in range(150))
+    ld = '{"@type": "NewsArticle", "headline": "Council \\ud83d meets", "datePublished": "2024-05-01T10:00:00Z"}'
+    room = newsroom("poison", 3)
+    room.site.routes[room.paths[0]] = page(
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body><article><h1>Council meets</h1>'
+        f"<p>{words}.</p><p>{words.upper()}.</p></article></body></html>"
+    )
+    db = tmp_path / "news.duckdb"
+    state = asyncio.run(
+        ingest(sources_file(tmp_path, room.source()), db=str(db), allow_private=True, return_state=True)
+    )
+    assert state.is_completed()
+    assert stored(db) == room.urls()
+    assert query(db, "SELECT title FROM articles WHERE url = ?", [room.site.base + room.paths[0]]) == [
+        ("Council \ufffd meets",)
+    ]

@@ -176,6 +176,15 @@ def test_a_404_marks_its_article_gone_unless_the_run_had_the_article_from_anothe
     assert rows == [("http://a.example/other", None, None), ("http://a.example/story", later, 410)]
 
 
+def test_a_lone_surrogate_in_any_field_is_stored_as_a_replacement_character(tmp_path: Path) -> None:
+    # Whatever let one through (a page's JSON, a feed's), Arrow refuses it and the batch would not load.
+    rows = [article("http://a.example/1", title="A \ud83d", authors=("B \udc00",), captions=(("c \ud800", None),))]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", rows)
+        stored = con.execute("SELECT title, authors, captions[1].text FROM articles").fetchall()
+    assert stored == [("A \ufffd", ["B \ufffd"], "c \ufffd")]
+
+
 def test_aliases_keep_their_first_target(tmp_path: Path) -> None:
     with writing(tmp_path / "c.duckdb") as con:
         load_aliases(con, [AliasRow("http://a.example/old", "http://a.example/1", NOW)])
