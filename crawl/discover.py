@@ -217,7 +217,7 @@ class _Listings:
     ) -> None:
         self.fetcher, self.source, self.found, self.validators, self.limits = fetcher, source, found, validators, limits
         self.keep = keep
-        self.seen: dict[str, Candidate] = {}
+        self.seen: dict[str, int] = {}  # canonical URL -> its place in found.candidates
         self.sitemap_urls_left = limits.max_sitemap_urls
         self.over_cap = 0  # URLs listed after the source had max_candidates: counted in an errors row
         self.section = _section(source)
@@ -244,19 +244,19 @@ class _Listings:
             # (sitemaps often list it); but a listed "/?p=123" is a WordPress post under plain permalinks.
             return
         dated_by = dated_by if published_at is not None else None
-        known = self.seen.get(canonical)
-        if known is not None:
+        place = self.seen.get(canonical)
+        if place is not None:
+            known = self.found.candidates[place]
             changes: dict[str, object] = {}
             if listed and not known.listed:  # a feed lists what a plain sitemap also had: an article
                 changes["listed"] = True
             if known.published_at is None and published_at is not None:  # the first listing with a date gives it
                 changes |= dict(published_at=published_at, published_from=dated_by)
-            if changes:
-                self.seen[canonical] = replace(known, **changes)  # type: ignore[arg-type]
-                self.found.candidates[self.found.candidates.index(known)] = self.seen[canonical]
+            if changes:  # in place: a search of the list per URL made a 10,000-URL source quadratic (9 s)
+                self.found.candidates[place] = replace(known, **changes)  # type: ignore[arg-type]
         elif not self.full():
             candidate = Candidate(canonical, self.source.name, published_at, address, lastmod, listed, dated_by)
-            self.seen[canonical] = candidate
+            self.seen[canonical] = len(self.found.candidates)
             self.found.candidates.append(candidate)
         else:
             self.over_cap += 1
