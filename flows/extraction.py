@@ -77,15 +77,23 @@ def extract_batch(
             if shingle_with is not None:
                 page.shingled = {a.content_hash: shingles(a.text, shingle_with) for a in page.articles}
             rows.extend(page)
-        except ExtractionTimeout as exc:  # out of time outside the extractor itself (which records its own)
+        except Exception as exc:  # per-item boundary: recorded (out of time, or counted unexpected), batch goes on
+            # The page's request and crawl memory are kept as for any page that gave no article.
             rows.extend(BatchRows(fetches=fetch_rows([response])))
             rows.seen.append(
-                seen_row(response, planned.candidate.source, key=planned.candidate.url, now=now, outcome="skipped")
+                seen_row(
+                    response,
+                    planned.candidate.source,
+                    key=planned.candidate.url,
+                    now=now,
+                    outcome="skipped",
+                    reason="extract",
+                    listed=planned.candidate.listed,
+                )
             )
             rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
-        except Exception as exc:  # per-item boundary: recorded, counted as unexpected, batch goes on
-            rows.errors.append(ErrorRow("extract", response.url, type(exc).__name__, str(exc), now))
-            rows.unexpected += 1
+            # Out of time outside the extractor itself (which records its own) is foreseen; anything else is not.
+            rows.unexpected += not isinstance(exc, ExtractionTimeout)
     return rows
 
 

@@ -552,7 +552,9 @@ def _plan_inputs(
         ]
         # Failed before: tried again when due (plan_fetches) even if no listing names them this run.
         failed = failed_articles(con, source, now=now, horizon=RETRY_UNLISTED_FOR, retry_reasons=RETRY_SOON)
-        recent += [Candidate(url, source, fetch_url=fetch_url or "", listed=True) for url, fetch_url in failed]
+        recent += [
+            Candidate(url, source, fetch_url=fetch_url or "", listed=listed) for url, fetch_url, listed in failed
+        ]
         states = seen_states(con, [c.url for c in [*candidates, *recent]])
     return recent, states
 

@@ -180,10 +180,10 @@ def rows_for_page(
     key, source = candidate.url, candidate.source
     if fetched.outcome == "not_modified":
         rows.not_modified = 1
-        rows.seen.append(seen_row(fetched, source, key=key, now=now))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now, listed=candidate.listed))
         return rows
     if not fetched.ok:
-        rows.seen.append(seen_row(fetched, source, key=key, now=now))
+        rows.seen.append(seen_row(fetched, source, key=key, now=now, listed=candidate.listed))
         if fetched.status in GONE_STATUSES:
             rows.gone.append(GoneRow(key, fetched.status, now))
         if fetched.reason == "unexpected":  # recorded in fetches; also an unexpected error of the run
@@ -194,7 +194,11 @@ def rows_for_page(
     if (status := redirected_away(fetched, front_page_only=True)) is not None:
         message = f"redirected ({status}) to the site's front page, {fetched.final_url}: the story is no longer there"
         rows.errors.append(ErrorRow("extract", fetched.url, "RedirectedToFrontPage", message, now))
-        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason="redirected_away"))
+        rows.seen.append(
+            seen_row(
+                fetched, source, key=key, now=now, listed=candidate.listed, outcome="skipped", reason="redirected_away"
+            )
+        )
         rows.gone.append(GoneRow(key, status, now))
         return rows
     # An archived page was fetched when its WARC record says; the crawl memory is of this run's look at it.
@@ -214,7 +218,9 @@ def rows_for_page(
         rejected = exc.text if isinstance(exc, NotAnArticleError) else None
         rows.errors.append(ErrorRow("extract", fetched.url, type(exc).__name__, str(exc), now, text=rejected))
         reason = "not_an_article" if isinstance(exc, NotAnArticleError) else "extract"
-        rows.seen.append(seen_row(fetched, source, key=key, now=now, outcome="skipped", reason=reason))
+        rows.seen.append(
+            seen_row(fetched, source, key=key, now=now, listed=candidate.listed, outcome="skipped", reason=reason)
+        )
         if isinstance(exc, NotAnArticleError) and (status := redirected_away(fetched)):
             rows.gone.append(GoneRow(key, status, now))
         return rows
@@ -224,7 +230,11 @@ def rows_for_page(
     row = article_row(article, url=url, source=source, fetched=fetched, now=fetched_at, candidate=candidate)
     rows.articles.append(dataclasses.replace(row, is_accessible_for_free=accessible_for_free(html)))
     rows.aliases += [AliasRow(alias, url, now) for alias in {key, _canonical(fetched.final_url)} - {url}]
-    rows.seen.append(seen_row(fetched, source, key=key, now=now, article_url=url, published_at=row.published_at))
+    rows.seen.append(
+        seen_row(
+            fetched, source, key=key, now=now, listed=candidate.listed, article_url=url, published_at=row.published_at
+        )
+    )
     return rows
 
 
@@ -329,6 +339,7 @@ def seen_row(
     article_url: str | None = None,
     published_at: datetime | None = None,
     reason: str | None = None,
+    listed: bool | None = None,
 ) -> SeenRow:
     """Crawl memory for one requested URL (`key`: the URL it is remembered under, if not the one fetched)."""
     return SeenRow(
@@ -343,6 +354,7 @@ def seen_row(
         last_modified=fetched.last_modified,
         published_at=published_at,
         reason=reason or fetched.reason,
+        listed=listed,
     )
 
 

@@ -99,6 +99,7 @@ SEEN_SCHEMA = pa.schema(
         ("last_modified", pa.string()),
         ("published_at", _TS),
         ("reason", pa.string()),
+        ("listed", pa.bool_()),
     ]
 )
 PAGE_SCHEMA = arrow_schema(PageRow)
@@ -241,7 +242,8 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
             published_at = coalesce(excluded.published_at, seen_urls.published_at),
             last_checked_at = excluded.last_checked_at,
             last_run_id = excluded.last_run_id,
-            reason = excluded.reason
+            reason = excluded.reason,
+            listed = coalesce(excluded.listed, seen_urls.listed)
         """,
         [run_id],
     )

@@ -90,6 +90,7 @@ class SeenRow:
     last_modified: str | None = None
     published_at: datetime | None = None
     reason: str | None = None
+    listed: bool | None = None  # whether a feed or news sitemap named it an article (None: not an article URL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,9 @@ CREATE TABLE IF NOT EXISTS seen_urls (
 );
 -- Added 2026-12 (earlier files have no such column).
 ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS reason VARCHAR;
+-- Whether a feed or news sitemap named the URL an article when it was last requested: a failed one is retried as
+-- such after its listing dropped it (NULL in rows from before the column: retried as listed, as they were).
+ALTER TABLE seen_urls ADD COLUMN IF NOT EXISTS listed BOOLEAN;
 
 -- Every archived response: where its WARC record is (storage/archive.py). Written in the batch's transaction
 -- after the record is on disk, so a row never points at a missing or partial record.

@@ -96,16 +96,17 @@ def recent_articles(
 
 def failed_articles(
     con: duckdb.DuckDBPyConnection, source: str, *, now: datetime, horizon: timedelta, retry_reasons: Collection[str]
-) -> list[tuple[str, str | None]]:
-    """(url, fetch_url) of a source's article URLs whose last fetch failed (or was skipped for one of
-    `retry_reasons`), first seen within `horizon`: tried again whether or not a listing still names them."""
+) -> list[tuple[str, str | None, bool]]:
+    """(url, fetch_url, listed) of a source's article URLs whose last fetch failed (or was skipped for one of
+    `retry_reasons`), first seen within `horizon`: tried again whether or not a listing still names them, as listed
+    as they were then (rows from before that was kept: listed)."""
     rows = con.execute(
         """
-        SELECT url, fetch_url FROM seen_urls
+        SELECT url, fetch_url, coalesce(listed, true) FROM seen_urls
         WHERE kind = 'article' AND source = ? AND (outcome = 'failed' OR reason IN (SELECT unnest(?::VARCHAR[])))
           AND first_seen_at >= ?::TIMESTAMPTZ - ?
         ORDER BY url
         """,
         [source, list(retry_reasons), now, horizon],
     ).fetchall()
-    return [(url, fetch_url) for url, fetch_url in rows]
+    return [(url, fetch_url, listed) for url, fetch_url, listed in rows]

@@ -67,6 +67,17 @@ def assert_only_the_slow_page_failed(rows: BatchRows, message: str) -> None:
     ]
 
 
+def test_a_page_whose_extraction_raises_the_unforeseen_keeps_its_request_and_crawl_memory() -> None:
+    planned, responses = batch(paragraphs=3)
+    responses[1] = Fetched("http://a.example/slow", "article", "ok", "http://a.example/slow", 200, None, "text/html")  # type: ignore[arg-type]
+    rows = extract_batch(planned, responses)
+    assert [a.url for a in rows.articles] == ["http://a.example/1", "http://a.example/2"]
+    assert [(e.url, e.error_type) for e in rows.errors] == [("http://a.example/slow", "AttributeError")]
+    assert rows.unexpected == 1
+    # Its seen_urls row says why (it was dropped, the fetch log with it): the next run knows the URL.
+    assert ("http://a.example/slow", "skipped", "extract") in [(s.url, s.outcome, s.reason) for s in rows.seen]
+
+
 def test_worker_processes_interrupt_a_page_past_its_budget() -> None:
     planned, responses = batch()
     with ExtractionPool(workers=2, batches=2) as pool:

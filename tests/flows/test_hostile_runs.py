@@ -486,3 +486,59 @@ def test_half_an_emoji_in_one_pages_json_ld_neither_fails_the_run_nor_loses_its_
     assert query(db, "SELECT title FROM articles WHERE url = ?", [room.site.base + room.paths[0]]) == [
         ("Council \ufffd meets",)
     ]
+
+
+STORY_WORDS = " ".join(f"word{j}" for j in range(150)) + "."
+
+
+def section_page() -> str:
+    def card(i: int) -> str:
+        teaser = " ".join(f"teaser{i}w{j}" for j in range(40))
+        return (
+            f'<div class="card"><h2><a href="/news/story-{i}.html">Council approves budget number {i}</a></h2>'
+            f"<p>{teaser}.</p></div>"
+        )
+
+    return (
+        "<html><head><title>Politics</title></head><body><main><h1>Politics</h1>"
+        f"<p>Latest stories from the council chamber.</p>{card(1)}{card(2)}</main></body></html>"
+    )
+
+
+def test_a_failed_url_retried_after_its_listing_dropped_it_is_not_promoted_to_listed(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    # A plain sitemap (no news:) lists a section page: listed=False, so extraction rejects it as an index page.
+    # Run 1 it answers 503 (failed). Run 2 the sitemap no longer names it; flows/pipeline.py:544 retries it from
+    # failed_articles as Candidate(..., listed=True), "the site lists it as an article" - which it never did -
+    # and the index page is stored as an article. Had the sitemap still listed it, it would have been rejected.
+    index_path, story_path = "/news/politics-desk", "/news/a-real-story.html"
+    up = {"index": False}
+    with serve({}) as site:
+        ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+        def urlset(*paths: str) -> str:
+            return f"<urlset {ns}>" + "".join(f"<url><loc>{site.base}{p}</loc></url>" for p in paths) + "</urlset>"
+
+        site.routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", "text/plain")
+        site.routes["/sitemap.xml"] = page(urlset(index_path), "application/xml")
+        site.routes[index_path] = lambda r: (
+            (200, {"Content-Type": "text/html"}, section_page().encode())
+            if up["index"]
+            else (503, {"Content-Type": "text/plain"}, b"down")
+        )
+        site.routes[story_path] = page(html("A real story", [STORY_WORDS, STORY_WORDS]))
+        block = f'[[sources]]\nname = "idx"\nsitemaps = ["{site.base}/sitemap.xml"]\n'
+        settings = "retry_failed_after_minutes = 0\nretries = 0\n"
+        sources = sources_file(tmp_path, block, settings=settings)
+        db = tmp_path / "news.duckdb"
+        asyncio.run(ingest(sources, db=str(db), allow_private=True, return_state=True))
+        assert query(db, "SELECT outcome FROM seen_urls WHERE url = ?", [site.base + index_path]) == [("failed",)]
+        # Run 2: the page answers now (an index page), and the sitemap lists another URL only.
+        up["index"] = True
+        site.routes["/sitemap.xml"] = page(urlset(story_path), "application/xml")
+        asyncio.run(ingest(sources, db=str(db), allow_private=True, return_state=True))
+        assert stored(db) == {site.base + story_path}
+        assert query(db, "SELECT outcome, reason FROM seen_urls WHERE url = ?", [site.base + index_path]) == [
+            ("skipped", "not_an_article")
+        ]
