@@ -56,7 +56,6 @@ from flows.steps import (
 from storage.archive import Exchange, WarcArchive
 from storage.db import connect, writing
 from storage.load import (
-    follow_moves,
     load_aliases,
     load_articles,
     load_errors,
@@ -65,6 +64,7 @@ from storage.load import (
     load_seen,
     mark_gone,
 )
+from storage.moves import Claim, claimed_canonicals, follow_moves
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
 from storage.state import SeenState, failed_articles, known_listings, recent_articles, seen_states
@@ -277,6 +277,7 @@ def load_batch(
 
 def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
     """A batch's rows, in the caller's transaction; the articles' load result per source."""
+    rows = _own_addresses(rows, claimed_canonicals(con, rows.articles))
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:
         by_source.setdefault(article.source, []).append(article)
@@ -289,6 +290,25 @@ def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> d
     load_errors(con, run_id, rows.errors)
     load_pages(con, run_id, rows.pages)
     return loaded
+
+
+def _own_addresses(rows: BatchRows, claims: Sequence[Claim]) -> BatchRows:
+    """The batch with each claimed article under its page's own address (its crawl memory and aliases with it),
+    and an errors row saying why. A new BatchRows: a load retried after a locked file starts from the same rows."""
+    if not claims:
+        return rows
+    articles, seen, aliases = list(rows.articles), list(rows.seen), list(rows.aliases)
+    errors = list(rows.errors)
+    for claim in claims:
+        row = articles[claim.index]
+        articles[claim.index] = replace(row, url=claim.own_url)
+        seen = [
+            replace(s, article_url=claim.own_url) if s.url == claim.own_url and s.article_url == row.url else s
+            for s in seen
+        ]
+        aliases = [a for a in aliases if not (a.alias_url == claim.own_url and a.url == row.url)]
+        errors.append(ErrorRow("extract", claim.own_url, "CanonicalIgnored", claim.message, row.fetched_at))
+    return replace(rows, articles=articles, seen=seen, aliases=aliases, errors=errors)
 
 
 @dataclass(slots=True)

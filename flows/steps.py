@@ -310,6 +310,7 @@ def article_row(
         fetched_at=now,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
+        page_url=_canonical(fetched.final_url),
     )
 
 

@@ -266,64 +266,6 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
     con.unregister("incoming_seen")
 
 
-# gone_status of an article whose URL now leads to another stored article (as HTTP's "moved permanently").
-MOVED = 301
-
-
-def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> list[tuple[str, str]]:
-    """Stored articles whose URL now leads to another article address (a redirect to a new slug, or a new
-    rel=canonical), as (old, new) URLs; to run before the batch's articles are loaded.
-
-    An article moved to an address no other row has is renamed: the fetch then updates its row (id, cluster and
-    history kept) instead of storing the story a second time. Where the new address is already another row,
-    the old one is marked gone (gone_status 301), not deleted. Either way the old URL becomes an alias of the new.
-    """
-    leads = [r for r in rows if r.kind == "article" and r.article_url]
-    if not leads:
-        return []
-    incoming = pa.table(
-        {
-            "url": [r.url for r in leads],
-            "article_url": [r.article_url for r in leads],
-            "checked_at": [r.last_checked_at for r in leads],
-        },
-        schema=pa.schema([("url", pa.string()), ("article_url", pa.string()), ("checked_at", _TS)]),
-    )
-    con.register("incoming_leads", incoming)
-    try:
-        moves = con.execute(
-            """
-            SELECT s.article_url, arg_max(i.article_url, i.checked_at), max(i.checked_at)
-            FROM incoming_leads i JOIN seen_urls s USING (url) JOIN articles a ON a.url = s.article_url
-            WHERE i.article_url <> s.article_url
-            GROUP BY s.article_url ORDER BY s.article_url
-            """
-        ).fetchall()
-    finally:
-        con.unregister("incoming_leads")
-    if not moves:
-        return []
-    news = [new for _, new, _ in moves]
-    stored = con.execute("SELECT url FROM articles WHERE url IN (SELECT unnest(?))", [news]).fetchall()
-    taken = {url for (url,) in stored}
-    for old, new, checked_at in moves:
-        if new in taken:
-            con.execute(
-                "UPDATE articles SET gone_at = ?, gone_status = ? WHERE url = ? AND gone_at IS NULL",
-                [checked_at, MOVED, old],
-            )
-        else:
-            con.execute("UPDATE articles SET url = ? WHERE url = ?", [new, old])
-            con.execute("UPDATE seen_urls SET article_url = ? WHERE article_url = ?", [new, old])
-            con.execute("UPDATE url_aliases SET url = ? WHERE url = ?", [new, old])
-            taken.add(new)
-        con.execute(
-            "INSERT INTO url_aliases VALUES (?, ?, ?) ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
-            [old, new, checked_at],
-        )
-    return [(old, new) for old, new, _ in moves]
-
-
 def mark_gone(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[GoneRow]) -> None:
     """Mark the stored articles these URLs led to as gone (`gone_at`, `gone_status`), rows and text kept.
 
@@ -400,7 +342,8 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
                 "etag = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.etag ELSE articles.etag END, "
                 "last_modified = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.last_modified "
                 "ELSE articles.last_modified END, "
-                "last_run_id = ?, gone_at = NULL, gone_status = NULL "
+                "last_run_id = ?, gone_at = NULL, gone_status = NULL, "
+                "page_url = coalesce(articles.page_url, i.page_url) "
                 "FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
                 [run_id],
             )
@@ -420,7 +363,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
 
 
 # What re-extraction compares: the columns extraction decides (not the HTTP validators of the fetch).
-_EXTRACTED_COLUMNS = [c for c in _CONTENT_COLUMNS if c not in ("etag", "last_modified")]
+_EXTRACTED_COLUMNS = [c for c in _CONTENT_COLUMNS if c not in ("etag", "last_modified", "page_url")]
 
 
 def reload_articles(

@@ -44,6 +44,8 @@ class ArticleRow:
     extractor: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The address the text was fetched from, after redirects (`url` is the page's canonical when it names one).
+    page_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,9 @@ ALTER TABLE articles ADD COLUMN IF NOT EXISTS is_accessible_for_free BOOLEAN;
 -- The crawl or ingest run whose fetch gave the stored text (not a 304, not reextract): an archived page of an
 -- earlier run is older than the text, and reextract leaves it. NULL in rows stored before the column existed.
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS text_run_id VARCHAR;
+-- The address the text was fetched from, after redirects (url is the page's canonical where it names one); NULL in
+-- rows stored before the column (added 2026-12).
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS page_url VARCHAR;
 -- An article its address no longer serves (added 2026-12): set when a re-check of a URL that led to it answers
 -- 404 or 410, or redirects to the site's front page or a section above it (gone_status: that answer's status),
 -- or now leads to another stored article (a redirect or a new rel=canonical: gone_status 301, and url_aliases

@@ -25,7 +25,16 @@ from storage.load import ARTICLE_SCHEMA, load_articles
 from storage.rows import ArticleRow, DateSource
 
 # Stored for an article beside what extraction gives: where it came from and what the fetch said.
-ROW_ONLY = {"source", "content_hash", "fetched_at", "etag", "last_modified", "published_from", "is_accessible_for_free"}
+ROW_ONLY = {
+    "source",
+    "content_hash",
+    "fetched_at",
+    "etag",
+    "last_modified",
+    "published_from",
+    "is_accessible_for_free",
+    "page_url",
+}
 # The page's own canonical URL decides the row's key (flows.steps.article_url), it is not a column; a guessed
 # date is stored as published_at (published_from 'guessed') where the page and its listing give none.
 NOT_STORED = {"canonical_url", "guessed_published_at"}

@@ -129,3 +129,52 @@ def test_moved_stories_keep_their_row_and_gone_ones_are_marked_not_deleted(
     ]
     # A third run moves nothing again and stores no second row of a moved story.
     assert len(query(db, "SELECT url FROM articles")) == STORIES
+
+
+def test_stories_whose_template_gives_them_one_canonical_each_keep_their_own_row(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    # A canonical that is neither the front page nor a folder above (a fixed story's address, from a template)
+    # keyed every story on one row, each overwriting the last, with nothing in `errors`. A page and its AMP
+    # version, which share a canonical as they should, stay one row.
+    with serve({}) as site:
+        base = site.base
+        shared = f"{base}/news/top-story"
+        paths = [f"/news/c{k}.html" for k in range(3)] + ["/news/c0.amp.html"]
+        items = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in paths)
+        site.routes.update(
+            {
+                "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
+                "/rss.xml": page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>'),
+                **{f"/news/c{k}.html": page(story(k, canonical=shared)) for k in range(3)},
+                "/news/c0.amp.html": page(story(0, canonical=shared, edited=True)),
+            }
+        )
+        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+        sources.write_text(
+            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+        )
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        rows = dict(query(db, "SELECT url, left(text, 40) FROM articles"))
+        # The first story to claim the canonical keeps it (with its AMP page); the others are their own rows.
+        stories = {url: text.split()[-1].split("word")[0] for url, text in rows.items()}
+        assert stories == {shared: "story0", f"{base}/news/c1.html": "story1", f"{base}/news/c2.html": "story2"}
+        assert sorted(query(db, "SELECT url FROM errors WHERE error_type = 'CanonicalIgnored'")) == [
+            (f"{base}/news/c1.html",),
+            (f"{base}/news/c2.html",),
+        ]
+        # A later run: a new story with the same template takes no stored story's row.
+        site.routes["/news/c3.html"] = page(story(3, canonical=shared))
+        items += f"<item><title>t</title><link>{base}/news/c3.html</link></item>"
+        site.routes["/rss.xml"] = page(
+            f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>', "text/xml"
+        )
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        rows = dict(query(db, "SELECT url, left(text, 40) FROM articles"))
+    assert len(rows) == 4
+    assert rows[shared].split()[-1].startswith("story0")
+    assert rows[f"{base}/news/c3.html"].split()[-1].startswith("story3")
+    assert query(db, f"SELECT article_url FROM seen_urls WHERE url = '{base}/news/c3.html'") == [
+        (f"{base}/news/c3.html",)
+    ]

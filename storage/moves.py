@@ -1,0 +1,133 @@
+"""Which row a fetched story belongs in when its address changes, or when a template gives many stories one.
+
+Both run in the batch's transaction before its articles are loaded (flows.pipeline.load_rows): a story keeps one
+row, under its current address, and no story takes another's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from extractors.fingerprint import DedupParams, containment, shingles
+from storage.rows import ArticleRow, SeenRow
+
+_TS = pa.timestamp("us", tz="UTC")
+
+# gone_status of an article whose URL now leads to another stored article (as HTTP's "moved permanently").
+MOVED = 301
+
+
+def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> list[tuple[str, str]]:
+    """Stored articles whose URL now leads to another article address (a redirect to a new slug, or a new
+    rel=canonical), as (old, new) URLs; to run before the batch's articles are loaded.
+
+    An article moved to an address no other row has is renamed: the fetch then updates its row (id, cluster and
+    history kept) instead of storing the story a second time. Where the new address is already another row,
+    the old one is marked gone (gone_status 301), not deleted. Either way the old URL becomes an alias of the new.
+    """
+    leads = [r for r in rows if r.kind == "article" and r.article_url]
+    if not leads:
+        return []
+    incoming = pa.table(
+        {
+            "url": [r.url for r in leads],
+            "article_url": [r.article_url for r in leads],
+            "checked_at": [r.last_checked_at for r in leads],
+        },
+        schema=pa.schema([("url", pa.string()), ("article_url", pa.string()), ("checked_at", _TS)]),
+    )
+    con.register("incoming_leads", incoming)
+    try:
+        moves = con.execute(
+            """
+            SELECT s.article_url, arg_max(i.article_url, i.checked_at), max(i.checked_at)
+            FROM incoming_leads i JOIN seen_urls s USING (url) JOIN articles a ON a.url = s.article_url
+            WHERE i.article_url <> s.article_url
+            GROUP BY s.article_url ORDER BY s.article_url
+            """
+        ).fetchall()
+    finally:
+        con.unregister("incoming_leads")
+    if not moves:
+        return []
+    news = [new for _, new, _ in moves]
+    stored = con.execute("SELECT url FROM articles WHERE url IN (SELECT unnest(?))", [news]).fetchall()
+    taken = {url for (url,) in stored}
+    for old, new, checked_at in moves:
+        if new in taken:
+            con.execute(
+                "UPDATE articles SET gone_at = ?, gone_status = ? WHERE url = ? AND gone_at IS NULL",
+                [checked_at, MOVED, old],
+            )
+        else:
+            con.execute("UPDATE articles SET url = ? WHERE url = ?", [new, old])
+            con.execute("UPDATE seen_urls SET article_url = ? WHERE article_url = ?", [new, old])
+            con.execute("UPDATE url_aliases SET url = ? WHERE url = ?", [new, old])
+            taken.add(new)
+        con.execute(
+            "INSERT INTO url_aliases VALUES (?, ?, ?) ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
+            [old, new, checked_at],
+        )
+    return [(old, new) for old, new, _ in moves]
+
+
+# Share of the shorter text's shingles the longer must hold for two pages under one canonical to be one story
+# (a page and its AMP or print version share most of theirs, an edited version still a good part; two stories
+# next to none: a template's shared canonical).
+SAME_STORY_CONTAINMENT = 0.2
+_PARAMS = DedupParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An article row that may not take the row of the canonical URL its page declares, and why."""
+
+    index: int  # in the batch's article rows
+    own_url: str  # the page's own address, to store it under instead
+    message: str
+
+
+def claimed_canonicals(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRow]) -> list[Claim]:
+    """Rows of this batch keyed on a canonical URL (one their page declares) that holds another story.
+
+    Templates can give many pages one canonical that is neither the site's front page nor a folder above them
+    (a fixed article's address): keyed on it, each story would overwrite the last. A canonical is a page's key
+    while the story under it is the same one: the story of the page at that address, else the one stored under
+    it, else the first of the batch to claim it. A page whose text shares little with that story's is stored
+    under its own address instead (the caller re-keys it and says why in `errors`).
+    """
+    claims = [i for i, r in enumerate(rows) if r.page_url and r.page_url != r.url]
+    if not claims:
+        return []
+    keys = sorted({rows[i].url for i in claims})
+    stored = dict(con.execute("SELECT url, text FROM articles WHERE url IN (SELECT unnest(?))", [keys]).fetchall())
+    owners: dict[str, str] = {}  # canonical URL -> the text of the story it belongs to
+    for row in rows:  # the page at the address itself comes first
+        if row.page_url == row.url and row.url in keys:
+            owners.setdefault(row.url, row.text)
+    found: list[Claim] = []
+    for i in claims:
+        row = rows[i]
+        owner = owners.get(row.url, stored.get(row.url))
+        if owner is None:
+            owners[row.url] = row.text  # the first to claim it takes it
+            continue
+        if owner == row.text or same_story(owner, row.text):
+            continue
+        assert row.page_url is not None
+        message = (
+            f"canonical URL {row.url} holds another story (pages of a template that gives them all one "
+            f"canonical); this page is stored under its own address, {row.page_url}"
+        )
+        found.append(Claim(i, row.page_url, message))
+    return found
+
+
+def same_story(a: str, b: str) -> bool:
+    """Whether two texts share enough shingles to be versions of one story (SAME_STORY_CONTAINMENT)."""
+    (_, first), (_, second) = shingles(a, _PARAMS), shingles(b, _PARAMS)
+    return containment(first, second) >= SAME_STORY_CONTAINMENT
