@@ -255,9 +255,11 @@ def test_a_database_written_by_the_previous_schema_migrates_and_keeps_matching(t
     wire, other = story(70), story(71)
     raw = duckdb.connect(str(db))
     raw.execute((FIXTURES / "schema-before-issue20.sql").read_text())
-    # This release's load_articles also writes text_run_id (issue 19), which schema.sql adds to older files;
-    # the signatures and band tables, what this test is about, stay as they were before issue 20.
-    raw.execute("ALTER TABLE articles ADD COLUMN text_run_id VARCHAR")
+    # This release's load_articles also writes text_run_id (issue 19), page_url and the gone columns, which
+    # schema.sql adds to older files; the signatures and band tables, what this test is about, stay as they were
+    # before issue 20.
+    for column in ("text_run_id VARCHAR", "page_url VARCHAR", "gone_at TIMESTAMPTZ", "gone_status SMALLINT"):
+        raw.execute(f"ALTER TABLE articles ADD COLUMN {column}")
     load_articles(raw, "r0", [row("http://a.example/w", wire), row("http://x.example/o", other)])
     ids, texts = zip(*raw.execute("SELECT article_id, text FROM articles ORDER BY article_id").fetchall(), strict=True)
     hashes = [shingles(t, PARAMS)[1] for t in texts]
