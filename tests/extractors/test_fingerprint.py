@@ -169,6 +169,40 @@ def test_a_copy_in_another_house_style_of_punctuation_and_digits_shingles_the_sa
         assert not np.array_equal(shingle_hashes(a, rules="words2"), shingle_hashes(b, rules="words2"))
 
 
+@pytest.mark.parametrize(
+    ("original", "copy"),
+    [
+        # Arabic: short vowels and shadda added, tatweel stretching a word, hamza dropped from alef, final ى for ي.
+        (
+            "قالت الوزارة إن الأسعار ارتفعت أيضا في المدن الكبرى",
+            "قالَت الوزارةُ إنّ الأسعـــار ارتفعت أيضاً في المدن الكبرى",
+        ),
+        (
+            "قالت الوزارة إن الأسعار ارتفعت في المدن الكبرى إلى حد",
+            "قالت الوزارة ان الاسعار ارتفعت في المدن الكبرى الى حد",
+        ),
+        # Persian yeh and kaf written with the Arabic letters.
+        ("کشور یک برنامه تازه دارد", "كشور يك برنامه تازه دارد"),
+        # Vietnamese tone marks in the old and the new style.
+        (
+            "Uỷ ban nhân dân thành phố hoà giải, sức khoẻ người dân",
+            "Ủy ban nhân dân thành phố hòa giải, sức khỏe người dân",
+        ),
+        # Russian ё written as е.
+        ("Всё ещё идёт речь о её решении", "Все еще идет речь о ее решении"),
+        # An em dash between words, and the same dash spaced.
+        ("The minister—who spoke on Monday—said prices rose", "The minister – who spoke on Monday – said prices rose"),
+    ],
+)
+def test_copies_that_differ_in_spelling_variants_shingle_the_same(original: str, copy: str) -> None:
+    assert np.array_equal(shingle_hashes(original), shingle_hashes(copy))
+    assert not np.array_equal(shingle_hashes(original, rules="words3"), shingle_hashes(copy, rules="words3"))
+
+
+def test_spelling_folds_leave_other_letters_and_hyphens_alone() -> None:
+    assert normalize_text("Le poème — re-élu, 1990-2000 ; الكتاب") == "le poème - re-élu, 1990-2000 ; الكتاب"
+
+
 def test_thai_digits_shingle_as_ascii_digits() -> None:
     thai = "ราคาทองคำวันนี้ปรับขึ้น ๑๐๐ บาท ทองคำแท่งขายออกบาทละ ๔๑,๕๐๐ บาท"
     ascii_digits = "ราคาทองคำวันนี้ปรับขึ้น 100 บาท ทองคำแท่งขายออกบาทละ 41,500 บาท"
