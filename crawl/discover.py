@@ -452,6 +452,8 @@ class _Listings:
                 self.add(page.url, published, lastmod=page.lastmod, listed=page.news, dated_by="sitemap")
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
+            else:
+                unread["max_sitemap_urls"] += len(sitemap.children)
 
         # The index tree level by level (MAX_SITEMAP_DEPTH deep), then the known children no index listed. On each
         # level the files never read before go first: a capped index's new files are where its new articles are,
@@ -459,6 +461,8 @@ class _Listings:
         seen_before = set(known)
         levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
         not_read: set[str] = set()
+        # Child sitemaps left unread for a reason of their own, each said in an errors row (by count).
+        unread = {"max_sitemap_urls": 0, "depth": 0, "full": 0}
         for level, listed in enumerate(levels):
             waiting = sorted(
                 (u for u in dict.fromkeys([*queue, *listed]) if u not in visited), key=lambda u: u in seen_before
@@ -466,15 +470,33 @@ class _Listings:
             batch = waiting[: MAX_SITEMAPS_PER_SOURCE - len(visited)]
             not_read.update(waiting[len(batch) :])
             if self.full():
-                return
+                unread["full"] = len(batch)
+                break
             visited.update(batch)
             queue.clear()
             if batch:
                 await self.each(batch, "sitemap", read, use, (SitemapError,))
             if level == MAX_SITEMAP_DEPTH:
+                unread["depth"] = len(set(queue) - visited)
                 queue.clear()  # children past the depth are not followed
         if not_read - visited:
             self._sitemaps_capped(len(not_read - visited))
+        self._sitemaps_unread(unread)
+
+    def _sitemaps_unread(self, unread: dict[str, int]) -> None:
+        """An errors row for each reason child sitemaps went unread: what they list is not lost without a word."""
+        name = self.source.name
+        why = {
+            "max_sitemap_urls": f"the source's sitemaps had listed max_sitemap_urls={self.limits.max_sitemap_urls:,}"
+            " URLs already",
+            "depth": f"they are nested deeper than {MAX_SITEMAP_DEPTH} levels of sitemap indexes",
+            "full": f"the source had its max_articles_per_source={self.limits.max_candidates:,} URLs already",
+        }
+        for reason, count in unread.items():
+            if not count or (reason == "full" and self.over_cap):  # then CandidatesCapped says what was left
+                continue
+            message = f"source {name!r}: {count:,} sitemaps not read this run: {why[reason]}"
+            self.found.errors.append(Problem("discover", first_url(self.source), "SitemapFilesCapped", message, _now()))
 
     def _sitemaps_capped(self, left: int) -> None:
         message = (

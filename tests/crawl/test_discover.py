@@ -232,6 +232,30 @@ def test_an_indexs_newest_children_are_read_first_and_files_past_the_cap_are_cou
     assert error.error_type == "SitemapFilesCapped" and error.message.startswith("source 's': 3 sitemaps not read")
 
 
+def test_child_sitemaps_left_unread_are_counted_in_an_errors_row_with_their_reason() -> None:
+    # Children past the depth, and children of an index read after the URL cap, were dropped without a word.
+    deep = {f"/d{k}.xml": (sitemap_index(f"/d{k + 1}.xml"), XML) for k in range(5)}
+    found, paths = discover({**deep, "/d5.xml": (urlset("/n/deep"), XML)}, Source("s", sitemaps=("/d0.xml",)))
+    assert paths == []
+    assert [(e.error_type, e.message) for e in found.errors] == [
+        (
+            "SitemapFilesCapped",
+            "source 's': 1 sitemaps not read this run: they are nested deeper than 3 levels of sitemap indexes",
+        ),
+    ]
+    # An index read once the URL cap is used up (it answers after the sitemap that used it up).
+    routes = {"/a.xml": (urlset("/n/a", "/n/b"), XML), "/idx.xml": (sitemap_index("/c0.xml", "/c1.xml"), XML, 0.3)}
+    found, paths = discover(
+        {**routes, "/c0.xml": (urlset("/n/c"), XML), "/c1.xml": (urlset("/n/d"), XML)},
+        Source("s", sitemaps=("/a.xml", "/idx.xml")),
+        limits=Limits(max_sitemap_urls=2),
+    )
+    assert sorted(paths) == ["/n/a", "/n/b"]
+    assert [e.message for e in found.errors if e.error_type == "SitemapFilesCapped"] == [
+        "source 's': 2 sitemaps not read this run: the source's sitemaps had listed max_sitemap_urls=2 URLs already"
+    ]
+
+
 def test_children_seen_before_are_read_after_those_the_index_lists() -> None:
     children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(3)}
     routes = {"/sitemap.xml": (sitemap_index("/c2.xml"), XML), **children}
