@@ -17,6 +17,8 @@ from extractors.fingerprint import (
     Scheme,
     containment,
     estimate_jaccard,
+    numbers_agree,
+    numbers_of,
     shingle_hashes,
     shingles,
     signatures,
@@ -80,6 +82,54 @@ def test_a_truncated_copy_joins_by_containment(tmp_path: Path) -> None:
         tmp_path / "c.duckdb", "r1", [row("http://a.example/w", wire), row("http://b.example/w", wire[:6])]
     )
     assert clusters["http://a.example/w"] == clusters["http://b.example/w"]
+
+
+def quake_report(magnitude: str, place: str, depth: int, hour: int, km: int, lede: str = "") -> list[str]:
+    """An automated earthquake story: the template's words, this quake's numbers."""
+    return [
+        f"{lede}A magnitude {magnitude} earthquake struck near {place} at {hour}:42 local time on Tuesday, the"
+        f" geological survey said. The quake was centred {km} kilometres from the town at a depth of {depth}"
+        " kilometres, according to the agency's preliminary reading, which may be revised as more data come in.",
+        "There were no immediate reports of damage or injuries. Residents said they felt the shaking for several"
+        " seconds, and some left their homes as a precaution. Emergency services said they were assessing the"
+        " situation and urged people to follow official guidance and to be ready for possible aftershocks.",
+        "The region sits on one of the most active fault systems in the world and experiences frequent tremors,"
+        " most of them too weak to be felt. Officials reminded residents to secure heavy furniture and to keep an"
+        " emergency kit with water, food, a torch and a radio in case of a stronger earthquake in the coming days.",
+    ]
+
+
+def test_two_stories_of_one_template_with_other_numbers_are_not_copies(tmp_path: Path) -> None:
+    # The words of an automated report are the template's; its numbers are the story. Both reviews' templates
+    # (earthquakes, lotteries, gold prices, weather) passed the shingle rules and merged.
+    one = quake_report("5.4", "Ridgecrest", 10, 14, 23)
+    other = quake_report("6.1", "Ridgecrest", 35, 9, 61)
+    copy = quake_report("5.4", "Ridgecrest", 10, 14, 23, lede="UPDATED: ")[:2]  # an outlet's cut copy
+    clusters = load_and_cluster(
+        tmp_path / "c.duckdb",
+        "r1",
+        [row("http://a.example/q1", one), row("http://a.example/q2", other), row("http://b.example/q1", copy)],
+    )
+    assert clusters["http://a.example/q1"] == clusters["http://b.example/q1"] != clusters["http://a.example/q2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Sales rose 5.4% to 41,500 units by 10:30.", {"54", "41500", "1030"}),
+        ("ราคาทองคำ ๔๑,๕๐๐ บาท", {"41500"}),
+        ("增长５．０％，１０月份", {"50", "10"}),
+        ("ارتفع ٥٫٤ في المئة", {"54"}),
+    ],
+)
+def test_numbers_are_read_in_any_script_with_their_separators(text: str, numbers: set[str]) -> None:
+    assert numbers_of(text) == numbers
+
+
+def test_numbers_tell_only_when_both_texts_state_a_few() -> None:
+    assert numbers_agree(frozenset({"1", "2"}), frozenset({"3", "4", "5"}))  # too few to tell
+    assert numbers_agree(frozenset({"1", "2", "3"}), frozenset({"1", "2", "9", "10"}))  # 2 of the smaller's 3
+    assert not numbers_agree(frozenset({"1", "2", "3"}), frozenset({"1", "7", "8"}))
 
 
 def test_cluster_ids_are_stable_across_runs_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
@@ -237,8 +287,8 @@ def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containme
     sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
     sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
     sigs[1] = sigs[0].copy()
-    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme]] = {
-        i: (sigs[i], sets[i], "word") for i in range(len(sets))
+    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme, frozenset[str]]] = {
+        i: (sigs[i], sets[i], "word", frozenset()) for i in range(len(sets))
     }
     # a rule that nearly every pair passes, so nearly every pair's figures come back
     lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
