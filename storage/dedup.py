@@ -44,7 +44,6 @@ from extractors.fingerprint import (
     Scheme,
     band_hashes,
     normalize_text,
-    numbers_of,
     shingle_scheme,
     shingles,
     signatures,
@@ -299,7 +298,7 @@ def _assign_chunk(
     _store_bands(con, ids, keys)
     current = {row[0]: row[2] for row in pending}
     linker = ChunkLinker(stored, _canonicals(con, {row[2] for row in stored}), current)
-    local = {i: (sigs[k], hashes[k], schemes[k], numbers_of(pending[k][1])) for k, i in enumerate(ids)}
+    local = {i: (sigs[k], hashes[k], schemes[k], pending[k][1]) for k, i in enumerate(ids)}
     edges = _link(con, linker, ids, local, _shared_buckets(keys, stored), params)
     merges = _apply_links(con, run_id, linker, current, canonical)
     _drop_edges(con, list(linker.left()), [a for a, cluster_id in current.items() if cluster_id is not None])
@@ -829,7 +828,7 @@ def _parts(needs: Sequence[set[int]], limit: int) -> Iterator[tuple[int, int]]:
 
 def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int], params: DedupParams) -> dict[int, Fingerprint]:
     """Stored signatures of these articles, with shingles recomputed from their text (as they were signed) and
-    the numbers it states.
+    the text.
 
     Shingles are not stored (issue 20: they were ~2.5 of the ~4 kB an article cost in the index); a file
     written before still holding them for an article is read as it is.
@@ -845,7 +844,7 @@ def _load_signatures(con: duckdb.DuckDBPyConnection, ids: Iterable[int], params:
         if article_id not in texts:
             continue
         hashes = _sorted_unique(_unpack(stored)) if stored is not None else shingles(texts[article_id], params)[1]
-        out[article_id] = (_unpack(minhash), hashes, _scheme(scheme), numbers_of(texts[article_id]))
+        out[article_id] = (_unpack(minhash), hashes, _scheme(scheme), texts[article_id])
     return out
 
 

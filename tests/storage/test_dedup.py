@@ -287,8 +287,8 @@ def test_batched_verification_gives_each_candidate_its_own_jaccard_and_containme
     sets = [base, base[:400], np.unique(np.concatenate([base[:300], shingles(300)])), shingles(50), shingles(0)]
     sigs = [rng.integers(0, 2**32, size=128, dtype=np.uint64) for _ in sets]
     sigs[1] = sigs[0].copy()
-    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme, frozenset[str]]] = {
-        i: (sigs[i], sets[i], "word", frozenset()) for i in range(len(sets))
+    fingerprints: dict[int, tuple[np.ndarray, np.ndarray, Scheme, str]] = {
+        i: (sigs[i], sets[i], "word", "") for i in range(len(sets))
     }
     # a rule that nearly every pair passes, so nearly every pair's figures come back
     lenient = DedupParams(threshold=0.02, containment_threshold=0.01, min_shingles=0, candidate_threshold=0.01)
