@@ -269,8 +269,9 @@ def load_seen(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[SeenRo
 def mark_gone(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[GoneRow]) -> None:
     """Mark the stored articles these URLs led to as gone (`gone_at`, `gone_status`), rows and text kept.
 
-    An article this run has already had from another of its URLs (a 200 or a 304) is not gone; one already marked
-    keeps the time it was first found gone.
+    Only the URL an article is at, or whose page gave its text (page_url), says it is gone: an AMP page or a
+    variant that 404s leaves the story it led to alone. An article this run has already had again (a 200 or a
+    304) is not gone; one already marked keeps the time it was first found gone.
     """
     if not rows:
         return
@@ -280,10 +281,11 @@ def mark_gone(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[GoneRo
             """
             UPDATE articles SET gone_at = g.checked_at, gone_status = g.status
             FROM (
-                SELECT coalesce(s.article_url, i.url) AS url, max(i.checked_at) AS checked_at,
-                    arg_max(i.status, i.checked_at) AS status
+                SELECT a.url, max(i.checked_at) AS checked_at, arg_max(i.status, i.checked_at) AS status
                 FROM incoming_gone i LEFT JOIN seen_urls s USING (url)
-                GROUP BY ALL
+                    JOIN articles a ON a.url = coalesce(s.article_url, i.url)
+                WHERE a.url = i.url OR a.page_url = i.url
+                GROUP BY a.url
             ) AS g
             WHERE articles.url = g.url AND articles.gone_at IS NULL AND articles.last_run_id <> ?
             """,

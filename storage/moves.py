@@ -28,6 +28,9 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
     An article moved to an address no other row has is renamed: the fetch then updates its row (id, cluster and
     history kept) instead of storing the story a second time. Where the new address is already another row,
     the old one is marked gone (gone_status 301), not deleted. Either way the old URL becomes an alias of the new.
+    Only the URL a stored article is at, or whose page gave its text (page_url), moves it: a URL that once
+    redirected onto another story and now serves its own moves nothing. A URL that gives an article of its own
+    is nobody's alias any more.
     """
     leads = [r for r in rows if r.kind == "article" and r.article_url]
     if not leads:
@@ -46,10 +49,11 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
             """
             SELECT s.article_url, arg_max(i.article_url, i.checked_at), max(i.checked_at)
             FROM incoming_leads i JOIN seen_urls s USING (url) JOIN articles a ON a.url = s.article_url
-            WHERE i.article_url <> s.article_url
+            WHERE i.article_url <> s.article_url AND (a.url = i.url OR a.page_url = i.url)
             GROUP BY s.article_url ORDER BY s.article_url
             """
         ).fetchall()
+        con.execute("DELETE FROM url_aliases WHERE alias_url IN (SELECT article_url FROM incoming_leads)")
     finally:
         con.unregister("incoming_leads")
     if not moves:
@@ -68,6 +72,7 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
             con.execute("UPDATE seen_urls SET article_url = ? WHERE article_url = ?", [new, old])
             con.execute("UPDATE url_aliases SET url = ? WHERE url = ?", [new, old])
             taken.add(new)
+            taken.discard(old)
         con.execute(
             "INSERT INTO url_aliases VALUES (?, ?, ?) ON CONFLICT (alias_url) DO UPDATE SET url = excluded.url",
             [old, new, checked_at],

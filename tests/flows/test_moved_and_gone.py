@@ -178,3 +178,26 @@ def test_stories_whose_template_gives_them_one_canonical_each_keep_their_own_row
     assert query(db, f"SELECT article_url FROM seen_urls WHERE url = '{base}/news/c3.html'") == [
         (f"{base}/news/c3.html",)
     ]
+
+
+def test_a_page_that_comes_back_after_redirecting_onto_another_story_leaves_that_story_alone(
+    prefect_harness: None, site: Site, tmp_path: Path
+) -> None:
+    # Its URL still led to the story it had redirected to (seen_urls): its comeback read as "s6 moved to s5",
+    # marking the live s6 gone and each URL an alias of the other (found by a review of this change).
+    base, db = site.base, tmp_path / "news.duckdb"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+    )
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    site.routes["/news/s5.html"] = redirect(f"{base}/news/s6.html")
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    assert query(db, f"SELECT gone_status FROM articles WHERE url = '{base}/news/s5.html'") == [(301,)]
+
+    site.routes["/news/s5.html"] = page(story(5))  # the redirect was a mistake
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    assert query(db, "SELECT url FROM articles WHERE gone_at IS NOT NULL") == []
+    assert query(db, "SELECT alias_url, url FROM url_aliases") == []
+    assert len(query(db, "SELECT url FROM articles")) == STORIES

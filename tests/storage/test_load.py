@@ -155,25 +155,35 @@ def test_a_304_marks_the_stored_article_seen_by_the_run(tmp_path: Path) -> None:
     assert rows == [("http://a.example/other", "r1", NOW), ("http://a.example/story", "r2", later)]
 
 
-def test_a_404_marks_its_article_gone_unless_the_run_had_the_article_from_another_url(tmp_path: Path) -> None:
+def test_a_404_marks_the_article_of_its_page_gone_unless_the_run_had_it_again(tmp_path: Path) -> None:
     later = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    stories = [
+        article("http://a.example/story", page_url="http://a.example/s?id=1"),  # its text came from s?id=1
+        article("http://a.example/other", "Other.", page_url="http://a.example/o?id=2"),
+        article("http://a.example/x", "X.", page_url="http://a.example/x"),
+    ]
     with writing(tmp_path / "c.duckdb") as con:
-        load_articles(con, "r1", [article("http://a.example/story"), article("http://a.example/other")])
+        load_articles(con, "r1", stories)
         load_seen(
             con,
             "r1",
             [
-                SeenRow("http://a.example/s?id=1", "article", "s", "ok", NOW, article_url="http://a.example/story"),
-                SeenRow("http://a.example/o?id=2", "article", "s", "ok", NOW, article_url="http://a.example/other"),
+                SeenRow(f"http://a.example/{key}", "article", "s", "ok", NOW, article_url=f"http://a.example/{url}")
+                for key, url in (("s?id=1", "story"), ("o?id=2", "other"), ("x.amp", "x"), ("x", "x"))
             ],
         )
-        # Run r2 had /other again (a 200), then another URL of it answered 404: it is not gone.
-        load_articles(con, "r2", [article("http://a.example/other")])
+        # Run r2 had /other again (a 200), then its page answered 404: it is not gone.
+        load_articles(con, "r2", [stories[1]])
         mark_gone(con, "r2", [GoneRow("http://a.example/o?id=2", 404, later)])
         mark_gone(con, "r2", [GoneRow("http://a.example/s?id=1", 410, later)])
+        mark_gone(con, "r2", [GoneRow("http://a.example/x.amp", 404, later)])  # the AMP page, not the story's
         mark_gone(con, "r3", [GoneRow("http://a.example/story", 404, later.replace(hour=12))])  # keeps the first
         rows = con.execute("SELECT url, gone_at, gone_status FROM articles ORDER BY url").fetchall()
-    assert rows == [("http://a.example/other", None, None), ("http://a.example/story", later, 410)]
+    assert rows == [
+        ("http://a.example/other", None, None),
+        ("http://a.example/story", later, 410),
+        ("http://a.example/x", None, None),
+    ]
 
 
 def test_a_lone_surrogate_in_any_field_is_stored_as_a_replacement_character(tmp_path: Path) -> None:
