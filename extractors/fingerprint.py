@@ -206,8 +206,19 @@ _NUMBER = re.compile(f"\\d+(?:[{_NUMBER_SEPARATORS}]\\d+)*")
 _WITHOUT_SEPARATORS = str.maketrans("", "", _NUMBER_SEPARATORS)
 
 
+# A time of day on the 12-hour clock ("2:42 p.m."), which a copy may give as "14:42".
+_TWELVE_HOUR = re.compile(r"\b(1[0-2]|0?[1-9])[:.]([0-5][0-9]) ?([ap])\.? ?m\b\.?", re.IGNORECASE)
+
+
+def _on_24_hours(time: re.Match[str]) -> str:
+    hour = int(time.group(1)) % 12 + (12 if time.group(3).lower() == "p" else 0)
+    return f"{hour}:{time.group(2)}"
+
+
 def numbers_of(text: str) -> frozenset[str]:
-    """The numbers a text states, each as its ASCII digits without separators ("41,500" and "41500" are one)."""
+    """The numbers a text states, each as its ASCII digits without separators ("41,500" and "41500" are one; a
+    12-hour time as on the 24-hour clock)."""
+    text = _TWELVE_HOUR.sub(_on_24_hours, text)
     found = {number.translate(_WITHOUT_SEPARATORS) for number in _NUMBER.findall(text)}
     if all(map(str.isascii, found)):
         return frozenset(found)

@@ -113,6 +113,18 @@ def test_two_stories_of_one_template_with_other_numbers_are_not_copies(tmp_path:
     assert clusters["http://a.example/q1"] == clusters["http://b.example/q1"] != clusters["http://a.example/q2"]
 
 
+def test_a_copy_that_gives_times_on_the_12_hour_clock_and_converts_units_keeps_its_cluster(tmp_path: Path) -> None:
+    # A US outlet's copy of the wire story: "2:42 p.m." for "14:42", miles for kilometres (a review of the numbers
+    # rule: it split them, 1 number of 4 in common; the time read on the 24-hour clock makes it 2 of 4).
+    wire = quake_report("5.4", "Ridgecrest", 10, 14, 23)
+    first = wire[0].replace("14:42 local", "2:42 p.m. local").replace("23 kilometres", "14 miles")
+    copy = [first.replace("depth of 10 kilometres", "depth of 6 miles"), *wire[1:]]
+    clusters = load_and_cluster(
+        tmp_path / "c.duckdb", "r1", [row("http://wire.example/q1", wire), row("http://us.example/q1", copy)]
+    )
+    assert clusters["http://wire.example/q1"] == clusters["http://us.example/q1"]
+
+
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [
@@ -120,6 +132,7 @@ def test_two_stories_of_one_template_with_other_numbers_are_not_copies(tmp_path:
         ("ราคาทองคำ ๔๑,๕๐๐ บาท", {"41500"}),
         ("增长５．０％，１０月份", {"50", "10"}),
         ("ارتفع ٥٫٤ في المئة", {"54"}),
+        ("at 2:42 p.m. and 10.05am, not 12:30 AM", {"1442", "1005", "030"}),
     ],
 )
 def test_numbers_are_read_in_any_script_with_their_separators(text: str, numbers: set[str]) -> None:
