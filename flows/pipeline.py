@@ -64,7 +64,7 @@ from storage.load import (
     load_seen,
     mark_gone,
 )
-from storage.moves import Claim, claimed_canonicals, follow_moves
+from storage.moves import Claim, claimed_canonicals, follow_moves, return_claimed_rows
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
 from storage.state import SeenState, failed_articles, known_listings, recent_articles, seen_states
@@ -277,6 +277,7 @@ def load_batch(
 
 def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> dict[str, LoadResult]:
     """A batch's rows, in the caller's transaction; the articles' load result per source."""
+    return_claimed_rows(con, rows.articles)  # a row a template's canonical took goes back to its own page
     rows = _own_addresses(rows, claimed_canonicals(con, rows.articles))
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:

@@ -132,6 +132,34 @@ def claimed_canonicals(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRow
     return found
 
 
+def return_claimed_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRow]) -> list[tuple[str, str]]:
+    """Rows another page's canonical put under an address whose own page this batch now brings, with another
+    story: each goes back to the address of the page it came from (page_url), if no row has it, so the story at
+    the address does not overwrite it. Returns (address, where its row went)."""
+    own = {r.url: r for r in rows if r.page_url == r.url}
+    if not own:
+        return []
+    con.register("own_pages", pa.table({"url": list(own)}, schema=pa.schema([("url", pa.string())])))
+    try:
+        held = con.execute(
+            "SELECT a.url, a.page_url, a.text FROM articles a JOIN own_pages USING (url) "
+            "WHERE a.page_url IS NOT NULL AND a.page_url <> a.url"
+        ).fetchall()
+    finally:
+        con.unregister("own_pages")
+    returned = []
+    for url, page_url, text in held:
+        if page_url in own or same_story(text, own[url].text):
+            continue
+        if con.execute("SELECT 1 FROM articles WHERE url = ?", [page_url]).fetchone():
+            continue  # its page has a row of its own by now
+        con.execute("UPDATE articles SET url = ? WHERE url = ?", [page_url, url])
+        con.execute("UPDATE seen_urls SET article_url = ? WHERE url = ? AND article_url = ?", [page_url, page_url, url])
+        con.execute("DELETE FROM url_aliases WHERE alias_url = ?", [page_url])
+        returned.append((url, page_url))
+    return returned
+
+
 def same_story(a: str, b: str) -> bool:
     """Whether two texts share enough shingles to be versions of one story (SAME_STORY_CONTAINMENT)."""
     (_, first), (_, second) = shingles(a, _PARAMS), shingles(b, _PARAMS)

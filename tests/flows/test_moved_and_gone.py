@@ -201,3 +201,42 @@ def test_a_page_that_comes_back_after_redirecting_onto_another_story_leaves_that
     assert query(db, "SELECT url FROM articles WHERE gone_at IS NOT NULL") == []
     assert query(db, "SELECT alias_url, url FROM url_aliases") == []
     assert len(query(db, "SELECT url FROM articles")) == STORIES
+
+
+def test_the_story_at_a_shared_canonical_does_not_overwrite_the_page_that_claimed_it_first(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    # The first page to claim a template's canonical keeps it; the story at that address, fetched in a later run
+    # without the claimer, overwrote it (found by a review of this change).
+    with serve({}) as site:
+        base = site.base
+        shared = f"{base}/news/top-story"
+
+        def rss(paths: list[str]) -> Route:
+            items = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in paths)
+            return page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>')
+
+        site.routes.update(
+            {
+                "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
+                "/rss.xml": rss(["/news/c1.html"]),
+                "/news/c1.html": page(story(1, canonical=shared)),  # the template names the top story
+                "/news/top-story": page(story(9, canonical=shared)),
+            }
+        )
+        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+        sources.write_text(
+            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+        )
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        # The next run's feed also lists the top story itself (c1 has left the feed).
+        site.routes["/rss.xml"] = rss(["/news/top-story"])
+        site.routes["/news/c1.html"] = page("gone", "text/plain", status=500)  # c1 not re-read this run
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        rows = dict(query(db, "SELECT url, text FROM articles"))
+    # Story 1 went back to its own page's address; the top story is at its own.
+    assert {url: text.split()[3][:6] for url, text in rows.items()} == {
+        shared: "story9",
+        f"{base}/news/c1.html": "story1",
+    }
