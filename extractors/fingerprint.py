@@ -362,13 +362,16 @@ def normalize_text(text: str, rules: str = SHINGLE_RULES) -> str:
     # ASCII stays ASCII under casefold and NFKC, so one round is enough. Otherwise case folding can produce
     # text that is not NFKC, and NFKC can produce capitals, quotes or spaces ("ᴬ" -> "A", "㏂" -> "a.m."):
     # repeat until nothing changes (one or two rounds).
+    # Rules words4 fold spellings once that is done, and go round again if they changed anything: "ё" and a
+    # combining grave become "е" and the grave, which NFKC composes into "ѐ".
+    words4 = rules not in _BEFORE_WORDS4
     while not folded.isascii():
         again = " ".join(_plain(unicodedata.normalize("NFKC", folded)).casefold().split())
+        if again == folded and words4:
+            again = _spellings_folded(folded)
         if again == folded:
             break
         folded = again
-    if rules not in _BEFORE_WORDS4 and not folded.isascii():
-        folded = _spellings_folded(folded)
     return folded
 
 
