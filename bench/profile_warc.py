@@ -126,7 +126,9 @@ def profile(folder: Path) -> dict[str, Any]:
         with writing(db) as con:
             from datetime import UTC, datetime
 
-            start_run(con, "profile", started_at=datetime.now(UTC), params={}, pid=0, hostname="profile")
+            start_run(
+                con, "profile", flow="ingest-warc", started_at=datetime.now(UTC), params={}, pid=0, hostname="profile"
+            )
         started = clock()
         for rows in all_rows:
             with writing(db) as con:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -237,6 +238,11 @@ class ChunkLinker:
         return keep
 
 
+# A copy joining a large cluster is verified against many of its members, and they against later copies: their
+# numbers are read once (the texts are the fingerprints' own objects, whose hash Python keeps).
+_numbers = lru_cache(maxsize=1024)(numbers_of)
+
+
 def verify(
     article_id: int, candidates: Sequence[int], fingerprints: Fingerprints, params: DedupParams
 ) -> list[DupMatch]:
@@ -263,8 +269,8 @@ def verify(
             continue
         # A template's story with other numbers is another story. Read only for the pairs that pass: ~97 % of
         # the candidates loaded against a large store do not.
-        numbers_a = numbers_of(text_a) if numbers_a is None else numbers_a
-        if numbers_agree(numbers_a, numbers_of(text_b)):
+        numbers_a = _numbers(text_a) if numbers_a is None else numbers_a
+        if numbers_agree(numbers_a, _numbers(text_b)):
             matches.append(DupMatch(article_id, old, float(jaccard), contained))
     return matches
 
