@@ -216,13 +216,13 @@ def _on_24_hours(time: re.Match[str]) -> str:
 
 
 def numbers_of(text: str) -> frozenset[str]:
-    """The numbers a text states, each as its ASCII digits without separators ("41,500" and "41500" are one; a
-    12-hour time as on the 24-hour clock)."""
+    """The numbers a text states, each as its ASCII digits without separators and leading zeros ("41,500" and
+    "41500" are one, "09:15" and "9:15" too; a 12-hour time as on the 24-hour clock)."""
     text = _TWELVE_HOUR.sub(_on_24_hours, text)
     found = {number.translate(_WITHOUT_SEPARATORS) for number in _NUMBER.findall(text)}
-    if all(map(str.isascii, found)):
-        return frozenset(found)
-    return frozenset("".join(str(unicodedata.digit(c)) for c in number) for number in found)  # Thai, full-width...
+    if not all(map(str.isascii, found)):  # Thai, full-width... digits as ASCII's
+        found = {"".join(str(unicodedata.digit(c)) for c in number) for number in found}
+    return frozenset(number.lstrip("0") or "0" for number in found)
 
 
 def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -64,7 +64,7 @@ from storage.load import (
     load_seen,
     mark_gone,
 )
-from storage.moves import Claim, claimed_canonicals, follow_moves, return_claimed_rows
+from storage.moves import Claim, claimed_canonicals, follow_moves, older_copies_of_moved, return_claimed_rows
 from storage.pages import committed_end, stored_responses
 from storage.rows import ArticleRow, ErrorRow, LoadResult, SeenRow
 from storage.state import SeenState, failed_articles, known_listings, recent_articles, seen_states
@@ -279,10 +279,11 @@ def load_rows(con: duckdb.DuckDBPyConnection, run_id: str, rows: BatchRows) -> d
     """A batch's rows, in the caller's transaction; the articles' load result per source."""
     return_claimed_rows(con, rows.articles)  # a row a template's canonical took goes back to its own page
     rows = _own_addresses(rows, claimed_canonicals(con, rows.articles))
+    rows = _to_their_articles(rows, older_copies_of_moved(con, rows.articles))
     by_source: dict[str, list[ArticleRow]] = {}
     for article in rows.articles:
         by_source.setdefault(article.source, []).append(article)
-    follow_moves(con, rows.seen)  # before the articles: a moved one updates its row, not a second one
+    follow_moves(con, rows.seen, rows.articles)  # before the articles: a moved one updates its row, not a second one
     loaded = {source: load_articles(con, run_id, articles) for source, articles in by_source.items()}
     load_aliases(con, rows.aliases)
     load_fetches(con, run_id, rows.fetches)
@@ -310,6 +311,18 @@ def _own_addresses(rows: BatchRows, claims: Sequence[Claim]) -> BatchRows:
         aliases = [a for a in aliases if not (a.alias_url == claim.own_url and a.url == row.url)]
         errors.append(ErrorRow("extract", claim.own_url, "CanonicalIgnored", claim.message, row.fetched_at))
     return replace(rows, articles=articles, seen=seen, aliases=aliases, errors=errors)
+
+
+def _to_their_articles(rows: BatchRows, copies: Sequence[tuple[int, str]]) -> BatchRows:
+    """The batch with each older copy of a moved article under the article's address (see older_copies_of_moved)."""
+    if not copies:
+        return rows
+    articles, seen = list(rows.articles), list(rows.seen)
+    for index, target in copies:
+        old = articles[index].url
+        articles[index] = replace(articles[index], url=target)
+        seen = [replace(s, article_url=target) if s.article_url == old else s for s in seen]
+    return replace(rows, articles=articles, seen=seen)
 
 
 @dataclass(slots=True)

@@ -338,14 +338,15 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
         if existing > len(changed_ids) + older:
             # greatest(): an archived copy (ingest-warc: fetched_at is its WARC-Date) older than the stored fetch
             # does not move the stored one back in time.
-            # The validators are the newer fetch's too.
+            # The validators and the page's address are the newer fetch's too.
             con.execute(
                 "UPDATE articles SET fetched_at = greatest(articles.fetched_at, i.fetched_at), "
                 "etag = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.etag ELSE articles.etag END, "
                 "last_modified = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.last_modified "
                 "ELSE articles.last_modified END, "
                 "last_run_id = ?, gone_at = NULL, gone_status = NULL, "
-                "page_url = coalesce(articles.page_url, i.page_url) "
+                "page_url = CASE WHEN i.fetched_at >= articles.fetched_at THEN i.page_url "
+                "ELSE articles.page_url END "
                 "FROM incoming i WHERE articles.url = i.url AND articles.content_hash = i.content_hash",
                 [run_id],
             )

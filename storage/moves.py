@@ -6,8 +6,11 @@ row, under its current address, and no story takes another's row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
@@ -21,7 +24,9 @@ _TS = pa.timestamp("us", tz="UTC")
 MOVED = 301
 
 
-def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> list[tuple[str, str]]:
+def follow_moves(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow], articles: Sequence[ArticleRow]
+) -> list[tuple[str, str]]:
     """Stored articles whose URL now leads to another article address (a redirect to a new slug, or a new
     rel=canonical), as (old, new) URLs; to run before the batch's articles are loaded.
 
@@ -30,9 +35,13 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
     the old one is marked gone (gone_status 301), not deleted. Either way the old URL becomes an alias of the new.
     Only the URL a stored article is at, or whose page gave its text (page_url), moves it: a URL that once
     redirected onto another story and now serves its own moves nothing. A URL that gives an article of its own
-    is nobody's alias any more.
+    is nobody's alias any more. A page older than the stored article (an archived copy ingested after a newer
+    one) moves nothing and unmakes no alias.
     """
-    leads = [r for r in rows if r.kind == "article" and r.article_url]
+    fetched: dict[str, datetime] = {}
+    for article in articles:
+        fetched[article.url] = max(article.fetched_at, fetched.get(article.url, article.fetched_at))
+    leads = [r for r in rows if r.kind == "article" and r.article_url in fetched]
     if not leads:
         return []
     incoming = pa.table(
@@ -40,8 +49,11 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
             "url": [r.url for r in leads],
             "article_url": [r.article_url for r in leads],
             "checked_at": [r.last_checked_at for r in leads],
+            "fetched_at": [fetched[r.article_url] for r in leads if r.article_url],
         },
-        schema=pa.schema([("url", pa.string()), ("article_url", pa.string()), ("checked_at", _TS)]),
+        schema=pa.schema(
+            [("url", pa.string()), ("article_url", pa.string()), ("checked_at", _TS), ("fetched_at", _TS)]
+        ),
     )
     con.register("incoming_leads", incoming)
     try:
@@ -50,10 +62,19 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
             SELECT s.article_url, arg_max(i.article_url, i.checked_at), max(i.checked_at)
             FROM incoming_leads i JOIN seen_urls s USING (url) JOIN articles a ON a.url = s.article_url
             WHERE i.article_url <> s.article_url AND (a.url = i.url OR a.page_url = i.url)
+              AND i.fetched_at >= a.fetched_at
             GROUP BY s.article_url ORDER BY s.article_url
             """
         ).fetchall()
-        con.execute("DELETE FROM url_aliases WHERE alias_url IN (SELECT article_url FROM incoming_leads)")
+        con.execute(
+            """
+            DELETE FROM url_aliases WHERE alias_url IN (
+                SELECT i.article_url FROM incoming_leads i JOIN url_aliases al ON al.alias_url = i.article_url
+                    LEFT JOIN articles a ON a.url = al.url
+                WHERE a.fetched_at IS NULL OR i.fetched_at >= a.fetched_at
+            )
+            """
+        )
     finally:
         con.unregister("incoming_leads")
     if not moves:
@@ -78,6 +99,32 @@ def follow_moves(con: duckdb.DuckDBPyConnection, rows: Sequence[SeenRow]) -> lis
             [old, new, checked_at],
         )
     return [(old, new) for old, new, _ in moves]
+
+
+def older_copies_of_moved(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRow]) -> list[tuple[int, str]]:
+    """Rows of this batch at an address that is now an alias of a stored article, fetched before that article
+    was (an archived copy from before a move, ingested after it): (index in rows, the article's address), so the
+    copy reaches the article it is an older version of, which keeps its newer text, instead of a row of its own.
+    """
+    if not rows:
+        return []
+    incoming = pa.table(
+        {"i": list(range(len(rows))), "url": [r.url for r in rows], "fetched_at": [r.fetched_at for r in rows]},
+        schema=pa.schema([("i", pa.int64()), ("url", pa.string()), ("fetched_at", _TS)]),
+    )
+    con.register("incoming_copies", incoming)
+    try:
+        found = con.execute(
+            """
+            SELECT i.i, al.url FROM incoming_copies i JOIN url_aliases al ON al.alias_url = i.url
+                JOIN articles a ON a.url = al.url
+            WHERE i.fetched_at < a.fetched_at AND i.url NOT IN (SELECT url FROM articles)
+            ORDER BY i.i
+            """
+        ).fetchall()
+    finally:
+        con.unregister("incoming_copies")
+    return [(int(index), url) for index, url in found]
 
 
 # Share of the shorter text's shingles the longer must hold for two pages under one canonical to be one story
@@ -149,8 +196,8 @@ def return_claimed_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRo
         con.unregister("own_pages")
     returned = []
     for url, page_url, text in held:
-        if page_url in own or same_story(text, own[url].text):
-            continue
+        if page_url in own or versions_of_one_page(page_url, url) or same_story(text, own[url].text):
+            continue  # an AMP or print version's row, whose story was rewritten since, stays the story's
         if con.execute("SELECT 1 FROM articles WHERE url = ?", [page_url]).fetchone():
             continue  # its page has a row of its own by now
         con.execute("UPDATE articles SET url = ? WHERE url = ?", [page_url, url])
@@ -158,6 +205,22 @@ def return_claimed_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRo
         con.execute("DELETE FROM url_aliases WHERE alias_url = ?", [page_url])
         returned.append((url, page_url))
     return returned
+
+
+def versions_of_one_page(a: str, b: str) -> bool:
+    """Whether two addresses name one page: the same last name in their paths, once "amp", "print" and the like
+    and the file extension are left out (/amp/news/storm-live.html and /news/storm-live.html; http and www
+    variants too). A template's canonical names another story's page."""
+    return _page_name(a) == _page_name(b) != ""
+
+
+_VERSION_STEPS = frozenset({"", "amp", "print", "mobile", "m", "index.html", "index.htm", "index.php"})
+_VERSION_SUFFIX = re.compile(r"(?:[.-]amp)?(?:\.[a-z0-9]{1,5})?$", re.IGNORECASE)
+
+
+def _page_name(url: str) -> str:
+    steps = [step for step in urlsplit(url).path.split("/") if step.lower() not in _VERSION_STEPS]
+    return _VERSION_SUFFIX.sub("", steps[-1]).lower() if steps else ""
 
 
 def same_story(a: str, b: str) -> bool:

@@ -240,3 +240,72 @@ def test_the_story_at_a_shared_canonical_does_not_overwrite_the_page_that_claime
         shared: "story9",
         f"{base}/news/c1.html": "story1",
     }
+
+
+def test_the_old_address_of_a_moved_story_going_404_leaves_the_story_alone(
+    prefect_harness: None, site: Site, tmp_path: Path
+) -> None:
+    # The page_url of a story moved unchanged stayed its old address, whose 404 then marked the live story gone
+    # (found by a review of this change).
+    base, db = site.base, tmp_path / "news.duckdb"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+    )
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    new = f"{base}/news/2026/s3-new-slug.html"
+    site.routes["/news/s3.html"] = redirect(new)  # a new slug, the story unchanged
+    site.routes["/news/2026/s3-new-slug.html"] = page(story(3))
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    # The page the text now comes from is the new slug's.
+    assert query(db, f"SELECT page_url FROM articles WHERE url = '{new}'") == [(new,)]
+    # Later the publisher drops the old slug's redirect: the old address 404s, the story is live at the new one.
+    site.routes["/news/s3.html"] = page("not here", "text/plain", status=404)
+    asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+    assert query(db, f"SELECT gone_at, gone_status FROM articles WHERE url = '{new}'") == [(None, None)]
+
+
+def live(k: int, canonical: str) -> str:
+    words = " ".join(f"update{k}word{j}" for j in range(130))
+    return (
+        f'<html><head><title>Live: the storm</title><link rel="canonical" href="{canonical}"></head><body>'
+        f"<article><h1>Live: the storm</h1><p>Latest. {words}.</p><p>{words.upper()}.</p></article></body></html>"
+    )
+
+
+def test_a_rewritten_story_read_first_through_its_amp_page_keeps_one_row(prefect_harness: None, tmp_path: Path) -> None:
+    # Its row went back to the AMP address when the story at the canonical address had been rewritten, and the
+    # rewrite got a second row (found by a review of this change).
+    with serve({}) as site:
+        base = site.base
+        canonical, amp = f"{base}/news/storm-live.html", f"{base}/amp/news/storm-live.html"
+
+        def rss(urls: list[str]) -> Route:
+            items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in urls)
+            return page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>')
+
+        site.routes.update(
+            {
+                "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
+                "/rss.xml": rss([amp]),  # the feed links the AMP version
+                "/amp/news/storm-live.html": page(live(1, canonical)),
+                "/news/storm-live.html": page(live(1, canonical)),
+            }
+        )
+        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
+        sources.write_text(
+            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+        )
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        assert query(db, "SELECT url, page_url FROM articles") == [(canonical, amp)]
+        (first_id,) = query(db, "SELECT article_id FROM articles")[0]
+        # The live page is rewritten; the feed now links the page itself (the AMP page is down this run).
+        site.routes["/rss.xml"] = rss([canonical])
+        site.routes["/news/storm-live.html"] = page(live(2, canonical))
+        site.routes["/amp/news/storm-live.html"] = page("down", "text/plain", status=500)
+        asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
+        rows = query(db, "SELECT url, article_id, substr(text, 1, 20) FROM articles ORDER BY url")
+    # One story, one row: under its canonical address, with its id and the new text.
+    assert [(url, article_id) for url, article_id, _ in rows] == [(canonical, first_id)], rows

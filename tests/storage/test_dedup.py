@@ -132,11 +132,21 @@ def test_a_copy_that_gives_times_on_the_12_hour_clock_and_converts_units_keeps_i
         ("ราคาทองคำ ๔๑,๕๐๐ บาท", {"41500"}),
         ("增长５．０％，１０月份", {"50", "10"}),
         ("ارتفع ٥٫٤ في المئة", {"54"}),
-        ("at 2:42 p.m. and 10.05am, not 12:30 AM", {"1442", "1005", "030"}),
+        ("at 2:42 p.m. and 10.05am, not 12:30 AM", {"1442", "1005", "30"}),
+        ("9:15 a.m. is 09:15, 12:05 a.m. is 00:05, 007 is 7", {"915", "5", "7"}),
     ],
 )
 def test_numbers_are_read_in_any_script_with_their_separators(text: str, numbers: set[str]) -> None:
     assert numbers_of(text) == numbers
+
+
+@pytest.mark.parametrize(
+    ("twelve", "twenty_four"),
+    [("at 9:15 a.m. local time", "at 09:15 local time"), ("at 12:05 a.m.", "at 00:05"), ("at 2:42 p.m.", "at 14:42")],
+)
+def test_a_time_reads_the_same_on_either_clock(twelve: str, twenty_four: str) -> None:
+    # Morning times lost their leading zero on the 12-hour side only (found by a review of this change).
+    assert numbers_of(twelve) == numbers_of(twenty_four)
 
 
 def test_numbers_tell_only_when_both_texts_state_a_few() -> None:
