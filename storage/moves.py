@@ -152,7 +152,12 @@ def claimed_canonicals(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRow
     it, else the first of the batch to claim it. A page whose text shares little with that story's is stored
     under its own address instead (the caller re-keys it and says why in `errors`).
     """
-    claims = [i for i, r in enumerate(rows) if r.page_url and r.page_url != r.url]
+    # An AMP or print version of the canonical's own page is that page, whatever its text says now.
+    claims = [
+        i
+        for i, r in enumerate(rows)
+        if r.page_url and r.page_url != r.url and not versions_of_one_page(r.page_url, r.url)
+    ]
     if not claims:
         return []
     keys = sorted({rows[i].url for i in claims})

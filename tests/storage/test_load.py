@@ -22,6 +22,7 @@ from storage.load import (
     running_runs,
     start_run,
 )
+from storage.moves import claimed_canonicals
 from storage.rows import AliasRow, ArticleRow, GoneRow, LoadResult, SeenRow
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -304,3 +305,21 @@ def test_reloading_leaves_text_that_a_later_run_wrote_while_it_went_on(tmp_path:
     assert (result.updated, result.unchanged) == (0, 1)
     assert stored == [("Corrected text.", "crawl")]
     assert again.updated == 1 and after == [("Text as first published, extracted again.",)]
+
+
+def test_a_version_of_the_canonicals_own_page_claims_it_whatever_its_text_and_another_page_does_not(
+    tmp_path: Path,
+) -> None:
+    words = " ".join(f"alpha{k}" for k in range(120))
+    other = " ".join(f"beta{k}" for k in range(120))
+    canonical = "http://a.example/news/storm-live.html"
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [article(canonical, words, page_url=canonical)])
+        claims = claimed_canonicals(
+            con,
+            [
+                article(canonical, other, page_url="http://a.example/amp/news/storm-live.html"),  # rewritten since
+                article(canonical, other, page_url="http://a.example/news/another-story.html"),  # a template's
+            ],
+        )
+    assert [(c.index, c.own_url) for c in claims] == [(1, "http://a.example/news/another-story.html")]
