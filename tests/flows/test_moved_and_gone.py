@@ -46,17 +46,30 @@ def front_page(base: str) -> str:
 def site() -> Iterator[Site]:
     with serve({}) as served:
         base = served.base
-        items = "".join(f"<item><title>s{k}</title><link>{base}/news/s{k}.html</link></item>" for k in range(STORIES))
-        rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>d</title>{items}</channel></rss>'
         served.routes.update(
             {
                 "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
-                "/rss.xml": page(rss, "application/rss+xml"),
+                "/rss.xml": rss([f"{base}/news/s{k}.html" for k in range(STORIES)]),
                 "/": page(front_page(base)),
                 **{f"/news/s{k}.html": page(story(k)) for k in range(STORIES)},
             }
         )
         yield served
+
+
+def sources_file(tmp_path: Path, base: str) -> Path:
+    """A sources file naming the site's feed, with no politeness delay and one extraction worker."""
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
+        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
+    )
+    return path
+
+
+def rss(urls: list[str]) -> Route:
+    items = "".join(f"<item><title>t</title><link>{url}</link></item>" for url in urls)
+    return page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>')
 
 
 def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -68,11 +81,7 @@ def test_moved_stories_keep_their_row_and_gone_ones_are_marked_not_deleted(
     prefect_harness: None, site: Site, tmp_path: Path
 ) -> None:
     base, db = site.base, tmp_path / "news.duckdb"
-    sources = tmp_path / "sources.toml"
-    sources.write_text(
-        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-    )
+    sources = sources_file(tmp_path, base)
     asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
     first = dict(query(db, "SELECT url, article_id FROM articles"))
     assert len(first) == STORIES
@@ -140,21 +149,16 @@ def test_stories_whose_template_gives_them_one_canonical_each_keep_their_own_row
     with serve({}) as site:
         base = site.base
         shared = f"{base}/news/top-story"
-        paths = [f"/news/c{k}.html" for k in range(3)] + ["/news/c0.amp.html"]
-        items = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in paths)
+        listed = [f"{base}/news/c{k}.html" for k in range(3)] + [f"{base}/news/c0.amp.html"]
         site.routes.update(
             {
                 "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
-                "/rss.xml": page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>'),
+                "/rss.xml": rss(listed),
                 **{f"/news/c{k}.html": page(story(k, canonical=shared)) for k in range(3)},
                 "/news/c0.amp.html": page(story(0, canonical=shared, edited=True)),
             }
         )
-        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
-        sources.write_text(
-            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-        )
+        db, sources = tmp_path / "news.duckdb", sources_file(tmp_path, base)
         asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
         rows = dict(query(db, "SELECT url, left(text, 40) FROM articles"))
         # The first story to claim the canonical keeps it (with its AMP page); the others are their own rows.
@@ -166,10 +170,7 @@ def test_stories_whose_template_gives_them_one_canonical_each_keep_their_own_row
         ]
         # A later run: a new story with the same template takes no stored story's row.
         site.routes["/news/c3.html"] = page(story(3, canonical=shared))
-        items += f"<item><title>t</title><link>{base}/news/c3.html</link></item>"
-        site.routes["/rss.xml"] = page(
-            f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>', "text/xml"
-        )
+        site.routes["/rss.xml"] = rss([*listed, f"{base}/news/c3.html"])
         asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
         rows = dict(query(db, "SELECT url, left(text, 40) FROM articles"))
     assert len(rows) == 4
@@ -186,11 +187,7 @@ def test_a_page_that_comes_back_after_redirecting_onto_another_story_leaves_that
     # Its URL still led to the story it had redirected to (seen_urls): its comeback read as "s6 moved to s5",
     # marking the live s6 gone and each URL an alias of the other (found by a review of this change).
     base, db = site.base, tmp_path / "news.duckdb"
-    sources = tmp_path / "sources.toml"
-    sources.write_text(
-        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-    )
+    sources = sources_file(tmp_path, base)
     asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
     site.routes["/news/s5.html"] = redirect(f"{base}/news/s6.html")
     asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
@@ -212,26 +209,18 @@ def test_the_story_at_a_shared_canonical_does_not_overwrite_the_page_that_claime
         base = site.base
         shared = f"{base}/news/top-story"
 
-        def rss(paths: list[str]) -> Route:
-            items = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in paths)
-            return page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>')
-
         site.routes.update(
             {
                 "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
-                "/rss.xml": rss(["/news/c1.html"]),
+                "/rss.xml": rss([f"{base}/news/c1.html"]),
                 "/news/c1.html": page(story(1, canonical=shared)),  # the template names the top story
                 "/news/top-story": page(story(9, canonical=shared)),
             }
         )
-        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
-        sources.write_text(
-            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-        )
+        db, sources = tmp_path / "news.duckdb", sources_file(tmp_path, base)
         asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
         # The next run's feed also lists the top story itself (c1 has left the feed).
-        site.routes["/rss.xml"] = rss(["/news/top-story"])
+        site.routes["/rss.xml"] = rss([f"{base}/news/top-story"])
         site.routes["/news/c1.html"] = page("gone", "text/plain", status=500)  # c1 not re-read this run
         asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
         rows = dict(query(db, "SELECT url, text FROM articles"))
@@ -248,11 +237,7 @@ def test_the_old_address_of_a_moved_story_going_404_leaves_the_story_alone(
     # The page_url of a story moved unchanged stayed its old address, whose 404 then marked the live story gone
     # (found by a review of this change).
     base, db = site.base, tmp_path / "news.duckdb"
-    sources = tmp_path / "sources.toml"
-    sources.write_text(
-        f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-        "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-    )
+    sources = sources_file(tmp_path, base)
     asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
     new = f"{base}/news/2026/s3-new-slug.html"
     site.routes["/news/s3.html"] = redirect(new)  # a new slug, the story unchanged
@@ -281,10 +266,6 @@ def test_a_rewritten_story_read_first_through_its_amp_page_keeps_one_row(prefect
         base = site.base
         canonical, amp = f"{base}/news/storm-live.html", f"{base}/amp/news/storm-live.html"
 
-        def rss(urls: list[str]) -> Route:
-            items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in urls)
-            return page(f'<rss version="2.0"><channel><title>d</title>{items}</channel></rss>')
-
         site.routes.update(
             {
                 "/robots.txt": page("User-agent: *\nAllow: /\n", "text/plain"),
@@ -293,11 +274,7 @@ def test_a_rewritten_story_read_first_through_its_amp_page_keeps_one_row(prefect
                 "/news/storm-live.html": page(live(1, canonical)),
             }
         )
-        db, sources = tmp_path / "news.duckdb", tmp_path / "sources.toml"
-        sources.write_text(
-            f'[[sources]]\nname = "daily"\nfeeds = ["{base}/rss.xml"]\n'
-            "[settings]\nper_host_delay = 0.0\nextract_workers = 1\n"
-        )
+        db, sources = tmp_path / "news.duckdb", sources_file(tmp_path, base)
         asyncio.run(ingest(str(sources), db=str(db), allow_private=True))
         assert query(db, "SELECT url, page_url FROM articles") == [(canonical, amp)]
         (first_id,) = query(db, "SELECT article_id FROM articles")[0]
