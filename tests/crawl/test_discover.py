@@ -256,6 +256,21 @@ def test_child_sitemaps_left_unread_are_counted_in_an_errors_row_with_their_reas
     ]
 
 
+def test_child_sitemaps_left_when_the_source_is_full_are_counted_where_no_url_was_cut() -> None:
+    # The index's urlset fills the source exactly; its other child, an index, names one more sitemap.
+    routes = {
+        "/idx.xml": (sitemap_index("/c0.xml", "/c1.xml"), XML),
+        "/c0.xml": (urlset("/n/a", "/n/b"), XML),
+        "/c1.xml": (sitemap_index("/c2.xml"), XML),
+        "/c2.xml": (urlset("/n/c"), XML),
+    }
+    found, paths = discover(routes, Source("s", sitemaps=("/idx.xml",)), limits=Limits(max_candidates=2))
+    assert sorted(paths) == ["/n/a", "/n/b"]
+    assert [e.message for e in found.errors] == [
+        "source 's': 1 sitemaps not read this run: the source had its max_articles_per_source=2 URLs already"
+    ]
+
+
 def test_children_seen_before_are_read_after_those_the_index_lists() -> None:
     children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(3)}
     routes = {"/sitemap.xml": (sitemap_index("/c2.xml"), XML), **children}
