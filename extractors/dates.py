@@ -1,6 +1,7 @@
 """Date strings from feeds, sitemaps and pages -> timezone-aware datetimes, or None when unreadable.
 
-Reads W3C-DTF / ISO 8601 (partial precision: "2003", "2003-12", date-only; compact forms such as "031231"),
+Reads W3C-DTF / ISO 8601 (partial precision: "2003", "2003-12", date-only; compact forms such as "031231"; the
+basic format "20180619T055000+0900", as Japanese news sites write JSON-LD),
 RFC 822/2822 as feeds write it (any offset form "+0200", "+02:00", "GMT-01:01", US and European zone names,
 long month names, no seconds, no time, swapped month and day, stray commas), asctime, and the Greek,
 Hungarian, Korean and Perforce formats feedparser's maintainers met in real feeds (tables after feedparser's
@@ -72,6 +73,10 @@ _RFC822 = re.compile(
     rf"(?:\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)?(?:\s*({_ZONE}))?"
 )
 _ASCTIME = re.compile(r"[a-z]{3}\s+([a-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s+([+-]\d{4}))?\s+(\d{4})")
+# ISO 8601's basic format (no separators): "20180619", "20180619T0550Z", "20180619T055000.5+0900".
+_ISO_BASIC = re.compile(
+    r"(\d{4})(\d{2})(\d{2})(?:t(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?\s*(z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
 # ISO 8601 with two-digit years (feedparser's iso8601 templates): -YYMM, YYMMDD, YY-MM-DD, -YY-MM.
 _COMPACT = [re.compile(p) for p in (r"-(\d{2})(\d{2})()", r"(\d{2})(\d{2})(\d{2})", r"(\d{2})-(\d{2})-(\d{2})")]
 _COMPACT.append(re.compile(r"-(\d{2})-(\d{2})()"))
@@ -162,6 +167,16 @@ def _w3dtf(text: str) -> datetime | None:
     return when.replace(tzinfo=_zone(zone) if zone else UTC)
 
 
+def _iso_basic(text: str) -> datetime | None:
+    match = _ISO_BASIC.fullmatch(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    when = _datetime(int(year), int(month), int(day), hour, minute, second, micro)
+    return when.replace(tzinfo=_zone(zone) if zone else UTC)
+
+
 def _rfc822(text: str) -> datetime | None:
     match = _RFC822.fullmatch(text)
     if not match:
@@ -231,6 +246,7 @@ def _korean(text: str) -> datetime | None:
 
 _PARSERS: tuple[Callable[[str], datetime | None], ...] = (
     _w3dtf,
+    _iso_basic,
     _rfc822,
     _asctime,
     _compact,

@@ -84,7 +84,22 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
         content = _clean(m.get("content"))
         if key and content:
             out.setdefault(key.strip().lower(), content)
+    if "parsely-page" in out:  # Parse.ly's older tag, one JSON object, says what its newer tags say one by one
+        page = _json_object(out["parsely-page"])
+        for field, key in (("pub_date", "parsely-pub-date"), ("author", "parsely-author")):
+            value = page.get(field)
+            if isinstance(value, str):
+                out.setdefault(key, value)
     return out
+
+
+def _json_object(text: str) -> dict[str, object]:
+    """The JSON object a <meta> holds; an empty one for anything else (a tag that is not JSON says nothing)."""
+    try:
+        value = loads_json(text)
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _jsonld_objects(tree: HtmlElement) -> Iterator[Mapping[str, object]]:
@@ -100,7 +115,9 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
     for block in blocks:
         try:
             data = loads_json(block)
-        except ValueError:  # publishers ship broken JSON-LD (trailing commas, raw newlines); other sources remain
+        # Publishers ship broken JSON-LD (trailing commas, raw newlines), and a hostile page nests arrays deeper
+        # than Python's recursion limit: the page's other sources remain.
+        except (ValueError, RecursionError):
             continue
         stack = [data]
         while stack:
@@ -360,6 +377,7 @@ _PUBLISHED_KEYS = (
     "dcterms.created",
     "citation_publication_date",
     "parsely-pub-date",
+    "cxenseparse:recs:publishtime",  # Piano's cXense, on Japanese and Nordic news sites
     "sailthru.date",
     "rnews:datepublished",
     "publish-date",
@@ -494,6 +512,9 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
         el = value.getparent()  # type: ignore[attr-defined]  # an attribute value: lxml's smart string
         if (
             el.tag in ("html", "body")
+            # A byline is a line: a box of a card's text or more is a story's, named for its author by the CMS
+            # (Drupal's <article class="node author-jdoe">), and its links are tags and ads.
+            or _text_over(el, _CARD_CHARS)
             or not _of_the_article(el, headline)
             or not _in_story([el], headline)
             or _in_quote(el)

@@ -29,6 +29,10 @@ def hours(n: float) -> timezone:
         ("2024-03-01T10:00:00.5+05:30", datetime(2024, 3, 1, 10, 0, 0, 500_000, tzinfo=hours(5.5))),
         ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
         ("Sun Jan  4 16:29:06 2004", datetime(2004, 1, 4, 16, 29, 6, tzinfo=UTC)),
+        # ISO 8601's basic format, as nikkei.com's JSON-LD writes datePublished (newspaper4k's test page)
+        ("20180619T055000+0900", datetime(2018, 6, 19, 5, 50, tzinfo=hours(9))),
+        ("20180619T0550Z", datetime(2018, 6, 19, 5, 50, tzinfo=UTC)),
+        ("20180619", datetime(2018, 6, 19, tzinfo=UTC)),
     ],
 )
 def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
@@ -43,6 +47,8 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
         "Fri, 01 Mar 2024 10:00:00 +25:00",
         "2024-13-01",
         "2024-03-01T25:00Z",
+        "20181319",  # no month 13: an 8-digit number, not a basic-format date
+        "20180619T0550+2500",
         "soon",
         # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
         "Fri, 01 Mar 2024 10:00:00 AST",

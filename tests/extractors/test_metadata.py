@@ -295,12 +295,41 @@ def test_a_site_name_printed_as_a_text_masthead_is_never_the_title(title: str, p
 
 
 @pytest.mark.parametrize(
-    "key", ["og:article:published_time", "parsely-pub-date", "sailthru.date", "dc.date.issued", "publish-date"]
+    "key",
+    [
+        "og:article:published_time",
+        "parsely-pub-date",
+        "sailthru.date",
+        "dc.date.issued",
+        "publish-date",
+        "cXenseParse:recs:publishtime",  # afpbb.com (newspaper4k's test page): only it and the modification time
+    ],
 )
 def test_the_publication_date_keys_news_sites_write_are_read(key: str) -> None:
     # reuters.com's pages give the date only as og:article:published_time and sailthru.date.
     m = meta_of(f'<meta name="{key}" content="2016-12-14T22:03:42+0000">')
     assert m.published_at == datetime(2016, 12, 14, 22, 3, 42, tzinfo=UTC)
+
+
+def test_parselys_older_tag_one_json_object_gives_the_date_and_author() -> None:
+    # cleveland.com, 2014 (newspaper4k's test page): no other machine-readable publication date.
+    parsely = '{"title": "Let me Google that", "pub_date": "2014-12-27T17:10:17Z", "author": "Jane Doe"}'
+    m = meta_of(f"<meta name='parsely-page' content='{parsely}'>")
+    assert (m.published_at, m.authors) == (datetime(2014, 12, 27, 17, 10, 17, tzinfo=UTC), ("Jane Doe",))
+    assert meta_of("<meta name='parsely-page' content='{\"pub_date\": '>").published_at is None  # cut short
+
+
+def test_json_ld_nested_past_the_recursion_limit_is_skipped_not_the_page() -> None:
+    # json.loads raises RecursionError, no ValueError, on arrays nested ~100,000 deep: the page was lost.
+    story = "".join(f"<p>Paragraph {i}: the county opened its new library branch downtown today.</p>" for i in range(8))
+    html = (
+        '<html><head><title>Library opens</title><script type="application/ld+json">'
+        + "[" * 200_000
+        + '</script><meta property="article:published_time" content="2024-05-02"></head>'
+        f"<body><article><h1>Library opens</h1>{story}</article></body></html>"
+    )
+    article = extract_article(html, url="https://news.example/2024/library")
+    assert "Paragraph 7" in article.text and article.published_at == datetime(2024, 5, 2, tzinfo=UTC)
 
 
 def test_a_microdata_publication_date_wins_over_the_first_time_which_may_be_the_modification() -> None:
@@ -476,6 +505,19 @@ def test_a_box_named_byline_names_the_authors_where_nothing_else_marks_them_up(
     byline: str, authors: tuple[str, ...]
 ) -> None:
     assert meta_of("", f"<article><h1>Budget passes</h1>{byline}<p>The council voted.</p></article>").authors == authors
+
+
+def test_a_story_box_whose_class_names_its_author_is_no_byline() -> None:
+    # Drupal's node classes: <article class="node author-sarayut"> holds the whole story, its headline above it
+    # (prachatai.com, newspaper4k's Thai test page); its links (tags, an ad) were taken for ten authors.
+    tags = "".join(f'<a href="/category/{i}">{tag}</a> ' for i, tag in enumerate(["ข่าว", "การเมือง", "ผู้ลี้ภัย"]))
+    story = "".join(f"<p>ย่อหน้าที่ {i} ของข่าว ผู้สื่อข่าวรายงานว่าเหตุการณ์เกิดขึ้นเมื่อวานนี้ที่จังหวัดนครพนม</p>" for i in range(12))
+    body = f'<h1>ผล DNA ยืนยัน</h1><article class="node node-report author-sarayut">{story}<div>{tags}</div></article>'
+    assert meta_of("", body).authors == ()
+    # A byline box inside it still names the author.
+    byline = '<div class="field-author">โดย <a href="/user/1">สมชาย ใจดี</a></div>'
+    body = f'<h1>ผล DNA ยืนยัน</h1><article class="node author-sarayut">{byline}{story}<div>{tags}</div></article>'
+    assert meta_of("", body).authors == ("สมชาย ใจดี",)
 
 
 UPDATED_ONLY = [
