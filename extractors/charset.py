@@ -4,9 +4,10 @@ Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> c
 what the bytes are. A declaration is believed unless the bytes contradict it: valid multi-byte UTF-8 under a
 single-byte Western label is UTF-8 (the feed reader, _xml.py, shares this rule), and bytes that are not valid in
 the declared encoding (beyond a stray byte or two) are read as undeclared ones. Undeclared bytes are UTF-8 if
-they are valid UTF-8, windows-1252 if they read as Western text, else what charset_normalizer detects (on a
-bounded sample, so a huge page costs no more than a typical one), else windows-1252. A page that still comes
-out as mostly U+FFFD is refused (UndecodableError), not stored as replacement characters.
+they are valid UTF-8, windows-1252 if they read as Western text (windows-1254 if as Turkish), else what
+charset_normalizer detects (on a bounded sample, so a huge page costs no more than a typical one), else
+windows-1252. A page that still comes out as mostly U+FFFD is refused (UndecodableError), not stored as
+replacement characters.
 Labels are mapped as browsers map them (iso-8859-1, latin1 and ascii all mean windows-1252); labels outside
 the WHATWG set are ignored.
 """
@@ -110,6 +111,12 @@ _GARBLED_MIN = 16
 # ...and from this share of all the page's characters, markup included (1 in 100): fewer stray bytes than that
 # leave a page in its declared encoding (read another way its real UTF-8 letters would turn to mojibake).
 _GARBLED_SHARE_OF_PAGE = 100
+# See _turkish_or_western: the six letters, the letters that say Icelandic or Faroese, and how many of the six
+# (at least) and how many times more than those make a text Turkish (Icelandic pages measure about as many).
+_TURKISH_LETTERS_AS_1252 = re.compile("[ÐÝÞðýþ]")
+_NORDIC_ACUTES = re.compile("[áéíóúæÁÉÍÓÚÆ]")
+_TURKISH_MIN = 3
+_TURKISH_ODDS = 10
 # Non-ASCII words _reads_as_western looks at: enough to tell, few enough to cost well under a millisecond.
 _EVIDENCE_WORDS = 500
 # Python's cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; WHATWG maps them to the C1 code points.
@@ -258,8 +265,9 @@ def _sniff(body: bytes) -> str | None:
     if _mostly_utf8(text):
         return body.decode("utf-8", errors=UTF8_WITH_CP1252)
     sample = _detection_sample(body)
-    if _reads_as_western(_decode(sample, "windows-1252")):
-        return _decode(body, "windows-1252")
+    western = _decode(sample, "windows-1252")
+    if _reads_as_western(western):
+        return _decode(body, _turkish_or_western(western))
     # A body cut short in its last character (a size cap) defeats detection: then once more, up to its last tag.
     last_tag = sample.rfind(b"<")
     encoding = _detect(sample) or (_detect(sample[:last_tag]) if last_tag > 0 else None)
@@ -324,6 +332,20 @@ def _reads_as_western(text: str) -> bool:
         accented += len(word) - len(word.encode("ascii", errors="ignore"))
     odd = len(_SYMBOL_IN_WORD.findall(evidence))
     return accented <= letters * _MAX_ACCENTED_SHARE and odd <= words // 50
+
+
+def _turkish_or_western(western: str) -> str:
+    """windows-1254 (Turkish) for text that reads as Western with the letters only Turkish bytes give, else
+    windows-1252.
+
+    The two differ in six letters: Turkish ğ ı ş Ğ İ Ş read as windows-1252 are ð ý þ Ð Ý Þ ("baþkenti",
+    "toplantýda"), which only Icelandic and Faroese write, and those write á é í ó ú and æ all the time, where
+    Turkish never does.
+    """
+    six = len(_TURKISH_LETTERS_AS_1252.findall(western))
+    if six >= _TURKISH_MIN and len(_NORDIC_ACUTES.findall(western)) * _TURKISH_ODDS <= six:
+        return "cp1254"
+    return "windows-1252"
 
 
 def _detect(sample: bytes) -> str | None:

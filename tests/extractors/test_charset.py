@@ -233,3 +233,26 @@ def test_an_undeclared_utf8_page_with_cp1252_quotes_pasted_in_keeps_both() -> No
 def test_an_undeclared_windows_1252_page_is_still_read_as_windows_1252() -> None:
     text = "<p>Le café de la gare a fermé ses portes après trente ans, a déclaré le maire.</p>"
     assert decode_html(text.encode("cp1252"), content_type=None) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (  # Turkish: read as windows-1252, ş ı ğ İ were þ ý ð Ý ("baþkenti", "toplantýda")
+            "Türkiye'nin başkenti Ankara'da düzenlenen toplantıda, ekonomi bakanı yeni vergi düzenlemelerini"
+            " açıkladı. Öğrenciler sınavlara hazırlanıyor. İstanbul'da yağışlı hava bekleniyor.",
+            "cp1254",
+        ),
+        (  # Icelandic and Faroese write ð þ ý too, with á é í ó ú æ: still windows-1252
+            "Það var þá sem ég sá hann í fyrsta sinn. Þú veist að þetta er satt, sagði hún. Ríkisstjórnin"
+            " kynnti nýtt frumvarp um veðrið.",
+            "cp1252",
+        ),
+        ("Føroyar eru ein oyggjaflokkur í Norðuratlantshavi. Tað búgva umleið 54.000 fólk í landinum.", "cp1252"),
+    ],
+)
+def test_an_undeclared_turkish_page_is_read_as_windows_1254_an_icelandic_one_as_windows_1252(
+    text: str, encoding: str
+) -> None:
+    page = f"<html><head><title>Haber</title></head><body><p>{text}</p></body></html>"
+    assert decode_html(page.encode(encoding), content_type="text/html") == page
