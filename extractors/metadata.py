@@ -407,11 +407,13 @@ _AUTHOR_KEYS = (
 )
 # What the page's markup says where no JSON-LD or <meta> does, found in one pass (any XPath over every element
 # costs ~0.2 ms a page, as much as all the rest of the metadata): microdata dates and authors that are no <meta>
-# (`<span itemprop="datePublished" content="2017-03-09">`), links to an author's page (rel="author", the HTML
-# standard's) and <time datetime>. Attribute values come back with their element (lxml's smart strings).
+# (`<span itemprop="datePublished" content="2017-03-09">`), the hAtom microformat's dates (Blogger, SPIP and
+# older WordPress themes: `<abbr class="published" title="2016-12-23T05:11:00-05:00">5:11 AM</abbr>`), links to
+# an author's page (rel="author", the HTML standard's) and <time datetime>. Attribute values come back with their
+# element (lxml's smart strings).
 _MARKUP = etree.XPath(
     "//@itemprop[. = 'datePublished' or . = 'dateModified' or contains(., 'author')]"
-    " | //a/@rel[contains(., 'author')] | //time/@datetime"
+    " | //a/@rel[contains(., 'author')] | //time/@datetime | //abbr[@title]/@class"
 )
 # Scopes whose properties are the article's: schema.org's Article types and the page itself.
 _ARTICLE_KINDS = ("Article", "BlogPosting", "WebPage", "Report")
@@ -423,8 +425,8 @@ _MAX_NAME_CHARS = 80
 class _Markup:
     """The page's dated elements and bylines, in document order, and its headline's element."""
 
-    published: list[HtmlElement] = field(default_factory=list)  # microdata datePublished
-    modified: list[HtmlElement] = field(default_factory=list)  # microdata dateModified
+    published: list[HtmlElement] = field(default_factory=list)  # microdata datePublished, hAtom published
+    modified: list[HtmlElement] = field(default_factory=list)  # microdata dateModified, hAtom updated
     times: list[HtmlElement] = field(default_factory=list)  # <time datetime>, but the one marked dateModified
     bylines: list[HtmlElement] = field(default_factory=list)  # microdata authors, rel="author" links
     headline: HtmlElement | None = None  # the <h1> the page's title names
@@ -438,6 +440,10 @@ def _markup(tree: HtmlElement) -> _Markup:
         if attribute == "datetime":
             if el.get("itemprop") != "dateModified":
                 found.times.append(el)
+        elif attribute == "class":  # an <abbr> with a title: hAtom's dates are the classes published and updated
+            classes = value.split()
+            if "published" in classes or "updated" in classes:
+                (found.published if "published" in classes else found.modified).append(el)
         elif attribute == "rel" or "author" in value.split():
             if el.tag != "meta" and "author" in value.split() and el not in bylines:
                 bylines.add(el)
@@ -642,7 +648,7 @@ def _story_box(headline: HtmlElement) -> HtmlElement | None:
 def _article_date(elements: list[HtmlElement]) -> list[str | None]:
     """The date of the first of `elements` that is the article's, if any."""
     dated = next((el for el in elements if _of_the_article(el)), None)
-    return [dated.get("content") or dated.get("datetime")] if dated is not None else []
+    return [dated.get("content") or dated.get("datetime") or dated.get("title")] if dated is not None else []
 
 
 def _of_the_article(el: HtmlElement, story: HtmlElement | None = None) -> bool:
@@ -815,7 +821,10 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
                 markup().times,
                 markup().headline,
                 lambda t: (
-                    _of_the_article(t, markup().headline) and not _is_update(t) and not _in_teaser(t, markup().headline)
+                    _of_the_article(t, markup().headline)
+                    and not _is_update(t)
+                    and not _in_quote(t)  # an embedded post's date (a tweet, an Instagram post) is its author's
+                    and not _in_teaser(t, markup().headline)
                 ),
             )
         ),

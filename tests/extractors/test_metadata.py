@@ -595,3 +595,35 @@ def test_readers_replies_in_a_box_not_named_for_comments_are_not_the_articles_by
     )
     page = f"<div class='main'><h1>T</h1><p>{'Story text. ' * 50}</p></div><section class='replies'>{replies}</section>"
     assert (meta_of("", page).authors, meta_of("", page).published_at) == ((), None)
+
+
+def test_the_hatom_microformats_published_date_is_read() -> None:
+    # Blogger, SPIP and older WordPress themes (htmldate's test pages blog.python.org, loldf.org): the only
+    # machine-readable date is the <abbr>'s title; the text says "5:11 AM".
+    body = (
+        '<div class="post hentry"><h3 class="entry-title">Python 3.6.0 is now available!</h3>'
+        '<div class="entry-content"><p>Python 3.6.0 is the newest major release.</p></div>'
+        '<a class="timestamp-link" rel="bookmark"><abbr class="published" title="2016-12-23T05:11:00-05:00">'
+        '5:11 AM</abbr></a> <abbr class="updated" title="2016-12-24T08:00:00-05:00">Dec 24</abbr></div>'
+    )
+    m = meta_of("", body)
+    assert (m.published_at, m.modified_at) == (
+        datetime(2016, 12, 23, 5, 11, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2016, 12, 24, 8, tzinfo=timezone(timedelta(hours=-5))),
+    )
+
+
+@pytest.mark.parametrize(
+    "embed",
+    [
+        '<blockquote class="instagram-media"><p><a href="https://www.instagram.com/p/x/">A post shared by Vreni'
+        ' Frost</a> (@vrenifrost) on <time datetime="2018-03-12T19:30:12+00:00">Mar 12, 2018</time></p></blockquote>',
+        '<blockquote class="twitter-tweet"><p>Ruling day.</p>&mdash; Jane (@jane) <a href="https://twitter.com/jane/'
+        'status/1"><time datetime="2018-03-12T19:30:12+00:00">March 12, 2018</time></a></blockquote>',
+    ],
+)
+def test_a_date_in_an_embedded_post_is_its_authors_not_the_storys(embed: str) -> None:
+    # horizont.net (htmldate's test page): the story's date is text only; an Instagram post it embeds was dated.
+    story = "<p>The Berlin court ruled that the influencer's posts count as advertising, with consequences.</p>"
+    body = f"<div class='story'><h2>What changes after the ruling</h2>{story}{embed}{story}</div>"
+    assert meta_of("<title>Influencer marketing: the ruling | HORIZONT</title>", body).published_at is None
