@@ -565,7 +565,10 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
             out.link(a)
         return box
     if not related and box_text < 5000:
-        return box
+        # The box is the comments section when the heading opens it; a short story before the heading in the
+        # same box (a brief, then "Comments" and the thread, all in one content <div>) went with it, and with
+        # under 1,500 characters nothing called the box the story's. Then only the heading goes.
+        return h if _story_before(h, box) else box
     if related:
         # The list sits in the story's own container: "You may also like..." and then paragraphs that are
         # nothing but a link each. Those go with the heading; the first block with other text ends the list.
@@ -576,6 +579,19 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
     return h
 
 
+def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
+    """Whether box holds a paragraph's worth of text that is no link before its child h."""
+    size = weighted_length(_norm(box.text or ""))
+    for sibling in h.itersiblings(preceding=True):
+        size += weighted_length(_norm(sibling.tail or ""))
+        if isinstance(sibling.tag, str):
+            size += weighted_length(_norm(sibling.text_content()))
+            size -= sum(weighted_length(_norm(a.text_content())) for a in sibling.iter("a"))
+    return size >= _STORY_BEFORE
+
+
+# Text before a comments heading in its box that makes the box a story's: a sentence or two.
+_STORY_BEFORE = 80
 # A link-only block after a related heading is a headline's length, not a paragraph's.
 _LINK_ITEM_LIMIT = 200
 # A teaser card: a linked headline of this many characters at least, and a summary of a sentence or two.

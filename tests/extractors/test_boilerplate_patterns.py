@@ -674,3 +674,31 @@ def test_a_more_in_line_of_capitals_and_digits_is_read_in_one_pass() -> None:
     shapes = shapes_for("en")
     assert shapes.line_kind("More in " + "AB12" * 100) is None
     assert shapes.line_kind("More in U.S. Politics") == "related"
+
+
+@pytest.mark.parametrize("label", ["Comments", "Kommentare"])
+def test_a_short_story_in_the_box_its_comments_heading_is_in_is_kept(label: str) -> None:
+    # love-hina.ch (trafilatura 1.0.0's test pages): a brief, then the comments heading and the thread, all in one
+    # content <div> of under 1,500 characters. The heading took the box for the comments section: the story went
+    # with it, only the menu was left, and the page was refused as having no article body.
+    story = (
+        "Chapter 121 is now online as well. As always, the pictures can only be viewed by logged-in users."
+        " Chapter 122 follows on Friday."
+    )
+    html = f"""<html><head><title>News - Site update - Love Hina</title></head><body>
+    <ul class="nav"><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/faq">FAQ</a></li></ul>
+    <div id="content"><h1>Site news</h1>
+      <div><h2>Site update: chapter 121</h2>24 March 2004, 19:49 | Genesis<p>{story}<br>Have fun</p></div>
+      <div class="titlebar">{label}</div>
+      <div><h3>#1 by Naru-chan</h3>26 March 2004, 16:19<p>Thanks for this chapter!</p></div>
+    </div></body></html>"""
+    text = extract_article(html, url="http://love-hina.ch/news/0409.html").text
+    assert story in text and label not in text.split()
+    # A comments section the heading opens still goes whole.
+    thread = f'<div><div class="titlebar">{label}</div><div><h3>#1 by Naru-chan</h3><p>Thanks, great!</p></div></div>'
+    html = f"""<html><head><title>News - Site update - Love Hina</title></head><body>
+    <div id="content"><h1>Site news</h1>
+      <div><h2>Site update: chapter 121</h2><p>{story}</p><p>{story}</p></div>{thread}
+    </div></body></html>"""
+    text = extract_article(html, url="http://love-hina.ch/news/0409.html").text
+    assert story in text and "Naru-chan" not in text and "Thanks, great" not in text
