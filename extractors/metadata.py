@@ -876,14 +876,14 @@ def guess_published(tree: HtmlElement, *, url: str | None, fetched_at: datetime 
 
 def _without_updates(tree: HtmlElement) -> HtmlElement:
     """A copy of the page without what says it is the update: modified <meta>s, update stamps ("Last updated",
-    class "updated"), a block whose text opens with "Updated"."""
+    class "updated"), a block whose text opens with "Updated"; and without the dates of embedded posts."""
     copy = deepcopy(tree)
     doomed = []
     for el in copy.iter(etree.Element):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
         if el.tag == "meta" and (key in _MODIFIED_KEYS or "modified" in key or "updated" in key):
             doomed.append(el)
-        elif el.tag == "time" and _is_update(el):
+        elif el.tag == "time" and (_is_update(el) or _in_quote(el)):  # an embedded post's date is its author's
             doomed.append(el)
         elif (
             el.tag not in ("html", "body")

@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from extractors.article import extract_article
-from extractors.metadata import accessible_for_free, clean_title, extract_metadata, parse_datetime
+from extractors.metadata import accessible_for_free, clean_title, extract_metadata, guess_published, parse_datetime
 
 
 def meta_of(head: str, body: str = "<p>x</p>", url: str = "https://news.example/a/b"):
@@ -627,3 +627,5 @@ def test_a_date_in_an_embedded_post_is_its_authors_not_the_storys(embed: str) ->
     story = "<p>The Berlin court ruled that the influencer's posts count as advertising, with consequences.</p>"
     body = f"<div class='story'><h2>What changes after the ruling</h2>{story}{embed}{story}</div>"
     assert meta_of("<title>Influencer marketing: the ruling | HORIZONT</title>", body).published_at is None
+    page = lxml.html.document_fromstring(f"<html><head><title>The ruling</title></head><body>{body}</body></html>")
+    assert guess_published(page, url="https://news.example/ruling", fetched_at=None) is None  # nor guessed
