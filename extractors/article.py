@@ -18,7 +18,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
-from extractors._dense import dense_text, join_split_story, mark_story_container, split_story
+from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import weighted_length, word_count, written_in
@@ -206,8 +206,8 @@ def extract_article(
     return article
 
 
-# The steps that change the page before trafilatura reads it: prune_tree's, then the two that point it at the story.
-_STEPS = (*PRUNE_STEPS, "split_story", "story_container")
+# The steps that change the page before trafilatura reads it: prune_tree's, then the three that point it at the story.
+_STEPS = (*PRUNE_STEPS, "cms_story_parts", "split_story", "story_container")
 # The pruned result must keep this share of what trafilatura finds on the unpruned page. Readability's and the
 # newsroom's pages, 2026-12: where pruning lost a story (salon-1, mozilla-2, yahoo-4) it kept 5-25 % of it.
 _LOST_SHARE = 0.5
@@ -267,6 +267,8 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
     """Prune tree in place (but the `skip`ped steps), run trafilatura on it, and try the dense strategy."""
     removed = prune_tree(tree, base_url=url, skip=skip, language=meta.language)
     steps = list(removed.steps)
+    if "cms_story_parts" not in skip and join_cms_story_parts(tree):
+        steps.append("cms_story_parts")
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")
     unmask_embedded_posts(tree)

@@ -702,3 +702,37 @@ def test_a_short_story_in_the_box_its_comments_heading_is_in_is_kept(label: str)
     </div></body></html>"""
     text = extract_article(html, url="http://love-hina.ch/news/0409.html").text
     assert story in text and "Naru-chan" not in text and "Thanks, great" not in text
+
+
+LEAD = "Residents of Millbrook began returning to their homes on Thursday as floodwaters receded from the streets."
+BODY = "".join(
+    f"<p>Paragraph {i}: the river crested late Tuesday, the mayor said, and the city opened a recovery center.</p>"
+    for i in range(3)
+)
+REST = "<p>Forecasters warned that more rain is expected next week, but not enough to flood the river again.</p>"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        (  # Joomla's K2 item view: trafilatura took itemFullText and lost the lead in itemIntroText
+            '<div id="k2Container" class="itemView"><div class="itemHeader"><h2 class="itemTitle">Floodwaters recede'
+            '</h2></div><div class="itemBody"><div class="itemImageBlock"><img src="/a.jpg"></div>'
+            f'<div class="itemIntroText"><p>{LEAD}</p></div><div class="itemFullText">{BODY}{REST}</div></div></div>'
+        ),
+        (  # TYPO3's news extension: the lead in teaser-text, the rest of the story in content elements after the body
+            '<div class="news news-single"><div class="article" itemscope itemtype="http://schema.org/Article">'
+            '<div class="header"><h1 itemprop="headline">Floodwaters recede</h1></div>'
+            f'<div class="teaser-text" itemprop="description"><p>{LEAD}</p></div>'
+            f'<div class="news-text-wrap" itemprop="articleBody">{BODY}</div>'
+            f'<div id="c12" class="frame frame-default frame-type-text"><div class="ce-bodytext">{REST}</div></div>'
+            '<div class="news-related-wrap"><h4>Related news</h4><ul><li><a href="/n/1">Levee repairs stalled for'
+            " years, records show</a></li></ul></div></div></div>"
+        ),
+    ],
+)
+def test_a_story_a_cms_splits_over_sibling_boxes_is_read_whole(story: str) -> None:
+    html = f"<html><head><title>Floodwaters recede</title></head><body>{story}</body></html>"
+    text = extract_article(html, url="https://news.example/2024/flood").text
+    assert text.index(LEAD) < text.index("Paragraph 0") < text.index("Paragraph 2") < text.index("Forecasters")
+    assert "Levee repairs" not in text
