@@ -1,11 +1,14 @@
 """Where the story is on a page: the densest block of paragraphs, and the DOM repairs that point trafilatura at it.
 
 `dense_text` is the second extraction strategy (readability-like: the paragraphs of the container with the most
-non-link text). `mark_story_container` and `join_split_story` change the tree in place before trafilatura reads
-it; each returns whether it changed anything, so the caller can undo a change that cost the page its story.
+non-link text, and the story's lists and headings between them). `mark_story_container` and `join_split_story`
+change the tree in place before trafilatura reads it; each returns whether it changed anything, so the caller can
+undo a change that cost the page its story.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -29,33 +32,98 @@ _HIDDEN = etree.XPath(
 )
 
 
-def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
-    """The container with the most non-link paragraph text (readability-style), and the paragraphs scored."""
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """A visible element that owns text: its text, and how much of it is text and link text (script_length)."""
+
+    element: HtmlElement
+    text: str
+    size: int
+    link: int
+
+    @property
+    def is_links(self) -> bool:
+        """Mostly link text, or a control or the headline: a menu, a share bar, a related-story list."""
+        return self.element.tag in ("h1", "a", "button", "label") or self.link > 0.3 * self.size
+
+    @property
+    def is_paragraph(self) -> bool:
+        """Paragraph-sized text of its own (list items are not scored: a menu of long items is not the story)."""
+        return not self.is_links and self.element.tag != "li" and self.size - self.link >= _MIN_PARAGRAPH
+
+
+def _visible_blocks(tree: HtmlElement) -> list[_Block]:
+    """The page's visible text blocks, in document order."""
     body = tree.find(".//body")
-    paras: list[tuple[HtmlElement, str]] = []
-    score: dict[HtmlElement, float] = {}
     hidden = {el for root in _HIDDEN(tree) for el in root.iter()}
+    blocks = []
     for block in text_blocks(body if body is not None else tree):
         if block in hidden:
             continue
         text = own_text(block, hidden)  # an icon or a word hidden inside a paragraph is not its text
         link = sum(script_length(a.text_content()) for a in block.iter("a"))
-        size = script_length(" ".join(text.split()))
-        if block.tag in ("h1", "li", "a", "button", "label") or size - link < _MIN_PARAGRAPH or link > 0.3 * size:
-            continue
-        paras.append((block, text))
-        for weight, anc in zip((1.0, 0.5, 0.25), block.iterancestors(), strict=False):
-            score[anc] = score.get(anc, 0.0) + weight * size
-    return (max(score, key=score.__getitem__) if score else None), paras
+        blocks.append(_Block(block, text, script_length(" ".join(text.split())), link))
+    return blocks
 
 
-def dense_text(tree: HtmlElement) -> str:
-    """Second strategy: the paragraphs of the densest container."""
-    best, paras = densest_container(tree)
+def _densest(paras: list[_Block]) -> HtmlElement | None:
+    """The ancestor with the most paragraph text: a paragraph counts in full for its parent, half for its
+    grandparent, a quarter for the one above."""
+    score: dict[HtmlElement, float] = {}
+    for para in paras:
+        for weight, anc in zip((1.0, 0.5, 0.25), para.element.iterancestors(), strict=False):
+            score[anc] = score.get(anc, 0.0) + weight * para.size
+    return max(score, key=score.__getitem__) if score else None
+
+
+def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:
+    """The container with the most non-link paragraph text (readability-style), and the paragraphs scored."""
+    paras = [block for block in _visible_blocks(tree) if block.is_paragraph]
+    return _densest(paras), [(para.element, para.text) for para in paras]
+
+
+def dense_text(tree: HtmlElement, *, vouched: str = "") -> str:
+    """Second strategy: the densest container's paragraphs, and the lines between them that `vouched` holds too.
+
+    Scored paragraphs alone lose a story's lists and its short headings and labels (trafilatura 1.0.0's
+    kulinariaathome.com page: a recipe's <ol> of steps and its "Zubereitung:", 250 of 742 characters kept). A block
+    that is not paragraph-sized is kept where the first strategy kept its lines too (`vouched`, trafilatura's text),
+    as trafilatura's class rules drop share and like widgets we do not name (Readability's social-buttons:
+    WordPress's "Like this:"), or where it is a section heading (_heads_a_paragraph). Only blocks between the
+    container's first and last paragraph-sized ones count: bylines, dates and tags open or close a box. Menus and
+    related-story lists are links, never kept.
+    """
+    blocks = _visible_blocks(tree)
+    best = _densest([block for block in blocks if block.is_paragraph])
     if best is None:
         return ""
-    lines = [line for b, t in paras if best in set(b.iterancestors()) for line in t.split("\n")]
+    within = set(best.iterdescendants())
+    inside = [block for block in blocks if block.element in within]
+    agreed = _squeezed_lines(vouched)
+    story = [
+        block
+        for i, block in enumerate(inside)
+        if block.is_paragraph
+        or (not block.is_links and (_squeezed_lines(block.text) <= agreed or _heads_a_paragraph(inside, i)))
+    ]
+    ends = [i for i, block in enumerate(story) if block.size - block.link >= _MIN_PARAGRAPH]
+    lines = [line for block in story[ends[0] : ends[-1] + 1] for line in block.text.split("\n")] if ends else []
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _heads_a_paragraph(blocks: list[_Block], i: int) -> bool:
+    """blocks[i] is a heading (h2-h6) whose next text block is a paragraph: a section of the story, not a widget's
+    title ("Like this:" over its buttons). trafilatura's fast mode keeps one of repeated paragraphs and drops the
+    headings between them (Readability's missing-paragraphs: "Secondary header" x 2), so none vouches for it."""
+    return blocks[i].element.tag in _HEADINGS and i + 1 < len(blocks) and blocks[i + 1].is_paragraph
+
+
+_HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
+
+
+def _squeezed_lines(text: str) -> set[str]:
+    """The lines of text without whitespace or a list item's "- " (trafilatura's mark for <li>)."""
+    return {"".join(line.removeprefix("- ").split()) for line in text.splitlines() if line.strip()}
 
 
 def mark_story_container(tree: HtmlElement, container: HtmlElement | None = None) -> bool:

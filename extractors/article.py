@@ -306,7 +306,7 @@ def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[s
     broken = looks_broken(text, title, code)
     if not broken and len(text) >= _CHECK_BELOW_CHARS:
         return text, "trafilatura", False
-    dense = dense_text(tree)
+    dense = dense_text(tree, vouched=text)
     if broken:
         if dense and (not text or len(dense) < len(text) or _holds_more(dense, text)):
             return dense, "dense", looks_broken(dense, title, code)

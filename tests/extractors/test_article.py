@@ -8,10 +8,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors._dense import dense_text
 from extractors._trim import looks_broken
 from extractors.article import (
     Caption,
@@ -517,3 +519,50 @@ def test_the_dense_strategy_leaves_out_text_hidden_inside_a_paragraph() -> None:
     page = f'<html><body><div><p><span aria-hidden="true">**WRONG**</span>{_sentence(9)}</p>{story}</div></body></html>'
     text = dense_text(lxml.html.fromstring(page))
     assert "WRONG" not in text and _sentence(9) in text
+
+
+_INGREDIENTS = ["300 g Mehl", "1 TL Backpulver", "200 g Margarine", "200 g Zucker", "1 Prise Salz", "1 Ei", "1 TL Zimt"]
+_STEPS = [
+    "Alle Zutaten in eine Schüssel geben und mittels Knethaken zu einem glatten Teig verarbeiten.",
+    "Den Teig auf einer bemehlten Arbeitsfläche ausrollen und beliebige Figuren ausstechen.",
+    "Im Ofen bei 200 °C in 15 Minuten backen, bis die Plätzchen goldbraun sind.",
+]
+
+
+def _recipe(between: str = "") -> str:
+    """A short recipe post (trafilatura 1.0.0's kulinariaathome.com page): <br>-separated ingredients of 1-4 words."""
+    steps = "".join(f"<li>{step}</li>" for step in _STEPS)
+    return f"""<html><head><title>Mandelplätzchen</title></head><body><div id="content"><div class="post">
+    <h2>Mandelplätzchen</h2><div class="entry">
+    <p><strong>Zubereitungszeit:</strong> 25 Minuten (+ 15 Minuten backen)<br><strong>Ergibt:</strong> 40 Stück</p>
+    <p><strong>Zutaten:</strong><br>{"<br>".join(_INGREDIENTS)}</p>{between}
+    <p><strong>Zubereitung:</strong></p><ol>{steps}</ol></div></div></div></body></html>"""
+
+
+def test_a_short_recipes_steps_and_their_label_are_kept_when_the_dense_strategy_wins() -> None:
+    # The ingredient lines look like crumbs, so the densest block's text wins; it kept only <p>s of 40+ characters
+    # and lost the <ol> of steps and its "Zubereitung:" label (250 of trafilatura's 742 characters).
+    article = extract_article(_recipe(), url="http://kulinaria.example/2012/12/08/mandelplatzchen/")
+    assert article.extractor == "dense"
+    lines = article.text.splitlines()
+    assert lines.index("Zubereitung:") < lines.index(_STEPS[0]) and all(step in lines for step in _STEPS)
+    assert all(ingredient in lines for ingredient in _INGREDIENTS)
+
+
+def test_a_link_list_between_a_dense_storys_paragraphs_stays_out_though_trafilatura_kept_it() -> None:
+    # trafilatura's whole-page fallback keeps menus and link lists as crumbs: its lines vouch for no links.
+    more = "<ul><li><a href='/zimtsterne/'>Zimtsterne</a></li><li><a href='/kipferl/'>Vanillekipferl</a></li></ul>"
+    page = _recipe(between=more)
+    crumbs = "\n".join(["Zutaten:", *_INGREDIENTS, "- Zimtsterne", "- Vanillekipferl", "Zubereitung:"])
+    text = dense_text(lxml.html.fromstring(page), vouched="\n".join([crumbs, *(f"- {step}" for step in _STEPS)]))
+    assert {"Zubereitung:", *_STEPS} <= set(text.splitlines())
+    assert "Zimtsterne" not in text and "Vanillekipferl" not in text
+    assert "Zimtsterne" not in extract_article(page, url="http://kulinaria.example/2012/12/08/mandelplatzchen/").text
+
+
+def test_a_section_heading_between_dense_paragraphs_is_kept_and_a_like_widgets_title_is_not() -> None:
+    # Readability's missing-paragraphs and social-buttons: nothing vouches for either (trafilatura kept one line).
+    like = "<div class='sharedaddy'><h3>Like this:</h3><div><span>Like</span> <span>Loading...</span></div></div>"
+    body = f"<p>{_sentence(0)}</p><h2>Secondary header</h2><p>{_sentence(1)}</p>{like}<p>{_sentence(2)}</p>"
+    text = dense_text(lxml.html.fromstring(f"<html><body><article>{body}</article></body></html>"))
+    assert text.splitlines() == [_sentence(0), "Secondary header", _sentence(1), _sentence(2)]
