@@ -47,9 +47,11 @@ _CAPTION_MAX = 500
 _HINTS: dict[str, str] = {
     **dict.fromkeys("gallery galleries slideshow slides carousel lightbox".split(), "gallery"),
     **dict.fromkeys("caption figcaption credit credits".split(), "caption"),
-    **dict.fromkeys("related recommended recommendations readmore outbrain taboola".split(), "related"),
+    **dict.fromkeys(
+        "related recommended recommendations readmore outbrain taboola yarpp relatedposts".split(), "related"
+    ),
     **dict.fromkeys("newsletter newsletters signup subscribe subscription".split(), "newsletter"),
-    **dict.fromkeys("share sharing sharebar social".split(), "share"),
+    **dict.fromkeys("share sharing sharebar social sharedaddy addtoany shareaholic".split(), "share"),
     **dict.fromkeys("cookie cookies consent gdpr".split(), "cookie"),
     **dict.fromkeys("ad ads advert adverts advertisement adslot dfp adsbygoogle sponsored promo".split(), "ad"),
     **dict.fromkeys("comments comment disqus".split(), "comment"),
@@ -217,7 +219,11 @@ def _token_hint(token: str) -> str | None:
 
 
 # Names of ad, recommendation and comment services: they name the kind wherever they appear in a token.
-_BRANDS = frozenset("taboola outbrain disqus adsbygoogle dfp gdpr sharebar".split())
+# WordPress's most installed share and related-post plugins too (Jetpack's sharedaddy and jp-relatedposts, YARPP,
+# AddToAny, Shareaholic): "sd-sharing-enabled" or "yarpp-related" would name nothing otherwise.
+_BRANDS = frozenset(
+    "taboola outbrain disqus adsbygoogle dfp gdpr sharebar sharedaddy relatedposts yarpp addtoany shareaholic".split()
+)
 
 
 # Words that may stand beside a hint word in one class or id token without changing what it names: where a

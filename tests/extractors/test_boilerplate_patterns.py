@@ -736,3 +736,27 @@ def test_a_story_a_cms_splits_over_sibling_boxes_is_read_whole(story: str) -> No
     text = extract_article(html, url="https://news.example/2024/flood").text
     assert text.index(LEAD) < text.index("Paragraph 0") < text.index("Paragraph 2") < text.index("Forecasters")
     assert "Levee repairs" not in text
+
+
+def test_wordpress_plugins_share_and_related_boxes_are_named_by_their_plugins() -> None:
+    # Jetpack's sharedaddy and jp-relatedposts, YARPP: class names of words outside our hint lists named nothing
+    # (Readability's wordpress page: Jetpack's three related stories were not recorded as related links).
+    story = "".join(
+        f"<p>Paragraph {i}: the survey ranked the editor among the most dreaded tools.</p>" for i in range(5)
+    )
+    related = (
+        '<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline">Like this:</h3>'
+        '<div class="jp-relatedposts-items"><p><a href="/survey-results">Survey results show the editor trending up'
+        "</a></p></div></div>"
+    )
+    share = (
+        '<div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Share this:</h3><ul><li>Tweet</li></ul></div>'
+    )
+    yarpp = '<div class="yarpp-related"><ol><li><a href="/older">An older story on the same survey</a></li></ol></div>'
+    html = f"<html><body><article><h1>Survey</h1>{story}{share}{related}{yarpp}</article></body></html>"
+    article = extract_article(html, url="https://blog.example/2017/survey/")
+    assert "Paragraph 4" in article.text and "Share this" not in article.text
+    assert {link.title for link in article.related_links} >= {
+        "Survey results show the editor trending up",
+        "An older story on the same survey",
+    }
