@@ -46,6 +46,15 @@ _ROOT_START = re.compile(r"<\?xml\b|<(?:[\w.-]+:)?(?:rss|RDF|feed|urlset|sitemap
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY\b")
 _HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 _STRAY_LT = re.compile(r"<(?![A-Za-z_:/!?])")
+# An element that never has content, written open as HTML writes it: a <br> or <img> in an unescaped description,
+# an RSS <enclosure ...>, an Atom <link href=...> from an HTML template. Recover mode nests everything after it
+# inside it (later items inside earlier ones, an entry's dates inside its link), so items and dates were lost.
+# Self-closed unless its end tag follows before any other tag.
+_OPEN_VOID = re.compile(
+    r"<((?:br|hr|img|wbr|input|meta|source|embed|enclosure|media:thumbnail|itunes:image"
+    r"|(?:atom:)?link(?=[^<>]*\bhref\s*=)))\b([^<>]*?)(?<!/)>(?![^<]*</\1\s*>)",
+    re.IGNORECASE,
+)
 _XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -228,6 +237,7 @@ def _repair(text: str) -> str:
     text = _TEXT_DECLARATION.sub("", text[start:] if start > 0 else text)
     text = _ILLEGAL.sub(" ", text)
     text = _STRAY_LT.sub("&lt;", text)  # "1 < 2" in a title; recover mode would read a tag there
+    text = _OPEN_VOID.sub(r"<\1\2/>", text)
     return _REFERENCE.sub(_escape_reference, text)
 
 

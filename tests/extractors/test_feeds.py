@@ -4,7 +4,7 @@ import contextlib
 import gzip
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -628,3 +628,63 @@ def test_feed_dates_no_story_can_have_are_none() -> None:
     feed = parse_feed(content, feed_url=FEED_URL, fetched_at=datetime(2024, 5, 7, tzinfo=UTC))
     assert [e.published_at for e in feed.entries][:5] == [None] * 5
     assert feed.entries[5].published_at == parse_datetime(dates[5])
+
+
+_PLUS2 = timezone(timedelta(hours=2))
+_VOID_EXPECTED = [(f"http://e.example/{i}", datetime(2024, 1, i, 3, 4, 5, tzinfo=_PLUS2)) for i in (1, 2, 3)]
+
+
+def _atom_with_links(*, feed_link: bytes, entry_link_end: bytes) -> bytes:
+    entries = b"".join(
+        b'<entry><id>tag:e.example,2024:%d</id><title>e%d</title><link rel="alternate" href="http://e.example/%d"'
+        % (i, i, i)
+        + entry_link_end
+        + b"<published>2024-01-0%dT03:04:05+02:00</published></entry>\n" % i
+        for i in (1, 2, 3)
+    )
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        + feed_link
+        + b"<updated>2024-01-05T00:00:00Z</updated>\n"
+        + entries
+        + b"</feed>"
+    )
+
+
+def _rss_with(inside_item: bytes) -> bytes:
+    items = b"".join(
+        b"<item><title>e%d</title><link>http://e.example/%d</link>" % (i, i)
+        + inside_item
+        + b"<pubDate>Mon, 0%d Jan 2024 03:04:05 +0200</pubDate></item>\n" % i
+        for i in (1, 2, 3)
+    )
+    return b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>t</title>' + items + b"</channel></rss>"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # An Atom <link> left open as HTML writes it (a template's): recover mode nested every entry inside the
+        # feed's link and none was read, without an error; open entry links hid each entry's date.
+        _atom_with_links(feed_link=b'<link rel="alternate" href="http://e.example/">', entry_link_end=b"/>"),
+        _atom_with_links(feed_link=b'<link rel="alternate" href="http://e.example/">', entry_link_end=b">"),
+        _atom_with_links(feed_link=b'<link rel="alternate" href="http://e.example/"/>', entry_link_end=b">"),
+        # Unescaped HTML in an RSS description, an open <enclosure>: every later date was lost.
+        _rss_with(b"<description>line one<br>line two<img src='x.jpg'></description>"),
+        _rss_with(b'<enclosure url="http://e.example/a.mp3" type="audio/mpeg" length="1">'),
+    ],
+)
+def test_an_element_that_never_has_content_left_open_loses_no_entry_and_no_date(content: bytes) -> None:
+    # fastfeedparser's ill-formed cases (MIT), rebuilt with links and dates: feedparser reads them all.
+    feed = parse_feed(content, feed_url="http://e.example/feed")
+    assert [(e.url, e.published_at) for e in feed.entries] == _VOID_EXPECTED
+
+
+def test_a_void_element_closed_by_its_own_end_tag_is_left_as_it_is() -> None:
+    # <enclosure ...></enclosure> is well-formed; the repair runs only on broken feeds, and must not add a stray end.
+    broken = _rss_with(
+        b'<enclosure url="http://e.example/a.mp3" length="1"></enclosure><description>a<br>b</description>'
+    )
+    assert [(e.url, e.published_at) for e in parse_feed(broken, feed_url="http://e.example/feed").entries] == (
+        _VOID_EXPECTED
+    )
