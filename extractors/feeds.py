@@ -239,7 +239,10 @@ def _rss_link_candidates(item: etree._Element, *, lenient: bool) -> Iterator[str
     for link in _page_links(item.iterchildren("{http://www.w3.org/2005/Atom}link")):
         yield link.get("href")
     guid = _own_child(item, "guid", strict=True)
-    if guid is not None and (guid.get("isPermaLink") or "true").strip().lower() != "false":
+    permalink = (guid.get("isPermaLink") or "").strip().lower() if guid is not None else "false"
+    if permalink == "true":  # said outright: a relative one is resolved like a link (xml:base, the feed's URL)
+        yield text_of(guid)
+    elif permalink != "false":
         # "isPermaLink" defaults to true, and many feeds leave it out of guids like "12345": only a URL is one.
         yield _absolute(text_of(guid))
     yield _absolute(item.get(_RDF_ABOUT))  # RSS 1.0: the item's URI, where it has no <link>

@@ -688,3 +688,13 @@ def test_a_void_element_closed_by_its_own_end_tag_is_left_as_it_is() -> None:
     assert [(e.url, e.published_at) for e in parse_feed(broken, feed_url="http://e.example/feed").entries] == (
         _VOID_EXPECTED
     )
+
+
+def test_a_guid_said_to_be_a_permalink_is_resolved_like_a_link() -> None:
+    # podcastparser's permalink.rss (ISC): no <link>, a relative guid with isPermaLink="true" under xml:base;
+    # feedparser resolves it. Without the attribute a guid must be a whole URL ("12345" is no address).
+    content = b"""<rss xml:base="http://example.com/podcast/"><channel><title>Podcast</title>
+      <item><title>Episode</title><guid isPermaLink="true">episode/1/</guid></item>
+      <item><title>Two</title><guid>episode/2/</guid></item></channel></rss>"""
+    feed = parse_feed(content, feed_url="http://example.com/feed.rss")
+    assert [e.url for e in feed.entries] == ["http://example.com/podcast/episode/1/"] and feed.skipped == 1
