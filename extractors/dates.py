@@ -68,9 +68,12 @@ _W3DTF = re.compile(
     rf"(?:[t ](\d{{1,2}}):(\d{{2}})(?::(\d{{2}})(?:[.,](\d+))?)?\s*(z|{_OFFSET})?)?"
 )
 _RFC822 = re.compile(
-    r"(?:[a-z]+\s*,?\s*)?"  # weekday, ignored (feeds get it wrong); "Fri,24 Nov" has no space
+    # A weekday, ignored (feeds get it wrong), ends at a comma or a space: "Fri,24 Nov" has no space, and
+    # without either "June 7, 2013" read as the weekday "jun" and the month "e".
+    r"(?:[a-z]+\.?(?:\s*,\s*|\s+))?"
     r"(?:(\d{1,2})\s+([a-z]+)\.?|([a-z]+)\.?\s+(\d{1,2}))\s*,?\s+(\d{2}|\d{4})"  # day month or month day, year
-    rf"(?:\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)?(?:\s*({_ZONE}))?"
+    # The time, after a comma too ("June 7, 2013, 10:30 a.m.", as US pages write it), on a 12-hour clock or 24.
+    rf"(?:\s*,?\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?(?:\s*([ap])\.?m\b\.?)?)?(?:\s*({_ZONE}))?"
 )
 _ASCTIME = re.compile(r"[a-z]{3}\s+([a-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s+([+-]\d{4}))?\s+(\d{4})")
 # ISO 8601's basic format (no separators): "20180619", "20180619T0550Z", "20180619T055000.5+0900".
@@ -181,10 +184,14 @@ def _rfc822(text: str) -> datetime | None:
     match = _RFC822.fullmatch(text)
     if not match:
         return None
-    day, month, swapped_month, swapped_day, year, hour, minute, second, zone = match.groups()
+    day, month, swapped_month, swapped_day, year, hour, minute, second, half, zone = match.groups()
     number = _MONTHS.get((month or swapped_month)[:3])
     if number is None or (month or swapped_month) not in _month_spellings(number):
         return None
+    if half and hour:  # 12:30 a.m. is 00:30, 12:30 p.m. is 12:30; "13:00 pm" is no time
+        if not 1 <= int(hour) <= 12:
+            raise ValueError(f"{hour} o'clock on a 12-hour clock")
+        hour = str(int(hour) % 12 + (12 if half == "p" else 0))
     when = _datetime(_year(year), number, int(day or swapped_day), hour, minute, second)
     return when.replace(tzinfo=_zone(zone) if zone else UTC)
 

