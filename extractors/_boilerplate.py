@@ -209,13 +209,19 @@ def _token_hint(token: str) -> str | None:
     for word in parts:
         if word in _BRANDS:
             return _HINTS[word]
-    for word in parts:
-        if word in _HINT_COMPANIONS:
+    for k, word in enumerate(parts):
+        if word in _HINT_COMPANIONS or (k == 0 and len(parts) > 1 and _is_namespace(word)):
             continue
         if word not in _HINTS:
             return None
         kind = kind or _HINTS[word]
     return kind
+
+
+def _is_namespace(word: str) -> bool:
+    """A plugin's or framework's two-letter prefix before the name (symfony's "sf_comment_list", "fb-comments",
+    tagDiv's "td-post-sharing"): no word of its own, unless it is a hint word ("ad")."""
+    return len(word) == 2 and word not in _HINTS
 
 
 # Names of ad, recommendation and comment services: they name the kind wherever they appear in a token.

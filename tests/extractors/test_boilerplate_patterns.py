@@ -760,3 +760,23 @@ def test_wordpress_plugins_share_and_related_boxes_are_named_by_their_plugins() 
         "Survey results show the editor trending up",
         "An older story on the same survey",
     }
+
+
+def test_a_box_named_with_a_plugins_two_letter_prefix_is_named_by_the_rest() -> None:
+    # ultimahora.es (newspaper4k's Spanish test page): symfony's comment plugin writes "sf_comment_list"; the prefix
+    # is no word of ours, so the box named nothing and 12 readers' comments were half of the text.
+    story = "".join(
+        f"<p>Párrafo {i}: el fiscal estudia si recurre la imputación, según fuentes judiciales.</p>" for i in range(4)
+    )
+    comments = "".join(
+        f'<div class="sf_comment"><p class="sf_comment_info"><span class="sf_comment_author">Lector {i}</span><br>'
+        f'<span class="date">Hace {i} horas</span></p><div class="sf_comment_text"><p>Opinión número {i} de un lector'
+        " que no está de acuerdo con nada de lo que dice el fiscal en este caso.</p></div></div>"
+        for i in range(6)
+    )
+    html = (
+        f'<html><body><div id="main"><div class="noticia"><h1>El fiscal estudia recurrir</h1>{story}</div>'
+        f'<div id="sf_comment_list" class="box clearfix">{comments}</div></div></body></html>'
+    )
+    text = extract_article(html, url="https://www.ultimahora.es/noticias/local/2014/01/08/fiscal.html").text
+    assert "Párrafo 3" in text and "Opinión número" not in text and "Lector" not in text
