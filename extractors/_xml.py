@@ -50,11 +50,13 @@ _STRAY_LT = re.compile(r"<(?![A-Za-z_:/!?])")
 # an RSS <enclosure ...>, an Atom <link href=...> from an HTML template. Recover mode nests everything after it
 # inside it (later items inside earlier ones, an entry's dates inside its link), so items and dates were lost.
 # Self-closed unless its end tag follows before any other tag.
+# (Not <source>: RSS and Atom both have one with content.) CDATA sections are left as they are.
 _OPEN_VOID = re.compile(
-    r"<((?:br|hr|img|wbr|input|meta|source|embed|enclosure|media:thumbnail|itunes:image"
+    r"<((?:br|hr|img|wbr|input|meta|embed|enclosure|media:thumbnail|itunes:image"
     r"|(?:atom:)?link(?=[^<>]*\bhref\s*=)))\b([^<>]*?)(?<!/)>(?![^<]*</\1\s*>)",
     re.IGNORECASE,
 )
+_CDATA = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.DOTALL)
 _XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -237,7 +239,9 @@ def _repair(text: str) -> str:
     text = _TEXT_DECLARATION.sub("", text[start:] if start > 0 else text)
     text = _ILLEGAL.sub(" ", text)
     text = _STRAY_LT.sub("&lt;", text)  # "1 < 2" in a title; recover mode would read a tag there
-    text = _OPEN_VOID.sub(r"<\1\2/>", text)
+    text = "".join(
+        part if part.startswith("<![CDATA[") else _OPEN_VOID.sub(r"<\1\2/>", part) for part in _CDATA.split(text)
+    )
     return _REFERENCE.sub(_escape_reference, text)
 
 

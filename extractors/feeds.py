@@ -240,8 +240,9 @@ def _rss_link_candidates(item: etree._Element, *, lenient: bool) -> Iterator[str
         yield link.get("href")
     guid = _own_child(item, "guid", strict=True)
     permalink = (guid.get("isPermaLink") or "").strip().lower() if guid is not None else "false"
-    if permalink == "true":  # said outright: a relative one is resolved like a link (xml:base, the feed's URL)
-        yield text_of(guid)
+    if permalink == "true":  # said outright: a relative path is resolved like a link (xml:base, the feed's URL)
+        text = text_of(guid)  # "1013" or a UUID, said to be a permalink all the same, is no path
+        yield text if text and "/" in text else None
     elif permalink != "false":
         # "isPermaLink" defaults to true, and many feeds leave it out of guids like "12345": only a URL is one.
         yield _absolute(text_of(guid))

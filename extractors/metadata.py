@@ -449,8 +449,11 @@ _MAX_NAME_CHARS = 80
 class _Markup:
     """The page's dated elements and bylines, in document order, and its headline's element."""
 
-    published: list[HtmlElement] = field(default_factory=list)  # microdata datePublished, hAtom published
-    modified: list[HtmlElement] = field(default_factory=list)  # microdata dateModified, hAtom updated
+    published: list[HtmlElement] = field(default_factory=list)  # microdata datePublished
+    modified: list[HtmlElement] = field(default_factory=list)  # microdata dateModified
+    # hAtom's <abbr class="published|updated" title="...">, read after the story's <time> (see _hatom_date)
+    hatom_published: list[HtmlElement] = field(default_factory=list)
+    hatom_updated: list[HtmlElement] = field(default_factory=list)
     times: list[HtmlElement] = field(default_factory=list)  # <time datetime>, but the one marked dateModified
     bylines: list[HtmlElement] = field(default_factory=list)  # microdata authors, rel="author" links
     headline: HtmlElement | None = None  # the <h1> the page's title names
@@ -467,7 +470,7 @@ def _markup(tree: HtmlElement) -> _Markup:
         elif attribute == "class":  # an <abbr> with a title: hAtom's dates are the classes published and updated
             classes = value.split()
             if "published" in classes or "updated" in classes:
-                (found.published if "published" in classes else found.modified).append(el)
+                (found.hatom_published if "published" in classes else found.hatom_updated).append(el)
         elif attribute == "rel" or "author" in value.split():
             if el.tag != "meta" and "author" in value.split() and el not in bylines:
                 bylines.add(el)
@@ -690,7 +693,28 @@ def _story_box(headline: HtmlElement) -> HtmlElement | None:
 def _article_date(elements: list[HtmlElement]) -> list[str | None]:
     """The date of the first of `elements` that is the article's, if any."""
     dated = next((el for el in elements if _of_the_article(el)), None)
-    return [dated.get("content") or dated.get("datetime") or dated.get("title")] if dated is not None else []
+    return [dated.get("content") or dated.get("datetime")] if dated is not None else []
+
+
+def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[str | None]:
+    """The date of the hAtom entry (class hentry) that holds the page's headline; else of the first <abbr> in no
+    entry that is the article's. An entry's date is its own: a sidebar's "recent posts" are entries too."""
+    entries = [
+        next((a for a in abbr.iterancestors() if {"hentry", "h-entry"} & set(a.get("class", "").split())), None)
+        for abbr in abbrs
+    ]
+    # Where no entry holds the headline (a blog's post title is an <h3>, its <h1> the blog's name), the one
+    # entry on the page is the post.
+    only_entry = entries[0] if entries and all(e is entries[0] for e in entries) else None
+    loose = None
+    for abbr, entry in zip(abbrs, entries, strict=True):
+        if entry is not None and (
+            entry is only_entry or (headline is not None and any(a is entry for a in headline.iterancestors()))
+        ):
+            return [abbr.get("title")]
+        if entry is None and loose is None and _of_the_article(abbr) and not _in_quote(abbr):
+            loose = abbr
+    return [loose.get("title")] if loose is not None and not _in_teaser(loose, headline) else []
 
 
 def _of_the_article(el: HtmlElement, story: HtmlElement | None = None) -> bool:
@@ -881,11 +905,16 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
                 ),
             )
         ),
+        *_hatom_date(markup().hatom_published, markup().headline),
         fetched_at=fetched_at,
     )
     modified = _first_date(
         ld.get("dateModified"), *(meta.get(key) for key in _MODIFIED_KEYS), fetched_at=fetched_at
-    ) or _first_date(*_article_date(markup().modified), fetched_at=fetched_at)
+    ) or _first_date(
+        *_article_date(markup().modified),
+        *_hatom_date(markup().hatom_updated, markup().headline),
+        fetched_at=fetched_at,
+    )
     html = tree if tree.tag == "html" else tree.getroottree().getroot()
     # The story's own element says more than the page: an English story on a Japanese portal is <html lang="ja">.
     story = next(iter(tree.xpath("(//article[@lang] | //*[@itemprop='articleBody'][@lang])[1]")), None)

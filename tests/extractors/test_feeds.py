@@ -695,6 +695,29 @@ def test_a_guid_said_to_be_a_permalink_is_resolved_like_a_link() -> None:
     # feedparser resolves it. Without the attribute a guid must be a whole URL ("12345" is no address).
     content = b"""<rss xml:base="http://example.com/podcast/"><channel><title>Podcast</title>
       <item><title>Episode</title><guid isPermaLink="true">episode/1/</guid></item>
-      <item><title>Two</title><guid>episode/2/</guid></item></channel></rss>"""
+      <item><title>Two</title><guid>episode/2/</guid></item>
+      <item><title>Three</title><guid isPermaLink="true">1013</guid></item>
+      <item><title>Four</title><guid isPermaLink="true">5f3c2a9e-8d1b-4c3e-9f1a-2b7c6d5e4f30</guid></item>
+      </channel></rss>"""
     feed = parse_feed(content, feed_url="http://example.com/feed.rss")
-    assert [e.url for e in feed.entries] == ["http://example.com/podcast/episode/1/"] and feed.skipped == 1
+    # A counter or a UUID said to be a permalink is no path: no page is made up for it (a review of this change).
+    assert [e.url for e in feed.entries] == ["http://example.com/podcast/episode/1/"] and feed.skipped == 3
+
+
+def test_an_element_with_content_is_never_self_closed_by_the_repair() -> None:
+    # A review of the repair: RSS and Atom <source> have content; a Planet aggregate's entry that opens with its
+    # <source> was lost, and an RSS item's CDATA source cost it its date. CDATA sections are left as they are.
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Planet Example</title><id>urn:planet</id>
+<entry><title>Fish & chips</title><id>https://a.example/fish</id><link href="https://a.example/fish"/>
+ <updated>2024-03-05T10:00:00Z</updated><source><id>https://a.example/</id><title>Alice</title></source></entry>
+<entry><source><id>https://b.example/</id><title>Bob</title><updated>2024-03-07T00:00:00Z</updated></source>
+ <title>Tides</title><id>https://b.example/tides</id><link href="https://b.example/tides"/>
+ <updated>2024-03-01T09:00:00Z</updated></entry></feed>"""
+    feed = parse_feed(atom, feed_url="https://planet.example/atom.xml")
+    assert [e.url for e in feed.entries] == ["https://a.example/fish", "https://b.example/tides"]
+    rss = b"""<rss version="2.0"><channel><title>T</title><item><title>A & B</title><link>https://e.example/a</link>
+<source url="https://other.example/rss"><![CDATA[Other & Co <br> and <img src=x.jpg>]]></source>
+<pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate></item></channel></rss>"""
+    (entry,) = parse_feed(rss, feed_url="https://e.example/feed").entries
+    assert entry.published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)

@@ -681,3 +681,28 @@ def test_a_meta_author_that_is_the_dublin_core_publisher_gives_way_to_the_byline
     )
     body = f"<article><h1>Sanidad</h1>{byline}<p>La ministra anunció el lunes un plan de vacunación.</p></article>"
     assert meta_of(head, body).authors == ("María R. Sahuquillo", "Emilio de Benito")
+
+
+_HATOM_STORY = (
+    "<p>" + "The council voted on Tuesday to approve the new harbour budget after a long debate. " * 12 + "</p>"
+)
+_HATOM_SIDEBAR = (  # a left column first in the source, its "recent posts" marked up as hAtom entries
+    '<div id="sidebar"><h3>Recent posts</h3><ul><li class="hentry"><a class="entry-title" href="/2019/05/old">Old'
+    ' post</a> <abbr class="published" title="2019-05-02T08:00:00+00:00">May 2, 2019</abbr></li></ul></div>'
+)
+
+
+@pytest.mark.parametrize(
+    "story_date",
+    [
+        '<time class="entry-date" datetime="2024-03-05T10:00:00+00:00">March 5, 2024</time>',
+        '<abbr class="published" title="2024-03-05T10:00:00+00:00">March 5, 2024</abbr>',
+    ],
+)
+def test_an_hatom_entrys_date_is_its_own_not_the_storys(story_date: str) -> None:
+    # A review of this change: the sidebar's entry date came first in the page and was taken for the story's.
+    body = (
+        f'{_HATOM_SIDEBAR}<div id="content"><div class="hentry post"><h1 class="entry-title">Council approves'
+        f" budget</h1>{story_date}{_HATOM_STORY}</div></div>"
+    )
+    assert meta_of("<title>Council approves budget</title>", body).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
