@@ -51,11 +51,7 @@ _JOB_WORDS = re.compile(
     r"|correspondant\w*|envoy[ée]\w*|corresponsal\w*|inviat[oa]|korrespondent\w*)\b",
     re.IGNORECASE,
 )
-# Words before a job title that are part of it: "Jane Doe Special correspondent", "Senior Washington Correspondent".
-_ROLE_ADJECTIVES = frozenset(
-    "senior special staff chief foreign political contributing national international deputy associate assistant"
-    " managing executive grand".split()
-)
+_INITIAL = re.compile(r"[A-Z]\.")
 # Degrees and suffixes written after a name, after a comma (dots removed, lowercased).
 _DEGREES = frozenset("ma ms msc md phd rn mph mba jd dds esq cfa cpa jr sr ii iii iv".split())
 
@@ -189,9 +185,16 @@ def _without_role(part: str, *, first: bool) -> str:
     if match is None or (not first and not part[match.end() :].strip()):
         return part
     words = part[: match.start()].split()
-    while words and words[-1].lower() in _ROLE_ADJECTIVES:
-        words.pop()
-    return " ".join(words) if len(words) >= 2 else part
+    if len(words) < 2:
+        return part
+    # The name is two words, and those a particle or an initial joins ("Emilio de Benito", "Jane Q. Doe"): the words
+    # after it are the title's ("Senior Washington", "White House", "Sports"). A third given name is lost with them.
+    name = words[:2]
+    for word in words[2:]:
+        if not (name[-1].lower() in _PARTICLES or _INITIAL.fullmatch(name[-1]) or word.lower() in _PARTICLES):
+            break
+        name.append(word)
+    return " ".join(name)
 
 
 # A closing aside of three words or more: "Martin Untersinger (avec Damien Leloup et Morgane Tual)" ("Richard
@@ -585,7 +588,7 @@ def _first_line(el: HtmlElement) -> list[str]:
         if action in ("comment", "pi"):  # one event each: its text is none of the page's, its tail is
             text = _clean(node.tail)
         elif action == "start":
-            if node.tag == "br" and node is not el and pieces:
+            if node.tag == "br" and node is not el and pieces and not _line_goes_on(pieces, node.tail):
                 break
             text = _clean(node.text)
         else:
@@ -593,6 +596,15 @@ def _first_line(el: HtmlElement) -> list[str]:
         if text:
             pieces.append(text)
     return pieces
+
+
+def _line_goes_on(pieces: list[str], after: str | None) -> bool:
+    """Whether a byline continues past a <br>: what came before is its label alone ("By<br>Jane Doe"), or the next
+    line adds a co-author ("By Jane Doe<br>and John Roe")."""
+    return not _BY_WORD.sub("", " ".join(pieces) + " ").strip() or bool(_CO_AUTHOR_NEXT.match(after or ""))
+
+
+_CO_AUTHOR_NEXT = re.compile(r"\s*(?:[,&]|(?:and|y|et|und|e|i|и)\s)", re.IGNORECASE)
 
 
 # Words that say a credit is someone else's: "Editing by", "Photos by", "Editor:", "Illustration:".
@@ -853,13 +865,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
 
     # The site itself named as the author (meta author "Example Media Inc." on every page) says who published,
     # not who wrote: a byline in the page may say more.
-    # Dublin Core's publisher too: elpais.com's meta author, DC.creator and DC.publisher all say "Ediciones El País".
-    publishers = (
-        site_name,
-        publisher.get("name") if isinstance(publisher, dict) else None,
-        meta.get("dc.publisher"),
-        meta.get("dcterms.publisher"),
-    )
+    publishers = (site_name, publisher.get("name") if isinstance(publisher, dict) else None)
     publisher_names = {_alnum(n).casefold() for n in publishers if isinstance(n, str)}
 
     publisher_words = [n.casefold().split() for n in publishers if isinstance(n, str)]
@@ -880,6 +886,13 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
     ] or [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
+    dublin_core = {_alnum(n).casefold() for n in (meta.get("dc.publisher"), meta.get("dcterms.publisher")) if n}
+    if authors and all(_alnum(a).casefold() in dublin_core for a in authors):
+        # The Dublin Core publisher named as the author gives way to a byline (elpais.com's meta author, DC.creator
+        # and DC.publisher all say "Ediciones El País"); a personal site's owner named in both stays its author.
+        authors = [
+            a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)
+        ] or authors
     if authors and _unnamed(ld.get("author")):
         # JSON-LD named some authors by their page alone (Arc XP: {"@type": "Person", "url": ...}): the byline
         # names them all, if it names the ones JSON-LD did.

@@ -706,3 +706,41 @@ def test_an_hatom_entrys_date_is_its_own_not_the_storys(story_date: str) -> None
         f" budget</h1>{story_date}{_HATOM_STORY}</div></div>"
     )
     assert meta_of("<title>Council approves budget</title>", body).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ('<div class="byline">By<br>Jane Doe</div>', ("Jane Doe",)),  # the label on a line of its own
+        ('<div class="byline"><span>Written by</span><br/><span>Jane Doe</span></div>', ("Jane Doe",)),
+        ('<div class="byline">By Jane Doe<br>and John Roe</div>', ("Jane Doe", "John Roe")),  # a co-author's line
+    ],
+)
+def test_a_byline_goes_on_past_a_line_break_after_its_label_or_before_a_co_author(
+    byline: str, authors: tuple[str, ...]
+) -> None:
+    # A review of reading a byline to its first line break: these lost their authors.
+    story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
+    assert meta_of("", f"<article><h1>Harbour plan</h1>{byline}{story}</article>").authors == authors
+
+
+def test_a_personal_sites_owner_named_as_author_and_dublin_core_publisher_stays_its_author() -> None:
+    assert meta_of('<meta name="author" content="Jane Doe"><meta name="DC.publisher" content="Jane Doe">').authors == (
+        "Jane Doe",
+    )
+
+
+@pytest.mark.parametrize(
+    ("byline", "name"),
+    [
+        ("Andrea Stone Senior Washington Correspondent", "Andrea Stone"),
+        ("Jane Doe White House Correspondent", "Jane Doe"),
+        ("John Smith Sports Writer", "John Smith"),
+        ("Emilio de Benito Corresponsal en Madrid", "Emilio de Benito"),
+        ("Jane Q. Doe Reporter", "Jane Q. Doe"),
+    ],
+)
+def test_a_title_after_a_name_with_no_comma_takes_its_beat_words_with_it(byline: str, name: str) -> None:
+    story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
+    body = f'<article><h1>Harbour plan</h1><div class="author">By {byline}</div>{story}</article>'
+    assert meta_of("", body).authors == (name,)
