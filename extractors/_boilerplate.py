@@ -579,8 +579,13 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
     if not related and box_text < 5000:
         # The box is the comments section when the heading opens it; a short story before the heading in the
         # same box (a brief, then "Comments" and the thread, all in one content <div>) went with it, and with
-        # under 1,500 characters nothing called the box the story's. Then only the heading goes.
-        return h if _story_before(h, box) else box
+        # under 1,500 characters nothing called the box the story's. Then the heading and what follows it go.
+        if not _story_before(h, box):
+            return box
+        for after in [s for s in h.itersiblings() if isinstance(s.tag, str)]:
+            if not _is_main(after, 0):  # a block of real paragraphs after it is no reader's comment
+                _drop(after, out, labelled=True)
+        return h
     if related:
         # The list sits in the story's own container: "You may also like..." and then paragraphs that are
         # nothing but a link each. Those go with the heading; the first block with other text ends the list.

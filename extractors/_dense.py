@@ -252,14 +252,27 @@ def join_cms_story_parts(tree: HtmlElement) -> bool:
         leads = [s for s in body.itersiblings(preceding=True) if lead & set(s.get("class", "").split())]
         rest = [s for s in body.itersiblings() if more & set(s.get("class", "").split())]
         for box in leads:  # nearest first: each goes before the one moved after it
-            box.tail = None  # the text after it belongs where it stood
+            _leave_tail(box)
             box.attrib.clear()  # "teaser-text" is what trafilatura discards as another story's teaser
             body.insert(0, box)
+        if leads and body.text and body.text.strip():  # the body's own opening text comes after the lead
+            leads[0].tail, body.text = body.text, None
         for box in rest:
-            box.tail = None
+            _leave_tail(box)
             body.append(box)
         moved = moved or bool(leads or rest)
     return moved
+
+
+def _leave_tail(box: HtmlElement) -> None:
+    """Leave the text after box where it stood (on what comes before it), so box can move without it."""
+    if box.tail:
+        before, parent = box.getprevious(), box.getparent()
+        if before is not None:
+            before.tail = (before.tail or "") + box.tail
+        elif parent is not None:
+            parent.text = (parent.text or "") + box.tail
+        box.tail = None
 
 
 def trafilatura_container(tree: HtmlElement) -> HtmlElement | None:

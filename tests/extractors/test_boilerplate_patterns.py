@@ -10,6 +10,7 @@ import lxml.html
 import pytest
 
 from extractors._boilerplate import _block_of, _token_hint, prune_tree, text_blocks
+from extractors._dense import join_cms_story_parts
 from extractors._shapes import shapes_for
 from extractors.article import Caption, RelatedLink, clean_document, extract_article
 
@@ -780,3 +781,39 @@ def test_a_box_named_with_a_plugins_two_letter_prefix_is_named_by_the_rest() -> 
     )
     text = extract_article(html, url="https://www.ultimahora.es/noticias/local/2014/01/08/fiscal.html").text
     assert "Párrafo 3" in text and "Opinión número" not in text and "Lector" not in text
+
+
+def test_a_readers_thread_after_a_comments_heading_goes_with_it_though_text_precedes_the_heading() -> None:
+    # A review of the comments-heading rule: a moderation notice before "3 Comments" counted as story text, so only
+    # the heading went and the readers' comments became the story's last paragraphs.
+    story = "".join(
+        f"<p>Paragraph {i} of the story about the harbour redevelopment plan, which the council approved after a "
+        "long debate on Tuesday evening.</p>"
+        for i in range(8)
+    )
+    html = f"""<html><head><title>Harbour plan approved</title></head><body>
+<div class="main"><article><h1>Harbour plan approved</h1>{story}
+<div class="box">
+<p>We welcome your views. Please keep them civil and on topic; every contribution is read by an editor before it
+appears here.</p>
+<h3>3 Comments</h3>
+<p><b>mike_77</b> wrote on 5 March: This is an outrageous waste of public money and the council should be ashamed
+of itself.</p>
+<p><b>harbourgirl</b> wrote on 5 March: Finally! I have waited twenty years for someone to fix the old docks, well
+done everyone involved.</p>
+<p><b>Pete</b> wrote on 6 March: Who is going to pay for the maintenance once the developers have gone home with
+their profits?</p>
+</div></article></div></body></html>"""
+    text = extract_article(html, url="https://example.com/news/harbour").text
+    assert "Paragraph 7" in text and "outrageous waste" not in text and "old docks" not in text
+
+
+def test_a_k2_lead_goes_before_the_bodys_own_opening_text() -> None:
+    # Older Joomla content opens itemFullText with bare text: the lead was put after that first line.
+    html = """<html><body><div class="itemBody"><div class="itemIntroText"><p>LEAD The mayor resigned.</p></div>
+    <div class="itemFullText">FIRST She said the decision was hers.<p>SECOND Her deputy leads.</p></div>
+    </div></body></html>"""
+    tree = lxml.html.fromstring(html)
+    assert join_cms_story_parts(tree)
+    pieces = [t.split()[0] for t in tree.find(".//div[@class='itemFullText']").itertext() if t.strip()]
+    assert pieces == ["LEAD", "FIRST", "SECOND"]

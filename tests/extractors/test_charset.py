@@ -256,3 +256,15 @@ def test_an_undeclared_turkish_page_is_read_as_windows_1254_an_icelandic_one_as_
 ) -> None:
     page = f"<html><head><title>Haber</title></head><body><p>{text}</p></body></html>"
     assert decode_html(page.encode(encoding), content_type="text/html") == page
+
+
+def test_an_undeclared_turkish_page_naming_a_few_spanish_players_is_still_turkish() -> None:
+    # A review: a Süper Lig report with Sánchez, Fernández and José Rodríguez stayed windows-1252 ("Kasýmpaþa").
+    text = (
+        "Galatasaray, Süper Lig'in 20. haftasında sahasında Kasımpaşa'yı 3-1 yendi. İlk yarıda Fernando Muslera'nın"
+        " kurtarışları öne çıktı; ikinci yarıda Lucas Torreira'nın pasında Mauro Icardi golü attı. Okan Buruk"
+        " açıklamada Davinson Sánchez ve Rodrigo Fernández'in performansından memnun olduğunu söyledi. Kasımpaşa'da"
+        " ise José Rodríguez'in kırmızı kartı maçın kırılma anı oldu."
+    )
+    page = f"<html><head><title>Galatasaray 3-1</title></head><body><p>{text}</p></body></html>"
+    assert decode_html(page.encode("cp1254"), content_type="text/html") == page
