@@ -824,7 +824,10 @@ def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = Non
             # The name's own element: microdata's, or an hCard's "fn" (its title or outlet beside it is no name).
             name = _NAME_IN_BYLINE(mark)
             name = name[0] if name else None
-            text = (name.get("content") or name.text_content()) if name is not None else mark.text_content()
+            if name is not None:  # an <abbr class="fn" title="Jane Doe">JD</abbr> says the name in its title
+                text = name.get("content") or (name.get("title") if name.tag == "abbr" else None) or name.text_content()
+            else:
+                text = mark.text_content()
             names.extend(n for n in _names(text) if len(n) <= _MAX_NAME_CHARS and word_count(n) <= 6)
     return list(dict.fromkeys(names))
 

@@ -647,6 +647,7 @@ def test_a_date_in_an_embedded_post_is_its_authors_not_the_storys(embed: str) ->
             '<span class="blogtitle">Senior Washington Correspondent</span></p>',
             ("Andrea Stone",),
         ),
+        ('<span class="author vcard"><abbr class="fn" title="Jane Doe">JD</abbr></span>', ("Jane Doe",)),
         # the outlet or the title on a line of its own, after a <br>
         ('<div class="byline">By Jane Doe<br>Associated Press</div>', ("Jane Doe",)),
         ('<div class="byline">By Jane Doe<br>Staff Writer</div>', ("Jane Doe",)),
