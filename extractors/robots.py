@@ -105,8 +105,7 @@ class RobotsRules:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
             return True
-        # As given: callers pass the URL as it is sent (percent-encoded), the way Google's matcher takes it.
-        target = _normalize_escapes((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+        target = _as_patterns_are((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
         best: RobotsRule | None = None
         for rule in self.rules:
             if rule.matches(target) and (
@@ -163,6 +162,27 @@ def _lines(text: str) -> list[tuple[str, str]]:
 def _sitemaps(text: str) -> tuple[str, ...]:
     # Sitemap lines belong to no group (RFC 9309 2.2.4): every one counts, whoever we are.
     return tuple(value for key, value in _lines(text) if key == "sitemap" and value)
+
+
+def _as_patterns_are(target: str) -> str:
+    """A URL's path and query percent-encoded the way each rule's pattern is (RFC 9309 2.2.2), its ASCII at least.
+
+    A URL as httpx sends it leaves "[", "]", "|" and a "%" that starts no escape as they are, where the patterns
+    escape them: "Disallow: /*?f[0]=" never matched a redirect to "/search?f[0]=type" (robots-parser's cases).
+    A character outside ASCII is left as it is: a URL is sent percent-encoded, and one that is not matches no
+    pattern, as in Google's matcher (its ID_Encoding cases).
+    """
+    if not _UNSAFE_ASCII.search(target) and ("%" not in target or not _BARE_PERCENT.search(target)):
+        return _normalize_escapes(target)  # most URLs: only their escapes to normalize, if they have any
+    if target.isascii():
+        return _normalize_percent(target, _SAFE)
+    return "".join(part if not part.isascii() else _normalize_percent(part, _SAFE) for part in _NON_ASCII.split(target))
+
+
+_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
+# What a pattern would escape: ASCII outside _SAFE, a "%" that starts no escape.
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%\x80-\U0010ffff]")
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _normalize_escapes(text: str) -> str:

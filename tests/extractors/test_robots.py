@@ -173,3 +173,20 @@ def test_only_the_first_500_kib_are_read_and_a_cut_line_is_dropped() -> None:
 
 def test_product_tokens_are_letters_underscores_and_hyphens() -> None:
     assert is_product_token("Foo_Bar-bot") and not is_product_token("Foobot/2.1") and not is_product_token("")
+
+
+@pytest.mark.parametrize(
+    ("rule", "url"),
+    [
+        # robots-parser's cases (npm, MIT): a "%" that starts no escape is the same on both sides
+        ("Disallow: /%a%a", "http://www.example.com/%a%a"),
+        ("Disallow: /%a%a", "http://www.example.com/%a%a/index.html"),
+        ("Disallow: /✿%a", "http://www.example.com/%E2%9C%BF%atest"),
+        # a faceted search's "[", "]" and a "|" as httpx sends them (a redirect's Location is not cleaned first)
+        ("Disallow: /*?f[0]=", "https://example.com/search?f[0]=type"),
+        ("Disallow: /*|", "https://example.com/a|b"),
+    ],
+)
+def test_a_rule_matches_its_url_however_the_url_escapes_its_ascii(rule: str, url: str) -> None:
+    # The patterns escaped what the URL side left as it was: none of these rules ever matched.
+    assert not RobotsRules.parse(f"User-agent: *\n{rule}\n", user_agent="copydesk").allowed(url)
