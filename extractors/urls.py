@@ -15,7 +15,8 @@ class InvalidURLError(ValueError):
 
 
 # Query parameters that identify a campaign, click or share, never the page. Matched case-insensitively on the
-# decoded parameter name; any name starting with "utm_" (Google Analytics / Urchin) is dropped as well.
+# decoded parameter name; any name starting with "utm_" (Google Analytics / Urchin) or "mtm_" (Matomo) is dropped
+# as well.
 # Kept to names that are tracking-only everywhere: generic names such as "ref", "source" or "id" select
 # content on some sites, so they stay.
 TRACKING_PARAMS: frozenset[str] = frozenset(
@@ -36,6 +37,10 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
         "at_medium", "at_campaign", "at_creation", "at_format", "at_variant", "at_platform", "at_send_date",
         "at_link_id", "at_link_origin", "at_link_type", "at_ptr_name", "at_bbc_team", "at_custom1", "at_custom2",
         "at_custom3", "at_custom4", "xtor",
+        # Webtrekk / Mapp media codes (heise's feeds: ?wt_mc=rss.developer...), comScore's ns_* (the Daily
+        # Mail's), Matomo / Piwik campaigns (pk_*; Matomo Tag Manager's mtm_* are dropped as a prefix, like utm_)
+        "wt_mc", "wt_zmc", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname", "ns_fee", "pk_campaign",
+        "pk_kwd", "pk_keyword", "pk_source", "pk_medium", "pk_content", "pk_cid",
     }
 )  # fmt: skip
 _TRACKING_LOWER = frozenset(name.lower() for name in TRACKING_PARAMS)
@@ -195,7 +200,7 @@ def _query(query: str) -> str:
     kept = []
     for pair in query.split("&"):
         name = unquote_plus(pair.partition("=")[0]).lower()
-        if pair and name not in _TRACKING_LOWER and not name.startswith("utm_"):
+        if pair and name not in _TRACKING_LOWER and not name.startswith(("utm_", "mtm_")):
             kept.append(_normalize_percent(pair, _SAFE_QUERY))
     return "&".join(kept)
 

@@ -175,3 +175,17 @@ def test_a_host_ending_in_a_number_must_be_an_ipv4_address(url: str) -> None:
 def test_at_internet_campaign_markers_are_tracking(url: str) -> None:
     # Piano Analytics (AT Internet) markers in publishers' feeds: the same story fetched twice under two URLs.
     assert "?" not in canonicalize_url(url)
+
+
+@pytest.mark.parametrize(
+    ("tracked", "plain"),
+    [  # npm feed corpora (rss-parser's heise.atom, node-feedparser's Daily Mail feed, feed-extractor's linker tests)
+        ("https://www.heise.de/developer/meldung/WildFly-10-3088438.html?wt_mc=rss.developer.beitrag.atom", None),
+        ("https://www.dailymail.co.uk/news/article-2272640/x.html?ns_mchannel=rss&ns_campaign=1490", None),
+        ("https://some.where/article/abc?q=3&pk_source=news4&pk_medium=email&pk_campaign=spring", "q=3"),
+        ("https://some.where/article/abc?mtm_campaign=rss&mtm_source=feed", None),
+    ],
+)
+def test_webtrekk_comscore_and_matomo_campaign_markers_are_tracking(tracked: str, plain: str | None) -> None:
+    # The same story was fetched twice, under its feed's tracked URL and its own.
+    assert canonicalize_url(tracked) == tracked.split("?")[0] + (f"?{plain}" if plain else "")
