@@ -70,8 +70,9 @@ _W3DTF = re.compile(
 _RFC822 = re.compile(
     # A weekday, ignored (feeds get it wrong), ends at a comma or a space: "Fri,24 Nov" has no space, and
     # without either "June 7, 2013" read as the weekday "jun" and the month "e".
-    r"(?:[a-z]+\.?(?:\s*,\s*|\s+))?"
-    r"(?:(\d{1,2})\s+([a-z]+)\.?|([a-z]+)\.?\s+(\d{1,2}))\s*,?\s+(\d{2}|\d{4})"  # day month or month day, year
+    r"(?:[^\W\d_]+\.?(?:\s*,\s*|\s+))?"
+    # Day month or month day, then the year; a month in any script (_month_number tells which are months).
+    r"(?:(\d{1,2})\s+([^\W\d_]+)\.?|([^\W\d_]+)\.?\s+(\d{1,2}))\s*,?\s+(\d{2}|\d{4})"
     # The time, after a comma too ("June 7, 2013, 10:30 a.m.", as US pages write it), on a 12-hour clock or 24.
     rf"(?:\s*,?\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?(?:\s*([ap])\.?m\b\.?)?)?(?:\s*({_ZONE}))?"
 )
@@ -185,8 +186,8 @@ def _rfc822(text: str) -> datetime | None:
     if not match:
         return None
     day, month, swapped_month, swapped_day, year, hour, minute, second, half, zone = match.groups()
-    number = _MONTHS.get((month or swapped_month)[:3])
-    if number is None or (month or swapped_month) not in _month_spellings(number):
+    number = _month_number(month or swapped_month)
+    if number is None:
         return None
     if half and hour:  # 12:30 a.m. is 00:30, 12:30 p.m. is 12:30; "13:00 pm" is no time
         if not 1 <= int(hour) <= 12:
@@ -277,6 +278,39 @@ def _year(digits: str) -> int:
     if len(digits) == 2:
         return year + (2000 if year < 50 else 1900)
     return year
+
+
+def _month_number(name: str) -> int | None:
+    """1-12 for an English month's name or abbreviation, or one of the other languages feeds are written in."""
+    number = _MONTHS.get(name[:3])
+    if number is not None and name in _month_spellings(number):
+        return number
+    return _OTHER_MONTHS.get(name)
+
+
+# Months as Portuguese, Spanish, Italian, French, German and Dutch feeds write them in RFC 822 dates (UOL's
+# "Seg, 24 Set 2018 19:42:40 -0300"): abbreviations and names that are no English month's (those are read above).
+_OTHER_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan janv janeiro enero ene gennaio gen januar janvier januari",
+            "fev fevereiro febrero febbraio febr fév févr février februar februari",
+            "março marzo mär märz mrz mars maart",
+            "abr abril aprile avr avril",
+            "mai maio mayo maggio mag mei",
+            "junho junio giugno giu juin juni",
+            "julho julio luglio lug juil juillet juli",
+            "ago agosto août aoû",
+            "set setembro septiembre settembre sept septembre",
+            "out outubro octubre ottobre ott okt oktober octobre",
+            "novembro noviembre novembre",
+            "dez dezembro diciembre dicembre dic déc décembre dezember",
+        ),
+        1,
+    )
+    for name in names.split()
+}
 
 
 def _month_spellings(number: int) -> tuple[str, ...]:

@@ -41,6 +41,12 @@ def hours(n: float) -> timezone:
         ("June 7, 2013, 12:06 p.m. EDT", datetime(2013, 6, 7, 12, 6, tzinfo=hours(-4))),
         ("Saturday, December 27, 2014, 12:06 AM", datetime(2014, 12, 27, 0, 6, tzinfo=UTC)),
         ("June 7, 2013 9:15 pm", datetime(2013, 6, 7, 21, 15, tzinfo=UTC)),
+        # Months of other languages in RFC 822 dates: UOL's feed (rss-parser's test feeds, npm), Spanish, German
+        ("Seg, 24 Set 2018 19:42:40 -0300", datetime(2018, 9, 24, 19, 42, 40, tzinfo=hours(-3))),
+        ("Sáb, 22 Set 2018 10:00:00 -0300", datetime(2018, 9, 22, 10, tzinfo=hours(-3))),
+        ("mié, 03 dic 2024 10:00:00 +0100", datetime(2024, 12, 3, 10, tzinfo=hours(1))),
+        ("Mo, 03 Dez 2024 10:00:00 +0100", datetime(2024, 12, 3, 10, tzinfo=hours(1))),
+        ("3 décembre 2024", datetime(2024, 12, 3, tzinfo=UTC)),
     ],
 )
 def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
@@ -58,6 +64,7 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
         "20181319",  # no month 13: an 8-digit number, not a basic-format date
         "20180619T0550+2500",
         "June 7, 2013 13:00 pm",  # no 13 o'clock on a 12-hour clock
+        "Mon, 01 Foo 2024 10:00:00 GMT",  # no month
         "soon",
         # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
         "Fri, 01 Mar 2024 10:00:00 AST",
