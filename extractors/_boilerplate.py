@@ -582,10 +582,11 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
         # under 1,500 characters nothing called the box the story's. Then the heading and what follows it go.
         if not _story_before(h, box):
             return box
-        for after in [s for s in h.itersiblings() if isinstance(s.tag, str)]:
-            if not _is_main(after, 0):  # a block of real paragraphs after it is no reader's comment
-                _drop(after, out, labelled=True)
-        return h
+        if h.tag in _HEADINGS:  # a section's heading: the thread under it goes too, but a block of real paragraphs
+            for after in [s for s in h.itersiblings() if isinstance(s.tag, str)]:
+                if not _is_main(after, 0):
+                    _drop(after, out, labelled=True)
+        return h  # a count or a "Leave a comment" line between the story's paragraphs: only the line
     if related:
         # The list sits in the story's own container: "You may also like..." and then paragraphs that are
         # nothing but a link each. Those go with the heading; the first block with other text ends the list.
@@ -607,6 +608,7 @@ def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
     return size >= _STORY_BEFORE
 
 
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 # Text before a comments heading in its box that makes the box a story's: a sentence or two.
 _STORY_BEFORE = 80
 # A link-only block after a related heading is a headline's length, not a paragraph's.

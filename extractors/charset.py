@@ -341,12 +341,14 @@ def _turkish_or_western(western: str) -> str:
 
     The two differ in six letters: Turkish ğ ı ş Ğ İ Ş read as windows-1252 are ð ý þ Ð Ý Þ ("baþkenti",
     "toplantýda"), which only Icelandic and Faroese write, and those write á é í ó ú and æ all the time, where
-    Turkish never does.
+    Turkish never does, and ð more than ý, where Turkish writes ı more than ğ.
     """
     six = len(_TURKISH_LETTERS_AS_1252.findall(western))
-    if six >= _TURKISH_MIN and len(_NORDIC_ACUTES.findall(western)) * _TURKISH_ODDS <= six:
-        return "cp1254"
-    return "windows-1252"
+    if six < _TURKISH_MIN or len(_NORDIC_ACUTES.findall(western)) * _TURKISH_ODDS > six:
+        return "windows-1252"
+    # Turkish writes its dotless ı (ý) far more than ğ (ð); Icelandic and Faroese write ð far more than ý.
+    dotless, eth = western.count("ý") + western.count("Ý"), western.count("ð") + western.count("Ð")
+    return "cp1254" if dotless > eth else "windows-1252"
 
 
 def _detect(sample: bytes) -> str | None:

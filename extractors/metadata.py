@@ -51,7 +51,17 @@ _JOB_WORDS = re.compile(
     r"|correspondant\w*|envoy[ée]\w*|corresponsal\w*|inviat[oa]|korrespondent\w*)\b",
     re.IGNORECASE,
 )
-_INITIAL = re.compile(r"[A-Z]\.")
+# Words of a job title before its job word: rank, beat, desk and place words a byline writes ("Senior Washington
+# Correspondent", "White House Correspondent", "Business reporter", "Sports Writer", "Special correspondent").
+_TITLE_WORDS = frozenset(
+    """senior special staff chief foreign political contributing national international deputy associate assistant
+    managing executive grand lead principal general investigative freelance correspondent-at-large
+    white house washington capitol hill congressional diplomatic defense defence security legal courts court crime
+    business economics economy finance financial markets money tech technology science health medical climate
+    environment energy sports sport football soccer baseball basketball arts culture entertainment music film
+    fashion food travel education transportation metro city state local regional world global europe asia africa
+    middle east latin america china russia data digital video photo news breaking features opinion""".split()
+)
 # Degrees and suffixes written after a name, after a comma (dots removed, lowercased).
 _DEGREES = frozenset("ma ms msc md phd rn mph mba jd dds esq cfa cpa jr sr ii iii iv".split())
 
@@ -185,16 +195,11 @@ def _without_role(part: str, *, first: bool) -> str:
     if match is None or (not first and not part[match.end() :].strip()):
         return part
     words = part[: match.start()].split()
-    if len(words) < 2:
-        return part
-    # The name is two words, and those a particle or an initial joins ("Emilio de Benito", "Jane Q. Doe"): the words
-    # after it are the title's ("Senior Washington", "White House", "Sports"). A third given name is lost with them.
-    name = words[:2]
-    for word in words[2:]:
-        if not (name[-1].lower() in _PARTICLES or _INITIAL.fullmatch(name[-1]) or word.lower() in _PARTICLES):
-            break
-        name.append(word)
-    return " ".join(name)
+    # The words of the title before its job word go with it ("Senior Washington", "White House", "Sports"); the
+    # name keeps every word of its own ("Juan Carlos Pérez", "Jane Doe Jr.").
+    while len(words) > 2 and words[-1].lower().strip(".") in _TITLE_WORDS:
+        words.pop()
+    return " ".join(words) if len(words) >= 2 else part
 
 
 # A closing aside of three words or more: "Martin Untersinger (avec Damien Leloup et Morgane Tual)" ("Richard
@@ -601,10 +606,16 @@ def _first_line(el: HtmlElement) -> list[str]:
 def _line_goes_on(pieces: list[str], after: str | None) -> bool:
     """Whether a byline continues past a <br>: what came before is its label alone ("By<br>Jane Doe"), or the next
     line adds a co-author ("By Jane Doe<br>and John Roe")."""
-    return not _BY_WORD.sub("", " ".join(pieces) + " ").strip() or bool(_CO_AUTHOR_NEXT.match(after or ""))
+    if not _BY_WORD.sub("", " ".join(pieces) + " ").strip():
+        return True
+    after = after or ""
+    conjunction = _CO_AUTHOR_NEXT.match(after)
+    # After a word, a capital: "and John Roe" goes on, "I cover city hall" (a bio) and "and more stories" do not.
+    return conjunction is not None and (conjunction.group(1) is not None or after[conjunction.end() :][:1].isupper())
 
 
-_CO_AUTHOR_NEXT = re.compile(r"\s*(?:[,&]|(?:and|y|et|und|e|i|и)\s)", re.IGNORECASE)
+# A co-author's line: a comma or "&", or "and" (or a lower-case conjunction of another language) and a name.
+_CO_AUTHOR_NEXT = re.compile(r"\s*(?:([,&])|(?:[Aa]nd|AND|y|et|und|e|i|и)\s+)")
 
 
 # Words that say a credit is someone else's: "Editing by", "Photos by", "Editor:", "Illustration:".
@@ -715,15 +726,27 @@ def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[
         next((a for a in abbr.iterancestors() if {"hentry", "h-entry"} & set(a.get("class", "").split())), None)
         for abbr in abbrs
     ]
-    # Where no entry holds the headline (a blog's post title is an <h3>, its <h1> the blog's name), the one
-    # entry on the page is the post.
-    only_entry = entries[0] if entries and all(e is entries[0] for e in entries) else None
+    holds_headline = [
+        entry is not None and headline is not None and any(a is entry for a in headline.iterancestors())
+        for entry in entries
+    ]
+    if any(holds_headline):
+        return [abbrs[holds_headline.index(True)].get("title")]
+    # Where no entry holds the headline (a blog's post title is an <h3>, its <h1> the blog's name), the post is the
+    # page's one entry, or the one with the most text where it holds more than a card's or thrice the next one's:
+    # a sidebar's "recent posts" are entries too.
+    dated = [(abbr, entry) for abbr, entry in zip(abbrs, entries, strict=True) if entry is not None]
+    dated = [(abbr, entry) for abbr, entry in dated if _of_the_article(abbr)]
+    if dated and all(entry is dated[0][1] for _, entry in dated):
+        return [dated[0][0].get("title")]
+    if dated:
+        first_of = {entry: abbr for abbr, entry in reversed(dated)}  # each entry's first date
+        sized = sorted(((_norm_text_len(entry), abbr) for entry, abbr in first_of.items()), key=lambda pair: -pair[0])
+        (most, abbr), (next_most, _) = sized[0], sized[1]  # two entries at least: one alone was taken above
+        if most > _CARD_CHARS or most >= 3 * next_most:
+            return [abbr.get("title")]
     loose = None
     for abbr, entry in zip(abbrs, entries, strict=True):
-        if entry is not None and (
-            entry is only_entry or (headline is not None and any(a is entry for a in headline.iterancestors()))
-        ):
-            return [abbr.get("title")]
         if entry is None and loose is None and _of_the_article(abbr) and not _in_quote(abbr):
             loose = abbr
     return [loose.get("title")] if loose is not None and not _in_teaser(loose, headline) else []

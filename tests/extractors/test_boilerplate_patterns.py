@@ -817,3 +817,21 @@ def test_a_k2_lead_goes_before_the_bodys_own_opening_text() -> None:
     assert join_cms_story_parts(tree)
     pieces = [t.split()[0] for t in tree.find(".//div[@class='itemFullText']").itertext() if t.strip()]
     assert pieces == ["LEAD", "FIRST", "SECOND"]
+
+
+@pytest.mark.parametrize("label", ["3 Comments", "<a href='#comments'>12 Comments</a>", "Leave a comment"])
+def test_a_comments_line_between_the_storys_paragraphs_goes_alone(label: str) -> None:
+    # A second review: the thread rule above took every paragraph after such a line for readers' comments.
+    paras = [
+        f"Paragraph {i}: the river crested late Tuesday, the mayor said, and the city opened a center."
+        for i in range(6)
+    ]
+    html = (
+        "<html><head><title>Floods recede</title></head><body><h1>Floods recede</h1><div class='entry-content'>"
+        + "".join(f"<p>{p}</p>" for p in paras[:2])
+        + f"<p>{label}</p>"
+        + "".join(f"<p>{p}</p>" for p in paras[2:])
+        + "</div></body></html>"
+    )
+    text = extract_article(html, url="https://example.com/news/2024/floods").text
+    assert all(p in text for p in paras)

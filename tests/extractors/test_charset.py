@@ -268,3 +268,11 @@ def test_an_undeclared_turkish_page_naming_a_few_spanish_players_is_still_turkis
     )
     page = f"<html><head><title>Galatasaray 3-1</title></head><body><p>{text}</p></body></html>"
     assert decode_html(page.encode("cp1254"), content_type="text/html") == page
+
+
+def test_a_short_undeclared_icelandic_page_is_not_read_as_turkish() -> None:
+    # A second review: 13 of the six letters against 2 acutes passed the 3:1 odds; Icelandic writes ð far more
+    # than ý, where Turkish writes its dotless ı far more than ğ.
+    text = "Það verður að segja það: veðrið var gott og við fórum út að ganga með hundinn."
+    page = f"<html><head><title>Veðrið</title></head><body><h1>Veðrið</h1><p>{text}</p></body></html>"
+    assert decode_html(page.encode("cp1252"), content_type="text/html") == page

@@ -745,3 +745,42 @@ def test_a_title_after_a_name_with_no_comma_takes_its_beat_words_with_it(byline:
     story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
     body = f'<article><h1>Harbour plan</h1><div class="author">By {byline}</div>{story}</article>'
     assert meta_of("", body).authors == (name,)
+
+
+@pytest.mark.parametrize(
+    ("byline", "name"),
+    [
+        ("Juan Carlos Pérez Corresponsal en Bogotá", "Juan Carlos Pérez"),
+        ("Ana Paula Ribeiro Reporter", "Ana Paula Ribeiro"),
+        ("Gabriel García Márquez Special Correspondent", "Gabriel García Márquez"),
+        ("Jane Doe Jr. Staff Writer", "Jane Doe Jr."),
+    ],
+)
+def test_a_title_after_a_name_of_three_words_leaves_the_whole_name(byline: str, name: str) -> None:
+    # A second review: cutting the name to two words lost second surnames, third names and suffixes.
+    story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
+    body = f'<article><h1>Harbour plan</h1><div class="author">By {byline}</div>{story}</article>'
+    assert meta_of("", body).authors == (name,)
+
+
+def test_a_bio_line_after_a_byline_is_no_co_authors() -> None:
+    # A second review: "I " read as a conjunction of another language, and the byline ran on into the bio.
+    story = "<p>The council approved the harbour plan on Monday after a long debate, officials said.</p>"
+    byline = '<div class="byline">By Jane Doe<br>I cover city hall for the Tribune.</div>'
+    assert meta_of("", f"<article><h1>Harbour plan</h1>{byline}{story}</article>").authors == ("Jane Doe",)
+
+
+def test_a_blogs_post_is_the_entry_with_the_story_where_its_h1_is_the_blogs_name() -> None:
+    # A second review: with a sidebar's entries on the page and no entry holding the headline, no date was read.
+    story = "<p>" + "The council voted on Tuesday to approve a new budget that raises spending on parks. " * 3 + "</p>"
+    side = "".join(
+        f'<li class="hentry"><a class="entry-title" href="/{t}">Recent {t}</a> <abbr class="published"'
+        f' title="2024-04-0{n}T00:00:00Z">April {n}</abbr></li>'
+        for n, t in ((1, "a"), (2, "b"))
+    )
+    body = (
+        '<h1>My Blog</h1><div class="post hentry"><h2 class="entry-title">Budget</h2><abbr class="published"'
+        f' title="2024-03-05T10:00:00Z">5 March</abbr><div class="entry-content">{story}{story}</div></div>'
+        f'<ul class="sidebar">{side}</ul>'
+    )
+    assert meta_of("<title>Budget | My Blog</title>", body).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
