@@ -675,6 +675,15 @@ def _text_over(el: HtmlElement, limit: int) -> bool:
     return False
 
 
+def _in_site_header(el: HtmlElement) -> bool:
+    """Whether el is in the site's header (a <header> or banner with a search form or a menu), as today's date
+    is ("jueves, 09 enero 2014" beside ultimahora.es's search box): an article's header holds neither."""
+    for a in el.iterancestors():
+        if a.tag == "header" or a.get("role") == "banner":
+            return a.find(".//form") is not None or a.find(".//nav") is not None
+    return False
+
+
 def _in_quote(el: HtmlElement) -> bool:
     """A credit in a figure or a quotation's attribution, never a byline."""
     return el.tag == "figcaption" or any(
@@ -940,6 +949,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
                     _of_the_article(t, markup().headline)
                     and not _is_update(t)
                     and not _in_quote(t)  # an embedded post's date (a tweet, an Instagram post) is its author's
+                    and not _in_site_header(t)
                     and not _in_teaser(t, markup().headline)
                 ),
             )

@@ -784,3 +784,16 @@ def test_a_blogs_post_is_the_entry_with_the_story_where_its_h1_is_the_blogs_name
         f'<ul class="sidebar">{side}</ul>'
     )
     assert meta_of("<title>Budget | My Blog</title>", body).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+def test_todays_date_in_the_sites_header_is_no_publication_date() -> None:
+    # ultimahora.es (newspaper4k's Spanish test page): a <time> beside the header's search box is the day's date,
+    # read since Spanish months are (it said 9 January for a story of the 8th).
+    body = (
+        '<header class="head"><div class="logo"><h1>El fiscal estudia recurrir</h1></div><form action="/search">'
+        '<input name="terms"></form><div class="fecha"><time datetime="jueves, 09 enero 2014 10:21">jueves, 09 enero'
+        "</time></div></header><div class='noticia'><p>El fiscal estudia si recurre la imputación.</p></div>"
+    )
+    assert meta_of("<title>El fiscal estudia recurrir</title>", body).published_at is None
+    article = '<article><header><h1>Budget</h1><time datetime="2024-03-05T10:00:00Z">5 March</time></header></article>'
+    assert meta_of("<title>Budget</title>", article).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
