@@ -162,22 +162,21 @@ def parse_datetime(value: object) -> datetime | None:
 
 
 def _w3dtf(text: str) -> datetime | None:
-    match = _W3DTF.fullmatch(text)
+    return _iso_8601(_W3DTF.fullmatch(text))
+
+
+def _iso_basic(text: str) -> datetime | None:
+    return _iso_8601(_ISO_BASIC.fullmatch(text))
+
+
+def _iso_8601(match: re.Match[str] | None) -> datetime | None:
+    """The datetime of an ISO 8601 match, extended or basic: year, month, day, hour, minute, second, fraction,
+    zone (a missing month or day is the first)."""
     if not match:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     when = _datetime(int(year), int(month or 1), int(day or 1), hour, minute, second, micro)
-    return when.replace(tzinfo=_zone(zone) if zone else UTC)
-
-
-def _iso_basic(text: str) -> datetime | None:
-    match = _ISO_BASIC.fullmatch(text)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    when = _datetime(int(year), int(month), int(day), hour, minute, second, micro)
     return when.replace(tzinfo=_zone(zone) if zone else UTC)
 
 
