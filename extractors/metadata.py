@@ -729,8 +729,9 @@ def _article_date(elements: list[HtmlElement]) -> list[str | None]:
 
 
 def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[str | None]:
-    """The date of the hAtom entry (class hentry) that holds the page's headline; else of the first <abbr> in no
-    entry that is the article's. An entry's date is its own: a sidebar's "recent posts" are entries too."""
+    """The date of the hAtom entry (class hentry) that holds the page's headline; else of the page's one entry, or
+    of the entry with the story's text; else of the first <abbr> in no entry that is the article's. An entry's
+    date is its own: a sidebar's "recent posts" are entries too."""
     entries = [
         next((a for a in abbr.iterancestors() if {"hentry", "h-entry"} & set(a.get("class", "").split())), None)
         for abbr in abbrs
