@@ -346,9 +346,13 @@ def _turkish_or_western(western: str) -> str:
     six = len(_TURKISH_LETTERS_AS_1252.findall(western))
     if six < _TURKISH_MIN or len(_NORDIC_ACUTES.findall(western)) * _TURKISH_ODDS > six:
         return "windows-1252"
-    # Turkish writes its dotless ı (ý) far more than ğ (ð); Icelandic and Faroese write ð far more than ý.
+    # More evidence where the accents leave doubt: Turkish writes ç and ü, which Icelandic and Faroese never do,
+    # and its dotless ı (ý) more than ğ (ð), where they write ð far more than ý. A text with none of those accents
+    # is Turkish ("Doğan Holding, Ağaoğlu ile ..."): a sentence of Icelandic has an á, í or ó.
+    acutes = len(_NORDIC_ACUTES.findall(western))
     dotless, eth = western.count("ý") + western.count("Ý"), western.count("ð") + western.count("Ð")
-    return "cp1254" if dotless > eth else "windows-1252"
+    turkish_only = any(letter in western for letter in "çüÇÜ")
+    return "cp1254" if not acutes or turkish_only or dotless > eth else "windows-1252"
 
 
 def _detect(sample: bytes) -> str | None:

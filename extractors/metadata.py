@@ -60,7 +60,8 @@ _TITLE_WORDS = frozenset(
     business economics economy finance financial markets money tech technology science health medical climate
     environment energy sports sport football soccer baseball basketball arts culture entertainment music film
     fashion food travel education transportation metro city state local regional world global europe asia africa
-    middle east latin america china russia data digital video photo news breaking features opinion""".split()
+    middle east latin america china russia data digital video photo news breaking features opinion weather police
+    multimedia copy desk auto autos motoring property housing religion obituaries night weekend sunday""".split()
 )
 # Degrees and suffixes written after a name, after a comma (dots removed, lowercased).
 _DEGREES = frozenset("ma ms msc md phd rn mph mba jd dds esq cfa cpa jr sr ii iii iv".split())
@@ -195,11 +196,32 @@ def _without_role(part: str, *, first: bool) -> str:
     if match is None or (not first and not part[match.end() :].strip()):
         return part
     words = part[: match.start()].split()
-    # The words of the title before its job word go with it ("Senior Washington", "White House", "Sports"); the
-    # name keeps every word of its own ("Juan Carlos Pérez", "Jane Doe Jr.").
-    while len(words) > 2 and words[-1].lower().strip(".") in _TITLE_WORDS:
+    if len(words) < 2:
+        return part
+    # The words of the title before its job word go with it ("Senior Washington", "White House", "Sports"), but a
+    # surname after an initial or a particle stays ("Karen S. White").
+    while len(words) > 2 and words[-1].lower().strip(".") in _TITLE_WORDS and not _joins(words[-2]):
         words.pop()
-    return " ".join(words) if len(words) >= 2 else part
+    if len(words) <= 3 and not any(_OUTLET_WORDS.fullmatch(word) or _ACRONYM.fullmatch(word) for word in words[2:]):
+        return " ".join(words)  # "Juan Carlos Pérez", "Michael J. Hill", "Jane Doe Jr."
+    # Four words or more, or an outlet's, are a name and a title we do not know ("Jane Doe Metro Desk", "Jane Doe
+    # Associated Press"): the name is two words, and those a particle or an initial joins ("Emilio de Benito").
+    name = words[:2]
+    for word in words[2:]:
+        if not (_joins(name[-1]) or word.lower() in _PARTICLES):
+            break
+        name.append(word)
+    return " ".join(name)
+
+
+def _joins(word: str) -> bool:
+    """A particle or an initial, which the next word of a name follows ("de Benito", "J. Hill")."""
+    return word.lower() in _PARTICLES or bool(_INITIAL.fullmatch(word))
+
+
+_INITIAL = re.compile(r"[A-Z]\.")
+# An agency's or a desk's acronym after a name ("Jane Doe AP Auto Writer", "BBC"); a name's numeral is none.
+_ACRONYM = re.compile(r"(?!(?:I{1,3}|IV|VI{0,3})\b)[A-Z]{2,4}")
 
 
 # A closing aside of three words or more: "Martin Untersinger (avec Damien Leloup et Morgane Tual)" ("Richard
@@ -676,11 +698,14 @@ def _text_over(el: HtmlElement, limit: int) -> bool:
 
 
 def _in_site_header(el: HtmlElement) -> bool:
-    """Whether el is in the site's header (a <header> or banner with a search form or a menu), as today's date
-    is ("jueves, 09 enero 2014" beside ultimahora.es's search box): an article's header holds neither."""
+    """Whether el is in the site's header (a <header> or banner outside any <article> or <main>, with a search form
+    or a menu), as today's date is ("jueves, 09 enero 2014" beside ultimahora.es's search box)."""
     for a in el.iterancestors():
+        if a.tag in ("article", "main") or a.get("role") in ("article", "main"):
+            return False  # an article's header: its breadcrumbs or share menu may be a <nav>
         if a.tag == "header" or a.get("role") == "banner":
-            return a.find(".//form") is not None or a.find(".//nav") is not None
+            page_level = not any(b.tag in ("article", "main") for b in a.iterancestors())
+            return page_level and (a.find(".//form") is not None or a.find(".//nav") is not None)
     return False
 
 
@@ -746,10 +771,10 @@ def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[
     # page's one entry, or the one with the most text where it holds more than a card's or thrice the next one's:
     # a sidebar's "recent posts" are entries too.
     dated = [(abbr, entry) for abbr, entry in zip(abbrs, entries, strict=True) if entry is not None]
-    dated = [(abbr, entry) for abbr, entry in dated if _of_the_article(abbr)]
     if dated and all(entry is dated[0][1] for _, entry in dated):
         return [dated[0][0].get("title")]
-    if dated:
+    dated = [(abbr, entry) for abbr, entry in dated if _of_the_article(abbr)]
+    if len({id(entry) for _, entry in dated}) > 1:
         first_of = {entry: abbr for abbr, entry in reversed(dated)}  # each entry's first date
         sized = sorted(((_norm_text_len(entry), abbr) for entry, abbr in first_of.items()), key=lambda pair: -pair[0])
         (most, abbr), (next_most, _) = sized[0], sized[1]  # two entries at least: one alone was taken above

@@ -276,3 +276,18 @@ def test_a_short_undeclared_icelandic_page_is_not_read_as_turkish() -> None:
     text = "Það verður að segja það: veðrið var gott og við fórum út að ganga með hundinn."
     page = f"<html><head><title>Veðrið</title></head><body><h1>Veðrið</h1><p>{text}</p></body></html>"
     assert decode_html(page.encode("cp1252"), content_type="text/html") == page
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [  # a third review: short Turkish pages heavy in ğ (Erdoğan, Doğan) were read as windows-1252
+        (
+            "Erdoğan: Doğu Akdeniz",
+            "Cumhurbaşkanı Erdoğan, Doğu Akdeniz'de doğalgaz arama çalışmalarının süreceğini söyledi.",
+        ),
+        ("Doğan Holding", "Doğan Holding, Ağaoğlu ile yeni bir ortaklığa gideceğini duyurdu."),
+    ],
+)
+def test_a_short_undeclared_turkish_page_heavy_in_g_breve_is_turkish(title: str, text: str) -> None:
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
+    assert decode_html(page.encode("cp1254"), content_type="text/html") == page
