@@ -347,12 +347,13 @@ def _turkish_or_western(western: str) -> str:
     if six < _TURKISH_MIN or len(_NORDIC_ACUTES.findall(western)) * _TURKISH_ODDS > six:
         return "windows-1252"
     # More evidence where the accents leave doubt: Turkish writes ç and ü, which Icelandic and Faroese never do,
-    # and its dotless ı (ý) more than ğ (ð), where they write ð far more than ý. A text with none of those accents
-    # is Turkish ("Doğan Holding, Ağaoğlu ile ..."): a sentence of Icelandic has an á, í or ó.
+    # and its dotless ı (ý) more than ğ (ð), where they write ð far more than ý. A text with a dotless ı and none
+    # of those accents is Turkish ("Doğan Holding, Ağaoğlu ile ... ortaklığa"): a sentence of Icelandic has an á,
+    # í or ó, and an English page naming Sigurðsson or Guðjohnsen has no ý.
     acutes = len(_NORDIC_ACUTES.findall(western))
     dotless, eth = western.count("ý") + western.count("Ý"), western.count("ð") + western.count("Ð")
     turkish_only = any(letter in western for letter in "çüÇÜ")
-    return "cp1254" if not acutes or turkish_only or dotless > eth else "windows-1252"
+    return "cp1254" if (dotless and not acutes) or turkish_only or dotless > eth else "windows-1252"
 
 
 def _detect(sample: bytes) -> str | None:

@@ -291,3 +291,10 @@ def test_a_short_undeclared_icelandic_page_is_not_read_as_turkish() -> None:
 def test_a_short_undeclared_turkish_page_heavy_in_g_breve_is_turkish(title: str, text: str) -> None:
     page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
     assert decode_html(page.encode("cp1254"), content_type="text/html") == page
+
+
+def test_an_undeclared_english_page_naming_icelanders_stays_windows_1252() -> None:
+    # ð in names, no Icelandic accent and no dotless ı: still Western text.
+    text = "Gylfi Sigurðsson and Eiður Guðjohnsen scored as Iceland beat the hosts; Sigurðsson took the corner."
+    page = f"<html><head><title>Iceland win</title></head><body><p>{text}</p></body></html>"
+    assert decode_html(page.encode("cp1252"), content_type="text/html") == page
