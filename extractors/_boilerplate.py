@@ -582,7 +582,8 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
         # under 1,500 characters nothing called the box the story's. Then the heading and what follows it go.
         if not _story_before(h, box):
             return box
-        if h.tag in _HEADINGS:  # a section's heading: the thread under it goes too, but a block of real paragraphs
+        # Under a section's heading the thread goes too, but not a block of real paragraphs.
+        if h.tag in SECTION_HEADINGS:
             for after in [s for s in h.itersiblings() if isinstance(s.tag, str)]:
                 if not _is_main(after, 0):
                     _drop(after, out, labelled=True)
@@ -608,7 +609,8 @@ def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
     return size >= _STORY_BEFORE
 
 
-_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+# The headings of a story's sections (its <h1> is the page's headline).
+SECTION_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 # Text before a comments heading in its box that makes the box a story's: a sentence or two.
 _STORY_BEFORE = 80
 # A link-only block after a related heading is a headline's length, not a paragraph's.

@@ -14,7 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xpaths import BODY_XPATH
 
-from extractors._boilerplate import own_text, text_blocks
+from extractors._boilerplate import SECTION_HEADINGS, own_text, text_blocks
 from extractors._words import script_length
 
 # Characters of non-link text that make a block a paragraph candidate, a Chinese or Japanese character counted as
@@ -115,10 +115,7 @@ def _heads_a_paragraph(blocks: list[_Block], i: int) -> bool:
     """blocks[i] is a heading (h2-h6) whose next text block is a paragraph: a section of the story, not a widget's
     title ("Like this:" over its buttons). trafilatura's fast mode keeps one of repeated paragraphs and drops the
     headings between them (Readability's missing-paragraphs: "Secondary header" x 2), so none vouches for it."""
-    return blocks[i].element.tag in _HEADINGS and i + 1 < len(blocks) and blocks[i + 1].is_paragraph
-
-
-_HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
+    return blocks[i].element.tag in SECTION_HEADINGS and i + 1 < len(blocks) and blocks[i + 1].is_paragraph
 
 
 def _squeezed_lines(text: str) -> set[str]:

@@ -174,14 +174,12 @@ def _as_patterns_are(target: str) -> str:
     """
     if not _UNSAFE_ASCII.search(target) and ("%" not in target or not _BARE_PERCENT.search(target)):
         return _normalize_escapes(target)  # most URLs: only their escapes to normalize, if they have any
-    if target.isascii():
-        return _normalize_percent(target, _SAFE)
     return "".join(part if not part.isascii() else _normalize_percent(part, _SAFE) for part in _NON_ASCII.split(target))
 
 
 _NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
 # What a pattern would escape: ASCII outside _SAFE, a "%" that starts no escape.
-_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%\x80-\U0010ffff]")
+_UNSAFE_ASCII = re.compile("[^" + re.escape("".join(sorted(_SAFE))) + r"%\x80-\U0010ffff]")
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
