@@ -235,66 +235,69 @@ def test_an_undeclared_windows_1252_page_is_still_read_as_windows_1252() -> None
     assert decode_html(text.encode("cp1252"), content_type=None) == text
 
 
+_TURKISH = (
+    "Türkiye'nin başkenti Ankara'da düzenlenen toplantıda, ekonomi bakanı yeni vergi düzenlemelerini açıkladı."
+    " Öğrenciler sınavlara hazırlanıyor. İstanbul'da yağışlı hava bekleniyor."
+)
+_SUPER_LIG = (
+    "Galatasaray, Süper Lig'in 20. haftasında sahasında Kasımpaşa'yı 3-1 yendi. İlk yarıda Fernando Muslera'nın"
+    " kurtarışları öne çıktı; ikinci yarıda Lucas Torreira'nın pasında Mauro Icardi golü attı. Okan Buruk"
+    " açıklamada Davinson Sánchez ve Rodrigo Fernández'in performansından memnun olduğunu söyledi. Kasımpaşa'da"
+    " ise José Rodríguez'in kırmızı kartı maçın kırılma anı oldu."
+)
+_ERDOGAN = "Erdoğan: Doğu Akdeniz"
+_DOGAN = "Doğan Holding"
+
+
 @pytest.mark.parametrize(
-    ("text", "encoding"),
+    ("title", "body", "encoding"),
     [
-        (  # Turkish: read as windows-1252, ş ı ğ İ were þ ý ð Ý ("baþkenti", "toplantýda")
-            "Türkiye'nin başkenti Ankara'da düzenlenen toplantıda, ekonomi bakanı yeni vergi düzenlemelerini"
-            " açıkladı. Öğrenciler sınavlara hazırlanıyor. İstanbul'da yağışlı hava bekleniyor.",
-            "cp1254",
-        ),
-        (  # Icelandic and Faroese write ð þ ý too, with á é í ó ú æ: still windows-1252
-            "Það var þá sem ég sá hann í fyrsta sinn. Þú veist að þetta er satt, sagði hún. Ríkisstjórnin"
-            " kynnti nýtt frumvarp um veðrið.",
+        # Turkish: read as windows-1252, ş ı ğ İ were þ ý ð Ý ("baþkenti", "toplantýda")
+        ("Haber", f"<p>{_TURKISH}</p>", "cp1254"),
+        # Icelandic and Faroese write ð þ ý too, with á é í ó ú æ: still windows-1252
+        (
+            "Haber",
+            "<p>Það var þá sem ég sá hann í fyrsta sinn. Þú veist að þetta er satt, sagði hún. Ríkisstjórnin"
+            " kynnti nýtt frumvarp um veðrið.</p>",
             "cp1252",
         ),
-        ("Føroyar eru ein oyggjaflokkur í Norðuratlantshavi. Tað búgva umleið 54.000 fólk í landinum.", "cp1252"),
-    ],
-)
-def test_an_undeclared_turkish_page_is_read_as_windows_1254_an_icelandic_one_as_windows_1252(
-    text: str, encoding: str
-) -> None:
-    page = f"<html><head><title>Haber</title></head><body><p>{text}</p></body></html>"
-    assert decode_html(page.encode(encoding), content_type="text/html") == page
-
-
-def test_an_undeclared_turkish_page_naming_a_few_spanish_players_is_still_turkish() -> None:
-    # A review: a Süper Lig report with Sánchez, Fernández and José Rodríguez stayed windows-1252 ("Kasýmpaþa").
-    text = (
-        "Galatasaray, Süper Lig'in 20. haftasında sahasında Kasımpaşa'yı 3-1 yendi. İlk yarıda Fernando Muslera'nın"
-        " kurtarışları öne çıktı; ikinci yarıda Lucas Torreira'nın pasında Mauro Icardi golü attı. Okan Buruk"
-        " açıklamada Davinson Sánchez ve Rodrigo Fernández'in performansından memnun olduğunu söyledi. Kasımpaşa'da"
-        " ise José Rodríguez'in kırmızı kartı maçın kırılma anı oldu."
-    )
-    page = f"<html><head><title>Galatasaray 3-1</title></head><body><p>{text}</p></body></html>"
-    assert decode_html(page.encode("cp1254"), content_type="text/html") == page
-
-
-def test_a_short_undeclared_icelandic_page_is_not_read_as_turkish() -> None:
-    # A second review: 13 of the six letters against 2 acutes passed the 3:1 odds; Icelandic writes ð far more
-    # than ý, where Turkish writes its dotless ı far more than ğ.
-    text = "Það verður að segja það: veðrið var gott og við fórum út að ganga með hundinn."
-    page = f"<html><head><title>Veðrið</title></head><body><h1>Veðrið</h1><p>{text}</p></body></html>"
-    assert decode_html(page.encode("cp1252"), content_type="text/html") == page
-
-
-@pytest.mark.parametrize(
-    ("title", "text"),
-    [  # a third review: short Turkish pages heavy in ğ (Erdoğan, Doğan) were read as windows-1252
         (
-            "Erdoğan: Doğu Akdeniz",
-            "Cumhurbaşkanı Erdoğan, Doğu Akdeniz'de doğalgaz arama çalışmalarının süreceğini söyledi.",
+            "Haber",
+            "<p>Føroyar eru ein oyggjaflokkur í Norðuratlantshavi. Tað búgva umleið 54.000 fólk í landinum.</p>",
+            "cp1252",
         ),
-        ("Doğan Holding", "Doğan Holding, Ağaoğlu ile yeni bir ortaklığa gideceğini duyurdu."),
+        # a review: a Süper Lig report naming Sánchez, Fernández and José Rodríguez stayed windows-1252 ("Kasýmpaþa")
+        ("Galatasaray 3-1", f"<p>{_SUPER_LIG}</p>", "cp1254"),
+        # a second review: 13 of the six letters against 2 acutes passed the 3:1 odds; Icelandic writes ð far more
+        # than ý, where Turkish writes its dotless ı far more than ğ
+        (
+            "Veðrið",
+            "<h1>Veðrið</h1><p>Það verður að segja það: veðrið var gott og við fórum út að ganga með hundinn.</p>",
+            "cp1252",
+        ),
+        # a third review: short Turkish pages heavy in ğ (Erdoğan, Doğan) were read as windows-1252
+        (
+            _ERDOGAN,
+            f"<h1>{_ERDOGAN}</h1><p>Cumhurbaşkanı Erdoğan, Doğu Akdeniz'de doğalgaz arama çalışmalarının süreceğini"
+            " söyledi.</p>",
+            "cp1254",
+        ),
+        (
+            _DOGAN,
+            f"<h1>{_DOGAN}</h1><p>Doğan Holding, Ağaoğlu ile yeni bir ortaklığa gideceğini duyurdu.</p>",
+            "cp1254",
+        ),
+        # ð in English text naming Icelanders, no Icelandic accent and no dotless ı: still Western text
+        (
+            "Iceland win",
+            "<p>Gylfi Sigurðsson and Eiður Guðjohnsen scored as Iceland beat the hosts; Sigurðsson took the"
+            " corner.</p>",
+            "cp1252",
+        ),
     ],
 )
-def test_a_short_undeclared_turkish_page_heavy_in_g_breve_is_turkish(title: str, text: str) -> None:
-    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
-    assert decode_html(page.encode("cp1254"), content_type="text/html") == page
-
-
-def test_an_undeclared_english_page_naming_icelanders_stays_windows_1252() -> None:
-    # ð in names, no Icelandic accent and no dotless ı: still Western text.
-    text = "Gylfi Sigurðsson and Eiður Guðjohnsen scored as Iceland beat the hosts; Sigurðsson took the corner."
-    page = f"<html><head><title>Iceland win</title></head><body><p>{text}</p></body></html>"
-    assert decode_html(page.encode("cp1252"), content_type="text/html") == page
+def test_undeclared_western_looking_bytes_are_read_as_turkish_or_as_windows_1252(
+    title: str, body: str, encoding: str
+) -> None:
+    page = f"<html><head><title>{title}</title></head><body>{body}</body></html>"
+    assert decode_html(page.encode(encoding), content_type="text/html") == page
