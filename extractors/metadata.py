@@ -183,7 +183,12 @@ def _names(value: object) -> list[str]:
             ]
             # "Brenda Goodman, MA": a degree after a name is no second author.
             names.extend(p for k, p in enumerate(parts) if not (k and p.replace(".", "").lower() in _DEGREES))
-    return [n for n in dict.fromkeys(names) if n]
+    return [n for n in dict.fromkeys(names) if n and not _NOT_A_NAME.fullmatch(n)]
+
+
+# What no author's name is: an e-mail address, a number or a code (a CMS's user id: <meta name="author"
+# content="104363">), a theme's placeholder left in place (content="name, email@gmail.com").
+_NOT_A_NAME = re.compile(r"\S+@\S+|[\W\d_]+|(?i:(?:your |author |full |first |user)?name|author|username)")
 
 
 def _without_role(part: str, *, first: bool) -> str:
@@ -296,6 +301,30 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
 _SITE_SEP = r"(?:\s*[|｜_－—–·»/：]\s*|\s+[-:]\s*|(?<=[^\x00-\x7f])[-:]\s*)"
 
 
+_ANY_SEP = re.compile(f"{_TITLE_SEP.pattern}|{_SITE_SEP}")
+
+
+def _without_suffix(title: str, headline: str | None) -> str:
+    """The page's headline where a tag's title is that headline, a separator and a name: "Headline_Site",
+    "Headline - Site" (clean_title cuts a suffix only where it knows the site's name or a pipe sets it off)."""
+    if not headline or len(headline) >= len(title) or not title.startswith(headline):
+        return title
+    sep = _ANY_SEP.match(title, len(headline))
+    return headline if sep is not None and sep.end() < len(title) else title
+
+
+def _title_site(page_title: str | None, title: str | None) -> str | None:
+    """The name a <title> sets beside the page's headline ("Headline_证券时报网", "Site | Headline")."""
+    if not page_title or not title or title == page_title:
+        return None
+    at = page_title.find(title)
+    if at == 0 and (sep := _ANY_SEP.match(page_title, len(title))):
+        return _clean(page_title[sep.end() :])
+    if at > 0 and (sep := _ANY_SEP.search(page_title[:at])) and sep.end() == at:
+        return _clean(page_title[: sep.start()])
+    return None
+
+
 def _without_site_name(title: str, site_name: str | None) -> str:
     """title without a suffix that is exactly the site's name, after any separator or in brackets.
 
@@ -350,7 +379,7 @@ def _printed_part(tree: HtmlElement, title: str) -> str | None:
     fewer than three words are never taken (a section name printed in the menu).
     """
     found = []
-    for sep in _TITLE_SEP.finditer(title):
+    for sep in _ANY_SEP.finditer(title):
         sides = (title[: sep.start()], title[sep.end() :])
         for side, other in (sides, sides[::-1]):
             if word_count(side) >= 3 and weighted_length(side) > weighted_length(other):
@@ -391,6 +420,21 @@ def _home(link: HtmlElement, url: str) -> bool:
     target = urlsplit(urljoin(url, href))
     home = target.path in ("", "/") and not target.query and not target.fragment
     return home or "home" in (link.get("rel") or "").lower().split()
+
+
+def _quote_cut(title: str | None, *whole: str | None) -> str | None:
+    """A tag's title cut short by a quote its CMS did not escape, where the headline or <title> goes on from there.
+
+    `<meta property="og:title" content="Boy writes "help" on a note">` ends the attribute at the second quote: the
+    tag says "Boy writes". The <h1> or <title> that starts with it and goes on with that quote is the headline
+    (a <title> with its site suffix, which clean_title cuts).
+    """
+    if not title:
+        return title
+    for text in whole:
+        if text and text.startswith(title) and text[len(title) :].lstrip()[:1] in ('"', "'"):
+            return text
+    return title
 
 
 def _alnum(text: str) -> str:
@@ -739,7 +783,41 @@ def _markup_authors(tree: HtmlElement, bylines: list[HtmlElement], headline: Htm
     # every class attribute cost ~0.25 ms a page.
     box = _story_box(headline) if headline is not None else None
     classes = _BYLINE_CLASSES(box if box is not None else tree)
-    return _byline_names(_vcard_bylines(classes), headline) or _class_byline_names(classes, headline)
+    return (
+        _byline_names(_vcard_bylines(classes), headline)
+        or _class_byline_names(classes, headline)
+        or _labelled_names(box if box is not None else tree, headline)
+    )
+
+
+# A byline no class names, in the line under a headline where Chinese and Japanese portals print it with its
+# label: "2019-09-26 12:11 来源：证券时报网 作者：李在山" ("source: <outlet> author: <name>"). Only the labels that
+# say author or reporter, with their colon; the name ends where the next label ("责任编辑：") or a digit starts.
+_AUTHOR_LABELS = ("作者", "记者", "記者", "撰文")
+_LABELLED_TEXT = etree.XPath(
+    ".//text()[" + " or ".join(f"contains(., '{label}')" for label in _AUTHOR_LABELS) + "]", smart_strings=True
+)
+_AUTHOR_LABEL = re.compile(rf"(?:^|(?<=\s))(?:本报|本報)?(?:{'|'.join(_AUTHOR_LABELS)})\s*[:：]\s*")
+_NEXT_LABEL = re.compile(r"\s+\S{1,6}[:：].*$|\s*[\d|｜/／(（].*$", re.DOTALL)
+
+
+def _labelled_names(scope: HtmlElement, headline: HtmlElement | None) -> list[str]:
+    for text in _LABELLED_TEXT(scope):
+        label = _AUTHOR_LABEL.search(text)
+        line = text.getparent()
+        if label is None or line is None or (text.is_tail and (line := line.getparent()) is None):
+            continue
+        if (
+            _text_over(line, _CARD_CHARS)
+            or not _of_the_article(line, headline)
+            or _in_quote(line)
+            or _in_teaser(line, headline)
+        ):
+            continue  # a story's paragraph that mentions an author, a comment's or a card's label
+        names = [n for n in _names(_NEXT_LABEL.sub("", text[label.end() :])) if _name_like(n)]
+        if names:
+            return names
+    return []
 
 
 def _story_box(headline: HtmlElement) -> HtmlElement | None:
@@ -910,7 +988,10 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
     tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title")) or _microdata_headline(tree)
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
-    raw_title = _first(tagged, headline) or _first(_printed_part(tree, page_title) if page_title else None, page_title)
+    tagged = _quote_cut(tagged, headline, page_title)
+    raw_title = _first(_without_suffix(tagged, headline) if tagged else None, headline) or _first(
+        _printed_part(tree, page_title) if page_title else None, page_title
+    )
     title = clean_title(raw_title, site_name)
     scanned: list[_Markup] = []  # the markup is read once, and only if JSON-LD and <meta> leave a field empty
 
@@ -947,10 +1028,12 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
         if "facebook.com" not in a and not of_publisher(a)
     ] or [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
-    dublin_core = {_alnum(n).casefold() for n in (meta.get("dc.publisher"), meta.get("dcterms.publisher")) if n}
-    if authors and all(_alnum(a).casefold() in dublin_core for a in authors):
-        # The Dublin Core publisher named as the author gives way to a byline (elpais.com's meta author, DC.creator
-        # and DC.publisher all say "Ediciones El País"); a personal site's owner named in both stays its author.
+    named_publishers = (meta.get("dc.publisher"), meta.get("dcterms.publisher"), _title_site(page_title, title))
+    publisher_keys = {_alnum(n).casefold() for n in named_publishers if n}
+    if authors and all(_alnum(a).casefold() in publisher_keys for a in authors):
+        # The Dublin Core publisher, or the name the <title> sets beside the headline, named as the author gives way
+        # to a byline (elpais.com's meta author, DC.creator and DC.publisher all say "Ediciones El País"; stcn.com's
+        # meta author is its <title>'s "_证券时报网"); a personal site's owner named in both stays its author.
         authors = [
             a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)
         ] or authors

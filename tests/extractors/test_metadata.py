@@ -282,6 +282,44 @@ def test_the_part_of_a_title_the_page_prints_as_its_headline_is_the_title(
 
 
 @pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # Chinese sites join the site's name with no spaces: "标题_证券时报网" (GNE 0.4.3's stcn, cmse, zsnews pages).
+        ("<title>午间公告：运达股份中标7亿元项目_证券时报网</title>", "<h2>午间公告：运达股份中标7亿元项目</h2>", None),
+        ("<title>神舟十号发射成功-新华网</title>", "<div class='tit'>神舟十号发射成功</div>", None),
+        # A tag's title that is the <h1> and the site's name, which no tag names.
+        (
+            '<meta property="og:title" content="Bridge reopens after repairs - Ledger">',
+            "<h1>Bridge reopens after repairs</h1>",
+            None,
+        ),
+        ('<meta property="og:title" content="城市新预算获得通过_新闻中心">', "<h1>城市新预算获得通过</h1>", None),
+        # A hyphen that joins words is no separator: the <h1> is a shorter headline, the tag's title stays.
+        (
+            '<meta property="og:title" content="Covid-19 cases rise again">',
+            "<h1>Covid</h1>",
+            "Covid-19 cases rise again",
+        ),
+    ],
+)
+def test_a_site_name_joined_to_the_headline_is_cut_where_the_page_prints_the_headline(
+    head: str, body: str, expected: str | None
+) -> None:
+    printed = lxml.html.fragment_fromstring(body).text_content()
+    assert meta_of(head, body + "<p>Story.</p>").title == (expected or printed)
+
+
+def test_a_tag_title_cut_short_by_an_unescaped_quote_is_the_headline_in_full() -> None:
+    # 163.com: og:title content="男孩因不想上补习班 写"救命啊"纸团..." ends at the second quote.
+    head = '<title>男孩写"救命啊"纸团抛出_网易新闻</title><meta property="og:title" content="男孩写"救命啊"纸团抛出">'
+    assert meta_of(head, '<h1>男孩写"救命啊"纸团抛出</h1>').title == '男孩写"救命啊"纸团抛出'
+    # No <h1>: the <title>, whole (no tag names the site, and nothing printed sets its name apart).
+    assert meta_of(head).title == '男孩写"救命啊"纸团抛出_网易新闻'
+    head = """<meta property='og:title' content='Mayor's plan passes'>"""
+    assert meta_of(head, "<h1>Mayor's plan passes</h1>").title == "Mayor's plan passes"
+
+
+@pytest.mark.parametrize(
     ("title", "printed"),
     [
         ("Council Approves Harbour Budget - Springfield Daily News", "Council approves harbour budget"),
@@ -403,6 +441,30 @@ def test_the_site_named_as_the_author_gives_way_to_the_byline() -> None:
         meta_of('<meta property="og:site_name" content="BBC News"><meta name="author" content="BBC News">').authors
         == ()
     )
+
+
+@pytest.mark.parametrize("author", ["104363", "name, email@gmail.com", "jdoe@news.example", "Author Name"])
+def test_a_user_id_an_email_address_or_a_placeholder_is_no_author(author: str) -> None:
+    # CMSs put their numeric user id in <meta name="author"> (people.com.cn); a theme left its placeholder in
+    # place (guancha.cn: content="name, email@gmail.com"). GNE 0.4.3's Chinese test pages.
+    assert meta_of(f'<meta name="author" content="{author}">').authors == ()
+    assert meta_of('<meta name="author" content="Jane Doe, jdoe@news.example">').authors == ("Jane Doe",)
+
+
+def test_the_name_a_title_sets_beside_the_headline_gives_way_to_a_labelled_byline() -> None:
+    # stcn.com: <meta name="author"> is the outlet, which the <title> names after the headline ("_证券时报网"); the
+    # line under the headline labels the source and the author ("来源：证券时报网 作者：李在山"), with no class.
+    head = '<title>运达股份中标7亿元项目_证券时报网</title><meta name="author" content="证券时报网">'
+    info = '<div class="info">2019-09-26 12:11<span>来源：证券时报网</span><span>作者：李在山</span></div>'
+    story = "<p>证券时报e公司讯，运达股份确定为两座风电场项目的风力发电机组设备供应商，中标价七亿元。</p>" * 3
+    m = meta_of(head, f"<h2>运达股份中标7亿元项目</h2>{info}<div>{story}</div>")
+    assert (m.title, m.authors) == ("运达股份中标7亿元项目", ("李在山",))
+    # The label in the line's text itself, and the editor's after it, is no author's.
+    info = "<p>2019-09-26 12:11 来源：证券时报网 记者：张伟 责任编辑：王芳</p>"
+    assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2>{info}<div>{story}</div>").authors == ("张伟",)
+    # Without a byline, the outlet stays the author; a story's paragraph that quotes an "作者：" is no byline.
+    quoted = "<p>" + "据介绍，该书作者：李在山，曾多年从事新闻工作，" * 20 + "</p>"
+    assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2><div>{quoted}{story}</div>").authors == ("证券时报网",)
 
 
 def test_a_degree_after_an_authors_name_is_no_second_author() -> None:
