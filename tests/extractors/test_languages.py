@@ -270,3 +270,40 @@ def test_photo_credits_are_split_off_in_any_language(caption: str, credit: str) 
 )
 def test_an_equals_sign_after_a_latin_word_or_a_bracketed_source_is_no_photo_credit(line: str) -> None:
     assert split_credit(line) == (line, None)
+
+
+def test_a_recommended_for_you_rail_after_a_short_brief_is_no_part_of_the_story() -> None:
+    # stcn.com's briefs (GNE 0.4.3's test pages): one paragraph, a disclaimer, then "为你推荐" ("recommended for you")
+    # over cards of other stories, as long as the brief itself.
+    brief = (
+        "证券时报e公司讯，当升科技以九千六百一十四万元竞得常州市工业用地，将为公司常州锂电新材料产业基地提供用地。"
+        "金陵药业二十五日获公司总裁助理增持。运达股份确定为节能风电公司两风电场项目的风力发电机组设备供应商。"
+    )
+    cards = "".join(
+        f'<dl><dt><a href="/2019/0930/{n}.shtml">{title}</a></dt>'
+        f"<dd><p>{teaser}</p><span>2019-09-30 07:42</span></dd></dl>"
+        for n, (title, teaser) in enumerate(
+            [
+                (
+                    "金融委最新定调！鼓励境外资金进入境内金融市场",
+                    "十一国庆假期前，金融委召开会议，部署了一系列重点工作。",
+                ),
+                (
+                    "黄金周后A股怎么走，从数据预知这九大行业胜率高",
+                    "今天是国庆节前最后一个交易日，持股还是持币过节成难题。",
+                ),
+                (
+                    "我国又发现十亿吨级大油田，这只巨无霸暴涨",
+                    "国庆节前夕，中国石油发布重磅公告，在鄂尔多斯发现大油田。",
+                ),
+            ]
+        )
+    )
+    html = (
+        "<html><head><meta charset='utf-8'><title>午间公告_证券时报网</title></head><body><h2>午间公告</h2>"
+        f"<div class='txt_con'>{brief}<p></p></div><div class='shenming'><p>声明：文章提及内容仅供参考。</p></div>"
+        f"<div class='tuijian'><h2>为你推荐</h2><div class='tuijian_con'>{cards}</div></div></body></html>"
+    )
+    text = extract_article(html, url="http://kuaixun.stcn.com/2019/0926/15401234.shtml").text
+    assert "当升科技" in text
+    assert "为你推荐" not in text and "金融委" not in text and "鄂尔多斯" not in text
