@@ -183,6 +183,9 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
         )
         raise FetchFailure("failed", message, reason="decoding", status=response.status_code)
     layers = [_Inflater(c) for c in reversed(codings) if c in _COMPRESSED]
+    if len(layers) > MAX_CODINGS:
+        message = f"Content-Encoding stacks {len(layers)} compressions; copydesk decodes at most {MAX_CODINGS}"
+        raise FetchFailure("failed", message, reason="decoding", status=response.status_code)
     chunks, total = [], 0
 
     def keep(pieces: Iterator[bytes]) -> bool:
@@ -212,22 +215,62 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
 _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
 
 
+# RFC 1952 2.2: a gzip body may be several members one after another (what `cat a.gz b.gz` or a server compressing
+# as it streams makes); each starts with these two bytes.
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _Inflater:
     """One gzip or deflate layer; deflate zlib-wrapped (RFC 9110) or, as some servers send it, raw, told apart by
-    its first two bytes (a zlib header: method 8, a checksum divisible by 31), however the network splits them."""
+    its first two bytes (a zlib header: method 8, a checksum divisible by 31), however the network splits them.
+
+    After a gzip member's end, a next member is inflated too; other bytes after the end are dropped as they come
+    (zlib keeps whatever follows a stream's end in `unused_data`: a few bytes of gzip and then gigabytes of
+    anything were all held in memory, none of it counted against max_bytes).
+    """
 
     def __init__(self, coding: str) -> None:
         self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.gzip = coding != "deflate"
         self.sniffing: bytes | None = b"" if coding == "deflate" else None
+        self.fed = False  # whether any compressed byte came: an empty body is no stream cut short
+        self.after = b""  # what came after a gzip member's end, until two bytes say whether a next member starts
+        self.dropping = False  # what comes after the end starts no member: dropped
 
     def inflate(self, data: bytes, limit: int) -> bytes:
+        self.fed = self.fed or bool(data)
         if self.sniffing is not None:
             self.sniffing += data
             if len(self.sniffing) < 2:
                 return b""
             data, self.sniffing = self.sniffing, None
             return self._first(data, limit)
-        return self.obj.decompress(data, limit)
+        if self.obj.eof:
+            return self._after_end(data, limit)
+        return self._decompress(data, limit)
+
+    def next_member(self) -> bool:
+        """Whether a next gzip member came with the end of the last, waiting for inflate(b"", limit)."""
+        return self.obj.eof and not self.dropping and self.after[:2] == _GZIP_MAGIC
+
+    def _decompress(self, data: bytes, limit: int) -> bytes:
+        out = self.obj.decompress(data, limit)
+        if self.obj.eof:
+            self.after = self.obj.unused_data
+        return out
+
+    def _after_end(self, data: bytes, limit: int) -> bytes:
+        if self.dropping:
+            return b""
+        self.after += data
+        if not self.gzip or (len(self.after) >= 2 and self.after[:2] != _GZIP_MAGIC):
+            self.after, self.dropping = b"", True
+            return b""
+        if len(self.after) < 2:
+            return b""
+        data, self.after = self.after, b""
+        self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return self._decompress(data, limit)
 
     def _first(self, data: bytes, limit: int) -> bytes:
         self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -236,15 +279,27 @@ class _Inflater:
             try:
                 out = wrapped.decompress(data, limit)
             except zlib.error:  # raw deflate whose first bytes happen to read as a zlib header (1 in ~500): raw
-                return self.obj.decompress(data, limit)
+                return self._decompress(data, limit)
             self.obj = wrapped
+            if wrapped.eof:
+                self.after = wrapped.unused_data
             return out
-        return self.obj.decompress(data, limit)
+        return self._decompress(data, limit)
 
     def flush(self) -> bytes:
         if self.sniffing:  # a single byte: no deflate stream at all
             raise zlib.error(f"a deflate stream of {len(self.sniffing)} byte")
-        return self.obj.flush()
+        out = self.obj.flush()
+        if self.fed and not self.obj.eof:
+            # The HTTP message was whole (its length, or the connection's close, said so) but the compressed
+            # stream in it has no end: a page cut short, which would be stored as the story's first part.
+            raise zlib.error("the compressed stream ends before its end (the body was cut short)")
+        return out
+
+
+# Compressed codings a response may stack ("gzip, gzip"): curl decodes at most 5 (CVE-2023-23916); no server
+# compresses twice for a reason, and each layer costs a zlib stream and a step of every read.
+MAX_CODINGS = 5
 
 
 def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = False) -> Iterator[bytes]:
@@ -259,9 +314,12 @@ def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = 
     out = layer.inflate(data, limit)
     while True:
         yield from _inflated(inner, out, room)
-        if not layer.obj.unconsumed_tail:
+        if layer.obj.unconsumed_tail:
+            out = layer.inflate(layer.obj.unconsumed_tail, limit)
+        elif layer.next_member():
+            out = layer.inflate(b"", limit)
+        else:
             break
-        out = layer.inflate(layer.obj.unconsumed_tail, limit)
     if final:
         yield from _inflated(inner, layer.flush(), room, final=True)
 
