@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawl.fetch import Fetched, Fetcher, Kind, Validators
 from crawl.sources import Source
+from extractors._crowded import CrowdedTagError
 from extractors.charset import UndecodableError, decode_html
 from extractors.feeds import Feed, FeedEntry, FeedError, parse_feed
 from extractors.links import Link, PageLinks, page_links
@@ -337,7 +338,7 @@ class _Listings:
             return _Home(page.final_url, links)
 
         homes: list[_Home] = []
-        await self.each([homepage], "page", read, homes.append, (UndecodableError,))
+        await self.each([homepage], "page", read, homes.append, (UndecodableError, CrowdedTagError))
         return homes[0] if homes else None
 
     async def robots_sitemaps(self, homepages: Sequence[str]) -> list[str]:
@@ -541,7 +542,7 @@ class _Listings:
                 return
             visited.update(pages)
             frontier.clear()
-            await self.each(pages, "page", read, use, (UndecodableError,))
+            await self.each(pages, "page", read, use, (UndecodableError, CrowdedTagError))
 
 
 @dataclass(frozen=True, slots=True)

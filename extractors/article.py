@@ -18,6 +18,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
+from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
@@ -178,6 +179,10 @@ def extract_article(
     """
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError(f"empty page {url!r}")
+    try:
+        refuse_crowded_tags(html, what=url)
+    except CrowdedTagError as exc:
+        raise ExtractionError(str(exc)) from None
     if hints is not None:
         html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)

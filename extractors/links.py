@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from extractors._crowded import refuse_crowded_tags
 from extractors.urls import InvalidURLError, canonicalize_url, clean_url, is_same_site
 
 # Links to files, not pages. Feeds and sitemaps are found through their own parsers, not through <a> tags.
@@ -115,7 +116,9 @@ class PageLinks:
 
 
 def page_links(html: str, *, page_url: str) -> PageLinks:
-    """A page's same-site links and advertised feeds, from one parse."""
+    """A page's same-site links and advertised feeds, from one parse (CrowdedTagError for markup libxml2 would
+    take minutes over)."""
+    refuse_crowded_tags(html, what=page_url)
     root = _parse(html)
     if root is None:  # empty or whitespace-only document
         return PageLinks([], [])

@@ -436,6 +436,17 @@ def test_a_homepage_whose_robots_txt_names_no_sitemap_has_its_sitemap_xml_tried(
     assert paths == ["/2026/05/01/harbour-reopens"] and found.errors == []
 
 
+def test_a_homepage_libxml2_would_parse_for_minutes_is_an_error_row_and_its_sitemap_is_still_read() -> None:
+    # A tag of 150,000 attributes held the parser threads for a minute (quadratic in libxml2, one C call).
+    crowded = "<html><body><p " + " ".join(f"a{i}=1" for i in range(5_000)) + ">x</p></body></html>"
+    routes = {"/robots.txt": ("User-agent: *\nDisallow:\n", "text/plain"), "/": crowded}
+    routes["/sitemap.xml"] = (urlset("/2026/05/01/harbour-reopens"), XML)
+    found, paths = discover(routes, Source("s", autodiscover=True))
+    assert paths == ["/2026/05/01/harbour-reopens"]
+    (error,) = found.errors
+    assert error.error_type == "CrowdedTagError" and "a <p> tag with 5,000 attributes" in error.message
+
+
 def test_a_homepage_that_leads_nowhere_says_what_was_tried() -> None:
     found, paths = discover({"/": advertising("/gone.xml")}, Source("s", autodiscover=True))
     assert paths == []
