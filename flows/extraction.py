@@ -5,10 +5,11 @@ Prefect, so a run used one core; in worker processes it uses the others while th
 No Prefect here: the flow's `extract` task hands batches to `ExtractionPool.executor_for`.
 
 Each page has a time budget (`extract_timeout`). In the worker processes a timer signal interrupts an
-extraction that runs past it, as soon as it is back in Python code: one long C call (libxml2) runs to its
-end first. A thread cannot be interrupted safely, so there (extract_workers = 1, Dask workers) the page is
-extracted to the end, measured, and recorded as the same failure when it took too long: the budget bounds
-the record, not the time. `copydesk clean` extracts in a forked child and kills it at the budget.
+extraction that runs past it, as soon as it is back in Python code; one long C call (libxml2) would run to
+its end first, so there a page past LARGE_PAGE_BYTES is extracted in a forked child, killed at the budget.
+A thread cannot be interrupted safely, so there (extract_workers = 1, Dask workers) the page is extracted
+to the end, measured, and recorded as the same failure when it took too long: the budget bounds the record,
+not the time. `copydesk clean` extracts in a forked child and kills it at the budget.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ PARENT_CHECK_SECONDS = 1.0
 LARGE_PAGE_BYTES = 1_000_000
 EXTRACT_TIMEOUT = Settings().extract_timeout
 _REPEAT_SECONDS = 0.05
+# Set in ExtractionPool's worker processes (by their initializer, exit_with_parent).
+_IN_WORKER = False
 T = TypeVar("T")
 
 if TYPE_CHECKING:
@@ -73,7 +76,8 @@ def extract_batch(
     for planned, response in zip(batch, responses, strict=True):
         try:
             candidate, what = planned.candidate, response.url
-            page = within_budget(timeout, rows_for_page, response, candidate, now=now, hints=hints, what=what)
+            budget = within_budget_isolated if _isolates(response) else within_budget
+            page = budget(timeout, rows_for_page, response, candidate, now=now, hints=hints, what=what)
             if shingle_with is not None:
                 page.shingled = {a.content_hash: shingles(a.text, shingle_with) for a in page.articles}
             rows.extend(page)
@@ -95,6 +99,19 @@ def extract_batch(
             # Out of time outside the extractor itself (which records its own) is foreseen; anything else is not.
             rows.unexpected += not isinstance(exc, ExtractionTimeout)
     return rows
+
+
+def _isolates(response: Fetched) -> bool:
+    """Whether a page is extracted in a child of this worker, killed at its budget: a large page (one C call over
+    its tree, such as libxml2's XPath, can hold a process for tens of seconds on 10 MB) in a worker process's main
+    thread. Forking costs milliseconds, and pages past LARGE_PAGE_BYTES are rare; the flow's process, with its
+    threads and event loop, is never forked."""
+    return (
+        _IN_WORKER
+        and response.body is not None
+        and len(response.body) > LARGE_PAGE_BYTES
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 def within_budget(seconds: float, work: Callable[..., T], *args: object, what: str, **kwargs: object) -> T:
@@ -215,8 +232,11 @@ def exit_with_parent(parent: int) -> None:
     """Worker initializer: end this process once `parent` is gone.
 
     A flow process killed with SIGKILL (kill -9, the OOM killer) never closes its workers' queue, and the
-    workers would wait on it forever, two idle processes leaked per killed run.
+    workers would wait on it forever, two idle processes leaked per killed run. Also marks the process as a
+    worker, whose large pages are extracted in a child it can kill (_isolates).
     """
+    global _IN_WORKER
+    _IN_WORKER = True
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -18,6 +19,7 @@ from flows.extraction import (
     LARGE_PAGE_BYTES,
     ExtractionPool,
     ExtractionTimeout,
+    _imported,
     extract_batch,
     within_budget,
     within_budget_isolated,
@@ -116,6 +118,27 @@ def test_a_large_page_goes_to_a_worker_whose_budget_can_interrupt_it_even_in_a_r
     assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={BUDGET:g} s")
     with ExtractionPool(workers=1, batches=1) as in_process:  # extract_workers = 1: always the flow's process
         assert in_process.executor_for(responses) is None
+
+
+def test_a_large_page_whose_extraction_is_one_long_c_call_is_cut_at_its_budget_in_a_worker() -> None:
+    # libxml2 parses 30 MB of 999-attribute tags in one call of ~7 s (quadratic in a tag's attributes, just under
+    # extractors/_crowded.py's refusal): the timer signal waited for it to return. A large page is extracted in a
+    # child of the worker, killed at the budget. The budget leaves time for the Python work before the parse
+    # (~1 s over 30 MB), so that the parse has begun when it runs out.
+    budget = 2.0
+    tag = "<p " + " ".join(f"a{i}=1" for i in range(999)) + ">x</p>"
+    planned, responses = batch(paragraphs=1)
+    slow = f"<html><body>{tag * (30_000_000 // len(tag))}</body></html>".encode()
+    responses[1] = Fetched("http://a.example/slow", "article", "ok", "http://a.example/slow", 200, slow, "text/html")
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        workers.submit(_imported).result(timeout=60)  # started and imported: what follows is the batch alone
+        started = time.monotonic()
+        rows = workers.submit(extract_batch, planned, responses, timeout=budget).result(timeout=120)
+        took = time.monotonic() - started
+    assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={budget:g} s")
+    assert took < 2 * budget + 1, f"the batch took {took:.1f} s: the page's parse was not cut at its {budget:g} s"
 
 
 def test_a_thread_cannot_be_interrupted_so_the_overrun_is_measured_and_recorded() -> None:
