@@ -300,6 +300,12 @@ def test_the_part_of_a_title_the_page_prints_as_its_headline_is_the_title(
             "<h1>Covid</h1>",
             "Covid-19 cases rise again",
         ),
+        # An <h1> that is a section over the story is no headline with a site's name after it.
+        (
+            '<meta property="og:title" content="Opinion - Why the toll is wrong">',
+            "<h1>Opinion</h1>",
+            "Opinion - Why the toll is wrong",
+        ),
     ],
 )
 def test_a_site_name_joined_to_the_headline_is_cut_where_the_page_prints_the_headline(
