@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -193,6 +194,7 @@ def extract_article(
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
     text, cleaned = clean_text(draft.text, title=meta.title, language=meta.language)
+    text = _without_section_label(text, _section_label(tree, meta.title, url))
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")
     if _is_unrendered_template(text):
@@ -209,6 +211,49 @@ def extract_article(
         # Read on the pruned page: a comment's, a teaser's or a related story's date is gone with its box.
         return replace(article, guessed_published_at=guess_published(tree, url=url, fetched_at=fetched_at))
     return article
+
+
+def _section_label(tree: HtmlElement, title: str | None, url: str) -> str | None:
+    """The section a story's header names just above its headline, as a link to the section's page: WordPress news
+    themes' category label (`<h3 class="post-cat"><a href="/tech/">Tech</a></h3>` before the <h1>), a kicker."""
+    headline = next((h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None)
+    for level in (headline, headline.getparent() if headline is not None else None):
+        if level is None:
+            return None
+        before = next((el for el in level.itersiblings(preceding=True) if el.text_content().strip()), None)
+        if before is None:
+            continue  # the headline opens its box: what stands before the box
+        links = [before] if before.tag == "a" else list(before.iter("a"))
+        text = " ".join(before.text_content().split())
+        if (
+            len(links) == 1
+            and " ".join(links[0].text_content().split()) == text
+            and word_count(text) <= _LABEL_WORDS
+            and _is_section(links[0].get("href"), url)
+        ):
+            return text
+        return None
+    return None
+
+
+_LABEL_WORDS = 3
+
+
+def _is_section(href: str | None, url: str) -> bool:
+    """Whether a link goes to another page of the story's site at a shallow path ("/tech/", "/news/world")."""
+    if not href:
+        return False
+    target, page = urlsplit(urljoin(url, href.strip())), urlsplit(url)
+    path = target.path.strip("/")
+    return target.netloc == page.netloc and path != page.path.strip("/") and 0 < path.count("/") + 1 <= 2
+
+
+def _without_section_label(text: str, label: str | None) -> str:
+    """The text without a first line that is the section label (trafilatura keeps the header's label)."""
+    if label is None:
+        return text
+    first, _, rest = text.partition("\n\n")
+    return rest if first.strip() == label and rest else text
 
 
 # The steps that change the page before trafilatura reads it: prune_tree's, then the three that point it at the story.

@@ -835,3 +835,32 @@ def test_a_comments_line_between_the_storys_paragraphs_goes_alone(label: str) ->
     )
     text = extract_article(html, url="https://example.com/news/2024/floods").text
     assert all(p in text for p in paras)
+
+
+KICKER_STORY = (
+    "A major outage disrupted access to the company's platforms on Friday, leaving users around the world unable "
+    "to log in, refresh their feeds or send messages for several hours. "
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "kept"),
+    [
+        ('<h3 class="mvp-post-cat"><a href="https://news.example/tech/"><span>Tech</span></a></h3>', False),
+        ('<div class="cat-links"><a href="/news/tech">Tech</a></div>', False),
+        # A link to another site is no section of this one.
+        ('<h3 class="mvp-post-cat"><a href="https://other.example/tech/">Tech</a></h3>', True),
+    ],
+)
+def test_a_section_label_above_the_headline_is_no_part_of_the_text(label: str, kept: bool) -> None:
+    # kulu-media.com (Zox News theme; trafilatura's test pages): the text began with "Tech", its section's link.
+    html = (
+        "<html lang='en'><head><title>Outage hits platforms | Kulu Media</title></head><body><main>"
+        f"<article id='mvp-article-wrap'><div id='mvp-post-content'><header id='mvp-post-head'>{label}"
+        "<h1 class='mvp-post-title entry-title'>Outage hits platforms worldwide</h1></header>"
+        f"<div id='mvp-content-main'><p>{KICKER_STORY * 2}</p><p>{KICKER_STORY}</p></div></div></article>"
+        "</main></body></html>"
+    )
+    text = extract_article(html, url="https://news.example/outage-hits-platforms/").text
+    assert text.startswith("Tech") == kept
+    assert "A major outage" in text
