@@ -2,7 +2,8 @@
 
 RFC 9309: a host whose robots.txt cannot be fetched (timeout, network, 5xx) counts as disallowing everything
 for the run (2.3.1.4); a 4xx, a redirect that goes nowhere or an empty file allows everything (2.3.1.2,
-2.3.1.3). The file is parsed off the event loop, once per user agent that asks (sources may have their own),
+2.3.1.3). A 429 is the host asking us to slow down, not a missing file: it counts as a 5xx, as Google's crawler
+counts it. The file is parsed off the event loop, once per user agent that asks (sources may have their own),
 and its Crawl-delay slows the host's pace, capped at max_crawl_delay (or the host is skipped). Nothing is
 kept across runs. No Prefect, no DuckDB: the fetcher hands its own fetch function in.
 """
@@ -93,9 +94,10 @@ class RobotsCache:
 
     async def _verdict(self, origin: str, policy: FetchPolicy, pace: HostPace) -> _Verdict:
         result = await self._file(origin, policy)
-        if result.reason in ROBOTS_UNREACHABLE or (result.status or 0) >= 500:
+        if result.reason in ROBOTS_UNREACHABLE or (result.status or 0) >= 500 or result.status == 429:
+            why = "429 Too Many Requests, after retries" if result.status == 429 else result.error
             message = (
-                f"robots.txt of {origin} could not be fetched ({result.error}); the host counts as disallowing "
+                f"robots.txt of {origin} could not be fetched ({why}); the host counts as disallowing "
                 "everything until it can be, at the latest next run (RFC 9309 2.3.1.4)"
             )
             return _Verdict(refusal=("robots_unreachable", message))

@@ -232,8 +232,9 @@ def test_a_non_ascii_path_is_checked_as_sent() -> None:
     assert [r.path for r in site.log] == ["/robots.txt"]
 
 
-def test_robots_txt_4xx_allows_all_and_5xx_disallows_all() -> None:
-    for status, outcome in ((404, "ok"), (503, "skipped")):
+def test_robots_txt_4xx_allows_all_and_5xx_or_429_disallows_all() -> None:
+    # A 429 asks the crawler to slow down: taken for "no robots.txt", it let the whole site be fetched.
+    for status, outcome in ((404, "ok"), (503, "skipped"), (429, "skipped")):
         routes = {"/robots.txt": page("gone", status=status), "/a": page(ARTICLE)}
         (result,), _site = fetch_after_robots(routes, ["/a"], retries=0)
         assert result.outcome == outcome, status
