@@ -34,3 +34,20 @@ def test_tags_under_the_limit_scripts_and_long_attribute_values_are_parsed() -> 
     # A single large attribute (server-side rendered JSON) is one attribute.
     json = "{" + ", ".join(f'"k{i}": "v {i}"' for i in range(5_000)) + "}"
     refuse_crowded_tags(f"<html><body><div data-props='{json}'>{STORY}</div></body></html>", what="page")
+
+
+@pytest.mark.parametrize("stray", ['<div class="entry-content"">', '<img alt="A 6" pipe" src="/p.jpg">'])
+def test_a_stray_quote_opens_no_value_that_swallows_the_rest_of_the_page(stray: str) -> None:
+    # A theme's doubled closing quote, an inch mark in alt text: the quote is a character. Read as opening a value,
+    # it made every word of the rest of the page an attribute, once a long SVG path had made the page a suspect.
+    path = " ".join(f"L {i % 997} {i * 7 % 991}" for i in range(800))
+    story = "".join(f'<p>The council voted again, <a href="/2024/05/story-{i}">read more</a>.</p>' for i in range(300))
+    page = f'<html><body><svg><path d="M 0 0 {path}"/></svg>{stray}{story}</div></body></html>'
+    refuse_crowded_tags(page, what="page")
+
+
+@pytest.mark.parametrize("opener", ["<!-- <script> -->", '<div data-embed="<script async src=/w.js>"></div>'])
+def test_a_script_tag_in_a_comment_or_an_attribute_value_hides_no_crowded_tag(opener: str) -> None:
+    crowded_tag = "<p " + " ".join(f"a{i}=1" for i in range(5_000)) + ">x</p>"
+    with pytest.raises(CrowdedTagError):
+        refuse_crowded_tags(f"<html><body>{opener}{crowded_tag}<script>var a = 1;</script></body></html>", what="page")
