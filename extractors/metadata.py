@@ -187,8 +187,12 @@ def _names(value: object) -> list[str]:
 
 
 # What no author's name is: an e-mail address, a number or a code (a CMS's user id: <meta name="author"
-# content="104363">), a theme's placeholder left in place (content="name, email@gmail.com").
-_NOT_A_NAME = re.compile(r"\S+@\S+|[\W\d_]+|(?i:(?:your |author |full |first |user)?name|author|username)")
+# content="104363">), a theme's placeholder left in place (content="name, email@gmail.com"), a CMS's word for no
+# author (DedeCMS prints "作者：佚名", "anonymous", where the editor left the field empty; "未知", "unknown").
+_NOT_A_NAME = re.compile(
+    r"\S+@\S+|[\W\d_]+|(?i:(?:your |author |full |first |user)?name|author|username|admin|administrator|anonymous"
+    r"|unknown)|佚名|未知|匿名|本站|网络|網路|编辑部|編輯部|小编|小編"
+)
 
 
 def _without_role(part: str, *, first: bool) -> str:
@@ -802,6 +806,7 @@ _LABELLED_TEXT = etree.XPath(
     ".//text()[" + " or ".join(f"contains(., '{label}')" for label in _AUTHOR_LABELS) + "]", smart_strings=True
 )
 _AUTHOR_LABEL = re.compile(rf"(?:^|(?<=\s))(?:本报|本報)?(?:{'|'.join(_AUTHOR_LABELS)})\s*[:：]\s*")
+_SENTENCE_MARKS = re.compile(r"[。，、！？；…,!?;]")
 _NEXT_LABEL = re.compile(r"\s+\S{1,6}[:：].*$|\s*[\d|｜/／(（].*$", re.DOTALL)
 
 
@@ -822,9 +827,14 @@ def _labelled_names(scope: HtmlElement, headline: HtmlElement | None) -> list[st
             or not _of_the_article(line, headline)
             or _in_quote(line)
             or _in_teaser(line, headline)
+            or _after_text(line)
         ):
-            continue  # a story's paragraph that mentions an author, a comment's or a card's label
-        names = [n for n in _names(_NEXT_LABEL.sub("", text[label.end() :])) if _name_like(n)]
+            continue  # a story's paragraph that mentions an author, an interview's "记者：" question, a comment's
+        names = [
+            n
+            for n in _names(_NEXT_LABEL.sub("", text[label.end() :]))
+            if _name_like(n) and not _SENTENCE_MARKS.search(n)
+        ]
         if names:
             return names
     return []

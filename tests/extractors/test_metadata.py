@@ -449,7 +449,9 @@ def test_the_site_named_as_the_author_gives_way_to_the_byline() -> None:
     )
 
 
-@pytest.mark.parametrize("author", ["104363", "name, email@gmail.com", "jdoe@news.example", "Author Name"])
+@pytest.mark.parametrize(
+    "author", ["104363", "name, email@gmail.com", "jdoe@news.example", "Author Name", "admin", "佚名", "未知"]
+)
 def test_a_user_id_an_email_address_or_a_placeholder_is_no_author(author: str) -> None:
     # CMSs put their numeric user id in <meta name="author"> (people.com.cn); a theme left its placeholder in
     # place (guancha.cn: content="name, email@gmail.com"). GNE 0.4.3's Chinese test pages.
@@ -468,6 +470,12 @@ def test_the_name_a_title_sets_beside_the_headline_gives_way_to_a_labelled_bylin
     # The label in the line's text itself, and the editor's after it, is no author's.
     info = "<p>2019-09-26 12:11 来源：证券时报网 记者：张伟 责任编辑：王芳</p>"
     assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2>{info}<div>{story}</div>").authors == ("张伟",)
+    # DedeCMS's "作者：佚名" ("anonymous") where the editor left the field empty names nobody.
+    info = "<div class='info'>2024-05-01 10:00 来源：未知 作者：佚名 点击：</div>"
+    assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2>{info}<div>{story}</div>").authors == ("证券时报网",)
+    # An interview's question after the story's first paragraphs ("记者：前景如何？", "reporter: what next?").
+    qa = "<p>记者：前景如何？</p><p>市长：很好，今年的经济形势总体平稳。</p>"
+    assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2><div>{story}{qa}{story}</div>").authors == ("证券时报网",)
     # Without a byline, the outlet stays the author; a story's paragraph that quotes an "作者：" is no byline.
     quoted = "<p>" + "据介绍，该书作者：李在山，曾多年从事新闻工作，" * 20 + "</p>"
     assert meta_of(head, f"<h2>运达股份中标7亿元项目</h2><div>{quoted}{story}</div>").authors == ("证券时报网",)
