@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -234,3 +236,54 @@ def test_articles_come_back_with_their_shingles_when_asked_keyed_by_content_hash
         assert scheme == expected_scheme == "word"
         assert hashes.tolist() == expected.tolist() and len(hashes) > 0
     assert extract_batch(planned, responses).shingled == {}
+
+
+ISOLATED_PARENT = """
+import sys, time
+from flows.extraction import within_budget_isolated
+print("ready", flush=True)
+within_budget_isolated(60, time.sleep, 30, what="page")
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if entry.isdigit() and int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while /proc was read
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie waits for init to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_forked_extraction_ends_with_the_process_that_forked_it() -> None:
+    # A flow killed with SIGKILL ends its workers; the child a worker forked for a large page went on parsing it,
+    # an orphan holding its memory (threads, such as exit_with_parent's watcher, do not survive fork).
+    with subprocess.Popen([sys.executable, "-c", ISOLATED_PARENT], stdout=subprocess.PIPE, text=True) as parent:
+        try:
+            assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + 30
+            while not (children := _children(parent.pid)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            (child,) = children
+            os.kill(parent.pid, signal.SIGKILL)
+            parent.wait()
+            deadline = time.monotonic() + 10
+            while _running(child) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _running(child), "the forked child outlived the process that forked it"
+        finally:
+            if parent.poll() is None:
+                parent.kill()
