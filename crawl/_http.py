@@ -218,83 +218,154 @@ _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
 # RFC 1952 2.2: a gzip body may be several members one after another (what `cat a.gz b.gz` or a server compressing
 # as it streams makes); each starts with these two bytes.
 _GZIP_MAGIC = b"\x1f\x8b"
+# Where a sync (or full) flush leaves a deflate stream: an empty stored block. A server that flushes each write and
+# closes without finishing the stream sent the whole page.
+_SYNC_FLUSH = b"\x00\x00\xff\xff"
+# A gzip header's file name and comment are unbounded; no server sends one this long.
+_MAX_HEADER = 64 * 1024
+_Stage = Literal["header", "body", "trailer", "after", "dropping"]
 
 
 class _Inflater:
-    """One gzip or deflate layer; deflate zlib-wrapped (RFC 9110) or, as some servers send it, raw, told apart by
-    its first two bytes (a zlib header: method 8, a checksum divisible by 31), however the network splits them.
+    """One gzip or deflate layer, read as browsers read it: the deflate data is inflated raw, and its wrapper (gzip's
+    header and CRC trailer; deflate's zlib header and checksum, or none: some servers send raw deflate, told apart by
+    the first two bytes) is read here.
 
-    After a gzip member's end, a next member is inflated too; other bytes after the end are dropped as they come
-    (zlib keeps whatever follows a stream's end in `unused_data`: a few bytes of gzip and then gigabytes of
-    anything were all held in memory, none of it counted against max_bytes).
+    So a stream is whole when its deflate data ends (its final block), with or without the trailer broken output
+    filters leave off, or when it stops where a server flushed (_SYNC_FLUSH); one that stops inside a block was cut
+    short: the HTTP message was whole (its length, or the connection's close, said so) but not the page in it.
+    After a gzip member, a next one is inflated too; other bytes after the end are dropped as they come (zlib would
+    keep them all: a few bytes of gzip and then gigabytes of anything were held in memory, uncounted).
     """
 
     def __init__(self, coding: str) -> None:
-        self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self.gzip = coding != "deflate"
-        self.sniffing: bytes | None = b"" if coding == "deflate" else None
-        self.fed = False  # whether any compressed byte came: an empty body is no stream cut short
-        self.after = b""  # what came after a gzip member's end, until two bytes say whether a next member starts
-        self.dropping = False  # what comes after the end starts no member: dropped
+        self.stage: _Stage = "header"
+        self.buffer = b""  # wrapper bytes not yet whole: a header, a trailer, a next member's first bytes
+        self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        self.trailer = 0  # the wrapper's bytes after the deflate data: 8 for gzip, 4 for zlib, 0 raw
+        self.check = self._start  # gzip's CRC-32 or zlib's Adler-32 of what was inflated
+        self.size = 0
+        self.last = b""  # the last compressed bytes given: a stream may end at a sync flush
+        self.retry: bytes | None = None  # deflate read as zlib-wrapped: the bytes to read again as raw if not
+
+    @property
+    def _start(self) -> int:
+        return 0 if self.gzip else 1  # CRC-32 starts at 0, Adler-32 at 1
 
     def inflate(self, data: bytes, limit: int) -> bytes:
-        self.fed = self.fed or bool(data)
-        if self.sniffing is not None:
-            self.sniffing += data
-            if len(self.sniffing) < 2:
-                return b""
-            data, self.sniffing = self.sniffing, None
-            return self._first(data, limit)
-        if self.obj.eof:
-            return self._after_end(data, limit)
-        return self._decompress(data, limit)
-
-    def next_member(self) -> bool:
-        """Whether a next gzip member came with the end of the last, waiting for inflate(b"", limit)."""
-        return self.obj.eof and not self.dropping and self.after[:2] == _GZIP_MAGIC
-
-    def _decompress(self, data: bytes, limit: int) -> bytes:
-        out = self.obj.decompress(data, limit)
-        if self.obj.eof:
-            self.after = self.obj.unused_data
-        return out
-
-    def _after_end(self, data: bytes, limit: int) -> bytes:
-        if self.dropping:
+        """Inflate `data` (b"": what was given before and not read yet, see pending) to at most `limit` bytes."""
+        if data:
+            self.last = (self.last + data)[-len(_SYNC_FLUSH) :]
+        if self.stage == "body":
+            return self._inflate(data or self.obj.unconsumed_tail, limit)
+        if self.stage == "dropping":
             return b""
-        self.after += data
-        if not self.gzip or (len(self.after) >= 2 and self.after[:2] != _GZIP_MAGIC):
-            self.after, self.dropping = b"", True
-            return b""
-        if len(self.after) < 2:
-            return b""
-        data, self.after = self.after, b""
-        self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return self._decompress(data, limit)
+        self.buffer += data
+        return self._wrapper(limit)
 
-    def _first(self, data: bytes, limit: int) -> bytes:
-        self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
-        if data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0:  # a zlib header
-            wrapped = zlib.decompressobj(zlib.MAX_WBITS)
-            try:
-                out = wrapped.decompress(data, limit)
-            except zlib.error:  # raw deflate whose first bytes happen to read as a zlib header (1 in ~500): raw
-                return self._decompress(data, limit)
-            self.obj = wrapped
-            if wrapped.eof:
-                self.after = wrapped.unused_data
-            return out
-        return self._decompress(data, limit)
+    def pending(self) -> bool:
+        """Whether inflate(b"", limit) has more to read of what was given."""
+        if self.stage == "body":
+            return bool(self.obj.unconsumed_tail)
+        if self.stage == "header":
+            return bool(self.buffer) and self._header_length() is not None
+        if self.stage == "trailer":
+            return len(self.buffer) >= self.trailer
+        return self.stage == "after" and len(self.buffer) >= len(_GZIP_MAGIC)
 
     def flush(self) -> bytes:
-        if self.sniffing:  # a single byte: no deflate stream at all
-            raise zlib.error(f"a deflate stream of {len(self.sniffing)} byte")
+        """The end of the body: what is left, or zlib.error if the stream was cut short."""
+        if self.stage == "header" and self.buffer:
+            raise zlib.error(f"a compressed stream of {len(self.buffer)} byte(s), cut short in its header")
+        if self.stage != "body":
+            return b""  # nothing came (an empty body), or the deflate data ended: a missing trailer is no loss
         out = self.obj.flush()
-        if self.fed and not self.obj.eof:
-            # The HTTP message was whole (its length, or the connection's close, said so) but the compressed
-            # stream in it has no end: a page cut short, which would be stored as the story's first part.
-            raise zlib.error("the compressed stream ends before its end (the body was cut short)")
+        if self.last != _SYNC_FLUSH:
+            raise zlib.error("the compressed stream ends inside a block (the body was cut short)")
         return out
+
+    def _inflate(self, data: bytes, limit: int) -> bytes:
+        try:
+            out = self.obj.decompress(data, limit)
+        except zlib.error:
+            if self.retry is None:
+                raise
+            # Raw deflate whose first bytes happen to read as a zlib header (1 in ~500): raw after all.
+            data, self.trailer = self.retry, 0
+            self.obj, self.check, self.size = zlib.decompressobj(-zlib.MAX_WBITS), self._start, 0
+            out = self.obj.decompress(data, limit)
+        self.retry = None
+        if out:
+            self.check = zlib.crc32(out, self.check) if self.gzip else zlib.adler32(out, self.check)
+            self.size += len(out)
+        if self.obj.eof:  # the trailer and what follows it are read on the next call (pending)
+            self.stage, self.buffer = "trailer", self.obj.unused_data
+        return out
+
+    def _wrapper(self, limit: int) -> bytes:
+        """Read the wrapper bytes the buffer holds, and inflate on where the deflate data (re)starts."""
+        if self.stage == "trailer":
+            if len(self.buffer) < self.trailer:
+                return b""
+            self._check_trailer(self.buffer[: self.trailer])
+            self.stage, self.buffer = "after", self.buffer[self.trailer :]
+        if self.stage == "after":
+            if not self.gzip or self.buffer[: len(_GZIP_MAGIC)] != _GZIP_MAGIC[: len(self.buffer)]:
+                self.stage, self.buffer = "dropping", b""
+                return b""
+            if len(self.buffer) < len(_GZIP_MAGIC):
+                return b""
+            self.stage, self.obj, self.size = "header", zlib.decompressobj(-zlib.MAX_WBITS), 0
+            self.check = self._start
+        length = self._header_length()
+        if length is None:
+            if len(self.buffer) > _MAX_HEADER:
+                raise zlib.error(f"a gzip header of more than {_MAX_HEADER:,} bytes")
+            return b""
+        if self.gzip:
+            self.trailer = 8
+        elif length:  # zlib-wrapped: its Adler-32 follows the deflate data
+            self.trailer, self.retry = 4, self.buffer
+        data, self.buffer, self.stage = self.buffer[length:], b"", "body"
+        return self._inflate(data, limit) if data else b""
+
+    def _header_length(self) -> int | None:
+        """The length of the wrapper's header at the start of the buffer, or None until it is all there."""
+        head = self.buffer
+        if not self.gzip:
+            if len(head) < 2:
+                return None
+            if head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0:  # a zlib header (RFC 1950)
+                if head[1] & 0x20:
+                    raise zlib.error("a deflate stream with a preset dictionary")
+                return 2
+            return 0  # raw deflate
+        if head[: len(_GZIP_MAGIC)] != _GZIP_MAGIC[: len(head)] or (len(head) > 2 and head[2] != 8):
+            raise zlib.error("not a gzip stream (no gzip header)")
+        if len(head) < 10:
+            return None
+        flags, at = head[3], 10
+        if flags & 0x04:  # FEXTRA: a length, then that many bytes
+            if len(head) < at + 2:
+                return None
+            at += 2 + int.from_bytes(head[at : at + 2], "little")
+        for flag in (0x08, 0x10):  # FNAME, FCOMMENT: zero-terminated
+            if flags & flag:
+                end = head.find(b"\0", at)
+                if end < 0:
+                    return None
+                at = end + 1
+        at += 2 if flags & 0x02 else 0  # FHCRC
+        return at if len(head) >= at else None
+
+    def _check_trailer(self, trailer: bytes) -> None:
+        if self.gzip:
+            crc, size = int.from_bytes(trailer[:4], "little"), int.from_bytes(trailer[4:8], "little")
+            if crc != self.check or size != self.size & 0xFFFFFFFF:
+                raise zlib.error("incorrect data check (the gzip trailer's CRC or length)")
+        elif trailer and int.from_bytes(trailer, "big") != self.check:
+            raise zlib.error("incorrect data check (the zlib trailer's Adler-32)")
 
 
 # Compressed codings a response may stack ("gzip, gzip"): curl decodes at most 5 (CVE-2023-23916); no server
@@ -314,12 +385,9 @@ def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = 
     out = layer.inflate(data, limit)
     while True:
         yield from _inflated(inner, out, room)
-        if layer.obj.unconsumed_tail:
-            out = layer.inflate(layer.obj.unconsumed_tail, limit)
-        elif layer.next_member():
-            out = layer.inflate(b"", limit)
-        else:
+        if not layer.pending():
             break
+        out = layer.inflate(b"", limit)
     if final:
         yield from _inflated(inner, layer.flush(), room, final=True)
 
