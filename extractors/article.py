@@ -245,7 +245,7 @@ def _is_section(href: str | None, url: str) -> bool:
         return False
     target, page = urlsplit(urljoin(url, href.strip())), urlsplit(url)
     path = target.path.strip("/")
-    return target.netloc == page.netloc and path != page.path.strip("/") and 0 < path.count("/") + 1 <= 2
+    return target.netloc == page.netloc and bool(path) and path != page.path.strip("/") and path.count("/") < 2
 
 
 def _without_section_label(text: str, label: str | None) -> str:
