@@ -465,22 +465,27 @@ def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:
 
 
 def _holds_only_demo_articles(db: Path) -> bool:
-    """Whether a database's articles all come from demo sites (on 127.0.0.1): an earlier demo's, safe to replace.
+    """Whether a database holds articles, all of the demo's sites (their names, on 127.0.0.1): an earlier demo's,
+    safe to replace.
 
-    A user's crawl given as --db by mistake was deleted with its WARC archive, the one copy of its pages."""
+    A user's crawl given as --db by mistake was deleted with its WARC archive, the one copy of its pages; so was
+    a crawl of the user's own loopback test sites, and a database with no article yet (a first run that failed).
+    """
     import duckdb
 
+    from flows.demo import demo_site_names
     from storage.db import connect
 
     with connect(db, read_only=True) as con:  # a locked, corrupt or foreign file: its own error says so
         try:
             row = con.execute(
-                "SELECT count(*) FILTER (WHERE NOT regexp_matches(url, '^http://127\\.0\\.0\\.1:[0-9]+/')) "
-                "FROM articles"
+                "SELECT count(*), count(*) FILTER (WHERE source IN (SELECT unnest(?)) "
+                "AND regexp_matches(url, '^http://127\\.0\\.0\\.1:[0-9]+/')) FROM articles",
+                [sorted(demo_site_names())],
             ).fetchone()
         except duckdb.CatalogException:  # a DuckDB file without articles: not the demo's either
             return False
-    return row is not None and row[0] == 0
+    return row is not None and row[0] > 0 and row[0] == row[1]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -490,8 +495,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if db.exists() and not _holds_only_demo_articles(db):
         raise InputError(
-            f"{db} exists and holds articles the demo did not write; the demo starts its database from nothing "
-            f"and would delete it and its archive {default_archive_dir(db)}. Give --db a new path"
+            f"{db} exists and is no earlier demo's database (it holds articles the demo did not write, or none); "
+            f"the demo starts its database from nothing and would delete it and its archive "
+            f"{default_archive_dir(db)}. Give --db a new path, or delete the file yourself"
         )
     # The demo's ports change each time, so it starts from nothing: its file, the WAL, the near-duplicate
     # index and the page archive (whose records name the last demo's ports; `pages` would name none of them).
@@ -565,9 +571,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"wrote {count} articles to standard output", file=sys.stderr)
         return 0
     out = output_path(args.out)
+    _not_the_database(out, db)
     count = export_articles(db, out, fmt=args.format, since=args.since, unique=args.unique)
     print(f"wrote {count} articles to {out}")
     return 0
+
+
+def _not_the_database(out: Path, db: Path) -> None:
+    """Refuse an --out that is the database or one of its files: `--out news.duckdb` wrote CSV over the crawl."""
+    from storage.archive import default_archive_dir
+
+    db = db.resolve()
+    theirs = (db, Path(f"{db}.wal"), Path(f"{db}.lsh"), default_archive_dir(db))
+    if any(out == path or path in out.parents for path in theirs):
+        raise InputError(f"--out {out} is the database {db} or one of its files; name a new file to export to")
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

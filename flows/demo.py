@@ -193,6 +193,11 @@ def _sites_root() -> Traversable:
     return files("flows").joinpath("demo_sites")
 
 
+def demo_site_names() -> set[str]:
+    """The source names the demo's sites are crawled under (their folders' names)."""
+    return {folder.name for folder in _sites_root().iterdir() if folder.is_dir()}
+
+
 def _toml_string(value: str) -> str:
     return json.dumps(value)  # a JSON string is also a valid TOML basic string
 

@@ -336,6 +336,20 @@ def test_export_refuses_a_url_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["news.duckdb"]
 
 
+@pytest.mark.parametrize("out", ["news.duckdb", "./news.duckdb.wal", "news.duckdb.lsh/run.csv", "news-archive/x.csv"])
+def test_export_refuses_to_write_over_the_database_it_reads(
+    out: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--out news.duckdb` for `--db news.duckdb` (one word slipped) wrote CSV over the crawl: nothing could undo it.
+    monkeypatch.chdir(tmp_path)
+    before = db.read_bytes()
+    assert main(["export", "--db", str(db), "--format", "csv", "--out", out]) == 1
+    assert error_line(capsys).endswith(
+        "is the database " + str(db.resolve()) + " or one of its files; name a new file to export to"
+    )
+    assert db.read_bytes() == before
+
+
 def test_export_prints_the_absolute_path_it_wrote(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -323,3 +323,13 @@ def test_the_demo_starts_from_nothing_each_time(
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchall() == [(articles,)]
     assert {p.name for p in old_archive.iterdir()} == archived
+    # So is a crawl of the user's own sites on 127.0.0.1 (other source names), and a database with no article.
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE articles SET url = replace(url, 'https://x.example', 'http://127.0.0.1:8000')")
+        con.execute("UPDATE articles SET source = 'my-test-site' WHERE rowid = 0")
+    assert main(["demo", "--db", str(db)]) != 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM articles")
+    assert main(["demo", "--db", str(db)]) != 0
+    assert "or none" in capsys.readouterr().err
+    assert {p.name for p in old_archive.iterdir()} == archived
