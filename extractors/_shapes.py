@@ -42,6 +42,9 @@ _COOKIE_EN = (
 _NEWSLETTER_EN = (
     r"\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b).{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
+    # A briefing that does not say "newsletter": "... lands in your inbox at 6pm. Sign me up".
+    r"|\b(?:in|to|into) your inbox\b.{0,80}\b(?:sign (?:me )?up|subscribe)\b"
+    r"|\b(?:sign (?:me )?up|subscribe)\b.{0,80}\b(?:in|to|into) your inbox\b"
 )
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.
@@ -156,7 +159,7 @@ def shapes_for(language: str | None) -> Shapes:
         related_prefixes=frozenset(map(_key, labels.related_prefix)),
         share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
         unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
-        promo_keys=tuple({"cookie", "newsletter", *(max(p.split(), key=len).casefold() for p in phrases)}),
+        promo_keys=tuple({"cookie", "newsletter", "inbox", *(max(p.split(), key=len).casefold() for p in phrases)}),
         promo=re.compile(promo, _I),
         rights=tuple(_key(r) for r in labels.rights),
     )

@@ -23,7 +23,7 @@ from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
-from extractors._words import weighted_length, word_count, written_in
+from extractors._words import SENTENCE_END_CHARS, weighted_length, word_count, written_in
 from extractors.hints import ExtractionHints, apply_hints
 from extractors.metadata import Metadata, declares_article, extract_metadata, guess_published
 
@@ -214,8 +214,9 @@ def extract_article(
 
 
 def _section_label(tree: HtmlElement, title: str | None, url: str) -> str | None:
-    """The section a story's header names just above its headline, as a link to the section's page: WordPress news
-    themes' category label (`<h3 class="post-cat"><a href="/tech/">Tech</a></h3>` before the <h1>), a kicker."""
+    """The section a story's header names just above its headline (a kicker): a link to the section's page
+    (WordPress news themes' `<h3 class="post-cat"><a href="/tech/">Tech</a></h3>`), or a short text its class
+    names as a label (`<div class="kicker">Sport</div>`)."""
     headline = next((h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None)
     for level in (headline, headline.getparent() if headline is not None else None):
         if level is None:
@@ -223,20 +224,19 @@ def _section_label(tree: HtmlElement, title: str | None, url: str) -> str | None
         before = next((el for el in level.itersiblings(preceding=True) if el.text_content().strip()), None)
         if before is None:
             continue  # the headline opens its box: what stands before the box
-        links = [before] if before.tag == "a" else list(before.iter("a"))
         text = " ".join(before.text_content().split())
-        if (
-            len(links) == 1
-            and " ".join(links[0].text_content().split()) == text
-            and word_count(text) <= _LABEL_WORDS
-            and _is_section(links[0].get("href"), url)
-        ):
-            return text
-        return None
+        if word_count(text) > _LABEL_WORDS or text[-1] in SENTENCE_END_CHARS:
+            return None
+        links = [before] if before.tag == "a" else list(before.iter("a"))
+        if len(links) == 1 and " ".join(links[0].text_content().split()) == text:
+            return text if _is_section(links[0].get("href"), url) else None
+        return text if not links and _LABEL_CLASS.search(before.get("class") or "") else None
     return None
 
 
 _LABEL_WORDS = 3
+# Class words of a kicker over a headline.
+_LABEL_CLASS = re.compile(r"kicker|eyebrow|overline|rubric|category|section[-_]?(?:label|name|title)", re.IGNORECASE)
 
 
 def _is_section(href: str | None, url: str) -> bool:
@@ -249,11 +249,15 @@ def _is_section(href: str | None, url: str) -> bool:
 
 
 def _without_section_label(text: str, label: str | None) -> str:
-    """The text without a first line that is the section label (trafilatura keeps the header's label)."""
+    """The text without the section label as its first or last line: trafilatura keeps the header's label, and
+    puts it after the story where the header is the story box's tail (the demo's metrowire pages)."""
     if label is None:
         return text
     first, _, rest = text.partition("\n\n")
-    return rest if first.strip() == label and rest else text
+    if first.strip() == label and rest:
+        return rest
+    rest, _, last = text.rpartition("\n\n")
+    return rest if last.strip() == label and rest else text
 
 
 # The steps that change the page before trafilatura reads it: prune_tree's, then the three that point it at the story.

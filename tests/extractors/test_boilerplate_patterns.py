@@ -848,8 +848,11 @@ KICKER_STORY = (
     [
         ('<h3 class="mvp-post-cat"><a href="https://news.example/tech/"><span>Tech</span></a></h3>', False),
         ('<div class="cat-links"><a href="/news/tech">Tech</a></div>', False),
-        # A link to another site is no section of this one.
+        # A kicker without a link, which its class names (the demo's metrowire pages: trafilatura put it last).
+        ('<div class="kicker">Tech</div>', False),
+        # A link to another site is no section of this one; a short line no class names is no label.
         ('<h3 class="mvp-post-cat"><a href="https://other.example/tech/">Tech</a></h3>', True),
+        ("<div>Tech</div>", True),
     ],
 )
 def test_a_section_label_above_the_headline_is_no_part_of_the_text(label: str, kept: bool) -> None:
@@ -864,3 +867,20 @@ def test_a_section_label_above_the_headline_is_no_part_of_the_text(label: str, k
     text = extract_article(html, url="https://news.example/outage-hits-platforms/").text
     assert text.startswith("Tech") == kept
     assert "A major outage" in text
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        "<strong>Evening briefing</strong><br>Don't miss a story: our briefing lands in your inbox at 6pm.<br>"
+        "<a href='/newsletter/'>Sign me up</a>",
+        "Get the latest updates right in your inbox. <a href='/subscribe'>Subscribe to NJ.com's newsletters</a>.",
+    ],
+)
+def test_a_briefing_sign_up_that_never_says_newsletter_is_dropped(box: str) -> None:
+    html = (
+        "<html><head><title>Outage hits platforms</title></head><body><article><h1>Outage hits platforms</h1>"
+        f"<p>{KICKER_STORY * 2}</p><p>{KICKER_STORY}</p><div class='nl-box'>{box}</div></article></body></html>"
+    )
+    text = extract_article(html, url="https://news.example/outage-hits-platforms/").text
+    assert "your inbox" not in text and "A major outage" in text
