@@ -25,7 +25,7 @@ from typing import Any
 from flows.config import ConfigError, Settings, enabled_sources, load_config
 from flows.ephemeral import api_for_workers, start_temporary_server
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
-from flows.reading import DEMO_QUERIES, EXPORT_FORMATS, SKIP_REASONS_SQL, export_articles, print_queries, print_query
+from flows.reading import DEMO_QUERIES, EXPORT_FORMATS, SKIP_REASONS_SQL, export_articles, print_queries
 from flows.terminal import (
     Interrupted,
     console_tracebacks,
@@ -167,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="run SQL against the database (read-only) and print a table")
     query.add_argument(
-        "sql", help='one SQL statement, e.g. "SELECT source, count(*) FROM articles GROUP BY ALL"; - reads stdin'
+        "sql",
+        help='SQL, e.g. "SELECT source, count(*) FROM articles GROUP BY ALL" (several statements: each result in '
+        "turn); - reads stdin",
     )
     query.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     query.add_argument(
@@ -337,6 +339,14 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
         f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
         f"{result['not_extracted']} not articles, {result['unreadable']} unreadable, {result['stale']} stale"
     )
+    if result["unreadable"]:  # their rows are as they were; a moved or deleted archive is the usual cause
+        print(
+            f"reextract: {result['unreadable']} archived pages could not be read (the errors table says why, stage "
+            f"'reextract'); archived pages are looked for in {settings.archive_path().resolve()}, ingested WARC "
+            "files where they were ingested from",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -366,6 +376,19 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     return 1 if result["failed_files"] else 0
 
 
+def _checked_cron(cron: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron)
+    except ValidationError:
+        raise InputError(
+            f"--cron {cron!r} is not a cron schedule; give five fields, minute hour day month weekday, in UTC: "
+            "'0 * * * *' is hourly, '*/15 * * * *' every 15 minutes, '30 6 * * 1-5' at 6:30 on weekdays"
+        ) from None
+
+
 def _utc_datetime(value: str) -> datetime:
     """A --since value: an ISO date or date-time, UTC unless it says otherwise."""
     try:
@@ -380,6 +403,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     parameters = {"sources": args.sources, "db": args.db, "allow_private": args.allow_private}
     _checked_crawl(args.sources, parameters)  # now, not at the first scheduled run an hour from now
+    _checked_cron(args.cron)  # before a Prefect server is started for nothing
     serve(parameters={k: v for k, v in parameters.items() if v is not None}, cron=args.cron, port=args.port)
     return 0
 
@@ -555,8 +579,26 @@ def _cmd_query(args: argparse.Namespace) -> int:
         args.sql = sys.stdin.read()
     if not args.sql.strip():
         raise InputError('no SQL to run; pass a statement, e.g. copydesk query "SELECT count(*) FROM articles"')
-    print_query(database_path(args.db, must_exist=True), args.sql, allow_files=args.allow_files, fmt=args.format)
+    db = database_path(args.db, must_exist=True)
+    statements = _statements(args.sql)
+    if len(statements) > 1 and args.format != "table":
+        raise InputError(
+            f"{len(statements)} SQL statements for one {args.format} output; run them one at a time (a table "
+            "prints each statement's result)"
+        )
+    # Each statement's result: DuckDB runs them all but returns the last one's, so "SELECT 1; SELECT 2" printed 2.
+    print_queries(db, [(None, sql) for sql in statements], allow_files=args.allow_files, fmt=args.format)
     return 0
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of `sql`, or `sql` whole where DuckDB cannot parse it (running it says what is wrong)."""
+    import duckdb
+
+    try:
+        return [statement.query for statement in duckdb.extract_statements(sql)] or [sql]
+    except duckdb.Error:
+        return [sql]
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -281,6 +281,16 @@ def test_query_without_a_statement_says_so(
     assert error_line(capsys).startswith(message)
 
 
+def test_query_prints_the_result_of_each_of_several_statements(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # DuckDB runs every statement and returns the last one's result: "SELECT 1; SELECT 2" printed 2 alone.
+    assert main(["query", "--db", str(db), "SELECT 'first' AS a; SELECT 'second' AS b"]) == 0
+    out = capsys.readouterr().out
+    assert "first" in out and "second" in out and out.index("first") < out.index("second")
+    assert main(["query", "--db", str(db), "--format", "csv", "SELECT 1; SELECT 2"]) == 1
+    assert error_line(capsys).startswith("2 SQL statements for one csv output; run them one at a time")
+    assert main(["query", "--db", str(db), "--format", "csv", "SELECT ';' AS semicolon"]) == 0  # one statement
+
+
 def db_paths(tmp_path: Path) -> dict[str, tuple[str, str]]:
     """--db values that cannot be a database, and the start of the message each gets."""
     (tmp_path / "file").write_text("", encoding="utf-8")
@@ -464,6 +474,19 @@ def test_serve_refuses_a_sources_file_its_runs_would_refuse_before_serving(
     # A bad file stops `serve` before it starts a Prefect server (which this test would wait on for minutes).
     assert main(["serve", "--sources", str(sources), "--port", "9"]) == 1
     assert error_line(capsys).startswith(message.format(sources=sources))
+
+
+@pytest.mark.parametrize("cron", ["every hour", "0 * * *", "61 * * * *"])
+def test_serve_refuses_a_cron_that_is_none_before_serving(
+    cron: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was found wrong only once a Prefect server had started, with the first line of pydantic's error.
+    sources = sources_file(tmp_path)
+    assert main(["serve", "--sources", str(sources), "--port", "9", "--cron", cron]) == 1
+    assert error_line(capsys) == (
+        f"--cron {cron!r} is not a cron schedule; give five fields, minute hour day month weekday, in UTC: "
+        "'0 * * * *' is hourly, '*/15 * * * *' every 15 minutes, '30 6 * * 1-5' at 6:30 on weekdays"
+    )
 
 
 def test_run_refuses_a_feed_host_that_cannot_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -442,7 +442,9 @@ def test_reextract_of_an_ingested_database_changes_nothing_and_restores_an_old_e
     assert query(db, "SELECT url, cluster_id FROM articles ORDER BY url") == clusters
 
 
-def test_reextract_reads_an_uncompressed_warc_and_names_a_file_moved_away(ingested: Ingested, tmp_path: Path) -> None:
+def test_reextract_reads_an_uncompressed_warc_and_names_a_file_moved_away(
+    ingested: Ingested, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pages = [r.response for r in read_records(ingested.warcs / "CC-NEWS-00002.warc.gz") if r.response][:3]
     folder, db = tmp_path / "plain", tmp_path / "plain.duckdb"
     folder.mkdir()
@@ -450,7 +452,9 @@ def test_reextract_reads_an_uncompressed_warc_and_names_a_file_moved_away(ingest
     run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", str(ingested.sources))
     assert "3 archived pages, 0 rows changed" in reextract(db, ingested.sources)
     (folder / "plain.warc").rename(tmp_path / "moved.warc")
-    assert main(["reextract", "--db", str(db), "--sources", str(ingested.sources)]) == 0
+    # Exit 1 and one line: the summary's "3 unreadable" alone ended with exit 0 for an archive moved away.
+    assert main(["reextract", "--db", str(db), "--sources", str(ingested.sources)]) == 1
+    assert "3 archived pages could not be read" in capsys.readouterr().err
     errors = query(db, "SELECT url, error_type, message FROM errors WHERE stage = 'reextract'")
     assert sorted(u for u, _, _ in errors) == sorted(p.target_url for p in pages)
     assert all(t == "ArchiveError" and "plain.warc: no such archive file" in m for _, t, m in errors)
