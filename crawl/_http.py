@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -186,30 +186,33 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
     if len(layers) > MAX_CODINGS:
         message = f"Content-Encoding stacks {len(layers)} compressions; copydesk decodes at most {MAX_CODINGS}"
         raise FetchFailure("failed", message, reason="decoding", status=response.status_code)
-    chunks, total = [], 0
+    # One buffer: a list of pieces held a bytes object per piece (a body of a million 2-byte gzip members took 50x
+    # its size in memory).
+    body = bytearray()
+
+    def room() -> int:
+        return max_bytes - len(body)
 
     def keep(pieces: Iterator[bytes]) -> bool:
         """Whether there is room for more."""
-        nonlocal total
         for piece in pieces:
-            total += len(piece)
-            if total > max_bytes and not cut:
+            if len(piece) > room() and not cut:
                 raise _too_big(response, max_bytes)
-            chunks.append(piece[: len(piece) - max(total - max_bytes, 0)])
-            if cut and total >= max_bytes:
+            body.extend(piece[: room()])
+            if cut and room() <= 0:
                 return False
         return True
 
     try:
         async for raw in response.aiter_raw():
-            if not keep(_inflated(layers, raw, max_bytes - total)):
-                return b"".join(chunks)
-        keep(_inflated(layers, b"", max_bytes - total, final=True))
+            if not keep(_inflated(layers, raw, room)):
+                return bytes(body)
+        keep(_inflated(layers, b"", room, final=True))
     except zlib.error as exc:
         gzip_alias = " (gzip)" if _X_GZIP in codings else ""
         message = f"DecodingError: Content-Encoding {response.headers['content-encoding']!r}{gzip_alias}: {exc}"
         raise FetchFailure("failed", message, reason="decoding", status=response.status_code) from None
-    return b"".join(chunks)
+    return bytes(body)
 
 
 _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
@@ -218,10 +221,13 @@ _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
 # RFC 1952 2.2: a gzip body may be several members one after another (what `cat a.gz b.gz` or a server compressing
 # as it streams makes); each starts with these two bytes.
 _GZIP_MAGIC = b"\x1f\x8b"
-# Where a sync (or full) flush leaves a deflate stream: an empty stored block. A server that flushes each write and
-# closes without finishing the stream sent the whole page.
-_SYNC_FLUSH = b"\x00\x00\xff\xff"
-# A gzip header's file name and comment are unbounded; no server sends one this long.
+# An empty final block (fixed Huffman codes): appended where a deflate stream stopped, it ends the stream only at
+# a block boundary, where a server that flushes each write (a sync flush) and closes without finishing left it.
+_EMPTY_FINAL_BLOCK = b"\x03\x00"
+# The empty stored block a sync or full flush writes: the last deflate bytes where a flushed stream stopped.
+_FLUSH_MARK = b"\x00\x00\xff\xff"
+# A gzip header's file name and comment are unbounded; no server sends one this long. Also the most bytes kept to
+# read a deflate stream again as raw (see _Inflater.retry).
 _MAX_HEADER = 64 * 1024
 _Stage = Literal["header", "body", "trailer", "after", "dropping"]
 
@@ -232,10 +238,11 @@ class _Inflater:
     the first two bytes) is read here.
 
     So a stream is whole when its deflate data ends (its final block), with or without the trailer broken output
-    filters leave off, or when it stops where a server flushed (_SYNC_FLUSH); one that stops inside a block was cut
-    short: the HTTP message was whole (its length, or the connection's close, said so) but not the page in it.
-    After a gzip member, a next one is inflated too; other bytes after the end are dropped as they come (zlib would
-    keep them all: a few bytes of gzip and then gigabytes of anything were held in memory, uncounted).
+    filters leave off (the part of it that came is checked), or when it stops at a block boundary where a server
+    flushed and closed; one that stops inside a block was cut short: the HTTP message was whole (its length, or
+    the connection's close, said so) but not the page in it. After a gzip member, a next one is inflated too; other
+    bytes after the end are dropped as they come (zlib would keep them all: a few bytes of gzip and then gigabytes
+    of anything were held in memory, uncounted).
     """
 
     def __init__(self, coding: str) -> None:
@@ -246,8 +253,12 @@ class _Inflater:
         self.trailer = 0  # the wrapper's bytes after the deflate data: 8 for gzip, 4 for zlib, 0 raw
         self.check = self._start  # gzip's CRC-32 or zlib's Adler-32 of what was inflated
         self.size = 0
-        self.last = b""  # the last compressed bytes given: a stream may end at a sync flush
-        self.retry: bytes | None = None  # deflate read as zlib-wrapped: the bytes to read again as raw if not
+        self.deflated = False  # whether any deflate byte came after the header
+        self.filled = False  # the last step gave all it was allowed: zlib may hold more output
+        self.last = b""  # the last deflate bytes given (_FLUSH_MARK where a flushed stream stopped)
+        # Deflate read as zlib-wrapped: the bytes given so far, to read again as raw deflate if zlib's reading fails
+        # before it gives any output (raw deflate whose first bytes look like a zlib header: 1 in ~500).
+        self.retry: bytes | None = None
 
     @property
     def _start(self) -> int:
@@ -255,10 +266,12 @@ class _Inflater:
 
     def inflate(self, data: bytes, limit: int) -> bytes:
         """Inflate `data` (b"": what was given before and not read yet, see pending) to at most `limit` bytes."""
-        if data:
-            self.last = (self.last + data)[-len(_SYNC_FLUSH) :]
         if self.stage == "body":
-            return self._inflate(data or self.obj.unconsumed_tail, limit)
+            if not data:
+                return self._inflate(self.obj.unconsumed_tail, limit)
+            if self.retry is not None:
+                self.retry = self.retry + data if len(self.retry) < _MAX_HEADER else None
+            return self._inflate(self._noted(data), limit)
         if self.stage == "dropping":
             return b""
         self.buffer += data
@@ -267,7 +280,7 @@ class _Inflater:
     def pending(self) -> bool:
         """Whether inflate(b"", limit) has more to read of what was given."""
         if self.stage == "body":
-            return bool(self.obj.unconsumed_tail)
+            return bool(self.obj.unconsumed_tail) or self.filled
         if self.stage == "header":
             return bool(self.buffer) and self._header_length() is not None
         if self.stage == "trailer":
@@ -275,15 +288,31 @@ class _Inflater:
         return self.stage == "after" and len(self.buffer) >= len(_GZIP_MAGIC)
 
     def flush(self) -> bytes:
-        """The end of the body: what is left, or zlib.error if the stream was cut short."""
+        """The end of the body: what is left, or zlib.error if the stream was cut short or its check is wrong."""
         if self.stage == "header" and self.buffer:
             raise zlib.error(f"a compressed stream of {len(self.buffer)} byte(s), cut short in its header")
-        if self.stage != "body":
-            return b""  # nothing came (an empty body), or the deflate data ended: a missing trailer is no loss
-        out = self.obj.flush()
-        if self.last != _SYNC_FLUSH:
-            raise zlib.error("the compressed stream ends inside a block (the body was cut short)")
+        out = b""
+        if self.stage == "body":
+            out = self._counted(self.obj.flush())
+            if self.obj.eof:
+                self.stage, self.buffer = "trailer", self.obj.unused_data
+            elif not self.deflated or not self._at_block_boundary():
+                raise zlib.error("the compressed stream ends inside a block (the body was cut short)")
+        if self.stage == "trailer":  # what came of the trailer (a missing one is no loss): whole ones were checked
+            self._check_trailer(self.buffer[: self.trailer])
         return out
+
+    def _at_block_boundary(self) -> bool:
+        """Whether the deflate data stopped where a sync (or full) flush leaves it: after an empty stored block
+        (its last bytes), at a block boundary (an empty final block appended ends the stream there)."""
+        if self.last != _FLUSH_MARK:
+            return False
+        probe = self.obj.copy()
+        try:
+            probe.decompress(_EMPTY_FINAL_BLOCK)
+        except zlib.error:
+            return False
+        return probe.eof
 
     def _inflate(self, data: bytes, limit: int) -> bytes:
         try:
@@ -291,16 +320,21 @@ class _Inflater:
         except zlib.error:
             if self.retry is None:
                 raise
-            # Raw deflate whose first bytes happen to read as a zlib header (1 in ~500): raw after all.
-            data, self.trailer = self.retry, 0
+            data, self.trailer, self.retry = self.retry, 0, None
             self.obj, self.check, self.size = zlib.decompressobj(-zlib.MAX_WBITS), self._start, 0
             out = self.obj.decompress(data, limit)
-        self.retry = None
+        if out:
+            self.retry = None
+        self.filled = len(out) >= limit
+        out = self._counted(out)
+        if self.obj.eof:  # the trailer and what follows it are read on the next call (pending)
+            self.stage, self.buffer, self.filled = "trailer", self.obj.unused_data, False
+        return out
+
+    def _counted(self, out: bytes) -> bytes:
         if out:
             self.check = zlib.crc32(out, self.check) if self.gzip else zlib.adler32(out, self.check)
             self.size += len(out)
-        if self.obj.eof:  # the trailer and what follows it are read on the next call (pending)
-            self.stage, self.buffer = "trailer", self.obj.unused_data
         return out
 
     def _wrapper(self, limit: int) -> bytes:
@@ -317,6 +351,7 @@ class _Inflater:
             if len(self.buffer) < len(_GZIP_MAGIC):
                 return b""
             self.stage, self.obj, self.size = "header", zlib.decompressobj(-zlib.MAX_WBITS), 0
+            self.deflated, self.last = False, b""
             self.check = self._start
         length = self._header_length()
         if length is None:
@@ -328,7 +363,12 @@ class _Inflater:
         elif length:  # zlib-wrapped: its Adler-32 follows the deflate data
             self.trailer, self.retry = 4, self.buffer
         data, self.buffer, self.stage = self.buffer[length:], b"", "body"
-        return self._inflate(data, limit) if data else b""
+        return self._inflate(self._noted(data), limit) if data else b""
+
+    def _noted(self, data: bytes) -> bytes:
+        self.deflated = True
+        self.last = (self.last + data[-len(_FLUSH_MARK) :])[-len(_FLUSH_MARK) :]
+        return data
 
     def _header_length(self) -> int | None:
         """The length of the wrapper's header at the start of the buffer, or None until it is all there."""
@@ -336,11 +376,10 @@ class _Inflater:
         if not self.gzip:
             if len(head) < 2:
                 return None
-            if head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0:  # a zlib header (RFC 1950)
-                if head[1] & 0x20:
-                    raise zlib.error("a deflate stream with a preset dictionary")
-                return 2
-            return 0  # raw deflate
+            # A zlib header (RFC 1950); one asking for a preset dictionary is read as raw deflate, the only reading
+            # left (no server has the dictionary to give).
+            zlib_header = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0 and not head[1] & 0x20
+            return 2 if zlib_header else 0
         if head[: len(_GZIP_MAGIC)] != _GZIP_MAGIC[: len(head)] or (len(head) > 2 and head[2] != 8):
             raise zlib.error("not a gzip stream (no gzip header)")
         if len(head) < 10:
@@ -359,13 +398,15 @@ class _Inflater:
         at += 2 if flags & 0x02 else 0  # FHCRC
         return at if len(head) >= at else None
 
-    def _check_trailer(self, trailer: bytes) -> None:
+    def _check_trailer(self, came: bytes) -> None:
+        """Compare the trailer's bytes that came (all of it, or the start a cut body left) with the data's."""
         if self.gzip:
-            crc, size = int.from_bytes(trailer[:4], "little"), int.from_bytes(trailer[4:8], "little")
-            if crc != self.check or size != self.size & 0xFFFFFFFF:
-                raise zlib.error("incorrect data check (the gzip trailer's CRC or length)")
-        elif trailer and int.from_bytes(trailer, "big") != self.check:
-            raise zlib.error("incorrect data check (the zlib trailer's Adler-32)")
+            expected = (self.check & 0xFFFFFFFF).to_bytes(4, "little") + (self.size & 0xFFFFFFFF).to_bytes(4, "little")
+            what = "the gzip trailer's CRC or length"
+        else:
+            expected, what = (self.check & 0xFFFFFFFF).to_bytes(4, "big"), "the zlib trailer's Adler-32"
+        if came != expected[: len(came)]:
+            raise zlib.error(f"incorrect data check ({what})")
 
 
 # Compressed codings a response may stack ("gzip, gzip"): curl decodes at most 5 (CVE-2023-23916); no server
@@ -373,21 +414,20 @@ class _Inflater:
 MAX_CODINGS = 5
 
 
-def _inflated(layers: list[_Inflater], data: bytes, room: int, *, final: bool = False) -> Iterator[bytes]:
-    """`data` through the layers (outermost coding first), each step inflating at most room + 1 bytes; the
-    caller stops at the first piece past its cap, so no step ever holds more than that."""
+def _inflated(layers: list[_Inflater], data: bytes, room: Callable[[], int], *, final: bool = False) -> Iterator[bytes]:
+    """`data` through the layers (outermost coding first), each step inflating at most room() + 1 bytes, room()
+    asked again at every step; the caller stops at the first piece past its cap, so no step holds more."""
     if not layers:
         if data:
             yield data
         return
     layer, inner = layers[0], layers[1:]
-    limit = max(room, 0) + 1
-    out = layer.inflate(data, limit)
+    out = layer.inflate(data, max(room(), 0) + 1)
     while True:
         yield from _inflated(inner, out, room)
         if not layer.pending():
             break
-        out = layer.inflate(b"", limit)
+        out = layer.inflate(b"", max(room(), 0) + 1)
     if final:
         yield from _inflated(inner, layer.flush(), room, final=True)
 

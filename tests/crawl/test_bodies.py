@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawl import _http
 from crawl._http import MAX_CODINGS, FetchFailure, read_capped
 
 
@@ -155,3 +156,91 @@ def test_more_stacked_compressions_than_curl_decodes_are_a_decoding_failure() ->
             with pytest.raises(FetchFailure, match=f"stacks {depth} compressions") as failure:
                 asyncio.run(read_capped(response, 1_000))
             assert failure.value.reason == "decoding"
+
+
+def read_wire(chunks: list[bytes], coding: str, max_bytes: int = 10**6, *, cut: bool = False) -> bytes:
+    response = httpx.Response(200, headers={"Content-Encoding": coding}, stream=Chunks(chunks))
+    return asyncio.run(read_capped(response, max_bytes, cut=cut))
+
+
+def test_a_stacked_body_at_its_cap_is_the_same_however_the_network_splits_it() -> None:
+    # An outer step near the cap is 1-2 bytes, and zlib holds decoded output past its input's end: the loop
+    # stopped on the input and the inner stream was taken for cut short (in two reads, not in one).
+    body = b"<p>story</p>"
+    inner = zlib.compressobj(6, zlib.DEFLATED, -15)
+    outer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    wire = outer.compress(inner.compress(body) + inner.flush(zlib.Z_SYNC_FLUSH) + b"\x00\x00\x00\xff\xff")
+    wire += outer.flush()
+    for chunks in ([wire], [wire[:-1], wire[-1:]]):
+        assert read_wire(chunks, "deflate, deflate", len(body)) == body
+        assert read_wire(chunks, "deflate, deflate", len(body) + 1, cut=True) == body
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        # Cut inside a stored block whose data happens to end as a flush does (00 00 ff ff).
+        (
+            lambda c: (lambda w: w[: w.index(b"\x00\x00\xff\xff") + 4])(
+                c.compress(b"<p>a</p>\x00\x00\xff\xffmore" * 9) + c.flush()
+            )
+        )(zlib.compressobj(0, zlib.DEFLATED, 31)),
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\xff\xff",  # a gzip header ending in ff ff, and no deflate data
+    ],
+)
+def test_only_a_stream_stopped_at_a_flush_is_whole_not_bytes_that_look_like_one(wire: bytes) -> None:
+    with pytest.raises(FetchFailure, match="cut short") as failure:
+        read_wire([wire], "gzip")
+    assert failure.value.reason == "decoding"
+
+
+@pytest.mark.parametrize(("coding", "trailer"), [("gzip", 8), ("deflate", 4)])
+def test_the_part_of_a_trailer_that_came_is_checked(coding: str, trailer: int) -> None:
+    page = b"<p>A paragraph of the story.</p>" * 50
+    wire = bytearray(gzip.compress(page) if coding == "gzip" else zlib.compress(page))
+    wire[-trailer] ^= 0xFF  # the checksum's first byte is wrong, and the trailer's last byte is missing
+    with pytest.raises(FetchFailure, match="incorrect data check"):
+        read_wire([bytes(wire[:-1])], coding)
+    assert read_wire([gzip.compress(page)[:-3] if coding == "gzip" else zlib.compress(page)[:-1]], coding) == page
+
+
+def test_many_tiny_gzip_members_hold_about_the_cap() -> None:
+    # Each member's output was a bytes object of its own: 2-byte members held ~22x the cap in memory.
+    cap = 100_000
+    members = gzip.compress(b"ab", mtime=0) * (cap // 2 + 10)
+    tiny = [members[i : i + 65536] for i in range(0, len(members), 65536)]
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchFailure, match="exceeds max_bytes"):
+            read_wire(tiny, "gzip", cap)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * cap, f"{peak:,} bytes held for a {cap:,}-byte cap"
+
+
+def test_no_step_inflates_past_the_room_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The room a network read allowed was not asked again between gzip members: a member to the cap, then a
+    # bomb, inflated twice the cap before the cap was checked.
+    cap, inflated = 1_000_000, 0
+    step = _http._Inflater._inflate
+
+    def counted(self: _http._Inflater, data: bytes, limit: int) -> bytes:
+        nonlocal inflated
+        out = step(self, data, limit)
+        inflated += len(out)
+        return out
+
+    monkeypatch.setattr(_http._Inflater, "_inflate", counted)
+    with pytest.raises(FetchFailure, match="exceeds max_bytes"):
+        read_wire([gzip.compress(b"a" * (cap - 1)) + gzip.compress(b"\0" * 50_000_000, 1)], "gzip", cap)
+    assert inflated <= cap + 1, f"{inflated:,} bytes inflated for a {cap:,}-byte cap"
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 4, 40])
+def test_raw_deflate_that_looks_like_a_zlib_header_reads_whole_however_it_is_split(at: int) -> None:
+    raw = bytes([0x08, 0x1D, 0x00, 0xE2, 0xFF]) + b"A" * 29 + b"\x03\x00"  # a stored block: 08 1d reads as zlib's
+    assert zlib.decompress(raw, -15) == b"A" * 29
+    assert read_wire([raw[:at], raw[at:]], "deflate") == b"A" * 29
+    dictionary = bytes([0x08, 0x3C, 0x00, 0xC3, 0xFF]) + b"B" * 60 + b"\x03\x00"  # "zlib with a preset dictionary"
+    assert read_wire([dictionary], "deflate") == b"B" * 60
