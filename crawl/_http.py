@@ -226,6 +226,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _EMPTY_FINAL_BLOCK = b"\x03\x00"
 # The empty stored block a sync or full flush writes: the last deflate bytes where a flushed stream stopped.
 _FLUSH_MARK = b"\x00\x00\xff\xff"
+_TRAILING_SPACE = b" \t\r\n"
 # A gzip header's file name and comment are unbounded; no server sends one this long. Also the most bytes kept to
 # read a deflate stream again as raw (see _Inflater.retry).
 _MAX_HEADER = 64 * 1024
@@ -298,7 +299,9 @@ class _Inflater:
                 self.stage, self.buffer = "trailer", self.obj.unused_data
             elif not self.deflated or not self._at_block_boundary():
                 raise zlib.error("the compressed stream ends inside a block (the body was cut short)")
-        if self.stage == "trailer":  # what came of the trailer (a missing one is no loss): whole ones were checked
+        # What came of the trailer is checked (whole ones were, as they came), unless it is whitespace: a page
+        # whose output filter left the trailer off, and a newline after it (PHP's text after "?>").
+        if self.stage == "trailer" and self.buffer.strip(_TRAILING_SPACE):
             self._check_trailer(self.buffer[: self.trailer])
         return out
 

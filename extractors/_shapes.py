@@ -42,9 +42,11 @@ _COOKIE_EN = (
 _NEWSLETTER_EN = (
     r"\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b).{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
-    # A briefing that does not say "newsletter": "... lands in your inbox at 6pm. Sign me up".
-    r"|\b(?:in|to|into) your inbox\b.{0,80}\b(?:sign (?:me )?up|subscribe)\b"
-    r"|\b(?:sign (?:me )?up|subscribe)\b.{0,80}\b(?:in|to|into) your inbox\b"
+    # A briefing that does not say "newsletter", and asks: "... lands in your inbox at 6pm. Sign me up", "Sign up to
+    # get our picks delivered to your inbox". The call to action starts a sentence: a story's "if a message lands
+    # in your inbox asking you to sign up ..." or "once you subscribe, ... arrives in your inbox" asks nothing.
+    r"|\b(?:in|to|into) your inbox\b[^.!?\n]{0,60}[.!?]\s+(?:sign (?:me )?up|subscribe)\b"
+    r"|^\s*(?:sign (?:me )?up|subscribe)\b[^.!?\n]{0,80}\b(?:in|to|into) your inbox\b"
 )
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.

@@ -581,24 +581,35 @@ def _cmd_query(args: argparse.Namespace) -> int:
         raise InputError('no SQL to run; pass a statement, e.g. copydesk query "SELECT count(*) FROM articles"')
     db = database_path(args.db, must_exist=True)
     statements = _statements(args.sql)
-    if len(statements) > 1 and args.format != "table":
+    # Each statement that returns rows is printed in turn (DuckDB runs them all but returns the last one's: "SELECT
+    # 1; SELECT 2" printed 2); a report's setup (CREATE TEMP MACRO, SET VARIABLE) runs without a table of its own.
+    printed = [k for k, (_, returns_rows) in enumerate(statements) if returns_rows] or [len(statements) - 1]
+    if len(printed) > 1 and args.format != "table":
         raise InputError(
-            f"{len(statements)} SQL statements for one {args.format} output; run them one at a time (a table "
-            "prints each statement's result)"
+            f"{len(printed)} SQL statements return rows, for one {args.format} output; run them one at a time (a "
+            "table prints each statement's result)"
         )
-    # Each statement's result: DuckDB runs them all but returns the last one's, so "SELECT 1; SELECT 2" printed 2.
-    print_queries(db, [(None, sql) for sql in statements], allow_files=args.allow_files, fmt=args.format)
+    quiet = [k for k in range(len(statements)) if k not in printed]
+    print_queries(
+        db, [(None, sql) for sql, _ in statements], allow_files=args.allow_files, fmt=args.format, quiet=quiet
+    )
     return 0
 
 
-def _statements(sql: str) -> list[str]:
-    """The statements of `sql`, or `sql` whole where DuckDB cannot parse it (running it says what is wrong)."""
+# Statements that give rows to print; the others (CREATE, SET, a transaction's BEGIN) set up the ones that do.
+_ROW_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN", "CALL", "RELATION")
+
+
+def _statements(sql: str) -> list[tuple[str, bool]]:
+    """The statements of `sql`, each with whether it returns rows; `sql` whole where DuckDB cannot parse it
+    (running it says what is wrong)."""
     import duckdb
 
     try:
-        return [statement.query for statement in duckdb.extract_statements(sql)] or [sql]
+        parsed = duckdb.extract_statements(sql)
     except duckdb.Error:
-        return [sql]
+        return [(sql, True)]
+    return [(s.query, s.type.name in _ROW_STATEMENTS) for s in parsed] or [(sql, True)]
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

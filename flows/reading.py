@@ -10,7 +10,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -104,10 +104,16 @@ def print_query(db: Path, sql: str, *, allow_files: bool = False, fmt: str = "ta
 
 
 def print_queries(
-    db: Path, queries: Sequence[tuple[str | None, str]], *, allow_files: bool = False, fmt: str = "table"
+    db: Path,
+    queries: Sequence[tuple[str | None, str]],
+    *,
+    allow_files: bool = False,
+    fmt: str = "table",
+    quiet: Collection[int] = (),
 ) -> None:
     """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
-    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read."""
+    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read.
+    The queries at the positions `quiet` are run, not printed (a script's CREATE TEMP MACRO)."""
     import duckdb
     from rich.console import Console
     from rich.table import Table
@@ -119,7 +125,7 @@ def print_queries(
         print(f"waiting: {message}", file=sys.stderr)
 
     with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
-        for heading, sql in queries:
+        for position, (heading, sql) in enumerate(queries):
             try:
                 cursor = con.execute(sql)
             except duckdb.PermissionException as exc:
@@ -127,6 +133,8 @@ def print_queries(
                     f"copydesk query reads only the database ({error_line(exc)}); pass --allow-files to let SQL "
                     "read and write files"
                 ) from None
+            if position in quiet:
+                continue
             if cursor is None or cursor.description is None:
                 raise InputError(f"no statement in {sql!r} returns rows; pass a query such as SELECT ...")
             if heading is not None:

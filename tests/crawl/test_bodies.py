@@ -202,6 +202,12 @@ def test_the_part_of_a_trailer_that_came_is_checked(coding: str, trailer: int) -
     with pytest.raises(FetchFailure, match="incorrect data check"):
         read_wire([bytes(wire[:-1])], coding)
     assert read_wire([gzip.compress(page)[:-3] if coding == "gzip" else zlib.compress(page)[:-1]], coding) == page
+    # No trailer and a newline (PHP's text after "?>"): the deflate data ended, the newline is no checksum.
+    for junk in (b"\n", b"\r\n", b" \n"):
+        assert (
+            read_wire([(gzip.compress(page)[:-8] if coding == "gzip" else zlib.compress(page)[:-4]) + junk], coding)
+            == page
+        )
 
 
 def test_many_tiny_gzip_members_hold_about_the_cap() -> None:

@@ -884,3 +884,20 @@ def test_a_briefing_sign_up_that_never_says_newsletter_is_dropped(box: str) -> N
     )
     text = extract_article(html, url="https://news.example/outage-hits-platforms/").text
     assert "your inbox" not in text and "A major outage" in text
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "If a message lands in your inbox asking you to sign up for a refund, it is almost certainly a scam.",
+        "To cut the junk in your inbox, don't sign up for store loyalty schemes with your main address.",
+        "Once you subscribe, a confirmation email arrives in your inbox within minutes, the agency said.",
+    ],
+)
+def test_a_story_sentence_about_inboxes_and_signing_up_asks_nothing_and_stays(paragraph: str) -> None:
+    # A phishing or e-mail advice story says both; only a call to action starting a sentence is a sign-up box.
+    html = (
+        "<html><head><title>Refund scam</title></head><body><article><h1>Refund scam</h1>"
+        f"<p>{KICKER_STORY * 2}</p><p>{paragraph}</p><p>{KICKER_STORY}</p></article></body></html>"
+    )
+    assert paragraph in extract_article(html, url="https://news.example/refund-scam/").text
