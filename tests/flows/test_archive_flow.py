@@ -69,8 +69,8 @@ def articles(db: Path) -> dict[str, tuple[Any, ...]]:
         return {row[0]: row for row in con.execute(ROWS).fetchall()}
 
 
-def reextract_cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(["reextract", *args]) == 0
+def reextract_cli(capsys: pytest.CaptureFixture[str], *args: str, code: int = 0) -> str:
+    assert main(["reextract", *args]) == code
     return capsys.readouterr().out
 
 
@@ -253,9 +253,11 @@ def test_reextract_with_a_new_hint_updates_only_the_pages_it_changes(archived: A
 def test_reextract_filters_by_time_and_url(
     archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(archived.db)
+    db, sources = str(archived.db), str(archived.db.parent / "sources.toml")  # its archive_dir
     assert "0 archived pages" in reextract_cli(capsys, "--db", db, "--since", "2999-01-01")
-    assert "1 archived pages" in reextract_cli(capsys, "--db", db, "--url-like", "%late-frost%")
+    assert "1 archived pages" in reextract_cli(capsys, "--db", db, "--sources", sources, "--url-like", "%late-frost%")
+    # Without the sources file, its archive_dir is not known: the page is looked for next to the database.
+    assert "1 unreadable" in reextract_cli(capsys, "--db", db, "--url-like", "%late-frost%", code=1)
 
 
 def test_with_archive_off_nothing_is_archived(prefect_harness: None, tmp_path: Path) -> None:
@@ -282,7 +284,7 @@ def test_a_corrupt_archived_record_is_an_error_row_and_the_other_pages_are_reext
     with (folder / warc_file).open("r+b") as file:  # garble the middle of the record's gzip member
         file.seek(offset + length // 2)
         file.write(b"\x00garbled\xff" * 4)
-    out = reextract_cli(capsys, "--db", str(db))
+    out = reextract_cli(capsys, "--db", str(db), code=1)  # the one page it could not read
     pages = len(archived.query("SELECT DISTINCT url FROM pages WHERE kind = 'article' AND record_type = 'response'"))
     # every other page extracted again (the hinted source's rows go back to the crawl's: no hint given here)
     assert f"{pages} archived pages, " in out and "0 not articles, 1 unreadable" in out
