@@ -94,15 +94,6 @@ ORDER BY source, skipped + failed DESC, reason
 """
 
 
-def print_query(db: Path, sql: str, *, allow_files: bool = False, fmt: str = "table") -> None:
-    """Run SQL on a read-only connection and print the result as a table, CSV or JSON lines (`fmt`).
-
-    Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
-    (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
-    """
-    print_queries(db, [(None, sql)], allow_files=allow_files, fmt=fmt)
-
-
 def print_queries(
     db: Path,
     queries: Sequence[tuple[str | None, str]],
@@ -111,9 +102,14 @@ def print_queries(
     fmt: str = "table",
     quiet: Collection[int] = (),
 ) -> None:
-    """print_query for several queries, each after its heading, on one connection: one snapshot of the file, and
-    one open (each replays the WAL a run is writing), and no heading printed for a file that cannot be read.
-    The queries at the positions `quiet` are run, not printed (a script's CREATE TEMP MACRO)."""
+    """Run SQL queries on one read-only connection and print each result, after its heading, as a table, CSV or
+    JSON lines (`fmt`): one snapshot of the file, and one open (each replays the WAL a run is writing), and no
+    heading printed for a file that cannot be read. The queries at the positions `quiet` are run, not printed (a
+    script's CREATE TEMP MACRO).
+
+    Read-only for the machine too: unless `allow_files`, the SQL reaches this database and nothing else
+    (no files, URLs or extensions; see storage.db.connect), so a query box cannot read or write the host.
+    """
     import duckdb
     from rich.console import Console
     from rich.table import Table
