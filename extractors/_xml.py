@@ -97,10 +97,15 @@ def read_xml(
     try:
         root = etree.fromstring(content, _parser(recover=False, encoding=encoding))
     except (etree.XMLSyntaxError, ValueError) as exc:
-        problem = str(exc) or type(exc).__name__
+        problem = f"not well-formed XML ({str(exc) or type(exc).__name__})"
     else:
         _refuse_entities(root, source=source, error=error)
-        return XmlDocument(root, note)
+        # Well-formed, yet a CDATA section left open may have run to the next one's "]]>", swallowing the
+        # items between (latin-1: the markup's positions in any ASCII-compatible encoding).
+        unclosed = _unclosed_cdata(content.decode("latin-1")) if b"<![CDATA[" in content else None
+        if unclosed is None:
+            return XmlDocument(root, note)
+        problem = f"well-formed XML, but {unclosed}"
     text = decode_xml(content, content_type=content_type)
     if _ENTITY_DECLARATION.search(text, 0, _first_element(text)):  # refused strictly too, if it parsed
         raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
@@ -110,7 +115,7 @@ def read_xml(
     root = _recover(text, source=source, error=error)
     end = text.rstrip()
     closed = end.endswith(">") and re.search(rf"</(?:[\w.-]+:)?{re.escape(split_tag(root)[1])}\s*>$", end)
-    note = f"not well-formed XML ({problem}); read leniently"
+    note = f"{problem}; read leniently"
     return XmlDocument(root, note, None if closed else end)
 
 
@@ -237,12 +242,57 @@ def _repair(text: str) -> str:
     root = _ROOT_START.search(text, 0, 100_000)
     start = root.start() if root else text.find("<")
     text = _TEXT_DECLARATION.sub("", text[start:] if start > 0 else text)
+    text = _cdata_closed(text)
     text = _ILLEGAL.sub(" ", text)
+    # Markup only: a CDATA section's "<" and "&" are its text.
+    return "".join(part if part.startswith("<![CDATA[") else _markup_repaired(part) for part in _CDATA.split(text))
+
+
+def _markup_repaired(text: str) -> str:
     text = _STRAY_LT.sub("&lt;", text)  # "1 < 2" in a title; recover mode would read a tag there
-    text = "".join(
-        part if part.startswith("<![CDATA[") else _OPEN_VOID.sub(r"<\1\2/>", part) for part in _CDATA.split(text)
-    )
+    text = _OPEN_VOID.sub(r"<\1\2/>", text)
     return _REFERENCE.sub(_escape_reference, text)
+
+
+def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
+    """(start, where it should have ended) of each CDATA section: a section that holds the end tag of
+    the element it is in (`<description><![CDATA[... </description></item><item>...`) was left open, and
+    should have ended before that end tag (None: it ends where it says)."""
+    position = 0
+    while (start := text.find("<![CDATA[", position)) >= 0:
+        close = text.find("]]>", start + 9)
+        end = len(text) if close < 0 else close + 3
+        opened = _LAST_START_TAG.search(text, max(0, start - 300), start)
+        cut = None
+        if opened is not None:
+            end_tag = re.compile(rf"</{re.escape(opened.group(1))}\s*>")
+            found = end_tag.search(text, start + 9, end if close < 0 else close)
+            cut = found.start() if found else None
+        yield start, cut
+        position = cut if cut is not None else end
+
+
+# The start tag a CDATA section directly follows (only white space between): the element it is the text of.
+_LAST_START_TAG = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?(?<!/)>\s*\Z")
+
+
+def _unclosed_cdata(text: str) -> str | None:
+    """Why the text needs _cdata_closed, or None."""
+    for start, cut in _cdata_sections(text):
+        if cut is not None:
+            line = text.count("\n", 0, start) + 1
+            return f"a CDATA section on line {line} runs past the end of its element; closed it there"
+    return None
+
+
+def _cdata_closed(text: str) -> str:
+    """Text with every CDATA section left open closed before the end tag of its element."""
+    parts, position = [], 0
+    for _, cut in _cdata_sections(text):
+        if cut is not None:
+            parts += [text[position:cut], "]]>"]
+            position = cut
+    return "".join(parts) + text[position:] if parts else text
 
 
 def _escape_reference(match: re.Match[str]) -> str:

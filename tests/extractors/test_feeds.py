@@ -97,6 +97,46 @@ def test_malformed_feed_is_recovered_and_says_why() -> None:
     assert feed.recovered is not None and feed.recovered.startswith("not well-formed XML")
 
 
+# A CDATA section left open in one item's description: up to the next item's "]]>" the document is still
+# well-formed, and the item between vanished inside the first one's description; with no later "]]>", the rest
+# of the feed did.
+UNCLOSED_CDATA = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>One</title><link>http://h/a</link><description><![CDATA[<p>Cut off</p></description></item>
+<item><title>Two</title><link>http://h/b</link><description><![CDATA[fine]]></description></item>
+<item><title><![CDATA[Three & more]]></title><link>http://h/c</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("feed", "why"),
+    [
+        (UNCLOSED_CDATA, "well-formed XML, but a CDATA section on line 2 runs past the end of its element"),
+        (
+            UNCLOSED_CDATA.replace(b"fine]]>", b"fine").replace(b"off</p></description>", b"off</p>]]></description>"),
+            "not well-formed XML",
+        ),
+        (UNCLOSED_CDATA.replace(b"fine]]>", b"fine"), "not well-formed XML"),
+    ],
+)
+def test_a_cdata_section_left_open_ends_with_its_element(feed: bytes, why: str) -> None:
+    parsed = parse_feed(feed, feed_url="http://h/rss.xml")
+    assert [(e.url, e.title) for e in parsed.entries] == [
+        ("http://h/a", "One"),
+        ("http://h/b", "Two"),
+        ("http://h/c", "Three & more"),
+    ]
+    assert parsed.recovered is not None and parsed.recovered.startswith(why)
+
+
+def test_cdata_holding_markup_of_other_elements_is_not_cut() -> None:
+    feed = (
+        b"<rss><channel><item><title>A</title><link>http://h/a</link><description><![CDATA[<p>x</p></item>"
+        b"</channel><description>]]></description></item></channel></rss>"
+    )
+    parsed = parse_feed(feed, feed_url="http://h/rss.xml")
+    assert parsed.recovered is None and [e.url for e in parsed.entries] == ["http://h/a"]
+
+
 def test_well_formed_feed_needs_no_recovery() -> None:
     assert parse_feed(RSS, feed_url=FEED_URL).recovered is None
 
