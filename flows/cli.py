@@ -634,10 +634,17 @@ def _not_the_database(out: Path, db: Path) -> None:
     """Refuse an --out that is the database or one of its files: `--out news.duckdb` wrote CSV over the crawl."""
     from storage.archive import default_archive_dir
 
-    db = db.resolve()
-    theirs = (db, Path(f"{db}.wal"), Path(f"{db}.lsh"), default_archive_dir(db))
-    if any(out == path or path in out.parents for path in theirs):
-        raise InputError(f"--out {out} is the database {db} or one of its files; name a new file to export to")
+    # DuckDB names its files after the path it was given, so a symlinked database has its .wal beside the link.
+    theirs = [
+        path.resolve()
+        for base in {db.absolute(), db.resolve()}
+        for path in (base, Path(f"{base}.wal"), Path(f"{base}.lsh"), default_archive_dir(base))
+    ]
+    same_file = out.exists() and any(path.exists() and out.samefile(path) for path in theirs)  # a hard link
+    if same_file or any(out == path or path in out.parents for path in theirs):
+        raise InputError(
+            f"--out {out} is the database {db.resolve()} or one of its files; name a new file to export to"
+        )
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

@@ -365,6 +365,24 @@ def test_export_refuses_to_write_over_the_database_it_reads(
     assert db.read_bytes() == before
 
 
+def test_export_refuses_the_files_of_a_symlinked_or_hard_linked_database(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB writes its WAL beside the path it was given: for a link, beside the link, not its target.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "desk").mkdir()
+    link = tmp_path / "desk" / "current.duckdb"
+    link.symlink_to(db)
+    wal = Path(f"{link}.wal")
+    wal.write_bytes(b"wal")
+    os.link(db, tmp_path / "hard.duckdb")
+    before = db.read_bytes()
+    for out in (str(wal), "desk/current.duckdb.lsh/x.csv", "desk/current-archive/x.csv", "hard.duckdb"):
+        assert main(["export", "--db", str(link), "--format", "csv", "--out", out]) == 1
+        assert error_line(capsys).endswith("or one of its files; name a new file to export to"), out
+    assert db.read_bytes() == before and wal.read_bytes() == b"wal"
+
+
 def test_export_prints_the_absolute_path_it_wrote(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
