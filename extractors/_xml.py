@@ -148,6 +148,8 @@ def stream_xml(
     encoding, note = _wrong_declaration(content, content_type)
     if _root_name(content, encoding, source=source, error=error) != root:
         return None
+    if b"<![CDATA[" in content and (unclosed := _unclosed_cdata(content.decode("latin-1"))):
+        raise etree.XMLSyntaxError(unclosed, None, 0, 0)  # well-formed, but not as meant: read_xml repairs it
     # Filtered by tag inside lxml: a <url>'s own elements (news, images) cost no Python; as fast as a whole tree.
     ended = etree.iterparse(io.BytesIO(content), events=("end",), tag=any_ns(children), encoding=encoding, **_OPTIONS)
     return XmlStream(_children_as_parsed(element for _, element in ended), note)
@@ -262,7 +264,8 @@ def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
     while (start := text.find("<![CDATA[", position)) >= 0:
         close = text.find("]]>", start + 9)
         end = len(text) if close < 0 else close + 3
-        opened = _LAST_START_TAG.search(text, max(0, start - 300), start)
+        tag = text.rfind("<", max(0, start - 300), start)
+        opened = _LAST_START_TAG.match(text, tag, start) if tag >= 0 else None
         cut = None
         if opened is not None:
             end_tag = re.compile(rf"</{re.escape(opened.group(1))}\s*>")
@@ -273,7 +276,7 @@ def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
 
 
 # The start tag a CDATA section directly follows (only white space between): the element it is the text of.
-_LAST_START_TAG = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?(?<!/)>\s*\Z")
+_LAST_START_TAG = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
 
 
 def _unclosed_cdata(text: str) -> str | None:

@@ -295,3 +295,20 @@ def test_a_streamed_urlset_gives_what_the_whole_tree_gives(
     whole = sitemaps._pages(sitemaps._children(document.root, "url"), "http://h/s.xml", None, document)
     pages = sitemaps._unique(whole, key=lambda page: page.url, limit=max_urls + 1)
     assert (streamed.pages, streamed.over_cap, streamed.recovered) == (pages[:max_urls], len(pages) > max_urls, None)
+
+
+def test_a_cdata_section_left_open_in_a_sitemap_swallows_no_url() -> None:
+    # Well-formed up to the next "]]>": the streaming reader took /b for part of /a's address.
+    content = (
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc><![CDATA[http://h/a]]></loc></url>"
+        b"<url><loc><![CDATA[http://h/b</loc></url>"
+        b"<url><loc><![CDATA[http://h/c]]></loc></url>"
+        b"<url><loc>http://h/d</loc></url></urlset>"
+    )
+    sitemap = parse_sitemap(content, sitemap_url="http://h/sitemap.xml")
+    assert [p.url for p in sitemap.pages] == ["http://h/a", "http://h/b", "http://h/c", "http://h/d"]
+    assert (
+        sitemap.recovered is not None
+        and "CDATA section on line 1 runs past the end of its element" in sitemap.recovered
+    )
