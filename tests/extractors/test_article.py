@@ -566,3 +566,28 @@ def test_a_section_heading_between_dense_paragraphs_is_kept_and_a_like_widgets_t
     body = f"<p>{_sentence(0)}</p><h2>Secondary header</h2><p>{_sentence(1)}</p>{like}<p>{_sentence(2)}</p>"
     text = dense_text(lxml.html.fromstring(f"<html><body><article>{body}</article></body></html>"))
     assert text.splitlines() == [_sentence(0), "Secondary header", _sentence(1), _sentence(2)]
+
+
+def test_lines_the_source_wraps_are_one_paragraph_as_a_browser_shows_them() -> None:
+    # trafilatura keeps the source's line breaks in an element holding a <br> and in spans of a <div> (Blogger),
+    # and each line became a paragraph: "the editor wrapped\n\nin the source".
+    sentence = "Paragraph {i} has a sentence that the editor wrapped\nin the source, with more words after it\n"
+    html = (
+        "<html><body><article><h1>Wrapped</h1>"
+        + "".join(f"<p>{sentence.format(i=i)}before the period.<br>Line {i} after a break.</p>" for i in range(5))
+        + "".join(
+            f'<div><span style="x">{sentence.format(i=i + 5)}   before the period.</span></div>' for i in range(5)
+        )
+        + "<pre>keep\n  these\nlines</pre></article></body></html>"
+    )
+    paragraphs = extract_article(html, url="https://example.com/news/wrapped").text.split("\n\n")
+    one = (
+        "Paragraph 3 has a sentence that the editor wrapped in the source, with more words after it before the period."
+    )
+    assert one in paragraphs and "Line 3 after a break." in paragraphs
+    assert (
+        "Paragraph 7 has a sentence that the editor wrapped in the source, with more words after it before the period."
+        in paragraphs
+    )
+    assert not any(p.startswith(("in the source", "before the period")) for p in paragraphs)
+    assert paragraphs[-3:] == ["keep", "these", "lines"]  # preformatted: its lines stay lines
