@@ -83,6 +83,11 @@ LABELS: dict[str, Labels] = {
             "more stories",
             "latest news",
             "latest stories",
+            "latest articles",
+            "latest posts",
+            "recent articles",
+            "recent posts",  # WordPress's default sidebar widget
+            "recent stories",
             "top stories",
             "more news",
         ),

@@ -644,6 +644,22 @@ def test_teaser_cards_under_a_related_heading_in_a_wrapper_of_its_own_are_relate
     assert RelatedLink(CARDS[1][0], "https://r.example/article/1") in article.related_links
 
 
+@pytest.mark.parametrize("heading", ["Recent articles", "Recent Posts"])
+def test_a_recent_posts_list_after_a_short_post_is_related_links(heading: str) -> None:
+    # simonwillison.net (article-extractor 0.5.9's fixtures): a quote post, then three linked headlines with dates
+    # under "Recent articles"; WordPress's default sidebar widget is headed "Recent Posts".
+    items = "".join(f"<li><a href='/2026/{n}/'>{title}</a> - 4th March 2026</li>" for n, (title, _) in enumerate(CARDS))
+    story = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    html = (
+        f"<html><body><div class='entry'>{story}</div><div class='recent'><h2>{heading}</h2><ul>{items}</ul></div>"
+        "</body></html>"
+    )
+    article = extract_article(html, url="https://blog.example/2026/Mar/3/quote/")
+    assert all(p in article.text for p in STORY_PARAGRAPHS)
+    assert not any(title in article.text for title, _ in CARDS) and heading not in article.text
+    assert RelatedLink(CARDS[0][0], "https://blog.example/2026/0/") in article.related_links
+
+
 @pytest.mark.parametrize("heading", ["Next in line", "The three gadgets we liked"])
 def test_a_storys_own_list_of_linked_items_under_its_own_subheading_is_kept(heading: str) -> None:
     items = "".join(
