@@ -18,12 +18,12 @@ from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
-from extractors._boilerplate import PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
+from extractors._boilerplate import INLINE_TAGS, PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
 from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
-from extractors._words import SENTENCE_END_CHARS, weighted_length, word_count, written_in
+from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count, written_in
 from extractors.hints import ExtractionHints, apply_hints
 from extractors.metadata import Metadata, declares_article, extract_metadata, guess_published
 
@@ -131,21 +131,50 @@ _SOURCE_WRAPPED = etree.XPath(
     " or ancestor::script or ancestor::style or ancestor::code or ancestor::listing or ancestor::plaintext)]"
 )
 _SOURCE_BREAK = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")  # ASCII white space, as browsers collapse it
+_EDGE_BREAKS = re.compile(r"^([ \t\r\n\f]*)(.*?)([ \t\r\n\f]*)$", re.DOTALL)
 
 
 def _unwrap_source_lines(tree: HtmlElement) -> None:
-    """Join the lines a page's source wraps, as a browser shows them: only <br> and blocks break a line.
+    """Join the lines a page's source wraps inside a sentence, as a browser shows them.
 
     trafilatura keeps the source's line breaks in some places (an element holding a <br>, text in spans in a
     <div>), and clean_text makes each line a paragraph: a hand-wrapped page read "the editor wrapped\n\nin the
-    source", a blogspot story broke every sentence in two.
+    source", a blogspot story broke every sentence in two. A break after a sentence's end or a closing bracket
+    stays, as does one at a text's edge beside a block or a <br>: there the source's line may be the only sign
+    that an "Advertisement" label or a photo credit ("... (AFP/Getty)") is a line of its own, where an unclosed
+    tag ran it into the story.
     """
     for text in _SOURCE_WRAPPED(tree):
         owner = text.getparent()
         if text.is_tail:
-            owner.tail = _SOURCE_BREAK.sub(" ", owner.tail)
+            before, after = owner, owner.getnext()
+        else:  # the start of a block's text is a line's start; an inline element's continues one
+            before, after = (owner if owner.tag in INLINE_TAGS else None), (owner[0] if len(owner) else None)
+        lead, middle, trail = _EDGE_BREAKS.match(str(text)).groups()  # type: ignore[union-attr]
+        joined = "".join(
+            (
+                _SOURCE_BREAK.sub(" ", lead) if _continues_line(before) else lead,
+                _within_sentences(middle),
+                _SOURCE_BREAK.sub(" ", trail) if _continues_line(after) and not middle.endswith(_LINE_ENDS) else trail,
+            )
+        )
+        if text.is_tail:
+            owner.tail = joined
         else:
-            owner.text = _SOURCE_BREAK.sub(" ", owner.text)
+            owner.text = joined
+
+
+_LINE_ENDS = tuple(SENTENCE_END_CHARS + CLOSING_CHARS + ":;")
+
+
+def _within_sentences(text: str) -> str:
+    """text with each line break inside a sentence made a space (one after ".", ")" or ":" kept)."""
+    return _SOURCE_BREAK.sub(lambda m: m.group(0) if text[m.start() - 1] in _LINE_ENDS else " ", text)
+
+
+def _continues_line(element: HtmlElement | None) -> bool:
+    """Whether inline markup (not a <br>) continues a line beside a text."""
+    return element is not None and isinstance(element.tag, str) and element.tag in INLINE_TAGS
 
 
 def _trafilatura_text(tree: HtmlElement, url: str) -> str:

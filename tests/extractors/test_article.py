@@ -591,3 +591,22 @@ def test_lines_the_source_wraps_are_one_paragraph_as_a_browser_shows_them() -> N
     )
     assert not any(p.startswith(("in the source", "before the period")) for p in paragraphs)
     assert paragraphs[-3:] == ["keep", "these", "lines"]  # preformatted: its lines stay lines
+
+
+def test_a_line_break_after_a_photo_credit_stays_a_line_break() -> None:
+    # The source's line is the one sign that a credit ends a caption where markup runs it into the story: here
+    # the caption's <div> is never closed.
+    story = [
+        "The council voted on Tuesday to approve a new budget that expands bus service to the northern suburbs.",
+        "The plan, which had been debated for months, adds twelve routes and raises the frequency of night buses.",
+        "Transit officials said the first new routes would open in the spring, with the rest phased in next year.",
+        "The mayor called the vote a turning point for the city and promised that fares would not rise this year.",
+    ]
+    body = (
+        f"{story[0]}<br><br>\n{story[1]}<br><br>\n<div><img src='/p.jpg'><div>Commuters wait at a bus stop in the"
+        f" rain on Monday (AFP/Getty)\n{story[2]}<br><br>\n{story[3]}<br><br>"
+    )
+    html = f"<html><body><h1>Council approves bus plan</h1><div class='story'>{body}</div></body></html>"
+    article = extract_article(html, url="http://news.example/2024/03/bus-plan", listed=True)
+    assert article.text.split("\n\n") == story
+    assert article.captions == (Caption("Commuters wait at a bus stop in the rain on Monday", "AFP/Getty"),)
