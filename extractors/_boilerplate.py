@@ -1060,6 +1060,7 @@ def clean_text(
     out = _Collector(None, shapes)
     titles = {m["title"].casefold() for line in lines if (m := GALLERY_COUNT.match(line)) and m["title"]}
     numbered = _numbered_lines(lines)
+    cites = _cites_sources(lines)
     kept: list[str] = []
     for i, line in enumerate(lines):
         folded = line.casefold()
@@ -1080,7 +1081,7 @@ def clean_text(
             continue
         elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue
-        elif len(line) <= _CAPTION_MAX and _is_caption_line(line):
+        elif len(line) <= _CAPTION_MAX and _is_caption_line(line) and not (cites and _CITATION.search(line)):
             out.captions.append(split_credit(line))
         elif headlines and _is_headline(lines, i):
             out.related.append((line, None))
@@ -1099,6 +1100,18 @@ def _is_title_line(line: str, title: str) -> bool:
     if line == title:
         return True
     return len(line) >= 10 and title.startswith(line) and bool(_TITLE_SUFFIX.match(title[len(line) :]))
+
+
+# A sentence, then its source in brackets: "Crypto stocks are tumbling in response. (Bloomberg)".
+_CITATION = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}][\"'”’»]?\\s*[(（][^()（）]{{1,40}}[)）]$")
+
+
+def _cites_sources(lines: Sequence[str]) -> bool:
+    """Whether the text cites its sources in brackets after sentences, on two lines at least whose source is no
+    photo credit ("(Wired)", "(WSJ $)"): a news round-up. There, "... in response. (Bloomberg)" is a citation
+    too, not a caption that lost its photo (a round-up lost every line an agency was cited on)."""
+    cited = (line for line in lines if line.endswith((")", "）")) and _CITATION.search(line))
+    return sum(1 for line in cited if credit_ending(line) is None) >= 2
 
 
 def _is_caption_line(line: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from extractors._boilerplate import _block_of, _token_hint, prune_tree, text_blocks
+from extractors._boilerplate import _block_of, _token_hint, clean_text, prune_tree, text_blocks
 from extractors._dense import join_cms_story_parts
 from extractors._shapes import shapes_for
 from extractors.article import Caption, RelatedLink, clean_document, extract_article
@@ -917,3 +917,26 @@ def test_a_story_sentence_about_inboxes_and_signing_up_asks_nothing_and_stays(pa
         f"<p>{KICKER_STORY * 2}</p><p>{paragraph}</p><p>{KICKER_STORY}</p></article></body></html>"
     )
     assert paragraph in extract_article(html, url="https://news.example/refund-scam/").text
+
+
+ROUND_UP = [
+    "1 Oil prices jump after the strikes",
+    "They could run out of interceptors very soon. (WSJ $)",
+    "- There has been a spike in GPS attacks too. (Wired)",
+    "- Crypto stocks are tumbling in response. (Bloomberg)",
+    "2 Meta is testing an AI shopping research tool",
+    "It hopes to rival Gemini and ChatGPT. (Bloomberg)",
+]
+
+
+def test_a_round_up_citing_its_sources_keeps_the_lines_that_cite_an_agency() -> None:
+    # MIT Technology Review's "The Download" (article-extractor 0.5.9's fixtures): the lines citing Bloomberg were
+    # taken for photo captions credited to an agency, those citing Wired or the WSJ kept.
+    kept, removed = clean_text("\n".join(ROUND_UP))
+    assert kept.split("\n\n") == ROUND_UP and removed.captions == ()
+
+
+def test_a_caption_credited_to_an_agency_goes_where_the_text_cites_nothing() -> None:
+    story = [line for line in ROUND_UP if "(" not in line] + ["Protesters gather outside the ministry. (AFP)"]
+    kept, removed = clean_text("\n".join(story))
+    assert "Protesters" not in kept and removed.captions == (("Protesters gather outside the ministry.", "AFP"),)
