@@ -70,10 +70,28 @@ def _densest(paras: list[_Block]) -> HtmlElement | None:
     """The ancestor with the most paragraph text: a paragraph counts in full for its parent, half for its
     grandparent, a quarter for the one above."""
     score: dict[HtmlElement, float] = {}
+    held: dict[HtmlElement, int] = {}
     for para in paras:
         for weight, anc in zip((1.0, 0.5, 0.25), para.element.iterancestors(), strict=False):
             score[anc] = score.get(anc, 0.0) + weight * para.size
-    return max(score, key=score.__getitem__) if score else None
+            held[anc] = held.get(anc, 0) + 1
+    if not score:
+        return None
+    best = max(score, key=score.__getitem__)
+    parent = best.getparent()
+    if held[best] == 1 and parent is not None and _has_twin(best, parent, held):
+        # A wrapper of one paragraph beside wrappers like it (<div class="para"><p>): its long paragraph outscored
+        # the story's box, which then lost every other paragraph (a two-paragraph brief kept its first).
+        return parent
+    return best
+
+
+def _has_twin(box: HtmlElement, parent: HtmlElement, held: dict[HtmlElement, int]) -> bool:
+    """Whether another child of `parent` with box's tag and class holds a scored paragraph."""
+    return any(
+        child is not box and child.tag == box.tag and child.get("class") == box.get("class") and child in held
+        for child in parent
+    )
 
 
 def densest_container(tree: HtmlElement) -> tuple[HtmlElement | None, list[tuple[HtmlElement, str]]]:

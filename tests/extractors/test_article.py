@@ -610,3 +610,20 @@ def test_a_line_break_after_a_photo_credit_stays_a_line_break() -> None:
     article = extract_article(html, url="http://news.example/2024/03/bus-plan", listed=True)
     assert article.text.split("\n\n") == story
     assert article.captions == (Caption("Commuters wait at a bus stop in the rain on Monday", "AFP/Getty"),)
+
+
+def test_paragraphs_each_in_a_wrapper_of_their_own_are_one_story() -> None:
+    # Hashed classes, no <article>: each <p> sits in a <div> of the same class, and the wrapper of the longest
+    # paragraph outscored the story's box; marked as the story, it hid the other paragraphs from trafilatura.
+    lead = "The council voted on Tuesday to approve a new budget for the city's buses and its trams. " * 4
+    rest = [
+        "Opponents argued the money would be better spent on roads, but the measure passed by seven votes to four.",
+        "Transit officials said the first new routes would open in the spring, with the rest phased in later.",
+    ]
+    body = "".join(f'<div class="x1f3"><p>{p.strip()}</p></div>' for p in [lead, *rest])
+    html = (
+        "<html><head><title>Budget</title></head><body><div class='n'><a href='/'>Home</a></div><div class='w'>"
+        f"<h1>Budget</h1><div class='b'>{body}</div></div><div class='f'>&copy; 2024 The Post</div></body></html>"
+    )
+    text = extract_article(html, url="http://news.example/2024/budget", listed=True).text
+    assert text.split("\n\n") == [lead.strip(), *rest]
