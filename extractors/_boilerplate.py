@@ -353,6 +353,8 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         if _is_main(el, total):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
+            if kind in _NEVER_PROSE_KINDS:
+                _unname(el, out)
             continue
         if kind in ("caption", "gallery"):
             _record_figure(el, out)
@@ -360,6 +362,20 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             for a in el.iter("a"):
                 out.link(a)
         _drop(el, out)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
+
+
+# Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went
+# missing). Comment threads, related-story rails, galleries and cookie notices can be long of their own.
+_NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
+
+
+def _unname(box: HtmlElement, out: _Collector) -> None:
+    """Take the class and id off a box of _NEVER_PROSE_KINDS that holds the story: trafilatura discards a box by
+    such a name ("ad-slot", "share-"), and the story with it (an unclosed ad slot held 3,300 characters)."""
+    if "class" in box.attrib or "id" in box.attrib:
+        box.attrib.pop("class", None)
+        box.attrib.pop("id", None)
+        out.changes += 1
 
 
 # Kinds whose own words are never the story's. When an element of such a kind holds the story, a closing tag

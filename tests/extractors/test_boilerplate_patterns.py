@@ -940,3 +940,18 @@ def test_a_caption_credited_to_an_agency_goes_where_the_text_cites_nothing() -> 
     story = [line for line in ROUND_UP if "(" not in line] + ["Protesters gather outside the ministry. (AFP)"]
     kept, removed = clean_text("\n".join(story))
     assert "Protesters" not in kept and removed.captions == (("Protesters gather outside the ministry.", "AFP"),)
+
+
+def test_an_unclosed_ad_slot_holding_the_story_keeps_the_story_and_loses_its_label() -> None:
+    # The slot's </div> is missing, so libxml2 nests the rest of the story in it: kept as the story by its length,
+    # it kept its "ad-slot" class too, and trafilatura discards boxes by that name (a newsroom page: recall 0.19).
+    blocks = [f"<div class='text-block'><p>{p}</p></div>" for p in STORY_PARAGRAPHS]
+    html = (
+        "<html><body><h1>Works</h1><div class='c'>"
+        + "".join(blocks[:2])
+        + "<div class='ad-slot'><span class='ad-label'>Advertisement</span><div class='ad-unit'></div>"
+        + "".join(blocks[2:])
+        + "</div><div class='f'>&copy; 2024</div></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/news/works")
+    assert article.text.split("\n\n") == STORY_PARAGRAPHS
