@@ -305,14 +305,21 @@ def _spaced(text: str | None) -> str:
     return text.replace("\n", " ").replace("\r", " ") if text else ""
 
 
-def _is_main(el: HtmlElement, total: int) -> bool:
-    """True when el holds story text: much of the page's text, or several real paragraphs."""
+def _is_main(el: HtmlElement, total: int, *, lines: bool = False) -> bool:
+    """True when el holds story text: much of the page's text, or several real paragraphs (or, with `lines`, long
+    lines after a <br> or before a box's first child)."""
     if el.tag in _NEVER_PRUNE or _raw_len(el) > max(1500, 0.4 * total):
         return True
-    # Real paragraphs mark the story even when a class word says "lightbox" or "comments" on its wrapper.
+    # Real paragraphs mark the story even when a class word says "lightbox" or "comments" on its wrapper. Lines
+    # count only in a box that never holds prose (an unclosed "Advertisement" label swallowed a story written in
+    # lines): readers' comments are written in lines too.
     long_paras = 0
-    for p in el.iter("p"):
-        if _raw_len(p) > 120 and not GALLERY_NUMBER.match(p.text_content()):
+    for node in el.iter(*(("p", "br", "div") if lines else ("p",))):
+        if node.tag == "p":
+            long = _raw_len(node) > 120 and not GALLERY_NUMBER.match(node.text_content())
+        else:  # the line after a <br>, or before a box's first child
+            long = len(((node.tail if node.tag == "br" else node.text) or "").strip()) > 120
+        if long:
             long_paras += 1
             if long_paras >= 3:
                 return True
@@ -350,7 +357,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if kind in _SWALLOWING_KINDS:
             _release_swallowed(el, out)
-        if _is_main(el, total):
+        if _is_main(el, total, lines=kind in _NEVER_PROSE_KINDS):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
             if kind in _NEVER_PROSE_KINDS:

@@ -955,3 +955,30 @@ def test_an_unclosed_ad_slot_holding_the_story_keeps_the_story_and_loses_its_lab
     )
     article = extract_article(html, url="https://r.example/news/works")
     assert article.text.split("\n\n") == STORY_PARAGRAPHS
+
+
+def test_an_unclosed_ad_label_holding_a_story_written_in_lines_keeps_the_story() -> None:
+    # A story written in lines (<br><br>, no <p>) and an "Advertisement" <span> never closed: the rest of the story
+    # sat in the ad box, which has no long <p> to count as the story, and went with it (3 of 5 lines lost).
+    lines = [p.replace("Part", "Line") for p in STORY_PARAGRAPHS[:5]]
+    body = (
+        "<br><br>\n".join(lines[:2])
+        + "<br><br>\n<div class='ad-slot'><span class='ad-label'>Advertisement<div class='ad-unit'>\n"
+        + "<br><br>\n".join(lines[2:])
+        + "<br><br>"
+    )
+    html = (
+        "<html><head><title>Ferries</title></head><body><nav><a href='/'>Home</a></nav><div class='main-col'>"
+        f"<h1>Ferries</h1><div class='article-text'>{body}</div></div><footer><p>&copy; 2024</p></footer></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/2024/03/ferries", listed=True)
+    assert article.text.split("\n\n") == lines
+
+
+def test_readers_comments_written_in_lines_are_not_taken_for_the_story() -> None:
+    comments = "".join(f"<li>Reader {n}<br>{STORY_PARAGRAPHS[n]}<br>{STORY_PARAGRAPHS[n + 1]}</li>" for n in range(3))
+    story = "".join(f"<p>{p.replace('Part', 'Paragraph')}</p>" for p in STORY_PARAGRAPHS)
+    thread = f"<div class='disqus'><ul>{comments}</ul></div>"  # a name trafilatura does not discard by
+    html = f"<html><body><article><h1>Ferries</h1>{story}{thread}</article></body></html>"
+    article = extract_article(html, url="https://r.example/2024/03/ferries")
+    assert "Reader 1" not in article.text and "Part 1 of" not in article.text
