@@ -257,22 +257,29 @@ def _markup_repaired(text: str) -> str:
 
 
 def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
-    """(start, where it should have ended) of each CDATA section: a section that holds the end tag of
-    the element it is in (`<description><![CDATA[... </description></item><item>...`) was left open, and
-    should have ended before that end tag (None: it ends where it says)."""
-    position = 0
+    """(start, where it should have ended) of each CDATA section (None: where it says).
+
+    A section left open runs to the next section's "]]>", swallowing the items between, or to the document's end.
+    It was left open where it holds the end tag of the element it is in (`<description><![CDATA[... </description>
+    </item><item>...`) and, before its "]]>", a later section's opening: a section that merely holds an end tag's
+    text (an Atom summary of HTML with a <details><summary>) is whole. It should have ended before that end tag.
+    """
+    position, no_close_after = 0, len(text)
     while (start := text.find("<![CDATA[", position)) >= 0:
-        close = text.find("]]>", start + 9)
-        end = len(text) if close < 0 else close + 3
+        # Once no "]]>" follows, none follows a later section either: searched once, not once a section.
+        close = text.find("]]>", start + 9) if start < no_close_after else -1
+        if close < 0:
+            no_close_after = min(no_close_after, start)
         tag = text.rfind("<", max(0, start - 300), start)
         opened = _LAST_START_TAG.match(text, tag, start) if tag >= 0 else None
         cut = None
         if opened is not None:
             end_tag = re.compile(rf"</{re.escape(opened.group(1))}\s*>")
-            found = end_tag.search(text, start + 9, end if close < 0 else close)
-            cut = found.start() if found else None
+            found = end_tag.search(text, start + 9, len(text) if close < 0 else close)
+            if found and (close < 0 or text.find("<![CDATA[", found.end(), close) >= 0):
+                cut = found.start()
         yield start, cut
-        position = cut if cut is not None else end
+        position = cut if cut is not None else (len(text) if close < 0 else close + 3)
 
 
 # The start tag a CDATA section directly follows (only white space between): the element it is the text of.

@@ -128,6 +128,24 @@ def test_a_cdata_section_left_open_ends_with_its_element(feed: bytes, why: str) 
     assert parsed.recovered is not None and parsed.recovered.startswith(why)
 
 
+@pytest.mark.parametrize("broken_elsewhere", [False, True])
+def test_a_whole_cdata_section_holding_its_elements_end_tag_as_text_is_not_cut(broken_elsewhere: bool) -> None:
+    # HTML has a <summary> too: an Atom summary of HTML holding <details><summary> is whole, in a feed that is
+    # well-formed and in one repaired for another fault (a bare "&").
+    feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog'
+        + (b" & more" if broken_elsewhere else b"")
+        + b"</title>"
+        b'<entry><title>First</title><link href="http://h/1"/><summary type="html"><![CDATA[<details>'
+        b"<summary>Spoiler</summary><p>Text</p></details>]]></summary></entry>"
+        b'<entry><title>Second</title><link href="http://h/2"/></entry>'
+        b'<entry><title>Third</title><link href="http://h/3"/></entry></feed>'
+    )
+    parsed = parse_feed(feed, feed_url="http://h/atom.xml")
+    assert [e.url for e in parsed.entries] == ["http://h/1", "http://h/2", "http://h/3"]
+    assert (parsed.recovered is None) is not broken_elsewhere
+
+
 def test_cdata_holding_markup_of_other_elements_is_not_cut() -> None:
     feed = (
         b"<rss><channel><item><title>A</title><link>http://h/a</link><description><![CDATA[<p>x</p></item>"
