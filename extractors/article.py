@@ -22,6 +22,7 @@ from extractors._boilerplate import INLINE_TAGS, PRUNE_STEPS, Removed, clean_tex
 from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, teaser_cards
+from extractors._shapes import credit_ending, shapes_for
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count, written_in
 from extractors.hints import ExtractionHints, apply_hints
@@ -128,7 +129,9 @@ def _parse(html: str, url: str) -> HtmlElement:
 # 0.4 ms a page of 190 kB (`descendant::`, not `//`: libxml2 builds and sorts a node set at each `//` step).
 _SOURCE_WRAPPED = etree.XPath(
     "/html/body/descendant::text()[contains(., '\n') and normalize-space(.)][not(ancestor::pre or ancestor::textarea"
-    " or ancestor::script or ancestor::style or ancestor::code or ancestor::listing or ancestor::plaintext)]"
+    " or ancestor::script or ancestor::style or ancestor::code or ancestor::listing or ancestor::plaintext"
+    # white-space: pre, pre-wrap, pre-line (a poem's lines): the source's lines are the page's
+    " or ancestor::*[contains(translate(@style, ' ', ''), 'white-space:pre')])]"
 )
 _SOURCE_BREAK = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")  # ASCII white space, as browsers collapse it
 _EDGE_BREAKS = re.compile(r"^([ \t\r\n\f]*)(.*?)([ \t\r\n\f]*)$", re.DOTALL)
@@ -155,7 +158,7 @@ def _unwrap_source_lines(tree: HtmlElement) -> None:
             (
                 _SOURCE_BREAK.sub(" ", lead) if _continues_line(before) else lead,
                 _within_sentences(middle),
-                _SOURCE_BREAK.sub(" ", trail) if _continues_line(after) and not middle.endswith(_LINE_ENDS) else trail,
+                _SOURCE_BREAK.sub(" ", trail) if _continues_line(after) and not _ends_line(middle) else trail,
             )
         )
         if text.is_tail:
@@ -168,8 +171,30 @@ _LINE_ENDS = tuple(SENTENCE_END_CHARS + CLOSING_CHARS + ":;")
 
 
 def _within_sentences(text: str) -> str:
-    """text with each line break inside a sentence made a space (one after ".", ")" or ":" kept)."""
-    return _SOURCE_BREAK.sub(lambda m: m.group(0) if text[m.start() - 1] in _LINE_ENDS else " ", text)
+    """text with each line break inside a sentence joined: one after ".", ")" or ":", after a line that is a
+    label ("ADVERTISEMENT") or a photo credit ("Photo: Jane Doe/Reuters"), is kept. Between two Chinese or
+    Japanese characters the break is dropped (CSS Text 3's segment break rule), elsewhere it is a space."""
+
+    def joined(m: re.Match[str]) -> str:
+        before, after = text[m.start() - 1], text[m.end() : m.end() + 1]
+        if before in _LINE_ENDS or _is_label_line(text[text.rfind("\n", 0, m.start()) + 1 : m.start()]):
+            return m.group(0)
+        return "" if _UNSPACED_SCRIPT.match(before) and _UNSPACED_SCRIPT.match(after) else " "
+
+    return _SOURCE_BREAK.sub(joined, text)
+
+
+def _ends_line(text: str) -> bool:
+    return text.endswith(_LINE_ENDS) or _is_label_line(text[text.rfind("\n") + 1 :])
+
+
+# Han, kana and CJK punctuation: scripts written without spaces between words.
+_UNSPACED_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
+
+
+def _is_label_line(line: str) -> bool:
+    shapes = shapes_for(None)
+    return len(line) <= shapes.longest_line and shapes.line_kind(line) is not None or credit_ending(line) is not None
 
 
 def _continues_line(element: HtmlElement | None) -> bool:

@@ -627,3 +627,39 @@ def test_paragraphs_each_in_a_wrapper_of_their_own_are_one_story() -> None:
     )
     text = extract_article(html, url="http://news.example/2024/budget", listed=True).text
     assert text.split("\n\n") == [lead.strip(), *rest]
+
+
+def test_a_label_or_credit_the_source_puts_on_a_line_of_its_own_stays_apart() -> None:
+    story = [
+        "The council voted on Tuesday to approve a new budget that expands bus service to the northern suburbs.",
+        "The plan, which had been debated for months, adds twelve routes and raises the frequency of night buses.",
+        "Transit officials said the first new routes would open in the spring, with the rest phased in next year.",
+    ]
+    html = (
+        "<html><body><h1>Council approves bus plan</h1><div class='story'>\n"
+        f"{story[0]}<br><br>\nADVERTISEMENT\n{story[1]}<br><br>\n<img src='/bus.jpg'><br>\n"
+        f"Commuters wait at a bus stop in the rain on Monday. Photo: Jane Doe/Reuters\n{story[2]}<br><br>\n</div>"
+        "</body></html>"
+    )
+    article = extract_article(html, url="http://news.example/2024/03/bus-plan")
+    assert article.text.split("\n\n") == story
+    assert article.captions == (Caption("Commuters wait at a bus stop in the rain on Monday", "Jane Doe/Reuters"),)
+
+
+def test_white_space_pre_keeps_the_sources_lines_and_chinese_lines_join_without_a_space() -> None:
+    intro = "Our columnist wrote a short poem to mark the first warm weekend of the year, and she reads it below."
+    poem = (
+        "<div style='white-space: pre-line'>The snow has gone from every street\nthe children run on hurried feet</div>"
+    )
+    outro = intro.replace("Our", "The")
+    html = f"<html><body><article><h1>Spring</h1><p>{intro}</p>{poem}<p>{outro}</p></article></body></html>"
+    paragraphs = extract_article(html, url="https://example.com/news/spring").text.split("\n\n")
+    assert paragraphs == [intro, "The snow has gone from every street", "the children run on hurried feet", outro]
+    # Chinese is written without spaces: a line broken in the source joins with none (CSS Text 3 segment breaks).
+    first = "市议会周二投票通过了一项新的预算，该预算将把公交服务扩展到北部郊区，"
+    second = "并增加夜间公交的班次，官员表示第一批新线路将于春季开通。"
+    other = "反对者认为这笔钱最好用于道路建设，但该措施以七票对四票获得通过。"
+    paragraph = f"<p>{first}\n{second}<br>{other}</p>"
+    html = f"<html><body><article><h1>预算</h1>{paragraph * 3}</article></body></html>"
+    text = extract_article(html, url="https://example.cn/news/budget").text
+    assert first + second in text.split("\n\n")
