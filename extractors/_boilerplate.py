@@ -1104,7 +1104,7 @@ def clean_text(
             continue
         elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue
-        elif len(line) <= _CAPTION_MAX and _is_caption_line(line) and not (cites and _CITATION.search(line)):
+        elif len(line) <= _CAPTION_MAX and _is_caption_line(line) and not (cites and _is_citation(line)):
             out.captions.append(split_credit(line))
         elif headlines and _is_headline(lines, i):
             out.related.append((line, None))
@@ -1127,6 +1127,15 @@ def _is_title_line(line: str, title: str) -> bool:
 
 # A sentence, then its source in brackets: "Crypto stocks are tumbling in response. (Bloomberg)".
 _CITATION = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}][\"'”’»]?\\s*[(（][^()（）]{{1,40}}[)）]$")
+
+
+# News agencies a story cites as its source; photo agencies (Getty Images, Shutterstock, EPA) only credit photos.
+_NEWS_AGENCY = re.compile(r"AFP|AP|Reuters|REUTERS|Bloomberg|dpa|DPA|Xinhua|Kyodo|ANSA|AAP|Anadolu|Associated Press|PA")
+
+
+def _is_citation(line: str) -> bool:
+    """A sentence, then a news agency alone in brackets: "... in response. (Bloomberg)"."""
+    return bool(_CITATION.search(line)) and bool((credit := split_credit(line)[1]) and _NEWS_AGENCY.fullmatch(credit))
 
 
 def _cites_sources(lines: Sequence[str]) -> bool:

@@ -185,7 +185,10 @@ def _phrase(label: str) -> str:
 _PHOTO_LABELS = sorted({label for labels in LABELS.values() for label in labels.photo}, key=len, reverse=True)
 _PHOTO = "|".join([r"photo(?:graph)?s?", *map(_phrase, _PHOTO_LABELS)])
 _NAME = r"[A-Z][\w.'’-]*"
-_CREDIT_RUN = rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
+# "(AP Photo/Evan Vucci)": the Associated Press's own form of a credit, the agency's word "Photo" before the name.
+_CREDIT_RUN = (
+    rf"(?:{_NAME}(?: {_NAME}){{0,3}}\s?/\s?)*{_AGENCY}(?: Photos?)?(?:\s?(?:/|via|for)\s?{_NAME}(?: {_NAME}){{0,3}})*"
+)
 # Korean papers write "사진=연합뉴스", "[사진=뉴시스]": "=" separates a credit only after a label ending in a
 # non-ASCII letter, where it cannot be code ("--image=nginx" ends a line of a tech story).
 # In square brackets only a labelled credit: "... It's Complicated [Bloomberg]" cites a source, in the story.

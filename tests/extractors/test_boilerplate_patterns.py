@@ -982,3 +982,17 @@ def test_readers_comments_written_in_lines_are_not_taken_for_the_story() -> None
     html = f"<html><body><article><h1>Ferries</h1>{story}{thread}</article></body></html>"
     article = extract_article(html, url="https://r.example/2024/03/ferries")
     assert "Reader 1" not in article.text and "Part 1 of" not in article.text
+
+
+def test_in_a_round_up_a_photo_agencys_credit_is_still_a_caption() -> None:
+    # Getty Images and the Associated Press's "(AP Photo/Name)" credit photos; no story cites them as a source.
+    captions = [
+        "A tanker burns off the coast of Oman on Monday. (Getty Images)",
+        "Workers at a warehouse in Ohio. (AP Photo/Jeffrey T. Barnes)",
+    ]
+    kept, removed = clean_text("\n".join([*ROUND_UP, *captions]))
+    assert kept.split("\n\n") == ROUND_UP
+    assert removed.captions == (
+        ("A tanker burns off the coast of Oman on Monday.", "Getty Images"),
+        ("Workers at a warehouse in Ohio.", "AP Photo/Jeffrey T. Barnes"),
+    )
