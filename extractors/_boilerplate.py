@@ -357,7 +357,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if kind in _SWALLOWING_KINDS:
             _release_swallowed(el, out)
-        if _is_main(el, total, lines=kind in _NEVER_PROSE_KINDS):
+        if _is_main(el, total, lines=kind in _NEVER_PROSE_KINDS and _written_in_lines_before(el)):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
             if kind in _NEVER_PROSE_KINDS:
@@ -374,6 +374,20 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went
 # missing). Comment threads, related-story rails, galleries and cookie notices can be long of their own.
 _NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
+
+
+def _written_in_lines_before(box: HtmlElement) -> bool:
+    """Whether a long line of text, in no element of its own, comes before the box in its parent or an ancestor's:
+    a story written in lines runs around it (a newsletter box of long <div>s in a story of <p>s is no such place).
+    """
+    for inner in (box, *box.iterancestors()):
+        parent = inner.getparent()
+        if parent is None or inner.tag in _NEVER_PRUNE:
+            return False
+        before = [parent.text, *(sibling.tail for sibling in inner.itersiblings(preceding=True))]
+        if any(len((text or "").strip()) > 120 for text in before):
+            return True
+    return False
 
 
 def _unname(box: HtmlElement, out: _Collector) -> None:

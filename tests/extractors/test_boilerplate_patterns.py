@@ -996,3 +996,21 @@ def test_in_a_round_up_a_photo_agencys_credit_is_still_a_caption() -> None:
         ("A tanker burns off the coast of Oman on Monday.", "Getty Images"),
         ("Workers at a warehouse in Ohio.", "AP Photo/Jeffrey T. Barnes"),
     )
+
+
+def test_a_newsletter_box_of_long_lines_in_a_story_of_paragraphs_is_not_the_story() -> None:
+    # Lines count as the story's only where the story itself is written in lines around the box.
+    promo = "".join(
+        f"<div>{p.replace('Part', 'Issue')} Every weekday our reporters round it up.</div>"
+        for p in STORY_PARAGRAPHS[:3]
+    )
+    story = [f"<p>{p}</p>" for p in STORY_PARAGRAPHS]
+    html = (
+        "<html><body><div class='main'><h1>Ferries</h1><div class='article-body'>"
+        + "".join(story[:3])
+        + f"<div class='newsletter-promo'><h3>The Morning Commute</h3>{promo}<form><button>Go</button></form></div>"
+        + "".join(story[3:])
+        + "</div></div></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/2024/03/ferries")
+    assert article.text.split("\n\n") == STORY_PARAGRAPHS
