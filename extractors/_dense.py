@@ -87,9 +87,11 @@ def _densest(paras: list[_Block]) -> HtmlElement | None:
 
 
 def _has_twin(box: HtmlElement, parent: HtmlElement, held: dict[HtmlElement, int]) -> bool:
-    """Whether another child of `parent` with box's tag and class holds a scored paragraph."""
-    return any(
-        child is not box and child.tag == box.tag and child.get("class") == box.get("class") and child in held
+    """Whether another child of `parent` with box's tag and (non-empty) class holds a scored paragraph: class-less
+    <div>s beside a story's box are a footer's blurbs as often as its paragraphs."""
+    name = (box.get("class") or "").strip()
+    return bool(name) and any(
+        child is not box and child.tag == box.tag and (child.get("class") or "").strip() == name and child in held
         for child in parent
     )
 

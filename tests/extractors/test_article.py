@@ -663,3 +663,23 @@ def test_white_space_pre_keeps_the_sources_lines_and_chinese_lines_join_without_
     html = f"<html><body><article><h1>预算</h1>{paragraph * 3}</article></body></html>"
     text = extract_article(html, url="https://example.cn/news/budget").text
     assert first + second in text.split("\n\n")
+
+
+def test_class_less_boxes_beside_a_one_paragraph_story_are_not_its_twins() -> None:
+    # A brief in a class-less <div>, and the footer's blurbs in class-less <div>s beside it.
+    brief = (
+        "A fire destroyed a disused warehouse in the harbour district early on Sunday morning, the fire service said."
+        " More than forty firefighters fought the blaze for six hours before bringing it under control, and nearby"
+        " homes were evacuated as a precaution while thick smoke drifted across the river towards the old town."
+    )
+    blurbs = [
+        "Got a story? Email our newsroom at tips@harbourpost.example or message us on any of our social channels.",
+        "The Harbour Post is an independent newspaper owned by its readers and published every day since 1887.",
+    ]
+    boxes = "".join(f"<div><p>{p}</p></div>" for p in [brief, *blurbs])
+    html = (
+        "<html><body><div class='hdr'><a href='/'>The Harbour Post</a></div><div class='page'><div><h1>Fire</h1>"
+        f"</div>{boxes}</div><div class='ftr'>&copy; 2024</div></body></html>"
+    )
+    text = extract_article(html, url="https://harbourpost.example/2024/05/05/fire-destroys-warehouse").text
+    assert text == brief
