@@ -593,15 +593,18 @@ def test_lines_the_source_wraps_are_one_paragraph_as_a_browser_shows_them() -> N
     assert paragraphs[-3:] == ["keep", "these", "lines"]  # preformatted: its lines stay lines
 
 
+BUS_PLAN = [
+    "The council voted on Tuesday to approve a new budget that expands bus service to the northern suburbs.",
+    "The plan, which had been debated for months, adds twelve routes and raises the frequency of night buses.",
+    "Transit officials said the first new routes would open in the spring, with the rest phased in next year.",
+    "The mayor called the vote a turning point for the city and promised that fares would not rise this year.",
+]
+
+
 def test_a_line_break_after_a_photo_credit_stays_a_line_break() -> None:
     # The source's line is the one sign that a credit ends a caption where markup runs it into the story: here
     # the caption's <div> is never closed.
-    story = [
-        "The council voted on Tuesday to approve a new budget that expands bus service to the northern suburbs.",
-        "The plan, which had been debated for months, adds twelve routes and raises the frequency of night buses.",
-        "Transit officials said the first new routes would open in the spring, with the rest phased in next year.",
-        "The mayor called the vote a turning point for the city and promised that fares would not rise this year.",
-    ]
+    story = BUS_PLAN
     body = (
         f"{story[0]}<br><br>\n{story[1]}<br><br>\n<div><img src='/p.jpg'><div>Commuters wait at a bus stop in the"
         f" rain on Monday (AFP/Getty)\n{story[2]}<br><br>\n{story[3]}<br><br>"
@@ -630,11 +633,7 @@ def test_paragraphs_each_in_a_wrapper_of_their_own_are_one_story() -> None:
 
 
 def test_a_label_or_credit_the_source_puts_on_a_line_of_its_own_stays_apart() -> None:
-    story = [
-        "The council voted on Tuesday to approve a new budget that expands bus service to the northern suburbs.",
-        "The plan, which had been debated for months, adds twelve routes and raises the frequency of night buses.",
-        "Transit officials said the first new routes would open in the spring, with the rest phased in next year.",
-    ]
+    story = BUS_PLAN[:3]
     html = (
         "<html><body><h1>Council approves bus plan</h1><div class='story'>\n"
         f"{story[0]}<br><br>\nADVERTISEMENT\n{story[1]}<br><br>\n<img src='/bus.jpg'><br>\n"
