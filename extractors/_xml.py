@@ -264,22 +264,29 @@ def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
     </item><item>...`) and, before its "]]>", a later section's opening: a section that merely holds an end tag's
     text (an Atom summary of HTML with a <details><summary>) is whole. It should have ended before that end tag.
     """
-    position, no_close_after = 0, len(text)
+    position, next_close = 0, -1
     while (start := text.find("<![CDATA[", position)) >= 0:
-        # Once no "]]>" follows, none follows a later section either: searched once, not once a section.
-        close = text.find("]]>", start + 9) if start < no_close_after else -1
-        if close < 0:
-            no_close_after = min(no_close_after, start)
+        # The first "]]>" after a section's opening serves every later section opened before it: each part of
+        # the text is searched once (len(text): none follows).
+        if next_close < start + 9:
+            next_close = text.find("]]>", start + 9)
+            next_close = len(text) if next_close < 0 else next_close
+        close = -1 if next_close == len(text) else next_close
         tag = text.rfind("<", max(0, start - 300), start)
         opened = _LAST_START_TAG.match(text, tag, start) if tag >= 0 else None
         cut = None
         if opened is not None:
             end_tag = re.compile(rf"</{re.escape(opened.group(1))}\s*>")
             found = end_tag.search(text, start + 9, len(text) if close < 0 else close)
-            if found and (close < 0 or text.find("<![CDATA[", found.end(), close) >= 0):
+            # A later section opened right after a start tag: not a script's "//<![CDATA[" or the split
+            # "]]]]><![CDATA[>" that writes "]]>" inside a section.
+            if found and (close < 0 or _SECTION_OPENED.search(text, found.end(), close)):
                 cut = found.start()
         yield start, cut
         position = cut if cut is not None else (len(text) if close < 0 else close + 3)
+
+
+_SECTION_OPENED = re.compile(r"<[A-Za-z_][\w:.-]*(?:\s[^<>]*)?>\s*<!\[CDATA\[")
 
 
 # The start tag a CDATA section directly follows (only white space between): the element it is the text of.

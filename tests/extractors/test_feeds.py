@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from extractors.dates import parse_datetime
 from extractors.feeds import MAX_DECOMPRESSED_BYTES, FeedError, parse_feed
+from extractors.sitemaps import parse_sitemap
 
 FEED_URL = "http://127.0.0.1:8001/rss.xml"
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -144,6 +145,29 @@ def test_a_whole_cdata_section_holding_its_elements_end_tag_as_text_is_not_cut(b
     parsed = parse_feed(feed, feed_url="http://h/atom.xml")
     assert [e.url for e in parsed.entries] == ["http://h/1", "http://h/2", "http://h/3"]
     assert (parsed.recovered is None) is not broken_elsewhere
+
+
+def test_a_whole_cdata_section_holding_a_scripts_cdata_and_its_elements_end_tag_is_not_cut() -> None:
+    # A script's "//<![CDATA[" in a section (written "]]]]><![CDATA[>" to say "]]>") opens no later section.
+    summary = (
+        b"<![CDATA[<details><summary>Spoiler</summary><p>Text</p></details><script>//<![CDATA[\nvar a = 1;\n//]]]]>"
+        b"<![CDATA[></script>]]>"
+    )
+    feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title><entry><title>First</title>'
+        b'<link href="http://h/1"/><summary type="html">' + summary + b"</summary></entry>"
+        b'<entry><title>Second</title><link href="http://h/2"/></entry></feed>'
+    )
+    parsed = parse_feed(feed, feed_url="http://h/atom.xml")
+    assert [e.url for e in parsed.entries] == ["http://h/1", "http://h/2"] and parsed.recovered is None
+
+
+def test_every_open_cdata_section_of_a_sitemap_is_closed_when_one_closed_section_follows() -> None:
+    # Each open section's search for "]]>" found the one at the end: it is searched for once now.
+    locs = b"".join(b"<url><loc><![CDATA[http://h/a/%d</loc></url>" % i for i in range(3000))
+    content = b"<urlset>" + locs + b"<url><loc><![CDATA[http://h/last]]></loc></url></urlset>"
+    pages = parse_sitemap(content, sitemap_url="http://h/sitemap.xml").pages
+    assert len(pages) == 3001 and pages[-1].url == "http://h/last" and pages[1234].url == "http://h/a/1234"
 
 
 def test_cdata_holding_markup_of_other_elements_is_not_cut() -> None:
