@@ -131,7 +131,9 @@ _SOURCE_WRAPPED = etree.XPath(
     "/html/body/descendant::text()[contains(., '\n') and normalize-space(.)][not(ancestor::pre or ancestor::textarea"
     " or ancestor::script or ancestor::style or ancestor::code or ancestor::listing or ancestor::plaintext"
     # white-space: pre, pre-wrap, pre-line (a poem's lines): the source's lines are the page's
-    " or ancestor::*[contains(translate(@style, ' ', ''), 'white-space:pre')])]"
+    " or ancestor::*[contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n', 'abcdefghijklmnopqrstuvwxyz'),"
+    " 'white-space:pre') or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n',"
+    " 'abcdefghijklmnopqrstuvwxyz'), 'white-space:break-spaces')])]"
 )
 _SOURCE_BREAK = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")  # ASCII white space, as browsers collapse it
 _EDGE_BREAKS = re.compile(r"^([ \t\r\n\f]*)(.*?)([ \t\r\n\f]*)$", re.DOTALL)
@@ -177,7 +179,10 @@ def _within_sentences(text: str) -> str:
 
     def joined(m: re.Match[str]) -> str:
         before, after = text[m.start() - 1], text[m.end() : m.end() + 1]
-        if before in _LINE_ENDS or _is_label_line(text[text.rfind("\n", 0, m.start()) + 1 : m.start()]):
+        if before in _LINE_ENDS:
+            return m.group(0)
+        # A line ending in an agency's name goes on in lower case: "... in an interview with Reuters⏎on Wednesday".
+        if not after.islower() and _is_label_line(text[text.rfind("\n", 0, m.start()) + 1 : m.start()]):
             return m.group(0)
         return "" if _UNSPACED_SCRIPT.match(before) and _UNSPACED_SCRIPT.match(after) else " "
 

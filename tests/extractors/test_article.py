@@ -645,11 +645,10 @@ def test_a_label_or_credit_the_source_puts_on_a_line_of_its_own_stays_apart() ->
     assert article.captions == (Caption("Commuters wait at a bus stop in the rain on Monday", "Jane Doe/Reuters"),)
 
 
-def test_white_space_pre_keeps_the_sources_lines_and_chinese_lines_join_without_a_space() -> None:
+@pytest.mark.parametrize("style", ["white-space: pre-line", "WHITE-SPACE: PRE-LINE", "white-space:\tbreak-spaces"])
+def test_white_space_pre_keeps_the_sources_lines_and_chinese_lines_join_without_a_space(style: str) -> None:
     intro = "Our columnist wrote a short poem to mark the first warm weekend of the year, and she reads it below."
-    poem = (
-        "<div style='white-space: pre-line'>The snow has gone from every street\nthe children run on hurried feet</div>"
-    )
+    poem = f"<div style='{style}'>The snow has gone from every street\nthe children run on hurried feet</div>"
     outro = intro.replace("Our", "The")
     html = f"<html><body><article><h1>Spring</h1><p>{intro}</p>{poem}<p>{outro}</p></article></body></html>"
     paragraphs = extract_article(html, url="https://example.com/news/spring").text.split("\n\n")
@@ -682,3 +681,16 @@ def test_class_less_boxes_beside_a_one_paragraph_story_are_not_its_twins() -> No
     )
     text = extract_article(html, url="https://harbourpost.example/2024/05/05/fire-destroys-warehouse").text
     assert text == brief
+
+
+def test_a_wrapped_line_ending_in_an_agencys_name_goes_on_in_the_same_sentence() -> None:
+    sentences = [
+        "The city council voted on Tuesday to approve a new budget, the transport minister said in an interview with"
+        " Reuters on Wednesday, adding that the first routes would open in the spring.",
+        "Transport officials said the remaining routes would open in stages next year, the mayor told AP after the"
+        " vote, calling it a turning point for the city.",
+    ]
+    wrapped = [s.replace(" Reuters ", " Reuters\n").replace(" AP ", " AP\n") for s in sentences]
+    html = f"<html><body><article><h1>Buses</h1><div>{'<br><br>'.join(wrapped)}</div></article></body></html>"
+    article = extract_article(html, url="http://news.example/2024/03/bus-plan")
+    assert article.text.split("\n\n") == sentences and article.captions == ()
