@@ -305,16 +305,16 @@ def _spaced(text: str | None) -> str:
     return text.replace("\n", " ").replace("\r", " ") if text else ""
 
 
-def _is_main(el: HtmlElement, total: int, *, lines: bool = False) -> bool:
-    """True when el holds story text: much of the page's text, or several real paragraphs (or, with `lines`, long
-    lines after a <br> or before a box's first child)."""
+def _is_main(el: HtmlElement, total: int, *, lines: tuple[str, ...] = ()) -> bool:
+    """True when el holds story text: much of the page's text, or several real paragraphs, or long lines: text
+    after one of `lines` if "br" is among them, a box's text before its first child if "div" is."""
     if el.tag in _NEVER_PRUNE or _raw_len(el) > max(1500, 0.4 * total):
         return True
     # Real paragraphs mark the story even when a class word says "lightbox" or "comments" on its wrapper. Lines
     # count only in a box that never holds prose (an unclosed "Advertisement" label swallowed a story written in
     # lines): readers' comments are written in lines too.
     long_paras = 0
-    for node in el.iter(*(("p", "br", "div") if lines else ("p",))):
+    for node in el.iter("p", *lines):
         if node.tag == "p":
             long = _raw_len(node) > 120 and not GALLERY_NUMBER.match(node.text_content())
         else:  # the line after a <br>, or before a box's first child
@@ -357,7 +357,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if kind in _SWALLOWING_KINDS:
             _release_swallowed(el, out)
-        if _is_main(el, total, lines=kind in _NEVER_PROSE_KINDS and _written_in_lines_before(el)):
+        if _is_main(el, total, lines=_line_tags(el, kind)):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
             if kind in _NEVER_PROSE_KINDS:
@@ -376,15 +376,28 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 _NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
 
 
+def _line_tags(box: HtmlElement, kind: str) -> tuple[str, ...]:
+    """The tags whose loose text counts as a story's lines in `box` (_is_main): in a box that never holds prose,
+    lines after <br>s; and a <div>'s text where the story runs in lines before the box (a newsletter box's
+    paragraphs are often <div>s)."""
+    if kind not in _NEVER_PROSE_KINDS:
+        return ()
+    return ("br", "div") if _written_in_lines_before(box) else ("br",)
+
+
 def _written_in_lines_before(box: HtmlElement) -> bool:
-    """Whether a long line of text, in no element of its own, comes before the box in its parent or an ancestor's:
-    a story written in lines runs around it (a newsletter box of long <div>s in a story of <p>s is no such place).
-    """
+    """Whether a long line of text, in no block of its own, comes before the box in its parent or an ancestor's: a
+    story written in lines runs around it (a newsletter box of long <div>s in a story of <p>s is no such place)."""
     for inner in (box, *box.iterancestors()):
         parent = inner.getparent()
         if parent is None or inner.tag in _NEVER_PRUNE:
             return False
-        before = [parent.text, *(sibling.tail for sibling in inner.itersiblings(preceding=True))]
+        # Loose text, or inline markup's (<span>Line one ...</span><br>), before the box: not a <p>'s.
+        before = [parent.text] + [
+            (sibling.text_content() if sibling.tag in _INLINE else "") + (sibling.tail or "")
+            for sibling in inner.itersiblings(preceding=True)
+            if isinstance(sibling.tag, str)
+        ]
         if any(len((text or "").strip()) > 120 for text in before):
             return True
     return False

@@ -957,14 +957,18 @@ def test_an_unclosed_ad_slot_holding_the_story_keeps_the_story_and_loses_its_lab
     assert article.text.split("\n\n") == STORY_PARAGRAPHS
 
 
-def test_an_unclosed_ad_label_holding_a_story_written_in_lines_keeps_the_story() -> None:
+@pytest.mark.parametrize("before", [0, 2])
+@pytest.mark.parametrize("in_spans", [False, True])
+def test_an_unclosed_ad_label_holding_a_story_written_in_lines_keeps_the_story(before: int, in_spans: bool) -> None:
     # A story written in lines (<br><br>, no <p>) and an "Advertisement" <span> never closed: the rest of the story
-    # sat in the ad box, which has no long <p> to count as the story, and went with it (3 of 5 lines lost).
+    # sat in the ad box, which has no long <p> to count as the story, and went with it (3 of 5 lines lost). The
+    # box may open before the first line, and the lines before it may be <span>s.
     lines = [p.replace("Part", "Line") for p in STORY_PARAGRAPHS[:5]]
+    first = [f"<span>{line}</span>" if in_spans else line for line in lines[:before]]
     body = (
-        "<br><br>\n".join(lines[:2])
-        + "<br><br>\n<div class='ad-slot'><span class='ad-label'>Advertisement<div class='ad-unit'>\n"
-        + "<br><br>\n".join(lines[2:])
+        "".join(f"{line}<br><br>\n" for line in first)
+        + "<div class='ad-slot'><span class='ad-label'>Advertisement<div class='ad-unit'>\n"
+        + "<br><br>\n".join(lines[before:])
         + "<br><br>"
     )
     html = (
