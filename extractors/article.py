@@ -158,9 +158,9 @@ def _unwrap_source_lines(tree: HtmlElement) -> None:
         lead, middle, trail = _EDGE_BREAKS.match(str(text)).groups()  # type: ignore[union-attr]
         joined = "".join(
             (
-                _SOURCE_BREAK.sub(" ", lead) if _continues_line(before) else lead,
+                _SOURCE_BREAK.sub(_spaces, lead) if _continues_line(before) else lead,
                 _within_sentences(middle),
-                _SOURCE_BREAK.sub(" ", trail) if _continues_line(after) and not _ends_line(middle) else trail,
+                _SOURCE_BREAK.sub(_spaces, trail) if _continues_line(after) and not _ends_line(middle) else trail,
             )
         )
         if text.is_tail:
@@ -184,9 +184,16 @@ def _within_sentences(text: str) -> str:
         # A line ending in an agency's name goes on in lower case: "... in an interview with Reuters⏎on Wednesday".
         if not after.islower() and _is_label_line(text[text.rfind("\n", 0, m.start()) + 1 : m.start()]):
             return m.group(0)
-        return "" if _UNSPACED_SCRIPT.match(before) and _UNSPACED_SCRIPT.match(after) else " "
+        return "" if _UNSPACED_SCRIPT.match(before) and _UNSPACED_SCRIPT.match(after) else _spaces(m)
 
     return _SOURCE_BREAK.sub(joined, text)
+
+
+def _spaces(m: re.Match[str]) -> str:
+    """As many spaces as the break and its indentation: trafilatura measures text with its white space, and a
+    short story joined shorter fell under its minimum size (250), where it returns the whole page instead
+    (clean_text makes each run one space)."""
+    return " " * len(m.group(0))
 
 
 def _ends_line(text: str) -> bool:

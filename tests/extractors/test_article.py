@@ -20,6 +20,7 @@ from extractors.article import (
     ExtractionError,
     NotAnArticleError,
     RelatedLink,
+    _unwrap_source_lines,
     clean_document,
     extract_article,
 )
@@ -694,3 +695,19 @@ def test_a_wrapped_line_ending_in_an_agencys_name_goes_on_in_the_same_sentence()
     html = f"<html><body><article><h1>Buses</h1><div>{'<br><br>'.join(wrapped)}</div></article></body></html>"
     article = extract_article(html, url="http://news.example/2024/03/bus-plan")
     assert article.text.split("\n\n") == sentences and article.captions == ()
+
+
+def test_joined_source_lines_keep_their_length_for_trafilaturas_size_checks() -> None:
+    # trafilatura measures text with its white space: a short story joined shorter fell under its minimum size
+    # (250 characters) and it returned the whole page (GNE's readhub page gained its related links and share bar).
+    indent = "\n" + " " * 24
+    wrapped = indent.join(["Operators told staff on Friday", "that phone subsidies would end", "next month."])
+    tree = lxml.html.document_fromstring(
+        f"<html><body><div>{indent}<b>Subsidies</b> {wrapped}{indent}</div></body></html>"
+    )
+    before = [len(t) for t in tree.xpath("//body//text()")]
+    _unwrap_source_lines(tree)
+    after = tree.xpath("//body//text()")
+    assert [len(t) for t in after] == before
+    assert " ".join(after[-1].split()) == "Operators told staff on Friday that phone subsidies would end next month."
+    assert "\n" not in after[-1].strip()
