@@ -1029,6 +1029,7 @@ def prune_tree(
 _PULL_QUOTE_TAGS = ("blockquote", "aside")
 _PULL_QUOTE_CLASS = re.compile(r"pull[-_]?quote", re.IGNORECASE)
 _PULL_QUOTE_CHARS = (20, 400)
+_WORD = re.compile(r"\w")
 # Elements whose text a reader does not see. A script's JSON-LD articleBody or a reader app's state (Medium)
 # repeats the whole story, every quotation in it included: counted, each would look like a pull quote
 # (Readability's medium-3, 2026-12: 38 of a story's 50 quoted tweets were dropped).
@@ -1040,7 +1041,11 @@ def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
     # One pass over the elements in Python: half the CPU of an XPath that lowercases every class to find "quote".
     boxes = [el for el in body.iterdescendants() if _PULL_QUOTE_CLASS.search(el.get("class") or "")]
     low, high = _PULL_QUOTE_CHARS
-    quotes = [q for q in [*body.iter(*_PULL_QUOTE_TAGS), *boxes] if low <= _norm_len(q) < high]
+    # A box its class names a pull quote is one at any length ("Why?", a whole 500-character paragraph) if it holds
+    # a word (not medicalnewstoday's <span class="pullquote">"</span>, the opening mark of a quotation); a bare
+    # <blockquote> or <aside> only within the bounds, where a repeat of its text is no accident.
+    quotes = [q for q in body.iter(*_PULL_QUOTE_TAGS) if low <= _norm_len(q) < high]
+    quotes += [box for box in boxes if _WORD.search(box.text_content())]
     if not quotes:
         return
     # The whole page's text less what its unseen elements hold: 0.65 ms a real page (newsroom archive), where an

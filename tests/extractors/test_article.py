@@ -711,3 +711,15 @@ def test_joined_source_lines_keep_their_length_for_trafilaturas_size_checks() ->
     assert [len(t) for t in after] == before
     assert " ".join(after[-1].split()) == "Operators told staff on Friday that phone subsidies would end next month."
     assert "\n" not in after[-1].strip()
+
+
+@pytest.mark.parametrize(
+    "repeated", ["Why?", " ".join(["The pier was built in 1894 and has stood through storms."] * 9)]
+)
+def test_a_box_named_pull_quote_is_dropped_at_any_length_and_a_quotation_mark_so_named_kept(repeated: str) -> None:
+    # A bare <blockquote> repeating text counts only at 20-400 characters; a box its class names a pull quote at any.
+    mark = '<p><span class="pullquote">"</span>We will not let the pier fall into the sea," the chair said.</p>'
+    body = f"<p>{PARAS[0]}</p><p>{repeated}</p><blockquote class='pull-quote'>{repeated}</blockquote><p>{PARAS[2]}</p>"
+    text = extract_article(_page(f"<h1>Pier</h1>{body}{mark}"), url="https://example.com/news/pier").text
+    assert text.split("\n\n").count(repeated) == 1
+    assert '"We will not let the pier fall into the sea," the chair said.' in text.split("\n\n")
