@@ -360,7 +360,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         if _is_main(el, total, lines=_line_tags(el, kind)):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
-            if kind in _NEVER_PROSE_KINDS:
+            if kind in _UNNAMED_WHEN_MAIN:
                 _unname(el, out)
             continue
         if kind in ("caption", "gallery"):
@@ -374,6 +374,9 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went
 # missing). Comment threads, related-story rails, galleries and cookie notices can be long of their own.
 _NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
+# Kinds of box that lose their name where they hold the story, as trafilatura discards boxes by it: those, and a
+# gallery that an unclosed "show all" link or item swallowed the story into (newsroom's malformed page: recall 0.37).
+_UNNAMED_WHEN_MAIN = _NEVER_PROSE_KINDS | {"gallery"}
 
 
 def _line_tags(box: HtmlElement, kind: str) -> tuple[str, ...]:

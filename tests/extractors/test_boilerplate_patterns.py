@@ -1018,3 +1018,22 @@ def test_a_newsletter_box_of_long_lines_in_a_story_of_paragraphs_is_not_the_stor
     )
     article = extract_article(html, url="https://r.example/2024/03/ferries")
     assert article.text.split("\n\n") == STORY_PARAGRAPHS
+
+
+def test_a_gallery_an_unclosed_show_all_link_swallowed_the_story_into_keeps_the_story() -> None:
+    # "<a href='#'>show all" never closed: libxml2 nests the rest of the story in the link, the link in the gallery.
+    # Lifted out of the link, the story stayed in the gallery's box, by whose name trafilatura discarded it.
+    items = "".join(
+        f"<div class='gallery-item'><img src='/g{n}.jpg'><div class='gallery-caption'>{n}/2 Ferry {n}</div></div>"
+        for n in (1, 2)
+    )
+    story = [f"<div class='text-block'><p>{p}</p></div>" for p in STORY_PARAGRAPHS[:5]]
+    html = (
+        "<html><body><div id='story'><h1>Ferries</h1><div class='entry-content'>"
+        + "".join(story[:2])
+        + f"<div class='slideshow'><div class='gallery-count'>2 <a href='#'>show all{items}"
+        + "".join(story[2:])
+        + "</div></div></div><footer>Copyright</footer></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/2024/03/ferries")
+    assert article.text.split("\n\n") == STORY_PARAGRAPHS[:5]
