@@ -407,8 +407,9 @@ def _written_in_lines_before(box: HtmlElement) -> bool:
 
 
 def _unname(box: HtmlElement, out: _Collector) -> None:
-    """Take the class and id off a box of _NEVER_PROSE_KINDS that holds the story: trafilatura discards a box by
-    such a name ("ad-slot", "share-"), and the story with it (an unclosed ad slot held 3,300 characters)."""
+    """Take the class and id off a box of _UNNAMED_WHEN_MAIN that holds the story: trafilatura discards a box by
+    such a name ("ad-slot", "share-", "slideshow"), and the story with it (an unclosed ad slot held 3,300
+    characters)."""
     if "class" in box.attrib or "id" in box.attrib:
         box.attrib.pop("class", None)
         box.attrib.pop("id", None)

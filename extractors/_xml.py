@@ -286,11 +286,11 @@ def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:
         position = cut if cut is not None else (len(text) if close < 0 else close + 3)
 
 
-_SECTION_OPENED = re.compile(r"<[A-Za-z_][\w:.-]*(?:\s[^<>]*)?>\s*<!\[CDATA\[")
-
-
+# A tag's "<", name (in a group) and attributes, up to its ">".
+_TAG_OPENING = r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?"
+_SECTION_OPENED = re.compile(rf"{_TAG_OPENING}>\s*<!\[CDATA\[")
 # The start tag a CDATA section directly follows (only white space between): the element it is the text of.
-_LAST_START_TAG = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
+_LAST_START_TAG = re.compile(rf"{_TAG_OPENING}(?<!/)>\s*$")
 
 
 def _unclosed_cdata(text: str) -> str | None:

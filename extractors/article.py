@@ -127,13 +127,13 @@ def _parse(html: str, url: str) -> HtmlElement:
 
 # Text with a line break of the HTML source in it (outside preformatted text), white space alone left out:
 # 0.4 ms a page of 190 kB (`descendant::`, not `//`: libxml2 builds and sorts a node set at each `//` step).
+# An element's style attribute lower-cased and without white space, where "white-space:pre" is looked for.
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n', 'abcdefghijklmnopqrstuvwxyz')"
 _SOURCE_WRAPPED = etree.XPath(
     "/html/body/descendant::text()[contains(., '\n') and normalize-space(.)][not(ancestor::pre or ancestor::textarea"
     " or ancestor::script or ancestor::style or ancestor::code or ancestor::listing or ancestor::plaintext"
-    # white-space: pre, pre-wrap, pre-line (a poem's lines): the source's lines are the page's
-    " or ancestor::*[contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n', 'abcdefghijklmnopqrstuvwxyz'),"
-    " 'white-space:pre') or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n',"
-    " 'abcdefghijklmnopqrstuvwxyz'), 'white-space:break-spaces')])]"
+    # white-space: pre, pre-wrap, pre-line, break-spaces (a poem's lines): the source's lines are the page's
+    f" or ancestor::*[contains({_STYLE}, 'white-space:pre') or contains({_STYLE}, 'white-space:break-spaces')])]"
 )
 _SOURCE_BREAK = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")  # ASCII white space, as browsers collapse it
 _EDGE_BREAKS = re.compile(r"^([ \t\r\n\f]*)(.*?)([ \t\r\n\f]*)$", re.DOTALL)
@@ -205,8 +205,7 @@ _UNSPACED_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\u
 
 
 def _is_label_line(line: str) -> bool:
-    shapes = shapes_for(None)
-    return len(line) <= shapes.longest_line and shapes.line_kind(line) is not None or credit_ending(line) is not None
+    return shapes_for(None).line_kind(line) is not None or credit_ending(line) is not None
 
 
 def _continues_line(element: HtmlElement | None) -> bool:
