@@ -6,7 +6,8 @@ No Prefect here: the flow's `extract` task hands batches to `ExtractionPool.exec
 
 Each page has a time budget (`extract_timeout`). In the worker processes a timer signal interrupts an
 extraction that runs past it, as soon as it is back in Python code; one long C call (libxml2) would run to
-its end first, so there a page past LARGE_PAGE_BYTES is extracted in a forked child, killed at the budget.
+its end first, so there a large page (LARGE_PAGE_BYTES or LARGE_PAGE_TAGS) is extracted in a forked child,
+killed at the budget.
 A thread cannot be interrupted safely, so there (extract_workers = 1, Dask workers) the page is extracted
 to the end, measured, and recorded as the same failure when it took too long: the budget bounds the record,
 not the time. `copydesk clean` extracts in a forked child and kills it at the budget.
@@ -39,6 +40,11 @@ PARENT_CHECK_SECONDS = 1.0
 # batch): there its extract_timeout interrupts it, where a thread can only measure it afterwards. Pages this
 # size are rare (news pages are ~100-300 kB), and a worker costs ~1.5 s to start, once a run.
 LARGE_PAGE_BYTES = 1_000_000
+# A page with this many tags ('<') counts as large whatever its size: trafilatura's main pass is quadratic in the
+# inline elements of one paragraph, in C calls a signal waits for (a 0.7 MB page of 90,000 `<b>` took 49 s
+# against a 5 s budget; 30,000 took 6 s). Real pages have far fewer: 3,150 at the 99th percentile of the bench
+# WARC's 2,869 pages, 19,252 on the largest of Readability's 130 test pages.
+LARGE_PAGE_TAGS = 20_000
 EXTRACT_TIMEOUT = Settings().extract_timeout
 _REPEAT_SECONDS = 0.05
 # Set in ExtractionPool's worker processes (by their initializer, exit_with_parent).
@@ -105,14 +111,15 @@ def extract_batch(
 def _isolates(response: Fetched) -> bool:
     """Whether a page is extracted in a child of this worker, killed at its budget: a large page (one C call over
     its tree, such as libxml2's XPath, can hold a process for tens of seconds on 10 MB) in a worker process's main
-    thread. Forking costs milliseconds, and pages past LARGE_PAGE_BYTES are rare; the flow's process, with its
-    threads and event loop, is never forked."""
-    return (
-        _IN_WORKER
-        and response.body is not None
-        and len(response.body) > LARGE_PAGE_BYTES
-        and threading.current_thread() is threading.main_thread()
-    )
+    thread. Forking costs milliseconds, and large pages are rare; the flow's process, with its threads and event
+    loop, is never forked."""
+    return _IN_WORKER and is_large(response) and threading.current_thread() is threading.main_thread()
+
+
+def is_large(response: Fetched) -> bool:
+    """A page past LARGE_PAGE_BYTES or LARGE_PAGE_TAGS: one whose extraction only a process can cut short."""
+    body = response.body
+    return body is not None and (len(body) > LARGE_PAGE_BYTES or body.count(b"<") > LARGE_PAGE_TAGS)
 
 
 def within_budget(seconds: float, work: Callable[..., T], *args: object, what: str, **kwargs: object) -> T:
@@ -291,7 +298,7 @@ class ExtractionPool:
         large enough to need a budget that can interrupt it), else None: extraction in the caller's thread."""
         if not any(r.ok for r in responses) or self._wanted <= 1:
             return None
-        if self.workers <= 1 and not any(len(r.body) > LARGE_PAGE_BYTES for r in responses):
+        if self.workers <= 1 and not any(is_large(r) for r in responses):
             return None
         return self._started()
 

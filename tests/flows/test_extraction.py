@@ -19,10 +19,12 @@ from extractors.article import ExtractionError, clean_document
 from extractors.fingerprint import DedupParams, shingles
 from flows.extraction import (
     LARGE_PAGE_BYTES,
+    LARGE_PAGE_TAGS,
     ExtractionPool,
     ExtractionTimeout,
     _imported,
     extract_batch,
+    is_large,
     within_budget,
     within_budget_isolated,
 )
@@ -141,6 +143,27 @@ def test_a_large_page_whose_extraction_is_one_long_c_call_is_cut_at_its_budget_i
         took = time.monotonic() - started
     assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={budget:g} s")
     assert took < 2 * budget + 1, f"the batch took {took:.1f} s: the page's parse was not cut at its {budget:g} s"
+
+
+def test_a_small_page_of_many_tags_goes_to_a_worker_that_cuts_it_at_its_budget_even_in_a_run_of_one_batch() -> None:
+    # trafilatura's main pass is quadratic in the inline elements of a paragraph, in C calls the timer signal
+    # waits for: 90,000 <b> (0.7 MB, under LARGE_PAGE_BYTES) took 49 s against a 5 s budget, in a thread and in a
+    # worker alike. Counted by its tags, it is extracted in a child of a worker, killed at the budget.
+    budget = 2.0
+    planned, responses = batch(paragraphs=1)
+    crowded = f"<html><body><article><p>{'<b>w</b>' * 90_000}</p></article></body></html>".encode()
+    assert len(crowded) < LARGE_PAGE_BYTES and crowded.count(b"<") > LARGE_PAGE_TAGS
+    responses[1] = Fetched("http://a.example/slow", "article", "ok", "http://a.example/slow", 200, crowded, "text/html")
+    assert is_large(responses[1]) and not is_large(responses[0])
+    with ExtractionPool(workers=0, batches=1) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None  # not the flow's thread, which could only measure the 49 s afterwards
+        workers.submit(_imported).result(timeout=60)
+        started = time.monotonic()
+        rows = workers.submit(extract_batch, planned, responses, timeout=budget).result(timeout=120)
+        took = time.monotonic() - started
+    assert_only_the_slow_page_failed(rows, f"took longer than extract_timeout={budget:g} s")
+    assert took < 2 * budget + 1, f"the batch took {took:.1f} s: the page was not cut at its {budget:g} s"
 
 
 def test_a_thread_cannot_be_interrupted_so_the_overrun_is_measured_and_recorded() -> None:
