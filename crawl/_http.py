@@ -203,8 +203,22 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
                 return False
         return True
 
+    received, wire_cap = 0, 2 * max_bytes + WIRE_SLACK if layers else None
     try:
         async for raw in response.aiter_raw():
+            received += len(raw)
+            if wire_cap is not None and received > wire_cap:
+                # Compressed bytes that inflate to (almost) nothing, such as endless empty gzip members: the cap on
+                # inflated bytes is never reached, and they were read and inflated until total_timeout.
+                if layers[0].stage == "dropping":
+                    break  # what follows the end of the stream is no page: the page is whole
+                if cut:
+                    return bytes(body)
+                message = (
+                    f"compressed body exceeds max_bytes={max_bytes:,} twice over: {received:,} bytes on the wire "
+                    f"inflated to only {len(body):,}"
+                )
+                raise FetchFailure("skipped", message, reason="size", status=response.status_code)
             if not keep(_inflated(layers, raw, room)):
                 return bytes(body)
         keep(_inflated(layers, b"", room, final=True))
@@ -216,6 +230,9 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
 
 
 _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
+# Compressed bytes read for a body of at most max_bytes: twice that, plus this. Real compression makes fewer bytes
+# than it inflates to; gzip members written a few bytes at a time (a server flushing each write) make ~20 more each.
+WIRE_SLACK = 64 * 1024
 
 
 # RFC 1952 2.2: a gzip body may be several members one after another (what `cat a.gz b.gz` or a server compressing

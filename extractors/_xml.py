@@ -374,26 +374,42 @@ def inflated(content: bytes, *, source: str, error: Callable[[str], Exception]) 
 
 def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
     """The inflated bytes of a gzip file, every member of it (RFC 1952 2.2: a file may be several, as `cat a.gz
-    b.gz` makes), refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated."""
+    b.gz` makes), refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated.
+
+    Each member is given its input a growing piece at a time: zlib copies what follows a member's end
+    (`unused_data`), so giving each member all the rest copied the file once per member, quadratic in their
+    number (8 MB of empty members took minutes). Pieces start small and double, so a member's copy is at most
+    about its own size."""
     parts: list[bytes] = []
-    room, rest = MAX_DECOMPRESSED_BYTES + 1, content
+    room, position, view = MAX_DECOMPRESSED_BYTES + 1, 0, memoryview(content)
     while True:
-        decompressor = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+        decompressor, piece = zlib.decompressobj(wbits=31), _FIRST_PIECE  # 31: gzip header and trailer
+        end, member = position, len(parts)
         try:
-            parts.append(decompressor.decompress(rest, room))
+            while not decompressor.eof and end < len(content):
+                given = view[end : end + piece]
+                end += len(given)
+                parts.append(decompressor.decompress(given, room))
+                room -= len(parts[-1])
+                if room <= 0:  # (while room > 0, zlib read all of `given`: none is left in unconsumed_tail)
+                    raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
+                piece = min(piece * 2, _LAST_PIECE)
         except zlib.error as exc:
-            if parts:  # bytes after the last member that are no gzip (padding, junk): gzip(1) ignores them too
+            if position:  # bytes after the last member that are no gzip (padding, junk): gzip(1) ignores them too
+                del parts[member:]
                 break
             raise error(f"{source} starts like gzip but is corrupt: {exc}") from exc
-        room -= len(parts[-1])
-        if room <= 0:
-            raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
         if not decompressor.eof:
             raise error(f"{source} is a truncated gzip stream ({len(content):,} compressed bytes)")
-        rest = decompressor.unused_data
-        if rest[:2] != _GZIP_MAGIC:
+        position = end - len(decompressor.unused_data)
+        if content[position : position + 2] != _GZIP_MAGIC:
             break
     return b"".join(parts)
+
+
+# The first piece of a gzip member given to zlib, and the largest (see gunzip).
+_FIRST_PIECE = 256
+_LAST_PIECE = 1 << 20
 
 
 def split_tag(element: etree._Element) -> tuple[str, str]:

@@ -225,6 +225,23 @@ def test_many_tiny_gzip_members_hold_about_the_cap() -> None:
     assert peak < 4 * cap, f"{peak:,} bytes held for a {cap:,}-byte cap"
 
 
+def test_compressed_bytes_that_inflate_to_nothing_are_refused_by_their_own_size() -> None:
+    # Endless empty gzip members never reach a cap on inflated bytes: a host sent 85 MB of them per URL, read and
+    # inflated on the event loop until total_timeout, recorded as a timeout.
+    cap = 10_000
+    empty = gzip.compress(b"", mtime=0) * 2_000  # 40 kB that inflate to nothing
+    with pytest.raises(
+        FetchFailure,
+        match=r"compressed body exceeds max_bytes=10,000 twice over: [\d,]+ bytes on the wire inflated to only 2$",
+    ):
+        read_wire([gzip.compress(b"<p", mtime=0)] + [empty] * 10, "gzip", cap)
+    assert read_wire([gzip.compress(b"<p", mtime=0)] + [empty] * 10, "gzip", cap, cut=True) == b"<p"
+    # Members of a few bytes each (a server flushing every write) cost more on the wire than they inflate to.
+    flushed = b"".join(gzip.compress(bytes([65 + i % 26]) * 3, mtime=0) for i in range(3_000))
+    assert len(flushed) > 2 * 9_000
+    assert read_wire([flushed], "gzip", 9_000) == b"".join(bytes([65 + i % 26]) * 3 for i in range(3_000))
+
+
 def test_no_step_inflates_past_the_room_left(monkeypatch: pytest.MonkeyPatch) -> None:
     # The room a network read allowed was not asked again between gzip members: a member to the cap, then a
     # bomb, inflated twice the cap before the cap was checked.

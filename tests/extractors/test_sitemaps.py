@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -72,6 +73,32 @@ def test_a_gzip_file_of_several_members_is_read_whole() -> None:
     content = gzip.compress(NEWS[:half]) + gzip.compress(NEWS[half:]) + b"\x00" * 8  # and padding after them
     url = "http://h/s.xml.gz"
     assert parse_sitemap(content, sitemap_url=url) == parse_sitemap(NEWS, sitemap_url=url)
+
+
+def test_a_gzip_file_of_many_empty_members_is_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each member was given all the rest of the file, which zlib copies after the member's end: quadratic in the
+    # members (8 MB of empty ones took minutes, past every budget). Counted here: the bytes zlib is given.
+    members = 20_000
+    content = gzip.compress(b"") * members + gzip.compress(NEWS)
+    fed: list[int] = []
+    real = zlib.decompressobj
+
+    class Counted:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self._real = real(*args, **kwargs)  # type: ignore[arg-type]
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            fed.append(len(data))
+            return self._real.decompress(data, max_length)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._real, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Counted)
+    url = "http://h/s.xml.gz"
+    assert parse_sitemap(content, sitemap_url=url) == parse_sitemap(NEWS, sitemap_url=url)
+    assert len(fed) >= members
+    assert sum(fed) < 20 * len(content)  # once, plus at most a few hundred bytes a member: not once per member
 
 
 def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
