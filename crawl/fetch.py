@@ -324,7 +324,9 @@ class Fetcher:
             try:
                 response = await self._get_once(client, trace, url, kind, validators, attempts)
             except (_Retryable, FetchFailure) as exc:
-                if isinstance(exc.__cause__, _NO_ANSWER):  # (a cause only when no status line came)
+                if isinstance(exc.__cause__, _NO_ANSWER) and not _bad_location(
+                    exc.__cause__
+                ):  # (a cause only when no status line came)
                     shared.refused[origin] = shared.refused.get(origin, 0) + 1
                 raise
             shared.refused.pop(origin, None)  # it answered
@@ -416,8 +418,21 @@ class Fetcher:
             message = f"redirect to an invalid Location: {exc}"
             return FetchFailure("failed", message, reason="redirects", status=status), False
         else:
-            return FetchFailure("failed", f"{type(exc).__name__}: {exc}", reason="network", status=status), True
+            return FetchFailure("failed", _described(exc), reason="network", status=status), True
         return FetchFailure("failed", message, reason="timeout", status=status), False
+
+
+def _described(exc: BaseException) -> str:
+    """`Type: message` of a network error, never an empty message: a reset connection raises ReadError("")."""
+    detail = str(exc) or str(exc.__context__ or "") or _NO_DETAIL.get(type(exc).__name__, "no detail given")
+    return f"{type(exc).__name__}: {detail}"
+
+
+_NO_DETAIL = {
+    "ReadError": "the connection broke (reset or closed) while reading the response",
+    "WriteError": "the connection broke (reset or closed) while sending the request",
+    "RemoteProtocolError": "the server broke the HTTP protocol",
+}
 
 
 def _bad_location(exc: BaseException) -> bool:
@@ -437,4 +452,13 @@ def _conditional(response: Answer) -> bool:
 # What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout),
 # or a connection with no answer (no status line within read_timeout or total_timeout: a dead backend behind a
 # live load balancer cost a read_timeout a URL, every URL of the source).
-_NO_ANSWER = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, TimeoutError)
+# A host that takes the connection and closes or resets it before a status line ("Server disconnected without
+# sending a response", ReadError) answers no better: each such URL was tried retries + 1 times.
+_NO_ANSWER = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ReadTimeout,
+    TimeoutError,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
+import struct
 import sys
 import threading
 import time
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Route = Callable[["Request"], "tuple[int, dict[str, str], bytes] | Raw"]
+Route = Callable[["Request"], "tuple[int, dict[str, str], bytes] | Raw | HangUp"]
 
 
 @dataclass
@@ -40,6 +42,13 @@ class Raw:
     head: list[bytes]
     chunks: Iterable[bytes] = ()
     pause: float = 0.0
+
+
+@dataclass(frozen=True)
+class HangUp:
+    """No response: the connection is closed as soon as the request is read, or reset (a TCP RST) with `reset`."""
+
+    reset: bool = False
 
 
 @dataclass
@@ -96,6 +105,12 @@ def serve(routes: dict[str, Route], *, host: str = "127.0.0.1", port: int = 0) -
             answer = (404, {"Content-Type": "text/plain"}, b"not found") if route is None else route(site.log[-1])
             if isinstance(answer, Raw):
                 self._send_raw(answer)
+                return
+            if isinstance(answer, HangUp):
+                self.close_connection = True
+                if answer.reset:  # linger 0: close() sends RST, not FIN
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
                 return
             status, headers, body = answer
             self.send_response(status)

@@ -28,7 +28,7 @@ from flows.ingest import ingest
 from storage.db import writing
 from storage.load import load_errors, load_seen
 from storage.rows import ErrorRow, SeenRow
-from tests.loopback import Raw, Request, Route, Site, fetch_all, html, page, serve
+from tests.loopback import HangUp, Raw, Request, Route, Site, fetch_all, html, page, serve
 
 ARTICLE = html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs to the quay."])
 LONG_LABEL = "a" * 64
@@ -725,6 +725,28 @@ def test_a_host_that_goes_down_mid_run_is_left_alone_after_a_few_refused_connect
     assert len(requested) == HOST_DOWN_AFTER, [a.error for a in requested]  # 2 URLs x 3 tries, then no more
     left = [r for r in rest if "left alone until the next run" in (r.error or "")]
     assert len(left) == 8 - HOST_DOWN_AFTER // 3 and all(len(r.attempts) == 1 for r in left)
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_a_host_that_hangs_up_without_a_status_line_is_left_alone_after_a_few_requests(
+    healthy: Site, reset: bool
+) -> None:
+    """Connections accepted, then closed ("Server disconnected without sending a response") or reset: every URL
+    was tried retries + 1 times, and a reset was recorded as "ReadError: " with nothing after it."""
+    from crawl.fetch import HOST_DOWN_AFTER
+
+    routes: dict[str, Route] = {"/robots.txt": page("User-agent: *\n", content_type="text/plain")}
+    routes |= {f"/n{i}": (lambda r: HangUp(reset=reset)) for i in range(10)}
+    with serve(routes) as site:
+        urls = [f"{site.base}/n{i}" for i in range(10)]
+        results, _ = fetch_beside(urls, healthy, retries=1, per_host_concurrency=1)
+        asked = sum(len(site.hits(f"/n{i}")) for i in range(10))
+    assert asked == HOST_DOWN_AFTER  # 3 URLs x 2 tries, then no more
+    assert all((r.outcome, r.reason) == ("failed", "network") for r in results)  # each URL accounted for
+    assert all("left unanswered its last" in (r.error or "") for r in results[HOST_DOWN_AFTER // 2 :])
+    asked_errors = [a.error or "" for r in results for a in r.attempts if "left unanswered" not in (a.error or "")]
+    expected = "ReadError: the connection broke" if reset else "RemoteProtocolError: Server disconnected"
+    assert len(asked_errors) == HOST_DOWN_AFTER and all(e.startswith(expected) for e in asked_errors), asked_errors
 
 
 def test_a_host_that_connects_but_never_answers_is_left_alone_after_a_few_requests(healthy: Site) -> None:
