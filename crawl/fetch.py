@@ -384,7 +384,9 @@ class Fetcher:
         except FetchFailure as exc:
             failure = exc
         except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
-            failure, retryable, caught = *self._failure(exc, status), exc
+            if _refused_location(exc):  # an answer came, and httpx refused its Location: its status is in the trace
+                status = trace.status
+            failure, retryable, caught = *self._failure(exc, status, location=trace.location), exc
         elapsed_ms = int((time.perf_counter() - t0) * 1000)
         error, reason = (str(failure), failure.reason) if failure else (None, None)
         attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
@@ -396,7 +398,7 @@ class Fetcher:
         return result
 
     def _failure(
-        self, exc: TimeoutError | httpx.HTTPError | httpx.InvalidURL, status: int | None
+        self, exc: TimeoutError | httpx.HTTPError | httpx.InvalidURL, status: int | None, *, location: str | None = None
     ) -> tuple[FetchFailure, bool]:
         """What an exception of one GET means for the URL, and whether another try may help."""
         policy = self.policy
@@ -411,11 +413,13 @@ class Fetcher:
             message = f"{type(exc).__name__}: {exc or 'timed out'}"
         elif isinstance(exc, httpx.DecodingError):
             return FetchFailure("failed", f"DecodingError: {exc}", reason="decoding", status=status), False
-        elif isinstance(exc, httpx.InvalidURL) or _bad_location(exc):
+        elif _refused_location(exc):
             # Our URL was checked, so this is httpx preparing the redirect its answer's Location names (it
             # does so even when not following): `Location: http:x` raises here, before the response is ours,
             # and `http://0177.0.0.1/` as a RemoteProtocolError. Asking again gets the same Location.
-            message = f"redirect to an invalid Location: {exc}"
+            answer = f"redirect {status}" if status is not None else "redirect"
+            named = f" {location!r}" if location is not None else ""
+            message = f"{answer} to an invalid Location{named}: {exc}"
             return FetchFailure("failed", message, reason="redirects", status=status), False
         else:
             return FetchFailure("failed", _described(exc), reason="network", status=status), True
@@ -433,6 +437,11 @@ _NO_DETAIL = {
     "WriteError": "the connection broke (reset or closed) while sending the request",
     "RemoteProtocolError": "the server broke the HTTP protocol",
 }
+
+
+def _refused_location(exc: BaseException) -> bool:
+    """Whether httpx raised for the Location of an answer (InvalidURL, or a RemoteProtocolError it words so)."""
+    return isinstance(exc, httpx.InvalidURL) or _bad_location(exc)
 
 
 def _bad_location(exc: BaseException) -> bool:

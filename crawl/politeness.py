@@ -115,6 +115,10 @@ class RequestTrace:
         self._connecting = False
         self._turn_over: asyncio.TimerHandle | None = None
         self._spacing = True  # held since wait_turn
+        # The status and Location of the response head, as read: httpx raises on an invalid Location before the
+        # response is handed over, and the error then names them from here.
+        self.status: int | None = None
+        self.location: str | None = None
 
     async def __call__(self, event: str, info: dict[str, object]) -> None:
         if event == "connection.connect_tcp.started":
@@ -125,6 +129,16 @@ class RequestTrace:
             self._sent()
         elif event == "http11.receive_response_headers.complete" or event.endswith(".failed"):
             self._opened()
+            self._note_head(info.get("return_value"))
+
+    def _note_head(self, head: object) -> None:
+        """httpcore's (http_version, status, reason, headers) of a response head."""
+        if not (isinstance(head, tuple) and len(head) == 4 and isinstance(head[1], int)):
+            return
+        self.status = head[1]
+        for name, value in head[3] if isinstance(head[3], list) else ():
+            if isinstance(name, bytes) and name.lower() == b"location" and isinstance(value, bytes):
+                self.location = value.decode("latin-1")
 
     def finish(self) -> None:
         """The request is over, whatever happened: release what it holds (serial hosts count from its end)."""

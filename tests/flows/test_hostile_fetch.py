@@ -126,7 +126,16 @@ def stacked_bomb(request: Request) -> tuple[int, dict[str, str], bytes]:
 
 HOSTILE = {
     # name: (route at /x, outcome, reason, message)
-    "Location http:x": (redirect("http:x"), "failed", "redirects", "invalid Location"),
+    "Location http:x": (redirect("http:x"), "failed", "redirects", "redirect 302 to an invalid Location 'http:x': "),
+    # httpx refuses these Locations before the answer is handed over: the message named neither them nor the 302.
+    "Location data:": (
+        redirect("data:text/html,<p>hi</p>"),
+        "failed",
+        "redirects",
+        "302 to an invalid Location 'data:",
+    ),
+    "Location javascript:": (redirect("javascript:alert(1)"), "failed", "redirects", "Location 'javascript:alert(1)'"),
+    "Location mailto:": (redirect("mailto:a@b.example"), "failed", "redirects", "Location 'mailto:a@b.example'"),
     "Location http://[x/": (redirect("http://[x/"), "failed", "redirects", "Invalid IPv6 URL"),
     "Location to an octal address": (redirect("http://0177.0.0.1/"), "failed", "redirects", "Invalid IPv4 address"),
     "Location to port 99999": (redirect("http://127.0.0.1:99999/"), "failed", "redirects", "outside 1-65535"),
@@ -199,6 +208,13 @@ def test_a_hostile_answer_is_that_urls_outcome_and_reason(case: str, healthy: Si
     with serve({"/x": route}) as site:
         (result,), _ = fetch_beside([site.base + "/x"], healthy)
     assert_recorded(result, outcome, reason, message)
+
+
+def test_a_location_httpx_refuses_keeps_the_status_of_its_answer(healthy: Site) -> None:
+    # The answer came (302), so it is no "no answer" toward HOST_DOWN_AFTER, and its fetches row keeps the status.
+    with serve({"/x": redirect("javascript:alert(1)")}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert (result.status, [a.status for a in result.attempts]) == (302, [302])
 
 
 def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(healthy: Site) -> None:
