@@ -41,8 +41,13 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
         # Mail's), Matomo / Piwik campaigns (pk_*; Matomo Tag Manager's mtm_* are dropped as a prefix, like utm_)
         "wt_mc", "wt_zmc", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname", "ns_fee", "pk_campaign",
         "pk_kwd", "pk_keyword", "pk_source", "pk_medium", "pk_content", "pk_cid",
+        # Session ids of PHP, Java servlets and others that put them in links when a client keeps no cookie: a
+        # new one every visit made the same story a new article every run (not "sid": Slashdot's story id)
+        "phpsessid", "jsessionid", "sessionid",
     }
 )  # fmt: skip
+# A Java servlet's session id as a path parameter: /story/42;jsessionid=0A1B...
+_PATH_SESSION_ID = re.compile(r";jsessionid=[^/;?#]*", re.IGNORECASE)
 _TRACKING_LOWER = frozenset(name.lower() for name in TRACKING_PARAMS)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -193,6 +198,8 @@ def _ipv4(host: str, url: str) -> str:
 
 
 def _path(path: str) -> str:
+    if ";" in path:
+        path = _PATH_SESSION_ID.sub("", path)
     return _remove_dot_segments(_normalize_percent(path, _SAFE_PATH)) or "/"
 
 

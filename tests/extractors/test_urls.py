@@ -106,6 +106,11 @@ def test_tracking_fragment_host_case_and_default_port_do_not_matter(
         ("http://bücher.example/", "http://xn--bcher-kva.example/"),
         ("http://user:secret@example.com/a", "http://example.com/a"),
         ("  http://example.com./a  ", "http://example.com/a"),
+        # Session ids, new on every visit: the same story stored again each run.
+        ("http://example.com/s2?PHPSESSID=9f8e7d&id=2", "http://example.com/s2?id=2"),
+        ("http://example.com/story/42;jsessionid=0A1B2C?page=2", "http://example.com/story/42?page=2"),
+        ("http://example.com/a;JSESSIONID=x/b;v=1", "http://example.com/a/b;v=1"),
+        ("http://example.com/article.pl?sid=07/01/01/1234", "http://example.com/article.pl?sid=07/01/01/1234"),
     ],
 )
 def test_canonicalize_url_examples(url: str, expected: str) -> None:
