@@ -324,12 +324,15 @@ class Fetcher:
             try:
                 response = await self._get_once(client, trace, url, kind, validators, attempts)
             except (_Retryable, FetchFailure) as exc:
-                if isinstance(exc.__cause__, _NO_ANSWER) and not _bad_location(
-                    exc.__cause__
-                ):  # (a cause only when no status line came)
+                if isinstance(exc.__cause__, _NO_ANSWER):  # (a cause only when no status line came)
                     shared.refused[origin] = shared.refused.get(origin, 0) + 1
                 raise
             shared.refused.pop(origin, None)  # it answered
+            retry_after = parse_retry_after(response.retry_after) if response.status_code in RETRY_STATUSES else None
+            if retry_after is not None:
+                # "Come back in n seconds" speaks for the host, not the URL: its other URLs wait too (each went on
+                # at the host's pace, 20 requests within a Retry-After of 8 s).
+                pace.pause(min(retry_after, self.policy.max_retry_after))
             return response
 
     def _unless_down(self, origin: str) -> None:

@@ -45,12 +45,18 @@ class HostPace:
     one_at_a_time: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Held while one new connection to the host opens and waits for its first response (RequestTrace).
     connecting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # No request goes out before this (time.monotonic()): the host answered 429 or 503 with a Retry-After.
+    paused_until: float = float("-inf")
 
     def obey_crawl_delay(self, seconds: float) -> None:
         """A robots.txt Crawl-delay: at least that far apart, one at a time, counted from robots.txt itself."""
         self.delay = max(self.delay, seconds)
         self.serial = True
         self.last_start = time.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        """The host asked for `seconds` without requests (Retry-After): every request to it waits them out."""
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     async def wait_turn(self) -> None:
         """Wait until the host's delay (the larger of ours and its Crawl-delay) has passed since the last request
@@ -64,8 +70,8 @@ class HostPace:
         try:
             # The current delay, so a Crawl-delay learned from robots.txt already spaces the request after it.
             margin = max(SPACING_MARGIN, SPACING_SHARE * self.delay) if self.delay else 0.0
-            wait = self.last_start + self.delay + margin - time.monotonic()
-            if wait > 0:
+            # A loop: a request that waited may find a pause that began meanwhile (another URL's 503).
+            while (wait := max(self.last_start + self.delay + margin, self.paused_until) - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
         except BaseException:
             self.spacing.release()

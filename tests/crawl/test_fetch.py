@@ -428,6 +428,34 @@ def test_backoff_spaces_the_retries_of_a_server_error_without_retry_after() -> N
     assert result.outcome == "ok" and calls[1] - calls[0] >= 0.3  # jitter, then the backoff itself
 
 
+def test_a_retry_after_holds_every_request_to_the_host_not_only_the_urls() -> None:
+    # The host's other URLs went on at its pace: 20 requests within the 8 s a 429 had asked for.
+    limited_at: list[float] = []
+
+    def limited(request: Request):
+        if not limited_at:
+            limited_at.append(request.at)
+            return 429, {"Retry-After": "1"}, b"slow down"
+        return 200, {"Content-Type": "text/html"}, ARTICLE.encode()
+
+    paths = ["/a", *(f"/b{i}" for i in range(6))]
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.05, per_host_concurrency=1)) as fetcher:
+            return await fetch_all(fetcher, [site.base + p for p in paths], kind="article")
+
+    with serve(
+        {p: limited for p in paths} | {"/robots.txt": page("User-agent: *\n", content_type="text/plain")}
+    ) as site:
+        results = asyncio.run(go())
+        asked = sorted(r.at for r in site.log if r.path != "/robots.txt")
+    assert all(r.outcome == "ok" for r in results)
+    (paused_at,) = limited_at
+    during = [round(at - paused_at, 2) for at in asked if paused_at < at < paused_at + 1.0]
+    assert during == [], f"requests {during} s after a Retry-After of 1 s"
+    assert len(asked) == len(paths) + 1  # every URL once, the limited one twice
+
+
 def test_max_retry_after_caps_how_long_a_retry_after_is_waited() -> None:
     calls: list[float] = []
 
