@@ -191,7 +191,9 @@ async def reextract(
 
 
 def _finish(db: str, summary: ReextractSummary, *, stopped: tuple[RunStatus, str] | None = None) -> str | None:
-    """Record the run's end and counts; the error that failed it, if any."""
+    """Record the run's end and counts (failed, with why, when pages could not be read back or an error was
+    unexpected); the unexpected errors, which fail the flow too. Unreadable pages leave their rows as they were
+    and are the CLI's to report (exit status 1)."""
     counts = {
         "stored": summary.changed,
         "new": summary.new,
@@ -201,11 +203,13 @@ def _finish(db: str, summary: ReextractSummary, *, stopped: tuple[RunStatus, str
         "duplicates": summary.duplicates,
         "errors": summary.unreadable + summary.unexpected,
     }
-    unexpected = f"{summary.unexpected} unexpected errors; see the errors table where run_id = {summary.run_id!r}"
-    status, error = stopped or (("failed", unexpected) if summary.unexpected else ("completed", None))
+    why = [f"{summary.unreadable} archived pages could not be read back"] if summary.unreadable else []
+    why += [f"{summary.unexpected} unexpected errors"] if summary.unexpected else []
+    failure = f"{'; '.join(why)}; see the errors table where run_id = {summary.run_id!r}" if why else None
+    status, error = stopped or (("failed", failure) if failure else ("completed", None))
     with database_turns.turn(), writing(db, checkpoint=True) as con:
         finish_run(con, summary.run_id, finished_at=utcnow(), status=status, counts=counts, error=error)
-    return error
+    return error if summary.unexpected and not stopped else None
 
 
 async def _extract_all(

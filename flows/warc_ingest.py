@@ -108,6 +108,9 @@ class _Writing:
     summary: WarcSummary
     report: RunSummary
     shingled: dict[str, tuple[Scheme, U32]] = field(default_factory=dict)
+    # Each file's progress as this run found it: a file's stored counts run across ingests (one resumed, one
+    # appended to), and this run's are what it adds to them.
+    before: dict[str, WarcProgress] = field(default_factory=dict)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -148,7 +151,7 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     hints = {s.name: s.hints for s in config.sources} if config else {}
     source_of = source_namer(config.sources if config else ())
     ingest = _ingest_distributed if distributed() else _ingest
-    writing = _Writing(log, settings, summary, report)
+    writing = _Writing(log, settings, summary, report, before=dict(progress))
     try:
         await ingest(writing, files, progress, source_of, hints, shingle_with)
         result, report.new_clusters = await dedupe(
@@ -165,7 +168,7 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     summary.duplicates = report.duplicates = result.matches
     finished = _finish(settings.db, summary)
     report.seconds = (finished - started).total_seconds()
-    report.sources, report.status = len(report.per_source), "failed" if summary.unexpected else "completed"
+    report.sources, report.status = len(report.per_source), "failed" if _failure(summary) else "completed"
     await publish_run(report, flow="ingest-warc", finished_at=finished)
     log.info(
         "ingest-warc: %d records, %d pages, %d stored (%d new), %d not articles, %d duplicates; skipped %s",
@@ -408,22 +411,41 @@ async def _write(writing: _Writing, rows: BatchRows, progress: WarcProgress, pag
     summary.not_extracted += pages.total() - len(rows.articles) - rows.unexpected
     summary.unexpected += rows.unexpected
     report_progress("extract", summary.pages, summary.pages)
-    if progress.error:
-        summary.records += progress.records
-        summary.failed_files.append(progress.error)
-        log.error("ingest-warc: %s (%d records read before it)", progress.error, progress.records)
-    if progress.finished:
-        done = progress
-        summary.records += done.records
-        for reason, count in done.skipped.items():
+    if progress.error or progress.finished:
+        records, pages_read, skipped = _this_run(progress, writing.before.get(progress.path))
+        summary.records += records
+        for reason, count in skipped.items():
             summary.skipped[reason] = summary.skipped.get(reason, 0) + count
-        log.info(
-            "ingest-warc: %s: %d records, %d pages, skipped %s",
-            Path(done.path).name,
-            done.records,
-            done.pages,
-            dict(done.skipped) or "none",
-        )
+        if progress.error:
+            summary.failed_files.append(progress.error)
+            log.error("ingest-warc: %s (%d records read before it in this run)", progress.error, records)
+        else:
+            log.info(
+                "ingest-warc: %s: %d records, %d pages, skipped %s",
+                Path(progress.path).name,
+                records,
+                pages_read,
+                dict(skipped) or "none",
+            )
+
+
+def _this_run(progress: WarcProgress, before: WarcProgress | None) -> tuple[int, int, dict[str, int]]:
+    """(records, pages, skipped per reason) read from a file in this run: its counts less those it started from."""
+    if before is None or before.finished:  # a finished file read again (it grew, or changed) counts from nothing
+        return progress.records, progress.pages, {r: n for r, n in progress.skipped.items() if n}
+    skipped = {r: n - before.skipped.get(r, 0) for r, n in progress.skipped.items()}
+    return progress.records - before.records, progress.pages - before.pages, {r: n for r, n in skipped.items() if n}
+
+
+def _failure(summary: WarcSummary) -> str | None:
+    """Why the run failed, if it did: files it could not read to their end, or unexpected errors."""
+    why = []
+    if summary.failed_files:
+        files = len(summary.failed_files)
+        why.append(f"{files} WARC file{'s' * (files > 1)} could not be read to the end: {summary.failed_files[0]}")
+    if summary.unexpected:
+        why.append(f"{summary.unexpected} unexpected errors")
+    return "; ".join(why) or None
 
 
 def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | None = None) -> datetime:
@@ -435,9 +457,9 @@ def _finish(db: str, summary: WarcSummary, *, stopped: tuple[RunStatus, str] | N
         "unchanged": summary.unchanged,
         "skipped": summary.not_extracted + page_skips(summary.skipped),  # pages, not requests or metadata
         "duplicates": summary.duplicates,
-        "errors": summary.unexpected,
+        "errors": summary.unexpected + len(summary.failed_files),
     }
-    error = stopped[1] if stopped else f"{summary.unexpected} unexpected errors" if summary.unexpected else None
+    error = stopped[1] if stopped else _failure(summary)
     finished = utcnow()
     with database_turns.turn(), writing(db, checkpoint=True) as con:
         status = stopped[0] if stopped else "failed" if error else "completed"

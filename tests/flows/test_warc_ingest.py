@@ -298,6 +298,10 @@ def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harn
     errors = query(db, "SELECT stage, url, error_type, length(message) FROM errors ORDER BY url")
     assert [e[:3] for e in errors] == [("warc", garbage, "WarcFileError"), ("warc", noise, "WarcFileError")]
     assert all(e[3] < 500 for e in errors)  # bounded, whatever warcio quotes of the file
+    # The run failed (exit 1), and its row says so: it read 'completed', with no error and 0 errors.
+    ((status, error, counted),) = query(db, "SELECT status, error, errors FROM runs")
+    assert (status, counted) == ("failed", 2)
+    assert error.startswith(f"2 WARC files could not be read to the end: {garbage}: unreadable after byte 0")
 
 
 @pytest.mark.parametrize("gzip", [True, False])
@@ -455,6 +459,8 @@ def test_reextract_reads_an_uncompressed_warc_and_names_a_file_moved_away(
     # Exit 1 and one line: the summary's "3 unreadable" alone ended with exit 0 for an archive moved away.
     assert main(["reextract", "--db", str(db), "--sources", str(ingested.sources)]) == 1
     assert "3 archived pages could not be read" in capsys.readouterr().err
+    ((status, error),) = query(db, "SELECT status, error FROM runs ORDER BY started_at DESC LIMIT 1")
+    assert status == "failed" and error.startswith("3 archived pages could not be read back; see the errors table")
     errors = query(db, "SELECT url, error_type, message FROM errors WHERE stage = 'reextract'")
     assert sorted(u for u, _, _ in errors) == sorted(p.target_url for p in pages)
     assert all(t == "ArchiveError" and "plain.warc: no such archive file" in m for _, t, m in errors)
@@ -517,7 +523,8 @@ def test_a_finished_file_that_changed_is_read_again_from_where_it_stands(ingeste
         write_dated(appended, pages[1:], ["2024-01-02T00:00:00Z"] * 2)
         grown.write(appended.read_bytes())
     out = run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
-    assert "2 pages" in out and len(query(db, "SELECT * FROM articles")) == 3
+    # This run's records and pages, not the file's totals (it said 3 records: the one read by the run before too).
+    assert "1 files (0 done before), 2 records, 2 pages" in out and len(query(db, "SELECT * FROM articles")) == 3
     assert len(query(db, "SELECT * FROM pages")) == 3  # the first record is not read twice
     write_dated(folder / "f.warc.gz", pages[:1], ["2024-03-01T00:00:00Z"])  # another, shorter file now
     run_cli("ingest-warc", str(folder), "--db", str(db), "--sources", sources)
