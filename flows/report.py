@@ -114,8 +114,12 @@ def tally_batch(
             skipped=int(s.outcome == "skipped"),
             errors=int(s.outcome == "failed"),
         )
+    # A page extraction gave up on (no article body, out of time) is skipped, its seen_urls row says: its errors
+    # row tells why, and is not counted again as an error (a run's stored + skipped + errors overran what it fetched).
+    skipped = {url for s in rows.seen if s.outcome == "skipped" for url in (s.url, s.fetch_url)}
     for e in rows.errors:
-        summary.add(source_of.get(e.url or "", fallback), errors=int(e.error_type not in NOT_ERRORS))
+        counted = e.error_type not in NOT_ERRORS and not (e.stage == "extract" and e.url in skipped)
+        summary.add(source_of.get(e.url or "", fallback), errors=int(counted))
     for source, result in loaded.items():
         stored = result.new + result.updated + result.unchanged
         summary.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)

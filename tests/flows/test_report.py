@@ -71,6 +71,26 @@ def test_pages_that_are_not_articles_are_skipped_not_errors() -> None:
     assert summary.per_source["a"]["skipped"] == 2
 
 
+def test_a_page_extraction_gave_up_on_is_counted_once_as_skipped() -> None:
+    # Its seen_urls row says skipped (reason extract) and its errors row says why; it was counted as both, so a
+    # run's stored + skipped + errors came to more than the pages it fetched.
+    crumbs, slow = planned("http://a.test/section/politics/", "a"), planned("http://a.test/slow", "a")
+    rows = BatchRows(
+        fetches=[fetch_row(crumbs.candidate.address, 200), fetch_row(slow.candidate.address, 200)],
+        seen=[
+            SeenRow(crumbs.candidate.url, "article", "a", "skipped", NOW, fetch_url=crumbs.candidate.address),
+            SeenRow(slow.candidate.url, "article", "a", "skipped", NOW, fetch_url=slow.candidate.address),
+        ],
+        errors=[
+            ErrorRow("extract", crumbs.candidate.address, "ExtractionError", "6 words of crumbs", NOW),
+            ErrorRow("extract", slow.candidate.address, "ExtractionTimeout", "took longer than", NOW),
+        ],
+    )
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [crumbs, slow], rows, {})
+    assert (summary.fetched, summary.skipped, summary.errors) == (2, 2, 0)
+
+
 def test_undecodable_pages_are_skips_and_an_unused_canonical_is_no_error() -> None:
     garbled, stored = planned("http://a.test/garbled", "a"), planned("http://a.test/story", "a")
     rows = BatchRows(
