@@ -6,7 +6,8 @@ that Prefect stops at exit. A copydesk killed by SIGKILL (the OOM killer, `kill 
 timeout) never gets there, and the server lived on, adopted by init, one more after every such kill. Here the
 server is started before the flow (Prefect then finds it running: one instance per port) and a watchdog
 process holds the read end of a pipe whose write end only this process has: end of file, without the byte
-a normal exit writes, means this process is gone, and the watchdog terminates the server.
+a normal exit writes, means this process is gone, and the watchdog terminates the server. What the server
+prints goes to PREFECT_HOME/temporary-server.log, not the terminal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 # Reads one byte or end of file; only end of file (the parent died) ends the server. SIGTERM lets uvicorn
@@ -42,7 +44,18 @@ def start_temporary_server() -> int | None:
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return None  # a server someone else runs, or none allowed (the flow then says so)
     server = SubprocessASGIServer()  # the instance Prefect's client uses when no API URL is set
-    server.start()
+    log, start_child = _server_log(), server._run_uvicorn_command
+
+    def start_quietly() -> subprocess.Popen[Any]:  # only the child's output moves: copydesk's own stays put
+        with _stderr_to(log):  # the child inherits file descriptor 2
+            return start_child()
+
+    server._run_uvicorn_command = start_quietly  # type: ignore[method-assign]
+    try:
+        server.start()
+    except Exception as exc:
+        exc.add_note(f"the temporary server's output is in {log}")
+        raise
     process = server.server_process
     if process is None or process.pid in _watched:
         return None if process is None else process.pid
@@ -63,6 +76,38 @@ def start_temporary_server() -> int | None:
 
     atexit.register(stand_down)
     return process.pid
+
+
+# The temporary server's own output: the services it stops at exit print tracebacks of the events they were
+# still recording (task_run_recorder's CancelledError, ~200 lines after a run whose last step wrote many errors),
+# after copydesk's one-line summary. Kept in PREFECT_HOME, started afresh past this size.
+SERVER_LOG = "temporary-server.log"
+SERVER_LOG_MAX_BYTES = 1 << 20
+
+
+def _server_log() -> Path:
+    from prefect.settings import PREFECT_HOME
+
+    home = Path(PREFECT_HOME.value()).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    return home / SERVER_LOG
+
+
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 appends to `path` meanwhile (what a child process started now inherits)."""
+    mode = "ab" if path.exists() and path.stat().st_size < SERVER_LOG_MAX_BYTES else "wb"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, mode) as log:
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 @contextmanager

@@ -465,6 +465,20 @@ def test_prefects_temporary_server_ends_with_a_run_killed_by_sigkill(
     pytest.fail(f"Prefect's temporary server on port {port} outlived the killed run")
 
 
+def test_the_temporary_servers_own_output_goes_to_a_log_in_prefect_home_not_the_terminal(tmp_path: Path) -> None:
+    """A failing command ends with its one error line: the server's services, stopped at exit, printed ~200 lines
+    of tracebacks of the events they were still recording after it (a reextract whose archive had moved)."""
+    (tmp_path / "broken.warc.gz").write_bytes(b"this is not a warc file\n" * 10)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "ingest-warc", str(tmp_path / "broken.warc.gz"), "--db", str(tmp_path / "w.duckdb")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "Starting temporary server on http://127.0.0.1:" in done.stderr  # copydesk's own log stays
+    assert "ingest-warc: failed: " in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "prefect" / "temporary-server.log").is_file()
+
+
 def test_half_an_emoji_in_one_pages_json_ld_neither_fails_the_run_nor_loses_its_batch(
     prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
 ) -> None:
