@@ -15,6 +15,7 @@ import asyncio
 import copy
 import dataclasses
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -424,9 +425,33 @@ class Fetcher:
             named = f" {location!r}" if location is not None else ""
             message = f"{answer} to an invalid Location{named}: {exc}"
             return FetchFailure("failed", message, reason="redirects", status=status), False
+        elif (unresolved := _name_error(exc)) is not None:
+            # Where the address guard is off (allow_private), httpx resolves the name: a failure said "network"
+            # and was tried again, where the guard says "dns" and does not.
+            message = f"cannot resolve {_host_of(exc)!r}: {unresolved.strerror or unresolved}"
+            return FetchFailure("failed", message, reason="dns", status=status), False
         else:
             return FetchFailure("failed", _described(exc), reason="network", status=status), True
         return FetchFailure("failed", message, reason="timeout", status=status), False
+
+
+def _host_of(exc: BaseException) -> str:
+    try:
+        return exc.request.url.host if isinstance(exc, httpx.RequestError) else "?"
+    except RuntimeError:  # an httpx error raised without its request
+        return "?"
+
+
+def _name_error(exc: BaseException) -> socket.gaierror | None:
+    """The name-resolution failure under a connection error (httpx -> httpcore -> socket.gaierror), if any."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes, bounded
+        if seen is None:
+            return None
+        if isinstance(seen, socket.gaierror):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _described(exc: BaseException) -> str:

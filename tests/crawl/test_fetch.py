@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 
+import httpx
 import pytest
 
 from crawl import politeness
@@ -468,6 +470,23 @@ def test_max_retry_after_caps_how_long_a_retry_after_is_waited() -> None:
     with serve({"/a": limited}) as site:
         result = fetch(site.base + "/a", max_retry_after=0.2)
     assert result.outcome == "ok" and calls[1] - calls[0] >= 0.2  # an hour was asked; the cap was waited
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_failure_where_the_address_guard_is_off() -> None:
+    # With allow_private the guard does not resolve names; httpx does, and its failure read "network" (tried again,
+    # its articles robots_unreachable) where the guard says "dns". The chain httpx raises, built here: no lookup.
+    request = httpx.Request("GET", "http://nowhere.example/a")
+    try:
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as lookup:
+            raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from lookup
+    except httpx.ConnectError as exc:
+        failure, retry = Fetcher(policy(allow_private=True))._failure(exc, None)
+    assert (failure.outcome, failure.reason, retry) == ("failed", "dns", False)
+    assert str(failure) == "cannot resolve 'nowhere.example': Name or service not known"
+    refused, retry = Fetcher(policy(allow_private=True))._failure(httpx.ConnectError("refused", request=request), None)
+    assert (refused.reason, retry) == ("network", True)
 
 
 def test_connect_timeout_bounds_the_address_guards_lookup() -> None:
