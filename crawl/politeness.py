@@ -58,6 +58,11 @@ class HostPace:
         """The host asked for `seconds` without requests (Retry-After): every request to it waits them out."""
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
+    async def paused(self) -> None:
+        """Wait until the host's Retry-After pause, if any, has passed."""
+        while (wait := self.paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
     async def wait_turn(self) -> None:
         """Wait until the host's delay (the larger of ours and its Crawl-delay) has passed since the last request
         went out, then hold `spacing` until this one goes out (RequestTrace releases it).
@@ -70,7 +75,8 @@ class HostPace:
         try:
             # The current delay, so a Crawl-delay learned from robots.txt already spaces the request after it.
             margin = max(SPACING_MARGIN, SPACING_SHARE * self.delay) if self.delay else 0.0
-            # A loop: a request that waited may find a pause that began meanwhile (another URL's 503).
+            # A loop: a request that waited may find a pause that began meanwhile (another URL's 503); it waits
+            # holding its global slot, which `paused` spares every request that comes after.
             while (wait := max(self.last_start + self.delay + margin, self.paused_until) - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
         except BaseException:
@@ -97,13 +103,15 @@ class Politeness:
         """Hold a slot of the host, then a global one (in that order, see the module), at the host's pace; the
         trace hook to pass to the request marks when it goes out."""
         # `serial` is read once the slots are held: robots.txt may have set it meanwhile.
-        async with pace.slots, self._slots, pace.one_at_a_time if pace.serial else contextlib.nullcontext():
-            await pace.wait_turn()
-            trace = RequestTrace(pace)
-            try:
-                yield trace
-            finally:
-                trace.finish()
+        async with pace.slots:
+            await pace.paused()  # a Retry-After is waited out before a global slot is taken: other hosts go on
+            async with self._slots, pace.one_at_a_time if pace.serial else contextlib.nullcontext():
+                await pace.wait_turn()
+                trace = RequestTrace(pace)
+                try:
+                    yield trace
+                finally:
+                    trace.finish()
 
 
 class RequestTrace:

@@ -458,6 +458,30 @@ def test_a_retry_after_holds_every_request_to_the_host_not_only_the_urls() -> No
     assert len(asked) == len(paths) + 1  # every URL once, the limited one twice
 
 
+def test_a_host_waiting_out_its_retry_after_holds_no_global_slot() -> None:
+    # The pause was waited out after the global slot was taken: with 2 global slots, host A's two queued requests
+    # held both for its 3 s, and host B, never paused, waited as long.
+    async def main() -> tuple[float, float]:
+        slots = politeness.Politeness(2)
+        a, b = (slots.pace(f"http://{h}.test", FetchPolicy()) for h in "ab")
+        a.pause(1.0)
+        waited: dict[str, float] = {}
+
+        async def request(pace: HostPace, name: str) -> None:
+            started = time.monotonic()
+            async with slots.turn(pace):
+                waited[name] = time.monotonic() - started
+
+        paused = [asyncio.create_task(request(a, f"a{i}")) for i in range(2)]
+        await asyncio.sleep(0.05)
+        await request(b, "b")
+        await asyncio.gather(*paused)
+        return waited["b"], min(waited["a0"], waited["a1"])
+
+    b_waited, a_waited = asyncio.run(main())
+    assert a_waited >= 0.9 and b_waited < 0.5, (a_waited, b_waited)
+
+
 def test_max_retry_after_caps_how_long_a_retry_after_is_waited() -> None:
     calls: list[float] = []
 
