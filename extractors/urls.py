@@ -41,9 +41,10 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
         # Mail's), Matomo / Piwik campaigns (pk_*; Matomo Tag Manager's mtm_* are dropped as a prefix, like utm_)
         "wt_mc", "wt_zmc", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname", "ns_fee", "pk_campaign",
         "pk_kwd", "pk_keyword", "pk_source", "pk_medium", "pk_content", "pk_cid",
-        # Session ids of PHP, Java servlets and others that put them in links when a client keeps no cookie: a
-        # new one every visit made the same story a new article every run (not "sid": Slashdot's story id)
-        "phpsessid", "jsessionid", "sessionid",
+        # Session ids of PHP and Java servlets, put in links when a client keeps no cookie: a new one every visit
+        # made the same story a new article every run (not "sid", Slashdot's story id, nor "sessionid", which
+        # names a legislature's session or a conference's talk on some sites)
+        "phpsessid", "jsessionid",
     }
 )  # fmt: skip
 # A Java servlet's session id as a path parameter: /story/42;jsessionid=0A1B...

@@ -111,6 +111,7 @@ def test_tracking_fragment_host_case_and_default_port_do_not_matter(
         ("http://example.com/story/42;jsessionid=0A1B2C?page=2", "http://example.com/story/42?page=2"),
         ("http://example.com/a;JSESSIONID=x/b;v=1", "http://example.com/a/b;v=1"),
         ("http://example.com/article.pl?sid=07/01/01/1234", "http://example.com/article.pl?sid=07/01/01/1234"),
+        ("http://example.com/BillOverview/76904?SessionId=125", "http://example.com/BillOverview/76904?SessionId=125"),
     ],
 )
 def test_canonicalize_url_examples(url: str, expected: str) -> None:
