@@ -27,6 +27,9 @@ SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged",
 # URLs a section's source leaves to the rest of its site (OutsideSection, crawl.discover).
 NOT_AN_ARTICLE = "NotAnArticleError"
 NOT_ERRORS = frozenset({NOT_AN_ARTICLE, "UndecodableError", "CanonicalIgnored", "OutsideSection"})
+# Extraction's own refusals of a page (extractors.article.ExtractionError, flows.extraction.ExtractionTimeout):
+# the page is skipped, with its reason in `errors`.
+EXTRACTION_GAVE_UP = frozenset({"ExtractionError", "ExtractionTimeout"})
 Stage = Literal["discover", "fetch", "extract", "dedupe"]
 # Error messages in the artifact table are cut here: the full text is in the errors/fetches tables.
 MAX_MESSAGE = 160
@@ -116,10 +119,11 @@ def tally_batch(
         )
     # A page extraction gave up on (no article body, out of time) is skipped, its seen_urls row says: its errors
     # row tells why, and is not counted again as an error (a run's stored + skipped + errors overran what it fetched).
+    # What extraction raised unforeseen is skipped too, and counted as the error it is.
     skipped = {url for s in rows.seen if s.outcome == "skipped" for url in (s.url, s.fetch_url)}
     for e in rows.errors:
-        counted = e.error_type not in NOT_ERRORS and not (e.stage == "extract" and e.url in skipped)
-        summary.add(source_of.get(e.url or "", fallback), errors=int(counted))
+        gave_up = e.stage == "extract" and e.error_type in EXTRACTION_GAVE_UP and e.url in skipped
+        summary.add(source_of.get(e.url or "", fallback), errors=int(e.error_type not in NOT_ERRORS and not gave_up))
     for source, result in loaded.items():
         stored = result.new + result.updated + result.unchanged
         summary.add(source, stored=stored, new=result.new, updated=result.updated, unchanged=result.unchanged)

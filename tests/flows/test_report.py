@@ -89,6 +89,11 @@ def test_a_page_extraction_gave_up_on_is_counted_once_as_skipped() -> None:
     summary = RunSummary(run_id="r1", db="news.duckdb")
     tally_batch(summary, [crumbs, slow], rows, {})
     assert (summary.fetched, summary.skipped, summary.errors) == (2, 2, 0)
+    # What extraction raised unforeseen (a bug) is skipped too, and still counted as an error.
+    rows.errors[1] = ErrorRow("extract", slow.candidate.address, "KeyError", "'url'", NOW)
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_batch(summary, [crumbs, slow], rows, {})
+    assert (summary.fetched, summary.skipped, summary.errors) == (2, 2, 1)
 
 
 def test_undecodable_pages_are_skips_and_an_unused_canonical_is_no_error() -> None:
