@@ -88,26 +88,30 @@ SERVER_LOG_MAX_BYTES = 1 << 20
 def _server_log() -> Path:
     from prefect.settings import PREFECT_HOME
 
-    home = Path(PREFECT_HOME.value()).expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home / SERVER_LOG
+    return Path(PREFECT_HOME.value()).expanduser() / SERVER_LOG
 
 
 @contextmanager
 def _stderr_to(path: Path) -> Iterator[None]:
-    """File descriptor 2 appends to `path` meanwhile (what a child process started now inherits)."""
-    mode = "ab" if path.exists() and path.stat().st_size < SERVER_LOG_MAX_BYTES else "wb"
+    """File descriptor 2 appends to `path` meanwhile (what a child process started now inherits); unchanged
+    where `path` cannot be written (the server then prints to the terminal, as Prefect's own start does)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = path.open("ab" if path.exists() and path.stat().st_size < SERVER_LOG_MAX_BYTES else "wb")
+    except OSError:
+        yield
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     try:
-        with open(path, mode) as log:
-            os.dup2(log.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
     finally:
         os.close(saved)
+        log.close()
 
 
 @contextmanager

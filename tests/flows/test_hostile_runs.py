@@ -479,6 +479,18 @@ def test_the_temporary_servers_own_output_goes_to_a_log_in_prefect_home_not_the_
     assert (tmp_path / "prefect" / "temporary-server.log").is_file()
 
 
+def test_a_prefect_home_that_cannot_be_written_leaves_the_servers_output_on_the_terminal(tmp_path: Path) -> None:
+    from flows.ephemeral import _stderr_to
+
+    (tmp_path / "home").write_text("a file where PREFECT_HOME's folder would be")
+    terminal = os.fstat(2)
+    with _stderr_to(tmp_path / "home" / "temporary-server.log"):  # it did not start at all
+        assert os.fstat(2).st_ino == terminal.st_ino
+    with _stderr_to(tmp_path / "temporary-server.log"):
+        assert os.fstat(2).st_ino == (tmp_path / "temporary-server.log").stat().st_ino
+    assert os.fstat(2).st_ino == terminal.st_ino
+
+
 def test_half_an_emoji_in_one_pages_json_ld_neither_fails_the_run_nor_loses_its_batch(
     prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
 ) -> None:

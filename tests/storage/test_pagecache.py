@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,9 @@ def test_pages_out_of_the_cache_are_read_and_a_cached_file_is_not_read_again(tmp
         assert not cached[[0, 100, 299]].any()  # only the wanted pages were read
         assert warm(fd, wanted, wanted + 200) == 0  # cached now: only the sample's check
         assert warm(fd, np.empty(0, np.int64), np.empty(0, np.int64)) == 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the mean of no sample was nan, with a RuntimeWarning, and a prefetch
+            assert warm(fd, np.array([10**9]), np.array([10**9 + 10])) == 0  # past the end of the file
     finally:
         os.close(fd)
 
