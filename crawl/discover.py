@@ -335,6 +335,14 @@ class _Listings:
 
         async def read(page: Fetched) -> _Home:
             links = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+            if links.feeds_left:  # a section's feeds: their stories are mostly in the first ones and the sitemaps
+                left = len(links.feeds_left)
+                message = (
+                    f"the homepage advertises {len(links.feeds) + left:,} feeds; the first {len(links.feeds)} are "
+                    f"read, {left:,} left unread: {', '.join(links.feeds_left[:5])}{' ...' if left > 5 else ''} "
+                    "(list the ones wanted in the source's `feeds`)"
+                )
+                self.found.errors.append(Problem("discover", page.url, "FeedsCapped", message, _now()))
             return _Home(page.final_url, links)
 
         homes: list[_Home] = []

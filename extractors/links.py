@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -107,12 +107,14 @@ class PageLinks:
         anchor text (of its first occurrence).
     feeds: the feeds the page names in `<link rel="alternate">` with a feed's media type or `rel="feed"`, else in
         `<a>` links to a feed's usual address (/feed/, /rss.xml), in clean_url form, once each; comments feeds and
-        the page itself left out, and every feed past the first MAX_ADVERTISED_FEEDS.
+        the page itself left out, and every feed past the first MAX_ADVERTISED_FEEDS (in feeds_left).
         Feeds may live on another host (a feed service), unlike page links.
     """
 
     links: list[Link]
     feeds: list[str]
+    # The feeds named past the first MAX_ADVERTISED_FEEDS: left unread, for the caller to record.
+    feeds_left: list[str] = field(default_factory=list)
 
 
 def page_links(html: str, *, page_url: str) -> PageLinks:
@@ -123,7 +125,9 @@ def page_links(html: str, *, page_url: str) -> PageLinks:
     if root is None:  # empty or whitespace-only document
         return PageLinks([], [])
     base = _base_url(root, page_url)
-    return PageLinks(_anchors(root, base=base, page_url=page_url), _feeds(root, base=base, page_url=page_url))
+    feeds = _feeds(root, base=base, page_url=page_url)
+    anchors = _anchors(root, base=base, page_url=page_url)
+    return PageLinks(anchors, feeds[:MAX_ADVERTISED_FEEDS], feeds[MAX_ADVERTISED_FEEDS:])
 
 
 def _parse(html: str) -> etree._Element | None:
@@ -145,7 +149,7 @@ def _feeds(root: etree._Element, *, base: str, page_url: str) -> list[str]:
             (a.get("href"), "".join(a.itertext())) for a in root.iter("a") if _FEED_PATH.search(_path(a.get("href")))
         )
         feeds = _feed_urls(linked, base=base, page_url=page_url)
-    return feeds[:MAX_ADVERTISED_FEEDS]
+    return feeds
 
 
 def _advertises_feed(element: etree._Element) -> bool:

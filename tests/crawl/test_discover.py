@@ -428,6 +428,19 @@ def test_a_homepage_alone_finds_its_advertised_feeds_and_the_sitemaps_robots_txt
     assert found.errors == []
 
 
+def test_feeds_a_homepage_advertises_past_the_first_few_are_named_in_an_errors_row() -> None:
+    # A homepage of 200 section feeds: the first 5 were read, the rest dropped with no trace.
+    feeds = [f"/cat{k}.rss" for k in range(8)]
+    routes = {"/robots.txt": ("User-agent: *\nDisallow:\n", "text/plain"), "/": advertising(*feeds)}
+    routes |= {f: (rss(f"/story/{k}"), XML) for k, f in enumerate(feeds)}
+    requested: list[str] = []
+    found, paths = discover(routes, Source("s", autodiscover=True), requested)
+    assert sorted(paths) == [f"/story/{k}" for k in range(5)] and "/cat5.rss" not in requested
+    (note,) = [e for e in found.errors if e.error_type == "FeedsCapped"]
+    assert note.message.startswith("the homepage advertises 8 feeds; the first 5 are read, 3 left unread: http://")
+    assert note.message.count("/cat") == 3 and "/cat7.rss" in note.message
+
+
 def test_a_homepage_whose_robots_txt_names_no_sitemap_has_its_sitemap_xml_tried() -> None:
     routes = {"/robots.txt": ("User-agent: *\nDisallow:\n", "text/plain"), "/": advertising()}
     routes["/sitemap.xml"] = (sitemap_index("/sitemap-news.xml"), XML)
