@@ -440,6 +440,8 @@ class _Listings:
                 )
             if sitemap.over_cap:
                 self.found.errors.append(_truncated("sitemap", response.url, cap, "max_urls_per_sitemap"))
+            if sitemap.skipped:
+                self.found.errors.append(_skipped_entries(sitemap, response.url))
             return sitemap
 
         def use(sitemap: Sitemap) -> None:
@@ -615,6 +617,13 @@ def _skipped_items(feed: Feed, url: str, cap: int) -> Problem | None:
     more = f"; and {count - len(named):,} more" if count > len(named) else ""
     message = f"{count:,} items of feed {url!r} name no article page and were skipped: {'; '.join(named)}{more}"
     return Problem("discover", url, "FeedItemsSkipped", message, _now())
+
+
+def _skipped_entries(sitemap: Sitemap, url: str) -> Problem:
+    """The row naming a sitemap's entries that gave no page to read: no usable <loc>, or lost to broken markup."""
+    why = "; ".join(sitemap.skipped_why)
+    message = f"{sitemap.skipped:,} entries of sitemap {url!r} name no page and were skipped: {why}"
+    return Problem("discover", url, "SitemapEntriesSkipped", message, _now())
 
 
 def _truncated(kind: str, url: str, cap: int, setting: str) -> Problem:

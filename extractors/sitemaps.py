@@ -11,6 +11,7 @@ sitemap even read leniently.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,26 @@ class Sitemap:
     # Why the file had to be read leniently (None if it did not), and whether it lists more than max_urls URLs.
     recovered: str | None = None
     over_cap: bool = False
+    # Entries that named no page to read (no usable <loc>, or lost to broken markup), and why, the first few.
+    skipped: int = 0
+    skipped_why: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Skips:
+    """Entries of a sitemap that named no page: how many, and why the first few did not."""
+
+    count: int = 0
+    why: list[str] = field(default_factory=list)
+    read: int = 0  # entries read from the tree, usable or not
+
+    def add(self, why: str, count: int = 1) -> None:
+        self.count += count
+        if len(self.why) < _SKIPPED_NAMED:
+            self.why.append(why)
+
+
+_SKIPPED_NAMED = 5
 
 
 def parse_sitemap(
@@ -94,13 +115,18 @@ def parse_sitemap(
         return streamed
     document = read_xml(content, source=source, error=SitemapError, content_type=content_type)
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
-    name = split_tag(document.root)[1]
+    name, skips = split_tag(document.root)[1], _Skips()
     if name == "urlset":
-        urls = _children(document.root, "url")
-        pages = _unique(_pages(urls, sitemap_url, fetched_at, document), key=_url_of, limit=max_urls + 1)
-        return _capped(pages, [], document.recovered, max_urls)
+        urls = _counted(_children(document, "url"), skips)
+        pages = _unique(_pages(urls, sitemap_url, fetched_at, document, skips), key=_url_of, limit=max_urls + 1)
+        if document.recovered and len(pages) <= max_urls:  # read to its end: what the tree lost can be counted
+            _lost(content, b"url", skips)
+        return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
-        return _capped([], _newest_first(document, sitemap_url), document.recovered, max_urls)
+        children = _newest_first(document, sitemap_url, skips)
+        if document.recovered:
+            _lost(content, b"sitemap", skips)
+        return _capped([], children, document.recovered, max_urls, skips)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
     if entries is not None:
         feed_pages = (
@@ -128,34 +154,37 @@ def _streamed_urlset(
     )
     if stream is None:
         return None
-    urls = stream.children
+    urls, skips = stream.children, _Skips()
     # One past the cap tells a longer sitemap from one of exactly max_urls; parsing on would cost ~6 us a URL (a
     # 3 MB gzip can hold a million of them) for URLs that are dropped anyway.
-    pages = _unique(_pages(urls, sitemap_url, fetched_at), key=_url_of, limit=max_urls + 1)
-    return _capped(pages, [], stream.recovered, max_urls)
+    pages = _unique(_pages(urls, sitemap_url, fetched_at, skips=skips), key=_url_of, limit=max_urls + 1)
+    return _capped(pages, [], stream.recovered, max_urls, skips)
 
 
 def _url_of(page: SitemapEntry) -> str:
     return page.url
 
 
-def _newest_first(document: XmlDocument, sitemap_url: str) -> list[str]:
+def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> list[str]:
     """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them.
 
     Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
     crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
     """
     dated: list[tuple[datetime | None, str]] = []
-    for element in _children(document.root, "sitemap"):
-        if url := _loc(document, element, sitemap_url):
+    for element in _counted(_children(document, "sitemap"), skips):
+        if url := _loc(document, element, sitemap_url, skips):
             dated.append((parse_published(child_text(element, "lastmod")), url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
     return _unique((url for _, url in by_date), key=lambda url: url)
 
 
-def _capped(pages: list[SitemapEntry], children: list[str], recovered: str | None, max_urls: int) -> Sitemap:
+def _capped(
+    pages: list[SitemapEntry], children: list[str], recovered: str | None, max_urls: int, skips: _Skips | None = None
+) -> Sitemap:
     over_cap = len(pages) > max_urls or len(children) > max_urls
-    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap)
+    skips = skips or _Skips()
+    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap, skips.count, skips.why)
 
 
 def _pages(
@@ -163,11 +192,12 @@ def _pages(
     sitemap_url: str,
     fetched_at: datetime | None,
     document: XmlDocument | None = None,
+    skips: _Skips | None = None,
 ) -> Iterator[SitemapEntry]:
     """The entries of <url> elements; `document` is the recovered tree they are in, if they were read whole."""
     for element in urls:
-        url = _loc(document, element, sitemap_url)
-        if url is None:  # a <url> without a usable <loc> names no page
+        url = _loc(document, element, sitemap_url, skips)
+        if url is None:  # a <url> without a usable <loc> names no page (counted in skips)
             continue
         news = element.find(any_ns("news"))
         title = None if news is None else child_text(news, "title")
@@ -179,9 +209,42 @@ def _pages(
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 
-def _loc(document: XmlDocument | None, element: etree._Element, sitemap_url: str) -> str | None:
-    raw = _whole(document, child_text(element, "loc"))  # a truncated download may end inside the last <loc>
-    return None if raw is None else http_url(raw, base=sitemap_url)
+def _loc(
+    document: XmlDocument | None, element: etree._Element, sitemap_url: str, skips: _Skips | None = None
+) -> str | None:
+    text = child_text(element, "loc")
+    raw = _whole(document, text)  # a truncated download may end inside the last <loc>: not counted, the file was cut
+    url = None if raw is None else http_url(raw, base=sitemap_url)
+    if url is None and skips is not None and (text is None or raw is not None):
+        entry = split_tag(element)[1]
+        skips.add(f"a <{entry}> with no <loc>" if text is None else f"<loc> {_shown(text)} is no http(s) URL")
+    return url
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def _counted(elements: Iterator[etree._Element], skips: _Skips) -> Iterator[etree._Element]:
+    """The elements, each counted (skips.read): what _lost compares with the file's own count."""
+    for element in elements:
+        skips.read += 1
+        yield element
+
+
+# An entry's start tag, as it may be written (a prefix, attributes): counted in a file read leniently.
+def _start_tags(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"<(?:[\w.-]+:)?" + name + rb"[\s>/]")
+
+
+def _lost(content: bytes, name: bytes, skips: _Skips) -> None:
+    """Count the entries a leniently read file holds past the tree: libxml2's recover mode nests what follows an
+    unclosed element inside it, and stops at a depth of 256, dropping the rest without a word."""
+    written = len(_start_tags(name).findall(content))
+    if written > skips.read:
+        missing = written - skips.read
+        skips.add(f"{missing:,} <{name.decode()}> entries past where broken markup ended the lenient reading", missing)
 
 
 def _whole(document: XmlDocument | None, value: str | None) -> str | None:
@@ -212,13 +275,28 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
     """One URL per line (sitemaps.org "Text file"); lines that are no http(s) URL (comments) are skipped."""
     # The last line is kept without its newline: most text files end that way, truncated or not.
     lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
-    found = (http_url(line, base=sitemap_url) for line in lines if line.lower().startswith(("http://", "https://")))
+    skips = _Skips()
+
+    def usable(line: str) -> str | None:
+        url = http_url(line, base=sitemap_url)
+        if url is None:
+            skips.add(f"line {_shown(line)} is no http(s) URL")
+        return url
+
+    found = (usable(line) for line in lines if line.lower().startswith(("http://", "https://")))
     urls = _unique((url for url in found if url), key=lambda url: url, limit=max_urls + 1)
-    return _capped([SitemapEntry(url) for url in urls], [], None, max_urls)
+    return _capped([SitemapEntry(url) for url in urls], [], None, max_urls, skips)
 
 
-def _children(root: etree._Element, local_name: str) -> Iterator[etree._Element]:
-    return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
+def _children(document: XmlDocument, local_name: str) -> Iterator[etree._Element]:
+    """The entries of a sitemap's root; in a file read leniently, also those nested in an entry left unclosed
+    (recover mode puts the rest of the file inside it: one unclosed <url> or <image:image> lost every URL after
+    it). Entries are in the root's namespace, so an extension's element of the same name is none."""
+    root = document.root
+    if document.recovered is None:
+        return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
+    wanted = (split_tag(root)[0], local_name)
+    return (el for el in root.iterdescendants() if split_tag(el) == wanted)
 
 
 def _unique(items: Iterable[T], *, key: Callable[[T], str], limit: int | None = None) -> list[T]:

@@ -441,6 +441,17 @@ def test_feeds_a_homepage_advertises_past_the_first_few_are_named_in_an_errors_r
     assert note.message.count("/cat") == 3 and "/cat7.rss" in note.message
 
 
+def test_sitemap_entries_that_name_no_page_are_counted_in_an_errors_row() -> None:
+    entries = "<url><loc>@@/a</loc></url><url><loc>ftp://h/b</loc></url><url><lastmod>2024-05-05</lastmod></url>"
+    body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    found, paths = discover({"/s.xml": (body, XML)}, Source("s", sitemaps=("/s.xml",)))
+    assert paths == ["/a"]
+    (note,) = found.errors
+    assert note.error_type == "SitemapEntriesSkipped" and note.message.endswith(
+        "/s.xml' name no page and were skipped: <loc> 'ftp://h/b' is no http(s) URL; a <url> with no <loc>"
+    )
+
+
 def test_a_homepage_whose_robots_txt_names_no_sitemap_has_its_sitemap_xml_tried() -> None:
     routes = {"/robots.txt": ("User-agent: *\nDisallow:\n", "text/plain"), "/": advertising()}
     routes["/sitemap.xml"] = (sitemap_index("/sitemap-news.xml"), XML)

@@ -101,6 +101,62 @@ def test_a_gzip_file_of_many_empty_members_is_read_in_one_pass(monkeypatch: pyte
     assert sum(fed) < 20 * len(content)  # once, plus at most a few hundred bytes a member: not once per member
 
 
+NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"'
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "<url><loc>http://h/1</loc>",
+        "<url><loc>http://h/1</loc><image:image><image:loc>http://h/i.jpg</image:loc></url>",
+    ],
+    ids=["url", "image"],
+)
+def test_an_entry_left_unclosed_loses_none_of_the_urls_after_it(broken: str) -> None:
+    # Recover mode nests the rest of the file inside the unclosed element: 101 URLs listed, 1 read.
+    rest = "".join(f"<url><loc>http://h/{k}</loc></url>" for k in range(2, 102))
+    sitemap = parse_sitemap(f"<urlset {NS}>{broken}{rest}</urlset>".encode(), sitemap_url="http://h/s.xml")
+    assert sitemap.recovered is not None
+    assert [p.url for p in sitemap.pages] == [f"http://h/{k}" for k in range(1, 102)]
+    assert sitemap.skipped == 0
+    children = "".join(f"<sitemap><loc>http://h/{k}.xml</loc></sitemap>" for k in range(9))
+    index = "<sitemap><loc>http://h/a.xml</loc>" + children
+    nested = parse_sitemap(f"<sitemapindex {NS}>{index}</sitemapindex>".encode(), sitemap_url="http://h/i.xml")
+    assert len(nested.children) == 10 and nested.skipped == 0
+
+
+def test_entries_past_the_depth_the_lenient_reader_stops_at_are_counted() -> None:
+    # 1,000 unclosed <url>s nest 1,000 deep; libxml2 stops at 256 and drops the rest without a word.
+    urls = "".join(f"<url><loc>http://h/{k}</loc>" for k in range(1000))
+    sitemap = parse_sitemap(f"<urlset {NS}>{urls}</urlset>".encode(), sitemap_url="http://h/s.xml")
+    assert 0 < len(sitemap.pages) < 1000
+    assert len(sitemap.pages) + sitemap.skipped == 1000
+    assert sitemap.skipped_why[-1].endswith(" <url> entries past where broken markup ended the lenient reading")
+
+
+def test_entries_without_a_usable_loc_are_counted_with_why() -> None:
+    urls = [
+        "<url><loc>https://h/a</loc></url>",
+        "<url><loc>ftp://h/b</loc></url>",
+        "<url><loc>http://[bad/c</loc></url>",
+        "<url><lastmod>2024-05-05</lastmod></url>",
+    ]
+    sitemap = parse_sitemap(f"<urlset {NS}>{''.join(urls)}</urlset>".encode(), sitemap_url="http://h/s.xml")
+    assert [p.url for p in sitemap.pages] == ["https://h/a"]
+    assert (sitemap.skipped, sitemap.recovered) == (3, None)
+    assert sitemap.skipped_why == [
+        "<loc> 'ftp://h/b' is no http(s) URL",
+        "<loc> 'http://[bad/c' is no http(s) URL",
+        "a <url> with no <loc>",
+    ]
+    text = parse_sitemap(b"# made by hand\nhttps://h/1\nhttp://[bad/2\n", sitemap_url="http://h/s.txt")
+    assert ([p.url for p in text.pages], text.skipped) == (["https://h/1"], 1)
+    entries = "<sitemap><loc>mailto:x@h</loc></sitemap><sitemap><loc>/a.xml</loc></sitemap>"
+    index = f"<sitemapindex {NS}>{entries}</sitemapindex>"
+    children = parse_sitemap(index.encode(), sitemap_url="http://h/i.xml")
+    assert (children.children, children.skipped) == (["http://h/a.xml"], 1)
+
+
 def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
     corrupt = gzip.compress(NEWS)[:10] + b"\x00garbage" * 8
     with pytest.raises(SitemapError, match=r"sitemap 'http://h/s.xml.gz' starts like gzip but is corrupt"):
@@ -319,7 +375,7 @@ def test_a_streamed_urlset_gives_what_the_whole_tree_gives(
     ).encode()
     streamed = parse_sitemap(content, sitemap_url="http://h/s.xml", max_urls=max_urls)
     document = read_xml(content, source="s", error=SitemapError)
-    whole = sitemaps._pages(sitemaps._children(document.root, "url"), "http://h/s.xml", None, document)
+    whole = sitemaps._pages(sitemaps._children(document, "url"), "http://h/s.xml", None, document)
     pages = sitemaps._unique(whole, key=lambda page: page.url, limit=max_urls + 1)
     assert (streamed.pages, streamed.over_cap, streamed.recovered) == (pages[:max_urls], len(pages) > max_urls, None)
 
