@@ -120,7 +120,16 @@ def parse_feed(
             f"{source} has root element <{document.root.tag}>, not <rss>, <rdf:RDF>, an Atom <feed>, a CDF "
             "<CHANNEL> or a JSON Feed; is the URL an HTML page or a sitemap?"
         )
-    return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at)
+    # Read leniently, a feed may hold items its tree lost: libxml2 nests what follows an unclosed element in it and
+    # stops at a depth of 256, dropping the rest without a word. They are counted against the file's own (not in
+    # a file cut short, whose last item is lost to the cut: the recovered note says so).
+    whole = document.recovered is not None and document.text_end is None
+    written = len(_ITEM_START.findall(content)) if whole else None
+    return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at, written=written)
+
+
+# An item's start tag in RSS (any version), Atom or CDF, with a prefix or attributes.
+_ITEM_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry|ITEM)[\s>/]")
 
 
 def is_feed(root: etree._Element) -> bool:
@@ -445,16 +454,18 @@ def _collect(
     limit: int | None,
     recovered: str | None = None,
     fetched_at: datetime | None = None,
+    written: int | None = None,
 ) -> Feed:
     """The feed of these items: entries one per canonical URL, up to `limit`, dated plausibly or not at all;
-    skipped ones counted."""
+    skipped ones counted, and, read to the end, those of the `written` items (the file's own count) not read."""
     seen: set[str] = set()
     unique: list[FeedEntry] = []
     skipped: list[str] = []
-    count = 0
+    count = read = 0
     for item in items:
         if limit is not None and len(unique) >= limit:
             break
+        read += 1
         if isinstance(item, _Skipped):
             count += 1
             if len(skipped) < _SKIPPED_NAMED:
@@ -464,4 +475,11 @@ def _collect(
         if key not in seen:
             seen.add(key)
             unique.append(_plausibly_dated(item, fetched_at))
+    else:
+        if written is not None and written > read:
+            count += written - read
+            if len(skipped) < _SKIPPED_NAMED:
+                lost = written - read
+                named = f"{lost:,} item{'s' * (lost > 1)}"
+                skipped.append(f"{named} the lenient reading lost (broken markup or a cut-off file)")
     return Feed(unique, recovered, count, skipped)

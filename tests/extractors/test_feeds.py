@@ -456,6 +456,39 @@ def test_items_with_no_article_link_are_counted_and_named() -> None:
     assert untitled.skipped_why == ["item 1: no http(s) link, permalink guid or rdf:about"]
 
 
+def test_raw_html_left_open_in_descriptions_loses_no_item() -> None:
+    # A hand-written feed's "Lead<p>more" leaves a <p> open: recover mode nested every later item in it and
+    # libxml2 stopped at a depth of 256: 1,000 items gave 252 entries, and the rest went without a count.
+    items = "".join(
+        f"<item><title>t{i}</title><description>Lead<p>more <b>x</description><link>https://h/s/{i}</link></item>"
+        for i in range(1000)
+    )
+    feed = parse_feed(f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), feed_url=FEED_URL)
+    assert [e.url for e in feed.entries] == [f"https://h/s/{i}" for i in range(1000)]
+    assert feed.skipped == 0 and feed.recovered is not None
+
+
+def test_a_description_left_open_up_to_the_next_item_is_not_quoted_over_it_and_the_item_it_holds_is_counted() -> None:
+    # The quoting stops at the feed's own markup (it would have made the next item description text); recover
+    # mode then nests that item in the open <p>, which is no item's place: it is not read, and counted as lost.
+    rss = (
+        "<rss version='2.0'><channel><item><title>a</title><link>https://h/a</link><description>Lead<p>cut"
+        "</item><item><title>b</title><link>https://h/b</link><description>fine</description></item></channel></rss>"
+    )
+    feed = parse_feed(rss.encode(), feed_url=FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://h/a"]
+    assert feed.skipped_why == ["1 item the lenient reading lost (broken markup or a cut-off file)"]
+
+
+def test_items_past_the_depth_where_the_lenient_reading_stops_are_counted() -> None:
+    # 300 Atom entries none of which is closed: nested 300 deep, libxml2 stops at 256 and drops the rest.
+    entries = "".join(f'<entry><title>t{i}</title><link href="https://h/{i}"/>' for i in range(300))
+    feed = parse_feed(f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode(), feed_url=FEED_URL)
+    assert 200 < len(feed.entries) < 300
+    assert len(feed.entries) + feed.skipped == 300
+    assert feed.skipped_why[-1].endswith(" items the lenient reading lost (broken markup or a cut-off file)")
+
+
 def test_an_item_cut_off_by_a_truncation_is_not_counted_as_skipped() -> None:
     content = GOOD.encode()
     feed = parse_feed(content[: content.index(b"<link>http://h/c")], feed_url=FEED_URL)
