@@ -206,8 +206,10 @@ def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
     for number, item in enumerate(document.root.iter("{*}item"), 1):
         parent = item.getparent()
         # Anywhere but inside an item's own elements (a wrapper such as <channel><items> is kept, as feedparser
-        # does); directly inside another item when recover mode nested the rest of an unclosed one in it.
-        if parent is None or (split_tag(parent)[1] != "item" and _nearest_item(parent) is not None):
+        # does); inside another item, or one of its elements, when recover mode nested the rest of the file in an
+        # element left unclosed (an item's <title> without its end tag held the 10 items after it).
+        nested = split_tag(parent)[1] != "item" and _nearest_item(parent) is not None if parent is not None else True
+        if parent is None or (nested and document.recovered is None):
             continue
         link = _rss_link(item, feed_url, home=home, lenient=document.recovered is not None)
         if link is None and not _cut_off(document, item):

@@ -468,16 +468,25 @@ def test_raw_html_left_open_in_descriptions_loses_no_item() -> None:
     assert feed.skipped == 0 and feed.recovered is not None
 
 
-def test_a_description_left_open_up_to_the_next_item_is_not_quoted_over_it_and_the_item_it_holds_is_counted() -> None:
+def test_a_description_left_open_up_to_the_next_item_is_not_quoted_over_it_and_the_item_in_it_is_read() -> None:
     # The quoting stops at the feed's own markup (it would have made the next item description text); recover
-    # mode then nests that item in the open <p>, which is no item's place: it is not read, and counted as lost.
+    # mode then nests that item in the open <p> of the first item's description: read there too.
     rss = (
         "<rss version='2.0'><channel><item><title>a</title><link>https://h/a</link><description>Lead<p>cut"
         "</item><item><title>b</title><link>https://h/b</link><description>fine</description></item></channel></rss>"
     )
     feed = parse_feed(rss.encode(), feed_url=FEED_URL)
-    assert [e.url for e in feed.entries] == ["https://h/a"]
-    assert feed.skipped_why == ["1 item the lenient reading lost (broken markup or a cut-off file)"]
+    assert [e.url for e in feed.entries] == ["https://h/a", "https://h/b"] and feed.skipped == 0
+
+
+def test_items_nested_in_an_items_element_left_unclosed_are_read() -> None:
+    # An item's <title> without its end tag: recover mode put the 10 items after it inside that <title>, where
+    # they were taken for some item's own markup and dropped, without a count.
+    items = "".join(f"<item><title>t{i}</title><link>https://h/{i}</link></item>" for i in range(10))
+    rss = f"<rss version='2.0'><channel><item><title>Unclosed<link>https://h/u</link></item>{items}</channel></rss>"
+    feed = parse_feed(rss.encode(), feed_url=FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://h/u", *(f"https://h/{i}" for i in range(10))]
+    assert feed.skipped == 0 and feed.recovered is not None
 
 
 def test_items_past_the_depth_where_the_lenient_reading_stops_are_counted() -> None:
