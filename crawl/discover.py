@@ -335,12 +335,15 @@ class _Listings:
 
         async def read(page: Fetched) -> _Home:
             links = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
-            if links.feeds_left:  # a section's feeds: their stories are mostly in the first ones and the sitemaps
-                left = len(links.feeds_left)
+            # A section's feeds: their stories are mostly in the first ones and the sitemaps. Those the source
+            # lists itself are read anyway.
+            listed = {canonicalize_url(feed) for feed in self.source.feeds}
+            unread = [feed for feed in links.feeds_left if canonicalize_url(feed) not in listed]
+            if unread:
                 message = (
-                    f"the homepage advertises {len(links.feeds) + left:,} feeds; the first {len(links.feeds)} are "
-                    f"read, {left:,} left unread: {', '.join(links.feeds_left[:5])}{' ...' if left > 5 else ''} "
-                    "(list the ones wanted in the source's `feeds`)"
+                    f"the homepage advertises {len(links.feeds) + len(links.feeds_left):,} feeds; the first "
+                    f"{len(links.feeds)} are read, {len(unread):,} left unread: {', '.join(unread[:5])}"
+                    f"{' ...' if len(unread) > 5 else ''} (list the ones wanted in the source's `feeds`)"
                 )
                 self.found.errors.append(Problem("discover", page.url, "FeedsCapped", message, _now()))
             return _Home(page.final_url, links)

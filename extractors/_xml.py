@@ -11,6 +11,7 @@ why (`XmlDocument.recovered`), to record it. A large document whose parts are re
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html
 import html.entities
@@ -245,7 +246,8 @@ def _repair(text: str) -> str:
     start = root.start() if root else text.find("<")
     text = _TEXT_DECLARATION.sub("", text[start:] if start > 0 else text)
     text = _cdata_closed(text)
-    text = _html_quoted(text)
+    # Outside CDATA sections: an HTML <summary> (a <details> block) inside one is text already.
+    text = "".join(part if part.startswith("<![CDATA[") else _html_quoted(part) for part in _CDATA.split(text))
     text = _ILLEGAL.sub(" ", text)
     # Markup only: a CDATA section's "<" and "&" are its text.
     return "".join(part if part.startswith("<![CDATA[") else _markup_repaired(part) for part in _CDATA.split(text))
@@ -258,14 +260,34 @@ _TEXT_ELEMENT = re.compile(r"<(description|summary|content|(?:[\w.-]+:)?encoded)
 _FEED_MARKUP = re.compile(r"</?(?:[\w.-]+:)?(?:item|entry|channel|feed|rss|description|summary|content|encoded)\b")
 
 
+def without_comments_and_cdata(content: bytes) -> bytes:
+    """The bytes outside comments and CDATA sections (where a start tag is text, not markup); one pass. An
+    unclosed one runs to the end, as a parser reads it."""
+    out, position = [], 0
+    while (start := _COMMENT_OR_CDATA.search(content, position)) is not None:
+        out.append(content[position : start.start()])
+        closing = b"-->" if start.group() == b"<!--" else b"]]>"
+        end = content.find(closing, start.end())
+        if end < 0:
+            return b"".join(out)
+        position = end + len(closing)
+    return b"".join([*out, content[position:]]) if out else content
+
+
+_COMMENT_OR_CDATA = re.compile(rb"<!--|<!\[CDATA\[")
+
+
 def _html_quoted(text: str) -> str:
-    """Raw HTML in a feed's text elements, quoted as the CDATA it was meant to be.
+    """Raw HTML in a feed's text elements, quoted as the CDATA it was meant to be (`text` holds no CDATA section).
 
     A hand-written feed's `<description>Lead<p>more</description>` leaves a <p> open: recover mode then nests
     every later item in it, and libxml2 stops at a depth of 256, so a 1,000-item feed gave 252 entries. Content
-    holding the feed's own markup (an element left open up to the next item), a CDATA section, or XHTML (Atom's
-    type="xhtml", markup by design) is left as it is. Linear: each element name's next end tag is found once.
+    holding the feed's own markup (an element left open up to the next item), a "]]>", or XHTML (Atom's
+    type="xhtml", markup by design) is left as it is. Linear: each element name's next end tag is found once,
+    and what lies between an element's start and end is looked up among positions found in one pass.
     """
+    feed_markup = [m.start() for m in _FEED_MARKUP.finditer(text)]
+    cdata_ends = [m.start() for m in re.finditer(re.escape("]]>"), text)]
     out: list[str] = []
     position = 0
     next_end: dict[str, int] = {}
@@ -277,14 +299,19 @@ def _html_quoted(text: str) -> str:
         if end < opened.end():
             end = text.find(f"</{name}>", opened.end())
             next_end[name] = end = len(text) if end < 0 else end
-        if end == len(text):
+        if end == len(text) or text.find("<", opened.end(), end) < 0:
             continue
-        inner = text[opened.end() : end]
-        if "<" not in inner or "<![CDATA[" in inner or "]]>" in inner or _FEED_MARKUP.search(inner):
+        if _any_between(feed_markup, opened.end(), end) or _any_between(cdata_ends, opened.end(), end):
             continue
-        out += [text[position : opened.end()], "<![CDATA[", inner, "]]>"]
+        out += [text[position : opened.end()], "<![CDATA[", text[opened.end() : end], "]]>"]
         position = end
     return "".join([*out, text[position:]]) if out else text
+
+
+def _any_between(positions: list[int], low: int, high: int) -> bool:
+    """Whether any of the sorted `positions` is in [low, high)."""
+    k = bisect.bisect_left(positions, low)
+    return k < len(positions) and positions[k] < high
 
 
 def _markup_repaired(text: str) -> str:

@@ -35,6 +35,7 @@ from extractors._xml import (
     read_xml,
     split_tag,
     text_of,
+    without_comments_and_cdata,
 )
 from extractors.dates import parse_datetime, plausible
 from extractors.urls import canonicalize_url, is_front_page
@@ -124,7 +125,7 @@ def parse_feed(
     # stops at a depth of 256, dropping the rest without a word. They are counted against the file's own (not in
     # a file cut short, whose last item is lost to the cut: the recovered note says so).
     whole = document.recovered is not None and document.text_end is None
-    written = len(_ITEM_START.findall(content)) if whole else None
+    written = len(_ITEM_START.findall(without_comments_and_cdata(content))) if whole else None
     return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at, written=written)
 
 

@@ -29,6 +29,7 @@ from extractors._xml import (
     read_xml,
     split_tag,
     stream_xml,
+    without_comments_and_cdata,
 )
 from extractors.dates import parse_published
 from extractors.feeds import feed_entries
@@ -119,12 +120,13 @@ def parse_sitemap(
     if name == "urlset":
         urls = _counted(_children(document, "url"), skips)
         pages = _unique(_pages(urls, sitemap_url, fetched_at, document, skips), key=_url_of, limit=max_urls + 1)
-        if document.recovered and len(pages) <= max_urls:  # read to its end: what the tree lost can be counted
+        # Read to its end, and not cut short (whose last entry the cut took): what the tree lost can be counted.
+        if document.recovered and document.text_end is None and len(pages) <= max_urls:
             _lost(content, b"url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
         children = _newest_first(document, sitemap_url, skips)
-        if document.recovered:
+        if document.recovered and document.text_end is None:
             _lost(content, b"sitemap", skips)
         return _capped([], children, document.recovered, max_urls, skips)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
@@ -215,7 +217,8 @@ def _loc(
     text = child_text(element, "loc")
     raw = _whole(document, text)  # a truncated download may end inside the last <loc>: not counted, the file was cut
     url = None if raw is None else http_url(raw, base=sitemap_url)
-    if url is None and skips is not None and (text is None or raw is not None):
+    cut = document is not None and document.text_end is not None  # a <url> with no <loc> may be the cut's
+    if url is None and skips is not None and (raw is not None or (text is None and not cut)):
         entry = split_tag(element)[1]
         skips.add(f"a <{entry}> with no <loc>" if text is None else f"<loc> {_shown(text)} is no http(s) URL")
     return url
@@ -241,10 +244,11 @@ def _start_tags(name: bytes) -> re.Pattern[bytes]:
 def _lost(content: bytes, name: bytes, skips: _Skips) -> None:
     """Count the entries a leniently read file holds past the tree: libxml2's recover mode nests what follows an
     unclosed element inside it, and stops at a depth of 256, dropping the rest without a word."""
-    written = len(_start_tags(name).findall(content))
+    written = len(_start_tags(name).findall(without_comments_and_cdata(content)))
     if written > skips.read:
         missing = written - skips.read
-        skips.add(f"{missing:,} <{name.decode()}> entries past where broken markup ended the lenient reading", missing)
+        entries = f"{missing:,} <{name.decode()}> entr{'ies' if missing > 1 else 'y'}"
+        skips.add(f"{entries} past where broken markup ended the lenient reading", missing)
 
 
 def _whole(document: XmlDocument | None, value: str | None) -> str | None:
@@ -291,12 +295,18 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
 def _children(document: XmlDocument, local_name: str) -> Iterator[etree._Element]:
     """The entries of a sitemap's root; in a file read leniently, also those nested in an entry left unclosed
     (recover mode puts the rest of the file inside it: one unclosed <url> or <image:image> lost every URL after
-    it). Entries are in the root's namespace, so an extension's element of the same name is none."""
+    it), if in the root's namespace, none or a sitemap one: an extension's element of the same name is none."""
     root = document.root
     if document.recovered is None:
         return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
-    wanted = (split_tag(root)[0], local_name)
-    return (el for el in root.iterdescendants() if split_tag(el) == wanted)
+    namespace = split_tag(root)[0]
+    return (el for el in root.iterdescendants() if _entry_namespace(el, local_name, namespace))
+
+
+def _entry_namespace(element: etree._Element, local_name: str, root_namespace: str) -> bool:
+    """An entry: its name, in the root's namespace, none (`<sm:urlset>` of bare `<url>`s), or a sitemap one."""
+    namespace, name = split_tag(element)
+    return name == local_name and (namespace in (root_namespace, "") or "sitemap" in namespace)
 
 
 def _unique(items: Iterable[T], *, key: Callable[[T], str], limit: int | None = None) -> list[T]:

@@ -439,6 +439,9 @@ def test_feeds_a_homepage_advertises_past_the_first_few_are_named_in_an_errors_r
     (note,) = [e for e in found.errors if e.error_type == "FeedsCapped"]
     assert note.message.startswith("the homepage advertises 8 feeds; the first 5 are read, 3 left unread: http://")
     assert note.message.count("/cat") == 3 and "/cat7.rss" in note.message
+    # Listed in the source's `feeds`, as the row advises: read, and no row.
+    found, paths = discover(routes, Source("s", autodiscover=True, feeds=tuple(feeds[5:])))
+    assert len(paths) == 8 and [e for e in found.errors if e.error_type == "FeedsCapped"] == []
 
 
 def test_sitemap_entries_that_name_no_page_are_counted_in_an_errors_row() -> None:

@@ -489,6 +489,31 @@ def test_items_nested_in_an_items_element_left_unclosed_are_read() -> None:
     assert feed.skipped == 0 and feed.recovered is not None
 
 
+def test_the_quoting_leaves_cdata_sections_alone_and_counts_no_start_tag_in_a_comment_or_cdata_as_lost() -> None:
+    # A repaired feed (an &mdash; in its title): an HTML <summary> (WordPress's Details block) inside a CDATA
+    # section was quoted again, its "]]>" ended the section early, and 999 of 1,000 items were lost. A
+    # commented-out <item> and a post quoting "<entry>" in CDATA were counted as lost items.
+    details = "<![CDATA[<details><summary><b>More</b></summary><p>Body</p></details>]]>"
+    item = "<item><title>{0}</title><link>https://h/{0}</link><description>{1}</description></item>"
+    items = "".join(item.format(i, details) for i in range(1000))
+    draft = "<!-- <item><title>draft</title><link>https://h/draft</link></item> -->"
+    quoted = item.format("q", "<![CDATA[add an <entry> or an <item>]]>")
+    rss = f"<rss version='2.0'><channel><title>T &mdash; news</title>{draft}{items}{quoted}</channel></rss>"
+    feed = parse_feed(rss.encode(), feed_url=FEED_URL)
+    assert len(feed.entries) == 1001 and feed.skipped == 0 and feed.recovered is not None
+
+
+def test_many_descriptions_left_open_are_repaired_in_linear_time() -> None:
+    # Each open <description> was sliced and scanned up to one distant end tag: 16,000 items took 12.8 s.
+    item = "<item><title>S{0}</title><link>https://h/{0}</link><description>Lead &amp; more</item>"
+    items = "".join(item.format(i) for i in range(16_000))
+    last = "<item><title>last</title><link>https://h/last</link><description>x</description></item>"  # the one end tag
+    start = time.perf_counter()
+    feed = parse_feed(f"<rss version='2.0'><channel>{items}{last}</channel></rss>".encode(), feed_url=FEED_URL)
+    assert time.perf_counter() - start < 3
+    assert len(feed.entries) + feed.skipped == 16_001  # what recover mode's depth limit loses is counted
+
+
 def test_items_past_the_depth_where_the_lenient_reading_stops_are_counted() -> None:
     # 300 Atom entries none of which is closed: nested 300 deep, libxml2 stops at 256 and drops the rest.
     entries = "".join(f'<entry><title>t{i}</title><link href="https://h/{i}"/>' for i in range(300))

@@ -134,6 +134,19 @@ def test_entries_past_the_depth_the_lenient_reader_stops_at_are_counted() -> Non
     assert sitemap.skipped_why[-1].endswith(" <url> entries past where broken markup ended the lenient reading")
 
 
+def test_a_lenient_reading_finds_bare_entries_of_a_prefixed_root_and_counts_nothing_a_cut_or_comment_holds() -> None:
+    # Bare & make these files recovered. <sm:urlset> of bare <url>s gave no URL; a file cut after "<url>" counted
+    # the cut entry as one with no <loc>; a commented-out <url> was counted as lost.
+    urls = "".join(f"<url><loc>https://h/b/{k}?x=1&y=2</loc></url>" for k in range(5))
+    prefixed = f'<sm:urlset xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</sm:urlset>'
+    cut = f"<urlset {NS}>{urls}<url>\n  "
+    commented = f"<urlset {NS}><!-- <url><loc>https://h/old</loc></url> -->{urls}</urlset>"
+    for content in (prefixed, cut, commented):
+        sitemap = parse_sitemap(content.encode(), sitemap_url="http://h/s.xml")
+        assert sitemap.recovered is not None
+        assert ([p.url for p in sitemap.pages], sitemap.skipped) == ([f"https://h/b/{k}?x=1&y=2" for k in range(5)], 0)
+
+
 def test_entries_without_a_usable_loc_are_counted_with_why() -> None:
     urls = [
         "<url><loc>https://h/a</loc></url>",
