@@ -76,6 +76,11 @@ class XmlDocument:
     recovered: str | None = None
     # Recovered text that ends before its root element closes: the last value in it may be cut short.
     text_end: str | None = None
+    # Read by the lenient parser (`recovered` also notes a wrong encoding declaration of a well-formed file), and
+    # whether that parser stopped at its depth limit (256): what lay deeper, nested in an element left unclosed,
+    # is not in the tree.
+    lenient: bool = False
+    depth_cut: bool = False
 
     def whole(self, value: str | None) -> str | None:
         """value, or None where a truncation may have cut it short (a date cut to "2024-05" is another date)."""
@@ -113,11 +118,11 @@ def read_xml(
     if _HTML_START.match(text):  # not repaired into a feed: the repair would start at an "<rss" quoted in it
         raise error(_not_xml(source, text, problem))
     text = _repair(text)
-    root = _recover(text, source=source, error=error)
+    root, depth_cut = _recover(text, source=source, error=error)
     end = text.rstrip()
     closed = end.endswith(">") and re.search(rf"</(?:[\w.-]+:)?{re.escape(split_tag(root)[1])}\s*>$", end)
     note = f"{problem}; read leniently"
-    return XmlDocument(root, note, None if closed else end)
+    return XmlDocument(root, note, None if closed else end, lenient=True, depth_cut=depth_cut)
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +392,8 @@ def _escape_reference(match: re.Match[str]) -> str:
     return f"&#{ord(char[0])};" + "".join(f"&#{ord(c)};" for c in char[1:]) if char else f"&amp;{name}"
 
 
-def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> etree._Element:
+def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> tuple[etree._Element, bool]:
+    """The root recover mode reads, and whether it stopped at libxml2's depth limit."""
     try:
         root = etree.fromstring(text, _parser(recover=True))
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -395,7 +401,22 @@ def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> et
     if root is None:
         raise error(_not_xml(source, text, "no element found"))
     _refuse_entities(root, source=source, error=error)
-    return root
+    # The parser's error log keeps its first errors only (a feed of many mismatched tags fills it before the depth
+    # limit is reached), so the tree's depth says whether the limit was.
+    return root, _depth(root) >= _MAX_DEPTH - 1
+
+
+# libxml2's limit on element depth without XML_PARSE_HUGE (huge_tree): recover mode stops reading there.
+_MAX_DEPTH = 256
+
+
+def _depth(root: etree._Element) -> int:
+    """How deep the tree's deepest element is (the root: 1)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 # No entity expansion, DTD or network; libxml2's default bounds on depth and text size (huge_tree off).

@@ -122,9 +122,9 @@ def parse_feed(
             "<CHANNEL> or a JSON Feed; is the URL an HTML page or a sitemap?"
         )
     # Read leniently, a feed may hold items its tree lost: libxml2 nests what follows an unclosed element in it and
-    # stops at a depth of 256, dropping the rest without a word. They are counted against the file's own (not in
-    # a file cut short, whose last item is lost to the cut: the recovered note says so).
-    whole = document.recovered is not None and document.text_end is None
+    # stops at a depth of 256, dropping the rest without a word. Where it stopped so, they are counted against the
+    # file's own (not in a file cut short, whose last item is lost to the cut: the recovered note says so).
+    whole = document.depth_cut and document.text_end is None
     written = len(_ITEM_START.findall(without_comments_and_cdata(content))) if whole else None
     return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at, written=written)
 
@@ -209,8 +209,7 @@ def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
         # Anywhere but inside an item's own elements (a wrapper such as <channel><items> is kept, as feedparser
         # does); inside another item, or one of its elements, when recover mode nested the rest of the file in an
         # element left unclosed (an item's <title> without its end tag held the 10 items after it).
-        nested = split_tag(parent)[1] != "item" and _nearest_item(parent) is not None if parent is not None else True
-        if parent is None or (nested and document.recovered is None):
+        if parent is None or (split_tag(parent)[1] != "item" and not _nested_by_recovery(document, item, parent)):
             continue
         link = _rss_link(item, feed_url, home=home, lenient=document.recovered is not None)
         if link is None and not _cut_off(document, item):
@@ -324,6 +323,14 @@ def _cut_off(document: XmlDocument, element: etree._Element) -> bool:
 
 def _skipped(title: str | None, number: int, why: str) -> _Skipped:
     return _Skipped(f"{title!r}: {why}" if title else f"item {number}: {why}")
+
+
+def _nested_by_recovery(document: XmlDocument, item: etree._Element, parent: etree._Element) -> bool:
+    """Whether an item is where it is because recover mode nested it in an element left unclosed: read leniently,
+    and an item of the same kind as the one whose element holds it (not mod_content's <content:item>). An item in
+    no item is in a wrapper (<channel><items>): read too."""
+    holder = _nearest_item(parent)
+    return holder is None or (document.lenient and split_tag(holder)[0] == split_tag(item)[0])
 
 
 def _nearest_item(element: etree._Element) -> etree._Element | None:

@@ -120,13 +120,14 @@ def parse_sitemap(
     if name == "urlset":
         urls = _counted(_children(document, "url"), skips)
         pages = _unique(_pages(urls, sitemap_url, fetched_at, document, skips), key=_url_of, limit=max_urls + 1)
-        # Read to its end, and not cut short (whose last entry the cut took): what the tree lost can be counted.
-        if document.recovered and document.text_end is None and len(pages) <= max_urls:
+        # Read to its end, not cut short (whose last entry the cut took), and the lenient reading stopped at its
+        # depth limit: what the tree lost can be counted.
+        if document.depth_cut and document.text_end is None and len(pages) <= max_urls:
             _lost(content, b"url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
         children = _newest_first(document, sitemap_url, skips)
-        if document.recovered and document.text_end is None:
+        if document.depth_cut and document.text_end is None:
             _lost(content, b"sitemap", skips)
         return _capped([], children, document.recovered, max_urls, skips)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
@@ -297,7 +298,7 @@ def _children(document: XmlDocument, local_name: str) -> Iterator[etree._Element
     (recover mode puts the rest of the file inside it: one unclosed <url> or <image:image> lost every URL after
     it), if in the root's namespace, none or a sitemap one: an extension's element of the same name is none."""
     root = document.root
-    if document.recovered is None:
+    if not document.lenient:
         return (el for el in root.iterchildren() if split_tag(el)[1] == local_name)
     namespace = split_tag(root)[0]
     return (el for el in root.iterdescendants() if _entry_namespace(el, local_name, namespace))

@@ -514,6 +514,30 @@ def test_many_descriptions_left_open_are_repaired_in_linear_time() -> None:
     assert len(feed.entries) + feed.skipped == 16_001  # what recover mode's depth limit loses is counted
 
 
+MOD_CONTENT = """<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel rdf:about="https://h/"><title>{title}</title><link>https://h/</link></channel>
+<item rdf:about="https://h/story"><title>Story</title><link>https://h/story</link>
+ <content:items><rdf:Bag><rdf:li><content:item rdf:about="https://h/story/photo.png"/></rdf:li>
+ <rdf:li><content:item><rdf:value>very cool</rdf:value></content:item></rdf:li></rdf:Bag></content:items></item>
+</rdf:RDF>"""
+GDATA = """<feed xmlns="http://www.w3.org/2005/Atom" xmlns:gd="http://schemas.google.com/g/2005"><title>{title}</title>
+<entry><id>tag:1</id><title>Post</title><link rel="alternate" href="https://h/post"/>
+ <gd:comments><gd:feedLink><feed><entry><id>tag:c1</id></entry><entry><id>tag:c2</id></entry></feed></gd:feedLink>
+ </gd:comments></entry></feed>"""
+
+
+@pytest.mark.parametrize("feed", [MOD_CONTENT, GDATA], ids=["mod_content items", "GData embedded feed"])
+@pytest.mark.parametrize("title", ["News", "News & Views"], ids=["well-formed", "read leniently"])
+def test_items_of_another_kind_inside_an_item_are_neither_read_nor_counted_lost(feed: str, title: str) -> None:
+    # Read leniently (a bare & in the title), mod_content's <content:item>s were read as items, and a GData
+    # comments feed's entries counted as lost items.
+    parsed = parse_feed(feed.format(title=title).encode(), feed_url=FEED_URL)
+    assert [e.url for e in parsed.entries] in (["https://h/story"], ["https://h/post"])
+    assert parsed.skipped == 0
+
+
 def test_items_past_the_depth_where_the_lenient_reading_stops_are_counted() -> None:
     # 300 Atom entries none of which is closed: nested 300 deep, libxml2 stops at 256 and drops the rest.
     entries = "".join(f'<entry><title>t{i}</title><link href="https://h/{i}"/>' for i in range(300))
