@@ -17,7 +17,8 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -328,12 +329,17 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
     settings = overridden(settings, db=args.db)
     db = database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     _refuse_unknown_sources(db, args.source_names or [])
-    start_temporary_server()
-    result = asyncio.run(
-        reextract(
-            db=args.db, sources=args.sources, source_names=args.source_names, since=args.since, url_like=args.url_like
+    with stops_interrupt():
+        start_temporary_server()
+        result = asyncio.run(
+            reextract(
+                db=args.db,
+                sources=args.sources,
+                source_names=args.source_names,
+                since=args.since,
+                url_like=args.url_like,
+            )
         )
-    )
     print(
         f"reextract {result['db']}: {result['pages']} archived pages, {result['changed']} rows changed "
         f"({result['updated']} updated, {result['new']} new), {result['unchanged']} unchanged, "
@@ -359,9 +365,10 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
     runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
     flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
-    start_temporary_server()
-    with api_for_workers(runner):  # Dask workers get the server just started
-        result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
+    with stops_interrupt():
+        start_temporary_server()
+        with api_for_workers(runner):  # Dask workers get the server just started
+            result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result["skipped"].items())) or "none"
     # An older copy than the stored article's (a backfill after a crawl), with other text, leaves it as it is.
     older = f", {result['older']} of them older copies than the stored text" if result["older"] else ""
@@ -435,20 +442,29 @@ def run_ingest(
     SIGTERM raises Interrupted, as SIGINT raises KeyboardInterrupt; both reach the flow, which marks its run
     interrupted. Without `tracebacks`, Prefect's console log lines keep their message and drop the traceback.
     """
-    from prefect.exceptions import TerminationSignal
 
     from flows.ingest import ingest
-    from flows.runs import last_stop_signal
 
     _checked_crawl(sources, parameters)
     flow = flow or ingest
     if task_runner is not None:
         flow = flow.with_options(task_runner=task_runner)
+    with stops_interrupt(), console_tracebacks(tracebacks), progress_bars():
+        start_temporary_server()
+        with api_for_workers(task_runner):  # Dask workers get the server just started
+            return asyncio.run(flow(sources, **parameters))
+
+
+@contextmanager
+def stops_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT during a flow raise Interrupted (one line, exit 128 + the signal), however they land."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.runs import last_stop_signal
+
     try:
-        with sigterm_interrupts(), console_tracebacks(tracebacks), progress_bars():
-            start_temporary_server()
-            with api_for_workers(task_runner):  # Dask workers get the server just started
-                return asyncio.run(flow(sources, **parameters))
+        with sigterm_interrupts():
+            yield
     except TerminationSignal as stop:  # Prefect's own SIGTERM handler, in place while the flow starts and ends
         raise Interrupted(stop.signal) from None
     except asyncio.CancelledError:  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)

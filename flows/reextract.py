@@ -30,7 +30,7 @@ from flows.config import Settings, load_config
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.pipeline import database_turns, extract, quoted, report_progress
-from flows.runs import begin_run, ending
+from flows.runs import begin_run, ending, stop_on_signals
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchiveError, read_response
 from storage.db import writing
@@ -164,14 +164,17 @@ async def reextract(
     fresh = [page for page in pages if not page.stale]
     summary.stale = len(pages) - len(fresh)
     log.info("reextract: %d archived pages (%d stale) in %s", len(pages), summary.stale, settings.archive_path())
-    try:
-        await _extract_all(log, settings, hints, fresh, summary)
-        result, _ = await dedupe(
-            settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
-        )
-    except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
-        _finish(settings.db, summary, stopped=ending(exc))
-        raise
+    task = asyncio.current_task()
+    assert task is not None  # a coroutine of the flow's event loop
+    with stop_on_signals(task) as stop:  # SIGINT and SIGTERM cancel it at its next await, as a crawl
+        try:
+            await _extract_all(log, settings, hints, fresh, summary)
+            result, _ = await dedupe(
+                settings.db, summary.run_id, dedup_params(settings), settings.db_memory_limit, canonical_rule(settings)
+            )
+        except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
+            _finish(settings.db, summary, stopped=ending(exc, stopped_by=stop.signum))
+            raise
     summary.duplicates = result.matches
     error = _finish(settings.db, summary)
     log.info(

@@ -48,7 +48,7 @@ from flows.pipeline import (
 )
 from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
-from flows.runs import begin_run, ending
+from flows.runs import begin_run, ending, stop_on_signals
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from flows.warc_input import WarcBatch, as_it_is_now, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
@@ -152,19 +152,24 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     source_of = source_namer(config.sources if config else ())
     ingest = _ingest_distributed if distributed() else _ingest
     writing = _Writing(log, settings, summary, report, before=dict(progress))
-    try:
-        await ingest(writing, files, progress, source_of, hints, shingle_with)
-        result, report.new_clusters = await dedupe(
-            settings.db,
-            summary.run_id,
-            shingle_with,
-            settings.db_memory_limit,
-            canonical_rule(settings),
-            shingled=quoted(writing.shingled),
-        )
-    except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
-        _finish(settings.db, summary, stopped=ending(exc, stopped_by=None))
-        raise
+    task = asyncio.current_task()
+    assert task is not None  # a coroutine of the flow's event loop
+    # SIGINT and SIGTERM cancel the ingest at its next await, as they do a crawl: Prefect's own SIGTERM handler
+    # raised at whatever line ran (a traceback, exit 1), and a SIGINT there was once lost.
+    with stop_on_signals(task) as stop:
+        try:
+            await ingest(writing, files, progress, source_of, hints, shingle_with)
+            result, report.new_clusters = await dedupe(
+                settings.db,
+                summary.run_id,
+                shingle_with,
+                settings.db_memory_limit,
+                canonical_rule(settings),
+                shingled=quoted(writing.shingled),
+            )
+        except BaseException as exc:  # recorded as the run's end (a kill -9 is marked abandoned by the next run)
+            _finish(settings.db, summary, stopped=ending(exc, stopped_by=stop.signum))
+            raise
     summary.duplicates = report.duplicates = result.matches
     finished = _finish(settings.db, summary)
     report.seconds = (finished - started).total_seconds()

@@ -412,6 +412,41 @@ def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
     assert state.is_crashed() or state.is_cancelled()
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_interrupts_an_ingest_warc_which_says_so_and_a_rerun_finishes_it(
+    stop: signal.Signals, prefect_harness: None, tmp_path: Path
+) -> None:
+    """SIGTERM printed a traceback (Prefect's handler raised mid-code) and exited 1; a SIGINT was once lost and the
+    ingest ran to its end, recorded completed."""
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.flows.test_warc_ingest import story, write_warc
+
+    warc, db = tmp_path / "big.warc.gz", tmp_path / "w.duckdb"
+    write_warc(warc, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(6000)], gzip=True)
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "ingest-warc", str(warc), "--db", str(db)]
+    with (tmp_path / "err.txt").open("w") as errors:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            deadline = time.monotonic() + 120
+            while "files (0 finished before)" not in (tmp_path / "err.txt").read_text():
+                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "err.txt").read_text()
+                time.sleep(0.1)
+            time.sleep(1.0)  # reading and extracting
+            proc.send_signal(stop)
+            proc.wait(timeout=120)
+        finally:
+            proc.kill()
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 128 + stop, err
+    assert f"copydesk: interrupted by {stop.name}" in err and "Traceback" not in err
+    assert query(db, "SELECT status, error FROM runs") == [("interrupted", f"interrupted by {stop.name}")]
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert query(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(6000, 6000)]
+
+
 def test_a_run_whose_output_reader_goes_away_finishes_its_job(
     prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
 ) -> None:
