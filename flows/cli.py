@@ -188,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--db", default="copydesk.duckdb", help="DuckDB file to read (default: copydesk.duckdb)")
     export.add_argument("--format", choices=sorted(EXPORT_FORMATS), required=True)
     export.add_argument("--out", required=True, help="file to write (replaced if it exists); - for standard output")
-    export.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
+    export.add_argument("--since", type=_iso_date, help="only articles published on or after YYYY-MM-DD")
     export.add_argument("--unique", action="store_true", help="one article per story (the unique_articles view)")
     export.set_defaults(command=_cmd_export)
 
@@ -394,6 +394,14 @@ def _checked_cron(cron: str) -> None:
             f"--cron {cron!r} is not a cron schedule; give five fields, minute hour day month weekday, in UTC: "
             "'0 * * * *' is hourly, '*/15 * * * *' every 15 minutes, '30 6 * * 1-5' at 6:30 on weekdays"
         ) from None
+
+
+def _iso_date(value: str) -> date:
+    """An --since day of `export` (argparse said only "invalid fromisoformat value")."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day such as 2025-06-01") from None
 
 
 def _utc_datetime(value: str) -> datetime:

@@ -201,6 +201,15 @@ def test_export_since_and_unique_filter_articles(db: Path, tmp_path: Path, capsy
     assert capsys.readouterr().out.strip() == f"wrote 1 articles to {out}"
 
 
+def test_an_export_since_that_is_no_day_says_what_one_looks_like(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["export", "--db", str(db), "--format", "csv", "--out", str(tmp_path / "x.csv"), "--since", "yesterday"])
+    assert exit_.value.code == 2
+    assert "argument --since: 'yesterday' is not a day such as 2025-06-01" in capsys.readouterr().err
+
+
 def test_errors_are_one_line_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "missing.duckdb"
     assert main(["export", "--db", str(missing), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 1
