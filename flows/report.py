@@ -95,7 +95,10 @@ def tally_discovery(summary: RunSummary, discoveries: Mapping[str, Discovery], c
     found = Counter(c.source for c in candidates)
     for source, d in discoveries.items():
         failed = sum(not r.ok and r.outcome != "not_modified" for r in d.responses)
-        summary.add(source, discovered=found[source], errors=len(d.errors) + failed)
+        # A source none of whose listings could be read has a row saying so, beside the failed listings it sums
+        # up: counted once, as those (one 404 feed made 2 errors), unless it is the only trace.
+        problems = sum(e.error_type != "SourceUnreachable" for e in d.errors)
+        summary.add(source, discovered=found[source], errors=(problems + failed) or len(d.errors))
 
 
 def tally_batch(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crawl.discover import Candidate, Discovery
+from crawl.discover import Candidate, Discovery, Problem
 from crawl.fetch import Fetched
 from flows.report import (
     ClusterRow,
@@ -132,6 +132,18 @@ def test_discovery_counts_unique_urls_and_failed_feeds_per_source() -> None:
     assert summary.per_source["a"]["discovered"] == 2 and summary.per_source["a"]["errors"] == 1
     assert summary.per_source["b"]["discovered"] == 1 and summary.per_source["b"]["errors"] == 0
     assert (summary.discovered, summary.errors) == (3, 1)
+
+
+def test_a_source_whose_one_feed_failed_counts_one_error_not_two() -> None:
+    # Its SourceUnreachable row sums up the failed feed: 66 sources with a 404 feed showed 132 errors.
+    gone = Fetched("http://a.test/rss.xml", "feed", "skipped", "http://a.test/rss.xml", status=404)
+    unreachable = Problem("source", "http://a.test/rss.xml", "SourceUnreachable", "source 'a': no feed ...", NOW)
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_discovery(summary, {"a": Discovery(responses=[gone], errors=[unreachable])}, [])
+    assert summary.errors == 1
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_discovery(summary, {"a": Discovery(errors=[unreachable])}, [])  # the only trace: still counted
+    assert summary.errors == 1
 
 
 def test_markdown_has_a_row_per_source_the_totals_and_the_database() -> None:
