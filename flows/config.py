@@ -238,7 +238,8 @@ def load_config(path: str | Path) -> Config:
     """Read and validate a sources TOML file."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) is no TOML; it read "Invalid statement".
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; pass --sources with the path of a sources TOML") from None
     except tomllib.TOMLDecodeError as exc:

@@ -44,6 +44,15 @@ def test_a_homepage_alone_is_a_source_whose_feeds_and_sitemaps_are_found_for_it(
     assert found == {"a": True, "site1": False, "b": True}
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # Windows editors write one; it read "not valid TOML: Invalid statement (at line 1, column 1)".
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + ISSUE_SHAPE.encode())
+    (tmp_path / "plain").mkdir()
+    plain, with_mark = load_config(write(tmp_path / "plain", ISSUE_SHAPE)), load_config(path)
+    assert (with_mark.sources, with_mark.settings) == (plain.sources, plain.settings)
+
+
 def test_settings_are_read_and_overridden(tmp_path: Path) -> None:
     text = ISSUE_SHAPE + '\n[settings]\ndb = "news.duckdb"\nconcurrency = 4\ndedup_threshold = 0.7\n'
     settings = load_config(write(tmp_path, text)).settings
