@@ -47,7 +47,7 @@ def start_temporary_server() -> int | None:
     log, start_child = _server_log(), server._run_uvicorn_command
 
     def start_quietly() -> subprocess.Popen[Any]:  # only the child's output moves: copydesk's own stays put
-        with _stderr_to(log):  # the child inherits file descriptor 2
+        with _stderr_to(log), _in_a_session_of_its_own():  # the child inherits file descriptor 2
             return start_child()
 
     server._run_uvicorn_command = start_quietly  # type: ignore[method-assign]
@@ -89,6 +89,34 @@ def _server_log() -> Path:
     from prefect.settings import PREFECT_HOME
 
     return Path(PREFECT_HOME.value()).expanduser() / SERVER_LOG
+
+
+@contextmanager
+def _in_a_session_of_its_own() -> Iterator[None]:
+    """Processes Prefect starts meanwhile (its server) get a session of their own, out of the terminal's process
+    group: a Ctrl-C there is for copydesk, which stops the server itself. In the group, the server died with the
+    SIGINT, and the flow's end then waited ~90 s on the dead API and failed ("All connection attempts failed").
+    Prefect's server module calls subprocess.Popen itself, so its name there is wrapped for the call."""
+    from prefect.server.api import server as prefect_server
+
+    setattr(prefect_server, "subprocess", _Subprocess(subprocess.Popen))  # noqa: B010 (not a name it exports)
+    try:
+        yield
+    finally:
+        setattr(prefect_server, "subprocess", subprocess)  # noqa: B010
+
+
+class _Subprocess:
+    """The subprocess module as Prefect's server module sees it while the server starts."""
+
+    def __init__(self, popen: Any) -> None:
+        self._popen = popen
+
+    def Popen(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (subprocess's name)
+        return self._popen(*args, **{**kwargs, "start_new_session": True})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
 
 
 @contextmanager

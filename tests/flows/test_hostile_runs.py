@@ -447,6 +447,40 @@ def test_a_stop_signal_interrupts_an_ingest_warc_which_says_so_and_a_rerun_finis
     assert query(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(6000, 6000)]
 
 
+def test_a_ctrl_c_in_a_terminal_stops_an_ingest_warc_at_once_with_its_temporary_server_alive_to_the_end(
+    tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C signals the whole process group: Prefect's temporary server died with it, and the
+    flow's end waited ~90 s on the dead API, then failed with "All connection attempts failed" and exit 1."""
+    from tests.flows.test_warc_ingest import story, write_warc
+
+    warc, db = tmp_path / "big.warc.gz", tmp_path / "w.duckdb"
+    write_warc(warc, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(6000)], gzip=True)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "ingest-warc", str(warc), "--db", str(db)]
+    with (tmp_path / "err.txt").open("w") as errors:
+        # Its own process group, as a shell gives a foreground job.
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 180
+            while "files (0 finished before)" not in (tmp_path / "err.txt").read_text():
+                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "err.txt").read_text()
+                time.sleep(0.1)
+            time.sleep(1.0)
+            os.killpg(proc.pid, signal.SIGINT)
+            stopped = time.monotonic()
+            proc.wait(timeout=120)
+            took = time.monotonic() - stopped
+        finally:
+            proc.kill()
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert "copydesk: interrupted by SIGINT" in err and "All connection attempts failed" not in err
+    assert took < 45, f"{took:.0f} s from Ctrl-C to exit"
+    assert query(db, "SELECT status FROM runs") == [("interrupted",)]
+
+
 def test_a_run_whose_output_reader_goes_away_finishes_its_job(
     prefect_harness: None, newsroom: Callable[..., Newsroom], tmp_path: Path
 ) -> None:
