@@ -475,8 +475,11 @@ def stops_interrupt() -> Iterator[None]:
             yield
     except TerminationSignal as stop:  # Prefect's own SIGTERM handler, in place while the flow starts and ends
         raise Interrupted(stop.signal) from None
-    except asyncio.CancelledError:  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)
-        raise Interrupted(last_stop_signal() or signal.SIGTERM) from None
+    except asyncio.CancelledError:
+        signum = last_stop_signal()
+        if signum is None:  # no signal of ours: something else cancelled it, which is no interruption
+            raise RuntimeError("the flow was cancelled, though copydesk received no stop signal") from None
+        raise Interrupted(signum) from None  # the flow's signal handler cancelled it (flows.runs.stop_on_signals)
 
 
 def print_summary(summary: dict[str, Any], *, command: str = "run") -> None:

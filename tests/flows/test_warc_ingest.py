@@ -304,6 +304,26 @@ def test_a_malformed_file_is_recorded_and_the_next_file_is_ingested(prefect_harn
     assert error.startswith(f"2 WARC files could not be read to the end: {garbage}: unreadable after byte 0")
 
 
+def test_a_cancellation_no_signal_set_off_is_an_error_not_an_interruption(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was reported as "interrupted by SIGTERM", exit 143: the CLI named SIGTERM for any cancelled flow.
+    import flows.runs
+    import flows.warc_ingest
+
+    async def cancelled(*args: object, **kwargs: object) -> None:
+        raise asyncio.CancelledError  # a library's own cancel, say; no signal reached copydesk
+
+    monkeypatch.setattr(flows.warc_ingest, "_ingest", cancelled)
+    monkeypatch.setattr(flows.runs._last_stop, "signum", None)
+    warc = tmp_path / "a.warc.gz"
+    write_warc(warc, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(2)], gzip=True)
+    assert main(["ingest-warc", str(warc), "--db", str(tmp_path / "w.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "copydesk: error: the flow was cancelled, though copydesk received no stop signal" in err
+    assert "interrupted by" not in err
+
+
 @pytest.mark.parametrize("gzip", [True, False])
 def test_a_file_cut_inside_a_record_gives_the_pages_before_it_and_an_error(tmp_path: Path, gzip: bool) -> None:
     path = tmp_path / ("cut.warc.gz" if gzip else "cut.warc")
