@@ -265,7 +265,14 @@ _TEXT_ELEMENT = re.compile(r"<(description|summary|content|(?:[\w.-]+:)?encoded)
 _FEED_MARKUP = re.compile(r"</?(?:[\w.-]+:)?(?:item|entry|channel|feed|rss|description|summary|content|encoded)\b")
 
 
-def without_comments_and_cdata(content: bytes) -> bytes:
+def start_tags(content: bytes, *names: str) -> int:
+    """How many start tags of these local names (with any prefix and attributes) the file writes as markup:
+    outside comments and CDATA sections. What a lenient reading's tree is compared with, to count what it lost."""
+    written = re.compile(rb"<(?:[\w.-]+:)?(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")[\s>/]")
+    return len(written.findall(_without_comments_and_cdata(content)))
+
+
+def _without_comments_and_cdata(content: bytes) -> bytes:
     """The bytes outside comments and CDATA sections (where a start tag is text, not markup); one pass. An
     unclosed one runs to the end, as a parser reads it."""
     out, position = [], 0

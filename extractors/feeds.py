@@ -34,8 +34,8 @@ from extractors._xml import (
     inflated,
     read_xml,
     split_tag,
+    start_tags,
     text_of,
-    without_comments_and_cdata,
 )
 from extractors.dates import parse_datetime, plausible
 from extractors.urls import canonicalize_url, is_front_page
@@ -125,12 +125,8 @@ def parse_feed(
     # stops at a depth of 256, dropping the rest without a word. Where it stopped so, they are counted against the
     # file's own (not in a file cut short, whose last item is lost to the cut: the recovered note says so).
     whole = document.depth_cut and document.text_end is None
-    written = len(_ITEM_START.findall(without_comments_and_cdata(content))) if whole else None
+    written = start_tags(content, "item", "entry", "ITEM") if whole else None  # RSS (any version), Atom, CDF
     return _collect(items, limit=max_items, recovered=document.recovered, fetched_at=fetched_at, written=written)
-
-
-# An item's start tag in RSS (any version), Atom or CDF, with a prefix or attributes.
-_ITEM_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry|ITEM)[\s>/]")
 
 
 def is_feed(root: etree._Element) -> bool:

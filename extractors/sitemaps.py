@@ -11,7 +11,6 @@ sitemap even read leniently.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,8 +27,8 @@ from extractors._xml import (
     inflated,
     read_xml,
     split_tag,
+    start_tags,
     stream_xml,
-    without_comments_and_cdata,
 )
 from extractors.dates import parse_published
 from extractors.feeds import feed_entries
@@ -123,12 +122,12 @@ def parse_sitemap(
         # Read to its end, not cut short (whose last entry the cut took), and the lenient reading stopped at its
         # depth limit: what the tree lost can be counted.
         if document.depth_cut and document.text_end is None and len(pages) <= max_urls:
-            _lost(content, b"url", skips)
+            _lost(content, "url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
         children = _newest_first(document, sitemap_url, skips)
         if document.depth_cut and document.text_end is None:
-            _lost(content, b"sitemap", skips)
+            _lost(content, "sitemap", skips)
         return _capped([], children, document.recovered, max_urls, skips)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
     if entries is not None:
@@ -237,18 +236,13 @@ def _counted(elements: Iterator[etree._Element], skips: _Skips) -> Iterator[etre
         yield element
 
 
-# An entry's start tag, as it may be written (a prefix, attributes): counted in a file read leniently.
-def _start_tags(name: bytes) -> re.Pattern[bytes]:
-    return re.compile(rb"<(?:[\w.-]+:)?" + name + rb"[\s>/]")
-
-
-def _lost(content: bytes, name: bytes, skips: _Skips) -> None:
+def _lost(content: bytes, name: str, skips: _Skips) -> None:
     """Count the entries a leniently read file holds past the tree: libxml2's recover mode nests what follows an
     unclosed element inside it, and stops at a depth of 256, dropping the rest without a word."""
-    written = len(_start_tags(name).findall(without_comments_and_cdata(content)))
+    written = start_tags(content, name)
     if written > skips.read:
         missing = written - skips.read
-        entries = f"{missing:,} <{name.decode()}> entr{'ies' if missing > 1 else 'y'}"
+        entries = f"{missing:,} <{name}> entr{'ies' if missing > 1 else 'y'}"
         skips.add(f"{entries} past where broken markup ended the lenient reading", missing)
 
 
