@@ -41,6 +41,7 @@ from flows.runs import (
     ending,
     stop_on_signals,
     unreached_message,
+    worth_retrying,
 )
 from flows.steps import utcnow
 from storage.archive import WarcArchive
@@ -48,7 +49,6 @@ from storage.db import writing
 from storage.dedup import (
     CanonicalRule,
     DedupResult,
-    StaleIndexError,
     assign_clusters,
     bands_to_flush,
     flush_bands,
@@ -74,12 +74,7 @@ def canonical_rule(settings: Settings) -> CanonicalRule:
     return CanonicalRule(settings.canonical_rule, settings.source_priority)
 
 
-def retry_unless_stale(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry whole-batch trouble (a locked file), not an index that only `copydesk rebuild-clusters` mends."""
-    return not isinstance(state.data, StaleIndexError)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless_stale)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 async def dedupe(
     db: str,
     run_id: str,

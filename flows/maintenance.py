@@ -22,13 +22,14 @@ from prefect.runtime import flow_run
 
 from extractors.fingerprint import DedupParams
 from flows.config import Settings, load_config
-from flows.ingest import canonical_rule, dedup_params, retry_unless_stale, run_name
+from flows.ingest import canonical_rule, dedup_params, run_name
+from flows.runs import worth_retrying
 from storage.db import writing
 from storage.dedup import CanonicalRule, DedupResult
 from storage.rebuild import RebuildState, begin_rebuild, continue_rebuild, rebuild_size
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 def begin(db: str, run_id: str, params: DedupParams, memory_limit: str, canonical: CanonicalRule) -> RebuildState:
     """Empty the dedup index and record the rebuild, or resume the one left half done with these settings."""
     with writing(db, memory_limit=memory_limit) as con:
@@ -40,7 +41,7 @@ def begin(db: str, run_id: str, params: DedupParams, memory_limit: str, canonica
 # A task of its own, so that a retry (a locked file, say) goes on from the last commit instead of starting the
 # rebuild over. Not retried when another rebuild took the index over (RebuildInProgressError): a retry would
 # take it back.
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless_stale)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 def recluster(
     db: str, state: RebuildState, params: DedupParams, memory_limit: str, canonical: CanonicalRule
 ) -> DedupResult:

@@ -37,7 +37,7 @@ from flows.config import Settings
 from flows.extraction import EXTRACT_TIMEOUT, ExtractionPool, extract_batch
 from flows.publish import ProgressArtifact
 from flows.report import RunSummary, Stage, tally_batch, tally_discovery
-from flows.runs import innermost, one_line
+from flows.runs import innermost, one_line, worth_retrying
 from flows.steps import (
     RETRY_SOON,
     BatchRows,
@@ -242,7 +242,7 @@ async def extract(
     return BatchRows.joined(parts)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 async def load(
     db: str, run_id: str, rows: BatchRows, archive: WarcArchive | None = None, pages: Sequence[Exchange] = ()
 ) -> dict[str, LoadResult]:
@@ -256,11 +256,19 @@ def load_batch(
     """Write one batch in one transaction; the articles' load result per source.
 
     The pages' WARC records are written and fsynced before the rows that point at them commit: a process
-    killed in between leaves records no row points at, which the next writer cuts off (storage/archive.py).
+    killed in between leaves records no row points at, which the next writer cuts off (storage/archive.py). A
+    transaction that fails takes its records back at once, so that its retry does not archive them twice.
     """
-    with database_turns.turn(), writing(db) as con:
+    archiving = False  # set once this batch writes to the archive: before that, its last batch is committed
+
+    def take_back() -> None:
+        if archiving and archive is not None:
+            archive.discard_batch()
+
+    with database_turns.turn(), writing(db, rolled_back=take_back) as con:
         if archive is not None and pages:
             refers = stored_responses(con, [p.url for p in pages], archive.directory)  # a 304, or a 200 maybe unchanged
+            archiving = True
             written = archive.write(pages, refers_to=refers.get, committed_end=partial(committed_end, con))
             load_pages(con, run_id, written)
             skipped = [

@@ -30,7 +30,7 @@ from flows.config import Settings, load_config
 from flows.extraction import ExtractionPool
 from flows.ingest import canonical_rule, dedup_params, dedupe, run_name
 from flows.pipeline import database_turns, extract, quoted, report_progress
-from flows.runs import begin_run, ending, stop_on_signals
+from flows.runs import begin_run, ending, stop_on_signals, worth_retrying
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from storage.archive import ArchiveError, read_response
 from storage.db import writing
@@ -115,7 +115,7 @@ async def read_archived(
     return await asyncio.to_thread(archived_batch, archive_dir, pages)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 async def reload(db: str, run_id: str, rows: BatchRows, text_runs: Mapping[str, str | None]) -> LoadResult:
     """Write the articles whose extraction changed, and the batch's errors, in one transaction."""
     return await asyncio.to_thread(_reload, db, run_id, rows, text_runs)

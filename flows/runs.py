@@ -21,6 +21,9 @@ from typing import Any
 
 import duckdb
 
+from storage.archive import ArchiveFullError
+from storage.db import DatabaseCorruptError, DatabaseUnwritableError, DiskFullError, NotADatabaseError
+from storage.dedup import StaleIndexError
 from storage.load import RunningRun, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
 
@@ -115,6 +118,21 @@ def one_line(exc: BaseException) -> str:
         return "; ".join(dict.fromkeys(one_line(leaf) for leaf in _leaves(exc)))
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """Whether a failed database task is worth its retries (a task's retry_condition_fn): a file another process
+    held locked may be free seconds later; a full disk, a file that is no database, a read-only path, or an index
+    that only `copydesk rebuild-clusters` mends (StaleIndexError) fail the same way again, 5 s later, twice."""
+    lasting = (
+        StaleIndexError,
+        DiskFullError,
+        ArchiveFullError,
+        NotADatabaseError,
+        DatabaseCorruptError,
+        DatabaseUnwritableError,
+    )
+    return not isinstance(state.data, lasting)
 
 
 def innermost(exc: BaseException) -> BaseException:

@@ -48,7 +48,7 @@ from flows.pipeline import (
 )
 from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
-from flows.runs import begin_run, ending, stop_on_signals
+from flows.runs import begin_run, ending, stop_on_signals, worth_retrying
 from flows.steps import BatchRows, PlannedFetch, utcnow
 from flows.warc_input import WarcBatch, as_it_is_now, by_source, page_skips, read_batches, source_namer, warc_paths
 from storage.db import writing
@@ -113,7 +113,7 @@ class _Writing:
     before: dict[str, WarcProgress] = field(default_factory=dict)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
 async def load_warc_batch(db: str, run_id: str, rows: BatchRows, progress: WarcProgress) -> dict[str, LoadResult]:
     """Write a batch's rows and its file's progress in one transaction."""
     return await asyncio.to_thread(_load_warc_batch, db, run_id, rows, progress)

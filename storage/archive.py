@@ -19,6 +19,7 @@ folder are left alone. No DuckDB here: the caller passes what the database says.
 from __future__ import annotations
 
 import base64
+import errno
 import fcntl
 import hashlib
 import io
@@ -48,10 +49,15 @@ NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modif
 IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 # httpx hands us bodies decoded: headers that described the bytes on the wire would lie about the record's.
 _WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class ArchiveError(RuntimeError):
     """A record cannot be read back from the archive (missing file, or bytes that are not that record)."""
+
+
+class ArchiveFullError(OSError):
+    """The archive's disk is full: the batch's records were taken back, and its rows not stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,9 @@ class WarcArchive:
         self._name = ""
         self._sequence = 0
         self._opened = False
-        self._batch_start = 0  # where the batch being written started in the current file
+        # The files the batch being written went into, each with where the batch started in it: what
+        # discard_batch cuts back when the batch's transaction fails.
+        self._batch: list[tuple[str, int]] = []
         # What went wrong resuming a file (it was left alone): for the caller to record with the batch.
         self.problems: list[str] = []
         # Exchanges that could not be archived, (url, why): their pages are stored, not archived.
@@ -153,7 +161,7 @@ class WarcArchive:
         """
         if exchanges:
             self.open(committed_end)
-        self._batch_start = self._file.tell() if self._file is not None else 0
+        self._batch = [(self._name, self._file.tell())] if self._file is not None else []
         self.not_archived = []  # this batch's (a retried batch is written again whole)
         rows = []
         try:
@@ -167,21 +175,41 @@ class WarcArchive:
                     rows.append(self._append(exchange, stored))
                 except (ValueError, UnicodeError) as exc:  # a record warcio cannot make: that page, not the batch
                     self.not_archived.append((exchange.url, f"not archived: {type(exc).__name__}: {exc}"))
-            if rows:
-                file = self._current()
-                file.flush()
-                os.fsync(file.fileno())
-        except BaseException:
-            self._cut_back()
+            if rows and self._file is not None:  # (a file the last record filled was synced as it was closed)
+                self._file.flush()
+                os.fsync(self._file.fileno())
+        except BaseException as exc:
+            self.discard_batch()
+            if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+                raise ArchiveFullError(
+                    f"{self.directory}: out of space while archiving a batch's pages ({exc.strerror}). The batch "
+                    "was not stored and its records were taken back; every batch before it is intact. Free space "
+                    "(or set archive = false) and run again"
+                ) from exc
             raise
         return rows
 
-    def _cut_back(self) -> None:
-        """Drop what a failed batch wrote to the current file (maybe half a record), so that a retry appends
-        after the last whole record; a file the batch closed on the way holds only whole records."""
-        if self._file is not None:
-            self._file.truncate(self._batch_start)
-            self._file.seek(self._batch_start)
+    def discard_batch(self) -> None:
+        """Take back what the last `write` put in its files: its transaction failed, so no row points at those
+        records, and a retry would write them again beside the first copies (as would a later run, with no rows
+        pointing into a file, which it leaves alone). Files the batch started are removed, the others cut back to
+        where the batch began (maybe mid-record, where a write failed)."""
+        for name, start in reversed(self._batch):
+            path = self.directory / name
+            if name == self._name and self._file is not None:
+                self._file.truncate(start)
+                self._file.seek(start)
+            elif start == 0:
+                path.unlink(missing_ok=True)  # started by this batch and closed full: nothing else in it
+            else:  # the file the batch began in, closed full on the way: ours until a later writer locks it
+                try:
+                    with path.open("r+b", buffering=0) as file:
+                        if _try_lock(file):
+                            file.truncate(start)
+                            os.fsync(file.fileno())
+                except OSError as exc:  # the batch's own error is the one to raise; this one is recorded
+                    self.problems.append(f"{path}: records past byte {start:,} no row points at were left: {exc}")
+        self._batch = [(self._name, self._file.tell())] if self._file is not None else []
 
     def _append(self, exchange: Exchange, stored: StoredResponse | None) -> PageRow:
         file = self._current()
@@ -229,7 +257,7 @@ class WarcArchive:
     def _current(self) -> IO[bytes]:
         if self._file is None:  # rolled: never the file just closed, whose rows are not committed yet
             self._file, self._name = self._create()
-            self._batch_start = 0
+            self._batch.append((self._name, 0))
         return self._file
 
     def _resumed(self, committed_end: Callable[[str], int]) -> tuple[IO[bytes], str]:
@@ -287,9 +315,13 @@ class WarcArchive:
             self._file = None
 
     def close(self) -> None:
+        """Close the current file; one still empty (a batch taken back, or nothing written) is removed."""
         if self._file is not None:
+            empty = self._file.tell() == 0 and os.fstat(self._file.fileno()).st_size == 0
             self._file.close()
             self._file = None
+            if empty:
+                (self.directory / self._name).unlink(missing_ok=True)
 
     def __enter__(self) -> WarcArchive:
         return self

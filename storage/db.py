@@ -29,6 +29,7 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID
 _NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
 _UNWRITABLE = ("Permission denied", "Read-only file system")
 _CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
+_NOT_DUCKDB = "is not a valid DuckDB database file"  # DuckDB's words for a file of anything else
 _FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to 2 s
 _LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
@@ -47,6 +48,10 @@ class DiskFullError(RuntimeError):
 
 class DatabaseCorruptError(RuntimeError):
     """DuckDB refuses to read the file (a block fails its checksum); copydesk changed nothing in it."""
+
+
+class NotADatabaseError(ValueError):
+    """The path names a file that is not a DuckDB database at all (a CSV, a SQLite file, a typo'd path)."""
 
 
 def schema_sql() -> str:
@@ -100,6 +105,11 @@ def connect(
         except duckdb.Error as exc:
             if _CORRUPT in str(exc):
                 raise DatabaseCorruptError(corrupt_message(path, str(exc))) from exc
+            if _NOT_DUCKDB in str(exc):
+                raise NotADatabaseError(
+                    f"{path} is not a DuckDB database: the file holds something else, and was left as it is. "
+                    "Pass --db with the path of a copydesk database, or of a file that does not exist yet"
+                ) from None
             holder = lock_holder(str(exc)) if isinstance(exc, duckdb.IOException) else None
             if holder is None:
                 _raise_if_known(exc, path, doing="open the database for writing" if not read_only else "open")
@@ -135,7 +145,7 @@ def connect(
             _ensure_schema(con)
         except duckdb.Error as exc:
             con.close()
-            _raise_if_known(exc, path, doing="create the schema")
+            _raise_if_known(exc, path, doing="open the database for writing")
             raise
     return con
 
@@ -200,12 +210,19 @@ def lock_holder(message: str) -> str | None:
 
 @contextmanager
 def writing(
-    path: str | Path, *, wait_seconds: float = 60.0, memory_limit: str | None = None, checkpoint: bool = False
+    path: str | Path,
+    *,
+    wait_seconds: float = 60.0,
+    memory_limit: str | None = None,
+    checkpoint: bool = False,
+    rolled_back: Callable[[], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A write connection for one batch, inside one transaction: all of the batch or none of it.
 
     The batch goes to the WAL beside the file. With `checkpoint` (a run's last write), the WAL is then folded
-    into the file, so that the file alone holds the run for whoever copies it.
+    into the file, so that the file alone holds the run for whoever copies it. `rolled_back` is called when
+    the transaction did not commit (the batch raised, or the commit did): what the batch wrote outside the
+    database (its pages' WARC records) is to be taken back.
     """
     con = connect(path, wait_seconds=wait_seconds, memory_limit=memory_limit)
     try:
@@ -213,9 +230,18 @@ def writing(
         try:
             yield con
         except BaseException:
-            con.rollback()
+            try:
+                con.rollback()
+            finally:
+                if rolled_back is not None:
+                    rolled_back()
             raise
-        con.commit()
+        try:
+            con.commit()
+        except BaseException:
+            if rolled_back is not None:
+                rolled_back()
+            raise
         if checkpoint:
             _checkpoint(con, Path(path))
     except duckdb.Error as exc:
@@ -238,9 +264,9 @@ def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
     message = str(exc)
     if any(reason in message for reason in _NO_SPACE):
         raise DiskFullError(
-            f"{path}: out of space while trying to {doing} ({_reason(message, _NO_SPACE)}). The batch was "
-            "rolled back and every batch committed before it is intact; free space (or raise the file size "
-            "limit) and run again: stored URLs are skipped"
+            f"{path}: out of space while trying to {doing} ({_reason(message, _NO_SPACE)}). What it wrote was "
+            "rolled back, and everything committed before it is intact; free space (or raise the file size limit) "
+            "and run the command again: it goes on from what was committed"
         ) from exc
     if any(reason in message for reason in _UNWRITABLE):
         raise DatabaseUnwritableError(

@@ -220,6 +220,42 @@ def test_a_batch_that_fails_midway_leaves_no_record_and_a_retry_appends_after_th
     ]
 
 
+def test_a_batch_whose_transaction_failed_is_taken_back_from_every_file_it_wrote(tmp_path: Path) -> None:
+    """A load that failed after its records were on disk (the database's disk full) left them there, and its
+    retry wrote them again: ingest-warc of the folder then read each page two or three times."""
+    big = [exchange(n, body=bytes(range(256)) * 8 * (n % 3 + 1)) for n in range(9)]
+    with WarcArchive(tmp_path, max_file_bytes=4_000) as archive:
+        kept = write(archive, big[:2])
+        sizes = {path.name: path.stat().st_size for path in tmp_path.glob("*.warc.gz")}
+        taken_back = write(archive, big[2:], committed(kept))
+        assert len({row.warc_file for row in taken_back}) > 1  # the batch rolled into files of its own
+        archive.discard_batch()
+        after = {path.name: path.stat().st_size for path in tmp_path.glob("*.warc.gz")}
+        assert {name: size for name, size in after.items() if size} == sizes  # (the file in hand, emptied, stays open)
+        again = write(archive, big[2:], committed(kept))
+    rows = kept + again
+    assert {path.name for path in tmp_path.glob("*.warc.gz")} == {row.warc_file for row in rows}
+    uris = [uri for path in tmp_path.glob("*.warc.gz") for kind, uri in warcio_records(path) if kind == "response"]
+    assert sorted(uris) == sorted(e.url for e in big)  # each page once
+    for path in tmp_path.glob("*.warc.gz"):
+        assert path.stat().st_size == committed(rows)[path.name]
+    for row in rows:
+        assert (
+            read_response(tmp_path, row.warc_file, row.record_offset, row.record_length).body
+            == big[int(row.url.rsplit("/", 1)[1])].body
+        )
+
+
+def test_no_empty_file_is_left_behind(tmp_path: Path) -> None:
+    """A batch whose last record filled its file opened the next one just to flush it: an empty file per run."""
+    with WarcArchive(tmp_path, max_file_bytes=100) as archive:
+        rows = write(archive, [exchange(1), exchange(2)])
+    assert sorted(path.name for path in tmp_path.glob("*.warc.gz")) == sorted({row.warc_file for row in rows})
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:  # nothing to archive: a 304 with no stored response
+        assert write(archive, [exchange(3, status=304)]) == []
+    assert len(list(tmp_path.glob("*.warc.gz"))) == 2
+
+
 def test_files_roll_at_their_size_limit_and_every_record_stays_readable(tmp_path: Path) -> None:
     with WarcArchive(tmp_path, max_file_bytes=2_000) as archive:
         rows = write(archive, [exchange(n, body=bytes(range(256)) * 8 * (n + 1)) for n in range(5)])
@@ -312,6 +348,7 @@ def test_a_batch_a_full_disk_stops_is_cut_back_to_whole_records(tmp_path: Path) 
     )
     lines = done.stdout.splitlines()
     assert lines[-1].startswith("error ") and "File too large" in lines[-1], done.stdout + done.stderr
+    assert f"{tmp_path}: out of space while archiving" in lines[-1]  # which disk: the archive's, not the database's
     committed = json.loads(lines[-2].removeprefix("rows ")) if len(lines) > 1 else {}
     (path,) = tmp_path.glob("*.warc.gz")
     assert committed and path.stat().st_size == committed[path.name], "the failed batch is cut off"
