@@ -3,8 +3,8 @@
 Starts `prefect server start` as a child process (unless PREFECT_API_URL names a server already),
 waits for its health check, then serves the `ingest-hourly`, `backfill`, `rebuild-clusters`, `reextract`
 and `ingest-warc` deployments from this process with `prefect.serve` (no work pool or worker needed). Ctrl-C or SIGTERM
-stops serving, pauses the schedules and stops the child server. Imports Prefect only after the API
-URL is in the environment, because Prefect reads its settings when first imported.
+stops serving, pauses the schedules and stops the child server. Prefect reads its settings when first
+imported, so the server's URL goes into its settings as well as into the environment.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,52 @@ class ServerStartError(RuntimeError):
 
 def serve(*, parameters: Mapping[str, Any], cron: str, port: int = 4200) -> None:
     """Serve the copydesk deployments until interrupted, against PREFECT_API_URL or a local server."""
-    with _api(port):
+    with _api(port), _ctrl_c_as_sigterm():
         from prefect import serve as prefect_serve
 
-        prefect_serve(*deployments(parameters=parameters, cron=cron))
+        served = deployments(parameters=parameters, cron=cron)
+        try:
+            prefect_serve(*served)
+        finally:
+            _pause(served)
+
+
+def _pause(served: Sequence[Any]) -> None:
+    """Pause the served deployments' schedules, whatever stopped serving. Prefect's runner pauses them when it
+    stops gracefully, but not when a signal came in the second after it printed that it serves them (it exits
+    before it has started): the hourly schedule stayed on, with nothing serving it."""
+    from prefect import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            for deployment in served:
+                client.pause_deployment(client.read_deployment_by_name(deployment.full_name).id)
+    except Exception as exc:  # serving has stopped either way; the user must know the schedule may still be on
+        print(
+            f"copydesk: could not pause the served deployments' schedules ({exc}); pause them in the UI",
+            file=sys.stderr,
+        )
+        return
+    print(f"Paused the schedules of the {len(served)} served deployments", flush=True)
+
+
+@contextmanager
+def _ctrl_c_as_sigterm() -> Iterator[None]:
+    """Ctrl-C stops serving as SIGTERM does. Prefect's runner stops gracefully on SIGTERM, pausing the schedules
+    first; a KeyboardInterrupt cancels it wherever it is, sometimes before the pause (the hourly schedule went
+    on, with nothing serving it). Before the runner has its SIGTERM handler, Ctrl-C interrupts as usual."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        terminate = signal.getsignal(signal.SIGTERM)
+        if not callable(terminate):
+            raise KeyboardInterrupt
+        terminate(signal.SIGTERM, frame)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def deployments(*, parameters: Mapping[str, Any], cron: str) -> list[Any]:
@@ -78,8 +120,13 @@ def _api(port: int) -> Iterator[str]:
     try:
         _wait_healthy(url, server, server_log)
         print(f"Prefect server (PID {server.pid}) UI at http://127.0.0.1:{port}; its log: {server_log}")
-        os.environ["PREFECT_API_URL"] = url
-        yield url
+        os.environ["PREFECT_API_URL"] = url  # for the flow runs' subprocesses
+        # And for this process, whose settings Prefect read when first imported (the cron check imports it): with
+        # the variable alone, serving started a temporary server of its own and registered the deployments there.
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
     finally:
         _stop(server)
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from flows.serve import deployments
@@ -64,3 +65,61 @@ def test_no_module_in_flows_shares_a_name_with_a_module_a_worker_could_import() 
     importable = {module.name for module in pkgutil.iter_modules()} | set(sys.stdlib_module_names)
     stems = {path.stem for path in (PROJECT / "flows").glob("*.py")} - {"__init__"}
     assert "pipeline" in stems and not stems & importable
+
+
+def test_copydesk_serve_registers_on_the_server_it_started_and_ctrl_c_pauses_and_stops_it(tmp_path: Path) -> None:
+    """The cron check imported Prefect before the server's URL was set, and Prefect reads its settings once: serve
+    started a temporary server of its own (in the terminal's process group) and served from it, so the UI showed
+    no deployment and Ctrl-C killed that server under it (a traceback, ~75 s, exit 1, the schedule still on)."""
+    import contextlib
+    import os
+    import re
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "s.toml").write_text('[[sources]]\nname = "site"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
+    command += ["serve", "--sources", "s.toml", "--allow-private", "--port", str(port)]
+    log = tmp_path / "serve.txt"
+    with log.open("w") as out:
+        serving = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while "Your deployments are being served" not in log.read_text() and time.monotonic() < deadline:
+                assert serving.poll() is None, log.read_text()
+                time.sleep(0.5)
+            answer = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=30)
+            registered = {d["name"]: d for d in answer.json()}
+            os.killpg(serving.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+            serving.wait(timeout=60)
+        finally:
+            if serving.poll() is None:
+                os.killpg(serving.pid, signal.SIGKILL)
+            # The server runs in a session of its own: killed with serve's group, it would stay up.
+            if (started := re.search(r"Prefect server \(PID (\d+)\)", log.read_text())) and serving.returncode != 0:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(int(started.group(1)), signal.SIGKILL)
+    output = log.read_text()
+    assert set(registered) == set(yaml_deployments()), output
+    assert registered["ingest-hourly"]["paused"] is False  # scheduled while served
+    assert "Starting temporary server" not in output and "Traceback" not in output, output
+    assert "Paused the schedules of the 5 served deployments" in output, output
+    with pytest.raises(httpx.TransportError):  # the server it started is stopped with it
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+
+
+def test_every_deployment_says_its_schedules_so_prefect_deploy_asks_nothing() -> None:
+    """Without a `schedules` key, `prefect deploy --all` in a terminal asked four times whether to configure
+    schedules, defaulting to yes, for deployments that are manual runs only."""
+    assert all("schedules" in d for d in yaml_deployments().values())
+    assert [name for name, d in yaml_deployments().items() if d["schedules"]] == ["ingest-hourly"]
