@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -150,12 +151,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-private", action="store_true", default=None, help="allow private and loopback addresses"
     )
-    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server and UI")
+    serve.add_argument("--port", type=_port, default=4200, help="port of the local Prefect server and UI")
     serve.set_defaults(command=_cmd_serve, job=True)
 
     demo = commands.add_parser("demo", help="serve the bundled sample newsroom on loopback and ingest it")
     demo.add_argument(
         "--db", default=DEMO_DB, help=f"DuckDB file to write (default: {DEMO_DB}; an earlier demo's is recreated)"
+    )
+    demo.add_argument(
+        "--serve-only",
+        metavar="SOURCES_TOML",
+        help="only serve the sample sites, until Ctrl-C, and write their sources file here (to try `copydesk "
+        "serve` or a Prefect deployment against them, with allow_private)",
     )
     demo.set_defaults(command=_cmd_demo, job=True)
 
@@ -299,7 +306,8 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     settings = overridden(settings, db=args.db, dedup_threshold=args.dedup_threshold)
     database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     start_temporary_server()
-    result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
+    with console_tracebacks(args.debug):
+        result = rebuild_clusters(db=args.db, sources=args.sources, dedup_threshold=args.dedup_threshold)
     print(f"rebuilt clusters of {result['db']}: {result['signed']} articles signed, {result['matches']} matches")
     return 0
 
@@ -329,7 +337,7 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
     settings = overridden(settings, db=args.db)
     db = database_path(settings.db, flag=chosen_by(args.sources, args.db, settings), must_exist=True)
     _refuse_unknown_sources(db, args.source_names or [])
-    with stops_interrupt():
+    with stops_interrupt(), console_tracebacks(args.debug):
         start_temporary_server()
         result = asyncio.run(
             reextract(
@@ -365,7 +373,7 @@ def _cmd_ingest_warc(args: argparse.Namespace) -> int:
     warc_paths(args.paths)  # nothing to ingest: one line before Prefect starts
     runner = _task_runner(args.task_runner, address=args.dask_address, workers=args.dask_workers)
     flow = ingest_warc.with_options(task_runner=runner) if runner is not None else ingest_warc
-    with stops_interrupt():
+    with stops_interrupt(), console_tracebacks(args.debug):
         start_temporary_server()
         with api_for_workers(runner):  # Dask workers get the server just started
             result = asyncio.run(flow(paths=args.paths, db=args.db, sources=args.sources))
@@ -394,6 +402,13 @@ def _checked_cron(cron: str) -> None:
             f"--cron {cron!r} is not a cron schedule; give five fields, minute hour day month weekday, in UTC: "
             "'0 * * * *' is hourly, '*/15 * * * *' every 15 minutes, '30 6 * * 1-5' at 6:30 on weekdays"
         ) from None
+
+
+def _port(value: str) -> int:
+    """A --port (`--port 99999` got as far as "prefect server exited with code 1: An exception occurred.")."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port, 1 to 65535 (4200 is Prefect's own)")
+    return int(value)
 
 
 def _iso_date(value: str) -> date:
@@ -543,6 +558,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import serve_demo_sites
     from storage.archive import default_archive_dir
 
+    if args.serve_only:
+        return _serve_demo_sites(output_path(args.serve_only, flag="--serve-only"))
     db = Path(args.db)
     if db.exists() and not _holds_only_demo_articles(db):
         raise InputError(
@@ -565,6 +582,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print_queries(db, [(f"\n-- {title}\n{sql};", sql) for title, sql in DEMO_QUERIES])
     print(f'\nExplore it yourself: copydesk query --db {db} "SELECT url, title FROM articles"')
     return 0
+
+
+def _serve_demo_sites(sources: Path) -> int:
+    """Serve the sample sites until interrupted, their sources file written to `sources` (valid while they run:
+    their ports change each time)."""
+    from flows.demo import serve_demo_sites
+
+    sources.parent.mkdir(parents=True, exist_ok=True)
+    with serve_demo_sites() as sites:
+        sources.write_text(sites.sources_toml(), encoding="utf-8")
+        print(f"Serving {len(sites.sources)} sample sites on 127.0.0.1 until Ctrl-C; their sources file: {sources}")
+        print(f"  e.g. copydesk run --sources {sources} --db demo.duckdb --allow-private", flush=True)
+        with sigterm_interrupts():
+            threading.Event().wait()
+    return 0  # (never reached: interrupted)
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:

@@ -210,6 +210,16 @@ def test_an_export_since_that_is_no_day_says_what_one_looks_like(
     assert "argument --since: 'yesterday' is not a day such as 2025-06-01" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_a_serve_port_that_is_no_port_is_refused_before_anything_starts(
+    port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--sources", str(tmp_path / "s.toml"), "--port", port])
+    assert exit_.value.code == 2
+    assert f"argument --port: '{port}' is not a TCP port, 1 to 65535" in capsys.readouterr().err
+
+
 def test_errors_are_one_line_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "missing.duckdb"
     assert main(["export", "--db", str(missing), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 1
@@ -639,3 +649,34 @@ def test_a_broken_pipe_elsewhere_is_still_an_error(
     monkeypatch.setattr("flows.cli._cmd_stats", stats)
     assert main(["stats", "--db", str(db)]) == 1
     assert error_line(capsys) == "[Errno 32] Broken pipe"
+
+
+def test_demo_serve_only_serves_the_sample_sites_with_their_sources_file_until_interrupted(tmp_path: Path) -> None:
+    """The README's Prefect walkthrough runs a deployment against "a loopback test world" nothing made."""
+    import signal
+    import time
+    import tomllib
+
+    import httpx
+
+    sources = tmp_path / "world" / "sources.toml"  # its folder made, as the README's /tmp/world
+    command = [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
+    serving = subprocess.Popen(
+        [*command, "demo", "--serve-only", str(sources)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert serving.stdout is not None
+        first = serving.stdout.readline()
+        assert first.startswith("Serving 3 sample sites on 127.0.0.1 until Ctrl-C"), first + serving.stderr.read()
+        listed = tomllib.loads(sources.read_text(encoding="utf-8"))["sources"]
+        for source in listed:
+            assert httpx.get(source["feeds"][0], timeout=10).status_code == 200
+        time.sleep(0.2)
+        serving.send_signal(signal.SIGINT)
+        out, err = serving.communicate(timeout=30)
+    finally:
+        serving.kill()
+    assert {source["name"] for source in listed} == {"harbourtimes", "metrowire", "valleypost"}
+    assert serving.returncode == 128 + signal.SIGINT and "interrupted by SIGINT" in err, err
+    with pytest.raises(httpx.TransportError):  # the sites stopped with it
+        httpx.get(listed[0]["feeds"][0], timeout=5)

@@ -548,6 +548,29 @@ def test_the_temporary_servers_own_output_goes_to_a_log_in_prefect_home_not_the_
     assert (tmp_path / "prefect" / "temporary-server.log").is_file()
 
 
+@pytest.mark.parametrize("command", ["reextract", "rebuild-clusters"])
+def test_a_flow_that_fails_ends_in_one_error_line_without_tracebacks(command: str, tmp_path: Path) -> None:
+    """ingest-warc, reextract and rebuild-clusters printed 2-6 Prefect tracebacks before their error line (a
+    helper's sweep: a full disk); `run` already printed none. And a --db that is no DuckDB file said only
+    DuckDB's "IO Error: ... is not a valid DuckDB database file!"."""
+    (tmp_path / "notes.duckdb").write_text("meeting notes, not a database\n")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        [*_copydesk(), command, "--db", str(tmp_path / "notes.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("copydesk: error: ")]
+    assert "notes.duckdb is not a DuckDB database" in line, done.stderr
+    assert "Retry 1/2" not in done.stderr  # a file that is no database is one 5 s later, too
+    assert (tmp_path / "notes.duckdb").read_text() == "meeting notes, not a database\n"
+
+
 def test_a_prefect_home_that_cannot_be_written_leaves_the_servers_output_on_the_terminal(tmp_path: Path) -> None:
     from flows.ephemeral import _stderr_to
 
