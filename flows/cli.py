@@ -281,7 +281,7 @@ def _checked_crawl(sources: str, parameters: dict[str, Any]) -> None:
         )
     enabled_sources(config, names)  # a disabled source named with --source
     database_path(settings.db, flag=chosen_by(sources, flags.get("db"), settings), must_exist=False)
-    settings.check_archive()
+    settings.check_folders()
 
 
 def _crawl(args: argparse.Namespace, *, flow: Any = None, task_runner: Any = None) -> int:

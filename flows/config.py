@@ -131,9 +131,10 @@ class Settings:
         """The archive folder: archive_dir, else the one next to the database."""
         return Path(self.archive_dir) if self.archive_dir else default_archive_dir(self.db)
 
-    def check_archive(self) -> None:
-        """Refuse a run whose page archive cannot be written, before it fetches a page; the message names the
-        setting to change."""
+    def check_folders(self) -> None:
+        """Refuse a run whose page archive or near-duplicate index (`<db>.lsh/`, storage/_bandruns.py) cannot be
+        written, before it fetches a page; the message names what to change. An unwritable index folder failed
+        the run at its dedup step, after every page was fetched."""
         problem = writable_problem(self.archive_path()) if self.archive else None
         if problem is not None:
             where = (
@@ -142,6 +143,12 @@ class Settings:
             raise ConfigError(
                 f"{where}: cannot write the page archive there: {problem}; set archive_dir to a writable folder, "
                 "or archive = false to keep no pages"
+            )
+        index = Path(f"{self.db}.lsh")
+        if problem := writable_problem(index):
+            raise ConfigError(
+                f"the near-duplicate index folder {index} beside the database cannot be written: {problem}; make it "
+                "writable, or pass --db with a database in a writable folder"
             )
 
     def __post_init__(self) -> None:

@@ -228,7 +228,7 @@ async def _crawl(
 ) -> CrawlResult:
     """Every source's pipeline, to the last row written; then one summary line."""
     # The environment's proxy variables, read here (once per run), as curl and httpx read them.
-    settings.check_archive()  # before the first request: a folder it cannot write would cost every page
+    settings.check_folders()  # before the first request: a folder it cannot write would cost every page
     archive = WarcArchive(settings.archive_path(), max_file_bytes=settings.archive_file_bytes)
     async with Fetcher(settings.fetch, proxies=ProxyEnvironment.from_environ(os.environ)) as fetcher:
         with archive:

@@ -474,6 +474,22 @@ def test_run_refuses_bad_settings_before_prefect_starts(
     assert not (tmp_path / "x.duckdb").exists()
 
 
+def test_run_refuses_an_index_folder_it_cannot_write_before_fetching_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A read-only `<db>.lsh/` let the whole crawl run, to fail at its dedup step with a bare "[Errno 30]
+    Read-only file system: '.../run-000001.tmp'" (a helper's sweep). Root writes read-only folders, so a file
+    stands where the folder would be."""
+    sources = tmp_path / "sources.toml"
+    sources_file(tmp_path, f'db = "{tmp_path}/x.duckdb"\n')
+    (tmp_path / "x.duckdb.lsh").write_text("not a folder")
+    assert main(["run", "--sources", str(sources)]) == 1
+    assert error_line(capsys).startswith(
+        f"the near-duplicate index folder {tmp_path}/x.duckdb.lsh beside the database cannot be written: File exists"
+    )
+    assert not (tmp_path / "x.duckdb").exists()
+
+
 @pytest.mark.parametrize(
     ("settings", "chosen_by"),
     [
