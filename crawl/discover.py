@@ -129,6 +129,10 @@ class Discovery:
     errors: list[Problem] = field(default_factory=list)
     cut_off: str | None = None
     requested: list[str] = field(default_factory=list)
+    # Link pages read whole (200) whose URL a feed, a sitemap or a link had already given as a candidate, with
+    # their bodies, by candidate URL: the crawl extracts them as they are instead of requesting them again (a
+    # sitemap's section pages, a story whose link reads like a menu label). At most MAX_LISTING_PAGES.
+    pages: dict[str, Fetched] = field(default_factory=dict)
 
     def waiting(self) -> list[str]:
         """URLs requested that have not answered (yet)."""
@@ -533,6 +537,8 @@ class _Listings:
 
         async def read(page: Fetched) -> list[Link]:
             found = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
+            if (url := _canonical_or_none(page.url)) in self.seen:
+                self.found.pages[url] = page  # what the crawl would ask for again
             return found.links
 
         def use(links: list[Link]) -> None:

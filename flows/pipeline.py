@@ -43,6 +43,7 @@ from flows.steps import (
     BatchRows,
     FetchedBatch,
     PlannedFetch,
+    as_article,
     exchanges,
     failed_batch_rows,
     fetch_batch,
@@ -404,16 +405,19 @@ class Crawl:
         fetcher = self.fetcher.for_source(source.fetch_policy(self.settings.fetch))
         discovery = await discover(fetcher, source, listing, self._limits, budget, self._archiver(source))
         candidates = [c for c in discovery.candidates if self._claimed.setdefault(c.url, source.name) == source.name]
-        self._record_discovery(source, discovery, candidates)
         if discovery.cut_off:
+            self._record_discovery(source, discovery, candidates, {})
             return
         plan, left = self._capped(source, await self._plan(source, candidates))
+        # Link pages discovery read whole that are planned as articles too: extracted as read, not asked for again.
+        reused = {p.candidate.url: discovery.pages[p.candidate.url] for p in plan if p.candidate.url in discovery.pages}
+        self._record_discovery(source, discovery, candidates, reused)
         batches = host_batches(plan, self.settings.batch_size)
         self._pool.expect(len(batches))
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
         if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
             self._pool.warm_up()
-        outcomes = await asyncio.gather(*(self._batch(fetcher, source, batch, budget) for batch in batches))
+        outcomes = await asyncio.gather(*(self._batch(fetcher, source, batch, budget, reused) for batch in batches))
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
             message = (
@@ -459,7 +463,11 @@ class Crawl:
         self._planned -= len(plan) - cap
         return plan[:cap], len(plan) - cap
 
-    def _record_discovery(self, source: Source, discovery: Discovery, candidates: list[Candidate]) -> None:
+    def _record_discovery(
+        self, source: Source, discovery: Discovery, candidates: list[Candidate], reused: Mapping[str, Fetched]
+    ) -> None:
+        """Discovery's requests, errors and listings, to be written; the requests of `reused` pages are written
+        with their batch, as the article fetches they now are."""
         if discovery.reached:
             self._reached.add(source.name)
         reasons = discovery.failure_reasons()
@@ -470,7 +478,9 @@ class Crawl:
             discovery.errors.append(Problem("source", first_url(source), "SourceUnreachable", message, utcnow()))
         tally_discovery(self.summary, {source.name: discovery}, candidates)
         errors = [ErrorRow(p.stage, p.url, p.error_type, p.message, p.occurred_at) for p in discovery.errors]
-        rows = BatchRows(fetches=fetch_rows(discovery.responses), errors=errors)
+        handed_over = {page.url for page in reused.values()}
+        requests = [r for r in discovery.responses if not (r.kind == "page" and r.url in handed_over)]
+        rows = BatchRows(fetches=fetch_rows(requests), errors=errors)
         rows.seen = _listing_rows(source, discovery, validators=False)
         self._ready.put_nowait(_Ready([], rows))
         self._discovered += 1
@@ -509,13 +519,25 @@ class Crawl:
         return plan
 
     async def _batch(
-        self, fetcher: Fetcher, source: Source, batch: list[PlannedFetch], budget: Budget
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        batch: list[PlannedFetch],
+        budget: Budget,
+        reused: Mapping[str, Fetched],
     ) -> tuple[int, bool]:
-        """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well)."""
+        """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well).
+
+        Its URLs in `reused` are not fetched: discovery read them whole already."""
         async with self._in_flight:
             pages: list[Exchange] = []
             try:
-                fetched = await fetch(fetcher, quoted(batch), budget)
+                requested = [p for p in batch if p.candidate.url not in reused]
+                fetched = await fetch(fetcher, quoted(requested), budget) if requested else FetchedBatch()
+                for planned in batch:
+                    if (page := reused.get(planned.candidate.url)) is not None:
+                        fetched.answered.append(planned)
+                        fetched.responses.append(as_article(page))
             except Exception as exc:  # per-batch boundary: every URL of it gets the error row
                 rows = failed_batch_rows("fetch", batch, exc)
             else:

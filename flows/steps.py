@@ -321,6 +321,12 @@ def _plain(value: object) -> object:
     return value
 
 
+def as_article(page: Fetched) -> Fetched:
+    """A link page discovery read, as the article fetch it stands for (its request is logged once, as this)."""
+    attempts = tuple(dataclasses.replace(attempt, kind="article") for attempt in page.attempts)
+    return dataclasses.replace(page, kind="article", attempts=attempts)
+
+
 def fetch_rows(responses: Iterable[Fetched]) -> list[FetchRow]:
     """Every attempt behind the given responses, as rows of `fetches`."""
     return [

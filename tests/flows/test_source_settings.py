@@ -19,7 +19,7 @@ from flows.cli import main
 from flows.config import ConfigError, enabled_sources, load_config
 from flows.ingest import ingest
 from flows.maintenance import rebuild_clusters
-from tests.loopback import Route, Site, page, serve
+from tests.loopback import Route, Site, html, page, serve
 from tests.proxy import serve_proxy
 
 WORDS = (
@@ -275,3 +275,50 @@ def test_a_source_given_only_its_homepage_is_crawled_through_the_feeds_and_sitem
         assert run(sources, db)["new"] == 1
     assert query(db, "SELECT url FROM articles ORDER BY url") == [(f"{site.base}/news/{n}",) for n in range(4)]
     assert query(db, "SELECT count(*) FROM errors") == [(0,)]  # its sitemap answered all along
+
+
+def test_a_link_page_a_listing_also_gave_as_an_article_is_requested_once(prefect_harness: None, tmp_path: Path) -> None:
+    """With discover_links, a sitemap's section page and a story whose link reads like a menu label were
+    requested twice a run: once as a listing page whose links were followed, once more as an article
+    (a helper's sweep: 10 of a site's 45 requests)."""
+    story = {name: html(f"The {name} story", sentences(n)) for n, name in enumerate(["briefing", "first", "second"])}
+    teasers = "".join(
+        f'<div class="card"><h2><a href="/news/{name}">Harbour council votes on the {name} ferry timetable</a></h2>'
+        "<p>The budget meeting runs late into the night.</p></div>"
+        for name in ("second", "first", "briefing")
+    )
+    routes: dict[str, Route] = {
+        "/": page(
+            '<html><body><nav><a href="/section/world/">World</a> <a href="/news/briefing">Briefing</a></nav>'
+            "<p>Front page of the Harbour Times.</p></body></html>"
+        ),
+        "/section/world/": page(f"<html><body><h1>World</h1>{teasers}</body></html>"),
+        "/news/briefing": page(story["briefing"]),
+        "/news/first": page(story["first"]),
+        "/news/second": page(story["second"]),
+    }
+    with serve(routes) as site:
+        listed = "".join(
+            f"<url><loc>{site.base}{path}</loc></url>" for path in ("/section/world/", "/news/briefing", "/news/first")
+        )
+        routes["/sitemap.xml"] = page(
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{listed}</urlset>', "application/xml"
+        )
+        sources = tmp_path / "s.toml"
+        sources.write_text(
+            f'[[sources]]\nname = "harbour"\nhomepage = "{site.base}/"\nsitemaps = ["{site.base}/sitemap.xml"]\n'
+            "discover_links = true\n[settings]\nper_host_delay = 0\n",
+            encoding="utf-8",
+        )
+        db = tmp_path / "n.duckdb"
+        summary = run(sources, db)
+    for path in ("/section/world/", "/news/briefing", "/news/first", "/news/second"):
+        assert len(site.hits(path)) == 1, (path, [r.path for r in site.log])
+    assert query(db, "SELECT title FROM articles ORDER BY title") == [
+        ("The briefing story",),
+        ("The first story",),
+        ("The second story",),
+    ]
+    logged = query(db, "SELECT url, kind FROM fetches WHERE url LIKE '%/news/briefing' OR url LIKE '%/section/%'")
+    assert sorted(logged) == [(f"{site.base}/news/briefing", "article"), (f"{site.base}/section/world/", "article")]
+    assert summary["fetched"] == 4 and summary["stored"] == 3  # the section page is fetched, and no article
