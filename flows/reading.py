@@ -46,18 +46,32 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     The connection may write only in a fresh temporary directory beside `out` (external access is off
     elsewhere); the finished file is then renamed over `out`, so a failed export leaves no partial file.
     """
-    from storage.db import connect
+    import duckdb
+
+    from storage.db import NO_SPACE, connect
 
     table = "unique_articles" if unique else "articles"
     # A date and a path are quoted as literals: COPY takes no prepared parameters.
     where = f" WHERE coalesce(published_at, fetched_at) >= DATE '{since.isoformat()}'" if since else ""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".copydesk-export-") as tmp:
+    kept = f"; {out} is as it was" if out.exists() else ""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = tempfile.TemporaryDirectory(dir=out.parent, prefix=".copydesk-export-")
+    except OSError as exc:  # read-only, full, or not a folder (the message named our staging folder)
+        raise InputError(f"--out {out}: cannot write in {out.parent}: {exc.strerror or exc}{kept}") from exc
+    with staging as tmp:
         staged = Path(tmp) / f"export.{fmt}"
         target = str(staged).replace("'", "''")
         with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
             query = f"SELECT {_columns(con, table, fmt)} FROM {table}{where} ORDER BY article_id"
-            (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
+            try:
+                (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
+            except duckdb.IOException as exc:  # DuckDB's message for a full disk is a JSON record of its own
+                reason = next((r for r in NO_SPACE if r in str(exc)), None)
+                if reason is None:
+                    raise
+                message = f"--out {out}: out of space in {out.parent} ({reason}); nothing was written{kept}"
+                raise InputError(message) from None
         os.replace(staged, out)
     return int(count)
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>\S+)(?: \(PID (?P<pid>\d+)\))?")
 # strerror texts of ENOSPC, EFBIG (RLIMIT_FSIZE or the filesystem's file size limit) and EDQUOT, as DuckDB
 # passes them on ("Could not write file ...: No space left on device").
-_NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
+NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")  # DuckDB's words for a full disk
 _UNWRITABLE = ("Permission denied", "Read-only file system")
 _CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
 _NOT_DUCKDB = "is not a valid DuckDB database file"  # DuckDB's words for a file of anything else
@@ -262,9 +262,9 @@ def _checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
     """Turn DuckDB's errors for a full disk or an unwritable path into ours, with what was kept."""
     message = str(exc)
-    if any(reason in message for reason in _NO_SPACE):
+    if any(reason in message for reason in NO_SPACE):
         raise DiskFullError(
-            f"{path}: out of space while trying to {doing} ({_reason(message, _NO_SPACE)}). What it wrote was "
+            f"{path}: out of space while trying to {doing} ({_reason(message, NO_SPACE)}). What it wrote was "
             "rolled back, and everything committed before it is intact; free space (or raise the file size limit) "
             "and run the command again: it goes on from what was committed"
         ) from exc

@@ -696,3 +696,34 @@ def test_demo_serve_only_serves_the_sample_sites_with_their_sources_file_until_i
     assert serving.returncode == 128 + signal.SIGINT and "interrupted by SIGINT" in err, err
     with pytest.raises(httpx.TransportError):  # the sites stopped with it
         httpx.get(listed[0]["feeds"][0], timeout=5)
+
+
+def test_an_export_that_runs_out_of_space_says_so_and_keeps_the_file_it_would_replace(db: Path, tmp_path: Path) -> None:
+    """A full disk printed DuckDB's own record: 'IO Error: Async write failed for range [...]: {"exception_type":
+    "IO", ...}' (a helper's sweep). RLIMIT_FSIZE makes write() fail with EFBIG as a full disk fails it with
+    ENOSPC, without root."""
+    import resource
+    import signal
+
+    out = tmp_path / "articles.csv"
+    out.write_text("last week's export\n")
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.RLIM_INFINITY))
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())", "export"]
+        + ["--db", str(db), "--format", "csv", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (
+        f"copydesk: error: --out {out}: out of space in {tmp_path} (File too large); nothing was written; "
+        f"{out} is as it was\n"
+    )
+    assert out.read_text() == "last week's export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".copydesk-export-")] == []
