@@ -22,7 +22,13 @@ from typing import Any
 import duckdb
 
 from storage.archive import ArchiveFullError
-from storage.db import DatabaseCorruptError, DatabaseUnwritableError, DiskFullError, NotADatabaseError
+from storage.db import (
+    CommittedButNotFoldedError,
+    DatabaseCorruptError,
+    DatabaseUnwritableError,
+    DiskFullError,
+    NotADatabaseError,
+)
 from storage.dedup import StaleIndexError
 from storage.load import RunningRun, mark_abandoned, running_runs, start_run
 from storage.rows import RunStatus
@@ -123,9 +129,11 @@ def one_line(exc: BaseException) -> str:
 def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
     """Whether a failed database task is worth its retries (a task's retry_condition_fn): a file another process
     held locked may be free seconds later; a full disk, a file that is no database, a read-only path, or an index
-    that only `copydesk rebuild-clusters` mends (StaleIndexError) fail the same way again, 5 s later, twice."""
+    that only `copydesk rebuild-clusters` mends (StaleIndexError) fail the same way again, 5 s later, twice; and a
+    batch that committed although its checkpoint failed would have its rows written twice."""
     lasting = (
         StaleIndexError,
+        CommittedButNotFoldedError,
         DiskFullError,
         ArchiveFullError,
         NotADatabaseError,

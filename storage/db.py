@@ -30,6 +30,8 @@ NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded") 
 _UNWRITABLE = ("Permission denied", "Read-only file system")
 _CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
 _NOT_DUCKDB = "is not a valid DuckDB database file"  # DuckDB's words for a file of anything else
+# DuckDB's words when a commit is durable but the checkpoint it ran once the WAL passed checkpoint_threshold failed.
+_COMMITTED = "COMMIT succeeded"
 _FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to 2 s
 _LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
@@ -48,6 +50,11 @@ class DiskFullError(RuntimeError):
 
 class DatabaseCorruptError(RuntimeError):
     """DuckDB refuses to read the file (a block fails its checksum); copydesk changed nothing in it."""
+
+
+class CommittedButNotFoldedError(RuntimeError):
+    """The batch committed (it is in the WAL), but the checkpoint DuckDB ran with the commit failed: not to be
+    retried (its rows would be written twice) nor taken back (rows point at its pages' records)."""
 
 
 class NotADatabaseError(ValueError):
@@ -238,7 +245,9 @@ def writing(
             raise
         try:
             con.commit()
-        except BaseException:
+        except duckdb.Error as exc:
+            if _COMMITTED in str(exc):
+                raise _committed_error(exc, Path(path)) from exc
             if rolled_back is not None:
                 rolled_back()
             raise
@@ -257,6 +266,16 @@ def _checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute("CHECKPOINT")
     except duckdb.Error as exc:
         log.warning("%s: could not fold its WAL into the file (%s); the WAL keeps every batch", path, exc)
+
+
+def _committed_error(exc: duckdb.Error, path: Path) -> CommittedButNotFoldedError:
+    """The error for a commit DuckDB calls durable although the checkpoint that came with it failed."""
+    reason = next((r for r in NO_SPACE if r in str(exc)), None)
+    why = f"out of space ({reason}); free space and" if reason else f"{str(exc).splitlines()[0]};"
+    return CommittedButNotFoldedError(
+        f"{path}: the batch was committed and is kept (in the WAL beside the file), but folding the WAL into the "
+        f"file then failed: {why} run the command again: it goes on from what was committed"
+    )
 
 
 def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
