@@ -406,7 +406,7 @@ def _checked_cron(cron: str) -> None:
 
 def _port(value: str) -> int:
     """A --port (`--port 99999` got as far as "prefect server exited with code 1: An exception occurred.")."""
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port, 1 to 65535 (4200 is Prefect's own)")
     return int(value)
 
@@ -584,14 +584,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# The first line of a sources file `demo --serve-only` writes: such a file, and no other, it may write over.
+DEMO_SOURCES_MARK = "# The sample sites of `copydesk demo --serve-only`, on ports valid while it runs."
+
+
 def _serve_demo_sites(sources: Path) -> int:
     """Serve the sample sites until interrupted, their sources file written to `sources` (valid while they run:
     their ports change each time)."""
     from flows.demo import serve_demo_sites
 
+    if sources.exists() and not sources.read_text(encoding="utf-8", errors="replace").startswith(DEMO_SOURCES_MARK):
+        raise InputError(
+            f"--serve-only {sources}: the file exists and is not a sources file an earlier demo wrote; name a new "
+            "file (the demo's sources name its sites' ports, which change each time)"
+        )
     sources.parent.mkdir(parents=True, exist_ok=True)
     with serve_demo_sites() as sites:
-        sources.write_text(sites.sources_toml(), encoding="utf-8")
+        sources.write_text(f"{DEMO_SOURCES_MARK}\n{sites.sources_toml()}", encoding="utf-8")
         print(f"Serving {len(sites.sources)} sample sites on 127.0.0.1 until Ctrl-C; their sources file: {sources}")
         print(f"  e.g. copydesk run --sources {sources} --db demo.duckdb --allow-private", flush=True)
         with sigterm_interrupts():

@@ -34,12 +34,13 @@ class ServerStartError(RuntimeError):
 
 def serve(*, parameters: Mapping[str, Any], cron: str, port: int = 4200) -> None:
     """Serve the copydesk deployments until interrupted, against PREFECT_API_URL or a local server."""
-    with _api(port), _ctrl_c_as_sigterm():
+    with _api(port):
         from prefect import serve as prefect_serve
 
         served = deployments(parameters=parameters, cron=cron)
         try:
-            prefect_serve(*served)
+            with _ctrl_c_as_sigterm():
+                prefect_serve(*served)
         finally:
             _pause(served)
 
@@ -49,18 +50,28 @@ def _pause(served: Sequence[Any]) -> None:
     stops gracefully, but not when a signal came in the second after it printed that it serves them (it exits
     before it has started): the hourly schedule stayed on, with nothing serving it."""
     from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
 
+    paused = 0
     try:
         with get_client(sync_client=True) as client:
             for deployment in served:
-                client.pause_deployment(client.read_deployment_by_name(deployment.full_name).id)
+                try:
+                    found = client.read_deployment_by_name(deployment.full_name)
+                except ObjectNotFound:  # serving stopped before it was registered
+                    continue
+                # One of a work pool has the name but was never served from here (serving stopped before it
+                # registered its own): it is the pool's to pause.
+                if found.work_pool_name is None:
+                    client.pause_deployment(found.id)
+                    paused += 1
     except Exception as exc:  # serving has stopped either way; the user must know the schedule may still be on
         print(
             f"copydesk: could not pause the served deployments' schedules ({exc}); pause them in the UI",
             file=sys.stderr,
         )
         return
-    print(f"Paused the schedules of the {len(served)} served deployments", flush=True)
+    print(f"Paused the schedules of the {paused} served deployments", flush=True)
 
 
 @contextmanager
@@ -75,11 +86,13 @@ def _ctrl_c_as_sigterm() -> Iterator[None]:
             raise KeyboardInterrupt
         terminate(signal.SIGTERM, frame)
 
-    previous = signal.signal(signal.SIGINT, interrupt)
+    previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGINT, interrupt)
     try:
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    finally:  # and the runner's SIGTERM handler goes with it: a signal while pausing is no runner's to handle
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
 
 
 def deployments(*, parameters: Mapping[str, Any], cron: str) -> list[Any]:

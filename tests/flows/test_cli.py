@@ -667,7 +667,9 @@ def test_a_broken_pipe_elsewhere_is_still_an_error(
     assert error_line(capsys) == "[Errno 32] Broken pipe"
 
 
-def test_demo_serve_only_serves_the_sample_sites_with_their_sources_file_until_interrupted(tmp_path: Path) -> None:
+def test_demo_serve_only_serves_the_sample_sites_with_their_sources_file_until_interrupted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The README's Prefect walkthrough runs a deployment against "a loopback test world" nothing made."""
     import signal
     import time
@@ -696,6 +698,11 @@ def test_demo_serve_only_serves_the_sample_sites_with_their_sources_file_until_i
     assert serving.returncode == 128 + signal.SIGINT and "interrupted by SIGINT" in err, err
     with pytest.raises(httpx.TransportError):  # the sites stopped with it
         httpx.get(listed[0]["feeds"][0], timeout=5)
+    mine = tmp_path / "sources.toml"
+    mine.write_text('[[sources]]\nname = "mine"\nfeeds = ["https://example.org/rss"]\n', encoding="utf-8")
+    assert main(["demo", "--serve-only", str(mine)]) == 1  # not a file an earlier demo wrote: left alone
+    assert "is not a sources file an earlier demo wrote" in capsys.readouterr().err
+    assert mine.read_text(encoding="utf-8").startswith('[[sources]]\nname = "mine"')
 
 
 def test_an_export_that_runs_out_of_space_says_so_and_keeps_the_file_it_would_replace(db: Path, tmp_path: Path) -> None:
