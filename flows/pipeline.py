@@ -408,7 +408,11 @@ class Crawl:
         if discovery.cut_off:
             self._record_discovery(source, discovery, candidates, {})
             return
-        plan, left = self._capped(source, await self._plan(source, candidates))
+        try:
+            plan, left = self._capped(source, await self._plan(source, candidates))
+        except BaseException:  # the source's error row says why; what discovery did is recorded all the same
+            self._record_discovery(source, discovery, candidates, {})
+            raise
         # Link pages discovery read whole that are planned as articles too: extracted as read, not asked for again.
         reused = {p.candidate.url: discovery.pages[p.candidate.url] for p in plan if p.candidate.url in discovery.pages}
         self._record_discovery(source, discovery, candidates, reused)
