@@ -549,13 +549,17 @@ def test_the_temporary_servers_own_output_goes_to_a_log_in_prefect_home_not_the_
 
 
 @pytest.mark.parametrize("command", ["reextract", "rebuild-clusters"])
-def test_a_flow_that_fails_ends_in_one_error_line_without_tracebacks(command: str, tmp_path: Path) -> None:
+def test_a_flow_that_fails_ends_in_one_error_line_without_tracebacks(
+    command: str, prefect_harness: None, tmp_path: Path
+) -> None:
     """ingest-warc, reextract and rebuild-clusters printed 2-6 Prefect tracebacks before their error line (a
     helper's sweep: a full disk); `run` already printed none. And a --db that is no DuckDB file said only
     DuckDB's "IO Error: ... is not a valid DuckDB database file!"."""
     (tmp_path / "notes.duckdb").write_text("meeting notes, not a database\n")
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    from prefect.settings import PREFECT_API_URL
+
+    # The harness's API: the console's lines are the same with a temporary server, which costs ~10 s to start.
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(
         [*_copydesk(), command, "--db", str(tmp_path / "notes.duckdb")],
         env=env,
