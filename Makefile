@@ -19,8 +19,9 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/copydesk demo
 
+# One worker per core, each test file whole in one worker (its module fixtures are built once).
 test: $(BIN)/.installed lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
