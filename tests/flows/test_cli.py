@@ -560,7 +560,7 @@ def test_run_refuses_a_feed_host_that_cannot_exist(tmp_path: Path, capsys: pytes
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
         (b"%PDF-1.7\n<html><p>text</p></html>", "a PDF document"),
         (b"PK\x03\x04\x14\x00\x00\x00", "a zip archive"),
-        (gzip.compress(b"<html><p>story</p></html>"), "gzip-compressed; decompress it first (gunzip)"),
+        (gzip.compress(b"<html><p>story</p></html>", mtime=0), "gzip-compressed; decompress it first (gunzip)"),
         (b"<html>\x00\x00<p>text</p>", "binary: it has NUL bytes"),
         (bytes(range(1, 32)) * 10 + b"<p>story</p>", "binary: 260 of its first 322 characters are control"),
     ],
