@@ -48,7 +48,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     """
     import duckdb
 
-    from storage.db import NO_SPACE, connect
+    from storage.db import connect, no_space_reason
 
     table = "unique_articles" if unique else "articles"
     # A date and a path are quoted as literals: COPY takes no prepared parameters.
@@ -67,7 +67,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
             try:
                 (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
             except duckdb.IOException as exc:  # DuckDB's message for a full disk is a JSON record of its own
-                reason = next((r for r in NO_SPACE if r in str(exc)), None)
+                reason = no_space_reason(str(exc))
                 if reason is None:
                     raise
                 message = f"--out {out}: out of space in {out.parent} ({reason}); nothing was written{kept}"

@@ -270,7 +270,7 @@ def _checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def _committed_error(exc: duckdb.Error, path: Path) -> CommittedButNotFoldedError:
     """The error for a commit DuckDB calls durable although the checkpoint that came with it failed."""
-    reason = next((r for r in NO_SPACE if r in str(exc)), None)
+    reason = no_space_reason(str(exc))
     why = f"out of space ({reason}); free space and" if reason else f"{str(exc).splitlines()[0]};"
     return CommittedButNotFoldedError(
         f"{path}: the batch was committed and is kept (in the WAL beside the file), but folding the WAL into the "
@@ -281,9 +281,9 @@ def _committed_error(exc: duckdb.Error, path: Path) -> CommittedButNotFoldedErro
 def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
     """Turn DuckDB's errors for a full disk or an unwritable path into ours, with what was kept."""
     message = str(exc)
-    if any(reason in message for reason in NO_SPACE):
+    if reason := no_space_reason(message):
         raise DiskFullError(
-            f"{path}: out of space while trying to {doing} ({_reason(message, NO_SPACE)}). What it wrote was "
+            f"{path}: out of space while trying to {doing} ({reason}). What it wrote was "
             "rolled back, and everything committed before it is intact; free space (or raise the file size limit) "
             "and run the command again: it goes on from what was committed"
         ) from exc
@@ -292,6 +292,11 @@ def _raise_if_known(exc: duckdb.Error, path: Path, *, doing: str) -> None:
             f"{path}: cannot {doing} ({_reason(message, _UNWRITABLE)}); nothing was written. Pass --db with a "
             "path in a writable directory, or make this file and its directory writable"
         ) from exc
+
+
+def no_space_reason(message: str) -> str | None:
+    """Which of DuckDB's words for a full disk (NO_SPACE) a message of its holds, if any."""
+    return next((reason for reason in NO_SPACE if reason in message), None)
 
 
 def _reason(message: str, reasons: tuple[str, ...]) -> str:
