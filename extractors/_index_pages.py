@@ -25,6 +25,11 @@ from extractors._words import weighted_length, word_count
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADING_LINKS = etree.XPath("//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[@href]")
+# Headline lists: list items (or paragraphs) that are one link to another page, perhaps with a date beside it.
+_LIST_LINKS = etree.XPath(
+    "//*[self::li or self::p][count(.//a[@href]) = 1]//a[@href]"
+    "[not(ancestor::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])]"
+)
 # Page chrome: headline links here are navigation, a logo or a widget, never the page's own content.
 _CHROME_TAGS = frozenset(["header", "nav", "footer", "aside"])
 _CHROME_WORDS = frozenset(
@@ -37,6 +42,13 @@ _NORM_LEN = etree.XPath("string-length(normalize-space(.))")
 _HEADLINE_WORDS = 2
 # A card holds a headline plus a teaser of a few sentences and a date; a box with more text is a post or story.
 _CARD_EXTRA_CHARS = 500
+# A headline list's item is its link and little else (a date, a comment count): the link's text is at least this
+# share of the item's. A bullet or paragraph of prose that links a few words is not a card, however short.
+# Its link names a story in 4+ words, where menus, tags and topic lists name a section in one to three.
+_LIST_LINK_SHARE = 0.6
+_LIST_HEADLINE_WORDS = 4
+# How the extracted text marks a list item ("- Headline"): not in the item's own text.
+_LIST_MARK = "-"
 # The verdict. Newsroom worlds (4 seeds, 288 section and home pages) and real article sets (Readability's 130,
 # the ScrapingHub dev 90), 2026-12: index pages have no text outside their cards but an "h1" title and labels
 # ("Latest news", a date); every article has 200+ characters outside cards.
@@ -57,24 +69,38 @@ class Card:
 
 
 def teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None = None) -> list[Card]:
-    """The teaser cards of a page: headline links to other pages, outside page chrome, in small boxes."""
+    """The teaser cards of a page: headline links to other pages, outside page chrome, in small boxes (under a
+    heading), or items of a headline list (a list item or paragraph that is one link and perhaps a date)."""
     own = {_page_key(u) for u in (url, canonical) if u}
-    links: list[tuple[HtmlElement, HtmlElement, str, str]] = []
+    links: list[tuple[HtmlElement, str, str]] = []
     for a in _HEADING_LINKS(tree):
-        href = str(a.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
-        target = urljoin(url, href).split("#")[0]
+        target = _target(a, url, own)
         headline = " ".join(a.text_content().split())
-        if _page_key(target) in own or not _is_headline(headline) or _in_chrome(a):
-            continue
-        heading = next(h for h in a.iterancestors() if h.tag in _HEADINGS)
-        links.append((a, heading, target, headline))
-    headings = {heading for _, heading, _, _ in links}
-    return [
+        if target and _is_headline(headline) and not _in_chrome(a):
+            links.append((next(h for h in a.iterancestors() if h.tag in _HEADINGS), target, headline))
+    headings = {heading for heading, _, _ in links}
+    cards = [
         Card(target, _squeeze(headline), _squeeze(_card_box(heading, headline, headings).text_content()))
-        for _, heading, target, headline in links
+        for heading, target, headline in links
     ]
+    for a in _LIST_LINKS(tree):
+        target = _target(a, url, own)
+        headline = " ".join(a.text_content().split())
+        item = next(el for el in a.iterancestors() if el.tag in ("li", "p"))
+        if target and word_count(headline) >= _LIST_HEADLINE_WORDS and not _in_chrome(a):
+            box = _squeeze(item.text_content())
+            if len(_squeeze(headline)) >= _LIST_LINK_SHARE * len(box):
+                cards.append(Card(target, _squeeze(headline), box))
+    return cards
+
+
+def _target(a: HtmlElement, url: str, own: set[str]) -> str | None:
+    """The page a link leads to, or None for a link within the page, to the page itself, or to no page."""
+    href = str(a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return None
+    target = urljoin(url, href).split("#")[0]
+    return None if _page_key(target) in own else target
 
 
 def index_page_reason(text: str, cards: Sequence[Card], *, listed: bool = False) -> str | None:
@@ -91,7 +117,7 @@ def index_page_reason(text: str, cards: Sequence[Card], *, listed: bool = False)
     boxes = "\n".join(c.box for c in cards)
     own_chars = teaser_chars = 0
     for line in filter(None, map(_squeeze, text.splitlines())):
-        if line in boxes:
+        if line in boxes or (line.startswith(_LIST_MARK) and line[len(_LIST_MARK) :] in boxes):
             teaser_chars += len(line)
         else:
             own_chars += weighted_length(line)

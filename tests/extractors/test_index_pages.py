@@ -111,3 +111,43 @@ def test_a_section_page_listed_in_the_feed_is_still_an_index() -> None:
     html = page("".join(card(n) for n in range(1, 6)))
     with pytest.raises(NotAnArticleError):
         extract_article(html, url="https://harbour.example/news/", listed=True)
+
+
+def headline_list(n: int, *, tag: str = "li") -> str:
+    items = "".join(
+        f"<{tag}><a href='/news/2025/story-{k}'>Council approves new budget plan for district {k}</a>"
+        f" <span class='date'>March {k}, 2025</span></{tag}>"
+        for k in range(1, n + 1)
+    )
+    return f"<ul class='stories'>{items}</ul>" if tag == "li" else items
+
+
+@pytest.mark.parametrize("tag", ["li", "p"])
+def test_section_page_that_lists_headlines_without_headings_is_an_index(tag: str) -> None:
+    html = page("<h1>Harbour news</h1>" + headline_list(12, tag=tag))
+    with pytest.raises(NotAnArticleError, match="teaser cards of 12 headline links") as caught:
+        extract_article(html, url="https://harbour.example/news/")
+    assert "district 7" in caught.value.text
+
+
+def test_story_that_ends_with_a_list_of_related_headlines_is_an_article() -> None:
+    article = extract_article(page(STORY_HTML + headline_list(8)), url="https://harbour.example/news/council")
+    assert "Paragraph 4 of the story" in article.text
+
+
+def test_explainer_of_linked_bullets_is_an_article() -> None:
+    # Each bullet links a few of its words: prose, not a headline list, however short the intro.
+    bullets = "".join(
+        f"<li>The council's <a href='/docs/{k}'>decision number {k} on the harbour</a> moves the ferry stop,"
+        " closes the old pier at night and sets a new fee for the boats that moor there in winter.</li>"
+        for k in range(1, 7)
+    )
+    html = page(f"<h1>What we know</h1><p>Six decisions changed the harbour.</p><ul>{bullets}</ul>")
+    article = extract_article(html, url="https://harbour.example/news/what-we-know")
+    assert "decision number 6 on the harbour" in article.text
+
+
+def test_a_menu_of_short_section_links_outside_chrome_does_not_make_an_index() -> None:
+    menu = "<ul class='topics'>" + "".join(f"<li><a href='/t/{w}'>{w} news</a></li>" for w in "abcdefgh") + "</ul>"
+    article = extract_article(page(menu + STORY_HTML), url="https://harbour.example/news/council")
+    assert "Paragraph 0 of the story" in article.text
