@@ -452,7 +452,10 @@ def _second_strategy(tree: HtmlElement, text: str, title: str | None) -> tuple[s
         return text, "trafilatura", False
     dense = dense_text(tree, vouched=text)
     if broken:
-        if dense and (not text or len(dense) < len(text) or _holds_more(dense, text)):
+        # Shorter wins only as the story without trafilatura's chrome: a dense block trafilatura did not read at
+        # all (a footer's copyright line, where the story is lines too short to score) is not the story.
+        shorter = len(dense) < len(text) and _holds_lines_of(text, dense)
+        if dense and (not text or shorter or _holds_more(dense, text)):
             return dense, "dense", looks_broken(dense, title, code)
         return text, "trafilatura", True
     if _holds_more(dense, text):

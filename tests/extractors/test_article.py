@@ -723,3 +723,33 @@ def test_a_box_named_pull_quote_is_dropped_at_any_length_and_a_quotation_mark_so
     text = extract_article(_page(f"<h1>Pier</h1>{body}{mark}"), url="https://example.com/news/pier").text
     assert text.split("\n\n").count(repeated) == 1
     assert '"We will not let the pier fall into the sea," the chair said.' in text.split("\n\n")
+
+
+def test_a_short_interview_of_short_lines_is_kept_whole() -> None:
+    # Every line is under 5 words, so trafilatura's text looks like crumbs; the only paragraph-sized block on the
+    # page is the footer's copyright line, which the dense strategy found and clean_text then dropped: the story
+    # was refused as "no article body".
+    lines = [
+        ("Q", "Where is the new novel set?"),
+        ("Okafor", "In Lagos."),
+        ("Q", "Why Lagos?"),
+        ("Okafor", "It is where I grew up."),
+        ("Q", "How long did it take?"),
+        ("Okafor", "Five years."),
+        ("Q", "What comes next?"),
+        ("Okafor", "That is a secret."),
+        ("Q", "The hardest part?"),
+        ("Okafor", "The dialogue."),
+        ("Q", "A word for readers?"),
+        ("Okafor", "Please read it."),
+    ]
+    qa = "".join(f"<p><strong>{who}:</strong> {said}</p>" for who, said in lines)
+    html = (
+        "<html><head><title>Chidi Okafor on his new novel</title></head><body><header><a href='/'>Daily Courier</a>"
+        "<nav><ul><li><a href='/news/'>News</a></li><li><a href='/sport/'>Sport</a></li></ul></nav></header>"
+        "<main><article><h1>Chidi Okafor on his new novel</h1><div class='byline'>By Staff Writer · 3 Nov 2026</div>"
+        f"{qa}</article></main>"
+        "<footer><p>© 2026 Daily Courier. All rights reserved.</p></footer></body></html>"
+    )
+    text = extract_article(html, url="https://courier.example/books/okafor").text
+    assert all(said in text for _, said in lines), text
