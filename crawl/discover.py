@@ -298,8 +298,8 @@ class _Listings:
         """Fetch and read `urls`, each reading used in the order of `urls` as soon as those before it are.
 
         Each response is recorded without its body once read, so a source cut off halfway keeps the requests
-        it made. A reading that raises one of `expected` becomes an error row; anything else ends the source's
-        discovery (the flow records it), and the other requests with it.
+        it made. A reading that raises one of `expected` becomes an error row, and so does one that raises anything
+        else (a parser's defect): one odd listing does not end the source's discovery.
         """
         # A sliding window rather than a semaphore: a permit freed when a reading is done, not when it is used,
         # let later listings be fetched while an earlier one was still on its way, past the source's fill.
@@ -328,6 +328,10 @@ class _Listings:
             return await read(response) if response.ok else None
         except expected as exc:
             self.found.errors.append(_problem(response.url, exc))
+            return None
+        except Exception as exc:  # a parser's defect on one listing: it is named, and the other listings are read
+            message = f"reading this {kind} failed unexpectedly (a copydesk defect, please report it): {exc!r}"
+            self.found.errors.append(Problem("discover", response.url, type(exc).__name__, message, _now()))
             return None
         finally:
             if self.keep is not None and response.outcome in ("ok", "not_modified"):

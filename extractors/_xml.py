@@ -99,7 +99,7 @@ def read_xml(
 ) -> XmlDocument:
     """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
     content = inflated(content, source=source, error=error)
-    encoding, note = _wrong_declaration(content, content_type)
+    content, encoding, note = _wrong_declaration(content, content_type)
     try:
         root = etree.fromstring(content, _parser(recover=False, encoding=encoding))
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -151,7 +151,7 @@ def stream_xml(
     unparsed. Strict only: raises etree.XMLSyntaxError, here or while the children are read, where the document
     is not well-formed; read_xml then recovers what it can.
     """
-    encoding, note = _wrong_declaration(content, content_type)
+    content, encoding, note = _wrong_declaration(content, content_type)
     if _root_name(content, encoding, source=source, error=error) != root:
         return None
     if b"<![CDATA[" in content and (unclosed := _unclosed_cdata(content.decode("latin-1"))):
@@ -161,26 +161,30 @@ def stream_xml(
     return XmlStream(_children_as_parsed(element for _, element in ended), note)
 
 
-def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[str | None, str | None]:
-    """The encoding to parse with where the document's own declaration is wrong (None: it is right), and the
-    note saying so.
+def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
+    """The content to parse, the encoding to parse it with where the document's own declaration is wrong (None:
+    it is right), and the note saying so.
 
     The HTTP charset wins where the bytes are text in it (RFC 7303 3, feedparser, browsers): a cp1251 feed that
     declared ISO-8859-1 gave mojibake article URLs, each a 404. Not a Western single-byte one, though: any bytes
     are text in it, and it is what servers send by default (Apache's AddDefaultCharset) over a feed that rightly
     declares EUC-KR or UTF-8. Such a label on bytes that are valid UTF-8 is wrong wherever it stands
     (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
+
+    The served charset's text is handed to libxml2 as UTF-8: its names are Python's (euc_jp, mac_cyrillic),
+    which libxml2's iconv does not know, and an EUC-JP feed stopped its source with a LookupError.
     """
     if content.isascii() or content.startswith(tuple(bom for bom, _ in _BOMS)):
-        return None, None
+        return content, None, None
     declared = _declared_encoding(content) or "utf-8"
     served = header_encoding(content_type)
     if served and served != declared and served not in SINGLE_BYTE_WESTERN and _is_text_in(content, served):
         if not served.startswith(("utf-16", "utf-32")):
-            return served, f"served as {served} but declares {declared}; read as {served}"
+            note = f"served as {served} but declares {declared}; read as {served}"
+            return content.decode(served).encode("utf-8"), "utf-8", note
     if mislabeled_utf8(content, declared):
-        return "utf-8", f"declares {declared} but is UTF-8; read as UTF-8"
-    return None, None
+        return content, "utf-8", f"declares {declared} but is UTF-8; read as UTF-8"
+    return content, None, None
 
 
 def _is_text_in(content: bytes, encoding: str) -> bool:
@@ -551,7 +555,10 @@ def base_url(element: etree._Element, document_url: str) -> str:
     for el in [*reversed(list(element.iterancestors())), element]:
         relative = el.get(_XML_BASE)
         if relative:
-            base = urljoin(base, str(relative).strip())
+            try:
+                base = urljoin(base, str(relative).strip())
+            except ValueError:  # "http://[::1": a base no link can resolve against; the enclosing one stands
+                continue
     return base
 
 

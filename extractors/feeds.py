@@ -403,7 +403,10 @@ def _cdf_base(item: etree._Element, feed_url: str) -> str:
     base = base_url(item, feed_url)
     for ancestor in reversed(list(item.iterancestors())):
         if ancestor.get("BASE"):
-            base = urljoin(base, str(ancestor.get("BASE")).strip())
+            try:
+                base = urljoin(base, str(ancestor.get("BASE")).strip())
+            except ValueError:  # a broken host ("http://[::1"): the enclosing base stands, as for xml:base
+                continue
     return base
 
 

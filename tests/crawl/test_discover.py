@@ -102,6 +102,28 @@ def test_a_malformed_feed_is_recorded_and_the_sitemap_still_counts() -> None:
     assert error.stage == "discover" and error.url.endswith("/rss.xml") and error.error_type == "FeedError"
 
 
+def test_a_parser_defect_on_one_feed_is_an_error_row_and_the_other_feeds_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stands in for a defect like the LookupError an EUC-JP feed raised: anything a parser raises beyond its own
+    # FeedError ended the source's discovery, the sitemap and the other feed with it.
+    real = discover_module.parse_feed
+
+    def parse_feed(content: bytes, **kwargs: object) -> object:
+        if b"/odd" in content:
+            raise LookupError("unknown encoding: 'b'euc_jp''")
+        return real(content, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discover_module, "parse_feed", parse_feed)
+    routes = {"/odd.xml": (rss("/odd"), XML), "/rss.xml": (rss("/a"), XML), "/sitemap.xml": (urlset("/b"), XML)}
+    source = Source("s", feeds=("/odd.xml", "/rss.xml"), sitemaps=("/sitemap.xml",))
+    found, paths = discover(routes, source)
+    assert paths == ["/a", "/b"]
+    (error,) = found.errors
+    assert error.url.endswith("/odd.xml") and error.error_type == "LookupError"
+    assert "unexpectedly" in error.message and "euc_jp" in error.message
+
+
 def test_a_recovered_feed_keeps_its_items_and_is_recorded() -> None:
     truncated = rss("/a", "/b").split("</item>")[0] + "</item><item><title>cut"
     found, paths = discover({"/rss.xml": (truncated, XML)}, Source("s", feeds=("/rss.xml",)))

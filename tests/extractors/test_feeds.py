@@ -894,3 +894,42 @@ def test_an_element_with_content_is_never_self_closed_by_the_repair() -> None:
 <pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate></item></channel></rss>"""
     (entry,) = parse_feed(rss, feed_url="https://e.example/feed").entries
     assert entry.published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("charset", ["EUC-JP", "x-mac-cyrillic", "macintosh"])
+def test_a_feed_in_a_charset_only_its_header_names_is_read_whatever_libxml2_calls_it(charset: str) -> None:
+    # No declaration: the header's charset is the feed's. Python's codec name (euc_jp, mac_cyrillic) went to
+    # libxml2, which knows none of them: "LookupError: unknown encoding", and the source's discovery stopped.
+    title = {"EUC-JP": "東京の天気", "x-mac-cyrillic": "Новости дня", "macintosh": "Café au lait"}[charset]
+    codec = {"EUC-JP": "euc_jp", "x-mac-cyrillic": "mac_cyrillic", "macintosh": "mac_roman"}[charset]
+    body = (
+        f"<rss version='2.0'><channel><title>{title}</title><item><title>{title}</title>"
+        "<link>https://news.example/a/1</link></item></channel></rss>"
+    ).encode(codec)
+    content_type = f"application/rss+xml; charset={charset}"
+    feed = parse_feed(body, feed_url="https://news.example/rss", content_type=content_type)
+    assert [(e.url, e.title) for e in feed.entries] == [("https://news.example/a/1", title)]
+    sitemap = (
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://news.example/a/2</loc>"
+        f"</url><!-- {title} --></urlset>"
+    ).encode(codec)
+    pages = parse_sitemap(
+        sitemap, sitemap_url="https://news.example/s.xml", content_type=content_type.replace("rss+", "")
+    )
+    assert [p.url for p in pages.pages] == ["https://news.example/a/2"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<rss version='2.0' xml:base='http://[::1'><channel><item><title>One</title><link>/a/1</link></item>"
+        b"</channel></rss>",
+        b"<CHANNEL HREF='https://news.example/' BASE='http://[::1'><ITEM HREF='/a/1'><TITLE>One</TITLE></ITEM>"
+        b"</CHANNEL>",
+    ],
+    ids=["xml:base", "CDF BASE"],
+)
+def test_a_broken_base_url_leaves_links_resolved_against_the_feed(body: bytes) -> None:
+    # urljoin raises ValueError on "http://[::1": a plain ValueError stopped the source's discovery.
+    feed = parse_feed(body, feed_url="https://news.example/rss")
+    assert [e.url for e in feed.entries] == ["https://news.example/a/1"]
