@@ -168,8 +168,8 @@ def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[bytes,
     The HTTP charset wins where the bytes are text in it (RFC 7303 3, feedparser, browsers): a cp1251 feed that
     declared ISO-8859-1 gave mojibake article URLs, each a 404. Not a Western single-byte one, though: any bytes
     are text in it, and it is what servers send by default (Apache's AddDefaultCharset) over a feed that rightly
-    declares EUC-KR or UTF-8. Such a label on bytes that are valid UTF-8 is wrong wherever it stands
-    (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
+    declares EUC-KR or UTF-8. Nor any legacy label on bytes that are valid UTF-8: it is wrong wherever it
+    stands (extractors.charset.mislabeled_utf8). A byte-order mark beats both.
 
     The served charset's text is handed to libxml2 as UTF-8: its names are Python's (euc_jp, mac_cyrillic),
     which libxml2's iconv does not know, and an EUC-JP feed stopped its source with a LookupError.
@@ -178,7 +178,13 @@ def _wrong_declaration(content: bytes, content_type: str | None) -> tuple[bytes,
         return content, None, None
     declared = _declared_encoding(content) or "utf-8"
     served = header_encoding(content_type)
-    if served and served != declared and served not in SINGLE_BYTE_WESTERN and _is_text_in(content, served):
+    if (
+        served is not None
+        and served != declared
+        and served not in SINGLE_BYTE_WESTERN
+        and not mislabeled_utf8(content, served)
+        and _is_text_in(content, served)
+    ):
         if not served.startswith(("utf-16", "utf-32")):
             note = f"served as {served} but declares {declared}; read as {served}"
             return content.decode(served).encode("utf-8"), "utf-8", note

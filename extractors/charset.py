@@ -2,7 +2,7 @@
 
 Order: byte-order mark, HTTP Content-Type charset (the last valid one), <meta> charset in the first 4 KB, then
 what the bytes are. A declaration is believed unless the bytes contradict it: valid multi-byte UTF-8 under a
-single-byte Western label is UTF-8 (the feed reader, _xml.py, shares this rule), and bytes that are not valid in
+legacy label is UTF-8 (the feed reader, _xml.py, shares this rule), and bytes that are not valid in
 the declared encoding (beyond a stray byte or two) are read as undeclared ones. Undeclared bytes are UTF-8 if
 they are valid UTF-8, windows-1252 if they read as Western text (windows-1254 if as Turkish), else what
 charset_normalizer detects (on a bounded sample, so a huge page costs no more than a typical one), else
@@ -88,6 +88,7 @@ _WHATWG_CODECS = frozenset(
 )
 # Labels whose bytes any text decodes under, so UTF-8 declared as one of them shows as "CafÃ©".
 SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15"})
+_UNICODE = frozenset({"utf-8", "utf-16-le", "utf-16-be"})
 # Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried).
 _DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"})
 # Detection reads this much: charset_normalizer's time grows with it; 64 KB of text is ample evidence.
@@ -177,11 +178,15 @@ def decode_html(body: bytes, *, content_type: str | None) -> str:
 
 
 def mislabeled_utf8(body: bytes, encoding: str | None) -> bool:
-    """Whether a single-byte Western label covers bytes that are valid multi-byte UTF-8.
+    """Whether a legacy label (any but UTF-8 and UTF-16) covers bytes that are valid multi-byte UTF-8.
 
-    Such bytes are almost never intended Latin-1 text ("CafÃ©"): the label is the mistake, read them as UTF-8.
+    Such bytes are almost never intended text in the label's encoding ("CafÃ©", "ÐÐ¾Ð²Ð¾ÑÑÐ¸" for
+    "Новости"): the label is the mistake, read them as UTF-8. Text in a legacy encoding is not valid UTF-8 past a
+    few letters: windows-1251's Cyrillic letters and GBK's or Shift_JIS's lead bytes are not followed by the
+    continuation bytes UTF-8 needs. A server's default charset left over from before a site moved to UTF-8 (a
+    feed served as windows-1251 gave mojibake article URLs, each a 404) is the usual cause.
     """
-    if encoding not in SINGLE_BYTE_WESTERN or body.isascii():
+    if encoding is None or encoding in _UNICODE or body.isascii():
         return False
     try:
         body.decode("utf-8")

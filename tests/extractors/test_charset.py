@@ -301,3 +301,21 @@ def test_undeclared_western_looking_bytes_are_read_as_turkish_or_as_windows_1252
 ) -> None:
     page = f"<html><head><title>{title}</title></head><body>{body}</body></html>"
     assert decode_html(page.encode(encoding), content_type="text/html") == page
+
+
+@pytest.mark.parametrize("label", ["windows-1251", "koi8-r", "iso-8859-7", "gbk", "shift_jis", "big5", "euc-kr"])
+def test_utf8_under_any_legacy_label_is_utf8(label: str) -> None:
+    # A server's charset left over from before the site moved to UTF-8: the header wins over the <meta>, and
+    # the page came out as mojibake ("Ð\x9dÐ¾Ð²Ð¾Ñ\x81Ñ\x82Ð¸").
+    story = "Новости дня: 東京の天気、晴れ。Ειδήσεις. 今日新闻。"
+    body = f"<html><head><meta charset='utf-8'></head><body><p>{story}</p></body></html>".encode()
+    assert story in decode_html(body, content_type=f"text/html; charset={label}")
+
+
+@pytest.mark.parametrize(
+    ("label", "story"),
+    [("windows-1251", "Новости дня"), ("koi8-r", "Новости дня"), ("gbk", "今日新闻"), ("shift_jis", "東京の天気")],
+)
+def test_a_page_truly_in_its_legacy_label_stays_in_it(label: str, story: str) -> None:
+    body = f"<html><body><p>{story}, {story}.</p></body></html>".encode(label)
+    assert story in decode_html(body, content_type=f"text/html; charset={label}")

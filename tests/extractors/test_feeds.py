@@ -933,3 +933,16 @@ def test_a_broken_base_url_leaves_links_resolved_against_the_feed(body: bytes) -
     # urljoin raises ValueError on "http://[::1": a plain ValueError stopped the source's discovery.
     feed = parse_feed(body, feed_url="https://news.example/rss")
     assert [e.url for e in feed.entries] == ["https://news.example/a/1"]
+
+
+@pytest.mark.parametrize("charset", ["windows-1251", "koi8-r", "gbk", "shift_jis", "big5"])
+def test_a_utf8_feed_served_with_a_legacy_charset_keeps_its_links_and_titles(charset: str) -> None:
+    # feedparser reads these right; the header's charset gave mojibake URLs (/%D0%A0%D0%85...), each a 404.
+    body = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Новости</title><item><title>Новости дня</title>"
+        "<link>https://news.example/новости/1</link></item></channel></rss>"
+    ).encode()
+    feed = parse_feed(body, feed_url="https://news.example/rss", content_type=f"text/xml; charset={charset}")
+    assert [(e.url, e.title) for e in feed.entries] == [
+        ("https://news.example/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1", "Новости дня")
+    ]
