@@ -569,10 +569,21 @@ def base_url(element: etree._Element, document_url: str) -> str:
 
 
 def http_url(link: str | None, *, base: str) -> str | None:
-    """The absolute http(s) address of a link in clean_url form, or None if it is not one."""
+    """The absolute http(s) address of a link in clean_url form, or None if it is not one.
+
+    An ampersand escaped twice (WordPress's `&amp;#038;`, `&amp;amp;`) is read as one, as feedparser does: as
+    written, `?option=com_content&#038;id=5` is `?option=com_content` with a fragment, and every such item of a
+    Joomla feed became one URL.
+    """
     if not link:
         return None
+    if "&" in link:
+        link = _ESCAPED_AMPERSAND.sub("&", link)
     try:
         return clean_url(urljoin(base, link.strip()))
     except (InvalidURLError, ValueError):  # mailto:, tag: URIs, broken hosts: nothing we could fetch
         return None
+
+
+# An ampersand's character reference left in a link's text: the link was escaped once more than XML needs.
+_ESCAPED_AMPERSAND = re.compile(r"&(?:amp|#0*38|#[xX]0*26);")

@@ -43,6 +43,8 @@ from extractors.urls import canonicalize_url, is_front_page
 __all__ = ["MAX_DECOMPRESSED_BYTES", "Feed", "FeedEntry", "FeedError", "is_feed", "parse_datetime", "parse_feed"]
 
 _ATOM_NS = frozenset({"http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#", ""})  # 1.0, 0.3 draft, none
+# Atom's namespace as generators misspell it (https, a trailing slash, a draft's "#draft-ietf-atompub-...").
+_ATOM_LIKE = re.compile(r"\bw3\.org/2005/atom\b|\bpurl\.org/atom/", re.IGNORECASE)
 _ATOM_DATES = ("published", "updated", "issued", "modified")
 _ARTICLE_RELS = frozenset({"alternate", ""})
 _IANA_RELATIONS = "http://www.iana.org/assignments/relation/"
@@ -165,7 +167,7 @@ def _kind(root: etree._Element) -> str | None:
     namespace, name = split_tag(root)
     if name in ("rss", "RDF") or (name.lower() == "rss" and not namespace):  # <RSS>: see _in_spec_case
         return "rss"
-    if name == "feed" and namespace in _ATOM_NS:
+    if name == "feed" and (namespace in _ATOM_NS or _ATOM_LIKE.search(namespace)):
         return "atom"
     if name.lower() == "channel" and not namespace:
         return "cdf"

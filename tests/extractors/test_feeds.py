@@ -946,3 +946,41 @@ def test_a_utf8_feed_served_with_a_legacy_charset_keeps_its_links_and_titles(cha
     assert [(e.url, e.title) for e in feed.entries] == [
         ("https://news.example/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1", "Новости дня")
     ]
+
+
+def test_an_ampersand_escaped_twice_in_a_link_is_one_ampersand() -> None:
+    # WordPress and Joomla feeds: `&amp;#038;` read as written made `?option=com_content#038;id=5` of each
+    # item, so the feed's articles became one URL; `&amp;amp;` kept "amp;" in the query.
+    items = "".join(
+        f"<item><title>{n}</title><link>https://news.example/index.php?option=com_content{amp}id={n}</link></item>"
+        for n, amp in ((5, "&amp;#038;"), (6, "&amp;#38;"), (7, "&amp;amp;"), (8, "&amp;#x26;"))
+    )
+    feed = parse_feed(f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), feed_url="https://news.example/")
+    assert [e.url for e in feed.entries] == [
+        f"https://news.example/index.php?option=com_content&id={n}" for n in (5, 6, 7, 8)
+    ]
+    sitemap = (
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url>"
+        "<loc>https://news.example/q?id=7&amp;amp;lang=en</loc></url></urlset>"
+    )
+    assert [p.url for p in parse_sitemap(sitemap.encode(), sitemap_url="https://news.example/s.xml").pages] == [
+        "https://news.example/q?id=7&lang=en"
+    ]
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "https://www.w3.org/2005/Atom",
+        "http://www.w3.org/2005/Atom/",
+        "http://purl.org/atom/ns#draft-ietf-atompub-format-09",
+    ],
+)
+def test_atom_under_a_misspelled_namespace_is_atom(namespace: str) -> None:
+    body = (
+        f"<feed xmlns='{namespace}'><title>t</title><entry><title>One</title>"
+        "<link rel='alternate' href='https://news.example/a/1'/></entry></feed>"
+    ).encode()
+    assert [e.url for e in parse_feed(body, feed_url="https://news.example/atom").entries] == [
+        "https://news.example/a/1"
+    ]
