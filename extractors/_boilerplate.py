@@ -567,7 +567,7 @@ def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
 def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement | None:
     """The element to drop for a short text block, or None to keep it."""
     shapes = out.shapes
-    if shapes.related_prefix_end(text) is not None and b.find(".//a") is not None:
+    if (shapes.related_prefix_end(text) is not None and b.find(".//a") is not None) or _is_shouted_link(b, text):
         for a in b.iter("a"):
             out.link(a)
         return b
@@ -589,6 +589,25 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         _record_loose_text(b, out)
         return b
     return None
+
+
+def _is_shouted_link(b: HtmlElement, text: str) -> bool:
+    """A paragraph that is one link to another page, all in capitals: Fox News's and other American sites' related
+    headlines and app promos between a story's paragraphs ("SEAN SPICER ELIMINATED FROM 'DANCING WITH THE
+    STARS'", "CLICK HERE TO GET THE FOX NEWS APP"). A story's own sentences are not links, and its headings not
+    whole-paragraph links. Scripts without capitals never match."""
+    if b.tag != "p" or not text.isupper() or word_count(text) < _SHOUTED_WORDS:
+        return False
+    links = b.findall(".//a")
+    if len(links) != 1 or not links[0].get("href", "").strip().startswith(("http", "/")):
+        return False
+    return len(_norm(links[0].text_content())) >= len(text) - _SHOUTED_SLACK
+
+
+# A shouted link names a story or an action in a few words; what may stand beside it in its paragraph (a closing
+# bracket, a dash).
+_SHOUTED_WORDS = 4
+_SHOUTED_SLACK = 3
 
 
 def _in_data_table(cell: HtmlElement) -> bool:
@@ -622,6 +641,8 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
             break
         h, box = box, box.getparent()
     if box is None or box.tag in _NEVER_PRUNE:
+        if related:  # the heading stands right in <article> or <body>: its list goes with it, not the box
+            _drop_list_after(h, out)
         return h
     links = box.findall(".//a")
     link_text = sum(len(_norm(a.text_content())) for a in links)
@@ -643,13 +664,18 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
                     _drop(after, out, labelled=True)
         return h  # a count or a "Leave a comment" line between the story's paragraphs: only the line
     if related:
-        # The list sits in the story's own container: "You may also like..." and then paragraphs that are
-        # nothing but a link each. Those go with the heading; the first block with other text ends the list.
-        for item in _links_after(h) or _cards_after(h):
-            for a in item.iter("a"):
-                out.link(a)
-            _drop(item, out, labelled=True)
+        _drop_list_after(h, out)
     return h
+
+
+def _drop_list_after(h: HtmlElement, out: _Collector) -> None:
+    """The list after a related heading in the story's own container: "You may also like..." and then paragraphs
+    that are nothing but links, or teaser cards. Those go with the heading; the first block with other text ends
+    the list."""
+    for item in _links_after(h) or _cards_after(h):
+        for a in item.iter("a"):
+            out.link(a)
+        _drop(item, out, labelled=True)
 
 
 def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
@@ -667,8 +693,10 @@ def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
 SECTION_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 # Text before a comments heading in its box that makes the box a story's: a sentence or two.
 _STORY_BEFORE = 80
-# A link-only block after a related heading is a headline's length, not a paragraph's.
+# A link-only block after a related heading is a headline's length a link, not a paragraph's.
 _LINK_ITEM_LIMIT = 200
+# What may stand between a link list's headlines: tags ("[INSIGHT]", "(VIDEO)") and separators (express.co.uk).
+_LINK_TAGS = re.compile(r"\[[^\]\[]{1,20}\]|\([A-Z ]{1,20}\)|[|•·/–—-]+")
 # A teaser card: a linked headline of this many characters at least, and a summary of a sentence or two.
 _CARD_HEADLINE_MIN = 20
 _CARD_LIMIT = 400
@@ -704,9 +732,10 @@ def _links_after(h: HtmlElement) -> list[HtmlElement]:
             break
         text = _norm(sibling.text_content())
         links = sibling.findall(".//a")
-        if not links or not text or len(text) > _LINK_ITEM_LIMIT:
+        if not links or not text or len(text) > _LINK_ITEM_LIMIT * len(links):
             break
-        if len("".join(_norm(a.text_content()) for a in links).replace(" ", "")) < len(text.replace(" ", "")):
+        linked = "".join(_norm(a.text_content()) for a in links).replace(" ", "")
+        if len(linked) < len(_LINK_TAGS.sub("", text).replace(" ", "")):
             break
         items.append(sibling)
         tail = sibling.tail

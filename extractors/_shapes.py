@@ -88,6 +88,8 @@ class Shapes:
         kind = self.whole_lines.get(key)
         if kind is not None:
             return kind
+        if key.startswith("our ") and self.whole_lines.get(key[4:]) == "related":  # "Our latest stories"
+            return "related"
         if key[:1].isdigit() or key.endswith(")"):  # "12 Comments", "Comments (12)"
             label = _key(_COMMENT_COUNT.sub("", text))
             counted = (self.whole_lines.get(label), self.whole_lines.get(label + "s"))  # "1 Comment"

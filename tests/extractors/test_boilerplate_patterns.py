@@ -1037,3 +1037,65 @@ def test_a_gallery_an_unclosed_show_all_link_swallowed_the_story_into_keeps_the_
     )
     article = extract_article(html, url="https://r.example/2024/03/ferries")
     assert article.text.split("\n\n") == STORY_PARAGRAPHS[:5]
+
+
+PARAGRAPHS = [
+    f"<p>Paragraph {n} of the story says what the council decided on Tuesday and why the residents had asked.</p>"
+    for n in range(1, 7)
+]
+
+
+def paragraphs(*numbers: int) -> str:
+    return "".join(PARAGRAPHS[n - 1] for n in numbers)
+
+
+def story_page(inside: str) -> str:
+    head = "<html><head><title>Council votes</title></head>"
+    return f"{head}<body><article><h1>Council votes</h1>{inside}</article></body></html>"
+
+
+def test_shouted_whole_paragraph_links_are_related_headlines_and_promos() -> None:
+    # Fox News between a story's paragraphs: related headlines and an app promo, each a paragraph that is one link
+    # in capitals. A sentence in capitals that is no link, and a link inside a sentence, are the story's.
+    shouted = (
+        "<p><strong><a href='https://tv.example/news/spicer-eliminated'>SEAN SPICER ELIMINATED FROM 'DANCING WITH"
+        " THE STARS'</a></strong></p><p><strong><a href='/apps?pid=1'>CLICK HERE TO GET THE FOX NEWS APP</a>"
+        "</strong></p>"
+    )
+    kept = (
+        "<p>THE COUNCIL WILL MEET AGAIN ON FRIDAY AT NOON.</p>"
+        "<p>Read <a href='/docs/vote'>THE FULL TEXT OF THE VOTE</a> on the council's site, where it was posted.</p>"
+    )
+    article = extract_article(
+        story_page(paragraphs(1, 2) + shouted + paragraphs(3, 4, 5, 6) + kept), url="https://tv.example/a"
+    )
+    assert "SPICER" not in article.text and "FOX NEWS APP" not in article.text
+    assert "THE COUNCIL WILL MEET AGAIN ON FRIDAY" in article.text and "THE FULL TEXT OF THE VOTE" in article.text
+    assert "Paragraph 6 of the story" in article.text
+    assert (
+        RelatedLink("SEAN SPICER ELIMINATED FROM 'DANCING WITH THE STARS'", "https://tv.example/news/spicer-eliminated")
+        in article.related_links
+    )
+
+
+def test_labelled_related_links_inside_the_story_box_go() -> None:
+    # express.co.uk: "SEE MORE: <headline>" and a "DON'T MISS" label over a paragraph of headline links; cbssports.com:
+    # a box of teaser cards under "Our Latest Stories".
+    cards = "".join(
+        f"<li><a href='/nfl/news/{n}'><img src='/i/{n}.jpg' alt=''></a><h3><a href='/nfl/news/{n}'>Team {n} wins"
+        f" again on Sunday night</a></h3><p>A teaser sentence about game {n}.</p></li>"
+        for n in range(1, 5)
+    )
+    inside = (
+        paragraphs(1, 2)
+        + "<p><strong>SEE MORE</strong>: <a href='/news/siege'>Hong Kong protests: 800 students under siege</a></p>"
+        + paragraphs(3, 4)
+        + "<p><strong>DON'T MISS</strong></p><p><a href='/news/a'>China furious at Macron for jibe</a> [INSIGHT]|"
+        "<br><a href='/news/b'>Lakers vs Nets: NBA make final decision</a> [VIDEO]</p>"
+        + paragraphs(5, 6)
+        + f"<div class='latest-box'><div class='box-title'><span>Our Latest Stories</span></div><ul>{cards}</ul></div>"
+    )
+    text = extract_article(story_page(inside), url="https://news.example/a").text
+    for leak in ("SEE MORE", "800 students", "DON'T MISS", "Macron", "Lakers", "Latest Stories", "Team 3 wins"):
+        assert leak not in text, leak
+    assert "Paragraph 1 of the story" in text and "Paragraph 6 of the story" in text
