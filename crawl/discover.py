@@ -129,8 +129,8 @@ class Discovery:
     errors: list[Problem] = field(default_factory=list)
     cut_off: str | None = None
     requested: list[str] = field(default_factory=list)
-    # Link pages read whole (200) whose URL a feed, a sitemap or a link had already given as a candidate, with
-    # their bodies, by candidate URL: the crawl extracts them as they are instead of requesting them again (a
+    # Link pages read whole (200) whose URL a feed, a sitemap or a link gave as a candidate too (before or after),
+    # with their bodies, by candidate URL: the crawl extracts them as they are instead of requesting them again (a
     # sitemap's section pages, a story whose link reads like a menu label). At most MAX_LISTING_PAGES.
     pages: dict[str, Fetched] = field(default_factory=dict)
 
@@ -539,10 +539,12 @@ class _Listings:
         # Feeds and sitemaps read this run are no listing pages to fetch again ("Entries feed" reads like a menu).
         listings = {r.url for r in self.found.responses if r.kind in ("feed", "sitemap")}
 
+        read_whole: dict[str, Fetched] = {}
+
         async def read(page: Fetched) -> list[Link]:
             found = await _parsed(_page_links, page.body, content_type=page.content_type, page_url=page.final_url)
-            if (url := _canonical_or_none(page.url)) in self.seen:
-                self.found.pages[url] = page  # what the crawl would ask for again
+            if (url := _canonical_or_none(page.url)) is not None:
+                read_whole[url] = page  # a candidate already, or one a later listing may give
             return found.links
 
         def use(links: list[Link]) -> None:
@@ -558,14 +560,18 @@ class _Listings:
             if home is not None:
                 use(home.links.links)
             depth -= 1
-        for _ in range(depth):
-            waiting = (u for u in dict.fromkeys(frontier) if u not in visited and u not in listings)
-            pages = list(waiting)[: MAX_LISTING_PAGES - len(visited)]
-            if not pages:
-                return
-            visited.update(pages)
-            frontier.clear()
-            await self.each(pages, "page", read, use, (UndecodableError, CrowdedTagError))
+        try:
+            for _ in range(depth):
+                waiting = (u for u in dict.fromkeys(frontier) if u not in visited and u not in listings)
+                pages = list(waiting)[: MAX_LISTING_PAGES - len(visited)]
+                if not pages:
+                    return
+                visited.update(pages)
+                frontier.clear()
+                await self.each(pages, "page", read, use, (UndecodableError, CrowdedTagError))
+        finally:
+            # What the crawl would ask for again: the pages whose URL is a candidate by now, whichever came first.
+            self.found.pages.update((url, page) for url, page in read_whole.items() if url in self.seen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -322,3 +322,37 @@ def test_a_link_page_a_listing_also_gave_as_an_article_is_requested_once(prefect
     logged = query(db, "SELECT url, kind FROM fetches WHERE url LIKE '%/news/briefing' OR url LIKE '%/section/%'")
     assert sorted(logged) == [(f"{site.base}/news/briefing", "article"), (f"{site.base}/section/world/", "article")]
     assert summary["fetched"] == 4 and summary["stored"] == 3  # the section page is fetched, and no article
+
+
+def test_a_link_page_read_before_a_later_listing_names_it_as_an_article_is_requested_once(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    """The other order: /news/briefing is read as a listing first (its link on the front page reads like a menu
+    label), and only a page one level further down links it by its headline. It was requested again."""
+    story = {name: html(f"The {name} story", sentences(n)) for n, name in enumerate(["briefing", "first"])}
+    routes: dict[str, Route] = {
+        "/": page(
+            '<html><body><nav><a href="/section/world/">World</a> <a href="/news/briefing">Briefing</a></nav>'
+            "<p>Front page of the Harbour Times.</p></body></html>"
+        ),
+        "/section/world/": page('<html><body><h1>World</h1><a href="/section/world/more/">More</a></body></html>'),
+        "/section/world/more/": page(
+            '<html><body><h2><a href="/news/briefing">Harbour council votes on the ferry timetable tonight</a></h2>'
+            '<h2><a href="/news/first">Harbour council votes on the first budget of the year</a></h2></body></html>'
+        ),
+        "/news/briefing": page(story["briefing"]),
+        "/news/first": page(story["first"]),
+    }
+    with serve(routes) as site:
+        sources = tmp_path / "s.toml"
+        sources.write_text(
+            f'[[sources]]\nname = "harbour"\nhomepage = "{site.base}/"\ndiscover_links = true\nlink_depth = 3\n'
+            "[settings]\nper_host_delay = 0\n",
+            encoding="utf-8",
+        )
+        db = tmp_path / "n.duckdb"
+        run(sources, db)
+    for path in ("/news/briefing", "/news/first"):
+        assert len(site.hits(path)) == 1, (path, [r.path for r in site.log])
+    assert query(db, "SELECT title FROM articles ORDER BY title") == [("The briefing story",), ("The first story",)]
+    assert query(db, "SELECT kind FROM fetches WHERE url LIKE '%/news/briefing'") == [("article",)]
