@@ -641,8 +641,8 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
             break
         h, box = box, box.getparent()
     if box is None or box.tag in _NEVER_PRUNE:
-        if related:  # the heading stands right in <article> or <body>: its list goes with it, not the box
-            _drop_list_after(h, out)
+        # Right in <article> or <body>, the heading is a section of the page, not a box's title: what follows it
+        # may be the story itself (a what's-on guide's "Don't miss", a briefing's "Top stories"), so it stays.
         return h
     links = box.findall(".//a")
     link_text = sum(len(_norm(a.text_content())) for a in links)
@@ -693,7 +693,7 @@ def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
 SECTION_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 # Text before a comments heading in its box that makes the box a story's: a sentence or two.
 _STORY_BEFORE = 80
-# A link-only block after a related heading is a headline's length a link, not a paragraph's.
+# A link-only block after a related heading holds a headline's length per link, not a paragraph's.
 _LINK_ITEM_LIMIT = 200
 # What may stand between a link list's headlines: tags ("[INSIGHT]", "(VIDEO)") and separators (express.co.uk).
 _LINK_TAGS = re.compile(r"\[[^\]\[]{1,20}\]|\([A-Z ]{1,20}\)|[|•·/–—-]+")

@@ -56,6 +56,10 @@ _MIN_CARDS = 2
 _MAX_OWN_TEXT = 150
 _MIN_LISTED_CARDS = 3
 _MAX_LISTED_OWN_TEXT = 0
+# Headline lists: a section page lists a dozen or more; a story's bullets of earlier coverage are a few, under a
+# sentence or two of its own (a review: a one-sentence breaking stub over three bullets was refused).
+_MIN_LIST_ITEMS = 5
+_MAX_LIST_OWN_TEXT = 40
 # Own text is counted by weighted_length: a Chinese or Japanese character as three, about a word.
 
 
@@ -66,6 +70,7 @@ class Card:
     target: str
     headline: str
     box: str
+    in_list: bool = False  # an item of a headline list, not a box under a heading
 
 
 def teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None = None) -> list[Card]:
@@ -90,7 +95,7 @@ def teaser_cards(tree: HtmlElement, *, url: str, canonical: str | None = None) -
         if target and word_count(headline) >= _LIST_HEADLINE_WORDS and not _in_chrome(a):
             box = _squeeze(item.text_content())
             if len(_squeeze(headline)) >= _LIST_LINK_SHARE * len(box):
-                cards.append(Card(target, _squeeze(headline), box))
+                cards.append(Card(target, _squeeze(headline), box, in_list=True))
     return cards
 
 
@@ -107,13 +112,27 @@ def index_page_reason(text: str, cards: Sequence[Card], *, listed: bool = False)
     """Why a page whose extracted text is `text` is an index of articles, or None when it may be an article.
 
     A page the site lists as an article (`listed`) must prove otherwise with more: 3+ cards and no text of its
-    own, as one card may be a link-blog post's heading that links to the story it comments on.
+    own, as one card may be a link-blog post's heading that links to the story it comments on. Items of headline
+    lists prove less than cards under headings, as a story's bullets of earlier coverage are such items too: 5+
+    of them, and no more text of the page's own than a label.
     """
-    if len(cards) == 1 and not listed:
-        target = _teaser_of(text, cards[0])
+    under_headings = [c for c in cards if not c.in_list]
+    if len(under_headings) == 1 and not listed:
+        target = _teaser_of(text, under_headings[0])
         return f"an index page: its only text is the teaser of {target!r}" if target else None
-    if len(cards) < (_MIN_LISTED_CARDS if listed else _MIN_CARDS):
-        return None
+    if len(under_headings) >= (_MIN_LISTED_CARDS if listed else _MIN_CARDS):
+        teaser_chars, own_chars = _split(text, under_headings)
+        if teaser_chars and own_chars <= (_MAX_LISTED_OWN_TEXT if listed else _MAX_OWN_TEXT):
+            return _verdict(teaser_chars, len(under_headings), own_chars)
+    if len(cards) - len(under_headings) >= _MIN_LIST_ITEMS:
+        teaser_chars, own_chars = _split(text, cards)
+        if teaser_chars and own_chars <= (_MAX_LISTED_OWN_TEXT if listed else _MAX_LIST_OWN_TEXT):
+            return _verdict(teaser_chars, len(cards), own_chars)
+    return None
+
+
+def _split(text: str, cards: Sequence[Card]) -> tuple[int, int]:
+    """Characters of text's lines inside the cards' boxes, and weighted characters of the others."""
     boxes = "\n".join(c.box for c in cards)
     own_chars = teaser_chars = 0
     for line in filter(None, map(_squeeze, text.splitlines())):
@@ -121,10 +140,12 @@ def index_page_reason(text: str, cards: Sequence[Card], *, listed: bool = False)
             teaser_chars += len(line)
         else:
             own_chars += weighted_length(line)
-    if not teaser_chars or own_chars > (_MAX_LISTED_OWN_TEXT if listed else _MAX_OWN_TEXT):
-        return None
+    return teaser_chars, own_chars
+
+
+def _verdict(teaser_chars: int, cards: int, own_chars: int) -> str:
     return (
-        f"an index page: {teaser_chars:,} characters of its text are in the teaser cards of {len(cards)} headline"
+        f"an index page: {teaser_chars:,} characters of its text are in the teaser cards of {cards} headline"
         f" links to other pages, {own_chars} are not"
     )
 

@@ -82,7 +82,6 @@ LABELS: dict[str, Labels] = {
             "keep reading",
             "continue reading",
             "more stories",
-            "don't miss",
             "latest news",
             "latest stories",
             "latest articles",

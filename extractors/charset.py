@@ -89,6 +89,10 @@ _WHATWG_CODECS = frozenset(
 # Labels whose bytes any text decodes under, so UTF-8 declared as one of them shows as "CafÃ©".
 SINGLE_BYTE_WESTERN = frozenset({"windows-1252", "iso8859-15"})
 _UNICODE = frozenset({"utf-8", "utf-16-le", "utf-16-be"})
+# Different non-ASCII characters valid UTF-8 must read as to overrule a label other than a Western one (see
+# mislabeled_utf8): a line of Russian or Chinese has that many.
+_UTF8_EVIDENCE = 8
+_ASCII = frozenset(map(chr, range(128)))
 # Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried).
 _DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"})
 # Detection reads this much: charset_normalizer's time grows with it; 64 KB of text is ample evidence.
@@ -189,10 +193,14 @@ def mislabeled_utf8(body: bytes, encoding: str | None) -> bool:
     if encoding is None or encoding in _UNICODE or body.isascii():
         return False
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return True
+    # Under a Western label any multi-byte sequence will do ("CafÃ©"). A word or two of a multi-byte legacy
+    # encoding can be valid UTF-8 by chance (EUC-KR's "홈" is C8 A8, GBK's "图片" CD BC C6 AC), however often a
+    # page repeats it: other labels need as many different characters as chance does not give (a review: an
+    # English page's one GBK word read as "ͼƬ").
+    return encoding in SINGLE_BYTE_WESTERN or len(set(text)) - len(set(text) & _ASCII) >= _UTF8_EVIDENCE
 
 
 def encoding_for_label(label: str) -> str | None:

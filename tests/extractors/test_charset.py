@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.charset import UndecodableError, decode_html, encoding_for_label
+from extractors.feeds import parse_feed
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "charset"
 CASES = json.loads((FIXTURES / "cases.json").read_text(encoding="utf-8"))
@@ -319,3 +320,16 @@ def test_utf8_under_any_legacy_label_is_utf8(label: str) -> None:
 def test_a_page_truly_in_its_legacy_label_stays_in_it(label: str, story: str) -> None:
     body = f"<html><body><p>{story}, {story}.</p></body></html>".encode(label)
     assert story in decode_html(body, content_type=f"text/html; charset={label}")
+
+
+@pytest.mark.parametrize(("label", "word"), [("gbk", "图片"), ("euc-kr", "홈")])
+def test_a_legacy_word_that_happens_to_be_valid_utf8_stays_in_its_label(label: str, word: str) -> None:
+    # GBK's 图片 is CD BC C6 AC, EUC-KR's 홈 C8 A8: valid UTF-8 ("ͼƬ", "Ȩ"), however often a page repeats them.
+    items = "".join(f"<p>Photo {n}: <a href='/{word}/{n}'>{word}</a></p>" for n in range(20))
+    body = f"<html><head><meta charset='{label}'></head><body>{items}</body></html>".encode(label)
+    for content_type in (f"text/html; charset={label}", None):
+        assert word in decode_html(body, content_type=content_type)
+    feed = f"<rss version='2.0'><channel><item><title>{word}</title><link>https://n.example/a/1</link></item>"
+    feed += "</channel></rss>"
+    parsed = parse_feed(feed.encode(label), feed_url="https://n.example/rss", content_type=f"text/xml; charset={label}")
+    assert [e.title for e in parsed.entries] == [word]

@@ -151,3 +151,23 @@ def test_a_menu_of_short_section_links_outside_chrome_does_not_make_an_index() -
     menu = "<ul class='topics'>" + "".join(f"<li><a href='/t/{w}'>{w} news</a></li>" for w in "abcdefgh") + "</ul>"
     article = extract_article(page(menu + STORY_HTML), url="https://harbour.example/news/council")
     assert "Paragraph 0 of the story" in article.text
+
+
+def test_a_breaking_stub_over_a_few_bullets_of_earlier_coverage_is_an_article() -> None:
+    # A review of this stop's headline lists: one sentence of story and three linked bullets was refused.
+    bullets = "".join(
+        f"<li><a href='/news/2025/harbour-street-{k}'>{headline}</a></li>"
+        for k, headline in enumerate(
+            [
+                "Residents of Harbour Street warned the council about faulty wiring in March",
+                "Fire service inspection found the block's alarms had been switched off",
+                "Council promised a review of every tower block in the borough",
+            ]
+        )
+    )
+    main = (
+        "<h1>Two dead in Harbour Street fire</h1><p>Two people died in a fire in a tower block on Harbour Street"
+        f" early on Tuesday, police said.</p><ul>{bullets}</ul>"
+    )
+    article = extract_article(page(main), url="https://harbour.example/news/2025/harbour-street-fire")
+    assert "Two people died" in article.text
