@@ -112,7 +112,7 @@ class Answer:
 
     @property
     def content_type(self) -> str | None:
-        return self._header("content-type")
+        return content_type_of(self.headers.get_list("content-type", split_commas=True))
 
     @property
     def etag(self) -> str | None:
@@ -525,12 +525,43 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
+def content_type_of(values: list[str]) -> str | None:
+    """The media type of a response's Content-Type header fields as a browser reads them (the Fetch standard's
+    "extract a MIME type"): the last valid one, with the charset an earlier field of the same type gave if it
+    gives none; None if no field names a type. PHP behind a proxy often sends two ("text/html", then "text/html;
+    charset=UTF-8"), which httpx joins: "text/html, text/html; ..." was no HTML, and the article was skipped for
+    good. An empty field is no type, as a missing header is none."""
+    essence, charset = None, None
+    for value in values:
+        kind, _, parameters = value.partition(";")
+        kind = kind.strip().lower()
+        if "/" not in kind or kind == "*/*" or not all(kind.split("/")):
+            continue
+        found = next((m.group(1) for m in map(_CHARSET_PARAMETER.match, parameters.split(";")) if m), None)
+        charset = found if found or kind != essence else charset
+        essence = kind
+    if essence is None:
+        return None
+    return f"{essence}; charset={charset}" if charset else essence
+
+
+_CHARSET_PARAMETER = re.compile(r"""\s*charset\s*=\s*["']?([^"'\s;]+)""", re.IGNORECASE)
+
+
 def redirect_target(current: str, response: Answer) -> str:
-    """Where a redirect points, as an absolute URL; a missing or invalid Location ends the URL's fetch."""
+    """Where a redirect points, as an absolute URL; a missing or invalid Location ends the URL's fetch, and so do
+    two that differ (Chrome refuses them too). Two equal ones are one: httpx joins them, and the joined
+    "/real/x, /real/x" was requested."""
     status = response.status_code
-    location = response.headers.get("location")
-    if not location:
+    locations = list(dict.fromkeys(v.strip() for v in response.headers.get_list("location") if v.strip()))
+    if not locations:
         raise FetchFailure("failed", f"redirect {status} without Location", reason="redirects", status=status)
+    if len(locations) > 1:
+        shown = ", ".join(repr(v[:200]) for v in locations[:3])
+        raise FetchFailure(
+            "failed", f"redirect {status} with conflicting Locations {shown}", reason="redirects", status=status
+        )
+    location = locations[0]
     try:
         target = urljoin(current, str(location).strip())
         parts = urlsplit(target)

@@ -15,6 +15,7 @@ import asyncio
 import copy
 import dataclasses
 import random
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ __all__ = ["REASONS", "Attempt", "Fetched", "Fetcher", "FetchPolicy", "Kind", "O
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SKIP_STATUSES = frozenset({401, 403, 404, 410, 451})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Answers with the page in their body: 203 is a 200 a transforming proxy passed on; 206 counts only when its
+# Content-Range is the whole page (we ask for no range; some servers send one anyway).
+BODY_STATUSES = frozenset({200, 203, 206})
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +268,11 @@ class Fetcher:
         if status == 304:  # "not modified" since nothing: the page would count as unchanged run after run, unread
             message = "HTTP 304 Not Modified to a request that asked nothing conditional"
             raise FetchFailure("failed", message, reason="http_status", status=status)
-        if status != 200:
+        if status == 206 and not _whole_range(response):
+            ranged = response.headers.get("content-range")
+            message = f"HTTP 206 Partial Content (Content-Range {ranged!r}) to a request for the whole page"
+            raise FetchFailure("failed", message, reason="http_status", status=status)
+        if status not in BODY_STATUSES:
             outcome: Outcome = "skipped" if status in SKIP_STATUSES else "failed"
             raise FetchFailure(outcome, f"HTTP {status}", reason="http_status", status=status)
         ctype = response.content_type
@@ -378,7 +386,7 @@ class Fetcher:
                 async with client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
                     status = response.status_code
                     body = b""
-                    if status == 200:
+                    if status in BODY_STATUSES:
                         cap = body_cap(kind, self.policy.max_bytes)
                         body = await read_capped(response, cap, cut=kind == "robots")
                         size = len(body)
@@ -499,3 +507,15 @@ _NO_ANSWER = (
     httpx.RemoteProtocolError,
     httpx.ReadError,
 )
+
+
+def _whole_range(response: Answer) -> bool:
+    """Whether a 206's Content-Range covers its whole resource ("bytes 0-N/N+1", the body's length)."""
+    match = _CONTENT_RANGE.fullmatch((response.headers.get("content-range") or "").strip())
+    if match is None:
+        return False
+    first, last, total = int(match[1]), int(match[2]), match[3]
+    return first == 0 and last + 1 == len(response.body) and (total == "*" or int(total) == len(response.body))
+
+
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)

@@ -19,6 +19,7 @@ from extractors.urls import _UNRESERVED, _normalize_percent
 
 # RFC 9309 2.5: crawlers must parse at least the first 500 KiB; nothing after it is read.
 MAX_ROBOTS_BYTES = 500 * 1024
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 # RFC 9309 2.2.2: a rule path is matched against the URL's path and query, percent-encoded.
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?$")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -81,11 +82,18 @@ class RobotsRules:
 
     @classmethod
     def from_bytes(cls, body: bytes, *, user_agent: str) -> RobotsRules:
-        """The rules in a robots.txt response body: its first MAX_ROBOTS_BYTES, as UTF-8 (RFC 9309 2.3)."""
+        """The rules in a robots.txt response body: its first MAX_ROBOTS_BYTES, as UTF-8 (RFC 9309 2.3), or as
+        UTF-16 where a byte-order mark says so (Windows editors save it so; read as UTF-8, its Disallow lines were
+        no rules, and what they forbid was fetched)."""
         if len(body) > MAX_ROBOTS_BYTES:
             body = body[:MAX_ROBOTS_BYTES]
             body = body[: max(body.rfind(b"\n"), body.rfind(b"\r")) + 1]  # a line cut in half is not read
-        return cls.parse(body.decode("utf-8", errors="replace"), user_agent=user_agent)
+        utf16 = next((codec for bom, codec in _UTF16_BOMS if body.startswith(bom)), None)
+        if utf16 is not None:
+            text = body[2:].decode(utf16, errors="replace")
+        else:
+            text = body.decode("utf-8", errors="replace")
+        return cls.parse(text, user_agent=user_agent)
 
     @classmethod
     def parse(cls, text: str, *, user_agent: str) -> RobotsRules:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from crawl.discover import Candidate, Discovery
+from crawl.fetch import BODY_STATUSES
 from flows.steps import BatchRows, PlannedFetch
 from storage.rows import LoadResult, RunStatus
 
@@ -110,7 +111,7 @@ def tally_batch(
     }
     fallback = batch[0].candidate.source if batch else "?"
     for f in rows.fetches:
-        if f.kind == "article" and f.status == 200:
+        if f.kind == "article" and f.status in BODY_STATUSES and f.error is None:
             summary.add(source_of.get(f.url, fallback), fetched=1)
     for s in rows.seen:
         source = s.source or fallback

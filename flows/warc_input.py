@@ -92,7 +92,7 @@ def _host(url: str) -> str:
 
 def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
     """A response record as the crawl's planned fetch and response, or why it is skipped (a `fetches` reason)."""
-    if response.status != 200:
+    if response.status not in (200, 203):  # 203: a 200 a proxy passed on
         return "http_status"
     content_type = response.header("content-type")
     if content_type_problem("article", content_type):

@@ -190,3 +190,13 @@ def test_product_tokens_are_letters_underscores_and_hyphens() -> None:
 def test_a_rule_matches_its_url_however_the_url_escapes_its_ascii(rule: str, url: str) -> None:
     # The patterns escaped what the URL side left as it was: none of these rules ever matched.
     assert not RobotsRules.parse(f"User-agent: *\n{rule}\n", user_agent="copydesk").allowed(url)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_robots_txt_saved_as_utf16_with_its_byte_order_mark_is_obeyed(codec: str) -> None:
+    # Read as UTF-8 it held no rules, and what it forbids was fetched.
+    body = "User-agent: *\r\nDisallow: /private/\r\n".encode(codec)
+    if codec == "utf-16-be":
+        body = b"\xfe\xff" + body
+    rules = RobotsRules.from_bytes(body, user_agent="copydesk")
+    assert not rules.allowed("https://news.example/private/a") and rules.allowed("https://news.example/news/a")

@@ -784,3 +784,58 @@ def test_a_host_that_connects_but_never_answers_is_left_alone_after_a_few_reques
     left = [r for r in results if "left unanswered its last" in (r.error or "")]
     assert len(left) == 10 - HOST_DOWN_AFTER and all(r.reason == "network" for r in left)
     assert asked == HOST_DOWN_AFTER
+
+
+BODY = ARTICLE.encode()
+
+
+def answer(status: str, *headers: str, body: bytes = BODY) -> Route:
+    return raw(f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}", body=body)
+
+
+# name: (route at /x, the body expected, the content type expected); each answer is the page (outcome ok).
+READ_LIKE_A_BROWSER = {
+    # PHP behind a proxy: httpx joined the two fields, and "text/html, text/html; charset=UTF-8" was no HTML.
+    "Content-Type twice": (
+        answer("200 OK", "Content-Type: text/html", "Content-Type: text/html; charset=UTF-8"),
+        "text/html; charset=UTF-8",
+    ),
+    "Content-Type twice, charset first": (
+        answer("200 OK", "Content-Type: text/html; charset=windows-1251", "Content-Type: text/html"),
+        "text/html; charset=windows-1251",
+    ),
+    "Content-Type empty": (answer("200 OK", "Content-Type:"), None),
+    "203 from a proxy": (answer("203 Non-Authoritative Information", "Content-Type: text/html"), "text/html"),
+    "206 of the whole page": (
+        answer("206 Partial Content", "Content-Type: text/html", f"Content-Range: bytes 0-{len(BODY) - 1}/{len(BODY)}"),
+        "text/html",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(READ_LIKE_A_BROWSER))
+def test_an_answer_a_browser_shows_is_read(case: str, healthy: Site) -> None:
+    route, content_type = READ_LIKE_A_BROWSER[case]
+    with serve({"/x": route}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert (result.outcome, result.body, result.content_type) == ("ok", BODY, content_type), result
+
+
+def test_a_location_sent_twice_is_followed_once_and_two_that_differ_are_refused(healthy: Site) -> None:
+    # httpx joins them: "/ok, /ok" was requested (a 404 skipped the article for good, or stored it under that URL).
+    routes = {
+        "/same": raw("HTTP/1.1 302 Found", "Location: /ok", "Location: /ok", "Content-Length: 0"),
+        "/differ": raw("HTTP/1.1 302 Found", "Location: /ok", "Location: /elsewhere", "Content-Length: 0"),
+        "/ok": page(ARTICLE),
+    }
+    with serve(routes) as site:
+        (same, differ), _ = fetch_beside([site.base + "/same", site.base + "/differ"], healthy)
+    assert (same.outcome, same.final_url, same.body) == ("ok", site.base + "/ok", BODY)
+    assert_recorded(differ, "failed", "redirects", "redirect 302 with conflicting Locations '/ok', '/elsewhere'")
+
+
+def test_a_206_of_part_of_the_page_is_no_page(healthy: Site) -> None:
+    route = answer("206 Partial Content", "Content-Type: text/html", f"Content-Range: bytes 0-99/{len(BODY) * 2}")
+    with serve({"/x": route}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert_recorded(result, "failed", "http_status", "HTTP 206 Partial Content (Content-Range 'bytes 0-99/")
