@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from html import unescape
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -572,6 +573,47 @@ def redirect_target(current: str, response: Answer) -> str:
         message = f"redirect {status} to an invalid Location {location[:200]!r}: {exc}"
         raise FetchFailure("failed", message, reason="redirects", status=status) from None
     return target
+
+
+def refresh_target(current: str, response: Answer) -> str | None:
+    """Where a page sends the browser at once with a Refresh header or `<meta http-equiv="refresh">` (a delay of
+    REFRESH_NOW seconds at most, to another address), as an absolute URL; None for a page to read as it is.
+
+    Search engines take such a page for a redirect; read as the article it stored "Redirecting..." as the
+    story. A refresh in <noscript> sends only browsers without JavaScript elsewhere, and one to an address that is
+    no http(s) URL is no way on: the page stays the page.
+    """
+    if response.status_code != 200:
+        return None
+    start = response.body[:_REFRESH_WINDOW]
+    end = _HEAD_END.search(start)
+    head = _NOSCRIPT.sub(b"", start[: end.start()] if end else start)
+    values = [response.headers.get("refresh") or ""]
+    values += [(m[1] or m[2] or b"").decode("latin-1") for m in _META_REFRESH.finditer(head)]
+    for value in values:
+        match = _REFRESH_VALUE.match(unescape(value))
+        if match is None or float(match[1]) > REFRESH_NOW:
+            continue
+        try:
+            target: str = urljoin(current, str(match[2]).strip().strip("'\""))
+            checked_url(target)
+        except (FetchFailure, ValueError):
+            continue
+        if target.split("#")[0] != current.split("#")[0]:
+            return target
+    return None
+
+
+# A refresh this soon (seconds) is a redirect; later ones are a live page reloading itself.
+REFRESH_NOW = 5
+_REFRESH_WINDOW = 64 * 1024
+_HEAD_END = re.compile(rb"</head\b|<body\b", re.IGNORECASE)
+_NOSCRIPT = re.compile(rb"<noscript\b.*?(?:</noscript\s*>|$)", re.IGNORECASE | re.DOTALL)
+_META_REFRESH = re.compile(
+    rb"""<meta\b(?=[^>]*\bhttp-equiv\s*=\s*["']?\s*refresh\b)[^>]*?\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE,
+)
+_REFRESH_VALUE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*[;,]\s*(?:url\s*=\s*)?(\S.*)", re.IGNORECASE)
 
 
 def content_type_problem(kind: Kind, content_type: str | None) -> str | None:

@@ -38,6 +38,7 @@ from crawl._http import (
     parse_retry_after,
     read_capped,
     redirect_target,
+    refresh_target,
 )
 from crawl.addresses import AddressGuard, Resolver, system_resolver
 from crawl.clients import Clients
@@ -240,9 +241,12 @@ class Fetcher:
         hops = max(self.policy.max_redirects, ROBOTS_REDIRECTS) if kind == "robots" else self.policy.max_redirects
         for _ in range(hops + 1):
             response = await self._get_with_retries(trail.current, kind, validators, trail.attempts)
-            if response.status_code not in REDIRECT_STATUSES:
+            if response.status_code in REDIRECT_STATUSES:
+                trail.current = redirect_target(trail.current, response)
+            elif kind in ("article", "page") and (refresh := refresh_target(trail.current, response)) is not None:
+                trail.current = refresh  # a page that sends the browser on at once: a redirect
+            else:
                 return self._finish(trail, kind, response)
-            trail.current = redirect_target(trail.current, response)
             if trail.current in seen:
                 raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
             seen.add(trail.current)

@@ -839,3 +839,32 @@ def test_a_206_of_part_of_the_page_is_no_page(healthy: Site) -> None:
     with serve({"/x": route}) as site:
         (result,), _ = fetch_beside([site.base + "/x"], healthy)
     assert_recorded(result, "failed", "http_status", "HTTP 206 Partial Content (Content-Range 'bytes 0-99/")
+
+
+REFRESH_PAGES = {
+    "meta 0": ("<html><head><meta http-equiv='refresh' content='0; url=/real'><title>Redirecting</title></head>", True),
+    "meta, quoted URL": ('<html><head><META HTTP-EQUIV="Refresh" CONTENT="1;URL=\'/real\'"></head>', True),
+    "meta in noscript": ("<html><head><noscript><meta http-equiv='refresh' content='0;url=/real'></noscript>", False),
+    "live page reloading": ("<html><head><meta http-equiv='refresh' content='300; url=/real'></head>", False),
+    "meta to itself": ("<html><head><meta http-equiv='refresh' content='0'></head>", False),
+}
+
+
+@pytest.mark.parametrize("case", list(REFRESH_PAGES))
+def test_a_page_that_refreshes_at_once_to_another_address_is_a_redirect(case: str, healthy: Site) -> None:
+    # Read as the article, "Redirecting" was stored as the story, and the next run only re-checked it.
+    head, followed = REFRESH_PAGES[case]
+    routes = {"/x": page(head + "<body><p>Redirecting to the story.</p></body></html>"), "/real": page(ARTICLE)}
+    with serve(routes) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert result.outcome == "ok"
+    assert (result.final_url == site.base + "/real", result.body == BODY) == (followed, followed), result
+
+
+def test_a_refresh_header_is_a_redirect(healthy: Site) -> None:
+    route = answer(
+        "200 OK", "Content-Type: text/html", "Refresh: 0; url=/real", body=b"<html><body>Moved</body></html>"
+    )
+    with serve({"/x": route, "/real": page(ARTICLE)}) as site:
+        (result,), _ = fetch_beside([site.base + "/x"], healthy)
+    assert (result.outcome, result.final_url, result.body) == ("ok", site.base + "/real", BODY)
