@@ -406,7 +406,8 @@ class Fetcher:
         elapsed_ms = int((time.perf_counter() - t0) * 1000)
         error, reason = (str(failure), failure.reason) if failure else (None, None)
         attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
-        cause = caught if status is None else None  # what kept the request from an answer (HOST_DOWN_AFTER)
+        # What kept the request from an answer (HOST_DOWN_AFTER): not a malformed answer, which is an answer.
+        cause = caught if status is None and not _malformed_answer(caught) else None
         if retryable:
             raise _Retryable(error) from cause
         if failure is not None:
@@ -437,6 +438,11 @@ class Fetcher:
             named = f" {location!r}" if location is not None else ""
             message = f"{answer} to an invalid Location{named}: {exc}"
             return FetchFailure("failed", message, reason="redirects", status=status), False
+        elif _malformed_answer(exc):
+            # An answer came, but not one h11 reads ("Cache-Control : max-age=60", a header line with no colon);
+            # browsers and curl read it. The same answer comes back on every try, and the host is no less up.
+            message = f"the server's answer is not valid HTTP/1.1 (browsers tolerate it; we do not): {_described(exc)}"
+            return FetchFailure("failed", message, reason="network", status=status), False
         elif (unresolved := _name_error(exc)) is not None:
             # Where the address guard is off (allow_private), httpx resolves the name: a failure said "network"
             # and was tried again, where the guard says "dns" and does not.
@@ -445,6 +451,16 @@ class Fetcher:
         else:
             return FetchFailure("failed", _described(exc), reason="network", status=status), True
         return FetchFailure("failed", message, reason="timeout", status=status), False
+
+
+def _malformed_answer(exc: BaseException | None) -> bool:
+    """Whether h11 refused the lines of an answer that came (a status line or header it calls illegal), rather than
+    the connection ending before one did ("Server disconnected without sending a response")."""
+    return isinstance(exc, httpx.RemoteProtocolError) and _MALFORMED.search(str(exc)) is not None
+
+
+# h11's words for an answer it will not read (its LocalProtocolError messages, passed on by httpcore).
+_MALFORMED = re.compile(r"illegal (?:header|status) line|malformed|invalid (?:header|status)", re.IGNORECASE)
 
 
 def _host_of(exc: BaseException) -> str:

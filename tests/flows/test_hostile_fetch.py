@@ -868,3 +868,16 @@ def test_a_refresh_header_is_a_redirect(healthy: Site) -> None:
     with serve({"/x": route, "/real": page(ARTICLE)}) as site:
         (result,), _ = fetch_beside([site.base + "/x"], healthy)
     assert (result.outcome, result.final_url, result.body) == ("ok", site.base + "/real", BODY)
+
+
+def test_an_answer_h11_will_not_read_is_not_tried_again_nor_taken_for_a_host_down(healthy: Site) -> None:
+    # "Cache-Control : max-age=60" on every page of a site: each URL was tried three times and, no status line
+    # having been read, counted as unanswered, so the host was "down" and its other articles lost.
+    route = raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Cache-Control : max-age=60", body=BODY)
+    with serve({f"/a/{n}": route for n in range(8)}) as site:
+        results, _ = fetch_beside([f"{site.base}/a/{n}" for n in range(8)], healthy)
+    for result in results:
+        assert_recorded(result, "failed", "network", "is not valid HTTP/1.1 (browsers tolerate it; we do not)")
+        assert len(result.attempts) == 1, result.attempts
+    # Asked once each (robots.txt aside), and none left alone as a host down.
+    assert sorted(r.path for r in site.log if r.path != "/robots.txt") == [f"/a/{n}" for n in range(8)]
