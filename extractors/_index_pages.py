@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from extractors._labels import NOT_FOUND_TITLES
 from extractors._words import weighted_length, word_count
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -202,3 +203,30 @@ def _squeeze(text: str) -> str:
     # Without any whitespace: extracted lines and a box's text_content() (which runs blocks together) then
     # compare as one string.
     return "".join(text.split())
+
+
+def not_found_reason(titles: Sequence[str], text: str) -> str | None:
+    """Why a page is a "page not found" page answered with 200 (a soft 404), or None: its <title> or <h1> says so
+    (extractors._labels.NOT_FOUND_TITLES) and its text is no longer than such a page's apology. A story about a
+    404 ("404 Not Found: the error that shaped the web") is longer, or its title says more."""
+    if weighted_length(text) > _NOT_FOUND_MAX_TEXT:
+        return None
+    for title in titles:
+        for part in _TITLE_PARTS.split(title):
+            key = _NOT_FOUND_NOISE.sub(" ", part.casefold())
+            key = " ".join(key.replace("’", "'").split()).strip(" .!:")
+            if key in _not_found_titles() or (not key and _ERROR_404.search(part)):
+                return f"a 'page not found' page answered with 200 (a soft 404): its title reads {title!r}"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _not_found_titles() -> frozenset[str]:
+    return frozenset(t.casefold() for titles in NOT_FOUND_TITLES.values() for t in titles)
+
+
+# A soft 404's apology and suggestions: a few short paragraphs (Apache's, WordPress themes', newsroom CMSs').
+_NOT_FOUND_MAX_TEXT = 1500
+_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*[|–—]\s*")
+_NOT_FOUND_NOISE = re.compile(r"\b(?:error|erreur|fehler|ошибка)\b|\b404\b|[()\[\]]")
+_ERROR_404 = re.compile(r"\b404\b")

@@ -587,3 +587,35 @@ def labels_for(language: str | None) -> Labels:
             for name in (f.name for f in fields(Labels))
         )
     )
+
+
+# What a "page not found" page calls itself in its <title> or <h1> (a title's part between separators, with any
+# "404" or "error" taken off): sites answer a missing page with 200 and this, a soft 404. Matched whole, any
+# language on any page, as a missing page's template is often the site's default language's.
+NOT_FOUND_TITLES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "page not found",
+        "not found",
+        "page cannot be found",
+        "page could not be found",
+        "page does not exist",
+        "this page does not exist",
+        "this page doesn't exist",
+        "oops! page not found",
+        "sorry, page not found",
+        "file not found",
+    ),
+    "de": ("seite nicht gefunden", "seite wurde nicht gefunden", "nicht gefunden"),
+    "fr": ("page introuvable", "page non trouvée", "page non trouvee", "cette page n'existe pas"),
+    "es": ("página no encontrada", "pagina no encontrada", "no se encontró la página"),
+    "it": ("pagina non trovata",),
+    "pt": ("página não encontrada", "pagina nao encontrada"),
+    "nl": ("pagina niet gevonden",),
+    "pl": ("nie znaleziono strony", "strona nie została znaleziona", "strona nie istnieje"),
+    "ru": ("страница не найдена",),
+    "tr": ("sayfa bulunamadı",),
+    "ar": ("الصفحة غير موجودة", "الصفحة غير متوفرة"),
+    "zh": ("页面未找到", "页面不存在", "找不到页面", "找不到網頁", "頁面不存在"),
+    "ja": ("ページが見つかりません", "お探しのページは見つかりませんでした"),
+    "ko": ("페이지를 찾을 수 없습니다",),
+}

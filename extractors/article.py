@@ -21,7 +21,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from extractors._boilerplate import INLINE_TAGS, PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
 from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
-from extractors._index_pages import index_page_reason, teaser_cards
+from extractors._index_pages import index_page_reason, not_found_reason, teaser_cards
 from extractors._shapes import credit_ending, shapes_for
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
 from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count, written_in
@@ -279,6 +279,7 @@ def extract_article(
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
+    titles = [" ".join(t.text_content().split()) for t in (*tree.iterfind(".//title"), *tree.iter("h1"))]
     paragraphs = weighted_length(" ".join(_paragraph_text(tree)))
     draft = _draft(tree, url, meta)
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
@@ -293,7 +294,7 @@ def extract_article(
         raise ExtractionError(
             f"no article body in {url!r}: {word_count(text):.0f} words of crumbs, the page's chrome and no story"
         )
-    reason = index_page_reason(text, cards, listed=listed)
+    reason = not_found_reason(titles, text) or index_page_reason(text, cards, listed=listed)
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}", text=text)
     article = _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)

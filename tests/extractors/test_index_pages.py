@@ -171,3 +171,36 @@ def test_a_breaking_stub_over_a_few_bullets_of_earlier_coverage_is_an_article() 
     )
     article = extract_article(page(main), url="https://harbour.example/news/2025/harbour-street-fire")
     assert "Two people died" in article.text
+
+
+SORRY = "".join(
+    f"<p>{line}</p>"
+    for line in (
+        "Sorry, the page you were looking for could not be found. It may have been moved or deleted.",
+        "Please check the address and try again, or use the search box below to find what you are looking for.",
+        "You can also return to our home page to read the latest news, sport and business stories.",
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "h1"),
+    [
+        ("Page not found | The Harbour Times", "404 - Page not found"),
+        ("Error 404", "Oops! Page not found"),
+        ("The Harbour Times", "Seite nicht gefunden"),
+        ("Страница не найдена — Harbour", "Ошибка 404"),
+        ("ページが見つかりません", "ページが見つかりません"),
+    ],
+)
+def test_a_page_not_found_answered_with_200_is_no_article(title: str, h1: str) -> None:
+    html = f"<html><head><title>{title}</title></head><body><main><h1>{h1}</h1>{SORRY}</main></body></html>"
+    with pytest.raises(NotAnArticleError, match="soft 404"):
+        extract_article(html, url="https://harbour.example/news/2025/moved-story")
+
+
+def test_a_story_about_a_404_is_an_article() -> None:
+    html = page(f"<h1>404 Not Found: the error page that shaped the web</h1>{STORY_HTML}")
+    assert "Paragraph 2 of the story" in extract_article(html, url="https://harbour.example/tech/404").text
+    html = f"<html><head><title>Not found</title></head><body><article><h1>Not found</h1>{STORY_HTML * 3}</article>"
+    assert "Paragraph 2 of the story" in extract_article(html + "</body></html>", url="https://harbour.example/a").text
