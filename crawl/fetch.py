@@ -236,7 +236,7 @@ class Fetcher:
         return await self.for_source(policy).fetch(url, kind="robots")
 
     async def _follow(self, trail: _Trail, kind: Kind, validators: Validators | None) -> Fetched:
-        seen = {trail.url}
+        seen, revisited = {trail.url}, set[str]()
         # RFC 9309 2.3.1.2: robots.txt redirects are followed for at least five hops, whatever max_redirects says.
         hops = max(self.policy.max_redirects, ROBOTS_REDIRECTS) if kind == "robots" else self.policy.max_redirects
         for _ in range(hops + 1):
@@ -248,7 +248,11 @@ class Fetcher:
             else:
                 return self._finish(trail, kind, response)
             if trail.current in seen:
-                raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
+                # A site that sets a cookie and sends the browser back to the same address (a consent or session
+                # check) answers the second visit; without the cookie it is a loop.
+                if trail.current in revisited or not response.headers.get_list("set-cookie"):
+                    raise FetchFailure("failed", f"redirect loop back to {trail.current!r}", reason="redirects")
+                revisited.add(trail.current)
             seen.add(trail.current)
             validators = None  # validators belong to the original URL only
         raise FetchFailure("failed", f"more than {hops} redirects", reason="redirects")

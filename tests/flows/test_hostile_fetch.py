@@ -881,3 +881,18 @@ def test_an_answer_h11_will_not_read_is_not_tried_again_nor_taken_for_a_host_dow
         assert len(result.attempts) == 1, result.attempts
     # Asked once each (robots.txt aside), and none left alone as a host down.
     assert sorted(r.path for r in site.log if r.path != "/robots.txt") == [f"/a/{n}" for n in range(8)]
+
+
+def test_a_site_that_sets_a_cookie_and_sends_us_back_is_read_on_the_second_visit(healthy: Site) -> None:
+    # A consent or session check: 302 to the same address with Set-Cookie. Called a redirect loop, the article was
+    # retried for a week, failing the same way; a browser (and curl -L -b) reads it.
+    def wall(request: Request) -> tuple[int, dict[str, str], bytes] | Raw:
+        if "seen=1" in request.headers.get("Cookie", ""):
+            return 200, {"Content-Type": "text/html"}, BODY
+        return raw("HTTP/1.1 302 Found", "Location: /x", "Set-Cookie: seen=1; Path=/", "Content-Length: 0")(request)
+
+    loop = raw("HTTP/1.1 302 Found", "Location: /loop", "Set-Cookie: n=1; Path=/", "Content-Length: 0")
+    with serve({"/x": wall, "/loop": loop}) as site:
+        (result, looped), _ = fetch_beside([site.base + "/x", site.base + "/loop"], healthy)
+    assert (result.outcome, result.body) == ("ok", BODY), result
+    assert_recorded(looped, "failed", "redirects", "redirect loop back to")  # a cookie that changes nothing: a loop
