@@ -50,11 +50,20 @@ from flows.publish import ProgressArtifact, publish_run
 from flows.report import RunSummary
 from flows.runs import begin_run, ending, stop_on_signals, worth_retrying
 from flows.steps import BatchRows, PlannedFetch, utcnow
-from flows.warc_input import WarcBatch, as_it_is_now, by_source, page_skips, read_batches, source_namer, warc_paths
+from flows.warc_input import (
+    WarcBatch,
+    WarcInputError,
+    as_it_is_now,
+    by_source,
+    page_skips,
+    read_batches,
+    source_namer,
+    warc_paths,
+)
 from storage.db import writing
 from storage.dedup import signing_params
 from storage.load import finish_run, load_errors
-from storage.pages import WarcProgress, save_progress, warc_progress
+from storage.pages import WarcProgress, archived_here, save_progress, warc_progress
 from storage.rows import ErrorRow, LoadResult, RunStatus
 
 # Batches read ahead of the one being written: bounds memory (pages x batch size x this) and keeps the worker
@@ -141,10 +150,13 @@ async def ingest_warc(paths: list[str], db: str | None = None, sources: str | No
     config = load_config(sources) if sources else None
     settings = (config.settings if config else Settings()).with_overrides(db=db)
     files = warc_paths(paths)
-    summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db, files=len(files))
+    summary = WarcSummary(run_id=flow_run.id or uuid.uuid4().hex, db=settings.db)
     report, started = RunSummary(run_id=summary.run_id, db=settings.db), utcnow()
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
-    progress, shingle_with = _begin(settings.db, summary.run_id, paths, files, started, dedup_params(settings))
+    files, progress, shingle_with = _begin(
+        settings.db, summary.run_id, paths, files, started, dedup_params(settings), settings.archive_path()
+    )
+    summary.files = len(files)
     progress = {path: as_it_is_now(done, Path(path)) for path, done in progress.items()}
     summary.files_done_before = sum(p.finished for p in progress.values())
     log.info("ingest-warc: %d files (%d finished before)", len(files), summary.files_done_before)
@@ -293,18 +305,40 @@ async def _ingest_distributed(
 
 
 def _begin(
-    db: str, run_id: str, paths: Sequence[str], files: Sequence[Path], started: datetime, dedup: DedupParams
-) -> tuple[dict[str, WarcProgress], DedupParams]:
-    """Record the run's start; the stored progress of the files, and the parameters the workers shingle with
-    (those of the stored index: an index signed under older shingle rules keeps them).
+    db: str,
+    run_id: str,
+    paths: Sequence[str],
+    files: Sequence[Path],
+    started: datetime,
+    dedup: DedupParams,
+    archive: Path,
+) -> tuple[list[Path], dict[str, WarcProgress], DedupParams]:
+    """Record the run's start; the files to read, their stored progress, and the parameters the workers shingle
+    with (those of the stored index: an index signed under older shingle rules keeps them).
+
+    Files of the database's own archive that its crawls wrote (`pages` rows name them) are left out: read again,
+    each page had a second `pages` row. A new database rebuilt from the archive reads them all.
 
     Not in the flow's body: on Dask the flow function is pickled by value, with the globals it names, and
     `database_turns` holds a lock.
     """
     with database_turns.turn(), writing(db) as con:
+        crawled = archived_here(con, files, archive)
+        kept = [f for f in files if f not in crawled]
+        if crawled and not kept:
+            shown = ", ".join(map(str, sorted(crawled)[:3])) + (" ..." if len(crawled) > 3 else "")
+            raise WarcInputError(
+                f"{shown}: written by this database's own crawls into its archive ({archive}), whose pages it "
+                "stores already; `copydesk reextract` extracts them again"
+            )
+        if crawled:
+            get_run_logger().warning(
+                "ingest-warc: %d files this database's crawls wrote into its archive left out: stored already",
+                len(crawled),
+            )
         params = {"paths": list(paths)}
         begin_run(con, run_id, flow="ingest-warc", started_at=started, params=params)
-        return warc_progress(con, [str(p) for p in files]), signing_params(con, dedup)
+        return kept, warc_progress(con, [str(p) for p in kept]), signing_params(con, dedup)
 
 
 async def _ingest(

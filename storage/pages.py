@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +38,19 @@ class ArchivedPage:
     article_url: str | None = None
     text_run_id: str | None = None
     record_id: str = ""  # the record's WARC-Record-ID: what it read back must match ("" if it had none)
+
+
+def archived_here(con: duckdb.DuckDBPyConnection, files: Sequence[Path], archive: Path) -> set[Path]:
+    """The files in the archive folder `archive` that this database's crawls wrote: `pages` rows name them (by
+    their name in the folder)."""
+    own = archive.resolve()
+    names = {f.resolve().relative_to(own).as_posix(): f for f in files if f.resolve().is_relative_to(own)}
+    if not names:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT warc_file FROM pages WHERE list_contains(?::VARCHAR[], warc_file)", [list(names)]
+    ).fetchall()
+    return {names[name] for (name,) in rows}
 
 
 def committed_end(con: duckdb.DuckDBPyConnection, warc_file: str) -> int:

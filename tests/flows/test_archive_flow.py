@@ -389,6 +389,21 @@ def test_the_archive_alone_rebuilds_the_articles_and_clusters_in_a_new_file(
     assert partition({r[0]: r[2] for r in archived.before.values()}) == partition({r[0]: r[4] for r in got})
 
 
+def test_the_archive_its_own_crawls_wrote_is_not_ingested_into_the_same_database_again(
+    archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each page had a second `pages` row (the file's absolute path beside the crawl's name); a copy of the database
+    # (its pages rows) keeps its archive's files out too, while a new database reads them (the test above).
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(archived.db, copy)
+    pages = archived.query("SELECT count(*) FROM pages")
+    sources = archived.db.parent / "sources.toml"
+    assert main(["ingest-warc", str(archived.archive), "--db", str(copy), "--sources", str(sources)]) == 1
+    assert "written by this database's own crawls into its archive" in capsys.readouterr().err
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM pages").fetchall() == pages
+
+
 def test_ingest_into_a_database_signed_under_older_shingle_rules_signs_as_that_index_was(
     archived: Archived, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
