@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -123,6 +124,7 @@ def _api(port: int) -> Iterator[str]:
         yield url
         return
     url = f"http://127.0.0.1:{port}/api"
+    _refuse_taken(port)
     home = Path(os.environ.get("PREFECT_HOME", ".prefect"))
     home.mkdir(parents=True, exist_ok=True)
     server_log = home / "server.log"
@@ -142,6 +144,19 @@ def _api(port: int) -> Iterator[str]:
             yield url
     finally:
         _stop(server)
+
+
+def _refuse_taken(port: int) -> None:
+    """A ServerStartError naming the port when something listens on it already: the server would exit after ~14 s
+    with "exited with code 1: flag.", its reason only in server.log."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise ServerStartError(
+                f"port {port} on 127.0.0.1 is taken ({exc.strerror}): another Prefect server, or another program; "
+                "pass --port with a free one, or set PREFECT_API_URL to serve through a server already running"
+            ) from None
 
 
 def _wait_healthy(url: str, server: subprocess.Popen[bytes], server_log: Path) -> None:

@@ -7,8 +7,10 @@ import gzip
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -736,3 +738,19 @@ def test_an_export_that_runs_out_of_space_says_so_and_keeps_the_file_it_would_re
     )
     assert out.read_text() == "last week's export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".copydesk-export-")] == []
+
+
+def test_serve_on_a_port_something_listens_on_says_so_before_starting_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server it started exited after ~14 s with "prefect server exited with code 1: flag.", the reason in
+    # server.log only.
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    sources = sources_file(tmp_path, "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        assert main(["serve", "--sources", str(sources), "--db", str(tmp_path / "n.duckdb"), "--port", str(port)]) == 1
+    assert f"port {port} on 127.0.0.1 is taken" in error_line(capsys) and time.monotonic() - started < 10
