@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import random
 from pathlib import Path
@@ -333,3 +334,10 @@ def test_a_legacy_word_that_happens_to_be_valid_utf8_stays_in_its_label(label: s
     feed += "</channel></rss>"
     parsed = parse_feed(feed.encode(label), feed_url="https://n.example/rss", content_type=f"text/xml; charset={label}")
     assert [e.title for e in parsed.entries] == [word]
+
+
+def test_a_body_still_gzipped_says_so() -> None:
+    # Gzipped twice and declared once: "474 of its 509 non-ASCII characters are not valid in utf-8" named no cause.
+    body = gzip.compress(b"<html><body><p>Story</p></body></html>")
+    with pytest.raises(UndecodableError, match="the body is gzip data, not text"):
+        decode_html(body, content_type="text/html; charset=utf-8")
