@@ -185,7 +185,10 @@ async def discover_source(
                     list(dict.fromkeys([source.homepage, *([home.url] if home else [])]))
                 )
             await listings.feeds(feeds)
-            await listings.sitemaps(sitemaps, known_sitemaps)
+            # Sitemaps read in earlier runs stand in for the children of an index answering 304 (which lists none),
+            # or of one down this run. A source given no sitemaps and not autodiscovering has none of its own any
+            # more: its old ones were read run after run, and their articles stored.
+            await listings.sitemaps(sitemaps, known_sitemaps if source.sitemaps or source.autodiscover else ())
             if source.autodiscover and source.homepage:
                 listings.nothing_found(source.homepage)
             if source.discover_links and source.homepage:
@@ -481,13 +484,11 @@ class _Listings:
         # level the files never read before go first: a capped index's new files are where its new articles are,
         # even when its lastmods do not tell them apart, and each run reaches further into a large one.
         seen_before = set(known)
-        levels: list[Sequence[str] | None] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), None]  # None: known
+        levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
         not_read: set[str] = set()
         # Child sitemaps left unread for a reason of their own, each said in an errors row (by count).
         unread = {"max_sitemap_urls": 0, "depth": 0, "full": 0}
         for level, listed in enumerate(levels):
-            if listed is None:
-                listed = self._children_unlisted(known)
             waiting = sorted(
                 (u for u in dict.fromkeys([*queue, *listed]) if u not in visited), key=lambda u: u in seen_before
             )
@@ -506,13 +507,6 @@ class _Listings:
         if not_read - visited:
             self._sitemaps_capped(len(not_read - visited))
         self._sitemaps_unread(unread)
-
-    def _children_unlisted(self, known: Sequence[str]) -> list[str]:
-        """The sitemaps read in earlier runs that no index listed this run (an index answering 304 lists none),
-        on a host whose sitemaps answered this run. A source that no longer lists sitemaps, or that points at
-        another host now, does not have its old ones read again (they were, run after run, with their articles)."""
-        hosts = {_origin(r.url) for r in self.found.responses if r.kind == "sitemap" and r.outcome in _ANSWERED}
-        return [url for url in known if _origin(url) in hosts]
 
     def _sitemaps_unread(self, unread: dict[str, int]) -> None:
         """An errors row for each reason child sitemaps went unread: what they list is not lost without a word."""
@@ -670,11 +664,3 @@ def _problem(url: str | None, exc: Exception) -> Problem:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-_ANSWERED = ("ok", "not_modified")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()

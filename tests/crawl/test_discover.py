@@ -635,23 +635,33 @@ def test_a_source_given_as_a_section_of_its_site_keeps_the_host_sitemaps_urls_in
     assert [c.url.removeprefix(site.base) for c in whole.candidates] == ["/sport/cup-final", "/news/budget", "/sport"]
 
 
-@pytest.mark.parametrize("listed", [(), ("/elsewhere.xml",)])
-def test_sitemaps_of_earlier_runs_are_not_read_for_a_source_that_no_longer_lists_sitemaps_there(
-    listed: tuple[str, ...],
-) -> None:
-    # A user who removed a source's sitemaps, or pointed it at another host: its old sitemaps were still read
-    # (remembered by source name), and the articles they listed stored.
-    with serve({"/old.xml": page(urlset("/n/old"), content_type=XML)}) as old_host, serve({}) as new_host:
-        old_host.routes["/old.xml"] = page(urlset("/n/old").replace("@@", old_host.base), content_type=XML)
-        new_host.routes["/elsewhere.xml"] = page(urlset("/n/new").replace("@@", new_host.base), content_type=XML)
-        source = Source(name="s", sitemaps=tuple(new_host.base + path for path in listed))
+def test_sitemaps_of_earlier_runs_are_not_read_for_a_source_given_no_sitemaps_any_more() -> None:
+    # A user who removed a source's sitemaps from sources.toml: its old ones were still read (remembered by source
+    # name), and the articles they listed stored.
+    with serve({}) as site:
+        site.routes["/old.xml"] = page(urlset("/n/old").replace("@@", site.base), content_type=XML)
+        site.routes["/feed.xml"] = page(rss("/n/new").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", feeds=(site.base + "/feed.xml",))
 
         async def go() -> Discovery:
             async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
-                return await discover_source(
-                    fetcher, source, validators={}, known_sitemaps=[old_host.base + "/old.xml"]
-                )
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=[site.base + "/old.xml"])
 
         found = asyncio.run(go())
-        assert old_host.log == []
-    assert [c.url.removeprefix(new_host.base) for c in found.candidates] == (["/n/new"] if listed else [])
+        assert site.hits("/old.xml") == []
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/n/new"]
+
+
+def test_sitemaps_of_earlier_runs_stand_in_for_an_index_that_is_down_or_unchanged() -> None:
+    # A review of a stricter rule: children on a CDN host, or an index answering 503 for a run, lost their articles.
+    with serve({}) as site, serve({}) as cdn:
+        site.routes["/sitemap.xml"] = page("busy", status=503)
+        cdn.routes["/child.xml"] = page(urlset("/n/a").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0, retries=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=[cdn.base + "/child.xml"])
+
+        found = asyncio.run(go())
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/n/a"]
