@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from extractors.charset import content_type_of
 from extractors.robots import MAX_ROBOTS_BYTES
 
 Kind = Literal["article", "feed", "sitemap", "robots", "page"]
@@ -526,29 +527,6 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
-def content_type_of(values: list[str]) -> str | None:
-    """The media type of a response's Content-Type header fields as a browser reads them (the Fetch standard's
-    "extract a MIME type"): the last valid one, with the charset an earlier field of the same type gave if it
-    gives none; None if no field names a type. PHP behind a proxy often sends two ("text/html", then "text/html;
-    charset=UTF-8"), which httpx joins: "text/html, text/html; ..." was no HTML, and the article was skipped for
-    good. An empty field is no type, as a missing header is none."""
-    essence, charset = None, None
-    for value in values:
-        kind, _, parameters = value.partition(";")
-        kind = kind.strip().lower()
-        if "/" not in kind or kind == "*/*" or not all(kind.split("/")):
-            continue
-        found = next((m.group(1) for m in map(_CHARSET_PARAMETER.match, parameters.split(";")) if m), None)
-        charset = found if found or kind != essence else charset
-        essence = kind
-    if essence is None:
-        return None
-    return f"{essence}; charset={charset}" if charset else essence
-
-
-_CHARSET_PARAMETER = re.compile(r"""\s*charset\s*=\s*["']?([^"'\s;]+)""", re.IGNORECASE)
-
-
 def redirect_target(current: str, response: Answer) -> str:
     """Where a redirect points, as an absolute URL; a missing or invalid Location ends the URL's fetch, and so do
     two that differ (Chrome refuses them too). Two equal ones are one: httpx joins them, and the joined
@@ -587,15 +565,18 @@ def refresh_target(current: str, response: Answer) -> str | None:
         return None
     start = response.body[:_REFRESH_WINDOW]
     end = _HEAD_END.search(start)
-    head = _NOSCRIPT.sub(b"", start[: end.start()] if end else start)
+    head = _UNREAD.sub(b"", start[: end.start()] if end else start)
     values = [response.headers.get("refresh") or ""]
     values += [(m[1] or m[2] or b"").decode("latin-1") for m in _META_REFRESH.finditer(head)]
     for value in values:
         match = _REFRESH_VALUE.match(unescape(value))
         if match is None or float(match[1]) > REFRESH_NOW:
             continue
+        address = _REFRESH_URL.sub("", match[2] or "").strip().strip("'\"").strip()
+        if not address:  # "0" or "0; url=": this page again
+            continue
         try:
-            target: str = urljoin(current, str(match[2]).strip().strip("'\""))
+            target: str = urljoin(current, address)
             checked_url(target)
         except (FetchFailure, ValueError):
             continue
@@ -608,12 +589,27 @@ def refresh_target(current: str, response: Answer) -> str | None:
 REFRESH_NOW = 5
 _REFRESH_WINDOW = 64 * 1024
 _HEAD_END = re.compile(rb"</head\b|<body\b", re.IGNORECASE)
-_NOSCRIPT = re.compile(rb"<noscript\b.*?(?:</noscript\s*>|$)", re.IGNORECASE | re.DOTALL)
+# What the browser does not act on as markup: comments (a template's old refresh left in "<!-- -->"), <script>
+# (a refresh a script may write, on some condition) and <noscript> (a refresh for browsers without JavaScript).
+_UNREAD = re.compile(rb"<!--.*?(?:-->|$)|<(script|noscript)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _META_REFRESH = re.compile(
     rb"""<meta\b(?=[^>]*\bhttp-equiv\s*=\s*["']?\s*refresh\b)[^>]*?\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')""",
     re.IGNORECASE,
 )
-_REFRESH_VALUE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*[;,]\s*(?:url\s*=\s*)?(\S.*)", re.IGNORECASE)
+_REFRESH_VALUE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*(?:[;,]\s*(.*))?$", re.IGNORECASE | re.DOTALL)
+_REFRESH_URL = re.compile(r"^\s*url\s*=\s*", re.IGNORECASE)
+
+
+def whole_range(content_range: str | None, length: int) -> bool:
+    """Whether a 206's Content-Range covers the whole resource, its `length` bytes ("bytes 0-N/N+1")."""
+    match = _CONTENT_RANGE.fullmatch((content_range or "").strip())
+    if match is None:
+        return False
+    first, last, total = int(match[1]), int(match[2]), match[3]
+    return first == 0 and last + 1 == length and (total == "*" or int(total) == length)
+
+
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
 def content_type_problem(kind: Kind, content_type: str | None) -> str | None:

@@ -39,6 +39,7 @@ from crawl._http import (
     read_capped,
     redirect_target,
     refresh_target,
+    whole_range,
 )
 from crawl.addresses import AddressGuard, Resolver, system_resolver
 from crawl.clients import Clients
@@ -276,7 +277,7 @@ class Fetcher:
         if status == 304:  # "not modified" since nothing: the page would count as unchanged run after run, unread
             message = "HTTP 304 Not Modified to a request that asked nothing conditional"
             raise FetchFailure("failed", message, reason="http_status", status=status)
-        if status == 206 and not _whole_range(response):
+        if status == 206 and not whole_range(response.headers.get("content-range"), len(response.body)):
             ranged = response.headers.get("content-range")
             message = f"HTTP 206 Partial Content (Content-Range {ranged!r}) to a request for the whole page"
             raise FetchFailure("failed", message, reason="http_status", status=status)
@@ -531,15 +532,3 @@ _NO_ANSWER = (
     httpx.RemoteProtocolError,
     httpx.ReadError,
 )
-
-
-def _whole_range(response: Answer) -> bool:
-    """Whether a 206's Content-Range covers its whole resource ("bytes 0-N/N+1", the body's length)."""
-    match = _CONTENT_RANGE.fullmatch((response.headers.get("content-range") or "").strip())
-    if match is None:
-        return False
-    first, last, total = int(match[1]), int(match[2]), match[3]
-    return first == 0 and last + 1 == len(response.body) and (total == "*" or int(total) == len(response.body))
-
-
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)

@@ -205,19 +205,31 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-def not_found_reason(titles: Sequence[str], text: str) -> str | None:
-    """Why a page is a "page not found" page answered with 200 (a soft 404), or None: its <title> or <h1> says so
-    (extractors._labels.NOT_FOUND_TITLES) and its text is no longer than such a page's apology. A story about a
-    404 ("404 Not Found: the error that shaped the web") is longer, or its title says more."""
+def not_found_reason(title: str | None, headings: Sequence[str], text: str) -> str | None:
+    """Why a page is a "page not found" page answered with 200 (a soft 404), or None: its <title> (less the site's
+    name at one end) or an <h1> says so and nothing else (extractors._labels.NOT_FOUND_TITLES; "404" and "error"
+    aside), and its text is no longer than such a page's apology. The caller asks only of pages that declare no
+    article and give no date: a story about a 404, or titled "Not Found", is not refused."""
     if weighted_length(text) > _NOT_FOUND_MAX_TEXT:
         return None
-    for title in titles:
-        for part in _TITLE_PARTS.split(title):
-            key = _NOT_FOUND_NOISE.sub(" ", part.casefold())
-            key = " ".join(key.replace("’", "'").split()).strip(" .!:")
-            if key in _not_found_titles() or (not key and _ERROR_404.search(part)):
-                return f"a 'page not found' page answered with 200 (a soft 404): its title reads {title!r}"
+    parts = [p for p in _TITLE_PARTS.split(title or "") if p.strip()]
+    named = [parts[:-1], parts[1:]] if len(parts) > 1 else [parts]
+    for said, what in [*((n, title) for n in named), *(([h], h) for h in headings)]:
+        if said and _says_not_found(said):
+            return f"a 'page not found' page answered with 200 (a soft 404): it reads {what!r}"
     return None
+
+
+def _says_not_found(parts: Sequence[str]) -> bool:
+    """Every part is "404", "error" or a not-found phrase, and one is more than "error"."""
+    found = False
+    for part in (p for text in parts for p in _TITLE_PARTS.split(text)):
+        key = " ".join(_NOT_FOUND_NOISE.sub(" ", part.casefold()).replace("’", "'").split()).strip(" .!:")
+        if key in _not_found_titles() or (not key and _ERROR_404.search(part)):
+            found = True
+        elif key:
+            return False
+    return found
 
 
 @lru_cache(maxsize=1)

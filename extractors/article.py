@@ -279,7 +279,10 @@ def extract_article(
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
     cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
-    titles = [" ".join(t.text_content().split()) for t in (*tree.iterfind(".//title"), *tree.iter("h1"))]
+    # Asked of a page that declares no article and gives no date (a soft 404 does neither).
+    soft_404 = not meta.published_at and not declares_article(tree)
+    title = tree.findtext(".//title")
+    headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")] if soft_404 else []
     paragraphs = weighted_length(" ".join(_paragraph_text(tree)))
     draft = _draft(tree, url, meta)
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
@@ -294,7 +297,9 @@ def extract_article(
         raise ExtractionError(
             f"no article body in {url!r}: {word_count(text):.0f} words of crumbs, the page's chrome and no story"
         )
-    reason = not_found_reason(titles, text) or index_page_reason(text, cards, listed=listed)
+    reason = (not_found_reason(title, headings, text) if soft_404 else None) or index_page_reason(
+        text, cards, listed=listed
+    )
     if reason:
         raise NotAnArticleError(f"{url!r} is {reason}", text=text)
     article = _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)

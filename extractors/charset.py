@@ -18,6 +18,7 @@ import codecs
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import charset_normalizer
@@ -381,3 +382,26 @@ def _detect(sample: bytes) -> str | None:
     if best is None:
         return None
     return encoding_for_label(best.encoding)
+
+
+def content_type_of(values: Sequence[str]) -> str | None:
+    """The media type of a response's Content-Type header fields as a browser reads them (the Fetch standard's
+    "extract a MIME type"): the last valid one, with the charset an earlier field of the same type gave if it
+    gives none; None if no field names a type. PHP behind a proxy often sends two ("text/html", then "text/html;
+    charset=UTF-8"), which httpx joins: "text/html, text/html; ..." was no HTML, and the article was skipped for
+    good. An empty field is no type, as a missing header is none."""
+    essence, charset = None, None
+    for value in values:
+        kind, _, parameters = value.partition(";")
+        kind = kind.strip().lower()
+        if "/" not in kind or kind == "*/*" or not all(kind.split("/")):
+            continue
+        found = next((m.group(1) for m in map(_CHARSET_PARAMETER.match, parameters.split(";")) if m), None)
+        charset = found if found or kind != essence else charset
+        essence = kind
+    if essence is None:
+        return None
+    return f"{essence}; charset={charset}" if charset else essence
+
+
+_CHARSET_PARAMETER = re.compile(r"""\s*charset\s*=\s*["']?([^"'\s;]+)""", re.IGNORECASE)

@@ -97,7 +97,7 @@ def archived_batch(
                 response.target_url,
                 response.status,
                 body=response.body,
-                content_type=response.header("content-type"),
+                content_type=response.content_type,
                 etag=response.header("etag"),
                 last_modified=response.header("last-modified"),
                 # The page's own fetch time: reload_articles leaves a row whose text a later run gave as it is.

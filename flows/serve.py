@@ -150,6 +150,8 @@ def _refuse_taken(port: int) -> None:
     """A ServerStartError naming the port when something listens on it already: the server would exit after ~14 s
     with "exited with code 1: flag.", its reason only in server.log."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose last connections wait out TIME_WAIT (a server just stopped) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -12,9 +12,9 @@ from pathlib import Path
 from textwrap import shorten
 from urllib.parse import urlsplit
 
-from crawl._http import content_type_problem
+from crawl._http import content_type_problem, whole_range
 from crawl.discover import Candidate
-from crawl.fetch import Fetched
+from crawl.fetch import BODY_STATUSES, Fetched
 from crawl.sources import Source
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
@@ -92,9 +92,10 @@ def _host(url: str) -> str:
 
 def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
     """A response record as the crawl's planned fetch and response, or why it is skipped (a `fetches` reason)."""
-    if response.status not in (200, 203):  # 203: a 200 a proxy passed on
-        return "http_status"
-    content_type = response.header("content-type")
+    whole = response.status != 206 or whole_range(response.header("content-range"), len(response.body))
+    if response.status not in BODY_STATUSES or not whole:
+        return "http_status"  # 203: a 200 a proxy passed on; a 206 of the whole page: the crawl kept it
+    content_type = response.content_type
     if content_type_problem("article", content_type):
         return "type"
     if response.header("x-copydesk-truncated"):

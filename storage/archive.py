@@ -37,6 +37,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from extractors.charset import content_type_of
 from storage.rows import PageRow
 
 PREFIX = "copydesk-"  # the files the archive writes; any other file of the folder is left alone
@@ -101,6 +102,11 @@ class ArchivedResponse:
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type its Content-Type fields give, read as the crawl read them (extractors.charset)."""
+        return content_type_of([v for k, v in self.headers if k.lower() == "content-type"])
 
 
 def default_archive_dir(db: str | Path) -> Path:

@@ -204,3 +204,23 @@ def test_a_story_about_a_404_is_an_article() -> None:
     assert "Paragraph 2 of the story" in extract_article(html, url="https://harbour.example/tech/404").text
     html = f"<html><head><title>Not found</title></head><body><article><h1>Not found</h1>{STORY_HTML * 3}</article>"
     assert "Paragraph 2 of the story" in extract_article(html + "</body></html>", url="https://harbour.example/a").text
+
+
+@pytest.mark.parametrize(
+    ("title", "head"),
+    [
+        ("Missing fishing boat – not found | Harbour Times", ""),
+        ("Vermisstes Boot – nicht gefunden | Hafenblatt", ""),
+        ("Not Found | Harbour Times", "<meta property='og:type' content='article'>"),
+        ("Not Found", "<meta property='article:published_time' content='2025-03-02T10:00:00Z'>"),
+    ],
+)
+def test_a_short_story_whose_title_says_not_found_is_an_article(title: str, head: str) -> None:
+    # A review of the soft-404 rule: a title's part after a dash, a film review titled "Not Found".
+    html = (
+        f"<html><head><title>{title}</title>{head}</head><body><article><h1>{title.split(' | ')[0]}</h1>"
+        "<p>The fishing boat that left the harbour on Monday has still not been found, the coastguard said.</p>"
+        "<p>Two helicopters searched the bay until dark, and the search resumes at first light.</p></article>"
+        "</body></html>"
+    )
+    assert "still not been found" in extract_article(html, url="https://harbour.example/news/boat").text

@@ -847,6 +847,14 @@ REFRESH_PAGES = {
     "meta in noscript": ("<html><head><noscript><meta http-equiv='refresh' content='0;url=/real'></noscript>", False),
     "live page reloading": ("<html><head><meta http-equiv='refresh' content='300; url=/real'></head>", False),
     "meta to itself": ("<html><head><meta http-equiv='refresh' content='0'></head>", False),
+    "meta with an empty URL": ("<html><head><meta http-equiv='refresh' content='0; url='></head>", False),
+    # A review of this stop's change: what the browser does not act on as markup.
+    "meta in a comment": ("<html><head><!-- <meta http-equiv='refresh' content='0; url=/real'> --></head>", False),
+    "meta a script writes": (
+        '<html><head><script>if (x) document.write(\'<meta http-equiv="refresh" content="0;url=/real">\')'
+        "</script></head>",
+        False,
+    ),
 }
 
 
