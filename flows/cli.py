@@ -620,6 +620,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     try:
         content = decode_html(raw, content_type=None)
     except UndecodableError as exc:
+        refuse_binary(args.file, raw, "")  # a known binary format says what to do with it ("gunzip" it first)
         raise InputError(f"{'standard input' if args.file == '-' else args.file} is not text or HTML: {exc}") from None
     refuse_binary(args.file, raw, content)
     try:

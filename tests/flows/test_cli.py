@@ -541,8 +541,8 @@ def test_serve_refuses_a_cron_that_is_none_before_serving(
     cron: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # It was found wrong only once a Prefect server had started, with the first line of pydantic's error.
-    sources = sources_file(tmp_path)
-    assert main(["serve", "--sources", str(sources), "--port", "9", "--cron", cron]) == 1
+    sources, db = sources_file(tmp_path), tmp_path / "n.duckdb"  # its folders are checked first: not in the cwd
+    assert main(["serve", "--sources", str(sources), "--db", str(db), "--port", "9", "--cron", cron]) == 1
     assert error_line(capsys) == (
         f"--cron {cron!r} is not a cron schedule; give five fields, minute hour day month weekday, in UTC: "
         "'0 * * * *' is hourly, '*/15 * * * *' every 15 minutes, '30 6 * * 1-5' at 6:30 on weekdays"
