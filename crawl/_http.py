@@ -558,8 +558,9 @@ def refresh_target(current: str, response: Answer) -> str | None:
     REFRESH_NOW seconds at most, to another address), as an absolute URL; None for a page to read as it is.
 
     Search engines take such a page for a redirect; read as the article it stored "Redirecting..." as the
-    story. A refresh in <noscript> sends only browsers without JavaScript elsewhere, and one to an address that is
-    no http(s) URL is no way on: the page stays the page.
+    story. A refresh the browser does not act on as markup (in a comment, a <script>, or a <noscript> for browsers
+    without JavaScript), one with no address ("0; url="), and one to an address that is no http(s) URL are no way
+    on: the page stays the page.
     """
     if response.status_code != 200:
         return None

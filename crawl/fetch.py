@@ -277,8 +277,8 @@ class Fetcher:
         if status == 304:  # "not modified" since nothing: the page would count as unchanged run after run, unread
             message = "HTTP 304 Not Modified to a request that asked nothing conditional"
             raise FetchFailure("failed", message, reason="http_status", status=status)
-        if status == 206 and not whole_range(response.headers.get("content-range"), len(response.body)):
-            ranged = response.headers.get("content-range")
+        ranged = response.headers.get("content-range")
+        if status == 206 and not whole_range(ranged, len(response.body)):
             message = f"HTTP 206 Partial Content (Content-Range {ranged!r}) to a request for the whole page"
             raise FetchFailure("failed", message, reason="http_status", status=status)
         if status not in BODY_STATUSES:
