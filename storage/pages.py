@@ -116,7 +116,8 @@ def archived_pages(
                     -- the newest one, whose run may have extracted its text
             SELECT url, max(p.fetched_at) AS fetched_at, arg_max(p.run_id, p.fetched_at) AS run_id
             FROM pages p JOIN latest l USING (url, payload_digest)
-            WHERE p.kind = 'article' AND p.record_type = 'revisit' AND p.status IN (200, 203, 206) AND p.fetched_at > l.fetched_at
+            WHERE p.kind = 'article' AND p.record_type = 'revisit' AND p.status IN (200, 203, 206)
+                AND p.fetched_at > l.fetched_at
             GROUP BY url
         ),
         latest_fetch AS (
