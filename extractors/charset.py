@@ -165,7 +165,7 @@ def decode_html(body: bytes, *, content_type: str | None) -> str:
     when the body is gzip data (compressed twice, or served without its Content-Encoding; browsers show it as
     garbage too): that is said, not a count of invalid characters.
     """
-    if body[:3] == b"\x1f\x8b\x08":
+    if body.startswith(b"\x1f\x8b\x08"):
         raise UndecodableError(
             "the body is gzip data, not text: compressed once more than its Content-Encoding says, or served "
             "without one"
