@@ -278,10 +278,11 @@ def extract_article(
         html = apply_hints(html, hints, url=url)
     tree = _parse(html, url)
     meta = extract_metadata(tree, url=url, fetched_at=fetched_at)
-    cards = [] if declares_article(tree) else teaser_cards(tree, url=url, canonical=meta.canonical_url)
+    declared = declares_article(tree)
+    cards = [] if declared else teaser_cards(tree, url=url, canonical=meta.canonical_url)
     # Asked of a page that declares no article and gives no date (a soft 404 does neither).
-    soft_404 = not meta.published_at and not declares_article(tree)
-    title = tree.findtext(".//title")
+    soft_404 = not meta.published_at and not declared
+    title = tree.findtext(".//title") if soft_404 else None
     headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")] if soft_404 else []
     paragraphs = weighted_length(" ".join(_paragraph_text(tree)))
     draft = _draft(tree, url, meta)
