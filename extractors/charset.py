@@ -161,15 +161,21 @@ class UndecodableError(ValueError):
 def decode_html(body: bytes, *, content_type: str | None) -> str:
     """The text of an HTML response body, decoded with the encoding a browser would pick.
 
-    Raises UndecodableError when even the best reading is mostly U+FFFD (bytes invalid in what they declare), or
-    when the body is gzip data (compressed twice, or served without its Content-Encoding; browsers show it as
-    garbage too): that is said, not a count of invalid characters.
+    Raises UndecodableError when even the best reading is mostly U+FFFD (bytes invalid in what they declare); for
+    a body that is gzip data (compressed twice, or served without its Content-Encoding) it says so too.
     """
-    if body.startswith(b"\x1f\x8b\x08"):
-        raise UndecodableError(
-            "the body is gzip data, not text: compressed once more than its Content-Encoding says, or served "
-            "without one"
-        )
+    try:
+        return _decoded_html(body, content_type=content_type)
+    except UndecodableError as exc:
+        if body.startswith(b"\x1f\x8b\x08"):
+            raise UndecodableError(
+                f"{exc}; the body is gzip data, not text: compressed once more than its Content-Encoding says, "
+                "or served without one"
+            ) from None
+        raise
+
+
+def _decoded_html(body: bytes, *, content_type: str | None) -> str:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return _refuse_garbled(_decode(body[len(bom) :], encoding), f"{encoding}, which its byte-order mark names")
