@@ -82,23 +82,39 @@ class XmlDocument:
     lenient: bool = False
     depth_cut: bool = False
 
-    def whole(self, value: str | None) -> str | None:
-        """value, or None where a truncation may have cut it short (a date cut to "2024-05" is another date)."""
-        return None if value is None or self.cut_short(value) else value
+    def whole(self, value: str | None, *, within: etree._Element) -> str | None:
+        """value (read in element `within`), or None where a truncation may have cut it short (a date cut to
+        "2024-05" is another date)."""
+        return None if value is None or self.cut_short(value, within=within) else value
 
-    def cut_short(self, value: str) -> bool:
-        """Whether value may have been cut by a truncation: the recovered document ends with it."""
+    def cut_short(self, value: str, *, within: etree._Element) -> bool:
+        """Whether value, read in element `within` (an item, a <url>), may have been cut by a truncation: the
+        recovered document ends with it, and `within` holds the document's last node, where the cut is. (An
+        earlier <loc> equal to the cut one's first characters is whole.)"""
         if self.text_end is None or not value.strip():
             return False
         value = value.strip()
-        return self.text_end.endswith((value, xml_escape(value), xml_escape(value, {'"': "&quot;"})))
+        if not self.text_end.endswith((value, xml_escape(value), xml_escape(value, {'"': "&quot;"}))):
+            return False
+        last = self.root
+        while len(last):
+            last = last[-1]
+        return any(node is within for node in last.iterancestors()) or last is within
 
 
 def read_xml(
-    content: bytes, *, source: str, error: Callable[[str], Exception], content_type: str | None = None
+    content: bytes,
+    *,
+    source: str,
+    error: Callable[[str], Exception],
+    content_type: str | None = None,
+    cut: str | None = None,
 ) -> XmlDocument:
-    """The root element of an XML document (gunzipped if needed): strict first, then recovered."""
-    content = inflated(content, source=source, error=error)
+    """The root element of an XML document (gunzipped if needed): strict first, then recovered.
+
+    `cut` says why the bytes are incomplete (a gzip stream cut short, from `inflated`): it heads the note."""
+    content, cut_here = inflated(content, source=source, error=error)
+    cut = cut or cut_here
     content, encoding, note = _wrong_declaration(content, content_type)
     try:
         root = etree.fromstring(content, _parser(recover=False, encoding=encoding))
@@ -110,8 +126,10 @@ def read_xml(
         # items between (latin-1: the markup's positions in any ASCII-compatible encoding).
         unclosed = _unclosed_cdata(content.decode("latin-1")) if b"<![CDATA[" in content else None
         if unclosed is None:
-            return XmlDocument(root, note)
+            return XmlDocument(root, "; ".join(n for n in (cut, note) if n) or None)
         problem = f"well-formed XML, but {unclosed}"
+    if cut:
+        problem = f"{cut}; {problem}"
     text = decode_xml(content, content_type=content_type)
     if _ENTITY_DECLARATION.search(text, 0, _first_element(text)):  # refused strictly too, if it parsed
         raise error(f"{source} declares XML entities in its DOCTYPE; refusing it (entity expansion attacks)")
@@ -469,14 +487,19 @@ def _declared_encoding(content: bytes) -> str | None:
     return encoding_for_label(match.group(1).decode("ascii")) if match else None
 
 
-def inflated(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
-    """The content, gunzipped if it is gzip (a sitemap.xml.gz served as application/gzip, not Content-Encoding)."""
-    return gunzip(content, source=source, error=error) if content[:2] == _GZIP_MAGIC else content
+def inflated(content: bytes, *, source: str, error: Callable[[str], Exception]) -> tuple[bytes, str | None]:
+    """The content, gunzipped if it is gzip (a sitemap.xml.gz served as application/gzip, not Content-Encoding),
+    and why it is incomplete if the gzip stream was cut short (see gunzip), else None."""
+    return gunzip(content, source=source, error=error) if content[:2] == _GZIP_MAGIC else (content, None)
 
 
-def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> bytes:
+def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) -> tuple[bytes, str | None]:
     """The inflated bytes of a gzip file, every member of it (RFC 1952 2.2: a file may be several, as `cat a.gz
-    b.gz` makes), refused past MAX_DECOMPRESSED_BYTES or when corrupt or truncated.
+    b.gz` makes), refused past MAX_DECOMPRESSED_BYTES or when corrupt.
+
+    A stream cut short (a download that ended early) gives what it inflates to up to the cut, with a note that
+    says so: the lenient XML reader keeps every entry before the cut, as it does for a plain file cut short,
+    where refusing it lost all of a large sitemap's URLs. A cut before any byte inflates is refused.
 
     Each member is given its input a growing piece at a time: zlib copies what follows a member's end
     (`unused_data`), so giving each member all the rest copied the file once per member, quadratic in their
@@ -502,11 +525,17 @@ def gunzip(content: bytes, *, source: str, error: Callable[[str], Exception]) ->
                 break
             raise error(f"{source} starts like gzip but is corrupt: {exc}") from exc
         if not decompressor.eof:
-            raise error(f"{source} is a truncated gzip stream ({len(content):,} compressed bytes)")
+            parts.append(decompressor.flush())  # what zlib holds back at the cut (all input was read: see above)
+            if len(parts[-1]) >= room:
+                raise error(f"{source} inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes; refusing it")
+            cut = f"a truncated gzip stream ({len(content):,} compressed bytes)"
+            if not any(parts):
+                raise error(f"{source} is {cut}")
+            return b"".join(parts), f"{cut}, read up to the cut"
         position = end - len(decompressor.unused_data)
         if content[position : position + 2] != _GZIP_MAGIC:
             break
-    return b"".join(parts)
+    return b"".join(parts), None
 
 
 # The first piece of a gzip member given to zlib, and the largest (see gunzip).

@@ -111,12 +111,13 @@ def parse_feed(
     year past 2100, or later than `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"feed {feed_url!r}"
-    content = inflated(content, source=source, error=FeedError)
+    content, cut = inflated(content, source=source, error=FeedError)
     if is_json_feed(content, content_type=content_type):
         json_feed = read_json_feed(content, source=source, error=FeedError, content_type=content_type)
         entries = _json_entries(json_feed, feed_url)
-        return _collect(entries, limit=max_items, recovered=json_feed.recovered, fetched_at=fetched_at)
-    document = read_xml(content, source=source, error=FeedError, content_type=content_type)
+        recovered = "; ".join(n for n in (cut, json_feed.recovered) if n) or None
+        return _collect(entries, limit=max_items, recovered=recovered, fetched_at=fetched_at)
+    document = read_xml(content, source=source, error=FeedError, content_type=content_type, cut=cut)
     items = _items(document, feed_url=feed_url)
     if items is None:
         raise FeedError(
@@ -212,12 +213,12 @@ def _rss_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
         link = _rss_link(item, feed_url, home=home, lenient=document.recovered is not None)
         if link is None and not _cut_off(document, item):
             yield _skipped(_title(_own_child(item, "title")), number, "no http(s) link, permalink guid or rdf:about")
-        url = _accept(document, link)
+        url = _accept(document, link, item)
         if url is None:
             continue
         # RSS 2.0's pubDate, else dc:date, else .NET's a10:updated: the first that reads as a date.
         dates = (_own_text(item, "pubDate"), _child_text_any(item, "date"), _child_text_any(item, "updated"))
-        published = next(filter(None, (parse_datetime(document.whole(when)) for when in dates)), None)
+        published = next(filter(None, (parse_datetime(document.whole(when, within=item)) for when in dates)), None)
         yield FeedEntry(url=url, title=_title(_own_child(item, "title")), published_at=published)
 
 
@@ -347,7 +348,7 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | 
         link = _atom_link(entry, ns, feed_url, home=home_url.rstrip("/") if home_url else None)
         if link is None and not _cut_off(document, entry):
             yield _skipped(_title(entry.find(f"{ns}title")), number, "no alternate http(s) link or http(s) <id>")
-        url = _accept(document, link)
+        url = _accept(document, link, entry)
         if url is None:
             continue
         when = None
@@ -356,7 +357,7 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | 
             if when:
                 break
 
-        published = parse_datetime(document.whole(when))
+        published = parse_datetime(document.whole(when, within=entry))
         yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=published)
 
 
@@ -395,7 +396,7 @@ def _cdf_items(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | _Sk
         title = next((child for child in item if isinstance(child.tag, str) and child.tag.lower() == "title"), None)
         if not (raw and found) and not _cut_off(document, item):
             yield _skipped(_title(title), number, "no http(s) HREF")
-        url = _accept(document, (raw, found) if raw and found else None)
+        url = _accept(document, (raw, found) if raw and found else None, item)
         if url is not None:
             yield FeedEntry(url=url, title=_title(title))
 
@@ -422,9 +423,9 @@ def _json_entries(feed: JsonFeed, feed_url: str) -> Iterator[FeedEntry | _Skippe
         yield FeedEntry(url=link[1], title=item.title, published_at=parse_datetime(item.date))
 
 
-def _accept(document: XmlDocument, link: tuple[str, str] | None) -> str | None:
-    """The URL of a found link, unless a truncated download may have cut it short."""
-    if link is None or document.cut_short(link[0]):
+def _accept(document: XmlDocument, link: tuple[str, str] | None, entry: etree._Element) -> str | None:
+    """The URL of a link found in `entry`, unless a truncated download may have cut it short."""
+    if link is None or document.cut_short(link[0], within=entry):
         return None
     return link[1]
 

@@ -102,18 +102,19 @@ def parse_sitemap(
     `fetched_at` allows; extractors.dates.plausible) is None.
     """
     source = f"sitemap {sitemap_url!r}"
-    content = inflated(content, source=source, error=SitemapError)  # sitemap.xml.gz, and sitemap.txt.gz too
+    content, cut = inflated(content, source=source, error=SitemapError)  # sitemap.xml.gz, and sitemap.txt.gz too
     if _is_text_sitemap(content):
-        return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls)
+        return _text_sitemap(decode_xml(content, content_type=content_type), sitemap_url, max_urls, cut)
     try:
-        streamed = _streamed_urlset(content, source, sitemap_url, max_urls, fetched_at, content_type)
+        # A cut file is not streamed: the stream would end in an error at the cut, read_xml reads up to it.
+        streamed = None if cut else _streamed_urlset(content, source, sitemap_url, max_urls, fetched_at, content_type)
     except (etree.LxmlError, ValueError) as exc:
         if isinstance(exc, SitemapError):
             raise
         streamed = None  # not well-formed: read whole below, leniently
     if streamed is not None:
         return streamed
-    document = read_xml(content, source=source, error=SitemapError, content_type=content_type)
+    document = read_xml(content, source=source, error=SitemapError, content_type=content_type, cut=cut)
     # Match on local names only: sitemaps in the wild use the 0.9 namespace, Google's old 0.84 one, or none.
     name, skips = split_tag(document.root)[1], _Skips()
     if name == "urlset":
@@ -206,8 +207,10 @@ def _pages(
         # A truncated download's last date may be cut short ("2024-05" of 2024-05-17): no date, not another one.
         published = None
         if news is not None:
-            published = parse_published(_whole(document, child_text(news, "publication_date")), fetched_at=fetched_at)
-        lastmod = parse_published(_whole(document, child_text(element, "lastmod")), fetched_at=fetched_at) or published
+            published_text = _whole(document, child_text(news, "publication_date"), element)
+            published = parse_published(published_text, fetched_at=fetched_at)
+        lastmod_text = _whole(document, child_text(element, "lastmod"), element)
+        lastmod = parse_published(lastmod_text, fetched_at=fetched_at) or published
         yield SitemapEntry(url=url, lastmod=lastmod, title=title, news=news is not None, published_at=published)
 
 
@@ -215,7 +218,8 @@ def _loc(
     document: XmlDocument | None, element: etree._Element, sitemap_url: str, skips: _Skips | None = None
 ) -> str | None:
     text = child_text(element, "loc")
-    raw = _whole(document, text)  # a truncated download may end inside the last <loc>: not counted, the file was cut
+    # A truncated download may end inside the last <loc>: not counted, the file was cut.
+    raw = _whole(document, text, element)
     url = None if raw is None else http_url(raw, base=sitemap_url)
     cut = document is not None and document.text_end is not None  # a <url> with no <loc> may be the cut's
     if url is None and skips is not None and (raw is not None or (text is None and not cut)):
@@ -246,9 +250,9 @@ def _lost(content: bytes, name: str, skips: _Skips) -> None:
         skips.add(f"{entries} past where broken markup ended the lenient reading", missing)
 
 
-def _whole(document: XmlDocument | None, value: str | None) -> str | None:
-    """value, unless the recovered document it was read from (if any) may have cut it short."""
-    return value if document is None else document.whole(value)
+def _whole(document: XmlDocument | None, value: str | None, entry: etree._Element) -> str | None:
+    """value (of `entry`), unless the recovered document it was read from (if any) may have cut it short."""
+    return value if document is None else document.whole(value, within=entry)
 
 
 def _is_text_sitemap(content: bytes) -> bool:
@@ -270,9 +274,14 @@ def _is_text_sitemap(content: bytes) -> bool:
 _TEXT_HEAD = 4096  # bytes of a file looked at to tell a text sitemap: room for a few comment lines
 
 
-def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
-    """One URL per line (sitemaps.org "Text file"); lines that are no http(s) URL (comments) are skipped."""
-    # The last line is kept without its newline: most text files end that way, truncated or not.
+def _text_sitemap(text: str, sitemap_url: str, max_urls: int, cut: str | None = None) -> Sitemap:
+    """One URL per line (sitemaps.org "Text file"); lines that are no http(s) URL (comments) are skipped.
+
+    `cut` says the file was cut short (a gzip stream that ended early): its last line, which the cut may have
+    shortened into another URL, is dropped."""
+    # Otherwise the last line is kept without its newline: most text files end that way, truncated or not.
+    if cut:
+        text = text[: max(text.rfind("\n"), 0)]
     lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
     skips = _Skips()
 
@@ -284,7 +293,7 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int) -> Sitemap:
 
     found = (usable(line) for line in lines if line.lower().startswith(("http://", "https://")))
     urls = _unique((url for url in found if url), key=lambda url: url, limit=max_urls + 1)
-    return _capped([SitemapEntry(url) for url in urls], [], None, max_urls, skips)
+    return _capped([SitemapEntry(url) for url in urls], [], cut, max_urls, skips)
 
 
 def _children(document: XmlDocument, local_name: str) -> Iterator[etree._Element]:

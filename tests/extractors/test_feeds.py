@@ -224,9 +224,17 @@ def test_gzip_bomb_is_refused() -> None:
         parse_feed(bomb, feed_url=FEED_URL)
 
 
-def test_truncated_gzip_raises() -> None:
+def test_a_gzip_stream_cut_short_keeps_the_items_before_the_cut_and_says_so() -> None:
+    # A download that ended early: the items it holds are read as from a plain file cut short, not all refused.
+    cut = gzip.compress(RSS)[: len(gzip.compress(RSS)) * 3 // 4]
+    feed = parse_feed(cut, feed_url=FEED_URL)
+    assert [e.url for e in feed.entries][:1] == ["http://127.0.0.1:8001/news/first"]
+    assert feed.recovered is not None and feed.recovered.startswith("a truncated gzip stream (")
+
+
+def test_a_gzip_stream_cut_before_any_byte_inflates_raises() -> None:
     with pytest.raises(FeedError, match="truncated gzip"):
-        parse_feed(gzip.compress(RSS)[:-20], feed_url=FEED_URL)
+        parse_feed(gzip.compress(RSS)[:12], feed_url=FEED_URL)
 
 
 @given(st.binary(max_size=400))

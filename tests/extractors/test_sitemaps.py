@@ -170,6 +170,45 @@ def test_entries_without_a_usable_loc_are_counted_with_why() -> None:
     assert (children.children, children.skipped) == (["http://h/a.xml"], 1)
 
 
+def _story_urlset(count: int) -> bytes:
+    urls = b"".join(
+        b"<url><loc>https://example.com/news/story-%d</loc><lastmod>2026-12-01</lastmod></url>" % i
+        for i in range(count)
+    )
+    return b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + urls + b"</urlset>"
+
+
+def test_a_gzip_sitemap_cut_short_keeps_every_whole_url_before_the_cut() -> None:
+    # A large sitemap.xml.gz whose download ended early lost all its URLs. The cut here falls inside a <loc>,
+    # "https://example.com/news/story-24..": that one is dropped (it may be another URL), while the earlier,
+    # whole story-24 is kept (it was dropped too, being equal to the cut text).
+    compressed = gzip.compress(_story_urlset(5000))
+    sitemap = parse_sitemap(compressed[: len(compressed) // 2], sitemap_url="https://example.com/sitemap.xml.gz")
+    numbers = [int(page.url.rsplit("-", 1)[1]) for page in sitemap.pages]
+    assert numbers == list(range(len(numbers))) and len(numbers) > 2000
+    assert sitemap.recovered is not None and sitemap.recovered.startswith("a truncated gzip stream (")
+    assert "read leniently" in sitemap.recovered
+
+
+def test_a_plain_sitemap_cut_inside_a_loc_drops_only_that_loc() -> None:
+    content = _story_urlset(300)
+    cut = content[: content.index(b"story-250<") + len(b"story-25")]  # ".../story-25" as the cut's last text
+    numbers = [
+        int(page.url.rsplit("-", 1)[1]) for page in parse_sitemap(cut, sitemap_url="https://example.com/s.xml").pages
+    ]
+    assert numbers == list(range(250))  # story-25, equal to the cut text but whole, is kept
+
+
+def test_a_gzip_text_sitemap_cut_short_drops_only_its_cut_last_line() -> None:
+    text = b"\n".join(b"https://example.com/a/%d" % i for i in range(3000))
+    sitemap = parse_sitemap(gzip.compress(text)[:3000], sitemap_url="https://example.com/sitemap.txt.gz")
+    urls = [page.url for page in sitemap.pages]
+    assert urls == [f"https://example.com/a/{i}" for i in range(len(urls))] and len(urls) > 500
+    whole = gzip.decompress(gzip.compress(text))  # the last kept URL is a whole line of the file
+    assert f"{urls[-1]}\n".encode() in whole
+    assert sitemap.recovered is not None and "truncated gzip" in sitemap.recovered
+
+
 def test_corrupt_gzip_raises_with_the_sitemap_url() -> None:
     corrupt = gzip.compress(NEWS)[:10] + b"\x00garbage" * 8
     with pytest.raises(SitemapError, match=r"sitemap 'http://h/s.xml.gz' starts like gzip but is corrupt"):
