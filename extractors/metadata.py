@@ -32,9 +32,13 @@ from extractors.dates import parse_published
 _log = logging.getLogger(__name__)
 _ARTICLE_TYPES = frozenset(
     "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BlogPosting"
-    " LiveBlogPosting"
-    " WebPage Report BackgroundNewsArticle ReviewNewsArticle".split()
+    " LiveBlogPosting SatiricalArticle TechArticle ScholarlyArticle SocialMediaPosting DiscussionForumPosting"
+    " WebPage MedicalWebPage Report BackgroundNewsArticle ReviewNewsArticle".split()
 )
+# "https://schema.org/NewsArticle", "schema:NewsArticle": a type written with its vocabulary, as some CMSs do.
+_SCHEMA_PREFIX = re.compile(r"^(?:https?://(?:www\.)?schema\.org/|schema:)")
+# A JSON-LD block wrapped for XHTML parsers ("//<![CDATA[ {...} //]]>"): NBC's and many older CMSs' pages.
+_CDATA_WRAPPER = re.compile(r"^\s*(?:/\*\s*|//\s*)?<!\[CDATA\[(.*?)(?://\s*|/\*\s*)?\]\]>(?:\s*\*/)?\s*$", re.DOTALL)
 # " | Site", " - Site", " — Site": a title suffix naming the outlet.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·|»)\s+")
 _BY = re.compile(r"^\s*(?:(?:written|posted|published|story|words)\s+)?by\s+", re.IGNORECASE)
@@ -43,7 +47,7 @@ _BY = re.compile(r"^\s*(?:(?:written|posted|published|story|words)\s+)?by\s+", r
 _BY_OTHER = re.compile(r"^\s*(?:von|par|por|door|av|af|przez)\s+(?=\S+\s+\S)", re.IGNORECASE)
 # "jane@site.com (Jane Doe)": the feeds' RFC 822 form; "Jane Doe (@jane)", "Jane Doe | Reporter", "Jane Doe - Staff".
 _EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
-_AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\s[|–—-]\s.*|\|.*)$")
+_AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\(https?://[^()\s]*\)|\s[|–—-]\s.*|\|.*)$")
 # A part after a comma that is a job title, not a co-author.
 _JOB_WORDS = re.compile(
     r"\b(?:correspondent|reporter|editor|writer|columnist|contributor|journalist|photographer|producer|analyst"
@@ -106,6 +110,51 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
     return out
 
 
+def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
+    """Authors from the first author <meta> key the page has (_AUTHOR_KEYS). Written once per author
+    (citation_author, DC.creator, article:author repeated), each tag is one person, and a "Last, First" in one
+    is one name, not two; written once, it may list several."""
+    key = next((key for key in _AUTHOR_KEYS if key in meta), None)
+    if key is None:
+        return []
+    values = [
+        value
+        for m in tree.iter("meta")
+        if (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower() == key
+        and (value := _clean(m.get("content")))
+    ]
+    if len(set(values)) < 2:
+        return _names(meta[key])
+    names: list[str] = []
+    for value in values:
+        names.extend([value] if _LAST_FIRST.fullmatch(value) else _names(value))
+    return list(dict.fromkeys(names))
+
+
+# "Kooman, F.", "de Jong, Michiel", "Doe, Jane A.": one person, family name first (with its particle).
+_LAST_FIRST = re.compile(
+    r"(?:(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter) )*[\w'-]+, [\w'-]+\.?(?: [\w'-]+\.?){0,2}",
+    re.IGNORECASE,
+)
+
+
+def _is_person(node: object) -> bool:
+    """Whether a JSON-LD node is of type Person."""
+    if not isinstance(node, dict):
+        return False
+    types = node.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(_SCHEMA_PREFIX.sub("", t) == "Person" for t in types if isinstance(t, str))
+
+
+def _printed_apart(ld_headline: str, headline: str, page_title: str) -> bool:
+    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <h1> is in the <title>: the
+    page names its story by the two that agree."""
+    title_key = _alnum(page_title).casefold()
+    h1_key, ld_key = _alnum(headline).casefold(), _alnum(ld_headline).casefold()
+    return bool(h1_key) and h1_key in title_key and ld_key not in title_key and ld_key not in h1_key
+
+
 def _json_object(text: str) -> dict[str, object]:
     """The JSON object a <meta> holds; an empty one for anything else (a tag that is not JSON says nothing)."""
     try:
@@ -119,7 +168,9 @@ def _jsonld_objects(tree: HtmlElement) -> Iterator[Mapping[str, object]]:
     """schema.org objects of an article type from every ld+json block, @graph flattened."""
     scripts = tree.iter("script")
     return _article_objects(
-        s.text for s in scripts if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text
+        _CDATA_WRAPPER.sub(r"\1", s.text)
+        for s in scripts
+        if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text
     )
 
 
@@ -132,7 +183,8 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
         # than Python's recursion limit: the page's other sources remain.
         except (ValueError, RecursionError):
             continue
-        stack = [data]
+        stack, found = [data], []
+        nodes: dict[str, Mapping[str, object]] = {}
         while stack:
             obj = stack.pop()
             if isinstance(obj, list):
@@ -140,10 +192,31 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
             elif isinstance(obj, dict):
                 if isinstance(obj.get("@graph"), list):
                     stack.extend(reversed(obj["@graph"]))
+                if isinstance(obj.get("@id"), str) and len(obj) > 1:
+                    nodes.setdefault(obj["@id"], obj)
                 types = obj.get("@type")
                 types = types if isinstance(types, list) else [types]
-                if any(t in _ARTICLE_TYPES for t in types if isinstance(t, str)):
-                    yield obj
+                if any(_SCHEMA_PREFIX.sub("", t) in _ARTICLE_TYPES for t in types if isinstance(t, str)):
+                    found.append(obj)
+        yield from (_referenced(obj, nodes) for obj in found)
+
+
+def _referenced(obj: Mapping[str, object], nodes: Mapping[str, Mapping[str, object]]) -> Mapping[str, object]:
+    """An article object whose author and publisher given as a bare {"@id": ...} (Yoast's @graph names its
+    Person nodes apart) are the nodes of the same block with that @id."""
+
+    def node(value: object) -> object:
+        if isinstance(value, dict) and set(value) == {"@id"} and isinstance(value["@id"], str):
+            return nodes.get(value["@id"], value)
+        return value
+
+    resolved = {}
+    for key in ("author", "publisher"):
+        value = obj.get(key)
+        named = [node(v) for v in value] if isinstance(value, list) else node(value)
+        if named != value:
+            resolved[key] = named
+    return {**obj, **resolved} if resolved else obj
 
 
 def _main_first(objects: list[Mapping[str, object]], url: str | None, title: str | None) -> list[Mapping[str, object]]:
@@ -929,7 +1002,14 @@ def _is_update(el: HtmlElement) -> bool:
     )
     if _UPDATE_WORDS.search(classes) and "published" not in classes:
         return True
-    before = el.getprevious().tail if el.getprevious() is not None else el.getparent().text
+    previous = el.getprevious()
+    # "Updated <time>", or its word in an element of its own: "<span class="label">Last updated:</span> <time>".
+    if previous is None:
+        before = el.getparent().text
+    elif isinstance(previous.tag, str) and len(previous.tail or "") < 25:
+        before = f"{previous.text_content()[-25:]}{previous.tail or ''}"
+    else:
+        before = previous.tail
     said = f"{(before or '')[-25:]} {(el.text or '')[:25]}"
     return bool(_UPDATE_WORDS.search(said))
 
@@ -1006,8 +1086,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     )
     title_tag = tree.find(".//title")
     # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
-    tagged = _first(meta.get("og:title"), ld.get("headline"), meta.get("twitter:title")) or _microdata_headline(tree)
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
+    ld_headline = _clean(ld.get("headline"))
+    if ld_headline and headline and page_title and _printed_apart(ld_headline, headline, page_title):
+        ld_headline = None  # Wikipedia's JSON-LD "headline" is its Wikidata description ("matrix equal to its ...")
+    tagged = _first(meta.get("og:title"), ld_headline, meta.get("twitter:title")) or _microdata_headline(tree)
     tagged = _quote_cut(tagged, headline, page_title)
     raw_title = _first(_without_suffix(tagged, headline) if tagged else None, headline) or _first(
         _printed_part(tree, page_title) if page_title else None, page_title
@@ -1031,9 +1114,17 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     publisher_names = {_alnum(n).casefold() for n in publishers if isinstance(n, str)}
 
     publisher_words = [n.casefold().split() for n in publishers if isinstance(n, str)]
+    # A personal site whose JSON-LD publisher is a Person: its owner, named as the author too, wrote the story.
+    owner = (
+        _alnum(_clean(publisher.get("name")) or "").casefold()
+        if isinstance(publisher, dict) and _is_person(publisher)
+        else None
+    )
 
     def of_publisher(author: str) -> bool:
         key, words = _alnum(author).casefold(), author.casefold().split()
+        if owner and key == owner:
+            return False
         return (
             bool(_LEGAL_FORM.search(author) or _DOMAIN.fullmatch(author))
             or any(key == p for p in publisher_names)
@@ -1045,7 +1136,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
 
     authors = [
         a
-        for a in _names(ld.get("author")) or _names(_first(*(meta.get(key) for key in _AUTHOR_KEYS)))
+        for a in _names(ld.get("author")) or _meta_authors(tree, meta)
         if "facebook.com" not in a and not of_publisher(a)
     ] or [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
     named_publishers = (meta.get("dc.publisher"), meta.get("dcterms.publisher"), _title_site(page_title, title))

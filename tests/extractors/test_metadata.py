@@ -899,3 +899,118 @@ def test_a_blogs_one_hatom_entry_keeps_its_date_inside_a_scope_of_another_kind()
         f'<div class="entry-content">{story}</div></div>'
     )
     assert meta_of("<title>Budget | My Blog</title>", body).published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+# --- What real pages declare in ways the first readers missed (a review of 130 real pages against trafilatura) ---
+
+
+def test_jsonld_wrapped_in_cdata_for_xhtml_parsers_is_read() -> None:
+    # NBC's pages: "//<![CDATA[ {...} //]]>"; its article:published_time is the update time.
+    m = meta_of(
+        '<script type="application/ld+json">//<![CDATA[\n{"@type":"NewsArticle","headline":"H",'
+        '"datePublished":"2024-12-06T22:00:40Z","author":[{"@type":"Person","name":"Stella Kim"},'
+        '{"@type":"Person","name":"Jennifer Jett"}]}\n//]]></script>'
+        '<meta property="article:published_time" content="2024-12-07T12:43:39Z">'
+    )
+    assert m.published_at == datetime(2024, 12, 6, 22, 0, 40, tzinfo=UTC)
+    assert m.authors == ("Stella Kim", "Jennifer Jett")
+    bare = meta_of('<script type="application/ld+json"><![CDATA[{"@type":"Article","author":"Ann Lee"}]]></script>')
+    assert bare.authors == ("Ann Lee",)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "SocialMediaPosting",
+        "TechArticle",
+        "ScholarlyArticle",
+        "DiscussionForumPosting",
+        "https://schema.org/NewsArticle",
+        "schema:BlogPosting",
+    ],
+)
+def test_article_types_beyond_news_and_types_written_with_their_vocabulary_are_read(kind: str) -> None:
+    m = meta_of(
+        f'<script type="application/ld+json">{{"@type":"{kind}","headline":"H","author":{{"@type":"Person",'
+        '"name":"Ann Lee"},"datePublished":"2014-09-02T08:35:27-04:00"}</script>'
+    )
+    assert m.authors == ("Ann Lee",)
+    assert m.published_at == datetime(2014, 9, 2, 12, 35, 27, tzinfo=UTC)
+
+
+def test_a_review_is_not_read_as_the_page_s_article() -> None:
+    # A product page's customer reviews carry authors and dates of their own.
+    m = meta_of(
+        '<script type="application/ld+json">{"@type":"Review","author":{"@type":"Person","name":"Customer One"},'
+        '"datePublished":"2020-01-01"}</script>'
+    )
+    assert m.authors == () and m.published_at is None
+
+
+def test_an_author_named_by_its_id_in_a_yoast_graph_is_that_person() -> None:
+    m = meta_of(
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebPage",'
+        '"@id":"https://news.example/a/b#webpage","datePublished":"2018-04-09T16:02:25+00:00",'
+        '"author":{"@id":"https://news.example/#/schema/person/29"}},{"@type":["Person"],'
+        '"@id":"https://news.example/#/schema/person/29","name":"Jane Doe"}]}</script>'
+    )
+    assert m.authors == ("Jane Doe",)
+
+
+def test_an_author_tag_written_once_per_author_gives_each_author_whole() -> None:
+    scholarly = meta_of(
+        '<meta name="DC.Creator" content="Kooman, F."><meta name="DC.Creator" content="de Jong, Michiel">'
+    )
+    assert scholarly.authors == ("Kooman, F.", "de Jong, Michiel")
+    og = meta_of(
+        '<meta property="article:author" content="Jane Doe"><meta property="article:author" content="John Roe">'
+    )
+    assert og.authors == ("Jane Doe", "John Roe")
+    once = meta_of('<meta name="author" content="Jane Doe, John Roe">')  # written once, it may list several
+    assert once.authors == ("Jane Doe", "John Roe")
+
+
+def test_an_author_s_home_page_in_brackets_is_no_part_of_the_name() -> None:
+    assert meta_of('<meta name="author" content="Bradley M. Kuhn (http://ebb.org/bkuhn/)">').authors == (
+        "Bradley M. Kuhn",
+    )
+
+
+def test_a_time_labelled_updated_in_an_element_of_its_own_is_not_the_publication_date() -> None:
+    m = meta_of(
+        "",
+        '<h1>H</h1><p class="meta"><span class="label">Last updated:</span> <time datetime="2026-12-05T10:00:00Z">'
+        'Dec 5</time> Published <time datetime="2026-12-03T10:00:00Z">Dec 3</time></p><p>Story text.</p>',
+    )
+    assert m.published_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    byline = meta_of("", '<h1>H</h1><p><span>By Ann Lee</span> <time datetime="2026-12-03T10:00:00Z">Dec 3</time></p>')
+    assert byline.published_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+
+def test_a_jsonld_headline_that_neither_title_nor_h1_prints_gives_way_to_the_h1_the_title_names() -> None:
+    # Wikipedia's JSON-LD "headline" is the Wikidata description of the subject.
+    m = meta_of(
+        '<title>List of films featuring time loops - Wikipedia</title><script type="application/ld+json">'
+        '{"@type":"Article","name":"List of films featuring time loops","headline":"Wikimedia list article"}</script>',
+        "<h1>List of films featuring time loops</h1><p>x</p>",
+    )
+    assert m.title == "List of films featuring time loops"
+    seo = meta_of(  # a headline the <title> prints is kept, whatever the <h1> says
+        '<title>Storm hits coast, thousands without power | Ex</title><script type="application/ld+json">'
+        '{"@type":"NewsArticle","headline":"Storm hits coast, thousands without power"}</script>',
+        "<h1>Storm hits the coast</h1><p>x</p>",
+    )
+    assert seo.title == "Storm hits coast, thousands without power"
+
+
+def test_a_person_publishing_their_own_site_stays_its_author() -> None:
+    m = meta_of(
+        '<script type="application/ld+json">{"@type":"BlogPosting","headline":"H","author":{"@type":"Person",'
+        '"name":"Ann Lee"},"publisher":{"@type":"Person","name":"Ann Lee"}}</script>'
+    )
+    assert m.authors == ("Ann Lee",)
+    outlet = meta_of(
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H","author":{"@type":"Person",'
+        '"name":"Example Daily"},"publisher":{"@type":"Organization","name":"Example Daily"}}</script>'
+    )
+    assert outlet.authors == ()
