@@ -531,12 +531,26 @@ def _first(*values: object) -> str | None:
 
 
 def _first_date(*values: object, fetched_at: datetime | None) -> datetime | None:
-    """The first of `values` that reads as a plausible date (a zero-time placeholder is skipped, not taken)."""
-    for value in values:
-        when = parse_published(_clean(value), fetched_at=fetched_at)
-        if when is not None:
-            return when
-    return None
+    """The first of `values` that reads as a plausible date (a zero-time placeholder is skipped, not taken).
+
+    A time written without its zone is read as UTC; where a later value gives the same clock time with its zone
+    (Engadget's JSON-LD "2017-11-03 03:01:00.000000", its <meta> "2017-11-03T03:01:00-04:00"), that one is the
+    time."""
+    dated = [(text, when) for text in map(_clean, values) if (when := parse_published(text, fetched_at=fetched_at))]
+    if not dated:
+        return None
+    text, when = dated[0]
+    if text is not None and _ZONELESS_TIME.search(text):
+        clock = when.replace(tzinfo=None)
+        return next(
+            (w for t, w in dated[1:] if not _ZONELESS_TIME.search(t or "") and w.replace(tzinfo=None) == clock), when
+        )
+    return when
+
+
+# A date with a clock time and no zone after it ("2017-11-03 03:01:00.000000", "2017-11-03T03:01"); not the
+# "04:00" of an offset.
+_ZONELESS_TIME = re.compile(r"(?<![+-])(?<![+-]\d)\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*$")
 
 
 # <meta> keys (name, property or itemprop, lowercased) that give the publication date, the most specific first:

@@ -1014,3 +1014,17 @@ def test_a_person_publishing_their_own_site_stays_its_author() -> None:
         '"name":"Example Daily"},"publisher":{"@type":"Organization","name":"Example Daily"}}</script>'
     )
     assert outlet.authors == ()
+
+
+def test_a_time_written_without_its_zone_takes_the_zone_another_tag_gives_the_same_clock_time() -> None:
+    m = meta_of(
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H",'
+        '"datePublished":"2017-11-03 03:01:00.000000"}</script>'
+        '<meta property="article:published_time" content="2017-11-03T03:01:00-04:00">'
+    )
+    assert m.published_at == datetime(2017, 11, 3, 7, 1, tzinfo=UTC)
+    other = meta_of(  # another clock time says nothing about this one's zone: read as UTC, as before
+        '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2017-11-03 03:01:00"}</script>'
+        '<meta property="article:published_time" content="2017-11-02T09:00:00-04:00">'
+    )
+    assert other.published_at == datetime(2017, 11, 3, 3, 1, tzinfo=UTC)
