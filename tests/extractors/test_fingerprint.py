@@ -365,6 +365,28 @@ def test_an_edited_copy_joins_by_jaccard_and_containment_together() -> None:
     assert not params.is_duplicate(jaccard=0.07, containment=0.18, sizes=(212, 400))  # same topic
 
 
+def test_the_edited_copy_rule_needs_a_text_twice_the_short_size() -> None:
+    # Two template briefs from a held-out newsroom world: a fire in Tampere on Thursday, one in Bilbao on
+    # Wednesday, 30 shingles each. Just past the short-text rule, they met the edited-copy rule and were merged.
+    params = DedupParams()
+    tampere = (
+        "A fire broke out at a warehouse in Tampere on Thursday, fire officials said. Crews were called at 6am and "
+        "brought the blaze under control within two hours. No injuries were reported and the cause is under "
+        "investigation."
+    )
+    bilbao = tampere.replace("Tampere", "Bilbao").replace("Thursday", "Wednesday").replace("6am", "noon")
+    (_, a), (_, b) = shingles(tampere, params), shingles(bilbao, params)
+    shared = len(np.intersect1d(a, b))
+    jaccard, containment = shared / len(np.union1d(a, b)), shared / min(len(a), len(b))
+    assert min(len(a), len(b)) >= params.min_shingles and 0.3 <= jaccard < 0.5 and 0.55 <= containment < 0.65
+    assert not params.is_duplicate(jaccard=jaccard, containment=containment, sizes=(len(a), len(b)))
+    assert not params.is_duplicate(jaccard=0.38, containment=0.62, sizes=(59, 70))
+    assert params.is_duplicate(jaccard=0.38, containment=0.62, sizes=(60, 70))
+    assert params.is_duplicate(jaccard=0.5, containment=0.6, sizes=(30, 30))  # the first rules hold at any size
+    assert not params.is_duplicate(jaccard=0.38, containment=0.62, sizes=(110, 130), scheme="char")
+    assert params.is_duplicate(jaccard=0.38, containment=0.62, sizes=(120, 130), scheme="char")
+
+
 def test_short_text_rule_counts_characters_for_character_shingles() -> None:
     params = DedupParams()
     assert not params.is_duplicate(jaccard=0.6, containment=0.7, sizes=(45, 50), scheme="char")
