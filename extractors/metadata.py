@@ -47,7 +47,7 @@ _BY = re.compile(r"^\s*(?:(?:written|posted|published|story|words)\s+)?by\s+", r
 _BY_OTHER = re.compile(r"^\s*(?:von|par|por|door|av|af|przez)\s+(?=\S+\s+\S)", re.IGNORECASE)
 # "jane@site.com (Jane Doe)": the feeds' RFC 822 form; "Jane Doe (@jane)", "Jane Doe | Reporter", "Jane Doe - Staff".
 _EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
-_AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\(https?://[^()\s]*\)|\s[|–—-]\s.*|\|.*)$")
+_AFTER_NAME = re.compile(r"\s*(?:\(@?[\w.]+\)|\(\S+@\S+\)|\(https?://[^()\s]*\)|\s[|–—·•-]\s.*|\|.*)$")
 # A part after a comma that is a job title, not a co-author.
 _JOB_WORDS = re.compile(
     r"\b(?:correspondent|reporter|editor|writer|columnist|contributor|journalist|photographer|producer|analyst"
@@ -670,7 +670,8 @@ _NOT_A_BYLINE_PARTS = frozenset(
 )
 _BY_WORD = re.compile(
     r"^\s*(?:(?:(?:written|posted|published|story|words|submitted)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+"
-    r"|(?:本报记者|本報記者|作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*)",
+    r"|(?:本报记者|本報記者|作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*"
+    r"|Text\s*:\s*)",
     re.IGNORECASE,
 )
 _REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员|기자)\s*$")
@@ -678,6 +679,7 @@ _REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员|기자)\
 _REPORTS_FROM = re.compile(r"\s+\S{1,6}(?:报道|報導|电|電)\s*$")
 _BYLINE_END = re.compile(
     r"\s*(?:\d|[|•·(]|\b(?:updated|published|posted|on|edited)\b"
+    r"|;\s*(?:photos?|photographs?|pictures?|images?|video|graphics?|illustrations?)\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
     re.IGNORECASE | re.DOTALL,
 )

@@ -1028,3 +1028,20 @@ def test_a_time_written_without_its_zone_takes_the_zone_another_tag_gives_the_sa
         '<meta property="article:published_time" content="2017-11-02T09:00:00-04:00">'
     )
     assert other.published_at == datetime(2017, 11, 3, 3, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("byline", "box"),
+    [
+        ("Story by Jane Doe; photos by Mark Smith", "p class='byline'"),  # the photographer's credit after a ";"
+        ("Text: Jane Doe | Photos: Mark Smith", "p class='byline'"),  # German and magazine bylines' label
+        ("Jane Doe · 3 min read", "div class='author'"),  # a reading time after a middle dot
+    ],
+)
+def test_bylines_with_credits_labels_and_reading_times_name_their_author(byline: str, box: str) -> None:
+    m = meta_of(
+        "<title>Storm hits coast</title>",
+        f"<article><h1>Storm hits coast</h1><{box}>{byline}</{box.split()[0]}><p>The storm hit the coast on Monday"
+        " and thousands lost power across the region, officials said.</p></article>",
+    )
+    assert m.authors == ("Jane Doe",)
