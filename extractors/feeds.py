@@ -171,8 +171,17 @@ def _kind(root: etree._Element) -> str | None:
     if name == "feed" and (namespace in _ATOM_NS or _ATOM_LIKE.search(namespace)):
         return "atom"
     if name.lower() == "channel" and not namespace:
-        return "cdf"
+        # CDF's <ITEM HREF="...">, or an RSS <channel> served without its <rss> (a feed cut out of a page, an
+        # old generator): items with a <link> or <guid> of their own are RSS's.
+        return "rss" if _RSS_ITEM_LINKS(root) else "cdf"
     return None
+
+
+_RSS_ITEM_LINKS = etree.XPath(
+    "boolean(//*[translate(local-name(), 'ITEM', 'item') = 'item' and not(@HREF or @href)]"
+    "/*[translate(local-name(), 'LINKGUD', 'linkgud') = 'link'"
+    " or translate(local-name(), 'LINKGUD', 'linkgud') = 'guid'])"
+)
 
 
 # RSS 0.9x/2.0's element names as the specs spell them. Feeds written by hand or by old tools vary the case

@@ -992,3 +992,17 @@ def test_atom_under_a_misspelled_namespace_is_atom(namespace: str) -> None:
     assert [e.url for e in parse_feed(body, feed_url="https://news.example/atom").entries] == [
         "https://news.example/a/1"
     ]
+
+
+def test_an_rss_channel_served_without_its_rss_root_is_read_as_rss_not_cdf() -> None:
+    # A <channel> cut out of a feed (an old generator, a page's embedded feed): its items' <link>s were looked
+    # for as CDF's HREF attributes, and every item was skipped.
+    content = (
+        b'<?xml version="1.0"?><channel><title>T</title><link>https://ex.com/</link>'
+        b"<item><title>A</title><link>https://ex.com/a</link><pubDate>Mon, 02 Dec 2024 10:00:00 GMT</pubDate></item>"
+        b"<item><title>B</title><guid>https://ex.com/b</guid></item></channel>"
+    )
+    feed = parse_feed(content, feed_url="https://ex.com/feed")
+    assert [e.url for e in feed.entries] == ["https://ex.com/a", "https://ex.com/b"] and feed.skipped == 0
+    cdf = b'<CHANNEL HREF="https://ex.com/"><ITEM HREF="https://ex.com/c"><TITLE>C</TITLE></ITEM></CHANNEL>'
+    assert [e.url for e in parse_feed(cdf, feed_url="https://ex.com/feed").entries] == ["https://ex.com/c"]
