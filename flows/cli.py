@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flows.config import ConfigError, Settings, enabled_sources, load_config
 from flows.ephemeral import api_for_workers, start_temporary_server
@@ -96,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         help="where extraction runs: this process (default) or Dask workers (a local cluster unless --dask-address)",
     )
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
-    run.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
+    run.add_argument(
+        "--dask-workers", type=_worker_count, help="workers of the local Dask cluster (default: CPU count)"
+    )
     run.set_defaults(command=_cmd_run, job=True)
 
     backfill = commands.add_parser("backfill", help="re-crawl some sources, re-checking a wider window of articles")
@@ -137,7 +139,9 @@ def _parser() -> argparse.ArgumentParser:
         help="where files are read and extracted: this process's workers, or Dask workers (a whole file each)",
     )
     warc.add_argument("--dask-address", help="scheduler of an existing Dask cluster whose workers see the files")
-    warc.add_argument("--dask-workers", type=int, help="workers of the local Dask cluster (default: CPU count)")
+    warc.add_argument(
+        "--dask-workers", type=_worker_count, help="workers of the local Dask cluster (default: CPU count)"
+    )
     warc.set_defaults(command=_cmd_ingest_warc, job=True)
 
     serve = commands.add_parser(
@@ -408,6 +412,13 @@ def _port(value: str) -> int:
     """A --port (`--port 99999` got as far as "prefect server exited with code 1: An exception occurred.")."""
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port, 1 to 65535 (4200 is Prefect's own)")
+    return int(value)
+
+
+def _worker_count(value: str) -> int:
+    """A --dask-workers (-1 started a cluster of no workers, and the run waited for ever)."""
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of workers: 1 or more (0: one per CPU)")
     return int(value)
 
 
@@ -684,19 +695,34 @@ def _statements(sql: str) -> list[tuple[str, bool]]:
 def _cmd_export(args: argparse.Namespace) -> int:
     db = database_path(args.db, must_exist=True)
     if args.out == "-":  # standard output, as in curl and sqlite-utils: written whole to a file first, then copied
-        with tempfile.TemporaryDirectory(prefix="copydesk-export-") as tmp:
-            staged = Path(tmp) / f"articles.{args.format}"
-            count = export_articles(db, staged, fmt=args.format, since=args.since, unique=args.unique)
-            with staged.open("rb") as exported:
-                shutil.copyfileobj(exported, sys.stdout.buffer)
+        count = _export_into(db, sys.stdout.buffer, args)
         sys.stdout.flush()
         print(f"wrote {count} articles to standard output", file=sys.stderr)
         return 0
     out = output_path(args.out)
     _not_the_database(out, db)
-    count = export_articles(db, out, fmt=args.format, since=args.since, unique=args.unique)
+    if out.exists() and not out.is_file():
+        # A pipe (mkfifo) or a device is written into, as standard output is: the staged file renamed over it
+        # replaced it with a regular file, and a reader waiting on the pipe got nothing and hung.
+        try:
+            with out.open("wb") as stream:
+                count = _export_into(db, stream, args)
+        except OSError as exc:
+            raise InputError(f"--out {out}: cannot write to it: {exc.strerror or exc}") from exc
+    else:
+        count = export_articles(db, out, fmt=args.format, since=args.since, unique=args.unique)
     print(f"wrote {count} articles to {out}")
     return 0
+
+
+def _export_into(db: Path, stream: BinaryIO, args: argparse.Namespace) -> int:
+    """Export to a file in a temporary folder, then copy it into `stream` (standard output, a pipe, a device)."""
+    with tempfile.TemporaryDirectory(prefix="copydesk-export-") as tmp:
+        staged = Path(tmp) / f"articles.{args.format}"
+        count = export_articles(db, staged, fmt=args.format, since=args.since, unique=args.unique)
+        with staged.open("rb") as exported:
+            shutil.copyfileobj(exported, stream)
+    return count
 
 
 def _not_the_database(out: Path, db: Path) -> None:
@@ -738,6 +764,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
             ("\n-- skipped and failed URLs by reason (each URL's latest outcome)", SKIP_REASONS_SQL),
             ("\n-- recent runs", recent_runs),
         ],
+        ours=True,
     )
     return 0
 

@@ -48,7 +48,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
     """
     import duckdb
 
-    from storage.db import connect, no_space_reason
+    from storage.db import connect, no_space_reason, require_copydesk
 
     table = "unique_articles" if unique else "articles"
     # A date and a path are quoted as literals: COPY takes no prepared parameters.
@@ -63,6 +63,7 @@ def export_articles(db: Path, out: Path, *, fmt: str, since: date | None = None,
         staged = Path(tmp) / f"export.{fmt}"
         target = str(staged).replace("'", "''")
         with connect(db, read_only=True, external_access=False, allowed_directories=[f"{tmp}{os.sep}"]) as con:
+            require_copydesk(con, db)
             query = f"SELECT {_columns(con, table, fmt)} FROM {table}{where} ORDER BY article_id"
             try:
                 (count,) = con.execute(f"COPY ({query}) TO '{target}' ({EXPORT_FORMATS[fmt]})").fetchone() or (0,)
@@ -115,6 +116,7 @@ def print_queries(
     allow_files: bool = False,
     fmt: str = "table",
     quiet: Collection[int] = (),
+    ours: bool = False,
 ) -> None:
     """Run SQL queries on one read-only connection and print each result, after its heading, as a table, CSV or
     JSON lines (`fmt`): one snapshot of the file, and one open (each replays the WAL a run is writing), and no
@@ -129,12 +131,14 @@ def print_queries(
     from rich.table import Table
     from rich.text import Text
 
-    from storage.db import connect
+    from storage.db import connect, require_copydesk
 
     def waiting(message: str) -> None:
         print(f"waiting: {message}", file=sys.stderr)
 
     with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
+        if ours:  # copydesk's own queries (stats): another tool's file gets that said, not "no table articles"
+            require_copydesk(con, db)
         for position, (heading, sql) in enumerate(queries):
             try:
                 cursor = con.execute(sql)

@@ -103,6 +103,7 @@ def connect(
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"{path}: no such database; run `copydesk run` first")
+    _refuse_sqlite(path)
     deadline = time.monotonic() + wait_seconds
     delay = _FIRST_DELAY
     while True:
@@ -149,12 +150,59 @@ def connect(
             # whose torn last entry is dropped on replay. DuckDB still checkpoints once the WAL passes
             # checkpoint_threshold (16 MB), and a finished run does once (writing(checkpoint=True)).
             con.execute("PRAGMA disable_checkpoint_on_shutdown")
-            _ensure_schema(con)
+            _ensure_schema(con, path)
         except duckdb.Error as exc:
             con.close()
             _raise_if_known(exc, path, doing="open the database for writing")
             raise
+        except NotADatabaseError:
+            con.close()
+            raise
     return con
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_sqlite(path: Path) -> None:
+    """An SQLite file is not opened: DuckDB would fetch its sqlite extension from the network to read it, and
+    say only that the extension is missing."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except OSError:  # no file yet, or one DuckDB will say more about
+        return
+    if head == _SQLITE_MAGIC:
+        raise NotADatabaseError(
+            f"{path} is an SQLite database, not a DuckDB one, and was left as it is. Pass --db with the path of a "
+            "copydesk database, or of a file that does not exist yet"
+        )
+
+
+# Columns of `articles` that any copydesk database has had: a file whose tables lack them is another tool's.
+_OUR_ARTICLE_COLUMNS = frozenset({"article_id", "url", "source", "text"})
+
+
+def require_copydesk(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a DuckDB file of another tool (tables, but no copydesk `articles`): a run added copydesk's 14 tables
+    beside the user's, and `stats` said "Table with name articles does not exist"."""
+    tables = {
+        name: set(columns)
+        for name, columns in con.execute(
+            "SELECT table_name, list(column_name) FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main' GROUP BY table_name"
+        ).fetchall()
+    }
+    if not tables or _OUR_ARTICLE_COLUMNS <= tables.get("articles", set()):
+        return
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    why = (
+        "its articles table is not copydesk's" if "articles" in tables else f"it holds tables ({shown}) but no articles"
+    )
+    raise NotADatabaseError(
+        f"{path} is a DuckDB database of something else ({why}), and was left as it is. Pass --db with the path "
+        "of a copydesk database, or of a file that does not exist yet"
+    )
 
 
 def _shut_out(con: duckdb.DuckDBPyConnection, allowed_directories: Sequence[str]) -> None:
@@ -179,10 +227,11 @@ FROM duckdb_columns() WHERE database_name = current_database() AND schema_name =
 _applied_fingerprint: str | None = None
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     global _applied_fingerprint
     if _applied_fingerprint is not None and _fingerprint(con) == _applied_fingerprint:
         return
+    require_copydesk(con, path)
     apply_schema(con)
     _applied_fingerprint = _fingerprint(con)
 

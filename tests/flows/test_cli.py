@@ -8,6 +8,7 @@ import io
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import storage.db as storage_db
 from flows.cli import _parser, main
 from storage.db import writing
 from storage.load import load_articles
@@ -754,3 +756,80 @@ def test_serve_on_a_port_something_listens_on_says_so_before_starting_a_server(
         started = time.monotonic()
         assert main(["serve", "--sources", str(sources), "--db", str(tmp_path / "n.duckdb"), "--port", str(port)]) == 1
     assert f"port {port} on 127.0.0.1 is taken" in error_line(capsys) and time.monotonic() - started < 10
+
+
+def test_export_into_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `mkfifo p; gzip < p > x.gz & copydesk export --out p`: the export was renamed over the pipe, the pipe became a
+    # regular file, and its reader got nothing and waited for ever.
+    import threading
+
+    pipe = tmp_path / "articles.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["export", "--db", str(db), "--format", "jsonl", "--out", str(pipe)]) == 0
+    reader.join(timeout=30)
+    assert not reader.is_alive() and pipe.is_fifo()
+    urls = sorted(json.loads(line)["url"] for line in received[0].decode().splitlines())
+    assert urls == ["http://a.test/old", "http://a.test/wire", "http://b.test/wire"]
+    assert f"wrote 3 articles to {pipe}" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="makes a device node (root)")
+def test_export_into_a_full_device_fails_and_leaves_the_device(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A device of our own, as /dev/full is (1, 7): the rename turned the real /dev/full into a regular file.
+    device = tmp_path / "full"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    assert main(["export", "--db", str(db), "--format", "csv", "--out", str(device)]) != 0
+    assert "No space left on device" in capsys.readouterr().err
+    assert device.is_char_device()
+
+
+@pytest.mark.parametrize("workers", ["-1", "x"])
+def test_a_dask_worker_count_below_zero_is_a_usage_error(workers: str, tmp_path: Path) -> None:
+    # --dask-workers -1 started a cluster of no workers, and the run waited for ever.
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--sources", str(tmp_path / "s.toml"), "--task-runner", "dask", "--dask-workers", workers])
+    assert exited.value.code == 2
+
+
+def test_an_sqlite_file_given_as_the_database_is_named_for_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DuckDB reads SQLite files through an extension it fetches from the network: "Extension sqlite_scanner not
+    # found" told the user nothing about their --db.
+    import sqlite3
+
+    lite = tmp_path / "news.db"
+    with sqlite3.connect(lite) as sqlite:
+        sqlite.execute("CREATE TABLE t (x)")
+    before = lite.read_bytes()
+    for command in (["stats"], ["export", "--format", "csv", "--out", str(tmp_path / "o.csv")]):
+        assert main([command[0], "--db", str(lite), *command[1:]]) == 1
+        assert "is an SQLite database, not a DuckDB one" in capsys.readouterr().err
+    with pytest.raises(storage_db.NotADatabaseError, match="SQLite"):
+        storage_db.connect(lite)
+    assert lite.read_bytes() == before
+
+
+@pytest.mark.parametrize("table", ["sales (id INTEGER)", "articles (id INTEGER, name VARCHAR)"])
+def test_a_duckdb_file_of_another_tool_is_refused_and_left_as_it_was(
+    table: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run added copydesk's 14 tables beside the user's; stats said "Table with name articles does not exist".
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute(f"CREATE TABLE {table}")
+    with pytest.raises(storage_db.NotADatabaseError, match="a DuckDB database of something else"):
+        storage_db.connect(other)
+    assert main(["stats", "--db", str(other)]) == 1
+    assert "a DuckDB database of something else" in capsys.readouterr().err
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert [name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == [
+            table.split()[0]
+        ]
