@@ -81,6 +81,9 @@ class XmlDocument:
     # is not in the tree.
     lenient: bool = False
     depth_cut: bool = False
+    # The tree's last node, where a cut is (with text_end): found once, not per value (a recovered 50k-entry
+    # sitemap whose every <lastmod> equals the cut one asked for it 50k times).
+    last_node: etree._Element | None = None
 
     def whole(self, value: str | None, *, within: etree._Element) -> str | None:
         """value (read in element `within`), or None where a truncation may have cut it short (a date cut to
@@ -96,10 +99,8 @@ class XmlDocument:
         value = value.strip()
         if not self.text_end.endswith((value, xml_escape(value), xml_escape(value, {'"': "&quot;"}))):
             return False
-        last = self.root
-        while len(last):
-            last = last[-1]
-        return any(node is within for node in last.iterancestors()) or last is within
+        last = self.last_node if self.last_node is not None else self.root
+        return last is within or any(node is within for node in last.iterancestors())
 
 
 def read_xml(
@@ -140,7 +141,17 @@ def read_xml(
     end = text.rstrip()
     closed = end.endswith(">") and re.search(rf"</(?:[\w.-]+:)?{re.escape(split_tag(root)[1])}\s*>$", end)
     note = f"{problem}; read leniently"
-    return XmlDocument(root, note, None if closed else end, lenient=True, depth_cut=depth_cut)
+    if closed:
+        return XmlDocument(root, note, None, lenient=True, depth_cut=depth_cut)
+    return XmlDocument(root, note, end, lenient=True, depth_cut=depth_cut, last_node=_last_node(root))
+
+
+def _last_node(root: etree._Element) -> etree._Element:
+    """The last node of a tree in document order: its last child's last child, and so on."""
+    last = root
+    while (child := next(last.iterchildren(reversed=True), None)) is not None:
+        last = child
+    return last
 
 
 @dataclass(frozen=True, slots=True)

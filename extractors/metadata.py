@@ -117,9 +117,11 @@ def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
     key = next((key for key in _AUTHOR_KEYS if key in meta), None)
     if key is None:
         return []
+    # The <head>'s tags only: an itemprop="author" <meta> in the body is a teaser's or a comment's.
+    head = tree.find(".//head")
     values = [
         value
-        for m in tree.iter("meta")
+        for m in (head.iter("meta") if head is not None else ())
         if (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower() == key
         and (value := _clean(m.get("content")))
     ]
@@ -148,11 +150,13 @@ def _is_person(node: object) -> bool:
 
 
 def _printed_apart(ld_headline: str, headline: str, page_title: str) -> bool:
-    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <h1> is in the <title>: the
-    page names its story by the two that agree."""
+    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <title> is the <h1> (with a
+    suffix: " - Wikipedia"): the page names its story by the two that agree. An <h1> that is only a part of the
+    <title> (a section label, "Politics"; a logo, "Ex Times") says nothing against the headline."""
     title_key = _alnum(page_title).casefold()
     h1_key, ld_key = _alnum(headline).casefold(), _alnum(ld_headline).casefold()
-    return bool(h1_key) and h1_key in title_key and ld_key not in title_key and ld_key not in h1_key
+    leads = bool(h1_key) and title_key.startswith(h1_key) and 2 * len(h1_key) >= len(title_key)
+    return leads and ld_key not in title_key and ld_key not in h1_key
 
 
 def _json_object(text: str) -> dict[str, object]:
@@ -1019,15 +1023,27 @@ def _is_update(el: HtmlElement) -> bool:
     if _UPDATE_WORDS.search(classes) and "published" not in classes:
         return True
     previous = el.getprevious()
-    # "Updated <time>", or its word in an element of its own: "<span class="label">Last updated:</span> <time>".
-    if previous is None:
-        before = el.getparent().text
-    elif isinstance(previous.tag, str) and len(previous.tail or "") < 25:
-        before = f"{previous.text_content()[-25:]}{previous.tail or ''}"
-    else:
-        before = previous.tail
+    # "Updated <time>", or a label of its own before it: "<span class="label">Last updated:</span> <time>".
+    if previous is not None and _update_label(previous):
+        return True
+    before = el.getprevious().tail if previous is not None else el.getparent().text
     said = f"{(before or '')[-25:]} {(el.text or '')[:25]}"
     return bool(_UPDATE_WORDS.search(said))
+
+
+# A label that is the update word alone, with what joins it to a date ("Updated", "Last updated:", "Mis à jour le").
+_UPDATE_LABEL = re.compile(
+    rf"^\W*(?:last\s+|zuletzt\s+)?{_UPDATE_WORDS.pattern}\s*(?:on|at|le|am|el|em|il)?\s*[:：]?\W*$", re.IGNORECASE
+)
+
+
+def _update_label(el: HtmlElement) -> bool:
+    """Whether an element before a <time> is its label saying it is the update: a short element whose text is
+    that word alone, not a headline or another date that ends with it ("... genetically modified crops")."""
+    if not isinstance(el.tag, str) or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "time") or (el.tail or "").strip():
+        return False
+    text = el.text_content()
+    return len(text) <= 30 and bool(_UPDATE_LABEL.match(text))
 
 
 def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[HtmlElement]:

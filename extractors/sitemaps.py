@@ -281,7 +281,7 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int, cut: str | None = 
     shortened into another URL, is dropped."""
     # Otherwise the last line is kept without its newline: most text files end that way, truncated or not.
     if cut:
-        text = text[: max(text.rfind("\n"), 0)]
+        text = text[: max(text.rfind("\n"), text.rfind("\r"), 0)]
     lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
     skips = _Skips()
 

@@ -1045,3 +1045,43 @@ def test_bylines_with_credits_labels_and_reading_times_name_their_author(byline:
         " and thousands lost power across the region, officials said.</p></article>",
     )
     assert m.authors == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "<h1>EU eases rules on genetically modified crops</h1>",  # a headline that ends with an update word
+        "<h1>気温が観測史上最高を記録更新</h1>",  # 更新: "record broken"
+        "<span>By Jane Doe</span> <span>Last updated 3 hours ago</span>",  # a relative date, not a label
+        '<time datetime="2024-05-05T09:00:00Z">Updated May 5</time>',  # the update's own <time>
+    ],
+)
+def test_only_a_label_of_the_update_word_alone_marks_the_time_after_it(before: str) -> None:
+    m = meta_of(
+        "<title>Story | Ex</title>",
+        f'<article>{before}\n<time datetime="2024-05-01T09:00:00Z">May 1, 2024</time><p>{"Text. " * 50}</p></article>',
+    )
+    assert m.published_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("h1", ["Politics", "Ex Times"])
+def test_a_section_or_logo_h1_in_the_title_does_not_displace_the_jsonld_headline(h1: str) -> None:
+    m = meta_of(
+        '<title>Senate passes climate bill - Politics | Ex Times</title><script type="application/ld+json">'
+        '{"@type":"NewsArticle","headline":"Senate passes sweeping climate bill after marathon session"}</script>',
+        f"<div><h1>{h1}</h1></div><article><p>{'Text. ' * 50}</p></article>",
+    )
+    assert m.title == "Senate passes sweeping climate bill after marathon session"
+
+
+def test_author_tags_of_teasers_in_the_body_are_not_the_article_s_authors() -> None:
+    teasers = "".join(
+        f'<div itemscope itemtype="https://schema.org/Article"><meta itemprop="author" content="Other Writer{i}">'
+        f'<a href="/x{i}">Other {i}</a></div>'
+        for i in range(3)
+    )
+    m = meta_of(
+        '<title>Big storm hits coast | Ex</title><meta name="author" content="Jane Doe">',
+        f"<article><h1>Big storm hits coast</h1><p>text</p></article><aside>{teasers}</aside>",
+    )
+    assert m.authors == ("Jane Doe",)

@@ -447,3 +447,20 @@ def test_a_cdata_section_left_open_in_a_sitemap_swallows_no_url() -> None:
         sitemap.recovered is not None
         and "CDATA section on line 1 runs past the end of its element" in sitemap.recovered
     )
+
+
+def test_a_sitemap_cut_inside_its_last_lastmod_keeps_every_equal_lastmod_before_it() -> None:
+    # Every entry's <lastmod> equals the cut text "2024-05-01": only the last entry's may be cut short.
+    entries = b"".join(
+        b"<url><loc>https://ex.com/a/%d</loc><lastmod>2024-05-01</lastmod></url>" % i for i in range(300)
+    )
+    content = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + entries
+    cut = content[: content.rindex(b"</lastmod>")]
+    pages = parse_sitemap(cut, sitemap_url="https://ex.com/s.xml").pages
+    assert len(pages) == 300 and all(p.lastmod is not None for p in pages[:-1]) and pages[-1].lastmod is None
+
+
+def test_a_gzip_text_sitemap_with_cr_line_ends_cut_short_keeps_its_whole_lines() -> None:
+    text = b"\r".join(b"https://example.com/a/%d" % i for i in range(3000))
+    sitemap = parse_sitemap(gzip.compress(text)[:3000], sitemap_url="https://example.com/sitemap.txt.gz")
+    assert len(sitemap.pages) > 500
