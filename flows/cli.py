@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -461,10 +462,29 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
         raise ValueError("--task-runner dask needs prefect-dask: pip install 'copydesk[dask]'") from None
 
     if address:
+        _reachable_scheduler(address)
         return DaskTaskRunner(address=address)
     # One thread per worker process: extraction is CPU-bound Python, so threads would share one GIL.
     cluster = {"n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1, "dashboard_address": None}
     return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+def _reachable_scheduler(address: str, timeout: float = 10.0) -> None:
+    """Refuse a --dask-address where nothing answers, before anything is fetched: each page's extraction waited
+    30 s for the scheduler, and the run ended in "N unexpected errors". Only tcp:// (Dask's default) is tried."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--dask-address {address}: give the scheduler as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ValueError(
+            f"--dask-address {address}: no Dask scheduler answers there ({exc.strerror or exc}); start one with "
+            "`dask scheduler`, or leave out --dask-address for a local cluster"
+        ) from None
 
 
 def run_ingest(
