@@ -133,6 +133,13 @@ def print_queries(
 
     from storage.db import connect, require_copydesk
 
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # A reader gone from the pipe (`copydesk stats | head -1`) ends the command with 141 in
+            # flows.cli.main, as CSV and JSON output do; Rich's own handling exits 1 and says nothing.
+            self.quiet = True
+            raise BrokenPipeError
+
     def waiting(message: str) -> None:
         print(f"waiting: {message}", file=sys.stderr)
 
@@ -162,7 +169,7 @@ def print_queries(
                 table.add_column(Text(column[0]))
             for row in cursor.fetchall():
                 table.add_row(*(Text("" if v is None else str(v)) for v in row))
-            Console(width=160).print(table)
+            PipedConsole(width=160).print(table)
 
 
 def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:

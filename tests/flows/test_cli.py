@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -850,3 +851,23 @@ def test_a_dask_address_where_no_scheduler_answers_is_refused_before_anything_is
     assert main([*args, "--dask-address", f"tcp://127.0.0.1:{port}"]) == 1
     assert f"--dask-address tcp://127.0.0.1:{port}: no Dask scheduler answers there" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_a_table_whose_reader_has_gone_ends_as_a_broken_pipe_not_as_a_silent_exit_1(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `copydesk stats | head -1`: head has its line and goes; Rich's own handling of the next table exited 1,
+    # saying nothing. A BrokenPipeError reaches main, which ends with 141 (test above).
+    from flows.reading import print_queries
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = os.fdopen(write_end, "w")
+    monkeypatch.setattr("sys.stdout", closed)
+    try:
+        with pytest.raises(BrokenPipeError):
+            print_queries(db, [(None, "SELECT 1 AS n")])
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(BrokenPipeError):
+            closed.close()
