@@ -117,13 +117,14 @@ def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
     key = next((key for key in _AUTHOR_KEYS if key in meta), None)
     if key is None:
         return []
-    # The <head>'s tags only: an itemprop="author" <meta> in the body is a teaser's or a comment's.
-    head = tree.find(".//head")
+    # The page's own tags, wherever the parser put them (libxml2 moves the <head>'s tags after an <img> or an
+    # <iframe> into the <body>), not those of a microdata item: an itemprop="author" of a teaser or a comment.
     values = [
         value
-        for m in (head.iter("meta") if head is not None else ())
+        for m in tree.iter("meta")
         if (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower() == key
         and (value := _clean(m.get("content")))
+        and not any(a.get("itemscope") is not None and a.tag not in ("html", "body") for a in m.iterancestors())
     ]
     if len(set(values)) < 2:
         return _names(meta[key])
@@ -150,13 +151,20 @@ def _is_person(node: object) -> bool:
 
 
 def _printed_apart(ld_headline: str, headline: str, page_title: str) -> bool:
-    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <title> is the <h1> (with a
-    suffix: " - Wikipedia"): the page names its story by the two that agree. An <h1> that is only a part of the
-    <title> (a section label, "Politics"; a logo, "Ex Times") says nothing against the headline."""
+    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <title> is the <h1> and a
+    suffix that shares no word with that headline ("Germany - Wikipedia", headline "country in Central Europe"):
+    the page names its story by the two that agree. An <h1> that is only a part of the <title> (a section label,
+    "Politics") or leads it before the story's headline (a logo: "Ex Times | Senate passes climate bill") says
+    nothing against the JSON-LD headline."""
     title_key = _alnum(page_title).casefold()
     h1_key, ld_key = _alnum(headline).casefold(), _alnum(ld_headline).casefold()
-    leads = bool(h1_key) and title_key.startswith(h1_key) and 2 * len(h1_key) >= len(title_key)
-    return leads and ld_key not in title_key and ld_key not in h1_key
+    if not h1_key or not title_key.startswith(h1_key) or ld_key in title_key or ld_key in h1_key:
+        return False
+    suffix = set(_WORD.findall(page_title.casefold())) - set(_WORD.findall(headline.casefold()))
+    return not suffix & set(_WORD.findall(ld_headline.casefold()))
+
+
+_WORD = re.compile(r"\w{3,}")
 
 
 def _json_object(text: str) -> dict[str, object]:
@@ -1023,27 +1031,20 @@ def _is_update(el: HtmlElement) -> bool:
     if _UPDATE_WORDS.search(classes) and "published" not in classes:
         return True
     previous = el.getprevious()
-    # "Updated <time>", or a label of its own before it: "<span class="label">Last updated:</span> <time>".
-    if previous is not None and _update_label(previous):
-        return True
-    before = el.getprevious().tail if previous is not None else el.getparent().text
+    if previous is None:
+        before = el.getparent().text
+    else:  # "Updated: <time>", or a label of its own: "<b>Updated</b>: <time>", "<span>Last updated</span> on <time>"
+        before = f"{previous.text_content() if _label_like(previous) else ''}{previous.tail or ''}"
     said = f"{(before or '')[-25:]} {(el.text or '')[:25]}"
     return bool(_UPDATE_WORDS.search(said))
 
 
-# A label that is the update word alone, with what joins it to a date ("Updated", "Last updated:", "Mis à jour le").
-_UPDATE_LABEL = re.compile(
-    rf"^\W*(?:last\s+|zuletzt\s+)?{_UPDATE_WORDS.pattern}\s*(?:on|at|le|am|el|em|il)?\s*[:：]?\W*$", re.IGNORECASE
-)
-
-
-def _update_label(el: HtmlElement) -> bool:
-    """Whether an element before a <time> is its label saying it is the update: a short element whose text is
-    that word alone, not a headline or another date that ends with it ("... genetically modified crops")."""
-    if not isinstance(el.tag, str) or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "time") or (el.tail or "").strip():
+def _label_like(el: HtmlElement) -> bool:
+    """Whether an element before a <time> may be its label: short, and not a headline or another date (a headline
+    ending "... genetically modified crops" says nothing of the <time> after it)."""
+    if not isinstance(el.tag, str) or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "time"):
         return False
-    text = el.text_content()
-    return len(text) <= 30 and bool(_UPDATE_LABEL.match(text))
+    return len(el.text_content()) <= 30
 
 
 def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[HtmlElement]:

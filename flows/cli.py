@@ -472,8 +472,8 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
 def _reachable_scheduler(address: str, timeout: float = 10.0) -> None:
     """Refuse a --dask-address where nothing answers, before anything is fetched: each page's extraction waited
     30 s for the scheduler, and the run ended in "N unexpected errors". Only tcp:// (Dask's default) is tried."""
-    scheme, _, rest = address.rpartition("://")
-    if scheme not in ("", "tcp"):
+    scheme, _, rest = address.strip().rpartition("://")
+    if scheme.lower() not in ("", "tcp"):
         return
     host, _, port = rest.rpartition(":")
     if not host or not port.isdigit():

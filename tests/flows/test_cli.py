@@ -836,8 +836,9 @@ def test_a_duckdb_file_of_another_tool_is_refused_and_left_as_it_was(
         ]
 
 
+@pytest.mark.parametrize("form", ["tcp://127.0.0.1:{port}", "TCP://127.0.0.1:{port} ", "127.0.0.1:{port}"])
 def test_a_dask_address_where_no_scheduler_answers_is_refused_before_anything_is_fetched(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("prefect_dask")
     # Each page waited 30 s for the scheduler, and the run ended in "3 unexpected errors".
@@ -848,8 +849,9 @@ def test_a_dask_address_where_no_scheduler_answers_is_refused_before_anything_is
     sources.write_text('[[sources]]\nname = "a"\nhomepage = "https://a.example/"\n', encoding="utf-8")
     db = tmp_path / "news.duckdb"
     args = ["run", "--sources", str(sources), "--db", str(db), "--task-runner", "dask"]
-    assert main([*args, "--dask-address", f"tcp://127.0.0.1:{port}"]) == 1
-    assert f"--dask-address tcp://127.0.0.1:{port}: no Dask scheduler answers there" in capsys.readouterr().err
+    address = form.format(port=port)
+    assert main([*args, "--dask-address", address]) == 1
+    assert f"--dask-address {address}: no Dask scheduler answers there" in capsys.readouterr().err
     assert not db.exists()
 
 
