@@ -218,6 +218,9 @@ def _offline_prefect_env() -> None:
     # The ephemeral API server needs ~10 s to start on a 2-core machine; the default budget is tight.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "extractors,storage,flows")
+    # Those loggers also speak outside a flow run (a database lock waited for before the run, a flow that ended):
+    # their lines go to the terminal, without Prefect's UserWarning that they could not go to the API.
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
 def _crawl_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,9 @@ if "PREFECT_HOME" not in os.environ:
     # Each session's home (its SQLite database, logs) would otherwise pile up in /tmp run after run.
     atexit.register(shutil.rmtree, _throwaway_home, ignore_errors=True)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# As flows.cli sets it: copydesk's loggers, sent to Prefect's API, also speak outside a flow run. Without it, a
+# test that logs a warning after another ran the CLI in this process failed on Prefect's UserWarning.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 # Every request in the suite goes to loopback servers the tests start. A proxy set where the suite runs would
 # carry them (and Prefect's calls to its test API) elsewhere; tests of proxies name theirs explicitly.
