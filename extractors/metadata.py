@@ -117,14 +117,15 @@ def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
     key = next((key for key in _AUTHOR_KEYS if key in meta), None)
     if key is None:
         return []
-    # The page's own tags, wherever the parser put them (libxml2 moves the <head>'s tags after an <img> or an
-    # <iframe> into the <body>), not those of a microdata item: an itemprop="author" of a teaser or a comment.
+    # The <head>'s tags, where the parser put them: libxml2 moves those after an <img> or an <iframe> in the head
+    # to the top of the <body>. Not a tag nested deeper: an itemprop="author" of a teaser or a comment.
     values = [
         value
         for m in tree.iter("meta")
         if (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower() == key
         and (value := _clean(m.get("content")))
-        and not any(a.get("itemscope") is not None and a.tag not in ("html", "body") for a in m.iterancestors())
+        and m.getparent() is not None
+        and m.getparent().tag in ("head", "body")
     ]
     if len(set(values)) < 2:
         return _names(meta[key])
@@ -150,21 +151,16 @@ def _is_person(node: object) -> bool:
     return any(_SCHEMA_PREFIX.sub("", t) == "Person" for t in types if isinstance(t, str))
 
 
-def _printed_apart(ld_headline: str, headline: str, page_title: str) -> bool:
-    """Whether a JSON-LD headline is neither in the <title> nor the <h1>, where the <title> is the <h1> and a
-    suffix that shares no word with that headline ("Germany - Wikipedia", headline "country in Central Europe"):
-    the page names its story by the two that agree. An <h1> that is only a part of the <title> (a section label,
-    "Politics") or leads it before the story's headline (a logo: "Ex Times | Senate passes climate bill") says
-    nothing against the JSON-LD headline."""
-    title_key = _alnum(page_title).casefold()
-    h1_key, ld_key = _alnum(headline).casefold(), _alnum(ld_headline).casefold()
-    if not h1_key or not title_key.startswith(h1_key) or ld_key in title_key or ld_key in h1_key:
+def _named_apart(ld: Mapping[str, object], headline: str, page_title: str) -> bool:
+    """Whether the JSON-LD object's "headline" is not its story's name: its "name" is the <h1>, which the <title>
+    prints, and the headline is in neither (Wikipedia: name "Germany", headline "country in Central Europe", its
+    Wikidata description). A headline worded apart from the <title> alone says nothing (an SEO title)."""
+    name, ld_headline = _clean(ld.get("name")), _clean(ld.get("headline"))
+    if not name or not ld_headline:
         return False
-    suffix = set(_WORD.findall(page_title.casefold())) - set(_WORD.findall(headline.casefold()))
-    return not suffix & set(_WORD.findall(ld_headline.casefold()))
-
-
-_WORD = re.compile(r"\w{3,}")
+    h1_key, name_key, ld_key = (_alnum(t).casefold() for t in (headline, name, ld_headline))
+    title_key = _alnum(page_title).casefold()
+    return bool(h1_key) and name_key == h1_key and h1_key in title_key and ld_key not in title_key + h1_key
 
 
 def _json_object(text: str) -> dict[str, object]:
@@ -1031,20 +1027,28 @@ def _is_update(el: HtmlElement) -> bool:
     if _UPDATE_WORDS.search(classes) and "published" not in classes:
         return True
     previous = el.getprevious()
-    if previous is None:
-        before = el.getparent().text
-    else:  # "Updated: <time>", or a label of its own: "<b>Updated</b>: <time>", "<span>Last updated</span> on <time>"
-        before = f"{previous.text_content() if _label_like(previous) else ''}{previous.tail or ''}"
+    if previous is not None and _update_label(previous):
+        return True
+    before = previous.tail if previous is not None else el.getparent().text
     said = f"{(before or '')[-25:]} {(el.text or '')[:25]}"
     return bool(_UPDATE_WORDS.search(said))
 
 
-def _label_like(el: HtmlElement) -> bool:
-    """Whether an element before a <time> may be its label: short, and not a headline or another date (a headline
-    ending "... genetically modified crops" says nothing of the <time> after it)."""
+# A label that is the update phrase alone: "Updated", "Last updated:", "Story updated", "最終更新日", "Mis à jour".
+_UPDATE_LABEL = re.compile(
+    rf"^\W*(?:(?:page|story|article|post|last|zuletzt|最終)\s*)*{_UPDATE_WORDS.pattern}(?:日時|日)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def _update_label(el: HtmlElement) -> bool:
+    """Whether an element before a <time> is its label saying it is the update (<b>Updated</b>: <time>,
+    <span>Updated</span> on <time>): the phrase alone, not a headline, a tag or a relative time that holds the
+    word ("... genetically modified crops", "記録更新", "Last updated 3 hours ago")."""
     if not isinstance(el.tag, str) or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "time"):
         return False
-    return len(el.text_content()) <= 30
+    text = el.text_content()
+    return len(text) <= 30 and bool(_UPDATE_LABEL.match(text))
 
 
 def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[HtmlElement]:
@@ -1121,8 +1125,8 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
     ld_headline = _clean(ld.get("headline"))
-    if ld_headline and headline and page_title and _printed_apart(ld_headline, headline, page_title):
-        ld_headline = None  # Wikipedia's JSON-LD "headline" is its Wikidata description ("matrix equal to its ...")
+    if headline and page_title and _named_apart(ld, headline, page_title):
+        ld_headline = None
     tagged = _first(meta.get("og:title"), ld_headline, meta.get("twitter:title")) or _microdata_headline(tree)
     tagged = _quote_cut(tagged, headline, page_title)
     raw_title = _first(_without_suffix(tagged, headline) if tagged else None, headline) or _first(

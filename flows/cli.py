@@ -465,6 +465,7 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
         raise ValueError("--task-runner dask needs prefect-dask: pip install 'copydesk[dask]'") from None
 
     if address:
+        address = _scheduler_address(address)
         _reachable_scheduler(address)
         return DaskTaskRunner(address=address)
     # One thread per worker process: extraction is CPU-bound Python, so threads would share one GIL.
@@ -472,11 +473,18 @@ def _task_runner(name: str, *, address: str | None, workers: int | None) -> Any:
     return DaskTaskRunner(cluster_kwargs=cluster)
 
 
+def _scheduler_address(address: str) -> str:
+    """A --dask-address as Dask reads it: without surrounding spaces, its scheme in lower case ("TCP://" and " tcp://"
+    passed the check and failed every page with "unknown address scheme")."""
+    scheme, sep, rest = address.strip().rpartition("://")
+    return f"{scheme.lower()}{sep}{rest}"
+
+
 def _reachable_scheduler(address: str, timeout: float = 10.0) -> None:
     """Refuse a --dask-address where nothing answers, before anything is fetched: each page's extraction waited
     30 s for the scheduler, and the run ended in "N unexpected errors". Only tcp:// (Dask's default) is tried."""
-    scheme, _, rest = address.strip().rpartition("://")
-    if scheme.lower() not in ("", "tcp"):
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp"):
         return
     host, _, port = rest.rpartition(":")
     if not host or not port.isdigit():

@@ -1053,6 +1053,11 @@ def test_bylines_with_credits_labels_and_reading_times_name_their_author(byline:
         "<h1>EU eases rules on genetically modified crops</h1>",  # a headline that ends with an update word
         "<h1>気温が観測史上最高を記録更新</h1>",  # 更新: "record broken"
         '<time datetime="2024-05-05T09:00:00Z">Updated May 5</time>',  # the update's own <time>
+        "<span>By Jane Doe</span> <span>Last updated 3 hours ago</span>",  # a relative time, not a label
+        '<div class="title">大谷、通算本塁打の球団記録更新</div>',  # a title in a <div>, 更新 "record broken"
+        '<a href="/tag/x">記録更新</a> ',  # a tag
+        '<a href="/tag/gmo">Genetically Modified</a> ',
+        '<a href="/x">Apple updated iPhone</a> ',  # another story's link
     ],
 )
 def test_only_a_label_of_the_update_word_alone_marks_the_time_after_it(before: str) -> None:
@@ -1063,14 +1068,26 @@ def test_only_a_label_of_the_update_word_alone_marks_the_time_after_it(before: s
     assert m.published_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("h1", ["Politics", "Ex Times"])
-def test_a_section_or_logo_h1_in_the_title_does_not_displace_the_jsonld_headline(h1: str) -> None:
+@pytest.mark.parametrize(
+    ("title", "h1", "headline"),
+    [
+        ("Senate passes climate bill - Politics | Ex Times", "Politics", "Senate passes sweeping climate bill"),
+        ("Senate passes climate bill - Politics | Ex Times", "Ex Times", "Senate passes sweeping climate bill"),
+        ("Example News - Senate passes climate bill", "Example News", "Upper house approves landmark emissions law"),
+        ("World - Senate passes climate bill - Ex Times", "World", "Upper house approves landmark emissions law"),
+        ("例新聞｜大谷翔平が50号本塁打を達成", "例新聞", "大谷、50号本塁打 日本人初の快挙"),
+    ],
+)
+def test_a_section_or_logo_h1_in_the_title_does_not_displace_the_jsonld_headline(
+    title: str, h1: str, headline: str
+) -> None:
     m = meta_of(
-        '<title>Senate passes climate bill - Politics | Ex Times</title><script type="application/ld+json">'
-        '{"@type":"NewsArticle","headline":"Senate passes sweeping climate bill after marathon session"}</script>',
-        f"<div><h1>{h1}</h1></div><article><p>{'Text. ' * 50}</p></article>",
+        f'<title>{title}</title><script type="application/ld+json">{{"@type":"NewsArticle","headline":"{headline}"}}'
+        "</script>",
+        f'<header><h1 class="site-title"><a href="/en/">{h1}</a></h1></header>'
+        f"<article><p>{'Text. ' * 50}</p></article>",
     )
-    assert m.title == "Senate passes sweeping climate bill after marathon session"
+    assert m.title == headline
 
 
 def test_author_tags_of_teasers_in_the_body_are_not_the_article_s_authors() -> None:
@@ -1130,3 +1147,16 @@ def test_a_short_wikipedia_name_is_the_title_not_its_wikidata_description() -> N
         f"<div><h1>Ex Times</h1></div><article><p>{'Text. ' * 50}</p></article>",
     )
     assert logo_first.title == "Senate passes sweeping climate bill after marathon session"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<div class="comments"><div class="comment"><meta itemprop="author" content="Troll 1"><p>1st</p></div></div>',
+        '<aside><div itemprop="relatedLink"><meta itemprop="author" content="Bob Teaser"><a href="/b">B</a></div>'
+        "</aside>",
+    ],
+)
+def test_author_tags_of_comments_and_teasers_are_not_the_page_s(body: str) -> None:
+    m = meta_of('<title>Storm | Ex</title><meta name="author" content="Jane Doe">', f"<h1>Storm</h1>{body}")
+    assert m.authors == ("Jane Doe",)

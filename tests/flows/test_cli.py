@@ -849,9 +849,9 @@ def test_a_dask_address_where_no_scheduler_answers_is_refused_before_anything_is
     sources.write_text('[[sources]]\nname = "a"\nhomepage = "https://a.example/"\n', encoding="utf-8")
     db = tmp_path / "news.duckdb"
     args = ["run", "--sources", str(sources), "--db", str(db), "--task-runner", "dask"]
-    address = form.format(port=port)
-    assert main([*args, "--dask-address", address]) == 1
-    assert f"--dask-address {address}: no Dask scheduler answers there" in capsys.readouterr().err
+    assert main([*args, "--dask-address", form.format(port=port)]) == 1
+    read_as = f"tcp://127.0.0.1:{port}" if "://" in form else f"127.0.0.1:{port}"  # as Dask is then given it
+    assert f"--dask-address {read_as}: no Dask scheduler answers there" in capsys.readouterr().err
     assert not db.exists()
 
 
@@ -873,3 +873,10 @@ def test_a_table_whose_reader_has_gone_ends_as_a_broken_pipe_not_as_a_silent_exi
         monkeypatch.undo()
         with contextlib.suppress(BrokenPipeError):
             closed.close()
+
+
+def test_a_dask_address_is_given_to_dask_as_dask_reads_it() -> None:
+    from flows.cli import _scheduler_address
+
+    assert _scheduler_address(" TCP://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
+    assert _scheduler_address("10.0.0.5:8786") == "10.0.0.5:8786"
