@@ -1178,11 +1178,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     ] or [a for a in _markup_authors(tree, markup().bylines, markup().headline) if not of_publisher(a)]
     named_publishers = (meta.get("dc.publisher"), meta.get("dcterms.publisher"), _title_site(page_title, title))
     publisher_keys = {_alnum(n).casefold() for n in named_publishers if n}
-    if any(_alnum(a).casefold() not in publisher_keys for a in authors):
-        # Beside a person, the site the <title> or Dublin Core names is its publisher, not a co-author
-        # (<meta name="author"> written twice: "Jane Doe", "Example News").
-        authors = [a for a in authors if _alnum(a).casefold() not in publisher_keys]
-    elif authors:
+    if authors and all(_alnum(a).casefold() in publisher_keys for a in authors):
         # The Dublin Core publisher, or the name the <title> sets beside the headline, named as the author gives way
         # to a byline (elpais.com's meta author, DC.creator and DC.publisher all say "Ediciones El País"; stcn.com's
         # meta author is its <title>'s "_证券时报网"); a personal site's owner named in both stays its author.

@@ -1160,12 +1160,3 @@ def test_a_short_wikipedia_name_is_the_title_not_its_wikidata_description() -> N
 def test_author_tags_of_comments_and_teasers_are_not_the_page_s(body: str) -> None:
     m = meta_of('<title>Storm | Ex</title><meta name="author" content="Jane Doe">', f"<h1>Storm</h1>{body}")
     assert m.authors == ("Jane Doe",)
-
-
-def test_the_site_named_beside_a_person_in_the_author_tags_is_not_a_co_author() -> None:
-    m = meta_of(
-        '<title>Storm hits coast | Example News</title><meta name="author" content="Jane Doe">'
-        '<meta name="author" content="Example News">',
-        "<h1>Storm hits coast</h1><p>x</p>",
-    )
-    assert m.authors == ("Jane Doe",)
