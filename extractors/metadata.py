@@ -1034,9 +1034,11 @@ def _is_update(el: HtmlElement) -> bool:
     return bool(_UPDATE_WORDS.search(said))
 
 
-# A label that is the update phrase alone: "Updated", "Last updated:", "Story updated", "最終更新日", "Mis à jour".
+# A label that is the update phrase alone: "Updated", "Last updated:", "Story updated", "Updated on", "Mis à jour
+# le", "Aktualisiert am", "Обновлено:", "最終更新日".
 _UPDATE_LABEL = re.compile(
-    rf"^\W*(?:(?:page|story|article|post|last|zuletzt|最終)\s*)*{_UPDATE_WORDS.pattern}(?:日時|日)?\W*$",
+    rf"^\W*(?:(?:page|story|article|post|last|zuletzt|最終)\s*)*{_UPDATE_WORDS.pattern}\w*(?:日時|日)?"
+    r"(?:\s+(?:on|at|le|am|el|em|il))?\W*$",
     re.IGNORECASE,
 )
 

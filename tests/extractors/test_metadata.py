@@ -1160,3 +1160,25 @@ def test_a_short_wikipedia_name_is_the_title_not_its_wikidata_description() -> N
 def test_author_tags_of_comments_and_teasers_are_not_the_page_s(body: str) -> None:
     m = meta_of('<title>Storm | Ex</title><meta name="author" content="Jane Doe">', f"<h1>Storm</h1>{body}")
     assert m.authors == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "label", ["Updated on", "Mis à jour le", "Aktualisiert am", "Modifié le", "Обновлено:", "Actualizado:", "更新日："]
+)
+def test_an_update_label_with_its_preposition_marks_the_time_after_it(label: str) -> None:
+    m = meta_of(
+        "<title>Story | Ex</title>",
+        f'<article><h1>Story</h1><p><span>{label}</span> <time datetime="2024-03-05T09:00:00Z">5</time> '
+        '<span>Published</span> <time datetime="2024-03-04T09:00:00Z">4</time></p>'
+        f"<p>{'Text. ' * 50}</p></article>",
+    )
+    assert m.published_at == datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def test_a_personal_site_s_owner_stays_the_lead_author_of_a_co_authored_post() -> None:
+    m = meta_of(
+        '<title>What I learned building a compiler | Jane Doe</title><script type="application/ld+json">'
+        '{"@type":"BlogPosting","headline":"What I learned building a compiler",'
+        '"author":[{"@type":"Person","name":"Jane Doe"},{"@type":"Person","name":"John Smith"}]}</script>'
+    )
+    assert m.authors == ("Jane Doe", "John Smith")
