@@ -1124,11 +1124,11 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         logo,
     )
     title_tag = tree.find(".//title")
-    # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
     page_title = _clean(title_tag.text_content()) if title_tag is not None else None
     ld_headline = _clean(ld.get("headline"))
     if headline and page_title and _named_apart(ld, headline, page_title):
         ld_headline = None
+    # The microdata scope is looked for only where no tag names the headline (an XPath over every element).
     tagged = _first(meta.get("og:title"), ld_headline, meta.get("twitter:title")) or _microdata_headline(tree)
     tagged = _quote_cut(tagged, headline, page_title)
     raw_title = _first(_without_suffix(tagged, headline) if tagged else None, headline) or _first(
