@@ -97,10 +97,9 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
     """First content of each <meta property|name|itemprop>, keyed by the lowercased key."""
     out: dict[str, str] = {}
     for m in tree.iter("meta"):
-        key = m.get("property") or m.get("name") or m.get("itemprop")
-        content = _clean(m.get("content"))
+        key, content = _meta_key(m), _clean(m.get("content"))
         if key and content:
-            out.setdefault(key.strip().lower(), content)
+            out.setdefault(key, content)
     if "parsely-page" in out:  # Parse.ly's older tag, one JSON object, says what its newer tags say one by one
         page = _json_object(out["parsely-page"])
         for field, key in (("pub_date", "parsely-pub-date"), ("author", "parsely-author")):
@@ -108,6 +107,11 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
             if isinstance(value, str):
                 out.setdefault(key, value)
     return out
+
+
+def _meta_key(m: HtmlElement) -> str:
+    """The key of a <meta>: its property, name or itemprop, lowercased ("" for none)."""
+    return (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
 
 
 def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
@@ -122,7 +126,7 @@ def _meta_authors(tree: HtmlElement, meta: Mapping[str, str]) -> list[str]:
     values = [
         value
         for m in tree.iter("meta")
-        if (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower() == key
+        if _meta_key(m) == key
         and (value := _clean(m.get("content")))
         and m.getparent() is not None
         and m.getparent().tag in ("head", "body")
@@ -142,13 +146,15 @@ _LAST_FIRST = re.compile(
 )
 
 
+def _schema_types(node: Mapping[str, object]) -> list[str]:
+    """A JSON-LD node's @type names, one or a list, without their vocabulary ("https://schema.org/Person")."""
+    types = node.get("@type")
+    return [_SCHEMA_PREFIX.sub("", t) for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+
+
 def _is_person(node: object) -> bool:
     """Whether a JSON-LD node is of type Person."""
-    if not isinstance(node, dict):
-        return False
-    types = node.get("@type")
-    types = types if isinstance(types, list) else [types]
-    return any(_SCHEMA_PREFIX.sub("", t) == "Person" for t in types if isinstance(t, str))
+    return isinstance(node, dict) and "Person" in _schema_types(node)
 
 
 def _named_apart(ld: Mapping[str, object], headline: str, page_title: str) -> bool:
@@ -202,9 +208,7 @@ def _article_objects(blocks: Iterable[str]) -> Iterator[Mapping[str, object]]:
                     stack.extend(reversed(obj["@graph"]))
                 if isinstance(obj.get("@id"), str) and len(obj) > 1:
                     nodes.setdefault(obj["@id"], obj)
-                types = obj.get("@type")
-                types = types if isinstance(types, list) else [types]
-                if any(_SCHEMA_PREFIX.sub("", t) in _ARTICLE_TYPES for t in types if isinstance(t, str)):
+                if any(t in _ARTICLE_TYPES for t in _schema_types(obj)):
                     found.append(obj)
         yield from (_referenced(obj, nodes) for obj in found)
 

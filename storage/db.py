@@ -30,6 +30,8 @@ NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded") 
 _UNWRITABLE = ("Permission denied", "Read-only file system")
 _CORRUPT = "Corrupt database file"  # DuckDB's words when a block fails its checksum
 _NOT_DUCKDB = "is not a valid DuckDB database file"  # DuckDB's words for a file of anything else
+# What to do about a file that is not a copydesk database, said by each refusal.
+_ANOTHER_DB = "Pass --db with the path of a copydesk database, or of a file that does not exist yet"
 # DuckDB's words when a commit is durable but the checkpoint it ran once the WAL passed checkpoint_threshold failed.
 _COMMITTED = "COMMIT succeeded"
 _FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to 2 s
@@ -116,7 +118,7 @@ def connect(
             if _NOT_DUCKDB in str(exc):
                 raise NotADatabaseError(
                     f"{path} is not a DuckDB database: the file holds something else, and was left as it is. "
-                    "Pass --db with the path of a copydesk database, or of a file that does not exist yet"
+                    f"{_ANOTHER_DB}"
                 ) from None
             holder = lock_holder(str(exc)) if isinstance(exc, duckdb.IOException) else None
             if holder is None:
@@ -173,10 +175,7 @@ def _refuse_sqlite(path: Path) -> None:
     except OSError:  # no file yet, or one DuckDB will say more about
         return
     if head == _SQLITE_MAGIC:
-        raise NotADatabaseError(
-            f"{path} is an SQLite database, not a DuckDB one, and was left as it is. Pass --db with the path of a "
-            "copydesk database, or of a file that does not exist yet"
-        )
+        raise NotADatabaseError(f"{path} is an SQLite database, not a DuckDB one, and was left as it is. {_ANOTHER_DB}")
 
 
 # Columns of `articles` that any copydesk database has had: a file whose tables lack them is another tool's.
@@ -200,8 +199,7 @@ def require_copydesk(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "its articles table is not copydesk's" if "articles" in tables else f"it holds tables ({shown}) but no articles"
     )
     raise NotADatabaseError(
-        f"{path} is a DuckDB database of something else ({why}), and was left as it is. Pass --db with the path "
-        "of a copydesk database, or of a file that does not exist yet"
+        f"{path} is a DuckDB database of something else ({why}), and was left as it is. {_ANOTHER_DB}"
     )
 
 
