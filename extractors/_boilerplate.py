@@ -640,6 +640,8 @@ def _section_after_heading(h: HtmlElement, *, related: bool, out: _Collector) ->
         if box is None or box.tag in _NEVER_PRUNE or _norm_len(box) > _norm_len(h):
             break
         h, box = box, box.getparent()
+    if not related and _story_goes_on(h):
+        return None
     if box is None or box.tag in _NEVER_PRUNE:
         # Right in <article> or <body>, the heading is a section of the page, not a box's title: what follows it
         # may be the story itself (a what's-on guide's "Don't miss", a briefing's "Top stories"), so it stays.
@@ -687,6 +689,37 @@ def _story_before(h: HtmlElement, box: HtmlElement) -> bool:
             size += weighted_length(_norm(sibling.text_content()))
             size -= sum(weighted_length(_norm(a.text_content())) for a in sibling.iter("a"))
     return size >= _STORY_BEFORE
+
+
+def _story_goes_on(h: HtmlElement) -> bool:
+    """A bare "Comments" <h2>-<h6> between paragraphs of a story, in the story's own box: an editor's subheading.
+
+    The words that head a readers' thread also head a story's section of reactions ("Réactions", "תגובות",
+    "Yorumlar", "评论", "Σχόλια"). A thread is counted ("3 Comments") or invites ("Leave a comment"), and opens
+    its own box or follows a notice; a section goes on with a story's paragraphs after the story's paragraphs.
+    """
+    if h.tag not in SECTION_HEADINGS or any(ch.isdigit() for ch in h.text_content()):
+        return False
+    after = next((s for s in h.itersiblings() if isinstance(s.tag, str)), None)
+    if after is None or after.tag != "p" or not _is_story_paragraph(after):
+        return False
+    before = (p for s in h.itersiblings(preceding=True) if isinstance(s.tag, str) for p in s.iter("p"))
+    return sum(1 for p in itertools.islice(before, 50) if _is_story_paragraph(p)) >= _STORY_PARAGRAPHS_BEFORE
+
+
+def _is_story_paragraph(p: HtmlElement) -> bool:
+    """A sentence of some words at least, mostly not link text."""
+    text = _norm(p.text_content())
+    if word_count(text) < _STORY_SENTENCE_WORDS or not _SENTENCE_END.search(text):
+        return False
+    linked = sum(weighted_length(_norm(a.text_content())) for a in p.iter("a"))
+    return linked < weighted_length(text) / 3
+
+
+# Paragraphs of story before a bare comments heading that make it a subheading, and the words of a sentence in one
+# (Hebrew's and Arabic's are short: a story's paragraph may be 50 characters).
+_STORY_PARAGRAPHS_BEFORE = 2
+_STORY_SENTENCE_WORDS = 8
 
 
 # The headings of a story's sections (its <h1> is the page's headline).
@@ -1159,7 +1192,7 @@ def clean_text(
         elif i in numbered:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", line, count=1)))
         elif (end := shapes.related_prefix_end(line)) is not None:
-            if len(line) <= _SHORT:
+            if len(line) <= _SHORT and not _reads_on(line[end:].strip()):
                 out.related.append((line[end:].strip(), None))
             else:
                 kept.append(line)
@@ -1215,11 +1248,43 @@ def _is_caption_line(line: str) -> bool:
     """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
     ending = credit_ending(line)
     if ending == "label":
-        # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption.
-        return not (line.startswith("- ") and label_in_a_phrase(line))
+        # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption. Nor
+        # is a sentence after the label ("… ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.").
+        if line.startswith("- ") and label_in_a_phrase(line):
+            return False
+        return not _is_sentence(split_credit(line)[1] or "")
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)
+
+
+def _reads_on(rest: str) -> bool:
+    """What follows a "More information:" label in plain text is the story's sentence, not a headline: it goes on in
+    lower case or in some words, and ends with a full stop ("Más información: el teléfono de emergencias 112
+    atiende las 24 horas."), where a headline has none ("Read more: iPhone 16 review"). On a page the label's link
+    tells them apart; in plain text only the words do."""
+    if rest.rstrip(CLOSING_CHARS)[-1:] not in (".", "。"):
+        return False
+    return rest[:1].islower() or word_count(rest) >= _STORY_SENTENCE_WORDS
+
+
+def _is_sentence(credit: str) -> bool:
+    """What follows a photo label is a sentence, not a name: it ends as one, in four words or more, with two of
+    them in lower case where the script has case; or it is a figure ("Montant total du crédit : 280 000 euros.").
+    "Foto: Privat.", "Photo: John Smith/AP" and "Main image credit: Getty" are credits."""
+    words = credit.rstrip(CLOSING_CHARS).split()
+    if not words or words[-1][-1] not in SENTENCE_END_CHARS:
+        return False
+    capitalised = sum(1 for w in words if w[0].isupper())
+    if capitalised == 0 and any(c.isdigit() for c in credit):
+        return True
+    if word_count(credit) < _SENTENCE_WORDS:
+        return False
+    return capitalised + sum(1 for w in words if w[0].islower()) == 0 or sum(1 for w in words if w[0].islower()) >= 2
+
+
+# A photo credit names a person or an agency in a word or three.
+_SENTENCE_WORDS = 4
 
 
 def _drop_pull_quotes(paras: list[str]) -> list[str]:

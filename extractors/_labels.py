@@ -4,8 +4,8 @@ Data only; extractors/_boilerplate.py compiles the labels of a page's language (
 language use for buttons and ad slots) into its text-shape rules. Structure does most of the pruning (tags,
 class words, numbered galleries); these labels catch what markup does not name. Each list holds whole labels as
 sites print them, matched case-insensitively and as a whole line or a line's start, never inside a sentence.
-Sources: the labels of major news sites in each language, 2026-12 (ko, he, el, th, tr, vi, pl, id: 2026-12, from
-the reviewer's multilingual repro and those languages' common wording); add a language by adding an entry.
+Sources: the labels of major news sites in each language, 2026-12 (ko, he, el, th, tr, vi, pl, id, uk: 2026-12, from
+the reviewers' multilingual repros and those languages' common wording); add a language by adding an entry.
 """
 
 from __future__ import annotations
@@ -336,8 +336,28 @@ LABELS: dict[str, Labels] = {
         photo=("фото", "фотография", "изображение", "иллюстрация"),
         rights=("все права защищены",),
     ),
+    "uk": Labels(
+        related_prefix=("читайте також", "дивіться також", "читайте більше", "за темою"),
+        related_heading=(
+            "читайте також",
+            "за темою",
+            "новини за темою",
+            "найпопулярніше",
+            "популярне",
+            "схожі новини",
+            "інші новини",
+            "останні новини",
+        ),
+        comments_heading=("коментарі", "залишити коментар", "обговорення"),
+        ad_label=("реклама", "на правах реклами", "спонсорський матеріал"),
+        share=("поділитися", "друк", "надіслати"),
+        cookie=("використовує cookie", "використовує файли cookie"),
+        newsletter=("підпишіться на розсилку", "підписатися на розсилку"),
+        photo=("фото", "фотографія", "зображення", "ілюстрація"),
+        rights=("всі права захищені", "усі права захищені", "всі права захищено"),
+    ),
     "ar": Labels(
-        related_prefix=("اقرأ أيضا", "اقرأ أيضاً", "إقرأ أيضا", "اقرأ المزيد", "شاهد أيضا"),
+        related_prefix=("اقرأ أيضا", "اقرأ أيضاً", "إقرأ أيضا", "إقرأ أيضاً", "اقرأ ايضا", "اقرأ المزيد", "شاهد أيضا"),
         related_heading=(
             "أخبار ذات صلة",
             "مواضيع ذات صلة",

@@ -12,6 +12,9 @@ from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, script_length, 
 
 # Below this much text, output with the headline run into a line is suspect (see looks_broken).
 _SHORT_TEXT = 600  # script_length: a Chinese or Japanese character counts as three
+# Or below this much when the output is one line: trafilatura's fallback gives a short page's whole <body> as one
+# line, menus, headline and story run together (a 230-character Chinese brief is 690).
+_SHORT_LINE = 1500
 # Crumbs are most of the lines and at least this share of the text: a short story whose timetable or address
 # block is most of its lines ("Warm Up 11:00 Uhr", "41542 Dormagen") keeps its prose paragraphs' weight
 # (skateboardmsm.de: 7 of 13 lines, 10 % of the text, lost 4 paragraphs to the dense strategy).
@@ -34,7 +37,7 @@ def looks_broken(text: str, title: str | None, preformatted: Collection[str] = (
         map(script_length, prose)
     ):
         return True
-    if not title or script_length(text) >= _SHORT_TEXT:
+    if not title or script_length(text) >= (_SHORT_TEXT if len(lines) > 1 else _SHORT_LINE):
         return False
     return any(title in line and title != line.strip() for line in lines)
 

@@ -342,6 +342,19 @@ def _split_conjunction(part: str) -> list[str]:
     return sides if len(sides) > 1 and all(len(side.split()) >= 2 for side in sides) else [part]
 
 
+def _japanese_names(names: list[str]) -> list[str]:
+    """A Japanese page's "山田 太郎" is one name, family name first, that _split_conjunction took for two Chinese
+    ones ("李娜 刘洋"): its short Han words are joined again in pairs. Names written whole ("山田太郎, 鈴木花子")
+    are mostly four characters or more, and stay apart."""
+    if len(names) % 2 or not all(_HAN_NAME_WORD.fullmatch(n) for n in names):
+        return names
+    return [f"{family} {given}" for family, given in zip(names[::2], names[1::2], strict=True)]
+
+
+# A family or a given name in Han characters (々 repeats the one before it: 佐々木).
+_HAN_NAME_WORD = re.compile(r"[\u3005\u4e00-\u9fff]{1,3}")
+
+
 def _unnamed(value: object) -> bool:
     """Whether a JSON-LD author value has an author without a name (a URL, or a Person with only its url)."""
     items = value if isinstance(value, list) else [value]
@@ -1241,12 +1254,13 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         (link.get("href") for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()),
         None,
     )
+    language = lang.replace("_", "-").split("-")[0].lower() if lang else None
     return Metadata(
         title=title,
-        authors=tuple(authors),
+        authors=tuple(_japanese_names(authors) if language == "ja" else authors),
         published_at=published,
         modified_at=modified,
-        language=lang.replace("_", "-").split("-")[0].lower() if lang else None,
+        language=language,
         site_name=site_name,
         description=_first(meta.get("og:description"), meta.get("description"), ld.get("description")),
         image_url=_absolute(_first(meta.get("og:image"), _image(ld.get("image")), meta.get("twitter:image")), url),

@@ -6,10 +6,15 @@ labels' words can give the boilerplate away.
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
+from extractors._boilerplate import clean_text
 from extractors._shapes import split_credit
+from extractors._trim import looks_broken
+from extractors._words import script_length
 from extractors.article import extract_article
+from extractors.metadata import extract_metadata
 
 # (language, story paragraphs, related label, ad label, photo caption with its credit, comments heading)
 PAGES = [
@@ -192,6 +197,19 @@ PAGES = [
         "Komentarze",
     ),
     (
+        "uk",
+        [
+            "Міська рада у вівторок увечері після довгих суперечок ухвалила новий бюджет на наступний рік, більшу"
+            " частину якого спрямують на ремонт доріг і шкіл.",
+            "Опозиція вважає резерви недостатніми й пообіцяла повернутися до видатків восени, коли стане відомий"
+            " податковий прогноз.",
+        ],
+        "Читайте також:",
+        "Реклама",
+        "Депутати голосують у мерії. Фото: Укрінформ",
+        "Коментарі",
+    ),
+    (
         "id",
         [
             "Dewan kota pada Selasa malam, setelah perdebatan panjang, menyetujui anggaran baru untuk tahun depan"
@@ -307,3 +325,93 @@ def test_a_recommended_for_you_rail_after_a_short_brief_is_no_part_of_the_story(
     text = extract_article(html, url="http://kuaixun.stcn.com/2019/0926/15401234.shtml").text
     assert "当升科技" in text
     assert "为你推荐" not in text and "金融委" not in text and "鄂尔多斯" not in text
+
+
+STORY = [
+    "Le Parlement a adopté mardi soir le projet de loi sur le logement après trois semaines de débats animés entre"
+    " la majorité et l'opposition.",
+    "Le texte prévoit de relever le plafond des prêts à taux zéro et de simplifier les démarches des primo-accédants"
+    " dans les villes moyennes.",
+    "Les députés de l'opposition ont annoncé un recours devant le Conseil constitutionnel dès la semaine prochaine.",
+]
+AFTER = [
+    "Du côté des professionnels, la Fédération bancaire française salue un texte qui devrait relancer la demande.",
+    "Les associations de consommateurs regrettent en revanche que les frais de dossier ne soient pas plafonnés.",
+]
+
+
+def _wordpress_post(heading: str, after: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in STORY) + f"<h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in after)
+    return (
+        "<html lang='fr'><head><title>Logement : la loi adoptée</title></head><body><article>"
+        f"<h1>Logement : la loi adoptée</h1><div class='entry-content'>{body}</div></article></body></html>"
+    )
+
+
+def test_a_subheading_that_is_the_word_for_comments_keeps_the_section_after_it() -> None:
+    # A reviewer's pages in 8 languages ("Réactions", "תגובות", "Yorumlar", "评论", "Σχόλια"): every paragraph after
+    # the subheading went as a readers' thread.
+    text = extract_article(_wordpress_post("Réactions", AFTER), url="https://journal.example/logement").text
+    assert all(p in text for p in STORY + AFTER) and "Réactions" in text
+
+
+def test_a_counted_comments_heading_in_the_storys_box_still_takes_the_thread() -> None:
+    thread = [
+        "<b>marc75</b> le 3 mars : Encore une loi qui ne changera rien pour les locataires des grandes villes, hélas.",
+        "<b>Sophie</b> le 3 mars : Enfin une bonne nouvelle pour les jeunes couples qui veulent acheter en province.",
+    ]
+    text = extract_article(_wordpress_post("2 réactions", thread), url="https://journal.example/logement").text
+    assert all(p in text for p in STORY) and "locataires" not in text and "jeunes couples" not in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Für die Verbraucher ergibt sich damit ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.",
+        "Prenons l'exemple d'un couple qui emprunte sur vingt ans. Montant total du crédit : 280 000 euros.",
+        "The survey paints a clear image: wages are falling behind rents.",
+        "图：前三季度各月工业增加值增速，来源为国家统计局，九月份出现明显回升。",
+        "提供：ドジャースの公式記録によると、今季の長打率はリーグ最高の.646となっている。",
+        "사진=자료 화면으로 대체합니다는 문구가 방송 화면에 잘못 나가 시청자 문의가 이어지기도 했다.",
+    ],
+)
+def test_a_sentence_after_a_photo_label_is_the_storys(line: str) -> None:
+    story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
+    kept, removed = clean_text(f"{story}\n{line}")
+    assert line in kept and removed.captions == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Foto: dpa", "Foto: Privat.", "Crowds in the square. Photo: Jane Doe/Reuters", "Foto: Bernd von Jutrczenka"],
+)
+def test_a_credit_after_a_photo_label_still_goes(line: str) -> None:
+    story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
+    kept, removed = clean_text(f"{story}\n{line}")
+    assert kept == story and len(removed.captions) == 1
+
+
+def test_information_after_a_more_information_label_is_the_storys_a_headline_is_not() -> None:
+    info = "Más información: el teléfono de emergencias 112 atiende las 24 horas del día."
+    headline = "Más información: Las lluvias dejan 200 litros en Valencia"
+    kept, removed = clean_text(f"{info}\n{headline}\nRead more: iPhone 16 review", language="es")
+    assert kept == info
+    assert [r[0] for r in removed.related_links] == ["Las lluvias dejan 200 litros en Valencia", "iPhone 16 review"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "author", "names"),
+    [("ja", "山田 太郎", ("山田 太郎",)), ("ja", "山田　太郎", ("山田 太郎",)), ("zh", "李娜 刘洋", ("李娜", "刘洋"))],
+)
+def test_a_japanese_name_is_one_author_two_chinese_names_two(lang: str, author: str, names: tuple[str, ...]) -> None:
+    html = f"<html lang='{lang}'><head><meta name='author' content='{author}'></head><body><p>x</p></body></html>"
+    assert extract_metadata(lxml.html.fromstring(html)).authors == names
+
+
+def test_a_short_page_given_whole_on_one_line_with_its_headline_looks_broken() -> None:
+    # trafilatura's fallback for a 230-character Chinese brief: menu, headline, byline and story on one line.
+    title = "杭州地铁19号线明起恢复正常运营"
+    story = "记者从杭州地铁集团获悉，受设备故障影响临时停运的地铁19号线，经连夜抢修，将于明天首班车起恢复正常运营。" * 5
+    assert 600 < script_length(story) < 1500
+    assert looks_broken(f"首页 本地 {title} 赵磊 2024-09-02 {story}", title)
+    assert not looks_broken(f"{story}\n{title}：{story}\n{story}\n{story}", title)
