@@ -9,6 +9,7 @@ beyond reading a response already open.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import zlib
@@ -205,10 +206,21 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
                 return False
         return True
 
-    received, wire_cap = 0, 2 * max_bytes + WIRE_SLACK if layers else None
+    received, pieces, wire_cap = 0, 0, 2 * max_bytes + WIRE_SLACK if layers else None
     try:
         async for raw in response.aiter_raw():
             received += len(raw)
+            pieces += 1
+            if pieces % _PIECES_PER_TURN == 0:
+                # Chunks already read parse without waiting on the network, so nothing else ran meanwhile: a body
+                # of 1-byte chunks held every other fetch of the run for seconds at a time (a review, 2026-12-07).
+                await asyncio.sleep(0)
+                if pieces >= MAX_PIECES and received < pieces * _MIN_MEAN_PIECE:
+                    message = (
+                        f"body sent in {pieces:,} pieces of {received / pieces:.1f} bytes on average: "
+                        "a server trickling its answer"
+                    )
+                    raise FetchFailure("skipped", message, reason="size", status=response.status_code)
             if wire_cap is not None and received > wire_cap:
                 # Compressed bytes that inflate to (almost) nothing, such as endless empty gzip members: the cap on
                 # inflated bytes is never reached, and they were read and inflated until total_timeout.
@@ -232,6 +244,11 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
 
 
 _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
+# Pieces (chunks, or network reads) of one body read before other fetches get a turn, and the most of them a body
+# may come in when they average under _MIN_MEAN_PIECE bytes: a 2 MB page flushed every 100 bytes is 20,000 pieces.
+_PIECES_PER_TURN = 1_000
+MAX_PIECES = 100_000
+_MIN_MEAN_PIECE = 64
 # Compressed bytes read for a body of at most max_bytes: twice that, plus this. Real compression makes fewer bytes
 # than it inflates to; gzip members written a few bytes at a time (a server flushing each write) make ~20 more each.
 WIRE_SLACK = 64 * 1024

@@ -459,13 +459,15 @@ class Fetcher:
 
 
 def _malformed_answer(exc: BaseException | None) -> bool:
-    """Whether h11 refused the lines of an answer that came (a status line or header it calls illegal), rather than
-    the connection ending before one did ("Server disconnected without sending a response")."""
-    return isinstance(exc, httpx.RemoteProtocolError) and _MALFORMED.search(str(exc)) is not None
+    """Whether h11 refused an answer that came (a header line it calls illegal, two Content-Lengths, a megabyte of
+    headers, a 101 nobody asked for), rather than the connection ending before one did or in its middle."""
+    return isinstance(exc, httpx.RemoteProtocolError) and _CUT_OFF.search(str(exc)) is None
 
 
-# h11's words for an answer it will not read (its LocalProtocolError messages, passed on by httpcore).
-_MALFORMED = re.compile(r"illegal (?:header|status) line|malformed|invalid (?:header|status)", re.IGNORECASE)
+# httpcore's and h11's words for a connection that ended ("Server disconnected without sending a response", "peer
+# closed connection without sending complete message body"): another try may get the answer. Every other refusal
+# is of what the server sent, which it sends again.
+_CUT_OFF = re.compile(r"disconnected|closed|peer state is ERROR", re.IGNORECASE)
 
 
 def _host_of(exc: BaseException) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from crawl._http import MAX_PIECES
 from crawl.fetch import REASONS, Fetched, Fetcher, FetchPolicy, Validators
 from flows.cli import main
 from flows.ingest import ingest
@@ -215,6 +216,15 @@ def test_a_location_httpx_refuses_keeps_the_status_of_its_answer(healthy: Site) 
     with serve({"/x": redirect("javascript:alert(1)")}) as site:
         (result,), _ = fetch_beside([site.base + "/x"], healthy)
     assert (result.status, [a.status for a in result.attempts]) == (302, [302])
+
+
+def test_a_body_in_a_hundred_thousand_one_byte_chunks_is_refused(healthy: Site) -> None:
+    # A review: 1-byte chunks never reach max_bytes before total_timeout, and parsing them held every other fetch.
+    chunks = b"1\r\na\r\n" * (MAX_PIECES + 1_000) + b"0\r\n\r\n"
+    route = raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Transfer-Encoding: chunked", body=chunks)
+    with serve({"/trickle": route}) as site:
+        (result,), _ = fetch_beside([site.base + "/trickle"], healthy, read_timeout=10.0, total_timeout=30.0)
+    assert_recorded(result, "skipped", "size", f"body sent in {MAX_PIECES:,} pieces of 1.0 bytes on average")
 
 
 def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(healthy: Site) -> None:
@@ -878,10 +888,21 @@ def test_a_refresh_header_is_a_redirect(healthy: Site) -> None:
     assert (result.outcome, result.final_url, result.body) == ("ok", site.base + "/real", BODY)
 
 
-def test_an_answer_h11_will_not_read_is_not_tried_again_nor_taken_for_a_host_down(healthy: Site) -> None:
+MALFORMED_ANSWERS = {
+    "a space before a header's colon": ("HTTP/1.1 200 OK", "Content-Type: text/html", "Cache-Control : max-age=60"),
+    # A review (2026-12-07): h11's other refusals were tried again and counted the host down.
+    "two Content-Lengths": ("HTTP/1.1 200 OK", "Content-Type: text/html", "Content-Length: 10", "Content-Length: 20"),
+    "a megabyte of headers": ("HTTP/1.1 200 OK", "Content-Type: text/html", "X-Pad: " + "a" * 1_000_000),
+    "a transfer coding h11 does not read": ("HTTP/1.1 200 OK", "Content-Type: text/html", "Transfer-Encoding: gzip"),
+    "a 101 nobody asked for": ("HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_ANSWERS))
+def test_an_answer_h11_will_not_read_is_not_tried_again_nor_taken_for_a_host_down(case: str, healthy: Site) -> None:
     # "Cache-Control : max-age=60" on every page of a site: each URL was tried three times and, no status line
     # having been read, counted as unanswered, so the host was "down" and its other articles lost.
-    route = raw("HTTP/1.1 200 OK", "Content-Type: text/html", "Cache-Control : max-age=60", body=BODY)
+    route = raw(*MALFORMED_ANSWERS[case], body=BODY)
     with serve({f"/a/{n}": route for n in range(8)}) as site:
         results, _ = fetch_beside([f"{site.base}/a/{n}" for n in range(8)], healthy)
     for result in results:
