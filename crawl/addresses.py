@@ -28,6 +28,7 @@ Resolver = Callable[[str], Awaitable[Sequence[str]]]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: the IPv4 address is the last 32 bits
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use prefix, any RFC 6052 prefix length
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (RFC 4291 2.5.5.1)
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT's ::ffff:0:a.b.c.d (RFC 2765 2.1)
 # Where RFC 6052 puts the IPv4 address's four bytes for each prefix length up to /96 (byte 8 is always zero).
 _RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
 
@@ -39,14 +40,15 @@ async def system_resolver(host: str) -> list[str]:
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 transition form carries (mapped, compatible, NAT64, 6to4, Teredo), else []."""
+    """The IPv4 addresses an IPv6 transition form carries (mapped, translated, compatible, NAT64, 6to4, Teredo),
+    else []."""
     if address.ipv4_mapped is not None:
         return [address.ipv4_mapped]
     if address.teredo is not None:
         return [address.teredo[1]]  # the client, stored inverted (the stdlib undoes the XOR with 0xffffffff)
     if address.sixtofour is not None:
         return [address.sixtofour]
-    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+    if address in _NAT64 or address in _IPV4_COMPATIBLE or address in _IPV4_TRANSLATED:
         return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
     if address in _NAT64_LOCAL:
         # The prefix length in use is the operator's choice: every placement it allows is judged.
@@ -65,7 +67,9 @@ def refused_address(address: IPAddress) -> IPAddress | None:
 
 
 def _not_public(address: IPAddress) -> bool:
-    return not address.is_global or address.is_multicast
+    # The stdlib calls IANA's reserved IPv6 ranges and the deprecated site-local fec0::/10 global.
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+    return not address.is_global or address.is_multicast or address.is_reserved or site_local
 
 
 @dataclass(frozen=True, slots=True)

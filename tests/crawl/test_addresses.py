@@ -42,6 +42,13 @@ FORMS = [
     ("2002:7f00:1::", "127.0.0.1"),
     ("2002:c0a8:101::1", "192.168.1.1"),
     ("2002:5db8:d822::1", None),
+    # SIIT's IPv4-translated ::ffff:0:a.b.c.d (a review, 2026-12-07: judged public)
+    ("::ffff:0:7f00:1", "127.0.0.1"),
+    ("::ffff:0:a9fe:a9fe", "169.254.169.254"),
+    ("::ffff:0:5db8:d822", None),
+    # Deprecated site-local fec0::/10 and IANA's reserved ranges, which the stdlib calls global
+    ("fec0::1", "fec0::1"),
+    ("400::1", "400::1"),
     # Teredo 2001::/32: the client is the last 32 bits XOR 0xffffffff
     ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),
     ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "10.0.0.1"),
