@@ -117,8 +117,10 @@ async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget
         address = planned.candidate.address
         if request.cancelled():
             assert budget is not None  # without a deadline every request ends
+            # Its request may have been sent (a slow answer, a Retry-After waited out): its attempts went with it.
             message = (
-                f"not fetched: source {planned.candidate.source!r} used up its source_timeout of {budget.seconds:g} s"
+                f"cut off: source {planned.candidate.source!r} used up its source_timeout of {budget.seconds:g} s"
+                " before this URL's fetch ended (it is fetched again next run)"
             )
             fetched.errors.append(ErrorRow("fetch", address, "SourceTimeout", message, now))
         elif isinstance(exc := request.exception(), Exception):  # per-URL boundary: recorded, counted, batch goes on
