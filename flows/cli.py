@@ -19,7 +19,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -221,6 +221,24 @@ def _offline_prefect_env() -> None:
     # Those loggers also speak outside a flow run (a database lock waited for before the run, a flow that ended):
     # their lines go to the terminal, without Prefect's UserWarning that they could not go to the API.
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    # Prefect's client reads HTTP_PROXY too, and through a proxy "127.0.0.1" is the proxy's machine: a run's
+    # temporary server went unreached, the run failing after two minutes of health checks. This machine's
+    # addresses go direct (a crawl's pages on loopback too, which a proxy elsewhere cannot reach either).
+    _bypass_proxies_for_loopback(os.environ)
+
+
+def _bypass_proxies_for_loopback(environ: MutableMapping[str, str]) -> None:
+    """Add loopback to no_proxy (both spellings: one set alone would hide the other) when a proxy is set."""
+    if not any(environ.get(f"{scheme}_proxy") or environ.get(f"{scheme.upper()}_PROXY") for scheme in _SCHEMES):
+        return
+    current = environ.get("no_proxy", environ.get("NO_PROXY", ""))
+    entries = [e.strip() for e in current.split(",") if e.strip()]
+    merged = ",".join([*entries, *(h for h in _LOOPBACK if h not in entries)])
+    environ["no_proxy"] = environ["NO_PROXY"] = merged
+
+
+_SCHEMES = ("http", "https", "all")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _crawl_arguments(parser: argparse.ArgumentParser) -> None:

@@ -248,7 +248,12 @@ def load_config(path: str | Path) -> Config:
         # utf-8-sig: a byte-order mark (Windows editors write one) is no TOML; it read "Invalid statement".
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; pass --sources with the path of a sources TOML") from None
+        # A deployment's run resolves a relative `sources` in its worker's folder, not where it was deployed from.
+        where = "" if path.is_absolute() else f" (looked for in {Path.cwd()})"
+        raise ConfigError(
+            f"{path}: no such file{where}; give the path of a sources TOML: `--sources` to copydesk, the `sources`"
+            " parameter to a deployment's run"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import gzip
@@ -20,7 +21,7 @@ import duckdb
 import pytest
 
 import storage.db as storage_db
-from flows.cli import _parser, main
+from flows.cli import _offline_prefect_env, _parser, main
 from storage.db import writing
 from storage.load import load_articles
 from storage.rows import ArticleRow
@@ -880,3 +881,27 @@ def test_a_dask_address_is_given_to_dask_as_dask_reads_it() -> None:
 
     assert _scheduler_address(" TCP://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
     assert _scheduler_address("10.0.0.5:8786") == "10.0.0.5:8786"
+
+
+def test_prefect_reaches_its_own_server_directly_when_a_proxy_is_set(
+    prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review: with HTTP_PROXY set, Prefect's client sent its calls to the run's temporary server on 127.0.0.1
+    # through the proxy (1,201 health checks), and the run failed after two minutes.
+    from prefect.client.orchestration import get_client
+
+    for name in ("https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "intranet.example")  # the user's own entries stay
+    monkeypatch.setenv("no_proxy", "intranet.example")
+    _offline_prefect_env()
+
+    async def health() -> Exception | None:
+        async with get_client() as client:
+            return await client.api_healthcheck()
+
+    assert asyncio.run(health()) is None
+    assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "intranet.example,127.0.0.1,localhost,::1"

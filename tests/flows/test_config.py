@@ -93,6 +93,20 @@ def test_missing_file_says_so(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.toml")
 
 
+def test_a_missing_relative_file_names_the_folder_it_was_looked_for_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review: a deployment's run (prefect.yaml's own backfill example) looked in its worker's folder and said
+    # "pass --sources", a flag deployments do not have.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        load_config("sources.toml")
+    assert str(error.value) == (
+        f"sources.toml: no such file (looked for in {tmp_path}); give the path of a sources TOML: `--sources` to "
+        "copydesk, the `sources` parameter to a deployment's run"
+    )
+
+
 def test_a_memory_limit_must_be_a_size(tmp_path: Path) -> None:
     path = tmp_path / "sources.toml"
     path.write_text(
