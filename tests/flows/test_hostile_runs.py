@@ -412,6 +412,10 @@ def test_a_stop_signal_interrupts_the_run_which_says_so_and_exits_non_zero(
     assert state.is_crashed() or state.is_cancelled()
 
 
+# Pages enough for an ingest to be ~20 s from its end when a signal comes a second after it starts reading.
+INTERRUPTED_PAGES = 2500
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_interrupts_an_ingest_warc_which_says_so_and_a_rerun_finishes_it(
     stop: signal.Signals, prefect_harness: None, tmp_path: Path
@@ -423,7 +427,11 @@ def test_a_stop_signal_interrupts_an_ingest_warc_which_says_so_and_a_rerun_finis
     from tests.flows.test_warc_ingest import story, write_warc
 
     warc, db = tmp_path / "big.warc.gz", tmp_path / "w.duckdb"
-    write_warc(warc, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(6000)], gzip=True)
+    write_warc(
+        warc,
+        [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(INTERRUPTED_PAGES)],
+        gzip=True,
+    )
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONUNBUFFERED": "1"}
     command = [*_copydesk(), "ingest-warc", str(warc), "--db", str(db)]
     with (tmp_path / "err.txt").open("w") as errors:
@@ -444,7 +452,7 @@ def test_a_stop_signal_interrupts_an_ingest_warc_which_says_so_and_a_rerun_finis
     assert query(db, "SELECT status, error FROM runs") == [("interrupted", f"interrupted by {stop.name}")]
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    assert query(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(6000, 6000)]
+    assert query(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(INTERRUPTED_PAGES, INTERRUPTED_PAGES)]
 
 
 def test_a_ctrl_c_in_a_terminal_stops_an_ingest_warc_at_once_with_its_temporary_server_alive_to_the_end(
