@@ -245,10 +245,11 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
 
 _COMPRESSED = frozenset({"gzip", _X_GZIP, "deflate"})
 # Pieces (chunks, or network reads) of one body read before other fetches get a turn, and the most of them a body
-# may come in when they average under _MIN_MEAN_PIECE bytes: a 2 MB page flushed every 100 bytes is 20,000 pieces.
+# may come in when they average under _MIN_MEAN_PIECE bytes. A server writing a line per chunk sends ~25-100 bytes
+# a piece (a generated sitemap of 30,000 URLs is 120,000 chunks); only a trickle sends a byte or two.
 _PIECES_PER_TURN = 1_000
 MAX_PIECES = 100_000
-_MIN_MEAN_PIECE = 64
+_MIN_MEAN_PIECE = 8
 # Compressed bytes read for a body of at most max_bytes: twice that, plus this. Real compression makes fewer bytes
 # than it inflates to; gzip members written a few bytes at a time (a server flushing each write) make ~20 more each.
 WIRE_SLACK = 64 * 1024

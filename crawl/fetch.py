@@ -411,8 +411,8 @@ class Fetcher:
         elapsed_ms = int((time.perf_counter() - t0) * 1000)
         error, reason = (str(failure), failure.reason) if failure else (None, None)
         attempts.append(Attempt(url, kind, started_at, status, error, elapsed_ms, size, bool(headers), reason))
-        # What kept the request from an answer (HOST_DOWN_AFTER): not a malformed answer, which is an answer.
-        cause = caught if status is None and not _malformed_answer(caught) else None
+        # What kept the request from an answer (HOST_DOWN_AFTER): not an answer h11 refused, which is an answer.
+        cause = caught if status is None and not _answered(caught) else None
         if retryable:
             raise _Retryable(error) from cause
         if failure is not None:
@@ -459,14 +459,26 @@ class Fetcher:
 
 
 def _malformed_answer(exc: BaseException | None) -> bool:
-    """Whether h11 refused an answer that came (a header line it calls illegal, two Content-Lengths, a megabyte of
-    headers, a 101 nobody asked for), rather than the connection ending before one did or in its middle."""
+    """Whether h11 refused the head of an answer that came (a header line it calls illegal, two Content-Lengths, a
+    megabyte of headers, a 101 nobody asked for): the server sends it again on every try."""
+    return isinstance(exc, httpx.RemoteProtocolError) and _MALFORMED.search(str(exc)) is not None
+
+
+def _answered(exc: BaseException | None) -> bool:
+    """Whether some answer came before h11 refused it, rather than the connection ending before one did. Bytes an
+    earlier answer left on a reused connection ("no response line received") are worth another try, but they are
+    no sign of a host down either."""
     return isinstance(exc, httpx.RemoteProtocolError) and _CUT_OFF.search(str(exc)) is None
 
 
+# h11's words for an answer's head it will not read (its LocalProtocolError messages, passed on by httpcore).
+_MALFORMED = re.compile(
+    r"illegal (?:header|status) line|malformed|invalid (?:header|status)|content-length|receive buffer too long"
+    r"|transfer-encoding|_SWITCH_UPGRADE",
+    re.IGNORECASE,
+)
 # httpcore's and h11's words for a connection that ended ("Server disconnected without sending a response", "peer
-# closed connection without sending complete message body"): another try may get the answer. Every other refusal
-# is of what the server sent, which it sends again.
+# closed connection without sending complete message body").
 _CUT_OFF = re.compile(r"disconnected|closed|peer state is ERROR", re.IGNORECASE)
 
 

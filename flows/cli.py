@@ -231,7 +231,7 @@ def _bypass_proxies_for_loopback(environ: MutableMapping[str, str]) -> None:
     """Add loopback to no_proxy (both spellings: one set alone would hide the other) when a proxy is set."""
     if not any(environ.get(f"{scheme}_proxy") or environ.get(f"{scheme.upper()}_PROXY") for scheme in _SCHEMES):
         return
-    current = environ.get("no_proxy", environ.get("NO_PROXY", ""))
+    current = (environ.get("no_proxy") or "").strip() or (environ.get("NO_PROXY") or "").strip()  # "" is unset
     entries = [e.strip() for e in current.split(",") if e.strip()]
     merged = ",".join([*entries, *(h for h in _LOOPBACK if h not in entries)])
     environ["no_proxy"] = environ["NO_PROXY"] = merged

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 import storage.db as storage_db
-from flows.cli import _offline_prefect_env, _parser, main
+from flows.cli import _bypass_proxies_for_loopback, _offline_prefect_env, _parser, main
 from storage.db import writing
 from storage.load import load_articles
 from storage.rows import ArticleRow
@@ -905,3 +905,21 @@ def test_prefect_reaches_its_own_server_directly_when_a_proxy_is_set(
 
     assert asyncio.run(health()) is None
     assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "intranet.example,127.0.0.1,localhost,::1"
+
+
+@pytest.mark.parametrize(
+    ("environ", "bypassed"),
+    [
+        # A review: an empty no_proxy (a base image's ENV no_proxy="") hid NO_PROXY's entries, then replaced them.
+        ({"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "", "NO_PROXY": "intranet.corp,10.0.0.0/8"}, True),
+        ({"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "intranet.corp,10.0.0.0/8"}, True),
+        ({"no_proxy": "intranet.corp,10.0.0.0/8"}, False),  # no proxy: nothing to bypass, nothing changed
+    ],
+)
+def test_loopback_is_added_to_the_users_no_proxy_entries(environ: dict[str, str], bypassed: bool) -> None:
+    before = dict(environ)
+    _bypass_proxies_for_loopback(environ)
+    if not bypassed:
+        assert environ == before
+        return
+    assert environ["no_proxy"] == environ["NO_PROXY"] == "intranet.corp,10.0.0.0/8,127.0.0.1,localhost,::1"

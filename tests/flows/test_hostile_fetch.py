@@ -8,9 +8,12 @@ bounded to a few seconds; the servers are real ThreadingHTTPServers on loopback 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import math
 import re
+import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -225,6 +228,20 @@ def test_a_body_in_a_hundred_thousand_one_byte_chunks_is_refused(healthy: Site) 
     with serve({"/trickle": route}) as site:
         (result,), _ = fetch_beside([site.base + "/trickle"], healthy, read_timeout=10.0, total_timeout=30.0)
     assert_recorded(result, "skipped", "size", f"body sent in {MAX_PIECES:,} pieces of 1.0 bytes on average")
+
+
+def test_a_page_written_a_short_line_per_chunk_is_read_whole(healthy: Site) -> None:
+    # A review of the rule above: a generated sitemap sent a line per chunk (120,000 chunks of 25 bytes) was refused.
+    line = b"<p>line of the page</p>\n"
+    chunks = f"{len(line):x}\r\n".encode() + line + b"\r\n"
+    route = raw(
+        "HTTP/1.1 200 OK", "Content-Type: text/html", "Transfer-Encoding: chunked", body=chunks * 120_000 + b"0\r\n\r\n"
+    )
+    with serve({"/lines": route}) as site:
+        (result,), _ = fetch_beside(
+            [site.base + "/lines"], healthy, read_timeout=10.0, total_timeout=30.0, max_bytes=5_000_000
+        )
+    assert (result.outcome, len(result.body or b"")) == ("ok", len(line) * 120_000), result.error
 
 
 def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(healthy: Site) -> None:
@@ -910,6 +927,51 @@ def test_an_answer_h11_will_not_read_is_not_tried_again_nor_taken_for_a_host_dow
         assert len(result.attempts) == 1, result.attempts
     # Asked once each (robots.txt aside), and none left alone as a host down.
     assert sorted(r.path for r in site.log if r.path != "/robots.txt") == [f"/a/{n}" for n in range(8)]
+
+
+@contextlib.contextmanager
+def keep_alive_with_a_stray_line_after_each_body() -> Iterator[str]:
+    """A server that keeps connections open and sends a CRLF past each body's Content-Length (a PHP/CGI bug): the
+    next answer on the connection starts with it, and h11 says "no response line received"."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # the client may drop a connection it found broken
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                _, pending = pending.split(b"\r\n\r\n", 1)
+                body = ARTICLE.encode()
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n"
+                conn.sendall(head.encode() + body + b"\r\n")
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: the test is over
+            while True:
+                threading.Thread(target=answer, args=(listener.accept()[0],), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def test_bytes_an_answer_left_on_a_reused_connection_are_tried_again_on_a_new_one() -> None:
+    # A review of the rule above: "no response line received" was taken for a malformed answer, and every other
+    # page of such a site failed.
+    async def one_by_one(base: str) -> list[Fetched]:  # as a polite crawl asks one host
+        async with Fetcher(policy(retries=2)) as fetcher:
+            return [await fetcher.fetch(f"{base}/a/{n}", kind="article") for n in range(6)]
+
+    with keep_alive_with_a_stray_line_after_each_body() as base:
+        results = asyncio.run(one_by_one(base))
+    assert [r.outcome for r in results] == ["ok"] * 6, [r.attempts for r in results]
+    assert "no response line received" in (results[1].attempts[0].error or "")  # the reused connection's leftover
 
 
 def test_a_site_that_sets_a_cookie_and_sends_us_back_is_read_on_the_second_visit(healthy: Site) -> None:
