@@ -27,6 +27,7 @@ from extractors._shapes import (
     GALLERY_NUMBER,
     Shapes,
     credit_ending,
+    credit_label_split,
     label_in_a_phrase,
     shapes_for,
     split_credit,
@@ -701,10 +702,25 @@ def _story_goes_on(h: HtmlElement) -> bool:
     if h.tag not in SECTION_HEADINGS or any(ch.isdigit() for ch in h.text_content()):
         return False
     after = next((s for s in h.itersiblings() if isinstance(s.tag, str)), None)
-    if after is None or after.tag != "p" or not _is_story_paragraph(after):
+    if after is None or after.tag != "p" or not _is_story_paragraph(after) or _is_signed(after):
         return False
-    before = (p for s in h.itersiblings(preceding=True) if isinstance(s.tag, str) for p in s.iter("p"))
+    # The story's paragraphs are the heading's siblings: a story's box, then a thread after it, is no section.
+    before = (s for s in h.itersiblings(preceding=True) if isinstance(s.tag, str) and s.tag == "p")
     return sum(1 for p in itertools.islice(before, 50) if _is_story_paragraph(p)) >= _STORY_PARAGRAPHS_BEFORE
+
+
+def _is_signed(p: HtmlElement) -> bool:
+    """A paragraph that opens with its writer's name: in bold or a link before any text ("<b>Mark T.</b> — ..."),
+    or a few words and a colon or a dash ("たろう：...", "Mark T. — ...")."""
+    first = next((c for c in p if isinstance(c.tag, str)), None)
+    if not (p.text or "").strip() and first is not None and first.tag in _SIGNATURE_TAGS:
+        return True
+    return _SIGNATURE.match(_norm(p.text_content())) is not None
+
+
+_SIGNATURE_TAGS = frozenset({"b", "strong", "a", "cite", "span"})
+# A name of up to four words, then a colon or a dash: how a thread in plain paragraphs says who wrote each comment.
+_SIGNATURE = re.compile(r"[^\s:：—–]{1,30}(?: [^\s:：—–]{1,30}){0,3} ?(?:[:：]| [—–] )")
 
 
 def _is_story_paragraph(p: HtmlElement) -> bool:
@@ -1248,11 +1264,16 @@ def _is_caption_line(line: str) -> bool:
     """A short line ending in a photo credit; a bare agency name counts only on an unpunctuated line."""
     ending = credit_ending(line)
     if ending == "label":
-        # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption. Nor
-        # is a sentence after the label ("… ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.").
+        # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption.
         if line.startswith("- ") and label_in_a_phrase(line):
             return False
-        return not _is_sentence(split_credit(line)[1] or "")
+        # Nor is a label a sentence runs into ("… ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.",
+        # "Montant total du crédit : 280 000 euros."), where a caption's credit follows its sentence or stands
+        # alone ("… am Marktplatz. Foto: aus dem Archiv der Stadt.").
+        parts = credit_label_split(line)
+        if parts is not None and parts[0].rstrip()[-1:].isalnum():
+            return not (_is_sentence(parts[2]) or _is_figure(parts[2]))
+        return True
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)
@@ -1260,27 +1281,25 @@ def _is_caption_line(line: str) -> bool:
 
 def _reads_on(rest: str) -> bool:
     """What follows a "More information:" label in plain text is the story's sentence, not a headline: it goes on in
-    lower case or in some words, and ends with a full stop ("Más información: el teléfono de emergencias 112
-    atiende las 24 horas."), where a headline has none ("Read more: iPhone 16 review"). On a page the label's link
-    tells them apart; in plain text only the words do."""
-    if rest.rstrip(CLOSING_CHARS)[-1:] not in (".", "。"):
-        return False
-    return rest[:1].islower() or word_count(rest) >= _STORY_SENTENCE_WORDS
+    lower case and ends with a full stop ("Más información: el teléfono de emergencias 112 atiende las 24 horas."),
+    where a headline starts as one and has none ("Read more: iPhone 16 review"). On a page the label's link tells
+    them apart; in plain text only the words do."""
+    return rest[:1].islower() and rest.rstrip(CLOSING_CHARS)[-1:] in (".", "。")
 
 
 def _is_sentence(credit: str) -> bool:
     """What follows a photo label is a sentence, not a name: it ends as one, in four words or more, with two of
-    them in lower case where the script has case; or it is a figure ("Montant total du crédit : 280 000 euros.").
-    "Foto: Privat.", "Photo: John Smith/AP" and "Main image credit: Getty" are credits."""
+    them in lower case where the script has case ("Photo: John Smith/AP" is a credit)."""
     words = credit.rstrip(CLOSING_CHARS).split()
-    if not words or words[-1][-1] not in SENTENCE_END_CHARS:
+    if not words or words[-1][-1] not in SENTENCE_END_CHARS or word_count(credit) < _SENTENCE_WORDS:
         return False
-    capitalised = sum(1 for w in words if w[0].isupper())
-    if capitalised == 0 and any(c.isdigit() for c in credit):
-        return True
-    if word_count(credit) < _SENTENCE_WORDS:
-        return False
-    return capitalised + sum(1 for w in words if w[0].islower()) == 0 or sum(1 for w in words if w[0].islower()) >= 2
+    lower = sum(1 for w in words if w[0].islower())
+    return lower >= 2 or not any(w[0].isupper() for w in words)
+
+
+def _is_figure(credit: str) -> bool:
+    """A number and no name: "280 000 euros."."""
+    return any(c.isdigit() for c in credit) and not any(w[0].isupper() for w in credit.split())
 
 
 # A photo credit names a person or an agency in a word or three.

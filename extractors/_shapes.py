@@ -231,6 +231,15 @@ def label_in_a_phrase(line: str) -> bool:
     return bool(before) and before[-1].isalnum() and m.group("label")[0].islower()
 
 
+def credit_label_split(line: str) -> tuple[str, str, str] | None:
+    """(what comes before the label, the label, the credit) of a line that ends in a labelled photo credit."""
+    tail = line[-90:]
+    m = _CREDIT_LABEL.search(tail)
+    if m is None:
+        return None
+    return line[: len(line) - len(tail) + m.start("label")], m.group("label"), m.group("a")
+
+
 def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None:
     """How a line ends in a photo credit, if it does: "... Foto: dpa", "... (Photo: X)", "... Reuters".
 

@@ -333,26 +333,25 @@ _OUTLET_WORDS = re.compile(
 
 
 def _split_conjunction(part: str) -> list[str]:
-    words = part.split()
-    if len(words) > 1 and all(
-        2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in w) for w in words
-    ):
-        return words  # "李娜 刘洋": two unspaced names
     sides = _CONJUNCTION.split(part)
     return sides if len(sides) > 1 and all(len(side.split()) >= 2 for side in sides) else [part]
 
 
-def _japanese_names(names: list[str]) -> list[str]:
-    """A Japanese page's "山田 太郎" is one name, family name first, that _split_conjunction took for two Chinese
-    ones ("李娜 刘洋"): its short Han words are joined again in pairs. Names written whole ("山田太郎, 鈴木花子")
-    are mostly four characters or more, and stay apart."""
-    if len(names) % 2 or not all(_HAN_NAME_WORD.fullmatch(n) for n in names):
-        return names
-    return [f"{family} {given}" for family, given in zip(names[::2], names[1::2], strict=True)]
+def _han_names(names: list[str], *, japanese: bool) -> list[str]:
+    """Names written apart: "李娜 刘洋" is two Chinese names (two Korean ones in Hangul), each without a space. A
+    Japanese page's "山田 太郎" is one name, family name first (each part of one to three characters), and "山田太郎
+    佐藤花子" two."""
+    split = []
+    for name in names:
+        words = name.split() if _HAN_NAMES.fullmatch(name) else [name]
+        if japanese and len(words) % 2 == 0 and all(len(w) <= 3 for w in words):
+            words = [f"{family} {given}" for family, given in zip(words[::2], words[1::2], strict=True)]
+        split.extend(words)
+    return list(dict.fromkeys(split))
 
 
-# A family or a given name in Han characters (々 repeats the one before it: 佐々木).
-_HAN_NAME_WORD = re.compile(r"[\u3005\u4e00-\u9fff]{1,3}")
+# Names of two to four Han characters (or Hangul syllables), more than one, a space between each.
+_HAN_NAMES = re.compile(r"[\u4e00-\u9fff\uac00-\ud7af]{2,4}(?: [\u4e00-\u9fff\uac00-\ud7af]{2,4})+")
 
 
 def _unnamed(value: object) -> bool:
@@ -696,7 +695,7 @@ _NOT_A_BYLINE_PARTS = frozenset(
 _BY_WORD = re.compile(
     r"^\s*(?:(?:(?:written|posted|published|story|words|submitted)\s+)?(?:by|von|par|por|door|av|af|przez|di|da)\s+"
     r"|(?:本报记者|本報記者|作者|记者|記者|文|编辑|撰文|Автор|Авторы|Текст|بقلم|Autor|Auteur|Autore)\s*[:：／/]?\s*"
-    r"|Text\s*:\s*)",
+    r"|(?:Text|Teksti|Kirjoittaja|Szerző|Írta|Yazar|Skribent|Forfatter|Författare|Tekst|Oleh|Penulis)\s*:\s*)",
     re.IGNORECASE,
 )
 _REPORTER_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|通讯员|기자)\s*$")
@@ -1120,7 +1119,11 @@ def _byline_names(bylines: list[HtmlElement], headline: HtmlElement | None = Non
                 text = name.get("content") or (name.get("title") if name.tag == "abbr" else None) or name.text_content()
             else:
                 text = mark.text_content()
-            names.extend(n for n in _names(text) if len(n) <= _MAX_NAME_CHARS and word_count(n) <= 6)
+            names.extend(
+                n
+                for n in _names(text)
+                if len(n) <= _MAX_NAME_CHARS and (word_count(n) <= 6 or _HAN_NAMES.fullmatch(n) is not None)
+            )
     return list(dict.fromkeys(names))
 
 
@@ -1257,7 +1260,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     language = lang.replace("_", "-").split("-")[0].lower() if lang else None
     return Metadata(
         title=title,
-        authors=tuple(_japanese_names(authors) if language == "ja" else authors),
+        authors=tuple(_han_names(authors, japanese=language == "ja")),
         published_at=published,
         modified_at=modified,
         language=language,

