@@ -208,9 +208,15 @@ class Fetcher:
         """The robots.txt responses of the run since the last call, for the caller to record in `fetches`."""
         return self._shared.robots.take_responses()
 
-    async def fetch(self, url: str, *, kind: Kind, validators: Validators | None = None) -> Fetched:
-        """Fetch one URL: robots check, redirects, retries. Never raises: a failure is the URL's outcome."""
-        trail = _Trail(url, url)
+    async def fetch(
+        self, url: str, *, kind: Kind, validators: Validators | None = None, attempts: list[Attempt] | None = None
+    ) -> Fetched:
+        """Fetch one URL: robots check, redirects, retries. Never raises: a failure is the URL's outcome.
+
+        `attempts`: a list of the caller's that gets each attempt as it ends, so that a caller who cancels the fetch
+        (a source's time budget) still has the requests it made.
+        """
+        trail = _Trail(url, url, attempts if attempts is not None else [])
         try:
             return await self._follow(trail, kind, validators)
         except FetchFailure as exc:

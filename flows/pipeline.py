@@ -570,6 +570,7 @@ class Crawl:
             rows = failed_batch_rows("extract", batch, exc)
             rows.fetches = fetch_rows(responses)
         rows.errors += fetched.errors
+        rows.fetches += fetched.fetches
         rows.unexpected += fetched.unexpected
         return rows
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawl.discover import Budget, Candidate
-from crawl.fetch import REDIRECT_STATUSES, Fetched, Fetcher, Validators
+from crawl.fetch import REDIRECT_STATUSES, Attempt, Fetched, Fetcher, Validators
 from extractors.article import Article, ExtractionError, NotAnArticleError, extract_article
 from extractors.charset import UndecodableError, decode_html
 from extractors.fingerprint import U32, Scheme
@@ -97,13 +97,16 @@ class FetchedBatch:
     responses: list[Fetched] = field(default_factory=list)
     errors: list[ErrorRow] = field(default_factory=list)
     unexpected: int = 0
+    # The requests of URLs cut off by the budget: those that ended, and one for the cut.
+    fetches: list[FetchRow] = field(default_factory=list)
 
 
 async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget: Budget | None) -> FetchedBatch:
     """Fetch a batch concurrently within the fetcher's politeness, stopping at the budget's deadline."""
+    attempts: list[list[Attempt]] = [[] for _ in batch]
     requests = [
-        asyncio.ensure_future(fetcher.fetch(p.candidate.address, kind="article", validators=p.validators))
-        for p in batch
+        asyncio.ensure_future(fetcher.fetch(p.candidate.address, kind="article", validators=p.validators, attempts=a))
+        for p, a in zip(batch, attempts, strict=True)
     ]
     try:
         if requests:
@@ -113,16 +116,18 @@ async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget
             request.cancel()
         await asyncio.gather(*requests, return_exceptions=True)
     fetched, now = FetchedBatch(), utcnow()
-    for planned, request in zip(batch, requests, strict=True):
+    for planned, request, made in zip(batch, requests, attempts, strict=True):
         address = planned.candidate.address
         if request.cancelled():
             assert budget is not None  # without a deadline every request ends
-            # Its request may have been sent (a slow answer, a Retry-After waited out): its attempts went with it.
             message = (
                 f"cut off: source {planned.candidate.source!r} used up its source_timeout of {budget.seconds:g} s"
                 " before this URL's fetch ended (it is fetched again next run)"
             )
             fetched.errors.append(ErrorRow("fetch", address, "SourceTimeout", message, now))
+            # The requests it made (a slow answer, a Retry-After waited out) are the run's too.
+            cut = FetchRow(made[-1].url if made else address, "article", now, None, message, 0, 0, False, "timeout")
+            fetched.fetches += [*attempt_rows(made), cut]
         elif isinstance(exc := request.exception(), Exception):  # per-URL boundary: recorded, counted, batch goes on
             fetched.errors.append(ErrorRow("fetch", address, type(innermost(exc)).__name__, one_line(exc), now))
             fetched.unexpected += 1
@@ -331,10 +336,13 @@ def as_article(page: Fetched) -> Fetched:
 
 def fetch_rows(responses: Iterable[Fetched]) -> list[FetchRow]:
     """Every attempt behind the given responses, as rows of `fetches`."""
+    return attempt_rows(a for response in responses for a in response.attempts)
+
+
+def attempt_rows(attempts: Iterable[Attempt]) -> list[FetchRow]:
     return [
         FetchRow(a.url, a.kind, a.started_at, a.status, a.error, a.elapsed_ms, a.bytes, a.conditional, a.reason)
-        for response in responses
-        for a in response.attempts
+        for a in attempts
     ]
 
 

@@ -185,6 +185,11 @@ def test_sources_past_their_time_budget_are_cut_off_and_the_others_stored(
     assert "3 of its 3 article URLs not fetched" in cut["hungpages"][1]
     sql = "SELECT url FROM errors WHERE stage = 'fetch' AND error_type = 'SourceTimeout'"
     assert {url for (url,) in query(db, sql)} == hung_pages.urls()
+    # Each was asked for, and its fetches row says it was cut off (a review: the requests left no row).
+    sql = "SELECT url, reason, error FROM fetches WHERE kind = 'article' AND status IS NULL"
+    cut_rows = query(db, sql)
+    assert {url for url, _, _ in cut_rows} == hung_pages.urls() and {r for _, r, _ in cut_rows} == {"timeout"}
+    assert all("used up its source_timeout of 2 s" in error for _, _, error in cut_rows)
     # Cut-off pages are left for the next run, and so is the feed's "changed since" that would hide them.
     assert not query(
         db, "SELECT url FROM seen_urls WHERE kind = 'article' AND NOT starts_with(url, ?)", [healthy.site.base]
