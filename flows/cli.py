@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from crawl.proxies import ProxyEnvironment
 from flows.config import ConfigError, Settings, enabled_sources, load_config
 from flows.ephemeral import api_for_workers, start_temporary_server
 from flows.inputs import InputError, database_path, output_path, read_document, refuse_binary
@@ -228,16 +229,18 @@ def _offline_prefect_env() -> None:
 
 
 def _bypass_proxies_for_loopback(environ: MutableMapping[str, str]) -> None:
-    """Add loopback to no_proxy (both spellings: one set alone would hide the other) when a proxy is set."""
-    if not any(environ.get(f"{scheme}_proxy") or environ.get(f"{scheme.upper()}_PROXY") for scheme in _SCHEMES):
+    """Add loopback to no_proxy (both spellings: one set alone would hide the other) when a proxy is set, the
+    variables read as the crawl reads them (crawl.proxies)."""
+    try:
+        proxies = ProxyEnvironment.from_environ(environ)
+    except ValueError:
+        return  # a bad proxy variable: the run itself says so, in its own words
+    if proxies.http is None and proxies.https is None:
         return
-    current = (environ.get("no_proxy") or "").strip() or (environ.get("NO_PROXY") or "").strip()  # "" is unset
-    entries = [e.strip() for e in current.split(",") if e.strip()]
-    merged = ",".join([*entries, *(h for h in _LOOPBACK if h not in entries)])
-    environ["no_proxy"] = environ["NO_PROXY"] = merged
+    entries = list(proxies.no_proxy)
+    environ["no_proxy"] = environ["NO_PROXY"] = ",".join([*entries, *(h for h in _LOOPBACK if h not in entries)])
 
 
-_SCHEMES = ("http", "https", "all")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
