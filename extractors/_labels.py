@@ -4,8 +4,9 @@ Data only; extractors/_boilerplate.py compiles the labels of a page's language (
 language use for buttons and ad slots) into its text-shape rules. Structure does most of the pruning (tags,
 class words, numbered galleries); these labels catch what markup does not name. Each list holds whole labels as
 sites print them, matched case-insensitively and as a whole line or a line's start, never inside a sentence.
-Sources: the labels of major news sites in each language, 2026-12 (ko, he, el, th, tr, vi, pl, id, uk: 2026-12, from
-the reviewers' multilingual repros and those languages' common wording); add a language by adding an entry.
+Sources: the labels of major news sites in each language, 2026-12 (ko, he, el, th, tr, vi, pl, id, uk, sv, da, no,
+fi, cs, ro, hu: 2026-12, from the reviewers' multilingual repros and those languages' common wording); add a
+language by adding an entry.
 """
 
 from __future__ import annotations
@@ -336,6 +337,83 @@ LABELS: dict[str, Labels] = {
         photo=("фото", "фотография", "изображение", "иллюстрация"),
         rights=("все права защищены",),
     ),
+    "sv": Labels(
+        related_prefix=("läs också", "läs även", "läs mer"),
+        related_heading=("läs också", "mest läst", "relaterade artiklar", "senaste nytt", "fler nyheter"),
+        comments_heading=("kommentarer", "kommentera"),
+        ad_label=("annons", "sponsrat innehåll", "annonssamarbete"),
+        share=("dela", "skriv ut"),
+        cookie=("använder cookies", "använder kakor"),
+        newsletter=("prenumerera på vårt nyhetsbrev", "anmäl dig till vårt nyhetsbrev"),
+        photo=("foto", "bild"),
+        rights=("alla rättigheter förbehållna",),
+    ),
+    "da": Labels(
+        related_prefix=("læs også", "læs mere"),
+        related_heading=("læs også", "mest læste", "relaterede artikler", "seneste nyt"),
+        comments_heading=("kommentarer", "skriv en kommentar"),
+        ad_label=("annonce", "sponsoreret indhold"),
+        share=("del", "print"),
+        cookie=("bruger cookies",),
+        newsletter=("tilmeld dig vores nyhedsbrev", "tilmeld dig nyhedsbrevet"),
+        photo=("foto", "billede"),
+        rights=("alle rettigheder forbeholdes",),
+    ),
+    "no": Labels(  # Bokmål and Nynorsk (nb, nn) too
+        related_prefix=("les også", "les mer"),
+        related_heading=("les også", "mest lest", "relaterte artikler", "siste nytt"),
+        comments_heading=("kommentarer", "kommenter"),
+        ad_label=("annonse", "sponset innhold", "annonsørinnhold"),
+        share=("del", "skriv ut"),
+        cookie=("bruker informasjonskapsler", "bruker cookies"),
+        newsletter=("meld deg på nyhetsbrevet", "abonner på nyhetsbrevet"),
+        photo=("foto", "bilde"),
+        rights=("alle rettigheter forbeholdt",),
+    ),
+    "fi": Labels(
+        related_prefix=("lue myös", "lue lisää"),
+        related_heading=("lue myös", "luetuimmat", "aiheeseen liittyvät", "uusimmat"),
+        comments_heading=("kommentit", "kommentoi"),
+        ad_label=("mainos", "kaupallinen yhteistyö"),
+        share=("jaa", "tulosta"),
+        cookie=("käyttää evästeitä",),
+        newsletter=("tilaa uutiskirje", "tilaa uutiskirjeemme"),
+        photo=("kuva",),
+        rights=("kaikki oikeudet pidätetään",),
+    ),
+    "cs": Labels(
+        related_prefix=("čtěte také", "čtěte též", "přečtěte si také", "související"),
+        related_heading=("související články", "nejčtenější", "mohlo by vás zajímat", "čtěte také"),
+        comments_heading=("diskuse", "komentáře"),
+        ad_label=("reklama", "komerční sdělení"),
+        share=("sdílet", "tisk"),
+        cookie=("používá cookies", "soubory cookie"),
+        newsletter=("přihlaste se k odběru newsletteru",),
+        photo=("foto", "fotografie"),
+        rights=("všechna práva vyhrazena",),
+    ),
+    "ro": Labels(
+        related_prefix=("citește și", "citeste si", "vezi și", "vezi si", "citește mai mult"),
+        related_heading=("cele mai citite", "articole similare", "citește și", "știri similare"),
+        comments_heading=("comentarii", "lasă un comentariu"),
+        ad_label=("publicitate", "advertorial"),
+        share=("distribuie", "printează"),
+        cookie=("folosește cookie-uri", "utilizează cookie-uri"),
+        newsletter=("abonează-te la newsletter",),
+        photo=("foto", "sursa foto"),
+        rights=("toate drepturile rezervate",),
+    ),
+    "hu": Labels(
+        related_prefix=("kapcsolódó", "olvasd el", "ezt is ajánljuk"),
+        related_heading=("kapcsolódó cikkek", "legolvasottabb", "friss hírek", "ajánló"),
+        comments_heading=("hozzászólások", "kommentek"),
+        ad_label=("hirdetés", "szponzorált tartalom"),
+        share=("megosztás", "nyomtatás"),
+        cookie=("sütiket használ", "cookie-kat használ"),
+        newsletter=("iratkozzon fel hírlevelünkre",),
+        photo=("fotó", "fénykép", "kép"),
+        rights=("minden jog fenntartva",),
+    ),
     "uk": Labels(
         related_prefix=("читайте також", "дивіться також", "читайте більше", "за темою"),
         related_heading=(
@@ -599,14 +677,25 @@ def labels_for(language: str | None) -> Labels:
     declared language (or one we have no labels for) gets every language's labels, each of which is a whole
     label in its own script and hardly occurs as a whole line of another language's story.
     """
-    primary = (language or "").split("-")[0].split("_")[0].strip().lower()
-    languages = ["en", primary] if primary in LABELS else list(LABELS)
+    labelled = labels_language(language)
+    languages = ["en", labelled] if labelled else list(LABELS)
     return Labels(
         *(
             tuple(dict.fromkeys(label for lang in dict.fromkeys(languages) for label in getattr(LABELS[lang], name)))
             for name in (f.name for f in fields(Labels))
         )
     )
+
+
+def labels_language(language: str | None) -> str | None:
+    """The LABELS entry of a page in `language` (a BCP 47 tag such as "de-CH", "nb-NO"), or None."""
+    primary = (language or "").split("-")[0].split("_")[0].strip().lower()
+    primary = _SAME_LABELS.get(primary, primary)
+    return primary if primary in LABELS else None
+
+
+# Language tags whose pages use another entry's labels: Norwegian Bokmål and Nynorsk.
+_SAME_LABELS = {"nb": "no", "nn": "no"}
 
 
 # What a "page not found" page calls itself in its <title> or <h1> (a title's part between separators, with any
