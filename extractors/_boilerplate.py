@@ -701,26 +701,37 @@ def _story_goes_on(h: HtmlElement) -> bool:
     """
     if h.tag not in SECTION_HEADINGS or any(ch.isdigit() for ch in h.text_content()):
         return False
-    after = next((s for s in h.itersiblings() if isinstance(s.tag, str)), None)
-    if after is None or after.tag != "p" or not _is_story_paragraph(after) or _is_signed(after):
+    after = _paragraph_of(next((s for s in h.itersiblings() if isinstance(s.tag, str)), None))
+    if after is None or not _is_story_paragraph(after) or _is_signed(after):
         return False
-    # The story's paragraphs are the heading's siblings: a story's box, then a thread after it, is no section.
-    before = (s for s in h.itersiblings(preceding=True) if isinstance(s.tag, str) and s.tag == "p")
-    return sum(1 for p in itertools.islice(before, 50) if _is_story_paragraph(p)) >= _STORY_PARAGRAPHS_BEFORE
+    # The story's paragraphs are the heading's siblings (each alone in a wrapper, at most): a story's box, then a
+    # thread after it, is no section.
+    before = (_paragraph_of(s) for s in h.itersiblings(preceding=True) if isinstance(s.tag, str))
+    return sum(1 for p in itertools.islice(before, 50) if p is not None and _is_story_paragraph(p)) >= 2
+
+
+def _paragraph_of(el: HtmlElement | None) -> HtmlElement | None:
+    """el if it is a paragraph, or the one paragraph it wraps (`<div class="paragraph"><p>…</p></div>`)."""
+    if el is None or el.tag == "p":
+        return el
+    inner = el.findall(".//p") if el.tag in ("div", "section") else []
+    return inner[0] if len(inner) == 1 else None
 
 
 def _is_signed(p: HtmlElement) -> bool:
     """A paragraph that opens with its writer's name: in bold or a link before any text ("<b>Mark T.</b> — ..."),
-    or a few words and a colon or a dash ("たろう：...", "Mark T. — ...")."""
+    or a name's few capitalised words (or words of a script without case) and a colon or a dash ("Mark T. — ...",
+    "たろう：..."); "Le maire a déclaré : « … »" is a story's."""
     first = next((c for c in p if isinstance(c.tag, str)), None)
     if not (p.text or "").strip() and first is not None and first.tag in _SIGNATURE_TAGS:
         return True
-    return _SIGNATURE.match(_norm(p.text_content())) is not None
+    m = _SIGNATURE.match(_norm(p.text_content()))
+    return m is not None and not any(word[0].islower() for word in m["name"].split())
 
 
 _SIGNATURE_TAGS = frozenset({"b", "strong", "a", "cite", "span"})
-# A name of up to four words, then a colon or a dash: how a thread in plain paragraphs says who wrote each comment.
-_SIGNATURE = re.compile(r"[^\s:：—–]{1,30}(?: [^\s:：—–]{1,30}){0,3} ?(?:[:：]| [—–] )")
+# A name of up to three words, then a colon or a dash: how a thread in plain paragraphs says who wrote each comment.
+_SIGNATURE = re.compile(r"(?P<name>[^\s:：—–]{1,30}(?: [^\s:：—–]{1,30}){0,2}) ?(?:[:：]| [—–] )")
 
 
 def _is_story_paragraph(p: HtmlElement) -> bool:
@@ -732,9 +743,7 @@ def _is_story_paragraph(p: HtmlElement) -> bool:
     return linked < weighted_length(text) / 3
 
 
-# Paragraphs of story before a bare comments heading that make it a subheading, and the words of a sentence in one
-# (Hebrew's and Arabic's are short: a story's paragraph may be 50 characters).
-_STORY_PARAGRAPHS_BEFORE = 2
+# The words of a sentence in a story's paragraph (Hebrew's and Arabic's are short: one may be 50 characters).
 _STORY_SENTENCE_WORDS = 8
 
 
@@ -1267,13 +1276,14 @@ def _is_caption_line(line: str) -> bool:
         # A list item ("- " from trafilatura) of a story's list: "- Best picture: Oppenheimer" is no caption.
         if line.startswith("- ") and label_in_a_phrase(line):
             return False
-        # Nor is a label a sentence runs into ("… ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.",
-        # "Montant total du crédit : 280 000 euros."), where a caption's credit follows its sentence or stands
-        # alone ("… am Marktplatz. Foto: aus dem Archiv der Stadt.").
+        # Nor is a figure after the label ("Crédit : 280 000 euros sur 25 ans.", "Credit: $2,000 per child."), or
+        # a sentence after a label a sentence runs into ("… ein gemischtes Bild: Strom wird billiger, Lebensmittel
+        # teurer."), where a caption's credit follows its sentence or stands alone ("… Foto: aus dem Archiv.").
         parts = credit_label_split(line)
-        if parts is not None and parts[0].rstrip()[-1:].isalnum():
-            return not (_is_sentence(parts[2]) or _is_figure(parts[2]))
-        return True
+        if parts is None:
+            return True
+        in_a_phrase = parts[0].rstrip()[-1:].isalnum()
+        return not (_is_figure(parts[2]) or (in_a_phrase and _is_sentence(parts[2])))
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)
@@ -1281,10 +1291,13 @@ def _is_caption_line(line: str) -> bool:
 
 def _reads_on(rest: str) -> bool:
     """What follows a "More information:" label in plain text is the story's sentence, not a headline: it goes on in
-    lower case and ends with a full stop ("Más información: el teléfono de emergencias 112 atiende las 24 horas."),
-    where a headline starts as one and has none ("Read more: iPhone 16 review"). On a page the label's link tells
-    them apart; in plain text only the words do."""
-    return rest[:1].islower() and rest.rstrip(CLOSING_CHARS)[-1:] in (".", "。")
+    lower case or in some words, and ends with a full stop ("Más información: el teléfono de emergencias 112
+    atiende las 24 horas.", "Siehe auch: Die Stadt hat die Richtlinien im Amtsblatt veröffentlicht."), where a
+    headline has none ("Read more: iPhone 16 review"). On a page the label's link tells them apart; in plain text
+    only the words do."""
+    if rest.rstrip(CLOSING_CHARS)[-1:] not in (".", "。"):
+        return False
+    return rest[:1].islower() or word_count(rest) >= _STORY_SENTENCE_WORDS
 
 
 def _is_sentence(credit: str) -> bool:
@@ -1298,8 +1311,13 @@ def _is_sentence(credit: str) -> bool:
 
 
 def _is_figure(credit: str) -> bool:
-    """A number and no name: "280 000 euros."."""
-    return any(c.isdigit() for c in credit) and not any(w[0].isupper() for w in credit.split())
+    """An amount and no name: "280 000 euros.", "$2,000 per child." (a credit's number is its year: "dpa, 2019")."""
+    if any(w[0].isupper() for w in credit.split()):
+        return False
+    return any(not _YEAR.fullmatch(number) for number in re.findall(r"\d+", credit))
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 # A photo credit names a person or an agency in a word or three.

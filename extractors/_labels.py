@@ -25,7 +25,10 @@ class Labels:
     share: tuple[str, ...] = ()  # words of share and print buttons
     cookie: tuple[str, ...] = ()  # phrases of cookie banners
     newsletter: tuple[str, ...] = ()  # phrases of newsletter sign-ups
-    photo: tuple[str, ...] = ()  # "<label>: <credit>" ends a photo caption
+    # "<label>: <credit>" ends a photo caption. Every language's are looked for on every page (_shapes._PHOTO): a
+    # language's everyday word for a picture ("kuva", "kép", "bilde", "fotografie") would take "… ein Bild: …"-like
+    # phrases of other languages for credits, so only the words credits are printed with belong here.
+    photo: tuple[str, ...] = ()
     rights: tuple[str, ...] = ()  # the footer's copyright line
 
 
@@ -356,7 +359,7 @@ LABELS: dict[str, Labels] = {
         share=("del", "print"),
         cookie=("bruger cookies",),
         newsletter=("tilmeld dig vores nyhedsbrev", "tilmeld dig nyhedsbrevet"),
-        photo=("foto", "billede"),
+        photo=("foto",),
         rights=("alle rettigheder forbeholdes",),
     ),
     "no": Labels(  # Bokmål and Nynorsk (nb, nn) too
@@ -367,7 +370,7 @@ LABELS: dict[str, Labels] = {
         share=("del", "skriv ut"),
         cookie=("bruker informasjonskapsler", "bruker cookies"),
         newsletter=("meld deg på nyhetsbrevet", "abonner på nyhetsbrevet"),
-        photo=("foto", "bilde"),
+        photo=("foto",),
         rights=("alle rettigheter forbeholdt",),
     ),
     "fi": Labels(
@@ -378,18 +381,18 @@ LABELS: dict[str, Labels] = {
         share=("jaa", "tulosta"),
         cookie=("käyttää evästeitä",),
         newsletter=("tilaa uutiskirje", "tilaa uutiskirjeemme"),
-        photo=("kuva",),
+        photo=("foto",),
         rights=("kaikki oikeudet pidätetään",),
     ),
     "cs": Labels(
         related_prefix=("čtěte také", "čtěte též", "přečtěte si také", "související"),
         related_heading=("související články", "nejčtenější", "mohlo by vás zajímat", "čtěte také"),
         comments_heading=("diskuse", "komentáře"),
-        ad_label=("reklama", "komerční sdělení"),
+        ad_label=("reklama", "komerční sdělení", "pr", "pr článek"),
         share=("sdílet", "tisk"),
         cookie=("používá cookies", "soubory cookie"),
         newsletter=("přihlaste se k odběru newsletteru",),
-        photo=("foto", "fotografie"),
+        photo=("foto",),
         rights=("všechna práva vyhrazena",),
     ),
     "ro": Labels(
@@ -407,11 +410,11 @@ LABELS: dict[str, Labels] = {
         related_prefix=("kapcsolódó", "olvasd el", "ezt is ajánljuk"),
         related_heading=("kapcsolódó cikkek", "legolvasottabb", "friss hírek", "ajánló"),
         comments_heading=("hozzászólások", "kommentek"),
-        ad_label=("hirdetés", "szponzorált tartalom"),
+        ad_label=("hirdetés", "szponzorált tartalom", "pr", "pr cikk"),
         share=("megosztás", "nyomtatás"),
         cookie=("sütiket használ", "cookie-kat használ"),
         newsletter=("iratkozzon fel hírlevelünkre",),
-        photo=("fotó", "fénykép", "kép"),
+        photo=("fotó",),
         rights=("minden jog fenntartva",),
     ),
     "uk": Labels(

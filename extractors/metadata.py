@@ -718,6 +718,8 @@ _PARTICLES = frozenset("van von der den de del della di da dos du la le bin al e
 def _name_like(name: str) -> bool:
     if len(name) > _MAX_NAME_CHARS or any(c.isdigit() or c in ":：/／|" for c in name):
         return False
+    if _HAN_NAMES.fullmatch(name):  # "李娜 刘洋 王芳 …": names written apart, split once the language is known
+        return True
     words = name.split()
     if len(words) == 1:  # 刘洋, 佐藤花子: a name in a script without spaces
         return word_count(name) <= 6 and not name[0].isascii() and not name[0].isupper() and not name[0].islower()

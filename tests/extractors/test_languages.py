@@ -476,3 +476,66 @@ def test_a_byline_labelled_in_its_language_names_its_author(byline: str) -> None
         f"<div class='byline-x7q'>{byline}</div>{story}</article></body></html>"
     )
     assert extract_article(html, url="https://journal.example/logement").authors == ("Matti Virtanen",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A review: a language's everyday word for a picture, made a credit label for every page, took these.
+        "Das Museum zeigt ab Freitag eine große Schau zur Fotografie: Helmut Newton und seine Zeit",
+        "Tilanteesta piirtyy synkkä kuva: Työttömyys kasvaa Itä-Suomessa",
+        "Vegyes kép: Olcsóbb az áram, drágább az élelmiszer",
+        # An amount after a label that opens the line: a list of a loan's terms, no credit.
+        "Crédit : 280 000 euros sur 25 ans.",
+        "- Credit: $2,000 per child.",
+    ],
+)
+def test_a_picture_word_or_an_amount_after_a_label_is_the_storys(line: str) -> None:
+    story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
+    kept, removed = clean_text(f"{story}\n{line}")
+    assert line in kept and removed.captions == ()
+
+
+def test_information_in_a_capitalised_sentence_after_see_also_is_the_storys() -> None:
+    info = "Siehe auch: Die Stadt hat die Förderrichtlinien im Amtsblatt vom 1. November veröffentlicht."
+    kept, _ = clean_text(info, language="de")
+    assert kept == info
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Le maire a déclaré : « Nous avons attendu ce texte pendant des années, et il arrive enfin au bon moment. »",
+        "Pour le maire — réélu en 2026 — ce texte arrive enfin au bon moment pour les familles de la commune.",
+    ],
+)
+@pytest.mark.parametrize("wrapped", [False, True], ids=["paragraphs", "each paragraph in a div"])
+def test_a_reactions_section_that_opens_with_a_quote_or_a_dash_stays(first: str, wrapped: bool) -> None:
+    # A review: "Le maire a déclaré :" was taken for a commenter's name, and paragraphs each in a <div> for no story.
+    after = [first, *AFTER]
+    html = _wordpress_post("Réactions", after)
+    if wrapped:
+        html = html.replace("<p>", "<div class='paragraph'><p>").replace("</p>", "</p></div>")
+    text = extract_article(html, url="https://journal.example/logement").text
+    assert all(p in text for p in STORY + after), text
+
+
+@pytest.mark.parametrize("lang", ["cs", "hu"])
+def test_a_pr_badge_is_an_ad_label_on_czech_and_hungarian_pages(lang: str) -> None:
+    # A review: "PR" came from another language's labels, which pages with an entry of their own no longer get.
+    story = "".join(f"<div class='c7f2a'>{p}</div>" for p in PAGES[0][1])
+    html = (
+        f"<html lang='{lang}'><body><div class='c01'>{story}<div class='c06'><span>PR</span></div></div></body></html>"
+    )
+    assert "PR" not in extract_article(html, url="https://city.example/news/budget").text
+
+
+def test_a_byline_of_seven_chinese_names_written_apart_names_them_all() -> None:
+    # A review: the names, kept together until the page's language is known, failed the name check as one name.
+    names = ("李娜", "刘洋", "王芳", "张伟", "赵磊", "陈静", "周杰")
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    html = (
+        f"<html lang='zh'><head><title>标题</title></head><body><article><h1>标题</h1>"
+        f"<p class='byline'>本报记者 {' '.join(names)}</p>{story}</article></body></html>"
+    )
+    assert extract_article(html, url="https://news.example.cn/a/1").authors == names
