@@ -1311,13 +1311,17 @@ def _is_sentence(credit: str) -> bool:
 
 
 def _is_figure(credit: str) -> bool:
-    """An amount and no name: "280 000 euros.", "$2,000 per child." (a credit's number is its year: "dpa, 2019")."""
-    if any(w[0].isupper() for w in credit.split()):
-        return False
-    return any(not _YEAR.fullmatch(number) for number in re.findall(r"\d+", credit))
+    """An amount of money or a share and no name: "280 000 euros sur 25 ans.", "$2,000 per child.". A credit's
+    numbers are a year, a gallery's count or part of a name: "dpa, 2019", "3/12", "123rf.com", "imago/ 7aktuell"."""
+    return not any(w[0].isupper() for w in credit.split()) and _AMOUNT.search(credit) is not None
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
+# A number with a currency or a percent sign before or after it ("140.000 de euro").
+_AMOUNT = re.compile(
+    r"[$€£¥₹]\s?\d|\d[\d.,  ]*\s?(?:%|[$€£¥₹]"
+    r"|(?:de\s)?(?:euros?|dollars?|pounds?|francs?|yuan|yen|rubles?|lei|zł|kč|ft|kr|eur|usd|gbp)\b)",
+    re.IGNORECASE,
+)
 
 
 # A photo credit names a person or an agency in a word or three.

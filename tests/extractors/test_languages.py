@@ -415,6 +415,11 @@ def test_a_sentence_after_a_photo_label_is_the_storys(line: str) -> None:
         "Das Rathaus am Marktplatz. Foto: dpa, 2019.",
         "11月5日，市民在图书馆分馆内阅读。图：新华社记者李贺摄。",
         "图：前三季度各月工业增加值增速，来源为国家统计局。",  # a line that opens with the label: a chart's caption
+        # Numbers in credits: a year, a gallery's count, a name's (a review of the amounts rule).
+        "Foto: 123rf.com",
+        "Foto: imago/ 7aktuell",
+        "Photo: 500px",
+        "Foto: 3/12",
     ],
 )
 def test_a_credit_after_a_photo_label_still_goes(line: str) -> None:
@@ -488,6 +493,7 @@ def test_a_byline_labelled_in_its_language_names_its_author(byline: str) -> None
         # An amount after a label that opens the line: a list of a loan's terms, no credit.
         "Crédit : 280 000 euros sur 25 ans.",
         "- Credit: $2,000 per child.",
+        "Credit: maximum 140.000 de euro",
     ],
 )
 def test_a_picture_word_or_an_amount_after_a_label_is_the_storys(line: str) -> None:
