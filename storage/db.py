@@ -34,7 +34,13 @@ _NOT_DUCKDB = "is not a valid DuckDB database file"  # DuckDB's words for a file
 _ANOTHER_DB = "Pass --db with the path of a copydesk database, or of a file that does not exist yet"
 # DuckDB's words when a commit is durable but the checkpoint it ran once the WAL passed checkpoint_threshold failed.
 _COMMITTED = "COMMIT succeeded"
-_FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to 2 s
+_FIRST_DELAY = 0.05  # seconds before the first retry of a locked file; doubled up to LOCK_POLL_MAX
+# The longest a process kept out of the file sleeps between two tries. A long job of many write transactions
+# (rebuild-clusters) lets such a process in by pausing longer than this between two (share_the_file).
+LOCK_POLL_MAX = 0.5
+# How long such a job may hold the file, transaction after transaction, before it pauses: a crawl's batch waits
+# up to 60 s (wait_seconds) for the file, and found no gap in a rebuild's back-to-back transactions.
+HOLD_AT_MOST = 5.0
 _LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
 
@@ -141,7 +147,7 @@ def connect(
                     wait_seconds,
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, LOCK_POLL_MAX)
     if not external_access:
         _shut_out(con, allowed_directories)
     if not read_only:
@@ -260,6 +266,16 @@ def lock_holder(message: str) -> str | None:
         return "another process"
     pid = match.group("pid")
     return f"PID {pid} ({match.group('holder')})" if pid else match.group("holder")
+
+
+def share_the_file(held_since: float) -> float:
+    """Between two write transactions of a long job: once it has held the file HOLD_AT_MOST seconds, sleep longer
+    than a waiting process polls, so that one gets its turn (a crawl's batch during a rebuild). Returns when the
+    job's hold starts anew."""
+    if time.monotonic() - held_since < HOLD_AT_MOST:
+        return held_since
+    time.sleep(LOCK_POLL_MAX + 0.25)
+    return time.monotonic()
 
 
 @contextmanager

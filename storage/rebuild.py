@@ -21,6 +21,7 @@ environment.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.fingerprint import DedupParams
-from storage.db import writing
+from storage.db import share_the_file, writing
 from storage.dedup import (
     CHUNK_SIZE,
     CanonicalRule,
@@ -169,10 +170,13 @@ def continue_rebuild(
         # this rebuild's or another's, is for rebuild_step to judge.
         ((markers,),) = con.execute("SELECT count(*) FROM index_rebuilds").fetchall()
         done = markers == 0
+    held_since = time.monotonic()
     while not done:
         with writing(db, memory_limit=memory_limit) as con:
             step, done = rebuild_step(con, state, params, canonical=canonical, articles=articles, progress=progress)
         total = DedupResult(total.signed + step.signed, total.matches + step.matches, total.merges + step.merges)
+        if not done:
+            held_since = share_the_file(held_since)
     with writing(db, memory_limit=memory_limit, checkpoint=True) as con:
         remove_orphan_runs(con)
         flush_bands(con)

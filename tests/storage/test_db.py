@@ -338,3 +338,33 @@ def test_a_lock_is_the_word_lock_not_a_block_location() -> None:
         )
         is None
     )
+
+
+# Holds the file in back-to-back write transactions of 0.2 s each, as a rebuild's steps do, sharing it between
+# them as rebuild.continue_rebuild does; "ready" once it has the file. argv: db path.
+LONG_JOB = """
+    import sys, time
+    from storage.db import share_the_file, writing
+    db, end = sys.argv[1], time.monotonic() + 30
+    with writing(db) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS probe (n INT)")
+    print("ready", flush=True)
+    held_since = time.monotonic()
+    while time.monotonic() < end:
+        with writing(db) as con:
+            con.execute("INSERT INTO probe VALUES (1)")
+            time.sleep(0.2)
+        held_since = share_the_file(held_since)
+"""
+
+
+def test_a_long_job_of_many_transactions_lets_a_waiting_writer_in(probe_db: Path) -> None:
+    # A review: a rebuild's steps, committed back to back, left no gap a crawl's batch polling every 2 s landed in,
+    # and the batch failed after waiting 60 s.
+    with python(LONG_JOB, str(probe_db)) as job:
+        assert job.stdout is not None and job.stdout.readline() == "ready\n", job.stderr.read() if job.stderr else ""
+        with connect(probe_db, wait_seconds=20, on_wait=lambda _: None) as con:
+            still_running = job.poll() is None
+            con.execute("INSERT INTO probe VALUES (2)")
+        job.kill()
+    assert still_running, "the writer got in only once the job had ended"
