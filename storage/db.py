@@ -41,6 +41,8 @@ LOCK_POLL_MAX = 0.5
 # How long such a job may hold the file, transaction after transaction, before it pauses: a crawl's batch waits
 # up to 60 s (wait_seconds) for the file, and found no gap in a rebuild's back-to-back transactions.
 HOLD_AT_MOST = 5.0
+# How often on_wait hears that the wait goes on.
+_SAY_EVERY = 2.0
 _LOCK_WORD = re.compile(r"\block\b", re.IGNORECASE)
 
 
@@ -113,7 +115,7 @@ def connect(
         raise FileNotFoundError(f"{path}: no such database; run `copydesk run` first")
     _refuse_sqlite(path)
     deadline = time.monotonic() + wait_seconds
-    delay = _FIRST_DELAY
+    delay, said_at = _FIRST_DELAY, -_SAY_EVERY
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -137,8 +139,9 @@ def connect(
                     "holds it for a batch at a time; a notebook or a duckdb shell for as long as it stays open)"
                 ) from None
             message = f"{path} is locked by {holder}; retrying in {delay:.1f} s"
-            if on_wait is not None:
+            if on_wait is not None and time.monotonic() - said_at >= _SAY_EVERY:  # a line per poll would flood
                 on_wait(message)
+                said_at = time.monotonic()
             elif delay == _FIRST_DELAY:  # said once: a run is otherwise silent for as long as it waits
                 log.warning(
                     "Waiting for %s: it is locked by %s; waiting up to %g s for it to close the file",
