@@ -394,9 +394,17 @@ def test_a_counted_comments_heading_in_the_storys_box_still_takes_the_thread() -
         "Für die Verbraucher ergibt sich damit ein gemischtes Bild: Strom wird billiger, Lebensmittel teurer.",
         "Prenons l'exemple d'un couple qui emprunte sur vingt ans. Montant total du crédit : 280 000 euros.",
         "The survey paints a clear image: wages are falling behind rents.",
+        # A review: a language's everyday word for a picture, made a credit label for every page, took these.
+        "Das Museum zeigt ab Freitag eine große Schau zur Fotografie: Helmut Newton und seine Zeit",
+        "Tilanteesta piirtyy synkkä kuva: Työttömyys kasvaa Itä-Suomessa",
+        "Vegyes kép: Olcsóbb az áram, drágább az élelmiszer",
+        # An amount after a label that opens the line: a list of a loan's terms, no credit.
+        "Crédit : 280 000 euros sur 25 ans.",
+        "- Credit: $2,000 per child.",
+        "Credit: maximum 140.000 de euro",
     ],
 )
-def test_a_sentence_after_a_photo_label_is_the_storys(line: str) -> None:
+def test_a_sentence_a_picture_word_or_an_amount_after_a_photo_label_is_the_storys(line: str) -> None:
     story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
     kept, removed = clean_text(f"{story}\n{line}")
     assert line in kept and removed.captions == ()
@@ -481,25 +489,6 @@ def test_a_byline_labelled_in_its_language_names_its_author(byline: str) -> None
         f"<div class='byline-x7q'>{byline}</div>{story}</article></body></html>"
     )
     assert extract_article(html, url="https://journal.example/logement").authors == ("Matti Virtanen",)
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        # A review: a language's everyday word for a picture, made a credit label for every page, took these.
-        "Das Museum zeigt ab Freitag eine große Schau zur Fotografie: Helmut Newton und seine Zeit",
-        "Tilanteesta piirtyy synkkä kuva: Työttömyys kasvaa Itä-Suomessa",
-        "Vegyes kép: Olcsóbb az áram, drágább az élelmiszer",
-        # An amount after a label that opens the line: a list of a loan's terms, no credit.
-        "Crédit : 280 000 euros sur 25 ans.",
-        "- Credit: $2,000 per child.",
-        "Credit: maximum 140.000 de euro",
-    ],
-)
-def test_a_picture_word_or_an_amount_after_a_label_is_the_storys(line: str) -> None:
-    story = "The council met on Tuesday evening and approved the plan after a long and heated debate."
-    kept, removed = clean_text(f"{story}\n{line}")
-    assert line in kept and removed.captions == ()
 
 
 def test_information_in_a_capitalised_sentence_after_see_also_is_the_storys() -> None:
