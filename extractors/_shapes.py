@@ -224,20 +224,25 @@ def split_credit(text: str) -> tuple[str, str | None]:
 def label_in_a_phrase(line: str) -> bool:
     """The line's credit label is a lower-case word after another: "Best picture: Oppenheimer", "Child tax
     credit: $2,000 per child", where a credit's label is capitalised or comes first ("Photo: AP")."""
-    m = _CREDIT_LABEL.search(line[-90:])
-    if m is None:
+    parts = credit_label_split(line)
+    if parts is None:
         return False
-    before = line[-90:][: m.start("label")].rstrip()
-    return bool(before) and before[-1].isalnum() and m.group("label")[0].islower()
+    before, label, _ = parts
+    before = before[max(0, len(line) - _CREDIT_TAIL) :].rstrip()  # within the tail the label was looked for in
+    return bool(before) and before[-1].isalnum() and label[0].islower()
 
 
 def credit_label_split(line: str) -> tuple[str, str, str] | None:
     """(what comes before the label, the label, the credit) of a line that ends in a labelled photo credit."""
-    tail = line[-90:]
+    tail = line[-_CREDIT_TAIL:]
     m = _CREDIT_LABEL.search(tail)
     if m is None:
         return None
     return line[: len(line) - len(tail) + m.start("label")], m.group("label"), m.group("a")
+
+
+# The end of a line a credit is looked for in: the credit and what may stand before its label.
+_CREDIT_TAIL = 90
 
 
 def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None:
@@ -246,7 +251,7 @@ def credit_ending(line: str) -> Literal["label", "parenthesis", "agency"] | None
     The cheap tests come first (a colon near the end, a closing bracket, an agency's name): most lines of a story
     have none of them, and the credit patterns hold every language's labels.
     """
-    tail = line[-90:].rstrip()
+    tail = line[-_CREDIT_TAIL:].rstrip()
     if ":" in tail or "：" in tail or "=" in tail:
         if _CREDIT_LABEL.search(tail):
             return "label"
