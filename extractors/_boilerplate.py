@@ -721,15 +721,22 @@ def _paragraph_of(el: HtmlElement | None) -> HtmlElement | None:
 def _is_signed(p: HtmlElement) -> bool:
     """A paragraph that opens with its writer's name: in bold or a link before any text ("<b>Mark T.</b> — ..."),
     or a name's few capitalised words (or words of a script without case) and a colon or a dash ("Mark T. — ...",
-    "たろう：..."); "Le maire a déclaré : « … »" is a story's."""
+    "たろう：..."); "Le maire a déclaré : « … »" is a story's. So is a name before a quotation: a section of
+    reactions or a press review quotes people and papers ("<b>Le maire :</b> « … »", "<b>taz:</b> „…“"), where
+    a reader's comment says what it says."""
+    text = _norm(p.text_content())
     first = next((c for c in p if isinstance(c.tag, str)), None)
     if not (p.text or "").strip() and first is not None and first.tag in _SIGNATURE_TAGS:
-        return True
-    m = _SIGNATURE.match(_norm(p.text_content()))
-    return m is not None and not any(word[0].islower() for word in m["name"].split())
+        return not _QUOTATION.match(text[len(_norm(first.text_content())) :])
+    m = _SIGNATURE.match(text)
+    if m is None or any(word[0].islower() for word in m["name"].split()):
+        return False
+    return not _QUOTATION.match(text[m.end() :])
 
 
 _SIGNATURE_TAGS = frozenset({"b", "strong", "a", "cite", "span"})
+# What follows a name when a story quotes its words: an opening quotation mark, after the colon or dash if any.
+_QUOTATION = re.compile(r"\s*[:：—–-]?\s*[«„“\"‚‘「『‹»”]")
 # A name of up to three words, then a colon or a dash: how a thread in plain paragraphs says who wrote each comment.
 _SIGNATURE = re.compile(r"(?P<name>[^\s:：—–]{1,30}(?: [^\s:：—–]{1,30}){0,2}) ?(?:[:：]| [—–] )")
 
@@ -1189,12 +1196,19 @@ def _is_headline(lines: list[str], i: int) -> bool:
 
 
 def clean_text(
-    text: str, *, title: str | None = None, headlines: bool = False, language: str | None = None
+    text: str,
+    *,
+    title: str | None = None,
+    headlines: bool = False,
+    language: str | None = None,
+    subheadings: Collection[str] = (),
 ) -> tuple[str, Removed]:
     """Drop caption, gallery, related, ad, share, cookie and newsletter lines from plain text; return them.
 
     Args:
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
+        subheadings: the story's section headings (story_subheadings): no caption, unless one opens with a photo
+            label ("Photo: AP"), though one may end like a credit ("Child tax credit: Who qualifies", "1. Reuters").
         headlines: plain text: also treat a lone unpunctuated line between paragraphs as a related-story
             headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
             tells them apart.
@@ -1227,7 +1241,12 @@ def clean_text(
             continue
         elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue
-        elif len(line) <= _CAPTION_MAX and _is_caption_line(line) and not (cites and _is_citation(line)):
+        elif (
+            len(line) <= _CAPTION_MAX
+            and _is_caption_line(line)
+            and not (cites and _is_citation(line))
+            and not (line in subheadings and not _opens_with_label(line))
+        ):
             out.captions.append(split_credit(line))
         elif headlines and _is_headline(lines, i):
             out.related.append((line, None))
@@ -1287,6 +1306,22 @@ def _is_caption_line(line: str) -> bool:
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)
+
+
+def story_subheadings(tree: HtmlElement) -> frozenset[str]:
+    """The texts (white space collapsed) of the <h2>-<h6> a story paragraph follows: its sections' headings."""
+    out = set()
+    for h in tree.iter(*SECTION_HEADINGS):
+        after = _paragraph_of(next((s for s in h.itersiblings() if isinstance(s.tag, str)), None))
+        if after is not None and _is_story_paragraph(after):
+            out.add(_norm(h.text_content()))
+    return frozenset(out)
+
+
+def _opens_with_label(line: str) -> bool:
+    """A line that is a photo label and its credit, nothing before the label: "Photo: AP", "Foto: dpa"."""
+    parts = credit_label_split(line)
+    return parts is not None and not parts[0].strip(" -–—|./")
 
 
 def _reads_on(rest: str) -> bool:

@@ -16,9 +16,10 @@ _SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _UNSPACED = re.compile(_CJK.pattern[:-1] + _SOUTHEAST_ASIAN.pattern[1:])
 
 # Full stops, question and exclamation marks of Latin, CJK, Arabic, Devanagari, Ethiopic and Armenian text,
-# and the closing quotes and brackets that may follow them.
+# and the closing quotes and brackets that may follow them: German closes „…“ and ‚…‘, Danish and German books
+# »…« and ›…‹.
 SENTENCE_END_CHARS = ".!?…。！？｡؟۔।॥።։"
-CLOSING_CHARS = "\"'”’»)]」』）】"
+CLOSING_CHARS = "\"'”’»“‘«›‹)]」』）】"
 
 
 def word_count(text: str) -> float:

@@ -18,7 +18,15 @@ from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
-from extractors._boilerplate import INLINE_TAGS, PRUNE_STEPS, Removed, clean_text, prune_tree, unmask_embedded_posts
+from extractors._boilerplate import (
+    INLINE_TAGS,
+    PRUNE_STEPS,
+    Removed,
+    clean_text,
+    prune_tree,
+    story_subheadings,
+    unmask_embedded_posts,
+)
 from extractors._crowded import CrowdedTagError, refuse_crowded_tags
 from extractors._dense import dense_text, join_cms_story_parts, join_split_story, mark_story_container, split_story
 from extractors._index_pages import index_page_reason, not_found_reason, teaser_cards
@@ -288,7 +296,9 @@ def extract_article(
     draft = _draft(tree, url, meta)
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
-    text, cleaned = clean_text(draft.text, title=meta.title, language=meta.language)
+    text, cleaned = clean_text(
+        draft.text, title=meta.title, language=meta.language, subheadings=story_subheadings(tree)
+    )
     text = _without_section_label(text, _section_label(tree, meta.title, url))
     if not text:
         raise ExtractionError(f"no article body in {url!r} ({len(html):,} characters of HTML)")

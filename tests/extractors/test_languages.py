@@ -6,6 +6,8 @@ labels' words can give the boilerplate away.
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 import pytest
 
@@ -513,6 +515,65 @@ def test_a_reactions_section_that_opens_with_a_quote_or_a_dash_stays(first: str,
         html = html.replace("<p>", "<div class='paragraph'><p>").replace("</p>", "</p></div>")
     text = extract_article(html, url="https://journal.example/logement").text
     assert all(p in text for p in STORY + after), text
+
+
+@pytest.mark.parametrize(
+    ("heading", "quotes"),
+    [
+        (
+            "Réactions",
+            [
+                "<strong>Le maire :</strong> « C'est une victoire pour la qualité de l'air dans toute la ville. »",
+                "<strong>Les commerçants :</strong> « Nous allons perdre une partie de nos clients cet hiver. »",
+            ],
+        ),
+        (
+            "Kommentare",
+            [
+                "<strong>Süddeutsche Zeitung:</strong> „Das Urteil ist eine Ohrfeige für die Regierung, aber auch eine"
+                " Chance.“",
+                "<strong>taz:</strong> „Wer jetzt nur spart, gefährdet den Klimaschutz und den sozialen Zusammenhalt.“",
+            ],
+        ),
+        ("Comments", ['Mayor Jane Doe: "This is a victory for clean air in every part of the city, and overdue."']),
+    ],
+)
+def test_a_reactions_section_that_quotes_named_people_or_papers_stays(heading: str, quotes: list[str]) -> None:
+    # A review of markups (2026-12-07): under "Réactions" or a press review's "Kommentare", quotes opening with
+    # their speaker's or paper's name in bold read as a signed readers' thread: the section and the story's last
+    # paragraph after it were lost (F1 0.63-0.67 against trafilatura's 0.97).
+    after = [*quotes, AFTER[0]]
+    lang = {"Réactions": "fr", "Kommentare": "de", "Comments": "en"}[heading]
+    html = _wordpress_post(heading, after).replace("lang='fr'", f"lang='{lang}'")
+    text = extract_article(html, url="https://journal.example/logement").text
+    plain = [re.sub(r"<[^>]+>", "", q) for q in after]
+    assert all(p in text for p in STORY + plain) and heading in text, text
+
+
+@pytest.mark.parametrize(
+    "subheading",
+    [
+        "Child tax credit: Who qualifies in 2027",
+        "The big picture: Fewer changes than feared",
+        "Brand image: Why it matters",
+        "2. Reuters",
+        "3. The Associated Press",
+    ],
+)
+def test_a_section_heading_that_ends_like_a_photo_credit_stays(subheading: str) -> None:
+    # A review of markups (2026-12-07): tax explainers' "Child tax credit: Who qualifies" and a news-apps list's
+    # "2. Reuters" were each filed as a caption, where markup says they head a section of paragraphs.
+    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<h2>{subheading}</h2><p>{STORY[2]}</p>"
+    html = f"<html lang='en'><body><article><h1>Tax credits</h1><div class='body'>{body}</div></article></body></html>"
+    article = extract_article(html, url="https://journal.example/tax-credits")
+    assert subheading in article.text and article.captions == (), article.text
+
+
+def test_a_photo_credit_in_a_heading_before_a_paragraph_is_still_a_caption() -> None:
+    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<h6>Photo: Jane Doe/Reuters</h6><p>{STORY[2]}</p>"
+    html = f"<html lang='en'><body><article><h1>Housing</h1><div class='body'>{body}</div></article></body></html>"
+    article = extract_article(html, url="https://journal.example/housing")
+    assert "Jane Doe" not in article.text and all(p in article.text for p in STORY)
 
 
 @pytest.mark.parametrize("lang", ["cs", "hu"])
