@@ -358,7 +358,7 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if kind in _SWALLOWING_KINDS:
             _release_swallowed(el, out)
-        if _is_main(el, total, lines=_line_tags(el, kind)):
+        if _is_main(el, total, lines=_line_tags(el, kind)) or (kind in _NEVER_PROSE_KINDS and _holds_paragraphs(el)):
             if kind in _OWN_WORDS_KINDS:
                 _drop_lead(el, kind, out)
             if kind in _UNNAMED_WHEN_MAIN:
@@ -375,6 +375,28 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went
 # missing). Comment threads, related-story rails, galleries and cookie notices can be long of their own.
 _NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
+
+
+def _holds_paragraphs(box: HtmlElement) -> bool:
+    """Whether a box of _NEVER_PROSE_KINDS holds a run of the story's paragraphs, short ones included: an unclosed
+    "Advertisement" slot swallowed the end of a story written in short <p> lines (a results table, a Q&A), which
+    _is_main, counting long paragraphs, let go (newsroom malformed page: recall 0.81). A newsletter box's pitch and
+    fine print, or a sponsored box's blurbs, are a few paragraphs, or links."""
+    count = 0
+    for p in box.iter("p"):
+        text = _norm(p.text_content())
+        if word_count(text) < 2 or any(a.tag == "a" for a in p.iterancestors()):
+            continue
+        if sum(len(_norm(a.text_content())) for a in p.iter("a")) * 2 >= len(text):
+            continue
+        count += 1
+        if count >= _SWALLOWED_PARAGRAPH_RUN:
+            return True
+    return False
+
+
+# Paragraphs in an ad, share or newsletter box that make it a story's: more than such a box's own ever are.
+_SWALLOWED_PARAGRAPH_RUN = 6
 # Kinds of box that lose their name where they hold the story, as trafilatura discards boxes by it: those, and a
 # gallery that an unclosed "show all" link or item swallowed the story into (newsroom's malformed page: recall 0.37).
 _UNNAMED_WHEN_MAIN = _NEVER_PROSE_KINDS | {"gallery"}

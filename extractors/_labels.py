@@ -95,6 +95,7 @@ LABELS: dict[str, Labels] = {
             "recent stories",
             "top stories",
             "more news",
+            "don't miss",  # express.co.uk's in-story list of links, the label in a <p> of its own
         ),
         # Not "comment" alone: a story's subheading ("Comment": how to send the council one) is as likely.
         # "1 Comment" is read as its plural (Shapes.line_kind).

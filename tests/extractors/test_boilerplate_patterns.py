@@ -979,6 +979,49 @@ def test_an_unclosed_ad_label_holding_a_story_written_in_lines_keeps_the_story(b
     assert article.text.split("\n\n") == lines
 
 
+RESULTS = [f"{n} {name} {2400 - 40 * n} {n % 3} 0 {12 - n} {20 - n}" for n, name in enumerate(
+    ["Denny Hamlin", "Kevin Harvick", "Martin Truex", "Joey Logano", "Kyle Busch", "Ryan Blaney", "Kyle Larson",
+     "Chase Elliott", "Alex Bowman"], start=1)]  # fmt: skip
+
+
+def test_an_unclosed_ad_slot_holding_the_end_of_a_story_in_short_paragraphs_keeps_them() -> None:
+    # A results table written as short <p> lines, then an "Advertisement" slot whose </div> is missing: the table's
+    # last rows and the story's closing lines sat in the box, none long enough to count, and went as the ad
+    # (newsroom malformed page, two worlds: recall 0.81 and 0.89, trafilatura alone 0.99).
+    story = [
+        "The championship standings after the race at Talladega, with points, wins, poles and top-10 finishes.",
+        *RESULTS,
+        "The top 12 drivers compete for the title in the last ten races.",
+    ]
+    paragraphs = [f"<p>{line}</p>" for line in story]
+    html = (
+        "<html><head><title>Standings</title></head><body><article><h1>Standings</h1><div class='story-body'>"
+        + "".join(paragraphs[:5])
+        + "<div class='ad-slot'><span class='ad-label'>Advertisement</span><div class='ad-unit'>"
+        + "".join(paragraphs[5:])
+        + "</div></article><footer>&copy; 2024</footer></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/2024/03/standings")
+    assert article.text.split("\n\n") == story
+
+
+def test_a_newsletter_box_of_a_few_short_paragraphs_in_a_story_still_goes() -> None:
+    promo = (
+        "<div class='newsletter-signup'><p>The Morning Commute</p><p>Every weekday, the stories that move the city.</p>"
+        "<p>Sign up now and get it first.</p><p>By signing up you agree to our terms.</p><p>Unsubscribe any time.</p>"
+        "<form><input><button>Go</button></form></div>"
+    )
+    html = (
+        "<html><body><article><h1>Ferries</h1><div class='article-body'>"
+        + "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS[:3])
+        + promo
+        + "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS[3:])
+        + "</div></article></body></html>"
+    )
+    article = extract_article(html, url="https://r.example/2024/03/ferries")
+    assert article.text.split("\n\n") == STORY_PARAGRAPHS
+
+
 def test_readers_comments_written_in_lines_are_not_taken_for_the_story() -> None:
     comments = "".join(f"<li>Reader {n}<br>{STORY_PARAGRAPHS[n]}<br>{STORY_PARAGRAPHS[n + 1]}</li>" for n in range(3))
     story = "".join(f"<p>{p.replace('Part', 'Paragraph')}</p>" for p in STORY_PARAGRAPHS)
@@ -1116,3 +1159,26 @@ def test_a_section_heading_right_in_the_article_keeps_the_linked_items_after_it(
         story_page(paragraphs(1, 2) + f"<h2>{heading}</h2>{listed}"), url="https://news.example/w"
     ).text
     assert all(blurb in text for _, blurb in items), text
+
+
+def test_a_dont_miss_label_in_a_paragraph_of_its_own_takes_the_links_after_it() -> None:
+    # express.co.uk (the newsroom's real pages): "DON'T MISS" in a <p> of its own, then a <p> of three headlines
+    # tagged [INSIGHT], [VIDEO], [REACTION], between the story's paragraphs: all of it stayed in the text.
+    links = (
+        "<p><a href='/news/world/1188134/china-macron'>China furious at Macron for Hong Kong protest jibe</a> "
+        "[<strong>INSIGHT]|<br></strong><a href='/sport/1188822/lakers-nets'>Lakers vs Nets: NBA make final "
+        "decision on game amid China turmoil</a> [<strong>VIDEO]<br></strong><a href='/news/world/1187976/hk'>"
+        "Hong Kong 'threatened with Chinese military intervention'</a> [<strong>REACTION]</strong></p>"
+    )
+    story = [f"<p>{p}</p>" for p in STORY_PARAGRAPHS]
+    html = (
+        "<html><body><article><h1>Hong Kong</h1><div class='text-description'>"
+        + "".join(story[:3])
+        + "<p></p><p><strong>DON'T MISS</strong></p>"
+        + links
+        + "".join(story[3:])
+        + "</div></article></body></html>"
+    )
+    article = extract_article(html, url="https://www.express.co.uk/news/world/1206313/hong-kong-latest")
+    assert article.text.split("\n\n") == STORY_PARAGRAPHS
+    assert "China furious at Macron for Hong Kong protest jibe" in [link.title for link in article.related_links]
