@@ -32,9 +32,16 @@ from extractors._shapes import (
     shapes_for,
     split_credit,
 )
-from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count
+from extractors._words import (
+    CLOSING_AFTER_A_STOP,
+    CLOSING_CHARS,
+    QUOTED_STOP,
+    SENTENCE_END_CHARS,
+    weighted_length,
+    word_count,
+)
 
-_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}:;]\\s*$")
+_SENTENCE_END = re.compile(f"(?:[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}:;]|{QUOTED_STOP})\\s*$")
 
 
 # Inline tags never own a block of text: a text node inside them belongs to the nearest non-inline ancestor.
@@ -743,22 +750,23 @@ def _paragraph_of(el: HtmlElement | None) -> HtmlElement | None:
 def _is_signed(p: HtmlElement) -> bool:
     """A paragraph that opens with its writer's name: in bold or a link before any text ("<b>Mark T.</b> — ..."),
     or a name's few capitalised words (or words of a script without case) and a colon or a dash ("Mark T. — ...",
-    "たろう：..."); "Le maire a déclaré : « … »" is a story's. So is a name before a quotation: a section of
-    reactions or a press review quotes people and papers ("<b>Le maire :</b> « … »", "<b>taz:</b> „…“"), where
-    a reader's comment says what it says."""
+    "たろう：..."); "Le maire a déclaré : « … »" is a story's. So is a name and then only a quotation: a section of
+    reactions or a press review quotes people and papers ("<b>Le maire :</b> « … »", "<b>taz:</b> „…“"), where a
+    reader who quotes goes on in his own words ('<b>Mark</b>: "…," says the article. I disagree')."""
     text = _norm(p.text_content())
     first = next((c for c in p if isinstance(c.tag, str)), None)
     if not (p.text or "").strip() and first is not None and first.tag in _SIGNATURE_TAGS:
-        return not _QUOTATION.match(text[len(_norm(first.text_content())) :])
+        return not _QUOTATION.fullmatch(text[len(_norm(first.text_content())) :])
     m = _SIGNATURE.match(text)
     if m is None or any(word[0].islower() for word in m["name"].split()):
         return False
-    return not _QUOTATION.match(text[m.end() :])
+    return not _QUOTATION.fullmatch(text[m.end() :])
 
 
 _SIGNATURE_TAGS = frozenset({"b", "strong", "a", "cite", "span"})
-# What follows a name when a story quotes its words: an opening quotation mark, after the colon or dash if any.
-_QUOTATION = re.compile(r"\s*[:：—–-]?\s*[«„“\"‚‘「『‹»”]")
+# What follows a name when a story quotes its words: a quotation (after the colon or dash, if any) to the
+# paragraph's end, its closing quote last or before the full stop.
+_QUOTATION = re.compile(r"\s*[:：—–-]?\s*[«„“\"‚‘「『‹»”].+[»“”\"’‘」』«›‹][.!?…。]?\s*")
 # A name of up to three words, then a colon or a dash: how a thread in plain paragraphs says who wrote each comment.
 _SIGNATURE = re.compile(r"(?P<name>[^\s:：—–]{1,30}(?: [^\s:：—–]{1,30}){0,2}) ?(?:[:：]| [—–] )")
 
@@ -1229,8 +1237,8 @@ def clean_text(
 
     Args:
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
-        subheadings: the story's section headings (story_subheadings): no caption, unless one opens with a photo
-            label ("Photo: AP"), though one may end like a credit ("Child tax credit: Who qualifies", "1. Reuters").
+        subheadings: the story's section headings (story_subheadings): none that only ends like a photo credit
+            ("Child tax credit: Who qualifies", "1. Reuters") is a caption (_heading_like_a_credit).
         headlines: plain text: also treat a lone unpunctuated line between paragraphs as a related-story
             headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
             tells them apart.
@@ -1267,7 +1275,7 @@ def clean_text(
             len(line) <= _CAPTION_MAX
             and _is_caption_line(line)
             and not (cites and _is_citation(line))
-            and not (line in subheadings and not _opens_with_label(line))
+            and not (line in subheadings and _heading_like_a_credit(line))
         ):
             out.captions.append(split_credit(line))
         elif headlines and _is_headline(lines, i):
@@ -1340,10 +1348,32 @@ def story_subheadings(tree: HtmlElement) -> frozenset[str]:
     return frozenset(out)
 
 
-def _opens_with_label(line: str) -> bool:
-    """A line that is a photo label and its credit, nothing before the label: "Photo: AP", "Foto: dpa"."""
-    parts = credit_label_split(line)
-    return parts is not None and not parts[0].strip(" -–—|./")
+def _heading_like_a_credit(line: str) -> bool:
+    """A section heading that only ends like a photo credit: a label in a phrase, then words no credit is made
+    of ("Child tax credit: Who qualifies in 2027", "The big picture: Fewer changes than feared"), or an agency's
+    name after a list's number ("2. Reuters"). Headings a CMS prints credits in read otherwise: "Photo: AP",
+    "Image credit: Jane Doe/Reuters", "Crowds on Tuesday (AP Photo/Jane Doe)", "Jane Doe/Reuters"."""
+    ending = credit_ending(line)
+    if ending == "label":
+        parts = credit_label_split(line)
+        words = [w.strip(".,;") for w in parts[2].split()] if parts is not None and label_in_a_phrase(line) else []
+        if any(w.casefold() in _CREDIT_MARKERS for w in words):
+            return False
+        return any(w[:1].islower() and w not in _CREDIT_WORDS for w in words)
+    if ending == "agency":
+        return _LIST_NUMBER.fullmatch(split_credit(line)[0]) is not None
+    return False
+
+
+# Words that make a photo credit of what follows its label ("courtesy of the family", "Jane Doe via Getty"), and
+# the words in lower case a credit's names are joined with ("Foto: privat", "picture alliance / dpa").
+_CREDIT_MARKERS = frozenset("courtesy handout supplied via ©".split())
+_CREDIT_WORDS = frozenset(
+    "of the for and by file archive archives staff pool photo photos picture alliance privat "
+    "de del des di da do dos du la le el van von der den und et e y".split()
+)
+# A list's number before a heading: "2.", "3)", "#4" (and the article of "3. The Associated Press").
+_LIST_NUMBER = re.compile(r"#?\d{1,3}[.)]?(?: The)?")
 
 
 def _reads_on(rest: str) -> bool:
@@ -1352,7 +1382,7 @@ def _reads_on(rest: str) -> bool:
     atiende las 24 horas.", "Siehe auch: Die Stadt hat die Richtlinien im Amtsblatt veröffentlicht."), where a
     headline has none ("Read more: iPhone 16 review"). On a page the label's link tells them apart; in plain text
     only the words do."""
-    if rest.rstrip(CLOSING_CHARS)[-1:] not in (".", "。"):
+    if rest.rstrip(CLOSING_CHARS + CLOSING_AFTER_A_STOP)[-1:] not in (".", "。"):
         return False
     return rest[:1].islower() or word_count(rest) >= _STORY_SENTENCE_WORDS
 
@@ -1360,7 +1390,7 @@ def _reads_on(rest: str) -> bool:
 def _is_sentence(credit: str) -> bool:
     """What follows a photo label is a sentence, not a name: it ends as one, in four words or more, with two of
     them in lower case where the script has case ("Photo: John Smith/AP" is a credit)."""
-    words = credit.rstrip(CLOSING_CHARS).split()
+    words = credit.rstrip(CLOSING_CHARS + CLOSING_AFTER_A_STOP).split()
     if not words or words[-1][-1] not in SENTENCE_END_CHARS or word_count(credit) < _SENTENCE_WORDS:
         return False
     lower = sum(1 for w in words if w[0].islower())

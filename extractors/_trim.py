@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, script_length, word_count
+from extractors._words import CLOSING_CHARS, QUOTED_STOP, SENTENCE_END_CHARS, script_length, word_count
 
 # Below this much text, output with the headline run into a line is suspect (see looks_broken).
 _SHORT_TEXT = 600  # script_length: a Chinese or Japanese character counts as three
@@ -48,7 +48,7 @@ def looks_broken(text: str, title: str | None, preformatted: Collection[str] = (
 # pages. Not at the end: real stories end in short lines (ticket prices, poll results) on 2 archive pages.
 _CRUMB_RUN = 3
 _CRUMB_WORDS = 5
-_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}]\\s*$")
+_SENTENCE_END = re.compile(f"(?:[{re.escape(SENTENCE_END_CHARS + CLOSING_CHARS)}]|{QUOTED_STOP})\\s*$")
 
 
 # After the story, trafilatura's recovery pass can pick up the byline box: only lines that are certainly

@@ -16,10 +16,15 @@ _SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _UNSPACED = re.compile(_CJK.pattern[:-1] + _SOUTHEAST_ASIAN.pattern[1:])
 
 # Full stops, question and exclamation marks of Latin, CJK, Arabic, Devanagari, Ethiopic and Armenian text,
-# and the closing quotes and brackets that may follow them: German closes „…“ and ‚…‘, Danish and German books
-# »…« and ›…‹.
+# and the closing quotes and brackets that may follow them.
 SENTENCE_END_CHARS = ".!?…。！？｡؟۔।॥።։"
-CLOSING_CHARS = "\"'”’»“‘«›‹)]」』）】"
+CLOSING_CHARS = "\"'”’»)]」』）】"
+# Quotes that close in some languages and open in others: German „…“ and ‚…‘, Danish's and German books' »…« and
+# ›…‹. They end a sentence only after its full stop ("… überfällig.“"): a line ending "„Tatort“" is a menu's, and
+# a break after "die „Mietpreisbremse“" is inside a sentence.
+CLOSING_AFTER_A_STOP = "“‘«›‹"
+# A sentence's end and the quotes and brackets closed after it, as a pattern.
+QUOTED_STOP = f"[{re.escape(SENTENCE_END_CHARS)}][{re.escape(CLOSING_CHARS + CLOSING_AFTER_A_STOP)}]+"
 
 
 def word_count(text: str) -> float:

@@ -32,7 +32,14 @@ from extractors._dense import dense_text, join_cms_story_parts, join_split_story
 from extractors._index_pages import index_page_reason, not_found_reason, teaser_cards
 from extractors._shapes import credit_ending, shapes_for
 from extractors._trim import is_crumb, looks_broken, trim_crumbs
-from extractors._words import CLOSING_CHARS, SENTENCE_END_CHARS, weighted_length, word_count, written_in
+from extractors._words import (
+    CLOSING_AFTER_A_STOP,
+    CLOSING_CHARS,
+    SENTENCE_END_CHARS,
+    weighted_length,
+    word_count,
+    written_in,
+)
 from extractors.hints import ExtractionHints, apply_hints
 from extractors.metadata import Metadata, declares_article, extract_metadata, guess_published
 
@@ -178,6 +185,7 @@ def _unwrap_source_lines(tree: HtmlElement) -> None:
 
 
 _LINE_ENDS = tuple(SENTENCE_END_CHARS + CLOSING_CHARS + ":;")
+_STOPS = tuple(SENTENCE_END_CHARS)
 
 
 def _within_sentences(text: str) -> str:
@@ -187,7 +195,7 @@ def _within_sentences(text: str) -> str:
 
     def joined(m: re.Match[str]) -> str:
         before, after = text[m.start() - 1], text[m.end() : m.end() + 1]
-        if before in _LINE_ENDS:
+        if before in _LINE_ENDS or (before in CLOSING_AFTER_A_STOP and text[m.start() - 2 : m.start() - 1] in _STOPS):
             return m.group(0)
         # A line ending in an agency's name goes on in lower case: "... in an interview with Reuters⏎on Wednesday".
         if not after.islower() and _is_label_line(text[text.rfind("\n", 0, m.start()) + 1 : m.start()]):

@@ -576,6 +576,67 @@ def test_a_photo_credit_in_a_heading_before_a_paragraph_is_still_a_caption() -> 
     assert "Jane Doe" not in article.text and all(p in article.text for p in STORY)
 
 
+def test_a_thread_whose_first_comment_opens_with_a_quote_still_goes() -> None:
+    # A review of the rule above: one comment quoting the article let the whole signed thread through.
+    thread = [
+        '<b>Mark</b>: "Raising the cap will not help renters at all," says the article. I disagree, it helps many.',
+        "<b>Linda</b>: Finally some good news for young couples who want to buy a home outside the big cities.",
+    ]
+    html = _wordpress_post("Comments", thread).replace("lang='fr'", "lang='en'")
+    text = extract_article(html, url="https://journal.example/logement").text
+    assert all(p in text for p in STORY) and "renters" not in text and "young couples" not in text
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Jane Doe/Reuters",
+        "Council members vote on Tuesday (AP Photo/Jane Doe)",
+        "Council members vote on Tuesday. Photo: Jane Doe/Reuters",
+        "Image credit: Jane Doe / Reuters",
+        "Image credit: courtesy of the family",
+    ],
+)
+def test_a_caption_or_credit_a_cms_prints_in_a_heading_is_still_a_caption(heading: str) -> None:
+    # A review: every line of an <h2>-<h6> before a paragraph was kept, where CMSs print credits in <h5>/<h6>.
+    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<img src='/a.jpg'><h6>{heading}</h6><p>{STORY[2]}</p>"
+    html = f"<html lang='en'><body><article><h1>Housing</h1><div class='body'>{body}</div></article></body></html>"
+    article = extract_article(html, url="https://journal.example/housing")
+    assert heading not in article.text and all(p in article.text for p in STORY)
+
+
+def test_a_german_title_in_quotes_in_a_menu_is_still_a_crumb() -> None:
+    # A review: "„Tatort“" ended a sentence once “ closed quotes, and the menu's last crumbs stayed before the story.
+    menu = "".join(
+        f"<div class='x2b'><span>{item}</span></div>" for item in ("Startseite", "Serien", "„Tatort“", "Folgen")
+    )
+    story = [
+        "Die neue Folge des Kieler „Tatort“ führt die Ermittler diesmal in die Welt der Segelregatten, wo ein junger"
+        " Skipper tot aufgefunden wird.",
+        "Regisseurin Anna Schmidt drehte im vergangenen Sommer sechs Wochen lang an der Förde und auf hoher See.",
+        "Die Folge läuft am Sonntag um 20.15 Uhr im Ersten und ist danach dreißig Tage lang in der Mediathek abrufbar.",
+    ]
+    html = (
+        "<html lang='de'><head><title>Kommissarin ermittelt in Kiel</title></head><body><div class='x1a'>Krimiportal"
+        f"</div>{menu}<div class='x3c'>Kommissarin ermittelt in Kiel</div>"
+        + "".join(f"<div class='x4d'>{p}</div>" for p in story)
+        + "</body></html>"
+    )
+    text = extract_article(html, url="https://krimi.example/tatort/kiel").text
+    assert text.split("\n\n") == story
+
+
+def test_a_line_break_after_a_german_closing_quote_inside_a_sentence_is_a_space() -> None:
+    html = (
+        "<html lang='de'><body><div><h1>Mietpreisbremse</h1><div>\nDer Bundestag hat am Donnerstag die sogenannte"
+        " „Mietpreisbremse“\nbis Ende 2029 verlängert, nachdem sich die Koalition nach langem Streit geeinigt hatte."
+        "<br>\nDie Opposition kündigte an, bereits in der kommenden Woche gegen das Gesetz vor Gericht zu ziehen.<br>"
+        "\n</div></div></body></html>"
+    )
+    text = extract_article(html, url="https://zeitung.example/mietpreisbremse").text
+    assert "„Mietpreisbremse“ bis Ende 2029 verlängert" in text
+
+
 @pytest.mark.parametrize("lang", ["cs", "hu"])
 def test_a_pr_badge_is_an_ad_label_on_czech_and_hungarian_pages(lang: str) -> None:
     # A review: "PR" came from another language's labels, which pages with an entry of their own no longer get.
