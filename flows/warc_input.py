@@ -18,7 +18,7 @@ from crawl.fetch import BODY_STATUSES, Fetched
 from crawl.sources import Source
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
-from storage.archive import ArchivedResponse, WarcRecord, read_records, record_starts_at
+from storage.archive import UNDECODED_HEADER, ArchivedResponse, WarcRecord, read_records, record_starts_at
 from storage.pages import WarcProgress
 from storage.rows import PageRow
 
@@ -84,10 +84,19 @@ def source_namer(sources: Sequence[Source]) -> Callable[[str], str]:
 
 
 def _host(url: str) -> str:
-    """A URL's host without www. (and its port, if it names one: sites on one address, other ports)."""
+    """A URL's host without www. (and its port, if it names one: sites on one address, other ports), in IDNA:
+    CC-NEWS writes "xn--bcher-kva.example" where a sources file, or another crawler, writes "bücher.example"."""
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
+    host = _idna(host) if not host.isascii() else host
     return f"{host}:{parts.port}" if parts.port else host
+
+
+def _idna(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host  # no name IDNA encodes (a label too long, a forbidden character): matched as written
 
 
 def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> tuple[PlannedFetch, Fetched] | str:
@@ -100,6 +109,8 @@ def page_of(response: ArchivedResponse, *, source_of: Callable[[str], str]) -> t
         return "type"
     if response.header("x-copydesk-truncated"):
         return "size"
+    if response.header(UNDECODED_HEADER):
+        return "encoding"
     if not response.body:
         return "empty"
     try:
@@ -161,7 +172,8 @@ def read_batches(
         except Exception as exc:  # per-file boundary: a malformed or torn file stops there, the next file goes on
             # The pages read before the bad spot are kept; the file stays unfinished, tried again by the next ingest.
             # Bounded: warcio quotes the first line of a file it cannot read, whatever its length.
-            reason = shorten(str(exc), MAX_REASON_CHARS)
+            # Printable only: warcio quotes the bytes it found, compressed ones too (NULs in `errors` and the log).
+            reason = shorten("".join(c if c.isprintable() else "\ufffd" for c in str(exc)), MAX_REASON_CHARS)
             message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {reason}"
             batch.progress = replace(done, error=message)
         else:

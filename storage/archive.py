@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -447,14 +448,28 @@ class WarcRecord:
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# Bytes read at a record's start to skip the blank lines before it.
+_BLANK_LINES_READ = 4096
 
 
 def record_starts_at(path: str | Path, offset: int) -> bool:
     """Whether a WARC record (a gzip member, or "WARC/" after the CRLFs ending the last) begins at byte `offset`."""
+    if offset < 0:
+        return False
     with Path(path).open("rb") as stream:
         stream.seek(offset)
         head = stream.read(64).lstrip(b"\r\n")
     return head.startswith((_GZIP_MAGIC, b"WARC/"))
+
+
+def _member_ends_at(stream: BinaryIO, offset: int, size: int) -> bool:
+    """Whether a gzip member of a .warc.gz ends at byte `offset`: the file's end, or another member's start."""
+    if offset == size:
+        return True
+    if not 0 < offset < size:
+        return False
+    stream.seek(offset)
+    return stream.read(2) == _GZIP_MAGIC
 
 
 def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
@@ -464,11 +479,13 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
     (its record comes with an empty body and the header `X-Copydesk-Truncated: 1`). A record the file ends
     inside (shorter than its Content-Length: a torn or cut file) raises ArchiveError after the records before it.
     """
-    with Path(path).open("rb") as stream:
-        # In an uncompressed file a record is followed by CRLF CRLF, which warcio leaves out of its length.
+    with Path(path).open("rb") as stream, Path(path).open("rb") as check:
+        # In an uncompressed file a record is followed by CRLF CRLF, which warcio leaves out of its length, and some
+        # writers put more blank lines between records: warcio took what followed them for one headless record.
         stream.seek(start)
-        head = stream.read(4)
+        head = stream.read(_BLANK_LINES_READ)
         stream.seek(start + len(head) - len(head.lstrip(b"\r\n")))
+        gzipped, size = head.startswith(_GZIP_MAGIC), os.fstat(stream.fileno()).st_size
         records = ArchiveIterator(stream)
         for record in records:
             if record.format != "warc":  # warcio would read lines of any text as ARC records
@@ -485,10 +502,19 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
                 )
             # warcio counts offsets from the start of the file, not from where the stream began.
             offset = records.get_record_offset()
+            end = offset + records.get_record_length()
+            if gzipped and not _member_ends_at(check, end, size):
+                # `gzip file.warc` makes one stream of all records: warcio reads it, but its offsets are then
+                # positions in no file, and no record could be read back or resumed from (stored, they were < 0).
+                raise ArchiveError(
+                    f"{path}: its records are not each a gzip member (the whole file was compressed as one stream, "
+                    "as `gzip file.warc` does), so none can be read back by its offset: recompress it one member "
+                    "per record (`warcio recompress IN OUT.warc.gz`) and ingest that"
+                )
             headers = record.rec_headers
             yield WarcRecord(
                 record.rec_type,
-                offset + records.get_record_length(),
+                end,
                 response,
                 headers.get_header("WARC-Truncated"),
                 offset=offset,
@@ -501,7 +527,10 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
     rec_headers = record.rec_headers
     http = record.http_headers
     date = rec_headers.get_header("WARC-Date")
+    undecoded = _with_codings_warcio_reads(http)
     headers = tuple(http.headers)
+    if undecoded:
+        headers = (*headers, (UNDECODED_HEADER, undecoded))
     stream = record.content_stream()
     body = stream.read(max_bytes + 1) if max_bytes is not None else stream.read()
     if max_bytes is not None and len(body) > max_bytes:
@@ -519,6 +548,28 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
         body=body,
         fetched_at=fetched_at,
     )
+
+
+# Set on a response whose Content-Encoding is none warcio decodes (br without brotli, compress, zstd): its body is
+# still compressed, no page (flows.warc_input counts it as `encoding`).
+UNDECODED_HEADER = "X-Copydesk-Undecoded"
+
+
+def _with_codings_warcio_reads(http: StatusAndHeaders) -> str | None:
+    """Spell a response's codings as warcio matches them; the Content-Encoding it cannot decode, if any.
+
+    warcio dechunks only "Transfer-Encoding: chunked" as written so ("Chunked" left the chunk sizes in the page's
+    text) and ignores a Content-Encoding it has no decoder for, "x-gzip" (gzip, RFC 9110) among them.
+    """
+    transfer = http.get_header("Transfer-Encoding")
+    if transfer is not None and transfer.strip().lower() == "chunked":
+        http.replace_header("Transfer-Encoding", "chunked")
+    coding = (http.get_header("Content-Encoding") or "").strip().lower()
+    if not coding or coding == "identity":
+        return None
+    coding = "gzip" if coding == "x-gzip" else coding
+    http.replace_header("Content-Encoding", coding)
+    return None if coding in BufferedReader.get_supported_decompressors() else coding
 
 
 def ascii_uri(url: str) -> str:

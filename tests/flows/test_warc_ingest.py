@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gzip as gzip_module
 import io
 import json
 import shutil
@@ -587,3 +588,72 @@ def test_a_record_is_read_back_as_the_crawl_read_its_answer() -> None:
         assert kept[1].content_type == "text/html; charset=ISO-8859-2"
     part = ArchivedResponse("https://news.example/a", 206, (("Content-Range", "bytes 0-9/999"),), body, now)
     assert page_of(part, source_of=lambda url: "news") == "http_status"
+
+
+def _raw_response(url: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    """A response record with the HTTP headers and body as given, unencoded by warcio (an uncompressed record)."""
+    http = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+    block = http.encode() + body
+    warc = (
+        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\nWARC-Date: 2026-11-20T10:00:00Z\r\n"
+        f"WARC-Record-ID: <urn:uuid:{abs(hash(url)):032x}>\r\nContent-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(block)}\r\n\r\n"
+    )
+    return warc.encode() + block + b"\r\n\r\n"
+
+
+def _chunked(body: bytes, size: int = 300) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+
+
+def test_codings_are_read_whatever_their_case_and_one_warcio_cannot_decode_is_skipped(tmp_path: Path) -> None:
+    # A review of odd WARCs (2026-12-07): "Transfer-Encoding: Chunked" left the chunk sizes in the page's text
+    # ("double over 2bc the coming decade"), "x-gzip" bodies went on compressed, and a brotli body came out as
+    # "534 of its 588 non-ASCII characters are not valid in utf-8".
+    def record(n: int, coding: tuple[str, str], body: bytes) -> bytes:
+        headers = [("Content-Type", "text/html; charset=utf-8"), coding]
+        return _raw_response(f"http://news.example/{n}", headers, body)
+
+    records = [
+        record(1, ("Transfer-Encoding", "Chunked"), _chunked(story(1))),
+        record(2, ("Content-Encoding", "x-gzip"), gzip_module.compress(story(2))),
+        record(3, ("Content-Encoding", "GZIP"), gzip_module.compress(story(3))),
+        record(4, ("Content-Encoding", "zstd"), b"\x28\xb5\x2f\xfd" + b"\x00" * 40),
+    ]
+    path = tmp_path / "codings.warc"
+    path.write_bytes(b"".join(records))
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [r.body for r in batch.responses] == [story(1), story(2), story(3)]
+    assert batch.progress.finished and dict(batch.progress.skipped) == {"encoding": 1}
+
+
+def test_a_warc_gz_compressed_as_one_stream_is_refused_before_any_page_with_how_to_mend_it(tmp_path: Path) -> None:
+    # `gzip file.warc`: warcio reads it, but its offsets are positions in no file; stored, they were negative, and
+    # every later ingest and reextract failed on them ("Invalid argument", "read length must be non-negative").
+    plain = tmp_path / "x.warc"
+    write_warc(plain, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(3)])
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gzip_module.compress(plain.read_bytes()))
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert batch.planned == [] and batch.progress.done_offset == 0 and not batch.progress.finished
+    assert batch.progress.error is not None and "warcio recompress" in batch.progress.error
+
+
+def test_blank_lines_before_the_record_an_ingest_resumes_at_are_skipped(tmp_path: Path) -> None:
+    # Extra blank lines between records: read on from the end of the first, warcio took the second and all after it
+    # for one headless record ("other_record"), and the file was marked finished without them.
+    first, second = (
+        _raw_response(f"http://news.example/{n}", [("Content-Type", "text/html")], story(n)) for n in (1, 2)
+    )
+    path = tmp_path / "blank.warc"
+    path.write_bytes(first + b"\r\n" * 6 + second)
+    done = WarcProgress(str(path), path.stat().st_size, done_offset=len(first) - 4, records=1)
+    (batch,) = read_batches([path], {str(path): done}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [p.candidate.url for p in batch.planned] == ["http://news.example/2"] and batch.progress.finished
+
+
+def test_a_host_written_in_unicode_or_in_idna_is_one_source() -> None:
+    namer = source_namer([Source(name="buecher", homepage="https://bücher.example/")])
+    assert namer("https://xn--bcher-kva.example/news/1") == namer("https://bücher.example/news/2") == "buecher"
+    assert source_namer(())("https://bücher.example/x") == "xn--bcher-kva.example"
