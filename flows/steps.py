@@ -35,7 +35,7 @@ from storage.state import SeenState
 # robots.txt is read afresh every run: a section disallowed for one run, then allowed again, kept its stories
 # from being fetched for a day, and one that left its feed meanwhile was never fetched (a review's week of
 # hourly runs). Checking a URL robots.txt still disallows costs no request.
-RETRY_SOON = frozenset({"robots_unreachable", "robots"})
+RETRY_SOON = frozenset({"robots_unreachable", "robots", "guard"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +160,10 @@ def plan_fetches(
     New URLs are fetched. Stored articles whose key is in `recent`, or whose sitemap lastmod is newer
     than our last check, are re-checked with their validators (a 304 costs no extraction and no write).
     Failed URLs wait `retry_failed_after` (a server that timed out should not cost every run its
-    timeout), and so do URLs skipped because their host's robots.txt could not be fetched; other skipped
-    ones (404, not HTML, disallowed) wait a whole refetch window.
+    timeout), and so do URLs skipped for what the next run may not meet (robots.txt, the address guard of a run
+    without allow_private) and a recent stored article a re-check did not give (a 404 during a CMS's deploy: its
+    `gone_at` is cleared by the next fetch that gives it); other skipped ones (404, not HTML) wait a whole
+    refetch window.
     """
     planned = []
     for candidate in candidates:
@@ -173,10 +175,18 @@ def plan_fetches(
             if candidate.url in recent or changed:
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
         else:
-            soon = state.outcome == "failed" or state.reason in RETRY_SOON
+            soon = (
+                state.outcome == "failed" or state.reason in RETRY_SOON or _recent_article(state, now, refetch_window)
+            )
             if now - state.last_checked_at >= (retry_failed_after if soon else refetch_window):
                 planned.append(PlannedFetch(candidate))
     return planned
+
+
+def _recent_article(state: SeenState, now: datetime, window: timedelta) -> bool:
+    """Whether the URL gave a stored article published (or first seen, if undated) within `window` of now."""
+    when = state.published_at or state.first_seen_at
+    return state.article_url is not None and when is not None and now - when <= window
 
 
 def rows_for_page(

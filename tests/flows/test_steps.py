@@ -85,6 +85,25 @@ def test_urls_skipped_by_robots_txt_are_retried_like_failures() -> None:
     assert set(plan(states)) == {"http://a.example/new", "http://a.example/robots-down", "http://a.example/disallowed"}
 
 
+def test_a_url_the_address_guard_refused_is_retried_like_a_failure() -> None:
+    # A review of the README: one run without --allow-private left a stored article skipped (reason guard) and
+    # the runs after it, allowed again, did not re-check it for a day.
+    refused = replace(state("skipped", checked=NOW - HOUR), reason="guard")
+    assert set(plan({"http://a.example/refused": refused})) == {"http://a.example/new", "http://a.example/refused"}
+
+
+def test_a_recent_stored_article_a_recheck_found_gone_is_checked_again_soon() -> None:
+    # Its gone_at is cleared by the next fetch that gives it: a 404 during a CMS's deploy hid it for a day.
+    gone = replace(state("skipped", checked=NOW - HOUR), reason="http_status", article_url="http://a.example/story")
+    states = {
+        "http://a.example/story": replace(gone, published_at=NOW - 5 * HOUR),
+        "http://a.example/undated": replace(gone, article_url="http://a.example/undated", first_seen_at=NOW - 5 * HOUR),
+        "http://a.example/old": replace(gone, article_url="http://a.example/old", published_at=NOW - 30 * 24 * HOUR),
+        "http://a.example/never-stored": replace(gone, article_url=None, published_at=NOW - 5 * HOUR),
+    }
+    assert set(plan(states)) == {"http://a.example/new", "http://a.example/story", "http://a.example/undated"}
+
+
 def test_rows_carry_the_reason_of_a_skip_and_an_unexpected_failure_is_an_error() -> None:
     candidate = Candidate("http://a.example/x", "s")
     gone = Fetched("http://a.example/x", "article", "skipped", "http://a.example/x", 404, reason="http_status")
