@@ -28,6 +28,10 @@ SOURCE_KEYS = ("discovered", "fetched", "stored", "new", "updated", "unchanged",
 # URLs a section's source leaves to the rest of its site (OutsideSection, crawl.discover).
 NOT_AN_ARTICLE = "NotAnArticleError"
 NOT_ERRORS = frozenset({NOT_AN_ARTICLE, "UndecodableError", "CanonicalIgnored", "OutsideSection"})
+# A limit of the settings reached (max_items_per_feed, max_urls_per_sitemap, the feeds and sitemap files read per
+# source, max_articles_per_source): a row in `errors` says what was left out, but no listing failed, as with
+# PagesCapped (max_pages).
+CAPS = frozenset({"ListingTruncated", "FeedsCapped", "SitemapCapped", "SitemapFilesCapped", "CandidatesCapped"})
 # Extraction's own refusals of a page (extractors.article.ExtractionError, flows.extraction.ExtractionTimeout):
 # the page is skipped, with its reason in `errors`.
 EXTRACTION_GAVE_UP = frozenset({"ExtractionError", "ExtractionTimeout"})
@@ -98,8 +102,9 @@ def tally_discovery(summary: RunSummary, discoveries: Mapping[str, Discovery], c
         failed = sum(not r.ok and r.outcome != "not_modified" for r in d.responses)
         # A source none of whose listings could be read has a row saying so, beside the failed listings it sums
         # up: counted once, as those (one 404 feed made 2 errors), unless it is the only trace.
-        problems = sum(e.error_type != "SourceUnreachable" for e in d.errors)
-        summary.add(source, discovered=found[source], errors=(problems + failed) or len(d.errors))
+        problems = sum(e.error_type not in CAPS and e.error_type != "SourceUnreachable" for e in d.errors)
+        unreachable = sum(e.error_type == "SourceUnreachable" for e in d.errors)
+        summary.add(source, discovered=found[source], errors=(problems + failed) or unreachable)
 
 
 def tally_batch(

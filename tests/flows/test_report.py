@@ -146,6 +146,22 @@ def test_a_source_whose_one_feed_failed_counts_one_error_not_two() -> None:
     assert summary.errors == 1
 
 
+def test_a_listing_cut_at_a_settings_limit_is_no_error() -> None:
+    # A review of the README: max_items_per_feed and max_urls_per_sitemap made "2 errors" of a run where every
+    # feed and sitemap answered 200 and parsed, and no article failed.
+    caps = [
+        Problem("discover", "http://a.test/rss.xml", "ListingTruncated", "feed cut at max_items_per_feed=2", NOW),
+        Problem("discover", "http://a.test/sitemap.xml", "ListingTruncated", "cut at max_urls_per_sitemap=1", NOW),
+        Problem("discover", "http://a.test/", "FeedsCapped", "5 of 7 feeds read", NOW),
+    ]
+    summary = RunSummary(run_id="r1", db="news.duckdb")
+    tally_discovery(summary, {"a": Discovery(errors=caps)}, [])
+    assert summary.errors == 0
+    broken = Problem("discover", "http://a.test/atom.xml", "FeedError", "not a feed", NOW)
+    tally_discovery(summary, {"a": Discovery(errors=[*caps, broken])}, [])
+    assert summary.errors == 1
+
+
 def test_markdown_has_a_row_per_source_the_totals_and_the_database() -> None:
     summary = RunSummary(run_id="r1", db="/data/news.duckdb", seconds=12.34, new_clusters=4)
     summary.add("site|one", discovered=3, fetched=2, stored=2, new=2)
