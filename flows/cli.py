@@ -138,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
         "--task-runner",
         choices=("default", "dask"),
         default="default",
-        help="where files are read and extracted: this process's workers, or Dask workers (a whole file each)",
+        help="where files are read and extracted: this process's workers, or Dask workers (2,000 pages of a file "
+        "a task, files side by side)",
     )
     warc.add_argument("--dask-address", help="scheduler of an existing Dask cluster whose workers see the files")
     warc.add_argument(
