@@ -228,6 +228,7 @@ def extract_file(
             )
             pages[source] += len(planned)
         rows.pages += batch.pages
+        rows.errors += batch.errors
         done = batch.progress
         if pages.total() >= segment_pages:
             break  # the file's progress says where the next segment starts
@@ -379,6 +380,7 @@ async def _write_next(writing: _Writing, in_flight: deque[tuple[WarcBatch, async
     pages = Counter(p.candidate.source for p in batch.planned)
     rows = await extracting
     rows.pages += batch.pages
+    rows.errors += batch.errors
     await _write(writing, rows, batch.progress, pages)
 
 

@@ -18,9 +18,16 @@ from crawl.fetch import BODY_STATUSES, Fetched
 from crawl.sources import Source
 from extractors.urls import InvalidURLError, canonicalize_url
 from flows.steps import PlannedFetch
-from storage.archive import UNDECODED_HEADER, ArchivedResponse, WarcRecord, read_records, record_starts_at
+from storage.archive import (
+    UNDECODED_HEADER,
+    ArchivedResponse,
+    WarcRecord,
+    next_record_after,
+    read_records,
+    record_starts_at,
+)
 from storage.pages import WarcProgress
-from storage.rows import PageRow
+from storage.rows import ErrorRow, PageRow
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 MAX_REASON_CHARS = 300  # of why a file could not be read, as recorded
@@ -39,6 +46,8 @@ class WarcBatch:
     progress: WarcProgress
     # Where each page's record lies in the file, written with the batch: `copydesk reextract` reads it there.
     pages: list[PageRow] = field(default_factory=list)
+    # Records read past (unreadable, between readable ones): a row of `errors` each, written with the batch.
+    errors: list[ErrorRow] = field(default_factory=list)
 
 
 def warc_paths(patterns: Sequence[str]) -> list[Path]:
@@ -152,32 +161,47 @@ def read_batches(
         done = replace(done, error=None)
         batch = WarcBatch([], [], done)
         skipped = dict(done.skipped)
-        try:
-            for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
-                page = page_of(record.response, source_of=source_of) if record.response else _not_a_page(record)
-                if record.response and record.truncated:  # part of a page: extracted, it would be stored as whole
-                    page = "truncated"
-                if isinstance(page, str):
-                    skipped[page] = skipped.get(page, 0) + 1
-                else:
-                    batch.planned.append(page[0])
-                    batch.responses.append(page[1])
-                    batch.pages.append(page_row(path, record, *page))
-                done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
-                done = replace(done, pages=done.pages + (not isinstance(page, str)))
+        while True:
+            try:
+                for record in read_records(path, start=done.done_offset, max_bytes=max_bytes):
+                    page = page_of(record.response, source_of=source_of) if record.response else _not_a_page(record)
+                    if record.response and record.truncated:  # part of a page: extracted, it'd be stored as whole
+                        page = "truncated"
+                    if isinstance(page, str):
+                        skipped[page] = skipped.get(page, 0) + 1
+                    else:
+                        batch.planned.append(page[0])
+                        batch.responses.append(page[1])
+                        batch.pages.append(page_row(path, record, *page))
+                    done = replace(done, done_offset=record.end, records=done.records + 1, skipped=dict(skipped))
+                    done = replace(done, pages=done.pages + (not isinstance(page, str)))
+                    batch.progress = done
+                    if len(batch.planned) >= size:
+                        yield batch
+                        batch = WarcBatch([], [], done)
+            except Exception as exc:  # per-record boundary: read on at the next readable record, if there is one
+                # Printable only, and bounded: warcio quotes the bytes it could not read, compressed ones too.
+                reason = shorten("".join(c if c.isprintable() else "\ufffd" for c in str(exc)), MAX_REASON_CHARS)
+                at = done.done_offset
+                resume = next_record_after(path, at)
+                if resume is None:
+                    # Nothing readable after it (a torn or cut end, a file still being written, no WARC at all): the
+                    # pages before are kept, and the file stays unfinished, tried again by the next ingest.
+                    message = f"{path}: unreadable after byte {at:,}: {type(exc).__name__}: {reason}"
+                    batch.progress = replace(done, error=message)
+                    break
+                # A corrupt gzip member, a record warcio cannot parse, between readable ones: passed by, said why.
+                message = (
+                    f"{path}: {resume - at:,} bytes at byte {at:,} hold no readable record "
+                    f"({type(exc).__name__}: {reason}); read on at byte {resume:,}"
+                )
+                batch.errors.append(ErrorRow("warc", str(path), "WarcRecordSkipped", message, datetime.now(UTC)))
+                skipped["unreadable"] = skipped.get("unreadable", 0) + 1
+                done = replace(done, done_offset=resume, records=done.records + 1, skipped=dict(skipped))
                 batch.progress = done
-                if len(batch.planned) >= size:
-                    yield batch
-                    batch = WarcBatch([], [], done)
-        except Exception as exc:  # per-file boundary: a malformed or torn file stops there, the next file goes on
-            # The pages read before the bad spot are kept; the file stays unfinished, tried again by the next ingest.
-            # Bounded: warcio quotes the first line of a file it cannot read, whatever its length.
-            # Printable only: warcio quotes the bytes it found, compressed ones too (NULs in `errors` and the log).
-            reason = shorten("".join(c if c.isprintable() else "\ufffd" for c in str(exc)), MAX_REASON_CHARS)
-            message = f"{path}: unreadable after byte {done.done_offset:,}: {type(exc).__name__}: {reason}"
-            batch.progress = replace(done, error=message)
-        else:
+                continue
             batch.progress = replace(done, finished=True)
+            break
         yield batch
 
 

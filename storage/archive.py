@@ -472,6 +472,40 @@ def _member_ends_at(stream: BinaryIO, offset: int, size: int) -> bool:
     return stream.read(2) == _GZIP_MAGIC
 
 
+def next_record_after(path: str | Path, offset: int) -> int | None:
+    """Where the first readable record after byte `offset` starts (a gzip member, or "WARC/" at a line's start in an
+    uncompressed file), or None: where ingest reads on past a record it cannot read. Found by scanning the file
+    for the start of one and reading a record there; a spot that only looks like one is passed by."""
+    with Path(path).open("rb") as stream:
+        stream.seek(0)
+        marker = _GZIP_MEMBER if stream.read(2) == _GZIP_MAGIC else b"\nWARC/"
+        skip = 0 if marker == _GZIP_MEMBER else 1  # the record starts after the line break
+        position, tail = offset + 1, b""
+        stream.seek(position)
+        while chunk := stream.read(_SCAN_CHUNK):
+            window, base = tail + chunk, position - len(tail)
+            found = window.find(marker)
+            while found != -1:
+                candidate = base + found + skip
+                if candidate > offset and _reads_a_record(path, candidate):
+                    return candidate
+                found = window.find(marker, found + 1)
+            tail, position = window[-(len(marker) - 1) :], position + len(chunk)
+    return None
+
+
+def _reads_a_record(path: str | Path, offset: int) -> bool:
+    try:
+        next(read_records(path, start=offset))
+    except Exception:  # noqa: BLE001 (any failure to read one says the same: no record starts here)
+        return False
+    return True
+
+
+_GZIP_MEMBER = b"\x1f\x8b\x08"  # magic and the deflate method: how every gzip member of a .warc.gz begins
+_SCAN_CHUNK = 1 << 20
+
+
 def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = None) -> Iterator[WarcRecord]:
     """The records of a WARC file (.warc or .warc.gz), from the record starting at byte `start`, one at a time.
 

@@ -657,3 +657,48 @@ def test_a_host_written_in_unicode_or_in_idna_is_one_source() -> None:
     namer = source_namer([Source(name="buecher", homepage="https://bücher.example/")])
     assert namer("https://xn--bcher-kva.example/news/1") == namer("https://bücher.example/news/2") == "buecher"
     assert source_namer(())("https://bücher.example/x") == "xn--bcher-kva.example"
+
+
+def _with_a_corrupt_member(path: Path, pages: int, bad: int) -> None:
+    """A .warc.gz of `pages` responses, one gzip member each, whose member `bad` has its compressed bytes garbled."""
+    members = []
+    for n in range(pages):
+        part = path.with_suffix(f".{n}")
+        write_warc(part, [(f"http://news.example/{n}", "200 OK", "text/html", story(n))], gzip=True)
+        data = part.read_bytes()
+        part.unlink()
+        first_response = data.index(b"\x1f\x8b\x08", 1)  # skip each file's warcinfo member
+        second = data.index(b"\x1f\x8b\x08", first_response + 1)  # its request, then the response
+        members.append(data[second:])
+    garbled = bytearray(members[bad])
+    garbled[20:60] = bytes(40)
+    members[bad] = bytes(garbled)
+    path.write_bytes(b"".join(members))
+
+
+def test_an_unreadable_record_between_readable_ones_is_passed_by_and_named(tmp_path: Path) -> None:
+    # A review of odd WARCs (2026-12-07): one corrupt gzip member in the middle of a file lost every record after
+    # it, at every rerun; so did a response record without a WARC-Target-URI (warcio raised AttributeError).
+    path = tmp_path / "x.warc.gz"
+    _with_a_corrupt_member(path, 5, bad=2)
+    batches = list(read_batches([path], {}, size=100, source_of=source_namer(()), max_bytes=10**6))
+    assert [r.body for b in batches for r in b.responses] == [story(n) for n in (0, 1, 3, 4)]
+    last = batches[-1].progress
+    assert last.finished and last.error is None and dict(last.skipped) == {"unreadable": 1}
+    ((error,),) = [b.errors for b in batches if b.errors]
+    assert error.error_type == "WarcRecordSkipped" and "read on at byte" in error.message
+    assert error.message.isprintable()
+
+
+def test_a_corrupt_record_is_an_error_row_and_the_file_is_finished(prefect_harness: None, tmp_path: Path) -> None:
+    path, db = tmp_path / "x.warc.gz", tmp_path / "w.duckdb"
+    _with_a_corrupt_member(path, 3, bad=1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["ingest-warc", str(path), "--db", str(db)]) == 0
+    assert query(db, "SELECT url FROM articles ORDER BY url") == [
+        ("http://news.example/0",),
+        ("http://news.example/2",),
+    ]
+    assert query(db, "SELECT error_type FROM errors") == [("WarcRecordSkipped",)]
+    assert query(db, "SELECT finished_at IS NOT NULL, error FROM warc_files") == [(True, None)]
