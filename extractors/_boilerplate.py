@@ -382,6 +382,9 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went
 # missing). Comment threads, related-story rails, galleries and cookie notices can be long of their own.
 _NEVER_PROSE_KINDS = frozenset({"ad", "share", "newsletter"})
+# Kinds of box that lose their name where they hold the story, as trafilatura discards boxes by it: those, and a
+# gallery that an unclosed "show all" link or item swallowed the story into (newsroom's malformed page: recall 0.37).
+_UNNAMED_WHEN_MAIN = _NEVER_PROSE_KINDS | {"gallery"}
 
 
 def _holds_paragraphs(box: HtmlElement) -> bool:
@@ -404,9 +407,6 @@ def _holds_paragraphs(box: HtmlElement) -> bool:
 
 # Paragraphs in an ad, share or newsletter box that make it a story's: more than such a box's own ever are.
 _SWALLOWED_PARAGRAPH_RUN = 6
-# Kinds of box that lose their name where they hold the story, as trafilatura discards boxes by it: those, and a
-# gallery that an unclosed "show all" link or item swallowed the story into (newsroom's malformed page: recall 0.37).
-_UNNAMED_WHEN_MAIN = _NEVER_PROSE_KINDS | {"gallery"}
 
 
 def _line_tags(box: HtmlElement, kind: str) -> tuple[str, ...]:
