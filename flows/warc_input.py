@@ -12,6 +12,8 @@ from pathlib import Path
 from textwrap import shorten
 from urllib.parse import urlsplit
 
+import idna
+
 from crawl._http import content_type_problem, whole_range
 from crawl.discover import Candidate
 from crawl.fetch import BODY_STATUSES, Fetched
@@ -102,9 +104,10 @@ def _host(url: str) -> str:
 
 
 def _idna(host: str) -> str:
+    """The host as httpx, browsers and crawl.policy encode it (IDNA 2008: "straße" is not "strasse")."""
     try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
+        return idna.encode(host.lower()).decode("ascii")
+    except UnicodeError:  # idna.IDNAError is one
         return host  # no name IDNA encodes (a label too long, a forbidden character): matched as written
 
 

@@ -448,6 +448,8 @@ class WarcRecord:
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# Bytes after a .warc.gz's last member that are still its end: a line break, a tar block's NULs.
+_PADDING_MAX = 4096
 # Bytes read at a record's start to skip the blank lines before it.
 _BLANK_LINES_READ = 4096
 
@@ -462,14 +464,39 @@ def record_starts_at(path: str | Path, offset: int) -> bool:
     return head.startswith((_GZIP_MAGIC, b"WARC/"))
 
 
-def _member_ends_at(stream: BinaryIO, offset: int, size: int) -> bool:
-    """Whether a gzip member of a .warc.gz ends at byte `offset`: the file's end, or another member's start."""
-    if offset == size:
-        return True
-    if not 0 < offset < size:
+def _until_padding(records: ArchiveIterator, check: BinaryIO, start: int) -> Iterator[ArcWarcRecord]:
+    """warcio's records, ending where only padding is left of the file (line breaks, a tar block's NULs), which
+    warcio would take for a record it cannot read."""
+    end = start
+    iterator = iter(records)
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except Exception:
+            if _only_padding_at(check, end):
+                return
+            raise
+        yield record
+        end = records.get_record_offset() + records.get_record_length()
+
+
+def _only_padding_at(stream: BinaryIO, offset: int) -> bool:
+    """Whether the file holds nothing but a few bytes of padding from `offset` to its end."""
+    stream.seek(offset)
+    after = stream.read(_PADDING_MAX + 1)
+    return len(after) <= _PADDING_MAX and not after.strip(b"\r\n\t \x00")
+
+
+def _member_ends_at(stream: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member of a .warc.gz ends at byte `offset`: another member's start, or the file's end, with
+    at most a few bytes of padding (line breaks, NULs) after it. The file is looked at as it is now: one still
+    written grows while it is read."""
+    if offset <= 0:
         return False
     stream.seek(offset)
-    return stream.read(2) == _GZIP_MAGIC
+    return stream.read(2) == _GZIP_MAGIC or _only_padding_at(stream, offset)
 
 
 def next_record_after(path: str | Path, offset: int) -> int | None:
@@ -519,9 +546,9 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
         stream.seek(start)
         head = stream.read(_BLANK_LINES_READ)
         stream.seek(start + len(head) - len(head.lstrip(b"\r\n")))
-        gzipped, size = head.startswith(_GZIP_MAGIC), os.fstat(stream.fileno()).st_size
+        gzipped = head.startswith(_GZIP_MAGIC)
         records = ArchiveIterator(stream)
-        for record in records:
+        for record in _until_padding(records, check, start):
             if record.format != "warc":  # warcio would read lines of any text as ARC records
                 raise ArchiveError(f"{path}: no WARC record at byte {records.offset:,} ({record.format} format)")
             response = None
@@ -537,7 +564,7 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
             # warcio counts offsets from the start of the file, not from where the stream began.
             offset = records.get_record_offset()
             end = offset + records.get_record_length()
-            if gzipped and not _member_ends_at(check, end, size):
+            if gzipped and not _member_ends_at(check, end):
                 # `gzip file.warc` makes one stream of all records: warcio reads it, but its offsets are then
                 # positions in no file, and no record could be read back or resumed from (stored, they were < 0).
                 raise ArchiveError(
@@ -590,20 +617,30 @@ UNDECODED_HEADER = "X-Copydesk-Undecoded"
 
 
 def _with_codings_warcio_reads(http: StatusAndHeaders) -> str | None:
-    """Spell a response's codings as warcio matches them; the Content-Encoding it cannot decode, if any.
+    """Spell a response's codings as warcio matches them; the compressions it cannot undo, if any.
 
     warcio dechunks only "Transfer-Encoding: chunked" as written so ("Chunked" left the chunk sizes in the page's
-    text) and ignores a Content-Encoding it has no decoder for, "x-gzip" (gzip, RFC 9110) among them.
+    text) and ignores a Content-Encoding it has no decoder for, "x-gzip" (gzip, RFC 9110) among them. Names of no
+    compression ("identity", and "UTF-8", "none", "binary" that servers send) leave the body as it is, as a crawl
+    reads it.
     """
     transfer = http.get_header("Transfer-Encoding")
     if transfer is not None and transfer.strip().lower() == "chunked":
         http.replace_header("Transfer-Encoding", "chunked")
-    coding = (http.get_header("Content-Encoding") or "").strip().lower()
-    if not coding or coding == "identity":
+    named = (c.strip().lower() for c in (http.get_header("Content-Encoding") or "").split(","))
+    compressions = ["gzip" if c == "x-gzip" else c for c in named if c in _COMPRESSIONS]
+    if not compressions:
         return None
-    coding = "gzip" if coding == "x-gzip" else coding
-    http.replace_header("Content-Encoding", coding)
-    return None if coding in BufferedReader.get_supported_decompressors() else coding
+    if len(compressions) == 1 and compressions[0] in BufferedReader.get_supported_decompressors():
+        http.replace_header("Content-Encoding", compressions[0])
+        return None
+    return ", ".join(compressions)  # one warcio has no decoder for, or two stacked ("gzip, gzip")
+
+
+# Content-Encoding names of compressions (IANA's registry, and the old x- spellings).
+_COMPRESSIONS = frozenset(
+    "gzip x-gzip deflate br zstd compress x-compress dcb dcz aes128gcm exi pack200-gzip bzip2 x-bzip2 lzma xz".split()
+)
 
 
 def ascii_uri(url: str) -> str:

@@ -702,3 +702,51 @@ def test_a_corrupt_record_is_an_error_row_and_the_file_is_finished(prefect_harne
     ]
     assert query(db, "SELECT error_type FROM errors") == [("WarcRecordSkipped",)]
     assert query(db, "SELECT finished_at IS NOT NULL, error FROM warc_files") == [(True, None)]
+
+
+@pytest.mark.parametrize("padding", [b"\n", b"\r\n\r\n", bytes(512)])
+def test_a_warc_gz_padded_after_its_last_member_is_read_whole(tmp_path: Path, padding: bytes) -> None:
+    # A review of the one-stream check: a line break or a tar block's NULs after the last member refused the file
+    # as one stream, and its last record was lost.
+    path = tmp_path / "x.warc.gz"
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(3)], gzip=True)
+    path.write_bytes(path.read_bytes() + padding)
+    batches = list(read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6))
+    assert [r.body for b in batches for r in b.responses] == [story(n) for n in range(3)]
+    assert batches[-1].progress.error is None
+
+
+def test_records_appended_while_a_file_is_read_are_read_too(tmp_path: Path) -> None:
+    # A review: the file's size, taken when it was opened, made the first record appended after it "one stream".
+    path, more = tmp_path / "x.warc.gz", tmp_path / "more.warc.gz"
+    write_warc(path, [(f"http://news.example/{n}", "200 OK", "text/html", story(n)) for n in range(2)], gzip=True)
+    write_warc(more, [("http://news.example/9", "200 OK", "text/html", story(9))], gzip=True)
+    records = read_records(path)
+    first = next(records)
+    with path.open("ab") as out:
+        out.write(more.read_bytes())
+    rest = list(records)
+    assert first.record_type == "warcinfo" and [r.record_type for r in rest][-1] == "response"
+    assert rest[-1].response is not None and rest[-1].response.body == story(9)
+
+
+def test_a_content_encoding_of_no_compression_leaves_the_body_as_it_is(tmp_path: Path) -> None:
+    # A review: "UTF-8", "none" or "binary" (misconfigured servers) skipped the page as `encoding`; a crawl reads
+    # such a body as it is. "gzip, identity" is gzip.
+    records = [
+        _raw_response(f"http://news.example/{n}", [("Content-Type", "text/html"), ("Content-Encoding", coding)], body)
+        for n, (coding, body) in enumerate(
+            [("UTF-8", story(0)), ("none", story(1)), ("gzip, identity", gzip_module.compress(story(2)))]
+        )
+    ]
+    path = tmp_path / "bogus.warc"
+    path.write_bytes(b"".join(records))
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [r.body for r in batch.responses] == [story(n) for n in range(3)] and dict(batch.progress.skipped) == {}
+
+
+def test_an_idn_host_is_encoded_as_browsers_encode_it() -> None:
+    # IDNA 2008, as httpx and crawl.policy: "straße" is xn--strae-oqa, not "strasse" (another domain).
+    namer = source_namer([Source(name="strasse", homepage="https://straße.example/")])
+    assert namer("https://xn--strae-oqa.example/a") == "strasse"
+    assert namer("https://strasse.example/a") == "strasse.example"
