@@ -176,17 +176,22 @@ def plan_fetches(
                 planned.append(PlannedFetch(candidate, Validators(state.etag, state.last_modified)))
         else:
             soon = (
-                state.outcome == "failed" or state.reason in RETRY_SOON or _recent_article(state, now, refetch_window)
+                state.outcome == "failed"
+                or state.reason in RETRY_SOON
+                or _recent_article_gone(state, now, refetch_window)
             )
             if now - state.last_checked_at >= (retry_failed_after if soon else refetch_window):
                 planned.append(PlannedFetch(candidate))
     return planned
 
 
-def _recent_article(state: SeenState, now: datetime, window: timedelta) -> bool:
-    """Whether the URL gave a stored article published (or first seen, if undated) within `window` of now."""
+def _recent_article_gone(state: SeenState, now: datetime, window: timedelta) -> bool:
+    """Whether the URL gave a stored article published (or first seen, if undated) within `window` of now, and its
+    last re-check an HTTP status that may pass (404, 410). One it redirected away, or that is no article (any
+    more), waits the window: each request would be another row in `errors`."""
     when = state.published_at or state.first_seen_at
-    return state.article_url is not None and when is not None and now - when <= window
+    recent = state.article_url is not None and when is not None and now - when <= window
+    return recent and state.reason == "http_status"
 
 
 def rows_for_page(

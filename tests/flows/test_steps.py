@@ -101,6 +101,10 @@ def test_a_recent_stored_article_a_recheck_found_gone_is_checked_again_soon() ->
         "http://a.example/old": replace(gone, article_url="http://a.example/old", published_at=NOW - 30 * 24 * HOUR),
         "http://a.example/never-stored": replace(gone, article_url=None, published_at=NOW - 5 * HOUR),
     }
+    # A review: not one it redirected away, or that is no article any more: each request is another error row.
+    for reason in ("redirected_away", "not_an_article", "type", "size"):
+        url = f"http://a.example/{reason}"
+        states[url] = replace(gone, article_url=url, published_at=NOW - 5 * HOUR, reason=reason)
     assert set(plan(states)) == {"http://a.example/new", "http://a.example/story", "http://a.example/undated"}
 
 
