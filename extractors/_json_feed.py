@@ -15,6 +15,8 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from textwrap import shorten
+from typing import Any
 
 from extractors._xml import decode_xml
 from extractors.charset import loads_json, without_lone_surrogates
@@ -61,18 +63,33 @@ def read_json_feed(
 ) -> JsonFeed:
     """The items of a JSON Feed; error(...) for malformed JSON or JSON that is no feed."""
     text = decode_xml(content, content_type=content_type)
+    note = None
     try:
         document = loads_json(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer of 5,000 digits
-        salvaged = _cut_short(text, exc)
-        if salvaged is None:
-            raise error(f"{source} is served as a JSON Feed but is not valid JSON ({exc})") from exc
-        return salvaged
+        document, note = _before_trailing_markup(text, exc)
+        if note is None:
+            salvaged = _cut_short(text, exc)
+            if salvaged is None:
+                raise error(f"{source} is served as a JSON Feed but is not valid JSON ({exc})") from exc
+            return salvaged
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise error(f'{source} is JSON but not a JSON Feed: it has no "items" list (jsonfeed.org/version/1.1)')
     home = document.get("home_page_url")
-    return JsonFeed([_item(item) for item in items], home if isinstance(home, str) else None)
+    return JsonFeed([_item(item) for item in items], home if isinstance(home, str) else None, note)
+
+
+def _before_trailing_markup(text: str, problem: Exception) -> tuple[Any, str | None]:
+    """The JSON document a cache plugin or a PHP notice appended to ("}<!-- Cached by WP-Super-Cache -->"), and a
+    note saying so; (None, None) where the text holds more than one document and markup after it."""
+    if not isinstance(problem, json.JSONDecodeError) or not problem.msg.startswith("Extra data"):
+        return None, None
+    rest = text[problem.pos :].strip()
+    if not rest.startswith("<") or "{" in rest:
+        return None, None
+    document = loads_json(text[: problem.pos])
+    return document, f"not valid JSON ({problem}): markup after the document ({shorten(rest, 60)!r}) left out"
 
 
 def _cut_short(text: str, problem: Exception) -> JsonFeed | None:

@@ -18,6 +18,7 @@ import html.entities
 import io
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -58,7 +59,6 @@ _OPEN_VOID = re.compile(
     re.IGNORECASE,
 )
 _CDATA = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.DOTALL)
-_XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -294,7 +294,47 @@ def _repair(text: str) -> str:
     text = "".join(part if part.startswith("<![CDATA[") else _html_quoted(part) for part in _CDATA.split(text))
     text = _ILLEGAL.sub(" ", text)
     # Markup only: a CDATA section's "<" and "&" are its text.
-    return "".join(part if part.startswith("<![CDATA[") else _markup_repaired(part) for part in _CDATA.split(text))
+    text = "".join(part if part.startswith("<![CDATA[") else _markup_repaired(part) for part in _CDATA.split(text))
+    return _without_stray_end_tags(text)
+
+
+def _without_stray_end_tags(text: str) -> str:
+    """Text without the end tags that close no open element ("</url></url>", a "</div>" in a <url>).
+
+    Recover mode takes one for the end of the element around it, up to the root, and reads nothing after: a
+    sitemap or an Atom feed lost every entry after a doubled "</entry>" (a review's: 4 of 5), with no word.
+    An end tag of an element open further out closes the ones inside it, as recover mode would.
+    """
+    open_names: list[str] = []
+    open_count: Counter[str] = Counter()  # how many of each name are open: a lookup per end tag, whatever the depth
+    dropped: list[tuple[int, int]] = []
+    for tag in _TAG.finditer(text):
+        name = tag.group("name")
+        if name is None or tag.group(0).endswith("/>"):
+            continue  # a CDATA section, comment, declaration, or an empty element
+        if not tag.group("end"):
+            open_names.append(name)
+            open_count[name] += 1
+        elif open_count[name]:
+            while (closed := open_names.pop()) != name:  # each open element is closed once: linear in all
+                open_count[closed] -= 1
+            open_count[name] -= 1
+        else:
+            dropped.append(tag.span())
+    if not dropped:
+        return text
+    parts, position = [], 0
+    for start, end in dropped:
+        parts.append(text[position:start])
+        position = end
+    return "".join(parts) + text[position:]
+
+
+# What a scan of tags steps over whole (CDATA sections, comments, declarations), and start and end tags.
+_TAG = re.compile(
+    r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<[?!][^>]*>|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*)[^<>]*>",
+    re.DOTALL,
+)
 
 
 # Elements whose content is text, often HTML meant to be escaped (RSS's description, Atom's summary and content,
@@ -366,7 +406,7 @@ def _any_between(positions: list[int], low: int, high: int) -> bool:
 
 
 def _markup_repaired(text: str) -> str:
-    text = _STRAY_LT.sub("&lt;", text)  # "1 < 2" in a title; recover mode would read a tag there
+    text = _STRAY_LT.sub("&#60;", text)  # "1 < 2" in a title; recover mode would read a tag there
     text = _OPEN_VOID.sub(r"<\1\2/>", text)
     return _REFERENCE.sub(_escape_reference, text)
 
@@ -428,14 +468,19 @@ def _cdata_closed(text: str) -> str:
 
 
 def _escape_reference(match: re.Match[str]) -> str:
-    """&nbsp; and other HTML entities as character references; a bare "&" as &amp;."""
+    """&nbsp; and other HTML entities, XML's five too, as character references; a bare "&" as &#38;.
+
+    libxml2's recover mode drops every &amp; (and &lt;...) after the first error it meets: a stray end tag in one
+    title made "?option=com_content&amp;view=article&amp;id=101" of every later link "?option=com_contentview=
+    articleid=101". It keeps character references.
+    """
     name = match.group(1)
     if name is None:
-        return "&amp;"
-    if name.startswith("#") or name in _XML_ENTITIES:
+        return "&#38;"
+    if name.startswith("#"):
         return match.group(0)
     char = html.entities.html5.get(name)
-    return f"&#{ord(char[0])};" + "".join(f"&#{ord(c)};" for c in char[1:]) if char else f"&amp;{name}"
+    return "".join(f"&#{ord(c)};" for c in char) if char else f"&#38;{name}"
 
 
 def _recover(text: str, *, source: str, error: Callable[[str], Exception]) -> tuple[etree._Element, bool]:
@@ -620,9 +665,14 @@ def http_url(link: str | None, *, base: str) -> str | None:
     if "&" in link:
         link = _ESCAPED_AMPERSAND.sub("&", link)
     try:
-        return clean_url(urljoin(base, link.strip()))
+        return clean_url(urljoin(base, link.strip().strip(_INVISIBLE)))
     except (InvalidURLError, ValueError):  # mailto:, tag: URIs, broken hosts: nothing we could fetch
         return None
+
+
+# Characters a CMS leaves around a link that no URL holds (a byte-order mark, a zero-width space): read as a path,
+# "\ufeffhttp://site/a" became "http://site/%EF%BB%BFhttp:/site/a", a 404, and the article was never fetched.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
 
 # An ampersand's character reference left in a link's text: the link was escaped once more than XML needs.

@@ -148,7 +148,9 @@ def parse_datetime(value: object) -> datetime | None:
             pass
         else:
             return iso if iso.tzinfo else iso.replace(tzinfo=UTC)
-    text = " ".join(value.split()).lower()
+    # A comment after the date names its zone (RFC 5322's "+0000 (UTC)", JavaScript's Date.toString "GMT+0100
+    # (Central European Standard Time)"): the offset before it says the same.
+    text = _ZONE_COMMENT.sub("", " ".join(value.split())).lower()
     if not text or len(text) > 100:
         return None
     for parse in _PARSERS:
@@ -159,6 +161,9 @@ def parse_datetime(value: object) -> datetime | None:
         if parsed is not None:
             return parsed
     return None
+
+
+_ZONE_COMMENT = re.compile(r" \([^()]{1,60}\)$")
 
 
 def _w3dtf(text: str) -> datetime | None:

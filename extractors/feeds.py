@@ -360,13 +360,9 @@ def _atom_entries(document: XmlDocument, feed_url: str) -> Iterator[FeedEntry | 
         url = _accept(document, link, entry)
         if url is None:
             continue
-        when = None
-        for tag in _ATOM_DATES:  # Atom 1.0, then 0.3's names
-            when = _text(entry.find(ns + tag))
-            if when:
-                break
-
-        published = parse_datetime(document.whole(when, within=entry))
+        # Atom 1.0's names, then 0.3's: the first that reads (an unreadable <published> has a readable <updated>).
+        dates = (parse_datetime(document.whole(_text(entry.find(ns + tag)), within=entry)) for tag in _ATOM_DATES)
+        published = next((when for when in dates if when is not None), None)
         yield FeedEntry(url=url, title=_title(entry.find(f"{ns}title")), published_at=published)
 
 

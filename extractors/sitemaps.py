@@ -286,12 +286,13 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int, cut: str | None = 
     skips = _Skips()
 
     def usable(line: str) -> str | None:
-        url = http_url(line, base=sitemap_url)
+        # A path ("/news/1") is read against the sitemap's URL; a line of words is no URL.
+        url = http_url(line, base=sitemap_url) if line.lower().startswith(("http://", "https://", "/")) else None
         if url is None:
             skips.add(f"line {_shown(line)} is no http(s) URL")
         return url
 
-    found = (usable(line) for line in lines if line.lower().startswith(("http://", "https://")))
+    found = (usable(line) for line in lines if line and not line.startswith("#"))
     urls = _unique((url for url in found if url), key=lambda url: url, limit=max_urls + 1)
     return _capped([SitemapEntry(url) for url in urls], [], cut, max_urls, skips)
 

@@ -115,3 +115,15 @@ def test_a_date_no_story_can_have_is_implausible(value: str, fetched_at: datetim
 def test_real_dates_are_plausible(value: str, fetched_at: datetime | None) -> None:
     when = parse_datetime(value)
     assert when is not None and plausible(when, fetched_at=fetched_at)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Wed Dec 02 2026 10:00:00 GMT+0100 (Central European Standard Time)",  # JavaScript's Date.toString()
+        "Wed, 02 Dec 2026 09:00:00 +0000 (UTC)",  # RFC 5322's comment
+    ],
+)
+def test_a_zone_named_in_a_comment_after_the_date_is_read_by_its_offset(value: str) -> None:
+    # A review of hostile feeds (2026-12-07): Node-built feeds write dates so, and each item was undated.
+    assert parse_datetime(value) == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

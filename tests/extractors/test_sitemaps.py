@@ -464,3 +464,11 @@ def test_a_gzip_text_sitemap_with_cr_line_ends_cut_short_keeps_its_whole_lines()
     text = b"\r".join(b"https://example.com/a/%d" % i for i in range(3000))
     sitemap = parse_sitemap(gzip.compress(text)[:3000], sitemap_url="https://example.com/sitemap.txt.gz")
     assert len(sitemap.pages) > 500
+
+
+def test_a_text_sitemaps_paths_are_read_against_its_url_and_other_lines_are_counted() -> None:
+    # A review of hostile listings (2026-12-07): "/a/relative-2" was dropped with no row saying so.
+    data = b"# generated\nhttps://x.example/a/1\n/a/relative-2\nsome junk line\nftp://x.example/f\n"
+    sitemap = sitemaps.parse_sitemap(data, sitemap_url="https://x.example/sitemap.txt")
+    assert [p.url for p in sitemap.pages] == ["https://x.example/a/1", "https://x.example/a/relative-2"]
+    assert sitemap.skipped == 2 and "some junk line" in sitemap.skipped_why[0]
