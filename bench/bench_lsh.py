@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python bench/bench_lsh.py [--stored 100000 1000000 10000000] [--batch 1000 10000]
-        [--cache DIR] [--index-size]
+        [--cache DIR] [--index-size] [--cache-state {cold,warm,both}]
 
 Stores are built once per machine (in `--cache`, default `$TMPDIR/copydesk-bench-lsh`, outside the repo) and
 reused: a DuckDB file with the copydesk schema, seeded in bulk through Arrow, and its run files, laid out as
@@ -273,6 +273,29 @@ def write_run(
 
 # --- measuring (child process) ----------------------------------------------------------------------------
 
+# Page-cache states a batch is measured in. Some hosts evict file pages nobody touched for a while: the VM these
+# figures come from runs DAMON's `pageout` scheme on every page not accessed for 60 s (kdamond, 12 x 5 s
+# aggregation intervals, 128 MB/s), so an hourly desk always meets a cold store there, and only a measurement
+# taken within a minute of another sees a warm one. Each row says which it measured.
+STATES = ("cold", "warm")
+
+
+def evict(path: Path) -> int:
+    """Drop the store's files (DuckDB file, WAL, run files) from the page cache; returns their bytes."""
+    files = [path, Path(f"{path}.wal"), *Path(f"{path}.lsh").rglob("*.npy")]
+    total = 0
+    for file in files:
+        if not file.exists():
+            continue
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # dirty pages are not dropped
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            total += os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+    return total
+
 
 def rss_mb() -> float:
     """Peak RSS of this process so far. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork + exec, so
@@ -411,6 +434,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "copydesk-bench-lsh")
     parser.add_argument("--index-size", action="store_true", help="bytes per article, new vs previous layout")
     parser.add_argument("--runs-as-built", action="store_true", help="measure without merging the builder's runs")
+    parser.add_argument(
+        "--cache-state",
+        choices=(*STATES, "both"),
+        default="both",
+        help="cold: the store's files evicted from the page cache first; warm: the second of two measurements "
+        "in a row; both (default): cold, then warm",
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -430,11 +460,18 @@ def main() -> None:
         if args.index_size:
             print(json.dumps({"stored": stored, **index_size(args.cache, stored, args.spurious_rate, args.seed)}))
         for batch in args.batch:
-            row: dict[str, object] = {"stored": stored, "batch": batch, "files_mb": round(files / 2**20), **built}
             cmd = [sys.executable, __file__, "--measure", str(path), "--stored", str(stored), "--batch", str(batch)]
             cmd += ["--texts", str(batch_file(args.cache, args.seed))]
-            row |= json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            print(json.dumps(row), flush=True)
+            states = STATES if args.cache_state == "both" else (args.cache_state,)
+            for state in states:
+                row: dict[str, object] = {"stored": stored, "batch": batch, "files_mb": round(files / 2**20), **built}
+                row["cache_state"] = state
+                if state == "cold":
+                    row["evicted_mb"] = round(evict(path) / 2**20)
+                elif "cold" not in states:  # warm: the second of two measurements in a row
+                    subprocess.run(cmd, check=True, capture_output=True)
+                row |= json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+                print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
