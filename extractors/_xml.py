@@ -299,14 +299,17 @@ def _repair(text: str) -> str:
 
 
 def _without_stray_end_tags(text: str) -> str:
-    """Text without the end tags that close no open element ("</url></url>", a "</div>" in a <url>).
+    """Text without the end tags that would close a listing's root or its channel though they name no open
+    element ("</url></url>", "</entry></entry>", a "</div>" in a <url>).
 
-    Recover mode takes one for the end of the element around it, up to the root, and reads nothing after: a
-    sitemap or an Atom feed lost every entry after a doubled "</entry>" (a review's: 4 of 5), with no word.
-    An end tag of an element open further out closes the ones inside it, as recover mode would.
+    Recover mode takes a mismatched end tag for the end of the element open: at an entry's level that closes the
+    root (or RSS's <channel>), and nothing after it is read: a sitemap or an Atom feed lost every entry after a
+    doubled "</entry>" (a review's: 4 of 5), with no word. Deeper, in an entry ("<title>a <i>b</b>", "</Link>"),
+    closing the element open is what the feed meant, and recover mode is left to do it: the open elements are
+    tracked as it tracks them, one closed per end tag.
     """
     open_names: list[str] = []
-    open_count: Counter[str] = Counter()  # how many of each name are open: a lookup per end tag, whatever the depth
+    open_count: Counter[str] = Counter()  # open elements by name in lower case: one lookup per end tag
     dropped: list[tuple[int, int]] = []
     for tag in _TAG.finditer(text):
         name = tag.group("name")
@@ -314,11 +317,9 @@ def _without_stray_end_tags(text: str) -> str:
             continue  # a CDATA section, comment, declaration, or an empty element
         if not tag.group("end"):
             open_names.append(name)
-            open_count[name] += 1
-        elif open_count[name]:
-            while (closed := open_names.pop()) != name:  # each open element is closed once: linear in all
-                open_count[closed] -= 1
-            open_count[name] -= 1
+            open_count[name.lower()] += 1
+        elif open_names and (name == open_names[-1] or len(open_names) > _CHANNEL_DEPTH or open_count[name.lower()]):
+            open_count[open_names.pop().lower()] -= 1
         else:
             dropped.append(tag.span())
     if not dropped:
@@ -330,9 +331,13 @@ def _without_stray_end_tags(text: str) -> str:
     return "".join(parts) + text[position:]
 
 
-# What a scan of tags steps over whole (CDATA sections, comments, declarations), and start and end tags.
+# Depth of the element that holds a listing's entries: a sitemap's or an Atom feed's root (1), RSS's <channel> (2).
+_CHANNEL_DEPTH = 2
+# What a scan of tags steps over whole (CDATA sections, comments, declarations, to the end where left open), and
+# start and end tags. The name is possessive: a "<" and 30,000 letters with no ">" took 4.7 s backtracking.
 _TAG = re.compile(
-    r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<[?!][^>]*>|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*)[^<>]*>",
+    r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<[?!][^>]*(?:>|$)"
+    r"|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*+)[^<>]*>",
     re.DOTALL,
 )
 

@@ -150,7 +150,7 @@ def parse_datetime(value: object) -> datetime | None:
             return iso if iso.tzinfo else iso.replace(tzinfo=UTC)
     # A comment after the date names its zone (RFC 5322's "+0000 (UTC)", JavaScript's Date.toString "GMT+0100
     # (Central European Standard Time)"): the offset before it says the same.
-    text = _ZONE_COMMENT.sub("", " ".join(value.split())).lower()
+    text = _ZONE_COMMENT.sub(r"\1", " ".join(value.split())).lower()
     if not text or len(text) > 100:
         return None
     for parse in _PARSERS:
@@ -163,7 +163,8 @@ def parse_datetime(value: object) -> datetime | None:
     return None
 
 
-_ZONE_COMMENT = re.compile(r" \([^()]{1,60}\)$")
+# Only after an offset or GMT/UTC: a comment that alone names the zone ("10:00:00 (PST)") leaves the date unread.
+_ZONE_COMMENT = re.compile(r"([+-]\d\d:?\d\d|\b(?:GMT|UTC|Z)) \([^()]{1,60}\)$", re.IGNORECASE)
 
 
 def _w3dtf(text: str) -> datetime | None:

@@ -286,8 +286,9 @@ def _text_sitemap(text: str, sitemap_url: str, max_urls: int, cut: str | None = 
     skips = _Skips()
 
     def usable(line: str) -> str | None:
-        # A path ("/news/1") is read against the sitemap's URL; a line of words is no URL.
-        url = http_url(line, base=sitemap_url) if line.lower().startswith(("http://", "https://", "/")) else None
+        # A path ("/news/1") is read against the sitemap's URL; a line of words ("/* end */") is no URL.
+        link = line.lower().startswith(("http://", "https://")) or (line.startswith("/") and len(line.split()) == 1)
+        url = http_url(line, base=sitemap_url) if link else None
         if url is None:
             skips.add(f"line {_shown(line)} is no http(s) URL")
         return url

@@ -127,3 +127,9 @@ def test_real_dates_are_plausible(value: str, fetched_at: datetime | None) -> No
 def test_a_zone_named_in_a_comment_after_the_date_is_read_by_its_offset(value: str) -> None:
     # A review of hostile feeds (2026-12-07): Node-built feeds write dates so, and each item was undated.
     assert parse_datetime(value) == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["Mon, 01 Jan 2024 10:00:00 (PST)", "2024-01-01T10:00:00 (UTC+2)"])
+def test_a_zone_named_only_in_a_comment_leaves_the_date_unread(value: str) -> None:
+    # Read as UTC it would be hours off: no date is better than a wrong one.
+    assert parse_datetime(value) is None

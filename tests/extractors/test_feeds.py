@@ -1067,3 +1067,38 @@ def test_a_json_feed_a_cache_plugin_appended_a_comment_to_keeps_its_items() -> N
     feed = parse_feed(body.encode(), feed_url=FEED_URL, content_type="application/feed+json")
     assert [e.url for e in feed.entries] == ["http://news.example/a/1"]
     assert feed.recovered is not None and "WP-Super-Cache" in feed.recovered
+
+
+@pytest.mark.parametrize(
+    ("feed", "expected"),
+    [
+        (  # an end tag in other case: it closes the element open, as the feed meant
+            '<rss version="2.0"><channel><item><title>One</title><link>http://news.example/1</Link>'
+            "<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate></item></channel></rss>",
+            [("http://news.example/1", "One", datetime(2024, 1, 1, 10, 0, tzinfo=UTC))],
+        ),
+        (  # mismatched HTML in a title
+            '<rss version="2.0"><channel><item><title>Foo <i>bar</b></title><link>http://news.example/1</link>'
+            "<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate></item></channel></rss>",
+            [("http://news.example/1", "Foo bar", datetime(2024, 1, 1, 10, 0, tzinfo=UTC))],
+        ),
+        (
+            '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>One</Title><link href="http://news.example/1"/>'
+            "<updated>2024-01-01T10:00:00Z</updated></entry></feed>",
+            [("http://news.example/1", "One", datetime(2024, 1, 1, 10, 0, tzinfo=UTC))],
+        ),
+    ],
+)
+def test_an_end_tag_misnamed_inside_an_entry_still_closes_the_element_open(
+    feed: str, expected: list[tuple[str, str, datetime]]
+) -> None:
+    # A review of the stray end tags' repair: dropped, "</Link>" left <link> open, and the date went into the URL.
+    entries = parse_feed(feed.encode(), feed_url=FEED_URL).entries
+    assert [(e.url, e.title, e.published_at) for e in entries] == expected
+
+
+def test_a_misnamed_end_tag_in_a_sitemap_entry_still_closes_its_loc() -> None:
+    body = b"<urlset><url><loc>http://news.example/a</LOC><lastmod>2024-01-01</lastmod></url></urlset>"
+    assert [p.url for p in parse_sitemap(body, sitemap_url="http://news.example/sitemap.xml").pages] == [
+        "http://news.example/a"
+    ]
