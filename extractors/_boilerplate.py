@@ -611,7 +611,7 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         # brief's <div> holding the story and, in a child, a newsletter sign-up is not a sign-up (newsroom
         # obfuscated world, seed 13, 2026-12: the brief was lost whole).
         text = _norm(own_text(b))
-    if shapes.is_promo(text) and not _told_in_the_story(b, shapes):
+    if shapes.is_promo(text):
         return _widest_same_text(b, text, slack=80)
     if kind is not None and b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong"):
         return _section_after_heading(b, related=kind == "related", out=out)
@@ -619,44 +619,6 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         _record_loose_text(b, out)
         return b
     return None
-
-
-def _told_in_the_story(p: HtmlElement, shapes: Shapes) -> bool:
-    """A story's paragraph that mentions a newsletter or cookies, not a sign-up or a banner: a sentence beside the
-    story's paragraphs, with nothing to click or fill in, that neither speaks to the reader nor opens with the
-    promo's words ("Shoppers who sign up for the retailer's newsletter...", "Selon la décision, le site utilise
-    des cookies publicitaires...": a review of CMS markups lost them, 0.76-0.91 F1 where trafilatura kept them).
-    A sign-up in a story asks ("Sign up to the Morning Briefing newsletter..."), and links."""
-    text = _norm(p.text_content())
-    if p.tag != "p" or not _is_story_paragraph(p) or _ADDRESSES_THE_READER.search(text):
-        return False
-    promo = shapes.promo.search(text)
-    if promo is None or promo.start() == 0:
-        return False
-    if any(el.tag in _ACTIONS for el in p.iter(etree.Element)):
-        return False
-    beside = (
-        _paragraph_of(next((s for s in p.itersiblings(preceding=preceding) if isinstance(s.tag, str)), None))
-        for preceding in (True, False)
-    )
-    return any(q is not None and _is_story_paragraph(q) for q in beside)
-
-
-# What a sign-up or a consent banner gives the reader to act on.
-_ACTIONS = frozenset({"a", "button", "input", "form", "select", "label"})
-# A promo's words to the reader (in English; other languages' promos name theirs: "notre newsletter").
-_ADDRESSES_THE_READER = re.compile(r"\b(?:you|your|our|we|us)\b", re.IGNORECASE)
-
-
-def story_sentences(tree: HtmlElement, language: str | None) -> frozenset[str]:
-    """The texts (white space collapsed) of the story's paragraphs that read like a promo and are none
-    (_told_in_the_story): clean_text keeps them."""
-    shapes = shapes_for(language)
-    return frozenset(
-        text
-        for p in tree.iter("p")
-        if len(text := _norm(p.text_content())) <= _SHORT and shapes.is_promo(text) and _told_in_the_story(p, shapes)
-    )
 
 
 def _is_shouted_link(b: HtmlElement, text: str) -> bool:
@@ -1270,7 +1232,6 @@ def clean_text(
     headlines: bool = False,
     language: str | None = None,
     subheadings: Collection[str] = (),
-    story_sentences: Collection[str] = (),
 ) -> tuple[str, Removed]:
     """Drop caption, gallery, related, ad, share, cookie and newsletter lines from plain text; return them.
 
@@ -1278,7 +1239,6 @@ def clean_text(
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
         subheadings: the story's section headings (story_subheadings): none that only ends like a photo credit
             ("Child tax credit: Who qualifies", "1. Reuters") is a caption (_heading_like_a_credit).
-        story_sentences: the story's paragraphs that read like a promo and are none (story_sentences): kept.
         headlines: plain text: also treat a lone unpunctuated line between paragraphs as a related-story
             headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
             tells them apart.
@@ -1309,11 +1269,7 @@ def clean_text(
             continue
         elif shapes.line_kind(line) == "ad" or shapes.is_share_text(line):
             continue
-        elif (
-            len(line) <= _SHORT
-            and line not in story_sentences
-            and (shapes.is_promo(line) or shapes.is_rights_line(line))
-        ):
+        elif len(line) <= _SHORT and (shapes.is_promo(line) or shapes.is_rights_line(line)):
             continue
         elif (
             len(line) <= _CAPTION_MAX

@@ -24,7 +24,6 @@ from extractors._boilerplate import (
     Removed,
     clean_text,
     prune_tree,
-    story_sentences,
     story_subheadings,
     unmask_embedded_posts,
 )
@@ -306,11 +305,7 @@ def extract_article(
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
     text, cleaned = clean_text(
-        draft.text,
-        title=meta.title,
-        language=meta.language,
-        subheadings=story_subheadings(tree),
-        story_sentences=story_sentences(tree, meta.language),
+        draft.text, title=meta.title, language=meta.language, subheadings=story_subheadings(tree)
     )
     text = _without_section_label(text, _section_label(tree, meta.title, url))
     if not text:
