@@ -23,8 +23,11 @@ class Labels:
     comments_heading: tuple[str, ...] = ()  # a heading over the comments
     ad_label: tuple[str, ...] = ()  # a line that is only this labels an ad slot
     share: tuple[str, ...] = ()  # words of share and print buttons
-    cookie: tuple[str, ...] = ()  # phrases of cookie banners
-    newsletter: tuple[str, ...] = ()  # phrases of newsletter sign-ups
+    # Phrases of cookie banners and newsletter sign-ups, matched anywhere in a short paragraph: the banner's own
+    # words ("ce site utilise des cookies", "abonnez-vous à notre..."), not words a story uses of another site
+    # ("le site utilise des cookies publicitaires", "une lettre d'information mensuelle": both were lost).
+    cookie: tuple[str, ...] = ()
+    newsletter: tuple[str, ...] = ()
     # "<label>: <credit>" ends a photo caption. Every language's are looked for on every page (_shapes._PHOTO): a
     # language's everyday word for a picture ("kuva", "kép", "bilde", "fotografie") would take "… ein Bild: …"-like
     # phrases of other languages for credits, so only the words credits are printed with belong here.
@@ -224,8 +227,18 @@ LABELS: dict[str, Labels] = {
         comments_heading=("commentaires", "réagir", "laisser un commentaire", "réactions"),
         ad_label=("publicité", "annonce", "contenu sponsorisé", "sponsorisé"),
         share=("partager", "partagez", "imprimer", "envoyer", "tweeter"),
-        cookie=("utilise des cookies", "utilisons des cookies", "gestion des cookies", "paramètres des cookies"),
-        newsletter=("inscrivez-vous à la newsletter", "abonnez-vous à notre newsletter", "lettre d'information"),
+        cookie=(
+            "ce site utilise des cookies",
+            "notre site utilise des cookies",
+            "utilisons des cookies",
+            "gestion des cookies",
+            "paramètres des cookies",
+        ),
+        newsletter=(
+            "inscrivez-vous à la newsletter",
+            "abonnez-vous à notre newsletter",
+            "notre lettre d'information",
+        ),
         photo=("photo", "crédit photo", "crédits photo", "crédit", "image"),
         rights=("tous droits réservés",),
     ),
@@ -278,7 +291,13 @@ LABELS: dict[str, Labels] = {
         comments_heading=("commenti", "lascia un commento"),
         ad_label=("pubblicità", "contenuto sponsorizzato", "sponsorizzato"),
         share=("condividi", "stampa", "invia"),
-        cookie=("utilizza i cookie", "usiamo i cookie", "utilizziamo i cookie", "cookie policy"),
+        cookie=(
+            "questo sito utilizza i cookie",
+            "questo sito utilizza cookie",
+            "usiamo i cookie",
+            "utilizziamo i cookie",
+            "cookie policy",
+        ),
         newsletter=("iscriviti alla newsletter",),
         photo=("foto", "immagine", "credito"),
         rights=("tutti i diritti riservati", "riproduzione riservata"),
@@ -654,7 +673,7 @@ LABELS: dict[str, Labels] = {
         comments_heading=("komentar", "tulis komentar"),
         ad_label=("iklan", "konten bersponsor"),
         share=("bagikan", "cetak"),
-        cookie=("menggunakan cookie",),
+        cookie=("situs ini menggunakan cookie", "kami menggunakan cookie"),
         newsletter=("berlangganan newsletter",),
         photo=("foto", "gambar"),
         rights=("hak cipta dilindungi undang-undang",),
