@@ -655,7 +655,33 @@ PRIVACY_STORIES = {
         "Perusahaan diberi waktu 30 hari untuk memperbaiki sistemnya, atau situs itu terancam diblokir sementara.",
     ],
 }
+PRIVACY_STORIES |= {
+    "de": [
+        "Die Datenschutzbehörde hat gegen einen großen Onlinehändler ein Bußgeld von zwei Millionen Euro verhängt.",
+        "Die Plattform verwendet Cookies von Drittanbietern zu Werbezwecken, ohne die Nutzer vorher zu fragen.",
+        "Das Unternehmen kündigte an, gegen den Bescheid vor dem Verwaltungsgericht in Berlin klagen zu wollen.",
+    ],
+    "es": [
+        "La agencia de protección de datos ha multado con dos millones de euros a una conocida tienda en línea.",
+        "Según la agencia, la tienda utiliza cookies de terceros sin pedir permiso a los usuarios que la visitan.",
+        "La empresa ha anunciado que recurrirá la sanción ante la Audiencia Nacional en las próximas semanas.",
+    ],
+    "pt": [
+        "A autoridade de proteção de dados multou em dois milhões de reais uma grande loja virtual do país.",
+        "Segundo a autoridade, a loja utiliza cookies de rastreamento sem o consentimento dos seus usuários.",
+        "A empresa informou que vai recorrer da decisão e que já alterou as configurações do seu site.",
+    ],
+    "nl": [
+        "De Autoriteit Persoonsgegevens heeft een webwinkel een boete van 750.000 euro opgelegd voor het volgen.",
+        "De webwinkel gebruikt cookies van advertentiebedrijven zonder toestemming, stelt de toezichthouder vast.",
+        "De webwinkel zegt de boete te betreuren en kondigt aan bezwaar te maken tegen het besluit.",
+    ],
+}
 PRIVACY_PROMOS = {
+    "de": ["Diese Website verwendet Cookies, um Ihnen das beste Nutzungserlebnis zu bieten und Werbung anzuzeigen."],
+    "es": ["Este sitio web utiliza cookies propias y de terceros para mejorar la experiencia de navegación."],
+    "pt": ["Este site utiliza cookies para melhorar a sua experiência de navegação e personalizar anúncios."],
+    "nl": ["Deze website maakt gebruik van cookies om de gebruikservaring te verbeteren en advertenties te tonen."],
     "fr": [
         "Ce site utilise des cookies pour mesurer l'audience et vous proposer des publicités adaptées.",
         "Chaque vendredi, retrouvez le meilleur de la semaine dans notre lettre d'information gratuite.",
