@@ -35,6 +35,11 @@ class Labels:
     rights: tuple[str, ...] = ()  # the footer's copyright line
 
 
+def _site_says(whose: tuple[str, ...], sites: tuple[str, ...], verbs: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """A banner's sentence in every form it takes: "this/our" + "site/website" + "uses" + "cookies"."""
+    return tuple(" ".join(filter(None, (w, s, v, what))) for w in whose for s in sites for v in verbs)
+
+
 LABELS: dict[str, Labels] = {
     "en": Labels(
         related_prefix=(
@@ -199,11 +204,14 @@ LABELS: dict[str, Labels] = {
         ),
         share=("teilen", "artikel teilen", "drucken", "versenden", "mailen", "twittern"),
         cookie=(
-            "diese website verwendet cookies",
-            "diese webseite verwendet cookies",
-            "diese seite verwendet cookies",
-            "diese website nutzt cookies",
-            "unsere website verwendet cookies",
+            *_site_says(
+                ("diese", "unsere"),
+                ("seite", "webseite", "website", "internetseite"),
+                ("verwendet", "nutzt", "benutzt"),
+                "cookies",
+            ),
+            "dieses angebot nutzt cookies",
+            "dieses angebot verwendet cookies",
             "wir verwenden cookies",
             "wir nutzen cookies",
             "cookie-einstellungen",
@@ -238,8 +246,7 @@ LABELS: dict[str, Labels] = {
         ad_label=("publicité", "annonce", "contenu sponsorisé", "sponsorisé"),
         share=("partager", "partagez", "imprimer", "envoyer", "tweeter"),
         cookie=(
-            "ce site utilise des cookies",
-            "notre site utilise des cookies",
+            *_site_says(("ce", "notre"), ("site", "site web", "site internet"), ("utilise",), "des cookies"),
             "utilisons des cookies",
             "gestion des cookies",
             "paramètres des cookies",
@@ -248,6 +255,8 @@ LABELS: dict[str, Labels] = {
             "inscrivez-vous à la newsletter",
             "abonnez-vous à notre newsletter",
             "notre lettre d'information",
+            "à la lettre d'information",
+            "recevez la lettre d'information",
         ),
         photo=("photo", "crédit photo", "crédits photo", "crédit", "image"),
         rights=("tous droits réservés",),
@@ -277,11 +286,10 @@ LABELS: dict[str, Labels] = {
         ad_label=("publicidad", "anuncio", "contenido patrocinado", "patrocinado"),
         share=("compartir", "comparte", "imprimir", "enviar", "tuitear"),
         cookie=(
-            "este sitio web utiliza cookies",
-            "este sitio utiliza cookies",
-            "esta web utiliza cookies",
-            "esta página utiliza cookies",
-            "este sitio web usa cookies",
+            *_site_says(("este",), ("sitio", "sitio web", "site", "portal"), ("utiliza", "usa"), "cookies"),
+            *_site_says(("esta",), ("web", "página", "página web"), ("utiliza", "usa"), "cookies"),
+            *_site_says(("nuestra",), ("web", "página", "página web"), ("utiliza", "usa"), "cookies"),
+            *_site_says(("nuestro",), ("sitio", "sitio web", "portal"), ("utiliza", "usa"), "cookies"),
             "usamos cookies",
             "utilizamos cookies",
             "política de cookies",
@@ -306,8 +314,15 @@ LABELS: dict[str, Labels] = {
         ad_label=("pubblicità", "contenuto sponsorizzato", "sponsorizzato"),
         share=("condividi", "stampa", "invia"),
         cookie=(
-            "questo sito utilizza i cookie",
-            "questo sito utilizza cookie",
+            *_site_says(
+                ("questo", "il nostro"),
+                ("sito", "sito web", "sito internet", "portale"),
+                ("utilizza", "usa"),
+                "i cookie",
+            ),
+            *_site_says(
+                ("questo", "il nostro"), ("sito", "sito web", "sito internet", "portale"), ("utilizza", "usa"), "cookie"
+            ),
             "usiamo i cookie",
             "utilizziamo i cookie",
             "cookie policy",
@@ -331,9 +346,13 @@ LABELS: dict[str, Labels] = {
         ad_label=("publicidade", "anúncio", "conteúdo patrocinado", "patrocinado"),
         share=("compartilhar", "compartilhe", "partilhar", "imprimir", "enviar"),
         cookie=(
-            "este site utiliza cookies",
-            "este site usa cookies",
-            "este portal utiliza cookies",
+            *_site_says(
+                ("este", "o nosso", "nosso"),
+                ("site", "website", "sítio", "sítio web", "portal"),
+                ("utiliza", "usa"),
+                "cookies",
+            ),
+            *_site_says(("esta",), ("página",), ("utiliza", "usa"), "cookies"),
             "usamos cookies",
             "utilizamos cookies",
             "política de cookies",
@@ -356,13 +375,13 @@ LABELS: dict[str, Labels] = {
         ad_label=("advertentie", "gesponsord", "gesponsorde inhoud"),
         share=("delen", "deel", "printen", "mailen"),
         cookie=(
-            "deze website gebruikt cookies",
-            "deze website maakt gebruik van cookies",
-            "deze site gebruikt cookies",
-            "deze site maakt gebruik van cookies",
+            *_site_says(
+                ("deze", "onze"), ("website", "site", "pagina", "webshop"), ("gebruikt", "maakt gebruik van"), "cookies"
+            ),
             "wij gebruiken cookies",
             "we gebruiken cookies",
             "wij maken gebruik van cookies",
+            "we maken gebruik van cookies",
             "cookie-instellingen",
             "cookiebeleid",
         ),
@@ -704,7 +723,12 @@ LABELS: dict[str, Labels] = {
         comments_heading=("komentar", "tulis komentar"),
         ad_label=("iklan", "konten bersponsor"),
         share=("bagikan", "cetak"),
-        cookie=("situs ini menggunakan cookie", "kami menggunakan cookie"),
+        cookie=(
+            *_site_says(
+                ("",), ("situs ini", "situs web ini", "website ini", "laman ini", "web ini"), ("menggunakan",), "cookie"
+            ),
+            "kami menggunakan cookie",
+        ),
         newsletter=("berlangganan newsletter",),
         photo=("foto", "gambar"),
         rights=("hak cipta dilindungi undang-undang",),

@@ -678,16 +678,35 @@ PRIVACY_STORIES |= {
     ],
 }
 PRIVACY_PROMOS = {
-    "de": ["Diese Website verwendet Cookies, um Ihnen das beste Nutzungserlebnis zu bieten und Werbung anzuzeigen."],
-    "es": ["Este sitio web utiliza cookies propias y de terceros para mejorar la experiencia de navegación."],
-    "pt": ["Este site utiliza cookies para melhorar a sua experiência de navegação e personalizar anúncios."],
-    "nl": ["Deze website maakt gebruik van cookies om de gebruikservaring te verbeteren en advertenties te tonen."],
+    "de": [
+        "Diese Website verwendet Cookies, um Ihnen das beste Nutzungserlebnis zu bieten und Werbung anzuzeigen.",
+        "Diese Seite nutzt Cookies, um Inhalte zu personalisieren und die Zugriffe auf unsere Seite zu analysieren.",
+    ],
+    "es": [
+        "Este sitio web utiliza cookies propias y de terceros para mejorar la experiencia de navegación.",
+        "Esta página web utiliza cookies propias y de terceros para analizar el tráfico y mostrar publicidad.",
+    ],
+    "pt": [
+        "Este site utiliza cookies para melhorar a sua experiência de navegação e personalizar anúncios.",
+        "Este website utiliza cookies para melhorar a sua experiência e para fins estatísticos e publicitários.",
+    ],
+    "nl": [
+        "Deze website maakt gebruik van cookies om de gebruikservaring te verbeteren en advertenties te tonen.",
+        "Onze website gebruikt cookies om het gebruik van de site te analyseren en advertenties te tonen.",
+    ],
     "fr": [
         "Ce site utilise des cookies pour mesurer l'audience et vous proposer des publicités adaptées.",
+        "Ce site web utilise des cookies pour vous offrir une meilleure expérience de navigation.",
         "Chaque vendredi, retrouvez le meilleur de la semaine dans notre lettre d'information gratuite.",
     ],
-    "it": ["Questo sito utilizza i cookie per migliorare la tua esperienza di navigazione e per fini statistici."],
-    "id": ["Situs ini menggunakan cookie untuk meningkatkan pengalaman Anda saat membaca berita di sini."],
+    "it": [
+        "Questo sito utilizza i cookie per migliorare la tua esperienza di navigazione e per fini statistici.",
+        "Questo sito web utilizza i cookie per offrirti una migliore esperienza di navigazione.",
+    ],
+    "id": [
+        "Situs ini menggunakan cookie untuk meningkatkan pengalaman Anda saat membaca berita di sini.",
+        "Situs web ini menggunakan cookie untuk menganalisis lalu lintas dan menampilkan iklan yang relevan.",
+    ],
 }
 
 
