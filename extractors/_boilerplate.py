@@ -730,13 +730,18 @@ def _story_goes_on(h: HtmlElement) -> bool:
     """
     if h.tag not in SECTION_HEADINGS or any(ch.isdigit() for ch in h.text_content()):
         return False
-    after = _paragraph_of(next((s for s in h.itersiblings() if isinstance(s.tag, str)), None))
+    after = _paragraph_after(h)
     if after is None or not _is_story_paragraph(after) or _is_signed(after):
         return False
     # The story's paragraphs are the heading's siblings (each alone in a wrapper, at most): a story's box, then a
     # thread after it, is no section.
     before = (_paragraph_of(s) for s in h.itersiblings(preceding=True) if isinstance(s.tag, str))
     return sum(1 for p in itertools.islice(before, 50) if p is not None and _is_story_paragraph(p)) >= 2
+
+
+def _paragraph_after(h: HtmlElement) -> HtmlElement | None:
+    """The paragraph right after a heading (its next element, or the one paragraph that wraps: _paragraph_of)."""
+    return _paragraph_of(next((s for s in h.itersiblings() if isinstance(s.tag, str)), None))
 
 
 def _paragraph_of(el: HtmlElement | None) -> HtmlElement | None:
@@ -1342,7 +1347,7 @@ def story_subheadings(tree: HtmlElement) -> frozenset[str]:
     """The texts (white space collapsed) of the <h2>-<h6> a story paragraph follows: its sections' headings."""
     out = set()
     for h in tree.iter(*SECTION_HEADINGS):
-        after = _paragraph_of(next((s for s in h.itersiblings() if isinstance(s.tag, str)), None))
+        after = _paragraph_after(h)
         if after is not None and _is_story_paragraph(after):
             out.add(_norm(h.text_content()))
     return frozenset(out)

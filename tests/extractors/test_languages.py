@@ -550,6 +550,12 @@ def test_a_reactions_section_that_quotes_named_people_or_papers_stays(heading: s
     assert all(p in text for p in STORY + plain) and heading in text, text
 
 
+def _headed_section(heading: str) -> str:
+    """An English story's page: two of STORY's paragraphs, then `heading` (markup) and the third."""
+    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"{heading}<p>{STORY[2]}</p>"
+    return f"<html lang='en'><body><article><h1>Housing</h1><div class='body'>{body}</div></article></body></html>"
+
+
 @pytest.mark.parametrize(
     "subheading",
     [
@@ -563,16 +569,14 @@ def test_a_reactions_section_that_quotes_named_people_or_papers_stays(heading: s
 def test_a_section_heading_that_ends_like_a_photo_credit_stays(subheading: str) -> None:
     # A review of markups (2026-12-07): tax explainers' "Child tax credit: Who qualifies" and a news-apps list's
     # "2. Reuters" were each filed as a caption, where markup says they head a section of paragraphs.
-    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<h2>{subheading}</h2><p>{STORY[2]}</p>"
-    html = f"<html lang='en'><body><article><h1>Tax credits</h1><div class='body'>{body}</div></article></body></html>"
-    article = extract_article(html, url="https://journal.example/tax-credits")
+    article = extract_article(_headed_section(f"<h2>{subheading}</h2>"), url="https://journal.example/tax-credits")
     assert subheading in article.text and article.captions == (), article.text
 
 
 def test_a_photo_credit_in_a_heading_before_a_paragraph_is_still_a_caption() -> None:
-    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<h6>Photo: Jane Doe/Reuters</h6><p>{STORY[2]}</p>"
-    html = f"<html lang='en'><body><article><h1>Housing</h1><div class='body'>{body}</div></article></body></html>"
-    article = extract_article(html, url="https://journal.example/housing")
+    article = extract_article(
+        _headed_section("<h6>Photo: Jane Doe/Reuters</h6>"), url="https://journal.example/housing"
+    )
     assert "Jane Doe" not in article.text and all(p in article.text for p in STORY)
 
 
@@ -599,8 +603,7 @@ def test_a_thread_whose_first_comment_opens_with_a_quote_still_goes() -> None:
 )
 def test_a_caption_or_credit_a_cms_prints_in_a_heading_is_still_a_caption(heading: str) -> None:
     # A review: every line of an <h2>-<h6> before a paragraph was kept, where CMSs print credits in <h5>/<h6>.
-    body = "".join(f"<p>{p}</p>" for p in STORY[:2]) + f"<img src='/a.jpg'><h6>{heading}</h6><p>{STORY[2]}</p>"
-    html = f"<html lang='en'><body><article><h1>Housing</h1><div class='body'>{body}</div></article></body></html>"
+    html = _headed_section(f"<img src='/a.jpg'><h6>{heading}</h6>")
     article = extract_article(html, url="https://journal.example/housing")
     assert heading not in article.text and all(p in article.text for p in STORY)
 
