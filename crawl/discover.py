@@ -297,8 +297,9 @@ class _Listings:
         read: Callable[[Fetched], Awaitable[T]],
         use: Callable[[T], None],
         expected: tuple[type[Exception], ...],
-    ) -> None:
-        """Fetch and read `urls`, each reading used in the order of `urls` as soon as those before it are.
+    ) -> int:
+        """Fetch and read `urls`, each reading used in the order of `urls` as soon as those before it are; how many
+        of them were not fetched because the source filled.
 
         Each response is recorded without its body once read, so a source cut off halfway keeps the requests
         it made. A reading that raises one of `expected` becomes an error row, and so does one that raises anything
@@ -308,14 +309,15 @@ class _Listings:
         # let later listings be fetched while an earlier one was still on its way, past the source's fill.
         in_hand: deque[asyncio.Task[T | None]] = deque()
         async with asyncio.TaskGroup() as group:
-            for url in urls:
+            for position, url in enumerate(urls):
                 if self.full():
-                    break
+                    return len(urls) - position
                 in_hand.append(group.create_task(self._read(url, kind, read, expected)))
                 if len(in_hand) >= LISTINGS_IN_HAND:
                     self._use(await in_hand.popleft(), use)
             while in_hand:
                 self._use(await in_hand.popleft(), use)
+        return 0
 
     @staticmethod
     def _use(reading: T | None, use: Callable[[T], None]) -> None:
@@ -495,12 +497,12 @@ class _Listings:
             batch = waiting[: MAX_SITEMAPS_PER_SOURCE - len(visited)]
             not_read.update(waiting[len(batch) :])
             if self.full():
-                unread["full"] = len(batch)
+                unread["full"] += len(batch)
                 break
             visited.update(batch)
             queue.clear()
             if batch:
-                await self.each(batch, "sitemap", read, use, (SitemapError,))
+                unread["full"] += await self.each(batch, "sitemap", read, use, (SitemapError,))
             if level == MAX_SITEMAP_DEPTH:
                 unread["depth"] = len(set(queue) - visited)
                 queue.clear()  # children past the depth are not followed
@@ -518,7 +520,7 @@ class _Listings:
             "full": f"the source had its max_articles_per_source={self.limits.max_candidates:,} URLs already",
         }
         for reason, count in unread.items():
-            if not count or (reason == "full" and self.over_cap):  # then CandidatesCapped says what was left
+            if not count:
                 continue
             message = f"source {name!r}: {count:,} sitemaps not read this run: {why[reason]}"
             self.found.errors.append(Problem("discover", first_url(self.source), "SitemapFilesCapped", message, _now()))

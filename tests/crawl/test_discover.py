@@ -293,6 +293,28 @@ def test_child_sitemaps_left_when_the_source_is_full_are_counted_where_no_url_wa
     ]
 
 
+def test_child_sitemaps_cut_off_when_the_source_fills_are_counted_beside_the_urls_cut() -> None:
+    # The source fills on the index's first children: the children never fetched were counted nowhere, as
+    # CandidatesCapped counts only the URLs of listings read.
+    children = {f"/c{k}.xml": (urlset(f"/n/{k}-a", f"/n/{k}-b"), XML) for k in range(8)}
+    requested: list[str] = []
+    found, paths = discover(
+        {"/idx.xml": (sitemap_index(*children), XML), **children},
+        Source("s", sitemaps=("/idx.xml",)),
+        requested,
+        Limits(max_candidates=3),
+    )
+    assert len(paths) == 3
+    fetched = [path for path in requested if path.startswith("/c")]
+    assert 2 <= len(fetched) < 8
+    messages = {e.error_type: e.message for e in found.errors}
+    assert set(messages) == {"CandidatesCapped", "SitemapFilesCapped"}
+    assert messages["SitemapFilesCapped"] == (
+        f"source 's': {8 - len(fetched)} sitemaps not read this run: "
+        "the source had its max_articles_per_source=3 URLs already"
+    )
+
+
 def test_children_seen_before_are_read_after_those_the_index_lists() -> None:
     children = {f"/c{k}.xml": (urlset(f"/n/{k}"), XML) for k in range(3)}
     routes = {"/sitemap.xml": (sitemap_index("/c2.xml"), XML), **children}
