@@ -11,6 +11,7 @@ never modifies or fetches.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -86,9 +87,17 @@ class Metadata:
     canonical_url: str | None = None
 
 
+# A character reference left in a value: templates write HTML entities into JSON-LD ("Mayor&#039;s", "Jos&eacute;")
+# and double-escape meta content ("&amp;#8217;"); readers see the character. Only whole references, with their ";":
+# "AT&T", "Q&A" and "&c" stay as written.
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
 def _clean(s: object) -> str | None:
     if not isinstance(s, str):
         return None
+    if "&" in s:
+        s = _CHARACTER_REFERENCE.sub(lambda m: html.unescape(m.group()), s)
     s = " ".join(s.split())
     return s or None
 

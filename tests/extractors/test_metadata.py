@@ -56,6 +56,22 @@ def test_half_an_emoji_in_jsonld_is_a_replacement_character_not_a_lone_surrogate
     assert (m.title, m.authors) == ("Council \ufffd meets", ("Ana \U0001f600 Ruiz",))
 
 
+def test_character_references_a_template_left_in_values_are_the_characters_readers_see() -> None:
+    # Templates write HTML entities into JSON-LD ("Mayor&#039;s", "Jos&eacute;") and double-escape meta content
+    # ("&amp;#8217;"): stored as written, a title read "Mayor&#039;s" and an author split at "&" and ";" into
+    # ("Jos", "eacute", "P", "rez").
+    m = meta_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Mayor&#039;s plan &amp; budget",'
+        ' "author": {"name": "Jos&eacute; P&#233;rez"}, "publisher": {"name": "Smith &amp; Sons"}}</script>'
+        '<meta property="og:description" content="The mayor&amp;#8217;s plan &amp;#x2014; approved">'
+    )
+    assert (m.title, m.authors, m.site_name) == ("Mayor's plan & budget", ("José Pérez",), "Smith & Sons")
+    assert m.description == "The mayor\u2019s plan \u2014 approved"
+    # Only whole references: an ampersand in a name or a query string stays as it is.
+    m = meta_of('<meta property="og:title" content="AT&amp;T and Q&amp;A: R&amp;D &amp; more &amp;c">')
+    assert m.title == "AT&T and Q&A: R&D & more &c"
+
+
 def test_markup_fallbacks_h1_and_time() -> None:
     m = meta_of(
         "<title>Ignored | Site</title>",
