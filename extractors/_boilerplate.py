@@ -597,7 +597,11 @@ def _prune_by_text(body: HtmlElement, total: int, out: _Collector) -> None:
 def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement | None:
     """The element to drop for a short text block, or None to keep it."""
     shapes = out.shapes
-    if (shapes.related_prefix_end(text) is not None and b.find(".//a") is not None) or _is_shouted_link(b, text):
+    if (
+        (shapes.related_prefix_end(text) is not None and b.find(".//a") is not None)
+        or _is_labelled_link(b, shapes)
+        or _is_shouted_link(b, text)
+    ):
         for a in b.iter("a"):
             out.link(a)
         return b
@@ -619,6 +623,21 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         _record_loose_text(b, out)
         return b
     return None
+
+
+def _is_labelled_link(b: HtmlElement, shapes: Shapes) -> bool:
+    """ "<span>Leggi anche</span> <a>Portici di Bologna, al via i restauri</a>": a related label in an element of
+    its own, where a line has its ":", then links that are the rest of the block's text."""
+    label = next((c for c in b if isinstance(c.tag, str)), None)
+    if label is None or label.tag == "a" or _norm(b.text or "") or not shapes.is_related_prefix(label.text_content()):
+        return False
+    rest = len(_norm(b.text_content())) - len(_norm(label.text_content()))
+    linked = sum(len(_norm(a.text_content())) for a in b.iter("a") if a is not label and label not in a.iterancestors())
+    return linked > 0 and linked >= _LINKED_REST * rest
+
+
+# A labelled link's block may hold a little besides its links: a date, a bracket, a "|".
+_LINKED_REST = 0.8
 
 
 def _is_shouted_link(b: HtmlElement, text: str) -> bool:

@@ -100,6 +100,10 @@ class Shapes:
             return "comments"
         return None
 
+    def is_related_prefix(self, text: str) -> bool:
+        """Whether the text is only a "Read more" label (one that heads a headline on its line)."""
+        return _key(text) in self.related_prefixes
+
     def related_prefix_end(self, text: str) -> int | None:
         """Where the headline starts after a "Read more:" label, or None when the text has no such label."""
         head = text[:80]

@@ -257,6 +257,29 @@ def test_labels_in_the_pages_language_are_boilerplate_and_the_story_stays(
     assert [r.url for r in article.related_links] == ["https://city.example/other-story"]
 
 
+@pytest.mark.parametrize(("lang", "story", "related"), [p[:3] for p in PAGES], ids=[p[0] for p in PAGES])
+def test_a_related_label_in_an_element_of_its_own_heads_its_link_without_a_colon(
+    lang: str, story: list[str], related: str
+) -> None:
+    # "<span>Leggi anche</span> <a>Portici di Bologna, al via i restauri</a>": the label's element ends it where a
+    # line has its ":"; without one the line stayed in the story (a reviewer's Italian page, 2026-12).
+    label = related.rstrip(" :：")
+    paragraphs = [f"<p>{p}</p>" for p in story]
+    headline = "Bridges, roads and rails, the works begin"
+    box = f"<div class='x1'><span>{label}</span> <a href='/city/works'>{headline}</a></div>"
+    html = (
+        f"<html lang='{lang}'><head><title>x</title></head><body><article>"
+        f"{paragraphs[0]}{box}{''.join(paragraphs[1:])}</article></body></html>"
+    )
+    article = extract_article(html, url="https://city.example/news/2026/budget")
+    assert article.text == "\n\n".join(story)
+    assert [r.url for r in article.related_links] == ["https://city.example/city/works"]
+    # A label word opening a sentence of the story, the link only part of it, is the story's.
+    sentence = f"<p><b>{label}</b> <a href='/city/works'>the works plan</a>, {story[1][0].lower()}{story[1][1:]}</p>"
+    kept = extract_article(html.replace(box, sentence), url="https://city.example/news/2026/budget")
+    assert f"{label} the works plan," in kept.text
+
+
 @pytest.mark.parametrize(
     ("caption", "credit"),
     [
