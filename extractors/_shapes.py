@@ -48,6 +48,9 @@ _NEWSLETTER_EN = (
     r"|\b(?:in|to|into) your inbox\b[^.!?\n]{0,60}[.!?]\s+(?:sign (?:me )?up|subscribe)\b"
     r"|^\s*(?:sign (?:me )?up|subscribe)\b[^.!?\n]{0,80}\b(?:in|to|into) your inbox\b"
 )
+# A site's call to follow it elsewhere: "Join our WhatsApp channel for ...", "Follow us on X and Instagram". "our" and
+# "us" are the site speaking; a story says "its Telegram channel" or "follow the agency on X".
+_CHANNEL_EN = r"\b(?:subscribe to|join|follow) our\b.{0,30}\bchannel\b|^\s*follow us on\b"
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.
 _REPORTED_EN = re.compile(r"[\"“”«»].*\b(?:said|says|told)\b|\b(?:said|says|told)\b.*[\"“”«»]", re.IGNORECASE | re.S)
@@ -136,7 +139,7 @@ class Shapes:
         return True
 
     def is_promo(self, text: str) -> bool:
-        """A cookie banner or newsletter sign-up sentence."""
+        """A cookie banner's, a newsletter sign-up's or a call to follow the site's channel's sentence."""
         if len(text) < _PROMO_MIN:
             return False
         low = text.casefold()
@@ -156,7 +159,8 @@ def shapes_for(language: str | None) -> Shapes:
     labels = labels_for(language)
     english = {*LABELS["en"].cookie, *LABELS["en"].newsletter}  # matched by the flexible English patterns
     phrases = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
-    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, *(r"\s+".join(map(re.escape, p.split())) for p in phrases)])
+    spelled = (r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, _CHANNEL_EN, *spelled])
     share = {_key(w) for w in labels.share}
     whole_lines: dict[str, LineKind] = {_key(label): "comments" for label in labels.comments_heading}
     whole_lines |= {_key(label): "related" for label in labels.related_heading}
@@ -167,7 +171,16 @@ def shapes_for(language: str | None) -> Shapes:
         related_prefixes=frozenset(map(_key, labels.related_prefix)),
         share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
         unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
-        promo_keys=tuple({"cookie", "newsletter", "inbox", *(max(p.split(), key=len).casefold() for p in phrases)}),
+        promo_keys=tuple(
+            {
+                "cookie",
+                "newsletter",
+                "inbox",
+                "channel",
+                "follow us",
+                *(max(p.split(), key=len).casefold() for p in phrases),
+            }
+        ),
         promo=re.compile(promo, _I),
         rights=tuple(_key(r) for r in labels.rights),
     )

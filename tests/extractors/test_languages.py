@@ -702,8 +702,28 @@ PRIVACY_STORIES |= {
         "De webwinkel gebruikt cookies van advertentiebedrijven zonder toestemming, stelt de toezichthouder vast.",
         "De webwinkel zegt de boete te betreuren en kondigt aan bezwaar te maken tegen het besluit.",
     ],
+    "en": [
+        "The ministry said residents should check its Telegram channel and local radio for evacuation updates.",
+        "Officials asked people to follow the agency on X, where it posts the road closures every morning.",
+        "Schools will reopen on Monday if the water level keeps falling, the regional governor said.",
+    ],
+    "ru": [
+        "Министерство призвало жителей следить за его Telegram-каналом, где публикуются данные об эвакуации.",
+        "Власти попросили подписаться на канал ведомства, чтобы узнавать о перекрытиях дорог.",
+        "Школы откроются в понедельник, если уровень воды продолжит снижаться, сообщил губернатор.",
+    ],
 }
 PRIVACY_PROMOS = {
+    # A site's call to follow it elsewhere (a reviewer's Russian page, 2026-12: "Подписывайтесь на наш
+    # Telegram-канал" stayed in the story): "our" and "us" are the site speaking.
+    "en": [
+        "Join our WhatsApp channel to get the day's top stories first, straight to your phone.",
+        "Follow us on X, Instagram and Facebook for the latest updates from the newsroom.",
+    ],
+    "ru": [
+        "Подписывайтесь на наш Telegram-канал, чтобы первыми узнавать главные новости.",
+        "Подпишитесь на нас в Дзене и ВКонтакте, чтобы не пропустить важное.",
+    ],
     "de": [
         "Diese Website verwendet Cookies, um Ihnen das beste Nutzungserlebnis zu bieten und Werbung anzuzeigen.",
         "Diese Seite nutzt Cookies, um Inhalte zu personalisieren und die Zugriffe auf unsere Seite zu analysieren.",
