@@ -626,14 +626,23 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
 
 
 def _is_labelled_link(b: HtmlElement, shapes: Shapes) -> bool:
-    """ "<span>Leggi anche</span> <a>Portici di Bologna, al via i restauri</a>": a related label in an element of
-    its own, where a line has its ":", then links that are the rest of the block's text."""
-    label = next((c for c in b if isinstance(c.tag, str)), None)
-    if label is None or label.tag == "a" or _norm(b.text or "") or not shapes.is_related_prefix(label.text_content()):
+    """A related label in an element of its own or before the block's first element, where a line has its ":",
+    then links that are the rest of the block's text: "<span>Leggi anche</span> <a>Portici di Bologna, al via i
+    restauri</a>", "<p>Soma pia <a>Treni ya SGR…</a></p>"."""
+    first = next((c for c in b if isinstance(c.tag, str)), None)
+    if first is None:
         return False
-    rest = len(_norm(b.text_content())) - len(_norm(label.text_content()))
-    linked = sum(len(_norm(a.text_content())) for a in b.iter("a") if a is not label and label not in a.iterancestors())
-    return linked > 0 and linked >= _LINKED_REST * rest
+    own = _norm(b.text or "")
+    if own:
+        label, links = own, list(b.iter("a"))
+    elif first.tag != "a":
+        label, links = _norm(first.text_content()), [a for a in b.iter("a") if first not in a.iterancestors()]
+    else:
+        return False
+    if not shapes.is_related_prefix(label):
+        return False
+    linked = sum(len(_norm(a.text_content())) for a in links)
+    return linked > 0 and linked >= _LINKED_REST * (len(_norm(b.text_content())) - len(label))
 
 
 # A labelled link's block may hold a little besides its links: a date, a bracket, a "|".

@@ -753,6 +753,16 @@ LABELS: dict[str, Labels] = {
         photo=("फोटो", "फ़ोटो", "तस्वीर"),
         rights=("सर्वाधिकार सुरक्षित",),
     ),
+    # Swahili. No photo word: "picha" is the everyday word for a picture. No bare "maoni" for comments: it is also
+    # the opinion section's name.
+    "sw": Labels(
+        related_prefix=("soma pia", "soma zaidi", "unaweza pia kusoma", "habari zinazohusiana"),
+        related_heading=("habari zinazohusiana", "habari zaidi", "habari nyingine", "zilizosomwa zaidi", "habari kuu"),
+        comments_heading=("toa maoni", "maoni ya wasomaji"),
+        ad_label=("tangazo", "matangazo"),
+        share=("shiriki",),
+        rights=("haki zote zimehifadhiwa",),
+    ),
 }
 
 

@@ -257,6 +257,35 @@ def test_labels_in_the_pages_language_are_boilerplate_and_the_story_stays(
     assert [r.url for r in article.related_links] == ["https://city.example/other-story"]
 
 
+SWAHILI_STORY = [
+    "Serikali imetangaza kuwa ujenzi wa reli mpya kutoka Dodoma hadi Tabora utaanza mwezi ujao, baada ya mkataba"
+    " kusainiwa jijini Dar es Salaam.",
+    "Waziri wa Uchukuzi alisema mradi huo utagharimu shilingi trilioni mbili na utatoa ajira kwa vijana wengi wa"
+    " mikoa ya kati.",
+]
+
+
+@pytest.mark.parametrize(
+    "related",
+    [
+        "<p class='x2'><strong>Soma pia:</strong> <a href='/habari/1'>Treni ya SGR yaanza safari Dar es Salaam</a></p>",
+        "<p class='x2'>Soma pia <a href='/habari/1'>Treni ya SGR yaanza safari Dar es Salaam</a></p>",
+        "<div class='x2'><h3>Habari zinazohusiana</h3><ul><li><a href='/habari/1'>Treni ya SGR yaanza safari Dar es"
+        " Salaam</a></li><li><a href='/habari/2'>Bei ya mafuta yashuka</a></li></ul></div>",
+    ],
+)
+def test_swahili_labels_are_boilerplate_and_the_story_stays(related: str) -> None:
+    # A reviewer's Swahili page (2026-12): "Soma pia:" ("read also") and its headline stayed in the story.
+    first, second = (f"<p>{p}</p>" for p in SWAHILI_STORY)
+    html = (
+        "<html lang='sw'><head><title>Reli</title></head><body><article>"
+        f"{first}{related}<div class='x3'><span>Tangazo</span></div>{second}</article></body></html>"
+    )
+    article = extract_article(html, url="https://habari.example/2026/12/reli")
+    assert article.text == "\n\n".join(SWAHILI_STORY)
+    assert "https://habari.example/habari/1" in [r.url for r in article.related_links]
+
+
 @pytest.mark.parametrize(("lang", "story", "related"), [p[:3] for p in PAGES], ids=[p[0] for p in PAGES])
 def test_a_related_label_in_an_element_of_its_own_heads_its_link_without_a_colon(
     lang: str, story: list[str], related: str
