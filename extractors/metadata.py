@@ -12,6 +12,7 @@ never modifies or fetches.
 from __future__ import annotations
 
 import html
+import html.entities
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -93,11 +94,20 @@ class Metadata:
 _CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+def _character(reference: re.Match[str]) -> str:
+    """A character reference's character; a "&name;" HTML does not name stays as written ("&notes;", "&section;":
+    html.unescape reads the "&not" and "&sect" in them)."""
+    written = reference.group()
+    if written[1] != "#" and written[1:] not in html.entities.html5:
+        return written
+    return html.unescape(written)
+
+
 def _clean(s: object) -> str | None:
     if not isinstance(s, str):
         return None
     if "&" in s:
-        s = _CHARACTER_REFERENCE.sub(lambda m: html.unescape(m.group()), s)
+        s = _CHARACTER_REFERENCE.sub(_character, s)
     s = " ".join(s.split())
     return s or None
 

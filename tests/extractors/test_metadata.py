@@ -70,6 +70,13 @@ def test_character_references_a_template_left_in_values_are_the_characters_reade
     # Only whole references: an ampersand in a name or a query string stays as it is.
     m = meta_of('<meta property="og:title" content="AT&amp;T and Q&amp;A: R&amp;D &amp; more &amp;c">')
     assert m.title == "AT&T and Q&A: R&D & more &c"
+    # Nor a "&word;" HTML does not name (a review: html.unescape made "&notes;" "¬es;" and "&section;" "§ion;").
+    m = meta_of(
+        '<meta property="og:description" content="Council minutes&amp;notes; for the &amp;section; chair">'
+        '<meta property="og:image" content="https://cdn.example/a.jpg?id=5&amp;section;y=2">'
+    )
+    assert m.description == "Council minutes&notes; for the &section; chair"
+    assert m.image_url == "https://cdn.example/a.jpg?id=5&section;y=2"
 
 
 def test_markup_fallbacks_h1_and_time() -> None:
