@@ -131,7 +131,7 @@ def print_queries(
     from rich.table import Table
     from rich.text import Text
 
-    from storage.db import connect, require_copydesk
+    from storage.db import columns_missing, connect, require_copydesk
 
     class PipedConsole(Console):
         def on_broken_pipe(self) -> None:
@@ -146,6 +146,8 @@ def print_queries(
     with connect(db, read_only=True, on_wait=waiting, external_access=allow_files) as con:
         if ours:  # copydesk's own queries (stats): another tool's file gets that said, not "no table articles"
             require_copydesk(con, db)
+            if missing := columns_missing(con):  # said before anything is printed
+                raise InputError(_older_release(db, missing))
         for position, (heading, sql) in enumerate(queries):
             try:
                 cursor = con.execute(sql)
@@ -154,6 +156,10 @@ def print_queries(
                     f"copydesk query reads only the database ({error_line(exc)}); pass --allow-files to let SQL "
                     "read and write files"
                 ) from None
+            except (duckdb.BinderException, duckdb.CatalogException) as exc:
+                if missing := columns_missing(con):
+                    raise InputError(f"{error_line(exc)}; {_older_release(db, missing)}") from None
+                raise
             if position in quiet:
                 continue
             if cursor is None or cursor.description is None:
@@ -170,6 +176,14 @@ def print_queries(
             for row in cursor.fetchall():
                 table.add_row(*(Text("" if v is None else str(v)) for v in row))
             PipedConsole(width=160).print(table)
+
+
+def _older_release(db: Path, missing: Sequence[str]) -> str:
+    shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    return (
+        f"{db} was written by an older copydesk (it has no {shown}); the first writing command (`copydesk run`, "
+        "`reextract` or `rebuild-clusters`) upgrades it in place, and reading commands leave it as it is"
+    )
 
 
 def write_rows(cursor: Any, fmt: str, out: Any, *, chunk: int = 10_000) -> None:

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -210,6 +211,30 @@ def require_copydesk(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     raise NotADatabaseError(
         f"{path} is a DuckDB database of something else ({why}), and was left as it is. {_ANOTHER_DB}"
     )
+
+
+def columns_missing(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns ("table.column") of copydesk's schema that the open file lacks: a file an older release wrote,
+    which the first writing command upgrades (reading commands leave files as they are)."""
+    have = set(con.execute(_COLUMNS_OF_FILE).fetchall())
+    return [f"{table}.{column}" for table, column in _schema_columns() if (table, column) not in have]
+
+
+# The columns of tables (views are bound when queried: a view over a missing column fails like the query).
+_COLUMNS_OF_FILE = """
+SELECT c.table_name, c.column_name FROM duckdb_columns() c
+JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+WHERE c.database_name = current_database() AND c.schema_name = 'main'
+ORDER BY c.table_name, c.column_index
+"""
+
+
+@lru_cache(maxsize=1)
+def _schema_columns() -> tuple[tuple[str, str], ...]:
+    """Every table column our schema creates, learnt from applying it to a database in memory."""
+    with duckdb.connect(":memory:") as con:
+        apply_schema(con)
+        return tuple(con.execute(_COLUMNS_OF_FILE).fetchall())
 
 
 def _shut_out(con: duckdb.DuckDBPyConnection, allowed_directories: Sequence[str]) -> None:

@@ -738,6 +738,27 @@ def test_stats_name_reasons_of_rows_from_before_the_reason_column(
     assert "not_an_article" in out and "unrecorded" in out
 
 
+def test_reading_commands_on_a_file_of_an_older_release_say_how_to_upgrade_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A review (2026-12-07): `stats` on a file an older release wrote printed two tables, then DuckDB's
+    # 'Binder Error: Table "s" does not have a column named "reason"'. Reading commands do not change the file.
+    db = tmp_path / "old.duckdb"
+    with writing(db) as con:
+        con.execute("ALTER TABLE seen_urls DROP COLUMN reason")  # as the release before the column wrote it
+    before = db.read_bytes()
+    assert main(["stats", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "written by an older copydesk" in err and "seen_urls.reason" in err and "copydesk run" in err
+    assert main(["query", "--db", str(db), "SELECT reason FROM seen_urls"]) == 1
+    assert "written by an older copydesk" in capsys.readouterr().err
+    assert db.read_bytes() == before
+    assert main(["query", "--db", str(db), "SELECT count(*) AS n FROM seen_urls"]) == 0  # what it has reads as it is
+    with writing(db):  # what any writing command does first
+        pass
+    assert main(["stats", "--db", str(db)]) == 0
+
+
 def test_every_reason_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert [r for r in REASONS if f" {r} " not in readme.replace("`", " ")] == []
