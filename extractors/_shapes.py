@@ -50,7 +50,21 @@ _NEWSLETTER_EN = (
 )
 # A site's call to follow it elsewhere: "Join our WhatsApp channel for ...", "Follow us on X and Instagram". "our" and
 # "us" are the site speaking; a story says "its Telegram channel" or "follow the agency on X".
-_CHANNEL_EN = r"\b(?:subscribe to|join|follow) our\b.{0,30}\bchannel\b|^\s*follow us on\b"
+# The call opens the paragraph (a story reports one in its own words: "the ministry urged residents to join our
+# channel, the spokesman wrote"), and "us" is followed on a platform ("Follow us on Channel 7" was a slogan).
+_CHANNEL_EN = (
+    r"^\s*(?:subscribe to|join|follow) our\b[^.!?]{0,30}\bchannel\b"
+    r"|^\s*follow us on (?:x|twitter|facebook|instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin"
+    r"|google news|snapchat|mastodon)\b"
+)
+_CHANNEL = re.compile(_CHANNEL_EN, re.IGNORECASE)
+# A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
+_SAYING_EN = re.compile(r"\b(?:said|says|told|tells|wrote|writes|posted|tweeted|urged)\b", re.IGNORECASE)
+# What is quoted is someone's words, not the site's: a promo phrase inside quotation marks (or after an opening
+# one left open, as a quotation running over paragraphs is) is a call the story reports ("«Подписывайтесь на наш
+# канал», — написал мэр", a video titled "Subscribe to our channel").
+_QUOTED = re.compile(r'"[^"]*(?:"|$)|“[^”]*(?:”|$)|„[^“”]*(?:[“”]|$)|«[^»]*(?:»|$)|‹[^›]*(?:›|$)|「[^」]*(?:」|$)')
+_QUOTE_MARKS = frozenset('"“„«‹「')
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.
 _REPORTED_EN = re.compile(r"[\"“”«»].*\b(?:said|says|told)\b|\b(?:said|says|told)\b.*[\"“”«»]", re.IGNORECASE | re.S)
@@ -145,7 +159,11 @@ class Shapes:
         low = text.casefold()
         if not any(k in low for k in self.promo_keys):
             return False
-        return bool(self.promo.search(text)) and not _REPORTED_EN.search(text)
+        unquoted = _QUOTED.sub(" ", text) if not _QUOTE_MARKS.isdisjoint(text) else text
+        match = self.promo.search(unquoted)
+        if match is None or _REPORTED_EN.search(text):
+            return False
+        return not (_CHANNEL.match(match.group()) and _SAYING_EN.search(text))
 
     def is_rights_line(self, text: str) -> bool:
         """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit."""

@@ -809,6 +809,25 @@ def test_a_banners_or_sign_ups_own_words_between_the_storys_paragraphs_still_go(
     assert extract_article(html, url="https://news.example/2026/12/01/privacy").text.split("\n\n") == paragraphs
 
 
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("en", "The ministry urged residents to “join our Telegram channel for updates,” the spokesman wrote."),
+        ("en", "His final video, titled “Subscribe to our channel one last time”, was viewed 2 million times."),
+        ("en", "Follow us on Telegram, the group told its supporters in the post, which the platform later removed."),
+        ("en", "Follow us on Channel 7 was the station's slogan for two decades, until the network dropped it."),
+        ("ru", "«Подписывайтесь на наш канал, там вся информация об отключениях», — написал мэр жителям."),
+        ("ru", "«Подпишитесь на нашу петицию против вырубки парка», — призвали активисты на митинге в субботу."),
+    ],
+)
+def test_a_call_to_follow_a_channel_the_story_reports_is_the_storys(lang: str, sentence: str) -> None:
+    # A review of the channel promos (2026-12-07): a quoted call, a group's words and a station's slogan went as
+    # the site's own promo.
+    paragraphs = [PRIVACY_STORIES[lang][0], sentence, *PRIVACY_STORIES[lang][1:]]
+    text = extract_article(_privacy_page(lang, paragraphs), url="https://news.example/2026/12/01/privacy").text
+    assert text.split("\n\n") == paragraphs
+
+
 @pytest.mark.parametrize("lang", ["cs", "hu"])
 def test_a_pr_badge_is_an_ad_label_on_czech_and_hungarian_pages(lang: str) -> None:
     # A review: "PR" came from another language's labels, which pages with an entry of their own no longer get.
