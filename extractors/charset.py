@@ -94,8 +94,11 @@ _UNICODE = frozenset({"utf-8", "utf-16-le", "utf-16-be"})
 # mislabeled_utf8): a line of Russian or Chinese has that many.
 _UTF8_EVIDENCE = 8
 _ASCII = frozenset(map(chr, range(128)))
-# Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried).
-_DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"})
+# Encodings detection may choose among: the WHATWG ones an undeclared page could be in (UTF-8 was tried), less
+# those browsers' detectors never guess, whose high bytes are nearly all letters of some language, so any Latin
+# text reads as them without chaos (Polish in ISO-8859-2 came out as Celtic ISO-8859-14: "Gġówny", "miesiḟca").
+_RARE = frozenset(codecs.lookup(name).name for name in ("iso8859-3", "iso8859-10", "iso8859-14", "iso8859-16"))
+_DETECTABLE = sorted({"cp1252", *_WHATWG_CODECS} - {"utf-8", "utf-16-le", "utf-16-be"} - _RARE)
 # Detection reads this much: charset_normalizer's time grows with it; 64 KB of text is ample evidence.
 _DETECT_WINDOW = 64 * 1024
 _NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
@@ -383,11 +386,24 @@ def _turkish_or_western(western: str) -> str:
 
 
 def _detect(sample: bytes) -> str | None:
-    """The WHATWG encoding charset_normalizer finds for non-UTF-8 bytes, if it finds one."""
-    best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE, preemptive_behaviour=False).best()
-    if best is None:
+    """The WHATWG encoding charset_normalizer finds for non-UTF-8 bytes, if it finds one.
+
+    Where it finds several without chaos, the reading whose non-ASCII characters are most often letters: a code
+    page and its ISO twin differ in a few bytes, which one of them reads as symbols (Czech ISO-8859-2's "síť" as
+    windows-1250 is "sí»", Greek ISO-8859-7's "Άνω" as windows-1253 "¶νω", windows-1250's "š" as ISO-8859-2 a
+    control character). charset_normalizer's own order among them is not by the bytes.
+    """
+    found = list(charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE, preemptive_behaviour=False))
+    if not found:
         return None
+    least = min(match.chaos for match in found)
+    best = max((match for match in found if match.chaos == least), key=lambda match: _letter_share(str(match)))
     return encoding_for_label(best.encoding)
+
+
+def _letter_share(text: str) -> float:
+    beyond_ascii = [c for c in text if not c.isascii()]
+    return sum(map(str.isalpha, beyond_ascii)) / len(beyond_ascii) if beyond_ascii else 0.0
 
 
 def content_type_of(values: Sequence[str]) -> str | None:
