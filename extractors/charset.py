@@ -260,7 +260,33 @@ def _meta_encoding(head: bytes) -> str | None:
 def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
     if encoding == "windows-1252":  # every byte has a character: never fails
         return codecs.charmap_decode(body, "strict", _WINDOWS_1252)[0]
-    return body.decode(encoding, errors=errors)
+    if encoding == "gb18030" and b"\x80" in body:
+        errors = _GB_EURO_STRICT if errors == "strict" else _GB_EURO
+    text = body.decode(encoding, errors=errors)
+    if encoding == "cp932" and not text.isascii():
+        text = text.translate(_SHIFT_JIS_AS_WHATWG)
+    return text
+
+
+# Where browsers read a byte otherwise than Python's codec of the same encoding (the Encoding Standard's indexes):
+# a lone 0x80 is the euro sign in GBK (as in Windows' code page 936), where Python's gb18030 has no character;
+# Shift_JIS's 81 60, 81 61 and 81 7C are the wave dash, double vertical line and minus sign (as EUC-JP's are
+# here), where Python's cp932 gives the fullwidth tilde, the parallel sign and the fullwidth hyphen-minus (only
+# those bytes give those three in cp932, so the text can be mapped after decoding).
+_SHIFT_JIS_AS_WHATWG = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212"})
+
+
+def _gb_euro(error: UnicodeError, *, strict: bool) -> tuple[str, int]:
+    if isinstance(error, UnicodeDecodeError) and error.object[error.start] == 0x80:
+        return "\u20ac", error.start + 1
+    if strict or not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "\ufffd", error.end
+
+
+_GB_EURO, _GB_EURO_STRICT = "copydesk-gb-euro", "copydesk-gb-euro-strict"
+codecs.register_error(_GB_EURO, lambda error: _gb_euro(error, strict=False))
+codecs.register_error(_GB_EURO_STRICT, lambda error: _gb_euro(error, strict=True))
 
 
 def _fits(text: str) -> bool:

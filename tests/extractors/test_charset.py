@@ -336,6 +336,25 @@ def test_a_legacy_word_that_happens_to_be_valid_utf8_stays_in_its_label(label: s
     assert [e.title for e in parsed.entries] == [word]
 
 
+@pytest.mark.parametrize("label", ["gbk", "gb2312", "gb18030"])
+def test_gbk_byte_0x80_is_the_euro_sign_as_browsers_read_it(label: str) -> None:
+    # The Encoding Standard's gb18030 decoder (every GBK label's) and Windows' code page 936 read a lone 0x80 as
+    # U+20AC; Python's gb18030 codec has no character there, so "15 €" was stored as "15 \ufffd" (a review).
+    before, after = "<html><body><p>票价约为 15 ", "，比去年上涨。</p></body></html>"
+    body = before.encode("gbk") + b"\x80" + after.encode("gbk")  # Windows' GBK; Python's codec writes no €
+    assert "票价约为 15 €，比去年上涨。" in decode_html(body, content_type=f"text/html; charset={label}")
+
+
+def test_shift_jis_reads_the_wave_dash_minus_and_double_bar_as_browsers_do() -> None:
+    # 81 60, 81 7C and 81 61 are U+301C, U+2212 and U+2016 in the Encoding Standard's index (and in EUC-JP here);
+    # Python's cp932 gives the fullwidth tilde, hyphen-minus and parallel sign (a review).
+    body = b"<html><body><p>\x8c\xdf\x91\x4f9\x8e\x9e\x81\x60 \x81\x7c5 \x81\x61</p></body></html>"
+    text = decode_html(body, content_type="text/html; charset=Shift_JIS")
+    assert "午前9時〜 −5 ‖" in text
+    euc_jp = "<html><body><p>午前9時〜 −5 ‖</p></body></html>".encode("euc_jp")
+    assert text == decode_html(euc_jp, content_type="text/html; charset=EUC-JP")
+
+
 def test_a_body_still_gzipped_says_so() -> None:
     # Gzipped twice and declared once: "474 of its 509 non-ASCII characters are not valid in utf-8" named no cause.
     # (Refused as any body mostly invalid in its declared encoding is: a few bytes of gzip are not.)
