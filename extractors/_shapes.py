@@ -50,21 +50,22 @@ _NEWSLETTER_EN = (
 )
 # A site's call to follow it elsewhere: "Join our WhatsApp channel for ...", "Follow us on X and Instagram". "our" and
 # "us" are the site speaking; a story says "its Telegram channel" or "follow the agency on X".
-# The call opens the paragraph (a story reports one in its own words: "the ministry urged residents to join our
+# The call opens the paragraph, after an emoji or a few words and a colon at most ("👉 Join our ...", "Stay
+# informed: join our ..."; a story reports one in its own words: "the ministry urged residents to join our
 # channel, the spokesman wrote"), and "us" is followed on a platform ("Follow us on Channel 7" was a slogan).
 _CHANNEL_EN = (
-    r"^\s*(?:subscribe to|join|follow) our\b[^.!?]{0,30}\bchannel\b"
-    r"|^\s*follow us on (?:x|twitter|facebook|instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin"
-    r"|google news|snapchat|mastodon)\b"
+    r"^\W*(?:\w+(?: \w+){0,2}: )?(?:subscribe to|join|follow) (?:our\b[^.!?]{0,30}\bchannel\b|us on (?:x|twitter|"
+    r"facebook|instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin|google news|apple news|flipboard"
+    r"|pinterest|snapchat|mastodon|reddit|discord)\b)"
 )
 _CHANNEL = re.compile(_CHANNEL_EN, re.IGNORECASE)
+# A word each English promo pattern holds: the cheap test before the regex (with each label phrase's longest word).
+_PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us")
 # A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
 _SAYING_EN = re.compile(r"\b(?:said|says|told|tells|wrote|writes|posted|tweeted|urged)\b", re.IGNORECASE)
-# What is quoted is someone's words, not the site's: a promo phrase inside quotation marks (or after an opening
-# one left open, as a quotation running over paragraphs is) is a call the story reports ("«Подписывайтесь на наш
-# канал», — написал мэр", a video titled "Subscribe to our channel").
-_QUOTED = re.compile(r'"[^"]*(?:"|$)|“[^”]*(?:”|$)|„[^“”]*(?:[“”]|$)|«[^»]*(?:»|$)|‹[^›]*(?:›|$)|「[^」]*(?:」|$)')
-_QUOTE_MARKS = frozenset('"“„«‹「')
+# Direct speech attributed after a dash, as Russian, Ukrainian and French print it: "«Подписывайтесь на наш канал»,
+# — написал мэр" is the mayor's call the story reports (a banner quotes a button's label without a dash after it).
+_ATTRIBUTED = re.compile(r"[»”\"]\s*,?\s*[—–]\s*[^\W\d_]")
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.
 _REPORTED_EN = re.compile(r"[\"“”«»].*\b(?:said|says|told)\b|\b(?:said|says|told)\b.*[\"“”«»]", re.IGNORECASE | re.S)
@@ -159,9 +160,8 @@ class Shapes:
         low = text.casefold()
         if not any(k in low for k in self.promo_keys):
             return False
-        unquoted = _QUOTED.sub(" ", text) if not _QUOTE_MARKS.isdisjoint(text) else text
-        match = self.promo.search(unquoted)
-        if match is None or _REPORTED_EN.search(text):
+        match = self.promo.search(text)
+        if match is None or _REPORTED_EN.search(text) or _ATTRIBUTED.search(text):
             return False
         return not (_CHANNEL.match(match.group()) and _SAYING_EN.search(text))
 
@@ -189,16 +189,7 @@ def shapes_for(language: str | None) -> Shapes:
         related_prefixes=frozenset(map(_key, labels.related_prefix)),
         share_words=frozenset(t for w in share for t in _TOKENS.split(w) if t),
         unspaced_share_words=tuple(sorted((w for w in share if not w.isascii()), key=len, reverse=True)),
-        promo_keys=tuple(
-            {
-                "cookie",
-                "newsletter",
-                "inbox",
-                "channel",
-                "follow us",
-                *(max(p.split(), key=len).casefold() for p in phrases),
-            }
-        ),
+        promo_keys=tuple({*_PROMO_KEYS_EN, *(max(p.split(), key=len).casefold() for p in phrases)}),
         promo=re.compile(promo, _I),
         rights=tuple(_key(r) for r in labels.rights),
     )

@@ -748,12 +748,22 @@ PRIVACY_PROMOS = {
     "en": [
         "Join our WhatsApp channel to get the day's top stories first, straight to your phone.",
         "Follow us on X, Instagram and Facebook for the latest updates from the newsroom.",
+        "👉 Join our WhatsApp channel for the latest local news.",
+        "Stay informed: join our Telegram channel for breaking news alerts.",
+        "Follow us on Flipboard, Google News and Apple News.",
+        # A review of quotation marks as someone's words: a banner quotes its buttons, a prize's size is in inches.
+        "By clicking “Accept All Cookies”, you agree to the storing of cookies on your device to enhance site"
+        " navigation. You can change your choices at any time under “Cookie Settings”.",
+        'Win a 65" 4K TV! Sign up for our newsletter by Dec. 31 and you are automatically entered in the draw.',
     ],
     "ru": [
         "Подписывайтесь на наш Telegram-канал, чтобы первыми узнавать главные новости.",
         "Подпишитесь на нас в Дзене и ВКонтакте, чтобы не пропустить важное.",
+        "Нажмите «Подписаться на рассылку», чтобы каждое утро получать главные новости дня на свою почту.",
     ],
     "de": [
+        "Keine wichtige Meldung mehr verpassen: Klicken Sie auf „Newsletter abonnieren“ und erhalten Sie jeden Morgen"
+        " die Nachrichten des Tages.",
         "Diese Website verwendet Cookies, um Ihnen das beste Nutzungserlebnis zu bieten und Werbung anzuzeigen.",
         "Diese Seite nutzt Cookies, um Inhalte zu personalisieren und die Zugriffe auf unsere Seite zu analysieren.",
     ],
