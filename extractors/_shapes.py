@@ -59,8 +59,21 @@ _CHANNEL_EN = (
     r"|pinterest|snapchat|mastodon|reddit|discord)\b)"
 )
 _CHANNEL = re.compile(_CHANNEL_EN, re.IGNORECASE)
+# A paywall's prompt after a story's teaser, the site speaking: asking ("Already a subscriber?"), telling ("Subscribe
+# to continue reading", "This article is exclusive to subscribers") or counting ("You've reached your limit of
+# free articles"). A story says "available only to subscribers" or "readers who are already subscribers".
+_PAYWALL_EN = (
+    r"\balready an? (?:subscriber|member)\s*\?"
+    r"|^\s*(?:subscribe|sign in|log in|register)(?: now| today)? to (?:continue|keep) reading\b"
+    r"|^\s*to (?:continue|keep) reading(?: this (?:article|story))?,? (?:please )?"
+    r"(?:subscribe|sign in|log in|register)\b"
+    r"|^\s*this (?:article|story|content) is (?:only )?(?:available |exclusive |reserved )?(?:only )?(?:to|for) "
+    r"(?:our )?(?:paying )?(?:subscribers|members)\b"
+    r"|\byou(?:'ve|’ve| have) (?:reached|used) (?:your|all (?:of )?your) (?:limit of )?(?:\d+ )?"
+    r"free (?:articles|stories)\b"
+)
 # A word each English promo pattern holds: the cheap test before the regex (with each label phrase's longest word).
-_PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us")
+_PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us", "subscri", "member", "reading", "free ")
 # A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
 _SAYING_EN = re.compile(r"\b(?:said|says|told|tells|wrote|writes|posted|tweeted|urged)\b", re.IGNORECASE)
 # Direct speech attributed after a dash, as Russian, Ukrainian and French print it: "«Подписывайтесь на наш канал»,
@@ -154,7 +167,7 @@ class Shapes:
         return True
 
     def is_promo(self, text: str) -> bool:
-        """A cookie banner's, a newsletter sign-up's or a call to follow the site's channel's sentence."""
+        """A cookie banner's, a newsletter sign-up's, a paywall's or a call to follow the site's channel's sentence."""
         if len(text) < _PROMO_MIN:
             return False
         low = text.casefold()
@@ -178,7 +191,7 @@ def shapes_for(language: str | None) -> Shapes:
     english = {*LABELS["en"].cookie, *LABELS["en"].newsletter}  # matched by the flexible English patterns
     phrases = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
     spelled = (r"\s+".join(map(re.escape, p.split())) for p in phrases)
-    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, _CHANNEL_EN, *spelled])
+    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, _CHANNEL_EN, _PAYWALL_EN, *spelled])
     share = {_key(w) for w in labels.share}
     whole_lines: dict[str, LineKind] = {_key(label): "comments" for label in labels.comments_heading}
     whole_lines |= {_key(label): "related" for label in labels.related_heading}

@@ -819,6 +819,49 @@ def test_a_banners_or_sign_ups_own_words_between_the_storys_paragraphs_still_go(
     assert extract_article(html, url="https://news.example/2026/12/01/privacy").text.split("\n\n") == paragraphs
 
 
+PAYWALL_PROMPTS = {
+    "en": [
+        "This article is exclusive to subscribers. Subscribe for $1 a month to keep reading.",
+        "Already a subscriber? Log in to continue.",
+        "Subscribe to continue reading and get unlimited access to our journalism.",
+        "You've reached your limit of free articles this month.",
+    ],
+    "pt": ["Este conteúdo é exclusivo para assinantes. Assine por R$ 1,90.", "Já é assinante? Faça login"],
+    "fr": ["Cet article est réservé aux abonnés.", "Déjà abonné ? Se connecter"],
+    "de": ["Dieser Artikel ist nur für Abonnenten verfügbar.", "Bereits Abonnent? Hier anmelden"],
+    "es": ["Este contenido es exclusivo para suscriptores.", "¿Ya eres suscriptor? Inicia sesión"],
+    "it": ["Questo articolo è riservato agli abbonati.", "Sei già abbonato? Accedi"],
+}
+PAYWALL_STORIES = {
+    "en": [
+        "The Times made the investigation free to read; until Friday it had been available only to subscribers.",
+        "Readers who are already subscribers will receive the printed edition at no extra cost, the paper said.",
+    ],
+    "fr": ["Dans un article réservé aux abonnés, Le Monde révèle que le ministre avait été prévenu dès mars."],
+    "pt": ["O jornal, que oferece conteúdo exclusivo para assinantes, perdeu leitores no último trimestre."],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt"), [(lang, prompt) for lang, prompts in PAYWALL_PROMPTS.items() for prompt in prompts]
+)
+def test_a_paywall_prompt_after_the_teaser_is_no_part_of_the_story(lang: str, prompt: str) -> None:
+    # A reviewer's Portuguese page (2026-12-07): "Este conteúdo é exclusivo para assinantes … Já é assinante?"
+    # after the story's first paragraphs stayed in its text, as English prompts did.
+    paragraphs = PRIVACY_STORIES.get(lang, STORY)[:2]
+    html = _privacy_page(lang, [*paragraphs, prompt])
+    assert extract_article(html, url="https://news.example/2026/12/01/privacy").text.split("\n\n") == paragraphs
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"), [(lang, s) for lang, sentences in PAYWALL_STORIES.items() for s in sentences]
+)
+def test_a_story_sentence_about_subscribers_is_the_storys(lang: str, sentence: str) -> None:
+    paragraphs = [PRIVACY_STORIES.get(lang, STORY)[0], sentence]
+    text = extract_article(_privacy_page(lang, paragraphs), url="https://news.example/2026/12/01/privacy").text
+    assert text.split("\n\n") == paragraphs
+
+
 @pytest.mark.parametrize(
     ("lang", "sentence"),
     [
