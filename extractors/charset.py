@@ -183,8 +183,6 @@ def _decoded_html(body: bytes, *, content_type: str | None) -> str:
         if body.startswith(bom):
             return _refuse_garbled(_decode(body[len(bom) :], encoding), f"{encoding}, which its byte-order mark names")
     declared, source = header_encoding(content_type), "the Content-Type header"
-    if declared in SINGLE_BYTE_WESTERN:
-        declared, source = _server_default_or_meta(body, declared)
     if declared is None:
         declared, source = _meta_encoding(body[:_META_WINDOW]), "its <meta> charset"
     if declared is None:
@@ -198,19 +196,6 @@ def _decoded_html(body: bytes, *, content_type: str | None) -> str:
     if _fits(text):
         return text
     return _sniff(body) or _refuse_garbled(text, f"{declared}, which {source} declares, and detection finds no other")
-
-
-def _server_default_or_meta(body: bytes, header: str) -> tuple[str, str]:
-    """A Western charset in the header, unless the page's <meta> names another and the bytes are no Western text:
-    then the header is a server's default (Apache's AddDefaultCharset ISO-8859-1) over a page in the <meta>'s
-    encoding, which browsers would show as mojibake ("Ãîðîäñêèå âëàñòè") and the feed reader already
-    distrusts."""
-    meta = _meta_encoding(body[:_META_WINDOW])
-    if meta is None or meta in SINGLE_BYTE_WESTERN or mislabeled_utf8(body, header):
-        return header, "the Content-Type header"
-    if _reads_as_western(_decode(_detection_sample(body), "windows-1252")):
-        return header, "the Content-Type header"
-    return meta, "its <meta> charset (the header's Western one is a server's default)"
 
 
 def mislabeled_utf8(body: bytes, encoding: str | None) -> bool:

@@ -355,18 +355,6 @@ def test_shift_jis_reads_the_wave_dash_minus_and_double_bar_as_browsers_do() -> 
     assert text == decode_html(euc_jp, content_type="text/html; charset=EUC-JP")
 
 
-def test_a_western_header_over_a_page_whose_meta_and_bytes_say_cyrillic_is_read_as_the_meta_says() -> None:
-    # Apache's AddDefaultCharset ISO-8859-1 before a windows-1251 site: the header wins in browsers, and the
-    # page was stored as mojibake ("Ãîðîäñêèå âëàñòè"); the feed reader already distrusts such a header.
-    story = "Городские власти объявили о ремонте моста через реку, работы начнутся весной."
-    body = f"<html><head><meta charset='windows-1251'></head><body><p>{story}</p></body></html>".encode("cp1251")
-    assert story in decode_html(body, content_type="text/html; charset=ISO-8859-1")
-    # A Western page under that header stays Western, whatever its <meta> says.
-    western = "Le café était fermé, a expliqué la maire."
-    body = f"<html><head><meta charset='windows-1251'></head><body><p>{western}</p></body></html>".encode("cp1252")
-    assert western in decode_html(body, content_type="text/html; charset=ISO-8859-1")
-
-
 def test_a_body_still_gzipped_says_so() -> None:
     # Gzipped twice and declared once: "474 of its 509 non-ASCII characters are not valid in utf-8" named no cause.
     # (Refused as any body mostly invalid in its declared encoding is: a few bytes of gzip are not.)
