@@ -260,8 +260,10 @@ def _meta_encoding(head: bytes) -> str | None:
 def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
     if encoding == "windows-1252":  # every byte has a character: never fails
         return codecs.charmap_decode(body, "strict", _WINDOWS_1252)[0]
-    if encoding == "gb18030" and b"\x80" in body:
-        errors = _GB_EURO_STRICT if errors == "strict" else _GB_EURO
+    if encoding == "gb18030" and errors == "strict" and b"\x80" in body:
+        # Only where the whole body is GBK: read leniently, UTF-8 under a GBK label ("、" is E3 80 81) would pass
+        # for GBK with euro signs, and the UTF-8 reading would never be tried.
+        errors = _GB_EURO_STRICT
     text = body.decode(encoding, errors=errors)
     if encoding == "cp932" and not text.isascii():
         text = text.translate(_SHIFT_JIS_AS_WHATWG)
@@ -276,17 +278,14 @@ def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
 _SHIFT_JIS_AS_WHATWG = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212"})
 
 
-def _gb_euro(error: UnicodeError, *, strict: bool) -> tuple[str, int]:
+def _gb_euro(error: UnicodeError) -> tuple[str, int]:
     if isinstance(error, UnicodeDecodeError) and error.object[error.start] == 0x80:
         return "\u20ac", error.start + 1
-    if strict or not isinstance(error, UnicodeDecodeError):
-        raise error
-    return "\ufffd", error.end
+    raise error
 
 
-_GB_EURO, _GB_EURO_STRICT = "copydesk-gb-euro", "copydesk-gb-euro-strict"
-codecs.register_error(_GB_EURO, lambda error: _gb_euro(error, strict=False))
-codecs.register_error(_GB_EURO_STRICT, lambda error: _gb_euro(error, strict=True))
+_GB_EURO_STRICT = "copydesk-gb-euro-strict"
+codecs.register_error(_GB_EURO_STRICT, _gb_euro)
 
 
 def _fits(text: str) -> bool:
@@ -412,24 +411,11 @@ def _turkish_or_western(western: str) -> str:
 
 
 def _detect(sample: bytes) -> str | None:
-    """The WHATWG encoding charset_normalizer finds for non-UTF-8 bytes, if it finds one.
-
-    Where it finds several without chaos, the reading whose non-ASCII characters are most often letters: a code
-    page and its ISO twin differ in a few bytes, which one of them reads as symbols (Czech ISO-8859-2's "síť" as
-    windows-1250 is "sí»", Greek ISO-8859-7's "Άνω" as windows-1253 "¶νω", windows-1250's "š" as ISO-8859-2 a
-    control character). charset_normalizer's own order among them is not by the bytes.
-    """
-    found = list(charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE, preemptive_behaviour=False))
-    if not found:
+    """The WHATWG encoding charset_normalizer finds for non-UTF-8 bytes, if it finds one."""
+    best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE, preemptive_behaviour=False).best()
+    if best is None:
         return None
-    least = min(match.chaos for match in found)
-    best = max((match for match in found if match.chaos == least), key=lambda match: _letter_share(str(match)))
     return encoding_for_label(best.encoding)
-
-
-def _letter_share(text: str) -> float:
-    beyond_ascii = [c for c in text if not c.isascii()]
-    return sum(map(str.isalpha, beyond_ascii)) / len(beyond_ascii) if beyond_ascii else 0.0
 
 
 def content_type_of(values: Sequence[str]) -> str | None:

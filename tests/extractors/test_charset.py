@@ -345,6 +345,16 @@ def test_gbk_byte_0x80_is_the_euro_sign_as_browsers_read_it(label: str) -> None:
     assert "票价约为 15 €，比去年上涨。" in decode_html(body, content_type=f"text/html; charset={label}")
 
 
+@pytest.mark.parametrize("content_type", ["text/html; charset=gbk", None])
+def test_utf8_under_a_gbk_label_with_a_stray_byte_is_still_utf8(content_type: str | None) -> None:
+    # A review of the euro sign: UTF-8's "、" and "。" are E3 80 81 and E3 80 82; with 0x80 read as € the GBK
+    # reading passed as text and the page was mojibake ("鏂伴椈" for "新闻").
+    story = "国务院常务会议周四审议通过了明年的预算草案。财政部长表示，赤字率将保持在百分之三左右、地方债规模扩大。"
+    body = b"<html><head><meta charset='gb2312'></head><body>\x96<h1>" + "新闻".encode() + b"</h1><p>"
+    body += story.encode() + b"</p></body></html>"
+    assert story in decode_html(body, content_type=content_type)
+
+
 def test_shift_jis_reads_the_wave_dash_minus_and_double_bar_as_browsers_do() -> None:
     # 81 60, 81 7C and 81 61 are U+301C, U+2212 and U+2016 in the Encoding Standard's index (and in EUC-JP here);
     # Python's cp932 gives the fullwidth tilde, hyphen-minus and parallel sign (a review).
