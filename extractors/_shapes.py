@@ -48,25 +48,27 @@ _NEWSLETTER_EN = (
     r"|\b(?:in|to|into) your inbox\b[^.!?\n]{0,60}[.!?]\s+(?:sign (?:me )?up|subscribe)\b"
     r"|^\s*(?:sign (?:me )?up|subscribe)\b[^.!?\n]{0,80}\b(?:in|to|into) your inbox\b"
 )
+# What may come before a call that opens a paragraph: an emoji, an arrow, a bullet (no word, no quotation mark).
+_LEAD_CHARS = r"[^\w\"“”„«»']*"
 # A site's call to follow it elsewhere: "Join our WhatsApp channel for ...", "Follow us on X and Instagram". "our" and
 # "us" are the site speaking; a story says "its Telegram channel" or "follow the agency on X". The call opens the
 # paragraph, after an emoji at most (a story reports one in its own words: "the ministry urged residents to join
 # our channel, the spokesman wrote"; "SMITH: Follow us on Instagram" is an interview), and "us" is followed on a
 # platform ("Follow us on Channel 7" was a slogan).
 _CHANNEL_EN = (
-    r"^[^\w\"“”„«»']*(?:subscribe to|join|follow) (?:our\b[^.!?]{0,30}\bchannel\b|us on (?:x|twitter|facebook|"
+    r"^" + _LEAD_CHARS + r"(?:subscribe to|join|follow) (?:our\b[^.!?]{0,30}\bchannel\b|us on (?:x|twitter|facebook|"
     r"instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin|google news|apple news|flipboard|pinterest"
     r"|snapchat|mastodon|reddit|discord)\b)"
 )
 # Other languages' calls, among their label phrases (extractors/_labels.py): "Подписывайтесь на наш канал".
-_FOLLOW_US = re.compile(r"^подпи(?:сывайтесь|шитесь) на на[сш]", re.IGNORECASE)
+_FOLLOW_US = re.compile(r"^подпи(?:сывайтесь|шитесь) на на(?:с|ш )", re.IGNORECASE)
 _CHANNEL = re.compile(_CHANNEL_EN, re.IGNORECASE)
 # A paywall's prompt after a story's teaser, the site speaking where the paragraph opens: asking ("Already a
 # subscriber?"), telling ("Subscribe to continue reading", "This article is exclusive to subscribers.") or counting
 # ("You've reached your limit of free articles"). A story quotes one, asks readers "Are you already a subscriber?",
 # or says "This story is available to subscribers and non-subscribers alike".
 _PAYWALL_EN = (
-    r"^\s*already an? (?:subscriber|member)\s*\?"
+    r"^\s*already an? (?:subscriber|member)\s*\?\s*(?:$|(?:please )?(?:log|sign) ?in\b|click\b)"
     r"|^\s*(?:subscribe|sign in|log in|register)(?: now| today)? to (?:continue|keep) reading\b"
     r"|^\s*to (?:continue|keep) reading(?: this (?:article|story))?,? (?:please )?"
     r"(?:subscribe|sign in|log in|register)\b"
@@ -80,12 +82,13 @@ _PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us", "subs
 # A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
 _SAYING_EN = re.compile(r"\b(?:said|says|told|tells|wrote|writes|posted|tweeted|urged)\b", re.IGNORECASE)
 # Direct speech opening a paragraph and attributed after a dash, as Russian, Ukrainian and French print it:
-# "«Подписывайтесь на наш канал», — написал мэр" is the mayor's call the story reports (a banner that quotes a
-# button, "Choose “Accept all” — or ...", does not open with the quotation).
-_ATTRIBUTED = re.compile(r"^\s*[«„“\"][^»”“\"]*[»”“\"]\s*,?\s*[—–]\s*[^\W\d_]")
-# The quotation marks that open a quotation (and straight ones), and those that close one.
-_OPENING_QUOTES = frozenset('«„“"')
-_CLOSING_QUOTES = frozenset("»”")
+# "«Подписывайтесь на наш канал», — написал мэр" and the dialogue form "— Подписывайтесь на наш канал, — повторяет
+# блогер" are calls the story reports. A quotation of four words or more: a banner names its newsletter or button
+# in fewer before a dash ("“The Morning Brief” — sign up for our newsletter", "«Принять» — нажимая ...").
+_ATTRIBUTED = re.compile(r"^\s*(?:[«„“\"](?:[^»”“\"\s]+\s+){3,}[^»”“\"]*[»”“\"]|[—–]\s[^—–]*,)\s*,?\s*[—–]\s*[^\W\d_]")
+# After a call's first platform: more platforms, then a verb whose subject the call is.
+_TALKED_ABOUT = re.compile(r"(?:,?\s+(?:and|&|or)?\s*[\w.]+){0,4}?\s+(?:is|was|has been|became|remains)\b", re.I)
+_LEAD = re.compile(_LEAD_CHARS)
 # Reported speech: a quotation and a verb of saying ('"We use cookies only to ...," a spokesman said'). A banner
 # may say "according to your preferences", but quotes no one.
 _REPORTED_EN = re.compile(r"[\"“”«»].*\b(?:said|says|told)\b|\b(?:said|says|told)\b.*[\"“”«»]", re.IGNORECASE | re.S)
@@ -183,24 +186,17 @@ class Shapes:
         match = self.promo.search(text)
         if match is None or _REPORTED_EN.search(text) or _ATTRIBUTED.search(text):
             return False
-        if _FOLLOW_US.match(match.group()):  # its phrases match anywhere: a call in quotation marks is reported
-            return not _inside_quotes(text, match.start())
-        return not (_CHANNEL.match(match.group()) and _SAYING_EN.search(text))
+        if _FOLLOW_US.match(match.group()):  # its phrases match anywhere: a call the site makes opens the paragraph
+            return _LEAD.fullmatch(text, 0, match.start()) is not None
+        # A call to follow may be the subject a story's sentence goes on about ("Follow us on Instagram and TikTok
+        # is the tagline the museum adopted ...").
+        calls = _CHANNEL.match(match.group())
+        return not (calls and (_SAYING_EN.search(text) or _TALKED_ABOUT.match(text, match.end())))
 
     def is_rights_line(self, text: str) -> bool:
         """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit."""
         low = " ".join(text.casefold().split())
         return any(r in low for r in self.rights)
-
-
-def _inside_quotes(text: str, position: int) -> bool:
-    """Whether `position` follows an opening quotation mark that is not closed before it ("Мэр написал: «Подпи…")."""
-    for mark in reversed(text[:position]):
-        if mark in _CLOSING_QUOTES:
-            return False
-        if mark in _OPENING_QUOTES:
-            return True
-    return False
 
 
 @lru_cache(maxsize=64)

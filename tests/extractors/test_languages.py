@@ -751,6 +751,7 @@ PRIVACY_PROMOS = {
         "👉 Join our WhatsApp channel for the latest local news.",
         "Follow us on Flipboard, Google News and Apple News.",
         "We use cookies to personalise content and ads. Choose “Accept all” — or “Manage settings” to pick which.",
+        "“The Morning Brief” — sign up for our newsletter and get the day's top stories in your inbox every morning.",
         # A review of quotation marks as someone's words: a banner quotes its buttons, a prize's size is in inches.
         "By clicking “Accept All Cookies”, you agree to the storing of cookies on your device to enhance site"
         " navigation. You can change your choices at any time under “Cookie Settings”.",
@@ -761,6 +762,7 @@ PRIVACY_PROMOS = {
         "Подпишитесь на нас в Дзене и ВКонтакте, чтобы не пропустить важное.",
         "Нажмите «Подписаться на рассылку», чтобы каждое утро получать главные новости дня на свою почту.",
         "Сайт использует файлы cookie. Нажимая «Принять», — вы соглашаетесь с политикой их использования.",
+        "«Главное за день» — подпишитесь на рассылку и получайте главные новости каждое утро.",
     ],
     "de": [
         "Keine wichtige Meldung mehr verpassen: Klicken Sie auf „Newsletter abonnieren“ und erhalten Sie jeden Morgen"
@@ -875,6 +877,11 @@ def test_a_story_sentence_about_subscribers_is_the_storys(lang: str, sentence: s
         ("ru", "«Подпишитесь на нашу петицию против вырубки парка», — призвали активисты на митинге в субботу."),
         ("ru", "Мэр написал в соцсетях: «Подписывайтесь на наш Telegram-канал, там все новости об отключениях»."),
         ("en", "SMITH: Follow us on Instagram, we post every day — that was the whole pitch to the advertisers."),
+        ("en", "Already a subscriber? You may be paying more than you think: streaming prices rose 20% this year."),
+        ("en", "Follow us on Instagram and TikTok is the tagline the museum adopted last spring to draw visitors."),
+        ("ru", "— Подписывайтесь на наш канал, — повторяет блогер в конце каждого ролика, и аудитория растёт."),
+        ("ru", "Активисты призывают горожан: подпишитесь на нашу петицию, пока не начали рубить деревья."),
+        ("ru", "Ролик заканчивается словами «до встречи» и призывом подписывайтесь на нас, который блогер произносит."),
     ],
 )
 def test_a_call_to_follow_a_channel_the_story_reports_is_the_storys(lang: str, sentence: str) -> None:
