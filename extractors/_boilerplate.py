@@ -615,7 +615,9 @@ def _classify_short(b: HtmlElement, text: str, out: _Collector) -> HtmlElement |
         # brief's <div> holding the story and, in a child, a newsletter sign-up is not a sign-up (newsroom
         # obfuscated world, seed 13, 2026-12: the brief was lost whole).
         text = _norm(own_text(b))
-    if shapes.is_promo(text):
+    # A paywall's prompt is left to the text's lines: dropped here alone, it left the rest of its box (heading,
+    # pitch, button) to trafilatura, which had discarded the box whole.
+    if shapes.is_promo(text, paywall=False):
         return _widest_same_text(b, text, slack=80)
     if kind is not None and b.tag in ("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong"):
         return _section_after_heading(b, related=kind == "related", out=out)

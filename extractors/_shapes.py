@@ -69,7 +69,7 @@ _CHANNEL = re.compile(_CHANNEL_EN, re.IGNORECASE)
 # or says "This story is available to subscribers and non-subscribers alike".
 _PAYWALL_EN = (
     r"^\s*already an? (?:subscriber|member)\s*\?\s*(?:$|(?:please )?(?:log|sign) ?in\b|click\b)"
-    r"|^\s*(?:subscribe|sign in|log in|register)(?: now| today)? to (?:continue|keep) reading\b"
+    r"|^\s*(?:subscribe|sign in|log in|register)\b[^.!?]{0,40}? to (?:continue|keep) reading\b"
     r"|^\s*to (?:continue|keep) reading(?: this (?:article|story))?,? (?:please )?"
     r"(?:subscribe|sign in|log in|register)\b"
     r"|^\s*this (?:article|story|content) is (?:only )?(?:available |exclusive |reserved )?(?:only )?(?:to|for) "
@@ -77,6 +77,7 @@ _PAYWALL_EN = (
     r"|^\s*you(?:'ve|’ve| have) (?:reached|used) (?:your|all (?:of )?your) (?:limit of )?(?:\d+ )?"
     r"free (?:articles|stories)\b"
 )
+_PAYWALL = re.compile(_PAYWALL_EN, re.IGNORECASE)
 # A word each English promo pattern holds: the cheap test before the regex (with each label phrase's longest word).
 _PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us", "subscri", "member", "reading", "free ")
 # A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
@@ -176,14 +177,15 @@ class Shapes:
             token = token[len(word) :]
         return True
 
-    def is_promo(self, text: str) -> bool:
-        """A cookie banner's, a newsletter sign-up's, a paywall's or a call to follow the site's channel's sentence."""
+    def is_promo(self, text: str, *, paywall: bool = True) -> bool:
+        """A cookie banner's, a newsletter sign-up's, a call to follow the site's channel's or (unless not
+        `paywall`) a paywall's sentence."""
         if len(text) < _PROMO_MIN:
             return False
         low = text.casefold()
         if not any(k in low for k in self.promo_keys):
             return False
-        match = self.promo.search(text)
+        match = self.promo.search(text) or (_PAYWALL.search(text) if paywall else None)
         if match is None or _REPORTED_EN.search(text) or _ATTRIBUTED.search(text):
             return False
         if _FOLLOW_US.match(match.group()):  # its phrases match anywhere: a call the site makes opens the paragraph
@@ -206,7 +208,7 @@ def shapes_for(language: str | None) -> Shapes:
     english = {*LABELS["en"].cookie, *LABELS["en"].newsletter}  # matched by the flexible English patterns
     phrases = [p for p in (*labels.cookie, *labels.newsletter) if p not in english]
     spelled = (r"\s+".join(map(re.escape, p.split())) for p in phrases)
-    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, _CHANNEL_EN, _PAYWALL_EN, *spelled])
+    promo = "|".join([_COOKIE_EN, _NEWSLETTER_EN, _CHANNEL_EN, *spelled])
     share = {_key(w) for w in labels.share}
     whole_lines: dict[str, LineKind] = {_key(label): "comments" for label in labels.comments_heading}
     whole_lines |= {_key(label): "related" for label in labels.related_heading}

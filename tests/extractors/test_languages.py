@@ -857,6 +857,21 @@ def test_a_paywall_prompt_after_the_teaser_is_no_part_of_the_story(lang: str, pr
     assert extract_article(html, url="https://news.example/2026/12/01/privacy").text.split("\n\n") == paragraphs
 
 
+def test_a_paywall_box_goes_whole_not_only_its_log_in_line() -> None:
+    # A review's page: the box's "Already a subscriber?" line dropped alone left its heading, pitch and button,
+    # which trafilatura had discarded with the box.
+    paragraphs = PRIVACY_STORIES["en"]
+    story = "".join(f"<p class='article-body__paragraph'>{p}</p>" for p in paragraphs)
+    box = (
+        "<div class='paywall-prompt' id='paywall'><h3>Continue reading with a subscription</h3>"
+        "<p class='article-body__paragraph'>Subscribe now for just $1 a week and get unlimited access.</p>"
+        "<a class='btn' href='/subscribe'>Subscribe</a>"
+        "<p class='login'>Already a subscriber? <a href='/login'>Log in</a></p></div>"
+    )
+    html = f"<html lang='en'><body><article><h1>Story</h1>{story}{box}</article></body></html>"
+    assert extract_article(html, url="https://news.example/2026/12/01/flood").text.split("\n\n") == paragraphs
+
+
 @pytest.mark.parametrize(
     ("lang", "sentence"), [(lang, s) for lang, sentences in PAYWALL_STORIES.items() for s in sentences]
 )
