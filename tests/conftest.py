@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -42,3 +43,19 @@ settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE")
     or ("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
 )
+
+# Files whose tests start whole processes and wait on kills, signals and Prefect servers (minutes each in all).
+# pytest-xdist hands out whole files (--dist loadfile) in collection order, and these came last: one worker ran
+# tests/test_crash.py alone for minutes at the end while the other core idled. Collected first, they run beside
+# the rest.
+_SLOWEST_FIRST = (
+    "tests/test_crash.py",
+    "tests/flows/test_hostile_runs.py",
+    "tests/flows/test_dask.py",
+    "tests/flows/test_deployments.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: position for position, path in enumerate(_SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest as collected
