@@ -19,9 +19,10 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/copydesk demo
 
-# One worker per core, each test file whole in one worker (its module fixtures are built once).
+# One worker per core, each test file whole in one worker (its module fixtures are built once), handed out in the
+# order tests/conftest.py collects them.
 test: $(BIN)/.installed lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -44,10 +44,13 @@ settings.load_profile(
     or ("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
 )
 
-# Files whose tests start whole processes and wait on kills, signals and Prefect servers (minutes each in all).
-# pytest-xdist hands out whole files (--dist loadfile) in collection order, and these came last: one worker ran
-# tests/test_crash.py alone for minutes at the end while the other core idled. Collected first, they run beside
-# the rest.
+# The order xdist hands files out in (the Makefile runs `--dist loadfile --no-loadscope-reorder`: whole files, in
+# collection order; xdist's default reorder put the files with most tests first, so the few slow files of kills
+# and signals came last and one worker ran them alone at the end). First the files whose tests start whole
+# processes and wait on kills, signals and Prefect servers (minutes each), then the rest of tests/flows/
+# together, then everything else. Together, because tests/flows/' Prefect harness is package-scoped
+# (tests/flows/conftest.py): a worker that went from a flow file to another package and back tore it down and
+# started a new one, ~20 s each time, 9 times a run (`pytest --durations`, 2026-12-07).
 _SLOWEST_FIRST = (
     "tests/test_crash.py",
     "tests/flows/test_hostile_runs.py",
@@ -56,6 +59,12 @@ _SLOWEST_FIRST = (
 )
 
 
+def _hand_out_rank(item: pytest.Item) -> tuple[int, int]:
+    path = item.nodeid.split("::")[0]
+    if path in _SLOWEST_FIRST:
+        return 0, _SLOWEST_FIRST.index(path)
+    return (1 if path.startswith("tests/flows/") else 2), 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {path: position for position, path in enumerate(_SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest as collected
+    items.sort(key=_hand_out_rank)  # stable: within a rank, as collected
