@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
 import pyarrow as pa
@@ -215,17 +215,26 @@ def return_claimed_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[ArticleRo
 def versions_of_one_page(a: str, b: str) -> bool:
     """Whether two addresses name one page: the same last name in their paths, once "amp", "print" and the like
     and the file extension are left out (/amp/news/storm-live.html and /news/storm-live.html; http and www
-    variants too). A template's canonical names another story's page."""
-    return _page_name(a) == _page_name(b) != ""
+    variants too), and the same query but for version parameters (?amp=1, ?outputType=amp, ?print=1). A
+    template's canonical names another story's page: /news/articleView.html for /news/articleView.html?idxno=3,
+    where the query names the story."""
+    return _page_name(a) == _page_name(b) != "" and _naming_query(a) == _naming_query(b)
 
 
 _VERSION_STEPS = frozenset({"", "amp", "print", "mobile", "m", "index.html", "index.htm", "index.php"})
 _VERSION_SUFFIX = re.compile(r"(?:[.-]amp)?(?:\.[a-z0-9]{1,5})?$", re.IGNORECASE)
+# Query parameters that ask for a version of a page (AMP, print, mobile), not for another page.
+_VERSION_PARAMETERS = frozenset({"amp", "outputtype", "output", "print", "view", "mobile", "m"})
 
 
 def _page_name(url: str) -> str:
     steps = [step for step in urlsplit(url).path.split("/") if step.lower() not in _VERSION_STEPS]
     return _VERSION_SUFFIX.sub("", steps[-1]).lower() if steps else ""
+
+
+def _naming_query(url: str) -> list[tuple[str, str]]:
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    return sorted((key, value) for key, value in pairs if key.lower() not in _VERSION_PARAMETERS)
 
 
 def same_story(a: str, b: str) -> bool:

@@ -323,3 +323,28 @@ def test_a_version_of_the_canonicals_own_page_claims_it_whatever_its_text_and_an
             ],
         )
     assert [(c.index, c.own_url) for c in claims] == [(1, "http://a.example/news/another-story.html")]
+
+
+def test_pages_a_query_names_are_not_versions_of_the_canonical_without_it(tmp_path: Path) -> None:
+    # /news/articleView.html?idxno=N (many Korean and PHP sites) whose template's canonical drops the query:
+    # read as AMP-like versions of one page, every story of the site overwrote one row, with nothing said.
+    canonical = "http://a.example/news/articleView.html"
+    stories = [" ".join(f"story{n}word{k}" for k in range(120)) for n in range(4)]
+    stored = f"{canonical}?idxno=4"
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [article(stored, "An earlier text. " * 40, page_url=stored)])
+        claims = claimed_canonicals(
+            con,
+            [
+                article(canonical, stories[0], page_url=f"{canonical}?idxno=1"),  # the first to claim it keeps it
+                article(canonical, stories[1], page_url=f"{canonical}?idxno=2"),
+                article(canonical, stories[2], page_url=f"{canonical}?amp=1&idxno=3"),
+                # A canonical that keeps the query: its AMP version is that page, whatever its text says now.
+                article(stored, stories[3], page_url=f"{stored}&outputType=amp"),
+            ],
+        )
+    assert [(c.index, c.own_url) for c in claims] == [
+        (1, f"{canonical}?idxno=2"),
+        (2, f"{canonical}?amp=1&idxno=3"),
+    ]
+    assert "holds another story" in claims[0].message
