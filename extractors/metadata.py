@@ -113,12 +113,14 @@ def _clean(s: object) -> str | None:
 
 
 def _meta(tree: HtmlElement) -> dict[str, str]:
-    """First content of each <meta property|name|itemprop>, keyed by the lowercased key."""
+    """First content of each <meta property|name|itemprop>, keyed by the lowercased key; not an itemprop of
+    another item's (_others_item_property)."""
     out: dict[str, str] = {}
+    headline = next(tree.iter("h1"), None)
     for m in tree.iter("meta"):
         key, content = _meta_key(m), _clean(m.get("content"))
-        if key and content:
-            out.setdefault(key, content)
+        if key and content and key not in out and not _others_item_property(m, headline):
+            out[key] = content
     if "parsely-page" in out:  # Parse.ly's older tag, one JSON object, says what its newer tags say one by one
         page = _json_object(out["parsely-page"])
         for field, key in (("pub_date", "parsely-pub-date"), ("author", "parsely-author")):
@@ -126,6 +128,34 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
             if isinstance(value, str):
                 out.setdefault(key, value)
     return out
+
+
+def _others_item_property(m: HtmlElement, headline: HtmlElement | None) -> bool:
+    """Whether a <meta itemprop> is another item's than the page's: a comment's or a related story's
+    (_of_the_article), or a teaser card's (an item of little text with a headline of its own, outside the page's
+    <h1>; not a byline block that is the article's item, with its date and author).
+
+    In microdata a property belongs to its nearest item: the datePublished of a "More from Local" card
+    (<div itemscope itemtype=NewsArticle><meta itemprop=datePublished>) was stored as the page's own date."""
+    if m.get("property") or m.get("name") or not m.get("itemprop"):
+        return False
+    if not _of_the_article(m):
+        return True
+    scope = _scope_of(m)
+    while scope is not None and "author" in (scope.get("itemprop") or "").split():  # the article's author's item
+        scope = _scope_of(scope)
+    if scope is None or scope.tag in ("html", "body"):
+        return False
+    if headline is not None and (scope is headline or scope in headline.iterancestors()):
+        return False
+    return _norm_text_len(scope) < _TEASER_ITEM_CHARS and any(
+        {"headline", "name"} & set((el.get("itemprop") or "").split()) and _scope_of(el) is scope
+        for el in scope.iterdescendants()
+    )
+
+
+# An item with less text than this that does not hold the page's <h1> is a teaser card, not the story.
+_TEASER_ITEM_CHARS = 400
 
 
 def _meta_key(m: HtmlElement) -> str:
@@ -250,21 +280,40 @@ def _referenced(obj: Mapping[str, object], nodes: Mapping[str, Mapping[str, obje
     return {**obj, **resolved} if resolved else obj
 
 
-def _main_first(objects: list[Mapping[str, object]], url: str | None, title: str | None) -> list[Mapping[str, object]]:
-    """The page's own Article object before the others (related stories listed in JSON-LD before it): the one
-    whose url, @id or mainEntityOfPage is the page, else whose headline is its og:title; the order kept otherwise."""
+def _main_first(
+    objects: list[Mapping[str, object]], addresses: Iterable[str | None], title: str | None
+) -> list[Mapping[str, object]]:
+    """The page's own Article object before the others (related stories listed in JSON-LD before it): first the
+    one whose url, @id or mainEntityOfPage is where the page was fetched, or whose headline is its og:title; then
+    one that names another of the page's addresses (its canonical link, its og:url; http or https, with or without
+    "www."); the order kept otherwise."""
     if len(objects) < 2:
         return objects
+    fetched = next(iter(addresses), None)
+    page = (fetched or "").split("#")[0].rstrip("/")
+    pages = {_address_key(a, fetched) for a in addresses if a} - {""}
 
-    def own(obj: Mapping[str, object]) -> bool:
+    def rank(obj: Mapping[str, object]) -> int:
         entity = obj.get("mainEntityOfPage")
         ids = [obj.get("url"), obj.get("@id"), entity.get("@id") if isinstance(entity, dict) else entity]
-        page = (url or "").split("#")[0].rstrip("/")
         if page and any(isinstance(i, str) and i.split("#")[0].rstrip("/") == page for i in ids):
-            return True
-        return bool(title) and _clean(obj.get("headline")) == title
+            return 0
+        if title and _clean(obj.get("headline")) == title:
+            return 0
+        return 1 if any(isinstance(i, str) and _address_key(i, fetched) in pages for i in ids) else 2
 
-    return sorted(objects, key=lambda obj: not own(obj))
+    return sorted(objects, key=rank)
+
+
+def _address_key(address: str, base: str | None) -> str:
+    """An address as one page's: host without "www.", path without its trailing "/", query; no scheme or
+    fragment ("" for one that does not parse)."""
+    try:
+        parts = urlsplit(urljoin(base, address.strip()) if base else address.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+    return f"{host}{parts.path.rstrip('/')}?{parts.query}" if host else ""
 
 
 def _names(value: object) -> list[str]:
@@ -1154,7 +1203,12 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     meta = _meta(tree)
     ld: dict[str, object] = {}
     logo, headline = _h1s(tree, url)
-    for obj in _main_first(list(_jsonld_objects(tree)), url, meta.get("og:title") or headline):
+    canonical = next(
+        (link.get("href") for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()),
+        None,
+    )
+    addresses = (url, canonical, meta.get("og:url"))
+    for obj in _main_first(list(_jsonld_objects(tree)), addresses, meta.get("og:title") or headline):
         for k, v in obj.items():
             ld.setdefault(k, v)
     publisher = ld.get("publisher")
@@ -1274,10 +1328,6 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         meta.get("content-language"),
         ld.get("inLanguage"),
     )
-    canonical = next(
-        (link.get("href") for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()),
-        None,
-    )
     language = lang.replace("_", "-").split("-")[0].lower() if lang else None
     return Metadata(
         title=title,
@@ -1326,7 +1376,7 @@ def _without_updates(tree: HtmlElement) -> HtmlElement:
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
-            el.getparent().remove(el)
+            el.drop_tree()  # not remove(): the text after it ("— Published December 3, 2026") stays
     return copy
 
 

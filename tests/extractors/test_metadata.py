@@ -1205,3 +1205,71 @@ def test_a_personal_site_s_owner_stays_the_lead_author_of_a_co_authored_post() -
         '"author":[{"@type":"Person","name":"Jane Doe"},{"@type":"Person","name":"John Smith"}]}</script>'
     )
     assert m.authors == ("Jane Doe", "John Smith")
+
+
+STORY_BODY = "<p>" + "The council approved the transit budget after a long debate. " * 12 + "</p>"
+CARD = (
+    '<div class="card" itemscope itemtype="https://schema.org/NewsArticle">'
+    '<meta itemprop="datePublished" content="2026-11-28T08:00:00Z">'
+    '<a itemprop="url" href="/storm"><span itemprop="headline">Storm closes schools across the county</span></a></div>'
+)
+
+
+@pytest.mark.parametrize("card_box", ['<div class="more-stories">{}</div>', '<aside class="trending">{}</aside>'])
+@pytest.mark.parametrize("card_first", [False, True])
+def test_a_teaser_cards_microdata_date_is_not_the_pages(card_box: str, card_first: bool) -> None:
+    # In microdata a property is its nearest item's: a card's <meta itemprop=datePublished> was the page's date.
+    card = card_box.format(CARD)
+    story = (
+        '<article><h1>Council approves east side bus plan</h1><p><time datetime="2026-12-07T14:05:00Z">'
+        f"December 7, 2026</time></p>{STORY_BODY}</article>"
+    )
+    m = meta_of("<title>Council approves east side bus plan</title>", card + story if card_first else story + card)
+    assert m.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
+
+
+def test_a_byline_block_that_is_the_articles_item_keeps_its_microdata_date() -> None:
+    byline = (
+        '<h1>Council approves east side bus plan</h1><div itemscope itemtype="https://schema.org/NewsArticle">'
+        '<meta itemprop="datePublished" content="2026-12-07T14:05:00+01:00">'
+        '<p class="byline">By <span itemprop="author">Jane Doe</span></p></div>'
+    )
+    m = meta_of("<title>Council approves east side bus plan</title>", byline + STORY_BODY)
+    assert m.published_at == datetime(2026, 12, 7, 13, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("fetched", "own"),
+    [
+        ("https://ledger.example/news/bus-plan", "https://www.ledger.example/news/bus-plan"),
+        ("https://www.ledger.example/news/bus-plan", "http://www.ledger.example/news/bus-plan/"),
+    ],
+)
+def test_the_pages_own_jsonld_article_is_found_by_its_canonical_and_og_url(fetched: str, own: str) -> None:
+    # A related story's NewsArticle first, the page's own second under the address its canonical link gives:
+    # the related story's date and author were stored.
+    related = (
+        '{"@type":"NewsArticle","url":"https://www.ledger.example/news/storm","headline":"Storm closes schools",'
+        '"datePublished":"2026-11-28T08:00:00Z","author":{"name":"Bob Roe"}}'
+    )
+    mine = (
+        f'{{"@type":"NewsArticle","url":"{own}","headline":"East side buses every ten minutes",'
+        '"datePublished":"2026-12-07T14:05:00Z","author":{"name":"Jane Doe"}}'
+    )
+    m = meta_of(
+        f'<link rel="canonical" href="{own}"><meta property="og:title" content="Council approves east side bus plan">'
+        f'<script type="application/ld+json">[{related},{mine}]</script>',
+        url=fetched,
+    )
+    assert (m.published_at, m.authors) == (datetime(2026, 12, 7, 14, 5, tzinfo=UTC), ("Jane Doe",))
+
+
+def test_the_text_after_an_update_stamp_is_still_read_for_a_guess() -> None:
+    # lxml's remove() took the stamp's tail with it: "— Published December 3, 2026" went too, and no date was left.
+    page = lxml.html.document_fromstring(
+        "<html><head><title>t</title></head><body><article><h1>Council approves east side bus plan</h1>"
+        '<p class="dates"><span class="updated">Updated Dec 7</span> — Published December 3, 2026</p>'
+        f"{STORY_BODY}</article></body></html>"
+    )
+    guessed = guess_published(page, url="https://news.example/bus-plan", fetched_at=datetime(2026, 12, 7, tzinfo=UTC))
+    assert guessed is not None and guessed.date() == date(2026, 12, 3)
