@@ -193,6 +193,11 @@ def _decoded_html(body: bytes, *, content_type: str | None) -> str:
         return _decode(body, declared, errors="strict")  # as fast as the lenient decode, and no count after
     except UnicodeDecodeError:
         text = _decode(body, declared)
+    if declared == "utf-8" and not _non_ascii(body.decode("utf-8", errors="ignore")):
+        # Invalid bytes and not one valid multi-byte character: a legacy page under a UTF-8 label (a French page
+        # in windows-1252: 103 U+FFFD for its accented letters, under 1 in 100 of its characters, so it "fit"),
+        # not UTF-8 with a byte or two gone wrong. Browsers show U+FFFD; read as what the bytes are.
+        return _sniff(body) or text
     if _fits(text):
         return text
     return _sniff(body) or _refuse_garbled(text, f"{declared}, which {source} declares, and detection finds no other")

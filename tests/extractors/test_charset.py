@@ -232,6 +232,22 @@ def test_an_undeclared_utf8_page_with_cp1252_quotes_pasted_in_keeps_both() -> No
     assert story in text and text.count("“Quoted”") == 10
 
 
+@pytest.mark.parametrize(("content_type", "head"), [("text/html; charset=utf-8", ""), (None, '<meta charset="utf-8">')])
+def test_a_windows_1252_page_under_a_utf8_label_is_read_as_windows_1252(content_type: str | None, head: str) -> None:
+    # Not one valid multi-byte character: each accented letter was a U+FFFD (103 on a review's page, under 1 in
+    # 100 of its characters, so the declared reading "fit").
+    story = "<p>The minister said on Monday that the budget of the city of Orléans would be voted in June.</p>" * 60
+    body = f"<html><head>{head}</head><body>{story}</body></html>".encode("cp1252")
+    assert story in decode_html(body, content_type=content_type)
+
+
+def test_a_utf8_page_with_a_few_stray_bytes_keeps_them_as_replacement_characters_as_browsers_do() -> None:
+    story = "Le café de la gare a fermé ses portes après trente ans. " * 20
+    body = f"<p>{story}</p>".encode() + b"<p>\x93Quoted\x94</p>"
+    text = decode_html(body, content_type="text/html; charset=utf-8")
+    assert story in text and "\ufffdQuoted\ufffd" in text
+
+
 def test_an_undeclared_windows_1252_page_is_still_read_as_windows_1252() -> None:
     text = "<p>Le café de la gare a fermé ses portes après trente ans, a déclaré le maire.</p>"
     assert decode_html(text.encode("cp1252"), content_type=None) == text
