@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import charset_normalizer
@@ -269,6 +270,8 @@ def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:
         # Only where the whole body is GBK: read leniently, UTF-8 under a GBK label ("、" is E3 80 81) would pass
         # for GBK with euro signs, and the UTF-8 reading would never be tried.
         errors = _GB_EURO_STRICT
+    if encoding in ("euc_jp", "euc-jp"):
+        errors = _EUC_JP_STRICT if errors == "strict" else _EUC_JP_REPLACE
     text = body.decode(encoding, errors=errors)
     if encoding == "cp932" and not text.isascii():
         text = text.translate(_SHIFT_JIS_AS_WHATWG)
@@ -291,6 +294,39 @@ def _gb_euro(error: UnicodeError) -> tuple[str, int]:
 
 _GB_EURO_STRICT = "copydesk-gb-euro-strict"
 codecs.register_error(_GB_EURO_STRICT, _gb_euro)
+
+
+def _euc_jp_as_whatwg(error: UnicodeError, *, strict: bool) -> tuple[str, int]:
+    """An EUC-JP pair Python's codec has no character for, read as browsers read it.
+
+    The Encoding Standard's EUC-JP uses the jis0208 index, which holds NEC's row 13 (①, Ⅱ, №, ㈱) and the IBM
+    extension kanji (髙, 﨑) that Python's euc_jp lacks; Shift_JIS shares that index, so the pair's pointer read
+    through cp932 is the browser's character. A pair with no character is one U+FFFD for both bytes (Python's
+    replace took the lead byte only, and its trail byte then garbled the text up to the next ASCII byte); an
+    ASCII byte after a lead byte is read again.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    body, start = error.object, error.start
+    lead, trail = body[start], body[start + 1] if start + 1 < len(body) else None
+    if 0xA1 <= lead <= 0xFE and trail is not None and 0xA1 <= trail <= 0xFE:
+        pointer = (lead - 0xA1) * 94 + trail - 0xA1
+        row, cell = divmod(pointer, 188)
+        shift_jis = bytes([row + (0x81 if row < 0x1F else 0xC1), cell + (0x40 if cell < 0x3F else 0x41)])
+        try:
+            return shift_jis.decode("cp932"), start + 2
+        except UnicodeDecodeError:
+            if strict:
+                raise error from None
+            return "\ufffd", start + 2
+    if strict:
+        raise error
+    return "\ufffd", start + 1 if trail is None or trail < 0x80 else start + 2
+
+
+_EUC_JP_STRICT, _EUC_JP_REPLACE = "copydesk-euc-jp-strict", "copydesk-euc-jp"
+codecs.register_error(_EUC_JP_STRICT, partial(_euc_jp_as_whatwg, strict=True))
+codecs.register_error(_EUC_JP_REPLACE, partial(_euc_jp_as_whatwg, strict=False))
 
 
 def _fits(text: str) -> bool:

@@ -381,6 +381,19 @@ def test_shift_jis_reads_the_wave_dash_minus_and_double_bar_as_browsers_do() -> 
     assert text == decode_html(euc_jp, content_type="text/html; charset=EUC-JP")
 
 
+def test_euc_jp_reads_necs_row_13_and_ibms_kanji_as_browsers_do() -> None:
+    # ① (AD A1), ㈱ (AD EA) and 髙 (FC E2) are in the Encoding Standard's jis0208 index, not in Python's euc_jp:
+    # each was a U+FFFD for its lead byte, and its trail byte garbled the text after it.
+    story = "株式会社トヨタ自動車の社長は、売上高が増加したと述べた。"
+    body = b'<meta charset="euc-jp"><p>\xad\xa1' + story.encode("euc_jp") + b"\xad\xea\xfc\xe2\xb6\xb6</p>"
+    assert decode_html(body, content_type=None) == f'<meta charset="euc-jp"><p>①{story}㈱髙橋</p>'
+
+
+def test_an_euc_jp_pair_with_no_character_is_one_replacement_character() -> None:
+    body = '<meta charset="euc-jp"><p>あ'.encode("euc_jp") + b"\xa9\xa1" + "いう</p>".encode("euc_jp")
+    assert decode_html(body, content_type=None) == '<meta charset="euc-jp"><p>あ\ufffdいう</p>'
+
+
 def test_a_body_still_gzipped_says_so() -> None:
     # Gzipped twice and declared once: "474 of its 509 non-ASCII characters are not valid in utf-8" named no cause.
     # (Refused as any body mostly invalid in its declared encoding is: a few bytes of gzip are not.)
