@@ -30,6 +30,7 @@ from extractors._words import weighted_length, word_count
 from extractors.charset import loads_json
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
+from extractors.urls import canonical_problem
 
 _log = logging.getLogger(__name__)
 _ARTICLE_TYPES = frozenset(
@@ -113,14 +114,12 @@ def _clean(s: object) -> str | None:
 
 
 def _meta(tree: HtmlElement) -> dict[str, str]:
-    """First content of each <meta property|name|itemprop>, keyed by the lowercased key; not an itemprop of
-    another item's (_others_item_property)."""
+    """First content of each <meta property|name|itemprop>, keyed by the lowercased key."""
     out: dict[str, str] = {}
-    headline = next(tree.iter("h1"), None)
     for m in tree.iter("meta"):
         key, content = _meta_key(m), _clean(m.get("content"))
-        if key and content and key not in out and not _others_item_property(m, headline):
-            out[key] = content
+        if key and content:
+            out.setdefault(key, content)
     if "parsely-page" in out:  # Parse.ly's older tag, one JSON object, says what its newer tags say one by one
         page = _json_object(out["parsely-page"])
         for field, key in (("pub_date", "parsely-pub-date"), ("author", "parsely-author")):
@@ -128,34 +127,6 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
             if isinstance(value, str):
                 out.setdefault(key, value)
     return out
-
-
-def _others_item_property(m: HtmlElement, headline: HtmlElement | None) -> bool:
-    """Whether a <meta itemprop> is another item's than the page's: a comment's or a related story's
-    (_of_the_article), or a teaser card's (an item of little text with a headline of its own, outside the page's
-    <h1>; not a byline block that is the article's item, with its date and author).
-
-    In microdata a property belongs to its nearest item: the datePublished of a "More from Local" card
-    (<div itemscope itemtype=NewsArticle><meta itemprop=datePublished>) was stored as the page's own date."""
-    if m.get("property") or m.get("name") or not m.get("itemprop"):
-        return False
-    if not _of_the_article(m):
-        return True
-    scope = _scope_of(m)
-    while scope is not None and "author" in (scope.get("itemprop") or "").split():  # the article's author's item
-        scope = _scope_of(scope)
-    if scope is None or scope.tag in ("html", "body"):
-        return False
-    if headline is not None and (scope is headline or scope in headline.iterancestors()):
-        return False
-    return _norm_text_len(scope) < _TEASER_ITEM_CHARS and any(
-        {"headline", "name"} & set((el.get("itemprop") or "").split()) and _scope_of(el) is scope
-        for el in scope.iterdescendants()
-    )
-
-
-# An item with less text than this that does not hold the page's <h1> is a teaser card, not the story.
-_TEASER_ITEM_CHARS = 400
 
 
 def _meta_key(m: HtmlElement) -> str:
@@ -291,7 +262,13 @@ def _main_first(
         return objects
     fetched = next(iter(addresses), None)
     page = (fetched or "").split("#")[0].rstrip("/")
-    pages = {_address_key(a, fetched) for a in addresses if a} - {""}
+    # Not a canonical or og:url a template set to the front page or a section (canonical_problem): related
+    # stories and the site's WebPage name those too.
+    pages = {
+        _address_key(a)
+        for a in addresses
+        if a and (a == fetched or fetched is None or canonical_problem(urljoin(fetched, a), fetched) is None)
+    } - {""}
 
     def rank(obj: Mapping[str, object]) -> int:
         entity = obj.get("mainEntityOfPage")
@@ -300,16 +277,16 @@ def _main_first(
             return 0
         if title and _clean(obj.get("headline")) == title:
             return 0
-        return 1 if any(isinstance(i, str) and _address_key(i, fetched) in pages for i in ids) else 2
+        return 1 if any(isinstance(i, str) and _address_key(i) in pages for i in ids) else 2
 
     return sorted(objects, key=rank)
 
 
-def _address_key(address: str, base: str | None) -> str:
-    """An address as one page's: host without "www.", path without its trailing "/", query; no scheme or
-    fragment ("" for one that does not parse)."""
+def _address_key(address: str) -> str:
+    """An absolute address as one page's: host without "www.", path without its trailing "/", query; no scheme
+    or fragment ("" for a relative one, "#webpage", or one that does not parse)."""
     try:
-        parts = urlsplit(urljoin(base, address.strip()) if base else address.strip())
+        parts = urlsplit(address.strip())
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         return ""
@@ -1375,8 +1352,12 @@ def _without_updates(tree: HtmlElement) -> HtmlElement:
         ):
             doomed.append(el)
     for el in doomed:
-        if el.getparent() is not None:
-            el.drop_tree()  # not remove(): the text after it ("— Published December 3, 2026") stays
+        if el.getparent() is None:
+            continue
+        if any(c.isdigit() for c in el.text_content()):
+            el.drop_tree()  # the stamp holds its date: the text after it ("— Published December 3, 2026") stays
+        else:
+            el.getparent().remove(el)  # a label alone ("Updated"): the date after it, its tail, goes with it
     return copy
 
 

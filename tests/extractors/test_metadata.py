@@ -1208,24 +1208,6 @@ def test_a_personal_site_s_owner_stays_the_lead_author_of_a_co_authored_post() -
 
 
 STORY_BODY = "<p>" + "The council approved the transit budget after a long debate. " * 12 + "</p>"
-CARD = (
-    '<div class="card" itemscope itemtype="https://schema.org/NewsArticle">'
-    '<meta itemprop="datePublished" content="2026-11-28T08:00:00Z">'
-    '<a itemprop="url" href="/storm"><span itemprop="headline">Storm closes schools across the county</span></a></div>'
-)
-
-
-@pytest.mark.parametrize("card_box", ['<div class="more-stories">{}</div>', '<aside class="trending">{}</aside>'])
-@pytest.mark.parametrize("card_first", [False, True])
-def test_a_teaser_cards_microdata_date_is_not_the_pages(card_box: str, card_first: bool) -> None:
-    # In microdata a property is its nearest item's: a card's <meta itemprop=datePublished> was the page's date.
-    card = card_box.format(CARD)
-    story = (
-        '<article><h1>Council approves east side bus plan</h1><p><time datetime="2026-12-07T14:05:00Z">'
-        f"December 7, 2026</time></p>{STORY_BODY}</article>"
-    )
-    m = meta_of("<title>Council approves east side bus plan</title>", card + story if card_first else story + card)
-    assert m.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
 
 
 def test_a_byline_block_that_is_the_articles_item_keeps_its_microdata_date() -> None:
@@ -1273,3 +1255,31 @@ def test_the_text_after_an_update_stamp_is_still_read_for_a_guess() -> None:
     )
     guessed = guess_published(page, url="https://news.example/bus-plan", fetched_at=datetime(2026, 12, 7, tzinfo=UTC))
     assert guessed is not None and guessed.date() == date(2026, 12, 3)
+
+
+def test_a_bare_update_label_takes_the_date_after_it_out_of_the_guess() -> None:
+    page = lxml.html.document_fromstring(
+        "<html><head><title>t</title></head><body><article><h1>Council approves east side bus plan</h1>"
+        '<p class="dates"><span class="lbl">Updated</span> 2026-12-06 <span class="lbl">Published</span> 2026-12-02</p>'
+        f"{STORY_BODY}</article></body></html>"
+    )
+    guessed = guess_published(page, url="https://news.example/bus-plan", fetched_at=datetime(2026, 12, 7, tzinfo=UTC))
+    assert guessed is not None and guessed.date() == date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<link rel="canonical" href="https://ledger.example/">',
+        '<meta property="og:url" content="https://ledger.example/news/">',
+    ],
+)
+def test_a_template_canonical_to_the_front_page_or_a_section_names_no_jsonld_object_the_page(template: str) -> None:
+    # The site's WebPage object (and related stories' mainEntityOfPage) name the front page too.
+    site = '{"@type":"WebPage","url":"https://ledger.example/news/","datePublished":"2010-01-01T00:00:00Z"}'
+    mine = '{"@type":"NewsArticle","headline":"Buses","datePublished":"2026-12-07T14:05:00Z"}'
+    m = meta_of(
+        template + f'<script type="application/ld+json">[{mine},{site}]</script>',
+        url="https://ledger.example/news/bus-plan",
+    )
+    assert m.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
