@@ -224,7 +224,9 @@ def versions_of_one_page(a: str, b: str) -> bool:
 _VERSION_STEPS = frozenset({"", "amp", "print", "mobile", "m", "index.html", "index.htm", "index.php"})
 _VERSION_SUFFIX = re.compile(r"(?:[.-]amp)?(?:\.[a-z0-9]{1,5})?$", re.IGNORECASE)
 # Query parameters that ask for a version of a page (AMP, print, mobile), not for another page.
-_VERSION_PARAMETERS = frozenset({"amp", "outputtype", "output", "print", "view", "mobile", "m"})
+_VERSION_PARAMETERS = frozenset(
+    {"amp", "_amp", "amp_markup", "outputtype", "output", "format", "print", "printable", "tmpl", "view", "mobile", "m"}
+)
 
 
 def _page_name(url: str) -> str:
@@ -233,8 +235,14 @@ def _page_name(url: str) -> str:
 
 
 def _naming_query(url: str) -> list[tuple[str, str]]:
-    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    return sorted((key, value) for key, value in pairs if key.lower() not in _VERSION_PARAMETERS)
+    """The query parameters that may name a page: numbers (idxno=3, id=45) after a script's name with no slug
+    (articleView.html, view.php). After a slug (/news/storm-live.html) the story is named and a query is a feed's
+    or a campaign's (?ref=rss, ?mod=, ?cmpid=123), which a review found everywhere."""
+    parts = urlsplit(url)
+    if "-" in parts.path.rstrip("/").rsplit("/", 1)[-1]:
+        return []
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return sorted((key, value) for key, value in pairs if key.lower() not in _VERSION_PARAMETERS and value.isdigit())
 
 
 def same_story(a: str, b: str) -> bool:

@@ -348,3 +348,16 @@ def test_pages_a_query_names_are_not_versions_of_the_canonical_without_it(tmp_pa
         (2, f"{canonical}?amp=1&idxno=3"),
     ]
     assert "holds another story" in claims[0].message
+
+
+@pytest.mark.parametrize(
+    "query", ["ref=rss", "mod=rss_topnews", "cmpid=123", "sh=3f2a1b", "_amp=true", "tmpl=component&print=1"]
+)
+def test_a_story_whose_slug_names_it_is_its_canonicals_version_whatever_its_query(tmp_path: Path, query: str) -> None:
+    # Feeds' and campaigns' parameters survive URL cleaning; a live story rewritten since its row was stored
+    # is still that row (found by a review of the query rule above).
+    canonical = "http://a.example/news/storm-live.html"
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", [article(canonical, "An earlier text. " * 40, page_url=canonical)])
+        rewritten = " ".join(f"update{k}" for k in range(120))
+        assert claimed_canonicals(con, [article(canonical, rewritten, page_url=f"{canonical}?{query}")]) == []
