@@ -79,6 +79,11 @@ RETRY_UNLISTED_FOR = timedelta(days=7)
 
 # Batches fetched at once; bounds the page bodies held in memory (batch_size x this x page size).
 MAX_BATCHES_IN_FLIGHT = 8
+# Of them, one source's: a batch holds its slot while it waits on its host's pace, so a source of many slow
+# batches (a Crawl-delay, pages that trickle, a feed of URLs on many hosts) held all eight until its
+# source_timeout, and every later source was cut off at its own without one request (a review). Batches of
+# one host gain nothing from more: its requests wait on per_host_concurrency anyway.
+MAX_BATCHES_PER_SOURCE = 3
 # Pages per extraction job in the worker processes (~0.25 s of work: small enough to share a batch out).
 EXTRACT_CHUNK = 25
 
@@ -421,7 +426,10 @@ class Crawl:
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
         if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
             self._pool.warm_up()
-        outcomes = await asyncio.gather(*(self._batch(fetcher, source, batch, budget, reused) for batch in batches))
+        turns = asyncio.Semaphore(MAX_BATCHES_PER_SOURCE)
+        outcomes = await asyncio.gather(
+            *(self._batch(fetcher, source, batch, budget, reused, turns) for batch in batches)
+        )
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
             message = (
@@ -529,11 +537,13 @@ class Crawl:
         batch: list[PlannedFetch],
         budget: Budget,
         reused: Mapping[str, Fetched],
+        turns: asyncio.Semaphore,
     ) -> tuple[int, bool]:
         """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well).
 
-        Its URLs in `reused` are not fetched: discovery read them whole already."""
-        async with self._in_flight:
+        Its URLs in `reused` are not fetched: discovery read them whole already. `turns`: its source's share of
+        the slots, taken first, so that a source's waiting batches never queue for a slot ahead of another's."""
+        async with turns, self._in_flight:
             pages: list[Exchange] = []
             try:
                 requested = [p for p in batch if p.candidate.url not in reused]

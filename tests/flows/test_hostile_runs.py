@@ -167,6 +167,28 @@ def test_a_slow_source_does_not_hold_back_a_healthy_ones_articles(
     assert query(db, "SELECT status, error FROM runs") == [("completed", None)]
 
 
+def test_a_source_of_many_hanging_batches_leaves_slots_for_the_others(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
+) -> None:
+    # Its batches queued first and held all eight batch slots until its source_timeout, waiting on its host's
+    # pace; the healthy source, cut off at the same moment, had not sent one article request (a review).
+    def late(request: Request, own: Route) -> Answer:
+        time.sleep(0.5)  # the hanging source's batches get in line first
+        return own(request)
+
+    hung = newsroom("hungpages", 12, article=hanging(release))
+    healthy = newsroom("healthy", 2, feed=late)
+    db = tmp_path / "news.duckdb"
+    settings = "batch_size = 1\nsource_timeout = 6.0\n"
+    asyncio.run(
+        ingest(
+            sources_file(tmp_path, hung.source(), healthy.source(), settings=settings), db=str(db), allow_private=True
+        )
+    )
+    assert stored(db) == healthy.urls()
+    assert source_errors(db).keys() == {"hungpages"}
+
+
 def test_sources_past_their_time_budget_are_cut_off_and_the_others_stored(
     prefect_harness: None, newsroom: Callable[..., Newsroom], release: threading.Event, tmp_path: Path
 ) -> None:
