@@ -15,7 +15,7 @@ import html
 import html.entities
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -252,7 +252,7 @@ def _referenced(obj: Mapping[str, object], nodes: Mapping[str, Mapping[str, obje
 
 
 def _main_first(
-    objects: list[Mapping[str, object]], addresses: Iterable[str | None], title: str | None
+    objects: list[Mapping[str, object]], addresses: Sequence[str | None], title: str | None
 ) -> list[Mapping[str, object]]:
     """The page's own Article object before the others (related stories listed in JSON-LD before it): first the
     one whose url, @id or mainEntityOfPage is where the page was fetched, or whose headline is its og:title; then
@@ -260,7 +260,7 @@ def _main_first(
     "www."); the order kept otherwise."""
     if len(objects) < 2:
         return objects
-    fetched = next(iter(addresses), None)
+    fetched = addresses[0] if addresses else None
     page = (fetched or "").split("#")[0].rstrip("/")
     # Not a canonical or og:url a template set to the front page or a section (canonical_problem): related
     # stories and the site's WebPage name those too.
