@@ -20,12 +20,9 @@ demo: $(BIN)/.installed
 	$(BIN)/copydesk demo
 
 # One worker per core, each test file whole in one worker (its module fixtures are built once), handed out in the
-# order tests/conftest.py collects them. Lint runs beside the suite (mypy's first run on a fresh clone takes a core
-# for ~45 s); either failing fails the target.
-test: $(BIN)/.installed
-	$(MAKE) --no-print-directory lint & lint=$$!; \
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder; tests=$$?; \
-	wait $$lint && exit $$tests
+# order tests/conftest.py collects them.
+test: $(BIN)/.installed lint
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
