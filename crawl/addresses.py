@@ -11,10 +11,12 @@ here sends a request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,9 +35,21 @@ _IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT's ::ffff:0:a.
 _RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
 
 
+# Lookups a run has under way at once, each on a thread of its own. getaddrinfo holds its thread until the name's
+# servers answer or the stub resolver gives up (glibc: 5 s per server and attempt, two attempts; longer behind a
+# recursive resolver that retries), and a wait given up does not free the thread. On asyncio's default executor
+# (min(32, cpus + 4) threads: 6 on two cores, shared with every to_thread) eight lookups of one black-holed domain
+# took every thread, and each host the run met in the next 15 s waited in the queue past the guard's timeout and
+# was refused for the whole run (a security review, 2026-12). So lookups get a pool of their own, a run never
+# queues more on it than it has threads (AddressGuard), and a lookup's clock starts when it is under way.
+LOOKUP_THREADS = 32
+_LOOKUP_POOL = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns")
+
+
 async def system_resolver(host: str) -> list[str]:
     """The host's addresses from the operating system's resolver, in its order, without repeats."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    lookup = functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().run_in_executor(_LOOKUP_POOL, lookup)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -96,9 +110,13 @@ class AddressGuard:
         self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
         self._resolver = resolver
         self._timeout = timeout
-        # One lookup per host, shared by every request to it (tasks, so concurrent first requests share it too).
+        # One check per host, shared by every request to it (tasks, so concurrent first requests share it too).
         self._checks: dict[str, asyncio.Task[HostCheck]] = {}
         self._pinned: dict[str, tuple[str, ...]] = {}
+        # One lookup per host: it goes on after a request stopped waiting for it, and the next request waits
+        # for the same lookup again. A slot is held until the lookup itself ends, not the wait for it.
+        self._lookups: dict[str, asyncio.Task[Sequence[str]]] = {}
+        self._lookup_slots = asyncio.Semaphore(LOOKUP_THREADS)
 
     async def check(self, host: str) -> HostCheck:
         """The guard's decision for `host` (an IP literal or an ASCII host name), looked up once."""
@@ -121,12 +139,17 @@ class AddressGuard:
             addresses = []
         try:
             if not addresses:
+                lookup = await self._lookup(host)
                 async with asyncio.timeout(self._timeout):
-                    answers = list(await self._resolver(host))
+                    answers = list(await asyncio.shield(lookup))
                 addresses = [ipaddress.ip_address(a) for a in answers]
-        except (OSError, UnicodeError, ValueError, TimeoutError) as exc:
-            detail = str(exc) or f"no answer within {self._timeout:g} s"
-            return HostCheck(host, refusal=f"cannot resolve {host!r}: {detail}", reason="dns")
+        except TimeoutError:
+            # Not this run's answer for the host: its lookup goes on, and the next request waits for it again.
+            del self._checks[host]
+            silent = f"cannot resolve {host!r}: no answer within {self._timeout:g} s"
+            return HostCheck(host, refusal=silent, reason="dns")
+        except (OSError, UnicodeError, ValueError) as exc:
+            return HostCheck(host, refusal=f"cannot resolve {host!r}: {exc or 'no answer'}", reason="dns")
         if not addresses:
             return HostCheck(host, refusal=f"cannot resolve {host!r}: no addresses", reason="dns")
         for address in addresses:
@@ -141,6 +164,24 @@ class AddressGuard:
                 )
         self._pinned[host] = tuple(str(a) for a in addresses)
         return HostCheck(host, addresses=self._pinned[host])
+
+    async def _lookup(self, host: str) -> asyncio.Task[Sequence[str]]:
+        """The host's lookup: under way, ended, or started once a slot is free (the wait for a slot is not timed)."""
+        lookup = self._lookups.get(host)
+        if lookup is None:
+            await self._lookup_slots.acquire()
+            lookup = self._lookups.get(host)  # another request may have started it while this one waited
+            if lookup is not None:
+                self._lookup_slots.release()
+                return lookup
+            lookup = self._lookups[host] = asyncio.ensure_future(self._resolver(host))
+            lookup.add_done_callback(lambda _: self._lookup_slots.release())
+        return lookup
+
+    def close(self) -> None:
+        """Stops waiting for lookups still under way (their threads end with the system resolver's own timeout)."""
+        for lookup in self._lookups.values():
+            lookup.cancel()
 
     def _allowed(self, address: IPAddress) -> bool:
         candidates = [address, *(embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else [])]

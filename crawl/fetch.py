@@ -202,6 +202,8 @@ class Fetcher:
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._shared.robots.cancel()
+        if self._shared.guard is not None:
+            self._shared.guard.close()
         await self._shared.clients.aclose()
 
     def take_robots_responses(self) -> list[Fetched]:

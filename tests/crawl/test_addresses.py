@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
+import threading
+import time
 
 import pytest
 
-from crawl.addresses import AddressGuard, embedded_ipv4, refused_address
+import crawl.addresses
+from crawl.addresses import AddressGuard, embedded_ipv4, refused_address, system_resolver
 
 # (address, the address that makes it refused, or None when it may be fetched)
 FORMS = [
@@ -119,3 +123,81 @@ def test_allowed_networks_and_names_pass_the_guard() -> None:
     by_network, by_name = check(guard, "wire.example", "Intranet.Example")
     assert by_network.refusal is None and by_network.addresses == (str(ipaddress.ip_address("::ffff:10.1.2.3")),)
     assert by_name.refusal is None and guard.pinned("Intranet.Example") == ()  # trusted: resolved at connect
+
+
+def test_names_whose_lookups_hang_leave_threads_for_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A black-holed domain's lookups each hold a thread for their own seconds (glibc gives up after ~10 s).
+    # Eight of them took every thread of asyncio's default executor on two cores.
+    released = threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: object, **kwargs: object) -> list:
+        if host.endswith(".tarpit.example"):
+            released.wait(10)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo("127.0.0.1" if host == "healthy.example" else host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    guard = AddressGuard(allow_hosts=("127.0.0.1/32",), resolver=system_resolver, timeout=2.0)
+
+    async def go() -> tuple[list, float]:
+        hanging = [asyncio.ensure_future(guard.check(f"s{i}.tarpit.example")) for i in range(12)]
+        await asyncio.sleep(0.1)  # every hanging lookup is under way
+        started = time.monotonic()
+        healthy = await guard.check("healthy.example")
+        took = time.monotonic() - started
+        released.set()
+        return [healthy, *await asyncio.gather(*hanging)], took
+
+    try:
+        (healthy, *hanging), took = asyncio.run(go())
+    finally:
+        released.set()
+    assert healthy.refusal is None and healthy.addresses == ("127.0.0.1",), healthy
+    assert took < 2.0  # answered, not refused after the guard's timeout
+    assert {h.reason for h in hanging} == {"dns"}
+
+
+def test_a_lookup_that_outlasts_the_wait_still_answers_the_hosts_next_request() -> None:
+    calls: list[str] = []
+
+    async def slow(host: str) -> list[str]:
+        calls.append(host)
+        await asyncio.sleep(0.3)
+        return ["93.184.216.34"]
+
+    guard = AddressGuard(resolver=slow, timeout=0.2)
+
+    async def go() -> tuple:
+        first = await guard.check("slow.example")
+        second = await guard.check("slow.example")  # waits for the same lookup again: it ends 0.1 s later
+        return first, second
+
+    first, second = asyncio.run(go())
+    assert first.reason == "dns" and first.refusal == "cannot resolve 'slow.example': no answer within 0.2 s"
+    assert second.refusal is None and second.addresses == ("93.184.216.34",)
+    assert calls == ["slow.example"]  # one lookup, waited for twice
+    assert guard.pinned("slow.example") == ("93.184.216.34",)
+
+
+def test_a_lookup_waiting_for_a_free_thread_is_not_timed_while_it_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(crawl.addresses, "LOOKUP_THREADS", 2)
+    ended: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        await asyncio.sleep(0.5 if host.startswith("stuck") else 0)
+        ended.append(host)
+        return ["93.184.216.34"]
+
+    guard = AddressGuard(resolver=resolver, timeout=0.2)
+
+    async def go() -> list:
+        stuck = [asyncio.ensure_future(guard.check(f"stuck{i}.example")) for i in range(2)]
+        await asyncio.sleep(0.05)
+        waiting = await guard.check("next.example")  # no thread for ~0.45 s, then answered at once
+        return [waiting, *await asyncio.gather(*stuck)]
+
+    waiting, *stuck = asyncio.run(go())
+    assert waiting.refusal is None and waiting.addresses == ("93.184.216.34",)
+    assert ended.index("next.example") == 2  # it started only after a stuck lookup ended and freed a slot
+    assert {s.reason for s in stuck} == {"dns"}  # timed out at 0.2 s: their lookups went on for 0.5 s
