@@ -142,3 +142,16 @@ def test_no_proxy_entries_match_names_subdomains_addresses_networks_and_ports(
 def test_a_bad_proxy_variable_is_refused_naming_it() -> None:
     with pytest.raises(ValueError, match=r"environment variable HTTPS_PROXY='socks5://p:1080' is not an http:// or"):
         ProxyEnvironment.from_environ({"HTTPS_PROXY": "socks5://p:1080"})
+
+
+def test_a_name_trusted_in_allow_hosts_goes_to_the_proxy_without_a_local_lookup() -> None:
+    # Where only the proxy resolves names (README), the guard refuses every host it must look up itself; a name in
+    # allow_hosts is not looked up, and its request reaches the proxy (which cannot resolve .invalid either).
+    with serve_proxy() as proxy:
+        trusted = fetch("http://news.invalid/a", proxy=proxy.url, allow_private=False, allow_hosts=("news.invalid",))
+        looked_up = fetch("http://other.invalid/a", proxy=proxy.url, allow_private=False)
+    # The proxy answers 502 for robots.txt, and an unreachable robots.txt holds the host's pages back (RFC 9309).
+    assert [p.target for p in proxy.log] == ["http://news.invalid/robots.txt"]
+    assert trusted.outcome != "ok" and trusted.reason != "dns", trusted
+    assert (looked_up.outcome, looked_up.reason) == ("failed", "dns")
+    assert looked_up.error is not None and looked_up.error.startswith("cannot resolve 'other.invalid'")
