@@ -90,19 +90,34 @@ class Candidate:
         return self.fetch_url or self.url
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Budget:
-    """The time one source may take in a run: `seconds` from its start, ending at `deadline` (event-loop clock)."""
+    """The time one source may take in a run: `seconds` of its own work, ending at `deadline` (event-loop clock).
+
+    The clock stops while the source only waits for the run's other sources (`pause`): its deadline moves on by
+    the time it waited. Nothing of the source may be under way with a timeout taken from the deadline meanwhile.
+    """
 
     seconds: float
     deadline: float
+    paused_at: float | None = None
 
     @classmethod
     def starting_now(cls, seconds: float) -> Budget:
         return cls(seconds, asyncio.get_running_loop().time() + seconds)
 
     def remaining(self) -> float:
-        return self.deadline - asyncio.get_running_loop().time()
+        now = self.paused_at if self.paused_at is not None else asyncio.get_running_loop().time()
+        return self.deadline - now
+
+    def pause(self) -> None:
+        if self.paused_at is None:
+            self.paused_at = asyncio.get_running_loop().time()
+
+    def resume(self) -> None:
+        if self.paused_at is not None:
+            self.deadline += asyncio.get_running_loop().time() - self.paused_at
+            self.paused_at = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -339,6 +339,37 @@ def _to_their_articles(rows: BatchRows, copies: Sequence[tuple[int, str]]) -> Ba
     return replace(rows, articles=articles, seen=seen)
 
 
+class _SourceTurns:
+    """A source's way into the run's batch slots: at most MAX_BATCHES_PER_SOURCE of them, taken before a run-wide
+    slot so that its waiting batches never queue ahead of another source's; and its clock, stopped while none of
+    its batches holds a slot. A source waiting behind the others' batches is not using its source_timeout: many
+    sources queued from the run's start were cut off at it without one request (a review, 2026-12)."""
+
+    def __init__(self, budget: Budget, run_slots: asyncio.Semaphore) -> None:
+        self._budget = budget
+        self._run_slots = run_slots
+        self._own_slots = asyncio.Semaphore(MAX_BATCHES_PER_SOURCE)
+        self._working = 0
+        budget.pause()  # until its first batch has a slot
+
+    async def __aenter__(self) -> None:
+        await self._own_slots.acquire()
+        try:
+            await self._run_slots.acquire()
+        except BaseException:  # cancelled while waiting: the source's slot is not kept
+            self._own_slots.release()
+            raise
+        self._working += 1
+        self._budget.resume()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._working -= 1
+        if not self._working:
+            self._budget.pause()
+        self._run_slots.release()
+        self._own_slots.release()
+
+
 @dataclass(slots=True)
 class _Ready:
     """Rows waiting for the writer; `batch` is empty for a source's discovery and source-level rows."""
@@ -426,7 +457,7 @@ class Crawl:
         downloads = any(p.validators is None for p in plan)  # pages to download, not only re-checks
         if downloads and not self._offload and not self._pool.started and self._pool.workers > 1:
             self._pool.warm_up()
-        turns = asyncio.Semaphore(MAX_BATCHES_PER_SOURCE)
+        turns = _SourceTurns(budget, self._in_flight)
         outcomes = await asyncio.gather(
             *(self._batch(fetcher, source, batch, budget, reused, turns) for batch in batches)
         )
@@ -537,13 +568,12 @@ class Crawl:
         batch: list[PlannedFetch],
         budget: Budget,
         reused: Mapping[str, Fetched],
-        turns: asyncio.Semaphore,
+        turns: _SourceTurns,
     ) -> tuple[int, bool]:
         """Fetch and extract one batch and hand its rows to the writer: (URLs cut off, whether all went well).
 
-        Its URLs in `reused` are not fetched: discovery read them whole already. `turns`: its source's share of
-        the slots, taken first, so that a source's waiting batches never queue for a slot ahead of another's."""
-        async with turns, self._in_flight:
+        Its URLs in `reused` are not fetched: discovery read them whole already."""
+        async with turns:
             pages: list[Exchange] = []
             try:
                 requested = [p for p in batch if p.candidate.url not in reused]

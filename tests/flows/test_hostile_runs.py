@@ -30,6 +30,7 @@ from uuid import UUID
 import duckdb
 import pytest
 
+import flows.pipeline
 from flows.config import ConfigError
 from flows.ingest import ingest
 from flows.runs import CrawlInProgressError
@@ -187,6 +188,31 @@ def test_a_source_of_many_hanging_batches_leaves_slots_for_the_others(
     )
     assert stored(db) == healthy.urls()
     assert source_errors(db).keys() == {"hungpages"}
+
+
+def test_a_source_waiting_for_the_other_sources_batches_is_not_on_its_clock(
+    prefect_harness: None, newsroom: Callable[..., Newsroom], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Two sources' slow batches took the run's batch slots in turn (one slot here, eight in a run), and a source
+    # whose turn came once its source_timeout had passed, spent waiting, was cut off without one request.
+    monkeypatch.setattr(flows.pipeline, "MAX_BATCHES_IN_FLIGHT", 1)
+
+    def slow(request: Request, own: Route) -> Answer:
+        time.sleep(0.7)
+        return own(request)
+
+    def late(request: Request, own: Route) -> Answer:
+        time.sleep(0.3)  # the slow sources' batches get in line first
+        return own(request)
+
+    first, second = newsroom("slowone", 2, article=slow), newsroom("slowtwo", 2, article=slow)
+    waiting = newsroom("waiting", 2, feed=late)
+    db = tmp_path / "news.duckdb"
+    blocks = first.source(), second.source(), waiting.source()
+    settings = "batch_size = 1\nsource_timeout = 2.0\n"  # each slow source works 1.4 s; the last waits 2.8 s
+    asyncio.run(ingest(sources_file(tmp_path, *blocks, settings=settings), db=str(db), allow_private=True))
+    assert stored(db) == first.urls() | second.urls() | waiting.urls()
+    assert source_errors(db) == {}
 
 
 def test_sources_past_their_time_budget_are_cut_off_and_the_others_stored(
