@@ -11,7 +11,6 @@ here sends a request.
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import socket
 import ssl
@@ -35,21 +34,19 @@ _IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT's ::ffff:0:a.
 _RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
 
 
-# Lookups a run has under way at once, each on a thread of its own. getaddrinfo holds its thread until the name's
-# servers answer or the stub resolver gives up (glibc: 5 s per server and attempt, two attempts; longer behind a
-# recursive resolver that retries), and a wait given up does not free the thread. On asyncio's default executor
+# Lookups a run has under way at once, each on a thread of its run's own. getaddrinfo holds its thread until the
+# name's servers answer or the stub resolver gives up (glibc: 5 s per server and attempt, two attempts; longer behind
+# a recursive resolver that retries), and a wait given up does not free the thread. On asyncio's default executor
 # (min(32, cpus + 4) threads: 6 on two cores, shared with every to_thread) eight lookups of one black-holed domain
 # took every thread, and each host the run met in the next 15 s waited in the queue past the guard's timeout and
-# was refused for the whole run (a security review, 2026-12). So lookups get a pool of their own, a run never
-# queues more on it than it has threads (AddressGuard), and a lookup's clock starts when it is under way.
+# was refused for the whole run (a security review, 2026-12). So each guard has a pool of its own, holds one of
+# its threads per lookup until the lookup itself ends, and times a lookup from when it has a thread.
 LOOKUP_THREADS = 32
-_LOOKUP_POOL = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns")
 
 
-async def system_resolver(host: str) -> list[str]:
-    """The host's addresses from the operating system's resolver, in its order, without repeats."""
-    lookup = functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
-    infos = await asyncio.get_running_loop().run_in_executor(_LOOKUP_POOL, lookup)
+def system_lookup(host: str) -> list[str]:
+    """The host's addresses from the operating system's resolver, in its order, without repeats (blocking)."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -102,16 +99,17 @@ class HostCheck:
 class AddressGuard:
     """Resolves each host once per run, refuses non-public ones and pins the addresses of the others."""
 
-    def __init__(
-        self, *, allow_hosts: Iterable[str] = (), resolver: Resolver = system_resolver, timeout: float
-    ) -> None:
+    def __init__(self, *, allow_hosts: Iterable[str] = (), resolver: Resolver | None = None, timeout: float) -> None:
+        """`resolver`: None for the system's (system_lookup, on LOOKUP_THREADS threads of the guard's own)."""
         allow = tuple(allow_hosts)
         self._names = {a.lower().rstrip(".") for a in allow if "/" not in a}
         self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
         self._resolver = resolver
+        self._pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns") if resolver is None else None
         self._timeout = timeout
         # One check per host, shared by every request to it (tasks, so concurrent first requests share it too).
         self._checks: dict[str, asyncio.Task[HostCheck]] = {}
+        self._waiting: dict[str, int] = {}
         self._pinned: dict[str, tuple[str, ...]] = {}
         # One lookup per host: it goes on after a request stopped waiting for it, and the next request waits
         # for the same lookup again. A slot is held until the lookup itself ends, not the wait for it.
@@ -123,7 +121,17 @@ class AddressGuard:
         task = self._checks.get(host)
         if task is None:
             task = self._checks[host] = asyncio.ensure_future(self._check(host))
-        return await asyncio.shield(task)
+        self._waiting[host] = self._waiting.get(host, 0) + 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._waiting[host] -= 1
+            if not self._waiting[host] and not task.done():
+                # Every request that wanted it was cancelled (a source's time budget): a check still queued for
+                # a lookup slot would start a lookup nobody waits for. A lookup under way goes on.
+                task.cancel()
+                if self._checks.get(host) is task:
+                    del self._checks[host]
 
     def pinned(self, host: str) -> tuple[str, ...] | None:
         """The checked addresses to dial for `host`; () when trusted by name; None when never checked."""
@@ -140,14 +148,18 @@ class AddressGuard:
         try:
             if not addresses:
                 lookup = await self._lookup(host)
-                async with asyncio.timeout(self._timeout):
-                    answers = list(await asyncio.shield(lookup))
+                waited = asyncio.timeout(self._timeout)
+                try:
+                    async with waited:
+                        answers = list(await asyncio.shield(lookup))
+                except TimeoutError:
+                    if not waited.expired():
+                        raise  # the resolver's own answer, a failure like any other
+                    # Not this run's answer for the host: its lookup goes on, and the next request waits for it again.
+                    del self._checks[host]
+                    silent = f"cannot resolve {host!r}: no answer within {self._timeout:g} s"
+                    return HostCheck(host, refusal=silent, reason="dns")
                 addresses = [ipaddress.ip_address(a) for a in answers]
-        except TimeoutError:
-            # Not this run's answer for the host: its lookup goes on, and the next request waits for it again.
-            del self._checks[host]
-            silent = f"cannot resolve {host!r}: no answer within {self._timeout:g} s"
-            return HostCheck(host, refusal=silent, reason="dns")
         except (OSError, UnicodeError, ValueError) as exc:
             return HostCheck(host, refusal=f"cannot resolve {host!r}: {exc or 'no answer'}", reason="dns")
         if not addresses:
@@ -170,18 +182,30 @@ class AddressGuard:
         lookup = self._lookups.get(host)
         if lookup is None:
             await self._lookup_slots.acquire()
-            lookup = self._lookups.get(host)  # another request may have started it while this one waited
-            if lookup is not None:
+            try:
+                lookup = self._lookups.get(host)  # another request may have started it while this one waited
+                if lookup is not None:
+                    self._lookup_slots.release()
+                    return lookup
+                lookup = self._lookups[host] = asyncio.ensure_future(self._resolve(host))
+            except BaseException:
                 self._lookup_slots.release()
-                return lookup
-            lookup = self._lookups[host] = asyncio.ensure_future(self._resolver(host))
+                raise
             lookup.add_done_callback(lambda _: self._lookup_slots.release())
         return lookup
 
+    async def _resolve(self, host: str) -> Sequence[str]:
+        if self._resolver is not None:
+            return await self._resolver(host)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, system_lookup, host)
+
     def close(self) -> None:
-        """Stops waiting for lookups still under way (their threads end with the system resolver's own timeout)."""
-        for lookup in self._lookups.values():
-            lookup.cancel()
+        """Stops the checks and lookups under way and starts no more (a lookup's thread ends with the system
+        resolver's own timeout)."""
+        for task in [*self._checks.values(), *self._lookups.values()]:
+            task.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _allowed(self, address: IPAddress) -> bool:
         candidates = [address, *(embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else [])]

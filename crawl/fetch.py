@@ -41,7 +41,7 @@ from crawl._http import (
     refresh_target,
     whole_range,
 )
-from crawl.addresses import AddressGuard, Resolver, system_resolver
+from crawl.addresses import AddressGuard, Resolver
 from crawl.clients import Clients
 from crawl.policy import RUN_FIELDS, FetchPolicy
 from crawl.politeness import Politeness, RequestTrace
@@ -170,10 +170,11 @@ class Fetcher:
         self,
         policy: FetchPolicy,
         *,
-        resolver: Resolver = system_resolver,
+        resolver: Resolver | None = None,
         proxies: ProxyEnvironment = NO_PROXY_ENVIRONMENT,
     ) -> None:
-        """`resolver` answers a host's addresses for the address guard (unused with allow_private);
+        """`resolver` answers a host's addresses for the address guard (unused with allow_private; by default the
+        system's, AddressGuard);
         `proxies` are the environment's (ProxyEnvironment.from_environ), used where policy.proxy is None."""
         self.policy = policy
         guard = (

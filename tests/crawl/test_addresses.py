@@ -11,7 +11,7 @@ import time
 import pytest
 
 import crawl.addresses
-from crawl.addresses import AddressGuard, embedded_ipv4, refused_address, system_resolver
+from crawl.addresses import AddressGuard, HostCheck, embedded_ipv4, refused_address
 
 # (address, the address that makes it refused, or None when it may be fetched)
 FORMS = [
@@ -138,7 +138,7 @@ def test_names_whose_lookups_hang_leave_threads_for_the_others(monkeypatch: pyte
         return real_getaddrinfo("127.0.0.1" if host == "healthy.example" else host, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    guard = AddressGuard(allow_hosts=("127.0.0.1/32",), resolver=system_resolver, timeout=2.0)
+    guard = AddressGuard(allow_hosts=("127.0.0.1/32",), timeout=2.0)  # the system's lookups
 
     async def go() -> tuple[list, float]:
         hanging = [asyncio.ensure_future(guard.check(f"s{i}.tarpit.example")) for i in range(12)]
@@ -201,3 +201,42 @@ def test_a_lookup_waiting_for_a_free_thread_is_not_timed_while_it_waits(monkeypa
     assert waiting.refusal is None and waiting.addresses == ("93.184.216.34",)
     assert ended.index("next.example") == 2  # it started only after a stuck lookup ended and freed a slot
     assert {s.reason for s in stuck} == {"dns"}  # timed out at 0.2 s: their lookups went on for 0.5 s
+
+
+def test_a_check_nobody_waits_for_any_more_starts_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A source cut off by its time budget leaves checks queued for a lookup slot: they must not take one later.
+    monkeypatch.setattr(crawl.addresses, "LOOKUP_THREADS", 1)
+    looked_up: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        looked_up.append(host)
+        await asyncio.sleep(0.3)
+        return ["93.184.216.34"]
+
+    guard = AddressGuard(resolver=resolver, timeout=1.0)
+
+    async def go() -> HostCheck:
+        first = asyncio.ensure_future(guard.check("first.example"))
+        await asyncio.sleep(0.05)
+        orphan = asyncio.ensure_future(guard.check("orphan.example"))  # queued behind first's slot
+        await asyncio.sleep(0.05)
+        orphan.cancel()
+        answer = await first
+        await asyncio.sleep(0.1)  # the slot is free: a queued check would have started its lookup by now
+        return answer
+
+    assert asyncio.run(go()).addresses == ("93.184.216.34",)
+    assert looked_up == ["first.example"]
+
+
+def test_a_resolvers_own_timeout_is_its_answer_for_the_run() -> None:
+    calls: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        calls.append(host)
+        raise TimeoutError("timed out")  # socket.timeout: the resolver answered, with a failure
+
+    guard = AddressGuard(resolver=resolver, timeout=1.0)
+    first, second = check(guard, "a.example"), check(guard, "a.example")
+    assert first == second and first[0].refusal == "cannot resolve 'a.example': timed out"
+    assert calls == ["a.example"]
