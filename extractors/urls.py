@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
+import idna
+
 
 class InvalidURLError(ValueError):
     """The string is not an absolute http(s) URL with a host."""
@@ -167,8 +169,7 @@ def _host(hostname: str, url: str) -> str:
         host = f"[{host}]"
     elif not host.isascii():
         try:
-            # stdlib codec is IDNA 2003 (maps "ß" to "ss"); fine for a key, the fetcher resolves what it gets
-            host = host.encode("idna").decode("ascii")
+            host = ascii_host(host)
         except UnicodeError as exc:
             raise InvalidURLError(f"URL {url!r} has a host that is not valid IDNA: {exc}") from exc
     # After IDNA, which maps dot-like characters ("。", "․") to ".": the root label's dot is never part of the key.
@@ -178,6 +179,19 @@ def _host(hostname: str, url: str) -> str:
     if not _HOST_CHARS.fullmatch(host):
         raise InvalidURLError(f"URL {url!r} has an invalid host {host!r}")
     return host
+
+
+def ascii_host(host: str) -> str:
+    """A host name in ASCII as browsers write it (the WHATWG URL standard: UTS #46, not transitional), so that the
+    page fetched is the one a reader reaches: "straße.de" is xn--strae-oqa.de, which IDNA 2003 and Python's codec
+    make "strasse.de", another domain; full-width letters fold ("ｅｘａｍｐｌｅ.com"). Symbols that IDNA 2008
+    refuses and browsers still map ("i❤.ws") fall back on IDNA 2003. Raises UnicodeError when neither encodes it."""
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        return host.encode("idna").decode("ascii")
 
 
 def _ipv4(host: str, url: str) -> str:

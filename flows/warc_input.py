@@ -12,13 +12,11 @@ from pathlib import Path
 from textwrap import shorten
 from urllib.parse import urlsplit
 
-import idna
-
 from crawl._http import content_type_problem, whole_range
 from crawl.discover import Candidate
 from crawl.fetch import BODY_STATUSES, Fetched
 from crawl.sources import Source
-from extractors.urls import InvalidURLError, canonicalize_url
+from extractors.urls import InvalidURLError, ascii_host, canonicalize_url
 from flows.steps import PlannedFetch
 from storage.archive import (
     UNDECODED_HEADER,
@@ -104,9 +102,9 @@ def _host(url: str) -> str:
 
 
 def _idna(host: str) -> str:
-    """The host as httpx, browsers and crawl.policy encode it (IDNA 2008: "straße" is not "strasse")."""
+    """The host as browsers, the crawl's URL keys and crawl.policy encode it ("straße" is not "strasse")."""
     try:
-        return idna.encode(host.lower()).decode("ascii")
+        return ascii_host(host.lower())
     except UnicodeError:  # idna.IDNAError is one
         return host  # no name IDNA encodes (a label too long, a forbidden character): matched as written
 

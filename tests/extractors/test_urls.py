@@ -104,6 +104,10 @@ def test_tracking_fragment_host_case_and_default_port_do_not_matter(
         ("http://example.com/café story", "http://example.com/caf%C3%A9%20story"),
         ("http://example.com/a/./b/../c/", "http://example.com/a/c"),
         ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        # As browsers (UTS #46, not transitional): "ß" stays, where IDNA 2003 made "strasse.de", another domain.
+        ("http://Straße.de/a", "http://xn--strae-oqa.de/a"),
+        ("https://ｅｘａｍｐｌｅ.com/x", "https://example.com/x"),  # full-width letters fold
+        ("http://i❤.ws/", "http://xn--i-7iq.ws/"),  # a symbol IDNA 2008 refuses: IDNA 2003, as browsers
         ("http://user:secret@example.com/a", "http://example.com/a"),
         ("  http://example.com./a  ", "http://example.com/a"),
         # Session ids, new on every visit: the same story stored again each run.
