@@ -94,21 +94,24 @@ class Candidate:
 class Budget:
     """The time one source may take in a run: `seconds` of its own work, ending at `deadline` (event-loop clock).
 
-    The clock stops while the source only waits for the run's other sources (`pause`): its deadline moves on by
-    the time it waited. Nothing of the source may be under way with a timeout taken from the deadline meanwhile.
+    The clock stops while the source only waits for the run's other sources (`pause`), for up to `seconds` in all:
+    its deadline moves on by the time it waited (`waited`). So no source is cut off for waiting its turn behind
+    a few slow ones, and a run of many slow sources still ends (each within twice its source_timeout). Nothing
+    of the source may be under way with a timeout taken from the deadline meanwhile.
     """
 
     seconds: float
     deadline: float
     paused_at: float | None = None
+    waited: float = 0.0
 
     @classmethod
     def starting_now(cls, seconds: float) -> Budget:
         return cls(seconds, asyncio.get_running_loop().time() + seconds)
 
     def remaining(self) -> float:
-        now = self.paused_at if self.paused_at is not None else asyncio.get_running_loop().time()
-        return self.deadline - now
+        now = asyncio.get_running_loop().time()
+        return self.deadline + self._credit(now) - now
 
     def pause(self) -> None:
         if self.paused_at is None:
@@ -116,8 +119,14 @@ class Budget:
 
     def resume(self) -> None:
         if self.paused_at is not None:
-            self.deadline += asyncio.get_running_loop().time() - self.paused_at
+            credit = self._credit(asyncio.get_running_loop().time())
+            self.deadline += credit
+            self.waited += credit
             self.paused_at = None
+
+    def _credit(self, now: float) -> float:
+        """The waiting of the pause under way that does not count, at `now`."""
+        return 0.0 if self.paused_at is None else min(now - self.paused_at, self.seconds - self.waited)
 
 
 @dataclass(frozen=True, slots=True)

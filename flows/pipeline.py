@@ -343,7 +343,8 @@ class _SourceTurns:
     """A source's way into the run's batch slots: at most MAX_BATCHES_PER_SOURCE of them, taken before a run-wide
     slot so that its waiting batches never queue ahead of another source's; and its clock, stopped while none of
     its batches holds a slot. A source waiting behind the others' batches is not using its source_timeout: many
-    sources queued from the run's start were cut off at it without one request (a review, 2026-12)."""
+    sources queued from the run's start were cut off at it without one request (a review, 2026-12). Up to
+    source_timeout of waiting is not counted (Budget)."""
 
     def __init__(self, budget: Budget, run_slots: asyncio.Semaphore) -> None:
         self._budget = budget
@@ -463,9 +464,10 @@ class Crawl:
         )
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
+            waited = f", and {budget.waited:.0f} s waiting for other sources' batches," if budget.waited >= 1 else ""
             message = (
-                f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout): {cut_off} of its "
-                f"{len(plan)} article URLs not fetched; they wait for the next run"
+                f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout){waited}: {cut_off} of "
+                f"its {len(plan)} article URLs not fetched; they wait for the next run"
             )
             row = ErrorRow("source", first_url(source), "SourceTimeout", message, utcnow())
             self.summary.add(source.name, errors=1)

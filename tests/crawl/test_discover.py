@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawl import discover as discover_module
-from crawl.discover import Discovery, Limits, discover_source
+from crawl.discover import Budget, Discovery, Limits, discover_source
 from crawl.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from crawl.sources import Source
 from tests.loopback import Raw, Request, Route, page, serve
@@ -687,3 +687,22 @@ def test_sitemaps_of_earlier_runs_stand_in_for_an_index_that_is_down_or_unchange
 
         found = asyncio.run(go())
     assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/n/a"]
+
+
+def test_a_sources_budget_does_not_count_waiting_for_the_others_up_to_its_own_length() -> None:
+    async def go() -> tuple[float, float, float, float]:
+        budget = Budget.starting_now(0.3)
+        budget.pause()
+        await asyncio.sleep(0.2)
+        budget.resume()
+        after_a_short_wait = budget.remaining()  # the 0.2 s waited are not counted
+        budget.pause()
+        await asyncio.sleep(0.3)
+        while_waiting = budget.remaining()  # only 0.1 s more of waiting is free: 0.2 s of this one count
+        budget.resume()
+        return after_a_short_wait, while_waiting, budget.remaining(), budget.waited
+
+    after_a_short_wait, while_waiting, resumed, waited = asyncio.run(go())
+    assert 0.25 < after_a_short_wait <= 0.3
+    assert while_waiting <= 0.1 and abs(resumed - while_waiting) < 0.02
+    assert waited == pytest.approx(0.3)

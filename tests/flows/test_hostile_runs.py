@@ -209,7 +209,8 @@ def test_a_source_waiting_for_the_other_sources_batches_is_not_on_its_clock(
     waiting = newsroom("waiting", 2, feed=late)
     db = tmp_path / "news.duckdb"
     blocks = first.source(), second.source(), waiting.source()
-    settings = "batch_size = 1\nsource_timeout = 2.0\n"  # each slow source works 1.4 s; the last waits 2.8 s
+    # Each slow source works 1.4 s; the last one waits 2.8 s, of which 2.0 (its source_timeout) are not counted.
+    settings = "batch_size = 1\nsource_timeout = 2.0\n"
     asyncio.run(ingest(sources_file(tmp_path, *blocks, settings=settings), db=str(db), allow_private=True))
     assert stored(db) == first.urls() | second.urls() | waiting.urls()
     assert source_errors(db) == {}
