@@ -1293,6 +1293,24 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     ) or _first_date(
         *_article_date(markup().modified),
         *_hatom_date(markup().hatom_updated, markup().headline),
+        # The story's update stamp ("Updated: <time>", <time class="updated">): the <time> the published date
+        # passes over, never one before it (a label read wrong).
+        *(
+            el.get("datetime")
+            for el in _first_in_story(
+                markup().times,
+                markup().headline,
+                lambda t: (
+                    _of_the_article(t, markup().headline)
+                    and _is_update(t)
+                    and not _in_quote(t)
+                    and not _in_site_header(t)
+                    and not _in_teaser(t, markup().headline)
+                ),
+            )
+            if (stamp := _first_date(el.get("datetime"), fetched_at=fetched_at)) is not None
+            and (published is None or stamp >= published)
+        ),
         fetched_at=fetched_at,
     )
     html = tree if tree.tag == "html" else tree.getroottree().getroot()

@@ -1006,8 +1006,19 @@ def test_a_time_labelled_updated_in_an_element_of_its_own_is_not_the_publication
         'Dec 5</time> Published <time datetime="2026-12-03T10:00:00Z">Dec 3</time></p><p>Story text.</p>',
     )
     assert m.published_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert m.modified_at == datetime(2026, 12, 5, 10, 0, tzinfo=UTC)  # the stamp is the update's
     byline = meta_of("", '<h1>H</h1><p><span>By Ann Lee</span> <time datetime="2026-12-03T10:00:00Z">Dec 3</time></p>')
     assert byline.published_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert byline.modified_at is None
+
+
+def test_an_update_stamp_older_than_the_publication_is_not_taken_for_the_update() -> None:
+    m = meta_of(
+        "",
+        '<h1>H</h1><p>Published <time datetime="2026-12-03T10:00:00Z">Dec 3</time>. Updated <time '
+        'datetime="2026-12-01T10:00:00Z">Dec 1</time></p><p>Story text.</p>',
+    )
+    assert m.published_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC) and m.modified_at is None
 
 
 def test_a_jsonld_headline_that_neither_title_nor_h1_prints_gives_way_to_the_h1_the_title_names() -> None:
@@ -1145,6 +1156,7 @@ def test_a_label_of_its_own_marks_the_time_after_it_as_the_update(label: str) ->
         f"<p>{'Text. ' * 50}</p></article>",
     )
     assert m.published_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert m.modified_at == datetime(2024, 5, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("before", ['<img src="/pixel.gif">', '<iframe src="/tag"></iframe>', "<span>x</span>"])
