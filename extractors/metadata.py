@@ -1128,6 +1128,23 @@ def _in_story(marks: list[HtmlElement], headline: HtmlElement | None) -> list[Ht
     return [m for m in marks if any(a is box for a in m.iterancestors())]
 
 
+def _story_time(markup: _Markup, *, update: bool) -> list[HtmlElement]:
+    """The story's first <time> that is its update stamp, or (update=False) the first that is not: the article's,
+    not an embedded post's (a tweet's date is its author's), the site header's clock or a teaser's."""
+    headline = markup.headline
+    return _first_in_story(
+        markup.times,
+        headline,
+        lambda t: (
+            _of_the_article(t, headline)
+            and _is_update(t) == update
+            and not _in_quote(t)
+            and not _in_site_header(t)
+            and not _in_teaser(t, headline)
+        ),
+    )
+
+
 def _first_in_story(
     marks: list[HtmlElement], headline: HtmlElement | None, keep: Callable[[HtmlElement], bool]
 ) -> list[HtmlElement]:
@@ -1271,20 +1288,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         fetched_at=fetched_at,
     ) or _first_date(
         *_article_date(markup().published),
-        *(
-            el.get("datetime")
-            for el in _first_in_story(
-                markup().times,
-                markup().headline,
-                lambda t: (
-                    _of_the_article(t, markup().headline)
-                    and not _is_update(t)
-                    and not _in_quote(t)  # an embedded post's date (a tweet, an Instagram post) is its author's
-                    and not _in_site_header(t)
-                    and not _in_teaser(t, markup().headline)
-                ),
-            )
-        ),
+        *(el.get("datetime") for el in _story_time(markup(), update=False)),
         *_hatom_date(markup().hatom_published, markup().headline),
         fetched_at=fetched_at,
     )
@@ -1297,17 +1301,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         # passes over, never one before it (a label read wrong).
         *(
             el.get("datetime")
-            for el in _first_in_story(
-                markup().times,
-                markup().headline,
-                lambda t: (
-                    _of_the_article(t, markup().headline)
-                    and _is_update(t)
-                    and not _in_quote(t)
-                    and not _in_site_header(t)
-                    and not _in_teaser(t, markup().headline)
-                ),
-            )
+            for el in _story_time(markup(), update=True)
             if (stamp := _first_date(el.get("datetime"), fetched_at=fetched_at)) is not None
             and (published is None or stamp >= published)
         ),

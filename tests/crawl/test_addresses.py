@@ -11,7 +11,7 @@ import time
 import pytest
 
 import crawl.addresses
-from crawl.addresses import AddressGuard, HostCheck, embedded_ipv4, refused_address
+from crawl.addresses import AddressGuard, HostCheck, Resolver, embedded_ipv4, refused_address
 
 # (address, the address that makes it refused, or None when it may be fetched)
 FORMS = [
@@ -158,14 +158,20 @@ def test_names_whose_lookups_hang_leave_threads_for_the_others(monkeypatch: pyte
     assert {h.reason for h in hanging} == {"dns"}
 
 
-def test_a_lookup_that_outlasts_the_wait_still_answers_the_hosts_next_request() -> None:
-    calls: list[str] = []
+def answering_after(delay: float) -> tuple[Resolver, list[str]]:
+    """A resolver that answers 93.184.216.34 after `delay` seconds, and the hosts it was asked for."""
+    asked: list[str] = []
 
-    async def slow(host: str) -> list[str]:
-        calls.append(host)
-        await asyncio.sleep(0.3)
+    async def resolver(host: str) -> list[str]:
+        asked.append(host)
+        await asyncio.sleep(delay)
         return ["93.184.216.34"]
 
+    return resolver, asked
+
+
+def test_a_lookup_that_outlasts_the_wait_still_answers_the_hosts_next_request() -> None:
+    slow, calls = answering_after(0.3)
     guard = AddressGuard(resolver=slow, timeout=0.2)
 
     async def go() -> tuple:
@@ -206,13 +212,7 @@ def test_a_lookup_waiting_for_a_free_thread_is_not_timed_while_it_waits(monkeypa
 def test_a_check_nobody_waits_for_any_more_starts_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
     # A source cut off by its time budget leaves checks queued for a lookup slot: they must not take one later.
     monkeypatch.setattr(crawl.addresses, "LOOKUP_THREADS", 1)
-    looked_up: list[str] = []
-
-    async def resolver(host: str) -> list[str]:
-        looked_up.append(host)
-        await asyncio.sleep(0.3)
-        return ["93.184.216.34"]
-
+    resolver, looked_up = answering_after(0.3)
     guard = AddressGuard(resolver=resolver, timeout=1.0)
 
     async def go() -> HostCheck:
