@@ -22,6 +22,8 @@ from typing import Literal
 import httpcore
 import httpx
 
+from extractors.urls import ascii_host
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Answers the addresses (as text) a host name resolves to; raises OSError when it does not resolve.
 Resolver = Callable[[str], Awaitable[Sequence[str]]]
@@ -102,7 +104,7 @@ class AddressGuard:
     def __init__(self, *, allow_hosts: Iterable[str] = (), resolver: Resolver | None = None, timeout: float) -> None:
         """`resolver`: None for the system's (system_lookup, on LOOKUP_THREADS threads of the guard's own)."""
         allow = tuple(allow_hosts)
-        self._names = {a.lower().rstrip(".") for a in allow if "/" not in a}
+        self._names = {_name_key(a) for a in allow if "/" not in a}
         self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
         self._resolver = resolver
         self._pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns") if resolver is None else None
@@ -138,7 +140,7 @@ class AddressGuard:
         return self._pinned.get(host)
 
     async def _check(self, host: str) -> HostCheck:
-        if host.lower().rstrip(".") in self._names:
+        if _name_key(host) in self._names:
             self._pinned[host] = ()
             return HostCheck(host)
         try:
@@ -210,6 +212,16 @@ class AddressGuard:
     def _allowed(self, address: IPAddress) -> bool:
         candidates = [address, *(embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else [])]
         return any(a in n for a in candidates for n in self._networks if a.version == n.version)
+
+
+def _name_key(host: str) -> str:
+    """A host name as the guard compares it: in ASCII as URLs reach it ("bücher.example" is xn--bcher-kva.example
+    in a request), lowercase, without the root's dot."""
+    try:
+        name = ascii_host(host)
+    except UnicodeError:  # not a name any URL can reach: kept as written, it matches nothing
+        name = host
+    return name.lower().rstrip(".")
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):

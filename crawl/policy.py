@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from extractors.urls import ascii_host
+import idna
 
 DEFAULT_USER_AGENT = "copydesk/0.1 (+https://github.com/copydesk/copydesk; news archiving bot)"
 HOST_RULE = "a host name is dot-separated labels of 1-63 letters, digits or hyphens (or an IP address)"
@@ -286,7 +286,7 @@ def host_problem(host: str) -> str | None:
     name = host
     if not host.isascii():
         try:
-            name = ascii_host(host.lower())  # as the crawl's URL keys, which httpx is given, encode it
+            name = idna.encode(host.lower()).decode("ascii")  # as httpx will encode it
         except UnicodeError as exc:  # idna.IDNAError is one
             return f"{host!r} is not a valid international (IDNA) host name: {exc}"
     name = name.removesuffix(".")  # the root label: "example.org." is fully qualified

@@ -152,7 +152,7 @@ def _whatwg_preprocess(url: str) -> str:
 
 
 def _netloc(parts: SplitResult, url: str) -> str:
-    host = _host(parts.hostname or "", url)
+    host = _host(_hostname_as_written(parts), url)
     try:
         port = parts.port
     except ValueError as exc:
@@ -161,6 +161,18 @@ def _netloc(parts: SplitResult, url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS[parts.scheme.lower()]:
         netloc += f":{port}"
     return netloc
+
+
+def _hostname_as_written(parts: SplitResult) -> str:
+    """The URL's host name before urlsplit lowercased it, where it is not ASCII: str.lower() makes a closing "Σ"
+    the final "ς", which UTS #46 keeps (another domain), where it folds "Σ" to "σ" as browsers do."""
+    hostname = parts.hostname or ""
+    if hostname.isascii():
+        return hostname
+    written = parts.netloc.rpartition("@")[2]
+    name, colon, port = written.rpartition(":")
+    written = name if colon else port
+    return written if written.lower() == hostname else hostname
 
 
 def _host(hostname: str, url: str) -> str:
@@ -182,16 +194,22 @@ def _host(hostname: str, url: str) -> str:
 
 
 def ascii_host(host: str) -> str:
-    """A host name in ASCII as browsers write it (the WHATWG URL standard: UTS #46, not transitional), so that the
-    page fetched is the one a reader reaches: "straße.de" is xn--strae-oqa.de, which IDNA 2003 and Python's codec
-    make "strasse.de", another domain; full-width letters fold ("ｅｘａｍｐｌｅ.com"). Symbols that IDNA 2008
-    refuses and browsers still map ("i❤.ws") fall back on IDNA 2003. Raises UnicodeError when neither encodes it."""
+    """A host name in ASCII as browsers write it, so that the page fetched is the one a reader reaches.
+
+    The WHATWG URL standard's domain to ASCII: UTS #46 mapping, not transitional (case folded, full-width letters
+    and ideographic dots mapped; "ß", "ς" and joiners kept: "straße.de" is xn--strae-oqa.de, where IDNA 2003 and
+    Python's codec make "strasse.de", another domain), then each label that is not ASCII in Punycode, with no
+    check of hyphens or of symbols IDNA 2008 refuses ("i❤.ws" is xn--i-7iq.ws), as browsers. A code point UTS #46
+    disallows falls back on IDNA 2003, as before. Raises UnicodeError when neither encodes the host."""
     if host.isascii():
         return host
     try:
-        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
     except idna.IDNAError:
         return host.encode("idna").decode("ascii")
+    return ".".join(
+        label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii") for label in mapped.split(".")
+    )
 
 
 def _ipv4(host: str, url: str) -> str:

@@ -240,3 +240,12 @@ def test_a_resolvers_own_timeout_is_its_answer_for_the_run() -> None:
     first, second = check(guard, "a.example"), check(guard, "a.example")
     assert first == second and first[0].refusal == "cannot resolve 'a.example': timed out"
     assert calls == ["a.example"]
+
+
+def test_a_name_allowed_in_unicode_is_allowed_as_requests_write_it() -> None:
+    async def resolver(host: str) -> list[str]:
+        raise AssertionError(f"a trusted name is not looked up: {host}")
+
+    guard = AddressGuard(allow_hosts=("Bücher.example",), resolver=resolver, timeout=1.0)
+    (trusted,) = check(guard, "xn--bcher-kva.example")
+    assert trusted.refusal is None and guard.pinned("xn--bcher-kva.example") == ()

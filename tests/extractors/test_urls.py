@@ -107,7 +107,12 @@ def test_tracking_fragment_host_case_and_default_port_do_not_matter(
         # As browsers (UTS #46, not transitional): "ß" stays, where IDNA 2003 made "strasse.de", another domain.
         ("http://Straße.de/a", "http://xn--strae-oqa.de/a"),
         ("https://ｅｘａｍｐｌｅ.com/x", "https://example.com/x"),  # full-width letters fold
-        ("http://i❤.ws/", "http://xn--i-7iq.ws/"),  # a symbol IDNA 2008 refuses: IDNA 2003, as browsers
+        ("http://i❤.ws/", "http://xn--i-7iq.ws/"),  # a symbol IDNA 2008 refuses, in Punycode as browsers
+        ("http://i❤ß.ws/", "http://xn--i-qfa6960a.ws/"),  # ... and the "ß" beside it kept
+        ("http://a_b.straße.de/", "http://a_b.xn--strae-oqa.de/"),  # an ASCII label IDNA 2008 refuses stays
+        ("http://-straße.de/", "http://xn---strae-fta.de/"),  # no hyphen rules in browsers
+        ("http://βόλος.gr/", "http://xn--nxasmm1c.gr/"),  # a final sigma is kept...
+        ("http://user@ΒΌΛΟΣ.gr:8080/", "http://xn--nxasmq6b.gr:8080/"),  # ...a capital one folds to σ, not ς
         ("http://user:secret@example.com/a", "http://example.com/a"),
         ("  http://example.com./a  ", "http://example.com/a"),
         # Session ids, new on every visit: the same story stored again each run.
