@@ -103,7 +103,8 @@ class Budget:
     seconds: float
     deadline: float
     paused_at: float | None = None
-    waited: float = 0.0
+    waited: float = 0.0  # not counted (at most `seconds`)
+    waited_in_all: float = 0.0
 
     @classmethod
     def starting_now(cls, seconds: float) -> Budget:
@@ -119,9 +120,11 @@ class Budget:
 
     def resume(self) -> None:
         if self.paused_at is not None:
-            credit = self._credit(asyncio.get_running_loop().time())
+            now = asyncio.get_running_loop().time()
+            credit = self._credit(now)
             self.deadline += credit
             self.waited += credit
+            self.waited_in_all += now - self.paused_at
             self.paused_at = None
 
     def _credit(self, now: float) -> float:

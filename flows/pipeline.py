@@ -464,7 +464,12 @@ class Crawl:
         )
         cut_off = sum(cut for cut, _ in outcomes)
         if cut_off:
-            waited = f", and {budget.waited:.0f} s waiting for other sources' batches," if budget.waited >= 1 else ""
+            waited = (
+                f"; it also waited {budget.waited_in_all:.0f} s for other sources' batches, {budget.waited:.0f} s of "
+                "them not counted"
+                if budget.waited_in_all >= 1
+                else ""
+            )
             message = (
                 f"source {source.name!r} cut off after {budget.seconds:g} s (source_timeout){waited}: {cut_off} of "
                 f"its {len(plan)} article URLs not fetched; they wait for the next run"

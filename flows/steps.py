@@ -103,6 +103,8 @@ class FetchedBatch:
 
 async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget: Budget | None) -> FetchedBatch:
     """Fetch a batch concurrently within the fetcher's politeness, stopping at the budget's deadline."""
+    if budget is not None and budget.remaining() <= 0:
+        return _not_fetched(batch, budget)  # its turn came after the source's time: no request is sent
     attempts: list[list[Attempt]] = [[] for _ in batch]
     requests = [
         asyncio.ensure_future(fetcher.fetch(p.candidate.address, kind="article", validators=p.validators, attempts=a))
@@ -136,6 +138,21 @@ async def fetch_batch(fetcher: Fetcher, batch: Sequence[PlannedFetch], *, budget
         else:
             fetched.answered.append(planned)
             fetched.responses.append(request.result())
+    return fetched
+
+
+def _not_fetched(batch: Sequence[PlannedFetch], budget: Budget) -> FetchedBatch:
+    """The rows of a batch whose source had used up its time before the batch's turn came: each URL's error and its
+    fetch-log line (status NULL, reason timeout, nothing sent)."""
+    fetched, now = FetchedBatch(), utcnow()
+    for planned in batch:
+        address = planned.candidate.address
+        message = (
+            f"not fetched: source {planned.candidate.source!r} had used up its source_timeout of {budget.seconds:g} s"
+            " before this URL's turn (it is fetched again next run)"
+        )
+        fetched.errors.append(ErrorRow("fetch", address, "SourceTimeout", message, now))
+        fetched.fetches.append(FetchRow(address, "article", now, None, message, 0, 0, False, "timeout"))
     return fetched
 
 

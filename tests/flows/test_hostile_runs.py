@@ -193,26 +193,26 @@ def test_a_source_of_many_hanging_batches_leaves_slots_for_the_others(
 def test_a_source_waiting_for_the_other_sources_batches_is_not_on_its_clock(
     prefect_harness: None, newsroom: Callable[..., Newsroom], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Two sources' slow batches took the run's batch slots in turn (one slot here, eight in a run), and a source
+    # Other sources' slow batches took the run's batch slots in turn (one slot here, eight in a run), and a source
     # whose turn came once its source_timeout had passed, spent waiting, was cut off without one request.
     monkeypatch.setattr(flows.pipeline, "MAX_BATCHES_IN_FLIGHT", 1)
 
     def slow(request: Request, own: Route) -> Answer:
-        time.sleep(0.7)
+        time.sleep(0.8)
         return own(request)
 
     def late(request: Request, own: Route) -> Answer:
         time.sleep(0.3)  # the slow sources' batches get in line first
         return own(request)
 
-    first, second = newsroom("slowone", 2, article=slow), newsroom("slowtwo", 2, article=slow)
+    slow_ones = [newsroom(f"slow{k}", 2, article=slow) for k in range(3)]
     waiting = newsroom("waiting", 2, feed=late)
     db = tmp_path / "news.duckdb"
-    blocks = first.source(), second.source(), waiting.source()
-    # Each slow source works 1.4 s; the last one waits 2.8 s, of which 2.0 (its source_timeout) are not counted.
-    settings = "batch_size = 1\nsource_timeout = 2.0\n"
+    blocks = *(room.source() for room in slow_ones), waiting.source()
+    # Each slow source works 1.6 s; the last one waits 4.8 s, of which 4 (its source_timeout) are not counted.
+    settings = "batch_size = 1\nsource_timeout = 4.0\n"
     asyncio.run(ingest(sources_file(tmp_path, *blocks, settings=settings), db=str(db), allow_private=True))
-    assert stored(db) == first.urls() | second.urls() | waiting.urls()
+    assert stored(db) == set().union(*(room.urls() for room in [*slow_ones, waiting]))
     assert source_errors(db) == {}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from crawl.discover import Candidate
+from crawl.discover import Budget, Candidate
 from crawl.fetch import Fetched
 from extractors.urls import canonicalize_url
 from flows.extraction import PARENT_CHECK_SECONDS, ExtractionPool, extract_batch
-from flows.steps import PlannedFetch, host_batches, plan_fetches, rows_for_page
+from flows.steps import FetchedBatch, PlannedFetch, fetch_batch, host_batches, plan_fetches, rows_for_page
 from storage.db import writing
 from storage.load import load_errors, load_seen
 from storage.rows import ArticleRow, SeenRow
@@ -446,3 +447,28 @@ def test_a_stored_guess_is_guessed_again_from_the_page_not_kept_as_its_listings_
     stored = Candidate(url, "s", datetime(2019, 11, 18, tzinfo=UTC), url, listed=True, published_from="guessed")
     (article,) = rows_for_page(_undated_story(url, shown), stored, now=NOW).articles
     assert (article.published_at, article.published_from) == (datetime(2017, 3, 12, tzinfo=UTC), "guessed")
+
+
+def test_a_batch_whose_turn_comes_after_its_sources_time_sends_nothing_and_says_so() -> None:
+    # A review: each URL got "used up its source_timeout before this URL's fetch ended" and a fetch-log line of
+    # a request that was never sent.
+    asked: list[str] = []
+
+    class Untouched:
+        async def fetch(self, url: str, **_: object) -> Fetched:
+            asked.append(url)
+            raise AssertionError("no request may be sent")
+
+    async def go() -> FetchedBatch:
+        spent = Budget.starting_now(0.01)
+        await asyncio.sleep(0.02)
+        batch = [PlannedFetch(Candidate(f"http://a.example/{i}", "s"), None) for i in range(2)]
+        return await fetch_batch(Untouched(), batch, budget=spent)  # type: ignore[arg-type]
+
+    fetched = asyncio.run(go())
+    assert asked == [] and not fetched.answered
+    assert [(e.url, e.error_type) for e in fetched.errors] == [
+        (f"http://a.example/{i}", "SourceTimeout") for i in (0, 1)
+    ]
+    assert all(e.message.startswith("not fetched: source 's' had used up its source_timeout") for e in fetched.errors)
+    assert [(f.status, f.reason) for f in fetched.fetches] == [(None, "timeout")] * 2
