@@ -55,19 +55,10 @@ _LEAD_CHARS = r"[^\w\"“”„«»']*"
 # paragraph, after an emoji at most (a story reports one in its own words: "the ministry urged residents to join
 # our channel, the spokesman wrote"; "SMITH: Follow us on Instagram" is an interview), and "us" is followed on a
 # platform ("Follow us on Channel 7" was a slogan).
-_PLATFORM_EN = (
-    r"(?:x|twitter|facebook|instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin|google news|"
-    r"apple news|flipboard|pinterest|snapchat|mastodon|reddit|discord)"
-)
-# The site may name itself instead of "us", in a paragraph that is nothing else: "Follow BBC Newsbeat on Instagram,
-# Facebook and Twitter." (a story's "Follow him on Twitter @handle or email him" goes on, and stays).
 _CHANNEL_EN = (
-    r"^" + _LEAD_CHARS + r"(?:subscribe to|join|follow) (?:our\b[^.!?]{0,30}\bchannel\b|us on " + _PLATFORM_EN + r"\b|"
-    r"(?-i:[A-Z][\w'’.&-]*)(?:\s+(?-i:[A-Z][\w'’.&-]*)){0,3} on "
-    + _PLATFORM_EN
-    + r"(?:(?:\s*,\s*|,?\s+(?:and|or|&)\s+)"
-    + _PLATFORM_EN
-    + r")*\s*[.!]?\s*$)"
+    r"^" + _LEAD_CHARS + r"(?:subscribe to|join|follow) (?:our\b[^.!?]{0,30}\bchannel\b|us on (?:x|twitter|facebook|"
+    r"instagram|telegram|whatsapp|youtube|tiktok|threads|bluesky|linkedin|google news|apple news|flipboard|pinterest"
+    r"|snapchat|mastodon|reddit|discord)\b)"
 )
 # Other languages' calls, among their label phrases (extractors/_labels.py): "Подписывайтесь на наш канал".
 _FOLLOW_US = re.compile(r"^подпи(?:сывайтесь|шитесь) на на(?:с|ш )", re.IGNORECASE)
@@ -88,7 +79,7 @@ _PAYWALL_EN = (
 )
 _PAYWALL = re.compile(_PAYWALL_EN, re.IGNORECASE)
 # A word each English promo pattern holds: the cheap test before the regex (with each label phrase's longest word).
-_PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow ", "subscri", "member", "reading", "free ")
+_PROMO_KEYS_EN = ("cookie", "newsletter", "inbox", "channel", "follow us", "subscri", "member", "reading", "free ")
 # A group's or a person's call the story reports: "Follow us on Telegram, the group told its supporters".
 _SAYING_EN = re.compile(r"\b(?:said|says|told|tells|wrote|writes|posted|tweeted|urged)\b", re.IGNORECASE)
 # Direct speech opening a paragraph and attributed after a dash, as Russian, Ukrainian and French print it:
