@@ -1145,6 +1145,40 @@ def _story_time(markup: _Markup, *, update: bool) -> list[HtmlElement]:
     )
 
 
+def _dateline_update(markup: _Markup, published: datetime | None, *, fetched_at: datetime | None) -> list[str]:
+    """The story's update stamp beside its publication <time>, in one short dateline ("Updated: <time> ·
+    Published: <time>", a <span class="updated"> next to the published one), if not older than the publication.
+    An update word in the story's prose ("the ordinance was updated on <time>", "記録を更新"), a related card's
+    or a live entry's time is not the page's update (a review, 2026-12)."""
+    stamps, dates = _story_time(markup, update=True), _story_time(markup, update=False)
+    if published is None or not stamps or not dates or not _in_one_dateline(stamps[0], dates[0]):
+        return []
+    when = _first_date(stamps[0].get("datetime"), fetched_at=fetched_at)
+    return [stamps[0].get("datetime")] if when is not None and when >= published else []
+
+
+def _in_one_dateline(a: HtmlElement, b: HtmlElement) -> bool:
+    """Whether two <time>s share their parent or grandparent and it holds a line's worth of text, or stand in
+    two such lines one after the other (the byline's date, then "Updated: <time>" in a <p> of its own)."""
+    boxes = {id(box): box for box in _two_up(a)}
+    shared = [box for box in _two_up(b) if id(box) in boxes]
+    if any(_norm_text_len(box) <= _DATELINE_LENGTH for box in shared):
+        return True
+    lines = a.getparent(), b.getparent()
+    return all(line is not None and _norm_text_len(line) <= _DATELINE_LENGTH for line in lines) and (
+        lines[0].getnext() is lines[1] or lines[1].getnext() is lines[0]
+    )
+
+
+def _two_up(el: HtmlElement) -> list[HtmlElement]:
+    parent = el.getparent()
+    return [] if parent is None else [parent, *([parent.getparent()] if parent.getparent() is not None else [])]
+
+
+# A dateline: two dates, their labels, a byline ("By Jane Doe | Updated: Dec 7, 2026 9:00 a.m. · Published: ...").
+_DATELINE_LENGTH = 200
+
+
 def _first_in_story(
     marks: list[HtmlElement], headline: HtmlElement | None, keep: Callable[[HtmlElement], bool]
 ) -> list[HtmlElement]:
@@ -1297,14 +1331,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     ) or _first_date(
         *_article_date(markup().modified),
         *_hatom_date(markup().hatom_updated, markup().headline),
-        # The story's update stamp ("Updated: <time>", <time class="updated">): the <time> the published date
-        # passes over, never one before it (a label read wrong).
-        *(
-            el.get("datetime")
-            for el in _story_time(markup(), update=True)
-            if (stamp := _first_date(el.get("datetime"), fetched_at=fetched_at)) is not None
-            and (published is None or stamp >= published)
-        ),
+        *_dateline_update(markup(), published, fetched_at=fetched_at),
         fetched_at=fetched_at,
     )
     html = tree if tree.tag == "html" else tree.getroottree().getroot()

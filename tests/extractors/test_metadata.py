@@ -1012,6 +1012,39 @@ def test_a_time_labelled_updated_in_an_element_of_its_own_is_not_the_publication
     assert byline.modified_at is None
 
 
+_STORY_P = "<p>" + "The council voted on Tuesday to approve the transit plan after months of debate. " * 3 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "<p>Officials said the timetable would be updated on <time datetime='2026-12-04'>Friday</time>, once the "
+        "grant is confirmed by the transport department and the board has signed the contract.</p>",
+        "<p>田中選手は日本記録を更新した。次の大会は<time datetime='2026-12-05'>12月5日</time>に東京で行われる予定で、"
+        "関係者の期待が高まっている。</p>",
+        "<div class='grid'><div class='card'><span>Updated <time datetime='2026-12-06T15:00:00Z'>3h ago</time>"
+        "</span><a href='/other'>Storm closes the coast road for a second night</a></div></div>",
+    ],
+)
+def test_a_time_after_an_update_word_away_from_the_dateline_is_not_the_pages_update(elsewhere: str) -> None:
+    # A review: prose ("would be updated on <time>", "記録を更新"), a related card's stamp after the story.
+    m = meta_of(
+        "",
+        "<article><h1>Council approves transit plan</h1><p class='meta'>By Jane Doe · <time "
+        f"datetime='2026-12-01T09:00:00Z'>December 1, 2026</time></p>{_STORY_P}{elsewhere}{_STORY_P}</article>",
+    )
+    assert m.published_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC) and m.modified_at is None
+
+
+def test_an_update_line_of_its_own_after_the_bylines_date_is_the_update() -> None:
+    m = meta_of(
+        "",
+        "<article><h1>H</h1><p class='meta'>By Jane Doe · <time datetime='2026-12-01T09:00:00Z'>Dec 1</time></p>"
+        f"<p>Updated: <time datetime='2026-12-02T11:00:00Z'>Dec 2</time></p>{_STORY_P}</article>",
+    )
+    assert m.modified_at == datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+
+
 def test_an_update_stamp_older_than_the_publication_is_not_taken_for_the_update() -> None:
     m = meta_of(
         "",
