@@ -1012,9 +1012,6 @@ def test_a_time_labelled_updated_in_an_element_of_its_own_is_not_the_publication
     assert byline.modified_at is None
 
 
-_STORY_P = "<p>" + "The council voted on Tuesday to approve the transit plan after months of debate. " * 3 + "</p>"
-
-
 @pytest.mark.parametrize(
     "elsewhere",
     [
@@ -1031,7 +1028,7 @@ def test_a_time_after_an_update_word_away_from_the_dateline_is_not_the_pages_upd
     m = meta_of(
         "",
         "<article><h1>Council approves transit plan</h1><p class='meta'>By Jane Doe · <time "
-        f"datetime='2026-12-01T09:00:00Z'>December 1, 2026</time></p>{_STORY_P}{elsewhere}{_STORY_P}</article>",
+        f"datetime='2026-12-01T09:00:00Z'>December 1, 2026</time></p>{STORY_BODY}{elsewhere}{STORY_BODY}</article>",
     )
     assert m.published_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC) and m.modified_at is None
 
@@ -1040,7 +1037,7 @@ def test_an_update_line_of_its_own_after_the_bylines_date_is_the_update() -> Non
     m = meta_of(
         "",
         "<article><h1>H</h1><p class='meta'>By Jane Doe · <time datetime='2026-12-01T09:00:00Z'>Dec 1</time></p>"
-        f"<p>Updated: <time datetime='2026-12-02T11:00:00Z'>Dec 2</time></p>{_STORY_P}</article>",
+        f"<p>Updated: <time datetime='2026-12-02T11:00:00Z'>Dec 2</time></p>{STORY_BODY}</article>",
     )
     assert m.modified_at == datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
 
