@@ -324,7 +324,12 @@ def extract_article(
     article = _article(url, text, meta, _merge(draft.removed, cleaned), draft.extractor)
     if guess_date and not meta.published_at:
         # Read on the pruned page: a comment's, a teaser's or a related story's date is gone with its box.
-        return replace(article, guessed_published_at=guess_published(tree, url=url, fetched_at=fetched_at))
+        return replace(
+            article,
+            guessed_published_at=guess_published(
+                tree, url=url, fetched_at=fetched_at, title=meta.title, language=meta.language
+            ),
+        )
     return article
 
 

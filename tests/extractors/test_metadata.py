@@ -526,12 +526,13 @@ MARCH_9 = datetime(2017, 3, 9).date()
         ("vcard_author_without_rel", ("Jane Doe",), MARCH_9, None),
         # A company ("Example Media Inc.", 株式会社) is the publisher, not an author.
         ("site_company_as_author", ("Jane Doe",), MARCH_9, None),
-        ("company_as_author_ja", ("山田太郎",), None, None),  # the byline "山田太郎記者": reporter Yamada
+        # The byline "山田太郎記者": reporter Yamada; the dateline under the headline, the guessed day.
+        ("company_as_author_ja", ("山田太郎",), None, date(2019, 2, 23)),
         # Another's date or name is worse than none: a comment's, a teaser's, a clock's, the update's.
         ("comment_time_as_published", (), None, MARCH_9),
-        ("schema_comment_time", (), None, None),
+        ("schema_comment_time", (), None, MARCH_9),  # the dateline's day, not the comment's <time>
         ("comment_widget_rel_author", ("Jane Doe",), MARCH_9, None),  # the story's own "By Jane Doe" byline
-        ("teaser_byline_and_time_before_story", ("Jane Doe",), None, None),
+        ("teaser_byline_and_time_before_story", ("Jane Doe",), None, MARCH_9),  # its dateline, not the teaser's
         ("header_clock_first_time", ("Jane Doe",), MARCH_9, None),
         ("updated_time_first", (), MARCH_9, None),
         ("wp_updated_time_class_first", (), MARCH_9, None),

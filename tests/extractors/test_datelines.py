@@ -1,0 +1,119 @@
+"""The day a page prints by its headline, read in the page's language (extractors/datelines.py), and the guess
+extract_article stores from it for a page whose markup gives no date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from extractors.article import extract_article
+from extractors.datelines import read_day
+
+FETCHED = datetime(2026, 12, 7, 20, tzinfo=UTC)
+DECEMBER_7 = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("line", "locale", "day"),
+    [
+        ("7 de diciembre de 2026", "es", DECEMBER_7),
+        ("07/12/2026 14h05", "pt-BR", DECEMBER_7),
+        ("7 dicembre 2026, ore 14:05", "it", DECEMBER_7),
+        ("7 декабря 2026, 14:05", "ru", DECEMBER_7),
+        ("٧ ديسمبر ٢٠٢٦", "ar", DECEMBER_7),  # Arabic-Indic digits
+        ("الاثنين 7 ديسمبر 2026", "ar", DECEMBER_7),  # a weekday first
+        ("7 grudnia 2026", "pl", DECEMBER_7),
+        ("7 Aralık 2026", "tr", DECEMBER_7),
+        ("7. Dezember 2026", "de", DECEMBER_7),
+        ("07.12.2026", "de", DECEMBER_7),
+        ("Publié le 7 décembre 2026 à 14h05", "fr", DECEMBER_7),
+        ("1er décembre 2026", "fr", date(2026, 12, 1)),
+        ("2026. december 7.", "hu", DECEMBER_7),  # Hungarian writes the year first
+        ("2026. 12. 7. 14:05", "ko", DECEMBER_7),
+        ("2026年12月7日 14:05", "ja", DECEMBER_7),
+        ("2026-12-07", None, DECEMBER_7),
+        # Other calendars: the Japanese era (令和 8 = 2026), the Thai Buddhist era (2569 = 2026), Persian (Jalali).
+        ("令和8年12月7日 14時05分", "ja", DECEMBER_7),
+        ("令和元年5月1日", "ja", date(2019, 5, 1)),
+        ("7 ธันวาคม 2569 14:05 น.", "th", DECEMBER_7),
+        ("۱۶ آذر ۱۴۰۵ - ۱۴:۰۵", "fa", DECEMBER_7),
+        ("1 فروردین 1399", "fa", date(2020, 3, 20)),  # Nowruz 2020
+        ("12 بهمن 1357", "fa", date(1979, 2, 1)),
+        # English, and the numeric order of the locale: CLDR's "en" is US English.
+        ("December 7, 2026", "en", DECEMBER_7),
+        ("Dec. 7, 2026 at 2:05 p.m. ET", "en", DECEMBER_7),
+        ("Mon 7 Dec 2026 14.05 GMT", "en-GB", DECEMBER_7),
+        ("By Jane Doe, Staff Writer December 7, 2026", "en", DECEMBER_7),
+        ("12/07/2026", "en", DECEMBER_7),
+        ("12/07/2026", "en-US", DECEMBER_7),
+        ("12/07/2026", "en-GB", date(2026, 7, 12)),
+        ("12/07/2026", "en_AU", date(2026, 7, 12)),
+        ("25/07/2026", "en", date(2026, 7, 25)),  # a day above 12 decides alone
+        ("12/07/2026", "ja", None),  # a year-first locale: which one is the month, nothing says
+        ("12/07/2026", None, None),
+        # The update is no publication: its segment is skipped, the first publication in the line read.
+        ("Updated December 7, 2026 · Originally published December 3, 2026", "en", date(2026, 12, 3)),
+        ("Aktualisiert am 07.12.2026, 09:12 Uhr · Erstveröffentlichung 03.12.2026", "de", date(2026, 12, 3)),
+        ("Updated December 7, 2026", "en", None),
+        # A sentence that mentions a date is no dateline; nor a month that is no month; nor a day that is none.
+        ("The council met on 7 December 2026 to vote on the plan.", "en", None),
+        ("7 deals 2026", "en", None),
+        ("31/02/2026", "de", None),
+        ("", "en", None),
+    ],
+)
+def test_a_dateline_is_read_in_its_language(line: str, locale: str | None, day: date | None) -> None:
+    assert read_day(line, locale=locale) == day
+
+
+BODY = (
+    "<p>" + "The council approved the transit budget after a long debate, officials said on the record. " * 6 + "</p>"
+)
+
+
+def _guessed(article_html: str, *, lang: str = "en", head: str = "") -> date | None:
+    html = (
+        f'<html lang="{lang}"><head><title>Council approves bus plan</title>{head}</head><body>'
+        '<header><a href="/">Daily Ledger</a></header>'
+        f"<main><article>{article_html}</article></main></body></html>"
+    )
+    article = extract_article(html, url="https://ledger.example/news/bus-plan", fetched_at=FETCHED, guess_date=True)
+    assert article.published_at is None  # no markup date: what is checked is the guess
+    return article.guessed_published_at.date() if article.guessed_published_at else None
+
+
+def test_the_day_under_the_headline_is_the_guess() -> None:
+    headline = "<h1>Council approves bus plan</h1>"
+    assert _guessed(f'{headline}<p class="fecha">7 de diciembre de 2026</p>{BODY}', lang="es") == DECEMBER_7
+    # In the header box before the story's body, after a byline; above the headline.
+    header = f"<header>{headline}<p>By Jane Doe</p><p>12/07/2026</p></header><div>{BODY}</div>"
+    assert _guessed(header, lang="en-US") == DECEMBER_7
+    assert _guessed(header, lang="en-GB") == date(2026, 7, 12)
+    assert _guessed(f"<p>Sport · 7 December 2026</p>{headline}{BODY}") == DECEMBER_7
+
+
+def test_dates_beyond_the_dateline_are_not_the_storys() -> None:
+    headline = "<h1>Council approves bus plan</h1>"
+    # A date after the story's first paragraph is the story's text, not its dateline.
+    assert _guessed(f"{headline}{BODY}<p>7 December 2025</p>") is None
+    # The update stamp (by its words or its class), a date after the fetch, a sentence in the standfirst.
+    assert _guessed(f"{headline}<p>Updated 7 December 2026</p>{BODY}") is None
+    assert _guessed(f'{headline}<p class="updated-date">7 December 2026</p>{BODY}') is None
+    assert _guessed(f"{headline}<p>20 December 2026</p>{BODY}") is None
+    assert _guessed(f"{headline}<p>The plan was first put to the council on 7 December 2025.</p>{BODY}") is None
+
+
+def test_the_dateline_is_read_before_htmldates_guess() -> None:
+    # htmldate's fast search read "12/07/2026" day first (July 12) on this US page; the locale says December 7.
+    html = '<h1>Council approves bus plan</h1><p class="date">12/07/2026</p>' + BODY
+    assert _guessed(html, lang="en") == DECEMBER_7
+    # Where no dateline says, htmldate's guess from the URL stays.
+    page = (
+        '<html lang="en"><head><title>Council approves bus plan</title></head><body><article>'
+        f"<h1>Council approves bus plan</h1>{BODY}</article></body></html>"
+    )
+    article = extract_article(
+        page, url="https://ledger.example/2026/12/05/bus-plan", fetched_at=FETCHED, guess_date=True
+    )
+    assert article.guessed_published_at == datetime(2026, 12, 5, tzinfo=UTC)
