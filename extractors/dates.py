@@ -5,7 +5,8 @@ basic format "20180619T055000+0900", as Japanese news sites write JSON-LD),
 RFC 822/2822 as feeds write it (any offset form "+0200", "+02:00", "GMT-01:01", US and European zone names,
 long month names, no seconds, no time, swapped month and day, stray commas), asctime, and the Greek,
 Hungarian, Korean and Perforce formats feedparser's maintainers met in real feeds (tables after feedparser's
-datetimes package, BSD-2-Clause, tests/fixtures/feedparser/LICENSE). A value without any zone is UTC; a zone
+datetimes package, BSD-2-Clause, tests/fixtures/feedparser/LICENSE), and day-first dates with dots as German or
+Russian sites write them in JSON-LD ("07.12.2026 14:05"). A value without any zone is UTC; a zone
 we cannot read makes the whole value None, never UTC: a date hours off is worse than none.
 Pure and total: never raises, whatever the input.
 """
@@ -98,6 +99,11 @@ _HUNGARIAN = re.compile(rf"(\d{{4}})-([^\W\d_]+)-(\d{{1,2}})t(\d{{1,2}}):(\d{{2}
 # Korean blogs (2004): "2004년 05월 28일 01:31:15" (OnBlog) and "2004-05-25 오후 11:23:17" (Nate), both KST.
 _ONBLOG = re.compile(r"(\d{4})년\s+(\d{1,2})월\s+(\d{1,2})일\s+(\d{1,2}):(\d{2}):(\d{2})")
 _NATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(오전|오후)\s+(\d{1,2}):(\d{2}):(\d{2})")
+# Day first with dots, as German, Russian, Polish or Turkish sites write dates in their JSON-LD and <meta>s
+# ("07.12.2026 14:05", "7.12.2026"): no locale writes the month first between dots.
+_DOTTED = re.compile(
+    rf"(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})(?:,?\s+(\d{{1,2}})[:.](\d{{2}})(?::(\d{{2}}))?)?(?:\s*({_ZONE}))?"
+)
 _ZONE_OFFSET = re.compile(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?")
 _KST = timezone(timedelta(hours=9))
 
@@ -257,6 +263,14 @@ def _korean(text: str) -> datetime | None:
     return None
 
 
+def _dotted(text: str) -> datetime | None:
+    match = _DOTTED.fullmatch(text)
+    if not match:
+        return None
+    day, month, year, hour, minute, second, zone = match.groups()
+    return _datetime(int(year), int(month), int(day), hour, minute, second).replace(tzinfo=_zone(zone) if zone else UTC)
+
+
 _PARSERS: tuple[Callable[[str], datetime | None], ...] = (
     _w3dtf,
     _iso_basic,
@@ -267,6 +281,7 @@ _PARSERS: tuple[Callable[[str], datetime | None], ...] = (
     _greek,
     _hungarian,
     _korean,
+    _dotted,
 )
 
 

@@ -28,6 +28,10 @@ def hours(n: float) -> timezone:
         ("2024-03", datetime(2024, 3, 1, tzinfo=UTC)),
         ("2024-03-01T10:00:00.5+05:30", datetime(2024, 3, 1, 10, 0, 0, 500_000, tzinfo=hours(5.5))),
         ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        # Day first with dots, as German and Russian sites write JSON-LD's datePublished.
+        ("07.12.2026 14:05", datetime(2026, 12, 7, 14, 5, tzinfo=UTC)),
+        ("7.12.2026", datetime(2026, 12, 7, tzinfo=UTC)),
+        ("07.12.2026, 14:05 +03:00", datetime(2026, 12, 7, 14, 5, tzinfo=hours(3))),
         ("Sun Jan  4 16:29:06 2004", datetime(2004, 1, 4, 16, 29, 6, tzinfo=UTC)),
         # ISO 8601's basic format, as nikkei.com's JSON-LD writes datePublished (newspaper4k's test page)
         ("20180619T055000+0900", datetime(2018, 6, 19, 5, 50, tzinfo=hours(9))),
@@ -65,6 +69,8 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
         "20180619T0550+2500",
         "June 7, 2013 13:00 pm",  # no 13 o'clock on a 12-hour clock
         "Mon, 01 Foo 2024 10:00:00 GMT",  # no month
+        "12.25.2026",  # no month 25: dots are day first
+        "07.12.2026 14:05 Uhr",
         "soon",
         # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
         "Fri, 01 Mar 2024 10:00:00 AST",
