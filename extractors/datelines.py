@@ -7,11 +7,12 @@ dates the story mentions. So this reads only the short lines next to the headlin
 paragraph, and only a line that is a date with a few words around it (a label, a byline, a time), not a sentence.
 
 Month names come from CLDR as dateparser ships it (htmldate's own dependency) for the page's language, besides
-English. Day and month order of a numeric date is the locale's: CLDR's "en" is US English, so "12/07/2026" on a
-page in "en" or "en-US" is December 7, and on one in "en-GB", "fr" or "de" 12 July; a day above 12 decides
-alone; a locale that writes years first (ja, zh, ko, hu, sv) reads no d/m/y date it cannot decide. Years of the
-Thai Buddhist era, Japanese eras (令和, 平成) and the Persian solar calendar are converted. A segment of the line
-that says it is the update ("Updated ...", "Aktualisiert am ...") is skipped: an update is no publication.
+English. Day and month order of a numeric date is the locale's: "12/07/2026" is December 7 on a page in "en-US"
+and 12 July in "en-GB", "fr" or "de"; a day above 12 decides alone; a locale that writes years first (ja, zh,
+ko, hu, sv), or English without a region (see _order), reads no d/m/y date it cannot decide. Years of the Thai
+Buddhist era, Japanese eras (令和, 平成) and the Persian solar calendar are converted. What says it is not the
+publication is skipped: an update or a correction (its words, or a stamp's class), a day that ends a span or
+follows "since", a link to another story, an embedded post, a sentence.
 Pure: never raises, whatever the page.
 """
 
@@ -22,27 +23,51 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import lru_cache
+from typing import Final, Literal
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from extractors._words import weighted_length, word_count
+
 # Words that say a date is the update, not the publication, in the languages news sites write them.
 UPDATE_WORDS = re.compile(
-    r"(?:updated|modified|aktualisiert|geändert|modifié|mis à jour|actualizado|atualizado|aggiornato|更新|обновлен)",
+    r"(?:updated|modified|last edited|revised|aktualisiert|geändert|modifié|mis à jour|actualisé|actualiza|atualiza"
+    r"|aggiorna|bijgewerkt|uppdaterad|aktualizac|zaktualizowano|güncelle|обновл[её]н|оновлен|更新|수정)",
     re.IGNORECASE,
 )
-# A line longer than this is no dateline: it is the story's text, or a box holding several lines.
+# A segment that is not the publication: an update (UPDATE_WORDS), a correction, "as of" (German "Stand:").
+_NOT_PUBLICATION = re.compile(
+    rf"{UPDATE_WORDS.pattern}|correct|clarifi|amended|rectifica|berichtig|korrektur|rettific|^stand\b",
+    re.IGNORECASE,
+)
+# Before a day, these make it the edge of a span or the day of something else ("12–14 March", "since 3 March",
+# "vom 3. März", "del 3 de marzo", "du 12 au 14 mars"): not the day the page was printed.
+_SPAN_BEFORE = re.compile(
+    r"(?:[–—-]|\b(?:to|until|till|since|from|au|al|bis|vom|seit|depuis|desde|del|du|dal|dall|от|с|до))\s*$"
+)
+# A line longer than this (weighted: a Chinese or Japanese character counts three) is no dateline: it is the
+# story's text, or a box holding several lines.
 _LINE_CHARS = 160
 # Lines read after the headline before giving up (kicker, byline, date, share bar, image, caption...).
 _LINES_AFTER = 8
-# Words besides the date in a dateline's segment: "Publié le ... à 14h05", "By Jane Doe, Staff Writer".
+# Words besides the date in a dateline's segment: "Publié le ... à 14h05", "By Jane Doe, Staff Writer". A
+# segment with at most _FEW_WORDS of them is read first: "Scheme shelved since 3 March 2026 is back" in a
+# subtitle is not the byline's "5 December 2026" after it.
 _OTHER_WORDS = 8
+_FEW_WORDS = 3
+# Words a line may hold before it reads as a sentence of the story, when it ends like one.
+_SENTENCE_WORDS = 5
 _BLOCKS = frozenset(
     "p div section header footer aside figure figcaption ul ol li dl dt dd table tbody tr td blockquote".split()
 )
+# Not the page's own lines: an embedded post (its date is its author's), scripts, what a browser does not show.
+_NOT_LINES = frozenset("blockquote script style template noscript iframe svg form nav".split())
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Where a line splits into segments ("Updated December 7, 2026 · Originally published December 3, 2026").
 _SEGMENT = re.compile(r"\s+[·|•–—]\s+|\s{2,}|\s*[·|•]\s*|\n")
-_WORD = r"[^\W\d_][^\s\d.,;:/|()\[\]·•–—-]*"
+# A word starts where no letter is before it: a pattern tried at every letter of a long word is quadratic.
+_WORD = r"(?<![^\W\d_])[^\W\d_][^\s\d.,;:/|()\[\]·•–—-]*+"
 _DMY_TEXT = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:\.|º|°|er|st|nd|rd|th)?\s*(?:de\s+|of\s+)?({_WORD})\.?\s*,?\s*(?:de\s+|del\s+)?(\d{{4}})(?!\d)"
 )
@@ -68,43 +93,73 @@ _ENGLISH = "january february march april may june july august september october 
 def read_day(text: str, *, locale: str | None) -> date | None:
     """The day a dateline's text names, read in `locale` (a language tag: "es", "en-GB", "pt_BR"), or None.
 
-    The first segment of the text (see _SEGMENT) that is not an update and holds a date with at most a few
-    other words around it decides.
+    The first segment of the text (see _SEGMENT) that is not an update or a correction and holds a date with at
+    most a few other words around it decides.
     """
-    for segment in _SEGMENT.split(" ".join(text.translate(_DIGITS).split()).casefold()):
-        if not segment or UPDATE_WORDS.search(segment):
-            continue
-        found = _date_in(segment, _language(locale), _order(locale))
-        if found is not None:
-            return found
-    return None
+    day = _read(text, locale, _OTHER_WORDS)
+    return day if isinstance(day, date) else None
 
 
-def dateline_day(headline: HtmlElement, *, locale: str | None) -> date | None:
+# A numeric date in a dateline whose day and month nothing tells apart ("03/11/2026" on a page in "en"): the
+# page has a date, and no other date in its text is the guess (htmldate would read this one day first).
+UNDECIDED: Final = "undecided"
+
+
+def dateline_day(headline: HtmlElement, *, locale: str | None) -> date | Literal["undecided"] | None:
     """The day printed in the short lines after the headline (up to the story's first paragraph), or in the
-    line just over it; None when none of them is a dateline."""
-    for line in _lines_near(headline):
-        day = read_day(line, locale=locale)
-        if day is not None:
-            return day
+    line just over it; UNDECIDED for a d/m/y date the locale does not order; None when no line is a dateline.
+    A line that is little more than its date is read first, then one with a byline or a label around it."""
+    after, before = _lines_near(headline)
+    for most_words in (_FEW_WORDS, _OTHER_WORDS):
+        for line in [*after, *before]:
+            day = _read(line, locale, most_words)
+            if day is not None:
+                return day
     return None
 
 
-def _date_in(segment: str, language: str, order: str) -> date | None:
+def _read(text: str, locale: str | None, most_words: int) -> date | Literal["undecided"] | None:
+    language, order = _language(locale), _order(locale)
+    undecided = False
+    for segment in _SEGMENT.split(" ".join(text[:_READ_CHARS].translate(_DIGITS).split()).casefold()):
+        if segment and not _NOT_PUBLICATION.search(segment):
+            found = _date_in(segment, language, order, most_words)
+            if isinstance(found, date):
+                return found
+            undecided = undecided or found == UNDECIDED
+    return UNDECIDED if undecided else None
+
+
+# Characters of a text read_day reads: a dateline is a line.
+_READ_CHARS = 1_000
+
+
+def _date_in(segment: str, language: str, order: str, most_words: int) -> date | Literal["undecided"] | None:
     for pattern, read in _READERS:
         for match in pattern.finditer(segment):
+            if _SPAN_BEFORE.search(segment[: match.start()]):
+                continue
             day = read(match, language, order)
             if day is None:
                 continue
-            rest = f"{segment[: match.start()]} {segment[match.end() :]}"
-            if len(_WORDS.findall(rest)) > _OTHER_WORDS or _SENTENCE_END.search(rest):
+            after = " ".join(_NUMBERS.sub(" ", segment[match.end() :]).split())
+            rest = " ".join(_NUMBERS.sub(" ", segment[: match.start()]).split() + [after])
+            words = word_count(rest)
+            if words > most_words or (words > _SENTENCE_WORDS and _SENTENCE_END.search(rest)):
                 return None  # a sentence that mentions a date, not a dateline
+            if word_count(" ".join(w for w in after.split() if len(_LETTERS.sub("", w)) >= 3)) > _WORDS_AFTER:
+                return None  # the date inside a phrase ("reverses 3 March 2026 decision", "2026年3月3日に公表")
             return day
     return None
 
 
-_WORDS = re.compile(r"[^\W\d_]\w*")
-_SENTENCE_END = re.compile(r"\w\w[.!?。]\s*$")
+# Words after a dateline's date: a time's ("à 14h05", "Uhr", "GMT", "at 2:05 p.m. ET": words of fewer than
+# three letters do not count).
+_WORDS_AFTER = 2
+_LETTERS = re.compile(r"[\W\d_]")
+_NUMBERS = re.compile(r"\S*\d\S*")  # a time ("14:05", "14h05", "2:05"), not a word
+# A sentence ends in a letter and a full stop, question or exclamation mark, then maybe a closing quote.
+_SENTENCE_END = re.compile(r"[^\W\d_]\s?[.!?。！？][\"'”’»)\]]*\s*$")
 
 
 def _day(year: int, month: int | None, day: int) -> date | None:
@@ -140,14 +195,14 @@ def _numbers_ymd(match: re.Match[str], language: str, order: str) -> date | None
     return _day(int(year), int(month), int(day))
 
 
-def _numbers_dmy(match: re.Match[str], language: str, order: str) -> date | None:
+def _numbers_dmy(match: re.Match[str], language: str, order: str) -> date | Literal["undecided"] | None:
     first, _, second, year = (int(g) if g.isdigit() else 0 for g in match.groups())
     if first > 12 or (second <= 12 and order == "DMY"):
         day, month = first, second
     elif second > 12 or order == "MDY":
         day, month = second, first
     else:
-        return None  # a locale that writes the year first: which of the two is the month, nothing says
+        return UNDECIDED  # which of the two is the month, nothing says
     return _day(_year(year, language), month, day)
 
 
@@ -215,14 +270,17 @@ def _month_names(language: str) -> dict[str, int]:
 
 @lru_cache(maxsize=64)
 def _order(locale: str | None) -> str:
-    """The locale's day, month and year order (DMY, MDY, YMD) from CLDR, by its region when it has one."""
-    tag = (locale or "").replace("_", "-")
-    parts = tag.split("-")
-    for name in (f"{parts[0].lower()}-{parts[1].upper()}" if len(parts) > 1 else None, parts[0].lower()):
-        info = _cldr_info(name) if name else None
-        if info is not None:
-            return str(info.get("date_order", "DMY"))
-    return "YMD"  # no language: read no d/m/y date that a day above 12 does not decide
+    """The locale's day, month and year order (DMY, MDY, YMD) from CLDR, by its region when it has one.
+
+    English without a region reads as YMD (no d/m/y date a day above 12 does not decide): CLDR's "en" is US
+    English, but British, Indian or Nigerian sites write lang="en" too, and a date months off is worse than none.
+    """
+    parts = (locale or "").replace("_", "-").split("-")
+    language = parts[0].lower()
+    info = _cldr_info(f"{language}-{parts[1].upper()}") if len(parts) > 1 else None
+    if info is None and language != "en":
+        info = _cldr_info(language)
+    return str(info.get("date_order", "DMY")) if info is not None else "YMD"
 
 
 def _cldr_info(name: str) -> Mapping[str, object] | None:
@@ -238,53 +296,96 @@ def _cldr_info(name: str) -> Mapping[str, object] | None:
     return info
 
 
-def _lines_near(headline: HtmlElement) -> Iterator[str]:
-    """The text of the short lines after the headline, up to the story's first paragraph, then of the line
-    just over it (a dateline above the headline)."""
-    yield from itertools.islice(_lines_after(headline), _LINES_AFTER)
+def _lines_near(headline: HtmlElement) -> tuple[list[str], list[str]]:
+    """The text of the short lines after the headline, up to the story's first paragraph, and of the line just
+    over it (a dateline above the headline)."""
+    after = list(itertools.islice(_lines_after(headline), _LINES_AFTER))
     for level in (headline, headline.getparent()):
         if level is None:
             break
-        before = next((text for el in level.itersiblings(preceding=True) if (text := _text(el))), None)
+        before = next((el for el in level.itersiblings(preceding=True) if isinstance(el.tag, str) and _text(el)), None)
         if before is not None:
-            if len(before) <= _LINE_CHARS:
-                yield before
-            break
+            text = _line_text(before) if before.tag not in _NOT_LINES else ""
+            # A kicker's "Sport · 7 December 2026", a byline's "Von Moritz Bachmann publiziert am 25. September 2018".
+            few = word_count(_NUMBERS.sub(" ", text)) <= _OTHER_WORDS + 1
+            return after, [text] if few and weighted_length(text) <= _LINE_CHARS else []
+    return after, []
 
 
 def _lines_after(headline: HtmlElement) -> Iterator[str]:
+    headings = [0]
     level: HtmlElement | None = headline
     for _ in range(3):  # the headline's box and the two around it (a header, then the story's body)
         if level is None or level.tag in ("body", "html"):
             return
         for sibling in level.itersiblings():
-            for line in _short_lines(sibling):
+            for line in _short_lines(sibling, headings):
                 if line is None:
                     return
                 yield line
         level = level.getparent()
 
 
-def _short_lines(el: HtmlElement) -> Iterator[str | None]:
-    """The short lines in `el`, in document order; None at the first long one that is not a box of lines."""
-    if not isinstance(el.tag, str) or el.tag in ("script", "style", "h1", "h2", "h3", "h4", "h5", "h6"):
+def _short_lines(el: HtmlElement, headings: list[int]) -> Iterator[str | None]:
+    """The short lines in `el`, in document order; None where the story's text (or a second heading: another
+    section, another story) begins."""
+    if not isinstance(el.tag, str) or el.tag in _NOT_LINES:
+        return
+    if el.tag in _HEADINGS:
+        headings[0] += 1  # a subtitle; the next heading starts something else
+        if headings[0] > 1:
+            yield None
         return
     text = _text(el)
-    classes = el.get("class") or ""
+    classes = f"{el.get('class') or ''} {el.get('itemprop') or ''}"
     if not text or (UPDATE_WORDS.search(classes) and "published" not in classes):
         return  # <p class="updated">December 7, 2026</p>: the update, whatever its text says
-    if len(text) <= _LINE_CHARS:
-        yield text
+    if weighted_length(text) <= _LINE_CHARS:
+        if _SENTENCE_END.search(text) and word_count(_NUMBERS.sub(" ", text)) > _SENTENCE_WORDS:
+            yield None  # the story's first paragraph, a short one
+        else:
+            yield _line_text(el)
         return
-    children = [child for child in el if isinstance(child.tag, str) and child.tag in _BLOCKS]
+    children = [
+        child for child in el if isinstance(child.tag, str) and (child.tag in _BLOCKS or child.tag in _HEADINGS)
+    ]
     if not children or (el.text and el.text.strip()):
         yield None  # the story's first paragraph
         return
     for child in children:
-        for line in _short_lines(child):
+        for line in _short_lines(child, headings):
             yield line
             if line is None:
                 return
+
+
+def _line_text(el: HtmlElement) -> str:
+    """A line's text without what is not the page's own date: an update stamp inside it (<time class="updated">),
+    a link to another story (three words or more), an embedded post; what is left out splits the line."""
+    pieces: list[str] = []
+    walk = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walk:
+        if event == "start":
+            if isinstance(node.tag, str) and node is not el and _left_out(node):
+                pieces.append(" · ")
+                walk.skip_subtree()
+            elif isinstance(node.tag, str):
+                pieces.append(node.text or "")
+        elif node is not el:
+            pieces.append(node.tail or "")
+    return " ".join("".join(pieces).split())
+
+
+def _left_out(node: HtmlElement) -> bool:
+    if node.tag in _NOT_LINES:
+        return True
+    marks = f"{node.get('class') or ''} {node.get('itemprop') or ''}"
+    if UPDATE_WORDS.search(marks) and "published" not in marks.lower():
+        return True
+    return node.tag == "a" and len(_LETTER_WORDS.findall(_NUMBERS.sub(" ", _text(node)))) >= 3
+
+
+_LETTER_WORDS = re.compile(r"[^\W\d_]\w*")
 
 
 def _text(el: HtmlElement) -> str:

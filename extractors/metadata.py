@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
@@ -28,8 +28,8 @@ from lxml.html import HtmlElement
 from extractors._boilerplate import box_kind
 from extractors._words import weighted_length, word_count
 from extractors.charset import loads_json
+from extractors.datelines import UNDECIDED, dateline_day
 from extractors.datelines import UPDATE_WORDS as _UPDATE_WORDS
-from extractors.datelines import dateline_day
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
 from extractors.urls import canonical_problem
@@ -1366,42 +1366,72 @@ def guess_published(
     """The publication day a page prints in its dateline (extractors/datelines.py: the lines by the headline
     that `title` names, read in the page's language), else the one htmldate reads in its URL (/2019/11/19/) or
     visible dates, for a page whose markup gives none; midnight UTC of that day. htmldate's fast search (no scan
-    of the whole text): ~1 ms a page, up to ~7 ms on a large one; it copies the tree before it cleans it."""
+    of the whole text): ~1 ms a page, up to ~7 ms on a large one; it copies the tree before it cleans it. A
+    dateline whose day and month nothing orders ("03/11/2026" in "en") leaves htmldate the URL alone: it would
+    read that date day first."""
     headline = _headline_of(tree, title)
-    if headline is not None:
-        printed = dateline_day(headline, locale=_locale(tree, language))
-        when = parse_published(printed.isoformat(), fetched_at=fetched_at) if printed is not None else None
+    printed = dateline_day(headline, locale=_locale(tree, language, url)) if headline is not None else None
+    if isinstance(printed, date):
+        when = parse_published(printed.isoformat(), fetched_at=fetched_at)
         if when is not None:
             return when
     latest = (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%d")
-    tree = _without_updates(tree)  # htmldate falls back on modified dates: ours says an update is no publication
+    # htmldate falls back on modified dates: ours says an update is no publication.
+    page = _without_updates(tree) if printed != UNDECIDED else _EMPTY_PAGE
     try:
-        day = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=latest)
+        day = find_date(page, url=url, extensive_search=False, original_date=True, max_date=latest)
     except (ValueError, TypeError, etree.LxmlError) as exc:  # a guess must never cost the page its article
         _log.warning("no date guessed for %s: htmldate failed: %s: %s", url, type(exc).__name__, exc)
         return None
     return parse_published(day, fetched_at=fetched_at) if day else None
 
 
+_EMPTY_PAGE = "<html><body><p></p></body></html>"  # what htmldate reads when only the URL may give the day
+
+
 def _headline_of(tree: HtmlElement, title: str | None) -> HtmlElement | None:
-    """The story's <h1>: the one the title names, else the page's only one."""
-    headings = list(tree.iter("h1"))
-    named = next((h for h in headings if title and " ".join(h.text_content().split()) == title), None)
-    return named if named is not None or len(headings) != 1 else headings[0]
+    """The story's <h1>: the one whose text is the title's (quotes, dashes and case aside), or holds it or is
+    held in it; None where no <h1> is the story's (a site's name as its only <h1>, "Minecraft News", stands over
+    no dateline of the story)."""
+    if not title:
+        return None
+    wanted = _comparable(title)
+    headings = [(h, _comparable(h.text_content())) for h in tree.iter("h1")]
+    same = next((h for h, text in headings if text == wanted), None)
+    if same is not None:
+        return same
+    shorter = min(len(wanted), 20)
+    return next((h for h, text in headings if len(text) >= shorter and (text in wanted or wanted in text)), None)
 
 
-def _locale(tree: HtmlElement, language: str | None) -> str | None:
-    """The page's language tag with its region ("en-GB", "pt-BR"), when it agrees with `language` (the story's,
-    which a site template's `lang` may contradict); else `language` alone."""
-    tags = [tree.get("lang"), *(m.get("content") for m in tree.iter("meta") if m.get("property") == "og:locale")]
-    for tag in tags:
-        if (
-            isinstance(tag, str)
-            and tag.strip()
-            and (language is None or tag.replace("_", "-").split("-")[0].lower() == language)
-        ):
-            return tag.strip()
-    return language
+def _comparable(text: str) -> str:
+    return " ".join(text.translate(_PLAIN_MARKS).casefold().split()).strip(" .:-")
+
+
+_PLAIN_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _locale(tree: HtmlElement, language: str | None, url: str | None) -> str | None:
+    """The page's language tag with its region ("en-GB", "pt-BR") from `lang`, og:locale or Content-Language,
+    else from the URL's country domain (.uk, .in, .au), if it agrees with `language` (the story's, which a
+    site template's `lang` may contradict); else `language` alone."""
+    metas = (
+        m.get("content")
+        for m in tree.iter("meta")
+        if m.get("property") == "og:locale" or (m.get("http-equiv") or "").lower() == "content-language"
+    )
+    tags = [t.strip().replace("_", "-") for t in (tree.get("lang"), *metas) if isinstance(t, str) and t.strip()]
+    agreeing = [t for t in tags if language is None or t.split("-")[0].lower() == language]
+    with_region = next((t for t in agreeing if "-" in t), None)
+    if with_region is not None:
+        return with_region
+    bare = agreeing[0] if agreeing else language
+    try:
+        country = (urlsplit(url).hostname or "").rsplit(".", 1)[-1] if url else ""
+    except ValueError:  # "http://[::1": no host to read a country from
+        country = ""
+    region = "GB" if country == "uk" else country.upper()  # the UK's domain is not its ISO 3166 code
+    return f"{bare}-{region}" if bare and len(country) == 2 and country.isalpha() else bare
 
 
 def _without_updates(tree: HtmlElement) -> HtmlElement:

@@ -40,12 +40,12 @@ DECEMBER_7 = date(2026, 12, 7)
         ("۱۶ آذر ۱۴۰۵ - ۱۴:۰۵", "fa", DECEMBER_7),
         ("1 فروردین 1399", "fa", date(2020, 3, 20)),  # Nowruz 2020
         ("12 بهمن 1357", "fa", date(1979, 2, 1)),
-        # English, and the numeric order of the locale: CLDR's "en" is US English.
+        # English, and the numeric order of the locale's region; English without one orders no d/m/y date.
         ("December 7, 2026", "en", DECEMBER_7),
         ("Dec. 7, 2026 at 2:05 p.m. ET", "en", DECEMBER_7),
         ("Mon 7 Dec 2026 14.05 GMT", "en-GB", DECEMBER_7),
         ("By Jane Doe, Staff Writer December 7, 2026", "en", DECEMBER_7),
-        ("12/07/2026", "en", DECEMBER_7),
+        ("12/07/2026", "en", None),
         ("12/07/2026", "en-US", DECEMBER_7),
         ("12/07/2026", "en-GB", date(2026, 7, 12)),
         ("12/07/2026", "en_AU", date(2026, 7, 12)),
@@ -56,8 +56,16 @@ DECEMBER_7 = date(2026, 12, 7)
         ("Updated December 7, 2026 · Originally published December 3, 2026", "en", date(2026, 12, 3)),
         ("Aktualisiert am 07.12.2026, 09:12 Uhr · Erstveröffentlichung 03.12.2026", "de", date(2026, 12, 3)),
         ("Updated December 7, 2026", "en", None),
+        ("Correction appended December 5, 2026", "en", None),
+        ("Stand: 07.12.2026", "de", None),  # "as of": the update
+        # A day that ends a span, or that something happened since, is not the page's.
+        ("12–14 March 2026", "en", None),
+        ("Scheme shelved since 3 March 2026", "en", None),
+        ("Tras el rechazo del 3 de marzo de 2026", "es", None),
         # A sentence that mentions a date is no dateline; nor a month that is no month; nor a day that is none.
         ("The council met on 7 December 2026 to vote on the plan.", "en", None),
+        ("The council finally approved the bus plan on 3 March 2026.", "en", None),
+        ('He said: "The vote on 3 March 2026 changes everything for us."', "en", None),
         ("7 deals 2026", "en", None),
         ("31/02/2026", "de", None),
         ("", "en", None),
@@ -105,9 +113,12 @@ def test_dates_beyond_the_dateline_are_not_the_storys() -> None:
 
 
 def test_the_dateline_is_read_before_htmldates_guess() -> None:
-    # htmldate's fast search read "12/07/2026" day first (July 12) on this US page; the locale says December 7.
+    # htmldate's fast search reads "12/07/2026" day first (July 12): on a US page it is December 7; on a page in
+    # English of no region, no guess at all rather than one read in an order nothing gives (htmldate's).
     html = '<h1>Council approves bus plan</h1><p class="date">12/07/2026</p>' + BODY
-    assert _guessed(html, lang="en") == DECEMBER_7
+    assert _guessed(html, lang="en-US") == DECEMBER_7
+    assert _guessed(html, lang="en") is None
+    assert _guessed(html, lang="en", head='<meta property="og:locale" content="en_GB">') == date(2026, 7, 12)
     # Where no dateline says, htmldate's guess from the URL stays.
     page = (
         '<html lang="en"><head><title>Council approves bus plan</title></head><body><article>'
@@ -117,3 +128,35 @@ def test_the_dateline_is_read_before_htmldates_guess() -> None:
         page, url="https://ledger.example/2026/12/05/bus-plan", fetched_at=FETCHED, guess_date=True
     )
     assert article.guessed_published_at == datetime(2026, 12, 5, tzinfo=UTC)
+
+
+def test_a_byline_date_is_read_past_what_is_not_the_publication() -> None:
+    headline = "<h1>Council approves bus plan</h1>"
+    byline = "<p>By Jane Smith · 4 December 2026</p>"
+    # A WordPress byline box whose update stamp comes first; a correction line; a subtitle about an older day.
+    stamp = '<p><time class="entry-updated updated">7 December 2026</time> | By Jane Smith</p>'
+    assert _guessed(f"{headline}{stamp}{byline}{BODY}") == date(2026, 12, 4)
+    correction = "<p>Correction: an earlier version published 3 Dec 2026 misstated the cost</p>"
+    assert _guessed(f"{headline}{correction}{byline}{BODY}") == date(2026, 12, 4)
+    subtitle = "<div>Scheme shelved on 3 March 2026 is back on the table</div>"
+    assert _guessed(f"{headline}{subtitle}{byline}{BODY}") == date(2026, 12, 4)
+    # A link to another story (part one of a series) is not the dateline.
+    series = '<p><a href="/part-one">Read part one, published December 1, 2026</a></p>'
+    assert _guessed(f"{headline}{series}{BODY}") is None
+
+
+def test_the_headline_is_the_storys_not_the_sites() -> None:
+    # The site's name as the page's only <h1>, with today's date beside it: not the story's dateline.
+    masthead = "<h1>Daily Ledger</h1><p>lunes, 7 de diciembre de 2026</p>"
+    og_title = '<meta property="og:title" content="Council approves bus plan">'
+    assert _guessed(f"{masthead}<h2>Council approves bus plan</h2>{BODY}", lang="es", head=og_title) is None
+    story = "<h1>Council approves bus plan</h1><p>lunes, 7 de diciembre de 2026</p>"
+    assert _guessed(f"{story}{BODY}", lang="es") == DECEMBER_7
+    # The headline with typographic quotes where the title has straight ones is the story's.
+    quoted = "<h1>Council approves ‘bus plan’</h1><p>3 December 2026</p>"
+    html = (
+        "<html lang=\"en\"><head><title>Council approves 'bus plan'</title></head><body><article>"
+        f"{quoted}{BODY}</article></body></html>"
+    )
+    article = extract_article(html, url="https://ledger.example/bus", fetched_at=FETCHED, guess_date=True)
+    assert article.guessed_published_at == datetime(2026, 12, 3, tzinfo=UTC)
