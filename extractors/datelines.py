@@ -33,7 +33,9 @@ from extractors._words import weighted_length, word_count
 # Words that say a date is the update, not the publication, in the languages news sites write them.
 UPDATE_WORDS = re.compile(
     r"(?:updated|modified|last edited|revised|aktualisiert|geändert|modifié|mis à jour|actualisé|actualiza|atualiza"
-    r"|aggiorna|bijgewerkt|uppdaterad|aktualizac|zaktualizowano|güncelle|обновл[её]н|оновлен|更新|수정)",
+    r"|aggiorna|bijgewerkt|uppdaterad|aktualizac|aktualizov|zaktualizowano|güncelle|oppdater|opdater|päivite"
+    r"|frissít|cập nhật|diperbarui|edited|ενημερ|עודכן|تحديث|अपडेट|обновл[её]н|обновен|оновлен|изменен|ажурир"
+    r"|ažurir|atnaujin|uuendat|更新|수정)",
     re.IGNORECASE,
 )
 # A segment that is not the publication: an update (UPDATE_WORDS), a correction, "as of" (German "Stand:").
@@ -43,9 +45,10 @@ _NOT_PUBLICATION = re.compile(
 )
 # Before a day, these make it the edge of a span or the day of something else ("12–14 March", "since 3 March",
 # "vom 3. März", "del 3 de marzo", "du 12 au 14 mars"): not the day the page was printed.
-_SPAN_BEFORE = re.compile(
-    r"(?:[–—-]|\b(?:to|until|till|since|from|au|al|bis|vom|seit|depuis|desde|del|du|dal|dall|от|с|до))\s*$"
-)
+_SPAN_BEFORE = re.compile(r"\b(?:to|until|till|since|from|au|al|bis|vom|seit|depuis|desde|del|du|dal|dall|от|с|до)\s*$")
+# A dash after a day or a month name ("12–14 March", "3 December – 7 December"); not after a name or a time
+# ("Agencia EFE - 7 dic 2026", "14:05 - 07/12/2026").
+_DASH_BEFORE = re.compile(r"(?:(?<![\d:.])(\d{1,2})|([^\W\d_]+))\.?\s*[–—-]\s*$")
 # A line longer than this (weighted: a Chinese or Japanese character counts three) is no dateline: it is the
 # story's text, or a box holding several lines.
 _LINE_CHARS = 160
@@ -59,7 +62,8 @@ _FEW_WORDS = 3
 # Words a line may hold before it reads as a sentence of the story, when it ends like one.
 _SENTENCE_WORDS = 5
 _BLOCKS = frozenset(
-    "p div section header footer aside figure figcaption ul ol li dl dt dd table tbody tr td blockquote".split()
+    "p div section article main hgroup address header footer aside figure figcaption ul ol li dl dt dd table tbody"
+    " tr td blockquote".split()
 )
 # Not the page's own lines: an embedded post (its date is its author's), scripts, what a browser does not show.
 _NOT_LINES = frozenset("blockquote script style template noscript iframe svg form nav".split())
@@ -74,7 +78,7 @@ _DMY_TEXT = re.compile(
 _MDY_TEXT = re.compile(rf"({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})(?!\d)")
 _YMD_TEXT = re.compile(rf"(?<!\d)(\d{{4}})\.?\s+({_WORD})\.?\s+(\d{{1,2}})(?!\d)")
 _YMD_NUMBERS = re.compile(r"(?<![\d.])(\d{4})\s*([-./])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?!\d)")
-_DMY_NUMBERS = re.compile(r"(?<![\d./-])(\d{1,2})([-./])(\d{1,2})\2(\d{4})(?!\d)")
+_DMY_NUMBERS = re.compile(r"(?<![\d./-])(\d{1,2})([-./])\s?(\d{1,2})\2\s?(\d{4})(?!\d)")
 _CJK = re.compile(r"(?<!\d)(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 _JAPANESE_ERA = re.compile(r"(令和|平成)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ERA_START = {"令和": 2018, "平成": 1988}  # the year before each era's first (元年)
@@ -121,9 +125,14 @@ def dateline_day(headline: HtmlElement, *, locale: str | None) -> date | Literal
 def _read(text: str, locale: str | None, most_words: int) -> date | Literal["undecided"] | None:
     language, order = _language(locale), _order(locale)
     undecided = False
-    for segment in _SEGMENT.split(" ".join(text[:_READ_CHARS].translate(_DIGITS).split()).casefold()):
+    line = " ".join(text[:_READ_CHARS].translate(_DIGITS).split()).casefold()
+    start = 0
+    for separator in [*_SEGMENT.finditer(line), None]:
+        end = separator.start() if separator is not None else len(line)
+        segment, before = line[start:end], line[max(0, start - 30) : start]
+        start = separator.end() if separator is not None else end
         if segment and not _NOT_PUBLICATION.search(segment):
-            found = _date_in(segment, language, order, most_words)
+            found = _date_in(segment, before, language, order, most_words)
             if isinstance(found, date):
                 return found
             undecided = undecided or found == UNDECIDED
@@ -134,10 +143,13 @@ def _read(text: str, locale: str | None, most_words: int) -> date | Literal["und
 _READ_CHARS = 1_000
 
 
-def _date_in(segment: str, language: str, order: str, most_words: int) -> date | Literal["undecided"] | None:
+def _date_in(
+    segment: str, context: str, language: str, order: str, most_words: int
+) -> date | Literal["undecided"] | None:
+    """The date in one segment of a line; `context` is the text before the segment (its separator included)."""
     for pattern, read in _READERS:
         for match in pattern.finditer(segment):
-            if _SPAN_BEFORE.search(segment[: match.start()]):
+            if _ends_span(context + segment[: match.start()], language):
                 continue
             day = read(match, language, order)
             if day is None:
@@ -153,6 +165,13 @@ def _date_in(segment: str, language: str, order: str, most_words: int) -> date |
     return None
 
 
+def _ends_span(before: str, language: str) -> bool:
+    if _SPAN_BEFORE.search(before):
+        return True
+    dash = _DASH_BEFORE.search(before)
+    return dash is not None and (dash.group(1) is not None or _month(dash.group(2), language) is not None)
+
+
 # Words after a dateline's date: a time's ("à 14h05", "Uhr", "GMT", "at 2:05 p.m. ET": words of fewer than
 # three letters do not count).
 _WORDS_AFTER = 2
@@ -163,7 +182,7 @@ _SENTENCE_END = re.compile(r"[^\W\d_]\s?[.!?。！？][\"'”’»)\]]*\s*$")
 
 
 def _day(year: int, month: int | None, day: int) -> date | None:
-    if month is None:
+    if month is None or year < 1800:  # no news page was printed before (dates.plausible): read on
         return None
     try:
         return date(year, month, day)
@@ -192,18 +211,25 @@ def _text_ymd(match: re.Match[str], language: str, order: str) -> date | None:
 
 def _numbers_ymd(match: re.Match[str], language: str, order: str) -> date | None:
     year, _, month, day = match.groups()
-    return _day(int(year), int(month), int(day))
+    return _numbers_day(int(year), int(month), int(day), language)
+
+
+def _numbers_day(year: int, month: int, day: int, language: str) -> date | None:
+    """A numeric date's day; a Persian page's year 1300-1499 is of its solar calendar ("۱۴۰۵/۰۹/۱۶")."""
+    if 1300 <= year < 1500:
+        return _from_jalali(year, month, day) if language == "fa" and 1 <= month <= 12 else None
+    return _day(_year(year, language), month, day)
 
 
 def _numbers_dmy(match: re.Match[str], language: str, order: str) -> date | Literal["undecided"] | None:
     first, _, second, year = (int(g) if g.isdigit() else 0 for g in match.groups())
-    if first > 12 or (second <= 12 and order == "DMY"):
+    if first > 12 or first == second or (second <= 12 and order == "DMY"):
         day, month = first, second
     elif second > 12 or order == "MDY":
         day, month = second, first
     else:
         return UNDECIDED  # which of the two is the month, nothing says
-    return _day(_year(year, language), month, day)
+    return _numbers_day(year, month, day, language)
 
 
 def _cjk(match: re.Match[str], language: str, order: str) -> date | None:
@@ -219,9 +245,13 @@ def _japanese_era(match: re.Match[str], language: str, order: str) -> date | Non
 def _jalali(match: re.Match[str], language: str, order: str) -> date | None:
     day, word, year = match.groups()
     month = _JALALI_MONTHS.get(word)
-    if month is None or not 1 <= int(day) <= (31 if month <= 6 else 30):
+    return _from_jalali(int(year), month, int(day)) if month is not None else None
+
+
+def _from_jalali(year: int, month: int, day: int) -> date | None:
+    if not 1 <= day <= (31 if month <= 6 else 30):
         return None
-    return date.fromordinal(_NOWRUZ_1403 + _jalali_days(int(year), month, int(day)) - _jalali_days(1403, 1, 1))
+    return date.fromordinal(_NOWRUZ_1403 + _jalali_days(year, month, day) - _jalali_days(1403, 1, 1))
 
 
 def _jalali_days(year: int, month: int, day: int) -> int:
@@ -248,7 +278,12 @@ _READERS = (
 
 
 def _language(locale: str | None) -> str:
-    return (locale or "").replace("_", "-").split("-")[0].casefold()
+    language = (locale or "").replace("_", "-").split("-")[0].casefold()
+    return _LEGACY_CODES.get(language, language)
+
+
+# Language codes sites still write that CLDR replaced: Norwegian (Bokmål), Hebrew, Indonesian.
+_LEGACY_CODES = {"no": "nb", "iw": "he", "in": "id"}
 
 
 def _month(word: str, language: str) -> int | None:
@@ -276,7 +311,7 @@ def _order(locale: str | None) -> str:
     English, but British, Indian or Nigerian sites write lang="en" too, and a date months off is worse than none.
     """
     parts = (locale or "").replace("_", "-").split("-")
-    language = parts[0].lower()
+    language = _language(parts[0])
     info = _cldr_info(f"{language}-{parts[1].upper()}") if len(parts) > 1 else None
     if info is None and language != "en":
         info = _cldr_info(language)
@@ -363,16 +398,16 @@ def _line_text(el: HtmlElement) -> str:
     """A line's text without what is not the page's own date: an update stamp inside it (<time class="updated">),
     a link to another story (three words or more), an embedded post; what is left out splits the line."""
     pieces: list[str] = []
-    walk = etree.iterwalk(el, events=("start", "end"))
+    walk = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
     for event, node in walk:
         if event == "start":
-            if isinstance(node.tag, str) and node is not el and _left_out(node):
+            if node is not el and _left_out(node):
                 pieces.append(" · ")
                 walk.skip_subtree()
-            elif isinstance(node.tag, str):
-                pieces.append(node.text or "")
+            else:  # a space at each element's edge: "<span>December 7, 2026</span><span>2:05 PM</span>"
+                pieces.append(f" {node.text or ''}")
         elif node is not el:
-            pieces.append(node.tail or "")
+            pieces.append(f" {node.tail or ''}" if event == "end" else node.tail or "")
     return " ".join("".join(pieces).split())
 
 

@@ -1430,8 +1430,13 @@ def _locale(tree: HtmlElement, language: str | None, url: str | None) -> str | N
         country = (urlsplit(url).hostname or "").rsplit(".", 1)[-1] if url else ""
     except ValueError:  # "http://[::1": no host to read a country from
         country = ""
-    region = "GB" if country == "uk" else country.upper()  # the UK's domain is not its ISO 3166 code
-    return f"{bare}-{region}" if bare and len(country) == 2 and country.isalpha() else bare
+    if not bare or len(country) != 2 or not country.isalpha() or country in _VANITY_DOMAINS:
+        return bare
+    return f"{bare}-{'GB' if country == 'uk' else country.upper()}"  # the UK's domain is not its ISO 3166 code
+
+
+# Country domains sold worldwide as names (".io", ".ai", ".tv"): they say nothing of a site's country.
+_VANITY_DOMAINS = frozenset("io ai tv fm gg sh cc ws nu to me co ly am im la".split())
 
 
 def _without_updates(tree: HtmlElement) -> HtmlElement:

@@ -33,12 +33,20 @@ DECEMBER_7 = date(2026, 12, 7)
         ("2026. 12. 7. 14:05", "ko", DECEMBER_7),
         ("2026年12月7日 14:05", "ja", DECEMBER_7),
         ("2026-12-07", None, DECEMBER_7),
+        ("7. 12. 2026 14:05", "cs", DECEMBER_7),
+        ("Publisert 3. desember 2026", "no", date(2026, 12, 3)),  # "no": Norwegian, CLDR's "nb"
+        ("03.12.2026", "no", date(2026, 12, 3)),
+        # A dash after a name or a time is no span: an agency's, a byline's dateline.
+        ("Agencia EFE - 7 dic 2026", "es", DECEMBER_7),
+        ("14:05 - 07/12/2026", "pt", DECEMBER_7),
         # Other calendars: the Japanese era (令和 8 = 2026), the Thai Buddhist era (2569 = 2026), Persian (Jalali).
         ("令和8年12月7日 14時05分", "ja", DECEMBER_7),
         ("令和元年5月1日", "ja", date(2019, 5, 1)),
         ("7 ธันวาคม 2569 14:05 น.", "th", DECEMBER_7),
         ("۱۶ آذر ۱۴۰۵ - ۱۴:۰۵", "fa", DECEMBER_7),
         ("1 فروردین 1399", "fa", date(2020, 3, 20)),  # Nowruz 2020
+        ("۱۴۰۵/۰۹/۱۶", "fa", DECEMBER_7),  # numeric, the Persian year first
+        ("1448/06/06", "ar", None),  # a year of the Hijri calendar: none read as Gregorian
         ("12 بهمن 1357", "fa", date(1979, 2, 1)),
         # English, and the numeric order of the locale's region; English without one orders no d/m/y date.
         ("December 7, 2026", "en", DECEMBER_7),
@@ -50,6 +58,7 @@ DECEMBER_7 = date(2026, 12, 7)
         ("12/07/2026", "en-GB", date(2026, 7, 12)),
         ("12/07/2026", "en_AU", date(2026, 7, 12)),
         ("25/07/2026", "en", date(2026, 7, 25)),  # a day above 12 decides alone
+        ("07/07/2026", "en", date(2026, 7, 7)),  # the same either way
         ("12/07/2026", "ja", None),  # a year-first locale: which one is the month, nothing says
         ("12/07/2026", None, None),
         # The update is no publication: its segment is skipped, the first publication in the line read.
@@ -58,8 +67,12 @@ DECEMBER_7 = date(2026, 12, 7)
         ("Updated December 7, 2026", "en", None),
         ("Correction appended December 5, 2026", "en", None),
         ("Stand: 07.12.2026", "de", None),  # "as of": the update
+        ("Oppdatert 5. desember 2026 · Publisert 3. desember 2026", "nb", date(2026, 12, 3)),
+        ("Aktualizováno 5. prosince 2026", "cs", None),
         # A day that ends a span, or that something happened since, is not the page's.
         ("12–14 March 2026", "en", None),
+        ("12 – 14 March 2026", "en", None),
+        ("3 December – 7 December 2026", "en", None),
         ("Scheme shelved since 3 March 2026", "en", None),
         ("Tras el rechazo del 3 de marzo de 2026", "es", None),
         # A sentence that mentions a date is no dateline; nor a month that is no month; nor a day that is none.
@@ -160,3 +173,22 @@ def test_the_headline_is_the_storys_not_the_sites() -> None:
     )
     article = extract_article(html, url="https://ledger.example/bus", fetched_at=FETCHED, guess_date=True)
     assert article.guessed_published_at == datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def test_the_story_in_an_article_box_is_read_before_its_comments() -> None:
+    # hacks.mozilla.org: <main><article>story</article><section id="comments">: the walk went past the
+    # <article> (no line of its own) into the comments, and read a commenter's day.
+    story = f"<article><header><p>By Jane Smith</p><p>March 10, 2015</p></header>{BODY}</article>"
+    comments = '<section id="comments"><p>Alexander Petrov wrote on March 11th, 2015 at 02:57:</p></section>'
+    html = (
+        '<html lang="en"><head><title>Council approves bus plan</title></head><body><h1>Council approves bus plan</h1>'
+        f"<main>{story}{comments}</main></body></html>"
+    )
+    article = extract_article(html, url="https://ledger.example/bus", fetched_at=FETCHED, guess_date=True)
+    assert article.guessed_published_at == datetime(2015, 3, 10, tzinfo=UTC)
+
+
+def test_a_dateline_in_inline_pieces_is_one_line() -> None:
+    # Reuters: the day and the time in two <span>s with nothing between them.
+    line = "<p><span>December 7, 2026</span><span>2:05 PM GMT</span></p>"
+    assert _guessed(f"<h1>Council approves bus plan</h1>{line}{BODY}") == DECEMBER_7
