@@ -116,9 +116,15 @@ def _clean(s: object) -> str | None:
 
 
 def _meta(tree: HtmlElement) -> dict[str, str]:
-    """First content of each <meta property|name|itemprop>, keyed by the lowercased key."""
+    """First content of each <meta property|name|itemprop>, keyed by the lowercased key; not a <meta itemprop>
+    of another story's microdata item (a "Trending" card's datePublished is not the page's)."""
     out: dict[str, str] = {}
+    printed: list[str] = []  # the page's <title> and <h1>s, read once and only for a <meta itemprop> in an item
     for m in tree.iter("meta"):
+        if m.get("itemprop") and not (m.get("property") or m.get("name")) and _scope_of(m) is not None:
+            printed = printed or [_norm_text(el) for el in tree.iter("title", "h1")] or [""]
+            if _names_another_story(_scope_of(m), printed):
+                continue
         key, content = _meta_key(m), _clean(m.get("content"))
         if key and content:
             out.setdefault(key, content)
@@ -1007,10 +1013,44 @@ def _story_box(headline: HtmlElement) -> HtmlElement | None:
     return next((a for a in headline.iterancestors() if a.tag == "article" or a.get("itemscope") is not None), None)
 
 
-def _article_date(elements: list[HtmlElement]) -> list[str | None]:
+def _article_date(elements: list[HtmlElement], headline: HtmlElement | None) -> list[str | None]:
     """The date of the first of `elements` that is the article's, if any."""
-    dated = next((el for el in elements if _of_the_article(el)), None)
+    dated = next((el for el in elements if _of_the_article(el) and not _of_another_story(el, headline)), None)
     return [dated.get("content") or dated.get("datetime")] if dated is not None else []
+
+
+def _of_another_story(el: HtmlElement, headline: HtmlElement | None) -> bool:
+    """Whether el is a property of another story's microdata item: one that does not hold the page's headline
+    and names a headline of its own that is not it (a "Trending" or "More stories" card: <div itemscope
+    itemtype=NewsArticle><meta itemprop=datePublished ...><span itemprop=headline>Storm closes schools</span>)."""
+    scope = _scope_of(el)
+    if headline is None or scope is None or any(a is scope for a in headline.iterancestors()):
+        return False
+    return _names_another_story(scope, [_norm_text(headline)])
+
+
+def _names_another_story(scope: HtmlElement, printed: Sequence[str]) -> bool:
+    """Whether a microdata item is a story (an Article, NewsArticle, BlogPosting, Report) that names a headline
+    of its own that is none of the page's `printed` ones (its <title>, <h1>s): it shares not half the words of
+    the shorter of the two with any (a headline reworded for the item is still the story's). A Person's or a
+    video's item is no other story."""
+    if not any(kind in (scope.get("itemtype") or "") for kind in _STORY_KINDS):
+        return False
+    texts = [set(_WORD.findall(text.casefold())) for text in printed]
+    for n in scope.iter(etree.Element):
+        if {"headline", "name"} & set((n.get("itemprop") or "").split()) and _scope_of(n) is scope:
+            own = set(_WORD.findall((n.get("content") or n.text_content()).casefold()))
+            if own and all(len(own & text) < min(len(own), len(text)) / 2 for text in texts if text):
+                return True
+    return False
+
+
+_WORD = re.compile(r"\w+")
+_STORY_KINDS = ("Article", "BlogPosting", "Report")
+
+
+def _norm_text(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
 
 
 def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[str | None]:
@@ -1318,7 +1358,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         ld.get("coverageStartTime"),
         fetched_at=fetched_at,
     ) or _first_date(
-        *_article_date(markup().published),
+        *_article_date(markup().published, markup().headline),
         *(el.get("datetime") for el in _story_time(markup(), update=False)),
         *_hatom_date(markup().hatom_published, markup().headline),
         fetched_at=fetched_at,
@@ -1326,7 +1366,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
     modified = _first_date(
         ld.get("dateModified"), *(meta.get(key) for key in _MODIFIED_KEYS), fetched_at=fetched_at
     ) or _first_date(
-        *_article_date(markup().modified),
+        *_article_date(markup().modified, markup().headline),
         *_hatom_date(markup().hatom_updated, markup().headline),
         *_dateline_update(markup(), published, fetched_at=fetched_at),
         fetched_at=fetched_at,

@@ -1326,3 +1326,31 @@ def test_a_template_canonical_to_the_front_page_or_a_section_names_no_jsonld_obj
         url="https://ledger.example/news/bus-plan",
     )
     assert m.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
+
+
+def test_another_storys_microdata_date_is_not_the_pages() -> None:
+    # A "Trending" card before the story, an item of its own with a <meta itemprop=datePublished>: its date was
+    # read as the page's, before the story's own <time>.
+    card = (
+        '<aside class="trending"><div itemscope itemtype="https://schema.org/NewsArticle">'
+        '<meta itemprop="datePublished" content="2026-11-28T08:00:00Z">'
+        '<a itemprop="url" href="/storm"><span itemprop="headline">Storm closes schools</span></a></div></aside>'
+    )
+    time = '<p><time datetime="2026-12-07T14:05:00Z">Dec 7</time></p>'
+    story = f"<article><h1>Budget passes</h1>{time}{STORY_BODY}</article>"
+    html = f"<html><head><title>Budget passes | Ledger</title></head><body><main>{card}{story}</main></body></html>"
+    article = extract_article(html, url="https://x.example/budget", fetched_at=datetime(2026, 12, 8, tzinfo=UTC))
+    assert article.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
+    # The story's own item, its headline reworded, and a <meta> in its author's item, are the story's.
+    own = (
+        '<article><h1>Budget passes</h1><div itemscope itemtype="https://schema.org/NewsArticle">'
+        '<meta itemprop="headline" content="Budget passes after a long debate">'
+        '<meta itemprop="datePublished" content="2026-12-06T09:00:00Z">'
+        '<div itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">Jane Doe</span>'
+        '<meta itemprop="dateModified" content="2026-12-07T10:00:00Z"></div></div>'
+        f"{STORY_BODY}</article>"
+    )
+    html = f"<html><head><title>Budget passes | Ledger</title></head><body><main>{own}</main></body></html>"
+    article = extract_article(html, url="https://x.example/budget", fetched_at=datetime(2026, 12, 8, tzinfo=UTC))
+    assert article.published_at == datetime(2026, 12, 6, 9, tzinfo=UTC)
+    assert article.modified_at == datetime(2026, 12, 7, 10, tzinfo=UTC)
