@@ -34,7 +34,7 @@ from extractors._words import weighted_length, word_count
 UPDATE_WORDS = re.compile(
     r"(?:updated|modified|last edited|revised|aktualisiert|geändert|modifié|mis à jour|actualisé|actualiza|atualiza"
     r"|aggiorna|bijgewerkt|uppdaterad|aktualizac|aktualizov|zaktualizowano|güncelle|oppdater|opdater|päivite"
-    r"|frissít|cập nhật|diperbarui|edited|ενημερ|עודכן|تحديث|अपडेट|обновл[её]н|обновен|оновлен|изменен|ажурир"
+    r"|frissít|cập nhật|diperbarui|ενημερ|עודכן|تحديث|अपडेट|обновл[её]н|обновен|оновлен|изменен|ажурир"
     r"|ažurir|atnaujin|uuendat|更新|수정)",
     re.IGNORECASE,
 )

@@ -93,13 +93,24 @@ BODY = (
 )
 
 
-def _guessed(article_html: str, *, lang: str = "en", head: str = "") -> date | None:
+def _guessed(
+    article_html: str,
+    *,
+    lang: str = "en",
+    head: str = "",
+    title: str = "Council approves bus plan",
+    url: str = "https://ledger.example/news/bus-plan",
+) -> date | None:
     html = (
-        f'<html lang="{lang}"><head><title>Council approves bus plan</title>{head}</head><body>'
+        f'<html lang="{lang}"><head><title>{title}</title>{head}</head><body>'
         '<header><a href="/">Daily Ledger</a></header>'
         f"<main><article>{article_html}</article></main></body></html>"
     )
-    article = extract_article(html, url="https://ledger.example/news/bus-plan", fetched_at=FETCHED, guess_date=True)
+    return _guess_of(html, url)
+
+
+def _guess_of(html: str, url: str = "https://ledger.example/news/bus-plan") -> date | None:
+    article = extract_article(html, url=url, fetched_at=FETCHED, guess_date=True)
     assert article.published_at is None  # no markup date: what is checked is the guess
     return article.guessed_published_at.date() if article.guessed_published_at else None
 
@@ -133,14 +144,8 @@ def test_the_dateline_is_read_before_htmldates_guess() -> None:
     assert _guessed(html, lang="en") is None
     assert _guessed(html, lang="en", head='<meta property="og:locale" content="en_GB">') == date(2026, 7, 12)
     # Where no dateline says, htmldate's guess from the URL stays.
-    page = (
-        '<html lang="en"><head><title>Council approves bus plan</title></head><body><article>'
-        f"<h1>Council approves bus plan</h1>{BODY}</article></body></html>"
-    )
-    article = extract_article(
-        page, url="https://ledger.example/2026/12/05/bus-plan", fetched_at=FETCHED, guess_date=True
-    )
-    assert article.guessed_published_at == datetime(2026, 12, 5, tzinfo=UTC)
+    page = f"<h1>Council approves bus plan</h1>{BODY}"
+    assert _guessed(page, url="https://ledger.example/2026/12/05/bus-plan") == date(2026, 12, 5)
 
 
 def test_a_byline_date_is_read_past_what_is_not_the_publication() -> None:
@@ -166,13 +171,8 @@ def test_the_headline_is_the_storys_not_the_sites() -> None:
     story = "<h1>Council approves bus plan</h1><p>lunes, 7 de diciembre de 2026</p>"
     assert _guessed(f"{story}{BODY}", lang="es") == DECEMBER_7
     # The headline with typographic quotes where the title has straight ones is the story's.
-    quoted = "<h1>Council approves ‘bus plan’</h1><p>3 December 2026</p>"
-    html = (
-        "<html lang=\"en\"><head><title>Council approves 'bus plan'</title></head><body><article>"
-        f"{quoted}{BODY}</article></body></html>"
-    )
-    article = extract_article(html, url="https://ledger.example/bus", fetched_at=FETCHED, guess_date=True)
-    assert article.guessed_published_at == datetime(2026, 12, 3, tzinfo=UTC)
+    quoted = f"<h1>Council approves ‘bus plan’</h1><p>3 December 2026</p>{BODY}"
+    assert _guessed(quoted, title="Council approves 'bus plan'") == date(2026, 12, 3)
 
 
 def test_the_story_in_an_article_box_is_read_before_its_comments() -> None:
@@ -184,8 +184,7 @@ def test_the_story_in_an_article_box_is_read_before_its_comments() -> None:
         '<html lang="en"><head><title>Council approves bus plan</title></head><body><h1>Council approves bus plan</h1>'
         f"<main>{story}{comments}</main></body></html>"
     )
-    article = extract_article(html, url="https://ledger.example/bus", fetched_at=FETCHED, guess_date=True)
-    assert article.guessed_published_at == datetime(2015, 3, 10, tzinfo=UTC)
+    assert _guess_of(html) == date(2015, 3, 10)
 
 
 def test_a_dateline_in_inline_pieces_is_one_line() -> None:
