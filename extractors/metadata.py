@@ -32,7 +32,7 @@ from extractors.datelines import UNDECIDED, dateline_day
 from extractors.datelines import UPDATE_WORDS as _UPDATE_WORDS
 from extractors.dates import parse_datetime as parse_datetime  # re-exported: callers read page dates here
 from extractors.dates import parse_published
-from extractors.urls import canonical_problem
+from extractors.urls import canonical_problem, clean_url
 
 _log = logging.getLogger(__name__)
 _ARTICLE_TYPES = frozenset(
@@ -291,10 +291,13 @@ def _main_first(
 
 
 def _address_key(address: str) -> str:
-    """An absolute address as one page's: host without "www.", path without its trailing "/", query; no scheme
-    or fragment ("" for a relative one, "#webpage", or one that does not parse)."""
+    """An absolute address as one page's: host without "www.", path without its trailing "/", query without
+    tracking parameters (a page fetched from a feed's "?utm_source=rss" link is the JSON-LD's url); no scheme or
+    fragment ("" for a relative one, "#webpage", or one that does not parse)."""
     try:
         parts = urlsplit(address.strip())
+        if parts.scheme.lower() in ("http", "https"):
+            parts = urlsplit(clean_url(address.strip()))
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         return ""

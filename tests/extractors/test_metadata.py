@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -1354,3 +1355,25 @@ def test_another_storys_microdata_date_is_not_the_pages() -> None:
     article = extract_article(html, url="https://x.example/budget", fetched_at=datetime(2026, 12, 8, tzinfo=UTC))
     assert article.published_at == datetime(2026, 12, 6, 9, tzinfo=UTC)
     assert article.modified_at == datetime(2026, 12, 7, 10, tzinfo=UTC)
+
+
+def test_the_pages_own_jsonld_is_found_by_its_address_without_tracking_parameters() -> None:
+    # Fetched from a feed's link with "?utm_source=rss": the page's own NewsArticle (its url without them) comes
+    # after a related story's in the page, and was not known for the page's.
+    related = {"headline": "Storm closes schools", "url": "https://x.example/storm", "datePublished": "2026-11-28"}
+    own = {
+        "headline": "Budget passes after a long debate",
+        "url": "https://x.example/budget",
+        "datePublished": "2026-12-07T14:05:00Z",
+    }
+    scripts = "".join(
+        f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **obj})}</script>'
+        for obj in (related, own)
+    )
+    html = (
+        f"<html><head><title>Budget passes</title>{scripts}</head><body><article><h1>Budget passes</h1>"
+        f"{STORY_BODY}</article></body></html>"
+    )
+    url = "https://x.example/budget?utm_source=rss&utm_medium=feed"
+    article = extract_article(html, url=url, fetched_at=datetime(2026, 12, 8, tzinfo=UTC))
+    assert article.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
