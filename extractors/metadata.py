@@ -122,7 +122,7 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
     printed: list[str] = []  # the page's <title> and <h1>s, read once and only for a <meta itemprop> in an item
     for m in tree.iter("meta"):
         if m.get("itemprop") and not (m.get("property") or m.get("name")) and _scope_of(m) is not None:
-            printed = printed or [_norm_text(el) for el in tree.iter("title", "h1")] or [""]
+            printed = printed or [_norm_text(el) for el in tree.iter("title", "h1")]
             if _names_another_story(_scope_of(m), printed):
                 continue
         key, content = _meta_key(m), _clean(m.get("content"))
@@ -1039,11 +1039,13 @@ def _names_another_story(scope: HtmlElement, printed: Sequence[str]) -> bool:
     video's item is no other story."""
     if not any(kind in (scope.get("itemtype") or "") for kind in _STORY_KINDS):
         return False
-    texts = [set(_WORD.findall(text.casefold())) for text in printed]
+    texts = [words for text in printed if (words := set(_WORD.findall(text.casefold())))]
+    if not texts:
+        return False  # a page with no <title> or <h1> to tell its story by
     for n in scope.iter(etree.Element):
         if {"headline", "name"} & set((n.get("itemprop") or "").split()) and _scope_of(n) is scope:
             own = set(_WORD.findall((n.get("content") or n.text_content()).casefold()))
-            if own and all(len(own & text) < min(len(own), len(text)) / 2 for text in texts if text):
+            if own and all(len(own & text) < min(len(own), len(text)) / 2 for text in texts):
                 return True
     return False
 

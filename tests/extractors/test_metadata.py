@@ -1329,6 +1329,9 @@ def test_a_template_canonical_to_the_front_page_or_a_section_names_no_jsonld_obj
     assert m.published_at == datetime(2026, 12, 7, 14, 5, tzinfo=UTC)
 
 
+FETCHED_LATE = datetime(2026, 12, 8, tzinfo=UTC)
+
+
 def test_another_storys_microdata_date_is_not_the_pages() -> None:
     # A "Trending" card before the story, an item of its own with a <meta itemprop=datePublished>: its date was
     # read as the page's, before the story's own <time>.
@@ -1355,6 +1358,12 @@ def test_another_storys_microdata_date_is_not_the_pages() -> None:
     article = extract_article(html, url="https://x.example/budget", fetched_at=datetime(2026, 12, 8, tzinfo=UTC))
     assert article.published_at == datetime(2026, 12, 6, 9, tzinfo=UTC)
     assert article.modified_at == datetime(2026, 12, 7, 10, tzinfo=UTC)
+    # A page with no <title> and no <h1> tells no story from another: its item's date is read as before.
+    bare = own.replace("<h1>Budget passes</h1>", "")
+    article = extract_article(
+        f"<html><body><main>{bare}</main></body></html>", url="https://x.example/budget", fetched_at=FETCHED_LATE
+    )
+    assert article.published_at == datetime(2026, 12, 6, 9, tzinfo=UTC)
 
 
 def test_the_pages_own_jsonld_is_found_by_its_address_without_tracking_parameters() -> None:
