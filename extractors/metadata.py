@@ -119,11 +119,13 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
     """First content of each <meta property|name|itemprop>, keyed by the lowercased key; not a <meta itemprop>
     of another story's microdata item (a "Trending" card's datePublished is not the page's)."""
     out: dict[str, str] = {}
-    printed: list[str] = []  # the page's <title> and <h1>s, read once and only for a <meta itemprop> in an item
+    printed: list[str] | None = None  # the page's <title> and <h1>s: read once, for a <meta itemprop> in an item
     for m in tree.iter("meta"):
-        if m.get("itemprop") and not (m.get("property") or m.get("name")) and _scope_of(m) is not None:
-            printed = printed or [_norm_text(el) for el in tree.iter("title", "h1")]
-            if _names_another_story(_scope_of(m), printed):
+        scope = _scope_of(m) if m.get("itemprop") and not (m.get("property") or m.get("name")) else None
+        if scope is not None:
+            if printed is None:
+                printed = [_norm_text(el) for el in tree.iter("title", "h1")]
+            if _names_another_story(scope, printed):
                 continue
         key, content = _meta_key(m), _clean(m.get("content"))
         if key and content:
@@ -571,7 +573,7 @@ def _links_home(heading: HtmlElement, text: str, url: str) -> bool:
     """Whether the heading is a link to the front page: holding one, or inside one, with just its text (a link
     left open by broken markup holds much more)."""
     links = [*heading.iter("a"), *heading.iterancestors("a")]
-    return any(_home(link, url) for link in links if " ".join(link.text_content().split()) == text)
+    return any(_home(link, url) for link in links if _norm_text(link) == text)
 
 
 def _home(link: HtmlElement, url: str) -> bool:
@@ -900,7 +902,7 @@ def _in_teaser(el: HtmlElement, headline: HtmlElement | None) -> bool:
                 break
             if link.tag != "a" or link in own or link.find(".//time") is not None:
                 continue
-            text = " ".join(link.text_content().split())
+            text = _norm_text(link)
             if word_count(text) >= 4 and not _name_like(text):
                 return True
     return False
@@ -1052,10 +1054,6 @@ def _names_another_story(scope: HtmlElement, printed: Sequence[str]) -> bool:
 
 _WORD = re.compile(r"\w+")
 _STORY_KINDS = ("Article", "BlogPosting", "Report")
-
-
-def _norm_text(el: HtmlElement) -> str:
-    return " ".join(el.text_content().split())
 
 
 def _hatom_date(abbrs: list[HtmlElement], headline: HtmlElement | None) -> list[str | None]:
@@ -1306,9 +1304,7 @@ def extract_metadata(tree: HtmlElement, *, url: str | None = None, fetched_at: d
         if not scanned:
             found = _markup(tree)
             # The story's headline: the <h1> the title names (a page's first <h1> may be a featured teaser's).
-            found.headline = next(
-                (h for h in tree.iter("h1") if title and " ".join(h.text_content().split()) == title), None
-            )
+            found.headline = next((h for h in tree.iter("h1") if title and _norm_text(h) == title), None)
             scanned.append(found)
         return scanned[0]
 
@@ -1512,8 +1508,12 @@ def _without_updates(tree: HtmlElement) -> HtmlElement:
     return copy
 
 
+def _norm_text(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
 def _norm_text_len(el: HtmlElement) -> int:
-    return len(" ".join(el.text_content().split()))
+    return len(_norm_text(el))
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:
