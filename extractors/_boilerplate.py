@@ -361,6 +361,8 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         if el.tag in _NEVER_PRUNE:
             continue
         kind = "caption" if el.tag in ("figure", "figcaption") else _hint(el)
+        if kind == "caption" and el.tag == "figure" and _is_table_figure(el):
+            continue  # its <figcaption>, a candidate of its own, is the table's caption
         if kind is None:
             continue
         if kind in _SWALLOWING_KINDS:
@@ -377,6 +379,16 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
             for a in el.iter("a"):
                 out.link(a)
         _drop(el, out)  # a candidate inside an already dropped one is dropped from the detached copy: harmless
+
+
+# What makes a <figure> a picture's: a table in a figure with none of these is the story's data.
+_MEDIA = ("img", "picture", "video", "audio", "iframe", "svg", "object", "embed", "canvas", "amp-img", "amp-video")
+
+
+def _is_table_figure(figure: HtmlElement) -> bool:
+    """A figure that holds a table and no picture: WordPress wraps every table of a post in
+    `<figure class="wp-block-table">` (a fuel-price table in a story went as a caption, 2026-12)."""
+    return figure.find(".//table") is not None and next(figure.iter(*_MEDIA), None) is None
 
 
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went

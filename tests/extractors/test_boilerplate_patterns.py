@@ -580,6 +580,23 @@ def test_a_brief_with_more_captions_and_promos_than_story_keeps_only_its_story()
     ]
 
 
+def test_a_table_in_a_figure_is_the_storys_and_a_photo_beside_it_is_a_caption() -> None:
+    # WordPress wraps every table of a post in <figure class="wp-block-table">: a fuel-price story lost its table
+    # as a photo caption (a review's page, 2026-12). A figure with a picture stays a caption.
+    rows = "".join(f"<tr><td>Unleaded {n}</td><td>1.{n}9</td><td>-0.0{n}</td></tr>" for n in range(4))
+    table = "<figure class='wp-block-table'><table><thead><tr><th>Fuel</th><th>Price</th><th>Change</th></tr>"
+    table += f"</thead><tbody>{rows}</tbody></table><figcaption>Prices per litre (AA)</figcaption></figure>"
+    photo = "<figure class='wp-block-image'><img src='/pump.jpg'><figcaption>A pump in Leeds (PA)</figcaption></figure>"
+    paragraphs = "".join(f"<p class='wp-block-paragraph'>{p}</p>" for p in STORY_PARAGRAPHS[:2])
+    html = f"<html><body><article><h1>Fuel falls</h1><div class='entry-content'>{paragraphs}{table}{photo}"
+    article = extract_article(html + "</div></article></body></html>", url="https://w.example/2026/12/fuel-falls")
+    assert all(f"Unleaded {n}" in article.text and f"1.{n}9" in article.text for n in range(4))
+    assert all(p in article.text for p in STORY_PARAGRAPHS[:2])
+    assert "A pump in Leeds" not in article.text
+    assert "A pump in Leeds" in [c.text for c in article.captions]
+    assert not any("Unleaded" in c.text for c in article.captions)
+
+
 def test_a_related_list_of_link_paragraphs_inside_the_story_goes_with_its_heading() -> None:
     # cleveland.com (newsroom archive pages): "You may also like..." and one <p> per linked headline, in the
     # story's own container, before the story's last paragraph.
