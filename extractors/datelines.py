@@ -69,7 +69,9 @@ _BLOCKS = frozenset(
 _NOT_LINES = frozenset("blockquote script style template noscript iframe svg form nav".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Where a line splits into segments ("Updated December 7, 2026 · Originally published December 3, 2026").
-_SEGMENT = re.compile(r"\s+[·|•–—]\s+|\s{2,}|\s*[·|•]\s*|\n")
+# A line's white space is squeezed first (a <time> breaks its date over lines); Chinese and Japanese portals set
+# their fields apart with ideographic spaces ("2025年07月20日 09:30　来源：新华网　作者：王磊"): one separates.
+_SEGMENT = re.compile(r"\s+[·|•–—]\s+|\s*[·|•]\s*")
 # A word starts where no letter is before it: a pattern tried at every letter of a long word is quadratic.
 _WORD = r"(?<![^\W\d_])[^\W\d_][^\s\d.,;:/|()\[\]·•–—-]*+"
 _DMY_TEXT = re.compile(
@@ -125,7 +127,7 @@ def dateline_day(headline: HtmlElement, *, locale: str | None) -> date | Literal
 def _read(text: str, locale: str | None, most_words: int) -> date | Literal["undecided"] | None:
     language, order = _language(locale), _order(locale)
     undecided = False
-    line = " ".join(text[:_READ_CHARS].translate(_DIGITS).split()).casefold()
+    line = _squeezed(text[:_READ_CHARS].translate(_DIGITS)).casefold()
     start = 0
     for separator in [*_SEGMENT.finditer(line), None]:
         end = separator.start() if separator is not None else len(line)
@@ -408,7 +410,12 @@ def _line_text(el: HtmlElement) -> str:
                 pieces.append(f" {node.text or ''}")
         elif node is not el:
             pieces.append(f" {node.tail or ''}" if event == "end" else node.tail or "")
-    return " ".join("".join(pieces).split())
+    return _squeezed("".join(pieces))
+
+
+def _squeezed(text: str) -> str:
+    """text with one space for each run of white space, an ideographic space's segment break kept (_SEGMENT)."""
+    return " ".join(text.replace("\u3000", " · ").split())
 
 
 def _left_out(node: HtmlElement) -> bool:

@@ -191,3 +191,16 @@ def test_a_dateline_in_inline_pieces_is_one_line() -> None:
     # Reuters: the day and the time in two <span>s with nothing between them.
     line = "<p><span>December 7, 2026</span><span>2:05 PM GMT</span></p>"
     assert _guessed(f"<h1>Council approves bus plan</h1>{line}{BODY}") == DECEMBER_7
+
+
+def test_ideographic_spaces_set_a_portals_fields_apart() -> None:
+    # A Chinese portal's info line: the day, the time, the source and the author, each after an ideographic space.
+    # Squeezed into one segment, the date had too many words around it to be read.
+    info = "2026年12月07日 09:30\u3000来源：中原新闻网\u3000作者：王磊"
+    assert read_day(info, locale="zh") == DECEMBER_7
+    body = "".join(
+        f"<p>\u3000\u3000{s}</p>"
+        for s in ("记者从铁路部门获悉，受强降雨影响，部分列车今日停运。", "车站已开设退票改签专门窗口。")
+    )
+    html = f"<h1>暴雨致部分列车停运</h1><div class='info'>{info}</div>{body}"
+    assert _guessed(html, lang="zh", title="暴雨致部分列车停运 - 中原新闻网") == DECEMBER_7
