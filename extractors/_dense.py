@@ -16,6 +16,7 @@ from trafilatura.xpaths import BODY_XPATH
 
 from extractors._boilerplate import SECTION_HEADINGS, own_text, text_blocks
 from extractors._words import script_length
+from extractors.datelines import is_dateline
 
 # Characters of non-link text that make a block a paragraph candidate, a Chinese or Japanese character counted as
 # three (script_length): a whole sentence of a brief ("火灾未造成人员伤亡，过火面积约八百平方米。", 21 characters)
@@ -171,12 +172,18 @@ def _take_in_lead(box: HtmlElement, paras: list[tuple[HtmlElement, str]], tree: 
     Marked alone, the densest box hides from trafilatura a lead paragraph the layout puts beside it, in the box
     that also holds the headline (DW: <h1>, <p class="intro">, then <div class="longText"> of the body).
     Only paragraphs after the page's <h1> and before the box, children of the box's parent or grandparent, count:
-    teasers and meta lists after the story, and paragraphs nested in cards, stay outside.
+    teasers and meta lists after the story, and paragraphs nested in cards, stay outside. So does a byline's or a
+    dateline's line long enough to score ("Par Pauline Girard — Publié le 20 juin 2025 à 11h00"): no lead.
     """
     near = [a for a, _ in zip(box.iterancestors(), range(2), strict=False)]
     # A child of the box's parent or grandparent (so never inside the box), but not the box's parent itself (a
     # scored block holding the box): not a paragraph of a nested card.
-    beside = [block for block, _ in paras if block.getparent() in near and block not in near]
+    language = tree.getroottree().getroot().get("lang")
+    beside = [
+        block
+        for block, text in paras
+        if block.getparent() in near and block not in near and not is_dateline(text, locale=language)
+    ]
     headline = tree.find(".//h1") if beside else None
     if headline is None:
         return

@@ -106,6 +106,12 @@ def read_day(text: str, *, locale: str | None) -> date | None:
     return day if isinstance(day, date) else None
 
 
+def is_dateline(text: str, *, locale: str | None) -> bool:
+    """Whether text is a dateline: a date with at most a few other words around it (a byline's "Von Thomas Berger
+    | 15. September 2025, 20:15 Uhr"), whether or not the locale orders its day and month."""
+    return _read(text, locale, _OTHER_WORDS) is not None
+
+
 # A numeric date in a dateline whose day and month nothing tells apart ("03/11/2026" on a page in "en"): the
 # page has a date, and no other date in its text is the guess (htmldate would read this one day first).
 UNDECIDED: Final = "undecided"

@@ -474,6 +474,37 @@ def test_a_lead_the_layout_puts_beside_the_story_box_stays_with_the_story() -> N
     assert text.startswith(lead) and _sentence(8) in text and "Related Subjects" not in text
 
 
+BRIEF_FR = [
+    "Le tunnel de Fourvière sera fermé chaque nuit du 1er juillet au 31 août pour d'importants travaux de"
+    " rénovation, a annoncé la Métropole de Lyon.",
+    "Les automobilistes seront déviés par le périphérique nord. La Métropole recommande d'éviter le secteur entre"
+    " 21 heures et 6 heures du matin.",
+    "Le chantier, d'un coût de 18 millions d'euros, porte sur l'éclairage, la ventilation et les systèmes de"
+    " sécurité incendie.",
+]
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "Par Pauline Girard — Publié le 20 juin 2025 à 11h00",
+        "Pauline Girard, correspondante à Lyon | 20 juin 2025 à 11h00",
+    ],
+)
+def test_a_byline_between_the_headline_and_the_story_is_no_lead(byline: str) -> None:
+    # A review's portal pages in five languages with no markup dates: the byline's line, long enough to score as a
+    # paragraph, was taken into the story's box as its lead, and into its text.
+    body = "".join(f"<p>{p}</p>" for p in BRIEF_FR)
+    html = f"""<html lang="fr"><head><title>Fourvière fermé la nuit - Lyon Matin</title></head><body>
+    <div id="top"><a href="/">Lyon Matin</a> | <a href="/a">Politique</a> | <a href="/b">Sport</a></div>
+    <div id="wrap"><div id="left"><h1>Fourvière fermé la nuit</h1><div class="info">{byline}</div>
+    <div id="text">{body}</div><div class="tools">Partager | Facebook | Twitter | E-mail</div></div></div>
+    <div id="bottom">Mentions légales | Contact<br>© 2025 Lyon Matin</div></body></html>"""
+    text = extract_article(html, url="http://lyon.example/2025/06/fourviere").text
+    assert text.startswith(BRIEF_FR[0]) and BRIEF_FR[2] in text
+    assert "Pauline" not in text
+
+
 def test_a_timetable_or_address_among_a_short_storys_paragraphs_is_no_sign_of_crumbs() -> None:
     crumbs = ["Warm Up 11:00 Uhr", "Contest 12:00 Uhr", "Siegerehrung 18:30 Uhr", "Anfahrt:", "Wakebeach 257"]
     crumbs += ["Am Straberger See", "41542 Dormagen"]
