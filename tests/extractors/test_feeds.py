@@ -212,10 +212,10 @@ def test_billion_laughs_is_refused_quickly(levels: int) -> None:
         b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, levels)
     )
     bomb = b"<!DOCTYPE rss [" + entities + b"]><rss><channel><item><title>&l%d;</title>" % (levels - 1)
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU: an expanded bomb costs seconds of it, whatever else runs
     with pytest.raises(FeedError, match=FEED_URL):
         parse_feed(bomb + b"<link>http://h/a</link></item></channel></rss>", feed_url=FEED_URL)
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 def test_gzip_bomb_is_refused() -> None:
@@ -512,14 +512,22 @@ def test_the_quoting_leaves_cdata_sections_alone_and_counts_no_start_tag_in_a_co
 
 
 def test_many_descriptions_left_open_are_repaired_in_linear_time() -> None:
-    # Each open <description> was sliced and scanned up to one distant end tag: 16,000 items took 12.8 s.
-    item = "<item><title>S{0}</title><link>https://h/{0}</link><description>Lead &amp; more</item>"
-    items = "".join(item.format(i) for i in range(16_000))
-    last = "<item><title>last</title><link>https://h/last</link><description>x</description></item>"  # the one end tag
-    start = time.perf_counter()
-    feed = parse_feed(f"<rss version='2.0'><channel>{items}{last}</channel></rss>".encode(), feed_url=FEED_URL)
-    assert time.perf_counter() - start < 3
-    assert len(feed.entries) + feed.skipped == 16_001  # what recover mode's depth limit loses is counted
+    # Each open <description> was sliced and scanned up to one distant end tag: 16,000 items took 12.8 s, 16 times
+    # 4,000's. Four times the items now cost about three times the CPU (measured: 0.10 and 0.32 s); the test
+    # compares this process's CPU seconds, the better of two tries each, so a busy machine does not decide it.
+    def cpu_seconds(count: int) -> float:
+        item = "<item><title>S{0}</title><link>https://h/{0}</link><description>Lead &amp; more</item>"
+        items = "".join(item.format(i) for i in range(count))
+        last = "<item><title>last</title><link>https://h/last</link><description>x</description></item>"  # the end tag
+        best = float("inf")
+        for _ in range(2):
+            start = time.process_time()
+            feed = parse_feed(f"<rss version='2.0'><channel>{items}{last}</channel></rss>".encode(), feed_url=FEED_URL)
+            best = min(best, time.process_time() - start)
+            assert len(feed.entries) + feed.skipped == count + 1  # what recover mode's depth limit loses is counted
+        return best
+
+    assert cpu_seconds(16_000) < 8 * cpu_seconds(4_000)
 
 
 MOD_CONTENT = """<?xml version="1.0" encoding="utf-8"?>
