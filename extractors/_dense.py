@@ -121,11 +121,21 @@ def dense_text(tree: HtmlElement, *, vouched: str = "") -> str:
     within = set(best.iterdescendants())
     inside = [block for block in blocks if block.element in within]
     agreed = _squeezed_lines(vouched)
+    # trafilatura's fallback on a short page gives the whole page as one line: a block it holds is vouched for
+    # (a Japanese brief's seven <li> tips, lost whole by the dense strategy as no line of theirs was one of its).
+    one_line = next(iter(agreed)) if len(agreed) == 1 else ""
     story = [
         block
         for i, block in enumerate(inside)
         if block.is_paragraph
-        or (not block.is_links and (_squeezed_lines(block.text) <= agreed or _heads_a_paragraph(inside, i)))
+        or (
+            not block.is_links
+            and (
+                _squeezed_lines(block.text) <= agreed
+                or (one_line and "".join(block.text.split()) in one_line)
+                or _heads_a_paragraph(inside, i)
+            )
+        )
     ]
     ends = [i for i, block in enumerate(story) if block.size - block.link >= _MIN_PARAGRAPH]
     lines = [line for block in story[ends[0] : ends[-1] + 1] for line in block.text.split("\n")] if ends else []

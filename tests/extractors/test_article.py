@@ -592,6 +592,29 @@ def test_a_link_list_between_a_dense_storys_paragraphs_stays_out_though_trafilat
     assert "Zimtsterne" not in extract_article(page, url="http://kulinaria.example/2012/12/08/mandelplatzchen/").text
 
 
+def test_a_short_storys_list_is_kept_where_trafilatura_gave_the_whole_page_as_one_line() -> None:
+    # A review's Japanese brief: a lead, seven <li> tips, a closing quote. trafilatura's fallback returned the page
+    # on one line, so no line of it was a tip's, and the dense strategy kept the two paragraphs alone.
+    tips = [
+        "飲料水は一人一日三リットルを目安に用意する。",
+        "懐中電灯と予備の電池を寝室にも置く。",
+        "家具は壁に固定する。",
+    ]
+    lead, end = (
+        "九月一日は防災の日。家庭で今すぐ確認しておきたいポイントをまとめた。",
+        "担当者は「年に一度は点検を」と呼びかけている。",
+    )
+    items = "".join(f"<li>{tip}</li>" for tip in tips)
+    page = (
+        f"<html><body><nav><a href='/'>国内</a></nav><div><p>{lead}</p><ul>{items}</ul><p>{end}</p></div></body></html>"
+    )
+    assert dense_text(lxml.html.fromstring(page), vouched=f"国内 {lead} {' '.join(tips)} {end}").splitlines() == [
+        lead,
+        *tips,
+        end,
+    ]
+
+
 def test_a_section_heading_between_dense_paragraphs_is_kept_and_a_like_widgets_title_is_not() -> None:
     # Readability's missing-paragraphs and social-buttons: nothing vouches for either (trafilatura kept one line).
     like = "<div class='sharedaddy'><h3>Like this:</h3><div><span>Like</span> <span>Loading...</span></div></div>"
