@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from crawl.policy import FETCH_RANGES, FETCH_RULES, FetchPolicy, Range, checked
 from extractors.hints import ExtractionHints
+from extractors.urls import clean_url
 
 SOURCE_RANGES: dict[str, Range] = {**FETCH_RANGES, "max_pages": Range(1, 10_000_000, "pages per run")}
 
@@ -65,8 +66,9 @@ class Source:
     @property
     def section(self) -> str | None:
         """The path the homepage names when it is a section of its site ("/sport/" of https://host/sport/), else
-        None: only a folder counts, since "/news" or "/index.html" name the site's front, not a part of it."""
-        path = urlsplit(self.homepage).path if self.homepage else ""
+        None: only a folder counts, since "/news" or "/index.html" name the site's front, not a part of it. The path
+        as clean_url writes the URLs it is compared with ("/actualit%C3%A9/" for "/actualité/")."""
+        path = urlsplit(clean_url(self.homepage)).path if self.homepage else ""
         return path if path.endswith("/") and path != "/" else None
 
     @property

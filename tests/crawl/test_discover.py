@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,6 +14,7 @@ from crawl import discover as discover_module
 from crawl.discover import Budget, Discovery, Limits, discover_source
 from crawl.fetch import Fetched, Fetcher, FetchPolicy, Validators
 from crawl.sources import Source
+from extractors.urls import clean_url
 from tests.loopback import Raw, Request, Route, page, serve
 
 XML = "application/xml"
@@ -655,6 +657,26 @@ def test_a_source_given_as_a_section_of_its_site_keeps_the_host_sitemaps_urls_in
     assert error.error_type == "OutsideSection" and "1 URLs of its host's sitemaps lie outside" in error.message
     # The whole site's source keeps every URL; the section's front, "/sport/", is left for extraction to judge.
     assert [c.url.removeprefix(site.base) for c in whole.candidates] == ["/sport/cup-final", "/news/budget", "/sport"]
+
+
+@pytest.mark.parametrize("section", ["/actualité/", "/%e6%96%b0%e9%97%bb/"])
+def test_a_section_named_in_letters_or_lower_case_escapes_keeps_its_sitemap_urls(section: str) -> None:
+    # A review's French site: "/actualité/" was compared with the sitemap's URLs as clean_url writes them
+    # ("/actualit%C3%A9/..."), so every URL of the section went as outside it.
+    with serve({}) as site:
+        site.routes["/robots.txt"] = page("User-agent: *\nSitemap: /sitemap.xml\n", "text/plain")
+        site.routes["/sitemap.xml"] = page(urlset(f"{section}2026/a", "/sport/b").replace("@@", site.base), XML)
+        site.routes["/"] = page(advertising())
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                source = Source("s", homepage=site.base + section, autodiscover=True)
+                return await discover_source(fetcher, source, validators={})
+
+        found = asyncio.run(go())
+    assert [urlsplit(c.url).path for c in found.candidates] == [urlsplit(clean_url(f"http://h{section}2026/a")).path]
+    (error,) = found.errors
+    assert error.error_type == "OutsideSection" and "1 URLs of its host's sitemaps lie outside" in error.message
 
 
 def test_sitemaps_of_earlier_runs_are_not_read_for_a_source_given_no_sitemaps_any_more() -> None:
