@@ -778,20 +778,7 @@ def _story_goes_on(h: HtmlElement) -> bool:
     # The story's paragraphs are the heading's siblings (each alone in a wrapper, at most): a story's box, then a
     # thread after it, is no section.
     before = (_paragraph_of(s) for s in h.itersiblings(preceding=True) if isinstance(s.tag, str))
-    told = [p for p in itertools.islice(before, 50) if p is not None and _is_story_paragraph(p)]
-    if len(told) >= 2:
-        return True
-    # A brief's one paragraph, then its section: the lead and the two paragraphs after the heading are bare <p>s
-    # beside it. A thread's comments come each in a box with its writer, or signed, and a brief in a box of its
-    # own is no part of the heading's (a review's local story, "Réactions" after a one-paragraph lead, lost 2 of
-    # its 3 paragraphs).
-    following = list(itertools.islice((s for s in h.itersiblings() if isinstance(s.tag, str)), 2))
-    return (
-        len(told) == 1
-        and told[0].getparent() is h.getparent()
-        and len(following) == 2
-        and all(s.tag == "p" and _is_story_paragraph(s) and not _is_signed(s) for s in following)
-    )
+    return sum(1 for p in itertools.islice(before, 50) if p is not None and _is_story_paragraph(p)) >= 2
 
 
 def _paragraph_after(h: HtmlElement) -> HtmlElement | None:

@@ -409,24 +409,6 @@ def test_a_subheading_that_is_the_word_for_comments_keeps_the_section_after_it()
     assert all(p in text for p in STORY + AFTER) and "Réactions" in text
 
 
-def test_a_one_paragraph_lead_keeps_the_section_under_a_word_for_comments() -> None:
-    # A review's local stories in five languages: one paragraph, then "Réactions" and two more; the two went.
-    html = _wordpress_post("Réactions", AFTER).replace("".join(f"<p>{p}</p>" for p in STORY), f"<p>{STORY[0]}</p>")
-    text = extract_article(html, url="https://journal.example/logement").text
-    assert all(p in text for p in [STORY[0], *AFTER]) and "Réactions" in text
-
-
-def test_a_one_paragraph_brief_in_its_own_box_still_loses_the_thread_beside_it() -> None:
-    # The brief's box, then a bare heading and unsigned comments beside it: the thread, as with a longer story.
-    thread = "".join(f"<p>{p}</p>" for p in AFTER)
-    html = (
-        "<html lang='fr'><head><title>Logement</title></head><body><div class='post'><h1>Logement</h1>"
-        f"<div class='post-body'><p>{STORY[0]}</p></div><h3>Commentaires</h3>{thread}</div></body></html>"
-    )
-    text = extract_article(html, url="https://journal.example/logement").text
-    assert STORY[0] in text and not any(p in text for p in AFTER)
-
-
 THREAD = [
     "<strong>Mark T.</strong> — Encore une loi qui ne changera rien pour les locataires des grandes villes, hélas.",
     "<strong>Linda R.</strong> — Enfin une bonne nouvelle pour les jeunes couples qui veulent acheter en province.",
