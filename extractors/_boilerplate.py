@@ -386,9 +386,15 @@ _MEDIA = ("img", "picture", "video", "audio", "iframe", "svg", "object", "embed"
 
 
 def _is_table_figure(figure: HtmlElement) -> bool:
-    """A figure that holds a table and no picture: WordPress wraps every table of a post in
-    `<figure class="wp-block-table">` (a fuel-price table in a story went as a caption, 2026-12)."""
-    return figure.find(".//table") is not None and next(figure.iter(*_MEDIA), None) is None
+    """A figure that holds a table of data and no picture: WordPress wraps every table of a post in
+    `<figure class="wp-block-table">` (a fuel-price table in a story went as a caption, 2026-12). A table that
+    lays out a photo drawn by a script or a stylesheet and its caption, or an ad, is no grid of rows and cells."""
+    table = figure.find(".//table")
+    if table is None or next(figure.iter(*_MEDIA), None) is not None:
+        return False
+    if any(el.get("data-src") or el.get("data-bg") or "background" in (el.get("style") or "") for el in figure.iter()):
+        return False
+    return sum(1 for row in table.iter("tr") if sum(1 for cell in row if cell.tag in ("td", "th")) >= 2) >= 2
 
 
 # Kinds of box that never hold prose of their own: one that holds the story swallowed it (a closing tag went

@@ -619,6 +619,23 @@ def test_a_table_in_a_figure_is_the_storys_and_a_photo_beside_it_is_a_caption() 
     assert not any("Unleaded" in c.text for c in article.captions)
 
 
+@pytest.mark.parametrize(
+    "figure",
+    [
+        # A photo a script draws, laid out in a table with its caption; an ad's one row.
+        "<figure><table><tr><td><span class='img' data-src='/tram.jpg'></span></td></tr><tr><td>Passengers crowd onto"
+        " the platform as the first tram pulls in (PA)</td></tr></table></figure>",
+        "<figure><table><tr><td>Sponsored</td><td>Passengers crowd onto the platform: book your tram pass now</td></tr>"
+        "</table></figure>",
+    ],
+)
+def test_a_table_in_a_figure_that_lays_out_a_photo_or_an_ad_is_no_data_table(figure: str) -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS[:3])
+    html = f"<html><body><article><h1>Tram opens</h1><div class='entry-content'>{paragraphs}{figure}"
+    article = extract_article(html + "</div></article></body></html>", url="https://w.example/2026/12/tram")
+    assert "Passengers crowd" not in article.text and all(p in article.text for p in STORY_PARAGRAPHS[:3])
+
+
 def test_a_related_list_of_link_paragraphs_inside_the_story_goes_with_its_heading() -> None:
     # cleveland.com (newsroom archive pages): "You may also like..." and one <p> per linked headline, in the
     # story's own container, before the story's last paragraph.
