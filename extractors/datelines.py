@@ -69,8 +69,8 @@ _BLOCKS = frozenset(
 _NOT_LINES = frozenset("blockquote script style template noscript iframe svg form nav".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Where a line splits into segments ("Updated December 7, 2026 · Originally published December 3, 2026").
-# A line's white space is squeezed first (a <time> breaks its date over lines); Chinese and Japanese portals set
-# their fields apart with ideographic spaces ("2025年07月20日 09:30　来源：新华网　作者：王磊"): one separates.
+# A line's white space is squeezed first (a <time> breaks its date over lines); an ideographic space before a
+# label is a Chinese or Japanese portal's next field (_FIELD_AFTER).
 _SEGMENT = re.compile(r"\s+[·|•–—]\s+|\s*[·|•]\s*")
 # A word starts where no letter is before it: a pattern tried at every letter of a long word is quadratic.
 _WORD = r"(?<![^\W\d_])[^\W\d_][^\s\d.,;:/|()\[\]·•–—-]*+"
@@ -109,7 +109,14 @@ def read_day(text: str, *, locale: str | None) -> date | None:
 def is_dateline(text: str, *, locale: str | None) -> bool:
     """Whether text is a dateline: a date with at most a few other words around it (a byline's "Von Thomas Berger
     | 15. September 2025, 20:15 Uhr"), whether or not the locale orders its day and month."""
+    words = word_count(_NUMBERS.sub(" ", text))
+    if words > _DATELINE_WORDS or (words > _SENTENCE_WORDS and _SENTENCE_END.search(text)):
+        return False  # a lead that opens with its place and day ("Berlin, 15. September 2025 – Die Bahn hat …")
     return _read(text, locale, _OTHER_WORDS) is not None
+
+
+# Words of a whole dateline, beside its numbers: a byline's name and role, a place, labels, separators.
+_DATELINE_WORDS = 12
 
 
 # A numeric date in a dateline whose day and month nothing tells apart ("03/11/2026" on a page in "en"): the
@@ -420,8 +427,15 @@ def _line_text(el: HtmlElement) -> str:
 
 
 def _squeezed(text: str) -> str:
-    """text with one space for each run of white space, an ideographic space's segment break kept (_SEGMENT)."""
-    return " ".join(text.replace("\u3000", " · ").split())
+    """text with one space for each run of white space, but an ideographic space before a field's label: a segment
+    break (_SEGMENT)."""
+    return " ".join(_FIELD_AFTER.sub(" · ", text).split())
+
+
+# An ideographic space before a label and its colon: a Chinese or Japanese portal's next field ("…09:30　来源：新华网
+# 　作者：王磊", "公開日：2025年7月20日　更新日：2025年7月21日"). Elsewhere it pads ("2025年　7月20日") or sets a label
+# beside its date ("2025年7月20日　更新"), inside one segment.
+_FIELD_AFTER = re.compile(r"\u3000+(?=[^\s:：]{1,8}[:：])")
 
 
 def _left_out(node: HtmlElement) -> bool:

@@ -505,6 +505,27 @@ def test_a_byline_between_the_headline_and_the_story_is_no_lead(byline: str) -> 
     assert "Pauline" not in text
 
 
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Lyon, le 20 juin 2025 – La Métropole a annoncé aujourd'hui la fermeture nocturne du tunnel de Fourvière"
+        " pendant tout l'été.",
+        "Lyon — 20 juin 2025 — La Métropole ferme le tunnel de Fourvière chaque nuit pendant tout l'été pour des"
+        " travaux",  # no full stop, but more words than a dateline's
+    ],
+)
+def test_a_lead_that_opens_with_its_place_and_day_is_still_the_storys(lead: str) -> None:
+    # The review of the rule above: a press release's lead ("Berlin, 15. September 2025 – Die Deutsche Bahn hat
+    # heute ...") read as a dateline, and the story lost its first paragraph.
+    body = "".join(f"<p>{p}</p>" for p in BRIEF_FR)
+    html = f"""<html lang="fr"><head><title>Fourvière fermé la nuit - Lyon Matin</title></head><body>
+    <div id="top"><a href="/">Lyon Matin</a> | <a href="/a">Politique</a> | <a href="/b">Sport</a></div>
+    <div id="wrap"><div id="left"><h1>Fourvière fermé la nuit</h1><p class="intro">{lead}</p>
+    <div id="text">{body}</div></div></div></body></html>"""
+    text = extract_article(html, url="http://lyon.example/2025/06/fourviere").text
+    assert text.startswith(lead) and BRIEF_FR[2] in text
+
+
 def test_a_timetable_or_address_among_a_short_storys_paragraphs_is_no_sign_of_crumbs() -> None:
     crumbs = ["Warm Up 11:00 Uhr", "Contest 12:00 Uhr", "Siegerehrung 18:30 Uhr", "Anfahrt:", "Wakebeach 257"]
     crumbs += ["Am Straberger See", "41542 Dormagen"]

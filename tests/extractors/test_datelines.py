@@ -204,3 +204,17 @@ def test_ideographic_spaces_set_a_portals_fields_apart() -> None:
     )
     html = f"<h1>暴雨致部分列车停运</h1><div class='info'>{info}</div>{body}"
     assert _guessed(html, lang="zh", title="暴雨致部分列车停运 - 中原新闻网") == DECEMBER_7
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("公開日：2026年12月7日\u3000更新日：2026年12月8日", DECEMBER_7),  # a field each
+        ("2026年\u300012月\u30007日", DECEMBER_7),  # a date's padding
+        ("令和８年12月\u3000７日", DECEMBER_7),
+        ("2026年12月7日\u3000更新", None),  # the update's label beside its date
+        ("最終更新日：\u30002026年12月7日", None),
+    ],
+)
+def test_an_ideographic_space_splits_fields_not_dates_or_labels(line: str, day: date | None) -> None:
+    assert read_day(line, locale="ja") == day
