@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from crawl import politeness
+from crawl._http import Answer, refresh_target
 from crawl.fetch import Fetcher, FetchPolicy, Validators
 from crawl.politeness import SPACING_MARGIN, HostPace, RequestTrace
 from tests.loopback import Request, fetch_all, gzipped, html, page, serve
@@ -525,3 +526,15 @@ def test_connect_timeout_bounds_the_address_guards_lookup() -> None:
     result = asyncio.run(go())
     assert (result.outcome, result.reason) == ("failed", "dns")
     assert result.error == "cannot resolve 'slow-dns.example': no answer within 0.2 s"
+
+
+@pytest.mark.parametrize("unclosed", [b"<meta ", b'<meta http-equiv="refresh" content="'])
+def test_a_head_of_unclosed_meta_tags_is_read_in_linear_time(unclosed: bytes) -> None:
+    # A review's hostile page: 10,900 "<meta " and no ">" (64 KB) cost 5.4 s of the event loop, every fetch of
+    # every source waiting, as the refresh pattern scanned from each "<meta" to the end. Now ~1 ms.
+    head = b"<html><head>" + unclosed * (65_536 // len(unclosed))
+    start = time.process_time()  # this process's CPU: a quadratic scan costs seconds of it, whatever else runs
+    assert refresh_target("https://h.example/a", Answer(200, head, httpx.Headers())) is None
+    assert time.process_time() - start < 0.5
+    refreshing = head[:12] + b'<meta name="x"><meta http-equiv=Refresh content="0; url=/b">' + head[12:]
+    assert refresh_target("https://h.example/a", Answer(200, refreshing, httpx.Headers())) == "https://h.example/b"
