@@ -242,8 +242,18 @@ def test_paths_are_files_folders_or_globs_of_warc_files(tmp_path: Path) -> None:
     assert both == [tmp_path / "3.warc.gz", tmp_path / "a/2.warc"]  # by path
     with pytest.raises(WarcInputError, match="not a WARC file"):
         warc_paths([str(tmp_path / "notes.txt")])
-    with pytest.raises(WarcInputError, match="no .warc or .warc.gz files"):
+    with pytest.raises(WarcInputError, match="missing-\\*.warc: no such file or folder"):
         warc_paths([str(tmp_path / "missing-*.warc")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WarcInputError, match="no .warc or .warc.gz files"):
+        warc_paths([str(tmp_path / "empty")])
+    # A review: a file named by a relative path, an absolute one and a link was ingested once per name, and a
+    # mistyped name among good ones passed without a word.
+    (tmp_path / "link.warc.gz").symlink_to(tmp_path / "3.warc.gz")
+    named = [str(tmp_path / "3.warc.gz"), str(tmp_path / "a/../3.warc.gz"), str(tmp_path / "link.warc.gz")]
+    assert warc_paths(named) == [(tmp_path / "3.warc.gz").resolve()]
+    with pytest.raises(WarcInputError, match="typo.warc.gz: no such file or folder"):
+        warc_paths([str(tmp_path / "3.warc.gz"), str(tmp_path / "typo.warc.gz")])
 
 
 def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -> None:
