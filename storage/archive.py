@@ -523,7 +523,7 @@ def next_record_after(path: str | Path, offset: int) -> int | None:
 
 def _reads_a_record(path: str | Path, offset: int) -> bool:
     try:
-        next(read_records(path, start=offset))
+        next(read_records(path, start=offset, max_bytes=0))  # its headers: a body may be hundreds of megabytes
     except Exception:  # noqa: BLE001 (any failure to read one says the same: no record starts here)
         return False
     return True
@@ -596,6 +596,8 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
     body = stream.read(max_bytes + 1) if max_bytes is not None else stream.read()
     if max_bytes is not None and len(body) > max_bytes:
         body, headers = b"", (*headers, ("X-Copydesk-Truncated", "1"))
+    elif _cut_short(stream, body):
+        headers = (*headers, (UNDECODED_HEADER, f"{http.get_header('Content-Encoding')} (damaged or cut short)"))
     try:
         fetched_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
     except ValueError:
@@ -614,6 +616,17 @@ def _response_of(record: ArcWarcRecord, *, max_bytes: int | None = None) -> Arch
 # Set on a response whose Content-Encoding is none warcio decodes (br without brotli, compress, zstd): its body is
 # still compressed, no page (flows.warc_input counts it as `encoding`).
 UNDECODED_HEADER = "X-Copydesk-Undecoded"
+
+
+def _cut_short(content: object, body: bytes) -> bool:
+    """Whether a body warcio decompressed ended before its compressed stream did, or failed in its first block.
+    warcio writes a zlib error to stderr and goes on with what it had, and never checks the end: a gzip body cut
+    to a third, or with a bad CRC, was stored as a whole page (a review's WARC, 2026-12; a crawl refuses both).
+    Failing in the first block, it takes the body for one the server did not compress, and hands it on as is."""
+    decompressor = getattr(content, "decompressor", None)
+    if decompressor is None:  # no coding, or one warcio found not applied: gzip's magic says it was
+        return getattr(content, "decomp_type", None) == "gzip" and body.startswith(_GZIP_MAGIC)
+    return not getattr(decompressor, "eof", True)
 
 
 def _with_codings_warcio_reads(http: StatusAndHeaders) -> str | None:

@@ -638,6 +638,24 @@ def test_codings_are_read_whatever_their_case_and_one_warcio_cannot_decode_is_sk
     assert batch.progress.finished and dict(batch.progress.skipped) == {"encoding": 1}
 
 
+def test_a_compressed_body_cut_short_or_damaged_is_skipped_not_stored_in_part(tmp_path: Path) -> None:
+    # A review's WARC: a gzip body cut to its first third was stored as a story ending mid-sentence, and one with
+    # 32 corrupt bytes as 110,000 characters of junk; warcio only wrote "Error -3 ..." to stderr.
+    whole = gzip_module.compress(story(1) * 20)
+    corrupt = bytearray(whole)
+    corrupt[len(whole) // 2 : len(whole) // 2 + 32] = bytes(32)
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")]
+    records = [
+        _raw_response(f"http://news.example/{n}", headers, body)
+        for n, body in enumerate([whole, whole[: len(whole) // 3], bytes(corrupt)])
+    ]
+    path = tmp_path / "damaged.warc"
+    path.write_bytes(b"".join(records))
+    (batch,) = read_batches([path], {}, size=10, source_of=source_namer(()), max_bytes=10**6)
+    assert [r.body for r in batch.responses] == [story(1) * 20]
+    assert batch.progress.finished and dict(batch.progress.skipped) == {"encoding": 2}
+
+
 def test_a_warc_gz_compressed_as_one_stream_is_refused_before_any_page_with_how_to_mend_it(tmp_path: Path) -> None:
     # `gzip file.warc`: warcio reads it, but its offsets are positions in no file; stored, they were negative, and
     # every later ingest and reextract failed on them ("Invalid argument", "read length must be non-negative").
