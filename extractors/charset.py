@@ -184,6 +184,10 @@ def _decoded_html(body: bytes, *, content_type: str | None) -> str:
         if body.startswith(bom):
             return _refuse_garbled(_decode(body[len(bom) :], encoding), f"{encoding}, which its byte-order mark names")
     declared, source = header_encoding(content_type), "the Content-Type header"
+    if declared in _UTF_16 and b"\x00" not in body[:_META_WINDOW]:
+        # UTF-16 markup is every other byte NUL; bytes without one are ASCII-compatible, the label a server's
+        # mistake (a page read as UTF-16 was CJK mojibake, then "not an HTML document": a review, 2026-12).
+        declared = None
     if declared is None:
         declared, source = _meta_encoding(body[:_META_WINDOW]), "its <meta> charset"
     if declared is None:
@@ -253,6 +257,9 @@ def header_encoding(content_type: str | None) -> str | None:
     return None
 
 
+_UTF_16 = ("utf-16-le", "utf-16-be")
+
+
 def _meta_encoding(head: bytes) -> str | None:
     end = _HEAD_END.search(head)
     match = _META_CHARSET.search(_COMMENT.sub(b"", head[: end.start()] if end else head))
@@ -260,7 +267,7 @@ def _meta_encoding(head: bytes) -> str | None:
         return None
     encoding = encoding_for_label(match.group(1).decode("ascii", errors="replace"))
     # WHATWG: a <meta> claiming UTF-16 was just read as ASCII-compatible bytes, so it is wrong; use UTF-8.
-    return "utf-8" if encoding in ("utf-16-le", "utf-16-be") else encoding
+    return "utf-8" if encoding in _UTF_16 else encoding
 
 
 def _decode(body: bytes, encoding: str, *, errors: str = "replace") -> str:

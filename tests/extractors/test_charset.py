@@ -191,6 +191,17 @@ def test_meta_claiming_utf16_means_utf8() -> None:
     assert decode_html(b'<meta charset="utf-16">caf\xc3\xa9', content_type=None).endswith("café")
 
 
+@pytest.mark.parametrize("label", ["utf-16", "utf-16le", "UTF-16BE"])
+def test_a_utf_16_header_over_bytes_without_a_nul_is_the_servers_mistake(label: str) -> None:
+    # A review's page: "charset=utf-16" over UTF-8 bytes read as CJK mojibake, and the article was lost as "not an
+    # HTML document". UTF-16 markup is every other byte NUL.
+    page = '<html><head><meta charset="utf-8"><title>Café</title></head><body><p>Un café.</p></body></html>'
+    assert decode_html(page.encode(), content_type=f"text/html; charset={label}") == page
+    # Real UTF-16 without a byte-order mark keeps its label.
+    codec = "utf-16-be" if label.lower().endswith("be") else "utf-16-le"
+    assert decode_html(page.encode(codec), content_type=f"text/html; charset={label}") == page
+
+
 def test_cp1252_bytes_python_leaves_undefined_map_to_c1_controls() -> None:
     assert decode_html(b"\x81\x8d\x8f\x90\x9d", content_type="text/html; charset=windows-1252") == (
         "\x81\x8d\x8f\x90\x9d"
