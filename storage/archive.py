@@ -25,7 +25,7 @@ import hashlib
 import io
 import os
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -677,8 +677,26 @@ def ascii_uri(url: str) -> str:
 _URI_SAFE = "".join(chr(c) for c in range(33, 127))
 
 
+def _ascii_headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Header fields as a record can hold them: a value's non-ASCII bytes (as sent: httpx reads values as Latin-1)
+    percent-encoded. warcio encodes only a parameter's quoted value, and failed on the rest: a page that sent
+    'Link: <http://x/é>; rel=preload' was stored, never archived, and every run said so (a review, 2026-12)."""
+    return [(k, v if v.isascii() else quote(_sent_bytes(v), safe=_HEADER_SAFE)) for k, v in pairs]
+
+
+def _sent_bytes(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # a value made here, not read off the wire
+        return value.encode("utf-8")
+
+
+# Printable ASCII and the space: what a header's value may hold as it is.
+_HEADER_SAFE = "".join(chr(c) for c in range(32, 127))
+
+
 def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRecord:
-    headers = [(k, v) for k, v in exchange.headers if k.lower() not in _WIRE_HEADERS]
+    headers = _ascii_headers((k, v) for k, v in exchange.headers if k.lower() not in _WIRE_HEADERS)
     headers.append(("Content-Length", str(len(exchange.body))))
     http = StatusAndHeaders(_status_line(exchange.status), headers, protocol=exchange.http_version)
     return writer.create_warc_record(
@@ -692,7 +710,7 @@ def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRe
 
 
 def _revisit(writer: _MemberWriter, exchange: Exchange, stored: StoredResponse, date: str) -> ArcWarcRecord:
-    headers = list(exchange.headers)
+    headers = _ascii_headers(exchange.headers)
     if exchange.status != 304:  # the stored payload's length, as its response record says
         headers = [(k, v) for k, v in headers if k.lower() not in _WIRE_HEADERS]
         headers.append(("Content-Length", str(len(exchange.body))))
@@ -718,7 +736,8 @@ def _digest(body: bytes) -> str:
 def _request_headers(exchange: Exchange) -> StatusAndHeaders:
     parts = urlsplit(ascii_uri(exchange.target_url))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return StatusAndHeaders(f"GET {path} {exchange.http_version}", list(exchange.request_headers), is_http_request=True)
+    request = _ascii_headers(exchange.request_headers)
+    return StatusAndHeaders(f"GET {path} {exchange.http_version}", request, is_http_request=True)
 
 
 _REASONS: dict[int, str] = {200: "OK", 304: "Not Modified"}

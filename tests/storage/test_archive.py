@@ -143,6 +143,17 @@ def test_headers_describing_the_wire_bytes_are_replaced_by_the_records_own(tmp_p
     assert back.header("content-length") == str(len(wire.body))
 
 
+def test_a_header_value_with_non_ascii_bytes_is_archived_percent_encoded(tmp_path: Path) -> None:
+    # A review's page sent "Link: <http://x/é>; rel=preload" in Latin-1: warcio encodes only quoted parameter
+    # values and failed on it, so the page was stored but never archived, run after run.
+    sent = (("Content-Type", "text/html"), ("Link", "<http://x/é>; rel=preload"), ("X-Title", 'Café "Noir"'))
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(1, headers=sent)])
+    back = read_response(tmp_path, row.warc_file, row.record_offset, row.record_length)
+    assert back.header("link") == "<http://x/%E9>; rel=preload"
+    assert back.header("x-title") == 'Caf%E9 "Noir"' and back.header("content-type") == "text/html"
+
+
 def test_a_torn_tail_and_records_no_row_points_at_are_cut_off_by_the_next_writer(tmp_path: Path) -> None:
     with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
         kept = write(archive, [exchange(1)])
