@@ -98,6 +98,14 @@ class HostCheck:
     reason: Literal["guard", "dns"] | None = None
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class AddressGuard:
     """Resolves each host once per run, refuses non-public ones and pins the addresses of the others."""
 
@@ -105,7 +113,11 @@ class AddressGuard:
         """`resolver`: None for the system's (system_lookup, on LOOKUP_THREADS threads of the guard's own)."""
         allow = tuple(allow_hosts)
         self._names = {_name_key(a) for a in allow if "/" not in a}
-        self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
+        # An address listed alone is its own network: a name that resolves to it is allowed too (a review: with
+        # allow_hosts = ["127.0.0.1"], "localhost" was refused, and told to list what was listed).
+        self._networks = [
+            ipaddress.ip_network(a.strip("[]"), strict=False) for a in allow if "/" in a or _is_address(a)
+        ]
         self._resolver = resolver
         self._pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns") if resolver is None else None
         self._timeout = timeout

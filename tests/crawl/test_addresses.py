@@ -125,6 +125,18 @@ def test_allowed_networks_and_names_pass_the_guard() -> None:
     assert by_name.refusal is None and guard.pinned("Intranet.Example") == ()  # trusted: resolved at connect
 
 
+@pytest.mark.parametrize(("listed", "address"), [("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("[::1]", "::1")])
+def test_an_address_listed_alone_allows_the_names_that_resolve_to_it(listed: str, address: str) -> None:
+    # A review: with allow_hosts = ["127.0.0.1"], "localhost" was refused and told to list it in allow_hosts.
+    async def resolver(host: str) -> list[str]:
+        return [address] if host == "localhost" else ["127.0.0.2"]
+
+    guard = AddressGuard(allow_hosts=(listed,), resolver=resolver, timeout=1.0)
+    local, other = check(guard, "localhost", "other.example")
+    assert local.refusal is None and local.addresses == (address,)
+    assert other.refusal is not None and "127.0.0.2" in other.refusal
+
+
 def test_names_whose_lookups_hang_leave_threads_for_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     # A black-holed domain's lookups each hold a thread for their own seconds (glibc gives up after ~10 s).
     # Eight of them took every thread of asyncio's default executor on two cores.
