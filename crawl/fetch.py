@@ -20,6 +20,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 import httpx
 
@@ -160,7 +161,7 @@ class _Shared:
     clients: Clients
     politeness: Politeness
     robots: RobotsCache
-    refused: dict[str, int] = field(default_factory=dict)
+    refused: dict[tuple[str, _Group], int] = field(default_factory=dict)
 
 
 class Fetcher:
@@ -340,21 +341,24 @@ class Fetcher:
         await self._guard_address(target.raw_host.decode("ascii"))  # the target's host, proxy or not
         origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
         shared = self._shared
-        self._unless_down(origin)
+        self._unless_down(origin, kind)
         pace = shared.politeness.pace(origin, self.policy)
         if kind != "robots":
             # Checked as sent (httpx percent-encodes the path), the form robots.txt rules are matched against.
             await shared.robots.check(origin, str(target), self.policy, pace)
         client = shared.clients.client(origin, target, self.policy)
         async with shared.politeness.turn(pace) as trace:
-            self._unless_down(origin)  # again: the host may have gone down while this URL waited its turn
+            self._unless_down(origin, kind)  # again: the host may have gone down while this URL waited its turn
             try:
                 response = await self._get_once(client, trace, url, kind, validators, attempts)
             except (_Retryable, FetchFailure) as exc:
-                if isinstance(exc.__cause__, _NO_ANSWER):  # (a cause only when no status line came)
-                    shared.refused[origin] = shared.refused.get(origin, 0) + 1
+                cause = exc.__cause__  # (a cause only when no status line came)
+                if isinstance(cause, _NO_ANSWER):
+                    for group in _GROUPS if isinstance(cause, _NO_CONNECTION) else (_group(kind),):
+                        shared.refused[origin, group] = shared.refused.get((origin, group), 0) + 1
                 raise
-            shared.refused.pop(origin, None)  # it answered
+            for group in _GROUPS:  # it answered
+                shared.refused.pop((origin, group), None)
             retry_after = parse_retry_after(response.retry_after) if response.status_code in RETRY_STATUSES else None
             if retry_after is not None:
                 # "Come back in n seconds" speaks for the host, not the URL: its other URLs wait too (each went on
@@ -362,12 +366,15 @@ class Fetcher:
                 pace.pause(min(retry_after, self.policy.max_retry_after))
             return response
 
-    def _unless_down(self, origin: str) -> None:
-        """Raise if the host refused or left unanswered HOST_DOWN_AFTER requests in a row this run."""
-        refused = self._shared.refused.get(origin, 0)
+    def _unless_down(self, origin: str, kind: Kind) -> None:
+        """Raise if the host refused or left unanswered HOST_DOWN_AFTER requests (of this kind's group) in a row
+        this run."""
+        group = _group(kind)
+        refused = self._shared.refused.get((origin, group), 0)
         if refused >= HOST_DOWN_AFTER:
+            requests = "feed and sitemap requests" if group == "listings" else "requests"
             message = (
-                f"{origin} refused or left unanswered its last {refused} requests this run: "
+                f"{origin} refused or left unanswered its last {refused} {requests} this run: "
                 "left alone until the next run"
             )
             raise FetchFailure("failed", message, reason="network")
@@ -540,6 +547,18 @@ class _Retryable(Exception):
 def _conditional(response: Answer) -> bool:
     """Whether the request that got this answer carried a validator (If-None-Match or If-Modified-Since)."""
     return any(name.lower() in ("if-none-match", "if-modified-since") for name, _ in response.request_header_pairs)
+
+
+# A host's feeds and sitemaps, and its pages, are counted toward HOST_DOWN_AFTER apart: a site whose sitemaps take
+# longer than read_timeout to generate answers its articles at once, but seven slow sitemaps made it "down", and
+# its articles were never asked for, run after run (a review, 2026-12). No connection at all counts for both.
+_Group = Literal["listings", "pages"]
+_GROUPS: tuple[_Group, ...] = ("listings", "pages")
+_NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+def _group(kind: Kind) -> _Group:
+    return "listings" if kind in ("feed", "sitemap") else "pages"
 
 
 # What counts toward HOST_DOWN_AFTER: no connection at all (refused, unreachable, or none within connect_timeout),

@@ -834,6 +834,31 @@ def test_a_host_that_connects_but_never_answers_is_left_alone_after_a_few_reques
     assert asked == HOST_DOWN_AFTER
 
 
+def test_sitemaps_that_never_answer_leave_the_hosts_articles_to_be_fetched(healthy: Site) -> None:
+    """A review: a site whose child sitemaps take longer than read_timeout to generate answers its articles at
+    once, but seven timed-out sitemaps made the host "down", and its articles were never asked for, run after run.
+    The sitemaps are left alone after HOST_DOWN_AFTER; the articles are fetched."""
+    from crawl.fetch import HOST_DOWN_AFTER
+
+    def silent(request: Request) -> Raw:
+        time.sleep(1.5)  # past read_timeout=0.3
+        return Raw([b"HTTP/1.1 200 OK"], [])
+
+    routes: dict[str, Route] = {"/robots.txt": page("User-agent: *\n", content_type="text/plain")}
+    routes |= {f"/s{i}.xml": silent for i in range(8)} | {f"/a{i}": page(ARTICLE) for i in range(3)}
+
+    async def go(base: str) -> tuple[list[Fetched], list[Fetched]]:
+        async with Fetcher(policy(read_timeout=0.3, per_host_concurrency=1, retries=0)) as fetcher:
+            sitemaps = await fetch_all(fetcher, [f"{base}/s{i}.xml" for i in range(8)], kind="sitemap")
+            return sitemaps, await fetch_all(fetcher, [f"{base}/a{i}" for i in range(3)], kind="article")
+
+    with serve(routes) as site:
+        sitemaps, articles = asyncio.run(go(site.base))
+    assert [r.reason for r in sitemaps].count("timeout") == HOST_DOWN_AFTER
+    assert all("last 6 feed and sitemap requests" in (r.error or "") for r in sitemaps[HOST_DOWN_AFTER:])
+    assert [(r.outcome, r.body) for r in articles] == [("ok", BODY)] * 3
+
+
 BODY = ARTICLE.encode()
 
 
