@@ -506,22 +506,29 @@ class _Listings:
                 self.add(page.url, published, lastmod=page.lastmod, listed=page.news, dated_by="sitemap")
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
+                dated.update(sitemap.children[: sitemap.dated_children])
             else:
                 unread["max_sitemap_urls"] += len(sitemap.children)
 
         # The index tree level by level (MAX_SITEMAP_DEPTH deep), then the known children no index listed. On each
         # level the files never read before go first: a capped index's new files are where its new articles are,
-        # even when its lastmods do not tell them apart, and each run reaches further into a large one.
+        # even when its lastmods do not tell them apart, and each run reaches further into a large one. But half
+        # a level's files are the ones its indexes date newest, read before or not: behind 150 daily sitemaps
+        # never read, the newest one, read last run and changed since, waited three runs (a review, 2026-12).
         seen_before = set(known)
+        dated: set[str] = set()  # children an index gave a <lastmod>
         levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
         not_read: set[str] = set()
         # Child sitemaps left unread for a reason of their own, each said in an errors row (by count).
         unread = {"max_sitemap_urls": 0, "depth": 0, "full": 0}
         for level, listed in enumerate(levels):
-            waiting = sorted(
-                (u for u in dict.fromkeys([*queue, *listed]) if u not in visited), key=lambda u: u in seen_before
-            )
-            batch = waiting[: MAX_SITEMAPS_PER_SOURCE - len(visited)]
+            room = MAX_SITEMAPS_PER_SOURCE - len(visited)
+            in_order = [u for u in dict.fromkeys([*queue, *listed]) if u not in visited]
+            newest = [u for u in in_order if u in dated][: room // 2]
+            chosen = set(newest)
+            others = (u for u in in_order if u not in chosen)
+            waiting = newest + sorted(others, key=lambda u: u in seen_before)
+            batch = waiting[:room]
             not_read.update(waiting[len(batch) :])
             if self.full():
                 unread["full"] += len(batch)

@@ -68,6 +68,8 @@ class Sitemap:
     # Entries that named no page to read (no usable <loc>, or lost to broken markup), and why, the first few.
     skipped: int = 0
     skipped_why: list[str] = field(default_factory=list)
+    # How many of `children`, from the first, the index dates (<lastmod>): newest first, the undated after them.
+    dated_children: int = 0
 
 
 @dataclass(slots=True)
@@ -126,10 +128,10 @@ def parse_sitemap(
             _lost(content, "url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
-        children = _newest_first(document, sitemap_url, skips)
+        children, dated = _newest_first(document, sitemap_url, skips)
         if document.depth_cut and document.text_end is None:
             _lost(content, "sitemap", skips)
-        return _capped([], children, document.recovered, max_urls, skips)
+        return _capped([], children, document.recovered, max_urls, skips, dated_children=dated)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
     if entries is not None:
         feed_pages = (
@@ -168,8 +170,9 @@ def _url_of(page: SitemapEntry) -> str:
     return page.url
 
 
-def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> list[str]:
-    """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them.
+def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tuple[list[str], int]:
+    """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them;
+    and how many are dated.
 
     Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
     crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
@@ -179,15 +182,24 @@ def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> lis
         if url := _loc(document, element, sitemap_url, skips):
             dated.append((parse_published(child_text(element, "lastmod")), url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
-    return _unique((url for _, url in by_date), key=lambda url: url)
+    children = _unique((url for _, url in by_date), key=lambda url: url)
+    with_dates = {url for when, url in dated if when is not None}
+    return children, sum(1 for url in children if url in with_dates)
 
 
 def _capped(
-    pages: list[SitemapEntry], children: list[str], recovered: str | None, max_urls: int, skips: _Skips | None = None
+    pages: list[SitemapEntry],
+    children: list[str],
+    recovered: str | None,
+    max_urls: int,
+    skips: _Skips | None = None,
+    *,
+    dated_children: int = 0,
 ) -> Sitemap:
     over_cap = len(pages) > max_urls or len(children) > max_urls
     skips = skips or _Skips()
-    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap, skips.count, skips.why)
+    dated = min(dated_children, max_urls)
+    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap, skips.count, skips.why, dated)
 
 
 def _pages(

@@ -356,6 +356,31 @@ def test_an_indexs_files_never_read_before_go_first_when_not_all_can_be_read(mon
     assert error.error_type == "SitemapFilesCapped" and "2 sitemaps not read" in error.message
 
 
+def test_the_newest_dated_files_keep_half_the_reads_beside_those_never_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A review: 200 daily sitemaps, the 49 newest read by the first run; the next run read 49 older ones never read
+    # and not the newest, changed since with the day's new story, which waited ~3 runs.
+    monkeypatch.setattr(discover_module, "MAX_SITEMAPS_PER_SOURCE", 5)  # the index and 4 files
+    days = [f"/day{k:02d}.xml" for k in range(12)]  # day11 the newest
+    maps = "".join(
+        f"<sitemap><loc>@@{d}</loc><lastmod>2026-12-{k + 1:02d}</lastmod></sitemap>" for k, d in enumerate(days)
+    )
+    index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
+    with serve({}) as site:
+        site.routes["/sitemap.xml"] = page(index.replace("@@", site.base), content_type=XML)
+        for k, day in enumerate(days):
+            site.routes[day] = page(urlset(f"/n/{k}").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", sitemaps=(site.base + "/sitemap.xml",))
+        known = [site.base + d for d in days[8:]]  # the last run read the four newest
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=known)
+
+        found = asyncio.run(go())
+    # The two newest (read before or not), then the newest of those never read.
+    assert sorted(c.url.removeprefix(site.base) for c in found.candidates) == ["/n/10", "/n/11", "/n/6", "/n/7"]
+
+
 def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:
     # c1 and c2 answer while c0 is still on its way: done but unused, they must still count as in hand
     children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}
