@@ -106,8 +106,11 @@ class ArchivedResponse:
 
     @property
     def content_type(self) -> str | None:
-        """The media type its Content-Type fields give, read as the crawl read them (extractors.charset)."""
-        return content_type_of([v for k, v in self.headers if k.lower() == "content-type"])
+        """The media type its Content-Type fields give, read as the crawl read them (extractors.charset): fields
+        joined with commas are split as httpx splits them ("text/html, text/html; charset=UTF-8", which
+        requests-based WARC writers make of two fields, was skipped as no HTML)."""
+        fields = [v for k, v in self.headers if k.lower() == "content-type"]
+        return content_type_of([part.strip() for value in fields for part in value.split(",")])
 
 
 def default_archive_dir(db: str | Path) -> Path:

@@ -598,6 +598,12 @@ def test_a_record_is_read_back_as_the_crawl_read_its_answer() -> None:
         assert kept[1].content_type == "text/html; charset=ISO-8859-2"
     part = ArchivedResponse("https://news.example/a", 206, (("Content-Range", "bytes 0-9/999"),), body, now)
     assert page_of(part, source_of=lambda url: "news") == "http_status"
+    # Two fields joined on one line by the WARC's writer, as httpx joins them for the crawl.
+    joined = ArchivedResponse(
+        "https://news.example/a", 200, (("Content-Type", ", ".join(v for _, v in fields)),), body, now
+    )
+    kept = page_of(joined, source_of=lambda url: "news")
+    assert not isinstance(kept, str) and kept[1].content_type == "text/html; charset=ISO-8859-2"
 
 
 def _raw_response(url: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
