@@ -502,6 +502,27 @@ def _member_ends_at(stream: BinaryIO, offset: int) -> bool:
     return stream.read(2) == _GZIP_MAGIC or _only_padding_at(stream, offset)
 
 
+def _one_member(stream: BinaryIO, offset: int, end: int) -> bool:
+    """Whether the bytes from `offset` to `end` are one whole gzip member: a record read whole, whatever follows it.
+    A hole a crash left after it (NULs, a torn write) made it look like a file compressed as one stream, and the
+    record was lost with the file (a review, 2026-12). Decompressed a megabyte at a time, and thrown away."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    stream.seek(offset)
+    left = end - offset
+    try:
+        while left > 0 and not decompressor.eof:
+            data = stream.read(min(left, _SCAN_CHUNK))
+            if not data:
+                return False
+            left -= len(data)
+            while data and not decompressor.eof:
+                decompressor.decompress(data, _SCAN_CHUNK)
+                data = decompressor.unconsumed_tail
+    except zlib.error:
+        return False
+    return decompressor.eof and left == 0 and not decompressor.unused_data
+
+
 def next_record_after(path: str | Path, offset: int) -> int | None:
     """Where the first readable record after byte `offset` starts (a gzip member, or "WARC/" at a line's start in an
     uncompressed file), or None: where ingest reads on past a record it cannot read. Found by scanning the file
@@ -567,7 +588,7 @@ def read_records(path: str | Path, *, start: int = 0, max_bytes: int | None = No
             # warcio counts offsets from the start of the file, not from where the stream began.
             offset = records.get_record_offset()
             end = offset + records.get_record_length()
-            if gzipped and not _member_ends_at(check, end):
+            if gzipped and not _member_ends_at(check, end) and not _one_member(check, offset, end):
                 # `gzip file.warc` makes one stream of all records: warcio reads it, but its offsets are then
                 # positions in no file, and no record could be read back or resumed from (stored, they were < 0).
                 raise ArchiveError(
