@@ -538,3 +538,6 @@ def test_a_head_of_unclosed_meta_tags_is_read_in_linear_time(unclosed: bytes) ->
     assert time.process_time() - start < 0.5
     refreshing = head[:12] + b'<meta name="x"><meta http-equiv=Refresh content="0; url=/b">' + head[12:]
     assert refresh_target("https://h.example/a", Answer(200, refreshing, httpx.Headers())) == "https://h.example/b"
+    # The review of that change: a ">" inside the content's value is the value's, as it was.
+    inside = b"<head><meta content='0; url=/b?q=1>2' http-equiv=\"refresh\"></head>"
+    assert refresh_target("https://h.example/a", Answer(200, inside, httpx.Headers())) == "https://h.example/b?q=1>2"
