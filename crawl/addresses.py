@@ -179,7 +179,7 @@ class AddressGuard:
         if not addresses:
             return HostCheck(host, refusal=f"cannot resolve {host!r}: no addresses", reason="dns")
         for address in addresses:
-            refused = None if self._allowed(address) else refused_address(address)
+            refused = self._refused(address)
             if refused is not None:
                 embeds = f" (which embeds {refused})" if refused != address else ""
                 return HostCheck(
@@ -221,9 +221,20 @@ class AddressGuard:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _allowed(self, address: IPAddress) -> bool:
-        candidates = [address, *(embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else [])]
-        return any(a in n for a in candidates for n in self._networks if a.version == n.version)
+    def _refused(self, address: IPAddress) -> IPAddress | None:
+        """The address that makes `address` unfetchable under `allow_hosts` (itself, or an IPv4 address it embeds),
+        or None. A listed network lets in its addresses and the IPv6 forms embedding one (NAT64, 6to4, mapped)
+        whose other embedded IPv4 addresses are listed or public: a review (2026-12) found an address embedding a
+        listed 10.0.0.5 in one NAT64 layout and 192.168.1.1 in another allowed."""
+        if self._listed(address):
+            return None
+        embedded = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else []
+        if any(self._listed(a) for a in embedded):
+            return next((a for a in embedded if not self._listed(a) and refused_address(a) is not None), None)
+        return refused_address(address)
+
+    def _listed(self, address: IPAddress) -> bool:
+        return any(address in n for n in self._networks if address.version == n.version)
 
 
 def _name_key(host: str) -> str:

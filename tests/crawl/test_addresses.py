@@ -137,6 +137,19 @@ def test_an_address_listed_alone_allows_the_names_that_resolve_to_it(listed: str
     assert other.refusal is not None and "127.0.0.2" in other.refusal
 
 
+def test_an_address_embedding_a_listed_ipv4_and_an_unlisted_private_one_is_refused() -> None:
+    # A review: with "10.0.0.5" listed, 64:ff9b:1:a00:0:500:c0a8:101 embeds 10.0.0.5 in one NAT64 layout and
+    # 192.168.1.1 in another, and was allowed.
+    async def resolver(host: str) -> list[str]:
+        return {"mixed.example": ["64:ff9b:1:a00:0:500:c0a8:101"], "mapped.example": ["::ffff:10.0.0.5"]}[host]
+
+    for listed in ("10.0.0.5", "10.0.0.0/24"):
+        guard = AddressGuard(allow_hosts=(listed,), resolver=resolver, timeout=1.0)
+        mixed, mapped = check(guard, "mixed.example", "mapped.example")
+        assert mixed.refusal is not None and "embeds 10.0.0.5" not in mixed.refusal  # another, not the listed
+        assert mapped.refusal is None
+
+
 def test_names_whose_lookups_hang_leave_threads_for_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     # A black-holed domain's lookups each hold a thread for their own seconds (glibc gives up after ~10 s).
     # Eight of them took every thread of asyncio's default executor on two cores.
