@@ -54,16 +54,17 @@ def warc_paths(patterns: Sequence[str]) -> list[Path]:
     """The WARC files named by files, folders (their .warc and .warc.gz files, recursively) or globs, sorted."""
     found: set[Path] = set()  # resolved: a file named twice (a relative path, an absolute one, a link) is read once
     for pattern in patterns:
-        matches = [Path(p) for p in glob.glob(pattern, recursive=True)] or [Path(pattern)]
-        for match in matches:
+        matches = [Path(p) for p in glob.glob(pattern, recursive=True)]
+        if not matches and not Path(pattern).exists():  # a mistyped name among good ones was passed over silently
+            raise WarcInputError(f"{pattern}: no such file or folder, and no file matches it as a glob")
+        for match in matches or [Path(pattern)]:
             if match.is_dir():
                 found.update(p.resolve() for p in match.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
             elif match.is_file() and match.name.endswith(WARC_SUFFIXES):
                 found.add(match.resolve())
             elif match.is_file():
                 raise WarcInputError(f"{match}: not a WARC file (expected a name ending in .warc or .warc.gz)")
-            else:  # a mistyped name among good ones was passed over without a word
-                raise WarcInputError(f"{pattern}: no such file or folder, and no file matches it as a glob")
+            # (a glob's match that is neither, such as a dangling link, is passed by, as it always was)
     if not found:
         raise WarcInputError(f"no .warc or .warc.gz files in {list(patterns)}; pass files, folders or globs")
     return sorted(found)

@@ -650,7 +650,7 @@ def _cut_short(content: object, body: bytes) -> bool:
     decompressor = getattr(content, "decompressor", None)
     if decompressor is None:  # no coding, or one warcio found not applied: gzip's magic says it was
         return getattr(content, "decomp_type", None) == "gzip" and body.startswith(_GZIP_MAGIC)
-    return not getattr(decompressor, "eof", True)
+    return bool(body) and not getattr(decompressor, "eof", True)  # an empty body is counted as one
 
 
 def _with_codings_warcio_reads(http: StatusAndHeaders) -> str | None:

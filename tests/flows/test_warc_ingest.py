@@ -254,6 +254,8 @@ def test_paths_are_files_folders_or_globs_of_warc_files(tmp_path: Path) -> None:
     assert warc_paths(named) == [(tmp_path / "3.warc.gz").resolve()]
     with pytest.raises(WarcInputError, match="typo.warc.gz: no such file or folder"):
         warc_paths([str(tmp_path / "3.warc.gz"), str(tmp_path / "typo.warc.gz")])
+    (tmp_path / "old.warc.gz").symlink_to(tmp_path / "gone.warc.gz")  # a glob's dangling match is passed by
+    assert [p.name for p in warc_paths([str(tmp_path / "*.warc.gz")])] == ["3.warc.gz"]
 
 
 def test_a_pages_source_is_the_sources_file_source_on_its_host_else_the_host() -> None:
