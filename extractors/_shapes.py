@@ -39,15 +39,8 @@ _COOKIE_EN = (
     r"\b(?:we|this (?:web)?site|our site) uses? cookies\b"
     r"|(?<!'s )(?<!’s )(?<!\bits )(?<!\btheir )(?<!\bhis )(?<!\bher )\bcookie (?:policy|settings|preferences)\b"
 )
-_CALL = r"(?:^\s*|[.!?:|—–-]\s*|\b(?:to|and|please|can)\s+)"
 _NEWSLETTER_EN = (
-    # A call to sign up opens a sentence or follows "to", "and", "please" or "can". Any other "sign up" is the site's
-    # only for its own newsletter ("our", "the", its name), not "a newsletter"; and a newsletter named first is
-    # signed up for by a call ("The Morning newsletter. Sign up here", "newsletter - sign up"), not by a story's
-    # "... residents sign up for a newsletter each month" (a review's story about newsletters lost a paragraph).
-    rf"{_CALL}sign up (?:to|for) (?!its\b|their\b|his\b|her\b).{{0,80}}\bnewsletter\b"
-    r"|\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b|an?\b).{0,80}\bnewsletter\b"
-    rf"|\bnewsletter\b(?:\s*|.{{0,80}}?{_CALL})sign up\b"
+    r"\bsign up (?:to|for) (?!its\b|their\b|his\b|her\b).{0,80}\bnewsletter\b|\bnewsletter\b.{0,80}\bsign up\b"
     r"|\bsubscribe to (?:our|the)\b.{0,60}\bnewsletter"
     # A briefing that does not say "newsletter", and asks: "... lands in your inbox at 6pm. Sign me up", "Sign up to
     # get our picks delivered to your inbox". The call to action starts a sentence: a story's "if a message lands

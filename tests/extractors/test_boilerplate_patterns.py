@@ -335,28 +335,6 @@ def test_a_story_about_cookies_and_newsletters_keeps_its_sentences_and_loses_the
     assert text.split("\n\n") == story
 
 
-@pytest.mark.parametrize(
-    ("text", "promo"),
-    [
-        # A story about newsletters: "sign up" with a subject, for "a" newsletter, across a sentence's end.
-        (
-            "Newsletter publishers face similar scrutiny. More than a million residents sign up for a newsletter each"
-            " month, and many never realize their address will be sold.",
-            False,
-        ),
-        ("The newsletter, which readers sign up for by email, reaches two million people.", False),
-        # The site's calls, whatever article they use.
-        ("Sign up for a free weekly newsletter from the editors", True),
-        ("The Morning newsletter. Sign up here to get it every day.", True),
-        ("Get our newsletter - sign up now!", True),
-        ("Like our newsletter? You can sign up here.", True),
-        ("Want the best of the week? Click here to sign up for the newsletter.", True),
-    ],
-)
-def test_signing_up_for_a_newsletter_is_a_promo_only_as_a_call_or_for_the_sites_own(text: str, promo: bool) -> None:
-    assert shapes_for("en").is_promo(text) is promo
-
-
 def test_a_storys_list_whose_items_name_a_picture_or_a_credit_is_kept() -> None:
     # "Best picture: Oppenheimer" and "Child tax credit: $2,000" ended in a photo-credit label ("picture:",
     # "credit:"), so each list item was taken for a caption. A photo's credit in a list item still goes.
