@@ -8,6 +8,7 @@ undo a change that cost the page its story.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -15,7 +16,7 @@ from lxml.html import HtmlElement
 from trafilatura.xpaths import BODY_XPATH
 
 from extractors._boilerplate import SECTION_HEADINGS, own_text, text_blocks
-from extractors._words import script_length
+from extractors._words import QUOTED_STOP, SENTENCE_END_CHARS, script_length
 from extractors.datelines import is_dateline
 
 # Characters of non-link text that make a block a paragraph candidate, a Chinese or Japanese character counted as
@@ -121,8 +122,6 @@ def dense_text(tree: HtmlElement, *, vouched: str = "") -> str:
     within = set(best.iterdescendants())
     inside = [block for block in blocks if block.element in within]
     agreed = _squeezed_lines(vouched)
-    # trafilatura's fallback on a short page gives the whole page as one line: a block it holds is vouched for
-    # (a Japanese brief's seven <li> tips, lost whole by the dense strategy as no line of theirs was one of its).
     one_line = next(iter(agreed)) if len(agreed) == 1 else ""
     story = [
         block
@@ -132,7 +131,7 @@ def dense_text(tree: HtmlElement, *, vouched: str = "") -> str:
             not block.is_links
             and (
                 _squeezed_lines(block.text) <= agreed
-                or (one_line and "".join(block.text.split()) in one_line)
+                or (one_line and _a_sentence_of_the_line(block, one_line))
                 or _heads_a_paragraph(inside, i)
             )
         )
@@ -140,6 +139,22 @@ def dense_text(tree: HtmlElement, *, vouched: str = "") -> str:
     ends = [i for i, block in enumerate(story) if block.size - block.link >= _MIN_PARAGRAPH]
     lines = [line for block in story[ends[0] : ends[-1] + 1] for line in block.text.split("\n")] if ends else []
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _a_sentence_of_the_line(block: _Block, line: str) -> bool:
+    """A list item or a cell that ends a sentence and that trafilatura's one line holds: its fallback on a short page
+    gives the whole page as one line (a Japanese brief's seven <li> tips, each ending "。", were lost whole by the
+    dense strategy as no line was one of theirs). Only a sentence: the line holds the page's chrome too ("Tags:",
+    "Lire aussi", an author's card), which a review found kept on 457 of 23,000 pages without it."""
+    text = block.text.strip()
+    return (
+        block.element.tag in ("li", "dd", "td")
+        and _SENTENCE_END.search(text) is not None
+        and "".join(text.split()) in line
+    )
+
+
+_SENTENCE_END = re.compile(f"(?:[{re.escape(SENTENCE_END_CHARS)}]|{QUOTED_STOP})$")
 
 
 def _heads_a_paragraph(blocks: list[_Block], i: int) -> bool:
