@@ -412,8 +412,26 @@ def _any_between(positions: list[int], low: int, high: int) -> bool:
 
 def _markup_repaired(text: str) -> str:
     text = _STRAY_LT.sub("&#60;", text)  # "1 < 2" in a title; recover mode would read a tag there
+    text = _START_TAG.sub(_values_quoted, text)
     text = _OPEN_VOID.sub(r"<\1\2/>", text)
     return _REFERENCE.sub(_escape_reference, text)
+
+
+# A start tag, and an attribute's value written bare as HTML allows (`<guid isPermaLink=false>`, `<link rel=alternate
+# href=http://…/>`): recover mode scrambled the tree around it, and a review's feeds lost every item (feedparser: all).
+_START_TAG = re.compile(r"<[A-Za-z_][\w:.-]*\s[^<>]*>")
+# Each attribute in turn, a quoted value read whole (so a "k=v" inside one is no attribute of its own).
+_ATTRIBUTE = re.compile(r"""(\s[\w:.-]+\s*=\s*)("[^"]*"|'[^']*'|[^\s"'<>`]+?(?=\s|/?>$))""")
+
+
+def _values_quoted(tag: re.Match[str]) -> str:
+    text = tag.group()
+    return _ATTRIBUTE.sub(_quoted, text) if "=" in text else text
+
+
+def _quoted(attribute: re.Match[str]) -> str:
+    name, value = attribute.groups()
+    return attribute.group() if value[0] in "\"'" else f'{name}"{value}"'
 
 
 def _cdata_sections(text: str) -> Iterator[tuple[int, int | None]]:

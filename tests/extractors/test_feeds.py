@@ -1110,3 +1110,22 @@ def test_a_misnamed_end_tag_in_a_sitemap_entry_still_closes_its_loc() -> None:
     assert [p.url for p in parse_sitemap(body, sitemap_url="http://news.example/sitemap.xml").pages] == [
         "http://news.example/a"
     ]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "<item><title>T{0}</title><guid isPermaLink=false>{0}</guid><link>https://h/{0}</link></item>",
+        "<item><title>T{0}</title><category domain=tags>News</category><link>https://h/{0}</link></item>",
+        "<item><title>T{0}</title><link>https://h/{0}</link><enclosure url=https://h/{0}.mp3 length=1 type=audio/mpeg>"
+        "</item>",
+    ],
+)
+def test_attribute_values_written_bare_as_html_allows_lose_no_item(item: str) -> None:
+    # A review: one unquoted value per item (`isPermaLink=false`) and libxml2's recover mode scrambled the tree: every
+    # item was lost, and most of the loss went uncounted (feedparser reads all five).
+    items = "".join(item.format(n) for n in range(5))
+    feed = parse_feed(
+        f"<rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode(), feed_url=FEED_URL
+    )
+    assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)] and feed.skipped == 0
