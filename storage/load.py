@@ -362,7 +362,11 @@ def load_articles(con: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[Ar
     finally:
         con.unregister("incoming")
     new = incoming.num_rows - existing
-    return LoadResult(new=new, updated=len(changed_ids), unchanged=existing - len(changed_ids), older=older)
+    # A URL the batch holds twice (a WARC with two captures of a page) is loaded once, its latest copy; the others
+    # count as unchanged, so that every page is counted (a review: "27 pages, 25 stored").
+    twice = len(rows) - incoming.num_rows
+    unchanged = existing - len(changed_ids) + twice
+    return LoadResult(new=new, updated=len(changed_ids), unchanged=unchanged, older=older)
 
 
 # What re-extraction compares: the columns extraction decides (not the HTTP validators of the fetch).

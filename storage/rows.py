@@ -136,8 +136,9 @@ class PageRow:
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    """What loading a batch of articles did. `unchanged`: stored rows left as they were, among them `older`:
-    copies fetched before the stored text (an archived page, ingest-warc) whose text differs from it."""
+    """What loading a batch of articles did. `unchanged`: stored rows left as they were, and the earlier copies of a
+    URL the batch held twice; among them `older`: copies fetched before the stored text (an archived page,
+    ingest-warc) whose text differs from it."""
 
     new: int = 0
     updated: int = 0

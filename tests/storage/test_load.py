@@ -100,6 +100,7 @@ def test_a_batch_naming_one_url_twice_stores_it_once(tmp_path: Path) -> None:
         result = load_articles(con, "r1", [article("http://a.example/1"), article("http://a.example/1", "v2")])
         texts = con.execute("SELECT text FROM articles").fetchall()
     assert result.new == 1 and texts == [("v2",)]
+    assert result.unchanged == 1  # the earlier copy is counted (a review: "27 pages, 25 stored")
 
 
 def test_the_newest_capture_wins_in_a_batch_and_an_older_one_changes_nothing_later(tmp_path: Path) -> None:
