@@ -489,7 +489,8 @@ def _answered(exc: BaseException | None) -> bool:
 
 # h11's words for an answer's head it will not read (its LocalProtocolError messages, passed on by httpcore).
 _MALFORMED = re.compile(
-    r"illegal (?:header|status) line|malformed|invalid (?:header|status)|content-length|receive buffer too long"
+    r"illegal (?:header|status) line|illegal chunk|malformed|invalid (?:header|status)|content-length"
+    r"|receive buffer too long"
     r"|transfer-encoding|_SWITCH_UPGRADE",
     re.IGNORECASE,
 )
