@@ -154,6 +154,8 @@ def _a_sentence_of_the_line(block: _Block, line: str) -> bool:
     )
 
 
+# Stricter than _boilerplate's and _trim's sentence ends: no colon, and no closing bracket alone ("Tags:", "Comments
+# (3)" are chrome the line holds).
 _SENTENCE_END = re.compile(f"(?:[{re.escape(SENTENCE_END_CHARS)}]|{QUOTED_STOP})$")
 
 
