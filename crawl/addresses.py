@@ -98,26 +98,16 @@ class HostCheck:
     reason: Literal["guard", "dns"] | None = None
 
 
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 class AddressGuard:
     """Resolves each host once per run, refuses non-public ones and pins the addresses of the others."""
 
     def __init__(self, *, allow_hosts: Iterable[str] = (), resolver: Resolver | None = None, timeout: float) -> None:
         """`resolver`: None for the system's (system_lookup, on LOOKUP_THREADS threads of the guard's own)."""
         allow = tuple(allow_hosts)
+        # A name or an address listed alone allows URLs that name it; a network (a /32 for one address) allows the
+        # addresses names resolve to: listing 127.0.0.1 for one local service lets no name point at it.
         self._names = {_name_key(a) for a in allow if "/" not in a}
-        # An address listed alone is its own network: a name that resolves to it is allowed too (a review: with
-        # allow_hosts = ["127.0.0.1"], "localhost" was refused, and told to list what was listed).
-        self._networks = [
-            ipaddress.ip_network(a.strip("[]"), strict=False) for a in allow if "/" in a or _is_address(a)
-        ]
+        self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if "/" in a]
         self._resolver = resolver
         self._pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="copydesk-dns") if resolver is None else None
         self._timeout = timeout
@@ -182,11 +172,15 @@ class AddressGuard:
             refused = self._refused(address)
             if refused is not None:
                 embeds = f" (which embeds {refused})" if refused != address else ""
+                # A review: with allow_hosts = ["127.0.0.1"], "localhost" was told to list what was listed.
+                hint = (
+                    f"{refused} is listed in settings.allow_hosts as a host URLs name; list {refused}/"
+                    f"{refused.max_prefixlen} there to allow the names that resolve to it"
+                    if _name_key(str(refused)) in self._names
+                    else "pass --allow-private or list it in settings.allow_hosts"
+                )
                 return HostCheck(
-                    host,
-                    refusal=f"{host!r} resolves to non-public address {address}{embeds}; "
-                    "pass --allow-private or list it in settings.allow_hosts",
-                    reason="guard",
+                    host, refusal=f"{host!r} resolves to non-public address {address}{embeds}; {hint}", reason="guard"
                 )
         self._pinned[host] = tuple(str(a) for a in addresses)
         return HostCheck(host, addresses=self._pinned[host])

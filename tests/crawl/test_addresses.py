@@ -125,16 +125,19 @@ def test_allowed_networks_and_names_pass_the_guard() -> None:
     assert by_name.refusal is None and guard.pinned("Intranet.Example") == ()  # trusted: resolved at connect
 
 
-@pytest.mark.parametrize(("listed", "address"), [("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("[::1]", "::1")])
-def test_an_address_listed_alone_allows_the_names_that_resolve_to_it(listed: str, address: str) -> None:
-    # A review: with allow_hosts = ["127.0.0.1"], "localhost" was refused and told to list it in allow_hosts.
+def test_an_address_listed_alone_names_a_host_and_a_refusal_says_how_to_allow_the_names_resolving_to_it() -> None:
+    # A review: with allow_hosts = ["127.0.0.1"], "localhost" was refused and told to list it in allow_hosts. Listed
+    # alone, an address allows URLs that name it (no other name may point at a local service); a /32 allows names.
     async def resolver(host: str) -> list[str]:
-        return [address] if host == "localhost" else ["127.0.0.2"]
+        return ["127.0.0.1"]
 
-    guard = AddressGuard(allow_hosts=(listed,), resolver=resolver, timeout=1.0)
-    local, other = check(guard, "localhost", "other.example")
-    assert local.refusal is None and local.addresses == (address,)
-    assert other.refusal is not None and "127.0.0.2" in other.refusal
+    refused, literal = check(
+        AddressGuard(allow_hosts=("127.0.0.1",), resolver=resolver, timeout=1.0), "localhost", "127.0.0.1"
+    )
+    assert refused.refusal is not None and "list 127.0.0.1/32 there to allow the names" in refused.refusal
+    assert literal.refusal is None
+    (allowed,) = check(AddressGuard(allow_hosts=("127.0.0.1/32",), resolver=resolver, timeout=1.0), "localhost")
+    assert allowed.refusal is None and allowed.addresses == ("127.0.0.1",)
 
 
 def test_an_address_embedding_a_listed_ipv4_and_an_unlisted_private_one_is_refused() -> None:
@@ -143,7 +146,7 @@ def test_an_address_embedding_a_listed_ipv4_and_an_unlisted_private_one_is_refus
     async def resolver(host: str) -> list[str]:
         return {"mixed.example": ["64:ff9b:1:a00:0:500:c0a8:101"], "mapped.example": ["::ffff:10.0.0.5"]}[host]
 
-    for listed in ("10.0.0.5", "10.0.0.0/24"):
+    for listed in ("10.0.0.5/32", "10.0.0.0/24"):
         guard = AddressGuard(allow_hosts=(listed,), resolver=resolver, timeout=1.0)
         mixed, mapped = check(guard, "mixed.example", "mapped.example")
         assert mixed.refusal is not None and "embeds 10.0.0.5" not in mixed.refusal  # another, not the listed
