@@ -163,8 +163,16 @@ def _lines(text: str) -> list[tuple[str, str]]:
         content = line.split("#", 1)[0]
         match = _LINE.match(content) or _LINE_WITHOUT_COLON.match(content)
         if match:
-            pairs.append((match.group(1).lower(), match.group(2)))
+            key = match.group(1).lower()
+            pairs.append((_TYPOS.get(key, key), match.group(2)))
     return pairs
+
+
+# The misspellings Google's parser obeys (robots.cc, kAllowFrequentTypos): "Dissallow: /private/" kept nothing out.
+_TYPOS = {
+    **dict.fromkeys(("dissallow", "dissalow", "disalow", "diasllow", "disallaw"), "disallow"),
+    "site-map": "sitemap",
+}
 
 
 def _sitemaps(text: str) -> tuple[str, ...]:

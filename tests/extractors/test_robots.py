@@ -200,3 +200,11 @@ def test_a_robots_txt_saved_as_utf16_with_its_byte_order_mark_is_obeyed(codec: s
         body = b"\xfe\xff" + body
     rules = RobotsRules.from_bytes(body, user_agent="copydesk")
     assert not rules.allowed("https://news.example/private/a") and rules.allowed("https://news.example/news/a")
+
+
+@pytest.mark.parametrize("key", ["Dissallow", "dissalow", "Disalow", "diasllow", "disallaw"])
+def test_the_misspellings_googles_parser_obeys_are_obeyed(key: str) -> None:
+    # A review: "Dissallow: /private/" kept nothing out, where Google's parser (and protego) obey it.
+    rules = RobotsRules.parse(f"User-agent: *\n{key}: /private/\nSite-map: https://h/s.xml\n", user_agent=UA)
+    assert not rules.allowed("http://h/private/a") and rules.allowed("http://h/public/a")
+    assert rules.sitemaps == ("https://h/s.xml",)
