@@ -98,7 +98,7 @@ class RobotsRules:
     @classmethod
     def parse(cls, text: str, *, user_agent: str) -> RobotsRules:
         """The rules for user_agent (a product token such as "copydesk", or a full User-Agent header)."""
-        token = _product_token(user_agent)
+        token = _crawler_token(user_agent)
         groups = _groups(text)
         mine = [group for agents, group in groups if token in agents]
         if not mine:
@@ -220,6 +220,17 @@ def _product_token(user_agent: str) -> str:
     """ "Copydesk/0.1 (+https://...)" -> "copydesk": groups name product tokens, matched caselessly."""
     match = _PRODUCT_TOKEN.match(user_agent.strip())
     return match.group(0).lower() if match else user_agent.strip().lower()
+
+
+def _crawler_token(user_agent: str) -> str:
+    """The name our groups are under: the User-Agent's product token, or, in a browser-like one, the name after
+    "compatible;" ("Mozilla/5.0 (compatible; copydesk/0.1)" -> "copydesk", as Googlebot's is matched). A review: such a
+    User-Agent looked for "mozilla" groups, and a site's "User-agent: copydesk" group went unread."""
+    compatible = _COMPATIBLE.search(user_agent) if user_agent.lstrip().lower().startswith("mozilla/") else None
+    return compatible.group(1).lower() if compatible else _product_token(user_agent)
+
+
+_COMPATIBLE = re.compile(r"\(\s*compatible\s*;\s*([A-Za-z_-]+)", re.IGNORECASE)
 
 
 def _seconds(value: str) -> float | None:

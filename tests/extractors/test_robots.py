@@ -208,3 +208,13 @@ def test_the_misspellings_googles_parser_obeys_are_obeyed(key: str) -> None:
     rules = RobotsRules.parse(f"User-agent: *\n{key}: /private/\nSite-map: https://h/s.xml\n", user_agent=UA)
     assert not rules.allowed("http://h/private/a") and rules.allowed("http://h/public/a")
     assert rules.sitemaps == ("https://h/s.xml",)
+
+
+@pytest.mark.parametrize(
+    "user_agent", ["copydesk/0.1 (+https://h/bot)", "Mozilla/5.0 (compatible; copydesk/0.1; +https://h/bot)"]
+)
+def test_a_browser_like_user_agent_is_matched_by_the_name_it_says_it_is_compatible_with(user_agent: str) -> None:
+    # A review: "Mozilla/5.0 (compatible; copydesk/0.1)" looked for "mozilla" groups; the site's copydesk group
+    # went unread, and its "Disallow: /" with it.
+    rules = RobotsRules.parse("User-agent: copydesk\nDisallow: /\n\nUser-agent: *\nAllow: /\n", user_agent=user_agent)
+    assert not rules.allowed("http://h/a")
