@@ -148,15 +148,18 @@ def parse_datetime(value: object) -> datetime | None:
         return None
     # ISO 8601 date or date-time, as most feeds and sitemaps write it: the C parser first.
     if value[:4].isdigit() and value[4:5] == "-" and (len(value) == 10 or value[10:11] in ("T", " ")):
+        stripped = value.strip()
+        # "2024-05-06T10:00:00 GMT": the zone's name where ISO 8601 writes Z (feedparser reads it so).
+        iso_text = stripped[:-4] + "+00:00" if stripped[-4:].upper() in (" GMT", " UTC") else stripped
         try:
-            iso = datetime.fromisoformat(value.strip())
+            iso = datetime.fromisoformat(iso_text)
         except ValueError:  # a form it does not take ("2004-07-08 23:56:58 -00:20"), or a field out of range
             pass
         else:
             return iso if iso.tzinfo else iso.replace(tzinfo=UTC)
     # A comment after the date names its zone (RFC 5322's "+0000 (UTC)", JavaScript's Date.toString "GMT+0100
     # (Central European Standard Time)"): the offset before it says the same.
-    text = _ZONE_COMMENT.sub(r"\1", " ".join(value.split())).lower()
+    text = _ZONE_COMMENT.sub(lambda m: m[1] or m[2], " ".join(value.split())).lower()
     if not text or len(text) > 100:
         return None
     for parse in _PARSERS:
@@ -170,7 +173,10 @@ def parse_datetime(value: object) -> datetime | None:
 
 
 # Only after an offset or GMT/UTC: a comment that alone names the zone ("10:00:00 (PST)") leaves the date unread.
-_ZONE_COMMENT = re.compile(r"([+-]\d\d:?\d\d|\b(?:GMT|UTC|Z)) \([^()]{1,60}\)$", re.IGNORECASE)
+# A zone's abbreviation after an offset says the same as the offset ("-0500 CDT", "+0000 GMT": feedparser reads them).
+_ZONE_COMMENT = re.compile(
+    r"([+-]\d\d:?\d\d|\b(?:GMT|UTC|Z)) \([^()]{1,60}\)$|([+-]\d\d:?\d\d) [A-Z]{2,5}$", re.IGNORECASE
+)
 
 
 def _w3dtf(text: str) -> datetime | None:

@@ -28,6 +28,10 @@ def hours(n: float) -> timezone:
         ("2024-03", datetime(2024, 3, 1, tzinfo=UTC)),
         ("2024-03-01T10:00:00.5+05:30", datetime(2024, 3, 1, 10, 0, 0, 500_000, tzinfo=hours(5.5))),
         ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        # A zone's name after an offset, or for ISO's Z (a review: feedparser reads them, we gave no date).
+        ("Fri, 01 Mar 2024 10:00:00 -0500 CDT", datetime(2024, 3, 1, 10, tzinfo=hours(-5))),
+        ("Fri, 01 Mar 2024 10:00:00 +0000 GMT", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("2024-03-01T10:00:00 GMT", datetime(2024, 3, 1, 10, tzinfo=UTC)),
         # Day first with dots, as German and Russian sites write JSON-LD's datePublished.
         ("07.12.2026 14:05", datetime(2026, 12, 7, 14, 5, tzinfo=UTC)),
         ("7.12.2026", datetime(2026, 12, 7, tzinfo=UTC)),
