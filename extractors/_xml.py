@@ -299,18 +299,19 @@ def _repair(text: str) -> str:
 
 
 def _without_stray_end_tags(text: str) -> str:
-    """Text without the end tags that would close a listing's root or its channel though they name no open
-    element ("</url></url>", "</entry></entry>", a "</div>" in a <url>).
+    """Text whose end tags each close an open element: one that names none is dropped ("</url></url>",
+    "</entry></entry>", a "</b>" in a <title>), and one that names an element open below others closes those first
+    ("<title>a <i>b</title>", "<link>…</Link>").
 
     Recover mode takes a mismatched end tag for the end of the element open: at an entry's level that closes the
     root (or RSS's <channel>), and nothing after it is read: a sitemap or an Atom feed lost every entry after a
-    doubled "</entry>" (a review's: 4 of 5), with no word. Deeper, in an entry ("<title>a <i>b</b>", "</Link>"),
-    closing the element open is what the feed meant, and recover mode is left to do it: the open elements are
-    tracked as it tracks them, one closed per end tag.
+    doubled "</entry>" (a review's: 4 of 5), with no word. Deeper, an RSS item lost what followed a stray "</b>" in
+    its <title>: "</b>" closed the title and "</title>" the item, so its <link> and date were outside it (a review,
+    2026-12: 0 of 5 links, where feedparser reads them all).
     """
     open_names: list[str] = []
     open_count: Counter[str] = Counter()  # open elements by name in lower case: one lookup per end tag
-    dropped: list[tuple[int, int]] = []
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) of the end tags rewritten
     for tag in _TAG.finditer(text):
         name = tag.group("name")
         if name is None or tag.group(0).endswith("/>"):
@@ -318,21 +319,28 @@ def _without_stray_end_tags(text: str) -> str:
         if not tag.group("end"):
             open_names.append(name)
             open_count[name.lower()] += 1
-        elif open_names and (name == open_names[-1] or len(open_names) > _CHANNEL_DEPTH or open_count[name.lower()]):
+        elif open_names and name == open_names[-1]:
             open_count[open_names.pop().lower()] -= 1
+        elif open_count[name.lower()]:  # open below others, or written in another case: close down to it
+            closed = []
+            while True:
+                last = open_names.pop()
+                open_count[last.lower()] -= 1
+                closed.append(f"</{last}>")
+                if last.lower() == name.lower():
+                    break
+            edits.append((*tag.span(), "".join(closed)))
         else:
-            dropped.append(tag.span())
-    if not dropped:
+            edits.append((*tag.span(), ""))
+    if not edits:
         return text
     parts, position = [], 0
-    for start, end in dropped:
-        parts.append(text[position:start])
+    for start, end, replacement in edits:
+        parts += [text[position:start], replacement]
         position = end
     return "".join(parts) + text[position:]
 
 
-# Depth of the element that holds a listing's entries: a sitemap's or an Atom feed's root (1), RSS's <channel> (2).
-_CHANNEL_DEPTH = 2
 # What a scan of tags steps over whole (CDATA sections, comments, declarations, to the end where left open), and
 # start and end tags. The name is possessive: a "<" and 30,000 letters with no ">" took 4.7 s backtracking.
 _TAG = re.compile(

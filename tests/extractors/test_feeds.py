@@ -1129,3 +1129,25 @@ def test_attribute_values_written_bare_as_html_allows_lose_no_item(item: str) ->
         f"<rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode(), feed_url=FEED_URL
     )
     assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)] and feed.skipped == 0
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "<item><title>Story {0}</b></title><link>https://h/{0}</link><pubDate>{date}</pubDate></item>",
+        "<item><title>T{0}</title><link>https://h/{0}</link><category>News</span></category><pubDate>{date}</pubDate>"
+        "</item>",
+        "<item><title>T <i>{0}</title><link>https://h/{0}</link><pubDate>{date}</pubDate></item>",
+    ],
+)
+def test_an_end_tag_that_closes_nothing_open_in_an_item_loses_none_of_it(item: str) -> None:
+    # A review: "</b>" in a <title> closed the title and "</title>" the item, so its <link> and date were outside
+    # it: 0 of 5 links (feedparser: 5). An end tag that names nothing open is dropped; one that names an element
+    # open below others closes those first.
+    date = "Mon, 06 May 2024 10:00:00 GMT"
+    items = "".join(item.format(n, date=date) for n in range(5))
+    feed = parse_feed(
+        f"<rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode(), feed_url=FEED_URL
+    )
+    assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)]
+    assert all(e.published_at is not None for e in feed.entries)
