@@ -139,7 +139,16 @@ def test_a_zone_named_in_a_comment_after_the_date_is_read_by_its_offset(value: s
     assert parse_datetime(value) == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["Mon, 01 Jan 2024 10:00:00 (PST)", "2024-01-01T10:00:00 (UTC+2)"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Mon, 01 Jan 2024 10:00:00 (PST)",
+        "2024-01-01T10:00:00 (UTC+2)",
+        # The review of reading "-0500 CDT": a time range and a year are no offsets, "Uhr" and "News" no zones.
+        "06.05.2024 10:00-12:00 Uhr",
+        "Monday 6 May 2024 -2024 News",
+    ],
+)
 def test_a_zone_named_only_in_a_comment_leaves_the_date_unread(value: str) -> None:
     # Read as UTC it would be hours off: no date is better than a wrong one.
     assert parse_datetime(value) is None
