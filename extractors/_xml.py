@@ -54,8 +54,8 @@ _STRAY_LT = re.compile(r"<(?![A-Za-z_:/!?])")
 # Self-closed unless its end tag follows before any other tag.
 # (Not <source>: RSS and Atom both have one with content.) CDATA sections are left as they are.
 _OPEN_VOID = re.compile(
-    r"<((?:br|hr|img|wbr|input|meta|embed|enclosure|media:thumbnail|itunes:image"
-    r"|(?:atom:)?link(?=[^<>]*\bhref\s*=)))\b([^<>]*?)(?<!/)>(?![^<]*</\1\s*>)",
+    r"<((?:br|hr|img|wbr|input|meta|embed|enclosure|media:thumbnail|media:content|itunes:image"
+    r"|category(?=[^<>]*\bterm\s*=)|(?:[\w.-]+:)?link(?=[^<>]*\bhref\s*=)))\b([^<>]*?)(?<!/)>(?![^<]*</\1\s*>)",
     re.IGNORECASE,
 )
 _CDATA = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.DOTALL)
@@ -313,9 +313,13 @@ def _without_stray_end_tags(text: str) -> str:
     open_count: Counter[str] = Counter()  # open elements by name in lower case: one lookup per end tag
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) of the end tags rewritten
     for tag in _TAG.finditer(text):
-        name = tag.group("name")
-        if name is None or tag.group(0).endswith("/>"):
+        name, whole = tag.group("name"), tag.group(0)
+        if name is None or whole.endswith("/>"):
             continue  # a CDATA section, comment, declaration, or an empty element
+        if not whole.endswith(">") and (not tag.group("end") or tag.group("rest").strip()):
+            continue  # "<title<": no tag to libxml2 ("</loc<lastmod>" is an end tag, its ">" left out)
+        if not tag.group("end") and not _ATTRIBUTES.fullmatch(tag.group("rest")):
+            continue  # "a<b && c>d" in a text: an empty element to libxml2, never closed
         if not tag.group("end"):
             open_names.append(name)
             open_count[name.lower()] += 1
@@ -345,9 +349,11 @@ def _without_stray_end_tags(text: str) -> str:
 # start and end tags. The name is possessive: a "<" and 30,000 letters with no ">" took 4.7 s backtracking.
 _TAG = re.compile(
     r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<[?!][^>]*(?:>|$)"
-    r"|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*+)[^<>]*>",
+    r"|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*+)(?P<rest>[^<>]*+)(?:>|(?=<))",
     re.DOTALL,
 )
+# A start tag's attributes as libxml2 reads them (recover mode keeps a name without a value); possessive throughout.
+_ATTRIBUTES = re.compile(r"""(?:\s++[\w:.-]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'))?+)*+\s*+""")
 
 
 # Elements whose content is text, often HTML meant to be escaped (RSS's description, Atom's summary and content,

@@ -1151,3 +1151,27 @@ def test_an_end_tag_that_closes_nothing_open_in_an_item_loses_none_of_it(item: s
     )
     assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)]
     assert all(e.published_at is not None for e in feed.entries)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # Text that looks like a start tag: libxml2 reads "<b && c>" as an empty element, never to be closed.
+        "<item><title>T{0}</title><media:description><script>if (a<b && c>d) {{}}</script>x</media:description>"
+        "<link>https://h/{0}</link><pubDate>{date}</pubDate></item>",
+        # An end tag whose ">" is left out: libxml2 closes the element there.
+        "<item><title>T{0}</title><link>https://h/{0}</link<pubDate>{date}</pubDate></item>",
+        # A bare-valued element HTML would leave open, quoted: a void one, not one that swallows what follows.
+        "<item><title>T{0}</title><media:content url=https://h/{0}.jpg medium=image><link>https://h/{0}</link>"
+        "<pubDate>{date}</pubDate></item>",
+    ],
+)
+def test_what_libxml2_reads_otherwise_than_a_tag_tracker_would_is_not_closed_again(item: str) -> None:
+    # The review of the end-tag and bare-value repairs: an end tag written for an element libxml2 never opened (or
+    # had closed) closed the item or the channel instead, and the items after it were lost, mostly uncounted.
+    date = "Mon, 06 May 2024 10:00:00 GMT"
+    items = "".join(item.format(n, date=date) for n in range(5))
+    head = "<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'><channel><title>x & y</title>"
+    feed = parse_feed(f"{head}{items}</channel></rss>".encode(), feed_url=FEED_URL)
+    assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)]
+    assert all(e.published_at is not None for e in feed.entries)
