@@ -506,7 +506,7 @@ class _Listings:
                 self.add(page.url, published, lastmod=page.lastmod, listed=page.news, dated_by="sitemap")
             if self.sitemap_urls_left > 0:
                 queue.extend(sitemap.children)
-                dated.update(sitemap.children[: sitemap.dated_children])
+                dated.update(zip(sitemap.children, sitemap.child_lastmods, strict=False))  # the dated come first
             else:
                 unread["max_sitemap_urls"] += len(sitemap.children)
 
@@ -516,7 +516,7 @@ class _Listings:
         # a level's files are the ones its indexes date newest, read before or not: behind 150 daily sitemaps
         # never read, the newest one, read last run and changed since, waited three runs (a review, 2026-12).
         seen_before = set(known)
-        dated: set[str] = set()  # children an index gave a <lastmod>
+        dated: dict[str, datetime] = {}  # children an index gave a <lastmod>, and it
         levels: list[Sequence[str]] = [queue, *([] for _ in range(MAX_SITEMAP_DEPTH)), known]
         not_read: set[str] = set()
         # Child sitemaps left unread for a reason of their own, each said in an errors row (by count).
@@ -524,7 +524,7 @@ class _Listings:
         for level, listed in enumerate(levels):
             room = MAX_SITEMAPS_PER_SOURCE - len(visited)
             in_order = [u for u in dict.fromkeys([*queue, *listed]) if u not in visited]
-            newest = [u for u in in_order if u in dated][: room // 2]
+            newest = sorted((u for u in in_order if u in dated), key=lambda u: dated[u], reverse=True)[: room // 2]
             chosen = set(newest)
             others = (u for u in in_order if u not in chosen)
             waiting = newest + sorted(others, key=lambda u: u in seen_before)

@@ -68,8 +68,8 @@ class Sitemap:
     # Entries that named no page to read (no usable <loc>, or lost to broken markup), and why, the first few.
     skipped: int = 0
     skipped_why: list[str] = field(default_factory=list)
-    # How many of `children`, from the first, the index dates (<lastmod>): newest first, the undated after them.
-    dated_children: int = 0
+    # The <lastmod>s of the first of `children`, those the index dates (newest first; the undated come after them).
+    child_lastmods: tuple[datetime, ...] = ()
 
 
 @dataclass(slots=True)
@@ -128,10 +128,10 @@ def parse_sitemap(
             _lost(content, "url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
-        children, dated = _newest_first(document, sitemap_url, skips)
+        children, lastmods = _newest_first(document, sitemap_url, skips)
         if document.depth_cut and document.text_end is None:
             _lost(content, "sitemap", skips)
-        return _capped([], children, document.recovered, max_urls, skips, dated_children=dated)
+        return _capped([], children, document.recovered, max_urls, skips, child_lastmods=lastmods)
     entries = feed_entries(document, feed_url=sitemap_url, fetched_at=fetched_at)
     if entries is not None:
         feed_pages = (
@@ -170,9 +170,9 @@ def _url_of(page: SitemapEntry) -> str:
     return page.url
 
 
-def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tuple[list[str], int]:
+def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tuple[list[str], tuple[datetime, ...]]:
     """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them;
-    and how many are dated.
+    and the lastmods of the dated ones.
 
     Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
     crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
@@ -183,8 +183,11 @@ def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tup
             dated.append((parse_published(child_text(element, "lastmod")), url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
     children = _unique((url for _, url in by_date), key=lambda url: url)
-    with_dates = {url for when, url in dated if when is not None}
-    return children, sum(1 for url in children if url in with_dates)
+    first_date: dict[str, datetime] = {}
+    for when, url in by_date:
+        if when is not None:
+            first_date.setdefault(url, when)
+    return children, tuple(first_date[url] for url in children if url in first_date)
 
 
 def _capped(
@@ -194,12 +197,12 @@ def _capped(
     max_urls: int,
     skips: _Skips | None = None,
     *,
-    dated_children: int = 0,
+    child_lastmods: tuple[datetime, ...] = (),
 ) -> Sitemap:
     over_cap = len(pages) > max_urls or len(children) > max_urls
     skips = skips or _Skips()
-    dated = min(dated_children, max_urls)
-    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap, skips.count, skips.why, dated)
+    lastmods = child_lastmods[:max_urls]
+    return Sitemap(pages[:max_urls], children[:max_urls], recovered, over_cap, skips.count, skips.why, lastmods)
 
 
 def _pages(

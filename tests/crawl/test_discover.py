@@ -381,6 +381,32 @@ def test_the_newest_dated_files_keep_half_the_reads_beside_those_never_read(monk
     assert sorted(c.url.removeprefix(site.base) for c in found.candidates) == ["/n/10", "/n/11", "/n/6", "/n/7"]
 
 
+def test_the_newest_dated_files_are_chosen_by_date_across_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The review of the rule above: taken in queue order, the first index's dated files (an archive) took the
+    # newest half, and a later index's file of today waited behind the archive's never-read ones.
+    monkeypatch.setattr(discover_module, "MAX_SITEMAPS_PER_SOURCE", 5)  # the two indexes and 3 files
+
+    def index(files: dict[str, str]) -> str:
+        maps = "".join(f"<sitemap><loc>@@{f}</loc><lastmod>{d}</lastmod></sitemap>" for f, d in files.items())
+        return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
+
+    archive = {f"/archive/{k}.xml": f"2026-11-{k + 1:02d}" for k in range(8)}
+    with serve({}) as site:
+        site.routes["/archive.xml"] = page(index(archive).replace("@@", site.base), content_type=XML)
+        site.routes["/news.xml"] = page(index({"/today.xml": "2026-12-07"}).replace("@@", site.base), content_type=XML)
+        for k, path in enumerate([*archive, "/today.xml"]):
+            site.routes[path] = page(urlset(f"/n/{k}").replace("@@", site.base), content_type=XML)
+        source = Source(name="s", sitemaps=(site.base + "/archive.xml", site.base + "/news.xml"))
+        known = [site.base + path for path in list(archive)[:4]]  # read by earlier runs
+
+        async def go() -> Discovery:
+            async with Fetcher(FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0)) as fetcher:
+                return await discover_source(fetcher, source, validators={}, known_sitemaps=known)
+
+        found = asyncio.run(go())
+    assert "/n/8" in [c.url.removeprefix(site.base) for c in found.candidates]  # today's file's story
+
+
 def test_a_slow_first_listing_does_not_let_later_ones_past_the_fill() -> None:
     # c1 and c2 answer while c0 is still on its way: done but unused, they must still count as in hand
     children = {f"/c{k}.xml": (urlset(*(f"/n/{k}-{i}" for i in range(3))), XML) for k in range(5)}

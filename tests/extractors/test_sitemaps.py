@@ -43,7 +43,8 @@ NEWS = f"""<?xml version="1.0" encoding="UTF-8"?>
 def test_sitemap_index_lists_child_sitemaps_once() -> None:
     sitemap = parse_sitemap(INDEX, sitemap_url=f"{BASE}/sitemap.xml")
     children = [f"{BASE}/sitemap-news.xml", f"{BASE}/sitemap-pages.xml"]
-    assert sitemap == Sitemap(pages=[], children=children, dated_children=2)  # both have a <lastmod>
+    march = datetime(2024, 3, 1, tzinfo=UTC)
+    assert sitemap == Sitemap(pages=[], children=children, child_lastmods=(march, march))  # both have a <lastmod>
 
 
 def test_news_sitemap_pages_with_titles_publication_dates_and_lastmod_fallback() -> None:
