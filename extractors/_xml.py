@@ -349,11 +349,12 @@ def _without_stray_end_tags(text: str) -> str:
 # start and end tags. The name is possessive: a "<" and 30,000 letters with no ">" took 4.7 s backtracking.
 _TAG = re.compile(
     r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<[?!][^>]*(?:>|$)"
-    r"|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*+)(?P<rest>[^<>]*+)(?:>|(?=<))",
+    r"""|<(?P<end>/)?(?P<name>[A-Za-z_][\w:.-]*+)(?P<rest>(?:[^<>"']++|"[^"<]*+"|'[^'<]*+'|["'])*+)(?:>|(?=<))""",
     re.DOTALL,
 )
-# A start tag's attributes as libxml2 reads them (recover mode keeps a name without a value); possessive throughout.
-_ATTRIBUTES = re.compile(r"""(?:\s++[\w:.-]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'))?+)*+\s*+""")
+# A start tag's attributes as libxml2 reads them (a quoted value may hold ">"; recover mode keeps a name without a
+# value, or "name=" with none); possessive throughout.
+_ATTRIBUTES = re.compile(r"""(?:\s++[\w:.-]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+')?+)?+)*+\s*+""")
 
 
 # Elements whose content is text, often HTML meant to be escaped (RSS's description, Atom's summary and content,

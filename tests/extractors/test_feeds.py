@@ -1175,3 +1175,16 @@ def test_what_libxml2_reads_otherwise_than_a_tag_tracker_would_is_not_closed_aga
     feed = parse_feed(f"{head}{items}</channel></rss>".encode(), feed_url=FEED_URL)
     assert [e.url for e in feed.entries] == [f"https://h/{n}" for n in range(5)]
     assert all(e.published_at is not None for e in feed.entries)
+
+
+@pytest.mark.parametrize("title", ["<title type='a>b'>T{0}</title>", "<title a=>T{0}</title>"])
+def test_a_quoted_gt_or_an_empty_value_in_a_start_tag_leaves_it_tracked(title: str) -> None:
+    # The review of the tag tracker: a ">" inside a quoted value, or "a=" with no value, left the <title> untracked,
+    # its end tag dropped as stray, and the title swallowed the item's link and date.
+    date = "Mon, 06 May 2024 10:00:00 GMT"
+    items = "".join(
+        f"<item>{title.format(n)}<link>https://h/{n}</link><pubDate>{date}</pubDate></item>" for n in range(3)
+    )
+    feed = parse_feed(f"<rss><channel><title>x & y</title>{items}</channel></rss>".encode(), feed_url=FEED_URL)
+    assert [(e.title, e.url) for e in feed.entries] == [(f"T{n}", f"https://h/{n}") for n in range(3)]
+    assert all(e.published_at is not None for e in feed.entries)
