@@ -174,9 +174,11 @@ def parse_datetime(value: object) -> datetime | None:
 
 # Only after an offset or GMT/UTC: a comment that alone names the zone ("10:00:00 (PST)") leaves the date unread.
 # A zone's abbreviation after an offset says the same as the offset ("-0500 CDT", "+0000 GMT": feedparser reads them).
-# Only a real offset after a space, and a name in capitals: "10:00-12:00 Uhr" and "2024 -2024 News" are no zones.
+# Only RFC 822's offset (no colon) after a space, and a name in capitals but AM/PM: "10:00-12:00 Uhr", "10:00 -12:00
+# MEZ" (a time range), "2024 -2024 News" and "10:00 -1130 PM" name no zone.
 _ZONE_COMMENT = re.compile(
-    r"([+-]\d\d:?\d\d|\b(?:GMT|UTC|Z)) \([^()]{1,60}\)$|(?<=\s)([+-](?:0\d|1[0-4]):?[0-5]\d) (?-i:[A-Z]{2,5})$",
+    r"([+-]\d\d:?\d\d|\b(?:GMT|UTC|Z)) \([^()]{1,60}\)$"
+    r"|(?<=\s)([+-](?:0\d|1[0-4])[0-5]\d) (?-i:(?!AM$|PM$)[A-Z]{2,5})$",
     re.IGNORECASE,
 )
 

@@ -147,6 +147,8 @@ def test_a_zone_named_in_a_comment_after_the_date_is_read_by_its_offset(value: s
         # The review of reading "-0500 CDT": a time range and a year are no offsets, "Uhr" and "News" no zones.
         "06.05.2024 10:00-12:00 Uhr",
         "Monday 6 May 2024 -2024 News",
+        "06.05.2024 10:00 -12:00 MEZ",  # a time range, then a zone's German name
+        "May 6, 2024 10:00 -1130 PM",
     ],
 )
 def test_a_zone_named_only_in_a_comment_leaves_the_date_unread(value: str) -> None:
