@@ -318,11 +318,10 @@ def _without_stray_end_tags(text: str) -> str:
             continue  # a CDATA section, comment, declaration, or an empty element
         if not whole.endswith(">") and (not tag.group("end") or tag.group("rest").strip()):
             continue  # "<title<": no tag to libxml2 ("</loc<lastmod>" is an end tag, its ">" left out)
-        if not tag.group("end") and not _ATTRIBUTES.fullmatch(tag.group("rest")):
-            continue  # "a<b && c>d" in a text: an empty element to libxml2, never closed
         if not tag.group("end"):
-            open_names.append(name)
-            open_count[name.lower()] += 1
+            if _ATTRIBUTES.fullmatch(tag.group("rest")):  # ("a<b && c>d" in a text: an empty element to libxml2)
+                open_names.append(name)
+                open_count[name.lower()] += 1
         elif open_names and name == open_names[-1]:
             open_count[open_names.pop().lower()] -= 1
         elif open_count[name.lower()]:  # open below others, or written in another case: close down to it
