@@ -715,8 +715,8 @@ def _sent_bytes(value: str) -> bytes:
         return value.encode("utf-8")
 
 
-# Printable ASCII and the space: what a header's value may hold as it is.
-_HEADER_SAFE = "".join(chr(c) for c in range(32, 127))
+# What a header's value may hold as it is: what a URI may (_URI_SAFE), and the space.
+_HEADER_SAFE = " " + _URI_SAFE
 
 
 def _response(writer: _MemberWriter, exchange: Exchange, date: str) -> ArcWarcRecord:
