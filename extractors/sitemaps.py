@@ -128,7 +128,7 @@ def parse_sitemap(
             _lost(content, "url", skips)
         return _capped(pages, [], document.recovered, max_urls, skips)
     if name == "sitemapindex":
-        children, lastmods = _newest_first(document, sitemap_url, skips)
+        children, lastmods = _newest_first(document, sitemap_url, skips, fetched_at)
         if document.depth_cut and document.text_end is None:
             _lost(content, "sitemap", skips)
         return _capped([], children, document.recovered, max_urls, skips, child_lastmods=lastmods)
@@ -170,9 +170,12 @@ def _url_of(page: SitemapEntry) -> str:
     return page.url
 
 
-def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tuple[list[str], tuple[datetime, ...]]:
+def _newest_first(
+    document: XmlDocument, sitemap_url: str, skips: _Skips, fetched_at: datetime | None
+) -> tuple[list[str], tuple[datetime, ...]]:
     """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them;
-    and the lastmods of the dated ones.
+    and the lastmods of the dated ones. A lastmod after the index's fetch is no date (a misconfigured clock or a
+    placeholder year 2099 would otherwise put its file ahead of the day's, run after run).
 
     Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
     crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
@@ -180,7 +183,7 @@ def _newest_first(document: XmlDocument, sitemap_url: str, skips: _Skips) -> tup
     dated: list[tuple[datetime | None, str]] = []
     for element in _counted(_children(document, "sitemap"), skips):
         if url := _loc(document, element, sitemap_url, skips):
-            dated.append((parse_published(child_text(element, "lastmod")), url))
+            dated.append((parse_published(child_text(element, "lastmod"), fetched_at=fetched_at), url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
     children = _unique((url for _, url in by_date), key=lambda url: url)
     first_date: dict[str, datetime] = {}
