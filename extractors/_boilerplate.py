@@ -385,6 +385,11 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
 _MEDIA = ("img", "picture", "video", "audio", "iframe", "svg", "object", "embed", "canvas", "amp-img", "amp-video")
 
 
+def _drawn(el: HtmlElement) -> bool:
+    """Whether a script or a stylesheet draws a picture on el (a lazy image's data-src, a background)."""
+    return bool(el.get("data-src") or el.get("data-bg") or "background" in (el.get("style") or ""))
+
+
 def _is_table_figure(figure: HtmlElement) -> bool:
     """A figure that holds a table of data and no picture: WordPress wraps every table of a post in
     `<figure class="wp-block-table">` (a fuel-price table in a story went as a caption, 2026-12). A table that
@@ -392,7 +397,7 @@ def _is_table_figure(figure: HtmlElement) -> bool:
     table = figure.find(".//table")
     if table is None or next(figure.iter(*_MEDIA), None) is not None:
         return False
-    if any(el.get("data-src") or el.get("data-bg") or "background" in (el.get("style") or "") for el in figure.iter()):
+    if any(_drawn(el) for el in figure.iter()):
         return False
     return sum(1 for row in table.iter("tr") if sum(1 for cell in row if cell.tag in ("td", "th")) >= 2) >= 2
 
@@ -907,7 +912,11 @@ def _prune_galleries(
         box = _common_box(item, items)
         members = [i for i in items if i is box or box in set(i.iterancestors())]
         done.update(members)
-        if len(members) < 2:
+        # A gallery shows its photos: numbered lines with fewer pictures than half of them in their box, or one
+        # each beside it (captions listed apart from the slides, as the Independent's), are a thread quoted as
+        # "1/4 ... 4/4", or a timeline of days written "3/12" (a Vietnamese or Portuguese story's days went as a
+        # gallery, and the story's box with them).
+        if len(members) < 2 or not _shows_pictures(box, len(members)):
             continue
         box = _widen_to_header(box, total)
         # Weighted: a Chinese story of three paragraphs is ~150 characters, and went with its gallery's box.
@@ -925,6 +934,21 @@ def _prune_galleries(
 
 # A gallery's header (title, "7 photos | Show all") often sits beside its items' container, not in it.
 _GALLERY_HEADER_MAX = 150
+
+
+def _pictures(box: HtmlElement) -> int:
+    """Pictures in box: images and videos, and elements a script or a stylesheet draws one on (lazy galleries).
+    Not _MEDIA's icons (svg), players (audio) and frames: a story's share bar or its map are no gallery."""
+    return sum(1 for el in box.iter(etree.Element) if el.tag in _PICTURES or _drawn(el))
+
+
+_PICTURES = frozenset(["img", "picture", "amp-img", "video", "amp-video"])
+
+
+def _shows_pictures(box: HtmlElement, items: int) -> bool:
+    """Whether box holds a picture for half of its `items` numbered lines, or its parent one for each."""
+    parent = box.getparent()
+    return 2 * _pictures(box) >= items or (parent is not None and _pictures(parent) >= items)
 
 
 def _widen_to_header(box: HtmlElement, total: int) -> HtmlElement:
@@ -1257,7 +1281,8 @@ def _story_copy(copies: list[HtmlElement]) -> HtmlElement | None:
 
 
 def _numbered_lines(lines: list[str]) -> set[int]:
-    """Indexes of "k/N ..." lines forming a gallery: same N, >= min(N, 3) distinct k (not "1/2 cup")."""
+    """Indexes of "k/N ..." lines forming a gallery: same N, >= min(N, 3) distinct k (not "1/2 cup"), counted
+    one after another (photos 1, 2, 3; not a timeline's days "3/12", "5/12", "7/12" of one month)."""
     by_total: dict[int, list[tuple[int, int]]] = {}
     for i, line in enumerate(lines):
         m = GALLERY_NUMBER.match(line)
@@ -1265,7 +1290,10 @@ def _numbered_lines(lines: list[str]) -> set[int]:
             by_total.setdefault(int(m["n"]), []).append((i, int(m["k"])))
     keep: set[int] = set()
     for n, hits in by_total.items():
-        if n >= 2 and len({k for _, k in hits}) >= min(n, 3):
+        numbers = sorted({k for _, k in hits})
+        # A caption may be missing (a photo without one): most steps are 1, not all.
+        steps = [b - a for a, b in itertools.pairwise(numbers)]
+        if n >= 2 and len(numbers) >= min(n, 3) and 2 * steps.count(1) >= len(steps):
             keep.update(i for i, _ in hits)
     return keep
 
@@ -1285,6 +1313,7 @@ def clean_text(
     headlines: bool = False,
     language: str | None = None,
     subheadings: Collection[str] = (),
+    numbered_galleries: bool = True,
 ) -> tuple[str, Removed]:
     """Drop caption, gallery, related, ad, share, cookie and newsletter lines from plain text; return them.
 
@@ -1296,13 +1325,15 @@ def clean_text(
             headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
             tells them apart.
         language: the text's language (BCP 47), whose boilerplate labels are looked for with English's.
+        numbered_galleries: drop "k/N ..." lines counted like a gallery's photos. Off for a page's text:
+            prune_tree judged them with the pictures beside them, and a quoted thread's "1/4 ... 4/4" has none.
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
     shapes = shapes_for(language)
     out = _Collector(None, shapes)
     titles = {m["title"].casefold() for line in lines if (m := GALLERY_COUNT.match(line)) and m["title"]}
-    numbered = _numbered_lines(lines)
+    numbered = _numbered_lines(lines) if numbered_galleries else set()
     cites = _cites_sources(lines)
     kept: list[str] = []
     for i, line in enumerate(lines):

@@ -305,7 +305,11 @@ def extract_article(
     if weighted_length(draft.text) < _CHECK_SHARE * paragraphs or not draft.text:
         draft = _without_the_culprit(html, url, meta, draft)
     text, cleaned = clean_text(
-        draft.text, title=meta.title, language=meta.language, subheadings=story_subheadings(tree)
+        draft.text,
+        title=meta.title,
+        language=meta.language,
+        subheadings=story_subheadings(tree),
+        numbered_galleries=False,
     )
     text = _without_section_label(text, _section_label(tree, meta.title, url))
     if not text:

@@ -262,6 +262,39 @@ def test_an_icon_inside_a_line_of_text_does_not_make_the_line_a_caption() -> Non
     assert "rose 3 percent in afternoon trading" in text
 
 
+def test_a_thread_quoted_in_paragraphs_keeps_its_numbered_posts() -> None:
+    # Text lines counted "1/4 ... 4/4" were dropped as a gallery's after the page's markup had judged them none.
+    posts = [
+        "1/4 We asked the council for the contract three months ago.",
+        "2/4 Today it arrived, with every price blacked out.",
+        "3/4 The council says the prices are commercially sensitive.",
+        "4/4 We have appealed to the information commissioner.",
+    ]
+    quoted = "".join(f"<blockquote><p>{post}</p></blockquote>" for post in posts)
+    body = "".join(f"<p>{p}</p>" for p in BRIEF_EN)
+    html = (
+        f"<html><head><title>Bridge</title></head><body><h1>Bridge</h1><article>{body}{quoted}</article></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/contract").text
+    assert all(post in text for post in posts)
+
+
+def test_a_gallery_whose_captions_are_listed_apart_from_its_slides_is_still_a_gallery() -> None:
+    # The Independent's galleries: the slides' pictures in one box, their numbered legends in a list beside it.
+    slides = "".join(f"<div class='w1'><img src='/g/{k}.jpg'></div>" for k in range(1, 6))
+    legends = "".join(
+        f"<li><h2><span>{k}/5</span> Flood day {k}</h2><p>Water rises in the old town.</p></li>" for k in range(1, 6)
+    )
+    body = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN)
+    html = (
+        "<html><head><title>Bridge</title></head><body><h1>Bridge</h1><div class='story'>"
+        f"{body}<div class='w2'><div class='w3'>{slides}</div><ul class='w4'>{legends}</ul></div>"
+        "</div></body></html>"
+    )
+    article = extract_article(html, url="https://b.example/news/bridge")
+    assert "Flood day" not in article.text and all(p in article.text for p in BRIEF_EN)
+
+
 def test_a_photo_with_a_caption_and_a_credit_in_a_box_of_its_own_is_still_a_caption() -> None:
     photo = (
         "<div class='x9'><img src='/p/2.jpg'><div>Crews lift the old deck of the bridge off its piers on Monday"
@@ -283,12 +316,27 @@ def test_a_photo_with_a_caption_and_a_credit_in_a_box_of_its_own_is_still_a_capt
             "4/22 The board keeps both schools open.",
         ],
         ["1/2 cup unsalted butter, melted", "3/4 cup sugar", "2 large eggs", "1/2 cup lemon juice"],
+        # Days of one month, as Portuguese, Vietnamese or Turkish timelines write them: the same total, days apart.
+        [
+            "3/12 Heavy rain begins in the central provinces.",
+            "5/12 The river passes its third alarm level.",
+            "7/12 The government sends emergency aid.",
+            "9/12 The water recedes and the clean-up begins.",
+        ],
+        # A thread quoted post by post: counted one after another, but no pictures to show.
+        [
+            "1/4 We asked the council for the contract three months ago.",
+            "2/4 Today it arrived, with every price blacked out.",
+            "3/4 The council says the prices are commercially sensitive.",
+            "4/4 We have appealed to the information commissioner.",
+        ],
     ],
-    ids=["timeline-dates", "recipe-fractions"],
+    ids=["timeline-dates", "recipe-fractions", "days-of-one-month", "quoted-thread"],
 )
 def test_numbered_lines_that_count_out_of_no_one_total_are_not_a_gallery(lines: list[str]) -> None:
     # "k/N" lines were a gallery's numbered captions whatever their totals: a timeline's dates lost the story
-    # box with them, a recipe its ingredients. A gallery counts its photos out of one total.
+    # box with them, a recipe its ingredients. A gallery counts its photos out of one total, one after another,
+    # and shows them (a story of a quoted thread or a month's days was lost whole: "no article body").
     intro = "The school board's vote on Monday capped a months-long fight over pay, class sizes and two schools."
     items = "".join(f"<li>{line}</li>" for line in lines)
     html = (
