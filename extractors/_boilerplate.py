@@ -989,6 +989,8 @@ def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
             continue
         if box.find(".//h2") is not None or box.find(".//h3") is not None or box.find(".//h4") is not None:
             continue  # a card with its own heading (a feature, a team member), not a photo with a caption
+        if _numbered_item(box, text):
+            continue  # a list's item under its picture: "<strong>2. Monsanto</strong> A village built ..."
         if (box.tag == "p" or _within_a_sentence(img)) and not split_credit(text)[1]:
             continue  # an inline picture in a real paragraph; only a credit marks it as a caption
         links = [a for a in box.iter("a") if _norm(a.text_content())]
@@ -1001,6 +1003,19 @@ def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
         else:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", text, count=1).strip()))
         _drop(box, out)
+
+
+# A list item's number before its name: "2. Monsanto", "2) Monsanto", "#2 Monsanto".
+_ITEM_NUMBER = re.compile(r"(?:#\d{1,3}[.):]?|\d{1,3}[.)])\s+\S")
+
+
+def _numbered_item(box: HtmlElement, text: str) -> bool:
+    """Whether box's text opens with a numbered name in bold, as a listicle's items do: a caption is no list's."""
+    lead = next((b for b in box.iter("strong", "b") if _norm(b.text_content())), None)
+    if lead is None:
+        return False
+    name = _norm(lead.text_content())
+    return text.startswith(name) and len(name) < len(text) and _ITEM_NUMBER.match(name) is not None
 
 
 def _within_a_sentence(img: HtmlElement) -> bool:

@@ -295,6 +295,25 @@ def test_a_gallery_whose_captions_are_listed_apart_from_its_slides_is_still_a_ga
     assert "Flood day" not in article.text and all(p in article.text for p in BRIEF_EN)
 
 
+def test_a_listicles_items_under_their_pictures_are_story_and_a_photos_caption_is_not() -> None:
+    # "<div><img><p><strong>2. Monsanto</strong> A village ...</p></div>": each item went as a photo's caption.
+    places = {
+        "Serra da Estrela": "The highest range gets real snow most winters, and its cheese is worth the drive.",
+        "Monsanto": "A village built between giant granite boulders, some houses roofed by a single rock.",
+        "Comporta": "Rice fields, storks and empty beaches two hours south of Lisbon.",
+    }
+    items = "".join(
+        f"<div class='q7'><img src='/i/{k}.jpg'><p><strong>{k}. {name}</strong> {words}</p></div>"
+        for k, (name, words) in enumerate(places.items(), 1)
+    )
+    photo = "<div class='q8'><img src='/i/lead.jpg'><p><b>Lisbon</b> Trams climb the Alfama at dusk.</p></div>"
+    body = "".join(f"<p>{p}</p>" for p in BRIEF_EN)
+    html = f"<html><head><title>Places</title></head><body><h1>Places</h1><div>{photo}{body}{items}</div></body></html>"
+    article = extract_article(html, url="https://b.example/travel/places")
+    assert all(f"{k}. {name} {words}" in article.text for k, (name, words) in enumerate(places.items(), 1))
+    assert "Trams climb" not in article.text
+
+
 def test_a_photo_with_a_caption_and_a_credit_in_a_box_of_its_own_is_still_a_caption() -> None:
     photo = (
         "<div class='x9'><img src='/p/2.jpg'><div>Crews lift the old deck of the bridge off its piers on Monday"
