@@ -629,7 +629,8 @@ LABELS: dict[str, Labels] = {
         cookie=("쿠키를 사용",),
         newsletter=("뉴스레터 구독",),
         photo=("사진", "사진 제공"),
-        rights=("무단 전재 및 재배포 금지", "무단전재 및 재배포 금지"),
+        # Yonhap's "<저작권자(c) 연합뉴스, 무단 전재-재배포, AI 학습 및 활용 금지>" ends every story of its wire.
+        rights=("무단 전재 및 재배포 금지", "무단전재 및 재배포 금지", "무단 전재-재배포", "무단전재-재배포"),
     ),
     "he": Labels(
         related_prefix=("קראו עוד", "קראו גם", "עוד בנושא"),

@@ -196,9 +196,31 @@ class Shapes:
         return not (calls and (_SAYING_EN.search(text) or _TALKED_ABOUT.match(text, match.end())))
 
     def is_rights_line(self, text: str) -> bool:
-        """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit."""
+        """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit.
+
+        A notice's sentence or field opens or ends with its phrase ("Courier, all rights reserved | Terms"), or
+        the line names the copyright ("© 2025 Courier ..."); a story's sentence may hold the words ("... was
+        stamped "All rights reserved", the judge noted", Vietnamese "... xác định bản quyền thuộc về nhạc sĩ ...",
+        the rights holder).
+        """
         low = " ".join(text.casefold().split())
-        return any(r in low for r in self.rights)
+        if not any(phrase in low for phrase in self.rights):
+            return False
+        if _NAMES_COPYRIGHT.search(low):
+            return True
+        for part in _NOTICE_PARTS.split(low):
+            for phrase in self.rights:
+                at = part.find(phrase)
+                if at >= 0 and not (part[:at].strip(_NOTICE_MARKS) and part[at + len(phrase) :].strip(_NOTICE_MARKS)):
+                    return True
+        return False
+
+
+# What stands around a notice's phrase: "<저작권자(c) 연합뉴스, 무단 전재-재배포 금지>", "(All rights reserved.)".
+_NOTICE_MARKS = " .,;:!|·•-–—()[]<>{}'\"«»“”„‘’「」『』《》【】〈〉。，、：；！"
+_NAMES_COPYRIGHT = re.compile(r"©|\(c\)|\bcopyright\b|저작권|版[权權]")
+# A notice's fields and sentences: "Foo Media, All rights reserved | Terms", "Foo Media, All rights reserved. Terms".
+_NOTICE_PARTS = re.compile(r"\s[|·•]\s|(?<=[.!?])\s+|(?<=[。！？])")
 
 
 @lru_cache(maxsize=64)

@@ -926,3 +926,32 @@ def test_a_byline_of_seven_chinese_names_written_apart_names_them_all() -> None:
         f"<p class='byline'>本报记者 {' '.join(names)}</p>{story}</article></body></html>"
     )
     assert extract_article(html, url="https://news.example.cn/a/1").authors == names
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [
+        ("en", "© 2025 The Daily Courier. All rights reserved."),
+        ("en", "All rights reserved. This material may not be published, broadcast, rewritten or redistributed."),
+        ("en", "Foo Media Group, All Rights Reserved | Terms | Privacy"),
+        ("vi", "Bản quyền thuộc về Báo Tin Nhanh"),
+        ("ko", "<저작권자(c) 연합뉴스, 무단 전재-재배포, AI 학습 및 활용 금지>"),
+        ("zh", "本文版权所有，未经授权禁止转载"),
+    ],
+)
+def test_a_rights_notice_goes(lang: str, notice: str) -> None:
+    story = "The council approved the budget on Monday after a debate that ran past midnight, officials said."
+    assert clean_text(f"{story}\n{notice}", language=lang)[0] == story
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("en", 'Every print Belo sold to the chain was stamped "All rights reserved", the judge noted.'),
+        ("vi", "Theo bản án, hội đồng xét xử xác định bản quyền thuộc về nhạc sĩ Trần Minh, người sáng tác ca khúc."),
+        ("th", "ศาลระบุว่าผู้แต่งเพลงเป็นผู้สงวนลิขสิทธิ์ในผลงานทั้งหมด และค่ายเพลงไม่มีสิทธิ์นำเพลงไปเผยแพร่"),
+    ],
+)
+def test_a_storys_sentence_that_holds_a_rights_phrase_stays(lang: str, sentence: str) -> None:
+    # A copyright case's story: the words of a notice inside a sentence went as the footer's line.
+    assert clean_text(sentence, language=lang)[0] == sentence
