@@ -74,7 +74,10 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     end = len(lines)
     while end > start and _is_meta_line(lines[end - 1], names):
         end -= 1
-    if start < _CRUMB_RUN:  # too short a run to be chrome: only the headline and bylines go ("By Tom Reed ·")
+    # A run is the page's chrome where it holds the headline, a byline or a date: a poem's opening lines or an
+    # "At a glance" list of figures before the story are short lines that end no sentence too.
+    chrome = any(_is_line(line, headline) or _is_meta_line(line, names) for line in lines[:start])
+    if start < _CRUMB_RUN or not chrome:  # only the headline and bylines go ("By Tom Reed ·")
         start = next(
             (i for i in range(start) if not (_is_line(lines[i], headline) or _is_meta_line(lines[i], names))), start
         )
