@@ -1375,6 +1375,7 @@ def clean_text(
             and _is_caption_line(line)
             and not (cites and _is_citation(line))
             and not (line in subheadings and _heading_like_a_credit(line))
+            and not _labelled_item(lines, i)
         ):
             out.captions.append(split_credit(line))
         elif headlines and _is_headline(lines, i):
@@ -1435,6 +1436,19 @@ def _is_caption_line(line: str) -> bool:
     if ending == "parenthesis":
         return not line.rstrip().endswith(tuple(SENTENCE_END_CHARS))
     return ending == "agency" and not _SENTENCE_END.search(line)
+
+
+def _labelled_item(lines: list[str], i: int) -> bool:
+    """Whether lines[i] ends like a labelled credit in a phrase ("Best picture: The Fisherman's Daughter") beside a
+    line of the same shape ("Best director: Joana Lima"): an awards list's winners, one paragraph each. "Main image
+    credit: Getty" stands alone under its story."""
+    if not label_in_a_phrase(lines[i]):
+        return False
+    first = lines[i].split(maxsplit=1)[0].casefold()
+    return any(
+        0 <= j < len(lines) and lines[j].split(maxsplit=1)[0].casefold() == first and ":" in lines[j]
+        for j in (i - 1, i + 1)
+    )
 
 
 def story_subheadings(tree: HtmlElement) -> frozenset[str]:

@@ -417,6 +417,24 @@ def test_a_storys_list_whose_items_name_a_picture_or_a_credit_is_kept() -> None:
     assert all(item in text for item in items) and "Jane Doe" not in text
 
 
+def test_an_awards_list_written_as_paragraphs_is_kept_and_a_credit_under_the_story_goes() -> None:
+    # One winner a paragraph: "Best picture:" and "Best image:" ended in a photo-credit label, beside "Best
+    # director:" and "Best actress:" lines of the same shape (a review page lost 2 of 8 winners).
+    winners = [
+        "Best picture: The Fisherman's Daughter",
+        "Best director: Joana Lima",
+        "Best image: Harbour, by Ana Rocha",
+    ]
+    paragraphs = "".join(f"<p>{p} {p}</p>" for p in [*BRIEF_EN, *BRIEF_EN[::-1]])
+    listed = "".join(f"<p><strong>{w.split(':')[0]}:</strong>{w.split(':')[1]}</p>" for w in winners)
+    html = (
+        "<html><head><title>Awards</title></head><body><h1>Awards</h1><div class='b1'>"
+        f"{paragraphs}{listed}{paragraphs}<p>Main image credit: Getty</p></div></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/news/awards").text
+    assert all(w in text for w in winners) and "Getty" not in text
+
+
 def test_a_chinese_storys_more_news_list_and_newsletter_box_are_dropped() -> None:
     # "更多新闻" (more news) and "订阅我们的..." (subscribe to our ...) were no labels: both followed the story.
     # Its gallery and photo, pruned, leave trafilatura too little text: it reads the whole page.
