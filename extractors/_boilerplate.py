@@ -361,8 +361,10 @@ def _prune_by_hints(body: HtmlElement, total: int, out: _Collector) -> None:
         if el.tag in _NEVER_PRUNE:
             continue
         kind = "caption" if el.tag in ("figure", "figcaption") else _hint(el)
-        if kind == "caption" and el.tag == "figure" and _is_table_figure(el):
-            continue  # its <figcaption>, a candidate of its own, is the table's caption
+        if kind == "caption" and el.tag == "figure" and (_is_table_figure(el) or _HOLDS_EMBEDDED_POST(el)):
+            # Its <figcaption>, a candidate of its own, is the table's caption. WordPress wraps each post a story
+            # quotes in `<figure class="wp-block-embed">`: the post is the story's quote, not a photo's caption.
+            continue
         if kind is None:
             continue
         if kind in _SWALLOWING_KINDS:
@@ -1166,10 +1168,12 @@ def _repair_unclosed(body: HtmlElement, out: _Collector) -> None:
 
 # Posts embedded in a story (a tweet it quotes) are <blockquote>s of these classes, as the platforms' embed codes
 # write them.
-_EMBEDDED_POSTS = etree.XPath(
-    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video')"
+_EMBEDDED_POST = (
+    "blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video')"
     " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
 )
+_EMBEDDED_POSTS = etree.XPath(f"//{_EMBEDDED_POST}")
+_HOLDS_EMBEDDED_POST = etree.XPath(f"boolean(.//{_EMBEDDED_POST})")
 
 
 def unmask_embedded_posts(tree: HtmlElement) -> None:
@@ -1177,8 +1181,9 @@ def unmask_embedded_posts(tree: HtmlElement) -> None:
 
     trafilatura discards elements whose class says "social" or "embed" as share bars, and with them the tweets a
     story quotes when its CMS wraps each one in such a box (`div.social-media-embed` on nj.com: ScrapingHub's
-    3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already. Not a pruning step: it
-    removes nothing, so article.py runs it whatever steps it skips.
+    3f65af7b, 4 of 5 quoted tweets lost). Posts in unnamed boxes were kept already. A <figure> among those boxes
+    (WordPress's embed block) becomes a <div>: trafilatura drops figures whole. Not a pruning step: it removes
+    nothing, so article.py runs it whatever steps it skips.
     """
     for post in _EMBEDDED_POSTS(tree):
         length = _norm_len(post)
@@ -1187,6 +1192,8 @@ def unmask_embedded_posts(tree: HtmlElement) -> None:
                 break
             box.attrib.pop("class", None)
             box.attrib.pop("id", None)
+            if box.tag == "figure":
+                box.tag = "div"
 
 
 def _unwrap_layout_tables(body: HtmlElement, out: _Collector) -> None:

@@ -255,13 +255,22 @@ def test_a_story_with_a_code_listing_keeps_the_code() -> None:
     assert all(p in text for p in PARAS)
 
 
-def test_a_tweet_the_story_quotes_is_kept_in_a_box_named_social_or_embed() -> None:
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("<div class='social-media-embed'>", "</div>"),
+        # WordPress's embed block: a <figure> went as a photo's caption, the post with it.
+        ("<figure class='wp-block-embed is-provider-twitter'><div class='wp-block-embed__wrapper'>", "</div></figure>"),
+    ],
+    ids=["named-box", "wordpress-figure"],
+)
+def test_a_tweet_the_story_quotes_is_kept_in_a_box_named_social_or_embed(opening: str, closing: str) -> None:
     # trafilatura takes a "social"/"embed" box for a share bar; nj.com wraps every quoted tweet in one.
     tweet = "The pier is finally getting fixed, after two winters of storms. Good news for the harbour!"
     embed = (
-        f"<div class='social-media-embed'><blockquote class='twitter-tweet'><p>{tweet}</p>"
+        f"{opening}<blockquote class='twitter-tweet'><p>{tweet}</p>"
         "&mdash; Harbour Watch (@harbourwatch) <a href='https://twitter.com/x/status/1'>March 1, 2024</a>"
-        "</blockquote><script async src='https://platform.twitter.com/widgets.js'></script></div>"
+        f"</blockquote><script async src='https://platform.twitter.com/widgets.js'></script>{closing}"
     )
     share = "<div class='social-share'><a href='https://twitter.com/share'>Share on Twitter</a></div>"
     body = f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p>{embed}<p>{PARAS[2]}</p>{share}"
