@@ -1342,7 +1342,8 @@ def clean_text(
     Args:
         title: the article's headline; a line equal to it is dropped (extractors repeat the <h1>).
         subheadings: the story's section headings (story_subheadings): none that only ends like a photo credit
-            ("Child tax credit: Who qualifies", "1. Reuters") is a caption (_heading_like_a_credit).
+            ("Child tax credit: Who qualifies", "1. Reuters") is a caption (_heading_like_a_credit), and none
+            after a "Watch:" or "Read:" label is a related story's headline (a culture desk's picks).
         headlines: plain text: also treat a lone unpunctuated line between paragraphs as a related-story
             headline, and a short paragraph repeating a sentence of a longer one as a pull quote, where no markup
             tells them apart.
@@ -1366,7 +1367,7 @@ def clean_text(
             out.titles.append(line)
         elif i in numbered:
             out.captions.append(split_credit(GALLERY_NUMBER.sub("", line, count=1)))
-        elif (end := shapes.related_prefix_end(line)) is not None:
+        elif (end := shapes.related_prefix_end(line)) is not None and line not in subheadings:
             if len(line) <= _SHORT and not _reads_on(line[end:].strip()):
                 out.related.append((line[end:].strip(), None))
             else:
@@ -1459,11 +1460,12 @@ def _labelled_item(lines: list[str], i: int) -> bool:
 
 
 def story_subheadings(tree: HtmlElement) -> frozenset[str]:
-    """The texts (white space collapsed) of the <h2>-<h6> a story paragraph follows: its sections' headings."""
+    """The texts (white space collapsed) of the <h2>-<h6> a story paragraph follows: its sections' headings. Not a
+    heading that is a link ("Read more: <a>Council approves budget</a>"): a promo set as a heading."""
     out = set()
     for h in tree.iter(*SECTION_HEADINGS):
         after = _paragraph_after(h)
-        if after is not None and _is_story_paragraph(after):
+        if after is not None and _is_story_paragraph(after) and h.find(".//a") is None:
             out.add(_norm(h.text_content()))
     return frozenset(out)
 

@@ -435,6 +435,27 @@ def test_an_awards_list_written_as_paragraphs_is_kept_and_a_credit_under_the_sto
     assert all(w in text for w in winners) and "Getty" not in text
 
 
+def test_a_picks_column_keeps_its_watch_and_read_headings_and_a_linked_promo_heading_goes() -> None:
+    # "<h3><strong>Watch:</strong> Slow Horses ...</h3>" then its paragraph: a "Watch:" label's line went as a
+    # related story's headline (a culture desk's weekly picks lost two of four).
+    picks = {
+        "Watch: Slow Horses, season five, on Apple TV+": "Gary Oldman is as grubby and brilliant as ever here.",
+        "Read: Salt Ledger by Teresa Vaz": "A slim book of poems about the sea and the people it takes.",
+    }
+    sections = "".join(
+        f"<h3><strong>{h.split(':')[0]}:</strong>{h.split(':')[1]}</h3><p>{p}</p>" for h, p in picks.items()
+    )
+    promo = "<h3>Read more: <a href='/n/9'>Council approves the harbour budget</a></h3>"
+    body = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN)
+    html = (
+        "<html><head><title>Picks</title></head><body><h1>Picks</h1><article>"
+        f"{body}{promo}<p>{BRIEF_EN[0]}</p>{sections}</article></body></html>"
+    )
+    text = extract_article(html, url="https://b.example/culture/picks").text
+    assert all(h in text and p in text for h, p in picks.items())
+    assert "Council approves" not in text
+
+
 def test_a_chinese_storys_more_news_list_and_newsletter_box_are_dropped() -> None:
     # "更多新闻" (more news) and "订阅我们的..." (subscribe to our ...) were no labels: both followed the story.
     # Its gallery and photo, pruned, leave trafilatura too little text: it reads the whole page.
