@@ -1279,6 +1279,14 @@ def _prune_pull_quotes(body: HtmlElement, out: _Collector) -> None:
     # XPath collecting only the seen text nodes took 1.07 ms.
     page = _norm(body.text_content())
     unseen = [text for el in body.iter(*_UNSEEN) if (text := _norm(el.text_content()))]
+    # A headline quoting the words is no second copy in the story ("'Lisbon is not for sale': tens of thousands
+    # march", over the banner's words in a <blockquote>); a heading that is itself a quote box still counts.
+    boxed = set(quotes)
+    unseen += [
+        text
+        for el in body.iter("h1", *SECTION_HEADINGS)
+        if el not in boxed and boxed.isdisjoint(el.iterancestors()) and (text := _norm(el.text_content()))
+    ]
     by_text: dict[str, list[HtmlElement]] = {}
     for quote in dict.fromkeys(quotes):
         by_text.setdefault(_norm(quote.text_content()), []).append(quote)

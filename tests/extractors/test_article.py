@@ -224,6 +224,17 @@ def test_a_quoted_statement_a_pull_quote_repeats_is_kept_once() -> None:
     assert text.count(statement) == 1 and all(p in text for p in PARAS)
 
 
+def test_words_the_headline_quotes_are_no_second_copy_of_a_quotation() -> None:
+    # "'Lisbon is not for sale': tens of thousands march" over the banner's words in a <blockquote>: the headline
+    # counted as the story's copy, and the quotation went as a pull quote.
+    slogan = "Lisbon is not for sale"
+    body = (
+        f"<p>{PARAS[0]}</p><p>A banner at the front read:</p><blockquote><p>{slogan}</p></blockquote><p>{PARAS[1]}</p>"
+    )
+    page = _page(f"<h1>'{slogan}': tens of thousands march</h1>{body}")
+    assert f"\n\n{slogan}\n\n" in extract_article(page, url="https://example.com/news/march").text
+
+
 def test_a_pull_quote_shown_twice_with_no_quotation_of_the_story_is_dropped() -> None:
     pull = "<aside class='pullquote'>{}</aside>".format("The pier has outlived three harbour masters and two wars.")
     body = f"<p>{PARAS[0]}</p>{pull}<p>{PARAS[1]}</p>{pull}<p>{PARAS[2]}</p>"
