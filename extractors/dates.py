@@ -6,8 +6,8 @@ RFC 822/2822 as feeds write it (any offset form "+0200", "+02:00", "GMT-01:01", 
 long month names, no seconds, no time, swapped month and day, stray commas), asctime, and the Greek,
 Hungarian, Korean and Perforce formats feedparser's maintainers met in real feeds (tables after feedparser's
 datetimes package, BSD-2-Clause, tests/fixtures/feedparser/LICENSE), and day-first dates with dots as German or
-Russian sites write them in JSON-LD ("07.12.2026 14:05"), and year-first dates with unpadded fields, slashes or dots
-("2024/5/6 9:05"). A value without any zone is UTC; a zone
+Russian sites write them in JSON-LD ("07.12.2026 14:05"), and year-first times with unpadded fields, slashes or dots
+and a zone ("2024/5/6 9:05 +0900"). A value without any zone is UTC; a zone
 we cannot read makes the whole value None, never UTC: a date hours off is worse than none.
 Pure and total: never raises, whatever the input.
 """
@@ -105,12 +105,13 @@ _NATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(오전|오후)\s+(\d{1,2}):(\d{2
 _DOTTED = re.compile(
     rf"(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})(?:,?\s+(\d{{1,2}})[:.](\d{{2}})(?::(\d{{2}}))?)?(?:\s*({_ZONE}))?"
 )
-# Year first with one-digit fields or other separators, as CMSs and JSON-LD write them: "2024-5-6", "2024/05/06
-# 10:00", "2024.05.06 10:00:00 +0900" (Japanese, Chinese and Korean sites). No locale puts the day before the month
-# after a four-digit year.
+# Year first with one-digit fields or other separators, as CMSs and JSON-LD write them: "2024-5-6 9:05 +0900",
+# "2024/05/06 10:00 JST", "2024.05.06 10:00:00 +0900" (Japanese, Chinese and Korean sites). No locale puts the day
+# before the month after a four-digit year. Only with its zone: those sites write local time, and a value read as
+# UTC is 8-9 hours off (and, first among a page's dates, outranks the <time> that gives the zone).
 _YEAR_FIRST = re.compile(
     r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
-    rf"(?:(?:t|\s+)(\d{{1,2}}):(\d{{2}})(?::(\d{{2}})(?:[.,](\d+))?)?\s*(z|{_ZONE})?)?"
+    rf"(?:t|\s+)(\d{{1,2}}):(\d{{2}})(?::(\d{{2}})(?:[.,](\d+))?)?\s*(z|{_ZONE})"
 )
 _ZONE_OFFSET = re.compile(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?")
 _KST = timezone(timedelta(hours=9))

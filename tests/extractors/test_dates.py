@@ -55,10 +55,8 @@ def hours(n: float) -> timezone:
         ("mié, 03 dic 2024 10:00:00 +0100", datetime(2024, 12, 3, 10, tzinfo=hours(1))),
         ("Mo, 03 Dez 2024 10:00:00 +0100", datetime(2024, 12, 3, 10, tzinfo=hours(1))),
         ("3 décembre 2024", datetime(2024, 12, 3, tzinfo=UTC)),
-        # Year first, fields unpadded or set apart by slashes or dots (Japanese, Chinese, Korean sites' JSON-LD)
-        ("2024-5-6", datetime(2024, 5, 6, tzinfo=UTC)),
+        # Year first, fields unpadded or set apart by slashes or dots, with a zone (Japanese, Chinese, Korean sites)
         ("2024-5-6T9:05:00Z", datetime(2024, 5, 6, 9, 5, tzinfo=UTC)),
-        ("2024/05/06 10:00", datetime(2024, 5, 6, 10, tzinfo=UTC)),
         ("2024/5/6 9:05:01 +0900", datetime(2024, 5, 6, 9, 5, 1, tzinfo=hours(9))),
         ("2024.05.06 10:00 JST", datetime(2024, 5, 6, 10, tzinfo=hours(9))),
     ],
@@ -82,7 +80,10 @@ def test_dates_keep_their_offset(value: str, expected: datetime) -> None:
         "12.25.2026",  # no month 25: dots are day first
         "07.12.2026 14:05 Uhr",
         "2024/05/06 10:00 PM",  # a 12-hour clock we do not read after a year-first date: none, not 10:00
-        "2024/13/06",
+        "2024/13/06 10:00 +0900",
+        # Local time without its zone, as those sites write it: read as UTC it is 8-9 hours off (a review).
+        "2024/05/06 10:00",
+        "2024.05.06",
         "soon",
         # Names of two zones: Atlantic or Arabia Standard Time (-4, +3), British Summer or Bangladesh (+1, +6)
         "Fri, 01 Mar 2024 10:00:00 AST",

@@ -244,6 +244,15 @@ def test_a_buddhist_era_year_is_no_publication_date() -> None:
     assert meta_of(head).published_at is None
 
 
+def test_a_year_first_local_time_without_its_zone_leaves_the_time_to_the_zoned_one() -> None:
+    # Japanese sites write "2024/05/06 10:00" in local time: read as UTC it was 9 hours off, and outranked the
+    # <time> that gives the zone (a review).
+    head = '<meta name="date" content="2024/05/06 10:00">'
+    body = '<p>x</p><time datetime="2024-05-06T10:00:00+09:00">5月6日</time>'
+    when = meta_of(head, body).published_at
+    assert when == datetime(2024, 5, 6, 1, tzinfo=UTC) and when.utcoffset() == timedelta(hours=9)
+
+
 def test_a_date_after_the_fetch_is_no_publication_date_and_the_next_one_is_taken() -> None:
     head = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2077-01-01"}</script>'
