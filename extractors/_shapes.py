@@ -198,29 +198,39 @@ class Shapes:
     def is_rights_line(self, text: str) -> bool:
         """The footer's copyright line ("All rights reserved"). Not a bare "©": "© Reuters" is a credit.
 
-        A notice's sentence or field opens or ends with its phrase ("Courier, all rights reserved | Terms"), or
-        the line names the copyright ("© 2025 Courier ..."); a story's sentence may hold the words ("... was
-        stamped "All rights reserved", the judge noted", Vietnamese "... xác định bản quyền thuộc về nhạc sĩ ...",
-        the rights holder).
+        A notice names the copyright ("© 2025 Courier ..."), or its phrase opens or ends one of its sentences or
+        fields ("Le Parisien - Tous droits réservés - Mentions légales", "本文为原创内容，未经授权禁止转载，违者必究").
+        A story's sentence may hold the words: quoted ("... was stamped 'All rights reserved', the judge noted"),
+        within a word ("版权所有人", the rights holder), or within a clause (Vietnamese "... xác định bản quyền
+        thuộc về nhạc sĩ Trần Minh ...": the copyright belongs to the composer).
         """
         low = " ".join(text.casefold().split())
         if not any(phrase in low for phrase in self.rights):
             return False
-        if _NAMES_COPYRIGHT.search(low):
-            return True
+        named = _NAMES_COPYRIGHT.search(low) is not None
         for part in _NOTICE_PARTS.split(low):
             for phrase in self.rights:
                 at = part.find(phrase)
-                if at >= 0 and not (part[:at].strip(_NOTICE_MARKS) and part[at + len(phrase) :].strip(_NOTICE_MARKS)):
-                    return True
+                while at >= 0:
+                    before, after = part[:at], part[at + len(phrase) :]
+                    opening, closing = before.rstrip()[-1:], after.lstrip()[:1]
+                    quoted = bool(opening and closing) and opening in _QUOTES and closing in _QUOTES
+                    if not quoted and not after[:1].isalpha():
+                        if named or not (_has_letters(before) and _has_letters(after)):
+                            return True
+                    at = part.find(phrase, at + 1)
         return False
 
 
-# What stands around a notice's phrase: "<저작권자(c) 연합뉴스, 무단 전재-재배포 금지>", "(All rights reserved.)".
-_NOTICE_MARKS = " .,;:!|·•-–—()[]<>{}'\"«»“”„‘’「」『』《》【】〈〉。，、：；！"
-_NAMES_COPYRIGHT = re.compile(r"©|\(c\)|\bcopyright\b|저작권|版[权權]")
-# A notice's fields and sentences: "Foo Media, All rights reserved | Terms", "Foo Media, All rights reserved. Terms".
-_NOTICE_PARTS = re.compile(r"\s[|·•]\s|(?<=[.!?])\s+|(?<=[。！？])")
+_QUOTES = "'\"«»“”„‘’「」『』"
+_NAMES_COPYRIGHT = re.compile(r"[©ⓒ]|\(c\)|\bcopyright\b|저작권자")
+# A notice's fields, clauses and sentences: "Foo Media, All rights reserved | Terms", "Newsweek - All Rights
+# Reserved - Terms of Service", "Grupo Nación, todos los derechos reservados, 2024", "記事の無断転載禁止、ご利用は…".
+_NOTICE_PARTS = re.compile(r"\s[|·•\-–—]\s|,\s|(?<=[.!?])\s+|(?<=[。！？，、；])")
+
+
+def _has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
 
 
 @lru_cache(maxsize=64)

@@ -937,6 +937,13 @@ def test_a_byline_of_seven_chinese_names_written_apart_names_them_all() -> None:
         ("vi", "Bản quyền thuộc về Báo Tin Nhanh"),
         ("ko", "<저작권자(c) 연합뉴스, 무단 전재-재배포, AI 학습 및 활용 금지>"),
         ("zh", "本文版权所有，未经授权禁止转载"),
+        # Fields set apart by dashes or commas (the review of the first version: all kept)
+        ("zh", "本文为新京报原创内容，未经授权禁止转载，违者必究。"),
+        ("fr", "Le Parisien - Tous droits réservés - Mentions légales"),
+        ("ar", "اليوم السابع - جميع الحقوق محفوظة ٢٠٢٤"),
+        ("es", "Grupo Nación GN, S.A., todos los derechos reservados, 2024"),
+        ("ja", "記事・写真の無断転載禁止、ご利用は出典明記で"),
+        ("ko", "‹ⓒ 뉴스1코리아(news1.kr), 무단 전재-재배포, AI학습 및 활용 금지>"),
     ],
 )
 def test_a_rights_notice_goes(lang: str, notice: str) -> None:
@@ -950,6 +957,8 @@ def test_a_rights_notice_goes(lang: str, notice: str) -> None:
         ("en", 'Every print Belo sold to the chain was stamped "All rights reserved", the judge noted.'),
         ("vi", "Theo bản án, hội đồng xét xử xác định bản quyền thuộc về nhạc sĩ Trần Minh, người sáng tác ca khúc."),
         ("th", "ศาลระบุว่าผู้แต่งเพลงเป็นผู้สงวนลิขสิทธิ์ในผลงานทั้งหมด และค่ายเพลงไม่มีสิทธิ์นำเพลงไปเผยแพร่"),
+        ("en", "The copyright notice on the manuscript read 'All rights reserved', the court heard."),
+        ("zh", "法院认定，涉案歌曲的版权所有人为原告音乐公司。"),
     ],
 )
 def test_a_storys_sentence_that_holds_a_rights_phrase_stays(lang: str, sentence: str) -> None:
