@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from extractors._shapes import shapes_for
 from extractors._words import CLOSING_CHARS, QUOTED_STOP, SENTENCE_END_CHARS, script_length, word_count
+from extractors.datelines import is_dateline
 
 # Below this much text, output with the headline run into a line is suspect (see looks_broken).
 _SHORT_TEXT = 600  # script_length: a Chinese or Japanese character counts as three
@@ -74,9 +76,9 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     end = len(lines)
     while end > start and _is_meta_line(lines[end - 1], names):
         end -= 1
-    # A run is the page's chrome where it holds the headline, a byline or a date: a poem's opening lines or an
-    # "At a glance" list of figures before the story are short lines that end no sentence too.
-    chrome = any(_is_line(line, headline) or _is_meta_line(line, names) for line in lines[:start])
+    # A run is the page's chrome where it holds the headline, a byline, a date, or a menu's or a toolbar's words:
+    # a poem's opening lines or an "At a glance" list of figures before the story end no sentence either.
+    chrome = any(_is_line(line, headline) or _is_meta_line(line, names) or _is_chrome(line) for line in lines[:start])
     if start < _CRUMB_RUN or not chrome:  # only the headline and bylines go ("By Tom Reed ·")
         start = next(
             (i for i in range(start) if not (_is_line(lines[i], headline) or _is_meta_line(lines[i], names))), start
@@ -94,6 +96,21 @@ def is_crumb(line: str) -> bool:
     if word_count(line) >= _CRUMB_WORDS:
         return False
     return not _SENTENCE_END.search(line) or line.rstrip().endswith(("...", "…"))
+
+
+def _is_chrome(line: str) -> bool:
+    """A line only a page's chrome writes: a byline, a date or a time ago, a skip link, share or toolbar buttons."""
+    return (
+        _CHROME_LINE.search(line) is not None or is_dateline(line, locale=None) or shapes_for(None).is_share_text(line)
+    )
+
+
+# "By Jane Smith", "Published 3 hours ago", "Skip to main content", "Listen to this article", "Text size".
+_CHROME_LINE = re.compile(
+    r"^(?:by|von|par|por|di|door)\s+\w|\b\d+\s+(?:minutes?|hours?|days?)\s+ago$|^skip to\b|^listen to this\b"
+    r"|^(?:text size|font size|save for later|gift (?:this )?article|sign in|log in|subscribe|menu|search)$",
+    re.IGNORECASE,
+)
 
 
 def _is_meta_line(line: str, authors: set[str]) -> bool:

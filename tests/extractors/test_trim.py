@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from extractors._trim import trim_crumbs
 
 STORY = [
@@ -13,6 +15,23 @@ def test_a_leading_run_of_page_chrome_with_the_headline_and_byline_goes() -> Non
     chrome = ["The Courier", "Skip to main content", "Council approves budget", "By Tom Reed", "May 12, 2024"]
     text = "\n".join([*chrome, *STORY])
     assert trim_crumbs(text, "Council approves budget", ("Tom Reed",)) == "\n".join(STORY)
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        ["Skip to main content", "Home", "News", "Sport", "Weather"],
+        ["Home", "News", "World", "Tuesday 5 March 2024"],
+        ["Home", "News", "Published 3 hours ago"],
+        ["Home", "News", "By Jane Smith"],
+        ["Share", "Tweet", "Email", "Print"],
+        ["Listen to this article", "Text size", "Save for later", "Gift article"],
+    ],
+)
+def test_a_leading_run_with_a_menus_or_a_toolbars_words_a_byline_or_a_date_goes(chrome: list[str]) -> None:
+    # The review of the first version: a run went only with the headline, an author the page names, or a date in
+    # one of three forms.
+    assert trim_crumbs("\n".join([*chrome, *STORY]), "Floods hit the valley") == "\n".join(STORY)
 
 
 def test_short_lines_that_open_a_story_without_headline_byline_or_date_stay() -> None:
