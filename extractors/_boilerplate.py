@@ -28,6 +28,7 @@ from extractors._shapes import (
     Shapes,
     credit_ending,
     credit_label_split,
+    is_agency_credit,
     label_in_a_phrase,
     shapes_for,
     split_credit,
@@ -1455,16 +1456,26 @@ def _is_caption_line(line: str) -> bool:
 
 
 def _labelled_item(lines: list[str], i: int) -> bool:
-    """Whether lines[i] ends like a labelled credit in a phrase ("Best picture: The Fisherman's Daughter") beside a
-    line of the same shape ("Best director: Joana Lima"): an awards list's winners, one paragraph each. "Main image
-    credit: Getty" stands alone under its story."""
-    if not label_in_a_phrase(lines[i]):
+    """Whether lines[i] ends like a labelled credit in a phrase ("Best picture: The Fisherman's Daughter") among
+    three or more lines of its shape that end in no credit ("Best director: Joana Lima"): an awards list's winners,
+    one paragraph each. "Main image credit: Getty" stands alone under its story; "Top left photo: Reuters" beside
+    "Top right photo: AP" names an agency, and a credit beside it."""
+    parts = credit_label_split(lines[i]) if label_in_a_phrase(lines[i]) else None
+    if parts is None or is_agency_credit(parts[2]):
         return False
     first = lines[i].split(maxsplit=1)[0].casefold()
-    return any(
-        0 <= j < len(lines) and lines[j].split(maxsplit=1)[0].casefold() == first and ":" in lines[j]
-        for j in (i - 1, i + 1)
-    )
+
+    def same_shape(j: int) -> bool:
+        line = lines[j]
+        return line.split(maxsplit=1)[0].casefold() == first and ":" in line and credit_ending(line) is None
+
+    before = next((k for k in range(i - 1, -1, -1) if not same_shape(k)), -1)
+    after = next((k for k in range(i + 1, len(lines)) if not same_shape(k)), len(lines))
+    return after - before - 1 >= _LIST_ITEMS
+
+
+# Lines of one shape that make a list: an awards list names a dozen categories, a picture's credits two or three.
+_LIST_ITEMS = 3
 
 
 def story_subheadings(tree: HtmlElement) -> frozenset[str]:

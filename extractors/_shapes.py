@@ -295,6 +295,14 @@ _CREDIT_BARE = re.compile(rf"\s+(?P<a>{_CREDIT_RUN})\s*$")
 _AGENCY_NAME = re.compile(_AGENCY)
 
 
+def is_agency_credit(text: str) -> bool:
+    """Whether text is a credit naming an agency: "Reuters", "Getty Images", "Jane Doe/AFP", "AP Photo/Evan Vucci"."""
+    return _CREDIT_RUN_WHOLE.fullmatch(text.strip()) is not None
+
+
+_CREDIT_RUN_WHOLE = re.compile(_CREDIT_RUN)
+
+
 def split_credit(text: str) -> tuple[str, str | None]:
     """Split a trailing photo credit off a caption: "Crowds (AFP/Getty)" -> ("Crowds", "AFP/Getty")."""
     text = " ".join(text.split())
