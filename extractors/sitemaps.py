@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from lxml import etree
@@ -170,12 +170,17 @@ def _url_of(page: SitemapEntry) -> str:
     return page.url
 
 
+# How far past an index's fetch a child's lastmod is a placeholder, not the end of the period the file covers.
+_PLACEHOLDER_AHEAD = timedelta(days=365)
+
+
 def _newest_first(
     document: XmlDocument, sitemap_url: str, skips: _Skips, fetched_at: datetime | None
 ) -> tuple[list[str], tuple[datetime, ...]]:
     """An index's child sitemaps, those with the latest <lastmod> first, the rest in document order after them;
-    and the lastmods of the dated ones. A lastmod after the index's fetch is no date (a misconfigured clock or a
-    placeholder year 2099 would otherwise put its file ahead of the day's, run after run).
+    and the lastmods of the dated ones. A lastmod more than a year after the index's fetch is no date (a
+    placeholder year 2099 would otherwise put its file ahead of the day's, run after run); one a few days or weeks
+    ahead is a period's end (a monthly file dated the month's last day) and ranks as it says.
 
     Indexes list their children oldest first (Yoast's post-sitemap1..N, WordPress's, monthly archives), and a
     crawl reads a bounded number of them: the files that change are the ones whose new articles it wants.
@@ -183,7 +188,8 @@ def _newest_first(
     dated: list[tuple[datetime | None, str]] = []
     for element in _counted(_children(document, "sitemap"), skips):
         if url := _loc(document, element, sitemap_url, skips):
-            dated.append((parse_published(child_text(element, "lastmod"), fetched_at=fetched_at), url))
+            when = parse_published(child_text(element, "lastmod"))
+            dated.append((None if when and fetched_at and when > fetched_at + _PLACEHOLDER_AHEAD else when, url))
     by_date = sorted(dated, key=lambda d: (d[0] is None, -(d[0].timestamp() if d[0] else 0.0)))  # stable
     children = _unique((url for _, url in by_date), key=lambda url: url)
     first_date: dict[str, datetime] = {}
