@@ -48,7 +48,11 @@ def start_temporary_server() -> int | None:
 
     def start_quietly() -> subprocess.Popen[Any]:  # only the child's output moves: copydesk's own stays put
         with _stderr_to(log), _in_a_session_of_its_own():  # the child inherits file descriptor 2
-            return start_child()
+            child = start_child()
+        # Watched from its start, not once it answers: it takes 7-14 s to start on a loaded 2-core machine, and a
+        # copydesk killed meanwhile left it running (~210 MB, its port taken).
+        _watch(child.pid)
+        return child
 
     server._run_uvicorn_command = start_quietly  # type: ignore[method-assign]
     try:
@@ -57,13 +61,18 @@ def start_temporary_server() -> int | None:
         exc.add_note(f"the temporary server's output is in {log}")
         raise
     process = server.server_process
-    if process is None or process.pid in _watched:
-        return None if process is None else process.pid
-    _watched.add(process.pid)
+    return None if process is None else process.pid
+
+
+def _watch(pid: int) -> None:
+    """Start the watchdog that stops the server `pid` once this process is gone without standing it down."""
+    if pid in _watched:
+        return
+    _watched.add(pid)
     read_end, write_end = os.pipe()
     with open(read_end, "rb") as watched:
         subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(process.pid)],
+            [sys.executable, "-c", _WATCHDOG, str(pid)],
             stdin=watched,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -75,7 +84,6 @@ def start_temporary_server() -> int | None:
         os.close(write_end)
 
     atexit.register(stand_down)
-    return process.pid
 
 
 # The temporary server's own output: the services it stops at exit print tracebacks of the events they were

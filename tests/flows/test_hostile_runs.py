@@ -598,6 +598,56 @@ def test_prefects_temporary_server_ends_with_a_run_killed_by_sigkill(
     pytest.fail(f"Prefect's temporary server on port {port} outlived the killed run")
 
 
+def test_prefects_temporary_server_ends_with_a_run_killed_while_it_starts(
+    newsroom: Callable[..., Newsroom], tmp_path: Path
+) -> None:
+    """The watchdog was started once the server answered: 7-14 s on a loaded machine, in which a run killed with
+    SIGKILL left the server running (~210 MB, its port taken; an operator's review)."""
+    site, db = newsroom("site", 1), tmp_path / "news.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [*_copydesk(), "run", "--sources", sources_file(tmp_path, site.source()), "--db", str(db)]
+    proc = subprocess.Popen([*command, "--allow-private"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        line = b""
+        while b"Starting temporary server" not in line:
+            line = proc.stdout.readline()
+            assert line, "the run ended before it started Prefect's temporary server"
+        started = re.search(rb"Starting temporary server on http://127\.0\.0\.1:(\d+)", line)
+        assert started, line
+        deadline = time.monotonic() + 30
+        while not _servers_on(int(started.group(1))) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.kill()  # as soon as the server's process exists, before it answers
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not _servers_on(int(started.group(1))):
+            return
+        time.sleep(0.2)
+    pytest.fail(
+        f"Prefect's temporary server on port {started.group(1).decode()} outlived the run killed while it started"
+    )
+
+
+def _servers_on(port: int) -> list[int]:
+    """Pids of live processes whose command line runs a Prefect server on `port`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(b"prefect" in part for part in cmdline) and str(port).encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 def test_the_temporary_servers_own_output_goes_to_a_log_in_prefect_home_not_the_terminal(tmp_path: Path) -> None:
     """A failing command ends with its one error line: the server's services, stopped at exit, printed ~200 lines
     of tracebacks of the events they were still recording after it (a reextract whose archive had moved)."""
