@@ -25,9 +25,10 @@ from typing import Any
 # shut down as Prefect's own stop does.
 _WATCHDOG = (
     "import os, signal, sys\n"
+    "kill = os.killpg if sys.argv[2:] == ['group'] else os.kill\n"
     "if not sys.stdin.buffer.read(1):\n"
     "    try:\n"
-    "        os.kill(int(sys.argv[1]), signal.SIGTERM)\n"
+    "        kill(int(sys.argv[1]), signal.SIGTERM)\n"
     "    except ProcessLookupError:\n"
     "        pass  # it ended on its own\n"
 )
@@ -51,7 +52,7 @@ def start_temporary_server() -> int | None:
             child = start_child()
         # Watched from its start, not once it answers: it takes 7-14 s to start on a loaded 2-core machine, and a
         # copydesk killed meanwhile left it running (~210 MB, its port taken).
-        _watch(child.pid)
+        watch_server(child.pid)
         return child
 
     server._run_uvicorn_command = start_quietly  # type: ignore[method-assign]
@@ -64,15 +65,16 @@ def start_temporary_server() -> int | None:
     return None if process is None else process.pid
 
 
-def _watch(pid: int) -> None:
-    """Start the watchdog that stops the server `pid` once this process is gone without standing it down."""
+def watch_server(pid: int, *, group: bool = False) -> None:
+    """Start the watchdog that stops the server `pid` (with `group`, its process group) once this process is gone
+    without standing it down (killed with SIGKILL, by the OOM killer)."""
     if pid in _watched:
         return
     _watched.add(pid)
     read_end, write_end = os.pipe()
     with open(read_end, "rb") as watched:
         subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(pid)],
+            [sys.executable, "-c", _WATCHDOG, str(pid), *(["group"] if group else [])],
             stdin=watched,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from flows.ephemeral import watch_server
+
 log = logging.getLogger(__name__)
 
 # `prefect server start` answers its health check in ~4 s on 2 cores (shared FACTS); allow for a cold cache.
@@ -132,6 +134,8 @@ def _api(port: int) -> Iterator[str]:
     command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with server_log.open("ab") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    # A serve killed with SIGKILL left the server running, and the next serve found its port taken.
+    watch_server(server.pid, group=True)
     try:
         _wait_healthy(url, server, server_log)
         print(f"Prefect server (PID {server.pid}) UI at http://127.0.0.1:{port}; its log: {server_log}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pkgutil
 import subprocess
@@ -116,6 +117,49 @@ def test_copydesk_serve_registers_on_the_server_it_started_and_ctrl_c_pauses_and
     assert "Paused the schedules of the 5 served deployments" in output, output
     with pytest.raises(httpx.TransportError):  # the server it started is stopped with it
         httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+
+
+def test_the_server_copydesk_serve_started_stops_when_serve_is_killed(tmp_path: Path) -> None:
+    """kill -9 of serve (or the OOM killer) left its `prefect server start` running, and the next serve found the
+    port taken (an operator's review)."""
+    import os
+    import re
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "s.toml").write_text('[[sources]]\nname = "site"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
+    command += ["serve", "--sources", "s.toml", "--allow-private", "--port", str(port)]
+    log, server = tmp_path / "serve.txt", 0
+    with log.open("w") as out:
+        serving = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            while not (started := re.search(r"Prefect server \(PID (\d+)\)", log.read_text())):
+                assert serving.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            server = int(started.group(1))
+            serving.kill()
+            serving.wait(timeout=30)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(server, 0)
+                except ProcessLookupError:
+                    return  # the server's process group is gone
+                time.sleep(0.2)
+            pytest.fail(f"the Prefect server (PID {server}) outlived serve killed with SIGKILL")
+        finally:
+            serving.kill()
+            if server:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(server, signal.SIGKILL)
 
 
 def test_every_deployment_says_its_schedules_so_prefect_deploy_asks_nothing() -> None:
