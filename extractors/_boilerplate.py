@@ -940,18 +940,40 @@ _GALLERY_HEADER_MAX = 150
 
 
 def _pictures(box: HtmlElement) -> int:
-    """Pictures in box: images and videos, and elements a script or a stylesheet draws one on (lazy galleries).
-    Not _MEDIA's icons (svg), players (audio) and frames: a story's share bar or its map are no gallery."""
-    return sum(1 for el in box.iter(etree.Element) if el.tag in _PICTURES or _drawn(el))
+    """Pictures in box: images and videos (not avatars), slides a script or a stylesheet draws one on (a lazy
+    gallery's data-src, data-bgset, a background), links to a picture a lightbox opens, and video frames. Not
+    _MEDIA's icons (svg) and players (audio): a story's share bar is no gallery."""
+    return sum(1 for el in box.iter(etree.Element) if _is_picture(el))
+
+
+def _is_picture(el: HtmlElement) -> bool:
+    if el.tag in _PICTURES:
+        return not _is_avatar(el)
+    if el.tag == "a" and _IMAGE_FILE.search(el.get("href") or ""):
+        return True
+    if el.tag == "iframe":
+        return _VIDEO_HOST.search(el.get("src") or el.get("data-src") or "") is not None
+    return _drawn(el) or any(k.startswith("data-") and _IMAGE_FILE.search(v) for k, v in el.attrib.items())
+
+
+def _is_avatar(img: HtmlElement) -> bool:
+    """A post's author's face (a quoted thread's embeds show one each): no photo of a gallery or a story."""
+    return _AVATAR.search(f"{img.get('class', '')} {img.get('alt', '')} {img.get('src', '')}") is not None
 
 
 _PICTURES = frozenset(["img", "picture", "amp-img", "video", "amp-video"])
+_AVATAR = re.compile(r"avatar|profile_image|profile-pic", re.IGNORECASE)
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:[?#]|$)", re.IGNORECASE)
+_VIDEO_HOST = re.compile(r"youtube(?:-nocookie)?\.com/embed|player\.vimeo\.com|dailymotion\.com/embed")
 
 
 def _shows_pictures(box: HtmlElement, items: int) -> bool:
-    """Whether box holds a picture for half of its `items` numbered lines, or its parent one for each."""
-    parent = box.getparent()
-    return 2 * _pictures(box) >= items or (parent is not None and _pictures(parent) >= items)
+    """Whether box holds a picture for half of its `items` numbered lines, or one of the two boxes around it one
+    for each (captions listed apart from their slides, a level or two down in a carousel's wrappers)."""
+    if 2 * _pictures(box) >= items:
+        return True
+    around = list(itertools.islice(box.iterancestors(), 2))
+    return any(el.tag not in _NEVER_PRUNE and _pictures(el) >= items for el in around)
 
 
 def _widen_to_header(box: HtmlElement, total: int) -> HtmlElement:

@@ -262,6 +262,28 @@ def test_an_icon_inside_a_line_of_text_does_not_make_the_line_a_caption() -> Non
     assert "rose 3 percent in afternoon trading" in text
 
 
+_CAPTIONS = ["Water rises in the old town.", "A man carries his dog to a boat.", "Sandbags outside the town hall."]
+
+
+@pytest.mark.parametrize(
+    "slide",
+    [
+        "<div class='w7' data-bgset='/g/{k}.jpg'></div>",  # lazysizes draws it
+        "<a href='/g/{k}.jpg' data-fancybox='g'></a>",  # a lightbox opens it
+        "<iframe src='https://www.youtube.com/embed/v{k}'></iframe>",  # a video gallery
+    ],
+    ids=["lazy-background", "lightbox-link", "video-frames"],
+)
+def test_a_gallery_whose_pictures_a_script_draws_is_still_a_gallery(slide: str) -> None:
+    # The review of the rule that a gallery shows its pictures: only <img>, data-src and style backgrounds counted.
+    items = "".join(f"<div class='w2'>{slide.format(k=k)}<p>{k}/3 {c}</p></div>" for k, c in enumerate(_CAPTIONS, 1))
+    body = "".join(f"<p>{p} {p}</p>" for p in BRIEF_EN)
+    gallery = f"<div class='w1'>{items}</div>"
+    html = f"<html><head><title>Bridge</title></head><body><h1>Bridge</h1><div>{body}{gallery}</div></body></html>"
+    article = extract_article(html, url="https://b.example/news/bridge")
+    assert not any(c in article.text for c in _CAPTIONS) and all(p in article.text for p in BRIEF_EN)
+
+
 def test_a_thread_quoted_in_paragraphs_keeps_its_numbered_posts() -> None:
     # Text lines counted "1/4 ... 4/4" were dropped as a gallery's after the page's markup had judged them none.
     posts = [
