@@ -1030,17 +1030,23 @@ def _prune_figures(body: HtmlElement, total: int, out: _Collector) -> None:
         _drop(box, out)
 
 
-# A list item's number before its name: "2. Monsanto", "2) Monsanto", "#2 Monsanto".
-_ITEM_NUMBER = re.compile(r"(?:#\d{1,3}[.):]?|\d{1,3}[.)])\s+\S")
+# A list item's number before its name: "2. Monsanto", "2) Monsanto", "#2 Monsanto", "2 – Monsanto".
+_ITEM_NUMBER = re.compile(r"(?:#\d{1,3}[.):]?|\d{1,3}(?:[.)]|\s*[–—-]))\s*(?=\S)")
 
 
 def _numbered_item(box: HtmlElement, text: str) -> bool:
-    """Whether box's text opens with a numbered name in bold, as a listicle's items do: a caption is no list's."""
-    lead = next((b for b in box.iter("strong", "b") if _norm(b.text_content())), None)
-    if lead is None:
+    """Whether box's text opens with a number and a name in bold, as a listicle's items do ("<strong>2. Monsanto
+    </strong> A village ...", "2. <strong>Monsanto</strong> ...", "<b>2.</b> <b>Monsanto</b> ..."): a caption is no
+    list's."""
+    number = _ITEM_NUMBER.match(text)
+    if number is None:
         return False
-    name = _norm(lead.text_content())
-    return text.startswith(name) and len(name) < len(text) and _ITEM_NUMBER.match(name) is not None
+    rest = text[number.end() :]
+    bold = [name for b in itertools.islice(box.iter("strong", "b"), 2) if (name := _norm(b.text_content()))]
+    # The name in bold after the number, or the number and the name in one bold run, with words after it.
+    return any((rest.startswith(name) or text.startswith(name) and len(name) > number.end()) for name in bold) and (
+        len(rest) > min(map(len, bold), default=0)
+    )
 
 
 def _within_a_sentence(img: HtmlElement) -> bool:

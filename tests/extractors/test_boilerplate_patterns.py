@@ -317,7 +317,15 @@ def test_a_gallery_whose_captions_are_listed_apart_from_its_slides_is_still_a_ga
     assert "Flood day" not in article.text and all(p in article.text for p in BRIEF_EN)
 
 
-def test_a_listicles_items_under_their_pictures_are_story_and_a_photos_caption_is_not() -> None:
+@pytest.mark.parametrize(
+    "form",
+    [
+        "<strong>{k}. {name}</strong> {words}",
+        "{k}. <strong>{name}</strong> {words}",
+        "<b>{k}.</b> <b>{name}</b> {words}",
+    ],
+)
+def test_a_listicles_items_under_their_pictures_are_story_and_a_photos_caption_is_not(form: str) -> None:
     # "<div><img><p><strong>2. Monsanto</strong> A village ...</p></div>": each item went as a photo's caption.
     places = {
         "Serra da Estrela": "The highest range gets real snow most winters, and its cheese is worth the drive.",
@@ -325,7 +333,7 @@ def test_a_listicles_items_under_their_pictures_are_story_and_a_photos_caption_i
         "Comporta": "Rice fields, storks and empty beaches two hours south of Lisbon.",
     }
     items = "".join(
-        f"<div class='q7'><img src='/i/{k}.jpg'><p><strong>{k}. {name}</strong> {words}</p></div>"
+        f"<div class='q7'><img src='/i/{k}.jpg'><p>{form.format(k=k, name=name, words=words)}</p></div>"
         for k, (name, words) in enumerate(places.items(), 1)
     )
     photo = "<div class='q8'><img src='/i/lead.jpg'><p><b>Lisbon</b> Trams climb the Alfama at dusk.</p></div>"
