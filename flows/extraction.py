@@ -259,12 +259,10 @@ def exit_with_parent(parent: int) -> None:
 
     A flow process killed with SIGKILL (kill -9, the OOM killer) never closes its workers' queue, and the
     workers would wait on it forever, two idle processes leaked per killed run. Also marks the process as a
-    worker, whose large pages are extracted in a child it can kill (_isolates). Ctrl-C in a terminal signals the
-    whole process group: the flow process stops the run, and a worker printed a KeyboardInterrupt traceback each.
+    worker, whose large pages are extracted in a child it can kill (_isolates).
     """
     global _IN_WORKER
     _IN_WORKER = True
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

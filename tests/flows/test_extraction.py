@@ -312,18 +312,3 @@ def test_a_forked_extraction_ends_with_the_process_that_forked_it() -> None:
         finally:
             if parent.poll() is None:
                 parent.kill()
-
-
-def _sigint_ignored() -> bool:
-    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-
-
-def test_a_worker_leaves_ctrl_c_to_the_flow_process() -> None:
-    # Ctrl-C signals the terminal's whole process group: each worker printed a KeyboardInterrupt traceback over
-    # the run's own "interrupted" message (an operator's review).
-    _, responses = batch()
-    with ExtractionPool(workers=2, batches=2) as pool:
-        workers = pool.executor_for(responses)
-        assert workers is not None
-        assert workers.submit(_sigint_ignored).result(timeout=60)
-    assert not _sigint_ignored()  # the flow process's own handler is left as it was
