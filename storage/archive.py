@@ -275,9 +275,7 @@ class WarcArchive:
         room; else a new one.
 
         A file is this database's when a `pages` row points into it (`committed_end` > 0): a file another
-        database wrote into the same folder, or a WARC that is not copydesk's, is never cut or appended to. Only a
-        torn record is cut from the end of ours: whole records past its committed end are left, and not written
-        after.
+        database wrote into the same folder, or a WARC that is not copydesk's, is never cut or appended to.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         for path in sorted(self.directory.glob(f"{PREFIX}*{SUFFIX}"), reverse=True):
@@ -296,21 +294,9 @@ class WarcArchive:
                     "(cut short or replaced by something else?); a new file is started"
                 )
                 break
-            whole = _whole_records_end(path, end) if end < size else end
-            if whole < size:
-                file.truncate(whole)  # a torn record: killed mid-write
+            if end < size:
+                file.truncate(end)  # a torn record, or records whose rows never committed
                 os.fsync(file.fileno())
-            if whole > end:
-                # Whole records no row of ours points at: another database's that shares the folder (a copy of this
-                # one), pages archived after the backup this database was restored from, or a batch a crash kept
-                # from committing. Cut, they were lost for good (ingest-warc recovers pages from them).
-                file.close()
-                self.problems.append(
-                    f"{path}: {whole - end:,} bytes of whole records past byte {end:,}, where this database's end; "
-                    "another database's, or written after a backup it was restored from, or by a run killed before "
-                    "it committed: left as they are, and a new file is started"
-                )
-                break
             if end < self.max_file_bytes:
                 file.seek(end)
                 return file, path.name
@@ -557,19 +543,6 @@ def next_record_after(path: str | Path, offset: int) -> int | None:
                 found = window.find(marker, found + 1)
             tail, position = window[-(len(marker) - 1) :], position + len(chunk)
     return None
-
-
-def _whole_records_end(path: Path, start: int) -> int:
-    """Where the whole records that follow byte `start` end (`start` if none does): a torn one, or bytes that are
-    no record, end them."""
-    end, records = start, read_records(path, start=start, max_bytes=0)
-    while True:
-        try:
-            end = next(records).end
-        except StopIteration:
-            return end
-        except Exception:  # noqa: BLE001 (whatever stops the reading, a torn record or none, those before it are whole)
-            return end
 
 
 def _reads_a_record(path: str | Path, offset: int) -> bool:
