@@ -92,10 +92,8 @@ _HEAD_MARGIN_SD = 5.0
 class CanonicalRule:
     """Which member of a cluster is its canonical article.
 
-    `earliest`: first published (then first stored) of the cluster's whole copies; `longest`: most text;
-    `source_priority`: the first source in `sources` that carries the story, then earliest. A whole copy has at
-    least 0.8 of the median member's text: a one-paragraph alert sent minutes before the story, or a partner's
-    copy cut to half, is no cluster's canonical while a whole copy is in it (`unique_articles` shows its text).
+    `earliest`: first published (then first stored); `longest`: most text; `source_priority`: the first
+    source in `sources` that carries the story, then earliest.
     """
 
     rule: Literal["earliest", "longest", "source_priority"] = "earliest"
@@ -109,7 +107,7 @@ class CanonicalRule:
 
     def order_by(self) -> str:
         """The window ORDER BY that ranks a cluster's canonical member first (no user text in it)."""
-        earliest = "cut_short, coalesce(published_at, fetched_at), article_id"
+        earliest = "coalesce(published_at, fetched_at), article_id"
         if self.rule == "longest":
             return f"length(text) DESC, {earliest}"
         if self.rule == "source_priority":
@@ -963,10 +961,7 @@ def mark_canonical(
         UPDATE articles SET is_canonical = ranked.rank = 1
         FROM (
             SELECT article_id, row_number() OVER (PARTITION BY cluster_id ORDER BY {rule.order_by()}) AS rank
-            FROM (
-                SELECT *, length(text) < 0.8 * median(length(text)) OVER (PARTITION BY cluster_id) AS cut_short
-                FROM articles WHERE cluster_id IN (SELECT unnest(?))
-            )
+            FROM articles WHERE cluster_id IN (SELECT unnest(?))
         ) ranked
         WHERE articles.article_id = ranked.article_id AND articles.is_canonical IS DISTINCT FROM (ranked.rank = 1)
         """,

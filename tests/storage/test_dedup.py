@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -257,26 +257,6 @@ def test_the_canonical_member_follows_the_configured_rule(tmp_path: Path, rule: 
         assign_clusters(con, "r1", PARAMS, canonical=rule)
         canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
     assert canonical == [(expected,)]
-
-
-@pytest.mark.parametrize("rule", [CanonicalRule("earliest"), CanonicalRule("source_priority", ("z.example",))])
-def test_a_copy_cut_short_is_no_canonical_while_a_whole_copy_is_in_its_cluster(
-    tmp_path: Path, rule: CanonicalRule
-) -> None:
-    # A partner's copy cut to half, stamped minutes before the wire's own, was the cluster's canonical: the
-    # story `unique_articles` showed was half of it.
-    wire, before = story(13), NOW - timedelta(minutes=3)
-    rows = [
-        replace(row("http://cut.example/w", wire[:4]), published_at=before),
-        row("http://wire.example/w", wire),
-        row("http://copy.example/w", wire),
-    ]
-    with writing(tmp_path / "c.duckdb") as con:
-        load_articles(con, "r1", rows)
-        assign_clusters(con, "r1", PARAMS, canonical=rule)
-        clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM articles").fetchall()
-        canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
-    assert clusters == [(1,)] and canonical == [("http://wire.example/w",)]
 
 
 def test_source_priority_without_sources_is_refused() -> None:
