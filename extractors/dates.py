@@ -107,11 +107,11 @@ _DOTTED = re.compile(
 )
 # Year first with one-digit fields or other separators, as CMSs and JSON-LD write them: "2024-5-6 9:05 +0900",
 # "2024/05/06 10:00 JST", "2024.05.06 10:00:00 +0900" (Japanese, Chinese and Korean sites). No locale puts the day
-# before the month after a four-digit year. Only with its zone: those sites write local time, and a value read as
+# before the month after a four-digit year. A time only with its zone: those sites write local time, and a value read as
 # UTC is 8-9 hours off (and, first among a page's dates, outranks the <time> that gives the zone).
 _YEAR_FIRST = re.compile(
     r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
-    rf"(?:t|\s+)(\d{{1,2}}):(\d{{2}})(?::(\d{{2}})(?:[.,](\d+))?)?\s*(z|{_ZONE})"
+    rf"(?:(?:t|\s+)(\d{{1,2}}):(\d{{2}})(?::(\d{{2}})(?:[.,](\d+))?)?\s*(z|{_ZONE}))?"
 )
 _ZONE_OFFSET = re.compile(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2}):?(\d{2})?")
 _KST = timezone(timedelta(hours=9))
