@@ -202,13 +202,18 @@ class Shapes:
         fields ("Le Parisien - Tous droits réservés - Mentions légales", "本文为原创内容，未经授权禁止转载，违者必究").
         A story's sentence may hold the words: quoted ("... was stamped 'All rights reserved', the judge noted"),
         within a word ("版权所有人", the rights holder), or within a clause (Vietnamese "... xác định bản quyền
-        thuộc về nhạc sĩ Trần Minh ...": the copyright belongs to the composer).
+        thuộc về nhạc sĩ Trần Minh ...": the copyright belongs to the composer), also one that opens after a comma
+        or a dash ("Theo hợp đồng, bản quyền thuộc về hãng phim ... cho đến năm 2029", "For the first time, all
+        rights reserved for the estate passed to the museum"): there the phrase is a sentence's subject.
         """
         low = " ".join(text.casefold().split())
         if not any(phrase in low for phrase in self.rights):
             return False
         named = _NAMES_COPYRIGHT.search(low) is not None
-        for part in _NOTICE_PARTS.split(low):
+        pieces = _NOTICE_PARTS.split(low)  # parts, each after the separator before it
+        for index in range(0, len(pieces), 2):
+            part = pieces[index]
+            clause = index > 0 and _opens_clause(pieces[index - 2], pieces[index - 1])
             for phrase in self.rights:
                 at = part.find(phrase)
                 while at >= 0:
@@ -216,7 +221,7 @@ class Shapes:
                     opening, closing = before.rstrip()[-1:], after.lstrip()[:1]
                     quoted = bool(opening and closing) and opening in _QUOTES and closing in _QUOTES
                     if not quoted and not after[:1].isalpha():
-                        if named or not (_has_letters(before) and _has_letters(after)):
+                        if named or not _has_letters(after) or not (_has_letters(before) or clause):
                             return True
                     at = part.find(phrase, at + 1)
         return False
@@ -226,7 +231,13 @@ _QUOTES = "'\"«»“”„‘’「」『』"
 _NAMES_COPYRIGHT = re.compile(r"[©ⓒ]|\(c\)|\bcopyright\b|저작권자")
 # A notice's fields, clauses and sentences: "Foo Media, All rights reserved | Terms", "Newsweek - All Rights
 # Reserved - Terms of Service", "Grupo Nación, todos los derechos reservados, 2024", "記事の無断転載禁止、ご利用は…".
-_NOTICE_PARTS = re.compile(r"\s[|·•\-–—]\s|,\s|(?<=[.!?])\s+|(?<=[。！？，、；])")
+_NOTICE_PARTS = re.compile(r"(\s[|·•\-–—]\s|,\s|(?<=[.!?])\s+|(?<=[。！？，、；]))")
+
+
+def _opens_clause(previous: str, separator: str) -> bool:
+    """Whether a part after `separator` (and the part `previous` before it) is a clause of a sentence: after a
+    comma or a dash, not a field's bar or a sentence's end."""
+    return separator.strip() in {",", "-", "–", "—"} or previous.endswith(("，", "、", "；"))
 
 
 def _has_letters(text: str) -> bool:

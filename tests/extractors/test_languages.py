@@ -959,6 +959,13 @@ def test_a_rights_notice_goes(lang: str, notice: str) -> None:
         ("th", "ศาลระบุว่าผู้แต่งเพลงเป็นผู้สงวนลิขสิทธิ์ในผลงานทั้งหมด และค่ายเพลงไม่มีสิทธิ์นำเพลงไปเผยแพร่"),
         ("en", "The copyright notice on the manuscript read 'All rights reserved', the court heard."),
         ("zh", "法院认定，涉案歌曲的版权所有人为原告音乐公司。"),
+        # The phrase as the subject of a clause after a comma or a dash (the review of the second version).
+        ("vi", "Theo hợp đồng ký năm 2019, bản quyền thuộc về hãng phim Thiên Ngân cho đến năm 2029."),
+        ("vi", "Hiện nay, bản quyền thuộc về nhạc sĩ Trần Minh và gia đình ông."),
+        ("ru", "По словам юриста, все права защищены договором, и спор будет решён в суде."),
+        ("en", "For the first time, all rights reserved for the estate passed to the museum in 2019."),
+        ("es", "Según la editorial, todos los derechos reservados por el autor pasan a la fundación."),
+        ("en", "The singer said the song was hers - all rights reserved by her label were void, her lawyer argued."),
     ],
 )
 def test_a_storys_sentence_that_holds_a_rights_phrase_stays(lang: str, sentence: str) -> None:
