@@ -1484,22 +1484,32 @@ def _is_caption_line(line: str) -> bool:
 
 
 def _labelled_item(lines: list[str], i: int) -> bool:
-    """Whether lines[i] ends like a labelled credit in a phrase ("Best picture: The Fisherman's Daughter") among
-    three or more lines of its shape that end in no credit ("Best director: Joana Lima"): an awards list's winners,
-    one paragraph each. "Main image credit: Getty" stands alone under its story; "Top left photo: Reuters" beside
-    "Top right photo: AP" names an agency, and a credit beside it."""
-    parts = credit_label_split(lines[i]) if label_in_a_phrase(lines[i]) else None
-    if parts is None or is_agency_credit(parts[2]):
+    """Whether lines[i] ends like a labelled credit in a phrase ("Best picture: The Fisherman's Daughter") in a
+    list of lines of its shape, one paragraph each: an awards list's winners. Its shape: the same first word, a
+    colon, and no credit at the end or a credit in a phrase that names no agency ("Best director: Joana Lima",
+    "Best wildlife photo: Tom Reed, Kenya"). A list is three such lines, or two where one ends in no credit at all
+    (the category "director" is no picture's). "Main image credit: Getty" stands alone under its story; "Top left
+    photo: Jane Doe" beside "Top right photo: Tom Reed" are a picture's two credits."""
+    if _labelled_credit_in_a_phrase(lines[i]) is None:
         return False
     first = lines[i].split(maxsplit=1)[0].casefold()
 
     def same_shape(j: int) -> bool:
         line = lines[j]
-        return line.split(maxsplit=1)[0].casefold() == first and ":" in line and credit_ending(line) is None
+        if line.split(maxsplit=1)[0].casefold() != first or ":" not in line:
+            return False
+        return credit_ending(line) is None or _labelled_credit_in_a_phrase(line) is not None
 
     before = next((k for k in range(i - 1, -1, -1) if not same_shape(k)), -1)
     after = next((k for k in range(i + 1, len(lines)) if not same_shape(k)), len(lines))
-    return after - before - 1 >= _LIST_ITEMS
+    run = lines[before + 1 : after]
+    return len(run) >= _LIST_ITEMS or (len(run) >= 2 and any(credit_ending(line) is None for line in run))
+
+
+def _labelled_credit_in_a_phrase(line: str) -> str | None:
+    """The credit of a line ending in a label in a phrase and a credit that names no agency, else None."""
+    parts = credit_label_split(line) if label_in_a_phrase(line) else None
+    return None if parts is None or is_agency_credit(parts[2]) else parts[2]
 
 
 # Lines of one shape that make a list: an awards list names a dozen categories, a picture's credits two or three.

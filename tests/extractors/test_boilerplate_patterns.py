@@ -468,6 +468,29 @@ def test_an_awards_list_written_as_paragraphs_is_kept_and_a_credit_under_the_sto
     assert all(w in text for w in winners) and "Getty" not in text and "photo:" not in text
 
 
+@pytest.mark.parametrize(
+    "winners",
+    [
+        # Every category a picture's: each line ends like a credit in a phrase, none names an agency.
+        ["Best wildlife photo: Tom Reed, Kenya", "Best landscape photo: Ana Lima, Iceland", "Best bird photo: Li Wei"],
+        # Two lines, one of them a category that is no picture's ("director").
+        ["Best picture: Oppenheimer", "Best director: Christopher Nolan"],
+    ],
+)
+def test_an_awards_list_whose_categories_read_like_credits_is_kept(winners: list[str]) -> None:
+    # The review of the second version: a photo contest's winners ("Best news photo: Jane Doe, Gaza" x3) and a
+    # two-line list went as captions, since only lines ending in no credit counted as the list's.
+    story = [BRIEF_EN[0], BRIEF_EN[1]]
+    text, parts = clean_text("\n".join([story[0], *winners, story[1]]))
+    assert text.split("\n\n") == [story[0], *winners, story[1]] and not parts.captions
+
+
+def test_two_credits_of_one_shape_under_a_picture_go() -> None:
+    story = [BRIEF_EN[0], BRIEF_EN[1]]
+    text, parts = clean_text("\n".join([story[0], "Top left photo: Jane Doe", "Top right photo: Tom Reed", story[1]]))
+    assert text.split("\n\n") == story and len(parts.captions) == 2
+
+
 def test_a_picks_column_keeps_its_watch_and_read_headings_and_a_linked_promo_heading_goes() -> None:
     # "<h3><strong>Watch:</strong> Slow Horses ...</h3>" then its paragraph: a "Watch:" label's line went as a
     # related story's headline (a culture desk's weekly picks lost two of four).
