@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from datetime import date
 
 from extractors._shapes import shapes_for
 from extractors._words import CLOSING_CHARS, QUOTED_STOP, SENTENCE_END_CHARS, script_length, word_count
-from extractors.datelines import is_dateline
+from extractors.datelines import is_dateline, read_day
 
 # Below this much text, output with the headline run into a line is suspect (see looks_broken).
 _SHORT_TEXT = 600  # script_length: a Chinese or Japanese character counts as three
@@ -63,9 +64,12 @@ _META_LINE = re.compile(
 )
 
 
-def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> str:
+def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = (), page_days: Collection[date] = ()) -> str:
     """Drop a leading run of 3+ crumb lines (site chrome kept by trafilatura's whole-page fallback)
-    and a trailing run of 2+ bylines, dates or labels."""
+    and a trailing run of 2+ bylines, dates or labels.
+
+    `page_days`: the days the page says it was published or updated; a date line of the run is the page's
+    dateline only when it names one of them (if the page names none, any date line is)."""
     headline = " ".join((title or "").split()).casefold()
     lines = [line for line in text.splitlines() if line.strip()]
     # Only the leading lines are judged, up to the first that is neither: a story's lines are not looked at.
@@ -78,7 +82,9 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
         end -= 1
     # A run is the page's chrome where it holds the headline, a byline, a date, or a menu's or a toolbar's words:
     # a poem's opening lines or an "At a glance" list of figures before the story end no sentence either.
-    chrome = any(_is_line(line, headline) or _is_meta_line(line, names) or _is_chrome(line) for line in lines[:start])
+    chrome = any(
+        _is_line(line, headline) or _is_meta_line(line, names) or _is_chrome(line, page_days) for line in lines[:start]
+    )
     if start < _CRUMB_RUN or not chrome:  # only the headline and bylines go ("By Tom Reed ·")
         start = next(
             (i for i in range(start) if not (_is_line(lines[i], headline) or _is_meta_line(lines[i], names))), start
@@ -98,19 +104,30 @@ def is_crumb(line: str) -> bool:
     return not _SENTENCE_END.search(line) or line.rstrip().endswith(("...", "…"))
 
 
-def _is_chrome(line: str) -> bool:
-    """A line only a page's chrome writes: a byline, a date or a time ago, a skip link, share or toolbar buttons."""
-    return (
-        _CHROME_LINE.search(line) is not None or is_dateline(line, locale=None) or shapes_for(None).is_share_text(line)
-    )
+def _is_chrome(line: str, page_days: Collection[date]) -> bool:
+    """A line only a page's chrome writes: a byline, the page's date or a time ago, a skip link, share or toolbar
+    buttons."""
+    if _CHROME_LINE.search(line) is not None or shapes_for(None).is_share_text(line):
+        return True
+    byline = _BYLINE.match(line)
+    if byline is not None:
+        return byline["name"][0].isupper()  # "By Jane Smith", not a fact box's "By the numbers", "By road: ..."
+    if not is_dateline(line, locale=None):
+        return False
+    # An event's date ("When: 5 March 2024", a timeline's "12 March 2024: filed") opens a fact box as a page's
+    # dateline opens its chrome: only the page's own day tells them apart.
+    day = read_day(line, locale=None)
+    return not page_days or day is None or any(abs((day - page_day).days) <= 1 for page_day in page_days)
 
 
-# "By Jane Smith", "Published 3 hours ago", "Skip to main content", "Listen to this article", "Text size".
+# "Published 3 hours ago", "Skip to main content", "Listen to this article", "Text size".
 _CHROME_LINE = re.compile(
-    r"^(?:by|von|par|por|di|door)\s+\w|\b\d+\s+(?:minutes?|hours?|days?)\s+ago$|^skip to\b|^listen to this\b"
+    r"\b\d+\s+(?:minutes?|hours?|days?)\s+ago$|^skip to\b|^listen to this\b"
     r"|^(?:text size|font size|save for later|gift (?:this )?article|sign in|log in|subscribe|menu|search)$",
     re.IGNORECASE,
 )
+# "By Jane Smith", "von Thomas Berger": a name follows, capitalised ("the" is no name: "By The Numbers").
+_BYLINE = re.compile(r"(?i:by|von|par|por|di|door)\s+(?!(?i:the|der|die|das|le|la|les|el|los|il|de)\b)(?P<name>\w)")
 
 
 def _is_meta_line(line: str, authors: set[str]) -> bool:

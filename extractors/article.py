@@ -450,7 +450,8 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
     if "story_container" not in skip and mark_story_container(tree):
         steps.append("story_container")
     unmask_embedded_posts(tree)
-    text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors)
+    page_days = [stamp.date() for stamp in (meta.published_at, meta.modified_at) if stamp is not None]
+    text = trim_crumbs(_trafilatura_text(tree, url), meta.title, meta.authors, page_days)
     split = None if "split_story" in skip else split_story(tree)
     if split is not None:
         # Joining the boxes helped a wired.com page (0.62 -> 0.96) and cost an engadget review its first
@@ -458,7 +459,7 @@ def _draft(tree: HtmlElement, url: str, meta: Metadata, *, skip: Collection[str]
         joined = copy.deepcopy(tree)
         paths = tree.getroottree()
         join_split_story(*_in_copy(joined, [paths.getpath(split[0]), *map(paths.getpath, split[1])]))
-        joined_text = trim_crumbs(_trafilatura_text(joined, url), meta.title, meta.authors)
+        joined_text = trim_crumbs(_trafilatura_text(joined, url), meta.title, meta.authors, page_days)
         if len(joined_text) > len(text):
             tree, text = joined, joined_text
             steps.append("split_story")

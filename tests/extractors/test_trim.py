@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from extractors._trim import trim_crumbs
@@ -40,3 +42,24 @@ def test_short_lines_that_open_a_story_without_headline_byline_or_date_stay() ->
     for opening in (["Salt on the sill,", "bread on the board,", "my father's coat"], ["At a glance", "Dead: 12"]):
         text = "\n".join([*opening, "Missing: 5", *STORY])
         assert trim_crumbs(text, "Council approves budget") == text
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        ["By the numbers", "3,000 homes flooded", "12 people dead"],
+        ["By road: A64 closed", "By rail: no trains", "By air: flights normal"],
+        ["When: 5 March 2024", "Where: Town Hall, Leeds", "Tickets: £10"],
+        ["Key dates", "12 March 2024: filed", "1 May 2024: vote"],
+    ],
+)
+def test_a_fact_box_that_opens_a_story_is_no_byline_or_dateline(box: list[str]) -> None:
+    # The review of the second version: "By" before no name and an event's date made a fact box the page's chrome.
+    text = "\n".join([*box, *STORY])
+    assert trim_crumbs(text, "Floods hit the valley", page_days=[date(2024, 2, 20)]) == text
+
+
+def test_a_date_line_that_names_the_pages_day_is_its_dateline() -> None:
+    chrome = ["Home", "News", "When: 5 March 2024"]
+    text = "\n".join([*chrome, *STORY])
+    assert trim_crumbs(text, "Floods hit the valley", page_days=[date(2024, 3, 5)]) == "\n".join(STORY)
