@@ -260,9 +260,15 @@ def exit_with_parent(parent: int) -> None:
     A flow process killed with SIGKILL (kill -9, the OOM killer) never closes its workers' queue, and the
     workers would wait on it forever, two idle processes leaked per killed run. Also marks the process as a
     worker, whose large pages are extracted in a child it can kill (_isolates).
+
+    Ctrl-C in a terminal signals the whole process group: the flow process stops the run and shuts its pool
+    down, and each worker printed a KeyboardInterrupt traceback over the run's own message. A worker holds
+    nothing to save (its pages are refetched or re-read by the next run), so it ends at once, quietly. Not by
+    ignoring the signal: the flow process would then wait for the pages in hand.
     """
     global _IN_WORKER
     _IN_WORKER = True
+    signal.signal(signal.SIGINT, _end_quietly)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -270,6 +276,10 @@ def exit_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _end_quietly(signum: int, frame: FrameType | None) -> None:
+    os._exit(128 + signum)
 
 
 class ExtractionPool:

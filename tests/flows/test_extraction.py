@@ -312,3 +312,24 @@ def test_a_forked_extraction_ends_with_the_process_that_forked_it() -> None:
         finally:
             if parent.poll() is None:
                 parent.kill()
+
+
+def _interrupted() -> None:
+    os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C signals a terminal's whole process group
+    time.sleep(30)
+
+
+def test_a_worker_ends_quietly_on_ctrl_c(capfd: pytest.CaptureFixture[str]) -> None:
+    # Each worker printed a KeyboardInterrupt traceback over the run's own "interrupted" message (an operator's
+    # review), and a page in hand came back as a KeyboardInterrupt raised in the flow process.
+    _, responses = batch()
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        raised: BaseException | None = None
+        try:
+            workers.submit(_interrupted).result(timeout=60)
+        except BaseException as error:  # noqa: BLE001 - the old behaviour raised KeyboardInterrupt here
+            raised = error
+    assert isinstance(raised, BrokenProcessPool)
+    assert "KeyboardInterrupt" not in capfd.readouterr().err
