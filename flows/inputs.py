@@ -14,6 +14,8 @@ import stat
 import sys
 from pathlib import Path
 
+from storage.db import refuse_other_files
+
 # "s3://", "gs://", "http://", "file://": export writes through the local file system only.
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # First bytes of the binary files people most often pass by mistake.
@@ -60,6 +62,7 @@ def database_path(value: str, *, flag: str = "--db", must_exist: bool) -> Path:
         raise InputError(f"{flag} {value}: is not a regular file; pass the path of a DuckDB file")
     if must_exist and not path.exists():
         raise InputError(f"{flag} {value}: no such database; create it with `copydesk run --db {value}` first")
+    refuse_other_files(path)
     if not path.parent.is_dir():
         try:  # now, with the path named, rather than as a bare OSError once Prefect has started
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -174,6 +174,25 @@ def connect(
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# Bytes 8-12 of every DuckDB file, after its header block's checksum.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def refuse_other_files(path: Path) -> None:
+    """Refuse a file that is no DuckDB database, before anything is started or created beside it: a run found it
+    out only once Prefect had started, and had made the archive and index folders next to it by then."""
+    _refuse_sqlite(path)
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_DUCKDB_MAGIC) + 8)
+    except OSError:  # no file yet, or one DuckDB will say more about
+        return
+    if not head:
+        raise NotADatabaseError(f"{path} is an empty file, not a DuckDB database, and was left as it is. {_ANOTHER_DB}")
+    if head[8:] != _DUCKDB_MAGIC:
+        raise NotADatabaseError(
+            f"{path} is not a DuckDB database: the file holds something else, and was left as it is. {_ANOTHER_DB}"
+        )
 
 
 def _refuse_sqlite(path: Path) -> None:

@@ -480,6 +480,23 @@ def test_run_refuses_bad_settings_before_prefect_starts(
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is an empty file"), (b"id,url\n1,x\n", "is not a DuckDB database: the file holds something else")],
+)
+def test_run_refuses_a_file_that_is_no_duckdb_database_before_prefect_starts_and_makes_nothing_beside_it(
+    content: bytes, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run found it out once Prefect had started (~10 s), with the archive and index folders made beside it.
+    sources = tmp_path / "sources.toml"
+    sources_file(tmp_path, f'db = "{tmp_path}/notes.duckdb"\n')
+    (tmp_path / "notes.duckdb").write_bytes(content)
+    assert main(["run", "--sources", str(sources)]) == 1
+    assert error_line(capsys).startswith(f"{tmp_path}/notes.duckdb {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.duckdb", "sources.toml"]
+    assert (tmp_path / "notes.duckdb").read_bytes() == content
+
+
 def test_run_refuses_an_index_folder_it_cannot_write_before_fetching_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
