@@ -65,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 128 + signal.SIGPIPE
         if args.debug:
             raise
-        print(f"copydesk: error: {error_line(exc)}", file=sys.stderr)
+        from storage.db import explained
+
+        print(f"copydesk: error: {error_line(explained(exc))}", file=sys.stderr)
         return 1
 
 

@@ -124,6 +124,8 @@ def connect(
         except duckdb.Error as exc:
             if _CORRUPT in str(exc):
                 raise DatabaseCorruptError(corrupt_message(path, str(exc))) from exc
+            if (cut := explained(exc)) is not exc:
+                raise cut from exc
             if _NOT_DUCKDB in str(exc):
                 raise NotADatabaseError(
                     f"{path} is not a DuckDB database: the file holds something else, and was left as it is. "
@@ -290,6 +292,20 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ((value,),) = con.execute(_COLUMNS_FINGERPRINT).fetchall()  # fetchall: no unfinished result left behind
     return str(value)
+
+
+# DuckDB's words when the file ends before a block its header points to: a copy or a disk that lost its end.
+_CUT_SHORT = re.compile(r'Could not read enough bytes from file "(?P<path>[^"]+)"')
+
+
+def explained(exc: BaseException) -> BaseException:
+    """A database file cut short, in the words of corrupt_message (DuckDB said only "IO Error: Could not read
+    enough bytes from file ..."); any other error as it is."""
+    cut = _CUT_SHORT.search(str(exc)) if isinstance(exc, duckdb.Error) else None
+    if cut is None:
+        return exc
+    path = Path(cut["path"].removesuffix(".wal"))
+    return DatabaseCorruptError(corrupt_message(path, f"it ends before the data its header points to; {exc}"))
 
 
 def corrupt_message(path: Path, reason: str) -> str:

@@ -817,6 +817,20 @@ def test_a_dask_worker_count_below_zero_is_a_usage_error(workers: str, tmp_path:
     assert exited.value.code == 2
 
 
+def test_a_database_file_cut_short_is_named_for_what_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # DuckDB said only "IO Error: Could not read enough bytes from file ...": a copy that lost its end.
+    db = tmp_path / "news.duckdb"
+    with storage_db.writing(db, checkpoint=True):
+        pass
+    with db.open("r+b") as file:
+        file.truncate(db.stat().st_size // 2)
+    for command in (["stats"], ["query", "SELECT count(*) FROM articles"]):
+        assert main([command[0], "--db", str(db), *command[1:]]) == 1
+        line = error_line(capsys)
+        assert line.startswith(f"{db}: DuckDB cannot read this file (it ends before the data its header points to;")
+        assert "Restore the file from a copy" in line
+
+
 def test_an_sqlite_file_given_as_the_database_is_named_for_what_it_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
