@@ -105,19 +105,29 @@ def is_crumb(line: str) -> bool:
 
 
 def _is_chrome(line: str, page_days: Collection[date]) -> bool:
-    """A line only a page's chrome writes: a byline, the page's date or a time ago, a skip link, share or toolbar
-    buttons."""
-    if _CHROME_LINE.search(line) is not None or shapes_for(None).is_share_text(line):
+    """A line only a page's chrome writes: a byline, a date or a time ago, a skip link, share or toolbar buttons."""
+    if _CHROME_LINE.search(line) is not None or shapes_for(None).is_share_text(line) or _is_byline(line):
         return True
-    byline = _BYLINE.match(line)
-    if byline is not None:
-        return byline["name"][0].isupper()  # "By Jane Smith", not a fact box's "By the numbers", "By road: ..."
     if not is_dateline(line, locale=None):
         return False
-    # An event's date ("When: 5 March 2024", a timeline's "12 March 2024: filed") opens a fact box as a page's
-    # dateline opens its chrome: only the page's own day tells them apart.
+    # A labelled date may be an event's ("When: 5 March 2024", a timeline's "12 March 2024: filed"), which opens a
+    # fact box as a page's dateline opens its chrome: only the page's own day tells them apart. A bare date is
+    # chrome, the page's or the masthead's today.
+    if ":" not in _TIMES.sub("", line):
+        return True
     day = read_day(line, locale=None)
     return not page_days or day is None or any(abs((day - page_day).days) <= 1 for page_day in page_days)
+
+
+def _is_byline(line: str) -> bool:
+    """A byline: "By Jane Smith", "By The Associated Press", "von dpa", "Par la rédaction", "by staff"; not a fact
+    box's "By the numbers" or "By road: A64 closed" (a label), nor "By then" (no name)."""
+    byline = _BYLINE.match(line)
+    if byline is None or ":" in _TIMES.sub("", line):
+        return False
+    name = byline["name"]
+    first_letter = name.lstrip("0123456789")[:1]  # "By 9News Staff"
+    return name.casefold() in _NEWSROOMS or (first_letter.isupper() and name.casefold() != "numbers")
 
 
 # "Published 3 hours ago", "Skip to main content", "Listen to this article", "Text size".
@@ -126,8 +136,15 @@ _CHROME_LINE = re.compile(
     r"|^(?:text size|font size|save for later|gift (?:this )?article|sign in|log in|subscribe|menu|search)$",
     re.IGNORECASE,
 )
-# "By Jane Smith", "von Thomas Berger": a name follows, capitalised ("the" is no name: "By The Numbers").
-_BYLINE = re.compile(r"(?i:by|von|par|por|di|door)\s+(?!(?i:the|der|die|das|le|la|les|el|los|il|de)\b)(?P<name>\w)")
+_TIMES = re.compile(r"\d:\d")
+# "By Jane Smith", "von Thomas Berger", "By The Associated Press", "Par Le Figaro": a capitalised name, after an
+# article or not; or a newsroom's word, which a byline writes in lower case ("by staff", "Par la rédaction").
+_BYLINE = re.compile(
+    r"(?i:by|von|par|por|di|door)\s+(?:(?i:the|der|die|das|le|la|les|el|los|il|de)\s+|(?i:l['’]))?(?P<name>[^\W_]+)"
+)
+_NEWSROOMS = frozenset(
+    {"staff", "our", "dpa", "afp", "rédaction", "redacción", "redaktion", "redazione", "redactie", "onze"}
+)
 
 
 def _is_meta_line(line: str, authors: set[str]) -> bool:

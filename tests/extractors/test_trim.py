@@ -63,3 +63,21 @@ def test_a_date_line_that_names_the_pages_day_is_its_dateline() -> None:
     chrome = ["Home", "News", "When: 5 March 2024"]
     text = "\n".join([*chrome, *STORY])
     assert trim_crumbs(text, "Floods hit the valley", page_days=[date(2024, 3, 5)]) == "\n".join(STORY)
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        ["Home", "Nation", "By The Associated Press"],
+        ["Startseite", "Politik", "von dpa"],
+        ["Accueil", "Sport", "Par la rédaction"],
+        ["Home", "Local", "By 9News Staff"],
+        ["Startseite", "Lokales", "Di 05.03.2024 10:30 Uhr"],
+        ["The Courier", "Tuesday 10 December 2024", "Home", "News"],  # the masthead's today, not the story's day
+    ],
+)
+def test_a_newsrooms_byline_and_a_bare_date_stay_chrome_whatever_the_pages_day(chrome: list[str]) -> None:
+    # The review of the first version of the rules above: an article before the name, a newsroom's lower-case
+    # word, a weekday that reads like "di", and a masthead's date other than the page's made chrome a story.
+    text = "\n".join([*chrome, *STORY])
+    assert trim_crumbs(text, "Floods hit the valley", page_days=[date(2024, 3, 5)]) == "\n".join(STORY)
