@@ -211,9 +211,12 @@ class Shapes:
             return False
         named = _NAMES_COPYRIGHT.search(low) is not None
         pieces = _NOTICE_PARTS.split(low)  # parts, each after the separator before it
+        # A notice's fields run on after its phrase too ("Tuoi Tre Online, Bản quyền thuộc về Báo Tuổi Trẻ", "Le
+        # Monde - Tous droits réservés pour tous pays"), but end in no full stop, where a story's sentence does.
+        sentence = low.rstrip(_QUOTES + ")）").endswith(tuple(".!?。！？"))
         for index in range(0, len(pieces), 2):
             part = pieces[index]
-            clause = index > 0 and _opens_clause(pieces[index - 2], pieces[index - 1])
+            clause = sentence and index > 0 and _opens_clause(pieces[index - 2], pieces[index - 1])
             for phrase in self.rights:
                 at = part.find(phrase)
                 while at >= 0:

@@ -944,6 +944,10 @@ def test_a_byline_of_seven_chinese_names_written_apart_names_them_all() -> None:
         ("es", "Grupo Nación GN, S.A., todos los derechos reservados, 2024"),
         ("ja", "記事・写真の無断転載禁止、ご利用は出典明記で"),
         ("ko", "‹ⓒ 뉴스1코리아(news1.kr), 무단 전재-재배포, AI학습 및 활용 금지>"),
+        # After a comma or a dash, words after the phrase, and no full stop: a notice's field, not a clause.
+        ("vi", "Tuoi Tre Online, Bản quyền thuộc về Báo Tuổi Trẻ"),
+        ("fr", "Le Monde - Tous droits réservés pour tous pays"),
+        ("ru", "РИА Город, все права защищены законом"),
     ],
 )
 def test_a_rights_notice_goes(lang: str, notice: str) -> None:
