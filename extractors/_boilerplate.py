@@ -1503,6 +1503,12 @@ def _labelled_item(lines: list[str], i: int) -> bool:
     before = next((k for k in range(i - 1, -1, -1) if not same_shape(k)), -1)
     after = next((k for k in range(i + 1, len(lines)) if not same_shape(k)), len(lines))
     run = lines[before + 1 : after]
+    # A list names a category a line ("Best picture", "Best director"); a picture's credits may be set out by
+    # place ("Top left photo: ...", "Top right photo: ...") or as a credits block ("Cover photo: ...", "Cover
+    # design: ...", "Additional reporting: ..."), or repeat their label ("Image credit: NASA" x3).
+    categories = {line.split(":", 1)[0].casefold() for line in run}
+    if len(categories) < len(run) or first in _PLACES_AND_CREDITS:
+        return False
     return len(run) >= _LIST_ITEMS or (len(run) >= 2 and any(credit_ending(line) is None for line in run))
 
 
@@ -1514,6 +1520,11 @@ def _labelled_credit_in_a_phrase(line: str) -> str | None:
 
 # Lines of one shape that make a list: an awards list names a dozen categories, a picture's credits two or three.
 _LIST_ITEMS = 3
+# First words of credit lines that name where a picture is, or what a credits block credits.
+_PLACES_AND_CREDITS = frozenset(
+    {"top", "bottom", "left", "right", "above", "below", "main", "lead", "cover", "header", "hero", "featured"}
+    | {"feature", "inset", "additional", "image", "video", "picture", "photo", "credito", "crédito", "crédit"}
+)
 
 
 def story_subheadings(tree: HtmlElement) -> frozenset[str]:

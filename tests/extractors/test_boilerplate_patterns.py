@@ -485,10 +485,22 @@ def test_an_awards_list_whose_categories_read_like_credits_is_kept(winners: list
     assert text.split("\n\n") == [story[0], *winners, story[1]] and not parts.captions
 
 
-def test_two_credits_of_one_shape_under_a_picture_go() -> None:
+@pytest.mark.parametrize(
+    "credits",
+    [
+        ["Top left photo: Jane Doe", "Top right photo: Tom Reed"],
+        ["Top left photo: Jane Doe", "Top right photo: Tom Reed", "Top centre photo: Ana Lima"],
+        ["Image credit: NASA/JPL-Caltech", "Image credit: ESA/Hubble", "Image credit: Jane Doe"],
+        ["Cover photo: Jane Doe", "Cover design: Studio Nine"],
+    ],
+)
+def test_a_pictures_credits_of_one_shape_go(credits: list[str]) -> None:
+    # The review of the first version: credits set out by place, a repeated label, or a credits block read as an
+    # awards list.
     story = [BRIEF_EN[0], BRIEF_EN[1]]
-    text, parts = clean_text("\n".join([story[0], "Top left photo: Jane Doe", "Top right photo: Tom Reed", story[1]]))
-    assert text.split("\n\n") == story and len(parts.captions) == 2
+    text, parts = clean_text("\n".join([story[0], *credits, story[1]]))
+    photo_credits = [credit for credit in credits if "design" not in credit]  # "Cover design:" credits no picture
+    assert all(credit not in text for credit in photo_credits) and len(parts.captions) == len(photo_credits)
 
 
 def test_a_picks_column_keeps_its_watch_and_read_headings_and_a_linked_promo_heading_goes() -> None:
