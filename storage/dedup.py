@@ -92,8 +92,12 @@ _HEAD_MARGIN_SD = 5.0
 class CanonicalRule:
     """Which member of a cluster is its canonical article.
 
-    `earliest`: first published (then first stored); `longest`: most text; `source_priority`: the first
-    source in `sources` that carries the story, then earliest.
+    `earliest`: first published (then first stored) of the cluster's whole copies; `longest`: most text;
+    `source_priority`: the first source in `sources` that carries the story, then earliest. In a cluster of three
+    or more, a member with less than 0.8 of the median member's text is no whole copy: a one-paragraph alert sent
+    minutes before the story, or a partner's copy cut to half, is no canonical while whole copies are there
+    (`unique_articles` shows its text). A cluster of two says nothing about which is whole: the wire's story and
+    a briefing that carries it beside others are two members of unequal length too.
     """
 
     rule: Literal["earliest", "longest", "source_priority"] = "earliest"
@@ -107,7 +111,7 @@ class CanonicalRule:
 
     def order_by(self) -> str:
         """The window ORDER BY that ranks a cluster's canonical member first (no user text in it)."""
-        earliest = "coalesce(published_at, fetched_at), article_id"
+        earliest = "cut_short, coalesce(published_at, fetched_at), article_id"
         if self.rule == "longest":
             return f"length(text) DESC, {earliest}"
         if self.rule == "source_priority":
@@ -961,7 +965,12 @@ def mark_canonical(
         UPDATE articles SET is_canonical = ranked.rank = 1
         FROM (
             SELECT article_id, row_number() OVER (PARTITION BY cluster_id ORDER BY {rule.order_by()}) AS rank
-            FROM articles WHERE cluster_id IN (SELECT unnest(?))
+            FROM (
+                SELECT *, count(*) OVER cluster >= 3 AND length(text) < 0.8 * median(length(text)) OVER cluster
+                    AS cut_short
+                FROM articles WHERE cluster_id IN (SELECT unnest(?))
+                WINDOW cluster AS (PARTITION BY cluster_id)
+            )
         ) ranked
         WHERE articles.article_id = ranked.article_id AND articles.is_canonical IS DISTINCT FROM (ranked.rank = 1)
         """,

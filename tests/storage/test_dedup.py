@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -257,6 +257,48 @@ def test_the_canonical_member_follows_the_configured_rule(tmp_path: Path, rule: 
         assign_clusters(con, "r1", PARAMS, canonical=rule)
         canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
     assert canonical == [(expected,)]
+
+
+@pytest.mark.parametrize("rule", [CanonicalRule("earliest"), CanonicalRule("source_priority", ("z.example",))])
+def test_a_copy_cut_short_is_no_canonical_while_whole_copies_are_in_its_cluster(
+    tmp_path: Path, rule: CanonicalRule
+) -> None:
+    # A partner's copy cut to half, stamped minutes before the wire's own, was the cluster's canonical: the
+    # story `unique_articles` showed was half of it (the dedup review: 8 of 10 clusters chose a one-paragraph alert).
+    wire, before = story(13), NOW - timedelta(minutes=3)
+    rows = [
+        replace(row("http://cut.example/w", wire[:4]), published_at=before),
+        replace(row("http://wire.example/w", wire), published_at=NOW),
+        replace(row("http://copy.example/w", wire), published_at=NOW + timedelta(hours=1)),
+    ]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", rows)
+        assign_clusters(con, "r1", PARAMS, canonical=rule)
+        clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM articles").fetchall()
+        canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
+    assert clusters == [(1,)] and canonical == [("http://wire.example/w",)]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        story(7, 6) + story(13) + story(8, 6),  # a briefing that carries the wire's story whole beside two others
+        story(13) + story(9, 6),  # a copy with six paragraphs of local add-on
+    ],
+)
+def test_in_a_cluster_of_two_the_earliest_is_canonical_however_long_the_other(tmp_path: Path, later: list[str]) -> None:
+    # The review of the first version (median of all members): the wire's story was the shorter of two, so no
+    # whole copy, and the later briefing became the canonical.
+    rows = [
+        replace(row("http://wire.example/w", story(13)), published_at=NOW),
+        replace(row("http://later.example/w", later), published_at=NOW + timedelta(hours=2)),
+    ]
+    with writing(tmp_path / "c.duckdb") as con:
+        load_articles(con, "r1", rows)
+        assign_clusters(con, "r1", PARAMS)
+        clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM articles").fetchall()
+        canonical = con.execute("SELECT url FROM articles WHERE is_canonical").fetchall()
+    assert clusters == [(1,)] and canonical == [("http://wire.example/w",)]
 
 
 def test_source_priority_without_sources_is_refused() -> None:
