@@ -9,6 +9,10 @@ transaction after the records are on disk (flushed and fsynced), so no row ever 
 record. A process killed mid-write leaves a torn tail, and records nobody points at:
 the next writer of the same database cuts the file back to the end of its last record a `pages` row points
 at (`committed_end`), and the pages behind the lost records, never stored, are fetched and archived again.
+Unless another writer committed them: after each batch commits, a file's committed end is also noted beside it
+(`<file>.committed`), and records past this database's end but within that mark belong to a copy of the
+database sharing the folder, or to this database before it was restored from a backup: they are left, and a new
+file is started.
 
 Files are locked (flock) by the process appending to them: a second run at the same time starts a file of
 its own instead of writing into, or cutting back, the first one's. Only files named `copydesk-*` that this
@@ -221,6 +225,19 @@ class WarcArchive:
                     self.problems.append(f"{path}: records past byte {start:,} no row points at were left: {exc}")
         self._batch = [(self._name, self._file.tell())] if self._file is not None else []
 
+    def committed(self) -> None:
+        """The last `write`'s rows committed: note beside each file it wrote how far its records are committed,
+        for another writer of the folder (see _resumed). Written after the commit, so a crash in between leaves the
+        mark behind the database, never ahead of it."""
+        for name, _ in self._batch:
+            path = self.directory / name
+            current = name == self._name and self._file is not None
+            end = self._file.tell() if current and self._file is not None else path.stat().st_size
+            mark = _mark_of(path)
+            tmp = mark.with_name(mark.name + ".tmp")
+            tmp.write_text(f"{end}\n")
+            os.replace(tmp, mark)
+
     def _append(self, exchange: Exchange, stored: StoredResponse | None) -> PageRow:
         file = self._current()
         writer = _MemberWriter(file)
@@ -294,6 +311,17 @@ class WarcArchive:
                     "(cut short or replaced by something else?); a new file is started"
                 )
                 break
+            marked = _committed_mark(path)
+            if marked is None or marked > end:  # another writer's committed records follow ours: theirs to keep
+                file.close()
+                self.problems.append(
+                    f"{path}: {_mark_of(path).name} cannot be read; the file is left as it is and a new file started"
+                    if marked is None
+                    else f"{path}: records up to byte {marked:,} were committed by another copy of this database "
+                    f"(or by this one before it was restored from a backup), past its own at byte {end:,}; they are "
+                    "left as they are and a new file is started"
+                )
+                break
             if end < size:
                 file.truncate(end)  # a torn record, or records whose rows never committed
                 os.fsync(file.fileno())
@@ -338,6 +366,22 @@ class WarcArchive:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _mark_of(path: Path) -> Path:
+    """Where a file's committed end is noted: beside it, a name no WARC reader or glob of *.warc.gz takes."""
+    return path.with_name(path.name + ".committed")
+
+
+def _committed_mark(path: Path) -> int | None:
+    """The committed end noted beside a file: 0 if none is (files written before marks were), None if the note
+    cannot be read (then no writer knows whose records follow its own, and the file is left alone)."""
+    try:
+        return int(_mark_of(path).read_text().strip())
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError):
+        return None
 
 
 class _MemberWriter:

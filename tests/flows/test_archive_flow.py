@@ -26,8 +26,10 @@ from extractors.fingerprint import DedupParams
 from flows.cli import main
 from flows.demo import DemoSites, load_expected, serve_demo_sites
 from flows.ingest import ingest
+from flows.pipeline import load_batch
 from flows.reextract import archived_batch
-from storage.archive import read_response
+from flows.steps import BatchRows
+from storage.archive import Exchange, WarcArchive, read_response
 from storage.db import writing
 from storage.dedup import assign_clusters, params_key, signing_params
 from storage.load import load_articles, start_run
@@ -602,3 +604,74 @@ def test_a_commit_whose_checkpoint_failed_keeps_its_pages_records(tmp_path: Path
     assert [url for url, *_ in rows] == [f"http://a.example/{n}" for n in range(3)]
     for url, warc_file, offset, length in rows:
         assert read_response(folder, warc_file, offset, length).status == 200, url
+
+
+def _archived_pages(batch: int) -> list[Exchange]:
+    return [
+        Exchange(
+            url=f"http://a.example/{batch}-{n}",
+            fetch_url=f"http://a.example/{batch}-{n}",
+            target_url=f"http://a.example/{batch}-{n}",
+            source="a",
+            kind="article",
+            status=200,
+            fetched_at=datetime.now(UTC),
+            body=f"<p>Story {batch}-{n}</p>".encode() * 50,
+            headers=(("Content-Type", "text/html"),),
+            request_headers=(("Host", "a.example"),),
+        )
+        for n in range(3)
+    ]
+
+
+def test_a_copy_of_the_database_sharing_its_archive_leaves_the_originals_later_records(tmp_path: Path) -> None:
+    """A copy of the database whose archive_dir is the original's (or the database restored from a backup) cut
+    the archive file back to its own last record at its next run: the original's later pages rows then pointed
+    past the file's end (an operator's review)."""
+    db, copy, folder = tmp_path / "news.duckdb", tmp_path / "copy.duckdb", tmp_path / "archive"
+    with writing(db) as con:
+        start_run(con, "r1", flow="ingest", started_at=datetime.now(UTC), params={})
+    with WarcArchive(folder, max_file_bytes=10**9) as archive:
+        load_batch(str(db), "r1", BatchRows(), archive, _archived_pages(0))
+    for suffix in ("", ".wal"):  # a backup of the file and its WAL
+        if Path(f"{db}{suffix}").exists():
+            shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
+    with WarcArchive(folder, max_file_bytes=10**9) as archive:
+        load_batch(str(db), "r1", BatchRows(), archive, _archived_pages(1))  # the original goes on
+    with WarcArchive(folder, max_file_bytes=10**9) as archive:
+        load_batch(str(copy), "r1", BatchRows(), archive, _archived_pages(2))  # the copy's next run
+    for database in (db, copy):
+        with duckdb.connect(str(database), read_only=True) as con:
+            rows = con.execute("SELECT url, warc_file, record_offset, record_length FROM pages").fetchall()
+            skipped = con.execute("SELECT message FROM errors WHERE error_type = 'ArchiveFileSkipped'").fetchall()
+        assert len(rows) == 6
+        for url, warc_file, offset, length in rows:
+            assert read_response(folder, warc_file, offset, length).target_url == url
+        if database == copy:
+            ((message,),) = skipped
+            assert "committed by another copy of this database" in message
+    assert len(list(folder.glob("*.warc.gz"))) == 2  # the copy's pages went to a file of its own
+
+
+def test_records_no_row_points_at_are_still_cut_after_a_committed_batch(tmp_path: Path) -> None:
+    """The committed mark beside a file keeps another writer's records, not a crashed batch's: a process killed
+    between archiving a batch and committing it leaves records past the mark, which the next run cuts."""
+    db, folder = tmp_path / "news.duckdb", tmp_path / "archive"
+    with writing(db) as con:
+        start_run(con, "r1", flow="ingest", started_at=datetime.now(UTC), params={})
+    with WarcArchive(folder, max_file_bytes=10**9) as archive:
+        load_batch(str(db), "r1", BatchRows(), archive, _archived_pages(0))
+        archive.write(_archived_pages(1), refers_to={}.get, committed_end=lambda name: 0)  # never committed
+    (path,) = folder.glob("*.warc.gz")
+    crashed_size = path.stat().st_size
+    with WarcArchive(folder, max_file_bytes=10**9) as archive:
+        load_batch(str(db), "r1", BatchRows(), archive, _archived_pages(2))
+    with duckdb.connect(str(db), read_only=True) as con:
+        urls = [url for (url,) in con.execute("SELECT url FROM pages ORDER BY record_offset").fetchall()]
+    assert urls == [f"http://a.example/{b}-{n}" for b in (0, 2) for n in range(3)]
+    assert list(folder.glob("*.warc.gz")) == [path]  # cut back and resumed
+    with path.open("rb") as stream:
+        archived = [
+            r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "response"
+        ]
+    assert archived == urls and path.stat().st_size != crashed_size

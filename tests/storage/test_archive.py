@@ -387,3 +387,20 @@ def test_an_exchange_no_record_can_be_made_of_is_left_out_and_the_others_archive
     assert url == "http://a.example/news/2" and why.startswith("not archived: UnicodeEncodeError")
     (path,) = tmp_path.glob("*.warc.gz")
     assert len(warcio_records(path)) == 4  # nothing of the one left out
+
+
+def test_a_committed_mark_that_cannot_be_read_leaves_its_file_alone(tmp_path: Path) -> None:
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        kept = write(archive, [exchange(1)])
+        archive.committed()
+        write(archive, [exchange(2)])  # not committed
+    (path,) = tmp_path.glob("*.warc.gz")
+    mark = path.with_name(path.name + ".committed")
+    assert int(mark.read_text()) == committed(kept)[path.name]
+    mark.write_text("garbled")
+    before = path.read_bytes()
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        (row,) = write(archive, [exchange(3)], committed(kept))
+        (problem,) = archive.problems
+    assert row.warc_file != path.name and path.read_bytes() == before
+    assert "cannot be read; the file is left as it is" in problem
