@@ -284,10 +284,10 @@ def load_batch(
             load_errors(con, run_id, skipped)
         loaded = load_rows(con, run_id, rows)
     if archive is not None:
-        if archiving:
-            archive.committed()
         archive.problems.clear()  # recorded: committed with the batch
         archive.not_archived.clear()
+        if archiving:
+            archive.committed()  # what goes wrong noting it is recorded with the next batch
     return loaded
 
 

@@ -27,6 +27,7 @@ import errno
 import fcntl
 import hashlib
 import io
+import logging
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,6 +45,8 @@ from warcio.warcwriter import WARCWriter
 
 from extractors.charset import content_type_of
 from storage.rows import PageRow
+
+log = logging.getLogger(__name__)
 
 PREFIX = "copydesk-"  # the files the archive writes; any other file of the folder is left alone
 SUFFIX = ".warc.gz"
@@ -232,11 +235,16 @@ class WarcArchive:
         for name, _ in self._batch:
             path = self.directory / name
             current = name == self._name and self._file is not None
-            end = self._file.tell() if current and self._file is not None else path.stat().st_size
             mark = _mark_of(path)
             tmp = mark.with_name(mark.name + ".tmp")
-            tmp.write_text(f"{end}\n")
-            os.replace(tmp, mark)
+            try:
+                end = self._file.tell() if current and self._file is not None else path.stat().st_size
+                tmp.write_text(f"{end}\n")
+                os.replace(tmp, mark)
+            except OSError as exc:  # the batch is committed: only a copy sharing the folder would miss the mark
+                problem = f"{mark}: the committed end could not be noted ({exc.strerror or exc})"
+                log.warning("%s", problem)
+                self.problems.append(problem)  # recorded with the next batch
 
     def _append(self, exchange: Exchange, stored: StoredResponse | None) -> PageRow:
         file = self._current()
