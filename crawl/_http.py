@@ -96,6 +96,8 @@ class Answer:
     # What an archive record of the exchange needs besides: the request as sent, and the HTTP version.
     request_headers: httpx.Headers = field(default_factory=httpx.Headers)
     http_version: str = "HTTP/1.1"
+    # Why the body ends before the server said it would (the connection broke mid-body): a listing's first part.
+    cut_short: str | None = None
 
     @classmethod
     def of(cls, response: httpx.Response, body: bytes) -> Answer:
@@ -166,9 +168,18 @@ def body_cap(kind: Kind, max_bytes: int) -> int:
     return max(max_bytes, SITEMAP_MAX_BYTES) if kind == "sitemap" else max_bytes
 
 
-async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = False) -> bytes:
+class BodyCutShort(Exception):
+    """The connection broke mid-body (`cause`): what came of the body before it (decoded) is `body`."""
+
+    def __init__(self, body: bytes, cause: httpx.TransportError) -> None:
+        super().__init__(str(cause))
+        self.body, self.cause = body, cause
+
+
+async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = False, partial: bool = False) -> bytes:
     """The decoded body, refusing more than max_bytes while streaming (and before, by Content-Length); with `cut`,
-    its first max_bytes instead.
+    its first max_bytes instead. With `partial`, a connection that breaks mid-body raises BodyCutShort with what
+    came before it (a feed's or a sitemap's first entries are worth reading); else httpx's error.
 
     gzip, x-gzip and deflate are inflated here, a bounded step at a time, never by httpx: its decoders inflate
     each network read whole, so a few KB of "gzip, gzip" became gigabytes in one zlib call on the event loop
@@ -240,6 +251,10 @@ async def read_capped(response: httpx.Response, max_bytes: int, *, cut: bool = F
         gzip_alias = " (gzip)" if _X_GZIP in codings else ""
         message = f"DecodingError: Content-Encoding {response.headers['content-encoding']!r}{gzip_alias}: {exc}"
         raise FetchFailure("failed", message, reason="decoding", status=response.status_code) from None
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        if partial and body:
+            raise BodyCutShort(bytes(body), exc) from exc
+        raise
     return bytes(body)
 
 

@@ -433,10 +433,20 @@ class _Listings:
         )
         self.found.errors.append(Problem("discover", homepage, "ListingsNotFound", message, _now()))
 
+    def _note_cut_short(self, response: Fetched) -> None:
+        """A listing whose connection broke mid-body on every try is read up to the break; a row says so."""
+        if response.cut_short is not None:
+            message = (
+                f"the {response.kind}'s body was cut short on every try ({response.cut_short}); the entries before "
+                "the cut were read, and the next run asks for it whole"
+            )
+            self.found.errors.append(Problem("discover", response.url, "ListingCutShort", message, _now()))
+
     async def feeds(self, urls: Sequence[str]) -> None:
         cap = self.limits.max_items_per_feed
 
         async def read(response: Fetched) -> list[FeedEntry]:
+            self._note_cut_short(response)
             # One more than the cap, to tell a feed of exactly `cap` items from a longer one.
             feed = await _parsed(
                 parse_feed,
@@ -469,6 +479,7 @@ class _Listings:
         visited: set[str] = set()
 
         async def read(response: Fetched) -> Sitemap:
+            self._note_cut_short(response)
             sitemap = await _parsed(
                 parse_sitemap,
                 response.body,

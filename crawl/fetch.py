@@ -27,6 +27,7 @@ import httpx
 from crawl._http import (
     REASONS,
     Answer,
+    BodyCutShort,
     FetchFailure,
     Kind,
     Outcome,
@@ -96,6 +97,9 @@ class Fetched:
     http_version: str = "HTTP/1.1"
     # When the response was received, if not during this run: an archived response's WARC-Date (ingest-warc).
     fetched_at: datetime | None = None
+    # Why a feed's or sitemap's body ends early: the connection broke mid-body on every try, and the entries
+    # before the break are read (the outcome is "ok"; no validators are kept, so the next run asks for it whole).
+    cut_short: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -300,13 +304,15 @@ class Fetcher:
             raise FetchFailure("skipped", problem, reason="type", status=status)
         if not response.body:
             raise FetchFailure("skipped", "empty body", reason="empty", status=status)
+        whole = response.cut_short is None
         return dataclasses.replace(
             exchange,
             outcome="ok",
             body=response.body,
             content_type=ctype,
-            etag=response.etag,
-            last_modified=response.last_modified,
+            etag=response.etag if whole else None,
+            last_modified=response.last_modified if whole else None,
+            cut_short=response.cut_short,
         )
 
     async def _get_with_retries(
@@ -318,6 +324,8 @@ class Fetcher:
                 response = await self._polite_get(url, kind, validators, attempts)
             except _Retryable as exc:
                 if attempt >= self.policy.retries:
+                    if exc.partial is not None:  # a listing cut short on every try: its first entries
+                        return exc.partial
                     raise FetchFailure("failed", str(exc), reason="network") from None
                 await asyncio.sleep(self._backoff(attempt))
             else:
@@ -405,6 +413,7 @@ class Fetcher:
         failure: FetchFailure | None = None
         retryable = False
         caught: BaseException | None = None
+        partial: Answer | None = None
         try:
             # The total timeout bounds one request, so a trickling body cannot hold a slot for long.
             async with asyncio.timeout(self.policy.total_timeout):
@@ -413,7 +422,14 @@ class Fetcher:
                     body = b""
                     if status in BODY_STATUSES:
                         cap = body_cap(kind, self.policy.max_bytes)
-                        body = await read_capped(response, cap, cut=kind == "robots")
+                        try:
+                            body = await read_capped(
+                                response, cap, cut=kind == "robots", partial=kind in _LISTINGS and status == 200
+                            )
+                        except BodyCutShort as cut:
+                            why = f"{_described(cut.cause)}, after {len(cut.body):,} bytes of the body"
+                            partial = dataclasses.replace(Answer.of(response, cut.body), cut_short=why)
+                            raise cut.cause from None
                         size = len(body)
                     else:
                         await drain(response)
@@ -430,8 +446,10 @@ class Fetcher:
         # What kept the request from an answer (HOST_DOWN_AFTER): not an answer h11 refused, which is an answer.
         cause = caught if status is None and not _answered(caught) else None
         if retryable:
-            raise _Retryable(error) from cause
+            raise _Retryable(error, partial) from cause
         if failure is not None:
+            if partial is not None:
+                return partial
             raise failure from cause
         return result
 
@@ -542,7 +560,16 @@ def _bad_location(exc: BaseException) -> bool:
 
 
 class _Retryable(Exception):
-    """Internal: a connection-level failure worth another try."""
+    """Internal: a connection-level failure worth another try; `partial`, a listing's body up to it."""
+
+    def __init__(self, message: str | None, partial: Answer | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+# Kinds whose body is read up to a broken connection: a feed's or a sitemap's entries before it are whole, where
+# a page cut short is no page.
+_LISTINGS = frozenset({"feed", "sitemap"})
 
 
 def _conditional(response: Answer) -> bool:

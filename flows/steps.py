@@ -420,11 +420,11 @@ def exchanges(batch: Sequence[PlannedFetch], responses: Sequence[Fetched]) -> li
 
 def listing_exchanges(source: str, responses: Sequence[Fetched]) -> list[Exchange]:
     """The exchanges of a source's feeds, sitemaps and link pages worth archiving, under the URL asked for
-    (the key their validators are kept under in seen_urls)."""
+    (the key their validators are kept under in seen_urls); not one whose body was cut short."""
     return [
         exchange_of(response, url=response.url, source=source, listed=False)
         for response in responses
-        if response.outcome in ("ok", "not_modified") and response.headers
+        if response.outcome in ("ok", "not_modified") and response.headers and response.cut_short is None
     ]
 
 

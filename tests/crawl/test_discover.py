@@ -779,3 +779,40 @@ def test_a_sources_budget_does_not_count_waiting_for_the_others_up_to_its_own_le
     assert 0.25 < after_a_short_wait <= 0.3
     assert while_waiting <= 0.1 and abs(resumed - while_waiting) < 0.02
     assert waited == pytest.approx(0.3)
+
+
+def _cut_short(body: bytes, at: int, *, content_type: str) -> Route:
+    """A server that promises the whole body and closes the connection after its first `at` bytes, every time."""
+
+    def answer(request: Request) -> Raw:
+        head = [b"HTTP/1.1 200 OK", f"Content-Type: {content_type}".encode(), f"Content-Length: {len(body)}".encode()]
+        return Raw(head=[*head, b'ETag: "v1"'], chunks=[body[:at]])
+
+    return answer
+
+
+def test_a_listing_cut_short_on_every_try_gives_the_entries_before_the_cut_and_keeps_no_validators() -> None:
+    # A feed whose connection broke mid-body was a failed fetch, and every article it listed went unseen.
+    feed = rss("/a", "/b", "/c").encode()
+    with serve({}) as site:
+        feed = feed.replace(b"@@", site.base.encode())
+        site.routes["/rss.xml"] = _cut_short(feed, feed.index(b"/c?"), content_type=XML)
+        site.routes["/story"] = _cut_short(b"<html><body><p>A story</p></body></html>", 20, content_type="text/html")
+        source = Source("s", homepage=site.base + "/", feeds=(site.base + "/rss.xml",))
+
+        async def go() -> tuple[Discovery, Fetched, Fetched]:
+            policy = FetchPolicy(user_agent="t", allow_private=True, per_host_delay=0, backoff=0)
+            async with Fetcher(policy) as fetcher:
+                found = await discover_source(fetcher, source, validators={})
+                listing = await fetcher.fetch(site.base + "/rss.xml", kind="feed")
+                story = await fetcher.fetch(site.base + "/story", kind="article")
+            return found, listing, story
+
+        found, listing, story = asyncio.run(go())
+        asked = [r.path for r in site.log if r.path == "/rss.xml"]
+    assert [c.url.removeprefix(site.base) for c in found.candidates] == ["/a", "/b"]
+    cut = [e for e in found.errors if e.error_type == "ListingCutShort"]
+    assert len(cut) == 1 and "the feed's body was cut short on every try" in cut[0].message
+    assert listing.ok and listing.cut_short is not None and listing.etag is None  # asked for whole next run
+    assert len(asked) == 2 * 3  # each fetch tried three times (retries = 2) before it took the first part
+    assert story.outcome == "failed" and not story.body  # a page cut short is no page
