@@ -68,8 +68,8 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = (), pag
     """Drop a leading run of 3+ crumb lines (site chrome kept by trafilatura's whole-page fallback)
     and a trailing run of 2+ bylines, dates or labels.
 
-    `page_days`: the days the page says it was published or updated; a date line of the run is the page's
-    dateline only when it names one of them (if the page names none, any date line is)."""
+    `page_days`: the days the page says it was published or updated; a labelled date line of the run ("When: 5
+    March 2024") is the page's dateline only when it names one of them (or the page names none)."""
     headline = " ".join((title or "").split()).casefold()
     lines = [line for line in text.splitlines() if line.strip()]
     # Only the leading lines are judged, up to the first that is neither: a story's lines are not looked at.
