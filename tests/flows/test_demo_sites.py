@@ -311,8 +311,10 @@ def test_the_demo_starts_from_nothing_each_time(
     with duckdb.connect(str(db), read_only=True) as con:
         answers = [con.execute(statement).fetchall() for statement in statements]
     assert [row[1] for row in answers[1]] == [3]
-    archived = {p.name for p in old_archive.iterdir()}
+    archived = {p.name for p in old_archive.glob("*.warc.gz")}
     assert archived == {f.name for f in files}, "every archive file is one the pages table names"
+    marks = {p.name.removesuffix(".committed") for p in old_archive.iterdir() if p.name not in archived}
+    assert marks == archived, "and nothing else is there but each file's committed mark"
 
     # A database holding a real crawl's articles, given to the demo by mistake, is refused, not deleted with its
     # archive (an earlier demo's database, all on 127.0.0.1, is replaced, as above).
@@ -322,7 +324,7 @@ def test_the_demo_starts_from_nothing_each_time(
     assert "holds articles the demo did not write" in capsys.readouterr().err
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchall() == [(articles,)]
-    assert {p.name for p in old_archive.iterdir()} == archived
+    assert {p.name for p in old_archive.glob("*.warc.gz")} == archived
     # So is a crawl of the user's own sites on 127.0.0.1 (other source names), and a database with no article.
     with duckdb.connect(str(db)) as con:
         con.execute("UPDATE articles SET url = replace(url, 'https://x.example', 'http://127.0.0.1:8000')")
@@ -332,4 +334,4 @@ def test_the_demo_starts_from_nothing_each_time(
         con.execute("DELETE FROM articles")
     assert main(["demo", "--db", str(db)]) != 0
     assert "or none" in capsys.readouterr().err
-    assert {p.name for p in old_archive.iterdir()} == archived
+    assert {p.name for p in old_archive.glob("*.warc.gz")} == archived
