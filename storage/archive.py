@@ -156,6 +156,9 @@ class WarcArchive:
         # The files the batch being written went into, each with where the batch started in it: what
         # discard_batch cuts back when the batch's transaction fails.
         self._batch: list[tuple[str, int]] = []
+        # Files the batch filled and rolled, still open and locked until its rows commit or are taken back: a
+        # writer sharing the folder (a copy of this database) would otherwise resume one and cut the batch off.
+        self._rolled: dict[str, IO[bytes]] = {}
         # What went wrong resuming a file (it was left alone): for the caller to record with the batch.
         self.problems: list[str] = []
         # Exchanges that could not be archived, (url, why): their pages are stored, not archived.
@@ -217,15 +220,15 @@ class WarcArchive:
                 self._file.truncate(start)
                 self._file.seek(start)
             elif start == 0:
-                path.unlink(missing_ok=True)  # started by this batch and closed full: nothing else in it
-            else:  # the file the batch began in, closed full on the way: ours until a later writer locks it
+                path.unlink(missing_ok=True)  # started by this batch and rolled full: nothing else in it
+            else:  # the file the batch began in, rolled full on the way, still held
                 try:
-                    with path.open("r+b", buffering=0) as file:
-                        if _try_lock(file):
-                            file.truncate(start)
-                            os.fsync(file.fileno())
-                except OSError as exc:  # the batch's own error is the one to raise; this one is recorded
-                    self.problems.append(f"{path}: records past byte {start:,} no row points at were left: {exc}")
+                    rolled = self._rolled[name]
+                    rolled.truncate(start)
+                    os.fsync(rolled.fileno())
+                except (KeyError, OSError) as exc:  # the batch's own error is the one to raise; this one is recorded
+                    self.problems.append(f"{path}: records past byte {start:,} no row points at were left: {exc!r}")
+        self._release_rolled()
         self._batch = [(self._name, self._file.tell())] if self._file is not None else []
 
     def committed(self) -> None:
@@ -239,12 +242,20 @@ class WarcArchive:
             tmp = mark.with_name(mark.name + ".tmp")
             try:
                 end = self._file.tell() if current and self._file is not None else path.stat().st_size
+                if end == 0:  # nothing archived (a batch of 304s with no stored response): the file goes at close
+                    continue
                 tmp.write_text(f"{end}\n")
                 os.replace(tmp, mark)
             except OSError as exc:  # the batch is committed: only a copy sharing the folder would miss the mark
                 problem = f"{mark}: the committed end could not be noted ({exc.strerror or exc})"
                 log.warning("%s", problem)
                 self.problems.append(problem)  # recorded with the next batch
+        self._release_rolled()
+
+    def _release_rolled(self) -> None:
+        for rolled in self._rolled.values():
+            rolled.close()
+        self._rolled = {}
 
     def _append(self, exchange: Exchange, stored: StoredResponse | None) -> PageRow:
         file = self._current()
@@ -353,15 +364,16 @@ class WarcArchive:
             return file, name
 
     def _roll(self) -> None:
-        """Close the full file; the next record starts a new one."""
+        """Put the full file aside (held until the batch's rows commit); the next record starts a new one."""
         if self._file is not None:
             self._file.flush()
             os.fsync(self._file.fileno())
-            self._file.close()
+            self._rolled[self._name] = self._file
             self._file = None
 
     def close(self) -> None:
         """Close the current file; one still empty (a batch taken back, or nothing written) is removed."""
+        self._release_rolled()
         if self._file is not None:
             empty = self._file.tell() == 0 and os.fstat(self._file.fileno()).st_size == 0
             self._file.close()
@@ -377,8 +389,9 @@ class WarcArchive:
 
 
 def _mark_of(path: Path) -> Path:
-    """Where a file's committed end is noted: beside it, a name no WARC reader or glob of *.warc.gz takes."""
-    return path.with_name(path.name + ".committed")
+    """Where a file's committed end is noted: beside it, hidden, so that no glob of the folder (`ingest-warc
+    news-archive/*`, `warcio index news-archive/*`) takes it for a WARC file."""
+    return path.with_name(f".{path.name}.committed")
 
 
 def _committed_mark(path: Path) -> int | None:

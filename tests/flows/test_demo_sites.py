@@ -313,7 +313,8 @@ def test_the_demo_starts_from_nothing_each_time(
     assert [row[1] for row in answers[1]] == [3]
     archived = {p.name for p in old_archive.glob("*.warc.gz")}
     assert archived == {f.name for f in files}, "every archive file is one the pages table names"
-    marks = {p.name.removesuffix(".committed") for p in old_archive.iterdir() if p.name not in archived}
+    others = [p.name for p in old_archive.iterdir() if p.name not in archived]
+    marks = {name.removeprefix(".").removesuffix(".committed") for name in others}
     assert marks == archived, "and nothing else is there but each file's committed mark"
 
     # A database holding a real crawl's articles, given to the demo by mistake, is refused, not deleted with its

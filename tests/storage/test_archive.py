@@ -395,7 +395,7 @@ def test_a_committed_mark_that_cannot_be_read_leaves_its_file_alone(tmp_path: Pa
         archive.committed()
         write(archive, [exchange(2)])  # not committed
     (path,) = tmp_path.glob("*.warc.gz")
-    mark = path.with_name(path.name + ".committed")
+    mark = path.with_name(f".{path.name}.committed")
     assert int(mark.read_text()) == committed(kept)[path.name]
     mark.write_text("garbled")
     before = path.read_bytes()
@@ -404,3 +404,32 @@ def test_a_committed_mark_that_cannot_be_read_leaves_its_file_alone(tmp_path: Pa
         (problem,) = archive.problems
     assert row.warc_file != path.name and path.read_bytes() == before
     assert "cannot be read; the file is left as it is" in problem
+
+
+def test_a_file_a_batch_rolled_is_held_until_its_rows_commit(tmp_path: Path) -> None:
+    # The review of the committed marks: a batch filled its file and rolled it, unlocked, before its rows
+    # committed; a copy of the database sharing the folder resumed the file at its own end and cut the batch off.
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as probe:
+        write(probe, [exchange(1)])
+    one_page = next(tmp_path.glob("*.warc.gz")).stat().st_size
+    for path in tmp_path.iterdir():
+        path.unlink()
+    with WarcArchive(tmp_path, max_file_bytes=one_page + 200) as original:
+        first = write(original, [exchange(1)])
+        original.committed()
+        (name,) = committed(first)
+        write(original, [exchange(2), exchange(3)])  # fills the file, rolls it; its rows are not committed yet
+        size = (tmp_path / name).stat().st_size
+        assert size > committed(first)[name]
+        with WarcArchive(tmp_path, max_file_bytes=one_page + 200) as copy:
+            (row,) = write(copy, [exchange(4)], committed(first))  # the copy's rows end where the first batch did
+        assert row.warc_file != name and (tmp_path / name).stat().st_size == size
+        original.committed()
+
+
+def test_a_committed_batch_that_archived_nothing_leaves_no_file_and_no_mark(tmp_path: Path) -> None:
+    # A batch of 304s with no stored response left a mark of 0 with no file beside it, one per run.
+    with WarcArchive(tmp_path, max_file_bytes=10**9) as archive:
+        assert write(archive, [exchange(1, status=304)]) == []
+        archive.committed()
+    assert list(tmp_path.iterdir()) == []
