@@ -333,3 +333,21 @@ def test_a_worker_ends_quietly_on_ctrl_c(capfd: pytest.CaptureFixture[str]) -> N
             raised = error
     assert isinstance(raised, BrokenProcessPool)
     assert "KeyboardInterrupt" not in capfd.readouterr().err
+
+
+def test_a_worker_interrupted_while_it_starts_ends_quietly_too(capfd: pytest.CaptureFixture[str]) -> None:
+    # The review of the first version: Ctrl-C while a worker still imported printed its KeyboardInterrupt traceback
+    # (its handler was not set yet). Workers now start with SIGINT blocked until it is.
+    _, responses = batch()
+    with ExtractionPool(workers=2, batches=2) as pool:
+        workers = pool.executor_for(responses)
+        assert workers is not None
+        for process in list(workers._processes.values()):  # type: ignore[attr-defined]
+            os.kill(process.pid, signal.SIGINT)  # at once: each is still importing
+        raised: BaseException | None = None
+        try:
+            workers.submit(_imported).result(timeout=60)
+        except BaseException as error:  # noqa: BLE001 - whatever came back is checked below
+            raised = error
+    assert isinstance(raised, BrokenProcessPool)
+    assert "KeyboardInterrupt" not in capfd.readouterr().err
