@@ -282,16 +282,22 @@ def test_a_copy_cut_short_is_no_canonical_while_whole_copies_are_in_its_cluster(
 @pytest.mark.parametrize(
     "later",
     [
-        story(7, 6) + story(13) + story(8, 6),  # a briefing that carries the wire's story whole beside two others
-        story(13) + story(9, 6),  # a copy with six paragraphs of local add-on
+        # briefings that carry the wire's story whole beside other stories
+        [story(7, 6) + story(13) + story(8, 6), story(9, 6) + story(13) + story(10, 6)],
+        # copies with paragraphs of local add-on, each their own
+        [story(13) + story(9, 6), story(13) + story(11, 6)],
+        [story(13) + story(9, 6)],  # one such copy
     ],
 )
-def test_in_a_cluster_of_two_the_earliest_is_canonical_however_long_the_other(tmp_path: Path, later: list[str]) -> None:
-    # The review of the first version (median of all members): the wire's story was the shorter of two, so no
-    # whole copy, and the later briefing became the canonical.
-    rows = [
-        replace(row("http://wire.example/w", story(13)), published_at=NOW),
-        replace(row("http://later.example/w", later), published_at=NOW + timedelta(hours=2)),
+def test_without_near_identical_copies_the_earliest_is_canonical_however_long_the_others(
+    tmp_path: Path, later: list[list[str]]
+) -> None:
+    # The reviews of the first versions (shorter than the median member, in any cluster, then in one of 3+): the
+    # wire's story was shorter than the later copies that carry it with more, and one of those became canonical.
+    rows = [replace(row("http://wire.example/w", story(13)), published_at=NOW)]
+    rows += [
+        replace(row(f"http://later{n}.example/w", text), published_at=NOW + timedelta(hours=n + 1))
+        for n, text in enumerate(later)
     ]
     with writing(tmp_path / "c.duckdb") as con:
         load_articles(con, "r1", rows)
