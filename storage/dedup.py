@@ -94,11 +94,11 @@ class CanonicalRule:
 
     `earliest`: first published (then first stored) of the cluster's whole copies; `longest`: most text;
     `source_priority`: the first source in `sources` that carries the story, then earliest. Two members that are
-    near-identical copies (a stored edge of Jaccard >= TWIN_JACCARD) show what the whole story is; a member with
-    under WHOLE_SHARE of the longest such copy's text is then no whole copy: a one-paragraph alert sent minutes
-    before the story, or a partner's copy cut to half, is no canonical (`unique_articles` shows its text). Without
-    such twins nothing says which member is whole: the wire's story beside later copies that add local paragraphs,
-    or beside briefings that carry it with other stories, is shorter than each of them, and stays the canonical.
+    near-identical copies (a stored edge of Jaccard >= TWIN_JACCARD) agree on the whole story, as long as the
+    shorter of them; a member with under WHOLE_SHARE of that is no whole copy: a one-paragraph alert sent minutes
+    before the story, or a partner's copy cut to a third, is no canonical (`unique_articles` shows its text).
+    Without such a pair nothing says which member is whole: the wire's story beside later copies that each add
+    their own local paragraphs, or beside briefings that carry it with other stories, stays the canonical.
     """
 
     rule: Literal["earliest", "longest", "source_priority"] = "earliest"
@@ -116,17 +116,20 @@ class CanonicalRule:
         if self.rule == "longest":
             return f"length(text) DESC, {earliest}"
         if self.rule == "source_priority":
-            return f"coalesce(list_position(?, source), 2147483647), {earliest}"
+            return f"coalesce(list_position($sources, source), 2147483647), {earliest}"
         return earliest
 
-    def parameters(self) -> list[object]:
-        return [list(self.sources)] if self.rule == "source_priority" else []
+    def parameters(self) -> dict[str, object]:
+        """The named parameters of order_by()."""
+        return {"sources": list(self.sources)} if self.rule == "source_priority" else {}
 
 
 # Jaccard of two copies of one story that differ only in a byline, a dateline or a few words (estimated from the
 # signatures: edited copies of the adversarial set measured 0.8-1.0, copies with added paragraphs 0.5-0.7).
 TWIN_JACCARD = 0.75
-WHOLE_SHARE = 0.8
+# An alert is a paragraph of the story (12 % of it in the adversarial set), a partner's cut a third to a half; a
+# wire story is 40-60 % of a chain's copy with local paragraphs, posted on two of its sites (twins): kept whole.
+WHOLE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -973,21 +976,24 @@ def mark_canonical(
         FROM (
             SELECT article_id, row_number() OVER (PARTITION BY cluster_id ORDER BY {rule.order_by()}) AS rank
             FROM (
-                SELECT *, coalesce(length(text) < {WHOLE_SHARE} * max(length(text)) FILTER (twin) OVER cluster, false)
-                    AS cut_short
-                FROM (
-                    SELECT *, article_id IN (
-                        SELECT article_id FROM dup_pairs WHERE jaccard >= {TWIN_JACCARD}
-                        UNION ALL SELECT matched_article_id FROM dup_pairs WHERE jaccard >= {TWIN_JACCARD}
-                    ) AS twin
-                    FROM articles WHERE cluster_id IN (SELECT unnest(?))
-                )
-                WINDOW cluster AS (PARTITION BY cluster_id)
+                SELECT a.*, coalesce(length(a.text) < {WHOLE_SHARE} * whole.size, false) AS cut_short
+                FROM articles a
+                LEFT JOIN (  -- per cluster, the longest story two near-identical members agree on
+                    SELECT one.cluster_id, max(least(one.size, other.size)) AS size
+                    FROM dup_pairs p
+                    JOIN (SELECT article_id, cluster_id, length(text) AS size FROM articles) one
+                        ON one.article_id = p.article_id
+                    JOIN (SELECT article_id, cluster_id, length(text) AS size FROM articles) other
+                        ON other.article_id = p.matched_article_id AND other.cluster_id = one.cluster_id
+                    WHERE p.jaccard >= {TWIN_JACCARD} AND one.cluster_id IN (SELECT unnest($clusters))
+                    GROUP BY one.cluster_id
+                ) whole USING (cluster_id)
+                WHERE a.cluster_id IN (SELECT unnest($clusters))
             )
         ) ranked
         WHERE articles.article_id = ranked.article_id AND articles.is_canonical IS DISTINCT FROM (ranked.rank = 1)
         """,
-        [*rule.parameters(), list(cluster_ids)],
+        {"clusters": list(cluster_ids), **rule.parameters()},
     )
 
 

@@ -267,7 +267,7 @@ def test_a_copy_cut_short_is_no_canonical_while_whole_copies_are_in_its_cluster(
     # story `unique_articles` showed was half of it (the dedup review: 8 of 10 clusters chose a one-paragraph alert).
     wire, before = story(13), NOW - timedelta(minutes=3)
     rows = [
-        replace(row("http://cut.example/w", wire[:4]), published_at=before),
+        replace(row("http://cut.example/w", wire[:3]), published_at=before),
         replace(row("http://wire.example/w", wire), published_at=NOW),
         replace(row("http://copy.example/w", wire), published_at=NOW + timedelta(hours=1)),
     ]
