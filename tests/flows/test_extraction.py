@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -319,6 +320,15 @@ def _interrupted() -> None:
     time.sleep(30)
 
 
+def _raised_by(job: Future[None]) -> BaseException | None:
+    """What waiting for the job raised: a KeyboardInterrupt too, which a worker sent back before it ended quietly."""
+    try:
+        job.result(timeout=60)
+    except BaseException as error:  # noqa: BLE001 - the caller checks which
+        return error
+    return None
+
+
 def test_a_worker_ends_quietly_on_ctrl_c(capfd: pytest.CaptureFixture[str]) -> None:
     # Each worker printed a KeyboardInterrupt traceback over the run's own "interrupted" message (an operator's
     # review), and a page in hand came back as a KeyboardInterrupt raised in the flow process.
@@ -326,11 +336,7 @@ def test_a_worker_ends_quietly_on_ctrl_c(capfd: pytest.CaptureFixture[str]) -> N
     with ExtractionPool(workers=2, batches=2) as pool:
         workers = pool.executor_for(responses)
         assert workers is not None
-        raised: BaseException | None = None
-        try:
-            workers.submit(_interrupted).result(timeout=60)
-        except BaseException as error:  # noqa: BLE001 - the old behaviour raised KeyboardInterrupt here
-            raised = error
+        raised = _raised_by(workers.submit(_interrupted))
     assert isinstance(raised, BrokenProcessPool)
     assert "KeyboardInterrupt" not in capfd.readouterr().err
 
@@ -344,10 +350,6 @@ def test_a_worker_interrupted_while_it_starts_ends_quietly_too(capfd: pytest.Cap
         assert workers is not None
         for process in list(workers._processes.values()):  # type: ignore[attr-defined]
             os.kill(process.pid, signal.SIGINT)  # at once: each is still importing
-        raised: BaseException | None = None
-        try:
-            workers.submit(_imported).result(timeout=60)
-        except BaseException as error:  # noqa: BLE001 - whatever came back is checked below
-            raised = error
+        raised = _raised_by(workers.submit(_imported))
     assert isinstance(raised, BrokenProcessPool)
     assert "KeyboardInterrupt" not in capfd.readouterr().err
