@@ -10,7 +10,7 @@ record. A process killed mid-write leaves a torn tail, and records nobody points
 the next writer of the same database cuts the file back to the end of its last record a `pages` row points
 at (`committed_end`), and the pages behind the lost records, never stored, are fetched and archived again.
 Unless another writer committed them: after each batch commits, a file's committed end is also noted beside it
-(`<file>.committed`), and records past this database's end but within that mark belong to a copy of the
+(hidden: `.<file>.committed`), and records past this database's end but within that mark belong to a copy of the
 database sharing the folder, or to this database before it was restored from a backup: they are left, and a new
 file is started.
 
@@ -237,11 +237,10 @@ class WarcArchive:
         mark behind the database, never ahead of it."""
         for name, _ in self._batch:
             path = self.directory / name
-            current = name == self._name and self._file is not None
             mark = _mark_of(path)
             tmp = mark.with_name(mark.name + ".tmp")
             try:
-                end = self._file.tell() if current and self._file is not None else path.stat().st_size
+                end = self._file.tell() if name == self._name and self._file is not None else path.stat().st_size
                 if end == 0:  # nothing archived (a batch of 304s with no stored response): the file goes at close
                     continue
                 tmp.write_text(f"{end}\n")
