@@ -83,11 +83,13 @@ def trim_crumbs(text: str, title: str | None, authors: tuple[str, ...] = (), pag
     # A run is the page's chrome where it holds the headline, a byline, a date, or a menu's or a toolbar's words:
     # a poem's opening lines or an "At a glance" list of figures before the story end no sentence either.
     chrome = any(
-        _is_line(line, headline) or _is_meta_line(line, names) or _is_chrome(line, page_days) for line in lines[:start]
+        _is_line(lines[i], headline) or _is_leading_meta(lines, i, names) or _is_chrome(lines[i], page_days)
+        for i in range(start)
     )
     if start < _CRUMB_RUN or not chrome:  # only the headline and bylines go ("By Tom Reed ·")
         start = next(
-            (i for i in range(start) if not (_is_line(lines[i], headline) or _is_meta_line(lines[i], names))), start
+            (i for i in range(start) if not (_is_line(lines[i], headline) or _is_leading_meta(lines, i, names))),
+            start,
         )
     return "\n".join(lines[start : end if len(lines) - end >= 2 else len(lines)])
 
@@ -148,8 +150,26 @@ _NEWSROOMS = frozenset(
 
 
 def _is_meta_line(line: str, authors: set[str]) -> bool:
-    folded = " ".join(line.split()).casefold().strip(_BYLINE_SEPARATORS)
+    folded = _folded(line)
     return folded.removeprefix("by ") in authors or bool(_META_LINE.match(folded))
+
+
+def _is_leading_meta(lines: list[str], i: int, authors: set[str]) -> bool:
+    """_is_meta_line for a line before the story: a lone label there is a byline's or a date's ("Published:", then
+    the date) only when one follows it; before other lines it heads a fact box ("Key points:", "What we know:")."""
+    if not _is_meta_line(lines[i], authors):
+        return False
+    if not _LABEL_ONLY.match(_folded(lines[i])):
+        return True
+    after = lines[i + 1] if i + 1 < len(lines) else ""
+    return _is_meta_line(after, authors) and not _LABEL_ONLY.match(_folded(after))
+
+
+def _folded(line: str) -> str:
+    return " ".join(line.split()).casefold().strip(_BYLINE_SEPARATORS)
+
+
+_LABEL_ONLY = re.compile(r"^[\w ]{1,20}:$")
 
 
 _BYLINE_SEPARATORS = " ·•|,/-–—"

@@ -81,3 +81,23 @@ def test_a_newsrooms_byline_and_a_bare_date_stay_chrome_whatever_the_pages_day(c
     # word, a weekday that reads like "di", and a masthead's date other than the page's made chrome a story.
     text = "\n".join([*chrome, *STORY])
     assert trim_crumbs(text, "Floods hit the valley", page_days=[date(2024, 3, 5)]) == "\n".join(STORY)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        ["Key points:", "Budget passes 7-2", "Roads up 10%", "Library hours kept"],
+        ["Key dates:", "12 March: filed", "1 May: vote"],
+        ["What we know:"],
+    ],
+)
+def test_a_fact_box_headed_by_a_label_stays(box: list[str]) -> None:
+    # A lone label ("Key points:") counted as a byline's or a date's, so the box it heads went as the page's chrome.
+    text = "\n".join([*box, *STORY])
+    assert trim_crumbs(text, "Floods hit the valley") == text
+
+
+def test_a_label_before_a_date_or_byline_still_goes() -> None:
+    chrome = ["The Courier", "Home", "Published:", "May 12, 2024"]
+    assert trim_crumbs("\n".join([*chrome, *STORY]), "Floods hit the valley") == "\n".join(STORY)
+    assert trim_crumbs("\n".join(["By:", "Tom Reed", *STORY]), "x", ("Tom Reed",)) == "\n".join(STORY)
