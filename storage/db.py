@@ -114,7 +114,7 @@ def connect(
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"{path}: no such database; run `copydesk run` first")
-    _refuse_sqlite(path)
+    _refuse_sqlite(path, _file_head(path))
     deadline = time.monotonic() + wait_seconds
     delay, said_at = _FIRST_DELAY, -_SAY_EVERY
     while True:
@@ -127,10 +127,7 @@ def connect(
             if (cut := explained(exc)) is not exc:
                 raise cut from exc
             if _NOT_DUCKDB in str(exc):
-                raise NotADatabaseError(
-                    f"{path} is not a DuckDB database: the file holds something else, and was left as it is. "
-                    f"{_ANOTHER_DB}"
-                ) from None
+                raise _not_duckdb(path) from None
             holder = lock_holder(str(exc)) if isinstance(exc, duckdb.IOException) else None
             if holder is None:
                 _raise_if_known(exc, path, doing="open the database for writing" if not read_only else "open")
@@ -183,30 +180,37 @@ _DUCKDB_MAGIC = b"DUCK"
 def refuse_other_files(path: Path) -> None:
     """Refuse a file that is no DuckDB database, before anything is started or created beside it: a run found it
     out only once Prefect had started, and had made the archive and index folders next to it by then."""
-    _refuse_sqlite(path)
-    try:
-        with path.open("rb") as file:
-            head = file.read(len(_DUCKDB_MAGIC) + 8)
-    except OSError:  # no file yet, or one DuckDB will say more about
+    head = _file_head(path)
+    if head is None:
         return
+    _refuse_sqlite(path, head)
     if not head:
         raise NotADatabaseError(f"{path} is an empty file, not a DuckDB database, and was left as it is. {_ANOTHER_DB}")
-    if head[8:] != _DUCKDB_MAGIC:
-        raise NotADatabaseError(
-            f"{path} is not a DuckDB database: the file holds something else, and was left as it is. {_ANOTHER_DB}"
-        )
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise _not_duckdb(path)
 
 
-def _refuse_sqlite(path: Path) -> None:
-    """An SQLite file is not opened: DuckDB would fetch its sqlite extension from the network to read it, and
-    say only that the extension is missing."""
+def _file_head(path: Path) -> bytes | None:
+    """The first 16 bytes of the file (enough for SQLite's and DuckDB's magic), or None if it cannot be read (no
+    file yet, or one DuckDB will say more about)."""
     try:
         with path.open("rb") as file:
-            head = file.read(len(_SQLITE_MAGIC))
-    except OSError:  # no file yet, or one DuckDB will say more about
-        return
+            return file.read(len(_SQLITE_MAGIC))
+    except OSError:
+        return None
+
+
+def _refuse_sqlite(path: Path, head: bytes | None) -> None:
+    """An SQLite file is not opened: DuckDB would fetch its sqlite extension from the network to read it, and
+    say only that the extension is missing."""
     if head == _SQLITE_MAGIC:
         raise NotADatabaseError(f"{path} is an SQLite database, not a DuckDB one, and was left as it is. {_ANOTHER_DB}")
+
+
+def _not_duckdb(path: Path) -> NotADatabaseError:
+    return NotADatabaseError(
+        f"{path} is not a DuckDB database: the file holds something else, and was left as it is. {_ANOTHER_DB}"
+    )
 
 
 # Columns of `articles` that any copydesk database has had: a file whose tables lack them is another tool's.
